@@ -1,0 +1,141 @@
+"""Configuration (DESIGN.md §4): one pydantic model, loaded from YAML or built-in defaults.
+
+Secrets never live here: `api.api_key_env` names the environment variable that holds the key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from importer.errors import ConfigError
+
+SANDBOX = "sandbox"
+
+# API field -> header names accepted besides the field name itself. Matched case- and
+# whitespace-insensitively (see importer.mapping).
+BUILTIN_ALIASES: dict[str, list[str]] = {
+    "creditor": ["creditor", "borgenär", "borgenar", "borgenärs-id"],
+    "case": ["case", "case_id", "ärende", "ärendenummer", "ärende-id"],
+    "invoice_number": ["invoice_number", "invoice number", "fakturanummer", "fakturanr"],
+    "amount": ["amount", "belopp"],
+    "currency": ["currency", "valuta"],
+    "origin": ["origin"],
+    "credit_invoice": ["credit_invoice", "credit invoice", "kreditfaktura", "kreditfakturanr"],
+    "client_registration_date": [
+        "client_registration_date",
+        "datum",
+        "krediteringsdatum",
+    ],
+    "creditor_reference": ["creditor_reference", "referens"],
+    "account": ["account", "konto"],
+    "file_import_report": ["file_import_report"],
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiConfig(_Section):
+    base_url: str = SANDBOX
+    api_key_env: str = "AMILI_API_KEY"
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    backoff_base: float = Field(default=0.5, ge=0)
+    backoff_cap: float = Field(default=30.0, ge=0)
+    send_account: bool = False
+
+
+class DefaultsConfig(_Section):
+    creditor: str | None = None
+    currency: str = "SEK"
+    origin: str = "creditor_system"
+
+
+class InputConfig(_Section):
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal_separator: Literal[".", ","] | None = None
+    sheet: str | int | None = None
+    timezone: str = "Europe/Stockholm"
+    negative_amounts: Literal["reject", "absolute"] = "reject"
+    max_amount: str = "100000000.00"
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, v: str | None) -> str | None:
+        if v is not None and v not in {",", ";", "\t", "|"}:
+            raise ValueError("must be one of , ; | or a tab")
+        return v
+
+
+class ReportConfig(_Section):
+    dir: Path = Path("reports")
+    formats: list[Literal["json", "csv", "xlsx"]] = ["json", "csv", "xlsx"]
+
+
+class JournalConfig(_Section):
+    path: Path = Path("journal.sqlite")
+
+
+class ReferenceConfig(_Section):
+    generate: bool = True
+
+
+class DedupeConfig(_Section):
+    credit_invoice: bool = True
+
+
+class Config(_Section):
+    api: ApiConfig = ApiConfig()
+    defaults: DefaultsConfig = DefaultsConfig()
+    columns: dict[str, list[str]] = Field(default_factory=dict)
+    input: InputConfig = InputConfig()
+    report: ReportConfig = ReportConfig()
+    journal: JournalConfig = JournalConfig()
+    reference: ReferenceConfig = ReferenceConfig()
+    dedupe: DedupeConfig = DedupeConfig()
+    reconcile: Literal["lookup", "manual"] = "lookup"
+
+    def aliases(self) -> dict[str, list[str]]:
+        """Built-in aliases extended (never replaced) by the configured ones."""
+        merged = {field: list(names) for field, names in BUILTIN_ALIASES.items()}
+        for field, names in self.columns.items():
+            merged.setdefault(field, [field])
+            merged[field].extend(names)
+        return merged
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """`--config PATH`, else `$IMPORTER_CONFIG`, else `./config.yaml`, else built-in defaults.
+    Relative paths inside the file are resolved against the file's folder, so a scheduler can
+    run the importer from any working directory."""
+    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
+    chosen = Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml")
+    if not chosen.exists():
+        if explicit:
+            raise ConfigError(f"configuration file {chosen} does not exist")
+        return Config()
+    try:
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{chosen}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{chosen}: expected a mapping of sections at the top level")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{chosen}: setting {where}: {first['msg']}") from None
+    base = chosen.resolve().parent
+    if not config.report.dir.is_absolute():
+        config.report.dir = base / config.report.dir
+    if not config.journal.path.is_absolute():
+        config.journal.path = base / config.journal.path
+    return config
