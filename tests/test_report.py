@@ -1,0 +1,591 @@
+"""The file import report renderers (DESIGN.md §3–§4, issue 3 §6, issue 4 §4).
+
+Real files on disk in tmp_path, read back with json / csv / openpyxl: what is asserted is what
+a machine or a person opening the file would get."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from importer.errors import ConfigError
+from importer.outcomes import Outcome, RowError
+from importer.report import (
+    OUTCOME_COLUMNS,
+    OUTCOME_FILLS,
+    Attempt,
+    FileInfo,
+    Report,
+    ReportRow,
+    build_summary,
+    write_reports,
+)
+
+COLUMNS = ["Fakturanummer", "Belopp", "Valuta", "Kreditfaktura", "Referens"]
+STARTED = datetime(2025, 7, 4, 14, 35, 29, tzinfo=UTC)
+CREDITOR = "a" * 24
+
+
+def source(invoice: str, amount: str, credit: str, reference: str = "ref") -> dict[str, str]:
+    return dict(zip(COLUMNS, [invoice, amount, "SEK", credit, reference], strict=True))
+
+
+def credited(
+    row: int, amount: Any, settled: str, status: str = "completed", **kw: Any
+) -> ReportRow:
+    return ReportRow(
+        row=row,
+        outcome=Outcome.CREDITED,
+        _id=f"{row:024x}",
+        status=status,
+        status_reason_locale=f"crediting.{status}",
+        settled_amount=Decimal(settled),
+        http_status=201,
+        request={
+            "creditor": CREDITOR,
+            "invoice_number": f"F{row}",
+            "currency": "SEK",
+            "amount": amount,
+            "origin": "creditor_system",
+        },
+        source=kw.pop("source", source(f"F{row}", str(amount), f"K{row}")),
+        attempts=kw.pop(
+            "attempts", [Attempt(at=STARTED, outcome=Outcome.CREDITED, http_status=201)]
+        ),
+        **kw,
+    )
+
+
+def sample_rows() -> list[ReportRow]:
+    """One row of every outcome, credited rows in every status."""
+    return [
+        credited(2, 100.1, "100.1"),
+        credited(3, Decimal("250.50"), "200", status="warning"),
+        credited(4, 5, "5.00", status="error"),
+        ReportRow(
+            row=5,
+            outcome=Outcome.INVALID,
+            errors=[
+                RowError(field="amount", code="amount.zero", message="must be more than 0"),
+                RowError(field="", code="row.empty", message="row is empty"),
+            ],
+            source=source("F5", "0", "K5"),
+        ),
+        ReportRow(
+            row=6,
+            outcome=Outcome.REJECTED,
+            http_status=422,
+            errors=[RowError(field="case", code="api.422", message="case not found")],
+            request={"creditor": CREDITOR, "amount": 12.5},
+            source=source("F6", "12,5", "K6"),
+            attempts=[
+                Attempt(at=STARTED, outcome=Outcome.NOT_SENT, http_status=503, note="retry"),
+                Attempt(
+                    at=STARTED + timedelta(seconds=3), outcome=Outcome.REJECTED, http_status=422
+                ),
+            ],
+        ),
+        ReportRow(
+            row=7,
+            outcome=Outcome.DUPLICATE,
+            _id="b" * 24,
+            duplicate_of={"file_import_report": "imp-0", "row": 5, "_id": "b" * 24},
+            source=source("F7", "100.10", "K2"),
+        ),
+        ReportRow(row=8, outcome=Outcome.NOT_SENT, source=source("F8", "1", "K8")),
+        ReportRow(row=9, outcome=Outcome.UNKNOWN, source=source("F9", "2", "K9")),
+    ]
+
+
+def make_report(rows: list[ReportRow] | None = None, **kw: Any) -> Report:
+    rows = sample_rows() if rows is None else rows
+    fields: dict[str, Any] = {
+        "file_import_report": "imp-1",
+        "file": FileInfo(name="krediter.csv", sha256="f" * 64, format="csv", rows=len(rows)),
+        "api": {"base_url": "https://api.example.test"},
+        "started": STARTED,
+        "finished": STARTED + timedelta(minutes=1),
+        "columns": COLUMNS,
+        "summary": build_summary(rows),
+        "rows": rows,
+    }
+    fields.update(kw)
+    return Report(**fields)
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def header_index(ws: Any) -> dict[str, int]:
+    return {cell.value: cell.column for cell in ws[1]}
+
+
+# ------------------------------------------------------------------------------ summary
+
+
+def test_build_summary_counts_every_outcome_and_sums_only_credited_money() -> None:
+    rows = sample_rows()
+    summary = build_summary(rows)
+    assert summary.rows == len(rows)
+    assert summary.outcomes == {
+        "credited": 3,
+        "invalid": 1,
+        "rejected": 1,
+        "duplicate": 1,
+        "not_sent": 1,
+        "unknown": 1,
+    }
+    assert summary.statuses == {"completed": 1, "warning": 1, "error": 1}
+    # 100.1 + 250.50 + 5: the rejected row's 12.5 is not money that was credited.
+    assert summary.amount_requested == Decimal("355.60")
+    assert summary.amount_settled == Decimal("305.10")
+
+
+def test_build_summary_has_zero_keys_and_adds_json_numbers_as_decimals() -> None:
+    rows = [credited(2, 0.1, "0.1"), credited(3, 0.2, "0.2")]
+    summary = build_summary(rows)
+    assert summary.outcomes["invalid"] == 0 and set(summary.outcomes) == {o.value for o in Outcome}
+    assert summary.statuses == {"completed": 2, "warning": 0, "error": 0}
+    # A float sum would give 0.30000000000000004.
+    assert summary.amount_requested == Decimal("0.3")
+
+
+# ------------------------------------------------------------------------------ report.json
+
+
+def test_json_shape_money_strings_and_request_numbers(tmp_path: Path) -> None:
+    paths = write_reports(make_report(), tmp_path / "imp-1", ["json"])
+    assert paths == {"json": tmp_path / "imp-1" / "report.json"}
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+
+    assert list(data) == [
+        "file_import_report",
+        "file",
+        "api",
+        "dry_run",
+        "sandbox",
+        "started",
+        "finished",
+        "file_errors",
+        "warnings",
+        "columns",
+        "summary",
+        "rows",
+    ]
+    assert data["file"] == {"name": "krediter.csv", "sha256": "f" * 64, "format": "csv", "rows": 8}
+    summary = data["summary"]
+    assert summary["amount_requested"] == "355.60"
+    assert summary["amount_settled"] == "305.10"
+    assert list(summary["outcomes"]) == [o.value for o in Outcome]
+
+    first, second, third = data["rows"][:3]
+    assert list(first) == [
+        "row",
+        "outcome",
+        "_id",
+        "status",
+        "status_reason_locale",
+        "settled_amount",
+        "http_status",
+        "errors",
+        "request",
+        "source",
+        "duplicate_of",
+        "case_invoice_number",
+        "case_reference_number",
+        "attempts",
+    ]
+    assert first["_id"] == f"{2:024x}"
+    assert first["settled_amount"] == "100.10"
+    assert third["settled_amount"] == "5.00"
+    # The request is what was sent: its amount a JSON number, whether a float or a Decimal.
+    assert first["request"]["amount"] == 100.1 and isinstance(first["request"]["amount"], float)
+    assert second["request"]["amount"] == 250.5
+    assert '"amount":250.5' in paths["json"].read_text(encoding="utf-8")
+    assert first["source"] == source("F2", "100.1", "K2")
+    assert first["attempts"] == [
+        {"at": "2025-07-04T14:35:29Z", "outcome": "credited", "http_status": 201, "note": None}
+    ]
+    invalid = data["rows"][3]
+    assert invalid["settled_amount"] is None and invalid["_id"] is None
+    assert invalid["errors"][0] == {
+        "field": "amount",
+        "code": "amount.zero",
+        "message": "must be more than 0",
+    }
+
+
+def test_json_every_model_field_is_written_by_alias(tmp_path: Path) -> None:
+    """A field added to ReportRow later must appear in the machine contract by itself."""
+    write_reports(make_report(), tmp_path, ["json"])
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    expected = {f.alias or name for name, f in ReportRow.model_fields.items()}
+    assert all(set(row) == expected for row in data["rows"])
+
+
+def test_json_datetimes_are_iso_utc(tmp_path: Path) -> None:
+    stockholm = timezone(timedelta(hours=2))
+    report = make_report(
+        started=datetime(2025, 7, 4, 16, 35, 29, tzinfo=stockholm),
+        finished=datetime(2025, 7, 4, 14, 40, 0),  # naive: the journal's UTC
+    )
+    write_reports(report, tmp_path, ["json"])
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["started"] == "2025-07-04T14:35:29Z"
+    assert data["finished"] == "2025-07-04T14:40:00Z"
+
+
+def test_json_invariant_every_row_once_and_counts_add_up(tmp_path: Path) -> None:
+    write_reports(make_report(), tmp_path, ["json"])
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    counts = data["summary"]["outcomes"]
+    assert set(counts) == {o.value for o in Outcome}
+    assert sum(counts.values()) == data["summary"]["rows"] == len(data["rows"])
+    numbers = [row["row"] for row in data["rows"]]
+    assert sorted(numbers) == sorted(set(numbers)) == list(range(2, 10))
+    for outcome, count in counts.items():
+        assert count == sum(1 for row in data["rows"] if row["outcome"] == outcome)
+
+
+def test_json_non_ascii_kept_readable(tmp_path: Path) -> None:
+    rows = [credited(2, 1, "1", source=source("Å-1", "1", "K", "Räksmörgås"))]
+    write_reports(make_report(rows), tmp_path, ["json"])
+    assert "Räksmörgås" in (tmp_path / "report.json").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------ report.csv
+
+
+def test_csv_bom_columns_order_and_outcome_cells(tmp_path: Path) -> None:
+    write_reports(make_report(), tmp_path, ["csv"])
+    raw = (tmp_path / "report.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = read_csv(tmp_path / "report.csv")
+    assert table[0] == [*COLUMNS, *OUTCOME_COLUMNS]
+    assert table[0][len(COLUMNS) :] == [
+        "row",
+        "outcome",
+        "_id",
+        "status",
+        "status_reason_locale",
+        "settled_amount",
+        "http_status",
+        "errors",
+        "duplicate_of",
+        "attempts",
+    ]
+    rows = {r[len(COLUMNS)]: dict(zip(table[0], r, strict=True)) for r in table[1:]}
+    assert len(table) == 1 + 8
+    first = rows["2"]
+    assert [first[c] for c in COLUMNS] == ["F2", "100.1", "SEK", "K2", "ref"]
+    assert first["outcome"] == "credited"
+    assert first["_id"] == f"{2:024x}"
+    assert first["settled_amount"] == "100.10"
+    assert first["http_status"] == "201"
+    assert first["attempts"] == "1"
+    assert rows["5"]["errors"] == "amount: must be more than 0; row is empty"
+    assert rows["5"]["settled_amount"] == "" and rows["5"]["_id"] == ""
+    assert rows["6"]["attempts"] == "2"
+    assert rows["6"]["Belopp"] == "12,5"
+    assert rows["7"]["duplicate_of"] == "import imp-0 row 5"
+
+
+def test_csv_takes_cells_by_header_not_by_dict_order(tmp_path: Path) -> None:
+    reordered = dict(reversed(list(source("F2", "9", "K2").items())))
+    rows = [credited(2, 9, "9", source=reordered)]
+    partial = {"Belopp": "9"}  # a short row: missing cells are empty, not shifted
+    rows.append(ReportRow(row=3, outcome=Outcome.INVALID, source=partial))
+    write_reports(make_report(rows), tmp_path, ["csv"])
+    table = read_csv(tmp_path / "report.csv")
+    assert table[1][: len(COLUMNS)] == ["F2", "9", "SEK", "K2", "ref"]
+    assert table[2][: len(COLUMNS)] == ["", "9", "", "", ""]
+
+
+DANGEROUS = ["=SUM(A1)", "+cmd", "@x", "-2+3", "\tx", "\rx", "=1+1", "-1+cmd|' /C calc'!A0"]
+NUMBERS = ["-100.00", "-12,5", "+46", "-1 234,56", "-1,234.56", "-0.5", "+1\u00a0000"]
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_csv_neutralises_formula_cells(tmp_path: Path, value: str) -> None:
+    rows = [
+        ReportRow(
+            row=2,
+            outcome=Outcome.REJECTED,
+            status_reason_locale=value,
+            errors=[RowError(field="", code="x", message=value)],
+            source=source(value, "1", "K"),
+        )
+    ]
+    write_reports(make_report(rows, columns=[*COLUMNS[:4], value]), tmp_path, ["csv"])
+    header, row = read_csv(tmp_path / "report.csv")
+    cells = dict(zip(header, row, strict=True))
+    assert header[4] == "'" + value
+    assert row[0] == "'" + value  # the file's own cell
+    assert cells["status_reason_locale"] == "'" + value
+    assert cells["errors"] == "'" + value
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_csv_leaves_plain_numbers_alone(tmp_path: Path, value: str) -> None:
+    rows = [credited(2, 1, "-5", source=source("F2", value, "K2"))]
+    write_reports(make_report(rows), tmp_path, ["csv"])
+    header, row = read_csv(tmp_path / "report.csv")
+    assert row[1] == value
+    assert dict(zip(header, row, strict=True))["settled_amount"] == "-5.00"
+
+
+# ------------------------------------------------------------------------------ report.xlsx
+
+
+def test_xlsx_rows_sheet_layout(tmp_path: Path) -> None:
+    write_reports(make_report(), tmp_path, ["xlsx"])
+    wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert wb.sheetnames == ["Rows", "Summary"]
+    ws = wb["Rows"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:O9"  # 5 own + 10 outcome columns, header + 8 rows
+    assert [c.value for c in ws[1]] == [*COLUMNS, *OUTCOME_COLUMNS]
+    assert ws.max_row == 9
+    col = header_index(ws)
+    assert ws.cell(2, col["row"]).value == 2
+    assert ws.cell(2, col["Belopp"]).value == "100.1"  # the file's own cell stays text
+    assert ws.cell(6, col["errors"]).value == "case: case not found"
+    assert ws.cell(6, col["attempts"]).value == 2
+
+
+@pytest.mark.parametrize(
+    ("index", "rgb"),
+    [
+        (0, "FFC6EFCE"),  # credited, completed: green
+        (1, "FFFFEB9C"),  # credited, warning: amber
+        (2, "FFFFC7CE"),  # credited, error: red
+        (3, "FFFFC7CE"),  # invalid: red
+        (4, "FFFFC7CE"),  # rejected: red
+        (5, "FFD9D9D9"),  # duplicate: grey
+        (6, "FFF8CBAD"),  # not_sent: orange
+        (7, "FFF8CBAD"),  # unknown: orange
+    ],
+)
+def test_xlsx_outcome_cell_colour(tmp_path: Path, index: int, rgb: str) -> None:
+    write_reports(make_report(), tmp_path, ["xlsx"])
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Rows"]
+    cell = ws.cell(2 + index, header_index(ws)["outcome"])
+    assert cell.value == sample_rows()[index].outcome.value
+    assert cell.fill.fill_type == "solid"
+    assert cell.fill.fgColor.rgb == rgb
+    # Only the outcome cell is coloured.
+    assert ws.cell(2 + index, header_index(ws)["status"]).fill.fill_type is None
+
+
+def test_xlsx_colours_cover_every_outcome() -> None:
+    assert {o.value for o in Outcome} <= set(OUTCOME_FILLS)
+
+
+def test_xlsx_money_is_numeric_with_two_decimals(tmp_path: Path) -> None:
+    rows = [credited(2, 100.1, "100.1"), credited(3, 1, "-1234.5", source=source("F3", "-1", "K"))]
+    write_reports(make_report(rows), tmp_path, ["xlsx"])
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Rows"]
+    col = header_index(ws)
+    money = ws.cell(2, col["settled_amount"])
+    assert money.data_type == "n" and money.value == pytest.approx(100.1)
+    assert money.number_format == "#,##0.00"
+    negative = ws.cell(3, col["settled_amount"])
+    assert negative.data_type == "n" and negative.value == pytest.approx(-1234.5)
+    assert ws.cell(3, col["Belopp"]).value == "-1"  # a negative raw cell is not mangled
+
+
+def test_xlsx_neutralises_text_cells(tmp_path: Path) -> None:
+    rows = [
+        ReportRow(
+            row=2 + i,
+            outcome=Outcome.REJECTED,
+            status_reason_locale=value,
+            source=source(value, "-100.00", "K"),
+        )
+        for i, value in enumerate(["=SUM(A1)", "+cmd", "@x", "-2+3", "\tx"])
+    ]
+    write_reports(make_report(rows, columns=[*COLUMNS[:4], "=evil"]), tmp_path, ["xlsx"])
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Rows"]
+    col = header_index(ws)
+    assert "'=evil" in col
+    for i, value in enumerate(["=SUM(A1)", "+cmd", "@x", "-2+3", "\tx"]):
+        own = ws.cell(2 + i, col["Fakturanummer"])
+        assert own.data_type == "s" and own.value == "'" + value
+        assert ws.cell(2 + i, col["status_reason_locale"]).value == "'" + value
+        assert ws.cell(2 + i, col["Belopp"]).value == "-100.00"
+
+
+def test_xlsx_survives_control_characters(tmp_path: Path) -> None:
+    rows = [ReportRow(row=2, outcome=Outcome.INVALID, source=source("a\x01b", "1", "K"))]
+    write_reports(make_report(rows), tmp_path, ["xlsx"])
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Rows"]
+    assert ws.cell(2, 1).value == "a\ufffdb"
+
+
+def summary_rows(path: Path) -> dict[str, tuple[Any, ...]]:
+    """The Summary sheet's rows by the text of their first cell."""
+    ws = openpyxl.load_workbook(path)["Summary"]
+    return {row[0].value: row for row in ws.iter_rows() if row and row[0].value is not None}
+
+
+def summary_cells(path: Path) -> dict[str, Any]:
+    """The Summary sheet's value cells (column B) by label (column A)."""
+    return {label: row[1] if len(row) > 1 else None for label, row in summary_rows(path).items()}
+
+
+def test_xlsx_summary_sheet(tmp_path: Path) -> None:
+    report = make_report(sandbox=True, warnings=["3 empty rows skipped"])
+    write_reports(report, tmp_path, ["xlsx"])
+    cells = summary_cells(tmp_path / "report.xlsx")
+    assert "Sandbox: no real credits were issued" in cells
+    assert "Dry run: nothing was sent" not in cells
+    assert cells["Import"].value == "imp-1"
+    assert cells["File"].value == "krediter.csv"
+    assert cells["SHA-256"].value == "f" * 64
+    assert cells["API"].value == "https://api.example.test"
+    assert cells["Started"].value == "2025-07-04T14:35:29Z"
+    assert cells["Finished"].value == "2025-07-04T14:36:29Z"
+    assert cells["Rows"].value == 8
+    for outcome, count in report.summary.outcomes.items():
+        assert cells[outcome].value == count
+    labels = summary_rows(tmp_path / "report.xlsx")
+    assert labels["credited"][0].fill.fgColor.rgb == "FFC6EFCE"
+    assert labels["invalid"][0].fill.fgColor.rgb == "FFFFC7CE"
+    for status in ("completed", "warning", "error"):
+        assert cells[status].value == 1
+    for label, amount in (("Amount requested", 355.6), ("Amount settled", 305.1)):
+        assert cells[label].data_type == "n"
+        assert cells[label].value == pytest.approx(amount)
+        assert cells[label].number_format == "#,##0.00"
+    assert "3 empty rows skipped" in cells
+
+
+def test_xlsx_summary_without_sandbox_has_no_sandbox_line(tmp_path: Path) -> None:
+    write_reports(make_report(sandbox=False), tmp_path, ["xlsx"])
+    assert "Sandbox: no real credits were issued" not in summary_cells(tmp_path / "report.xlsx")
+
+
+# ------------------------------------------------------------------------------ whole reports
+
+
+def test_rejected_file_report(tmp_path: Path) -> None:
+    report = make_report(
+        [],
+        columns=["Belopp"],
+        finished=None,
+        file_errors=[
+            RowError(
+                field="invoice_number",
+                code="file.missing_column",
+                message="=no column for invoice_number; found: Belopp",
+            )
+        ],
+    )
+    paths = write_reports(report, tmp_path, ["json", "csv", "xlsx"])
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["rows"] == [] and data["finished"] is None
+    assert data["file_errors"][0]["code"] == "file.missing_column"
+    assert data["summary"]["rows"] == 0 and sum(data["summary"]["outcomes"].values()) == 0
+    assert data["summary"]["amount_requested"] == "0.00"
+    assert read_csv(paths["csv"]) == [["Belopp", *OUTCOME_COLUMNS]]
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    assert wb["Rows"].max_row == 1
+    cells = summary_cells(paths["xlsx"])
+    assert "File errors" in cells
+    assert cells["invoice_number"].value == "file.missing_column"
+    messages = [row[2].value for row in wb["Summary"].iter_rows() if len(row) > 2]
+    assert "'=no column for invoice_number; found: Belopp" in messages
+
+
+def test_dry_run_report(tmp_path: Path) -> None:
+    request = {
+        "creditor": CREDITOR,
+        "invoice_number": "F2",
+        "currency": "SEK",
+        "amount": Decimal("10.50"),
+        "origin": "creditor_system",
+    }
+    rows = [
+        ReportRow(
+            row=2, outcome=Outcome.NOT_SENT, request=request, source=source("F2", "10,50", "K")
+        )
+    ]
+    paths = write_reports(make_report(rows, dry_run=True), tmp_path, ["json", "csv", "xlsx"])
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["dry_run"] is True
+    assert data["rows"][0]["request"]["amount"] == 10.5
+    assert data["summary"]["outcomes"]["not_sent"] == 1
+    assert data["summary"]["amount_requested"] == "0.00"  # nothing was credited
+    assert "Dry run: nothing was sent" in summary_cells(paths["xlsx"])
+
+
+def test_only_requested_formats_are_written(tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "imp-1"
+    paths = write_reports(make_report(), target, ["csv", "csv"])
+    assert paths == {"csv": target / "report.csv"}
+    assert sorted(os.listdir(target)) == ["report.csv"]
+
+
+def test_unknown_format_is_a_config_error_and_writes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="pdf"):
+        write_reports(make_report(), tmp_path / "out", ["json", "pdf"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_rendered_again_in_place_with_attempts(tmp_path: Path) -> None:
+    rows = sample_rows()
+    write_reports(make_report(rows), tmp_path, ["json", "csv", "xlsx"])
+    rows[4] = credited(6, 12.5, "12.5", attempts=[])
+    rows[4].attempts = [
+        *sample_rows()[4].attempts,
+        Attempt(at=STARTED + timedelta(hours=1), outcome=Outcome.CREDITED, http_status=201),
+    ]
+    write_reports(make_report(rows), tmp_path, ["json", "csv", "xlsx"])
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["rows"][4]["outcome"] == "credited"
+    assert [a["outcome"] for a in data["rows"][4]["attempts"]] == [
+        "not_sent",
+        "rejected",
+        "credited",
+    ]
+    assert data["rows"][4]["attempts"][2]["at"] == "2025-07-04T15:35:29Z"
+    assert (
+        read_csv(tmp_path / "report.csv")[5][len(COLUMNS) + OUTCOME_COLUMNS.index("attempts")]
+        == "3"
+    )
+    assert sorted(os.listdir(tmp_path)) == ["report.csv", "report.json", "report.xlsx"]
+
+
+def test_atomic_write_leaves_no_temp_files_and_keeps_old_report_on_failure(
+    tmp_path: Path,
+) -> None:
+    write_reports(make_report(), tmp_path, ["json", "csv", "xlsx"])
+    assert sorted(os.listdir(tmp_path)) == ["report.csv", "report.json", "report.xlsx"]
+    before = (tmp_path / "report.json").read_bytes()
+
+    broken = sample_rows()
+    broken[4].request = {"amount": Decimal("NaN")}  # a rejected row: cannot be JSON
+    with pytest.raises(Exception, match="non-finite"):
+        write_reports(make_report(broken), tmp_path, ["json"])
+    assert (tmp_path / "report.json").read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["report.csv", "report.json", "report.xlsx"]
+
+
+def test_temp_files_of_a_killed_writer_are_cleaned_up(tmp_path: Path) -> None:
+    dead = tmp_path / ".report.json.99999999.0badc0de.tmp"  # beyond any pid_max
+    alive = tmp_path / f".report.csv.{os.getppid()}.0badc0de.tmp"  # another writer, running
+    dead.write_text("half a rep")
+    alive.write_text("in progress")
+    write_reports(make_report(), tmp_path, ["json"])
+    assert not dead.exists()
+    assert alive.exists()
