@@ -1,0 +1,253 @@
+"""The HTTP client for Amili's crediting API: one keep-alive session, bounded retries, and a
+classification of every answer by what it tells us about the server's state.
+
+The distinction that matters for money is *could this request have been stored?* Failures that
+certainly did not reach the server (connection refused, connect timeout, 429, the pre-commit
+503) are retried here with capped exponential backoff and jitter, honouring `Retry-After`.
+Anything that may have been stored (read timeout, connection dropped after sending, other 5xx)
+is returned as `MAYBE_STORED` and never retried here: the caller reconciles it by looking the
+crediting up. The API key lives in the session headers only; it is never part of a message."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from importer import __version__
+from importer.config import ApiConfig
+from importer.errors import ApiUnavailable, AuthenticationFailed
+from importer.outcomes import RowError
+
+CREDITINGS = "/creditor--creditings"
+PAGE_SIZE = 100
+
+
+class PostKind(StrEnum):
+    CREATED = "created"
+    REJECTED = "rejected"
+    NOT_STORED = "not_stored"
+    """Certainly not stored, and the retry budget is spent."""
+    MAYBE_STORED = "maybe_stored"
+
+
+@dataclass(slots=True)
+class PostResult:
+    kind: PostKind
+    http_status: int | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    note: str | None = None
+
+
+class _NotStored(Exception):
+    """Internal: a failure that certainly did not reach the server; worth retrying."""
+
+    def __init__(self, note: str, http_status: int | None = None, wait: float | None = None):
+        super().__init__(note)
+        self.note = note
+        self.http_status = http_status
+        self.wait = wait
+
+
+def _issues_to_errors(issues: Any) -> list[RowError]:
+    """Eve's `_issues` is {"field": "message" | [messages] | {nested}}."""
+    errors: list[RowError] = []
+    if not isinstance(issues, dict):
+        return errors
+    for name, message in issues.items():
+        messages = message if isinstance(message, list) else [message]
+        for m in messages:
+            text = json.dumps(m, ensure_ascii=False) if isinstance(m, dict) else str(m)
+            errors.append(
+                RowError(
+                    field=str(name), code="api_rejected", message=f"The API refused it: {text}"
+                )
+            )
+    return errors
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _refused(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never established, so nothing was sent."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        config: ApiConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._config = config
+        self._timeout = (config.connect_timeout, config.read_timeout)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update(
+            {
+                "x-api-key": api_key,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": f"amili-importer/{__version__}",
+            }
+        )
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _backoff(self, attempt: int, wait: float | None) -> float:
+        if wait is not None:
+            return min(wait, self._config.backoff_cap) if self._config.backoff_cap else wait
+        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2**attempt)
+        return ceiling * (0.5 + self._rng.random() / 2)
+
+    def _check_auth(self, response: requests.Response) -> None:
+        if response.status_code in (401, 403):
+            raise AuthenticationFailed(
+                f"the API at {self.base_url} refused the API key (HTTP {response.status_code});"
+                " check the key in the environment variable named by api.api_key_env"
+            )
+
+    # ----------------------------------------------------------------- post
+
+    def post_crediting(self, body: dict[str, Any]) -> PostResult:
+        """POST one crediting; retries only what certainly was not stored."""
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        last: _NotStored | None = None
+        for attempt in range(self._config.max_attempts):
+            if last is not None:
+                self._sleep(self._backoff(attempt - 1, last.wait))
+            try:
+                return self._post_once(payload)
+            except _NotStored as exc:
+                last = exc
+        assert last is not None
+        return PostResult(
+            PostKind.NOT_STORED,
+            http_status=last.http_status,
+            note=f"{last.note} ({self._config.max_attempts} attempts)",
+        )
+
+    def _post_once(self, payload: bytes) -> PostResult:
+        try:
+            response = self._session.post(
+                self.base_url + CREDITINGS, data=payload, timeout=self._timeout
+            )
+        except requests.ConnectionError as exc:
+            if _refused(exc):
+                raise _NotStored("API unreachable: connection refused") from None
+            return PostResult(
+                PostKind.MAYBE_STORED, note="connection dropped after the request was sent"
+            )
+        except requests.Timeout:
+            return PostResult(PostKind.MAYBE_STORED, note="no answer within the read timeout")
+        except requests.RequestException as exc:
+            return PostResult(PostKind.MAYBE_STORED, note=f"transport error ({type(exc).__name__})")
+        status = response.status_code
+        self._check_auth(response)
+        if status in (429, 503):
+            raise _NotStored(
+                f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
+            )
+        try:
+            data = response.json(parse_float=Decimal)
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        if status == 201:
+            return PostResult(PostKind.CREATED, http_status=status, body=data)
+        if 400 <= status < 500:
+            errors = _issues_to_errors(data.get("_issues"))
+            if not errors:
+                message = (data.get("_error") or {}).get("message") or response.reason
+                errors = [
+                    RowError(
+                        field="",
+                        code=f"api_http_{status}",
+                        message=f"The API refused it (HTTP {status}): {message}",
+                    )
+                ]
+            return PostResult(PostKind.REJECTED, http_status=status, errors=errors)
+        return PostResult(
+            PostKind.MAYBE_STORED, http_status=status, note=f"server error HTTP {status}"
+        )
+
+    # ------------------------------------------------------------------ get
+
+    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """GETs are idempotent: any failure is retried within the budget, then the run
+        stops (ApiUnavailable) rather than guessing."""
+        note = ""
+        for attempt in range(self._config.max_attempts):
+            wait: float | None = None
+            try:
+                response = self._session.get(
+                    self.base_url + path, params=params, timeout=self._timeout
+                )
+            except requests.RequestException as exc:
+                note = f"{type(exc).__name__}"
+            else:
+                self._check_auth(response)
+                if response.status_code == 200:
+                    return response.json(parse_float=Decimal)
+                note = f"HTTP {response.status_code}"
+                if response.status_code not in (429, 500, 502, 503, 504):
+                    break
+                wait = _retry_after(response)
+            if attempt + 1 < self._config.max_attempts:
+                self._sleep(self._backoff(attempt, wait))
+        raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
+
+    def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
+        where = json.dumps({"creditor": creditor, "creditor_reference": reference})
+        data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
+        return list(data.get("_items", []))
+
+    def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Stored creditings by id, with batched `$in` lookups of 100 instead of a GET per row."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            chunk = wanted[start : start + PAGE_SIZE]
+            where = json.dumps({"_id": {"$in": chunk}})
+            data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
+            for item in data.get("_items", []):
+                found[item["_id"]] = item
+        return found

@@ -1,0 +1,188 @@
+"""Map a file's columns to API fields (DESIGN.md §2 "Map").
+
+Headers are matched case- and whitespace-insensitively against the aliases of the
+configuration. The header is the first record that matches the mapping, so title rows and
+notes above it are skipped. A file whose columns cannot carry a crediting is rejected as a
+whole, before anything is posted, naming what was expected and what was found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from importer.config import Config
+from importer.errors import FileRejected
+from importer.sources import Cell, SourceFile, cell_text
+
+READ_ONLY_FIELDS = frozenset({"file_import_report", "account"})
+"""Set by the server; a file that carries them gets one warning and they are not sent."""
+
+HEADER_SEARCH_DEPTH = 50
+"""How many records from the top may be titles and notes before the header must appear."""
+
+
+def normalise_header(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """Where each API field sits in the file, and what the file's own columns are called."""
+
+    header_row: int
+    headers: tuple[str, ...]
+    """The file's header texts, made unique ("Belopp", "Belopp (2)") so they can key a row."""
+    fields: dict[str, int]
+    """API field -> column index, for the fields that are sent."""
+    read_only: tuple[str, ...] = ()
+    """Headers of read-only columns found in the file (they are ignored, with a warning)."""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class MappedRows:
+    """The data rows of a file, as parallel lists so later stages stay cheap per row."""
+
+    row_numbers: list[int] = field(default_factory=list)
+    values: list[dict[str, Cell]] = field(default_factory=list)
+    """API field -> cell, defaults filled in where the column is absent or the cell empty."""
+    sources: list[list[str]] = field(default_factory=list)
+    """The raw cell texts, one per header, for the report's `source`."""
+
+
+class Mapper:
+    """Turns a read file into field values using one configuration."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._alias_to_field: dict[str, str] = {}
+        for api_field, names in config.aliases().items():
+            for name in [api_field, *names]:
+                self._alias_to_field.setdefault(normalise_header(name), api_field)
+        defaults = config.defaults
+        self._defaults: dict[str, str] = {
+            k: v
+            for k, v in (
+                ("creditor", defaults.creditor),
+                ("currency", defaults.currency),
+                ("origin", defaults.origin),
+            )
+            if v
+        }
+
+    def required_fields(self) -> list[str]:
+        """Columns a file must have: amount, case or invoice_number, and creditor unless the
+        configuration supplies it. Currency and origin always have defaults."""
+        required = ["amount", "case / invoice_number"]
+        if "creditor" not in self._defaults:
+            required.append("creditor")
+        return required
+
+    def _match(self, cells: Sequence[Cell]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for index, cell in enumerate(cells):
+            if isinstance(cell, str):
+                api_field = self._alias_to_field.get(normalise_header(cell))
+                if api_field:
+                    found.setdefault(api_field, []).append(index)
+        return found
+
+    def find_columns(self, source: SourceFile) -> ColumnMap:
+        """Pick the header: the first record carrying every required column; failing that,
+        the record with the most recognised headers, to name what is missing."""
+        best: tuple[int, int, dict[str, list[int]]] | None = None
+        for position, (row_number, cells) in enumerate(source.records[:HEADER_SEARCH_DEPTH]):
+            found = self._match(cells)
+            if not found:
+                continue
+            if not self._missing(found):
+                return self._column_map(source, position, found)
+            if best is None or len(found) > len(best[2]):
+                best = (position, row_number, found)
+        expected = ", ".join(self.required_fields())
+        if best is None:
+            first = source.records[0][1] if source.records else ()
+            seen = ", ".join(repr(cell_text(c)) for c in first if cell_text(c)) or "nothing"
+            raise FileRejected(
+                source.name,
+                f"no header row matches the column mapping: expected columns {expected}; "
+                f"the first row holds {seen}",
+            )
+        position, row_number, found = best
+        headers = [cell_text(c) for c in source.records[position][1] if cell_text(c)]
+        missing = ", ".join(self._missing(found))
+        raise FileRejected(
+            source.name,
+            f"required column missing: {missing} (header row {row_number}; expected "
+            f"{expected}; found {', '.join(repr(h) for h in headers)})",
+        )
+
+    def _missing(self, found: dict[str, list[int]]) -> list[str]:
+        missing = []
+        if "amount" not in found:
+            missing.append("amount")
+        if "case" not in found and "invoice_number" not in found:
+            missing.append("case / invoice_number")
+        if "creditor" not in found and "creditor" not in self._defaults:
+            missing.append("creditor")
+        return missing
+
+    def _column_map(
+        self, source: SourceFile, position: int, found: dict[str, list[int]]
+    ) -> ColumnMap:
+        row_number, cells = source.records[position]
+        headers: list[str] = []
+        used: set[str] = set()
+        for index, cell in enumerate(cells):
+            text = cell_text(cell).strip() or f"column {index + 1}"
+            name, count = text, 1
+            while name in used:  # never collide with a real header such as "Not (2)"
+                count += 1
+                name = f"{text} ({count})"
+            used.add(name)
+            headers.append(name)
+        for api_field, indexes in found.items():
+            if len(indexes) > 1 and api_field not in READ_ONLY_FIELDS:
+                names = ", ".join(repr(headers[i]) for i in indexes)
+                raise FileRejected(
+                    source.name,
+                    f"header row {row_number}: columns {names} all mean {api_field}; "
+                    "keep one of them",
+                )
+        fields = {f: idx[0] for f, idx in found.items() if f not in READ_ONLY_FIELDS}
+        read_only = tuple(
+            headers[i] for f, idx in found.items() if f in READ_ONLY_FIELDS for i in idx
+        )
+        warnings: tuple[str, ...] = ()
+        if read_only:
+            warnings = (f"column(s) {', '.join(read_only)} are set by Amili and were not sent",)
+        return ColumnMap(row_number, tuple(headers), fields, read_only, warnings)
+
+    def map_rows(self, source: SourceFile, columns: ColumnMap) -> MappedRows:
+        """Field values for every record below the header; absent or empty cells take the
+        configured default, so a file without a currency column still says SEK."""
+        out = MappedRows()
+        start = next(
+            i for i, (number, _) in enumerate(source.records) if number == columns.header_row
+        )
+        width = len(columns.headers)
+        items = list(columns.fields.items())
+        defaults = self._defaults
+        for row_number, cells in source.records[start + 1 :]:
+            values: dict[str, Cell] = {}
+            n = len(cells)
+            for api_field, index in items:
+                cell = cells[index] if index < n else None
+                if cell is None or (cell.__class__ is str and not cell.strip()):
+                    continue
+                values[api_field] = cell
+            for key, default in defaults.items():
+                if key not in values:
+                    values[key] = default
+            out.row_numbers.append(row_number)
+            out.values.append(values)
+            texts = [cell if cell.__class__ is str else cell_text(cell) for cell in cells[:width]]
+            if len(texts) < width:
+                texts.extend([""] * (width - len(texts)))
+            out.sources.append(texts)
+        return out

@@ -1,0 +1,61 @@
+"""Which API an import talks to: a real Amili URL with a key from the environment, or the
+embedded sandbox (`base_url: sandbox`), started in-process for the duration of the run.
+
+The embedded sandbox keeps its database beside the journal, so the journal and the sandbox
+agree across runs: a file imported once into the embedded sandbox is "already imported" the
+next time, exactly as it would be against the real API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from importer.config import SANDBOX, Config
+from importer.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    """What the journal and reports record: the configured URL, or `sandbox`."""
+    url: str | None
+    """Where requests go; None for a dry run, which sends nothing."""
+    api_key: str | None
+    sandbox: bool
+
+    def __repr__(self) -> str:  # never print the key
+        return f"Target(name={self.name!r}, url={self.url!r}, sandbox={self.sandbox})"
+
+
+@contextmanager
+def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
+    base_url = config.api.base_url
+    if base_url == SANDBOX:
+        if dry_run:
+            yield Target(SANDBOX, None, None, True)
+            return
+        from importer.sandbox import Sandbox
+
+        db_path = config.journal.path.parent / "sandbox.sqlite"
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        sandbox = Sandbox(db_path=db_path)
+        url = sandbox.start()  # raises SandboxError, a one-line ImporterError
+        try:
+            yield Target(SANDBOX, url, sandbox.api_key, True)
+        finally:
+            sandbox.stop()
+        return
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
+    if dry_run:
+        yield Target(base_url, None, None, False)
+        return
+    key = os.environ.get(config.api.api_key_env, "").strip()
+    if not key:
+        raise ConfigError(
+            f"no API key: set the environment variable {config.api.api_key_env} "
+            "(named by api.api_key_env in the configuration)"
+        )
+    yield Target(base_url, base_url.rstrip("/"), key, False)

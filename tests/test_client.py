@@ -1,0 +1,367 @@
+"""The API client (issue 3 §4, issue 4 §2 and §6) against the sandbox over a real socket.
+
+The question every test asks is the one that matters for money: *could this request have been
+stored?* Certainly-not-stored failures are retried with backoff (the sleep is injected and
+recorded, so the waits are asserted, not timed); maybe-stored ones are never retried. What the
+sandbox received is read from its own request log (logger `importer.sandbox`, DEBUG)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from importer.client import PAGE_SIZE, ApiClient, PostKind
+from importer.config import ApiConfig
+from importer.errors import ApiUnavailable, AuthenticationFailed
+from importer.exit_codes import ExitCode
+from importer.sandbox import Sandbox
+
+CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+OTHER_CREDITOR = "0123456789abcdef01234567"
+KEY = "test-key"
+OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def body(reference: str, invoice: str = "F-1001", amount: float = 1.0, **extra) -> dict:
+    return {
+        "creditor": CREDITOR,
+        "invoice_number": invoice,
+        "currency": "SEK",
+        "amount": amount,
+        "origin": "creditor_system",
+        "creditor_reference": reference,
+        **extra,
+    }
+
+
+class Sleeps(list):
+    """Records every wait the client asks for; sleeps for real only when told to."""
+
+    def __init__(self, real: bool = False) -> None:
+        super().__init__()
+        self.real = real
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+        if self.real:
+            time.sleep(seconds)
+
+
+@pytest.fixture
+def client_for() -> Iterator[Callable[..., ApiClient]]:
+    made: list[ApiClient] = []
+
+    def make(url: str, key: str = KEY, sleep: Callable[[float], None] | None = None, **config):
+        client = ApiClient(
+            url,
+            key,
+            ApiConfig(**config),
+            sleep=sleep if sleep is not None else Sleeps(),
+            rng=random.Random(7),
+        )
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def wire(caplog: pytest.LogCaptureFixture) -> Callable[..., list[tuple[str, str, int]]]:
+    """The sandbox's own request log: (method, path with query, status) per answered request.
+    Read it after the sandbox is stopped, so the last request's log line is surely written."""
+    caplog.set_level(logging.DEBUG, logger="importer.sandbox")
+
+    def seen(method: str | None = None) -> list[tuple[str, str, int]]:
+        out = []
+        for record in caplog.records:
+            if record.name != "importer.sandbox":
+                continue
+            match = re.search(r'"([A-Z]+) (\S+) HTTP/1\.1" (\d{3})', record.getMessage())
+            if match and method in (None, match[1]):
+                out.append((match[1], match[2], int(match[3])))
+        return out
+
+    return seen
+
+
+def stored_total(sb: Sandbox) -> int:
+    """How many creditings the sandbox holds, asked with a plain request."""
+    response = requests.get(
+        sb.url + "/creditor--creditings", headers={"x-api-key": sb.api_key}, timeout=10
+    )
+    response.raise_for_status()
+    return response.json()["_meta"]["total"]
+
+
+def closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nobody listens once the socket is closed
+
+
+# ----------------------------------------------------------------------- answers
+
+
+def test_201_is_created_with_the_id(sandbox: Sandbox, client_for) -> None:
+    client = client_for(sandbox.url)
+    result = client.post_crediting(body("ref-created", amount=1234.5))
+    assert result.kind is PostKind.CREATED
+    assert result.http_status == 201
+    assert OBJECT_ID.match(result.body["_id"])
+    assert result.body["_status"] == "OK"
+    assert result.errors == []
+    stored = client.fetch_creditings([result.body["_id"]])[result.body["_id"]]
+    assert stored["amount"] == Decimal("1234.5")  # read back exactly, not as a float
+    assert stored["creditor_reference"] == "ref-created"
+
+
+def test_201_for_a_closed_case_is_still_created(sandbox: Sandbox, client_for) -> None:
+    """A 201 can be a business failure: the client reports what the server said."""
+    result = client_for(sandbox.url).post_crediting(body("ref-closed", invoice="F-1003"))
+    assert result.kind is PostKind.CREATED
+    assert result.body["_payment_status"] == "error"
+
+
+def test_422_is_rejected_with_a_row_error_per_issue(sandbox: Sandbox, client_for, wire) -> None:
+    client = client_for(sandbox.url)
+    result = client.post_crediting(body("ref-unknown", invoice="F-9999"))
+    assert result.kind is PostKind.REJECTED
+    assert result.http_status == 422
+    assert [(e.field, e.code) for e in result.errors] == [("invoice_number", "api_rejected")]
+    assert "F-9999" in result.errors[0].message
+
+    result = client.post_crediting(body("ref-bad", currency="EUR", amount=-5))
+    assert result.kind is PostKind.REJECTED
+    assert sorted(e.field for e in result.errors) == ["amount", "currency"]
+
+    result = client.post_crediting(body("ref-ambiguous", invoice="F-2000"))
+    assert [e.field for e in result.errors] == ["invoice_number"]
+    assert client.find_by_reference(CREDITOR, "ref-unknown") == []
+    assert stored_total(sandbox) == 0
+    sandbox.stop()
+    assert [s for _, _, s in wire("POST")] == [422, 422, 422]  # a rejection is never retried
+
+
+def test_other_4xx_is_rejected_with_the_api_message(sandbox: Sandbox, client_for) -> None:
+    result = client_for(sandbox.url + "/no-such-prefix").post_crediting(body("ref-404"))
+    assert result.kind is PostKind.REJECTED
+    assert result.http_status == 404
+    assert [(e.field, e.code) for e in result.errors] == [("", "api_http_404")]
+    assert "not found" in result.errors[0].message.lower()
+
+
+def test_wrong_key_raises_and_never_shows_the_key(sandbox: Sandbox, client_for, wire) -> None:
+    secret = "wrong-key-s3cr3t-0123456789"
+    sleeps = Sleeps()
+    client = client_for(sandbox.url, key=secret, sleep=sleeps)
+    with pytest.raises(AuthenticationFailed) as caught:
+        client.post_crediting(body("ref-auth"))
+    error = caught.value
+    assert error.exit_code == ExitCode.INCOMPLETE
+    assert "401" in str(error)
+    shown = "".join(traceback.format_exception(error)) + repr(error) + error.message
+    assert secret not in shown
+    assert "s3cr3t" not in shown
+    with pytest.raises(AuthenticationFailed) as caught:
+        client.find_by_reference(CREDITOR, "ref-auth")
+    assert secret not in "".join(traceback.format_exception(caught.value))
+    with pytest.raises(AuthenticationFailed):
+        client.fetch_creditings(["a" * 24])
+    assert sleeps == []  # a refused key is not retried
+    assert stored_total(sandbox) == 0
+    sandbox.stop()
+    assert [(m, s) for m, _, s in wire()][:1] == [("POST", 401)]
+    assert len(wire("POST")) == 1
+
+
+# --------------------------------------------------------- certainly not stored
+
+
+def test_503_is_retried_then_not_stored(client_for, wire) -> None:
+    with Sandbox(api_key=KEY, fail_rate=1.0, seed=1) as sb:
+        sleeps = Sleeps()
+        client = client_for(sb.url, sleep=sleeps, max_attempts=4)
+        result = client.post_crediting(body("ref-503"))
+        assert result.kind is PostKind.NOT_STORED
+        assert result.http_status == 503
+        assert "4 attempts" in result.note
+        assert len(sleeps) == 3  # between the attempts, not after the last
+        assert client.find_by_reference(CREDITOR, "ref-503") == []  # GETs are never failed
+        assert stored_total(sb) == 0
+    assert [s for _, _, s in wire("POST")] == [503, 503, 503, 503]
+
+
+def test_backoff_with_jitter_grows_and_stays_within_the_cap(client_for) -> None:
+    with Sandbox(api_key=KEY, fail_rate=1.0, seed=2) as sb:
+        runs = []
+        for _ in range(2):
+            sleeps = Sleeps()
+            client = client_for(
+                sb.url, sleep=sleeps, max_attempts=9, backoff_base=0.25, backoff_cap=1.5
+            )
+            assert client.post_crediting(body("ref-backoff")).kind is PostKind.NOT_STORED
+            runs.append(list(sleeps))
+    sleeps = runs[0]
+    assert len(sleeps) == 8
+    for attempt, waited in enumerate(sleeps):
+        ceiling = min(1.5, 0.25 * 2**attempt)
+        assert ceiling / 2 <= waited <= ceiling, (attempt, waited)
+    assert max(sleeps) <= 1.5
+    assert sleeps[-1] > 0.75  # the cap is reached, not just the base repeated
+    assert sleeps[2] > sleeps[0]  # it grows
+    ceilings = [min(1.5, 0.25 * 2**a) for a in range(8)]
+    assert any(w < c * 0.99 for w, c in zip(sleeps, ceilings, strict=True))  # jittered
+    assert runs[0] == runs[1]  # the same rng seed gives the same waits
+
+
+def test_429_waits_for_retry_after_and_then_succeeds(client_for, wire) -> None:
+    with Sandbox(api_key=KEY, rate_limit=1) as sb:
+        sleeps = Sleeps(real=True)  # the window must really pass
+        # a tiny backoff: only honouring Retry-After can get past the limit in 3 attempts
+        client = client_for(sb.url, sleep=sleeps, max_attempts=3, backoff_base=0.01)
+        first = client.post_crediting(body("ref-429-a"))
+        assert first.kind is PostKind.CREATED
+        probe = requests.get(
+            sb.url + "/creditor--creditings", headers={"x-api-key": KEY}, timeout=10
+        )
+        assert probe.status_code == 429
+        retry_after = float(probe.headers["Retry-After"])
+        assert sleeps == []
+
+        second = client.post_crediting(body("ref-429-b"))
+        assert second.kind is PostKind.CREATED
+        assert sleeps == [retry_after]  # one wait, as long as the server asked
+        # the lookup right after is throttled too, and waits the same way
+        assert len(client.find_by_reference(CREDITOR, "ref-429-b")) == 1
+        assert sleeps == [retry_after, retry_after]
+    posts = [s for _, _, s in wire("POST")]
+    assert posts[0] == 201 and posts[1] == 429 and posts[-1] == 201
+
+
+def test_429_that_never_clears_is_not_stored(client_for) -> None:
+    with Sandbox(api_key=KEY, rate_limit=1) as sb:
+        sleeps = Sleeps()  # no real wait: the window never passes
+        client = client_for(sb.url, sleep=sleeps, max_attempts=3)
+        assert client.post_crediting(body("ref-a")).kind is PostKind.CREATED
+        result = client.post_crediting(body("ref-b"))
+        assert result.kind is PostKind.NOT_STORED
+        assert result.http_status == 429
+        assert sleeps == [1.0, 1.0]  # Retry-After: 1, not the 0.5 s backoff base
+
+
+def test_connection_refused_is_not_stored_after_retries(client_for) -> None:
+    sleeps = Sleeps()
+    client = client_for(f"http://127.0.0.1:{closed_port()}", sleep=sleeps, max_attempts=3)
+    result = client.post_crediting(body("ref-refused"))  # must not raise
+    assert result.kind is PostKind.NOT_STORED
+    assert result.http_status is None
+    assert "connection refused" in result.note
+    assert "3 attempts" in result.note
+    assert len(sleeps) == 2
+
+
+def test_lookup_against_an_unreachable_api_stops_after_retries(client_for) -> None:
+    sleeps = Sleeps()
+    client = client_for(f"http://127.0.0.1:{closed_port()}", sleep=sleeps, max_attempts=3)
+    with pytest.raises(ApiUnavailable) as caught:
+        client.find_by_reference(CREDITOR, "ref")
+    assert caught.value.exit_code == ExitCode.INCOMPLETE
+    assert len(sleeps) == 2
+
+
+# ------------------------------------------------------------------ maybe stored
+
+
+def test_dropped_answer_is_maybe_stored_and_found_by_reference(client_for) -> None:
+    with Sandbox(api_key=KEY, drop_rate=1.0, seed=3) as sb:
+        sleeps = Sleeps()
+        client = client_for(sb.url, sleep=sleeps, max_attempts=5)
+        result = client.post_crediting(body("ref-dropped", amount=42.5))
+        assert result.kind is PostKind.MAYBE_STORED
+        assert result.http_status is None
+        assert sleeps == []  # never retried blindly
+        found = client.find_by_reference(CREDITOR, "ref-dropped")
+        assert len(found) == 1  # it was stored, exactly once
+        assert found[0]["amount"] == Decimal("42.5")
+        assert stored_total(sb) == 1
+
+
+def test_read_timeout_is_maybe_stored(client_for) -> None:
+    with Sandbox(api_key=KEY, latency_ms=600) as sb:
+        sleeps = Sleeps()
+        impatient = client_for(sb.url, sleep=sleeps, read_timeout=0.15, max_attempts=5)
+        result = impatient.post_crediting(body("ref-slow"))
+        assert result.kind is PostKind.MAYBE_STORED
+        assert "timeout" in result.note
+        assert sleeps == []
+        patient = client_for(sb.url)
+        deadline = time.monotonic() + 10
+        found = patient.find_by_reference(CREDITOR, "ref-slow")
+        while not found and time.monotonic() < deadline:
+            found = patient.find_by_reference(CREDITOR, "ref-slow")
+        assert len(found) == 1  # the server did store it: reposting would credit twice
+
+
+# ---------------------------------------------------------------------- lookups
+
+
+def test_find_by_reference(sandbox: Sandbox, client_for) -> None:
+    client = client_for(sandbox.url)
+    made = {
+        ref: client.post_crediting(body(ref, amount=amount)).body["_id"]
+        for ref, amount in (("ref-a", 10.0), ("ref-b", 20.25))
+    }
+    found = client.find_by_reference(CREDITOR, "ref-b")
+    assert [f["_id"] for f in found] == [made["ref-b"]]
+    assert found[0]["amount"] == Decimal("20.25")
+    assert found[0]["creditor"] == CREDITOR
+    assert found[0]["status"] == "completed"
+    assert client.find_by_reference(CREDITOR, "ref-c") == []
+    assert client.find_by_reference(OTHER_CREDITOR, "ref-a") == []  # per creditor
+    client.post_crediting(body("ref-a", amount=11.0))  # a second one with the same reference
+    assert len(client.find_by_reference(CREDITOR, "ref-a")) == 2
+
+
+def test_fetch_creditings_batches_by_100(sandbox: Sandbox, client_for, wire) -> None:
+    assert PAGE_SIZE == 100
+    client = client_for(sandbox.url)
+    ids = []
+    for n in range(201):
+        result = client.post_crediting(body(f"ref-{n:03d}", invoice="F-1004", amount=1.0))
+        assert result.kind is PostKind.CREATED
+        ids.append(result.body["_id"])
+    missing = "f" * 24
+    asked = [*ids, ids[0], ids[150], missing]  # repeats and an id nobody has
+    found = client.fetch_creditings(asked)
+    assert set(found) == set(ids)
+    for n, crediting_id in enumerate(ids):
+        assert found[crediting_id]["_id"] == crediting_id
+        assert found[crediting_id]["creditor_reference"] == f"ref-{n:03d}"
+        assert found[crediting_id]["status"] == "completed"
+    assert client.fetch_creditings([]) == {}
+    sandbox.stop()
+
+    batches = []
+    for _, target, status in wire("GET"):
+        query = parse_qs(urlsplit(target).query)
+        where = json.loads(query["where"][0])
+        if "_id" not in where:
+            continue
+        assert status == 200
+        assert query["max_results"] == ["100"]
+        batches.append(where["_id"]["$in"])
+    assert [len(b) for b in batches] == [100, 100, 2]  # 202 distinct ids, in file order
+    assert [i for b in batches for i in b] == [*ids, missing]

@@ -1,0 +1,532 @@
+"""The SQLite journal (issue 3 §5, issue 4 §2–§3): what is written is what is read back, a row's
+intent survives the process being killed, and two processes never work on one import.
+
+Real SQLite files in tmp_path; crashes and rival lock holders are real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from importer.errors import ImporterError, ImportLocked
+from importer.journal import ImportRecord, Journal, NewRow
+from importer.outcomes import Outcome, RowError
+
+CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+OTHER_CREDITOR = "0123456789abcdef01234567"
+SHA = "3fa2c1d9" + "0" * 56
+BASE_URL = "http://127.0.0.1:8080"
+STARTED = datetime(2025, 7, 4, 14, 35, 29, 123000, tzinfo=UTC)
+
+
+def record(import_id: str, **overrides) -> ImportRecord:
+    values = dict(
+        id=import_id,
+        file_name="credits.csv",
+        file_path="/inbox/credits.csv",
+        sha256=SHA,
+        format="csv",
+        rows=3,
+        columns=["Fakturanummer", "Belopp", "Notering"],
+        base_url=BASE_URL,
+        dry_run=False,
+        sandbox=False,
+        all_or_nothing=False,
+        state="open",
+        started=STARTED,
+        finished=None,
+        file_errors=[],
+        warnings=[],
+    )
+    values.update(overrides)
+    return ImportRecord(**values)
+
+
+def request(invoice: str, amount: str, **extra: str) -> dict:
+    return {
+        "creditor": CREDITOR,
+        "invoice_number": invoice,
+        "currency": "SEK",
+        "amount": Decimal(amount),
+        "origin": "creditor_system",
+        **extra,
+    }
+
+
+def three_rows() -> list[NewRow]:
+    return [
+        NewRow(2, ["F-1001", "100.00", "a"], request("F-1001", "100.00", credit_invoice="K1")),
+        NewRow(
+            3,
+            ["", "zero", "b"],
+            None,
+            [RowError(field="amount", code="amount_not_a_number", message="not a number")],
+            Outcome.INVALID,
+        ),
+        NewRow(4, ["F-1002", "0.10", "c"], request("F-1002", "0.10", credit_invoice="K2")),
+    ]
+
+
+@pytest.fixture
+def journal(tmp_path: Path):
+    with Journal(tmp_path / "journal.sqlite") as j:
+        yield j
+
+
+def run_python(code: str, *args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+# ------------------------------------------------------------------ imports and rows
+
+
+def test_import_and_rows_read_back_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "journal.sqlite"  # the folder is created
+    rec = record(
+        "imp-1",
+        warnings=["column(s) account are set by Amili and were not sent"],
+        file_errors=[RowError(field="", code="file_rejected", message="Åtgärda filen")],
+    )
+    with Journal(path) as j:
+        j.create_import(rec, three_rows())
+    with Journal(path) as j:  # read from disk, not from a cache
+        got = j.get_import("imp-1")
+        rows = j.rows("imp-1")
+    assert got == rec
+    assert got.started == STARTED  # milliseconds and the time zone survive
+    assert [r.row for r in rows] == [2, 3, 4]
+    assert [r.outcome for r in rows] == [Outcome.NOT_SENT, Outcome.INVALID, Outcome.NOT_SENT]
+    assert rows[0].request == request("F-1001", "100.00", credit_invoice="K1")
+    amount = rows[2].request["amount"]
+    assert isinstance(amount, Decimal) and str(amount) == "0.10"  # exact, never a float
+    assert rows[1].request is None
+    assert rows[1].errors == [
+        RowError(field="amount", code="amount_not_a_number", message="not a number")
+    ]
+    assert rows[0].errors == []
+    assert rows[0].source == ["F-1001", "100.00", "a"]
+
+
+def test_case_id_request_round_trips(journal: Journal) -> None:
+    by_case = {
+        "creditor": CREDITOR,
+        "case": "64b0c0ffee00000000000001",
+        "currency": "SEK",
+        "amount": Decimal("1234567.89"),
+        "origin": "creditor_system",
+        "client_registration_date": "Fri, 04 Jul 2025 14:35:29 GMT",
+        "creditor_reference": "ref-ö-1",
+    }
+    journal.create_import(record("imp-1"), [NewRow(2, ["x"], by_case)])
+    assert journal.get_row("imp-1", 2).request == by_case
+    assert journal.get_row("imp-1", 3) is None
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["plain", "cells"],
+        ["Ärende å ä ö", "Belopp: 1 234,50 kr", "日本語 😀"],
+        ["a\x1fb", "c"],  # the unit separator inside a cell
+        ["\x1f", "", "\x1f\x1f"],
+        ["", "", ""],
+        [""],
+        ["only"],
+        [],
+        ['{"json": [1, 2]}', "J", "U"],  # looks like the packed forms
+    ],
+)
+def test_source_cells_round_trip(tmp_path: Path, cells: list[str]) -> None:
+    path = tmp_path / "journal.sqlite"
+    with Journal(path) as j:
+        j.create_import(record("imp-1"), [NewRow(2, cells, None, outcome=Outcome.INVALID)])
+    with Journal(path) as j:
+        assert j.get_row("imp-1", 2).source == cells
+
+
+def test_rows_filter_by_outcome_and_counts(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.create_import(record("imp-2"), three_rows())  # another import is not counted
+    journal.record("imp-1", 4, Outcome.REJECTED, http_status=422)
+    assert [r.row for r in journal.rows("imp-1", [Outcome.NOT_SENT])] == [2]
+    assert [r.row for r in journal.rows("imp-1", [Outcome.INVALID, Outcome.REJECTED])] == [3, 4]
+    assert journal.rows("imp-1", [Outcome.CREDITED]) == []
+    assert journal.rows("imp-1", []) == []
+    counts = journal.outcome_counts("imp-1")
+    assert counts[Outcome.NOT_SENT] == 1
+    assert counts[Outcome.INVALID] == 1
+    assert counts[Outcome.REJECTED] == 1
+    assert sum(counts.values()) == 3
+    assert set(counts) == set(Outcome)
+
+
+def test_create_import_is_all_or_nothing(journal: Journal) -> None:
+    rows = three_rows()
+    rows.append(NewRow(2, ["again"], None, outcome=Outcome.INVALID))  # primary key clash
+    with pytest.raises((sqlite3.IntegrityError, ImporterError)):
+        journal.create_import(record("imp-1"), rows)
+    assert journal.get_import("imp-1") is None
+    assert journal.rows("imp-1") == []
+
+
+# ----------------------------------------------------------------- intent and outcome
+
+
+CRASH_AFTER_INTENT = """
+import os, signal, sys
+from pathlib import Path
+from importer.journal import Journal
+from importer.outcomes import Outcome
+j = Journal(Path(sys.argv[1]))
+j.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "a" * 24})
+j.mark_intent("imp-1", 4)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)
+os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("how", ["kill", "exit"])
+def test_intent_survives_a_crash(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "journal.sqlite"
+    with Journal(path) as j:
+        j.create_import(record("imp-1"), three_rows())
+    proc = run_python(CRASH_AFTER_INTENT, str(path), how)
+    _, err = proc.communicate(timeout=30)
+    expected = -signal.SIGKILL if how == "kill" else 0
+    assert proc.returncode == expected, err
+    with Journal(path) as j:
+        rows = {r.row: r for r in j.rows("imp-1")}
+    assert rows[2].outcome is Outcome.CREDITED
+    assert rows[2].crediting_id == "a" * 24
+    assert rows[4].outcome is Outcome.UNKNOWN  # sent or not: must be looked up, not reposted
+    assert rows[4].request == request("F-1002", "0.10", credit_invoice="K2")
+    assert rows[3].outcome is Outcome.INVALID
+
+
+def test_mark_intent_makes_the_row_unknown(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.mark_intent("imp-1", 2)
+    assert journal.get_row("imp-1", 2).outcome is Outcome.UNKNOWN
+    assert journal.get_row("imp-1", 4).outcome is Outcome.NOT_SENT
+    assert journal.outcome_counts("imp-1")[Outcome.UNKNOWN] == 1
+
+
+def test_record_stores_crediting_fields_and_attempts(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.mark_intent("imp-1", 2)
+    journal.record("imp-1", 2, Outcome.UNKNOWN, note="no answer within the read timeout")
+    crediting = {
+        "_id": "6b05fcd187c57bc7cb84475a",
+        "status": "warning",
+        "status_reason_locale": "crediting.amount_exceeds_remaining",
+        "settled_amount": Decimal("300.00"),
+        "case_invoice_number": "F-1002",
+        "case_reference_number": "70010002",
+    }
+    journal.record(
+        "imp-1", 2, Outcome.CREDITED, http_status=201, crediting=crediting, note="reconciled"
+    )
+    errors = [RowError(field="invoice_number", code="api_rejected", message="okänt ärende")]
+    journal.record("imp-1", 4, Outcome.REJECTED, http_status=422, errors=errors)
+    journal.record("imp-1", 3, Outcome.INVALID, errors=[], attempt=False)
+
+    row = journal.get_row("imp-1", 2)
+    assert row.outcome is Outcome.CREDITED
+    assert row.crediting_id == "6b05fcd187c57bc7cb84475a"
+    assert row.status == "warning"
+    assert row.status_reason_locale == "crediting.amount_exceeds_remaining"
+    assert row.settled_amount == Decimal("300.00") and str(row.settled_amount) == "300.00"
+    assert row.case_invoice_number == "F-1002"
+    assert row.case_reference_number == "70010002"
+    assert row.http_status == 201
+    assert row.request == request("F-1001", "100.00", credit_invoice="K1")  # untouched
+
+    rejected = journal.get_row("imp-1", 4)
+    assert rejected.outcome is Outcome.REJECTED
+    assert rejected.errors == errors
+    assert rejected.http_status == 422
+    assert rejected.crediting_id is None
+
+    attempts = journal.attempts("imp-1")
+    assert [(a[1], a[2], a[3]) for a in attempts[2]] == [
+        ("unknown", None, "no answer within the read timeout"),
+        ("credited", 201, "reconciled"),
+    ]
+    assert [(a[1], a[2]) for a in attempts[4]] == [("rejected", 422)]
+    assert 3 not in attempts  # attempt=False records no attempt
+    for at, *_ in attempts[2]:
+        assert datetime.fromisoformat(at).tzinfo is not None
+
+
+def test_record_float_settled_amount_is_exact_text(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "b" * 24, "settled_amount": 0.3})
+    assert journal.get_row("imp-1", 2).settled_amount == Decimal("0.3")
+
+
+def test_record_status_updates_status_only(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "c" * 24})
+    journal.record_status(
+        "imp-1",
+        2,
+        {"status": "completed", "settled_amount": Decimal("100.00"), "case_invoice_number": "F-1"},
+    )
+    row = journal.get_row("imp-1", 2)
+    assert (row.outcome, row.crediting_id, row.status) == (
+        Outcome.CREDITED,
+        "c" * 24,
+        "completed",
+    )
+    assert row.settled_amount == Decimal("100.00")
+    assert row.case_invoice_number == "F-1"
+    assert len(journal.attempts("imp-1")[2]) == 1  # a status read is not an attempt
+
+
+def test_duplicate_of_round_trips(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    original = {"file_import_report": "imp-0", "row": 7, "_id": "d" * 24}
+    journal.record("imp-1", 4, Outcome.DUPLICATE, duplicate_of=original)
+    assert journal.get_row("imp-1", 4).duplicate_of == original
+    assert journal.get_row("imp-1", 2).duplicate_of is None
+
+
+# ------------------------------------------------------------------------ lookups
+
+
+def test_find_credited_across_imports(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.create_import(record("imp-2"), three_rows())
+    other = [
+        NewRow(
+            2,
+            ["x"],
+            {**request("F-1001", "1.00"), "creditor": OTHER_CREDITOR, "credit_invoice": "K1"},
+        )
+    ]
+    journal.create_import(record("imp-3"), other)
+
+    # not credited yet anywhere: rows that were only read, rejected or unknown do not count
+    assert journal.find_credited(CREDITOR, "K1") is None
+    journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)
+    journal.mark_intent("imp-2", 2)
+    assert journal.find_credited(CREDITOR, "K1") is None
+
+    journal.record("imp-2", 2, Outcome.CREDITED, crediting={"_id": "e" * 24})
+    assert journal.find_credited(CREDITOR, "K1") == ("imp-2", 2, "e" * 24)
+    assert journal.find_credited(CREDITOR, "K1", exclude=("imp-2", 2)) is None
+    assert journal.find_credited(CREDITOR, "K2") is None
+    assert journal.find_credited(OTHER_CREDITOR, "K2") is None
+    assert journal.find_credited(OTHER_CREDITOR, "K1") is None  # per creditor
+
+    journal.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "f" * 24})
+    assert journal.find_credited(CREDITOR, "K1") == ("imp-1", 2, "f" * 24)  # the first
+    assert journal.find_credited(CREDITOR, "K1", exclude=("imp-1", 2)) == ("imp-2", 2, "e" * 24)
+
+
+def test_find_import_by_sha_url_and_state(journal: Journal) -> None:
+    hour = timedelta(hours=1)
+    journal.create_import(record("old", state="finished", started=STARTED), [])
+    journal.create_import(record("new", state="finished", started=STARTED + hour), [])
+    journal.create_import(
+        record("dry", state="finished", dry_run=True, started=STARTED + 2 * hour), []
+    )
+    journal.create_import(record("open", state="open", started=STARTED + 3 * hour), [])
+    journal.create_import(
+        record("elsewhere", state="finished", base_url="sandbox", started=STARTED + 4 * hour), []
+    )
+    journal.create_import(
+        record("other-file", state="finished", sha256="9" * 64, started=STARTED + 5 * hour), []
+    )
+
+    assert journal.find_import(SHA, BASE_URL, state="finished").id == "new"
+    assert journal.find_import(SHA, BASE_URL, state="open").id == "open"
+    assert journal.find_import(SHA, BASE_URL, state="rejected") is None
+    assert journal.find_import(SHA, "sandbox", state="finished").id == "elsewhere"
+    assert journal.find_import("9" * 64, "sandbox", state="finished") is None
+    assert journal.find_import("1" * 64, BASE_URL, state="finished") is None
+
+    journal.set_state("open", "finished", STARTED + 6 * hour)
+    assert journal.find_import(SHA, BASE_URL, state="open") is None
+    assert journal.get_import("open").finished == STARTED + 6 * hour
+    assert [i.id for i in journal.imports()] == [
+        "old",
+        "new",
+        "dry",
+        "open",
+        "elsewhere",
+        "other-file",
+    ]
+
+
+def test_only_dry_runs_are_never_found(journal: Journal) -> None:
+    journal.create_import(record("dry", state="finished", dry_run=True), [])
+    assert journal.find_import(SHA, BASE_URL, state="finished") is None
+
+
+def test_new_import_id_is_unique_within_one_second(journal: Journal) -> None:
+    first = journal.new_import_id(SHA, STARTED)
+    assert first == "20250704-143529-3fa2c1d9"
+    second = journal.new_import_id(SHA, STARTED + timedelta(milliseconds=500))
+    assert second != first  # asked twice before either is created
+    journal.create_import(record(first), [])
+    journal.create_import(record(second), [])
+    third = journal.new_import_id(SHA, STARTED)
+    assert len({first, second, third}) == 3
+    assert journal.new_import_id(None, STARTED).startswith("20250704-143529-")
+    # a different file in the same second needs no suffix
+    assert journal.new_import_id("abcdef12" + "0" * 56, STARTED) == "20250704-143529-abcdef12"
+
+
+def test_new_import_id_unique_across_journal_instances(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    with Journal(path) as a:
+        first = a.new_import_id(SHA, STARTED)
+        a.create_import(record(first), [])
+    with Journal(path) as b:
+        assert b.new_import_id(SHA, STARTED) != first
+
+
+# ---------------------------------------------------------------------------- lock
+
+
+HOLD_LOCK = """
+import os, sys
+from pathlib import Path
+from importer.errors import ImporterError, ImportLocked
+from importer.journal import Journal
+j = Journal(Path(sys.argv[1]))
+try:
+    j.acquire_lock(sys.argv[2])
+except ImportLocked as exc:
+    print("LOCKED", exc, flush=True)
+    sys.exit(3)
+print("HOLDING", os.getpid(), flush=True)
+sys.stdin.read()  # hold it until the test closes stdin (or kills us)
+j.release_lock(sys.argv[2])
+print("RELEASED", flush=True)
+"""
+
+
+def lock_holder(tmp_path: Path) -> tuple[int | None, str | None, str | None]:
+    with sqlite3.connect(tmp_path / "journal.sqlite") as db:
+        return db.execute(
+            "SELECT lock_pid, lock_host, lock_at FROM imports WHERE id='imp-1'"
+        ).fetchone()
+
+
+def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    journal = Journal(path)
+    journal.create_import(record("imp-1"), three_rows())
+    holder = run_python(HOLD_LOCK, str(path), "imp-1")
+    try:
+        line = holder.stdout.readline()
+        assert line.startswith("HOLDING"), line + holder.stderr.read()
+        with pytest.raises(ImportLocked) as caught:
+            journal.acquire_lock("imp-1")
+        message = str(caught.value)
+        assert f"process {holder.pid}" in message
+        assert socket.gethostname() in message
+        assert "imp-1" in message
+        # a process that does not hold the lock cannot release it
+        journal.release_lock("imp-1")
+        assert lock_holder(tmp_path)[0] == holder.pid
+        with pytest.raises(ImportLocked):
+            journal.acquire_lock("imp-1")
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)  # reaped: the pid no longer exists
+        holder.stdout.close()
+        holder.stderr.close()
+        holder.stdin.close()
+    assert lock_holder(tmp_path)[0] == holder.pid  # the dead holder's lock is still recorded
+    journal.acquire_lock("imp-1")  # stale: taken over
+    assert lock_holder(tmp_path)[:2] == (os.getpid(), socket.gethostname())
+    journal.acquire_lock("imp-1")  # re-entrant for the holder
+
+    rival = run_python(HOLD_LOCK, str(path), "imp-1")
+    out, err = rival.communicate("", timeout=30)
+    assert rival.returncode == 3, out + err
+    assert f"process {os.getpid()}" in out
+
+    journal.release_lock("imp-1")
+    assert lock_holder(tmp_path) == (None, None, None)
+    follower = run_python(HOLD_LOCK, str(path), "imp-1")
+    out, err = follower.communicate("", timeout=30)
+    assert follower.returncode == 0, out + err
+    assert out.startswith("HOLDING") and "RELEASED" in out
+    journal.close()
+
+
+def test_lock_of_another_host_is_never_taken_over(journal: Journal, tmp_path: Path) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    with sqlite3.connect(tmp_path / "journal.sqlite") as db:
+        db.execute(
+            "UPDATE imports SET lock_pid=?, lock_host='other-host.example', lock_at='x'"
+            " WHERE id='imp-1'",
+            (os.getpid() + 1,),
+        )
+    with pytest.raises(ImportLocked, match=r"other-host\.example"):
+        journal.acquire_lock("imp-1")
+
+
+# ---------------------------------------------------------------------- corrections
+
+
+def test_replace_row(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.record(
+        "imp-1",
+        4,
+        Outcome.REJECTED,
+        http_status=422,
+        errors=[RowError(field="invoice_number", code="api_rejected", message="unknown")],
+    )
+    fixed = NewRow(4, ["F-1004", "12,50", "rättad"], request("F-1004", "12.50"))
+    journal.replace_row("imp-1", fixed)
+    row = journal.get_row("imp-1", 4)
+    assert row.outcome is Outcome.NOT_SENT
+    assert row.source == ["F-1004", "12,50", "rättad"]
+    assert row.request == request("F-1004", "12.50")  # credit_invoice K2 is gone
+    assert row.errors == []
+    assert row.http_status is None
+    assert [(a[1], a[3]) for a in journal.attempts("imp-1")[4]] == [
+        ("rejected", None),
+        ("not_sent", "corrected"),
+    ]
+    # a correction that is itself invalid
+    bad = [RowError(field="amount", code="amount_zero", message="must be more than 0")]
+    journal.replace_row("imp-1", NewRow(4, ["F-1004", "0", ""], None, bad, Outcome.INVALID))
+    row = journal.get_row("imp-1", 4)
+    assert (row.outcome, row.request, row.errors) == (Outcome.INVALID, None, bad)
+    # the other rows are untouched
+    assert journal.get_row("imp-1", 2).request == request("F-1001", "100.00", credit_invoice="K1")
+    assert journal.get_row("imp-1", 2).source == ["F-1001", "100.00", "a"]
+
+
+def test_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder.sqlite"
+    folder.mkdir()
+    with pytest.raises(ImporterError, match="cannot be opened"):
+        Journal(folder)
