@@ -1,0 +1,74 @@
+"""The file readers: turn a creditor's CSV or workbook into raw records with spreadsheet row
+numbers (DESIGN.md §2 "Read").
+
+`read_source` is the only entry point the pipeline needs. It reads the file's bytes once
+(they are hashed for the report and parsed from memory), tells the format from the content
+(`sniff`), and hands over to the CSV reader (`delimited`) or the workbook reader
+(`workbook`, behind `zipguard` for zip-based formats). Every problem that makes the whole file
+unusable is raised as `FileRejected` with a sentence a finance person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from importer.errors import FileRejected
+from importer.sources.delimited import read_delimited
+from importer.sources.model import Cell, Record, SourceFile, cell_text
+from importer.sources.sniff import detect_format
+from importer.sources.workbook import read_workbook
+
+__all__ = ["Cell", "Record", "SourceFile", "cell_text", "read_source"]
+
+
+def read_source(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+) -> SourceFile:
+    """Read `path` into a SourceFile.
+
+    `encoding` and `delimiter` pin the CSV dialect instead of detecting it; `sheet` (a name
+    or 0-based index) picks a workbook sheet instead of the first one. Options that do not
+    apply to the file's format are ignored, so one configuration serves both kinds of file.
+    Raises FileRejected (naming the file as given) when the file cannot be imported at all.
+    """
+    path = Path(path)
+    file = str(path)
+    data = _read_bytes(path, file)
+    if not data:
+        raise FileRejected(file, "the file is empty")
+    file_format = detect_format(data, file)
+    if file_format == "csv":
+        used_encoding, used_delimiter, records = read_delimited(
+            data, file, encoding=encoding, delimiter=delimiter
+        )
+    else:
+        used_encoding = used_delimiter = None
+        records = read_workbook(data, file, sheet=sheet)
+    return SourceFile(
+        path=path,
+        name=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=file_format,
+        encoding=used_encoding,
+        delimiter=used_delimiter,
+        records=records,
+    )
+
+
+def _read_bytes(path: Path, file: str) -> bytes:
+    if path.is_dir():
+        raise FileRejected(file, "this is a folder, not a file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileRejected(file, "the file does not exist") from None
+    except PermissionError:
+        raise FileRejected(file, "the file cannot be opened: permission denied") from None
+    except OSError as error:
+        reason = error.strerror or "unknown error"
+        raise FileRejected(file, f"the file cannot be read ({reason.lower()})") from None

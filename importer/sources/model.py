@@ -1,0 +1,66 @@
+"""What every reader returns: the records of a file, each with the row number a spreadsheet shows.
+
+The readers keep cells raw. Interpreting them (which row is the header, what an amount or a
+date means) belongs to the mapping and validation stages, which need the untouched values to
+explain a row error in the person's own terms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeAlias
+
+Cell: TypeAlias = str | float | int | bool | dt.date | dt.datetime | None
+"""One cell. CSV cells are always `str`; workbook cells keep the type the workbook stored."""
+
+Record: TypeAlias = tuple[int, tuple[Cell, ...]]
+"""(row number as a spreadsheet shows it, 1-based; the cells of that row)."""
+
+Format: TypeAlias = Literal["csv", "xlsx", "xls", "ods"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file as read, before any interpretation.
+
+    `records` holds every non-blank record in file order. Blank rows are left out but still
+    counted, so `row_number` always points at the row a person sees when opening the file.
+    Title rows and the header row are included: choosing the header is the mapping stage's job.
+    """
+
+    path: Path
+    name: str
+    sha256: str
+    format: Format
+    encoding: str | None
+    delimiter: str | None
+    records: list[Record]
+
+
+def cell_text(cell: Cell) -> str:
+    """The text a person sees for `cell`, for the report's `source` column.
+
+    Numbers are shown as Excel's General format shows them: integral values without a
+    decimal point ("1200", not "1200.0"), others with at most 15 significant digits, so a
+    binary-float artefact such as 0.30000000000000004 reads "0.3" like it does in Excel.
+    Dates and datetimes are ISO 8601, which every spreadsheet and person reads unambiguously.
+    """
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, bool):  # before int: bool is an int subclass
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        if cell.is_integer() and abs(cell) < 1e15:
+            return str(int(cell))
+        return f"{cell:.15g}"
+    if isinstance(cell, dt.datetime):  # before date: datetime is a date subclass
+        return cell.isoformat(timespec="seconds" if cell.microsecond == 0 else "microseconds")
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell)
