@@ -102,6 +102,16 @@ class Config(_Section):
     dedupe: DedupeConfig = DedupeConfig()
     reconcile: Literal["lookup", "manual"] = "lookup"
 
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(columns) - set(BUILTIN_ALIASES))
+        if unknown:
+            raise ValueError(
+                f"unknown API field(s) {', '.join(unknown)}; known: {', '.join(BUILTIN_ALIASES)}"
+            )
+        return columns
+
     def aliases(self) -> dict[str, list[str]]:
         """Built-in aliases extended (never replaced) by the configured ones."""
         merged = {field: list(names) for field, names in BUILTIN_ALIASES.items()}

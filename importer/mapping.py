@@ -7,6 +7,7 @@ whole, before anything is posted, naming what was expected and what was found.""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,7 +23,9 @@ HEADER_SEARCH_DEPTH = 50
 
 
 def normalise_header(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """Case- and whitespace-insensitive, and NFC so that "Ärende" typed on a Mac (A plus a
+    combining diaeresis) is the same header as on Windows."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,17 @@ class Mapper:
     def __init__(self, config: Config) -> None:
         self._config = config
         self._alias_to_field: dict[str, str] = {}
+        # The configured names first: where one is also a built-in alias of another field,
+        # the creditor's own configuration is the more specific statement and wins.
+        for api_field, names in config.columns.items():
+            for name in names:
+                self._alias_to_field.setdefault(normalise_header(name), api_field)
         for api_field, names in config.aliases().items():
             for name in [api_field, *names]:
                 self._alias_to_field.setdefault(normalise_header(name), api_field)
+        self._read_only = (
+            READ_ONLY_FIELDS - {"account"} if config.api.send_account else READ_ONLY_FIELDS
+        )
         defaults = config.defaults
         self._defaults: dict[str, str] = {
             k: v
@@ -142,16 +153,17 @@ class Mapper:
             used.add(name)
             headers.append(name)
         for api_field, indexes in found.items():
-            if len(indexes) > 1 and api_field not in READ_ONLY_FIELDS:
+            if len(indexes) > 1 and api_field not in self._read_only:
                 names = ", ".join(repr(headers[i]) for i in indexes)
                 raise FileRejected(
                     source.name,
                     f"header row {row_number}: columns {names} all mean {api_field}; "
                     "keep one of them",
                 )
-        fields = {f: idx[0] for f, idx in found.items() if f not in READ_ONLY_FIELDS}
+        read_only_fields = self._read_only
+        fields = {f: idx[0] for f, idx in found.items() if f not in read_only_fields}
         read_only = tuple(
-            headers[i] for f, idx in found.items() if f in READ_ONLY_FIELDS for i in idx
+            headers[i] for f, idx in found.items() if f in read_only_fields for i in idx
         )
         warnings: tuple[str, ...] = ()
         if read_only:

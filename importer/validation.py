@@ -37,12 +37,10 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
@@ -53,6 +51,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from importer.amounts import AmountError, AmountParser, detect_decimal_separator, plain_amounts
+from importer.bulk import gc_paused
 from importer.config import Config
 from importer.dates import RFC1123_PATTERN, DateConverter, DateError
 from importer.errors import ConfigError
@@ -70,6 +69,7 @@ FIELDS: tuple[str, ...] = (
     "credit_invoice",
     "client_registration_date",
     "creditor_reference",
+    "account",
 )
 MAX_TEXT_LENGTH = 100
 #: 15 significant digits: every such 2-decimal amount survives the trip through a JSON float
@@ -101,6 +101,7 @@ ERROR_CODES: dict[str, str] = {
     "creditor_reference_invalid": "reference cell is a fraction, boolean, date or lost digits",
     "creditor_reference_too_long": f"reference longer than {MAX_TEXT_LENGTH} characters",
     "creditor_reference_duplicate": "reference already used by an earlier row of the import",
+    "account_invalid": "account id is not 24 hex characters (only sent with api.send_account)",
 }
 
 _LABELS = {
@@ -109,6 +110,7 @@ _LABELS = {
     "invoice_number": "Invoice number",
     "credit_invoice": "Credit invoice",
     "creditor_reference": "Creditor reference",
+    "account": "Account id",
 }
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
@@ -124,7 +126,9 @@ Amount = Annotated[
 class CreditingRequest(BaseModel):
     """The body of `POST /creditor--creditings` (DESIGN.md §1). Every constraint the API
     documents is a field constraint here, so `model_validate` refuses any body the API would.
-    Read-only fields (`account`, `file_import_report`) do not exist on purpose."""
+    `file_import_report` is read-only and does not exist here on purpose; `account` is
+    read-only in today's API and only reaches the model when `api.send_account` is true (older
+    API versions required it)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -137,6 +141,7 @@ class CreditingRequest(BaseModel):
     credit_invoice: Text | None = None
     client_registration_date: Rfc1123 | None = None
     creditor_reference: Text | None = None
+    account: ObjectId | None = None
 
     @model_validator(mode="after")
     def _exactly_one_of_case_and_invoice_number(self) -> Self:
@@ -241,7 +246,7 @@ class Validator:
         numbers: Sequence[int] = range(2, count + 2) if row_numbers is None else row_numbers
         if len(numbers) != count:
             raise ValueError(f"{len(numbers)} row numbers for {count} rows")
-        with _gc_paused():
+        with gc_paused():
             return self._validate(rows, numbers)
 
     def _validate(
@@ -260,6 +265,7 @@ class Validator:
                 cells["client_registration_date"], self._dates.convert, _DATE_TABLE_TYPES
             ),
             "creditor_reference": _text_column(cells["creditor_reference"], "creditor_reference"),
+            "account": _map_distinct(cells["account"], _account_id),
         }
         # A row's errors are listed in field order, each cross-field rule after its fields.
         failures: list[tuple[str, dict[int, _Failure]]] = []
@@ -483,17 +489,6 @@ def _row_errors(index: int, failures: list[tuple[str, dict[int, _Failure]]]) -> 
     ]
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # ---------------------------------------------------------------------- cell rules
 
 
@@ -529,6 +524,10 @@ def _object_id(cell: Cell, field: str) -> str | None:
 
 def _case_id(cell: Cell) -> str | None:
     return _object_id(cell, "case")
+
+
+def _account_id(cell: Cell) -> str | None:
+    return _object_id(cell, "account")
 
 
 def _text_value(cell: Cell, field: str) -> str | None:
@@ -656,11 +655,12 @@ def _probe_trusted_construction() -> bool:
         "creditor": "5f1a2b3c4d5e6f7a8b9c0d1e", "case": None, "invoice_number": "1001",
         "currency": "SEK", "amount": Decimal("0.30"), "origin": "creditor_system",
         "credit_invoice": None, "client_registration_date": "Fri, 04 Jul 2025 00:00:00 GMT",
-        "creditor_reference": "r-1",
+        "creditor_reference": "r-1", "account": None,
     }  # fmt: skip
     try:
         columns = [
-            _Column([data[name]], {}, constant=name in {"case", "currency"}) for name in FIELDS
+            _Column([data[name]], {}, constant=name in {"case", "currency", "account"})
+            for name in FIELDS
         ]
         (trusted,) = _construct(columns, None)
         checked = CreditingRequest.model_validate(data)

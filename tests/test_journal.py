@@ -428,9 +428,10 @@ print("RELEASED", flush=True)
 
 def lock_holder(tmp_path: Path) -> tuple[int | None, str | None, str | None]:
     with sqlite3.connect(tmp_path / "journal.sqlite") as db:
-        return db.execute(
-            "SELECT lock_pid, lock_host, lock_at FROM imports WHERE id='imp-1'"
+        found = db.execute(
+            "SELECT pid, host, since FROM locks WHERE key='import:imp-1'"
         ).fetchone()
+    return found or (None, None, None)
 
 
 def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
@@ -483,8 +484,7 @@ def test_lock_of_another_host_is_never_taken_over(journal: Journal, tmp_path: Pa
     journal.create_import(record("imp-1"), three_rows())
     with sqlite3.connect(tmp_path / "journal.sqlite") as db:
         db.execute(
-            "UPDATE imports SET lock_pid=?, lock_host='other-host.example', lock_at='x'"
-            " WHERE id='imp-1'",
+            "INSERT INTO locks VALUES ('import:imp-1', ?, 'other-host.example', 'x')",
             (os.getpid() + 1,),
         )
     with pytest.raises(ImportLocked, match=r"other-host\.example"):

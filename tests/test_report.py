@@ -20,7 +20,6 @@ from importer.errors import ConfigError
 from importer.outcomes import Outcome, RowError
 from importer.report import (
     OUTCOME_COLUMNS,
-    OUTCOME_FILLS,
     Attempt,
     FileInfo,
     Report,
@@ -28,6 +27,7 @@ from importer.report import (
     build_summary,
     write_reports,
 )
+from importer.report_xlsx import OUTCOME_FILLS
 
 COLUMNS = ["Fakturanummer", "Belopp", "Valuta", "Kreditfaktura", "Referens"]
 STARTED = datetime(2025, 7, 4, 14, 35, 29, tzinfo=UTC)
@@ -589,3 +589,14 @@ def test_temp_files_of_a_killed_writer_are_cleaned_up(tmp_path: Path) -> None:
     write_reports(make_report(), tmp_path, ["json"])
     assert not dead.exists()
     assert alive.exists()
+
+
+def test_fast_json_rows_equal_the_models_own_json(tmp_path: Path) -> None:
+    # report.json writes rows with orjson from hand-built dicts; the model's own JSON form
+    # (its field serializers) is the contract they must match, row for row.
+    report = make_report()
+    write_reports(report, tmp_path, ["json"])
+    written = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["rows"]
+    expected = [json.loads(r.model_dump_json(by_alias=True)) for r in report.rows]
+    assert any(r["attempts"] for r in expected) and any(r["errors"] for r in expected)
+    assert written == expected

@@ -77,6 +77,7 @@ CODE_CASES: list[tuple[dict[str, Any], dict[str, Any], tuple[str, str]]] = [
     ({"creditor": "5f1a2b3c4d5e6f7a8b9c0d1g"}, {}, ("creditor", "creditor_invalid")),
     ({"creditor": 12345.0}, {}, ("creditor", "creditor_invalid")),
     ({"case": "not-an-id", "invoice_number": None}, {}, ("case", "case_invalid")),
+    ({"account": "ACC-1"}, {}, ("account", "account_invalid")),
     ({"case": CASE}, {}, ("case", "case_and_invoice_number")),
     ({"invoice_number": None}, {}, ("case", "case_or_invoice_number_missing")),
     ({"invoice_number": "   "}, {}, ("case", "case_or_invoice_number_missing")),
@@ -149,6 +150,14 @@ def test_the_same_cell_in_a_valid_row_passes() -> None:
 
 
 # ------------------------------------------------------------------ ids
+
+
+def test_account_is_sent_only_when_the_mapping_passes_it() -> None:
+    # The mapping drops `account` unless api.send_account is true; when it reaches the model it
+    # is an id like any other, lower-cased, and part of the JSON body.
+    made = request(account="70A1B2C3D4E5F60718293A4B")
+    assert made.to_json_body()["account"] == "70a1b2c3d4e5f60718293a4b"
+    assert "account" not in request().to_json_body()
 
 
 def test_ids_are_trimmed_and_lower_cased() -> None:
@@ -481,7 +490,7 @@ def test_the_model_accepts_a_valid_body() -> None:
         {"invoice_number": ""},
         {"invoice_number": "x" * 101},
         {"client_registration_date": "2025-07-04"},
-        {"account": "70a1b2c3d4e5f60718293a4b"},  # read-only fields do not exist
+        {"account": "70A1B2C3"},  # account, when sent at all (api.send_account), is an id
         {"file_import_report": "x"},
     ],
 )
@@ -531,7 +540,7 @@ def test_amounts_beyond_float_precision_are_refused_not_rounded() -> None:
 
 def test_the_json_body_omits_absent_fields_and_never_sends_read_only_ones() -> None:
     body = request(
-        client_registration_date="2025-07-04", creditor_reference=" R-1 ", account="x"
+        client_registration_date="2025-07-04", creditor_reference=" R-1 ", file_import_report="x"
     ).to_json_body()
     assert body == {
         "creditor": CREDITOR,

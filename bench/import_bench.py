@@ -1,0 +1,247 @@
+"""Benchmark the importer against baselines measured in the same run (issue 3 §8).
+
+(a) `importer validate` on an N-row credit file (default 200,000) — rows/s with the report
+    written, and peak RSS — beside `frictionless validate` with an equivalent Table Schema.
+(b) posting against the sandbox at zero latency vs a bare `requests.post` loop over the
+    same rows (each against a fresh sandbox), as a ratio.
+(c) the same with `--latency-ms 20`, against the 50 rows/s that 20 ms allows in strict order.
+
+Run:  python bench/import_bench.py [--rows 200000] [--post-rows 3000] [--latency-rows 300]
+Needs the `bench` extra (frictionless) for (a)'s baseline. Timings are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+ACCOUNT = "70a1b2c3d4e5f60718293a4b"
+HEADER = [
+    "invoice_number",
+    "amount",
+    "currency",
+    "credit_invoice",
+    "client_registration_date",
+    "creditor_reference",
+]
+
+
+def write_credits(path: Path, rows: int, cases: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    start = date(2026, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            writer.writerow(
+                [
+                    f"INV-{i % cases:07d}",
+                    f"{rng.randint(1, 500_000) / 100:.2f}",
+                    "SEK",
+                    f"KF-{i:08d}",
+                    (start + timedelta(days=i % 300)).isoformat(),
+                    f"REF-{i:08d}",
+                ]
+            )
+
+
+def write_cases(path: Path, cases: int) -> None:
+    docs = [
+        {
+            "_id": f"{0x650000000000000000000000 + i:024x}",
+            "creditor": CREDITOR,
+            "account": ACCOUNT,
+            "debt": {"invoice_number": f"INV-{i:07d}"},
+            "reference_number": f"9{i:07d}",
+            "currency": "SEK",
+            "local_remaining_capital_amount": 1_000_000_000,
+            "state": "open",
+        }
+        for i in range(cases)
+    ]
+    path.write_text(json.dumps(docs), encoding="utf-8")
+
+
+def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int, bytes]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, output
+
+
+def bench_validate(work: Path, rows: int) -> None:
+    data = work / "credits.csv"
+    write_credits(data, rows, cases=1000)
+    (work / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  formats: [json, csv]\n"
+        "journal:\n  path: journal.sqlite\n",
+        encoding="utf-8",
+    )
+    ours, rss, code, out = run_measured(
+        [sys.executable, "-m", "importer", "validate", str(data)], work
+    )
+    if code != 0:
+        print(out.decode(errors="replace")[-2000:])
+        raise SystemExit(f"importer validate failed with exit {code}")
+    print(
+        f"(a) importer validate: {rows:,} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s, "
+        f"peak RSS {rss:.0f} MB (report.json + report.csv written)"
+    )
+    frictionless = shutil.which("frictionless", path=str(Path(sys.executable).parent))
+    if frictionless is None:
+        print("    frictionless not installed (pip install '.[bench]'): no baseline")
+        return
+    schema = {
+        "fields": [
+            {"name": "invoice_number", "type": "string", "constraints": {"required": True}},
+            {
+                "name": "amount",
+                "type": "number",
+                "constraints": {"required": True, "minimum": 0.01},
+            },
+            {"name": "currency", "type": "string", "constraints": {"enum": ["SEK"]}},
+            {"name": "credit_invoice", "type": "string", "constraints": {"unique": True}},
+            {"name": "client_registration_date", "type": "date"},
+            {"name": "creditor_reference", "type": "string", "constraints": {"unique": True}},
+        ]
+    }
+    (work / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    theirs, their_rss, code, out = run_measured(
+        [frictionless, "validate", "--schema", "schema.json", data.name], work
+    )
+    valid = b"VALID" in out.upper() and b"INVALID" not in out.upper()
+    print(
+        f"    frictionless validate: {theirs:.2f} s = {rows / theirs:,.0f} rows/s, "
+        f"peak RSS {their_rss:.0f} MB (exit {code}, {'valid' if valid else 'see output'})"
+    )
+    print(f"    ratio importer/frictionless: {theirs / ours:.2f}x")
+
+
+def start_sandbox(work: Path, cases: Path, latency_ms: int, name: str):
+    cmd = [
+        sys.executable,
+        "-m",
+        "importer",
+        "sandbox",
+        "--port",
+        "0",
+        "--cases",
+        str(cases),
+        "--db",
+        str(work / f"{name}.sqlite"),
+        "--api-key",
+        "bench-key",
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    return proc, url
+
+
+def bench_post(work: Path, rows: int, latency_ms: int, label: str) -> None:
+    cases = work / "cases.json"
+    write_cases(cases, 1000)
+    data = work / f"post-{latency_ms}.csv"
+    write_credits(data, rows, cases=1000, seed=latency_ms + 1)
+    bodies = []
+    with data.open(encoding="utf-8") as handle:
+        for rec in csv.DictReader(handle):
+            body = {k: v for k, v in rec.items() if k != "client_registration_date"}
+            body.update(
+                creditor=CREDITOR, origin="creditor_system", amount=float(Decimal(rec["amount"]))
+            )
+            bodies.append(body)
+
+    proc, url = start_sandbox(work, cases, latency_ms, f"bare-{latency_ms}")
+    try:
+        started = time.perf_counter()
+        for body in bodies:
+            response = requests.post(
+                url + "/creditor--creditings",
+                json=body,
+                headers={"x-api-key": "bench-key"},
+                timeout=30,
+            )
+            assert response.status_code == 201, response.text
+        bare = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait()
+
+    (work / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  formats: [json, csv]\n"
+        f"journal:\n  path: journal-{latency_ms}.sqlite\n",
+        encoding="utf-8",
+    )
+    proc, url = start_sandbox(work, cases, latency_ms, f"ours-{latency_ms}")
+    try:
+        env = dict(os.environ, AMILI_API_KEY="bench-key")
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "importer", "run", str(data), "--api-url", url],
+            cwd=work,
+            env=env,
+            capture_output=True,
+        )
+        ours = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait()
+    if done.returncode != 0:
+        print(done.stdout.decode()[-2000:], done.stderr.decode()[-2000:])
+        raise SystemExit(f"importer run failed with exit {done.returncode}")
+    print(
+        f"{label} importer run: {rows:,} rows in {ours:.2f} s = {rows / ours:,.1f} rows/s "
+        "(process start, journal, status read-back and report included)"
+    )
+    print(f"    bare requests.post loop: {bare:.2f} s = {rows / bare:,.1f} rows/s")
+    print(f"    ratio importer/bare: {bare / ours:.2f}x")
+    if latency_ms:
+        ceiling = 1000 / latency_ms
+        print(
+            f"    vs the {ceiling:.0f} rows/s that {latency_ms} ms allows in strict order: "
+            f"{rows / ours / ceiling:.2f}x"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--post-rows", type=int, default=3_000)
+    parser.add_argument("--latency-rows", type=int, default=300)
+    parser.add_argument("--only", choices=["a", "b", "c"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="importer-bench-") as tmp:
+        work = Path(tmp)
+        if args.only in (None, "a"):
+            bench_validate(work, args.rows)
+        if args.only in (None, "b"):
+            bench_post(work, args.post_rows, 0, "(b)")
+        if args.only in (None, "c"):
+            bench_post(work, args.latency_rows, 20, "(c)")
+
+
+if __name__ == "__main__":
+    main()

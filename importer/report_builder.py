@@ -1,0 +1,114 @@
+"""Builds the report model from the journal — the only source a report is rendered from, so
+a report can be regenerated at any time and a rerun updates it in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from importer.errors import ImporterError
+from importer.journal import ImportRecord, Journal, JournalRow
+from importer.outcomes import Outcome
+from importer.report import Attempt, FileInfo, Report, ReportRow, build_summary
+
+M = TypeVar("M", bound=BaseModel)
+
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {
+    ReportRow: set(ReportRow.model_fields),
+    Attempt: set(Attempt.model_fields),
+}
+
+
+def trusted(model: type[M], values: dict[str, Any]) -> M:
+    """`model_construct` for data the journal already holds in checked form, every field
+    given. `model_construct` itself spends ~20 µs a row on defaults it does not need here —
+    four seconds for a 200,000-row report. A test checks both build equal instances."""
+    instance = object.__new__(model)
+    _set_dict(instance, values)
+    _set_fields_set(instance, _FIELDS_SET[model])
+    _set_extra(instance, None)
+    _set_private(instance, None)
+    return instance
+
+
+def build_report(journal: Journal, import_id: str) -> Report:
+    """The report of an import, from what the journal holds now."""
+    record = journal.get_import(import_id)
+    if record is None:
+        raise ImporterError(f"no import {import_id} in the journal {journal.path}")
+    if record.dry_run:
+        raise ImporterError(
+            f"import {import_id} was a dry run: it keeps no rows in the journal; "
+            "validate the file again to get its report"
+        )
+    return report_of(record, journal.rows(import_id), journal.attempts(import_id))
+
+
+def report_of(
+    record: ImportRecord,
+    rows: Iterable[JournalRow],
+    attempts: dict[int, list[tuple[str, str, int | None, str | None]]],
+) -> Report:
+    headers = record.columns
+    no_attempts: list[tuple[str, str, int | None, str | None]] = []
+    report_rows = [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in rows]
+    return Report(
+        file_import_report=record.id,
+        file=FileInfo(
+            name=record.file_name,
+            sha256=record.sha256 or "",
+            format=record.format or "unknown",
+            rows=record.rows,
+        ),
+        api={"base_url": record.base_url},
+        dry_run=record.dry_run,
+        sandbox=record.sandbox,
+        started=record.started,
+        finished=record.finished,
+        file_errors=record.file_errors,
+        warnings=record.warnings,
+        columns=headers,
+        summary=build_summary(report_rows),
+        rows=report_rows,
+    )
+
+
+def _report_row(jrow: JournalRow, headers: list[str], attempts: Any) -> ReportRow:
+    return trusted(
+        ReportRow,
+        {
+            "row": jrow.row,
+            "outcome": jrow.outcome,
+            "id": jrow.crediting_id,
+            "status": jrow.status,
+            "status_reason_locale": jrow.status_reason_locale,
+            "settled_amount": jrow.settled_amount,
+            "http_status": jrow.http_status,
+            "errors": jrow.errors,
+            # The body as sent; the report serialises its Decimal amount as a JSON number.
+            "request": jrow.request,
+            "source": dict(zip(headers, jrow.source, strict=False)),
+            "duplicate_of": jrow.duplicate_of,
+            "case_invoice_number": jrow.case_invoice_number,
+            "case_reference_number": jrow.case_reference_number,
+            "attempts": [
+                trusted(
+                    Attempt,
+                    {
+                        "at": datetime.fromisoformat(at),
+                        "outcome": Outcome(outcome),
+                        "http_status": http_status,
+                        "note": note,
+                    },
+                )
+                for at, outcome, http_status, note in attempts
+            ],
+        },
+    )

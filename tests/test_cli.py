@@ -1,0 +1,183 @@
+"""End to end through the real command line: a subprocess `python -m importer`, files on disk,
+the sandbox over a real socket, the journal in SQLite on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from importer.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "credits.csv"
+CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+SECRET = "s3cr3t-key-never-printed-0123456789"
+
+
+@pytest.fixture
+def api(tmp_path: Path):
+    with Sandbox(db_path=tmp_path / "api.sqlite", api_key=SECRET) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\njournal:\n  path: j.sqlite\n",
+        encoding="utf-8",
+    )
+    return work
+
+
+def importer(workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET):
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env["AMILI_API_KEY"] = key
+    cmd = [sys.executable, "-m", "importer", *args]
+    if api is not None:
+        cmd += ["--api-url", api.url]
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+
+
+def report_of(workdir: Path) -> dict:
+    reports = sorted((workdir / "reports").glob("*/report.json"))
+    assert reports, "no report written"
+    return json.loads(reports[-1].read_text(encoding="utf-8"))
+
+
+def creditings(api: Sandbox) -> list[dict]:
+    response = requests.get(
+        api.url + "/creditor--creditings",
+        params={"max_results": "100"},
+        headers={"x-api-key": api.api_key},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["_items"]
+
+
+def test_sample_produces_every_outcome(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "run", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    report = report_of(workdir)
+    got = [(r["row"], r["outcome"], r["status"]) for r in report["rows"]]
+    assert got == [
+        (2, "credited", "completed"),
+        (3, "credited", "completed"),
+        (4, "credited", "warning"),
+        (5, "credited", "error"),
+        (6, "invalid", None),
+        (7, "rejected", None),
+        (8, "duplicate", None),
+        (9, "credited", "completed"),
+    ]
+    rows = {r["row"]: r for r in report["rows"]}
+    assert rows[4]["settled_amount"] == "300.00"
+    assert rows[4]["status_reason_locale"] == "crediting.amount_exceeds_remaining"
+    assert rows[5]["status_reason_locale"] == "crediting.case_closed"
+    assert rows[6]["errors"][0]["field"] == "amount"
+    assert rows[7]["errors"][0]["field"] == "invoice_number"
+    assert rows[8]["duplicate_of"]["row"] == 2
+    assert rows[8]["_id"] == rows[2]["_id"]
+    assert rows[2]["request"]["amount"] == 1250
+    summary = report["summary"]
+    assert sum(summary["outcomes"].values()) == summary["rows"] == len(report["rows"]) == 8
+    assert summary["amount_settled"] == "2689.50"
+    assert len(creditings(api)) == 5
+    assert "credited" in done.stdout and report["file_import_report"] in done.stdout
+
+
+def test_dry_run_sends_nothing(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "validate", str(SAMPLE), api=api)
+    assert done.returncode == 1  # row 6 is invalid
+    assert creditings(api) == []
+    report = report_of(workdir)
+    assert report["dry_run"] is True
+    rows = {r["row"]: r for r in report["rows"]}
+    assert rows[2]["outcome"] == "not_sent"
+    assert rows[2]["request"]["invoice_number"] == "F-1001"
+    assert rows[8]["outcome"] == "duplicate"
+
+
+def test_secret_never_printed(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "run", "--log-json", "--debug", str(SAMPLE), api=api)
+    assert done.returncode == 1
+    assert SECRET not in done.stdout + done.stderr
+    for path in workdir.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_wrong_key_stops_with_exit_3(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "run", str(SAMPLE), api=api, key="wrong")
+    assert done.returncode == 3
+    assert "refused the API key" in done.stderr
+    assert "Traceback" not in done.stderr
+    outcomes = {r["outcome"] for r in report_of(workdir)["rows"]}
+    assert outcomes <= {"not_sent", "invalid"}
+
+
+def test_all_or_nothing_posts_nothing(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    assert done.returncode == 1
+    assert creditings(api) == []
+    report = report_of(workdir)
+    assert any("all-or-nothing" in w for w in report["warnings"])
+
+
+def test_same_file_twice_is_not_imported_again(workdir: Path, api: Sandbox) -> None:
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    again = importer(workdir, "run", str(SAMPLE), api=api)
+    assert again.returncode == 0
+    assert "already imported" in again.stdout
+    assert len(creditings(api)) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"Fakturanummer;Valuta\nF-1;SEK\n", "required column missing: amount"),
+        (b"\x00\x01\x02binary\xff\xfe", "not"),
+        (b"", "empty"),
+    ],
+)
+def test_file_rejected_as_a_whole(
+    workdir: Path, api: Sandbox, content: bytes, expected: str
+) -> None:
+    bad = workdir / "bad.csv"
+    bad.write_bytes(content)
+    done = importer(workdir, "run", str(bad), api=api)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("importer:")]
+    assert len(lines) == 1 and "bad.csv" in lines[0] and expected in lines[0]
+    assert creditings(api) == []
+    assert report_of(workdir)["file_errors"]
+
+
+def test_missing_file_exit_2(workdir: Path) -> None:
+    done = importer(workdir, "validate", "nope.csv")
+    assert done.returncode == 2
+    assert "nope.csv" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_header_only_file_is_a_quiet_night(workdir: Path, api: Sandbox) -> None:
+    empty = workdir / "empty.csv"
+    empty.write_text("invoice_number,amount\n", encoding="utf-8")
+    done = importer(workdir, "run", str(empty), api=api)
+    assert done.returncode == 0, done.stderr
+    assert report_of(workdir)["summary"]["rows"] == 0
+
+
+def test_embedded_sandbox_says_no_real_credits(workdir: Path) -> None:
+    done = importer(workdir, "run", "--api-url", "sandbox", str(SAMPLE))
+    assert done.returncode == 1, done.stderr
+    assert "no real credits were issued" in done.stdout
+    assert report_of(workdir)["sandbox"] is True
