@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,34 @@ def test_embedded_sandbox_says_no_real_credits(workdir: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "no real credits were issued" in done.stdout
     assert report_of(workdir)["sandbox"] is True
+
+
+def test_sample_workbook_holds_the_same_rows_as_the_csv() -> None:
+    from importer.sources import cell_text, read_source
+
+    csv_rows = [cells for _, cells in read_source(SAMPLE).records]
+    xlsx_rows = [
+        tuple(cell_text(c) for c in cells)
+        for _, cells in read_source(REPO / "samples" / "credits.xlsx").records
+    ]
+    assert len(csv_rows) == len(xlsx_rows) == 9
+    assert csv_rows[0] == xlsx_rows[0]
+    for csv_row, xlsx_row in zip(csv_rows[1:], xlsx_rows[1:], strict=True):
+        assert csv_row[0] == xlsx_row[0] and csv_row[2:] == xlsx_row[2:]
+        assert Decimal(csv_row[1].replace(" ", "").replace(",", ".")) == Decimal(xlsx_row[1])
+
+
+def test_sample_workbook_produces_the_same_outcomes(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "run", str(REPO / "samples" / "credits.xlsx"), api=api)
+    assert done.returncode == 1, done.stderr
+    got = [(r["row"], r["outcome"], r["status"]) for r in report_of(workdir)["rows"]]
+    assert got == [
+        (2, "credited", "completed"),
+        (3, "credited", "completed"),
+        (4, "credited", "warning"),
+        (5, "credited", "error"),
+        (6, "invalid", None),
+        (7, "rejected", None),
+        (8, "duplicate", None),
+        (9, "credited", "completed"),
+    ]
