@@ -5,6 +5,7 @@ corrected copy of the original file)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from importer.config import Config
@@ -12,8 +13,16 @@ from importer.errors import FileRejected
 from importer.journal import ImportRecord, NewRow
 from importer.mapping import Mapper, normalise_header
 from importer.outcomes import Outcome
-from importer.sources import read_source
+from importer.sources import Cell, read_source
 from importer.validation import Validator
+
+
+def _restore(cell: Cell) -> Cell:
+    """Undo report.csv's formula neutralisation (`'=…` → `=…`), so a corrected cell reads as
+    the person typed it."""
+    if isinstance(cell, str) and len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
+    return cell
 
 
 def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[NewRow]:
@@ -22,6 +31,12 @@ def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[N
         encoding=config.input.encoding,
         delimiter=config.input.delimiter,
         sheet=config.input.sheet,
+    )
+    source = replace(
+        source,
+        records=[
+            (number, tuple(_restore(cell) for cell in cells)) for number, cells in source.records
+        ],
     )
     mapper = Mapper(config)
     columns = mapper.find_columns(source)

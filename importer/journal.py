@@ -590,7 +590,6 @@ class Journal:
                 return import_id, row, crediting_id
         return None
 
-
     def find_credited_many(
         self, keys: set[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[str, int, str | None]]:

@@ -559,23 +559,47 @@ class Importer:
             raise ImporterError(
                 f"import {import_id} was rejected as a whole; fix the file and run it again"
             )
-        if fix is not None:
-            self._apply_fixes(record, fix)
-        return self.continue_import(import_id, retry_rejected=True)
+        notes = self._apply_fixes(record, fix) if fix is not None else []
+        result = self.continue_import(import_id, retry_rejected=True)
+        if notes:
+            result.message = "; ".join(filter(None, [result.message, *notes]))
+        return result
 
-    def _apply_fixes(self, record: ImportRecord, fix: Path) -> None:
+    def _apply_fixes(self, record: ImportRecord, fix: Path) -> list[str]:
+        """Replace rows by row number with their corrections. A credited (or duplicate) row
+        is final and an `unknown` one must be reconciled first: corrections for them are
+        not applied, and the operator is told which. Returns those notes. Row numbers that
+        are not in the import reject the whole correction file before anything changes."""
         from importer.corrections import read_corrections
 
+        kept: dict[str, list[int]] = {}
         corrections = read_corrections(self.config, fix, record)
+        current = {new.row: self.journal.get_row(record.id, new.row) for new in corrections}
+        strangers = [number for number, row in current.items() if row is None]
+        if strangers:
+            raise ImporterError(
+                f"{fix.name}: row(s) {_row_list(strangers)} are not rows of import "
+                f"{record.id} ({record.file_name}); nothing was changed"
+            )
         for new in corrections:
-            current = self.journal.get_row(record.id, new.row)
-            if current is None or current.outcome in (Outcome.CREDITED, Outcome.DUPLICATE):
+            outcome = current[new.row].outcome  # type: ignore[union-attr]
+            if outcome in (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN):
+                kept.setdefault(outcome.value, []).append(new.row)
                 continue
             if new.request is not None and self.config.reference.generate:
                 new.request.setdefault(
                     "creditor_reference", generated_reference(record.id, new.row)
                 )
             self.journal.replace_row(record.id, new)
+        return [
+            f"{len(rows)} {outcome} row(s) of {fix.name} left as they were (rows {_row_list(rows)})"
+            for outcome, rows in kept.items()
+        ]
+
+
+def _row_list(rows: list[int], shown: int = 10) -> str:
+    text = ", ".join(map(str, rows[:shown]))
+    return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
 def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:

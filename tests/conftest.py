@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cli_support import CREDITOR, SECRET
 
 from importer.sandbox import Sandbox
 
@@ -15,3 +17,22 @@ def sandbox() -> Iterator[Sandbox]:
     packaged sample cases (samples/cases.json), key "test-key", stopped after the test."""
     with Sandbox(api_key="test-key") as sb:
         yield sb
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Sandbox]:
+    """A sandbox for CLI tests, keyed with the secret the tests check never leaks."""
+    with Sandbox(db_path=tmp_path / "api.sqlite", api_key=SECRET) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder with its own config.yaml, where `python -m importer` runs in CLI tests."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\njournal:\n  path: j.sqlite\n",
+        encoding="utf-8",
+    )
+    return work

@@ -3,65 +3,15 @@ the sandbox over a real socket, the journal in SQLite on disk."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import requests
+from cli_support import SAMPLE, SECRET, creditings, importer, report_of
 
 from importer.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "samples" / "credits.csv"
-CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
-SECRET = "s3cr3t-key-never-printed-0123456789"
-
-
-@pytest.fixture
-def api(tmp_path: Path):
-    with Sandbox(db_path=tmp_path / "api.sqlite", api_key=SECRET) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "config.yaml").write_text(
-        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\njournal:\n  path: j.sqlite\n",
-        encoding="utf-8",
-    )
-    return work
-
-
-def importer(workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET):
-    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
-    env["AMILI_API_KEY"] = key
-    cmd = [sys.executable, "-m", "importer", *args]
-    if api is not None:
-        cmd += ["--api-url", api.url]
-    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
-
-
-def report_of(workdir: Path) -> dict:
-    reports = sorted((workdir / "reports").glob("*/report.json"))
-    assert reports, "no report written"
-    return json.loads(reports[-1].read_text(encoding="utf-8"))
-
-
-def creditings(api: Sandbox) -> list[dict]:
-    response = requests.get(
-        api.url + "/creditor--creditings",
-        params={"max_results": "100"},
-        headers={"x-api-key": api.api_key},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()["_items"]
 
 
 def test_sample_produces_every_outcome(workdir: Path, api: Sandbox) -> None:

@@ -1,0 +1,45 @@
+"""Driving the real command line in tests: `python -m importer` as a subprocess, in a work
+folder with its own config.yaml, against a sandbox over a real socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from importer.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "credits.csv"
+CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+SECRET = "s3cr3t-key-never-printed-0123456789"
+
+
+def importer(workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET):
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env["AMILI_API_KEY"] = key
+    cmd = [sys.executable, "-m", "importer", *args]
+    if api is not None:
+        cmd += ["--api-url", api.url]
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+
+
+def report_of(workdir: Path) -> dict:
+    reports = sorted((workdir / "reports").glob("*/report.json"))
+    assert reports, "no report written"
+    return json.loads(reports[-1].read_text(encoding="utf-8"))
+
+
+def creditings(api: Sandbox) -> list[dict]:
+    response = requests.get(
+        api.url + "/creditor--creditings",
+        params={"max_results": "100"},
+        headers={"x-api-key": api.api_key},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["_items"]
