@@ -58,7 +58,7 @@ def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[N
     # Keep only the original file's columns: outcome columns of a report are not source cells.
     by_header = {h: i for i, h in enumerate(columns.headers)}
     picks = [by_header.get(h) for h in record.columns]
-    checked = Validator(config).validate(mapped.values, numbers)
+    checked = Validator(config).validate_columns(mapped.columns, len(numbers), numbers)
     corrections: list[NewRow] = []
     for number, texts, result in zip(numbers, mapped.sources, checked, strict=True):
         cells = [texts[i] if i is not None and i < len(texts) else "" for i in picks]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from importer.config import Config
 from importer.errors import FileRejected
@@ -44,13 +45,33 @@ class ColumnMap:
 
 @dataclass(slots=True)
 class MappedRows:
-    """The data rows of a file, as parallel lists so later stages stay cheap per row."""
+    """The data rows of a file, column-wise: validation works a column at a time, and a
+    200,000-row file then costs a few C-level list builds instead of a dict per row."""
 
     row_numbers: list[int] = field(default_factory=list)
-    values: list[dict[str, Cell]] = field(default_factory=list)
-    """API field -> cell, defaults filled in where the column is absent or the cell empty."""
-    sources: list[list[str]] = field(default_factory=list)
+    columns: dict[str, list[Cell]] = field(default_factory=dict)
+    """API field -> one raw cell per row, for the fields the file has a column for. Empty
+    cells stay as read: validation fills the configured defaults."""
+    sources: list[Sequence[str]] = field(default_factory=list)
     """The raw cell texts, one per header, for the report's `source`."""
+    defaults: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def values(self) -> list[dict[str, Cell]]:
+        """Row by row: API field -> cell, with the defaults where the column is absent or
+        the cell empty (for callers that think in rows; validation takes the columns)."""
+        rows: list[dict[str, Cell]] = []
+        for index in range(len(self.row_numbers)):
+            values: dict[str, Cell] = {}
+            for api_field, column in self.columns.items():
+                cell = column[index]
+                if cell is None or (isinstance(cell, str) and not cell.strip()):
+                    continue
+                values[api_field] = cell
+            for key, default in self.defaults.items():
+                values.setdefault(key, default)
+            rows.append(values)
+        return rows
 
 
 class Mapper:
@@ -171,30 +192,31 @@ class Mapper:
         return ColumnMap(row_number, tuple(headers), fields, read_only, warnings)
 
     def map_rows(self, source: SourceFile, columns: ColumnMap) -> MappedRows:
-        """Field values for every record below the header; absent or empty cells take the
-        configured default, so a file without a currency column still says SEK."""
-        out = MappedRows()
+        """The records below the header, column by column."""
         start = next(
             i for i, (number, _) in enumerate(source.records) if number == columns.header_row
         )
+        records = source.records[start + 1 :]
+        rows = [cells for _, cells in records]
         width = len(columns.headers)
-        items = list(columns.fields.items())
-        defaults = self._defaults
-        for row_number, cells in source.records[start + 1 :]:
-            values: dict[str, Cell] = {}
-            n = len(cells)
-            for api_field, index in items:
-                cell = cells[index] if index < n else None
-                if cell is None or (cell.__class__ is str and not cell.strip()):
-                    continue
-                values[api_field] = cell
-            for key, default in defaults.items():
-                if key not in values:
-                    values[key] = default
-            out.row_numbers.append(row_number)
-            out.values.append(values)
-            texts = [cell if cell.__class__ is str else cell_text(cell) for cell in cells[:width]]
-            if len(texts) < width:
-                texts.extend([""] * (width - len(texts)))
-            out.sources.append(texts)
+        shortest = min(map(len, rows), default=width)
+        out = MappedRows(
+            row_numbers=[number for number, _ in records], defaults=dict(self._defaults)
+        )
+        for api_field, index in columns.fields.items():
+            if index < shortest:
+                out.columns[api_field] = list(map(itemgetter(index), rows))
+            else:
+                out.columns[api_field] = [c[index] if index < len(c) else None for c in rows]
+        if source.format == "csv" and shortest == width == max(map(len, rows), default=width):
+            out.sources = rows  # CSV cells are already the text a person sees
+        else:
+            out.sources = [_texts(cells, width) for cells in rows]
         return out
+
+
+def _texts(cells: Sequence[Cell], width: int) -> list[str]:
+    texts = [cell if cell.__class__ is str else cell_text(cell) for cell in cells[:width]]
+    if len(texts) < width:
+        texts.extend([""] * (width - len(texts)))
+    return texts  # type: ignore[return-value]

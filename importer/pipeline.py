@@ -232,7 +232,9 @@ class Importer:
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
         validator = Validator(self.config)
-        checked = validator.validate(mapped.values, mapped.row_numbers)
+        checked = validator.validate_columns(
+            mapped.columns, len(mapped.row_numbers), mapped.row_numbers
+        )
 
         generate = self.config.reference.generate
         new_rows: list[NewRow] = []

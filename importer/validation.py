@@ -242,17 +242,30 @@ class Validator:
         per row and none of them form cycles, yet each automatic full collection would walk
         every object alive (200,000-row files triggered several, which more than doubled the
         time). Reference counting still frees everything as usual."""
-        count = len(rows)
+        columns = {name: list(map(dict.get, rows, repeat(name))) for name in FIELDS}
+        return self.validate_columns(columns, len(rows), row_numbers)
+
+    def validate_columns(
+        self,
+        columns: dict[str, list[Cell]],
+        count: int,
+        row_numbers: Sequence[int] | None = None,
+    ) -> list[RowValidation]:
+        """`validate` for a file already held column-wise (what the mapping stage produces):
+        field -> one cell per row; a field without a column may be left out."""
         numbers: Sequence[int] = range(2, count + 2) if row_numbers is None else row_numbers
         if len(numbers) != count:
             raise ValueError(f"{len(numbers)} row numbers for {count} rows")
+        absent: list[Cell] = [None] * count
+        cells = {name: columns.get(name, absent) for name in FIELDS}
+        if any(len(column) != count for column in cells.values()):
+            raise ValueError(f"every column must hold {count} cells")
         with gc_paused():
-            return self._validate(rows, numbers)
+            return self._validate(cells, count, numbers)
 
     def _validate(
-        self, rows: Sequence[dict[str, Cell]], numbers: Sequence[int]
+        self, cells: dict[str, list[Cell]], count: int, numbers: Sequence[int]
     ) -> list[RowValidation]:
-        cells = {name: list(map(dict.get, rows, repeat(name))) for name in FIELDS}
         columns = {
             "creditor": _map_distinct(cells["creditor"], self._creditor),
             "case": _map_distinct(cells["case"], _case_id),
@@ -276,7 +289,7 @@ class Validator:
             elif name == "creditor_reference":
                 failures.append((name, _duplicates(column.values, numbers)))
         bad = set().union(*(found for _, found in failures))
-        valid = None if not bad else [i for i in range(len(rows)) if i not in bad]
+        valid = None if not bad else [i for i in range(count) if i not in bad]
         requests = _build_requests(list(columns.values()), valid)
         if not bad:
             return list(map(RowValidation, requests, [[] for _ in requests]))
@@ -285,7 +298,7 @@ class Validator:
             RowValidation(None, _row_errors(index, failures))
             if index in bad
             else RowValidation(next(made), [])
-            for index in range(len(rows))
+            for index in range(count)
         ]
 
     # ------------------------------------------------------------------ per-field rules

@@ -20,11 +20,13 @@ CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 
 
 def source(*records: tuple[int, tuple[Cell, ...]], name: str = "credits.csv") -> SourceFile:
+    # Typed cells (numbers, dates) only come from workbooks; a CSV reader yields text only.
+    typed = any(not isinstance(c, str | None) for _, cells in records for c in cells)
     return SourceFile(
         path=Path(name),
         name=name,
         sha256="0" * 64,
-        format="csv",
+        format="xlsx" if typed else "csv",
         encoding="utf-8",
         delimiter=";",
         records=list(records),
@@ -337,7 +339,9 @@ def test_unmapped_columns_are_kept_in_sources_not_in_values() -> None:
         "origin",
     }
     assert mapped.values[0]["client_registration_date"] == when
-    assert mapped.sources == [["betald i juni", "F-1001", "1200", "=A1+1", "2025-07-04"]]
+    assert [list(texts) for texts in mapped.sources] == [
+        ["betald i juni", "F-1001", "1200", "=A1+1", "2025-07-04"]
+    ]
 
 
 def test_short_rows_are_padded_and_long_rows_cut_to_the_header() -> None:

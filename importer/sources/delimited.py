@@ -145,48 +145,47 @@ def detect_delimiter(text: str) -> str:
     """Pick the delimiter under which the start of the file reads most like one table.
 
     Each candidate is tried with the csv parser itself, so quoted fields are honoured exactly
-    as in the real parse, on the same sample (the first `SAMPLE_CHARS` characters). Under a
-    candidate, the table's width is the field count above one that covers the most physical
-    lines. A line agrees with the candidate when its record has between two fields and that
-    width (shorter rows are common: Excel drops trailing empty cells in some rows), or when
-    its record has no content at all (a blank row fits any table). The candidate with the
-    most agreeing lines wins. Lines rather than records, because under a wrong delimiter a
-    quoted multi-line cell falls apart into several short records that could outnumber the
-    real ones.
+    as in the real parse, on the same sample (the first `SAMPLE_CHARS` characters). Counting
+    physical lines, not records (under a wrong delimiter a quoted multi-line cell falls apart
+    into several short records that could outnumber the real ones), candidates are ranked by:
 
-    Ties go to the candidate that parses the sample without quoting errors, then to the one
-    whose table runs on to the end of the sample (title rows sit above a table, not below),
-    then to the wider table, then to the order `,` `;` tab `|`. The header row agrees with
-    the data rows under the right delimiter only, which is what makes this robust against
-    decimal commas in `;` files, commas in a text column of a tab file, or a title row with
-    a comma. When no candidate splits anything the file has one column: `,` is returned.
+    1. lines whose record splits into two or more fields, plus blank lines (a blank row fits
+       any table). Rows need not all have the same width: Excel drops trailing empty cells
+       in some rows. The header row splits under the right delimiter only, which is what
+       makes this robust against decimal commas in `;` files or commas in a text column;
+    2. lines whose record has the table's most common width: consistency;
+    3. a sample free of quoting errors, which are typical of a wrong delimiter;
+    4. how many records at the end of the sample split: a table runs on downwards, while
+       title rows (which may contain a comma) sit above it;
+    5. the wider table, then the order `,` `;` tab `|`.
+
+    When no candidate splits anything the file has one column, and `,` is returned.
     """
     sample = text[:SAMPLE_CHARS]
     truncated = len(text) > len(sample)
-    best: tuple[int, bool, int, int, int] | None = None
+    best: tuple[int, int, bool, int, int, int] | None = None
     chosen = CANDIDATES[0]
     for order, candidate in enumerate(CANDIDATES):
         if candidate not in sample:
             continue
         records, clean = _sample_records(sample, candidate, truncated)
         lines_by_width: Counter[int] = Counter()
+        blank_lines = 0
         for width, lines, has_content in records:
-            if has_content and width > 1:
+            if not has_content:
+                blank_lines += lines
+            elif width > 1:
                 lines_by_width[width] += lines
         if not lines_by_width:
             continue
-        table_width = max(lines_by_width.items(), key=lambda item: (item[1], item[0]))[0]
-        agreeing = sum(
-            lines
-            for width, lines, has_content in records
-            if not has_content or 2 <= width <= table_width
-        )
+        table_width, consistent = max(lines_by_width.items(), key=lambda item: (item[1], item[0]))
+        split = blank_lines + sum(lines_by_width.values())
         trailing = 0
         for width, _, has_content in reversed(records):
-            if has_content and width != table_width:
+            if has_content and width < 2:
                 break
             trailing += has_content
-        score = (agreeing, clean, trailing, table_width, -order)
+        score = (split, consistent, clean, trailing, table_width, -order)
         if best is None or score > best:
             best, chosen = score, candidate
     return chosen
