@@ -31,6 +31,7 @@ from importer.outcomes import RowError
 
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
+RETRY_AFTER_CEILING = 300.0
 
 
 class PostKind(StrEnum):
@@ -132,8 +133,11 @@ class ApiClient:
         self._session.close()
 
     def _backoff(self, attempt: int, wait: float | None) -> float:
+        """The server's `Retry-After` is honoured as asked (up to RETRY_AFTER_CEILING, so a
+        broken header cannot park a nightly run for a day); otherwise capped exponential
+        backoff with jitter, so many importers do not retry in lockstep."""
         if wait is not None:
-            return min(wait, self._config.backoff_cap) if self._config.backoff_cap else wait
+            return min(wait, RETRY_AFTER_CEILING)
         ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2**attempt)
         return ceiling * (0.5 + self._rng.random() / 2)
 

@@ -82,6 +82,7 @@ CREATE TABLE IF NOT EXISTS rows (
     case_reference_number TEXT,
     http_status INTEGER,
     duplicate_of TEXT,
+    intent_at TEXT,
     PRIMARY KEY (import_id, row)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rows_credit_invoice
@@ -175,6 +176,8 @@ class JournalRow:
     case_reference_number: str | None = None
     http_status: int | None = None
     duplicate_of: dict[str, Any] | None = None
+    intent_at: datetime | None = None
+    """When the row's last request was about to leave (set by mark_intent)."""
 
 
 @dataclass(slots=True)
@@ -433,7 +436,7 @@ class Journal:
         " origin, credit_invoice, client_registration_date, creditor_reference, account,"
         " crediting_id,"
         " status, status_reason_locale, settled_amount, case_invoice_number,"
-        " case_reference_number, http_status, duplicate_of"
+        " case_reference_number, http_status, duplicate_of, intent_at"
     )
 
     @staticmethod
@@ -462,6 +465,7 @@ class Journal:
             case_reference_number=rest[5],
             http_status=rest[6],
             duplicate_of=json.loads(rest[7]) if rest[7] else None,
+            intent_at=datetime.fromisoformat(rest[8]) if rest[8] else None,
         )
 
     def rows(self, import_id: str, outcomes: Iterable[Outcome] | None = None) -> list[JournalRow]:
@@ -494,7 +498,8 @@ class Journal:
         `unknown` and will be looked up before anything is sent again."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE rows SET outcome='unknown' WHERE import_id=? AND row=?", (import_id, row)
+                "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
+                (_iso(utcnow()), import_id, row),
             )
 
     def record(

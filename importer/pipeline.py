@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,12 +95,14 @@ class Importer:
         *,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
         self.journal = journal
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
+        self._sleep = sleep
         self._client: ApiClient | None = None
 
     # ---------------------------------------------------------------- helpers
@@ -358,6 +361,7 @@ class Importer:
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
             rows = self.journal.rows(import_id, wanted)
+            self._let_in_flight_settle(rows)
             if rows or record.state != "finished":
                 self.journal.set_state(import_id, "open")
             try:
@@ -374,6 +378,19 @@ class Importer:
         result.exit_code = exit_code_for(result.report, all_or_nothing=record.all_or_nothing)
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
+
+    def _let_in_flight_settle(self, rows: list[JournalRow]) -> None:
+        """A request that was in flight when an earlier run died may still be on its way to
+        being stored: looking it up too early would find nothing and post it again. So wait
+        until `api.read_timeout` has passed since the latest such request left — the time the
+        dead run would itself have waited for the answer."""
+        started = [r.intent_at for r in rows if r.outcome is Outcome.UNKNOWN and r.intent_at]
+        if not started:
+            return
+        remaining = self.config.api.read_timeout - (utcnow() - max(started)).total_seconds()
+        if remaining > 0:
+            log.info("import.settle", seconds=round(remaining, 1))
+            self._sleep(remaining)
 
     def _post_rows(self, import_id: str, rows: list[JournalRow]) -> None:
         total = len(rows)

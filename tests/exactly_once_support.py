@@ -1,0 +1,273 @@
+"""Helpers for tests/test_exactly_once.py: generated cases and credit files, the sandbox as its
+own process, the importer CLI as a subprocess, and reading the API's state back by paging
+through `GET /creditor--creditings` like any client would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import requests
+
+CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+ACCOUNT = "70a1b2c3d4e5f60718293a4b"
+KEY = "exactly-once-test-key-0123456789"
+
+
+# ------------------------------------------------------------------------------ input files
+
+
+def write_cases(path: Path, count: int, *, balance: str = "100000000") -> list[str]:
+    """`count` open cases of CREDITOR, each with a balance no test file can exhaust (so every
+    crediting settles in full, status `completed`). Returns their invoice numbers."""
+    cases = []
+    invoices = []
+    for n in range(count):
+        invoice = f"EO-{n + 1:04d}"
+        invoices.append(invoice)
+        cases.append(
+            {
+                "_id": f"64b0c0ffee{n + 1:014x}",
+                "creditor": CREDITOR,
+                "account": ACCOUNT,
+                "debt": {"invoice_number": invoice},
+                "reference_number": f"7{n + 1:07d}",
+                "currency": "SEK",
+                "local_remaining_capital_amount": int(balance),
+                "state": "open",
+            }
+        )
+    path.write_text(json.dumps(cases, indent=1), encoding="utf-8")
+    return invoices
+
+
+@dataclass(frozen=True, slots=True)
+class CreditFile:
+    path: Path
+    rows: dict[int, tuple[str, Decimal, str]]
+    """Spreadsheet row number (header is row 1) -> (invoice_number, amount, credit_invoice)."""
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, amount, _ in self.rows.values()), Decimal("0.00"))
+
+
+def write_credits(path: Path, invoices: Sequence[str], count: int, *, seed: int) -> CreditFile:
+    """A CSV of `count` credits spread over `invoices`: two-decimal amounts and a credit note
+    id unique per row, so neither validation nor credit-note dedupe holds any row back."""
+    rng = Random(seed)
+    lines = ["invoice_number,amount,credit_invoice"]
+    rows: dict[int, tuple[str, Decimal, str]] = {}
+    for n in range(count):
+        invoice = invoices[n % len(invoices)]
+        amount = Decimal(rng.randint(1, 999_999)) / 100
+        credit_invoice = f"KF-{seed}-{n + 1:06d}"
+        lines.append(f"{invoice},{amount:.2f},{credit_invoice}")
+        rows[n + 2] = (invoice, amount, credit_invoice)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return CreditFile(path, rows)
+
+
+def write_config(workdir: Path, **sections: Any) -> None:
+    """config.yaml in `workdir`: the test creditor, reports and journal inside `workdir`, plus
+    any extra top-level sections (written as JSON, which is YAML)."""
+    config: dict[str, Any] = {
+        "defaults": {"creditor": CREDITOR},
+        "report": {"dir": "reports", "formats": ["json", "csv", "xlsx"]},
+        "journal": {"path": "journal.sqlite"},
+        # A resumed run waits read_timeout after a killed run's last request before looking
+        # it up (it may still be in flight): keep that short here.
+        "api": {"read_timeout": 1.0},
+    }
+    for name, values in sections.items():
+        config[name] = {**config.get(name, {}), **values} if isinstance(values, dict) else values
+    (workdir / "config.yaml").write_text(json.dumps(config, indent=1), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------- the importer
+
+
+def importer_env(key: str = KEY) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env["AMILI_API_KEY"] = key
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def importer_cmd(file: Path, url: str) -> list[str]:
+    """The one command every run and rerun repeats, unchanged."""
+    return [sys.executable, "-m", "importer", "run", str(file), "--api-url", url]
+
+
+def start_importer(workdir: Path, file: Path, url: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        importer_cmd(file, url),
+        cwd=workdir,
+        env=importer_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_importer(workdir: Path, file: Path, url: str, timeout: float = 120):
+    return subprocess.run(
+        importer_cmd(file, url),
+        cwd=workdir,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_until_done(workdir: Path, file: Path, url: str, *, tries: int = 5):
+    """Run the same command until it exits 0 (bounded); returns every completed run."""
+    runs = []
+    for _ in range(tries):
+        done = run_importer(workdir, file, url)
+        runs.append(done)
+        if done.returncode == 0:
+            return runs
+    codes = [r.returncode for r in runs]
+    raise AssertionError(f"no run exited 0 in {tries} tries: {codes}\n{runs[-1].stderr[-2000:]}")
+
+
+def kill(process: subprocess.Popen[str], sig: int = signal.SIGKILL) -> tuple[int, str, str]:
+    """Signal and reap, so the pid is really gone (a zombie would still look alive to the
+    journal's stale-lock check). Returns (exit code, stdout, stderr)."""
+    process.send_signal(sig)
+    stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stdout, stderr
+
+
+def reports(workdir: Path) -> list[Path]:
+    return sorted((workdir / "reports").glob("*/report.json"))
+
+
+def read_report(workdir: Path) -> dict[str, Any]:
+    found = reports(workdir)
+    assert len(found) == 1, f"expected exactly one import's report, found {found}"
+    return json.loads(found[0].read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------- the sandbox
+
+
+@contextmanager
+def sandbox_process(
+    tmp: Path,
+    *,
+    cases: Path | None = None,
+    latency_ms: int = 0,
+    fail_rate: float = 0.0,
+    drop_rate: float = 0.0,
+    rate_limit: int | None = None,
+    seed: int | None = None,
+) -> Iterator[str]:
+    """`python -m importer sandbox` as its own process on a database file; yields its URL."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "importer",
+        "sandbox",
+        "--port",
+        "0",
+        "--db",
+        str(tmp / "api.sqlite"),
+        "--api-key",
+        KEY,
+        "--latency-ms",
+        str(latency_ms),
+        "--fail-rate",
+        str(fail_rate),
+        "--drop-rate",
+        str(drop_rate),
+    ]
+    if cases is not None:
+        cmd += ["--cases", str(cases)]
+    if rate_limit is not None:
+        cmd += ["--rate-limit", str(rate_limit)]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    log = (tmp / "sandbox.log").open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=importer_env()
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http"), f"sandbox did not start: {url!r}"
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _get(url: str, params: dict[str, str]) -> dict[str, Any]:
+    for _ in range(50):  # the fault test's sandbox rate-limits GETs too
+        response = requests.get(
+            url + "/creditor--creditings", params=params, headers={"x-api-key": KEY}, timeout=30
+        )
+        if response.status_code == 429:
+            time.sleep(float(response.headers.get("Retry-After", "1")))
+            continue
+        response.raise_for_status()
+        return response.json(parse_float=Decimal)
+    raise AssertionError("the sandbox kept answering 429")
+
+
+def stored_total(url: str) -> int:
+    where = json.dumps({"creditor": CREDITOR})
+    return int(_get(url, {"where": where, "max_results": "1"})["_meta"]["total"])
+
+
+def all_creditings(url: str) -> list[dict[str, Any]]:
+    """Every crediting of CREDITOR, paged through 100 at a time."""
+    where = json.dumps({"creditor": CREDITOR})
+    items: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        data = _get(url, {"where": where, "max_results": "100", "page": str(page)})
+        items.extend(data["_items"])
+        if len(items) >= data["_meta"]["total"] or not data["_items"]:
+            assert len(items) == data["_meta"]["total"], "paging lost creditings"
+            return items
+        page += 1
+
+
+def assert_exactly_once(url: str, file: CreditFile, import_id: str) -> list[dict[str, Any]]:
+    """The API holds exactly one crediting per row of `file`: counted by creditor_reference
+    (`<import id>/<row>`), none twice, none missing, none foreign, and each the row's credit."""
+    creditings = all_creditings(url)
+    counts = Counter(c.get("creditor_reference") for c in creditings)
+    twice = sorted((ref, n) for ref, n in counts.items() if n > 1)
+    assert not twice, f"{len(twice)} reference(s) credited more than once, e.g. {twice[:5]}"
+    expected = {f"{import_id}/{row}" for row in file.rows}
+    missing = sorted(expected - set(counts), key=lambda r: int(r.rsplit("/", 1)[1]))
+    assert not missing, f"{len(missing)} row(s) never credited, e.g. {missing[:5]}"
+    foreign = sorted(set(counts) - expected, key=str)
+    assert not foreign, f"creditings not from import {import_id}: {foreign[:5]}"
+    for crediting in creditings:
+        row = int(crediting["creditor_reference"].rsplit("/", 1)[1])
+        _, amount, credit_invoice = file.rows[row]
+        assert Decimal(str(crediting["amount"])) == amount, (row, crediting)
+        assert crediting["credit_invoice"] == credit_invoice, (row, crediting)
+    return creditings
