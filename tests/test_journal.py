@@ -428,9 +428,7 @@ print("RELEASED", flush=True)
 
 def lock_holder(tmp_path: Path) -> tuple[int | None, str | None, str | None]:
     with sqlite3.connect(tmp_path / "journal.sqlite") as db:
-        found = db.execute(
-            "SELECT pid, host, since FROM locks WHERE key='import:imp-1'"
-        ).fetchone()
+        found = db.execute("SELECT pid, host, since FROM locks WHERE key='import:imp-1'").fetchone()
     return found or (None, None, None)
 
 
