@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from importer.errors import ImporterError, ImportLocked
 from importer.outcomes import Outcome, RowError
+from importer.validation import CreditingRequest
 
 SCHEMA_VERSION = 1
 
@@ -98,20 +99,11 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
 """
 
-REQUEST_FIELDS: tuple[str, ...] = (
-    "creditor",
-    "case",
-    "invoice_number",
-    "currency",
-    "amount",
-    "origin",
-    "credit_invoice",
-    "client_registration_date",
-    "creditor_reference",
-    "account",
-)
+REQUEST_FIELDS: tuple[str, ...] = tuple(CreditingRequest.model_fields)
+"""Stored as columns, in the model's (and the API body's) order."""
 _REQUEST_COLUMNS = ", ".join("case_id" if f == "case" else f for f in REQUEST_FIELDS)
 _REQUEST_PLACEHOLDERS = ",".join("?" * len(REQUEST_FIELDS))
+_AMOUNT = REQUEST_FIELDS.index("amount")
 
 
 def utcnow() -> datetime:
@@ -200,9 +192,9 @@ def _request_values(request: dict[str, Any] | None) -> tuple[Any, ...]:
     if request is None:
         return (None,) * len(REQUEST_FIELDS)
     values = [request.get(f) for f in REQUEST_FIELDS]
-    amount = values[4]
+    amount = values[_AMOUNT]
     if amount is not None:
-        values[4] = str(amount)
+        values[_AMOUNT] = str(amount)  # Decimal as text: exact, never a float
     return tuple(values)
 
 
@@ -432,11 +424,9 @@ class Journal:
     # -------------------------------------------------------------------- rows
 
     _ROW_COLUMNS = (
-        "row, outcome, errors, source, creditor, case_id, invoice_number, currency, amount,"
-        " origin, credit_invoice, client_registration_date, creditor_reference, account,"
-        " crediting_id,"
-        " status, status_reason_locale, settled_amount, case_invoice_number,"
-        " case_reference_number, http_status, duplicate_of, intent_at"
+        f"row, outcome, errors, source, {_REQUEST_COLUMNS}, crediting_id, status,"
+        " status_reason_locale, settled_amount, case_invoice_number, case_reference_number,"
+        " http_status, duplicate_of, intent_at"
     )
 
     @staticmethod
@@ -445,7 +435,7 @@ class Journal:
         (row, outcome, errors, source, *request_values) = values[:split]
         rest = values[split:]
         request: dict[str, Any] | None = None
-        if request_values[0] is not None or request_values[4] is not None:
+        if any(v is not None for v in request_values):
             request = {
                 f: v for f, v in zip(REQUEST_FIELDS, request_values, strict=True) if v is not None
             }

@@ -48,6 +48,13 @@ log = structlog.get_logger("importer")
 
 Progress = Callable[[int, int], None]
 
+_OUTCOME_OF = {
+    PostKind.CREATED: Outcome.CREDITED,
+    PostKind.REJECTED: Outcome.REJECTED,
+    PostKind.NOT_STORED: Outcome.NOT_SENT,
+    PostKind.MAYBE_STORED: Outcome.UNKNOWN,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
@@ -443,40 +450,23 @@ class Importer:
                     import_id, jrow.row, Outcome.NOT_SENT, http_status=401, note="API key refused"
                 )
                 raise
-            if result.kind is PostKind.CREATED:
-                self.journal.record(
-                    import_id, jrow.row, Outcome.CREDITED, http_status=201, crediting=result.body
-                )
-                return
-            if result.kind is PostKind.REJECTED:
-                self.journal.record(
-                    import_id,
-                    jrow.row,
-                    Outcome.REJECTED,
-                    http_status=result.http_status,
-                    errors=result.errors,
-                )
+            self.journal.record(
+                import_id,
+                jrow.row,
+                _OUTCOME_OF[result.kind],
+                http_status=result.http_status,
+                errors=result.errors,
+                crediting=result.body if result.kind is PostKind.CREATED else None,
+                note=result.note,
+            )
+            if result.kind in (PostKind.CREATED, PostKind.REJECTED):
                 return
             if result.kind is PostKind.NOT_STORED:
-                self.journal.record(
-                    import_id,
-                    jrow.row,
-                    Outcome.NOT_SENT,
-                    http_status=result.http_status,
-                    note=result.note,
-                )
                 raise ApiUnavailable(
                     f"the API at {self.target.name} is unavailable ({result.note}); "
                     "nothing more was sent. Run the same command again to resume"
                 )
             # MAYBE_STORED: settle this row before anything else is sent.
-            self.journal.record(
-                import_id,
-                jrow.row,
-                Outcome.UNKNOWN,
-                http_status=result.http_status,
-                note=result.note,
-            )
             unknown = self.journal.get_row(import_id, jrow.row)
             assert unknown is not None
             if self._reconcile(import_id, unknown):

@@ -226,7 +226,7 @@ def build_ods(sheets: dict[str, Sequence[Sequence[CellSpec] | int]]) -> bytes:
         tables.append(f'<table:table table:name="{escape(name)}">{"".join(body)}</table:table>')
     content = (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content'
+        "<office:document-content"
         ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
         ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
         ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'

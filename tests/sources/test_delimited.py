@@ -80,7 +80,7 @@ def test_quoted_fields_with_delimiters_quotes_and_newlines_count_as_one_row(
     tmp_path: Path,
 ) -> None:
     data = (
-        b'invoice_number,amount,creditor_reference\r\n'
+        b"invoice_number,amount,creditor_reference\r\n"
         b'F-1,"1,234.50","multi\r\nline\r\nnote"\r\n'
         b'F-2,10,"she said ""hi"", then left"\r\n'
         b'F-3,"5","a\nb"\r\n'
@@ -236,6 +236,10 @@ def test_header_only_file_is_a_valid_file(tmp_path: Path) -> None:
         # quoted fields hiding the other candidates
         ('"a;1","b|2"\n"c;3","d|4"\n', ","),
         ("a|b|c\n1|2|3\n", "|"),
+        # rows missing their trailing empty cells, as Excel writes some, plus decimal commas
+        ("Faktura;Belopp;Ref;Extra\nF1;1,50;a;x\nF2;2,50\nF3;3,50;c\nF4;4,50\nF5;5,50\n", ";"),
+        # a quoted multi-line cell whose lines look like a comma table
+        ('id;note\n1;"a,b\nc,d\ne,f"\n2;x\n', ";"),
     ],
 )
 def test_delimiter_detection(text: str, expected: str) -> None:
@@ -260,3 +264,27 @@ def test_detection_on_a_long_file_whose_sample_ends_inside_a_quoted_cell(
     assert source.delimiter == ";"
     assert len(source.records) == 4001
     assert source.records[-1] == (4001, ("F-3999", "3999,50", "rad ett\nrad två"))
+
+
+def test_a_file_larger_than_the_parser_slices_keeps_every_row(tmp_path: Path) -> None:
+    """Lines are handed to the parser in slices of about a million characters; quoted
+    multi-line cells and CRLF endings must survive the cuts."""
+    rows = [f'F-{i:06d};"{i},50";"rad ett\r\nrad två {i}"' for i in range(40_000)]
+    text = "Faktura;Belopp;Text\r\n" + "\r\n".join(rows) + "\r\n"
+    assert len(text) > 1 << 20
+    source = read_source(write(tmp_path, text.encode("cp1252")))
+    assert len(source.records) == 40_001
+    assert [number for number, _ in source.records] == list(range(1, 40_002))
+    assert all(
+        cells == (f"F-{i:06d}", f"{i},50", f"rad ett\r\nrad två {i}")
+        for i, (_, cells) in enumerate(source.records[1:])
+    )
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x1e", "\x85", "\u2028"])
+def test_characters_python_treats_as_line_breaks_stay_inside_their_cell(
+    tmp_path: Path, separator: str
+) -> None:
+    text = f"a;b\r\n1;x{separator}y\r\n2;z\r\n"
+    source = read_source(write(tmp_path, text.encode("utf-8")))
+    assert source.records == [(1, ("a", "b")), (2, ("1", f"x{separator}y")), (3, ("2", "z"))]

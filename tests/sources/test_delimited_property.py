@@ -29,7 +29,7 @@ from importer.sources import read_source
 
 DELIMITERS = [",", ";", "\t", "|"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252"]
-ALPHABET = "abcXYZ019 ,;\t|\"\r\nåäöÅÄÖé€"
+ALPHABET = 'abcXYZ019 ,;\t|"\r\nåäöÅÄÖé€'
 
 headers = st.lists(
     st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}", fullmatch=True), min_size=2, max_size=6
@@ -75,9 +75,7 @@ def test_written_tables_read_back(table: list[list[str]], delimiter: str, encodi
         source = read_source(path)
 
     assert source.delimiter == delimiter
-    expected = [
-        (number, tuple(row)) for number, row in enumerate(table, 1) if not is_blank(row)
-    ]
+    expected = [(number, tuple(row)) for number, row in enumerate(table, 1) if not is_blank(row)]
     assert source.records == expected
     if encoding != "cp1252" or not text.isascii():
         assert source.encoding == encoding

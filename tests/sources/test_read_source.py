@@ -70,12 +70,13 @@ def test_unreadable_file(tmp_path: Path) -> None:
     [
         (bytes(range(256)) * 4, ""),
         (b"\x00\x01\x02\x03binary", ""),
+        (b"a,b\n1,2\n" + bytes(10), ""),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", " (it looks like a PDF document)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", " (it looks like a PNG image)"),
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", " (it looks like a gzip archive)"),
         (b"PK\x05\x06" + bytes(18), " (it is an empty zip archive)"),
     ],
-    ids=["random-bytes", "control-bytes", "pdf", "png", "gzip", "empty-zip"],
+    ids=["random-bytes", "control-bytes", "nul-bytes", "pdf", "png", "gzip", "empty-zip"],
 )
 def test_unknown_binary_is_not_a_csv_or_excel_file(
     tmp_path: Path, data: bytes, detail: str
@@ -97,9 +98,7 @@ def test_unknown_binary_is_not_a_csv_or_excel_file(
     ],
     ids=["zip", "docx", "odt", "xlsb"],
 )
-def test_zip_that_is_not_a_workbook(
-    tmp_path: Path, members: dict[str, bytes], detail: str
-) -> None:
+def test_zip_that_is_not_a_workbook(tmp_path: Path, members: dict[str, bytes], detail: str) -> None:
     path = tmp_path / "credits.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():

@@ -291,3 +291,22 @@ def test_external_xml_entities_are_never_fetched(
         assert "entity declarations" in rejected.problem
     else:
         assert "TOP-SECRET-VALUE" not in repr(records)
+
+
+def test_leading_blank_rows_and_columns_keep_row_numbers(
+    tmp_path: Path, make_ods: Callable[..., bytes], make_xls: Callable[..., bytes]
+) -> None:
+    ods = tmp_path / "lead.ods"
+    ods.write_bytes(make_ods({"S": [3, ["Titel"], 1, ["h1", "h2"], [None, 1.5]]}))
+    assert read_source(ods).records == [(4, ("Titel",)), (6, ("h1", "h2")), (7, (None, 1.5))]
+
+    xls = tmp_path / "lead.xls"
+    xls.write_bytes(make_xls({"S": [[], [], [None, "Titel"], [], [None, "h1", "h2"]]}))
+    assert read_source(xls).records == [(3, ("Titel",)), (5, ("h1", "h2"))]
+
+    xlsx = tmp_path / "lead.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active["C4"] = "Titel"
+    workbook.active["C6"], workbook.active["D6"] = "h1", "h2"
+    workbook.save(xlsx)
+    assert read_source(xlsx).records == [(4, ("Titel",)), (6, ("h1", "h2"))]
