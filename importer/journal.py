@@ -573,20 +573,27 @@ class Journal:
             )
 
     def find_credited(
-        self, creditor: str, credit_invoice: str, *, exclude: tuple[str, int] | None = None
+        self,
+        creditor: str,
+        credit_invoice: str,
+        *,
+        base_url: str,
+        exclude: tuple[str, int] | None = None,
     ) -> tuple[str, int, str | None] | None:
-        """The first credited row with this creditor's credit note, in any import."""
+        """The first credited row with this creditor's credit note, in any import to the
+        same API: a credit issued in the sandbox is no reason to withhold a real one."""
         for import_id, row, crediting_id in self._db.execute(
-            "SELECT import_id, row, crediting_id FROM rows WHERE creditor=? AND"
-            " credit_invoice=? AND outcome='credited' ORDER BY import_id, row",
-            (creditor, credit_invoice),
+            "SELECT r.import_id, r.row, r.crediting_id FROM rows r"
+            " JOIN imports i ON i.id = r.import_id WHERE r.creditor=? AND r.credit_invoice=?"
+            " AND r.outcome='credited' AND i.base_url=? ORDER BY r.import_id, r.row",
+            (creditor, credit_invoice, base_url),
         ):
             if exclude is None or (import_id, row) != exclude:
                 return import_id, row, crediting_id
         return None
 
     def find_credited_many(
-        self, keys: set[tuple[str, str]]
+        self, keys: set[tuple[str, str]], *, base_url: str
     ) -> dict[tuple[str, str], tuple[str, int, str | None]]:
         """`find_credited` for a whole file at once (a dry run of 200,000 rows would
         otherwise make 200,000 queries): {(creditor, credit_invoice): first credited row}."""
@@ -598,10 +605,11 @@ class Journal:
             for start in range(0, len(invoices), 500):
                 chunk = invoices[start : start + 500]
                 for credit_invoice, import_id, row, crediting_id in self._db.execute(
-                    "SELECT credit_invoice, import_id, row, crediting_id FROM rows"
-                    " WHERE creditor=? AND outcome='credited' AND credit_invoice IN"
-                    f" ({','.join('?' * len(chunk))}) ORDER BY import_id DESC, row DESC",
-                    (creditor, *chunk),
+                    "SELECT r.credit_invoice, r.import_id, r.row, r.crediting_id FROM rows r"
+                    " JOIN imports i ON i.id = r.import_id WHERE r.creditor=?"
+                    " AND r.outcome='credited' AND i.base_url=? AND r.credit_invoice IN"
+                    f" ({','.join('?' * len(chunk))}) ORDER BY r.import_id DESC, r.row DESC",
+                    (creditor, base_url, *chunk),
                 ):
                     found[(creditor, credit_invoice)] = (import_id, row, crediting_id)
         return found

@@ -323,7 +323,9 @@ class Importer:
             for new in rows
             if new.request is not None and new.request.get("credit_invoice")
         ]
-        earlier = self.journal.find_credited_many({key for _, key in keyed})
+        earlier = self.journal.find_credited_many(
+            {key for _, key in keyed}, base_url=self.target.name
+        )
         first: dict[tuple[str, str], int] = {}
         for new, key in keyed:
             if key in earlier:
@@ -416,7 +418,10 @@ class Importer:
             return
         if self.config.dedupe.credit_invoice and request.get("credit_invoice"):
             original = self.journal.find_credited(
-                request["creditor"], request["credit_invoice"], exclude=(import_id, jrow.row)
+                request["creditor"],
+                request["credit_invoice"],
+                base_url=self.target.name,
+                exclude=(import_id, jrow.row),
             )
             if original is not None:
                 orig_import, orig_row, orig_id = original

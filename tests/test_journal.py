@@ -325,21 +325,34 @@ def test_find_credited_across_imports(journal: Journal) -> None:
     journal.create_import(record("imp-3"), other)
 
     # not credited yet anywhere: rows that were only read, rejected or unknown do not count
-    assert journal.find_credited(CREDITOR, "K1") is None
+    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) is None
     journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)
     journal.mark_intent("imp-2", 2)
-    assert journal.find_credited(CREDITOR, "K1") is None
+    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) is None
 
     journal.record("imp-2", 2, Outcome.CREDITED, crediting={"_id": "e" * 24})
-    assert journal.find_credited(CREDITOR, "K1") == ("imp-2", 2, "e" * 24)
-    assert journal.find_credited(CREDITOR, "K1", exclude=("imp-2", 2)) is None
-    assert journal.find_credited(CREDITOR, "K2") is None
-    assert journal.find_credited(OTHER_CREDITOR, "K2") is None
-    assert journal.find_credited(OTHER_CREDITOR, "K1") is None  # per creditor
+    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) == ("imp-2", 2, "e" * 24)
+    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL, exclude=("imp-2", 2)) is None
+    assert journal.find_credited(CREDITOR, "K2", base_url=BASE_URL) is None
+    assert journal.find_credited(OTHER_CREDITOR, "K2", base_url=BASE_URL) is None
+    assert journal.find_credited(OTHER_CREDITOR, "K1", base_url=BASE_URL) is None  # per creditor
 
     journal.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "f" * 24})
-    assert journal.find_credited(CREDITOR, "K1") == ("imp-1", 2, "f" * 24)  # the first
-    assert journal.find_credited(CREDITOR, "K1", exclude=("imp-1", 2)) == ("imp-2", 2, "e" * 24)
+    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) == (
+        "imp-1",
+        2,
+        "f" * 24,
+    )  # the first
+    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL, exclude=("imp-1", 2)) == (
+        "imp-2",
+        2,
+        "e" * 24,
+    )
+    # per API: a credit note credited in the sandbox does not block the real one
+    assert journal.find_credited(CREDITOR, "K1", base_url="sandbox") is None
+    many = journal.find_credited_many({(CREDITOR, "K1"), (CREDITOR, "K2")}, base_url=BASE_URL)
+    assert many == {(CREDITOR, "K1"): ("imp-1", 2, "f" * 24)}
+    assert journal.find_credited_many({(CREDITOR, "K1")}, base_url="sandbox") == {}
 
 
 def test_find_import_by_sha_url_and_state(journal: Journal) -> None:

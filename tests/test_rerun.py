@@ -154,3 +154,16 @@ def test_imports_lists_every_import_with_counts(workdir: Path, api: Sandbox) -> 
     assert len(lines) == 3  # header + two imports
     assert "credited 5" in lines[1] and "credits.csv" in lines[1]
     assert "(dry run)" in lines[2]
+
+
+def test_credits_in_the_sandbox_do_not_block_the_real_import(
+    workdir: Path, api: Sandbox
+) -> None:
+    # Trying a file against the embedded sandbox first, then importing it for real, must not
+    # mark its rows as duplicates of credits that were never really given.
+    assert importer(workdir, "run", "--api-url", "sandbox", str(SAMPLE)).returncode == 1
+    done = importer(workdir, "run", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr
+    outcomes = [r["outcome"] for r in report_of(workdir)["rows"]]
+    assert outcomes.count("credited") == 5 and outcomes.count("duplicate") == 1
+    assert len(creditings(api)) == 5
