@@ -157,7 +157,7 @@ class JournalRow:
 
     row: int
     outcome: Outcome
-    source: list[str]
+    source: Sequence[str]
     request: dict[str, Any] | None
     errors: list[RowError]
     crediting_id: str | None = None

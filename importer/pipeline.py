@@ -633,11 +633,9 @@ def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
 
 
 def _as_journal_row(new: NewRow) -> JournalRow:
-    """A dry-run row in the journal's shape, so one builder renders every report."""
-    request = new.request
-    if request is not None:
-        request = {k: v for k, v in request.items() if v is not None}
-    return JournalRow(new.row, new.outcome, list(new.source), request, list(new.errors))
+    """A dry-run row in the journal's shape, so one builder renders every report. The
+    request keeps its None fields (the report leaves them out): no second dict per row."""
+    return JournalRow(new.row, new.outcome, new.source, new.request, list(new.errors))
 
 
 def exit_code_for(report: Report, *, all_or_nothing: bool = False) -> ExitCode:

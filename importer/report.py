@@ -54,7 +54,8 @@ class ReportRow(BaseModel):
     http_status: int | None = None
     errors: list[RowError] = Field(default_factory=list)
     request: dict[str, Any] | None = None
-    """The JSON body sent (or, in a dry run, that would be sent). Amounts are JSON numbers."""
+    """The JSON body sent (or, in a dry run, that would be sent). Amounts are JSON numbers;
+    fields that are None here were not sent and are left out of report.json."""
     source: dict[str, str] = Field(default_factory=dict)
     """The raw cells, keyed by the file's own header text, in the file's column order."""
     duplicate_of: dict[str, Any] | None = None
@@ -386,13 +387,14 @@ def _json_number(value: Decimal) -> int | float:
 
 
 def _request_json(body: dict[str, Any]) -> dict[str, Any]:
-    """The request as sent: its amount stays a JSON number. Pydantic would write a Decimal as
-    a string, which would misstate what the API received. `amount` is the only money field
-    of a request; a body without a Decimal amount is returned untouched."""
-    amount = body.get("amount")
-    if amount.__class__ is not Decimal:
-        return body
-    return {**body, "amount": _json_number(amount)}
+    """The request as sent: absent (None) fields left out, and the amount a JSON number.
+    Pydantic would write a Decimal as a string, which would misstate what the API received.
+    `amount` is the only money field of a request."""
+    sent = {k: v for k, v in body.items() if v is not None}
+    amount = sent.get("amount")
+    if amount.__class__ is Decimal:
+        sent["amount"] = _json_number(amount)
+    return sent
 
 
 def _ordered_counts(order: tuple[str, ...]) -> Callable[[dict[str, int]], dict[str, int]]:
