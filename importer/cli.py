@@ -231,12 +231,14 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
         journal = stack.enter_context(Journal(config.journal.path))
         importer = Importer(config, journal, target, progress=_ProgressBar(), stop=stop)
         stack.callback(importer.close)
-        for path in args.files:
+        jobs = (
+            [lambda: importer.rerun(_resolve_import(args.import_ref), args.fix)]
+            if args.command == "rerun"
+            else [lambda path=path: importer.run_file(path, options) for path in args.files]
+        )
+        for job in jobs:
             started = time.monotonic()
-            if args.command == "rerun":
-                result = importer.rerun(_resolve_import(args.import_ref), args.fix)
-            else:
-                result = importer.run_file(path, options)
+            result = job()
             _print_result(result, time.monotonic() - started)
             if result.exit_code is ExitCode.USAGE and result.message:
                 print(f"importer: {result.message}", file=sys.stderr)
@@ -288,7 +290,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("run", "validate"):
             return int(_run_imports(args, config))
         if args.command == "rerun":
-            args.files = [Path(args.import_ref)]
             return int(_run_imports(args, config))
         if args.command == "imports":
             return int(_list_imports(config))

@@ -135,7 +135,9 @@ class Importer:
         directory = self.config.report.dir / report.file_import_report
         return write_reports(report, directory, list(self.config.report.formats))
 
-    def _result(self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None):
+    def _result(
+        self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
+    ) -> ImportResult:
         report, paths = self.render(import_id)
         return ImportResult(str(path), exit_code, import_id, report, paths, message)
 
@@ -572,6 +574,11 @@ class Importer:
         if record.state == "rejected":
             raise ImporterError(
                 f"import {import_id} was rejected as a whole; fix the file and run it again"
+            )
+        if record.base_url != self.target.name:
+            raise ImporterError(
+                f"import {import_id} was made against {record.base_url}, not "
+                f"{self.target.name}; rerun it against the same API (--api-url)"
             )
         notes = self._apply_fixes(record, fix) if fix is not None else []
         result = self.continue_import(import_id, retry_rejected=True)

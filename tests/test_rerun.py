@@ -38,13 +38,18 @@ def test_rerun_posts_the_rejected_row_once_its_cause_is_fixed(
 ) -> None:
     with Sandbox(db_path=tmp_path / "a.sqlite", api_key=SECRET) as first:
         assert importer(workdir, "run", str(SAMPLE), api=first).returncode == 1
+        port = int(first.url.rsplit(":", 1)[1])
     report = report_of(workdir)
     import_id = report["file_import_report"]
     assert [r["outcome"] for r in report["rows"] if r["row"] == 7] == ["rejected"]
 
     # The case F-9999 is registered in Amili; credited rows must not be posted again.
+    # Same API address; a fresh database holds only what the rerun posts.
     with Sandbox(
-        db_path=tmp_path / "b.sqlite", cases_path=seeded_cases(tmp_path, F9999), api_key=SECRET
+        db_path=tmp_path / "b.sqlite",
+        cases_path=seeded_cases(tmp_path, F9999),
+        api_key=SECRET,
+        port=port,
     ) as fixed:
         done = importer(workdir, "rerun", import_id, api=fixed)
         assert done.returncode == 1, done.stdout + done.stderr  # warning/error rows remain
@@ -102,6 +107,15 @@ def test_fix_file_corrects_an_invalid_row_by_row_number(workdir: Path, api: Sand
     assert "left as they were" in done.stdout
 
 
+def test_rerun_against_another_api_is_refused(workdir: Path, api: Sandbox) -> None:
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    done = importer(workdir, "rerun", import_id, "--api-url", "sandbox")
+    assert done.returncode == 2
+    assert "rerun it against the same API" in done.stderr
+    assert len(creditings(api)) == 5
+
+
 def test_fix_with_a_row_that_is_not_in_the_import_changes_nothing(
     workdir: Path, api: Sandbox
 ) -> None:
@@ -156,9 +170,7 @@ def test_imports_lists_every_import_with_counts(workdir: Path, api: Sandbox) -> 
     assert "(dry run)" in lines[2]
 
 
-def test_credits_in_the_sandbox_do_not_block_the_real_import(
-    workdir: Path, api: Sandbox
-) -> None:
+def test_credits_in_the_sandbox_do_not_block_the_real_import(workdir: Path, api: Sandbox) -> None:
     # Trying a file against the embedded sandbox first, then importing it for real, must not
     # mark its rows as duplicates of credits that were never really given.
     assert importer(workdir, "run", "--api-url", "sandbox", str(SAMPLE)).returncode == 1
