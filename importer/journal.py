@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -598,8 +599,21 @@ class Journal:
         """`find_credited` for a whole file at once (a dry run of 200,000 rows would
         otherwise make 200,000 queries): {(creditor, credit_invoice): first credited row}."""
         found: dict[tuple[str, str], tuple[str, int, str | None]] = {}
+        # Creditors with nothing credited yet (one probe each, on index rows_credit_invoice)
+        # need no look-up per credit note: a first import of a large file costs no queries.
+        live = {
+            creditor
+            for creditor in set(map(itemgetter(0), keys))
+            if self._db.execute(
+                "SELECT 1 FROM rows WHERE creditor=? AND outcome='credited' LIMIT 1", (creditor,)
+            ).fetchone()
+        }
+        if not live:
+            return found
         by_creditor: dict[str, list[str]] = {}
         for creditor, credit_invoice in keys:
+            if creditor not in live:
+                continue
             by_creditor.setdefault(creditor, []).append(credit_invoice)
         for creditor, invoices in by_creditor.items():
             for start in range(0, len(invoices), 500):
