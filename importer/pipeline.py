@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,8 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow, utcnow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError
-from importer.report import Report, write_reports
-from importer.report_builder import build_report, report_of
+from importer.report import BLOCK_ROWS, Report, RowBlock, summarise, write_reports
+from importer.report_builder import build_report, report_head
 from importer.sources import read_source
 from importer.target import Target
 from importer.validation import CreditingRequest, Validator
@@ -66,7 +67,13 @@ class RunOptions:
 
 @dataclass(slots=True)
 class ImportResult:
-    """What the CLI prints for one file."""
+    """What the CLI prints for one file.
+
+    `report` is the report as rendered from the journal — except for a dry run, whose rows
+    are streamed from validation straight into the report files (a 200,000-row file would
+    otherwise need its rows as models in memory, twice the time and memory of everything
+    else): there `report.rows` is empty and `report.summary` counts them; the rows are in
+    the files at `report_paths`."""
 
     file: str
     exit_code: ExitCode
@@ -243,15 +250,25 @@ class Importer:
         mapper = Mapper(self.config)
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
+        file_name, file_sha256, file_format = source.name, source.sha256, source.format
+        del source  # its records: the rows live on in `mapped` (memory of large files)
         validator = Validator(self.config)
         checked = validator.validate_columns(
             mapped.columns, len(mapped.row_numbers), mapped.row_numbers
         )
+        mapped.columns.clear()
 
         generate = self.config.reference.generate
         new_rows: list[NewRow] = []
         invalid = 0
-        for number, cells, result in zip(mapped.row_numbers, mapped.sources, checked, strict=True):
+        if len(checked) != len(mapped.sources):  # pragma: no cover - validation's contract
+            raise ImporterError("internal: validation lost rows")
+        # Verdicts are popped as their rows are built, so a large file's verdicts and its
+        # new rows are never all in memory at once.
+        checked.reverse()
+        take = checked.pop
+        for number, cells in zip(mapped.row_numbers, mapped.sources, strict=True):
+            result = take()
             if result.request is None:
                 invalid += 1
                 new_rows.append(NewRow(number, cells, None, result.errors, Outcome.INVALID))
@@ -260,6 +277,7 @@ class Importer:
             if generate and request["creditor_reference"] is None:
                 request = {**request, "creditor_reference": generated_reference(import_id, number)}
             new_rows.append(NewRow(number, cells, request))
+        del checked, mapped  # from here on the rows are `new_rows` only
         if options.dry_run:
             self._mark_dry_run_duplicates(new_rows)
 
@@ -272,10 +290,10 @@ class Importer:
             )
         record = ImportRecord(
             id=import_id,
-            file_name=source.name,
+            file_name=file_name,
             file_path=str(path),
-            sha256=source.sha256,
-            format=source.format,
+            sha256=file_sha256,
+            format=file_format,
             rows=len(new_rows),
             columns=list(columns.headers),
             base_url=self.target.name,
@@ -297,15 +315,18 @@ class Importer:
         log.info(
             "import.created",
             import_id=import_id,
-            file=source.name,
-            format=source.format,
+            file=file_name,
+            format=file_format,
             rows=len(new_rows),
             invalid=invalid,
             dry_run=options.dry_run,
         )
         if options.dry_run:
-            report = report_of(record, map(_as_journal_row, new_rows), {})
-            paths = self._write(report)
+            report = report_head(record, summarise(_dry_run_blocks(new_rows)))
+            directory = self.config.report.dir / report.file_import_report
+            paths = write_reports(
+                report, directory, list(self.config.report.formats), _dry_run_blocks(new_rows)
+            )
             code = ExitCode.ATTENTION if invalid else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:
@@ -321,15 +342,24 @@ class Importer:
         if not self.config.dedupe.credit_invoice:
             return
         keyed = [
-            (new, (new.request["creditor"], new.request["credit_invoice"]))
-            for new in rows
-            if new.request is not None and new.request.get("credit_invoice")
+            new for new in rows if new.request is not None and new.request.get("credit_invoice")
         ]
-        earlier = self.journal.find_credited_many(
-            {key for _, key in keyed}, base_url=self.target.name
+        requests = list(map(_request_of, keyed))
+        keys = list(
+            zip(
+                map(itemgetter("creditor"), requests),
+                map(itemgetter("credit_invoice"), requests),
+                strict=True,
+            )
         )
+        del requests
+        distinct = set(keys)
+        earlier = self.journal.find_credited_many(distinct, base_url=self.target.name)
+        if not earlier and len(distinct) == len(keys):
+            return  # the usual case, settled without a loop over the rows
+        del distinct
         first: dict[tuple[str, str], int] = {}
-        for new, key in keyed:
+        for new, key in zip(keyed, keys, strict=True):
             if key in earlier:
                 import_id, row, _ = earlier[key]
                 new.outcome = Outcome.DUPLICATE
@@ -639,10 +669,26 @@ def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
     )
 
 
-def _as_journal_row(new: NewRow) -> JournalRow:
-    """A dry-run row in the journal's shape, so one builder renders every report. The
-    request keeps its None fields (the report leaves them out): no second dict per row."""
-    return JournalRow(new.row, new.outcome, new.source, new.request, list(new.errors))
+_row_of = attrgetter("row")
+_outcome_of = attrgetter("outcome")
+_source_of = attrgetter("source")
+_request_of = attrgetter("request")
+_errors_of = attrgetter("errors")
+
+
+def _dry_run_blocks(rows: list[NewRow]) -> Iterator[RowBlock]:
+    """A dry run's report rows, straight from the validated rows, block by block: the
+    request keeps its None fields (the report leaves them out) and the cells stay the
+    reader's, so no per-row copy is made."""
+    for start in range(0, len(rows), BLOCK_ROWS):
+        chunk = rows[start : start + BLOCK_ROWS]
+        yield RowBlock(
+            row=list(map(_row_of, chunk)),
+            outcome=list(map(_outcome_of, chunk)),
+            source=list(map(_source_of, chunk)),
+            request=list(map(_request_of, chunk)),
+            errors=list(map(_errors_of, chunk)),
+        )
 
 
 def exit_code_for(report: Report, *, all_or_nothing: bool = False) -> ExitCode:

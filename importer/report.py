@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json.encoder
+import math
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import islice
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
@@ -413,123 +417,507 @@ order_outcomes = _ordered_counts(tuple(o.value for o in OUTCOME_ORDER))
 order_statuses = _ordered_counts(KNOWN_STATUSES)
 
 
-_JSON_BATCH = 5000
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
-
-def _row_wire(row: ReportRow) -> dict[str, Any]:
-    """One row exactly as `ReportRow.model_dump_json(by_alias=True)` writes it (a test holds
-    the two equal), built by hand: with orjson this is ~5 times faster than pydantic's
-    serialiser for a 200,000-row report, which is most of `validate`'s time otherwise."""
-    settled = row.settled_amount
-    return {
-        "row": row.row,
-        "outcome": row.outcome,
-        "_id": row.id,
-        "status": row.status,
-        "status_reason_locale": row.status_reason_locale,
-        "settled_amount": None if settled is None else _money(settled),
-        "http_status": row.http_status,
-        "errors": [e.__dict__ for e in row.errors],
-        "request": None if row.request is None else _request_json(row.request),
-        "source": row.source,
-        "duplicate_of": row.duplicate_of,
-        "case_invoice_number": row.case_invoice_number,
-        "case_reference_number": row.case_reference_number,
-        "attempts": [a.__dict__ for a in row.attempts],
-    }
+BLOCK_ROWS = 5000
+"""Rows per `RowBlock`: what one writer step holds in memory at a time."""
 
 
-def _write_json(report: Report, handle: BinaryIO) -> None:
+@dataclass(slots=True)
+class RowBlock:
+    """A run of consecutive report rows held column-wise: what the writers consume.
+
+    A report is rendered block by block, every block fed to every requested writer in turn,
+    so the whole list of `ReportRow`s never has to exist (a 200,000-row dry run renders
+    straight from the rows it validated). Column-wise, because then a writer's work is a few
+    C-level passes per column instead of Python code per row — the difference between
+    report.json costing 2 s and 0.3 s on 200,000 rows.
+
+    Each list holds one entry per row, in row order, with the meaning of the `ReportRow`
+    field of the same name. A column that is None is None (or empty) on every row. `source`
+    holds either each row's raw cells in `Report.columns` order (`keyed` False; a shorter
+    row lacks the trailing columns, extra cells are dropped — as `dict(zip(columns, cells))`)
+    or each row's `ReportRow.source` dict (`keyed` True)."""
+
+    row: list[int]
+    outcome: list[Outcome]
+    source: list[Any]
+    request: list[dict[str, Any] | None]
+    errors: list[Sequence[RowError]]
+    keyed: bool = False
+    id: list[str | None] | None = None
+    status: list[str | None] | None = None
+    status_reason_locale: list[str | None] | None = None
+    settled_amount: list[Decimal | None] | None = None
+    http_status: list[int | None] | None = None
+    duplicate_of: list[dict[str, Any] | None] | None = None
+    case_invoice_number: list[str | None] | None = None
+    case_reference_number: list[str | None] | None = None
+    attempts: list[list[Attempt]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[ReportRow]) -> RowBlock:
+        """The block of some `ReportRow`s (a report built as models)."""
+        column = _model_column(rows)
+        return cls(
+            row=column("row"),  # type: ignore[arg-type]
+            outcome=column("outcome"),  # type: ignore[arg-type]
+            source=column("source"),
+            request=column("request"),  # type: ignore[arg-type]
+            errors=column("errors"),  # type: ignore[arg-type]
+            keyed=True,
+            **{name: _or_none(column(name)) for name in _OPTIONAL_COLUMNS},
+        )
+
+    def sources(self, columns: Sequence[str]) -> list[dict[str, str]]:
+        """Each row's `ReportRow.source`."""
+        if self.keyed:
+            return self.source
+        return [dict(zip(columns, cells, strict=False)) for cells in self.source]
+
+    def report_rows(self, columns: Sequence[str]) -> list[ReportRow]:
+        """The block as `ReportRow` models (built unchecked: the values come from a report
+        already checked, or from validation)."""
+        count = len(self.row)
+        none = [None] * count
+        values: dict[str, Any] = {
+            "row": self.row,
+            "outcome": self.outcome,
+            "source": self.sources(columns),
+            "request": self.request,
+            "errors": [list(e) for e in self.errors],
+            "attempts": self.attempts or [[] for _ in range(count)],
+        }
+        for name in _OPTIONAL_COLUMNS[:-1]:
+            values[name] = getattr(self, name) or none
+        names = list(values)
+        return [
+            ReportRow.model_construct(**dict(zip(names, fields, strict=True)))
+            for fields in zip(*values.values(), strict=True)
+        ]
+
+
+_OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "id",
+    "status",
+    "status_reason_locale",
+    "settled_amount",
+    "http_status",
+    "duplicate_of",
+    "case_invoice_number",
+    "case_reference_number",
+    "attempts",
+)
+
+
+def _model_column(rows: Sequence[ReportRow]) -> Callable[[str], list[Any]]:
+    dicts = [row.__dict__ for row in rows]
+    return lambda name: list(map(itemgetter(name), dicts))
+
+
+def _or_none(values: list[Any]) -> list[Any] | None:
+    """None for a column that is None (or an empty list) on every row."""
+    empty = [None, []]
+    return None if all(v in empty for v in values) else values
+
+
+def blocks_of(rows: Sequence[ReportRow], size: int = BLOCK_ROWS) -> Iterator[RowBlock]:
+    for start in range(0, len(rows), size):
+        yield RowBlock.of_rows(rows[start : start + size])
+
+
+def summarise(blocks: Iterable[RowBlock]) -> Summary:
+    """`build_summary` over blocks: the same counts and sums (see there)."""
+    outcomes: dict[str, int] = {outcome.value: 0 for outcome in OUTCOME_ORDER}
+    statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
+    requested = Decimal(0)
+    settled = Decimal(0)
+    count = 0
+    credited = Outcome.CREDITED
+    for block in blocks:
+        count += len(block.row)
+        for outcome, seen in Counter(block.outcome).items():
+            outcomes[outcome.value] = outcomes.get(outcome.value, 0) + seen
+        if credited not in block.outcome:
+            continue
+        none = repeat(None)
+        for outcome, status, request, amount in zip(
+            block.outcome,
+            block.status or none,
+            block.request,
+            block.settled_amount or none,
+            strict=False,
+        ):
+            if outcome is not credited:
+                continue
+            if status is not None:
+                statuses[status] = statuses.get(status, 0) + 1
+            if request is not None and request.get("amount") is not None:
+                requested += Decimal(str(request["amount"]))
+            if amount is not None:
+                settled += amount
+    return Summary(
+        rows=count,
+        outcomes=outcomes,
+        statuses=statuses,
+        amount_requested=requested,
+        amount_settled=settled,
+    )
+
+
+# JSON of one block, column by column. `encode_basestring` is the C function the json module
+# writes strings with: only the escapes JSON requires, non-ASCII kept, exactly as orjson and
+# pydantic write a string (a test holds them equal).
+_json_text = json.encoder.c_encode_basestring or json.encoder.encode_basestring  # type: ignore[attr-defined]
+_OUTCOME_JSON = {outcome: _json_text(outcome.value) for outcome in Outcome}
+_NULL = "null"
+
+
+def _json_any(value: Any) -> str:
+    return _NULL if value is None else orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+
+
+def _json_texts(values: Sequence[Any]) -> list[str]:
+    """JSON of a column of texts (None as null; anything else as orjson writes it)."""
+    try:
+        return list(map(_json_text, values))
+    except TypeError:
+        return list(map(_json_text_or_any, values))
+
+
+def _json_text_or_any(value: Any) -> str:
+    return _json_text(value) if isinstance(value, str) else _json_any(value)
+
+
+def _json_amounts(values: Sequence[Any]) -> list[str]:
+    """JSON numbers of request amounts (no None among them), each exactly as
+    `orjson.dumps(_json_number(amount))` writes it for a Decimal (and as orjson writes
+    anything else): for a column of Decimals, one float conversion and one orjson call for
+    the whole column."""
+    if set(map(type, values)) == {Decimal}:
+        numbers: list[Any] = list(map(float, values))
+        if not all(map(math.isfinite, numbers)):
+            for value in values:
+                _json_number(value)  # raises for the first non-finite amount
+        wholes = list(map(float.is_integer, numbers))
+        if any(wholes):
+            for index in [i for i, whole in enumerate(wholes) if whole]:
+                numbers[index] = _json_number(values[index])
+        return orjson.dumps(numbers).decode().removeprefix("[").removesuffix("]").split(",")
+    return [_json_any(_json_number(v) if v.__class__ is Decimal else v) for v in values]
+
+
+def _json_objects(dicts: list[dict[str, Any]], amount: str | None = None) -> list[str]:
+    """JSON objects of dicts, leaving out None values (the way `_request_json` does; source
+    dicts hold no None). `amount` names the key whose Decimal values are written as JSON
+    numbers."""
+    parts = _object_parts(dicts, amount)
+    if parts is None:
+        return [
+            orjson.dumps(_request_json(d) if amount else d, option=_ORJSON_OPTIONS).decode()
+            for d in dicts
+        ]
+    return _join_parts(parts, len(dicts))
+
+
+def _object_parts(dicts: list[dict[str, Any]], amount: str | None = None) -> list[Any] | None:
+    """`_json_objects` as parts for `_join_parts`, column-wise: when every dict has the same
+    keys in the same order — always so for a validated file. None when they do not."""
+    count = len(dicts)
+    if not count:
+        return []
+    shapes = set(map(tuple, dicts))
+    if len(shapes) != 1:
+        return None
+    (keys,) = shapes
+    if not keys:
+        return ["{}"]
+    values = [list(map(itemgetter(key), dicts)) for key in keys]
+    parts: list[Any] = []
+    first_always = None  # whether the first key written is present on every row
+    for key, column in zip(keys, values, strict=True):
+        prefix = "," + _json_text(key) + ":"
+        encoded = _json_value_column(column, key == amount)
+        if encoded is None:
+            continue  # None on every row: left out
+        if isinstance(encoded, tuple):  # None on some rows
+            if first_always is None:
+                first_always = False
+            made = iter(encoded[0])
+            parts.append(["" if v is None else prefix + next(made) for v in column])
+            continue
+        if first_always is None:
+            first_always = True
+            prefix = "{" + prefix[1:]
+        parts += (prefix, encoded)
+    if first_always is None:
+        return ["{}"]
+    parts.append("}")
+    if first_always:
+        return parts
+    joined = _join_parts(parts, count)
+    return [["{" + text[1:] if text != "}" else "{}" for text in joined]]
+
+
+def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
+    """JSON of one key's values: None when all are None; one text when all are equal (a
+    constant column: `_join_parts` folds it into the template); a list of texts when none
+    is None; else a 1-tuple holding the texts of the values that are not None."""
+    first = column[0]
+    if column.count(first) == len(column):
+        if first is None:
+            return None
+        return (_json_amounts if amount else _json_texts)([first])[0]
+    if amount:
+        if set(map(type, column)) == {Decimal}:
+            return _json_amounts(column)
+    else:
+        try:
+            return list(map(_json_text, column))
+        except TypeError:
+            pass
+    present = [v for v in column if v is not None]
+    encoded = _json_amounts(present) if amount else _json_texts(present)
+    if len(present) == len(column):
+        return encoded
+    return (encoded,)
+
+
+def _join_parts(parts: list[Any], count: int) -> list[str]:
+    """Per row, the concatenation of `parts` — each a text (the same on every row) or a list
+    of one text per row — by C-level joins; adjacent constant texts are merged first."""
+    merged: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    if all(isinstance(part, str) for part in merged):
+        return ["".join(merged)] * count
+    return list(
+        map(
+            "".join,
+            zip(*[repeat(p, count) if isinstance(p, str) else p for p in merged], strict=False),
+        )
+    )
+
+
+def _source_parts(block: RowBlock, columns: Sequence[str]) -> list[Any]:
+    """The `source` objects of a block as parts for `_join_parts`."""
+    if (
+        not block.keyed
+        and columns
+        and len(set(columns)) == len(columns)
+        and set(map(len, block.source)) == {len(columns)}
+    ):
+        parts: list[Any] = []
+        transposed = zip(*block.source, strict=True)
+        for index, (key, cells) in enumerate(zip(columns, transposed, strict=True)):
+            first = cells[0]
+            encoded = _json_text(first) if cells.count(first) == len(cells) else _json_texts(cells)
+            parts += (("{" if index == 0 else ",") + _json_text(key) + ":", encoded)
+        parts.append("}")
+        return parts
+    sources = block.sources(columns)
+    parts_or_none = _object_parts(sources)
+    if parts_or_none is None:
+        return [[orjson.dumps(s).decode() for s in sources]]
+    return parts_or_none
+
+
+def _request_parts(requests: list[dict[str, Any] | None]) -> list[Any]:
+    """The `request` objects of a block (null for a row without one) as parts."""
+    present = [r for r in requests if r is not None]
+    if len(present) == len(requests):
+        parts = _object_parts(present, amount="amount")
+        if parts is not None:
+            return parts
+    encoded = _json_objects(present, amount="amount")
+    if len(present) == len(requests):
+        return [encoded]
+    made = iter(encoded)
+    return [[_NULL if r is None else next(made) for r in requests]]
+
+
+def _json_lists(values: list[Any] | None, dump: Callable[[Any], Any]) -> str | list[str]:
+    if values is None or not any(values):
+        return "[]"
+    return [
+        orjson.dumps([dump(i) for i in items], option=_ORJSON_OPTIONS).decode() if items else "[]"
+        for items in values
+    ]
+
+
+def _json_column(values: list[Any] | None, encode: Callable[[Any], str] | None = None) -> Any:
+    if values is None or values.count(None) == len(values):
+        return _NULL
+    if encode is None:
+        return _json_texts(values)
+    return [_NULL if v is None else encode(v) for v in values]
+
+
+def _json_money(value: Decimal) -> str:
+    return '"' + _money(value) + '"'
+
+
+def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
+    """The rows of report.json for one block, each exactly as
+    `ReportRow.model_dump_json(by_alias=True)` writes it (a test holds them equal, byte for
+    byte) — built column-wise: the same text ~6 times faster than one orjson call per row."""
+    count = len(block.row)
+    if not count:
+        return []
+    parts: list[Any] = [
+        '{"row":',
+        list(map(str, block.row)),
+        ',"outcome":',
+        list(map(_OUTCOME_JSON.__getitem__, block.outcome)),
+        ',"_id":',
+        _json_column(block.id),
+        ',"status":',
+        _json_column(block.status),
+        ',"status_reason_locale":',
+        _json_column(block.status_reason_locale),
+        ',"settled_amount":',
+        _json_column(block.settled_amount, _json_money),
+        ',"http_status":',
+        _json_column(block.http_status, _json_any),
+        ',"errors":',
+        _json_lists(block.errors, _dict_of),
+        ',"request":',
+        *_request_parts(block.request),
+        ',"source":',
+        *_source_parts(block, columns),
+        ',"duplicate_of":',
+        _json_column(block.duplicate_of, _json_any),
+        ',"case_invoice_number":',
+        _json_column(block.case_invoice_number),
+        ',"case_reference_number":',
+        _json_column(block.case_reference_number),
+        ',"attempts":',
+        _json_lists(block.attempts, _dict_of),
+        "}",
+    ]
+    return _join_parts(parts, count)
+
+
+_JSON_KEYS = (
+    "row", "outcome", "_id", "status", "status_reason_locale", "settled_amount", "http_status",
+    "errors", "request", "source", "duplicate_of", "case_invoice_number",
+    "case_reference_number", "attempts",
+)  # fmt: skip
+if tuple(f.alias or n for n, f in ReportRow.model_fields.items()) != _JSON_KEYS:
+    raise RuntimeError("json_rows must follow ReportRow's fields")  # pragma: no cover
+
+
+def _dict_of(model: BaseModel) -> dict[str, Any]:
+    return model.__dict__
+
+
+class _JsonWriter:
     """report.json: the head on the first line, then one row per line — valid JSON either way,
     and `grep`/`diff` work on a 200,000-row report. `rows` is the last field of `Report`, so
-    writing it after the head keeps the model's key order; rows are serialised in batches so
-    the whole document is never in memory at once."""
-    if list(Report.model_fields)[-1] != "rows":  # pragma: no cover - guards a model change
-        raise RuntimeError("Report.rows must stay the last field of report.json")
-    head = Report.__pydantic_serializer__.to_json(report, by_alias=True, exclude={"rows"})
-    handle.write(head[:-1])
-    handle.write(b',"rows":[')
-    dumps = orjson.dumps
-    rows = report.rows
-    for start in range(0, len(rows), _JSON_BATCH):
-        handle.write(b"\n" if start == 0 else b",\n")
-        handle.write(
-            b",\n".join(
-                [
-                    dumps(_row_wire(r), option=_ORJSON_OPTIONS)
-                    for r in rows[start : start + _JSON_BATCH]
-                ]
-            )
-        )
-    handle.write(b"\n]}\n" if rows else b"]}\n")
+    writing it after the head keeps the model's key order."""
+
+    def __init__(self, report: Report, columns: list[str], handle: BinaryIO) -> None:
+        if list(Report.model_fields)[-1] != "rows":  # pragma: no cover - guards a model change
+            raise RuntimeError("Report.rows must stay the last field of report.json")
+        head = Report.__pydantic_serializer__.to_json(report, by_alias=True, exclude={"rows"})
+        handle.write(head[:-1])
+        handle.write(b',"rows":[')
+        self._handle = handle
+        self._columns = columns
+        self._any = False
+
+    def add(self, block: RowBlock) -> None:
+        rows = json_rows(block, self._columns)
+        if not rows:
+            return
+        text = ",\n".join(rows)
+        self._handle.write(((",\n" if self._any else "\n") + text).encode("utf-8"))
+        self._any = True
+
+    def finish(self) -> None:
+        self._handle.write(b"\n]}\n" if self._any else b"]}\n")
 
 
 # --------------------------------------------------------------------------------------------
 # report.csv
 # --------------------------------------------------------------------------------------------
 
+_first_character = itemgetter(slice(0, 1))
 
-def table_rows(report: Report, columns: list[str]) -> Iterator[list[Any]]:
-    """The data rows shared by report.csv and report.xlsx: the file's raw cells, then the
-    outcome columns (`OUTCOME_COLUMNS`). Text that came from outside — the file's cells, and
-    the id, status, reason and error texts the API or validation (quoting input) produced — is
-    neutralised; ints, the outcome, formatted money and our own "import X row N" phrasing
-    cannot start a formula. Absent values are "".
 
-    Written as one flat loop because it is the hot path of report.csv: every attribute and
-    call here costs about 0.05 s on 200,000 rows."""
+def _neutralised(cells: Sequence[str]) -> Sequence[str]:
+    """A column of texts with formula neutralisation applied (`_neutralise`): one C-level
+    scan of first characters, Python only for a column that has a suspect cell."""
+    if _FORMULA_START.isdisjoint(map(_first_character, cells)):
+        return cells
     start = _FORMULA_START
-    neutralise = _neutralise
-    pick = itemgetter(*columns) if len(columns) > 1 else None
-    for row in report.rows:
-        source = row.source
-        cells: list[Any]
-        if pick is not None:
-            try:
-                cells = list(pick(source))
-            except KeyError:
-                cells = [source.get(column, "") for column in columns]
-        else:
-            cells = [source.get(column, "") for column in columns]
-        for cell in cells:
-            if cell[:1] in start:
-                cells = [neutralise(c) if c[:1] in start else c for c in cells]
-                break
-        row_id = row.id or ""
-        status = row.status or ""
-        reason = row.status_reason_locale or ""
-        errors = _errors_text(row.errors) if row.errors else ""
-        if row_id[:1] in start:
-            row_id = neutralise(row_id)
-        if status[:1] in start:
-            status = neutralise(status)
-        if reason[:1] in start:
-            reason = neutralise(reason)
-        if errors[:1] in start:
-            errors = neutralise(errors)
-        settled = row.settled_amount
-        http_status = row.http_status
-        cells += (
-            row.row,
-            row.outcome.value,
-            row_id,
-            status,
-            reason,
-            "" if settled is None else _money(settled),
-            "" if http_status is None else http_status,
-            errors,
-            _duplicate_text(row.duplicate_of) if row.duplicate_of else "",
-            len(row.attempts),
-        )
-        yield cells
+    return [_neutralise(c) if c[:1] in start else c for c in cells]
+
+
+def _texts(values: list[Any] | None) -> Any:
+    """A column of optional texts as cells: None as ""; neutralised."""
+    if values is None or values.count(None) == len(values):
+        return ""
+    return _neutralised([v or "" for v in values])
+
+
+def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
+    """The cells shared by report.csv and report.xlsx for one block, column by column: the
+    file's raw cells, then the outcome columns (`OUTCOME_COLUMNS`). Text that came from
+    outside — the file's cells, and the id, status, reason and error texts the API or
+    validation (quoting input) produced — is neutralised; ints, the outcome, formatted money
+    and our own "import X row N" phrasing cannot start a formula. Absent values are "".
+    A column the same on every row is a plain value (not a list): see `_join_parts`."""
+    count = len(block.row)
+    width = len(columns)
+    cells: list[Any]
+    if block.keyed:
+        cells = [
+            list(map(dict.get, block.source, repeat(column, count), repeat("", count)))
+            for column in columns
+        ]
+    elif not width:
+        cells = []
+    else:
+        sources = block.source
+        if set(map(len, sources)) != {width} or len(set(columns)) != width:
+            sources = [[s.get(c, "") for c in columns] for s in block.sources(columns)]
+        cells = [list(column) for column in zip(*sources, strict=True)] if sources else [[]] * width
+    cells = [_neutralised(column) for column in cells]
+    errors = block.errors
+    duplicates = block.duplicate_of
+    settled = block.settled_amount
+    http = block.http_status
+    cells += (
+        block.row,
+        [o.value for o in block.outcome],
+        _texts(block.id),
+        _texts(block.status),
+        _texts(block.status_reason_locale),
+        "" if settled is None else ["" if v is None else _money(v) for v in settled],
+        "" if http is None else ["" if v is None else v for v in http],
+        _neutralised([_errors_text(e) if e else "" for e in errors]) if any(errors) else "",
+        "" if duplicates is None else [_duplicate_text(d) if d else "" for d in duplicates],
+        0 if block.attempts is None else list(map(len, block.attempts)),
+    )
+    return cells
+
+
+def table_rows_of(block: RowBlock, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    """`table_columns_of`, row by row."""
+    count = len(block.row)
+    cells = table_columns_of(block, columns)
+    return zip(*[c if isinstance(c, list) else repeat(c, count) for c in cells], strict=False)
 
 
 def table_header(columns: list[str]) -> list[str]:
     return [safe_text(c) for c in columns] + list(OUTCOME_COLUMNS)
-
-
-_CSV_BATCH = 5000
 
 
 class _Lines:
@@ -541,46 +929,70 @@ class _Lines:
         self.write = self.lines.append
 
 
-def _write_csv(report: Report, handle: BinaryIO) -> None:
+class _CsvWriter:
     """report.csv: UTF-8 with BOM, so Excel detects the encoding (without it, Excel assumes the
     ANSI code page and mangles å, ä, ö); the file's own columns first, so the operator can fix
     failed rows and feed the file back with `--fix`. Lines end in CRLF (RFC 4180)."""
-    columns = table_columns(report)
-    sink = _Lines()
-    writer = csv.writer(sink)
-    handle.write(codecs.BOM_UTF8)
-    writer.writerow(table_header(columns))
-    rows = table_rows(report, columns)
-    while True:
-        writer.writerows(islice(rows, _CSV_BATCH))
-        if not sink.lines:
-            break
-        handle.write("".join(sink.lines).encode("utf-8"))
-        sink.lines.clear()
+
+    def __init__(self, report: Report, columns: list[str], handle: BinaryIO) -> None:
+        self._handle = handle
+        self._columns = columns
+        self._sink = _Lines()
+        self._writer = csv.writer(self._sink)
+        handle.write(codecs.BOM_UTF8)
+        self._writer.writerow(table_header(columns))
+        self._flush()
+
+    def _flush(self) -> None:
+        self._handle.write("".join(self._sink.lines).encode("utf-8"))
+        self._sink.lines.clear()
+
+    def add(self, block: RowBlock) -> None:
+        self._writer.writerows(table_rows_of(block, self._columns))
+        self._flush()
+
+    def finish(self) -> None:
+        pass
 
 
 # --------------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------------
 
-_WRITERS: dict[str, Callable[[Report, BinaryIO], None]] = {
-    "json": _write_json,
-    "csv": _write_csv,
-    "xlsx": lambda report, handle: _xlsx().write_xlsx(report, handle),
-}
+
+class _Writer(Protocol):
+    def add(self, block: RowBlock) -> None: ...
+    def finish(self) -> None: ...
 
 
-def _xlsx() -> Any:
+def _xlsx_writer(report: Report, columns: list[str], handle: BinaryIO) -> _Writer:
     """openpyxl (and the numpy it pulls in) costs a quarter of a second to import: loaded
     only when a workbook is asked for, so `validate` of a large file starts fast."""
     from importer import report_xlsx
 
-    return report_xlsx
+    return report_xlsx.XlsxWriter(report, columns, handle)
 
 
-def write_reports(report: Report, directory: Path, formats: list[str]) -> dict[str, Path]:
+_WRITERS: dict[str, Callable[[Report, list[str], BinaryIO], _Writer]] = {
+    "json": _JsonWriter,
+    "csv": _CsvWriter,
+    "xlsx": _xlsx_writer,
+}
+
+
+def write_reports(
+    report: Report,
+    directory: Path,
+    formats: list[str],
+    blocks: Iterable[RowBlock] | None = None,
+) -> dict[str, Path]:
     """Write the requested formats into `directory` (created if missing); returns
     {format: path} in the order asked, each format once.
+
+    The rows are `report.rows`, or — when given — `blocks` (then `report.rows` is ignored and
+    `report.summary` must already count them): the report is rendered block by block, each
+    block fed to every writer in turn, so a caller can stream a large report without ever
+    holding all of its rows as models.
 
     Each file is written to a temporary file beside it and renamed over the old one, so the
     report can be rendered again in place after a rerun (issue 4 §4) and a crash mid-write
@@ -596,10 +1008,20 @@ def write_reports(report: Report, directory: Path, formats: list[str]) -> dict[s
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(directory)
+    columns = table_columns(report)
+    if blocks is None:
+        blocks = blocks_of(report.rows)
     written: dict[str, Path] = {}
-    for name in wanted:
-        path = directory / f"report.{name}"
-        with gc_paused(), _atomic(path) as handle:
-            _WRITERS[name](report, handle)
-        written[name] = path
+    with gc_paused(), ExitStack() as stack:
+        writers = []
+        for name in wanted:
+            path = directory / f"report.{name}"
+            handle = stack.enter_context(_atomic(path))
+            writers.append(_WRITERS[name](report, columns, handle))
+            written[name] = path
+        for block in blocks:
+            for writer in writers:
+                writer.add(block)
+        for writer in writers:
+            writer.finish()
     return written

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from importer.errors import ImporterError
 from importer.journal import ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome
-from importer.report import Attempt, FileInfo, Report, ReportRow, build_summary
+from importer.report import Attempt, FileInfo, Report, ReportRow, Summary, build_summary
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,6 +59,15 @@ def report_of(
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
     report_rows = [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in rows]
+    report = report_head(record, build_summary(report_rows))
+    report.rows = report_rows
+    return report
+
+
+def report_head(record: ImportRecord, summary: Summary) -> Report:
+    """The report of an import without its rows (`rows` empty): what a caller gets back from
+    a dry run, whose rows are streamed into the report files and never held as models
+    (see `importer.report.write_reports`)."""
     return Report(
         file_import_report=record.id,
         file=FileInfo(
@@ -74,9 +83,9 @@ def report_of(
         finished=record.finished,
         file_errors=record.file_errors,
         warnings=record.warnings,
-        columns=headers,
-        summary=build_summary(report_rows),
-        rows=report_rows,
+        columns=record.columns,
+        summary=summary,
+        rows=[],
     )
 
 

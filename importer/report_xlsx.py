@@ -5,6 +5,7 @@ when a workbook is written."""
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -17,14 +18,15 @@ from importer.outcomes import Outcome
 from importer.report import (
     OUTCOME_COLUMNS,
     Report,
-    ReportRow,
+    RowBlock,
+    blocks_of,
     iso_utc,
     order_outcomes,
     order_statuses,
     safe_text,
     table_columns,
     table_header,
-    table_rows,
+    table_rows_of,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -55,10 +57,10 @@ credited row whose crediting ended in status `warning`/`error` is coloured by th
 because it is credited but still not in order."""
 
 
-def _fill_key(row: ReportRow) -> str:
-    if row.outcome is Outcome.CREDITED and row.status in ("warning", "error"):
-        return f"credited/{row.status}"
-    return row.outcome.value
+def _fill_key(outcome: Outcome, status: str | None) -> str:
+    if outcome is Outcome.CREDITED and status in ("warning", "error"):
+        return f"credited/{status}"
+    return outcome.value
 
 
 def _xlsx_text(text: str) -> str:
@@ -87,48 +89,88 @@ class _StyledCell:
         return self.cell
 
 
+class XlsxWriter:
+    """report.xlsx, written block by block (see `importer.report.write_reports`): sheet
+    "Rows" as the blocks come, then sheet "Summary"."""
+
+    def __init__(self, report: Report, columns: list[str], handle: BinaryIO) -> None:
+        self._report = report
+        self._handle = handle
+        self._workbook = Workbook(write_only=True)
+        self._rows = _RowsSheet(self._workbook, columns)
+
+    def add(self, block: RowBlock) -> None:
+        self._rows.add(block)
+
+    def finish(self) -> None:
+        self._rows.finish()
+        _write_summary_sheet(self._workbook, self._report)
+        self._workbook.save(self._handle)
+
+
 def write_xlsx(report: Report, handle: BinaryIO) -> None:
-    workbook = Workbook(write_only=True)
-    _write_rows_sheet(workbook, report)
-    _write_summary_sheet(workbook, report)
-    workbook.save(handle)
+    writer = XlsxWriter(report, table_columns(report), handle)
+    for block in blocks_of(report.rows):
+        writer.add(block)
+    writer.finish()
 
 
-def _write_rows_sheet(workbook: Workbook, report: Report) -> None:
+class _RowsSheet:
     """Sheet "Rows": the CSV's columns, frozen header, autofilter, outcome colour, money as
-    numbers. The file's own cells stay the raw text the person had (converting "1 234,50" to a
-    number would be a guess); only the outcome money column is numeric."""
-    sheet = workbook.create_sheet("Rows")
-    columns = table_columns(report)
-    header = table_header(columns)
-    width = len(header)
-    sheet.freeze_panes = "A2"  # must be set before the first row is written
-    sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{len(report.rows) + 1}"
-    for index, name in enumerate(header, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(len(name) + 2, 10), 40)
+    numbers. The file's own cells stay the raw text the person had (converting "1 234,50" to
+    a number would be a guess); only the outcome money column is numeric."""
 
-    bold = Font(bold=True)
-    sheet.append([_StyledCell(sheet, font=bold)(_xlsx_text(name)) for name in header])
+    def __init__(self, workbook: Workbook, columns: list[str]) -> None:
+        sheet = self._sheet = workbook.create_sheet("Rows")
+        self._columns = columns
+        header = table_header(columns)
+        self._width = len(header)
+        self._count = 0
+        sheet.freeze_panes = "A2"  # must be set before the first row is written
+        for index, name in enumerate(header, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(
+                max(len(name) + 2, 10), 40
+            )
+        bold = Font(bold=True)
+        sheet.append([_StyledCell(sheet, font=bold)(_xlsx_text(name)) for name in header])
+        self._fills = {
+            key: _StyledCell(sheet, fill=PatternFill("solid", start_color=rgb, end_color=rgb))
+            for key, rgb in OUTCOME_FILLS.items()
+        }
+        self._money = _StyledCell(sheet, number_format=MONEY_FORMAT)
+        first = len(columns)
+        self._outcome_at = first + OUTCOME_COLUMNS.index("outcome")
+        self._settled_at = first + OUTCOME_COLUMNS.index("settled_amount")
 
-    fills = {
-        key: _StyledCell(sheet, fill=PatternFill("solid", start_color=rgb, end_color=rgb))
-        for key, rgb in OUTCOME_FILLS.items()
-    }
-    money = _StyledCell(sheet, number_format=MONEY_FORMAT)
-    first = len(columns)
-    outcome_at = first + OUTCOME_COLUMNS.index("outcome")
-    settled_at = first + OUTCOME_COLUMNS.index("settled_amount")
-    illegal = ILLEGAL_CHARACTERS_RE.search
-    for row, cells in zip(report.rows, table_rows(report, columns), strict=True):
-        for index, value in enumerate(cells):
-            if value == "":
-                cells[index] = None
-            elif isinstance(value, str) and illegal(value):
-                cells[index] = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        cells[outcome_at] = fills[_fill_key(row)](row.outcome.value)
-        settled = row.settled_amount
-        cells[settled_at] = None if settled is None else money(float(settled))
-        sheet.append(cells)
+    def add(self, block: RowBlock) -> None:
+        sheet = self._sheet
+        fills = self._fills
+        money = self._money
+        outcome_at = self._outcome_at
+        settled_at = self._settled_at
+        illegal = ILLEGAL_CHARACTERS_RE.search
+        statuses = block.status or repeat(None)
+        settled_amounts = block.settled_amount or repeat(None)
+        for outcome, status, settled, row in zip(
+            block.outcome,
+            statuses,
+            settled_amounts,
+            table_rows_of(block, self._columns),
+            strict=False,
+        ):
+            cells = list(row)
+            for index, value in enumerate(cells):
+                if value == "":
+                    cells[index] = None
+                elif isinstance(value, str) and illegal(value):
+                    cells[index] = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+            cells[outcome_at] = fills[_fill_key(outcome, status)](outcome.value)
+            cells[settled_at] = None if settled is None else money(float(settled))
+            sheet.append(cells)
+        self._count += len(block)
+
+    def finish(self) -> None:
+        self._sheet.auto_filter.ref = f"A1:{get_column_letter(self._width)}{self._count + 1}"
 
 
 def _write_summary_sheet(workbook: Workbook, report: Report) -> None:

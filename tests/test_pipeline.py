@@ -3,6 +3,8 @@ a real socket and a journal on disk."""
 
 from __future__ import annotations
 
+import csv
+import json
 import threading
 from pathlib import Path
 
@@ -12,7 +14,8 @@ from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import Outcome
-from importer.pipeline import Importer
+from importer.pipeline import Importer, RunOptions
+from importer.report import ReportRow
 from importer.sandbox import Sandbox
 from importer.target import Target
 
@@ -59,3 +62,37 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         assert result.import_id == import_id
         assert journal.get_row(import_id, 2).outcome is Outcome.CREDITED  # type: ignore[union-attr]
     assert len(creditings(api)) == 5
+
+
+def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) -> None:
+    # More rows than one RowBlock holds: the rows go from validation into report.json and
+    # report.csv block by block; the result carries the summary, not the rows.
+    config = make_config(tmp_path)
+    config.report.formats = ["json", "csv"]
+    data = tmp_path / "credits.csv"
+    lines = ["invoice_number;amount;credit_invoice"]
+    lines += [f"F{i};{i % 900 + 1},50;K{i}" for i in range(12_001)]
+    lines[7] = "F6;0;K6"  # invalid
+    lines[9000] = "F8998;12,00;K17"  # duplicate of row 19's credit note
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Journal(config.journal.path) as journal:
+        importer = Importer(config, journal, Target("sandbox", None, None, True))
+        result = importer.run_file(data, RunOptions(dry_run=True))
+    assert result.report is not None and result.report.rows == []
+    assert result.report.summary.rows == 12_001
+    assert result.report.summary.outcomes["invalid"] == 1
+    assert result.report.summary.outcomes["duplicate"] == 1
+    text = result.report_paths["json"].read_text(encoding="utf-8")
+    rows = json.loads(text)["rows"]
+    assert [r["row"] for r in rows] == list(range(2, 12_003))
+    assert rows[6]["outcome"] == "invalid" and rows[8999]["outcome"] == "duplicate"
+    assert rows[9]["request"]["amount"] == 10.5 and rows[9]["source"]["amount"] == "10,50"
+    for line in text.splitlines()[1:-1]:
+        row = json.loads(line.removesuffix(","))
+        assert ReportRow.model_validate(row).model_dump_json(by_alias=True) == line.removesuffix(
+            ","
+        )
+    with result.report_paths["csv"].open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert len(table) == 12_002
+    assert table[9000][:3] == ["F8998", "12,00", "K17"] and table[9000][4] == "duplicate"

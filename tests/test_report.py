@@ -24,7 +24,11 @@ from importer.report import (
     FileInfo,
     Report,
     ReportRow,
+    RowBlock,
+    blocks_of,
     build_summary,
+    json_rows,
+    summarise,
     write_reports,
 )
 from importer.report_xlsx import OUTCOME_FILLS
@@ -600,3 +604,115 @@ def test_fast_json_rows_equal_the_models_own_json(tmp_path: Path) -> None:
     expected = [json.loads(r.model_dump_json(by_alias=True)) for r in report.rows]
     assert any(r["attempts"] for r in expected) and any(r["errors"] for r in expected)
     assert written == expected
+
+
+# ------------------------------------------------------------------------ block rendering
+
+
+def _files(directory: Path) -> dict[str, Any]:
+    book = openpyxl.load_workbook(directory / "report.xlsx")
+    return {
+        "json": (directory / "report.json").read_bytes(),
+        "csv": (directory / "report.csv").read_bytes(),
+        "xlsx": {
+            ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets
+        },
+    }
+
+
+def many_rows(copies: int = 4) -> list[ReportRow]:
+    rows = []
+    for copy in range(copies):
+        for row in sample_rows():
+            rows.append(row.model_copy(update={"row": row.row + 10 * copy}))
+    return rows
+
+
+def test_rendering_in_several_blocks_equals_rendering_in_one(tmp_path: Path) -> None:
+    report = make_report(many_rows())
+    whole = write_reports(report, tmp_path / "whole", ["json", "csv", "xlsx"])
+    chunked = write_reports(
+        report, tmp_path / "chunked", ["json", "csv", "xlsx"], blocks_of(report.rows, size=3)
+    )
+    assert list(whole) == list(chunked)
+    assert _files(tmp_path / "whole") == _files(tmp_path / "chunked")
+
+
+def test_json_rows_are_byte_for_byte_the_models_own_json(tmp_path: Path) -> None:
+    report = make_report(many_rows(2))
+    write_reports(report, tmp_path, ["json"], blocks_of(report.rows, size=5))
+    lines = (tmp_path / "report.json").read_text(encoding="utf-8").splitlines()[1:-1]
+    assert [line.removesuffix(",") for line in lines] == [
+        r.model_dump_json(by_alias=True) for r in report.rows
+    ]
+
+
+def _validated_request(row: int, amount: str, **kw: Any) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "creditor": CREDITOR,
+        "case": None,
+        "invoice_number": f"F{row}",
+        "currency": "SEK",
+        "amount": Decimal(amount),
+        "origin": "creditor_system",
+        "credit_invoice": f"K{row}",
+        "client_registration_date": None,
+        "creditor_reference": None,
+        "account": None,
+    }
+    request.update(kw)
+    return request
+
+
+def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path) -> None:
+    # What a dry run streams: raw cells in column order (one row short of a cell), the
+    # validated request with its None fields, invalid rows without one.
+    cells = [
+        ("F2", "100.10", "SEK", "K2", "r-2"),
+        ("F3", "-5", "SEK", "K3", "=HYPERLINK(1)"),
+        ("F4", "0", "SEK", "K4", ""),
+        ("F5", "7,5", "SEK", 'K3 "å"\n', "r-5"),
+        ("F6", "3.00", "SEK", "K6"),
+    ]
+    requests: list[dict[str, Any] | None] = [
+        _validated_request(2, "100.10", creditor_reference="r-2"),
+        _validated_request(3, "-5", client_registration_date="Fri, 04 Jul 2025 00:00:00 GMT"),
+        None,
+        _validated_request(5, "7.50", creditor_reference="r-5"),
+        _validated_request(6, "3.00"),
+    ]
+    invalid = [RowError(field="amount", code="amount_zero", message="=0 is not an amount")]
+    duplicate = [RowError(field="credit_invoice", code="duplicate", message="used on row 3")]
+    outcomes = [
+        Outcome.NOT_SENT,
+        Outcome.NOT_SENT,
+        Outcome.INVALID,
+        Outcome.DUPLICATE,
+        Outcome.NOT_SENT,
+    ]
+    errors: list[list[RowError]] = [[], [], invalid, duplicate, []]
+    block = RowBlock(
+        row=[2, 3, 4, 5, 6], outcome=outcomes, source=cells, request=requests, errors=errors
+    )
+    models = [
+        ReportRow(
+            row=number,
+            outcome=outcome,
+            source=dict(zip(COLUMNS, row_cells, strict=False)),
+            request=request,
+            errors=row_errors,
+        )
+        for number, outcome, row_cells, request, row_errors in zip(
+            block.row, outcomes, cells, requests, errors, strict=True
+        )
+    ]
+    summary = summarise([block])
+    assert summary == build_summary(models)
+    whole = make_report(models)
+    head = make_report([], summary=summary, file=whole.file)
+    formats = ["json", "csv", "xlsx"]
+    write_reports(head, tmp_path / "blocks", formats, [block])
+    write_reports(whole, tmp_path / "models", formats)
+    assert _files(tmp_path / "blocks") == _files(tmp_path / "models")
+    assert block.report_rows(COLUMNS) == models
+    assert json_rows(block, COLUMNS) == [m.model_dump_json(by_alias=True) for m in models]
