@@ -169,12 +169,16 @@ def amount_to_json(amount: Decimal) -> float:
     return number
 
 
+_NO_ERRORS: tuple[RowError, ...] = ()
+"""Shared by every valid row: a list each would cost 11 MB on a 200,000-row file."""
+
+
 @dataclass(slots=True)
 class RowValidation:
     """One row's verdict: the request to send, or why there is none."""
 
     request: CreditingRequest | None  # None when invalid
-    errors: list[RowError]  # empty when valid
+    errors: Sequence[RowError]  # empty when valid: one shared empty tuple for every valid row
 
     @property
     def is_valid(self) -> bool:
@@ -292,12 +296,12 @@ class Validator:
         valid = None if not bad else [i for i in range(count) if i not in bad]
         requests = _build_requests(list(columns.values()), valid)
         if not bad:
-            return list(map(RowValidation, requests, [[] for _ in requests]))
+            return list(map(RowValidation, requests, repeat(_NO_ERRORS)))
         made = iter(requests)
         return [
             RowValidation(None, _row_errors(index, failures))
             if index in bad
-            else RowValidation(next(made), [])
+            else RowValidation(next(made), _NO_ERRORS)
             for index in range(count)
         ]
 

@@ -60,7 +60,7 @@ def codes(result: RowValidation) -> list[tuple[str, str]]:
 
 def request(**cells: Any) -> CreditingRequest:
     (result,) = check(row(**cells))
-    assert result.errors == []
+    assert list(result.errors) == []
     assert result.request is not None
     return result.request
 
@@ -393,7 +393,7 @@ def test_results_keep_length_and_order_and_list_errors_in_field_order() -> None:
     assert len(results) == 3
     assert results[0].request is not None and results[0].request.invoice_number == "first"
     assert results[2].request is not None and results[2].request.invoice_number == "third"
-    assert results[0].errors == [] and results[0].is_valid
+    assert list(results[0].errors) == [] and results[0].is_valid
     assert not results[1].is_valid
     assert codes(results[1]) == [
         ("creditor", "creditor_invalid"),
@@ -410,9 +410,13 @@ def test_no_rows() -> None:
     assert Validator(Config()).validate([]) == []
 
 
-def test_each_valid_row_gets_its_own_error_list() -> None:
+def test_one_valid_rows_errors_cannot_leak_into_another() -> None:
+    # Valid rows share one empty, immutable error sequence (11 MB saved on 200,000 rows):
+    # nothing can be added to one row's errors that would then show on another.
     first, second = check(row(), row(invoice_number="2"))
-    assert first.errors is not second.errors
+    assert first.errors == second.errors == ()
+    with pytest.raises(AttributeError):
+        first.errors.append("x")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("enabled", [True, False])
