@@ -371,7 +371,9 @@ class Importer:
                 first[key] = new.row
 
     @staticmethod
-    def _duplicate_error(credit_invoice: str, row: int | None, import_id: str | None = None):
+    def _duplicate_error(
+        credit_invoice: str, row: int | None, import_id: str | None = None
+    ) -> RowError:
         where = f"row {row}" if import_id is None else f"import {import_id} row {row}"
         return RowError(
             field="credit_invoice",
