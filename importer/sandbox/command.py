@@ -35,8 +35,10 @@ database deleted on stop). An empty database is seeded from --cases FILE.json (d
 the sample cases of samples/cases.json, packaged as importer/data/cases.json); a database
 that already has cases is never re-seeded, so --cases only applies to a new database.
 
-Faults (reproducible with --seed): --latency-ms delays every request; --fail-rate answers
-that share of POSTs 503 before anything is stored (GETs never fail); --drop-rate stores that
+Faults (reproducible with --seed): --latency-ms N makes every answer leave N ms after its
+request arrived (the sandbox's own work included: an API with that response time);
+--fail-rate answers that share of POSTs 503 before anything is stored (GETs never fail);
+--drop-rate stores that
 share of creditings and then closes the connection without any answer; --rate-limit N
 answers 429 with Retry-After: 1 beyond N requests in any one second, across all clients.
 
@@ -106,7 +108,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_non_negative,
         default=0,
         metavar="N",
-        help="delay every request by N ms",
+        help="answer every request N ms after it arrived (response time)",
     )
     parser.add_argument(
         "--fail-rate",

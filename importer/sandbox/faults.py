@@ -3,7 +3,8 @@
 The importer must survive slow answers, refusals before commit, answers lost after commit and
 throttling; these drills are what its tests and operators rehearse against:
 
-- latency: every request waits `latency_ms` before it is handled;
+- latency: every answer leaves no sooner than `latency_ms` after its request arrived (the
+  sandbox's own work counts towards it, as an API's response time would);
 - fail-rate: that share of POSTs answers 503 before anything is parsed or stored (GETs are
   never failed, so a client can always look up what happened);
 - drop-rate: that share of *stored* creditings gets no answer at all — the connection is shut
@@ -93,9 +94,16 @@ class Faults:
         self.should_drop = _Draw(settings.drop_rate, settings.seed, "drop")
         self._window = _SlidingWindow(settings.rate_limit) if settings.rate_limit else None
 
-    def delay(self) -> None:
-        if self._latency:
-            time.sleep(self._latency)
+    def answer_due(self) -> float:
+        """The monotonic time before which an answer to a request arriving now must not
+        leave: `--latency-ms 20` models an API whose response time is 20 ms, so a client in
+        strict order can reach 1000/20 requests per second and no more."""
+        return time.monotonic() + self._latency
+
+    def wait_until(self, due: float) -> None:
+        remaining = due - time.monotonic()
+        if remaining > 0:
+            time.sleep(remaining)
 
     def admit(self) -> bool:
         """False when the request is over the rate limit and must be answered with 429."""

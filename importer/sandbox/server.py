@@ -157,6 +157,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         """Like the stdlib's, but every method reaches our router (so unknown methods are 405,
         not 501) and every failure becomes an Eve envelope."""
         try:
+            self._answer_due = 0.0  # malformed requests are answered at once
             self.raw_requestline = self.rfile.readline(65537)
             if not self.raw_requestline:
                 self.close_connection = True
@@ -182,7 +183,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         try:
             body = self._read_body()
-            self.server.faults.delay()
+            self._answer_due = self.server.faults.answer_due()
             if not self.server.faults.admit():
                 seconds = self.server.faults.RETRY_AFTER_SECONDS
                 self._fail(
@@ -353,6 +354,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         send_body = status != 304 and self.command != "HEAD"
+        self.server.faults.wait_until(self._answer_due)
         self.wfile.write(head + payload if send_body else head)
         if log.isEnabledFor(logging.DEBUG):
             self.log_request(status, len(payload))
