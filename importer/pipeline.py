@@ -527,23 +527,19 @@ class Importer:
                 if reference
                 else "it has no creditor_reference to look it up by"
             )
-            self.journal.record(
+            return self._leave_for_a_person(
                 import_id,
                 jrow.row,
-                Outcome.UNKNOWN,
-                errors=[
-                    RowError(
-                        field="",
-                        code="outcome_unknown",
-                        message=(
-                            "The API did not answer; whether it was credited is unknown and "
-                            f"{why}. Check in Amili before crediting it again."
-                        ),
-                    )
-                ],
-                note="left for a person",
+                RowError(
+                    field="",
+                    code="outcome_unknown",
+                    message=(
+                        "The API did not answer; whether it was credited is unknown and "
+                        f"{why}. Check in Amili before crediting it again."
+                    ),
+                ),
+                "left for a person",
             )
-            return True
         matches = self.client.find_by_reference(request["creditor"], reference)
         same = [m for m in matches if _same_crediting(m, request)]
         if not matches:
@@ -557,23 +553,24 @@ class Importer:
                 note="reconciled: found by creditor_reference",
             )
             return True
-        self.journal.record(
+        return self._leave_for_a_person(
             import_id,
             jrow.row,
-            Outcome.UNKNOWN,
-            errors=[
-                RowError(
-                    field="creditor_reference",
-                    code="reconcile_ambiguous",
-                    message=(
-                        f"{len(matches)} crediting(s) in Amili carry reference {reference}"
-                        + ("" if same else " but none matches this row's amount and case")
-                        + "; a person must decide before it is credited again."
-                    ),
-                )
-            ],
-            note="reconcile found no single match",
+            RowError(
+                field="creditor_reference",
+                code="reconcile_ambiguous",
+                message=(
+                    f"{len(matches)} crediting(s) in Amili carry reference {reference}"
+                    + ("" if same else " but none matches this row's amount and case")
+                    + "; a person must decide before it is credited again."
+                ),
+            ),
+            "reconcile found no single match",
         )
+
+    def _leave_for_a_person(self, import_id: str, row: int, error: RowError, note: str) -> bool:
+        """The row stays `unknown`, never reposted by this importer, with the reason why."""
+        self.journal.record(import_id, row, Outcome.UNKNOWN, errors=[error], note=note)
         return True
 
     def _read_statuses(self, import_id: str) -> None:

@@ -156,33 +156,8 @@ def build_summary(rows: Iterable[ReportRow]) -> Summary:
     float sum. Statuses are counted among credited rows only; a credited row not yet enriched
     (status None) is counted in no status.
     """
-    outcomes: dict[str, int] = {outcome.value: 0 for outcome in OUTCOME_ORDER}
-    statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
-    requested = Decimal(0)
-    settled = Decimal(0)
-    count = 0
-    credited = Outcome.CREDITED
-    for row in rows:
-        count += 1
-        key = row.outcome.value
-        outcomes[key] = outcomes.get(key, 0) + 1
-        if row.outcome is not credited:
-            continue
-        if row.status is not None:
-            statuses[row.status] = statuses.get(row.status, 0) + 1
-        if row.request is not None:
-            amount = row.request.get("amount")
-            if amount is not None:
-                requested += Decimal(str(amount))
-        if row.settled_amount is not None:
-            settled += row.settled_amount
-    return Summary(
-        rows=count,
-        outcomes=outcomes,
-        statuses=statuses,
-        amount_requested=requested,
-        amount_settled=settled,
-    )
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    return summarise(blocks_of(rows))
 
 
 # --------------------------------------------------------------------------------------------
@@ -530,7 +505,7 @@ def blocks_of(rows: Sequence[ReportRow], size: int = BLOCK_ROWS) -> Iterator[Row
 
 
 def summarise(blocks: Iterable[RowBlock]) -> Summary:
-    """`build_summary` over blocks: the same counts and sums (see there)."""
+    """The summary, from the report's blocks: what `build_summary` computes (see there)."""
     outcomes: dict[str, int] = {outcome.value: 0 for outcome in OUTCOME_ORDER}
     statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
     requested = Decimal(0)
