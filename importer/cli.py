@@ -240,7 +240,7 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
             started = time.monotonic()
             result = job()
             _print_result(result, time.monotonic() - started)
-            if result.exit_code is ExitCode.USAGE and result.message:
+            if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
                 print(f"importer: {result.message}", file=sys.stderr)
             codes.append(result.exit_code)
             if stop.is_set():

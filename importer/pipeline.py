@@ -210,7 +210,7 @@ class Importer:
                 warnings=[],
             )
             self.journal.create_import(record, [])
-            log.warning("import.rejected", import_id=import_id, file=path.name)
+            log.info("import.rejected", import_id=import_id, file=path.name)
             return self._result(path, import_id, ExitCode.USAGE, rejected.message)
 
     def _report_current(self, record: ImportRecord) -> bool:
@@ -411,7 +411,7 @@ class Importer:
                 self._post_rows(import_id, rows)
                 self._read_statuses(import_id)
             except (ApiUnavailable, AuthenticationFailed, Interrupted) as stopped:
-                log.warning("import.stopped", import_id=import_id, reason=stopped.message)
+                log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
             self.journal.set_state(import_id, "finished", utcnow())
         finally:

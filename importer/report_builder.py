@@ -43,7 +43,7 @@ def build_report(journal: Journal, import_id: str) -> Report:
     record = journal.get_import(import_id)
     if record is None:
         raise ImporterError(f"no import {import_id} in the journal {journal.path}")
-    if record.dry_run:
+    if record.dry_run and record.state != "rejected":  # a rejected file has no rows anyway
         raise ImporterError(
             f"import {import_id} was a dry run: it keeps no rows in the journal; "
             "validate the file again to get its report"

@@ -115,6 +115,20 @@ def test_file_rejected_as_a_whole(
     assert report_of(workdir)["file_errors"]
 
 
+def test_validate_of_a_rejected_file_says_why_in_one_line_and_a_report(workdir: Path) -> None:
+    bad = workdir / "bad.csv"
+    bad.write_text("Fakturanummer;Valuta\nF-1;SEK\n", encoding="utf-8")
+    done = importer(workdir, "validate", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        next(line for line in done.stderr.splitlines() if line.startswith("importer:"))
+    ]
+    assert "required column missing: amount" in done.stderr
+    report = report_of(workdir)
+    assert report["dry_run"] is True and report["rows"] == []
+    assert "amount" in report["file_errors"][0]["message"]
+
+
 def test_missing_file_exit_2(workdir: Path) -> None:
     done = importer(workdir, "validate", "nope.csv")
     assert done.returncode == 2
