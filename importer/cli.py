@@ -178,8 +178,11 @@ def _print_result(result: ImportResult, elapsed: float) -> None:
     for outcome in Outcome:
         count = summary.outcomes.get(outcome.value, 0)
         extra = ""
-        if outcome is Outcome.CREDITED and summary.statuses:
-            extra = "   (" + ", ".join(f"{k} {v}" for k, v in summary.statuses.items() if v) + ")"
+        shown = ", ".join(f"{k} {v}" for k, v in summary.statuses.items() if v)
+        if outcome is Outcome.CREDITED and shown:
+            extra = f"   ({shown})"
+        if outcome is Outcome.NOT_SENT and report.dry_run and count:
+            extra = "   (valid: would be sent)"
         print(f"  {outcome.value:<12}{count:>8}{extra}", file=out)
     print(f"  {'total':<12}{summary.rows:>8}", file=out)
     print(f"  amount requested  {_money(summary.amount_requested)} SEK", file=out)
