@@ -99,7 +99,12 @@ def test_same_file_twice_is_not_imported_again(workdir: Path, api: Sandbox) -> N
         (b"Fakturanummer;Valuta\nF-1;SEK\n", "required column missing: amount"),
         (b"\x00\x01\x02binary\xff\xfe", "not"),
         (b"", "empty"),
+        (b'Fakturanummer;Belopp\nF-1;"12.00\nF-2;13.00\n', "never closed"),
+        (b"Fakturanummer;Belopp\nF-1\x81;12,00\n", "Windows-1252"),
+        (b"Kund;Summa\nA;1\n", "no header row matches"),
+        ((REPO / "samples" / "credits.xlsx").read_bytes()[:1500], "damaged"),
     ],
+    ids=["no-amount", "binary", "empty", "open-quote", "bad-bytes", "no-header", "broken-xlsx"],
 )
 def test_file_rejected_as_a_whole(
     workdir: Path, api: Sandbox, content: bytes, expected: str
