@@ -474,15 +474,31 @@ class Journal:
         ).fetchone()
         return self._row(found) if found else None
 
-    def attempts(self, import_id: str) -> dict[int, list[tuple[str, str, int | None, str | None]]]:
+    def attempts(
+        self, import_id: str, rows: tuple[int, int] | None = None
+    ) -> dict[int, list[tuple[str, str, int | None, str | None]]]:
+        """Each row's attempts in order: (at, outcome, http_status, note); `rows` limits it
+        to the rows numbered first..last."""
+        sql = "SELECT row, at, outcome, http_status, note FROM attempts WHERE import_id=?"
+        params: list[Any] = [import_id]
+        if rows is not None:
+            sql += " AND row BETWEEN ? AND ?"
+            params.extend(rows)
         out: dict[int, list[tuple[str, str, int | None, str | None]]] = {}
         for row, at, outcome, http_status, note in self._db.execute(
-            "SELECT row, at, outcome, http_status, note FROM attempts WHERE import_id=?"
-            " ORDER BY rowid",
-            (import_id,),
+            sql + " ORDER BY rowid", params
         ):
             out.setdefault(row, []).append((at, outcome, http_status, note))
         return out
+
+    def iter_rows(self, import_id: str, size: int) -> Iterator[list[JournalRow]]:
+        """All rows in row order, `size` at a time: a large import's report is rendered
+        without holding every row in memory."""
+        cursor = self._db.execute(
+            f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? ORDER BY row", (import_id,)
+        )
+        while chunk := cursor.fetchmany(size):
+            yield [self._row(values) for values in chunk]
 
     def mark_intent(self, import_id: str, row: int) -> None:
         """Committed before the request leaves: if the process dies now, the row is

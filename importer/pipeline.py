@@ -40,7 +40,7 @@ from importer.journal import ImportRecord, Journal, JournalRow, NewRow, utcnow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError
 from importer.report import BLOCK_ROWS, Report, RowBlock, summarise, write_reports
-from importer.report_builder import build_report, report_head
+from importer.report_builder import render_from_journal, report_head
 from importer.sources import read_source
 from importer.target import Target
 from importer.validation import CreditingRequest, Validator
@@ -69,11 +69,11 @@ class RunOptions:
 class ImportResult:
     """What the CLI prints for one file.
 
-    `report` is the report as rendered from the journal — except for a dry run, whose rows
-    are streamed from validation straight into the report files (a 200,000-row file would
-    otherwise need its rows as models in memory, twice the time and memory of everything
-    else): there `report.rows` is empty and `report.summary` counts them; the rows are in
-    the files at `report_paths`."""
+    `report` is the report's head: `report.summary` counts every row, `report.rows` is
+    empty and the rows are in the files at `report_paths`. Reports are streamed block by
+    block (from the journal, or for a dry run straight from validation) so a 200,000-row
+    file never needs its rows as models in memory; `report_builder.build_report` gives
+    an import's rows as models to a caller who wants them."""
 
     file: str
     exit_code: ExitCode
@@ -134,13 +134,13 @@ class Importer:
             self._client.close()
 
     def render(self, import_id: str) -> tuple[Report, dict[str, Path]]:
-        """(Re)render an import's reports from the journal, in place."""
-        report = build_report(self.journal, import_id)
-        return report, self._write(report)
-
-    def _write(self, report: Report) -> dict[str, Path]:
-        directory = self.config.report.dir / report.file_import_report
-        return write_reports(report, directory, list(self.config.report.formats))
+        """(Re)render an import's reports from the journal, in place, block by block.
+        The report returned has the summary but no rows: they are in the files (and
+        `importer.report_builder.build_report` gives them as models)."""
+        directory = self.config.report.dir / import_id
+        return render_from_journal(
+            self.journal, import_id, directory, list(self.config.report.formats)
+        )
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None

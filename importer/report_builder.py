@@ -3,8 +3,9 @@ a report can be regenerated at any time and a rerun updates it in place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -12,7 +13,18 @@ from pydantic import BaseModel
 from importer.errors import ImporterError
 from importer.journal import ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome
-from importer.report import Attempt, FileInfo, Report, ReportRow, Summary, build_summary
+from importer.report import (
+    BLOCK_ROWS,
+    Attempt,
+    FileInfo,
+    Report,
+    ReportRow,
+    RowBlock,
+    Summary,
+    build_summary,
+    summarise,
+    write_reports,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,8 +50,7 @@ def trusted(model: type[M], values: dict[str, Any]) -> M:
     return instance
 
 
-def build_report(journal: Journal, import_id: str) -> Report:
-    """The report of an import, from what the journal holds now."""
+def _renderable(journal: Journal, import_id: str) -> ImportRecord:
     record = journal.get_import(import_id)
     if record is None:
         raise ImporterError(f"no import {import_id} in the journal {journal.path}")
@@ -48,7 +59,36 @@ def build_report(journal: Journal, import_id: str) -> Report:
             f"import {import_id} was a dry run: it keeps no rows in the journal; "
             "validate the file again to get its report"
         )
+    return record
+
+
+def build_report(journal: Journal, import_id: str) -> Report:
+    """The report of an import, from what the journal holds now, every row a model (for a
+    Python caller; the report files are rendered by `render_from_journal`)."""
+    record = _renderable(journal, import_id)
     return report_of(record, journal.rows(import_id), journal.attempts(import_id))
+
+
+def render_from_journal(
+    journal: Journal, import_id: str, directory: Path, formats: list[str]
+) -> tuple[Report, dict[str, Path]]:
+    """Write an import's report files from the journal, block by block: one pass for the
+    summary (the head of report.json comes first), one to write the rows. Memory stays one
+    block whatever the size of the import. Returns the report without its rows (the rows
+    are in the files) and the paths."""
+    record = _renderable(journal, import_id)
+    head = report_head(record, summarise(_journal_blocks(journal, record)))
+    return head, write_reports(head, directory, formats, _journal_blocks(journal, record))
+
+
+def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock]:
+    headers = record.columns
+    no_attempts: list[tuple[str, str, int | None, str | None]] = []
+    for chunk in journal.iter_rows(record.id, BLOCK_ROWS):
+        attempts = journal.attempts(record.id, (chunk[0].row, chunk[-1].row))
+        yield RowBlock.of_rows(
+            [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in chunk]
+        )
 
 
 def report_of(

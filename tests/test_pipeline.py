@@ -8,6 +8,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from cli_support import CREDITOR, SAMPLE, creditings
 
 from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
@@ -96,3 +97,29 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
         table = list(csv.reader(handle))
     assert len(table) == 12_002
     assert table[9000][:3] == ["F8998", "12,00", "K17"] and table[9000][4] == "duplicate"
+
+
+def test_reports_render_from_the_journal_block_by_block_as_from_models(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large import's report is streamed from the journal in blocks; whatever the block
+    # size, the files equal those rendered from the whole report as models.
+    from importer import report_builder
+    from importer.report import write_reports
+
+    config = make_config(tmp_path)
+    config.report.formats = ["json", "csv"]
+    with Journal(config.journal.path) as journal:
+        importer = Importer(config, journal, Target(api.url, api.url, api.api_key, False))
+        import_id = importer.run_file(SAMPLE).import_id
+        importer.close()
+        assert import_id is not None
+        monkeypatch.setattr(report_builder, "BLOCK_ROWS", 3)  # 8 rows: three blocks
+        head, streamed = report_builder.render_from_journal(
+            journal, import_id, tmp_path / "streamed", ["json", "csv"]
+        )
+        whole = report_builder.build_report(journal, import_id)
+        modelled = write_reports(whole, tmp_path / "modelled", ["json", "csv"])
+    assert head.rows == [] and head.summary == whole.summary
+    for fmt in ("json", "csv"):
+        assert streamed[fmt].read_bytes() == modelled[fmt].read_bytes()
