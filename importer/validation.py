@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from importer.amounts import AmountError, AmountParser, detect_decimal_separator, plain_amounts
-from importer.bulk import gc_paused
+from importer.bulk import gc_paused, set_dict, set_extra, set_fields_set, set_private
 from importer.config import Config
 from importer.dates import RFC1123_PATTERN, DateConverter, DateError
 from importer.errors import ConfigError
@@ -615,10 +615,6 @@ def _zone(name: str) -> ZoneInfo:
 # all the validation rules together.
 
 _ALL_FIELDS = set(FIELDS)  # shared: the model is frozen, pydantic copies it in model_copy
-_set_dict = BaseModel.__dict__["__dict__"].__set__  # the slot descriptors, called directly
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _build_requests(columns: list[_Column], valid: list[int] | None) -> list[CreditingRequest]:
@@ -645,10 +641,10 @@ def _construct(columns: list[_Column], valid: list[int] | None) -> list[Creditin
         deque(map(setitem, dicts, repeat(name, count), values), maxlen=0)
     # Then the instances, exactly as `BaseModel.model_construct` sets them up.
     requests = list(map(object.__new__, repeat(CreditingRequest, count)))
-    deque(map(_set_dict, requests, dicts), maxlen=0)
-    deque(map(_set_fields_set, requests, repeat(_ALL_FIELDS, count)), maxlen=0)
-    deque(map(_set_extra, requests, repeat(None, count)), maxlen=0)
-    deque(map(_set_private, requests, repeat(None, count)), maxlen=0)
+    deque(map(set_dict, requests, dicts), maxlen=0)
+    deque(map(set_fields_set, requests, repeat(_ALL_FIELDS, count)), maxlen=0)
+    deque(map(set_extra, requests, repeat(None, count)), maxlen=0)
+    deque(map(set_private, requests, repeat(None, count)), maxlen=0)
     return requests
 
 
