@@ -136,6 +136,15 @@ class ApiClient:
             }
         )
 
+        # Every POST is the same request but for its body: prepared once here and copied per
+        # row, it skips requests' per-call merging of settings, headers and hooks — at a 20 ms
+        # response time that was a third of a millisecond per row, on the critical path of a
+        # strict-order import. (Cookies an API might set are not sent back; Amili's API
+        # authenticates by header.)
+        self._post_template = self._session.prepare_request(
+            requests.Request("POST", self.base_url + CREDITINGS, data=b"")
+        )
+
     def close(self) -> None:
         self._session.close()
 
@@ -177,9 +186,10 @@ class ApiClient:
 
     def _post_once(self, payload: bytes) -> PostResult:
         try:
-            response = self._session.post(
-                self.base_url + CREDITINGS, data=payload, timeout=self._timeout
-            )
+            prepared = self._post_template.copy()
+            prepared.body = payload
+            prepared.headers["Content-Length"] = str(len(payload))
+            response = self._session.send(prepared, timeout=self._timeout, allow_redirects=False)
         except requests.ConnectionError as exc:
             if _refused(exc):
                 raise _NotStored("API unreachable: connection refused") from None
@@ -192,6 +202,15 @@ class ApiClient:
             return PostResult(PostKind.MAYBE_STORED, note=f"transport error ({type(exc).__name__})")
         status = response.status_code
         self._check_auth(response)
+        if 300 <= status < 400:
+            # Not followed: a redirected POST may be resent as a GET, or to a host nobody
+            # configured. Nothing was stored; it is a setting to fix, not a row to retry.
+            where = response.headers.get("Location", "elsewhere")
+            return PostResult(
+                PostKind.NOT_STORED,
+                http_status=status,
+                note=f"the API redirected the request to {where}; check api.base_url",
+            )
         if status in (429, 503):
             raise _NotStored(
                 f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)

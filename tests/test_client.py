@@ -7,11 +7,13 @@ sandbox received is read from its own request log (logger `importer.sandbox`, DE
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
 import random
 import re
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -313,6 +315,40 @@ def test_read_timeout_is_maybe_stored(client_for) -> None:
         while not found and time.monotonic() < deadline:
             found = patient.find_by_reference(CREDITOR, "ref-slow")
         assert len(found) == 1  # the server did store it: reposting would credit twice
+
+
+def test_a_redirect_is_not_followed_and_not_retried(client_for) -> None:
+    """A POST redirected elsewhere (a mistyped base_url behind a proxy) is not sent on to a
+    host nobody configured, and not repeated: it is a setting to fix."""
+    seen: list[str] = []
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(self.path)
+            self.send_response(307)
+            self.send_header("Location", "http://elsewhere.invalid/creditor--creditings")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sleeps = Sleeps()
+        client = client_for(f"http://127.0.0.1:{server.server_address[1]}", sleep=sleeps)
+        result = client.post_crediting(body("ref-redirected"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.kind is PostKind.NOT_STORED
+    assert result.http_status == 307
+    assert "elsewhere.invalid" in result.note and "api.base_url" in result.note
+    assert seen == ["/creditor--creditings"] and sleeps == []
 
 
 # ---------------------------------------------------------------------- lookups
