@@ -609,6 +609,18 @@ class Journal:
                 return import_id, row, crediting_id
         return None
 
+    def has_credited(self, creditor: str, *, base_url: str) -> bool:
+        """Whether any row of this creditor was credited through this API (one probe on an
+        index): a first import needs no look-up per credit note."""
+        return (
+            self._db.execute(
+                "SELECT 1 FROM rows r JOIN imports i ON i.id = r.import_id WHERE r.creditor=?"
+                " AND r.outcome='credited' AND i.base_url=? LIMIT 1",
+                (creditor, base_url),
+            ).fetchone()
+            is not None
+        )
+
     def find_credited_many(
         self, keys: set[tuple[str, str]], *, base_url: str
     ) -> dict[tuple[str, str], tuple[str, int, str | None]]:
@@ -620,9 +632,7 @@ class Journal:
         live = {
             creditor
             for creditor in set(map(itemgetter(0), keys))
-            if self._db.execute(
-                "SELECT 1 FROM rows WHERE creditor=? AND outcome='credited' LIMIT 1", (creditor,)
-            ).fetchone()
+            if self.has_credited(creditor, base_url=base_url)
         }
         if not live:
             return found

@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -252,34 +252,31 @@ class Importer:
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
         del source  # its records: the rows live on in `mapped` (memory of large files)
-        validator = Validator(self.config)
-        checked = validator.validate_columns(
+        checked = Validator(self.config).check_columns(
             mapped.columns, len(mapped.row_numbers), mapped.row_numbers
         )
         mapped.columns.clear()
-
-        generate = self.config.reference.generate
-        new_rows: list[NewRow] = []
-        invalid = 0
-        if len(checked) != len(mapped.sources):  # pragma: no cover - validation's contract
+        numbers, sources = mapped.row_numbers, mapped.sources
+        del mapped
+        requests, errors, invalid = checked.requests, checked.errors, checked.invalid
+        del checked
+        if len(requests) != len(numbers):  # pragma: no cover - validation's contract
             raise ImporterError("internal: validation lost rows")
-        # Verdicts are popped as their rows are built, so a large file's verdicts and its
-        # new rows are never all in memory at once.
-        checked.reverse()
-        take = checked.pop
-        for number, cells in zip(mapped.row_numbers, mapped.sources, strict=True):
-            result = take()
-            if result.request is None:
-                invalid += 1
-                new_rows.append(NewRow(number, cells, None, result.errors, Outcome.INVALID))
-                continue
-            request = result.request.__dict__  # the checked field values, None included
-            if generate and request["creditor_reference"] is None:
-                request = {**request, "creditor_reference": generated_reference(import_id, number)}
-            new_rows.append(NewRow(number, cells, request))
-        del checked, mapped  # from here on the rows are `new_rows` only
+        if self.config.reference.generate:
+            _generate_references(import_id, numbers, requests)
+        # A dry run keeps the rows column-wise, straight to its report; an import journals
+        # them as `NewRow`s.
+        outcomes = (
+            [Outcome.NOT_SENT if r is not None else Outcome.INVALID for r in requests]
+            if invalid
+            else [Outcome.NOT_SENT] * len(requests)
+        )
+        new_rows: list[NewRow] = []
         if options.dry_run:
-            self._mark_dry_run_duplicates(new_rows)
+            self._mark_dry_run_duplicates(numbers, requests, outcomes, errors)
+        else:
+            new_rows = list(map(NewRow, numbers, sources, requests, errors, outcomes))
+            del sources, requests, errors, outcomes
 
         warnings = list(columns.warnings)
         aborted = options.all_or_nothing and invalid > 0 and not options.dry_run
@@ -294,7 +291,7 @@ class Importer:
             file_path=str(path),
             sha256=file_sha256,
             format=file_format,
-            rows=len(new_rows),
+            rows=len(numbers),
             columns=list(columns.headers),
             base_url=self.target.name,
             dry_run=options.dry_run,
@@ -317,15 +314,16 @@ class Importer:
             import_id=import_id,
             file=file_name,
             format=file_format,
-            rows=len(new_rows),
+            rows=len(numbers),
             invalid=invalid,
             dry_run=options.dry_run,
         )
         if options.dry_run:
-            report = report_head(record, summarise(_dry_run_blocks(new_rows)))
+            rows = (numbers, outcomes, sources, requests, errors)
+            report = report_head(record, summarise(_dry_run_blocks(*rows)))
             directory = self.config.report.dir / report.file_import_report
             paths = write_reports(
-                report, directory, list(self.config.report.formats), _dry_run_blocks(new_rows)
+                report, directory, list(self.config.report.formats), _dry_run_blocks(*rows)
             )
             code = ExitCode.ATTENTION if invalid else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
@@ -336,39 +334,41 @@ class Importer:
     def _all_or_nothing_blocked(self, record: ImportRecord) -> bool:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
-    def _mark_dry_run_duplicates(self, rows: list[NewRow]) -> None:
+    def _mark_dry_run_duplicates(
+        self,
+        numbers: list[int],
+        requests: list[dict[str, Any] | None],
+        outcomes: list[Outcome],
+        errors: list[Sequence[RowError]],
+    ) -> None:
         """In a dry run nothing is credited, so a credit note is a duplicate when an earlier
         valid row of the file or an earlier import already carries it."""
         if not self.config.dedupe.credit_invoice:
             return
-        keyed = [
-            new for new in rows if new.request is not None and new.request.get("credit_invoice")
-        ]
-        requests = list(map(_request_of, keyed))
-        keys = list(
-            zip(
-                map(itemgetter("creditor"), requests),
-                map(itemgetter("credit_invoice"), requests),
-                strict=True,
-            )
-        )
-        del requests
-        distinct = set(keys)
-        earlier = self.journal.find_credited_many(distinct, base_url=self.target.name)
-        if not earlier and len(distinct) == len(keys):
-            return  # the usual case, settled without a loop over the rows
-        del distinct
+        valid: list[dict[str, Any]] = list(filter(None, requests))
+        invoices = list(map(itemgetter("credit_invoice"), valid))
+        creditors = set(map(itemgetter("creditor"), valid))
+        if (
+            len(creditors) == 1
+            and len(set(invoices)) == len(invoices)
+            and not self.journal.has_credited(creditors.pop(), base_url=self.target.name)
+        ):
+            return  # the usual file: settled without a loop over its rows
+        del valid, invoices, creditors
+        keyed = [i for i, r in enumerate(requests) if r is not None and r["credit_invoice"]]
+        keys = [_credit_note_key(requests[i]) for i in keyed]
+        earlier = self.journal.find_credited_many(set(keys), base_url=self.target.name)
         first: dict[tuple[str, str], int] = {}
-        for new, key in zip(keyed, keys, strict=True):
+        for index, key in zip(keyed, keys, strict=True):
             if key in earlier:
                 import_id, row, _ = earlier[key]
-                new.outcome = Outcome.DUPLICATE
-                new.errors = [self._duplicate_error(key[1], row, import_id)]
+                outcomes[index] = Outcome.DUPLICATE
+                errors[index] = [self._duplicate_error(key[1], row, import_id)]
             elif key in first:
-                new.outcome = Outcome.DUPLICATE
-                new.errors = [self._duplicate_error(key[1], first[key])]
+                outcomes[index] = Outcome.DUPLICATE
+                errors[index] = [self._duplicate_error(key[1], first[key])]
             else:
-                first[key] = new.row
+                first[key] = numbers[index]
 
     @staticmethod
     def _duplicate_error(
@@ -668,25 +668,44 @@ def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
     )
 
 
-_row_of = attrgetter("row")
-_outcome_of = attrgetter("outcome")
-_source_of = attrgetter("source")
-_request_of = attrgetter("request")
-_errors_of = attrgetter("errors")
+def _credit_note_key(request: dict[str, Any] | None) -> tuple[str, str]:
+    assert request is not None
+    return request["creditor"], request["credit_invoice"]
 
 
-def _dry_run_blocks(rows: list[NewRow]) -> Iterator[RowBlock]:
-    """A dry run's report rows, straight from the validated rows, block by block: the
+def _generate_references(
+    import_id: str, numbers: list[int], requests: list[dict[str, Any] | None]
+) -> None:
+    """Give each valid row without a creditor_reference the generated one (issue 4 §1)."""
+    references = list(map(itemgetter("creditor_reference"), filter(None, requests)))
+    if None not in references:
+        return  # the file supplies every reference: no loop over the rows
+    for index, request in enumerate(requests):
+        if request is not None and request["creditor_reference"] is None:
+            requests[index] = {
+                **request,
+                "creditor_reference": generated_reference(import_id, numbers[index]),
+            }
+
+
+def _dry_run_blocks(
+    numbers: list[int],
+    outcomes: list[Outcome],
+    sources: list[Sequence[str]],
+    requests: list[dict[str, Any] | None],
+    errors: list[Sequence[RowError]],
+) -> Iterator[RowBlock]:
+    """A dry run's report rows, straight from the validated columns, block by block: the
     request keeps its None fields (the report leaves them out) and the cells stay the
     reader's, so no per-row copy is made."""
-    for start in range(0, len(rows), BLOCK_ROWS):
-        chunk = rows[start : start + BLOCK_ROWS]
+    for start in range(0, len(numbers), BLOCK_ROWS):
+        end = start + BLOCK_ROWS
         yield RowBlock(
-            row=list(map(_row_of, chunk)),
-            outcome=list(map(_outcome_of, chunk)),
-            source=list(map(_source_of, chunk)),
-            request=list(map(_request_of, chunk)),
-            errors=list(map(_errors_of, chunk)),
+            row=numbers[start:end],
+            outcome=outcomes[start:end],
+            source=sources[start:end],
+            request=requests[start:end],
+            errors=errors[start:end],
         )
 
 

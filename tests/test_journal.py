@@ -329,6 +329,7 @@ def test_find_credited_across_imports(journal: Journal) -> None:
     journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)
     journal.mark_intent("imp-2", 2)
     assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) is None
+    assert not journal.has_credited(CREDITOR, base_url=BASE_URL)
 
     journal.record("imp-2", 2, Outcome.CREDITED, crediting={"_id": "e" * 24})
     assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) == ("imp-2", 2, "e" * 24)
@@ -353,6 +354,9 @@ def test_find_credited_across_imports(journal: Journal) -> None:
     many = journal.find_credited_many({(CREDITOR, "K1"), (CREDITOR, "K2")}, base_url=BASE_URL)
     assert many == {(CREDITOR, "K1"): ("imp-1", 2, "f" * 24)}
     assert journal.find_credited_many({(CREDITOR, "K1")}, base_url="sandbox") == {}
+    assert journal.has_credited(CREDITOR, base_url=BASE_URL)
+    assert not journal.has_credited(CREDITOR, base_url="sandbox")
+    assert not journal.has_credited(OTHER_CREDITOR, base_url=BASE_URL)
 
 
 def test_find_import_by_sha_url_and_state(journal: Journal) -> None:

@@ -99,6 +99,51 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
     assert table[9000][:3] == ["F8998", "12,00", "K17"] and table[9000][4] == "duplicate"
 
 
+def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    # A dry run credits nothing, so its duplicates come from the journal (an earlier import
+    # to the same API) and from earlier rows of the file itself, per creditor.
+    config = make_config(tmp_path)
+    with Journal(config.journal.path) as journal:
+        importer = Importer(config, journal, Target(api.url, api.url, api.api_key, False))
+        first = importer.run_file(SAMPLE)
+        assert first.report is not None and first.report.summary.outcomes["credited"] == 5
+        credited = {
+            r.request["credit_invoice"]: r.row
+            for r in journal.rows(first.import_id, [Outcome.CREDITED])
+            if r.request and r.request.get("credit_invoice")
+        }
+        note, row = next(iter(credited.items()))
+        other = "0123456789abcdef01234567"
+        data = tmp_path / "next.csv"
+        data.write_text(
+            "invoice_number;amount;credit_invoice;creditor\n"
+            f"F-9001;10,00;NEW-1;{CREDITOR}\n"
+            f"F-9002;11,00;{note};{CREDITOR}\n"  # credited by the first import
+            f"F-9003;12,00;NEW-1;{CREDITOR}\n"  # repeats row 2
+            f"F-9004;13,00;NEW-1;{other}\n"  # another creditor's credit note
+            "F-9005;14,00;;\n",
+            encoding="utf-8",
+        )
+        result = importer.run_file(data, RunOptions(dry_run=True))
+        plain = tmp_path / "plain.csv"  # one creditor, no repeats: only the journal knows
+        plain.write_text(f"invoice_number;amount;credit_invoice\nF-9;9,00;{note}\n", "utf-8")
+        again = importer.run_file(plain, RunOptions(dry_run=True))
+        assert again.report is not None and again.report.summary.outcomes["duplicate"] == 1
+    assert creditings(api) and len(creditings(api)) == 5  # nothing more was sent
+    rows = json.loads(result.report_paths["json"].read_text(encoding="utf-8"))["rows"]
+    assert [r["outcome"] for r in rows] == [
+        "not_sent", "duplicate", "duplicate", "not_sent", "not_sent"
+    ]  # fmt: skip
+    assert rows[1]["errors"][0]["message"].endswith(
+        f"already credited (import {first.import_id} row {row}); not sent again."
+    )
+    assert "(row 2)" in rows[2]["errors"][0]["message"]
+    generated = [r["request"]["creditor_reference"] for r in rows]
+    assert generated == [f"{result.import_id}/{n}" for n in range(2, 7)]
+
+
 def test_reports_render_from_the_journal_block_by_block_as_from_models(
     tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
