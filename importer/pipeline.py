@@ -21,12 +21,11 @@ from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from importer.bulk import gc_paused
-from importer.client import ApiClient, PostKind
 from importer.config import Config
 from importer.errors import (
     ApiUnavailable,
@@ -45,15 +44,20 @@ from importer.sources import read_source
 from importer.target import Target
 from importer.validation import CreditingRequest, Validator
 
+if TYPE_CHECKING:
+    # At run time the client (and `requests`, a twentieth of a second to import) is loaded
+    # when the first request is about to be sent: `validate` never needs it.
+    from importer.client import ApiClient
+
 log = structlog.get_logger("importer")
 
 Progress = Callable[[int, int], None]
 
-_OUTCOME_OF = {
-    PostKind.CREATED: Outcome.CREDITED,
-    PostKind.REJECTED: Outcome.REJECTED,
-    PostKind.NOT_STORED: Outcome.NOT_SENT,
-    PostKind.MAYBE_STORED: Outcome.UNKNOWN,
+_OUTCOME_OF = {  # by `PostKind` (a StrEnum: its members are these strings)
+    "created": Outcome.CREDITED,
+    "rejected": Outcome.REJECTED,
+    "not_stored": Outcome.NOT_SENT,
+    "maybe_stored": Outcome.UNKNOWN,
 }
 
 
@@ -126,6 +130,8 @@ class Importer:
         if self._client is None:
             if self.target.url is None or self.target.api_key is None:
                 raise ImporterError("internal: a dry run must not reach the API")
+            from importer.client import ApiClient
+
             self._client = ApiClient(self.target.url, self.target.api_key, self.config.api)
         return self._client
 
@@ -445,6 +451,8 @@ class Importer:
                 self._progress(done + 1, total)
 
     def _post_one(self, import_id: str, jrow: JournalRow) -> None:
+        from importer.client import PostKind  # loaded with the client (see the top)
+
         request = jrow.request
         if request is None:  # pragma: no cover - invalid rows are never selected for posting
             return
