@@ -183,6 +183,10 @@ class NewRow:
     outcome: Outcome = Outcome.NOT_SENT
 
 
+def _decimal_text(value: Any) -> str | None:
+    return None if value is None else str(Decimal(str(value)))
+
+
 def _errors_json(errors: Sequence[RowError]) -> str | None:
     if not errors:
         return None
@@ -524,7 +528,6 @@ class Journal:
     ) -> None:
         """A row's outcome (and the attempt that produced it) in one commit."""
         crediting = crediting or {}
-        settled = crediting.get("settled_amount")
         with self._transaction() as db:
             db.execute(
                 "UPDATE rows SET outcome=?, http_status=?, errors=?, crediting_id=?, status=?,"
@@ -537,7 +540,7 @@ class Journal:
                     crediting.get("_id"),
                     crediting.get("status"),
                     crediting.get("status_reason_locale"),
-                    str(Decimal(str(settled))) if settled is not None else None,
+                    _decimal_text(crediting.get("settled_amount")),
                     crediting.get("case_invoice_number"),
                     crediting.get("case_reference_number"),
                     json.dumps(duplicate_of) if duplicate_of else None,
@@ -553,20 +556,28 @@ class Journal:
 
     def record_status(self, import_id: str, row: int, crediting: dict[str, Any]) -> None:
         """Processing status read back from the API after the crediting was created."""
-        settled = crediting.get("settled_amount")
+        self.record_statuses(import_id, [(row, crediting)])
+
+    def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """`record_status` for many rows in one commit (a batch read back at once)."""
+        if not read:
+            return
         with self._transaction() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE rows SET status=?, status_reason_locale=?, settled_amount=?,"
                 " case_invoice_number=?, case_reference_number=? WHERE import_id=? AND row=?",
-                (
-                    crediting.get("status"),
-                    crediting.get("status_reason_locale"),
-                    str(Decimal(str(settled))) if settled is not None else None,
-                    crediting.get("case_invoice_number"),
-                    crediting.get("case_reference_number"),
-                    import_id,
-                    row,
-                ),
+                [
+                    (
+                        crediting.get("status"),
+                        crediting.get("status_reason_locale"),
+                        _decimal_text(crediting.get("settled_amount")),
+                        crediting.get("case_invoice_number"),
+                        crediting.get("case_reference_number"),
+                        import_id,
+                        row,
+                    )
+                    for row, crediting in read
+                ],
             )
 
     def replace_row(self, import_id: str, new: NewRow) -> None:

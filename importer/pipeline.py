@@ -38,6 +38,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow, utcnow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError
+from importer.readback import StatusReader
 from importer.report import BLOCK_ROWS, Report, RowBlock, summarise, write_reports
 from importer.report_builder import render_from_journal, report_head
 from importer.sources import read_source
@@ -128,12 +129,16 @@ class Importer:
     @property
     def client(self) -> ApiClient:
         if self._client is None:
-            if self.target.url is None or self.target.api_key is None:
-                raise ImporterError("internal: a dry run must not reach the API")
-            from importer.client import ApiClient
-
-            self._client = ApiClient(self.target.url, self.target.api_key, self.config.api)
+            self._client = self._connect()
         return self._client
+
+    def _connect(self) -> ApiClient:
+        """A client of its own (one keep-alive connection) to the import's API."""
+        if self.target.url is None or self.target.api_key is None:
+            raise ImporterError("internal: a dry run must not reach the API")
+        from importer.client import ApiClient
+
+        return ApiClient(self.target.url, self.target.api_key, self.config.api)
 
     def close(self) -> None:
         if self._client is not None:
@@ -443,21 +448,33 @@ class Importer:
 
     def _post_rows(self, import_id: str, rows: list[JournalRow]) -> None:
         total = len(rows)
-        for done, jrow in enumerate(rows):
-            if self._stop.is_set():
-                raise Interrupted("stopped on request; run the same command again to resume")
-            self._post_one(import_id, jrow)
-            if self._progress is not None:
-                self._progress(done + 1, total)
+        reader = StatusReader(self._connect)
+        posted = False
+        try:
+            for done, jrow in enumerate(rows):
+                if self._stop.is_set():
+                    raise Interrupted("stopped on request; run the same command again to resume")
+                created = self._post_one(import_id, jrow)
+                if created is not None:
+                    reader.add(jrow.row, created)
+                    self.journal.record_statuses(import_id, reader.take())
+                if self._progress is not None:
+                    self._progress(done + 1, total)
+            posted = True
+        finally:
+            # A stopped run does not wait for lookups in flight (they may be retrying an API
+            # that is down); the next run reads what is missing.
+            self.journal.record_statuses(import_id, reader.close(wait=posted))
 
-    def _post_one(self, import_id: str, jrow: JournalRow) -> None:
+    def _post_one(self, import_id: str, jrow: JournalRow) -> str | None:
+        """Settle one row; the new crediting's id when this row's POST created one."""
         from importer.client import PostKind  # loaded with the client (see the top)
 
         request = jrow.request
         if request is None:  # pragma: no cover - invalid rows are never selected for posting
-            return
+            return None
         if jrow.outcome is Outcome.UNKNOWN and self._reconcile(import_id, jrow):
-            return
+            return None
         if self.config.dedupe.credit_invoice and request.get("credit_invoice"):
             original = self.journal.find_credited(
                 request["creditor"],
@@ -486,7 +503,7 @@ class Importer:
                     },
                     note="duplicate credit note",
                 )
-                return
+                return None
         body = CreditingRequest.model_construct(**request).to_json_body()
         for _ in range(self.config.api.max_attempts):
             self.journal.mark_intent(import_id, jrow.row)
@@ -506,8 +523,10 @@ class Importer:
                 crediting=result.body if result.kind is PostKind.CREATED else None,
                 note=result.note,
             )
-            if result.kind in (PostKind.CREATED, PostKind.REJECTED):
-                return
+            if result.kind is PostKind.CREATED:
+                return str(result.body.get("_id") or "") or None
+            if result.kind is PostKind.REJECTED:
+                return None
             if result.kind is PostKind.NOT_STORED:
                 raise ApiUnavailable(
                     f"the API at {self.target.name} is unavailable ({result.note}); "
@@ -517,7 +536,7 @@ class Importer:
             unknown = self.journal.get_row(import_id, jrow.row)
             assert unknown is not None
             if self._reconcile(import_id, unknown):
-                return
+                return None
         raise ApiUnavailable(
             f"row {jrow.row}: the API kept failing without a clear answer; it is left unknown "
             "and will be looked up when the import is run again"
