@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import random
@@ -25,6 +26,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -158,6 +160,51 @@ def start_sandbox(work: Path, cases: Path, latency_ms: int, name: str):
     return proc, url
 
 
+def bare_post_loop(url: str, bodies: list[dict]) -> None:
+    for body in bodies:
+        response = requests.post(
+            url + "/creditor--creditings",
+            json=body,
+            headers={"x-api-key": "bench-key"},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+
+
+def session_loop(url: str, bodies: list[dict]) -> None:
+    with requests.Session() as session:
+        session.headers["x-api-key"] = "bench-key"
+        for body in bodies:
+            response = session.post(url + "/creditor--creditings", json=body, timeout=30)
+            assert response.status_code == 201, response.text
+
+
+def http_client_loop(url: str, bodies: list[dict]) -> None:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    headers = {"x-api-key": "bench-key", "Content-Type": "application/json"}
+    try:
+        for body in bodies:
+            connection.request("POST", "/creditor--creditings", json.dumps(body), headers)
+            response = connection.getresponse()
+            text = response.read()
+            assert response.status == 201, text
+    finally:
+        connection.close()
+
+
+def timed_loop(work: Path, cases: Path, latency_ms: int, name: str, bodies: list[dict], loop):
+    """Seconds `loop` takes to post `bodies` to a fresh sandbox."""
+    proc, url = start_sandbox(work, cases, latency_ms, f"{name}-{latency_ms}")
+    try:
+        started = time.perf_counter()
+        loop(url, bodies)
+        return time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def bench_post(work: Path, rows: int, latency_ms: int, label: str) -> None:
     cases = work / "cases.json"
     write_cases(cases, 1000)
@@ -172,21 +219,17 @@ def bench_post(work: Path, rows: int, latency_ms: int, label: str) -> None:
             )
             bodies.append(body)
 
-    proc, url = start_sandbox(work, cases, latency_ms, f"bare-{latency_ms}")
-    try:
-        started = time.perf_counter()
-        for body in bodies:
-            response = requests.post(
-                url + "/creditor--creditings",
-                json=body,
-                headers={"x-api-key": "bench-key"},
-                timeout=30,
-            )
-            assert response.status_code == 201, response.text
-        bare = time.perf_counter() - started
-    finally:
-        proc.terminate()
-        proc.wait()
+    bare = timed_loop(work, cases, latency_ms, "bare", bodies, bare_post_loop)
+    floors = {}
+    if latency_ms:
+        # Where the ceiling really is: the fastest strict-order loops possible in Python over
+        # one keep-alive connection, with nothing else to do (no journal, no report, no start).
+        floors["requests.Session"] = timed_loop(
+            work, cases, latency_ms, "session", bodies, session_loop
+        )
+        floors["http.client"] = timed_loop(
+            work, cases, latency_ms, "httpclient", bodies, http_client_loop
+        )
 
     (work / "config.yaml").write_text(
         f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  formats: [json, csv]\n"
@@ -222,6 +265,11 @@ def bench_post(work: Path, rows: int, latency_ms: int, label: str) -> None:
             f"    vs the {ceiling:.0f} rows/s that {latency_ms} ms allows in strict order: "
             f"{rows / ours / ceiling:.2f}x"
         )
+        for name, seconds in floors.items():
+            print(
+                f"    floor: a bare keep-alive {name} loop, {seconds:.2f} s = "
+                f"{rows / seconds:,.1f} rows/s = {rows / seconds / ceiling:.2f}x of {ceiling:.0f}"
+            )
 
 
 def main() -> None:
