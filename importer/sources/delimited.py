@@ -213,8 +213,11 @@ def _sample_records(
         lines, line = lenient.line_num - line, lenient.line_num
         content = "".join(row).translate(_NOISE)
         records.append((len(row), lines, bool(content) and not content.isspace()))
-    if truncated and records:
-        records.pop()  # the cut may have shortened the last record
+    if truncated and records and records[-1][1] == 1:
+        # The cut may have shortened the last line. A last record spanning lines is kept:
+        # a quoted cell with line breaks, or a quote left open that swallows the rest of
+        # the sample — either way its lines say which delimiter they split under.
+        records.pop()
     strict = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=True)
     try:
         for _ in strict:
@@ -222,10 +225,12 @@ def _sample_records(
     except csv.Error as error:
         if truncated and "unexpected end of data" in str(error):
             return records, True  # an open quote at the end of a cut sample is the cut's doing
-        if "unexpected end of data" in str(error) and records:
-            # A quote left open to the end: the lenient parse swallowed every line after it
-            # into its last record, which must not count for this delimiter.
-            records.pop()
+        # A quote left open to the end swallowed every line after it into the last record.
+        # Those lines still count as split under this delimiter when the record does: in a
+        # `;` file whose amounts have decimal commas, they would otherwise all "split" under
+        # `,` instead, `,` would win, and the file would be refused for having no header
+        # rather than for its open quote. Ranked not clean, a wrong delimiter that opened
+        # a quote still loses to the right one, under which every line splits.
         return records, False
     return records, True
 

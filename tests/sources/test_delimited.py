@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from importer.errors import FileRejected
-from importer.sources import read_source
+from importer.sources import delimited, read_source
 from importer.sources.delimited import detect_delimiter
 
 
@@ -141,6 +141,28 @@ def test_unterminated_quote_rejects_the_file_naming_the_row(tmp_path: Path) -> N
     with pytest.raises(FileRejected) as caught:
         read_source(write(tmp_path, data))
     assert caught.value.problem.startswith("row 3: a quoted field is never closed")
+
+
+def test_an_open_quote_in_a_semicolon_file_with_decimal_commas_is_named(tmp_path: Path) -> None:
+    # The lines the quote swallows would all split under "," (at the decimal commas): the
+    # delimiter stays ";" and the open quote, not a missing header, is the reason given.
+    data = 'Fakturanummer;Belopp;Kreditfaktura\r\nF-1;12,00;"K1\r\nF-2;13,00;K2\r\n'
+    with pytest.raises(FileRejected) as caught:
+        read_source(write(tmp_path, data.encode("cp1252")))
+    assert caught.value.problem.startswith("row 2: a quoted field is never closed")
+
+
+def test_an_open_quote_early_in_a_large_file_is_named(tmp_path: Path) -> None:
+    # Larger than the sample the delimiter is chosen on: the quote swallows the rest of the
+    # sample, and those lines still count for ";".
+    lines = ["Fakturanummer;Belopp;Kreditfaktura", 'F-1;12,00;"K1']
+    lines += [f"F-{i};{i},00;K{i}" for i in range(2, 20_000)]
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    assert len(data) > delimited.SAMPLE_CHARS
+    with pytest.raises(FileRejected) as caught:
+        read_source(write(tmp_path, data))
+    assert caught.value.problem.startswith("row 2: ")
+    assert "quoted field is never closed" in caught.value.problem
 
 
 def test_text_after_a_closing_quote_rejects_the_file(tmp_path: Path) -> None:

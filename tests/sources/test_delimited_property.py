@@ -25,6 +25,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from importer.errors import FileRejected
 from importer.sources import read_source
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -79,3 +80,38 @@ def test_written_tables_read_back(table: list[list[str]], delimiter: str, encodi
     assert source.records == expected
     if encoding != "cp1252" or not text.isascii():
         assert source.encoding == encoding
+
+
+@st.composite
+def open_quote_files(draw: st.DrawFn) -> tuple[str, int]:
+    """A table with one quote opened at the start of a cell and never closed, and the row
+    (as a spreadsheet numbers it) where it opens. Cells hold no quotes and no line breaks,
+    and never the table's own delimiter, so nothing else is quoted; they may hold the other
+    delimiters, decimal commas in a `;` file above all."""
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    header = draw(headers)
+    plain = st.text(alphabet=[c for c in "abcXYZ019 ,;|.\tåäö" if c != delimiter], max_size=8)
+    rows = draw(st.lists(st.lists(plain, min_size=len(header), max_size=len(header)), min_size=1))
+    row = draw(st.integers(0, len(rows) - 1))
+    cell = draw(st.integers(0, len(header) - 1))
+    rows[row][cell] = '"' + rows[row][cell]
+    text = "\r\n".join(delimiter.join(cells) for cells in [header, *rows]) + "\r\n"
+    return text, row + 2
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=open_quote_files(), encoding=st.sampled_from(ENCODINGS))
+def test_a_quote_never_closed_is_named_whatever_the_delimiter(
+    case: tuple[str, int], encoding: str
+) -> None:
+    text, row = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "table.csv"
+        path.write_bytes(text.encode(encoding))
+        try:
+            read_source(path)
+        except FileRejected as rejected:
+            problem = rejected.problem
+        else:
+            raise AssertionError("a file with a quote that is never closed was read")
+    assert problem.startswith(f"row {row}: a quoted field is never closed"), problem
