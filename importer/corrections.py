@@ -5,6 +5,7 @@ corrected copy of the original file)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,8 +42,12 @@ def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[N
     mapper = Mapper(config)
     columns = mapper.find_columns(source)
     mapped = mapper.map_rows(source, columns)
-    normalised = [normalise_header(h) for h in columns.headers]
-    row_column = normalised.index("row") if "row" in normalised else None
+    # report.csv adds its `row` after the file's own columns. A file with a "Row" column
+    # of its own keeps that column in its report, so only a `row` column beyond as many as
+    # the original file had numbers the rows — the last one.
+    own = [normalise_header(h) for h in record.columns].count("row")
+    numbered = [i for i, h in enumerate(columns.headers) if normalise_header(h) == "row"]
+    row_column = numbered[-1] if len(numbered) > own else None
     numbers: list[int] = []
     for file_row, texts in zip(mapped.row_numbers, mapped.sources, strict=True):
         if row_column is None:
@@ -56,8 +61,16 @@ def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[N
             )
         numbers.append(int(text))
     # Keep only the original file's columns: outcome columns of a report are not source cells.
-    by_header = {h: i for i, h in enumerate(columns.headers)}
-    picks = [by_header.get(h) for h in record.columns]
+    # A header the original file has twice is matched by order of appearance.
+    positions: dict[str, list[int]] = {}
+    for index, header in enumerate(columns.headers):
+        positions.setdefault(header, []).append(index)
+    seen: Counter[str] = Counter()
+    picks: list[int | None] = []
+    for header in record.columns:
+        found = positions.get(header, [])
+        picks.append(found[seen[header]] if seen[header] < len(found) else None)
+        seen[header] += 1
     checked = Validator(config).validate_columns(mapped.columns, len(numbers), numbers)
     corrections: list[NewRow] = []
     for number, texts, result in zip(numbers, mapped.sources, checked, strict=True):

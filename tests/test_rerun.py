@@ -107,6 +107,45 @@ def test_fix_file_corrects_an_invalid_row_by_row_number(workdir: Path, api: Sand
     assert "left as they were" in done.stdout
 
 
+def test_a_file_with_its_own_row_column_is_fixed_by_the_reports_row(
+    workdir: Path, api: Sandbox
+) -> None:
+    # The creditor's export numbers its lines itself ("Row" 1, 2, 3 — not the spreadsheet's
+    # rows). Its report.csv then has two row columns; the corrections go by the report's.
+    data = workdir / "export.csv"
+    data.write_text(
+        "Row;Fakturanummer;Belopp;Kreditfaktura\n"
+        "1;F-1001;10,00;KF-1\n"
+        "2;F-1001;0;KF-2\n"  # invalid: zero (spreadsheet row 3)
+        "3;F-1001;12,00;KF-3\n",
+        encoding="utf-8",
+    )
+    assert importer(workdir, "run", str(data), api=api).returncode == 1
+    report_dir = next((workdir / "reports").glob("*/"))
+    with (report_dir / "report.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    assert header.count("Row") == 1 and header.count("row") == 1
+    amount, row_col = header.index("Belopp"), header.index("row")
+    for line in rows[1:]:
+        if line[row_col] == "3":
+            line[amount] = "11,00"
+    fix = workdir / "fixed.csv"
+    with fix.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    before = len(creditings(api))
+
+    done = importer(workdir, "rerun", report_dir.name, "--fix", str(fix), api=api)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = creditings(api)
+    assert len(after) == before + 1 and after[-1]["amount"] == 11.0
+    rows_now = {r["row"]: r for r in report_of(workdir)["rows"]}
+    assert [rows_now[n]["outcome"] for n in (2, 3, 4)] == ["credited"] * 3
+    assert rows_now[3]["source"] == {
+        "Row": "2", "Fakturanummer": "F-1001", "Belopp": "11,00", "Kreditfaktura": "KF-2"
+    }  # fmt: skip
+
+
 def test_rerun_against_another_api_is_refused(workdir: Path, api: Sandbox) -> None:
     assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
     import_id = report_of(workdir)["file_import_report"]
