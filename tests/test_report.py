@@ -6,6 +6,7 @@ a machine or a person opening the file would get."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,6 +16,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from importer.errors import ConfigError
 from importer.outcomes import Outcome, RowError
@@ -27,6 +30,7 @@ from importer.report import (
     RowBlock,
     blocks_of,
     build_summary,
+    csv_lines,
     json_rows,
     summarise,
     write_reports,
@@ -716,3 +720,37 @@ def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path) -> None:
     assert _files(tmp_path / "blocks") == _files(tmp_path / "models")
     assert block.report_rows(COLUMNS) == models
     assert json_rows(block, COLUMNS) == [m.model_dump_json(by_alias=True) for m in models]
+
+
+# ----------------------------------------------------------------- CSV, column-wise
+
+_field = st.one_of(
+    st.text(alphabet='ab ,;"\r\n\tå=', max_size=6),
+    st.integers(-5, 10**6),
+    st.none(),
+    st.sampled_from(list(Outcome)),
+)
+
+
+@st.composite
+def _csv_blocks(draw: st.DrawFn) -> tuple[list[Any], int]:
+    """Columns as `table_columns_of` gives them: a list per column, or one value for all."""
+    count = draw(st.integers(1, 6))
+    columns = draw(
+        st.lists(
+            st.one_of(_field, st.lists(_field, min_size=count, max_size=count)),
+            min_size=2,  # a report row has many: csv.writer writes a lone empty field as ""
+            max_size=6,
+        )
+    )
+    return columns, count
+
+
+@settings(max_examples=400, deadline=None)
+@given(_csv_blocks())
+def test_csv_lines_equal_what_csv_writer_writes(block: tuple[list[Any], int]) -> None:
+    columns, count = block
+    rows = zip(*[c if isinstance(c, list) else [c] * count for c in columns], strict=True)
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerows(rows)
+    assert csv_lines(columns, count) == expected.getvalue()
