@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,11 +40,18 @@ from importer.journal import ImportRecord, Journal, JournalRow, NewRow, utcnow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError
 from importer.readback import StatusReader
-from importer.report import BLOCK_ROWS, Report, RowBlock, summarise, write_reports
+from importer.report import (
+    BLOCK_ROWS,
+    Report,
+    RequestColumns,
+    RowBlock,
+    summarise,
+    write_reports,
+)
 from importer.report_builder import render_from_journal, report_head
 from importer.sources import read_source
 from importer.target import Target
-from importer.validation import CreditingRequest, Validator
+from importer.validation import CheckedColumns, CreditingRequest, Validator
 
 if TYPE_CHECKING:
     # At run time the client (and `requests`, a twentieth of a second to import) is loaded
@@ -269,25 +277,25 @@ class Importer:
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources
         del mapped
-        requests, errors, invalid = checked.requests, checked.errors, checked.invalid
-        del checked
-        if len(requests) != len(numbers):  # pragma: no cover - validation's contract
+        if len(checked.errors) != len(numbers):  # pragma: no cover - validation's contract
             raise ImporterError("internal: validation lost rows")
-        if self.config.reference.generate:
-            _generate_references(import_id, numbers, requests)
-        # A dry run keeps the rows column-wise, straight to its report; an import journals
-        # them as `NewRow`s.
+        invalid, errors = checked.invalid, checked.errors
         outcomes = (
-            [Outcome.NOT_SENT if r is not None else Outcome.INVALID for r in requests]
+            [Outcome.INVALID if e else Outcome.NOT_SENT for e in errors]
             if invalid
-            else [Outcome.NOT_SENT] * len(requests)
+            else [Outcome.NOT_SENT] * len(errors)
         )
         new_rows: list[NewRow] = []
         if options.dry_run:
-            self._mark_dry_run_duplicates(numbers, requests, outcomes, errors)
+            # A dry run keeps the rows column-wise, straight to its report.
+            requests = self._dry_run_requests(import_id, numbers, checked, outcomes)
         else:
-            new_rows = list(map(NewRow, numbers, sources, requests, errors, outcomes))
-            del sources, requests, errors, outcomes
+            listed = checked.requests()
+            if self.config.reference.generate:
+                _generate_references(import_id, numbers, listed)
+            new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
+            del sources, listed, errors, outcomes
+        del checked
 
         warnings = list(columns.warnings)
         aborted = options.all_or_nothing and invalid > 0 and not options.dry_run
@@ -345,29 +353,47 @@ class Importer:
     def _all_or_nothing_blocked(self, record: ImportRecord) -> bool:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
+    def _dry_run_requests(
+        self,
+        import_id: str,
+        numbers: list[int],
+        checked: CheckedColumns,
+        outcomes: list[Outcome],
+    ) -> RequestColumns:
+        """What a dry run would send, column-wise: generated references filled in, and
+        credit notes an earlier row of the file or an earlier import already carries
+        marked duplicate (nothing is credited in a dry run, so the journal cannot say)."""
+        fields, valid, errors = dict(checked.fields), checked.valid, checked.errors
+        if self.config.reference.generate and None in fields["creditor_reference"]:
+            references = list(fields["creditor_reference"])  # columns may share a list
+            for index, reference in enumerate(references):
+                if reference is None and (valid is None or valid[index]):
+                    references[index] = generated_reference(import_id, numbers[index])
+            fields["creditor_reference"] = references
+        if self.config.dedupe.credit_invoice:
+            self._mark_dry_run_duplicates(numbers, fields, valid, outcomes, errors)
+        return RequestColumns(fields, valid, len(numbers))
+
     def _mark_dry_run_duplicates(
         self,
         numbers: list[int],
-        requests: list[dict[str, Any] | None],
+        fields: dict[str, list[Any]],
+        valid: list[bool] | None,
         outcomes: list[Outcome],
         errors: list[Sequence[RowError]],
     ) -> None:
-        """In a dry run nothing is credited, so a credit note is a duplicate when an earlier
-        valid row of the file or an earlier import already carries it."""
-        if not self.config.dedupe.credit_invoice:
-            return
-        valid: list[dict[str, Any]] = list(filter(None, requests))
-        invoices = list(map(itemgetter("credit_invoice"), valid))
-        creditors = set(map(itemgetter("creditor"), valid))
+        creditors, invoices = fields["creditor"], fields["credit_invoice"]
+        if valid is not None:
+            creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
         if (
-            len(creditors) == 1
+            len(set(creditors)) == 1
             and len(set(invoices)) == len(invoices)
-            and not self.journal.has_credited(creditors.pop(), base_url=self.target.name)
+            and not self.journal.has_credited(creditors[0], base_url=self.target.name)
         ):
             return  # the usual file: settled without a loop over its rows
-        del valid, invoices, creditors
-        keyed = [i for i, r in enumerate(requests) if r is not None and r["credit_invoice"]]
-        keys = [_credit_note_key(requests[i]) for i in keyed]
+        creditors, invoices = fields["creditor"], fields["credit_invoice"]
+        keyed = [i for i, note in enumerate(invoices) if note and (valid is None or valid[i])]
+        keys = [(creditors[i], invoices[i]) for i in keyed]
         earlier = self.journal.find_credited_many(set(keys), base_url=self.target.name)
         first: dict[tuple[str, str], int] = {}
         for index, key in zip(keyed, keys, strict=True):
@@ -695,11 +721,6 @@ def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
     )
 
 
-def _credit_note_key(request: dict[str, Any] | None) -> tuple[str, str]:
-    assert request is not None
-    return request["creditor"], request["credit_invoice"]
-
-
 def _generate_references(
     import_id: str, numbers: list[int], requests: list[dict[str, Any] | None]
 ) -> None:
@@ -719,7 +740,7 @@ def _dry_run_blocks(
     numbers: list[int],
     outcomes: list[Outcome],
     sources: list[Sequence[str]],
-    requests: list[dict[str, Any] | None],
+    requests: RequestColumns,
     errors: list[Sequence[RowError]],
 ) -> Iterator[RowBlock]:
     """A dry run's report rows, straight from the validated columns, block by block: the

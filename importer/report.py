@@ -20,10 +20,10 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, overload
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
@@ -450,6 +450,44 @@ BLOCK_ROWS = 5000
 """Rows per `RowBlock`: what one writer step holds in memory at a time."""
 
 
+class RequestColumns(Sequence[dict[str, Any] | None]):
+    """A block's requests held column-wise, as validation produces them: `fields` maps each
+    request field (in the model's order) to one value per row; `present[i]` is False for a
+    row without a request (None: every row has one). As a sequence it is the rows' dicts,
+    made on demand, as `RowBlock.request` promises; report.json reads the columns directly,
+    so a 200,000-row dry run never builds a dict per row."""
+
+    __slots__ = ("_count", "fields", "present")
+
+    def __init__(
+        self, fields: dict[str, list[Any]], present: list[bool] | None, count: int
+    ) -> None:
+        self.fields = fields
+        self.present = present
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any] | None]:
+        return map(self.__getitem__, range(self._count))
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any] | None: ...
+    @overload
+    def __getitem__(self, index: slice) -> RequestColumns: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | RequestColumns | None:
+        if isinstance(index, slice):
+            return RequestColumns(
+                {name: values[index] for name, values in self.fields.items()},
+                None if self.present is None else self.present[index],
+                len(range(self._count)[index]),
+            )
+        if self.present is not None and not self.present[index]:
+            return None
+        return {name: values[index] for name, values in self.fields.items()}
+
+
 @dataclass(slots=True)
 class RowBlock:
     """A run of consecutive report rows held column-wise: what the writers consume.
@@ -469,7 +507,7 @@ class RowBlock:
     row: list[int]
     outcome: list[Outcome]
     source: list[Any]
-    request: list[dict[str, Any] | None]
+    request: Sequence[dict[str, Any] | None]  # a list, or `RequestColumns`
     errors: list[Sequence[RowError]]
     keyed: bool = False
     id: list[str | None] | None = None
@@ -662,7 +700,16 @@ def _object_parts(dicts: list[dict[str, Any]], amount: str | None = None) -> lis
     (keys,) = shapes
     if not keys:
         return ["{}"]
-    values = [list(map(itemgetter(key), dicts)) for key in keys]
+    return _columns_parts(keys, [list(map(itemgetter(key), dicts)) for key in keys], count, amount)
+
+
+def _columns_parts(
+    keys: Sequence[str], values: list[list[Any]], count: int, amount: str | None = None
+) -> list[Any]:
+    """`_object_parts` of objects given column-wise: `values[k]` holds key k's value on each
+    of `count` rows (None: the key is left out on that row)."""
+    if not keys:
+        return ["{}"]
     parts: list[Any] = []
     first_always = None  # whether the first key written is present on every row
     for key, column in zip(keys, values, strict=True):
@@ -755,8 +802,10 @@ def _source_parts(block: RowBlock, columns: Sequence[str]) -> list[Any]:
     return parts_or_none
 
 
-def _request_parts(requests: list[dict[str, Any] | None]) -> list[Any]:
+def _request_parts(requests: Sequence[dict[str, Any] | None]) -> list[Any]:
     """The `request` objects of a block (null for a row without one) as parts."""
+    if isinstance(requests, RequestColumns):
+        return _request_columns_parts(requests)
     present = [r for r in requests if r is not None]
     if len(present) == len(requests):
         parts = _object_parts(present, amount="amount")
@@ -767,6 +816,18 @@ def _request_parts(requests: list[dict[str, Any] | None]) -> list[Any]:
         return [encoded]
     made = iter(encoded)
     return [[_NULL if r is None else next(made) for r in requests]]
+
+
+def _request_columns_parts(requests: RequestColumns) -> list[Any]:
+    """`_request_parts` straight from the columns: no dict per row."""
+    count = len(requests)
+    keys = list(requests.fields)
+    if requests.present is None:
+        return _columns_parts(keys, list(requests.fields.values()), count, amount="amount")
+    present = requests.present
+    values = [list(compress(column, present)) for column in requests.fields.values()]
+    made = iter(_join_parts(_columns_parts(keys, values, sum(present), amount="amount"), count))
+    return [[next(made) if there else _NULL for there in present]]
 
 
 def _json_lists(values: list[Any] | None, dump: Callable[[Any], Any]) -> str | list[str]:

@@ -27,6 +27,7 @@ from importer.report import (
     FileInfo,
     Report,
     ReportRow,
+    RequestColumns,
     RowBlock,
     blocks_of,
     build_summary,
@@ -668,9 +669,30 @@ def _validated_request(row: int, amount: str, **kw: Any) -> dict[str, Any]:
     return request
 
 
-def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path) -> None:
+def _as_columns(requests: list[dict[str, Any] | None]) -> RequestColumns:
+    """The requests as validation hands them over: field columns, and which rows have one."""
+    names = list(next(r for r in requests if r is not None))
+    fields = {name: [None if r is None else r[name] for r in requests] for name in names}
+    return RequestColumns(fields, [r is not None for r in requests], len(requests))
+
+
+def test_request_columns_are_the_rows_dicts() -> None:
+    requests = [_validated_request(2, "1.00"), None, _validated_request(4, "2.50", case=None)]
+    table = _as_columns(requests)
+    assert len(table) == 3 and list(table) == requests
+    assert [table[i] for i in range(3)] == requests and table[-1] == requests[-1]
+    assert list(table[1:]) == requests[1:] and len(table[1:]) == 2
+    with pytest.raises(IndexError):
+        table[3]
+    every = RequestColumns(_as_columns(requests[:1]).fields, None, 1)
+    assert list(every) == requests[:1]
+
+
+@pytest.mark.parametrize("held", ["as dicts", "column-wise"])
+def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path, held: str) -> None:
     # What a dry run streams: raw cells in column order (one row short of a cell), the
-    # validated request with its None fields, invalid rows without one.
+    # validated request with its None fields, invalid rows without one — the requests
+    # either as dicts or as validation's columns.
     cells = [
         ("F2", "100.10", "SEK", "K2", "r-2"),
         ("F3", "-5", "SEK", "K3", "=HYPERLINK(1)"),
@@ -696,7 +718,11 @@ def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path) -> None:
     ]
     errors: list[list[RowError]] = [[], [], invalid, duplicate, []]
     block = RowBlock(
-        row=[2, 3, 4, 5, 6], outcome=outcomes, source=cells, request=requests, errors=errors
+        row=[2, 3, 4, 5, 6],
+        outcome=outcomes,
+        source=cells,
+        request=requests if held == "as dicts" else _as_columns(requests),
+        errors=errors,
     )
     models = [
         ReportRow(
