@@ -450,7 +450,7 @@ def _map_distinct(
             try:
                 table[cell] = convert(cell)
             except _FAILURES as problem:
-                table[cell] = problem
+                table[cell] = problem.with_traceback(None)  # see AmountParser.parse_column
         if len(table) == 1 and not isinstance(only := next(iter(table.values())), _FAILURES):
             return _Column([only] * len(cells), {}, constant=True, filled=only is not None)
         mapped = list(map(table.__getitem__, cells))
@@ -462,7 +462,7 @@ def _map_distinct(
             try:
                 mapped.append(convert(cell))
             except _FAILURES as problem:
-                mapped.append(problem)
+                mapped.append(problem.with_traceback(None))
     errors: dict[int, _Failure] = {i: v for i, v in enumerate(mapped) if isinstance(v, _FAILURES)}
     for i in errors:
         mapped[i] = None

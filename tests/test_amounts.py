@@ -15,6 +15,7 @@ from importer.amounts import (
     AmountError,
     AmountParser,
     detect_decimal_separator,
+    grouped_amounts,
     plain_amounts,
 )
 
@@ -426,7 +427,54 @@ def test_fast_path_for_decimal_comma_columns() -> None:
     assert plain_amounts(["1234.50"], ",", MAX) is None  # a dot is not a decimal here
 
 
+grouped_odd = st.sampled_from(
+    ["1 23,00", "01 234,00", "1 234.567,00", "1 234\u00a0567", " 1 234", "1 234,", "-1 234",
+     "1 234,567", "0", "1'234,5", "1,234", "1.234", "١٢٣", "1 234 kr", "1\n234"]
+)  # fmt: skip
+
+
+@given(
+    st.sampled_from(sorted(STYLES)),
+    st.data(),
+    st.lists(st.one_of(cents, cents, grouped_odd), min_size=1, max_size=20),
+)
+def test_grouped_fast_path_agrees_with_the_cell_by_cell_rules(
+    style: str, data: st.DataObject, picks: list[object]
+) -> None:
+    separator = STYLES[style][0]
+    cells = [
+        render(Decimal(p).scaleb(-2), style, data.draw(shown_decimals(Decimal(p).scaleb(-2))))
+        if isinstance(p, int)
+        else p
+        for p in picks
+    ]
+    fast = grouped_amounts(cells, separator, MAX)  # type: ignore[arg-type]
+    if fast is None:
+        assert any(isinstance(p, str) for p in picks)  # only an odd cell declines it
+        return
+    assert fast == [parser(separator).parse(c) for c in cells]
+    assert all(v.as_tuple().exponent == -2 for v in fast)
+    values, errors = parser(separator).parse_column(cells)
+    assert (values, errors) == (fast, {})
+
+
+def test_grouped_columns_take_the_fast_path_unless_the_separator_was_guessed() -> None:
+    cells = ["1 234,50", "12 345 678,00", "7,5", "1.000"]
+    assert grouped_amounts(cells, ",", MAX) == [
+        Decimal("1234.50"), Decimal("12345678.00"), Decimal("7.50"), Decimal("1000.00")
+    ]  # fmt: skip
+    assert grouped_amounts(["1 234,50", "1\u00a0234,50"], ",", MAX) is not None
+    assert grouped_amounts(["1 234\u00a0567,00"], ",", MAX) is None  # two grouping characters
+    assert grouped_amounts(["1 234,50", 12.5], ",", MAX) is None  # a number cell: full rules
+    guarded = parser(",", ambiguity_guard=True)
+    values, errors = guarded.parse_column(["1.234"])
+    assert values == [None] and errors[0].code == "amount_ambiguous"
+
+
 def test_parse_column_reports_errors_by_index() -> None:
     values, errors = parser(",").parse_column(["1,50", "x", "0", "2"])
     assert values == [Decimal("1.50"), None, None, Decimal("2.00")]
     assert {i: e.code for i, e in errors.items()} == {1: "amount_not_a_number", 2: "amount_zero"}
+    # Kept without tracebacks: a traceback keeps the parser's frames (and their locals)
+    # alive for as long as the error is, a few KB for every bad cell of a large file.
+    assert all(e.__traceback__ is None for e in errors.values())
