@@ -172,10 +172,18 @@ def bare_post_loop(url: str, bodies: list[dict]) -> None:
 
 
 def session_loop(url: str, bodies: list[dict]) -> None:
+    """The cheapest way to post through `requests` that we know: one prepared request copied
+    per row and sent on a keep-alive session (what the importer does)."""
     with requests.Session() as session:
-        session.headers["x-api-key"] = "bench-key"
+        session.headers.update({"x-api-key": "bench-key", "Content-Type": "application/json"})
+        template = session.prepare_request(
+            requests.Request("POST", url + "/creditor--creditings", data=b"")
+        )
         for body in bodies:
-            response = session.post(url + "/creditor--creditings", json=body, timeout=30)
+            prepared = template.copy()
+            prepared.body = json.dumps(body).encode()
+            prepared.headers["Content-Length"] = str(len(prepared.body))
+            response = session.send(prepared, timeout=30, allow_redirects=False)
             assert response.status_code == 201, response.text
 
 
