@@ -79,9 +79,15 @@ class _BaselineHandler(BaseHTTPRequestHandler):
         pass
 
 
+class _BaselineServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # wrk hangs up when done
+            super().handle_error(request, client_address)
+
+
 def serve_baseline() -> int:
     """The baseline server process: print the URL first, serve until SIGTERM."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BaselineHandler)
+    server = _BaselineServer(("127.0.0.1", 0), _BaselineHandler)
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
