@@ -99,7 +99,11 @@ class ImportResult:
 def generated_reference(import_id: str, row: int) -> str:
     """`<import id>/<row>`: unique across imports (import ids are), stable across reruns of
     the same row, so a lookup by reference finds exactly the crediting this row produced."""
-    return f"{import_id}/{row}"
+    return _reference_form(import_id).format(row)
+
+
+def _reference_form(import_id: str) -> str:
+    return import_id.replace("{", "{{").replace("}", "}}") + "/{}"
 
 
 def _sha256(path: Path) -> str | None:
@@ -365,11 +369,17 @@ class Importer:
         marked duplicate (nothing is credited in a dry run, so the journal cannot say)."""
         fields, valid, errors = dict(checked.fields), checked.valid, checked.errors
         if self.config.reference.generate and None in fields["creditor_reference"]:
-            references = list(fields["creditor_reference"])  # columns may share a list
-            for index, reference in enumerate(references):
-                if reference is None and (valid is None or valid[index]):
-                    references[index] = generated_reference(import_id, numbers[index])
-            fields["creditor_reference"] = references
+            references = fields["creditor_reference"]
+            if references.count(None) == len(references) and valid is None:
+                # No reference in the file: every row gets `generated_reference`'s form.
+                form = _reference_form(import_id).format
+                fields["creditor_reference"] = list(map(form, numbers))
+            else:
+                references = list(references)  # columns may share a list
+                for index, reference in enumerate(references):
+                    if reference is None and (valid is None or valid[index]):
+                        references[index] = generated_reference(import_id, numbers[index])
+                fields["creditor_reference"] = references
         if self.config.dedupe.credit_invoice:
             self._mark_dry_run_duplicates(numbers, fields, valid, outcomes, errors)
         return RequestColumns(fields, valid, len(numbers))

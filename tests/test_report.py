@@ -751,7 +751,7 @@ def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path, held: str
 # ----------------------------------------------------------------- CSV, column-wise
 
 _field = st.one_of(
-    st.text(alphabet='ab ,;"\r\n\tå=', max_size=6),
+    st.text(alphabet='ab ,;"\r\n\tå=\x00', max_size=6),  # NUL: the joiner's fallback
     st.integers(-5, 10**6),
     st.none(),
     st.sampled_from(list(Outcome)),
