@@ -472,6 +472,42 @@ class Journal:
             params.extend(wanted)
         return [self._row(r) for r in self._db.execute(sql + " ORDER BY row", params)]
 
+    def pending(
+        self, import_id: str, outcomes: Iterable[Outcome], size: int = 1000
+    ) -> Iterator[JournalRow]:
+        """The rows with these outcomes, in row order, read `size` at a time after the last
+        row handed out: the posting loop changes each row as it goes (no cursor is open
+        meanwhile), and a large import's rows are never all in memory at once."""
+        wanted = [o.value for o in outcomes]
+        if not wanted:
+            return
+        sql = (
+            f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row>?"
+            f" AND outcome IN ({','.join('?' * len(wanted))}) ORDER BY row LIMIT ?"
+        )
+        last = -1
+        while chunk := self._db.execute(sql, (import_id, last, *wanted, size)).fetchall():
+            for values in chunk:
+                yield self._row(values)
+            last = chunk[-1][0]
+
+    def latest_intent(self, import_id: str) -> datetime | None:
+        """When the last request whose answer never arrived left (rows still `unknown`)."""
+        (latest,) = self._db.execute(
+            "SELECT MAX(intent_at) FROM rows WHERE import_id=? AND outcome='unknown'",
+            (import_id,),
+        ).fetchone()
+        return datetime.fromisoformat(latest) if latest else None
+
+    def awaiting_status(self, import_id: str) -> list[tuple[int, str]]:
+        """(row, crediting id) of the credited rows whose status has not been read back:
+        two columns, not whole rows — after a large import that is most of its rows."""
+        return self._db.execute(
+            "SELECT row, crediting_id FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND status IS NULL AND crediting_id IS NOT NULL ORDER BY row",
+            (import_id,),
+        ).fetchall()
+
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
         found = self._db.execute(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)
@@ -554,12 +590,9 @@ class Journal:
                     (import_id, row, _iso(utcnow()), outcome.value, http_status, note),
                 )
 
-    def record_status(self, import_id: str, row: int, crediting: dict[str, Any]) -> None:
-        """Processing status read back from the API after the crediting was created."""
-        self.record_statuses(import_id, [(row, crediting)])
-
     def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """`record_status` for many rows in one commit (a batch read back at once)."""
+        """Processing statuses read back from the API after the creditings were created:
+        (row, crediting) pairs, in one commit."""
         if not read:
             return
         with self._transaction() as db:

@@ -450,12 +450,13 @@ class Importer:
             wanted = [Outcome.NOT_SENT, Outcome.UNKNOWN]
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
-            rows = self.journal.rows(import_id, wanted)
-            self._let_in_flight_settle(rows)
-            if rows or record.state != "finished":
+            counts = self.journal.outcome_counts(import_id)
+            total = sum(counts[outcome] for outcome in wanted)
+            self._let_in_flight_settle(import_id)
+            if total or record.state != "finished":
                 self.journal.set_state(import_id, "open")
             try:
-                self._post_rows(import_id, rows)
+                self._post_rows(import_id, self.journal.pending(import_id, wanted), total)
                 self._read_statuses(import_id)
             except (ApiUnavailable, AuthenticationFailed, Interrupted) as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
@@ -469,21 +470,20 @@ class Importer:
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
-    def _let_in_flight_settle(self, rows: list[JournalRow]) -> None:
+    def _let_in_flight_settle(self, import_id: str) -> None:
         """A request that was in flight when an earlier run died may still be on its way to
         being stored: looking it up too early would find nothing and post it again. So wait
         until `api.read_timeout` has passed since the latest such request left — the time the
         dead run would itself have waited for the answer."""
-        started = [r.intent_at for r in rows if r.outcome is Outcome.UNKNOWN and r.intent_at]
-        if not started:
+        latest = self.journal.latest_intent(import_id)
+        if latest is None:
             return
-        remaining = self.config.api.read_timeout - (utcnow() - max(started)).total_seconds()
+        remaining = self.config.api.read_timeout - (utcnow() - latest).total_seconds()
         if remaining > 0:
             log.info("import.settle", seconds=round(remaining, 1))
             self._sleep(remaining)
 
-    def _post_rows(self, import_id: str, rows: list[JournalRow]) -> None:
-        total = len(rows)
+    def _post_rows(self, import_id: str, rows: Iterable[JournalRow], total: int) -> None:
         reader = StatusReader(self._connect)
         posted = False
         try:
@@ -639,18 +639,13 @@ class Importer:
     def _read_statuses(self, import_id: str) -> None:
         """A 201 can still be a business failure: read `status` of every new crediting with
         batched lookups (100 ids a request)."""
-        pending = [
-            r
-            for r in self.journal.rows(import_id, [Outcome.CREDITED])
-            if r.status is None and r.crediting_id
-        ]
+        pending = self.journal.awaiting_status(import_id)
         if not pending:
             return
-        found = self.client.fetch_creditings(r.crediting_id for r in pending if r.crediting_id)
-        for r in pending:
-            crediting = found.get(r.crediting_id or "")
-            if crediting is not None:
-                self.journal.record_status(import_id, r.row, crediting)
+        found = self.client.fetch_creditings(crediting_id for _, crediting_id in pending)
+        self.journal.record_statuses(
+            import_id, [(row, found[cid]) for row, cid in pending if cid in found]
+        )
 
     # ----------------------------------------------------------------- rerun
 

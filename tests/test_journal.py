@@ -177,6 +177,41 @@ def test_rows_filter_by_outcome_and_counts(journal: Journal) -> None:
     assert set(counts) == set(Outcome)
 
 
+def test_pending_rows_come_in_order_a_chunk_at_a_time_while_they_change(
+    journal: Journal,
+) -> None:
+    rows = [
+        NewRow(n, [f"F{n}"], {"invoice_number": f"F{n}", "amount": Decimal(1)}) for n in range(2, 9)
+    ]
+    rows[2] = NewRow(4, ["bad"], None, outcome=Outcome.INVALID)
+    journal.create_import(record("imp-1"), rows)
+    journal.create_import(record("imp-2"), rows)  # another import's rows are not handed out
+    journal.mark_intent("imp-1", 6)  # a request whose answer never came: still to settle
+    seen = []
+    for jrow in journal.pending("imp-1", [Outcome.NOT_SENT, Outcome.UNKNOWN], size=2):
+        seen.append((jrow.row, jrow.outcome))
+        journal.record("imp-1", jrow.row, Outcome.CREDITED)  # the loop settles each row
+    assert seen == [
+        (2, Outcome.NOT_SENT), (3, Outcome.NOT_SENT), (5, Outcome.NOT_SENT),
+        (6, Outcome.UNKNOWN), (7, Outcome.NOT_SENT), (8, Outcome.NOT_SENT),
+    ]  # fmt: skip
+    assert list(journal.pending("imp-1", [Outcome.NOT_SENT, Outcome.UNKNOWN])) == []
+    assert list(journal.pending("imp-1", [])) == []
+
+
+def test_latest_intent_is_of_the_rows_still_unknown(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    assert journal.latest_intent("imp-1") is None
+    journal.mark_intent("imp-1", 2)
+    first = journal.latest_intent("imp-1")
+    assert first is not None and first.tzinfo is not None
+    journal.mark_intent("imp-1", 4)
+    assert journal.latest_intent("imp-1") >= first
+    journal.record("imp-1", 2, Outcome.CREDITED)
+    journal.record("imp-1", 4, Outcome.REJECTED)
+    assert journal.latest_intent("imp-1") is None  # answered: nothing in flight
+
+
 def test_create_import_is_all_or_nothing(journal: Journal) -> None:
     rows = three_rows()
     rows.append(NewRow(2, ["again"], None, outcome=Outcome.INVALID))  # primary key clash
@@ -282,14 +317,13 @@ def test_record_float_settled_amount_is_exact_text(journal: Journal) -> None:
     assert journal.get_row("imp-1", 2).settled_amount == Decimal("0.3")
 
 
-def test_record_status_updates_status_only(journal: Journal) -> None:
+def test_statuses_read_back_update_status_only(journal: Journal) -> None:
     journal.create_import(record("imp-1"), three_rows())
     journal.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "c" * 24})
-    journal.record_status(
-        "imp-1",
-        2,
-        {"status": "completed", "settled_amount": Decimal("100.00"), "case_invoice_number": "F-1"},
-    )
+    journal.record("imp-1", 3, Outcome.CREDITED, http_status=201, crediting={"_id": "d" * 24})
+    assert journal.awaiting_status("imp-1") == [(2, "c" * 24), (3, "d" * 24)]
+    read = {"status": "completed", "settled_amount": Decimal("100.00"), "case_invoice_number": "F1"}
+    journal.record_statuses("imp-1", [(2, read)])
     row = journal.get_row("imp-1", 2)
     assert (row.outcome, row.crediting_id, row.status) == (
         Outcome.CREDITED,
@@ -297,8 +331,9 @@ def test_record_status_updates_status_only(journal: Journal) -> None:
         "completed",
     )
     assert row.settled_amount == Decimal("100.00")
-    assert row.case_invoice_number == "F-1"
+    assert row.case_invoice_number == "F1"
     assert len(journal.attempts("imp-1")[2]) == 1  # a status read is not an attempt
+    assert journal.awaiting_status("imp-1") == [(3, "d" * 24)]
 
 
 def test_duplicate_of_round_trips(journal: Journal) -> None:
