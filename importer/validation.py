@@ -40,10 +40,10 @@ import datetime as dt
 import math
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import compress, repeat
 from operator import setitem
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -213,16 +213,12 @@ class CheckedColumns:
     def requests(self) -> list[dict[str, Any] | None]:
         """Each row's request fields as the model holds them (None fields included), or None
         for an invalid row."""
-        count = len(self.errors)
-        valid = None if not self.invalid else [i for i in range(count) if not self.errors[i]]
-        columns = [
-            _Column(values, {}, constant=name in self.constant)
-            for name, values in self.fields.items()
-        ]
-        made = _request_dicts(columns, valid)
+        mask = self.valid
+        valid = None if mask is None else list(compress(range(len(mask)), mask))
+        made = _request_dicts(self.fields, self.constant, valid)
         if valid is None:
             return list(made)
-        requests: list[dict[str, Any] | None] = [None] * count
+        requests: list[dict[str, Any] | None] = [None] * len(self.errors)
         for index, request in zip(valid, made, strict=True):
             requests[index] = request
         return requests
@@ -678,19 +674,22 @@ def _zone(name: str) -> ZoneInfo:
 _ALL_FIELDS = set(FIELDS)  # shared: the model is frozen, pydantic copies it in model_copy
 
 
-def _request_dicts(columns: list[_Column], valid: list[int] | None) -> list[dict[str, Any]]:
+def _request_dicts(
+    fields: dict[str, list[Any]], constant: Collection[str], valid: list[int] | None
+) -> list[dict[str, Any]]:
     """The request fields of the valid rows (all rows when `valid` is None), in row order:
-    one dict per row, a copy of the constant fields with the varying ones set column-wise."""
-    count = len(columns[0].values) if valid is None else len(valid)
+    one dict per row, a copy of the `constant` fields with the varying ones set
+    column-wise. `fields` holds every field of `FIELDS`, in that order."""
+    count = len(fields[FIELDS[0]]) if valid is None else len(valid)
     template: dict[str, Any] = {}
     varying: list[tuple[str, list[Any]]] = []
-    for name, column in zip(FIELDS, columns, strict=True):
-        if column.constant:
-            template[name] = column.values[0] if column.values else None
+    for name in FIELDS:
+        values = fields[name]
+        if name in constant:
+            template[name] = values[0] if values else None
         else:
             template[name] = None
-            picked = column.values if valid is None else [column.values[i] for i in valid]
-            varying.append((name, picked))
+            varying.append((name, values if valid is None else [values[i] for i in valid]))
     dicts = list(map(dict.copy, repeat(template, count)))
     for name, values in varying:
         deque(map(setitem, dicts, repeat(name, count), values), maxlen=0)
@@ -724,11 +723,8 @@ def _probe_trusted_construction() -> bool:
         "creditor_reference": "r-1", "account": None,
     }  # fmt: skip
     try:
-        columns = [
-            _Column([data[name]], {}, constant=name in {"case", "currency", "account"})
-            for name in FIELDS
-        ]
-        (trusted,) = _instances(_request_dicts(columns, None))
+        fields = {name: [data[name]] for name in FIELDS}
+        (trusted,) = _instances(_request_dicts(fields, {"case", "currency", "account"}, None))
         checked = CreditingRequest.model_validate(data)
         return (
             tuple(CreditingRequest.model_fields) == FIELDS
