@@ -16,11 +16,10 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from itertools import compress
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,11 +98,7 @@ class ImportResult:
 def generated_reference(import_id: str, row: int) -> str:
     """`<import id>/<row>`: unique across imports (import ids are), stable across reruns of
     the same row, so a lookup by reference finds exactly the crediting this row produced."""
-    return _reference_form(import_id).format(row)
-
-
-def _reference_form(import_id: str) -> str:
-    return import_id.replace("{", "{{").replace("}", "}}") + "/{}"
+    return f"{import_id}/{row}"
 
 
 def _sha256(path: Path) -> str | None:
@@ -289,14 +284,14 @@ class Importer:
             if invalid
             else [Outcome.NOT_SENT] * len(errors)
         )
+        if self.config.reference.generate:
+            checked = _with_generated_references(import_id, numbers, checked)
         new_rows: list[NewRow] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
-            requests = self._dry_run_requests(import_id, numbers, checked, outcomes)
+            requests = self._dry_run_requests(numbers, checked, outcomes)
         else:
             listed = checked.requests()
-            if self.config.reference.generate:
-                _generate_references(import_id, numbers, listed)
             new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
             del sources, listed, errors, outcomes
         del checked
@@ -358,31 +353,15 @@ class Importer:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
     def _dry_run_requests(
-        self,
-        import_id: str,
-        numbers: list[int],
-        checked: CheckedColumns,
-        outcomes: list[Outcome],
+        self, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]
     ) -> RequestColumns:
-        """What a dry run would send, column-wise: generated references filled in, and
-        credit notes an earlier row of the file or an earlier import already carries
-        marked duplicate (nothing is credited in a dry run, so the journal cannot say)."""
-        fields, valid, errors = dict(checked.fields), checked.valid, checked.errors
-        if self.config.reference.generate and None in fields["creditor_reference"]:
-            references = fields["creditor_reference"]
-            if references.count(None) == len(references) and valid is None:
-                # No reference in the file: every row gets `generated_reference`'s form.
-                form = _reference_form(import_id).format
-                fields["creditor_reference"] = list(map(form, numbers))
-            else:
-                references = list(references)  # columns may share a list
-                for index, reference in enumerate(references):
-                    if reference is None and (valid is None or valid[index]):
-                        references[index] = generated_reference(import_id, numbers[index])
-                fields["creditor_reference"] = references
+        """What a dry run would send, column-wise, with the credit notes an earlier row of
+        the file or an earlier import already carries marked duplicate (nothing is credited
+        in a dry run, so the journal cannot say)."""
+        valid = checked.valid
         if self.config.dedupe.credit_invoice:
-            self._mark_dry_run_duplicates(numbers, fields, valid, outcomes, errors)
-        return RequestColumns(fields, valid, len(numbers))
+            self._mark_dry_run_duplicates(numbers, checked.fields, valid, outcomes, checked.errors)
+        return RequestColumns(checked.fields, valid, len(numbers))
 
     def _mark_dry_run_duplicates(
         self,
@@ -726,19 +705,24 @@ def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
     )
 
 
-def _generate_references(
-    import_id: str, numbers: list[int], requests: list[dict[str, Any] | None]
-) -> None:
-    """Give each valid row without a creditor_reference the generated one (issue 4 §1)."""
-    references = list(map(itemgetter("creditor_reference"), filter(None, requests)))
+def _with_generated_references(
+    import_id: str, numbers: list[int], checked: CheckedColumns
+) -> CheckedColumns:
+    """Each row without a creditor_reference gets the generated one (issue 4 §1), on the
+    column — for dry runs and imports alike. An invalid row's values are no request, so its
+    reference is never used."""
+    references = checked.fields["creditor_reference"]
     if None not in references:
-        return  # the file supplies every reference: no loop over the rows
-    for index, request in enumerate(requests):
-        if request is not None and request["creditor_reference"] is None:
-            requests[index] = {
-                **request,
-                "creditor_reference": generated_reference(import_id, numbers[index]),
-            }
+        return checked  # the file supplies every reference
+    filled = [
+        generated_reference(import_id, number) if reference is None else reference
+        for reference, number in zip(references, numbers, strict=True)
+    ]
+    return replace(
+        checked,
+        fields={**checked.fields, "creditor_reference": filled},
+        constant=checked.constant - {"creditor_reference"},
+    )
 
 
 def _dry_run_blocks(
