@@ -114,67 +114,18 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int, bytes]:
     return elapsed, usage.ru_maxrss / 1024, proc.returncode, output
 
 
-def bench_validate(work: Path, rows: int) -> None:
-    data = work / "credits.csv"
-    write_credits(data, rows, cases=1000)
-    (work / "config.yaml").write_text(
-        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  formats: [json, csv]\n"
-        "journal:\n  path: journal.sqlite\n",
-        encoding="utf-8",
-    )
-    ours, rss, code, out = run_measured(
-        [sys.executable, "-m", "importer", "validate", str(data)], work
-    )
-    if code != 0:
-        print(out.decode(errors="replace")[-2000:])
-        raise SystemExit(f"importer validate failed with exit {code}")
-    print(
-        f"(a) importer validate: {rows:,} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s, "
-        f"peak RSS {rss:.0f} MB (report.json + report.csv written)"
-    )
-    frictionless = shutil.which("frictionless", path=str(Path(sys.executable).parent))
-    if frictionless is None:
-        print("    frictionless not installed (pip install '.[bench]'): no baseline")
-        return
-    schema = {
-        "fields": [
-            {"name": "invoice_number", "type": "string", "constraints": {"required": True}},
-            {
-                "name": "amount",
-                "type": "number",
-                "constraints": {"required": True, "minimum": 0.01},
-            },
-            {"name": "currency", "type": "string", "constraints": {"enum": ["SEK"]}},
-            {"name": "credit_invoice", "type": "string", "constraints": {"unique": True}},
-            {"name": "client_registration_date", "type": "date"},
-            {"name": "creditor_reference", "type": "string", "constraints": {"unique": True}},
-        ]
-    }
-    (work / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    theirs, their_rss, code, out = run_measured(
-        [frictionless, "validate", "--schema", "schema.json", data.name], work
-    )
-    valid = b"VALID" in out.upper() and b"INVALID" not in out.upper()
-    print(
-        f"    frictionless validate: {theirs:.2f} s = {rows / theirs:,.0f} rows/s, "
-        f"peak RSS {their_rss:.0f} MB (exit {code}, {'valid' if valid else 'see output'})"
-    )
-    print(f"    ratio importer/frictionless: {theirs / ours:.2f}x")
-
-    # The same rows as a Swedish ERP writes them; frictionless told the dialect and formats.
-    swedish = work / "krediteringar.csv"
-    write_swedish_credits(swedish, rows, cases=1000)
-    ours, rss, code, out = run_measured(
-        [sys.executable, "-m", "importer", "validate", str(swedish)], work
-    )
-    if code != 0:
-        print(out.decode(errors="replace")[-2000:])
-        raise SystemExit(f"importer validate failed with exit {code}")
-    print(
-        f"(a) the same as a Swedish export (cp1252, ';', '12 345,50', quoted text): "
-        f"{ours:.2f} s = {rows / ours:,.0f} rows/s, peak RSS {rss:.0f} MB"
-    )
-    schema["fields"] = [
+PLAIN_SCHEMA = {  # the Table Schema equivalent to the importer's rules for write_credits
+    "fields": [
+        {"name": "invoice_number", "type": "string", "constraints": {"required": True}},
+        {"name": "amount", "type": "number", "constraints": {"required": True, "minimum": 0.01}},
+        {"name": "currency", "type": "string", "constraints": {"enum": ["SEK"]}},
+        {"name": "credit_invoice", "type": "string", "constraints": {"unique": True}},
+        {"name": "client_registration_date", "type": "date"},
+        {"name": "creditor_reference", "type": "string", "constraints": {"unique": True}},
+    ]
+}
+SWEDISH_SCHEMA = {  # the same for write_swedish_credits, told its number format
+    "fields": [
         {"name": "Fakturanummer", "type": "string", "constraints": {"required": True}},
         {
             "name": "Belopp",
@@ -188,16 +139,62 @@ def bench_validate(work: Path, rows: int) -> None:
         {"name": "Datum", "type": "date"},
         {"name": "Meddelande", "type": "string"},
     ]
-    (work / "schema-sv.json").write_text(json.dumps(schema), encoding="utf-8")
-    command = [frictionless, "validate", "--schema", "schema-sv.json", "--encoding", "cp1252"]
-    command += ["--dialect", json.dumps({"delimiter": ";"}), swedish.name]
-    theirs, their_rss, code, out = run_measured(command, work)
+}
+
+
+def validate_ours(work: Path, data: Path, rows: int, label: str) -> float:
+    """`importer validate` of `data`, timed and printed; its seconds."""
+    ours, rss, code, out = run_measured(
+        [sys.executable, "-m", "importer", "validate", str(data)], work
+    )
+    if code != 0:
+        print(out.decode(errors="replace")[-2000:])
+        raise SystemExit(f"importer validate failed with exit {code}")
+    print(
+        f"(a) {label}: {rows:,} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s, "
+        f"peak RSS {rss:.0f} MB (report.json + report.csv written)"
+    )
+    return ours
+
+
+def validate_frictionless(
+    work: Path, data: Path, rows: int, schema: dict, ours: float, options: list[str]
+) -> None:
+    """`frictionless validate` of the same file with `schema`, and the ratio to `ours`."""
+    frictionless = shutil.which("frictionless", path=str(Path(sys.executable).parent))
+    if frictionless is None:
+        print("    frictionless not installed (pip install '.[bench]'): no baseline")
+        return
+    schema_file = work / f"{data.stem}.schema.json"
+    schema_file.write_text(json.dumps(schema), encoding="utf-8")
+    theirs, their_rss, code, out = run_measured(
+        [frictionless, "validate", "--schema", schema_file.name, *options, data.name], work
+    )
     valid = b"VALID" in out.upper() and b"INVALID" not in out.upper()
     print(
         f"    frictionless validate: {theirs:.2f} s = {rows / theirs:,.0f} rows/s, "
         f"peak RSS {their_rss:.0f} MB (exit {code}, {'valid' if valid else 'see output'})"
     )
     print(f"    ratio importer/frictionless: {theirs / ours:.2f}x")
+
+
+def bench_validate(work: Path, rows: int) -> None:
+    (work / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  formats: [json, csv]\n"
+        "journal:\n  path: journal.sqlite\n",
+        encoding="utf-8",
+    )
+    data = work / "credits.csv"
+    write_credits(data, rows, cases=1000)
+    ours = validate_ours(work, data, rows, "importer validate")
+    validate_frictionless(work, data, rows, PLAIN_SCHEMA, ours, [])
+    # The same rows as a Swedish ERP writes them; frictionless told the dialect and formats.
+    swedish = work / "krediteringar.csv"
+    write_swedish_credits(swedish, rows, cases=1000)
+    label = "the same as a Swedish export (cp1252, ';', '12 345,50', quoted text)"
+    ours = validate_ours(work, swedish, rows, label)
+    dialect = ["--encoding", "cp1252", "--dialect", json.dumps({"delimiter": ";"})]
+    validate_frictionless(work, swedish, rows, SWEDISH_SCHEMA, ours, dialect)
 
 
 def start_sandbox(work: Path, cases: Path, latency_ms: int, name: str):
