@@ -544,7 +544,7 @@ class Importer:
                 return None
             if result.kind is PostKind.NOT_STORED:
                 raise ApiUnavailable(
-                    f"the API at {self.target.name} is unavailable ({result.note}); "
+                    f"the API at {self.target.name} did not take the request ({result.note}); "
                     "nothing more was sent. Run the same command again to resume"
                 )
             # MAYBE_STORED: settle this row before anything else is sent.
