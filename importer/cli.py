@@ -21,13 +21,13 @@ from pathlib import Path
 import structlog
 
 from importer import __version__
+from importer.api.target import open_target
 from importer.config import Config, load_config
 from importer.errors import ConfigError, ImporterError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
-from importer.outcomes import Outcome
-from importer.pipeline import Importer, ImportResult, RunOptions, worst
-from importer.target import open_target
+from importer.outcomes import Outcome, worst
+from importer.pipeline import Importer, ImportResult, RunOptions
 
 EXAMPLES = """\
 examples:
@@ -272,7 +272,7 @@ def _list_imports(config: Config) -> ExitCode:
 
 def _render(config: Config, ref: str) -> ExitCode:
     with Journal(config.journal.path) as journal:
-        from importer.target import Target
+        from importer.api.target import Target
 
         importer = Importer(config, journal, Target("", None, None, False))
         report, paths = importer.render(_resolve_import(ref))

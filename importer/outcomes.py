@@ -1,13 +1,17 @@
-"""The report's vocabulary (DESIGN.md §3): what happened to a row, and why it was not credited.
+"""The report's vocabulary (DESIGN.md §3): what happened to a row, why it was not credited, and
+the exit code a run's outcomes add up to (DESIGN.md §4).
 
 Shared by validation (which produces row errors), the journal (which stores them), the client
 (which classifies API answers into them) and the report (which renders them)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+
+from importer.exit_codes import ExitCode
 
 
 class Outcome(StrEnum):
@@ -36,3 +40,36 @@ class RowError(BaseModel):
     field: str
     code: str
     message: str
+
+
+def exit_code_for(
+    outcomes: Mapping[str, int],
+    statuses: Mapping[str, int],
+    *,
+    dry_run: bool = False,
+    rejected: bool = False,
+    all_or_nothing: bool = False,
+) -> ExitCode:
+    """DESIGN.md §4, from a report's summary counts: 2 when the file was `rejected` as a
+    whole, 3 when rows are left without a final answer, 1 when rows need a person (invalid,
+    rejected, status warning or error), else 0. Duplicates are protection working, not a
+    problem: they do not raise the code on their own."""
+    if rejected:
+        return ExitCode.USAGE
+    if dry_run:
+        return ExitCode.ATTENTION if outcomes.get("invalid") else ExitCode.OK
+    if all_or_nothing and outcomes.get("invalid") and not outcomes.get("credited"):
+        return ExitCode.ATTENTION
+    if outcomes.get("not_sent") or outcomes.get("unknown"):
+        return ExitCode.INCOMPLETE
+    if any(outcomes.get(o) for o in ("invalid", "rejected")) or any(
+        statuses.get(s) for s in ("warning", "error")
+    ):
+        return ExitCode.ATTENTION
+    return ExitCode.OK
+
+
+def worst(codes: Iterable[ExitCode]) -> ExitCode:
+    """Several files in one run: the most serious code wins (3 > 2 > 1 > 0)."""
+    order = [ExitCode.OK, ExitCode.ATTENTION, ExitCode.USAGE, ExitCode.INCOMPLETE]
+    return max(codes, key=order.index, default=ExitCode.OK)

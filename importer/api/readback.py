@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 if TYPE_CHECKING:
-    from importer.client import ApiClient
+    from importer.api.client import ApiClient
 
 log = structlog.get_logger("importer")
 

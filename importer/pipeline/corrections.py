@@ -10,10 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from importer.config import Config
-from importer.errors import FileRejected
-from importer.journal import ImportRecord, NewRow
+from importer.errors import FileRejected, ImporterError
+from importer.journal import ImportRecord, Journal, NewRow
 from importer.mapping import Mapper, normalise_header
 from importer.outcomes import Outcome
+from importer.pipeline.intake import generated_reference
 from importer.sources import Cell, read_source
 from importer.validation import Validator
 
@@ -80,3 +81,36 @@ def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[N
         else:
             corrections.append(NewRow(number, cells, result.request.model_dump(exclude_none=True)))
     return corrections
+
+
+def apply_fixes(config: Config, journal: Journal, record: ImportRecord, fix: Path) -> list[str]:
+    """Replace rows by row number with their corrections. A credited (or duplicate) row
+    is final and an `unknown` one must be reconciled first: corrections for them are
+    not applied, and the operator is told which. Returns those notes. Row numbers that
+    are not in the import reject the whole correction file before anything changes."""
+    kept: dict[str, list[int]] = {}
+    corrections = read_corrections(config, fix, record)
+    current = {new.row: journal.get_row(record.id, new.row) for new in corrections}
+    strangers = [number for number, row in current.items() if row is None]
+    if strangers:
+        raise ImporterError(
+            f"{fix.name}: row(s) {_row_list(strangers)} are not rows of import "
+            f"{record.id} ({record.file_name}); nothing was changed"
+        )
+    for new in corrections:
+        outcome = current[new.row].outcome  # type: ignore[union-attr]
+        if outcome in (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN):
+            kept.setdefault(outcome.value, []).append(new.row)
+            continue
+        if new.request is not None and config.reference.generate:
+            new.request.setdefault("creditor_reference", generated_reference(record.id, new.row))
+        journal.replace_row(record.id, new)
+    return [
+        f"{len(rows)} {outcome} row(s) of {fix.name} left as they were (rows {_row_list(rows)})"
+        for outcome, rows in kept.items()
+    ]
+
+
+def _row_list(rows: list[int], shown: int = 10) -> str:
+    text = ", ".join(map(str, rows[:shown]))
+    return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")

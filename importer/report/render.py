@@ -12,18 +12,9 @@ from importer.bulk import trusted
 from importer.errors import ImporterError
 from importer.journal import ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome
-from importer.report import (
-    BLOCK_ROWS,
-    Attempt,
-    FileInfo,
-    Report,
-    ReportRow,
-    RowBlock,
-    Summary,
-    build_summary,
-    summarise,
-    write_reports,
-)
+from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
+from importer.report.model import Attempt, FileInfo, Report, ReportRow, Summary
+from importer.report.writers import write_reports
 
 # The journal holds rows already checked: their report models are built as trusted.
 _ROW_FIELDS = set(ReportRow.model_fields)

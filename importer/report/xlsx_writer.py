@@ -15,19 +15,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from importer.outcomes import Outcome
-from importer.report import (
-    OUTCOME_COLUMNS,
-    Report,
-    RowBlock,
-    blocks_of,
-    iso_utc,
-    order_outcomes,
-    order_statuses,
-    safe_text,
-    table_columns,
-    table_header,
-    table_rows_of,
-)
+from importer.report.blocks import RowBlock
+from importer.report.cells import iso_utc, safe_text
+from importer.report.model import OUTCOME_COLUMNS, Report, order_outcomes, order_statuses
+from importer.report.table import table_header, table_rows_of
 
 # --------------------------------------------------------------------------------------------
 # report.xlsx
@@ -106,13 +97,6 @@ class XlsxWriter:
         self._rows.finish()
         _write_summary_sheet(self._workbook, self._report)
         self._workbook.save(self._handle)
-
-
-def write_xlsx(report: Report, handle: BinaryIO) -> None:
-    writer = XlsxWriter(report, table_columns(report), handle)
-    for block in blocks_of(report.rows):
-        writer.add(block)
-    writer.finish()
 
 
 class _RowsSheet:

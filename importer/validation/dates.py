@@ -39,13 +39,6 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _MONTH_NUMBER = {name.lower(): number for number, name in enumerate(_MONTHS, start=1)}
 MIN_YEAR, MAX_YEAR = 1900, 9999
 
-#: What the API accepts, for the model's own check (weekday and month names, 4-digit year).
-RFC1123_PATTERN = (
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
-    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
-    r"[0-9]{2}:[0-9]{2}:[0-9]{2} GMT$"
-)
-
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _ISO_DATETIME = re.compile(
     r"""([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]

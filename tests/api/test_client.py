@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from importer.client import PAGE_SIZE, ApiClient, PostKind
+from importer.api.client import PAGE_SIZE, ApiClient, PostKind
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed
 from importer.exit_codes import ExitCode

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from cli_support import CREDITOR
 
-from importer.client import ApiClient
+from importer.api.client import ApiClient
+from importer.api.readback import BATCH, StatusReader
+from importer.api.target import Target
 from importer.config import ApiConfig, Config, DefaultsConfig, JournalConfig, ReportConfig
 from importer.journal import Journal
 from importer.pipeline import Importer
-from importer.readback import BATCH, StatusReader
 from importer.sandbox import Sandbox
-from importer.target import Target
 
 
 def sandbox_requests(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cli_support import CREDITOR, SAMPLE, creditings
 
+from importer.api.target import Target
 from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
@@ -18,7 +19,6 @@ from importer.outcomes import Outcome
 from importer.pipeline import Importer, RunOptions
 from importer.report import ReportRow
 from importer.sandbox import Sandbox
-from importer.target import Target
 
 
 def make_config(tmp_path: Path) -> Config:
@@ -149,7 +149,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
 ) -> None:
     # A large import's report is streamed from the journal in blocks; whatever the block
     # size, the files equal those rendered from the whole report as models.
-    from importer import report_builder
+    from importer.report import render as report_builder
     from importer.report import write_reports
 
     config = make_config(tmp_path)

@@ -11,7 +11,7 @@ from cli_support import SAMPLE, SECRET, creditings, importer, report_of
 
 from importer.sandbox import Sandbox
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def seeded_cases(tmp_path: Path, *extra: dict) -> Path:

@@ -36,7 +36,7 @@ from importer.report import (
     summarise,
     write_reports,
 )
-from importer.report_xlsx import OUTCOME_FILLS
+from importer.report.xlsx_writer import OUTCOME_FILLS
 
 COLUMNS = ["Fakturanummer", "Belopp", "Valuta", "Kreditfaktura", "Referens"]
 STARTED = datetime(2025, 7, 4, 14, 35, 29, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from importer.amounts import (
+from importer.validation.amounts import (
     AmountError,
     AmountParser,
     detect_decimal_separator,

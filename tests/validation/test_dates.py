@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer.dates import DateConverter, DateError, format_date, format_rfc1123
+from importer.validation.dates import DateConverter, DateError, format_date, format_rfc1123
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ZONES = ["Europe/Stockholm", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]

@@ -15,19 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from importer import validation
-from importer.amounts import plain_amounts
+from importer.api.request import FIELDS, CreditingRequest, amount_to_json
 from importer.config import Config, DefaultsConfig, InputConfig
 from importer.errors import ConfigError
 from importer.outcomes import RowError
-from importer.validation import (
-    ERROR_CODES,
-    FIELDS,
-    CreditingRequest,
-    RowValidation,
-    Validator,
-    amount_to_json,
-)
+from importer.validation import ERROR_CODES, RowValidation, Validator, checked
+from importer.validation.amounts import plain_amounts
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 CASE = "64b0c0ffee00000000000001"
@@ -615,11 +608,11 @@ def test_whatever_the_validator_accepts_the_model_accepts_identically(
 @given(rows_strategy)
 def test_the_fast_construction_equals_full_model_validation(rows: list[dict[str, Any]]) -> None:
     fast = Validator(Config()).validate(rows)
-    validation._TRUSTED_CONSTRUCTION = False
+    checked._TRUSTED_CONSTRUCTION = False
     try:
         slow = Validator(Config()).validate(rows)
     finally:
-        validation._TRUSTED_CONSTRUCTION = True
+        checked._TRUSTED_CONSTRUCTION = True
     assert fast == slow
 
 
@@ -661,5 +654,5 @@ def test_a_large_uniform_file_stays_exact() -> None:
 
 
 def test_the_import_time_probe_trusts_this_pydantic() -> None:
-    assert validation._TRUSTED_CONSTRUCTION is True
-    assert validation._probe_trusted_construction() is True
+    assert checked._TRUSTED_CONSTRUCTION is True
+    assert checked._probe_trusted_construction() is True

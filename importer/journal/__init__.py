@@ -1,0 +1,28 @@
+"""The journal: every import and every row's state, in SQLite on disk (DESIGN.md §2).
+
+It is what makes the importer exactly-once. A row's *intent* (outcome `unknown`) is committed
+before its request leaves, its outcome after the answer; a crash in between leaves the row
+`unknown`, which is reconciled by looking the crediting up, never by posting blindly. Reports
+are rendered from here, so they can be regenerated at any time.
+
+WAL with `synchronous=NORMAL`: every commit survives the process being killed (SIGKILL
+included); only a power loss may lose the last commits.
+
+The journal is one object (`Journal`) made of parts, one concept each: `schema` (tables and
+the connection), `imports`, `rows`, `locks` and `dedupe`. It depends on the request contract
+(`api.request.FIELDS`) and the outcome vocabulary only, never on validation.
+"""
+
+from __future__ import annotations
+
+from importer.journal.dedupe import DedupeStore
+from importer.journal.imports import ImportRecord, ImportStore
+from importer.journal.locks import LockStore
+from importer.journal.rows import JournalRow, NewRow, RowStore
+from importer.journal.schema import SCHEMA_VERSION, utcnow
+
+__all__ = ["SCHEMA_VERSION", "ImportRecord", "Journal", "JournalRow", "NewRow", "utcnow"]
+
+
+class Journal(ImportStore, RowStore, LockStore, DedupeStore):
+    """The SQLite journal. One instance per process; not shared across threads."""

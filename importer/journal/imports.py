@@ -1,0 +1,179 @@
+"""Imports as the journal knows them: one record per file run, created with all its rows in
+one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from importer.journal.rows import NewRow, _errors_json, _pack_cells, _request_values
+from importer.journal.schema import _REQUEST_COLUMNS, _REQUEST_PLACEHOLDERS, Store, _iso
+from importer.outcomes import Outcome, RowError
+
+
+class ImportRecord(BaseModel):
+    """One import as the journal knows it."""
+
+    id: str
+    file_name: str
+    file_path: str
+    sha256: str | None
+    format: str | None
+    rows: int
+    columns: list[str]
+    base_url: str
+    dry_run: bool
+    sandbox: bool
+    all_or_nothing: bool
+    state: str
+    """`open` (rows may still be posted), `finished`, or `rejected` (file rejected as a whole)."""
+    started: datetime
+    finished: datetime | None
+    file_errors: list[RowError]
+    warnings: list[str]
+
+
+class ImportStore(Store):
+    """Creating, finding and finishing imports."""
+
+    def new_import_id(self, sha256: str | None, started: datetime) -> str:
+        """Readable and sortable: `20261124-204500-3fa2c1d9` (UTC time, file hash prefix)."""
+        base = f"{started.astimezone(UTC):%Y%m%d-%H%M%S}-{(sha256 or 'nofile0')[:8]}"
+        candidate, n = base, 1
+        while (
+            candidate in self._issued
+            or self._db.execute("SELECT 1 FROM imports WHERE id=?", (candidate,)).fetchone()
+        ):
+            n += 1
+            candidate = f"{base}-{n}"
+        self._issued.add(candidate)
+        return candidate
+
+    def create_import(self, record: ImportRecord, rows: Iterable[NewRow]) -> None:
+        """The import and all its rows in one transaction: either the whole file is in the
+        journal or none of it is."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO imports (id, file_name, file_path, sha256, format, rows, columns,"
+                " base_url, dry_run, sandbox, all_or_nothing, state, started, finished,"
+                " file_errors, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.id,
+                    record.file_name,
+                    record.file_path,
+                    record.sha256,
+                    record.format,
+                    record.rows,
+                    json.dumps(record.columns, ensure_ascii=False),
+                    record.base_url,
+                    int(record.dry_run),
+                    int(record.sandbox),
+                    int(record.all_or_nothing),
+                    record.state,
+                    _iso(record.started),
+                    _iso(record.finished) if record.finished else None,
+                    json.dumps([e.model_dump() for e in record.file_errors], ensure_ascii=False),
+                    json.dumps(record.warnings, ensure_ascii=False),
+                ),
+            )
+            db.executemany(
+                f"INSERT INTO rows (import_id, row, outcome, errors, source, {_REQUEST_COLUMNS})"
+                f" VALUES (?,?,?,?,?,{_REQUEST_PLACEHOLDERS})",
+                (
+                    (
+                        record.id,
+                        r.row,
+                        r.outcome.value,
+                        _errors_json(r.errors),
+                        _pack_cells(r.source),
+                        *_request_values(r.request),
+                    )
+                    for r in rows
+                ),
+            )
+
+    def _import_from_row(self, row: sqlite3.Row | tuple[Any, ...]) -> ImportRecord:
+        (
+            id_,
+            file_name,
+            file_path,
+            sha256,
+            fmt,
+            rows,
+            columns,
+            base_url,
+            dry_run,
+            sandbox,
+            aon,
+            state,
+            started,
+            finished,
+            file_errors,
+            warnings,
+        ) = row
+        return ImportRecord(
+            id=id_,
+            file_name=file_name,
+            file_path=file_path,
+            sha256=sha256,
+            format=fmt,
+            rows=rows,
+            columns=json.loads(columns),
+            base_url=base_url,
+            dry_run=bool(dry_run),
+            sandbox=bool(sandbox),
+            all_or_nothing=bool(aon),
+            state=state,
+            started=datetime.fromisoformat(started),
+            finished=datetime.fromisoformat(finished) if finished else None,
+            file_errors=[RowError(**e) for e in json.loads(file_errors)],
+            warnings=json.loads(warnings),
+        )
+
+    _IMPORT_COLUMNS = (
+        "id, file_name, file_path, sha256, format, rows, columns, base_url, dry_run, sandbox,"
+        " all_or_nothing, state, started, finished, file_errors, warnings"
+    )
+
+    def get_import(self, import_id: str) -> ImportRecord | None:
+        row = self._db.execute(
+            f"SELECT {self._IMPORT_COLUMNS} FROM imports WHERE id=?", (import_id,)
+        ).fetchone()
+        return self._import_from_row(row) if row else None
+
+    def imports(self) -> list[ImportRecord]:
+        return [
+            self._import_from_row(r)
+            for r in self._db.execute(
+                f"SELECT {self._IMPORT_COLUMNS} FROM imports ORDER BY started, id"
+            )
+        ]
+
+    def find_import(self, sha256: str, base_url: str, *, state: str) -> ImportRecord | None:
+        """The latest real (not dry-run) import of these exact bytes to this API in `state`."""
+        row = self._db.execute(
+            f"SELECT {self._IMPORT_COLUMNS} FROM imports WHERE sha256=? AND base_url=?"
+            " AND state=? AND dry_run=0 ORDER BY started DESC LIMIT 1",
+            (sha256, base_url, state),
+        ).fetchone()
+        return self._import_from_row(row) if row else None
+
+    def set_state(self, import_id: str, state: str, finished: datetime | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE imports SET state=?, finished=? WHERE id=?",
+                (state, _iso(finished) if finished else None, import_id),
+            )
+
+    def outcome_counts(self, import_id: str) -> dict[Outcome, int]:
+        counts = dict.fromkeys(Outcome, 0)
+        for outcome, n in self._db.execute(
+            "SELECT outcome, COUNT(*) FROM rows WHERE import_id=? GROUP BY outcome", (import_id,)
+        ):
+            counts[Outcome(outcome)] = n
+        return counts

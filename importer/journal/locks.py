@@ -1,0 +1,74 @@
+"""Locks: two importers never work on one import, or on one file, at once. A lock whose
+holder on this host is gone (killed) is stale and taken over."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from importer.errors import ImportLocked
+from importer.journal.schema import Store, _iso, utcnow
+
+
+class LockStore(Store):
+    """Import and file locks, held in the journal so every process sees them."""
+
+    def acquire_lock(self, import_id: str) -> None:
+        """Two importers never work on one import at once."""
+        self._acquire(f"import:{import_id}", f"import {import_id}")
+
+    def release_lock(self, import_id: str) -> None:
+        self._release(f"import:{import_id}")
+
+    @contextmanager
+    def file_lock(self, sha256: str, base_url: str, name: str) -> Iterator[None]:
+        """Held while a file is read, journaled and posted, so two importers given the same
+        file at once cannot both create an import of it (and post it twice)."""
+        key = f"file:{base_url}:{sha256}"
+        self._acquire(key, f"file {name}")
+        try:
+            yield
+        finally:
+            self._release(key)
+
+    def _acquire(self, key: str, what: str) -> None:
+        """A lock whose holder on this host is gone (killed) is stale and taken over; a live
+        or foreign holder is named, so an operator knows whom to wait for."""
+        host, pid = socket.gethostname(), os.getpid()
+        with self._transaction() as db:
+            held = db.execute("SELECT pid, host, since FROM locks WHERE key=?", (key,)).fetchone()
+            if held is not None and (held[0], held[1]) != (pid, host):
+                holder_pid, holder_host, since = held
+                if holder_host != host or process_alive(holder_pid):
+                    raise ImportLocked(
+                        f"{what} is being worked on by process {holder_pid} on "
+                        f"{holder_host} since {since}; wait for it to finish"
+                    )
+            db.execute(
+                "INSERT OR REPLACE INTO locks (key, pid, host, since) VALUES (?,?,?,?)",
+                (key, pid, host, _iso(utcnow())),
+            )
+
+    def _release(self, key: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM locks WHERE key=? AND pid=? AND host=?",
+                (key, os.getpid(), socket.gethostname()),
+            )
+
+
+def process_alive(pid: int) -> bool:
+    """Signal 0 probes without touching the process; "no such process" is the only answer
+    that proves it is gone (a permission error means it exists under another user). The one
+    liveness test: stale locks here, stale temporary report files in `report.files`."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

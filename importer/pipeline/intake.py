@@ -1,0 +1,209 @@
+"""Intake: read → map → validate → journal. A file becomes an import whose rows are all in the
+journal (one transaction) before anything is posted; a dry run goes straight to its report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+from importer.api.target import Target
+from importer.config import Config
+from importer.errors import (
+    ImporterError,
+)
+from importer.exit_codes import ExitCode
+from importer.journal import ImportRecord, Journal, NewRow, utcnow
+from importer.mapping import Mapper
+from importer.outcomes import Outcome, RowError
+from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.results import ImportResult, RunOptions
+from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
+from importer.report.render import report_head
+from importer.sources import read_source
+from importer.validation import CheckedColumns, Validator
+
+if TYPE_CHECKING:
+    pass
+
+log = structlog.get_logger("importer")
+
+
+class Intake:
+    """Turns a file into a journaled import (or a dry run's report)."""
+
+    def __init__(
+        self,
+        config: Config,
+        journal: Journal,
+        target: Target,
+        credit_notes: CreditNotes,
+        result: Callable[[Path, str, ExitCode], ImportResult],
+    ) -> None:
+        self._config = config
+        self._journal = journal
+        self._target = target
+        self._credit_notes = credit_notes
+        self._result = result
+
+    def new_import(
+        self,
+        path: Path,
+        import_id: str,
+        sha256: str | None,
+        started: datetime,
+        options: RunOptions,
+    ) -> ImportResult | None:
+        """Read, map, validate and journal a file. Returns the result when there is nothing
+        to post (dry run, all-or-nothing abort), None when the import is ready to post."""
+        source = read_source(
+            path,
+            encoding=self._config.input.encoding,
+            delimiter=self._config.input.delimiter,
+            sheet=self._config.input.sheet,
+        )
+        mapper = Mapper(self._config)
+        columns = mapper.find_columns(source)
+        mapped = mapper.map_rows(source, columns)
+        file_name, file_sha256, file_format = source.name, source.sha256, source.format
+        del source  # its records: the rows live on in `mapped` (memory of large files)
+        checked = Validator(self._config).check_columns(
+            mapped.columns, len(mapped.row_numbers), mapped.row_numbers
+        )
+        mapped.columns.clear()
+        numbers, sources = mapped.row_numbers, mapped.sources
+        del mapped
+        if len(checked.errors) != len(numbers):  # pragma: no cover - validation's contract
+            raise ImporterError("internal: validation lost rows")
+        invalid, errors = checked.invalid, checked.errors
+        outcomes = (
+            [Outcome.INVALID if e else Outcome.NOT_SENT for e in errors]
+            if invalid
+            else [Outcome.NOT_SENT] * len(errors)
+        )
+        if self._config.reference.generate:
+            checked = with_generated_references(import_id, numbers, checked)
+        new_rows: list[NewRow] = []
+        if options.dry_run:
+            # A dry run keeps the rows column-wise, straight to its report.
+            requests = self._dry_run_requests(numbers, checked, outcomes)
+        else:
+            listed = checked.requests()
+            new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
+            del sources, listed, errors, outcomes
+        del checked
+
+        warnings = list(columns.warnings)
+        aborted = options.all_or_nothing and invalid > 0 and not options.dry_run
+        if aborted:
+            warnings.append(
+                f"all-or-nothing: {invalid} row(s) are invalid, so nothing was posted; "
+                "fix them and run the file again"
+            )
+        record = ImportRecord(
+            id=import_id,
+            file_name=file_name,
+            file_path=str(path),
+            sha256=file_sha256,
+            format=file_format,
+            rows=len(numbers),
+            columns=list(columns.headers),
+            base_url=self._target.name,
+            dry_run=options.dry_run,
+            sandbox=self._target.sandbox,
+            all_or_nothing=options.all_or_nothing,
+            state="finished" if options.dry_run or aborted else "open",
+            started=started,
+            finished=utcnow() if options.dry_run or aborted else None,
+            file_errors=[],
+            warnings=warnings,
+        )
+        if options.dry_run:
+            # A dry run moves no money: the journal records that it happened (for `importer
+            # imports`), not its rows, and the report is rendered from the rows in hand.
+            self._journal.create_import(record, [])
+        else:
+            self._journal.create_import(record, new_rows)
+        log.info(
+            "import.created",
+            import_id=import_id,
+            file=file_name,
+            format=file_format,
+            rows=len(numbers),
+            invalid=invalid,
+            dry_run=options.dry_run,
+        )
+        if options.dry_run:
+            rows = (numbers, outcomes, sources, requests, errors)
+            report = report_head(record, summarise(_dry_run_blocks(*rows)))
+            directory = self._config.report.dir / report.file_import_report
+            paths = write_reports(
+                report, directory, list(self._config.report.formats), _dry_run_blocks(*rows)
+            )
+            code = ExitCode.ATTENTION if invalid else ExitCode.OK
+            return ImportResult(str(path), code, import_id, report, paths)
+        if aborted:
+            return self._result(path, import_id, ExitCode.ATTENTION)
+        return None
+
+    def _dry_run_requests(
+        self, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]
+    ) -> RequestColumns:
+        """What a dry run would send, column-wise, with the credit notes an earlier row of
+        the file or an earlier import already carries marked duplicate (nothing is credited
+        in a dry run, so the journal cannot say)."""
+        valid = checked.valid
+        if self._config.dedupe.credit_invoice:
+            self._credit_notes.mark_file(numbers, checked.fields, valid, outcomes, checked.errors)
+        return RequestColumns(checked.fields, valid, len(numbers))
+
+
+def generated_reference(import_id: str, row: int) -> str:
+    """`<import id>/<row>`: unique across imports (import ids are), stable across reruns of
+    the same row, so a lookup by reference finds exactly the crediting this row produced."""
+    return f"{import_id}/{row}"
+
+
+def with_generated_references(
+    import_id: str, numbers: list[int], checked: CheckedColumns
+) -> CheckedColumns:
+    """Each row without a creditor_reference gets the generated one (issue 4 §1), on the
+    column — for dry runs and imports alike. An invalid row's values are no request, so its
+    reference is never used."""
+    references = checked.fields["creditor_reference"]
+    if None not in references:
+        return checked  # the file supplies every reference
+    filled = [
+        generated_reference(import_id, number) if reference is None else reference
+        for reference, number in zip(references, numbers, strict=True)
+    ]
+    return replace(
+        checked,
+        fields={**checked.fields, "creditor_reference": filled},
+        constant=checked.constant - {"creditor_reference"},
+    )
+
+
+def _dry_run_blocks(
+    numbers: list[int],
+    outcomes: list[Outcome],
+    sources: list[Sequence[str]],
+    requests: RequestColumns,
+    errors: list[Sequence[RowError]],
+) -> Iterator[RowBlock]:
+    """A dry run's report rows, straight from the validated columns, block by block: the
+    request keeps its None fields (the report leaves them out) and the cells stay the
+    reader's, so no per-row copy is made."""
+    for start in range(0, len(numbers), BLOCK_ROWS):
+        end = start + BLOCK_ROWS
+        yield RowBlock(
+            row=numbers[start:end],
+            outcome=outcomes[start:end],
+            source=sources[start:end],
+            request=requests[start:end],
+            errors=errors[start:end],
+        )

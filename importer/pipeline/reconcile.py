@@ -1,0 +1,110 @@
+"""Reconciling: a row whose answer never came (`unknown`) is settled by looking its crediting
+up by `creditor_reference`, never by posting blindly; and the processing status of new
+creditings is read back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from importer.config import Config
+from importer.journal import Journal, JournalRow
+from importer.outcomes import Outcome, RowError
+
+if TYPE_CHECKING:
+    from importer.api.client import ApiClient
+
+
+class Reconciler:
+    """Settles `unknown` rows and reads statuses back, through the import's API client."""
+
+    def __init__(self, config: Config, journal: Journal, client: Callable[[], ApiClient]) -> None:
+        self._config = config
+        self._journal = journal
+        self._client = client
+
+    def reconcile(self, import_id: str, jrow: JournalRow) -> bool:
+        """Settle an `unknown` row by looking its crediting up. True when the row is settled
+        (credited, or left for a person); False when it certainly was not stored and may be
+        posted again with the same reference."""
+        request = jrow.request or {}
+        reference = request.get("creditor_reference")
+        if self._config.reconcile == "manual" or not reference:
+            why = (
+                "reconcile is set to manual"
+                if reference
+                else "it has no creditor_reference to look it up by"
+            )
+            return self._leave_for_a_person(
+                import_id,
+                jrow.row,
+                RowError(
+                    field="",
+                    code="outcome_unknown",
+                    message=(
+                        "The API did not answer; whether it was credited is unknown and "
+                        f"{why}. Check in Amili before crediting it again."
+                    ),
+                ),
+                "left for a person",
+            )
+        matches = self._client().find_by_reference(request["creditor"], reference)
+        same = [m for m in matches if _same_crediting(m, request)]
+        if not matches:
+            return False
+        if len(matches) == 1 and same:
+            self._journal.record(
+                import_id,
+                jrow.row,
+                Outcome.CREDITED,
+                crediting=same[0],
+                note="reconciled: found by creditor_reference",
+            )
+            return True
+        return self._leave_for_a_person(
+            import_id,
+            jrow.row,
+            RowError(
+                field="creditor_reference",
+                code="reconcile_ambiguous",
+                message=(
+                    f"{len(matches)} crediting(s) in Amili carry reference {reference}"
+                    + ("" if same else " but none matches this row's amount and case")
+                    + "; a person must decide before it is credited again."
+                ),
+            ),
+            "reconcile found no single match",
+        )
+
+    def _leave_for_a_person(self, import_id: str, row: int, error: RowError, note: str) -> bool:
+        """The row stays `unknown`, never reposted by this importer, with the reason why."""
+        self._journal.record(import_id, row, Outcome.UNKNOWN, errors=[error], note=note)
+        return True
+
+    def read_statuses(self, import_id: str) -> None:
+        """A 201 can still be a business failure: read `status` of every new crediting with
+        batched lookups (100 ids a request)."""
+        pending = self._journal.awaiting_status(import_id)
+        if not pending:
+            return
+        found = self._client().fetch_creditings(crediting_id for _, crediting_id in pending)
+        self._journal.record_statuses(
+            import_id, [(row, found[cid]) for row, cid in pending if cid in found]
+        )
+
+
+def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
+    """A crediting found by reference belongs to this row only if it credits the same amount
+    on the same case: a reused reference must not pass for this row's credit."""
+    try:
+        amount_matches = Decimal(str(found.get("amount"))) == Decimal(str(request["amount"]))
+    except ArithmeticError:
+        return False
+    if "case" in request:
+        return amount_matches and found.get("case") == request["case"]
+    invoice = request.get("invoice_number")
+    return amount_matches and invoice in (
+        found.get("invoice_number"),
+        found.get("case_invoice_number"),
+    )

@@ -1,0 +1,44 @@
+"""What a run is asked (`RunOptions`) and what it answers for one file (`ImportResult`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from importer.exit_codes import ExitCode
+from importer.report import Report
+
+if TYPE_CHECKING:
+    pass
+
+
+Progress = Callable[[int, int], None]
+"""Called with (rows done, rows to do) as rows are posted."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    dry_run: bool = False
+    all_or_nothing: bool = False
+    force: bool = False
+    """Import a file again even though the same bytes were fully imported before."""
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What the CLI prints for one file.
+
+    `report` is the report's head: `report.summary` counts every row, `report.rows` is
+    empty and the rows are in the files at `report_paths`. Reports are streamed block by
+    block (from the journal, or for a dry run straight from validation) so a 200,000-row
+    file never needs its rows as models in memory; `importer.report.render.build_report` gives
+    an import's rows as models to a caller who wants them."""
+
+    file: str
+    exit_code: ExitCode
+    import_id: str | None = None
+    report: Report | None = None
+    report_paths: dict[str, Path] = field(default_factory=dict)
+    message: str | None = None

@@ -1,0 +1,236 @@
+"""A report held column-wise, block by block (`RowBlock`): what every writer consumes, and
+the summary counted from it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, overload
+
+from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
+from importer.report.model import (
+    KNOWN_STATUSES,
+    Attempt,
+    Report,
+    ReportRow,
+    Summary,
+)
+
+
+def build_summary(rows: Iterable[ReportRow]) -> Summary:
+    """Count and add up `rows` for the report's summary.
+
+    Every outcome is a key (zero included) so the invariant `sum(outcomes) == rows` can be read
+    straight off the JSON. Amounts are summed only over `credited` rows: that is the money that
+    actually moved; a rejected or duplicate row's amount was never credited. The requested
+    amount is taken from the body that was sent (`request["amount"]`, a JSON number) through
+    `Decimal(str(...))`, which gives the decimal the number was written as, never a binary
+    float sum. Statuses are counted among credited rows only; a credited row not yet enriched
+    (status None) is counted in no status.
+    """
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    return summarise(blocks_of(rows))
+
+
+def table_columns(report: Report) -> list[str]:
+    """The file's own columns: `Report.columns`, or — when a producer left it empty — the
+    source keys in order of first appearance, so no raw cell is silently dropped."""
+    if report.columns or not report.rows:
+        return list(report.columns)
+    seen: dict[str, None] = {}
+    for row in report.rows:
+        for key in row.source:
+            if key not in seen:
+                seen[key] = None
+    return list(seen)
+
+
+BLOCK_ROWS = 5000
+"""Rows per `RowBlock`: what one writer step holds in memory at a time."""
+
+
+class RequestColumns(Sequence[dict[str, Any] | None]):
+    """A block's requests held column-wise, as validation produces them: `fields` maps each
+    request field (in the model's order) to one value per row; `present[i]` is False for a
+    row without a request (None: every row has one). As a sequence it is the rows' dicts,
+    made on demand, as `RowBlock.request` promises; report.json reads the columns directly,
+    so a 200,000-row dry run never builds a dict per row."""
+
+    __slots__ = ("_count", "fields", "present")
+
+    def __init__(
+        self, fields: dict[str, list[Any]], present: list[bool] | None, count: int
+    ) -> None:
+        self.fields = fields
+        self.present = present
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict[str, Any] | None]:
+        return map(self.__getitem__, range(self._count))
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any] | None: ...
+    @overload
+    def __getitem__(self, index: slice) -> RequestColumns: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | RequestColumns | None:
+        if isinstance(index, slice):
+            return RequestColumns(
+                {name: values[index] for name, values in self.fields.items()},
+                None if self.present is None else self.present[index],
+                len(range(self._count)[index]),
+            )
+        if self.present is not None and not self.present[index]:
+            return None
+        return {name: values[index] for name, values in self.fields.items()}
+
+
+@dataclass(slots=True)
+class RowBlock:
+    """A run of consecutive report rows held column-wise: what the writers consume.
+
+    A report is rendered block by block, every block fed to every requested writer in turn,
+    so the whole list of `ReportRow`s never has to exist (a 200,000-row dry run renders
+    straight from the rows it validated). Column-wise, because then a writer's work is a few
+    C-level passes per column instead of Python code per row — the difference between
+    report.json costing 2 s and 0.3 s on 200,000 rows.
+
+    Each list holds one entry per row, in row order, with the meaning of the `ReportRow`
+    field of the same name. A column that is None is None (or empty) on every row. `source`
+    holds either each row's raw cells in `Report.columns` order (`keyed` False; a shorter
+    row lacks the trailing columns, extra cells are dropped — as `dict(zip(columns, cells))`)
+    or each row's `ReportRow.source` dict (`keyed` True)."""
+
+    row: list[int]
+    outcome: list[Outcome]
+    source: list[Any]
+    request: Sequence[dict[str, Any] | None]  # a list, or `RequestColumns`
+    errors: list[Sequence[RowError]]
+    keyed: bool = False
+    id: list[str | None] | None = None
+    status: list[str | None] | None = None
+    status_reason_locale: list[str | None] | None = None
+    settled_amount: list[Decimal | None] | None = None
+    http_status: list[int | None] | None = None
+    duplicate_of: list[dict[str, Any] | None] | None = None
+    case_invoice_number: list[str | None] | None = None
+    case_reference_number: list[str | None] | None = None
+    attempts: list[list[Attempt]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[ReportRow]) -> RowBlock:
+        """The block of some `ReportRow`s (a report built as models)."""
+        column = _model_column(rows)
+        return cls(
+            row=column("row"),  # type: ignore[arg-type]
+            outcome=column("outcome"),  # type: ignore[arg-type]
+            source=column("source"),
+            request=column("request"),  # type: ignore[arg-type]
+            errors=column("errors"),  # type: ignore[arg-type]
+            keyed=True,
+            **{name: _or_none(column(name)) for name in _OPTIONAL_COLUMNS},
+        )
+
+    def sources(self, columns: Sequence[str]) -> list[dict[str, str]]:
+        """Each row's `ReportRow.source`."""
+        if self.keyed:
+            return self.source
+        return [dict(zip(columns, cells, strict=False)) for cells in self.source]
+
+    def report_rows(self, columns: Sequence[str]) -> list[ReportRow]:
+        """The block as `ReportRow` models (built unchecked: the values come from a report
+        already checked, or from validation)."""
+        count = len(self.row)
+        none = [None] * count
+        values: dict[str, Any] = {
+            "row": self.row,
+            "outcome": self.outcome,
+            "source": self.sources(columns),
+            "request": self.request,
+            "errors": [list(e) for e in self.errors],
+            "attempts": self.attempts or [[] for _ in range(count)],
+        }
+        for name in _OPTIONAL_COLUMNS[:-1]:
+            values[name] = getattr(self, name) or none
+        names = list(values)
+        return [
+            ReportRow.model_construct(**dict(zip(names, fields, strict=True)))
+            for fields in zip(*values.values(), strict=True)
+        ]
+
+
+_OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "id",
+    "status",
+    "status_reason_locale",
+    "settled_amount",
+    "http_status",
+    "duplicate_of",
+    "case_invoice_number",
+    "case_reference_number",
+    "attempts",
+)
+
+
+def _model_column(rows: Sequence[ReportRow]) -> Callable[[str], list[Any]]:
+    dicts = [row.__dict__ for row in rows]
+    return lambda name: list(map(itemgetter(name), dicts))
+
+
+def _or_none(values: list[Any]) -> list[Any] | None:
+    """None for a column that is None (or an empty list) on every row."""
+    empty = [None, []]
+    return None if all(v in empty for v in values) else values
+
+
+def blocks_of(rows: Sequence[ReportRow], size: int = BLOCK_ROWS) -> Iterator[RowBlock]:
+    for start in range(0, len(rows), size):
+        yield RowBlock.of_rows(rows[start : start + size])
+
+
+def summarise(blocks: Iterable[RowBlock]) -> Summary:
+    """The summary, from the report's blocks: what `build_summary` computes (see there)."""
+    outcomes: dict[str, int] = {outcome.value: 0 for outcome in OUTCOME_ORDER}
+    statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
+    requested = Decimal(0)
+    settled = Decimal(0)
+    count = 0
+    credited = Outcome.CREDITED
+    for block in blocks:
+        count += len(block.row)
+        for outcome, seen in Counter(block.outcome).items():
+            outcomes[outcome.value] = outcomes.get(outcome.value, 0) + seen
+        if credited not in block.outcome:
+            continue
+        none = repeat(None)
+        for outcome, status, request, amount in zip(
+            block.outcome,
+            block.status or none,
+            block.request,
+            block.settled_amount or none,
+            strict=False,
+        ):
+            if outcome is not credited:
+                continue
+            if status is not None:
+                statuses[status] = statuses.get(status, 0) + 1
+            if request is not None and request.get("amount") is not None:
+                requested += Decimal(str(request["amount"]))
+            if amount is not None:
+                settled += amount
+    return Summary(
+        rows=count,
+        outcomes=outcomes,
+        statuses=statuses,
+        amount_requested=requested,
+        amount_settled=settled,
+    )

@@ -1,0 +1,183 @@
+"""The report's model (DESIGN.md §4): what report.json holds, field by field, and how each
+field is written to JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
+from importer.report.cells import _money, _utc
+
+
+class Attempt(BaseModel):
+    """One try at posting a row (or at reconciling it)."""
+
+    at: datetime
+    outcome: Outcome
+    http_status: int | None = None
+    note: str | None = None
+
+    @field_serializer("at", when_used="json")
+    def _at_json(self, value: datetime) -> datetime:
+        return _utc(value)
+
+
+class ReportRow(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    row: int
+    """Row number as a spreadsheet shows it (1-based, header and title rows counted)."""
+    outcome: Outcome
+    id: str | None = Field(default=None, alias="_id")
+    status: str | None = None
+    status_reason_locale: str | None = None
+    settled_amount: Decimal | None = None
+    http_status: int | None = None
+    errors: list[RowError] = Field(default_factory=list)
+    request: dict[str, Any] | None = None
+    """The JSON body sent (or, in a dry run, that would be sent). Amounts are JSON numbers;
+    fields that are None here were not sent and are left out of report.json."""
+    source: dict[str, str] = Field(default_factory=dict)
+    """The raw cells, keyed by the file's own header text, in the file's column order."""
+    duplicate_of: dict[str, Any] | None = None
+    """For `duplicate`: {"file_import_report", "row", "_id"} of the original."""
+    case_invoice_number: str | None = None
+    case_reference_number: str | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+
+    @field_serializer("settled_amount", when_used="json")
+    def _settled_json(self, value: Decimal | None) -> str | None:
+        return None if value is None else _money(value)
+
+    @field_serializer("request", when_used="json")
+    def _request_json(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else _request_json(value)
+
+
+class FileInfo(BaseModel):
+    name: str
+    sha256: str
+    format: str
+    rows: int
+
+
+class Summary(BaseModel):
+    rows: int
+    outcomes: dict[str, int]
+    """Every outcome of DESIGN.md §3 as a key, zero included; they add up to `rows`."""
+    statuses: dict[str, int]
+    """Counts of `status` among credited rows (completed / warning / error)."""
+    amount_requested: Decimal
+    """Sum of `amount` over rows that were credited (what was asked for)."""
+    amount_settled: Decimal
+    """Sum of `settled_amount` over credited rows."""
+
+    @field_serializer("amount_requested", "amount_settled", when_used="json")
+    def _money_json(self, value: Decimal) -> str:
+        return _money(value)
+
+    @field_serializer("outcomes", when_used="json")
+    def _outcomes_json(self, value: dict[str, int]) -> dict[str, int]:
+        return order_outcomes(value)
+
+    @field_serializer("statuses", when_used="json")
+    def _statuses_json(self, value: dict[str, int]) -> dict[str, int]:
+        return order_statuses(value)
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    file_import_report: str
+    """The import id."""
+    file: FileInfo
+    api: dict[str, str]
+    """{"base_url": ...}; never the key."""
+    dry_run: bool = False
+    sandbox: bool = False
+    """True when the target was the embedded sandbox: no real credits were issued."""
+    started: datetime
+    finished: datetime | None = None
+    file_errors: list[RowError] = Field(default_factory=list)
+    """Why the file was rejected as a whole (then `rows` is empty), or file-level warnings."""
+    warnings: list[str] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+    """The file's own header texts in order (the original columns of report.csv/xlsx)."""
+    summary: Summary
+    rows: list[ReportRow]
+    """Last, so report.json can stream rows after the head (see _write_json)."""
+
+    @field_serializer("started", "finished", when_used="json")
+    def _time_json(self, value: datetime | None) -> datetime | None:
+        return None if value is None else _utc(value)
+
+
+KNOWN_STATUSES: tuple[str, ...] = ("completed", "warning", "error")
+"""The processing statuses of a stored crediting (DESIGN.md §1); always present in
+`Summary.statuses`, zero included, so a consumer never has to guess whether a key is missing
+because it is zero or because it was forgotten."""
+
+
+FORMATS: tuple[str, ...] = ("json", "csv", "xlsx")
+
+
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "row",
+    "outcome",
+    "_id",
+    "status",
+    "status_reason_locale",
+    "settled_amount",
+    "http_status",
+    "errors",
+    "duplicate_of",
+    "attempts",
+)
+"""The columns appended after the file's own columns in report.csv / report.xlsx. The row
+number column is called `row` so that a corrected report.csv can be fed back with
+`importer rerun --fix report.csv` (issue 4 §4): the rows are matched by that number."""
+
+
+def _json_number(value: Decimal) -> int | float:
+    """A Decimal of the request body as the JSON number it went out as: int when whole, else
+    float — amounts have two decimals and far fewer than 15 significant digits, so the float
+    prints back exactly as the decimal."""
+    if not value.is_finite():
+        raise ValueError(f"non-finite amount {value} cannot be written to JSON")
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _request_json(body: dict[str, Any]) -> dict[str, Any]:
+    """The request as sent: absent (None) fields left out, and the amount a JSON number.
+    Pydantic would write a Decimal as a string, which would misstate what the API received.
+    `amount` is the only money field of a request."""
+    sent = {k: v for k, v in body.items() if v is not None}
+    amount = sent.get("amount")
+    if amount.__class__ is Decimal:
+        sent["amount"] = _json_number(amount)
+    return sent
+
+
+def _ordered_counts(order: tuple[str, ...]) -> Callable[[dict[str, int]], dict[str, int]]:
+    """Counts in the vocabulary's order, then any other keys sorted: stable key order whoever
+    built the Summary."""
+
+    def ordered(counts: dict[str, int]) -> dict[str, int]:
+        result = {key: counts[key] for key in order if key in counts}
+        result.update(sorted((k, v) for k, v in counts.items() if k not in result))
+        return result
+
+    return ordered
+
+
+order_outcomes = _ordered_counts(tuple(o.value for o in OUTCOME_ORDER))
+
+
+order_statuses = _ordered_counts(KNOWN_STATUSES)

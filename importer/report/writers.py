@@ -1,0 +1,104 @@
+"""The entry point: write the requested report formats, block by block, each file atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from importer.bulk import gc_paused
+from importer.errors import ConfigError
+from importer.report.blocks import (
+    RowBlock,
+    blocks_of,
+    table_columns,
+)
+from importer.report.csv_writer import (
+    _CsvWriter,
+)
+from importer.report.files import (
+    _atomic,
+    _remove_stale_temps,
+    _written_behind,
+)
+from importer.report.json_writer import (
+    _JsonWriter,
+)
+from importer.report.model import (
+    FORMATS,
+    Report,
+)
+
+
+class _Writer(Protocol):
+    def add(self, block: RowBlock) -> None: ...
+    def finish(self) -> None: ...
+
+
+def _xlsx_writer(report: Report, columns: list[str], handle: BinaryIO) -> _Writer:
+    """openpyxl (and the numpy it pulls in) costs a quarter of a second to import: loaded
+    only when a workbook is asked for, so `validate` of a large file starts fast."""
+    from importer.report.xlsx_writer import XlsxWriter
+
+    return XlsxWriter(report, columns, handle)
+
+
+_STREAMED = {"json", "csv"}
+"""Formats written strictly front to back (the workbook's zip needs a seekable file)."""
+
+
+_WRITERS: dict[str, Callable[[Report, list[str], BinaryIO], _Writer]] = {
+    "json": _JsonWriter,
+    "csv": _CsvWriter,
+    "xlsx": _xlsx_writer,
+}
+
+
+def write_reports(
+    report: Report,
+    directory: Path,
+    formats: list[str],
+    blocks: Iterable[RowBlock] | None = None,
+) -> dict[str, Path]:
+    """Write the requested formats into `directory` (created if missing); returns
+    {format: path} in the order asked, each format once.
+
+    The rows are `report.rows`, or — when given — `blocks` (then `report.rows` is ignored and
+    `report.summary` must already count them): the report is rendered block by block, each
+    block fed to every writer in turn, so a caller can stream a large report without ever
+    holding all of its rows as models.
+
+    Each file is written to a temporary file beside it and renamed over the old one, so the
+    report can be rendered again in place after a rerun (issue 4 §4) and a crash mid-write
+    leaves the previous report, never half a new one. An unknown format is a configuration
+    error, raised before anything is written."""
+    wanted = list(dict.fromkeys(formats))
+    unknown = [name for name in wanted if name not in _WRITERS]
+    if unknown:
+        raise ConfigError(
+            f"unknown report format {', '.join(map(repr, unknown))}; expected one of "
+            f"{', '.join(FORMATS)}"
+        )
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(directory)
+    columns = table_columns(report)
+    if blocks is None:
+        blocks = blocks_of(report.rows)
+    written: dict[str, Path] = {}
+    with gc_paused(), ExitStack() as stack:
+        writers = []
+        for name in wanted:
+            path = directory / f"report.{name}"
+            handle = stack.enter_context(_atomic(path))
+            if name in _STREAMED:
+                handle = stack.enter_context(_written_behind(handle))
+            writers.append(_WRITERS[name](report, columns, handle))
+            written[name] = path
+        for block in blocks:
+            for writer in writers:
+                writer.add(block)
+        for writer in writers:
+            writer.finish()
+    return written

@@ -1,0 +1,187 @@
+"""Per-cell rules (ids, texts) and the column helpers that apply a rule once per distinct cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from importer.api.request import (
+    MAX_TEXT_LENGTH,
+)
+from importer.sources.model import Cell
+from importer.validation.problems import _FAILURES, _Failure, _Problem
+
+_LABELS = {
+    "creditor": "Creditor id",
+    "case": "Case id",
+    "invoice_number": "Invoice number",
+    "credit_invoice": "Credit invoice",
+    "creditor_reference": "Creditor reference",
+    "account": "Account id",
+}
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+
+
+@dataclass(slots=True)
+class _Column:
+    """One field's verdict for every row: values (None where absent or invalid), failures by
+    row index, and whether every row holds the same value (then it is set once, not n times)."""
+
+    values: list[Any]
+    errors: dict[int, _Failure]
+    constant: bool = False
+    filled: bool = False  # known: no row is None (saves a scan in the cross-field rules)
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
+
+
+_DATE_TABLE_TYPES = frozenset({str, type(None), dt.date, dt.datetime})
+
+
+def _map_distinct(
+    cells: list[Cell], convert: Callable[[Cell], Any], table_types: frozenset[type] = _TEXT_TYPES
+) -> _Column:
+    """Apply `convert` to each distinct cell once, then map the column through the table.
+
+    Columns like creditor, currency, origin and the date repeat a few values on every row,
+    so this turns 200,000 conversions into a handful. Only columns whose cell types are in
+    `table_types` take the table (as dict keys True == 1 == 1.0 would share a slot and blur
+    an error message); others are converted cell by cell."""
+    distinct = set(cells)
+    # The types of the distinct values are the column's types: values of different types
+    # only merge in a set when they are equal numbers (1 == 1.0 == True), none of which is
+    # a table type.
+    if all(type(cell) in table_types for cell in distinct):
+        table: dict[Cell, Any] = {}
+        for cell in distinct:
+            try:
+                table[cell] = convert(cell)
+            except _FAILURES as problem:
+                table[cell] = problem.with_traceback(None)  # see AmountParser.parse_column
+        if len(table) == 1 and not isinstance(only := next(iter(table.values())), _FAILURES):
+            return _Column([only] * len(cells), {}, constant=True, filled=only is not None)
+        mapped = list(map(table.__getitem__, cells))
+        if not any(isinstance(v, _FAILURES) for v in table.values()):
+            return _Column(mapped, {})
+    else:
+        mapped = []
+        for cell in cells:
+            try:
+                mapped.append(convert(cell))
+            except _FAILURES as problem:
+                mapped.append(problem.with_traceback(None))
+    errors: dict[int, _Failure] = {i: v for i, v in enumerate(mapped) if isinstance(v, _FAILURES)}
+    for i in errors:
+        mapped[i] = None
+    return _Column(mapped, errors)
+
+
+def _text_column(cells: list[Cell], field: str) -> _Column:
+    """Trim a text column; empty → None; check lengths. Whole-column C calls when possible;
+    cell by cell (`_text_value`, with its messages) when a cell is unusual or too long."""
+
+    def per_cell() -> _Column:
+        return _map_distinct(cells, lambda cell: _text_value(cell, field), frozenset())
+
+    try:
+        values: list[Any] = list(map(str.strip, cells))  # type: ignore[arg-type]
+    except TypeError:  # str.strip met a None or a number cell: look at the types
+        kinds = set(map(type, cells))
+        if kinds == {type(None)}:
+            return _Column(list(cells), {}, constant=True)
+        if not kinds <= _TEXT_TYPES:
+            return per_cell()
+        values = [cell and cell.strip() for cell in cells]  # type: ignore[union-attr]
+    else:
+        if "" not in values:  # every row has the text: the common case
+            if max(map(len, values), default=0) <= MAX_TEXT_LENGTH:
+                return _Column(values, {}, filled=True)
+            return per_cell()
+    values = [value or None for value in values]
+    if max(map(len, filter(None, values)), default=0) <= MAX_TEXT_LENGTH:
+        return _Column(values, {})
+    return per_cell()
+
+
+def _is_blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _shown(cell: object) -> str:
+    text = cell.strip() if isinstance(cell, str) else str(cell)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _object_id(cell: Cell, field: str) -> str | None:
+    """A 24-hex id, trimmed and lower-cased (ObjectIds are case-insensitive hex)."""
+    if cell is None:
+        return None
+    if isinstance(cell, str):
+        text = cell.strip()
+        if not text:
+            return None
+        lowered = text.lower()
+        if _OBJECT_ID.fullmatch(lowered):
+            return lowered
+        detail = f"{len(text)} characters" if len(text) != 24 else "not only 0-9 and a-f"
+    else:
+        detail = f"a {type(cell).__name__} cell, not text"
+    raise _Problem(
+        f"{field}_invalid",
+        f"{_LABELS[field]} {_shown(cell)} is not a valid id: it must be 24 characters 0-9 "
+        f"and a-f ({detail}).",
+    )
+
+
+def _case_id(cell: Cell) -> str | None:
+    return _object_id(cell, "case")
+
+
+def _account_id(cell: Cell) -> str | None:
+    return _object_id(cell, "account")
+
+
+def _text_value(cell: Cell, field: str) -> str | None:
+    """One text cell → trimmed text (None if empty). A number cell becomes the text a
+    spreadsheet shows for it; numbers that cannot be an id's text are refused."""
+    label = _LABELS[field]
+    if cell is None:
+        return None
+    if isinstance(cell, str):
+        text = cell.strip()
+    elif isinstance(cell, bool | dt.date):
+        kind = "a date" if isinstance(cell, dt.date) else "TRUE/FALSE"
+        raise _Problem(f"{field}_invalid", f"{label} cell holds {kind} ({cell}), not text.")
+    elif isinstance(cell, int):
+        text = str(cell)
+    elif isinstance(cell, float):
+        if not math.isfinite(cell) or not cell.is_integer():
+            raise _Problem(
+                f"{field}_invalid",
+                f"{label} {cell!r} is a decimal number; store the column as text.",
+            )
+        if abs(cell) >= 2.0**53:
+            raise _Problem(
+                f"{field}_invalid",
+                f"{label} {cell!r} is a number too long for a spreadsheet number cell "
+                "(digits are lost); store the column as text.",
+            )
+        text = str(int(cell))
+    else:
+        raise _Problem(f"{field}_invalid", f"{label} {cell!r} is not text.")
+    if not text:
+        return None
+    if len(text) > MAX_TEXT_LENGTH:
+        raise _Problem(
+            f"{field}_too_long",
+            f"{label} {_shown(text)} is {len(text)} characters long; "
+            f"at most {MAX_TEXT_LENGTH} are allowed.",
+        )
+    return text
