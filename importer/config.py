@@ -11,29 +11,29 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.errors import ConfigError
 
 SANDBOX = "sandbox"
 
 # API field -> header names accepted besides the field name itself. Matched case- and
 # whitespace-insensitively (see importer.mapping).
-BUILTIN_ALIASES: dict[str, list[str]] = {
-    "creditor": ["creditor", "borgenär", "borgenar", "borgenärs-id"],
-    "case": ["case", "case_id", "ärende", "ärendenummer", "ärende-id"],
-    "invoice_number": ["invoice_number", "invoice number", "fakturanummer", "fakturanr"],
-    "amount": ["amount", "belopp"],
-    "currency": ["currency", "valuta"],
-    "origin": ["origin"],
-    "credit_invoice": ["credit_invoice", "credit invoice", "kreditfaktura", "kreditfakturanr"],
-    "client_registration_date": [
-        "client_registration_date",
-        "datum",
-        "krediteringsdatum",
-    ],
-    "creditor_reference": ["creditor_reference", "referens"],
-    "account": ["account", "konto"],
-    "file_import_report": ["file_import_report"],
+_ALIASES: dict[str, list[str]] = {
+    "creditor": ["borgenär", "borgenar", "borgenärs-id"],
+    "case": ["case_id", "ärende", "ärendenummer", "ärende-id"],
+    "invoice_number": ["invoice number", "fakturanummer", "fakturanr"],
+    "amount": ["belopp"],
+    "currency": ["valuta"],
+    "credit_invoice": ["credit invoice", "kreditfaktura", "kreditfakturanr"],
+    "client_registration_date": ["datum", "krediteringsdatum"],
+    "creditor_reference": ["referens"],
+    "account": ["konto"],
 }
+BUILTIN_ALIASES: dict[str, list[str]] = {
+    name: [name, *_ALIASES.get(name, [])] for name in (*FIELDS, *SERVER_FIELDS)
+}
+"""Every field of the request contract (and Amili's own, to recognise and ignore them), each
+with its built-in header names: the keys come from `api.request`, never a list of their own."""
 
 
 class _Section(BaseModel):
@@ -134,7 +134,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     try:
         data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{chosen}: not valid YAML ({exc.__class__.__name__})") from None
+        raise ConfigError(f"{chosen}: not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: expected a mapping of sections at the top level")
     try:
@@ -142,6 +142,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        # from None: pydantic's error repeats the input values, and a key pasted into the
+        # configuration by mistake must not reach a traceback (--debug) either.
         raise ConfigError(f"{chosen}: setting {where}: {first['msg']}") from None
     base = chosen.resolve().parent
     if not config.report.dir.is_absolute():

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from importer.api.request import READ_ONLY_FIELDS
 from importer.config import Config
 from importer.errors import FileRejected
 from importer.sources import Cell, SourceFile, cell_text
 
-READ_ONLY_FIELDS = frozenset({"file_import_report", "account"})
 """Set by the server; a file that carries them gets one warning and they are not sent."""
 
 HEADER_SEARCH_DEPTH = 50
@@ -51,15 +51,14 @@ class MappedRows:
     row_numbers: list[int] = field(default_factory=list)
     columns: dict[str, list[Cell]] = field(default_factory=dict)
     """API field -> one raw cell per row, for the fields the file has a column for. Empty
-    cells stay as read: validation fills the configured defaults."""
+    cells stay as read: validation, and only validation, fills the configured defaults."""
     sources: list[Sequence[str]] = field(default_factory=list)
     """The raw cell texts, one per header, for the report's `source`."""
-    defaults: dict[str, str] = field(default_factory=dict)
 
     @property
     def values(self) -> list[dict[str, Cell]]:
-        """Row by row: API field -> cell, with the defaults where the column is absent or
-        the cell empty (for callers that think in rows; validation takes the columns)."""
+        """Row by row: API field -> cell, empty cells left out (for callers that think in
+        rows; validation takes the columns). No defaults: validation applies them."""
         rows: list[dict[str, Cell]] = []
         for index in range(len(self.row_numbers)):
             values: dict[str, Cell] = {}
@@ -68,8 +67,6 @@ class MappedRows:
                 if cell is None or (isinstance(cell, str) and not cell.strip()):
                     continue
                 values[api_field] = cell
-            for key, default in self.defaults.items():
-                values.setdefault(key, default)
             rows.append(values)
         return rows
 
@@ -91,22 +88,15 @@ class Mapper:
         self._read_only = (
             READ_ONLY_FIELDS - {"account"} if config.api.send_account else READ_ONLY_FIELDS
         )
-        defaults = config.defaults
-        self._defaults: dict[str, str] = {
-            k: v
-            for k, v in (
-                ("creditor", defaults.creditor),
-                ("currency", defaults.currency),
-                ("origin", defaults.origin),
-            )
-            if v
-        }
+        # Only whether a creditor default exists matters here (a creditor column is then not
+        # required); validation applies the defaults.
+        self._creditor_default = bool(config.defaults.creditor)
 
     def required_fields(self) -> list[str]:
         """Columns a file must have: amount, case or invoice_number, and creditor unless the
         configuration supplies it. Currency and origin always have defaults."""
         required = ["amount", "case / invoice_number"]
-        if "creditor" not in self._defaults:
+        if not self._creditor_default:
             required.append("creditor")
         return required
 
@@ -155,7 +145,7 @@ class Mapper:
             missing.append("amount")
         if "case" not in found and "invoice_number" not in found:
             missing.append("case / invoice_number")
-        if "creditor" not in found and "creditor" not in self._defaults:
+        if "creditor" not in found and not self._creditor_default:
             missing.append("creditor")
         return missing
 
@@ -200,9 +190,7 @@ class Mapper:
         rows = [cells for _, cells in records]
         width = len(columns.headers)
         shortest = min(map(len, rows), default=width)
-        out = MappedRows(
-            row_numbers=[number for number, _ in records], defaults=dict(self._defaults)
-        )
+        out = MappedRows(row_numbers=[number for number, _ in records])
         for api_field, index in columns.fields.items():
             if index < shortest:
                 out.columns[api_field] = list(map(itemgetter(index), rows))

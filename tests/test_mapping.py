@@ -15,6 +15,7 @@ from importer.config import Config, DefaultsConfig
 from importer.errors import FileRejected
 from importer.mapping import ColumnMap, Mapper, normalise_header
 from importer.sources import Cell, SourceFile
+from importer.validation import Validator
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 
@@ -269,8 +270,9 @@ def test_made_unique_headers_never_collide_with_real_ones() -> None:
 # ------------------------------------------------------------------------- mapping rows
 
 
-def test_defaults_fill_absent_columns_and_empty_cells() -> None:
-    m = with_creditor()
+def test_mapping_applies_no_defaults_validation_fills_empty_cells() -> None:
+    config = Config(defaults=DefaultsConfig(creditor=CREDITOR))
+    m = Mapper(config)
     src = source(
         *numbered(
             ("Borgenär", "Fakturanummer", "Belopp", "Valuta", "origin"),
@@ -279,13 +281,14 @@ def test_defaults_fill_absent_columns_and_empty_cells() -> None:
         )
     )
     mapped = m.map_rows(src, m.find_columns(src))
-    assert mapped.values[0] == {
-        "creditor": CREDITOR,
-        "invoice_number": "F-1001",
-        "amount": "100",
-        "currency": "SEK",
-        "origin": "creditor_system",
-    }
+    assert mapped.values[0] == {"invoice_number": "F-1001", "amount": "100"}
+    (first, _) = Validator(config).validate_columns(mapped.columns, 2, mapped.row_numbers)
+    assert first.request is not None
+    assert (first.request.creditor, first.request.currency, first.request.origin) == (
+        CREDITOR,
+        "SEK",
+        "creditor_system",
+    )
     assert mapped.values[1] == {
         "creditor": "0123456789abcdef01234567",
         "invoice_number": "F-1002",
@@ -295,19 +298,21 @@ def test_defaults_fill_absent_columns_and_empty_cells() -> None:
     }
 
 
-def test_defaults_when_the_columns_are_absent() -> None:
-    m = with_creditor()
+def test_absent_columns_are_absent_and_validation_fills_the_defaults() -> None:
+    config = Config(defaults=DefaultsConfig(creditor=CREDITOR))
+    m = Mapper(config)
     src = source(*numbered(("Fakturanummer", "Belopp"), ("F-1001", 12.5)))
     mapped = m.map_rows(src, m.find_columns(src))
     assert mapped.values == [
-        {
-            "invoice_number": "F-1001",
-            "amount": 12.5,  # workbook cells keep their type
-            "creditor": CREDITOR,
-            "currency": "SEK",
-            "origin": "creditor_system",
-        }
+        {"invoice_number": "F-1001", "amount": 12.5}  # workbook cells keep their type
     ]
+    (result,) = Validator(config).validate_columns(mapped.columns, 1, mapped.row_numbers)
+    assert result.request is not None
+    assert (result.request.creditor, result.request.currency, result.request.origin) == (
+        CREDITOR,
+        "SEK",
+        "creditor_system",
+    )
 
 
 def test_without_a_creditor_default_an_empty_cell_stays_empty() -> None:
@@ -315,7 +320,7 @@ def test_without_a_creditor_default_an_empty_cell_stays_empty() -> None:
     src = source(*numbered(("Borgenär", "Fakturanummer", "Belopp"), ("", "F-1", "1")))
     mapped = m.map_rows(src, m.find_columns(src))
     assert "creditor" not in mapped.values[0]
-    assert mapped.values[0]["currency"] == "SEK"
+    assert "currency" not in mapped.values[0]  # no column: validation applies the default
 
 
 def test_unmapped_columns_are_kept_in_sources_not_in_values() -> None:
@@ -330,14 +335,7 @@ def test_unmapped_columns_are_kept_in_sources_not_in_values() -> None:
     cols = m.find_columns(src)
     mapped = m.map_rows(src, cols)
     assert "Kommentar" not in mapped.values[0]
-    assert set(mapped.values[0]) == {
-        "invoice_number",
-        "amount",
-        "client_registration_date",
-        "creditor",
-        "currency",
-        "origin",
-    }
+    assert set(mapped.values[0]) == {"invoice_number", "amount", "client_registration_date"}
     assert mapped.values[0]["client_registration_date"] == when
     assert [list(texts) for texts in mapped.sources] == [
         ["betald i juni", "F-1001", "1200", "=A1+1", "2025-07-04"]
@@ -360,14 +358,9 @@ def test_short_rows_are_padded_and_long_rows_cut_to_the_header() -> None:
         ["F-1002", "7", "SEK", "r2"],
         ["F-1003", "8", "", ""],
     ]
-    assert mapped.values[0] == {
-        "invoice_number": "F-1001",
-        "creditor": CREDITOR,
-        "currency": "SEK",
-        "origin": "creditor_system",
-    }
+    assert mapped.values[0] == {"invoice_number": "F-1001"}
     assert mapped.values[1]["creditor_reference"] == "r2"
-    assert mapped.values[2]["currency"] == "SEK"
+    assert "currency" not in mapped.values[2]  # an empty cell is left out, not defaulted
 
 
 def test_row_numbers_are_preserved() -> None:

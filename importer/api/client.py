@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -25,6 +25,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from importer import __version__
+from importer.api.request import json_body
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed
 from importer.outcomes import RowError
@@ -166,9 +167,10 @@ class ApiClient:
 
     # ----------------------------------------------------------------- post
 
-    def post_crediting(self, body: dict[str, Any]) -> PostResult:
-        """POST one crediting; retries only what certainly was not stored."""
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    def post_crediting(self, request: Mapping[str, Any]) -> PostResult:
+        """POST one crediting (its body is `json_body(request)`, the bytes report.json
+        records); retries only what certainly was not stored."""
+        payload = json_body(request)
         last: _NotStored | None = None
         for attempt in range(self._config.max_attempts):
             if last is not None:
@@ -192,6 +194,7 @@ class ApiClient:
             response = self._session.send(prepared, timeout=self._timeout, allow_redirects=False)
         except requests.ConnectionError as exc:
             if _refused(exc):
+                # from None: a requests error repeats the URL, which may carry credentials.
                 raise _NotStored("API unreachable: connection refused") from None
             return PostResult(
                 PostKind.MAYBE_STORED, note="connection dropped after the request was sent"

@@ -7,9 +7,11 @@ only, so what report.json records is what the API received."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 #: What the API accepts, for the model's own check (weekday and month names, 4-digit year).
@@ -34,6 +36,11 @@ FIELDS: tuple[str, ...] = (
 )
 
 
+SERVER_FIELDS: tuple[str, ...] = ("file_import_report",)
+"""Fields of a stored crediting that Amili sets itself: never sent, ignored in a file."""
+READ_ONLY_FIELDS: frozenset[str] = frozenset({"account", *SERVER_FIELDS})
+"""Columns a file may have but that are not sent: Amili's own fields, and `account`, which is
+read-only in today's API (sent only when `api.send_account` is true, for older versions)."""
 MAX_TEXT_LENGTH = 100
 
 
@@ -87,20 +94,39 @@ class CreditingRequest(BaseModel):
         return self
 
     def to_json_body(self) -> dict[str, Any]:
-        """The JSON body: absent (None) fields omitted, `amount` a JSON *number*.
-
-        The amount goes out as a float only because `json.dumps` renders a float with its
-        shortest round-trip `repr`, which for an amount of at most 15 significant digits is
-        exactly the decimal text (`Decimal("0.30")` → `0.3`, `Decimal("1234.56")` →
-        `1234.56`). That is checked, not assumed: an amount that would not survive raises."""
-        body = {name: value for name, value in self.__dict__.items() if value is not None}
-        body["amount"] = amount_to_json(self.amount)
-        return body
+        """The JSON body's values (`body_of`): absent (None) fields omitted, `amount` a JSON
+        *number*."""
+        return body_of(self.__dict__)
 
 
 def amount_to_json(amount: Decimal) -> float:
-    """`amount` as the float whose JSON text is exactly its decimal value, or ValueError."""
+    """`amount` as the float whose JSON text is exactly its decimal value, or ValueError.
+
+    The amount goes out as a float only because a float is written with its shortest
+    round-trip text, which for an amount of at most 15 significant digits is exactly the
+    decimal (`Decimal("0.30")` → `0.3`, `Decimal("100.00")` → `100.0`). That is checked, not
+    assumed: an amount that would not survive raises."""
     number = float(amount)
-    if not math.isfinite(number) or Decimal(repr(number)) != amount:
+    if not math.isfinite(number):
+        raise ValueError(f"non-finite amount {amount} cannot be sent as a JSON number")
+    if Decimal(repr(number)) != amount:
         raise ValueError(f"amount {amount} cannot be sent as an exact JSON number")
     return number
+
+
+def body_of(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the JSON body of `request` (fields as the model or the journal hold
+    them): absent (None) fields left out, a Decimal `amount` as the float `amount_to_json`
+    gives. What the client sends and what report.json records are both made from this."""
+    body = {name: value for name, value in request.items() if value is not None}
+    amount = body.get("amount")
+    if amount.__class__ is Decimal:
+        body["amount"] = amount_to_json(amount)
+    return body
+
+
+def json_body(request: Mapping[str, Any]) -> bytes:
+    """The bytes of the body sent for `request`: compact UTF-8 JSON of `body_of(request)`,
+    keys in the request's order (the model's, `FIELDS`). report.json writes the same bytes
+    for the row's `request` (a test compares them with what the API received)."""
+    return orjson.dumps(body_of(request))

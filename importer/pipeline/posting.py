@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from importer.api.readback import StatusReader
-from importer.api.request import CreditingRequest
 from importer.config import Config
 from importer.errors import (
     ApiUnavailable,
@@ -95,11 +94,10 @@ class Poster:
             import_id, jrow.row, request
         ):
             return None
-        body = CreditingRequest.model_construct(**request).to_json_body()
         for _ in range(self._config.api.max_attempts):
             self._journal.mark_intent(import_id, jrow.row)
             try:
-                result = self._client().post_crediting(body)
+                result = self._client().post_crediting(request)
             except AuthenticationFailed:
                 self._journal.record(
                     import_id, jrow.row, Outcome.NOT_SENT, http_status=401, note="API key refused"

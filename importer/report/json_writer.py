@@ -4,7 +4,6 @@ holds each row byte-equal to `ReportRow.model_dump_json(by_alias=True)`)."""
 from __future__ import annotations
 
 import json.encoder
-import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import compress
@@ -14,6 +13,7 @@ from typing import Any, BinaryIO
 import orjson
 from pydantic import BaseModel
 
+from importer.api.request import amount_to_json, body_of
 from importer.outcomes import Outcome
 from importer.report.blocks import (
     RequestColumns,
@@ -26,8 +26,6 @@ from importer.report.cells import (
 from importer.report.model import (
     Report,
     ReportRow,
-    _json_number,
-    _request_json,
 )
 
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -62,31 +60,23 @@ def _json_text_or_any(value: Any) -> str:
 
 
 def _json_amounts(values: Sequence[Any]) -> list[str]:
-    """JSON numbers of request amounts (no None among them), each exactly as
-    `orjson.dumps(_json_number(amount))` writes it for a Decimal (and as orjson writes
-    anything else): for a column of Decimals, one float conversion and one orjson call for
-    the whole column."""
+    """JSON numbers of request amounts (no None among them), each exactly as `json_body`
+    writes it (`amount_to_json`: the float whose text is the decimal; anything that is not a
+    Decimal as orjson writes it): for a column of Decimals, one orjson call for the column."""
     if set(map(type, values)) == {Decimal}:
-        numbers: list[Any] = list(map(float, values))
-        if not all(map(math.isfinite, numbers)):
-            for value in values:
-                _json_number(value)  # raises for the first non-finite amount
-        wholes = list(map(float.is_integer, numbers))
-        if any(wholes):
-            for index in [i for i, whole in enumerate(wholes) if whole]:
-                numbers[index] = _json_number(values[index])
+        numbers = list(map(amount_to_json, values))
         return orjson.dumps(numbers).decode().removeprefix("[").removesuffix("]").split(",")
-    return [_json_any(_json_number(v) if v.__class__ is Decimal else v) for v in values]
+    return [_json_any(amount_to_json(v) if v.__class__ is Decimal else v) for v in values]
 
 
 def _json_objects(dicts: list[dict[str, Any]], amount: str | None = None) -> list[str]:
-    """JSON objects of dicts, leaving out None values (the way `_request_json` does; source
+    """JSON objects of dicts, leaving out None values (the way `body_of` does; source
     dicts hold no None). `amount` names the key whose Decimal values are written as JSON
     numbers."""
     parts = _object_parts(dicts, amount)
     if parts is None:
         return [
-            orjson.dumps(_request_json(d) if amount else d, option=_ORJSON_OPTIONS).decode()
+            orjson.dumps(body_of(d) if amount else d, option=_ORJSON_OPTIONS).decode()
             for d in dicts
         ]
     return _join_parts(parts, len(dicts))

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from importer.api.request import body_of
 from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
 from importer.report.cells import _money, _utc
 
@@ -40,8 +41,9 @@ class ReportRow(BaseModel):
     http_status: int | None = None
     errors: list[RowError] = Field(default_factory=list)
     request: dict[str, Any] | None = None
-    """The JSON body sent (or, in a dry run, that would be sent). Amounts are JSON numbers;
-    fields that are None here were not sent and are left out of report.json."""
+    """The JSON body sent (or, in a dry run, that would be sent), written to report.json as
+    the very bytes sent (`api.request.json_body`); fields that are None here were not sent
+    and are left out."""
     source: dict[str, str] = Field(default_factory=dict)
     """The raw cells, keyed by the file's own header text, in the file's column order."""
     duplicate_of: dict[str, Any] | None = None
@@ -56,7 +58,7 @@ class ReportRow(BaseModel):
 
     @field_serializer("request", when_used="json")
     def _request_json(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if value is None else _request_json(value)
+        return None if value is None else body_of(value)
 
 
 class FileInfo(BaseModel):
@@ -141,28 +143,6 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 """The columns appended after the file's own columns in report.csv / report.xlsx. The row
 number column is called `row` so that a corrected report.csv can be fed back with
 `importer rerun --fix report.csv` (issue 4 §4): the rows are matched by that number."""
-
-
-def _json_number(value: Decimal) -> int | float:
-    """A Decimal of the request body as the JSON number it went out as: int when whole, else
-    float — amounts have two decimals and far fewer than 15 significant digits, so the float
-    prints back exactly as the decimal."""
-    if not value.is_finite():
-        raise ValueError(f"non-finite amount {value} cannot be written to JSON")
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-def _request_json(body: dict[str, Any]) -> dict[str, Any]:
-    """The request as sent: absent (None) fields left out, and the amount a JSON number.
-    Pydantic would write a Decimal as a string, which would misstate what the API received.
-    `amount` is the only money field of a request."""
-    sent = {k: v for k, v in body.items() if v is not None}
-    amount = sent.get("amount")
-    if amount.__class__ is Decimal:
-        sent["amount"] = _json_number(amount)
-    return sent
 
 
 def _ordered_counts(order: tuple[str, ...]) -> Callable[[dict[str, int]], dict[str, int]]:

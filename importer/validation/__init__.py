@@ -23,8 +23,8 @@ Decisions worth knowing:
   empty text is "absent". At most 100 characters. A spreadsheet number in a text column is the
   text Excel shows: `1001.0` → `"1001"`; a fractional or over-long (>= 2**53, digits already
   lost) number, a boolean or a date there is `{field}_invalid`.
-- **Defaults** (`defaults.creditor`, `.currency`, `.origin`) fill absent or empty cells here
-  too, so the Validator gives the same answer whether or not the mapping already did.
+- **Defaults** (`defaults.creditor`, `.currency`, `.origin`) fill absent or empty cells here,
+  and only here (the mapping keeps cells as read).
 - **creditor_reference** must be unique within one `validate()` call (= one import); the later
   row(s) get `creditor_reference_duplicate` naming the first row, whether or not that first
   row is valid (it may be fixed and posted later, and two rows sharing a reference would make
