@@ -1,5 +1,30 @@
-"""The exception hierarchy. Every user-facing error carries the one line the CLI prints and
-the exit code it maps to, so the CLI never has to interpret an exception itself."""
+"""The exception tree. Every error the importer raises on purpose carries the one line a person
+reads (`str(err)`) and, as a class attribute, the exit code the CLI maps it to (DESIGN.md §4),
+so the CLI's one handler never interprets an exception itself.
+
+    ImporterError                 root: everything raised on purpose
+    ├── UsageError           (2)  the command cannot be done as asked; nothing was sent
+    │   ├── ConfigError           the configuration file or a command-line option is wrong
+    │   ├── SandboxError          the embedded sandbox could not be started
+    │   ├── JournalUnavailable    the journal file cannot be opened
+    │   ├── ImportNotFound        no such import in the journal
+    │   └── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
+    │                             made against another API)
+    ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
+    ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
+    │   ├── ApiUnavailable        the API could not be reached or kept refusing
+    │   ├── AuthenticationFailed  the API refused the key (401/403)
+    │   ├── ImportLocked          another importer process works on the same import or file
+    │   └── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    └── InternalError        (3)  a bug: "internal error: …", with its cause chained
+
+A caller catches the middle layer: `UsageError` (fix the command or the configuration),
+`FileRejected` (fix the file), `RunStopped` (run the same command again), `InternalError`
+(report it). Foreign exceptions (requests, sqlite3, calamine, openpyxl, OSError, yaml,
+pydantic) are translated where they enter, with the cause chained (`raise … from exc`) unless
+the cause could carry a secret or is a traceback of no use to anyone (then `from None`, with
+a comment saying which).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +32,8 @@ from importer.exit_codes import ExitCode
 
 
 class ImporterError(Exception):
-    """Root of everything the importer raises on purpose. `str(err)` is what a person reads."""
+    """Root of everything the importer raises on purpose. `str(err)` is what a person reads.
+    Abstract: raise a leaf (or a middle-layer class), never this one."""
 
     exit_code: ExitCode = ExitCode.USAGE
 
@@ -16,10 +42,37 @@ class ImporterError(Exception):
         self.message = message
 
 
-class ConfigError(ImporterError):
-    """The configuration file or a command-line option is wrong."""
+# ------------------------------------------------------------------------- usage (exit 2)
+
+
+class UsageError(ImporterError):
+    """The command cannot be done as asked (configuration, option, journal, import id);
+    nothing was sent."""
 
     exit_code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """The configuration file or a command-line option is wrong."""
+
+
+class SandboxError(UsageError):
+    """The embedded sandbox could not be started."""
+
+
+class JournalUnavailable(UsageError):
+    """The journal file cannot be opened or created (path, permissions, not a database)."""
+
+
+class ImportNotFound(UsageError):
+    """No import with that id in the journal."""
+
+
+class RerunRefused(UsageError):
+    """The import exists but cannot be rerun or rendered as asked."""
+
+
+# ------------------------------------------------------------------------- file (exit 2)
 
 
 class FileRejected(ImporterError):
@@ -34,31 +87,43 @@ class FileRejected(ImporterError):
         self.problem = problem
 
 
-class ApiUnavailable(ImporterError):
+# ---------------------------------------------------------------------- stopped (exit 3)
+
+
+class RunStopped(ImporterError):
+    """The run stopped before every row was settled; running the same command resumes it."""
+
+    exit_code = ExitCode.INCOMPLETE
+
+
+class ApiUnavailable(RunStopped):
     """The API could not be reached or kept refusing; the run stops and can be resumed."""
 
-    exit_code = ExitCode.INCOMPLETE
 
-
-class AuthenticationFailed(ImporterError):
+class AuthenticationFailed(RunStopped):
     """The API refused the key (401/403); nothing more is sent."""
 
-    exit_code = ExitCode.INCOMPLETE
 
-
-class ImportLocked(ImporterError):
+class ImportLocked(RunStopped):
     """Another importer process is working on the same import."""
 
-    exit_code = ExitCode.INCOMPLETE
 
-
-class Interrupted(ImporterError):
+class Interrupted(RunStopped):
     """SIGINT/SIGTERM: stopped after the row in flight; a rerun resumes."""
 
+
+# --------------------------------------------------------------------- internal (exit 3)
+
+
+class InternalError(ImporterError):
+    """A bug, not a situation: exits 3 (the journal is consistent, so the same command
+    resumes) with one line saying so; the cause is chained for `--debug`."""
+
     exit_code = ExitCode.INCOMPLETE
 
-
-class SandboxError(ImporterError):
-    """The embedded sandbox could not be started."""
-
-    exit_code = ExitCode.USAGE
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"internal error ({what}); run again with --debug and report it. "
+            "The journal is consistent: running the same command resumes."
+        )
+        self.what = what

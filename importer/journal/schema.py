@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Self
 
 from importer.api.request import FIELDS
-from importer.errors import ImporterError
+from importer.errors import JournalUnavailable
 
 SCHEMA_VERSION = 1
 
@@ -114,7 +114,7 @@ class Store:
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
         except (sqlite3.Error, OSError) as exc:
-            raise ImporterError(f"journal {self.path}: cannot be opened ({exc})") from None
+            raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
 
     def close(self) -> None:
         self._db.close()

@@ -10,11 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from importer.config import Config
-from importer.errors import FileRejected, ImporterError
+from importer.errors import FileRejected
 from importer.journal import ImportRecord, Journal, NewRow
 from importer.mapping import Mapper, normalise_header
 from importer.outcomes import Outcome
 from importer.pipeline.intake import generated_reference
+from importer.report.cells import FORMULA_START
 from importer.sources import Cell, read_source
 from importer.validation import Validator
 
@@ -22,7 +23,7 @@ from importer.validation import Validator
 def _restore(cell: Cell) -> Cell:
     """Undo report.csv's formula neutralisation (`'=…` → `=…`), so a corrected cell reads as
     the person typed it."""
-    if isinstance(cell, str) and len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+    if isinstance(cell, str) and len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
         return cell[1:]
     return cell
 
@@ -93,9 +94,10 @@ def apply_fixes(config: Config, journal: Journal, record: ImportRecord, fix: Pat
     current = {new.row: journal.get_row(record.id, new.row) for new in corrections}
     strangers = [number for number, row in current.items() if row is None]
     if strangers:
-        raise ImporterError(
-            f"{fix.name}: row(s) {_row_list(strangers)} are not rows of import "
-            f"{record.id} ({record.file_name}); nothing was changed"
+        raise FileRejected(
+            fix.name,
+            f"row(s) {_row_list(strangers)} are not rows of import "
+            f"{record.id} ({record.file_name}); nothing was changed",
         )
     for new in corrections:
         outcome = current[new.row].outcome  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.bulk import trusted
-from importer.errors import ImporterError
+from importer.errors import ImportNotFound, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome
 from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
@@ -24,9 +24,9 @@ _ATTEMPT_FIELDS = set(Attempt.model_fields)
 def _renderable(journal: Journal, import_id: str) -> ImportRecord:
     record = journal.get_import(import_id)
     if record is None:
-        raise ImporterError(f"no import {import_id} in the journal {journal.path}")
+        raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
     if record.dry_run and record.state != "rejected":  # a rejected file has no rows anyway
-        raise ImporterError(
+        raise RerunRefused(
             f"import {import_id} was a dry run: it keeps no rows in the journal; "
             "validate the file again to get its report"
         )

@@ -115,7 +115,7 @@ class Sandbox:
         except OSError as exc:
             raise SandboxError(
                 f"cannot listen on {self.host}:{self.port} ({exc.strerror or exc})"
-            ) from None
+            ) from exc
         host, port = self._server.server_address[:2]
         self.port = port
         shown = f"[{host}]" if ":" in str(host) else str(host)

@@ -182,8 +182,8 @@ def compile_where(text: str | None, columns: ColumnMap) -> tuple[str, list[Any]]
         return "1", []
     try:
         where = json.loads(text, parse_float=Decimal)
-    except (ValueError, RecursionError):
-        raise QueryError("Unable to parse `where` clause: not valid JSON") from None
+    except (ValueError, RecursionError) as exc:
+        raise QueryError("Unable to parse `where` clause: not valid JSON") from exc
     if not isinstance(where, dict):
         raise QueryError("Unable to parse `where` clause: expected a JSON object")
     params: list[Any] = []
@@ -195,8 +195,8 @@ def _parse_sort_spec(text: str) -> list[tuple[str, int]]:
         # Eve's native form: [("field", -1), ("other", 1)]
         try:
             spec = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            raise QueryError("Unable to parse `sort` clause") from None
+        except (ValueError, SyntaxError) as exc:
+            raise QueryError("Unable to parse `sort` clause") from exc
         if not isinstance(spec, list) or not all(
             isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], str) and s[1] in (1, -1)
             for s in spec
@@ -231,8 +231,8 @@ def _positive_int(params: dict[str, list[str]], name: str, default: int) -> int:
         return default
     try:
         value = int(values[0])
-    except ValueError:
-        raise QueryError(f"{name} must be a positive integer") from None
+    except ValueError as exc:
+        raise QueryError(f"{name} must be a positive integer") from exc
     if value < 1:
         raise QueryError(f"{name} must be a positive integer")
     return value
@@ -245,8 +245,8 @@ def compile_projection(text: str | None) -> Callable[[dict[str, Any]], dict[str,
         return lambda doc: doc
     try:
         spec = json.loads(text)
-    except ValueError:
-        raise QueryError("Unable to parse `projection` clause: not valid JSON") from None
+    except ValueError as exc:
+        raise QueryError("Unable to parse `projection` clause: not valid JSON") from exc
     if (
         not isinstance(spec, dict)
         or not spec

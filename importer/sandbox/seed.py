@@ -7,32 +7,17 @@ from a broken file would only fail later as puzzling 422s in someone's import.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from importer.errors import SandboxError
+from importer.sandbox.cases import Case
 from importer.sandbox.eve import META_FIELDS, OBJECT_ID
 from importer.sandbox.money import has_at_most_two_decimals, to_ore
 
 DEFAULT_CASES = "the packaged sample cases (importer/data/cases.json)"
-
-
-@dataclass(frozen=True, slots=True)
-class SeedCase:
-    """One case to insert: the columns the store indexes plus the whole document."""
-
-    id: str
-    creditor: str
-    account: str
-    invoice_number: str | None
-    reference_number: str | None
-    remaining_ore: int
-    state: str
-    document: dict[str, Any]
-    """The case as given, without `_id` and Eve meta fields (those are the store's)."""
 
 
 def read_default_cases_text() -> str:
@@ -40,7 +25,7 @@ def read_default_cases_text() -> str:
     return (resources.files("importer") / "data" / "cases.json").read_text(encoding="utf-8")
 
 
-def load_cases(path: str | Path | None) -> list[SeedCase]:
+def load_cases(path: str | Path | None) -> list[Case]:
     """Parse and check a seed file (None: the packaged default)."""
     if path is None:
         source, text = DEFAULT_CASES, read_default_cases_text()
@@ -49,17 +34,17 @@ def load_cases(path: str | Path | None) -> list[SeedCase]:
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise SandboxError(f"cases file {source}: cannot be read ({exc.strerror})") from None
-        except UnicodeDecodeError:
-            raise SandboxError(f"cases file {source}: not UTF-8 text") from None
+            raise SandboxError(f"cases file {source}: cannot be read ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            raise SandboxError(f"cases file {source}: not UTF-8 text") from exc
     try:
         data = json.loads(text, parse_float=Decimal)
     except ValueError as exc:
-        raise SandboxError(f"cases file {source}: not valid JSON ({exc})") from None
+        raise SandboxError(f"cases file {source}: not valid JSON ({exc})") from exc
     if not isinstance(data, list):
         raise SandboxError(f"cases file {source}: expected a JSON list of case documents")
 
-    cases: list[SeedCase] = []
+    cases: list[Case] = []
     seen: set[str] = set()
     for index, raw in enumerate(data):
         case = _parse_case(raw, f"cases file {source}: case #{index + 1}")
@@ -70,7 +55,7 @@ def load_cases(path: str | Path | None) -> list[SeedCase]:
     return cases
 
 
-def _parse_case(raw: Any, where: str) -> SeedCase:
+def _parse_case(raw: Any, where: str) -> Case:
     if not isinstance(raw, dict):
         raise SandboxError(f"{where}: expected a JSON object")
     for field in ("_id", "creditor", "account"):
@@ -104,7 +89,7 @@ def _parse_case(raw: Any, where: str) -> SeedCase:
         raise SandboxError(f"{where}: state must be a string, got {state!r}")
     document = {k: v for k, v in raw.items() if k not in META_FIELDS}
     document["state"] = state
-    return SeedCase(
+    return Case(
         id=raw["_id"],
         creditor=raw["creditor"],
         account=raw["account"],

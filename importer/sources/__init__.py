@@ -65,10 +65,10 @@ def _read_bytes(path: Path, file: str) -> bytes:
         raise FileRejected(file, "this is a folder, not a file")
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        raise FileRejected(file, "the file does not exist") from None
-    except PermissionError:
-        raise FileRejected(file, "the file cannot be opened: permission denied") from None
+    except FileNotFoundError as exc:
+        raise FileRejected(file, "the file does not exist") from exc
+    except PermissionError as exc:
+        raise FileRejected(file, "the file cannot be opened: permission denied") from exc
     except OSError as error:
         reason = error.strerror or "unknown error"
-        raise FileRejected(file, f"the file cannot be read ({reason.lower()})") from None
+        raise FileRejected(file, f"the file cannot be read ({reason.lower()})") from error

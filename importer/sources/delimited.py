@@ -102,16 +102,16 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
             file,
             "the file is not UTF-8, UTF-16 or Windows-1252 text (undecodable byte "
             f"0x{data[error.start]:02X} at line {_line_of_bytes(data, error.start)})",
-        ) from None
+        ) from error
 
 
 def _decode_pinned(data: bytes, file: str, encoding: str) -> tuple[str, str]:
     try:
         codec = codecs.lookup(encoding).name
-    except LookupError:
+    except LookupError as exc:
         raise FileRejected(
             file, f"the configured encoding '{encoding}' is not a known text encoding"
-        ) from None
+        ) from exc
     if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
         codec = "utf-8-sig"  # the mark is not part of the first header cell
     text = _decode_strict(data, file, codec, encoding)
@@ -129,7 +129,7 @@ def _decode_strict(data: bytes, file: str, codec: str, label: str) -> str:
             file,
             f"the file is not valid {label} text (undecodable byte "
             f"0x{data[error.start]:02X} at line {_line_of(valid, len(valid))})",
-        ) from None
+        ) from error
 
 
 def _reject_markup(text: str, file: str) -> None:
@@ -253,7 +253,7 @@ def parse(text: str, delimiter: str, file: str) -> list[Record]:
                 if (first and not first.isspace()) or _has_text(row):
                     append((row_number, tuple(row)))
     except csv.Error as error:
-        raise FileRejected(file, _parse_problem(str(error), row_number + 1)) from None
+        raise FileRejected(file, _parse_problem(str(error), row_number + 1)) from error
     return records
 
 

@@ -75,8 +75,8 @@ def _zip_format(data: bytes, file: str) -> Format:
             try:
                 with archive.open("mimetype") as member:
                     mimetype = member.read(100)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-                raise FileRejected(file, zipguard.DAMAGED) from None
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+                raise FileRejected(file, zipguard.DAMAGED) from exc
             if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
                 return "ods"
             raise FileRejected(

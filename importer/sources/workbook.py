@@ -65,21 +65,21 @@ def read_workbook(data: bytes, file: str, *, sheet: str | int | None = None) -> 
             start = chosen.start
     except FileRejected:
         raise
-    except calamine.PasswordError:
-        raise FileRejected(file, PASSWORD) from None
-    except Exception:
+    except calamine.PasswordError as exc:
+        raise FileRejected(file, PASSWORD) from exc
+    except Exception as exc:
         # Reading from memory, calamine tries each format in turn and reports only "cannot
         # detect file format", so the specific cause is looked for here, on failure only.
         if data.startswith(ZIP_MAGIC) and _declares_entities(data):
-            raise FileRejected(file, ENTITIES) from None
+            raise FileRejected(file, ENTITIES) from exc
         if _has_filepass(data):
-            raise FileRejected(file, PASSWORD) from None
-        raise FileRejected(file, DAMAGED) from None
+            raise FileRejected(file, PASSWORD) from exc
+        raise FileRejected(file, DAMAGED) from exc
     except BaseException as error:
         # A malformed file can make the Rust reader panic; pyo3 raises that as a
         # BaseException so it is not swallowed by accident. Here it means a damaged file.
         if type(error).__name__ == "PanicException":
-            raise FileRejected(file, DAMAGED) from None
+            raise FileRejected(file, DAMAGED) from error
         raise
     first_row = start[0] + 1 if start else 1
     return _records(rows, first_row)

@@ -47,8 +47,8 @@ def open_checked(data: bytes, file: str) -> zipfile.ZipFile:
         raise FileRejected(file, _too_many(declared))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise FileRejected(file, DAMAGED) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise FileRejected(file, DAMAGED) from exc
     try:
         check_limits(archive.infolist(), file)
     except FileRejected:

@@ -48,23 +48,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Literal, NamedTuple
+from typing import Literal
+
+from importer.validation.problems import CellProblem
 
 CENT = Decimal("0.01")
+
+
 #: A spreadsheet float this close to an öre amount is that amount (binary-float artefacts).
 FLOAT_TOLERANCE = Decimal("1e-9")
+
+
 #: Grouping characters accepted besides the non-decimal one of "." / ",".
 _SPACE_GROUPING = " \u00a0\u202f'’"
 
-# Evidence for detection, searched line by line in the file's amount cells joined by "\n".
-# A separator followed by exactly 1-2 digits and no digit after them (`5,00 kr.`) is decimal.
-_COMMA_DECIMAL = re.compile(r"(?m),[0-9]{1,2}[^0-9\n]*$")
-_DOT_DECIMAL = re.compile(r"(?m)\.[0-9]{1,2}[^0-9\n]*$")
-# Two or more groups of a separator (1.234.567) can only be thousands: the other is decimal.
-_DOT_GROUPS = re.compile(r"\.[0-9]{3}\.[0-9]{3}(?![0-9])")
-_COMMA_GROUPS = re.compile(r",[0-9]{3},[0-9]{3}(?![0-9])")
 
 # Sign and currency around the number; the number itself is checked by `_split_number`.
 _ENVELOPE = re.compile(
@@ -77,15 +76,25 @@ _ENVELOPE = re.compile(
         \s*$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
+
+
 _EMPTY = "Amount is empty; every row needs the amount to credit."
+
+
 _AMBIGUOUS = re.compile(r"[1-9][0-9]{0,2}[.,][0-9]{3}")
+
+
 # Fast whole-column checks (one C-level pass over the joined cells): plain amounts with
 # exactly two decimals (no quantize needed), or with 0-2 decimals.
 _PLAIN_CELL = {
     ".": re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,2})?"),
     ",": re.compile(r"[0-9]{1,13}(?:,[0-9]{1,2})?"),
 }
+
+
 _FAST_TWO = re.compile(r"(?m)^(?![0-9]{1,13}\.[0-9]{2}$)")
+
+
 _FAST_ANY = re.compile(r"(?m)^(?![0-9]{1,13}(?:\.[0-9]{1,2})?$)")
 
 
@@ -104,69 +113,12 @@ def _not_grouped(separator: str) -> re.Pattern[str]:
 
 
 _NOT_GROUPED = {".": _not_grouped("."), ",": _not_grouped(",")}
+
+
 _UNGROUP = {
     ".": str.maketrans("", "", "," + _SPACE_GROUPING),
     ",": str.maketrans({**dict.fromkeys("." + _SPACE_GROUPING), ",": "."}),
 }
-
-
-class AmountError(ValueError):
-    """One amount cell that cannot be credited: a stable `code` and a sentence for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class Detection(NamedTuple):
-    """The file's decimal separator and whether any cell proved it (see the ambiguity guard)."""
-
-    separator: Literal[".", ","]
-    evidenced: bool
-
-
-def detect_decimal_separator(cells: Iterable[object]) -> Detection:
-    """Decide the file's decimal separator from all its amount cells.
-
-    Only text cells count (spreadsheet numbers carry no separator). Each cell can vote:
-
-    - a `,` followed by exactly 1-2 digits at the end (`12,5`, `1 234,50`, `1.234,56`, `5,00 kr`)
-      votes `,`; likewise `.` + 1-2 digits (`1234.5`, `1,234.56`) votes `.` — when both
-      characters appear, only the last one can be followed by the final digits, so the last one
-      is the decimal separator;
-    - repeated 3-digit groups (`1.234.567`) can only be thousands: they vote for the other one;
-    - `1,234`, `12.345`, integers: no vote (they read fine either way, or are ambiguous).
-
-    The side with more votes wins; a tie between votes goes to `.` (the cells of the losing
-    convention are then rejected one by one, never silently misread). No votes at all →
-    `.` with `evidenced=False`, which switches on the ambiguity guard for `1,234`-like cells.
-    """
-    cells = list(cells)
-    texts = cells if set(map(type, cells)) == {str} else [c for c in cells if isinstance(c, str)]
-    if not texts:
-        return Detection(".", False)
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:  # a cell with a line break must stay one line
-        joined = "\n".join(t.replace("\n", " ") for t in texts)
-    comma = _COMMA_DECIMAL.search(joined) or _DOT_GROUPS.search(joined)
-    dot = _DOT_DECIMAL.search(joined) or _COMMA_GROUPS.search(joined)
-    if not (comma and dot):  # the common case: one side (or neither) has evidence
-        return Detection("," if comma else ".", bool(comma or dot))
-    comma_votes = len(_COMMA_DECIMAL.findall(joined)) + _count_lines(_DOT_GROUPS, joined)
-    dot_votes = len(_DOT_DECIMAL.findall(joined)) + _count_lines(_COMMA_GROUPS, joined)
-    return Detection("," if comma_votes > dot_votes else ".", True)
-
-
-def _count_lines(pattern: re.Pattern[str], joined: str) -> int:
-    """How many lines (cells) hold a match: a cell votes once however many groups it has."""
-    lines: set[int] = set()
-    line = position = 0
-    for match in pattern.finditer(joined):
-        line += joined.count("\n", position, match.start())
-        position = match.start()
-        lines.add(line)
-    return len(lines)
 
 
 def plain_amounts(
@@ -257,7 +209,7 @@ class AmountParser:
 
     def parse_column(
         self, cells: Sequence[object]
-    ) -> tuple[list[Decimal | None], dict[int, AmountError]]:
+    ) -> tuple[list[Decimal | None], dict[int, CellProblem]]:
         """Parse a file's amount column: values (None where invalid) and errors by index.
 
         Tries `plain_amounts` first (the whole column in a few C-level passes) and parses
@@ -273,7 +225,7 @@ class AmountParser:
         comma = self.separator == ","
         lowest, highest = CENT, self.max_amount
         values: list[Decimal | None] = []
-        errors: dict[int, AmountError] = {}
+        errors: dict[int, CellProblem] = {}
         for index, cell in enumerate(cells):
             if cell.__class__ is str and plain_cell(cell):  # type: ignore[arg-type]
                 value = Decimal(cell.replace(",", ".") if comma else cell)  # type: ignore[union-attr]
@@ -284,7 +236,7 @@ class AmountParser:
                     continue
             try:
                 values.append(self.parse(cell))
-            except AmountError as exc:
+            except CellProblem as exc:
                 values.append(None)
                 # Kept without its traceback: that would keep the parser's frames alive,
                 # about 3 KB per bad cell (600 MB for a 200,000-row file of bad amounts).
@@ -294,9 +246,9 @@ class AmountParser:
     # ---------------------------------------------------------------- one cell
 
     def parse(self, cell: object) -> Decimal:
-        """One amount cell → a positive Decimal with exactly two decimals, or AmountError."""
+        """One amount cell → a positive Decimal with exactly two decimals, or CellProblem."""
         if cell is None:
-            raise AmountError("amount_missing", _EMPTY)
+            raise CellProblem("amount_missing", _EMPTY)
         if isinstance(cell, str):
             return self._parse_text(cell)
         if isinstance(cell, bool):  # bool is an int subclass: a TRUE cell is not 1 krona
@@ -311,7 +263,7 @@ class AmountParser:
             if abs(cell) < 10**15 and cell != cell.quantize(CENT):
                 raise _too_many_decimals(str(cell))
             return self._check(cell, str(cell))
-        raise AmountError(
+        raise CellProblem(
             "amount_not_a_number",
             f"Amount cell holds {type(cell).__name__} {cell}, not a number.",
         )
@@ -319,7 +271,7 @@ class AmountParser:
     def _parse_text(self, cell: str) -> Decimal:
         text = cell.strip()
         if not text:
-            raise AmountError("amount_missing", _EMPTY)
+            raise CellProblem("amount_missing", _EMPTY)
         envelope = _ENVELOPE.match(text)
         if envelope is None:
             raise _not_a_number(text)
@@ -337,7 +289,7 @@ class AmountParser:
         """`number` (no sign, no currency) → (integer digits, fraction digits), ASCII only."""
         if self.ambiguity_guard and _AMBIGUOUS.fullmatch(number):
             thousands, decimals = number.replace(",", "").replace(".", ""), number.replace(",", ".")
-            raise AmountError(
+            raise CellProblem(
                 "amount_ambiguous",
                 f"Amount {shown} is ambiguous: it could mean {thousands} or {decimals} — "
                 "nothing else in the file shows which "
@@ -386,16 +338,16 @@ class AmountParser:
     def _check(self, value: Decimal, shown: str) -> Decimal:
         if value < 0:
             if not self.absolute:
-                raise AmountError(
+                raise CellProblem(
                     "amount_negative",
                     f"Amount {shown} is negative; a credit amount must be positive "
                     "(set input.negative_amounts: absolute if your export signs credits).",
                 )
             value = -value
         if not value:
-            raise AmountError("amount_zero", f"Amount {shown} is zero; there is nothing to credit.")
+            raise CellProblem("amount_zero", f"Amount {shown} is zero; there is nothing to credit.")
         if value > self.max_amount:
-            raise AmountError(
+            raise CellProblem(
                 "amount_too_large",
                 f"Amount {shown} is larger than the maximum {self.max_amount} "
                 "(input.max_amount in the configuration).",
@@ -403,6 +355,8 @@ class AmountParser:
         try:
             return value if value.as_tuple().exponent == -2 else value.quantize(CENT)
         except InvalidOperation:  # pragma: no cover - max_amount keeps values far below this
+            # from None: a cell problem is a value kept per failing cell (see parse_column);
+            # the decimal module's traceback would only hold memory.
             raise _not_a_number(shown) from None
 
 
@@ -411,15 +365,15 @@ def _is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _not_a_number(shown: str, separator: str | None = None) -> AmountError:
+def _not_a_number(shown: str, separator: str | None = None) -> CellProblem:
     hint = ""
     if separator is not None and any(ch in shown for ch in ".,"):
         name = "a decimal point" if separator == "." else "a decimal comma"
         hint = f" (this file uses {name}: '{separator}')"
-    return AmountError("amount_not_a_number", f"Amount {shown!r} is not a number{hint}.")
+    return CellProblem("amount_not_a_number", f"Amount {shown!r} is not a number{hint}.")
 
 
-def _too_many_decimals(shown: str) -> AmountError:
-    return AmountError(
+def _too_many_decimals(shown: str) -> CellProblem:
+    return CellProblem(
         "amount_too_many_decimals", f"Amount {shown} has more than two decimals (öre)."
     )

@@ -31,6 +31,8 @@ import datetime as dt
 import re
 from typing import TypeVar
 
+from importer.validation.problems import CellProblem
+
 _T = TypeVar("_T", dt.date, dt.datetime)
 
 UTC = dt.UTC
@@ -52,15 +54,6 @@ _RFC1123 = re.compile(
     re.IGNORECASE,
 )
 _DAY_MONTH_ORDER = re.compile(r"[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{2,4}(?:[ T].*)?", re.DOTALL)
-
-
-class DateError(ValueError):
-    """One date cell that cannot be sent: a stable `code` and a sentence for people."""
-
-    def __init__(self, message: str, code: str = "date_invalid") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def format_rfc1123(moment: dt.datetime) -> str:
@@ -89,7 +82,7 @@ class DateConverter:
         self.timezone = timezone
 
     def convert(self, cell: object) -> str | None:
-        """One cell → RFC 1123 GMT text; None for an empty cell; DateError if unusable."""
+        """One cell → RFC 1123 GMT text; None for an empty cell; CellProblem if unusable."""
         if cell is None:
             return None
         if isinstance(cell, str):
@@ -102,11 +95,12 @@ class DateConverter:
         if isinstance(cell, dt.date):
             return self._checked_date(cell, cell.isoformat())
         if isinstance(cell, bool | int | float):
-            raise DateError(
+            raise CellProblem(
+                "date_invalid",
                 f"Date cell holds the number {cell}, not a date; format the column as a date "
-                "or write the date as YYYY-MM-DD."
+                "or write the date as YYYY-MM-DD.",
             )
-        raise DateError(f"Date {cell!r} is not a date; write it as YYYY-MM-DD.")
+        raise CellProblem("date_invalid", f"Date {cell!r} is not a date; write it as YYYY-MM-DD.")
 
     def _convert_text(self, text: str) -> str:
         match = _ISO_DATE.fullmatch(text)
@@ -122,7 +116,7 @@ class DateConverter:
             elif match.group("sign"):
                 minutes = int(match.group("oh")) * 60 + int(match.group("om") or 0)
                 if minutes >= 24 * 60:
-                    raise DateError(f"Date {text} has an impossible UTC offset.")
+                    raise CellProblem("date_invalid", f"Date {text} has an impossible UTC offset.")
                 sign = -1 if match.group("sign") == "-" else 1
                 zone = dt.timezone(sign * dt.timedelta(minutes=minutes))
             moment = _make(text, dt.datetime, year, month, day, hour, minute, second)
@@ -131,23 +125,27 @@ class DateConverter:
         if match:
             month_number = _MONTH_NUMBER.get(match.group(2).lower())
             if month_number is None:
-                raise DateError(f"Date {text} has an unknown month name.")
+                raise CellProblem("date_invalid", f"Date {text} has an unknown month name.")
             day, year, hour, minute, second = map(int, match.group(1, 3, 4, 5, 6))
             moment = _make(text, dt.datetime, year, month_number, day, hour, minute, second)
             return self._from_datetime(moment.replace(tzinfo=UTC), text)
         if _DAY_MONTH_ORDER.fullmatch(text):
-            raise DateError(
+            raise CellProblem(
+                "date_invalid",
                 f"Date {text} is ambiguous (is the day or the month first?); "
-                "write dates as YYYY-MM-DD, e.g. 2025-07-04."
+                "write dates as YYYY-MM-DD, e.g. 2025-07-04.",
             )
-        raise DateError(
+        raise CellProblem(
+            "date_invalid",
             f"Date {text} is not a date this importer reads; write it as YYYY-MM-DD "
-            "(optionally with a time: YYYY-MM-DD HH:MM)."
+            "(optionally with a time: YYYY-MM-DD HH:MM).",
         )
 
     def _checked_date(self, day: dt.date, shown: str) -> str:
         if not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise DateError(f"Date {shown} is outside the years {MIN_YEAR}-{MAX_YEAR}.")
+            raise CellProblem(
+                "date_invalid", f"Date {shown} is outside the years {MIN_YEAR}-{MAX_YEAR}."
+            )
         return format_date(day)
 
     def _from_datetime(self, moment: dt.datetime, shown: str) -> str:
@@ -156,15 +154,24 @@ class DateConverter:
         try:
             utc = moment.astimezone(UTC)
         except (OverflowError, ValueError):
-            raise DateError(f"Date {shown} is outside the years {MIN_YEAR}-{MAX_YEAR}.") from None
+            # from None: a cell problem is a value kept per distinct cell; datetime's
+            # traceback would only hold memory.
+            raise CellProblem(
+                "date_invalid", f"Date {shown} is outside the years {MIN_YEAR}-{MAX_YEAR}."
+            ) from None
         if not MIN_YEAR <= utc.year <= MAX_YEAR:
-            raise DateError(f"Date {shown} is outside the years {MIN_YEAR}-{MAX_YEAR}.")
+            raise CellProblem(
+                "date_invalid", f"Date {shown} is outside the years {MIN_YEAR}-{MAX_YEAR}."
+            )
         return format_rfc1123(utc)
 
 
 def _make(text: str, kind: type[_T], *parts: int) -> _T:
-    """Build a date/datetime, turning "no such day/time" into a DateError that says so."""
+    """Build a date/datetime, turning "no such day/time" into a CellProblem that says so."""
     try:
         return kind(*parts)
     except ValueError:
-        raise DateError(f"Date {text} does not exist (check the day, month and time).") from None
+        # from None: a cell problem is a value kept per distinct cell (see above).
+        raise CellProblem(
+            "date_invalid", f"Date {text} does not exist (check the day, month and time)."
+        ) from None
