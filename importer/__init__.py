@@ -1,7 +1,69 @@
 """importer — credit Amili cases from the CSV and Excel files creditors' systems export.
 
-The CLI (`importer.cli`) is a thin shell over this library: a Python caller can use
-`importer.pipeline.run_import` directly.
+A Python caller can do everything the command line does (the CLI is a thin adapter over
+these functions):
+
+    from pathlib import Path
+    import importer
+
+    config = importer.load_config("config.yaml")
+    for result in importer.run(config, [Path("credits.csv")]):
+        print(result.import_id, result.exit_code, result.report_paths)
+    importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
+    importer.render(config, "20261124-204500-3fa2c1d9")
+    for record, counts in importer.imports(config): ...
+
+`run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
+in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`, `InternalError`).
+
+The names are loaded on first use (PEP 562): `python -m importer.sandbox` and `--help` need
+none of the pipeline, whose imports (pydantic models, orjson, structlog) cost start-up time.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "run": "importer.pipeline.facade",
+    "rerun": "importer.pipeline.facade",
+    "render": "importer.pipeline.facade",
+    "imports": "importer.pipeline.facade",
+    "RunOptions": "importer.pipeline.results",
+    "ImportResult": "importer.pipeline.results",
+    "Config": "importer.config",
+    "load_config": "importer.config",
+    "ExitCode": "importer.exit_codes",
+    "Outcome": "importer.outcomes",
+}
+
+__all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
+    "__version__",
+    "run",
+    "rerun",
+    "render",
+    "imports",
+    "RunOptions",
+    "ImportResult",
+    "Config",
+    "load_config",
+    "ExitCode",
+    "Outcome",
+]
+
+if TYPE_CHECKING:
+    from importer.config import Config, load_config
+    from importer.exit_codes import ExitCode
+    from importer.outcomes import Outcome
+    from importer.pipeline.facade import imports, render, rerun, run
+    from importer.pipeline.results import ImportResult, RunOptions
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'importer' has no attribute {name!r}")
+    return getattr(import_module(module), name)

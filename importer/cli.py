@@ -1,4 +1,4 @@
-"""`importer` — the command line: a thin shell over `importer.pipeline`.
+"""`importer` — the command line: a thin adapter over `importer.pipeline.facade`.
 
 It parses options, sets up logging, turns every ImporterError into one line on stderr and its
 exit code (`--debug` shows the traceback), and prints a closing summary per file."""
@@ -14,20 +14,17 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
 import structlog
 
 from importer import __version__
-from importer.api.target import open_target
 from importer.config import Config, load_config
-from importer.errors import ConfigError, ImporterError
+from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
-from importer.journal import Journal
 from importer.outcomes import Outcome, worst
-from importer.pipeline import Importer, ImportResult, RunOptions
+from importer.pipeline import ImportResult, RunOptions, facade
 
 EXAMPLES = """\
 examples:
@@ -202,7 +199,7 @@ def _resolve_import(ref: str) -> str:
         try:
             return str(json.loads(path.read_text(encoding="utf-8"))["file_import_report"])
         except (ValueError, KeyError) as exc:
-            raise ConfigError(f"{path}: not an import report ({exc})") from None
+            raise ConfigError(f"{path}: not an import report ({exc})") from exc
     return ref
 
 
@@ -228,55 +225,48 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     )
     stop = threading.Event()
     _install_stop_handlers(stop)
-    codes: list[ExitCode] = []
-    with ExitStack() as stack:
-        target = stack.enter_context(open_target(config, dry_run=dry_run))
-        journal = stack.enter_context(Journal(config.journal.path))
-        importer = Importer(config, journal, target, progress=_ProgressBar(), stop=stop)
-        stack.callback(importer.close)
-        jobs = (
-            [lambda: importer.rerun(_resolve_import(args.import_ref), args.fix)]
-            if args.command == "rerun"
-            else [lambda path=path: importer.run_file(path, options) for path in args.files]
+    progress = _ProgressBar()
+    if args.command == "rerun":
+        started = time.monotonic()
+        result = facade.rerun(
+            config, _resolve_import(args.import_ref), args.fix, progress=progress, stop=stop
         )
-        for job in jobs:
-            started = time.monotonic()
-            result = job()
-            _print_result(result, time.monotonic() - started)
-            if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
-                print(f"importer: {result.message}", file=sys.stderr)
-            codes.append(result.exit_code)
-            if stop.is_set():
-                break
+        return _report_result(result, started)
+    codes: list[ExitCode] = []
+    started = time.monotonic()
+    for result in facade.run(config, args.files, options, progress=progress, stop=stop):
+        codes.append(_report_result(result, started))
+        started = time.monotonic()
     return worst(codes)
 
 
+def _report_result(result: ImportResult, started: float) -> ExitCode:
+    _print_result(result, time.monotonic() - started)
+    if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
+        print(f"importer: {result.message}", file=sys.stderr)
+    return result.exit_code
+
+
 def _list_imports(config: Config) -> ExitCode:
-    with Journal(config.journal.path) as journal:
-        records = journal.imports()
-        if not records:
-            print("no imports yet")
-            return ExitCode.OK
-        header = f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file"
-        print(header)
-        for record in records:
-            counts = journal.outcome_counts(record.id)
-            shown = ", ".join(f"{o.value} {n}" for o, n in counts.items() if n) or "-"
-            kind = " (dry run)" if record.dry_run else ""
-            print(
-                f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
-                f"{record.rows:>7}  {shown}  {record.file_name}{kind}"
-            )
+    listed = facade.imports(config)
+    if not listed:
+        print("no imports yet")
+        return ExitCode.OK
+    header = f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file"
+    print(header)
+    for record, counts in listed:
+        shown = ", ".join(f"{o.value} {n}" for o, n in counts.items() if n) or "-"
+        kind = " (dry run)" if record.dry_run else ""
+        print(
+            f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
+            f"{record.rows:>7}  {shown}  {record.file_name}{kind}"
+        )
     return ExitCode.OK
 
 
 def _render(config: Config, ref: str) -> ExitCode:
-    with Journal(config.journal.path) as journal:
-        from importer.api.target import Target
-
-        importer = Importer(config, journal, Target("", None, None, False))
-        report, paths = importer.render(_resolve_import(ref))
-        print(f"report {report.file_import_report}: {', '.join(str(p) for p in paths.values())}")
+    report, paths = facade.render(config, _resolve_import(ref))
+    print(f"report {report.file_import_report}: {', '.join(str(p) for p in paths.values())}")
     return ExitCode.OK
 
 
@@ -307,13 +297,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("importer: interrupted", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
     except Exception as exc:  # a bug: still one line, never a traceback unless asked for
+        internal = InternalError(type(exc).__name__)
+        internal.__cause__ = exc  # what --debug shows below the one line
         if args.debug:
-            traceback.print_exc()
-        print(
-            f"importer: internal error ({type(exc).__name__}); run again with --debug "
-            "and report it. The journal is consistent: running the same command resumes.",
-            file=sys.stderr,
-        )
-        return int(ExitCode.INCOMPLETE)
+            traceback.print_exception(internal)
+        print(f"importer: {internal.message}", file=sys.stderr)
+        return int(internal.exit_code)
     parser.error(f"unknown command {args.command}")
     return int(ExitCode.USAGE)  # pragma: no cover

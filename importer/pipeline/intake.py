@@ -13,9 +13,7 @@ import structlog
 
 from importer.api.target import Target
 from importer.config import Config
-from importer.errors import (
-    ImporterError,
-)
+from importer.errors import FileRejected, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import Mapper
@@ -78,7 +76,7 @@ class Intake:
         numbers, sources = mapped.row_numbers, mapped.sources
         del mapped
         if len(checked.errors) != len(numbers):  # pragma: no cover - validation's contract
-            raise ImporterError("internal: validation lost rows")
+            raise InternalError("validation lost rows")
         invalid, errors = checked.invalid, checked.errors
         outcomes = (
             [Outcome.INVALID if e else Outcome.NOT_SENT for e in errors]
@@ -149,6 +147,38 @@ class Intake:
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
+
+    def reject(
+        self,
+        path: Path,
+        import_id: str,
+        sha256: str | None,
+        started: datetime,
+        options: RunOptions,
+        rejected: FileRejected,
+    ) -> None:
+        """Journal a file rejected as a whole: an import with no rows and the one reason,
+        so `importer imports` and its report say what happened."""
+        record = ImportRecord(
+            id=import_id,
+            file_name=path.name,
+            file_path=str(path),
+            sha256=sha256,
+            format=None,
+            rows=0,
+            columns=[],
+            base_url=self._target.name,
+            dry_run=options.dry_run,
+            sandbox=self._target.sandbox,
+            all_or_nothing=options.all_or_nothing,
+            state="rejected",
+            started=started,
+            finished=utcnow(),
+            file_errors=[RowError(field="", code="file_rejected", message=rejected.problem)],
+            warnings=[],
+        )
+        self._journal.create_import(record, [])
+        log.info("import.rejected", import_id=import_id, file=path.name)
 
     def _dry_run_requests(
         self, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]

@@ -8,8 +8,11 @@ not posted again."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
+
+import structlog
 
 from importer.api.readback import StatusReader
 from importer.config import Config
@@ -18,7 +21,7 @@ from importer.errors import (
     AuthenticationFailed,
     Interrupted,
 )
-from importer.journal import Journal, JournalRow
+from importer.journal import Journal, JournalRow, utcnow
 from importer.outcomes import Outcome
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.reconcile import Reconciler
@@ -27,6 +30,8 @@ from importer.pipeline.results import Progress
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
 
+
+log = structlog.get_logger("importer")
 
 _OUTCOME_OF = {  # by `PostKind` (a StrEnum: its members are these strings)
     "created": Outcome.CREDITED,
@@ -51,6 +56,7 @@ class Poster:
         credit_notes: CreditNotes,
         stop: threading.Event,
         progress: Progress | None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
         self._journal = journal
@@ -61,6 +67,20 @@ class Poster:
         self._credit_notes = credit_notes
         self._stop = stop
         self._progress = progress
+        self._sleep = sleep
+
+    def let_in_flight_settle(self, import_id: str) -> None:
+        """A request that was in flight when an earlier run died may still be on its way to
+        being stored: looking it up too early would find nothing and post it again. So wait
+        until `api.read_timeout` has passed since the latest such request left — the time the
+        dead run would itself have waited for the answer."""
+        latest = self._journal.latest_intent(import_id)
+        if latest is None:
+            return
+        remaining = self._config.api.read_timeout - (utcnow() - latest).total_seconds()
+        if remaining > 0:
+            log.info("import.settle", seconds=round(remaining, 1))
+            self._sleep(remaining)
 
     def post_rows(self, import_id: str, rows: Iterable[JournalRow], total: int) -> None:
         reader = StatusReader(self._connect)

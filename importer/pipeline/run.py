@@ -30,15 +30,15 @@ from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import (
-    ApiUnavailable,
-    AuthenticationFailed,
     FileRejected,
-    ImporterError,
-    Interrupted,
+    ImportNotFound,
+    InternalError,
+    RerunRefused,
+    RunStopped,
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
-from importer.outcomes import Outcome, RowError, exit_code_for
+from importer.outcomes import Outcome, exit_code_for
 from importer.pipeline.corrections import apply_fixes
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.intake import Intake
@@ -63,8 +63,8 @@ def _sha256(path: Path) -> str | None:
 
 
 class Importer:
-    """Runs imports against one target with one journal. A Python caller can use this
-    directly; the CLI is a thin shell over it."""
+    """Runs imports against one target with one journal: the object behind
+    `pipeline.facade` (and so behind the CLI), which a Python caller may also use directly."""
 
     def __init__(
         self,
@@ -81,7 +81,6 @@ class Importer:
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
-        self._sleep = sleep
         self._client: ApiClient | None = None
         credit_notes = CreditNotes(journal, target.name)
         self._intake = Intake(config, journal, target, credit_notes, self._result)
@@ -97,6 +96,7 @@ class Importer:
             credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
+            sleep=sleep,
         )
 
     @property
@@ -108,7 +108,7 @@ class Importer:
     def _connect(self) -> ApiClient:
         """A client of its own (one keep-alive connection) to the import's API."""
         if self.target.url is None or self.target.api_key is None:
-            raise ImporterError("internal: a dry run must not reach the API")
+            raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient
 
         return ApiClient(self.target.url, self.target.api_key, self.config.api)
@@ -120,7 +120,7 @@ class Importer:
     def render(self, import_id: str) -> tuple[Report, dict[str, Path]]:
         """(Re)render an import's reports from the journal, in place, block by block.
         The report returned has the summary but no rows: they are in the files (and
-        `importer.report_builder.build_report` gives them as models)."""
+        `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
         return render_from_journal(
             self.journal, import_id, directory, list(self.config.report.formats)
@@ -174,26 +174,7 @@ class Importer:
             # create reference cycles.
             return done if done is not None else self.continue_import(import_id)
         except FileRejected as rejected:
-            record = ImportRecord(
-                id=import_id,
-                file_name=path.name,
-                file_path=str(path),
-                sha256=sha256,
-                format=None,
-                rows=0,
-                columns=[],
-                base_url=self.target.name,
-                dry_run=options.dry_run,
-                sandbox=self.target.sandbox,
-                all_or_nothing=options.all_or_nothing,
-                state="rejected",
-                started=started,
-                finished=utcnow(),
-                file_errors=[RowError(field="", code="file_rejected", message=rejected.problem)],
-                warnings=[],
-            )
-            self.journal.create_import(record, [])
-            log.info("import.rejected", import_id=import_id, file=path.name)
+            self._intake.reject(path, import_id, sha256, started, options, rejected)
             return self._result(path, import_id, ExitCode.USAGE, rejected.message)
 
     def _report_current(self, record: ImportRecord) -> bool:
@@ -222,7 +203,7 @@ class Importer:
         The same loop serves a first run, a resume after a crash and a rerun."""
         record = self.journal.get_import(import_id)
         if record is None:
-            raise ImporterError(f"no import {import_id} in the journal {self.journal.path}")
+            raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
         path = Path(record.file_path)
         if self._all_or_nothing_blocked(record):
             return self._result(
@@ -239,13 +220,13 @@ class Importer:
                 wanted.append(Outcome.REJECTED)
             counts = self.journal.outcome_counts(import_id)
             total = sum(counts[outcome] for outcome in wanted)
-            self._let_in_flight_settle(import_id)
+            self._poster.let_in_flight_settle(import_id)
             if total or record.state != "finished":
                 self.journal.set_state(import_id, "open")
             try:
                 self._poster.post_rows(import_id, self.journal.pending(import_id, wanted), total)
                 self._reconciler.read_statuses(import_id)
-            except (ApiUnavailable, AuthenticationFailed, Interrupted) as stopped:
+            except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
             self.journal.set_state(import_id, "finished", utcnow())
@@ -264,34 +245,21 @@ class Importer:
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
-    def _let_in_flight_settle(self, import_id: str) -> None:
-        """A request that was in flight when an earlier run died may still be on its way to
-        being stored: looking it up too early would find nothing and post it again. So wait
-        until `api.read_timeout` has passed since the latest such request left — the time the
-        dead run would itself have waited for the answer."""
-        latest = self.journal.latest_intent(import_id)
-        if latest is None:
-            return
-        remaining = self.config.api.read_timeout - (utcnow() - latest).total_seconds()
-        if remaining > 0:
-            log.info("import.settle", seconds=round(remaining, 1))
-            self._sleep(remaining)
-
     def rerun(self, import_id: str, fix: Path | None = None) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
         after applying corrections from `fix` by row number. Credited rows are never posted
         again, whatever their status."""
         record = self.journal.get_import(import_id)
         if record is None:
-            raise ImporterError(f"no import {import_id} in the journal {self.journal.path}")
+            raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
         if record.dry_run:
-            raise ImporterError(f"import {import_id} was a dry run; run the file instead")
+            raise RerunRefused(f"import {import_id} was a dry run; run the file instead")
         if record.state == "rejected":
-            raise ImporterError(
+            raise RerunRefused(
                 f"import {import_id} was rejected as a whole; fix the file and run it again"
             )
         if record.base_url != self.target.name:
-            raise ImporterError(
+            raise RerunRefused(
                 f"import {import_id} was made against {record.base_url}, not "
                 f"{self.target.name}; rerun it against the same API (--api-url)"
             )

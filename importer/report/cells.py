@@ -13,7 +13,7 @@ from typing import Any
 
 from importer.outcomes import RowError
 
-_FORMULA_START = frozenset("=+-@\t\r")
+FORMULA_START = frozenset("=+-@\t\r")
 """First characters that make Excel/LibreOffice treat a cell as a formula (OWASP CSV
 injection list). A frozenset of single characters, so `""[:1]` (an empty cell) is never in it."""
 
@@ -33,7 +33,7 @@ full of them) into text that no longer sums and would no longer validate when fe
 def _neutralise(text: str) -> str:
     """Prefix a text that a spreadsheet would run as a formula with an apostrophe.
 
-    Only called for texts whose first character is in `_FORMULA_START` (the callers test that
+    Only called for texts whose first character is in `FORMULA_START` (the callers test that
     inline, because it is the hot path of 200,000-row reports)."""
     if _PLAIN_NUMBER.match(text):
         return text
@@ -42,7 +42,7 @@ def _neutralise(text: str) -> str:
 
 def safe_text(text: str) -> str:
     """The formula-neutralisation rule of report.csv and report.xlsx for one text cell."""
-    if text[:1] in _FORMULA_START:
+    if text[:1] in FORMULA_START:
         return _neutralise(text)
     return text
 
@@ -109,9 +109,9 @@ _first_character = itemgetter(slice(0, 1))
 def _neutralised(cells: Sequence[str]) -> Sequence[str]:
     """A column of texts with formula neutralisation applied (`_neutralise`): one C-level
     scan of first characters, Python only for a column that has a suspect cell."""
-    if _FORMULA_START.isdisjoint(map(_first_character, cells)):
+    if FORMULA_START.isdisjoint(map(_first_character, cells)):
         return cells
-    start = _FORMULA_START
+    start = FORMULA_START
     return [_neutralise(c) if c[:1] in start else c for c in cells]
 
 

@@ -343,23 +343,29 @@ class SandboxHandler(BaseHTTPRequestHandler):
             payload = json.dumps(
                 body, ensure_ascii=False, separators=(",", ":"), default=_json_number
             ).encode("utf-8")
-        lines = [
-            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
-            f"Server: {self.server_version}",
-            f"Date: {http_date(time.time())}",
-        ]
-        if status != 304:
-            lines.append("Content-Type: application/json")
-            lines.append(f"Content-Length: {len(payload)}")
-        lines.extend(f"{name}: {value}" for name, value in (headers or {}).items())
+        extra = dict(headers or {})
         if self.close_connection:
-            lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            extra["Connection"] = "close"
+        head = _head(status, self.server_version, len(payload), extra)
         send_body = status != 304 and self.command != "HEAD"
         self.server.faults.wait_until(self._answer_due)
         self.wfile.write(head + payload if send_body else head)
         if log.isEnabledFor(logging.DEBUG):
             self.log_request(status, len(payload))
+
+
+def _head(status: int, server: str, length: int, headers: dict[str, str]) -> bytes:
+    """The status line and headers of an answer, ending in the blank line."""
+    lines = [
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+        f"Server: {server}",
+        f"Date: {http_date(time.time())}",
+    ]
+    if status != 304:
+        lines.append("Content-Type: application/json")
+        lines.append(f"Content-Length: {length}")
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

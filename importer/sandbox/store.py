@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from importer.errors import SandboxError
+from importer.sandbox.cases import Case
 from importer.sandbox.crediting import settle
 from importer.sandbox.eve import ObjectIdFactory, compute_etag, http_date
 from importer.sandbox.money import ore_to_number
 from importer.sandbox.query import Column, ColumnMap, FieldKind, ListQuery
-from importer.sandbox.seed import SeedCase
-from importer.sandbox.validation import CaseRecord, CreditingRequest, Issues, resolve_case
+from importer.sandbox.validation import CreditingRequest, Issues, resolve_case
 
 SCHEMA_VERSION = "importer-sandbox/1"
 
@@ -174,17 +174,17 @@ class _TransactionCases:
         row = self._conn.execute("SELECT 1 FROM cases WHERE creditor = ? LIMIT 1", (creditor,))
         return row.fetchone() is not None
 
-    def case_by_id(self, case_id: str) -> CaseRecord | None:
+    def case_by_id(self, case_id: str) -> Case | None:
         row = self._conn.execute(f"SELECT {_CASE_RECORD} FROM cases WHERE id = ?", (case_id,))
         found = row.fetchone()
-        return CaseRecord(*found) if found else None
+        return Case(*found) if found else None
 
-    def cases_by_invoice_number(self, creditor: str, invoice_number: str) -> list[CaseRecord]:
+    def cases_by_invoice_number(self, creditor: str, invoice_number: str) -> list[Case]:
         rows = self._conn.execute(
             f"SELECT {_CASE_RECORD} FROM cases WHERE creditor = ? AND invoice_number = ? LIMIT 2",
             (creditor, invoice_number),
         )
-        return [CaseRecord(*r) for r in rows]
+        return [Case(*r) for r in rows]
 
 
 class Store:
@@ -205,7 +205,7 @@ class Store:
             self._check_version()
         except sqlite3.Error as exc:
             self.close()
-            raise SandboxError(f"database {path}: cannot be used ({exc})") from None
+            raise SandboxError(f"database {path}: cannot be used ({exc})") from exc
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -252,7 +252,7 @@ class Store:
             with self._pool_lock:
                 self._idle.append(conn)
 
-    def seed(self, cases: Callable[[], list[SeedCase]]) -> int | None:
+    def seed(self, cases: Callable[[], list[Case]]) -> int | None:
         """Insert the seed cases into an empty database; returns how many, or None when the
         database already has cases — they are never re-seeded, so balances survive restarts.
         `cases` is only called when seeding happens."""
@@ -276,7 +276,7 @@ class Store:
                         c.state,
                         now,
                         now,
-                        _dump({**c.document, "local_remaining_capital_amount": None}),
+                        _dump({**(c.document or {}), "local_remaining_capital_amount": None}),
                     )
                     for c in seed
                 ],

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
+from importer.sandbox.cases import Case
 from importer.sandbox.eve import OBJECT_ID, parse_http_date
 from importer.sandbox.money import MAX_AMOUNT, has_at_most_two_decimals, to_ore
 
@@ -88,26 +89,14 @@ class CreditingRequest:
     """The fields as the client sent them (amount as Decimal), stored on the crediting."""
 
 
-class CaseRecord(NamedTuple):
-    """The parts of a case that validation and the crediting rules read."""
-
-    id: str
-    creditor: str
-    account: str
-    invoice_number: str | None
-    reference_number: str | None
-    remaining_ore: int
-    state: str
-
-
 class CaseDirectory(Protocol):
     """Read access to cases and creditors, bound to the transaction that will credit."""
 
     def creditor_exists(self, creditor: str) -> bool: ...
 
-    def case_by_id(self, case_id: str) -> CaseRecord | None: ...
+    def case_by_id(self, case_id: str) -> Case | None: ...
 
-    def cases_by_invoice_number(self, creditor: str, invoice_number: str) -> list[CaseRecord]:
+    def cases_by_invoice_number(self, creditor: str, invoice_number: str) -> list[Case]:
         """At most two matches: enough to tell "exactly one" from "several"."""
         ...
 
@@ -228,9 +217,7 @@ def check_document(doc: dict[str, Any]) -> tuple[Issues, CreditingRequest | None
     )
 
 
-def resolve_case(
-    request: CreditingRequest, cases: CaseDirectory
-) -> tuple[Issues, CaseRecord | None]:
+def resolve_case(request: CreditingRequest, cases: CaseDirectory) -> tuple[Issues, Case | None]:
     """The case a valid request credits, or the reference issues that stop it."""
     issues = Issues()
     by_id = cases.case_by_id(request.case) if request.case is not None else None
@@ -240,7 +227,7 @@ def resolve_case(
         issues.add("creditor", _must_exist(request.creditor, "creditors"))
         return issues, None
 
-    case: CaseRecord | None = None
+    case: Case | None = None
     if request.case is not None:
         if by_id is None:
             issues.add("case", _must_exist(request.case, "cases"))

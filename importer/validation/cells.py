@@ -13,7 +13,7 @@ from importer.api.request import (
     MAX_TEXT_LENGTH,
 )
 from importer.sources.model import Cell
-from importer.validation.problems import _FAILURES, _Failure, _Problem
+from importer.validation.problems import CellProblem
 
 _LABELS = {
     "creditor": "Creditor id",
@@ -34,7 +34,7 @@ class _Column:
     row index, and whether every row holds the same value (then it is set once, not n times)."""
 
     values: list[Any]
-    errors: dict[int, _Failure]
+    errors: dict[int, CellProblem]
     constant: bool = False
     filled: bool = False  # known: no row is None (saves a scan in the cross-field rules)
 
@@ -63,21 +63,23 @@ def _map_distinct(
         for cell in distinct:
             try:
                 table[cell] = convert(cell)
-            except _FAILURES as problem:
+            except CellProblem as problem:
                 table[cell] = problem.with_traceback(None)  # see AmountParser.parse_column
-        if len(table) == 1 and not isinstance(only := next(iter(table.values())), _FAILURES):
+        if len(table) == 1 and not isinstance(only := next(iter(table.values())), CellProblem):
             return _Column([only] * len(cells), {}, constant=True, filled=only is not None)
         mapped = list(map(table.__getitem__, cells))
-        if not any(isinstance(v, _FAILURES) for v in table.values()):
+        if not any(isinstance(v, CellProblem) for v in table.values()):
             return _Column(mapped, {})
     else:
         mapped = []
         for cell in cells:
             try:
                 mapped.append(convert(cell))
-            except _FAILURES as problem:
+            except CellProblem as problem:
                 mapped.append(problem.with_traceback(None))
-    errors: dict[int, _Failure] = {i: v for i, v in enumerate(mapped) if isinstance(v, _FAILURES)}
+    errors: dict[int, CellProblem] = {
+        i: v for i, v in enumerate(mapped) if isinstance(v, CellProblem)
+    }
     for i in errors:
         mapped[i] = None
     return _Column(mapped, errors)
@@ -133,7 +135,7 @@ def _object_id(cell: Cell, field: str) -> str | None:
         detail = f"{len(text)} characters" if len(text) != 24 else "not only 0-9 and a-f"
     else:
         detail = f"a {type(cell).__name__} cell, not text"
-    raise _Problem(
+    raise CellProblem(
         f"{field}_invalid",
         f"{_LABELS[field]} {_shown(cell)} is not a valid id: it must be 24 characters 0-9 "
         f"and a-f ({detail}).",
@@ -158,28 +160,28 @@ def _text_value(cell: Cell, field: str) -> str | None:
         text = cell.strip()
     elif isinstance(cell, bool | dt.date):
         kind = "a date" if isinstance(cell, dt.date) else "TRUE/FALSE"
-        raise _Problem(f"{field}_invalid", f"{label} cell holds {kind} ({cell}), not text.")
+        raise CellProblem(f"{field}_invalid", f"{label} cell holds {kind} ({cell}), not text.")
     elif isinstance(cell, int):
         text = str(cell)
     elif isinstance(cell, float):
         if not math.isfinite(cell) or not cell.is_integer():
-            raise _Problem(
+            raise CellProblem(
                 f"{field}_invalid",
                 f"{label} {cell!r} is a decimal number; store the column as text.",
             )
         if abs(cell) >= 2.0**53:
-            raise _Problem(
+            raise CellProblem(
                 f"{field}_invalid",
                 f"{label} {cell!r} is a number too long for a spreadsheet number cell "
                 "(digits are lost); store the column as text.",
             )
         text = str(int(cell))
     else:
-        raise _Problem(f"{field}_invalid", f"{label} {cell!r} is not text.")
+        raise CellProblem(f"{field}_invalid", f"{label} {cell!r} is not text.")
     if not text:
         return None
     if len(text) > MAX_TEXT_LENGTH:
-        raise _Problem(
+        raise CellProblem(
             f"{field}_too_long",
             f"{label} {_shown(text)} is {len(text)} characters long; "
             f"at most {MAX_TEXT_LENGTH} are allowed.",

@@ -6,10 +6,6 @@ from __future__ import annotations
 from importer.api.request import (
     MAX_TEXT_LENGTH,
 )
-from importer.validation.amounts import (
-    AmountError,
-)
-from importer.validation.dates import DateError
 
 ERROR_CODES: dict[str, str] = {
     "creditor_missing": "no creditor id in the row and no defaults.creditor",
@@ -39,16 +35,13 @@ ERROR_CODES: dict[str, str] = {
 }
 
 
-class _Problem(ValueError):
-    """A field-level failure before it becomes a RowError (code + message)."""
+class CellProblem(ValueError):
+    """Why a cell (or a row's cells taken together) cannot make a request: a stable `code`
+    (one of `ERROR_CODES`) and a sentence a finance person can act on. The one class every
+    rule raises — amounts, dates, ids, texts and the cross-field rules — before it becomes
+    a `RowError`."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-_Failure = _Problem | AmountError | DateError
-
-
-_FAILURES = (_Problem, DateError)  # what a per-cell rule may raise

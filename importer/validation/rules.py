@@ -20,7 +20,6 @@ from importer.outcomes import RowError
 from importer.sources.model import Cell
 from importer.validation.amounts import (
     AmountParser,
-    detect_decimal_separator,
     plain_amounts,
 )
 from importer.validation.cells import (
@@ -41,7 +40,8 @@ from importer.validation.checked import (
     _instances,
 )
 from importer.validation.dates import DateConverter
-from importer.validation.problems import _Failure, _Problem
+from importer.validation.problems import CellProblem
+from importer.validation.separators import detect_decimal_separator
 
 
 class Validator:
@@ -63,7 +63,7 @@ class Validator:
 
     def detect_decimal_separator(self, amount_cells: Iterable[Cell]) -> str:
         """The decimal separator `validate()` would use for these amount cells: the pinned
-        one, else the detected one (rules: `importer.amounts.detect_decimal_separator`)."""
+        one, else the detected one (rules: `separators.detect_decimal_separator`)."""
         if self._pinned is not None:
             return self._pinned
         return detect_decimal_separator(amount_cells).separator
@@ -140,7 +140,7 @@ class Validator:
             "account": _map_distinct(cells["account"], _account_id),
         }
         # A row's errors are listed in field order, each cross-field rule after its fields.
-        failures: list[tuple[str, dict[int, _Failure]]] = []
+        failures: list[tuple[str, dict[int, CellProblem]]] = []
         for name, column in columns.items():
             failures.append((name, column.errors))
             if name == "invoice_number":
@@ -183,23 +183,23 @@ class Validator:
         if _is_blank(cell):
             cell = self._defaults.creditor
         if _is_blank(cell):
-            raise _Problem(
+            raise CellProblem(
                 "creditor_missing",
                 "Creditor id is missing: add a creditor column or set defaults.creditor "
                 "in the configuration.",
             )
         value = _object_id(cell, "creditor")
-        assert value is not None  # not blank, so either an id or a _Problem
+        assert value is not None  # not blank, so either an id or a CellProblem
         return value
 
     def _currency(self, cell: Cell) -> str:
         if _is_blank(cell):
             cell = self._defaults.currency
         if _is_blank(cell):
-            raise _Problem("currency_missing", "Currency is empty; it must be SEK.")
+            raise CellProblem("currency_missing", "Currency is empty; it must be SEK.")
         if isinstance(cell, str) and cell.strip().upper() == "SEK":
             return "SEK"
-        raise _Problem(
+        raise CellProblem(
             "currency_not_supported",
             f"Currency {_shown(cell)} is not supported; only SEK can be credited.",
         )
@@ -209,14 +209,14 @@ class Validator:
             cell = self._defaults.origin
         if isinstance(cell, str) and cell.strip().lower() == "creditor_system":
             return "creditor_system"
-        raise _Problem(
+        raise CellProblem(
             "origin_invalid",
             f"Origin {_shown(cell)} is not allowed; it must be creditor_system "
             "(or leave the column out).",
         )
 
 
-def _one_of_case_and_invoice(columns: dict[str, _Column]) -> dict[int, _Failure]:
+def _one_of_case_and_invoice(columns: dict[str, _Column]) -> dict[int, CellProblem]:
     """Exactly one of case / invoice_number per row. An invalid cell still counts as given."""
     case, invoice = columns["case"], columns["invoice_number"]
     if (
@@ -225,19 +225,19 @@ def _one_of_case_and_invoice(columns: dict[str, _Column]) -> dict[int, _Failure]
         and ((_absent(case) and _present(invoice)) or (_absent(invoice) and _present(case)))
     ):
         return {}
-    errors: dict[int, _Failure] = {}
+    errors: dict[int, CellProblem] = {}
     for index, (case_id, number) in enumerate(zip(case.values, invoice.values, strict=True)):
         has_case = case_id is not None or index in case.errors
         has_invoice = number is not None or index in invoice.errors
         if has_case and has_invoice:
             given = f" ({case_id} and {_shown(number)})" if case_id and number else ""
-            errors[index] = _Problem(
+            errors[index] = CellProblem(
                 "case_and_invoice_number",
                 f"The row has both a case id and an invoice number{given}; give only one of "
                 "them (the invoice number is only for finding the case).",
             )
         elif not has_case and not has_invoice:
-            errors[index] = _Problem(
+            errors[index] = CellProblem(
                 "case_or_invoice_number_missing",
                 "The row has neither a case id nor an invoice number; one of them is needed "
                 "to know which case to credit.",
@@ -257,7 +257,7 @@ def _present(column: _Column) -> bool:
     return column.filled or None not in column.values
 
 
-def _duplicates(references: list[str | None], numbers: Sequence[int]) -> dict[int, _Failure]:
+def _duplicates(references: list[str | None], numbers: Sequence[int]) -> dict[int, CellProblem]:
     """Later rows repeating a creditor_reference, each naming the first row that used it."""
     distinct = set(references)
     if len(distinct) == len(references):  # the common case: every row has its own
@@ -265,13 +265,13 @@ def _duplicates(references: list[str | None], numbers: Sequence[int]) -> dict[in
     if len(distinct) - (None in distinct) == len(references) - references.count(None):
         return {}
     first: dict[str, int] = {}
-    errors: dict[int, _Failure] = {}
+    errors: dict[int, CellProblem] = {}
     for index, reference in enumerate(references):
         if reference is None:
             continue
         earlier = first.setdefault(reference, index)
         if earlier != index:
-            errors[index] = _Problem(
+            errors[index] = CellProblem(
                 "creditor_reference_duplicate",
                 f"Creditor reference {reference} is already used on row {numbers[earlier]}; "
                 "every row needs its own reference.",
@@ -279,7 +279,7 @@ def _duplicates(references: list[str | None], numbers: Sequence[int]) -> dict[in
     return errors
 
 
-def _row_errors(index: int, failures: list[tuple[str, dict[int, _Failure]]]) -> list[RowError]:
+def _row_errors(index: int, failures: list[tuple[str, dict[int, CellProblem]]]) -> list[RowError]:
     return [
         RowError(field=field, code=found[index].code, message=found[index].message)
         for field, found in failures
@@ -290,8 +290,8 @@ def _row_errors(index: int, failures: list[tuple[str, dict[int, _Failure]]]) -> 
 def _max_amount(text: str) -> Decimal:
     try:
         value = Decimal(text)
-    except InvalidOperation:
-        raise ConfigError(f"input.max_amount: {text!r} is not a number") from None
+    except InvalidOperation as exc:
+        raise ConfigError(f"input.max_amount: {text!r} is not a number") from exc
     if not value.is_finite() or value <= 0 or value > AMOUNT_CEILING:
         raise ConfigError(f"input.max_amount must be between 0.01 and {AMOUNT_CEILING}")
     return value
@@ -300,5 +300,5 @@ def _max_amount(text: str) -> Decimal:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"input.timezone: unknown time zone {name!r}") from None
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"input.timezone: unknown time zone {name!r}") from exc

@@ -1,5 +1,6 @@
-"""Amount parsing (importer.amounts): every accepted format round-trips exactly, every rule
-rejects with its code, and the whole-column fast path agrees with the cell-by-cell rules."""
+"""Amount parsing (importer.validation.amounts): every accepted format round-trips exactly,
+every rule rejects with its code, and the whole-column fast path agrees with the cell-by-cell
+rules."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from importer.validation.amounts import (
-    AmountError,
     AmountParser,
-    detect_decimal_separator,
     grouped_amounts,
     plain_amounts,
 )
+from importer.validation.problems import CellProblem
+from importer.validation.separators import detect_decimal_separator
 
 MAX = Decimal("100000000.00")
 
@@ -28,7 +29,7 @@ def parser(separator: str = ".", **options: object) -> AmountParser:
 
 
 def code_of(cell: object, separator: str = ".", **options: object) -> str:
-    with pytest.raises(AmountError) as caught:
+    with pytest.raises(CellProblem) as caught:
         parser(separator, **options).parse(cell)
     return caught.value.code
 
@@ -238,7 +239,7 @@ def test_not_a_number(cell: object) -> None:
 
 @pytest.mark.parametrize("cell", ["1234,50", "12,5"])
 def test_a_decimal_comma_in_a_decimal_dot_file_is_not_a_number_and_says_why(cell: str) -> None:
-    with pytest.raises(AmountError) as caught:
+    with pytest.raises(CellProblem) as caught:
         parser(".").parse(cell)
     assert caught.value.code == "amount_not_a_number"
     assert "decimal point" in caught.value.message
@@ -303,11 +304,11 @@ def test_accepted_forms(cell: str, separator: str, expected: str | None) -> None
 
 
 def test_messages_name_the_value() -> None:
-    with pytest.raises(AmountError) as caught:
+    with pytest.raises(CellProblem) as caught:
         parser(",").parse("12,345")
     assert caught.value.message == "Amount 12,345 has more than two decimals (öre)."
     for cell, code in [("-5", "amount_negative"), ("0", "amount_zero"), ("abc", "abc")]:
-        with pytest.raises(AmountError) as caught:
+        with pytest.raises(CellProblem) as caught:
             parser(".").parse(cell)
         assert cell in caught.value.message, code
 
@@ -347,7 +348,7 @@ def test_detection_majority_is_decisive() -> None:
 
 @pytest.mark.parametrize("cell", ["1,234", "12.345", "999,000", "1.000"])
 def test_the_ambiguity_guard_refuses_to_guess(cell: str) -> None:
-    with pytest.raises(AmountError) as caught:
+    with pytest.raises(CellProblem) as caught:
         parser(".", ambiguity_guard=True).parse(cell)
     assert caught.value.code == "amount_ambiguous"
     assert "input.decimal_separator" in caught.value.message
@@ -362,7 +363,7 @@ def test_the_ambiguity_guard_leaves_unambiguous_cells_alone(
 ) -> None:
     guarded = parser(".", ambiguity_guard=True)
     if expected is None:  # "0,123" cannot be thousands: it is not ambiguous, just invalid
-        with pytest.raises(AmountError) as caught:
+        with pytest.raises(CellProblem) as caught:
             guarded.parse(cell)
         assert caught.value.code != "amount_ambiguous"
     else:

@@ -1,4 +1,4 @@
-"""Dates (importer.dates): dates never shift a day, naive datetimes are local time in the
+"""Dates (importer.validation.dates): dates never shift a day, naive datetimes are local time in the
 configured zone (summer time included), everything leaves as RFC 1123 GMT, and ambiguous
 day/month forms are refused."""
 
@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from importer.validation.dates import DateConverter, DateError, format_date, format_rfc1123
+from importer.validation.dates import DateConverter, format_date, format_rfc1123
+from importer.validation.problems import CellProblem
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ZONES = ["Europe/Stockholm", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
@@ -162,7 +163,7 @@ def test_names_do_not_depend_on_the_locale() -> None:
     "text", ["04/07/2025", "4.7.2025", "07-04-2025", "4/7/25", "04/07/2025 14:35"]
 )
 def test_day_month_order_is_never_guessed(text: str) -> None:
-    with pytest.raises(DateError) as caught:
+    with pytest.raises(CellProblem) as caught:
         convert(text)
     assert caught.value.code == "date_invalid"
     assert "YYYY-MM-DD" in caught.value.message
@@ -192,7 +193,7 @@ def test_day_month_order_is_never_guessed(text: str) -> None:
     ],
 )
 def test_unusable_dates_are_date_invalid(cell: object) -> None:
-    with pytest.raises(DateError) as caught:
+    with pytest.raises(CellProblem) as caught:
         convert(cell)
     assert caught.value.code == "date_invalid"
     if isinstance(cell, str):

@@ -1,0 +1,77 @@
+"""The library's front door: what the CLI does, as functions a Python caller can use.
+
+Each function opens what a run needs — the target API (or the embedded sandbox) and the
+journal — runs one command through `Importer`, and closes them again. The CLI is a thin
+adapter over these four functions: it parses options, prints, and maps errors to exit codes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+from importer.api.target import Target, open_target
+from importer.config import Config
+from importer.journal import ImportRecord, Journal
+from importer.outcomes import Outcome
+from importer.pipeline.results import ImportResult, Progress, RunOptions
+from importer.pipeline.run import Importer
+from importer.report.model import Report
+
+
+def run(
+    config: Config,
+    files: Iterable[Path],
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[ImportResult]:
+    """Import (or with `options.dry_run`, validate) each file in turn; yields each file's
+    result as soon as it is done. Setting `stop` ends the run after the row in flight (the
+    current file's result says so) and no further file is started."""
+    options = options or RunOptions()
+    stop = stop or threading.Event()
+    with ExitStack() as stack:
+        target = stack.enter_context(open_target(config, dry_run=options.dry_run))
+        journal = stack.enter_context(Journal(config.journal.path))
+        importer = Importer(config, journal, target, progress=progress, stop=stop)
+        stack.callback(importer.close)
+        for path in files:
+            yield importer.run_file(Path(path), options)
+            if stop.is_set():
+                return
+
+
+def rerun(
+    config: Config,
+    import_id: str,
+    fix: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> ImportResult:
+    """Post again what did not go through in an import (not_sent, unknown after
+    reconciliation, rejected), after applying the corrections in `fix` by row number."""
+    with ExitStack() as stack:
+        target = stack.enter_context(open_target(config, dry_run=False))
+        journal = stack.enter_context(Journal(config.journal.path))
+        importer = Importer(config, journal, target, progress=progress, stop=stop)
+        stack.callback(importer.close)
+        return importer.rerun(import_id, fix)
+
+
+def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
+    """(Re)write an import's report files from the journal; the report (summary, no rows)
+    and {format: path}. Sends nothing."""
+    with Journal(config.journal.path) as journal:
+        importer = Importer(config, journal, Target("", None, None, False))
+        return importer.render(import_id)
+
+
+def imports(config: Config) -> list[tuple[ImportRecord, dict[Outcome, int]]]:
+    """Every import in the journal, oldest first, with its rows counted by outcome."""
+    with Journal(config.journal.path) as journal:
+        return [(record, journal.outcome_counts(record.id)) for record in journal.imports()]

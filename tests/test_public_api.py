@@ -1,0 +1,63 @@
+"""The package's public API does what the CLI does: a Python caller imports a file, reruns an
+import, renders its report and lists imports with `importer.run/rerun/render/imports`, against
+the sandbox over a real socket and a journal on disk; errors arrive as the documented middle
+layer of `importer.errors`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_support import CREDITOR, SAMPLE
+
+import importer
+from importer.config import DefaultsConfig, JournalConfig, ReportConfig
+from importer.errors import ImportNotFound, UsageError
+from importer.sandbox import Sandbox
+
+
+def make_config(tmp_path: Path, api: Sandbox) -> importer.Config:
+    config = importer.Config(
+        defaults=DefaultsConfig(creditor=CREDITOR),
+        report=ReportConfig(dir=tmp_path / "reports", formats=["json", "csv"]),
+        journal=JournalConfig(path=tmp_path / "journal.sqlite"),
+    )
+    config.api.base_url = api.url
+    return config
+
+
+def test_a_python_caller_does_what_the_cli_does(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = make_config(tmp_path, api)
+    (checked,) = importer.run(config, [SAMPLE], importer.RunOptions(dry_run=True))
+    assert checked.report is not None
+    assert checked.report.dry_run
+    (result,) = importer.run(config, [SAMPLE])
+    assert result.import_id is not None
+    assert result.report is not None
+    assert result.report.summary.outcomes["credited"] == 5
+    assert result.exit_code is importer.ExitCode.ATTENTION  # the sample has invalid rows
+
+    again = importer.rerun(config, result.import_id)
+    assert again.report is not None
+    assert again.report.summary.outcomes["credited"] == 5  # nothing is credited twice
+
+    report, paths = importer.render(config, result.import_id)
+    assert report.file_import_report == result.import_id
+    assert set(paths) == {"json", "csv"}
+    assert all(path.is_file() for path in paths.values())
+
+    listed = importer.imports(config)
+    assert [record.id for record, _ in listed][-1] == result.import_id
+    assert listed[-1][1][importer.Outcome.CREDITED] == 5
+
+
+def test_an_unknown_import_is_a_usage_error(tmp_path: Path, api: Sandbox) -> None:
+    config = make_config(tmp_path, api)
+    with pytest.raises(UsageError) as caught:
+        importer.render(config, "20990101-000000-deadbeef")
+    assert isinstance(caught.value, ImportNotFound)
+    assert caught.value.exit_code is importer.ExitCode.USAGE
+    assert "no import 20990101-000000-deadbeef" in str(caught.value)
