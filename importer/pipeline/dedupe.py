@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from importer.journal import Journal
 from importer.outcomes import Outcome, RowError
-
-if TYPE_CHECKING:
-    pass
 
 
 class CreditNotes:

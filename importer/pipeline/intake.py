@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -24,9 +23,6 @@ from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, wri
 from importer.report.render import report_head
 from importer.sources import read_source
 from importer.validation import CheckedColumns, Validator
-
-if TYPE_CHECKING:
-    pass
 
 log = structlog.get_logger("importer")
 

@@ -16,11 +16,7 @@ import structlog
 
 from importer.api.readback import StatusReader
 from importer.config import Config
-from importer.errors import (
-    ApiUnavailable,
-    AuthenticationFailed,
-    Interrupted,
-)
+from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted
 from importer.journal import Journal, JournalRow, utcnow
 from importer.outcomes import Outcome
 from importer.pipeline.dedupe import CreditNotes

@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from importer.exit_codes import ExitCode
 from importer.report import Report
-
-if TYPE_CHECKING:
-    pass
-
 
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows to do) as rows are posted."""

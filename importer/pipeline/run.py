@@ -29,13 +29,7 @@ import structlog
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import (
-    FileRejected,
-    ImportNotFound,
-    InternalError,
-    RerunRefused,
-    RunStopped,
-)
+from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for

@@ -12,13 +12,7 @@ from operator import itemgetter
 from typing import Any, overload
 
 from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
-from importer.report.model import (
-    KNOWN_STATUSES,
-    Attempt,
-    Report,
-    ReportRow,
-    Summary,
-)
+from importer.report.model import KNOWN_STATUSES, Attempt, Report, ReportRow, Summary
 
 
 def build_summary(rows: Iterable[ReportRow]) -> Summary:

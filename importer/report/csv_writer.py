@@ -6,15 +6,9 @@ import codecs
 from typing import Any, BinaryIO
 
 from importer.outcomes import Outcome
-from importer.report.blocks import (
-    RowBlock,
-)
-from importer.report.cells import (
-    _join_parts,
-)
-from importer.report.model import (
-    Report,
-)
+from importer.report.blocks import RowBlock
+from importer.report.cells import _join_parts
+from importer.report.model import Report
 from importer.report.table import table_columns_of, table_header
 
 # CSV of one block, column by column, byte for byte what `csv.writer` (the excel dialect:

@@ -15,18 +15,9 @@ from pydantic import BaseModel
 
 from importer.api.request import amount_to_json, body_of
 from importer.outcomes import Outcome
-from importer.report.blocks import (
-    RequestColumns,
-    RowBlock,
-)
-from importer.report.cells import (
-    _join_parts,
-    _money,
-)
-from importer.report.model import (
-    Report,
-    ReportRow,
-)
+from importer.report.blocks import RequestColumns, RowBlock
+from importer.report.cells import _join_parts, _money
+from importer.report.model import Report, ReportRow
 
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 

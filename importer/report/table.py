@@ -6,9 +6,7 @@ from collections.abc import Iterator
 from itertools import repeat
 from typing import Any
 
-from importer.report.blocks import (
-    RowBlock,
-)
+from importer.report.blocks import RowBlock
 from importer.report.cells import (
     _duplicate_text,
     _errors_text,
@@ -17,9 +15,7 @@ from importer.report.cells import (
     _texts,
     safe_text,
 )
-from importer.report.model import (
-    OUTCOME_COLUMNS,
-)
+from importer.report.model import OUTCOME_COLUMNS
 
 
 def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:

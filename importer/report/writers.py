@@ -9,26 +9,11 @@ from typing import BinaryIO, Protocol
 
 from importer.bulk import gc_paused
 from importer.errors import ConfigError
-from importer.report.blocks import (
-    RowBlock,
-    blocks_of,
-    table_columns,
-)
-from importer.report.csv_writer import (
-    _CsvWriter,
-)
-from importer.report.files import (
-    _atomic,
-    _remove_stale_temps,
-    _written_behind,
-)
-from importer.report.json_writer import (
-    _JsonWriter,
-)
-from importer.report.model import (
-    FORMATS,
-    Report,
-)
+from importer.report.blocks import RowBlock, blocks_of, table_columns
+from importer.report.csv_writer import _CsvWriter
+from importer.report.files import _atomic, _remove_stale_temps, _written_behind
+from importer.report.json_writer import _JsonWriter
+from importer.report.model import FORMATS, Report
 
 
 class _Writer(Protocol):

@@ -9,9 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from importer.api.request import (
-    MAX_TEXT_LENGTH,
-)
+from importer.api.request import MAX_TEXT_LENGTH
 from importer.sources.model import Cell
 from importer.validation.problems import CellProblem
 

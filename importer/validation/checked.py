@@ -11,10 +11,7 @@ from itertools import compress, repeat
 from operator import setitem
 from typing import Any
 
-from importer.api.request import (
-    FIELDS,
-    CreditingRequest,
-)
+from importer.api.request import FIELDS, CreditingRequest
 from importer.bulk import set_dict, set_extra, set_fields_set, set_private
 from importer.outcomes import RowError
 

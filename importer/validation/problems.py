@@ -3,9 +3,7 @@ code and a sentence a finance person can act on. One class for every rule."""
 
 from __future__ import annotations
 
-from importer.api.request import (
-    MAX_TEXT_LENGTH,
-)
+from importer.api.request import MAX_TEXT_LENGTH
 
 ERROR_CODES: dict[str, str] = {
     "creditor_missing": "no creditor id in the row and no defaults.creditor",

@@ -9,19 +9,13 @@ from itertools import repeat
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from importer.api.request import (
-    AMOUNT_CEILING,
-    FIELDS,
-)
+from importer.api.request import AMOUNT_CEILING, FIELDS
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import ConfigError
 from importer.outcomes import RowError
 from importer.sources.model import Cell
-from importer.validation.amounts import (
-    AmountParser,
-    plain_amounts,
-)
+from importer.validation.amounts import AmountParser, plain_amounts
 from importer.validation.cells import (
     _DATE_TABLE_TYPES,
     _account_id,
@@ -33,12 +27,7 @@ from importer.validation.cells import (
     _shown,
     _text_column,
 )
-from importer.validation.checked import (
-    _NO_ERRORS,
-    CheckedColumns,
-    RowValidation,
-    _instances,
-)
+from importer.validation.checked import _NO_ERRORS, CheckedColumns, RowValidation, _instances
 from importer.validation.dates import DateConverter
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
