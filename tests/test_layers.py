@@ -1,0 +1,109 @@
+"""The package's layers point one way (STYLE.md §3): no import cycle between modules, and no
+stage imports a stage after it — the journal never imports validation, the request contract
+imports nothing of the package. Read from the source (module-level imports, TYPE_CHECKING
+blocks included), so a lazy import inside a function is the only way around it, and then it
+is visible at the call."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "importer"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found: set[str] = set()
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        statements = list(body)
+        for node in body:  # TYPE_CHECKING blocks count: a type is a dependency too
+            if isinstance(node, ast.If):
+                statements.extend(node.body)
+        for node in statements:
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if not node.module.startswith("importer"):
+                    continue
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    found.add(sub if sub in modules else node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("importer"))
+        found.discard(name)
+        graph[name] = {m for m in found if m != "importer"}
+    return graph
+
+
+GRAPH = _imports()
+
+
+def _stage(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else module
+
+
+def test_there_is_no_import_cycle_between_modules() -> None:
+    # A package imports its own modules (its facade), and they import each other, never the
+    # package: so edges into a package's __init__ from inside the package are the only ones
+    # left out.
+    def inside(module: str, target: str) -> bool:
+        return module.startswith(target + ".")
+
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(GRAPH.get(module, ())):
+            if inside(module, target) or target not in GRAPH:
+                continue
+            if state.get(target) == 1:
+                cycle = [*path[path.index(target) :], target]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module)
+
+
+FORBIDDEN = {
+    "importer.api.request": ("importer.",),  # the contract at the bottom imports nothing
+    "importer.journal": (
+        "importer.validation",
+        "importer.pipeline",
+        "importer.report",
+        "importer.mapping",
+    ),
+    "importer.validation": ("importer.journal", "importer.pipeline", "importer.report"),
+    "importer.report": ("importer.pipeline", "importer.validation", "importer.mapping"),
+    "importer.sources": ("importer.mapping", "importer.validation", "importer.journal"),
+    "importer.outcomes": ("importer.report", "importer.pipeline", "importer.journal"),
+}
+
+
+@pytest.mark.parametrize("lower", sorted(FORBIDDEN))
+def test_a_stage_never_imports_a_later_stage(lower: str) -> None:
+    for module, targets in GRAPH.items():
+        if module != lower and not module.startswith(lower + "."):
+            continue
+        for target in targets:
+            for banned in FORBIDDEN[lower]:
+                assert not (target.startswith(banned) and not target.startswith(lower)), (
+                    f"{module} imports {target}"
+                )
