@@ -12,6 +12,7 @@ these functions):
     importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
     importer.render(config, "20261124-204500-3fa2c1d9")
     for record, counts in importer.imports(config): ...
+    frame = importer.load_report("20261124-204500-3fa2c1d9")  # a pandas DataFrame
 
 `run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
 in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`, `InternalError`).
@@ -38,6 +39,7 @@ _PUBLIC = {
     "load_config": "importer.config",
     "ExitCode": "importer.exit_codes",
     "Outcome": "importer.outcomes",
+    "load_report": "importer.report.frame",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
@@ -52,6 +54,7 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "load_config",
     "ExitCode",
     "Outcome",
+    "load_report",
 ]
 
 if TYPE_CHECKING:
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from importer.outcomes import Outcome
     from importer.pipeline.facade import imports, render, rerun, run
     from importer.pipeline.results import ImportResult, RunOptions
+    from importer.report.frame import load_report
 
 
 def __getattr__(name: str) -> Any:
