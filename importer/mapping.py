@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import cast
 
 from importer.api.request import READ_ONLY_FIELDS
 from importer.config import Config
@@ -197,7 +198,8 @@ class Mapper:
             else:
                 out.columns[api_field] = [c[index] if index < len(c) else None for c in rows]
         if source.format == "csv" and shortest == width == max(map(len, rows), default=width):
-            out.sources = rows  # CSV cells are already the text a person sees
+            # CSV cells are already the text a person sees
+            out.sources = cast(list[Sequence[str]], rows)
         else:
             out.sources = [_texts(cells, width) for cells in rows]
         return out
@@ -207,4 +209,4 @@ def _texts(cells: Sequence[Cell], width: int) -> list[str]:
     texts = [cell if cell.__class__ is str else cell_text(cell) for cell in cells[:width]]
     if len(texts) < width:
         texts.extend([""] * (width - len(texts)))
-    return texts  # type: ignore[return-value]
+    return texts

@@ -156,7 +156,7 @@ class ApiClient:
         if wait is not None:
             return min(wait, RETRY_AFTER_CEILING)
         ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2**attempt)
-        return ceiling * (0.5 + self._rng.random() / 2)
+        return float(ceiling * (0.5 + self._rng.random() / 2))
 
     def _check_auth(self, response: requests.Response) -> None:
         if response.status_code in (401, 403):
@@ -259,7 +259,8 @@ class ApiClient:
             else:
                 self._check_auth(response)
                 if response.status_code == 200:
-                    return response.json(parse_float=Decimal)
+                    body: dict[str, Any] = response.json(parse_float=Decimal)
+                    return body
                 note = f"HTTP {response.status_code}"
                 if response.status_code not in (429, 500, 502, 503, 504):
                     break

@@ -33,7 +33,8 @@ def _pack_cells(cells: Sequence[str]) -> str:
 
 def _unpack_cells(text: str) -> list[str]:
     if text[0] == "J":
-        return json.loads(text[1:])
+        cells: list[str] = json.loads(text[1:])
+        return cells
     return text[1:].split("\x1f") if len(text) > 1 else [""]
 
 

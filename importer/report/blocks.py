@@ -125,11 +125,11 @@ class RowBlock:
         """The block of some `ReportRow`s (a report built as models)."""
         column = _model_column(rows)
         return cls(
-            row=column("row"),  # type: ignore[arg-type]
-            outcome=column("outcome"),  # type: ignore[arg-type]
+            row=column("row"),
+            outcome=column("outcome"),
             source=column("source"),
-            request=column("request"),  # type: ignore[arg-type]
-            errors=column("errors"),  # type: ignore[arg-type]
+            request=column("request"),
+            errors=column("errors"),
             keyed=True,
             **{name: _or_none(column(name)) for name in _OPTIONAL_COLUMNS},
         )
@@ -182,7 +182,7 @@ def _model_column(rows: Sequence[ReportRow]) -> Callable[[str], list[Any]]:
 
 def _or_none(values: list[Any]) -> list[Any] | None:
     """None for a column that is None (or an empty list) on every row."""
-    empty = [None, []]
+    empty: list[object] = [None, []]
     return None if all(v in empty for v in values) else values
 
 

@@ -63,7 +63,7 @@ def iso_utc(moment: datetime | None) -> str | None:
     return _utc(moment).replace(tzinfo=None).isoformat() + "Z"
 
 
-def _errors_text(errors: list[RowError]) -> str:
+def _errors_text(errors: Sequence[RowError]) -> str:
     """Row errors in one cell: "field: message; field: message" (a row-level error, with no
     field, is just its message)."""
     return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)

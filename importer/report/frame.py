@@ -81,7 +81,7 @@ def load_report(
     messages as a person reads them and `error_codes` lists their stable codes. The report's
     head is in `frame.attrs` (`file_import_report`, `file`, `creditor`, `api`, `started`,
     `finished`, `summary`, `warnings`, `dry_run`)."""
-    import pandas as pd  # noqa: PLC0415 - lazy on purpose: see the module docstring
+    import pandas as pd
 
     path = report_path(path_or_import_id, config_path)
     try:
@@ -94,9 +94,7 @@ def load_report(
         raise ConfigError(f"{path}: not a report.json (no rows list)")
     frame = pd.DataFrame(_records(rows), columns=list(COLUMNS))
     frame["http_status"] = frame["http_status"].astype("Int64")
-    frame["client_registration_date"] = pd.to_datetime(
-        frame["client_registration_date"], utc=True
-    )
+    frame["client_registration_date"] = pd.to_datetime(frame["client_registration_date"], utc=True)
     frame.attrs.update(
         {key: report.get(key) for key in _HEAD if key in report},
     )

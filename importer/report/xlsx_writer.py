@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -75,7 +75,7 @@ class _StyledCell:
         for name, value in style.items():
             setattr(self.cell, name, value)
 
-    def __call__(self, value: Any) -> WriteOnlyCell:
+    def __call__(self, value: Any) -> Cell:
         self.cell.value = value
         return self.cell
 
@@ -174,7 +174,7 @@ def _write_summary_sheet(workbook: Workbook, report: Report) -> None:
     def heading(*labels: str) -> None:
         sheet.append([_StyledCell(sheet, font=bold)(text(label)) for label in labels])
 
-    def amount(value: Decimal) -> WriteOnlyCell:
+    def amount(value: Decimal) -> Cell:
         return _StyledCell(sheet, number_format=MONEY_FORMAT)(float(value))
 
     sheet.append([_StyledCell(sheet, font=Font(bold=True, size=14))("File import report")])
@@ -199,14 +199,14 @@ def _write_summary_sheet(workbook: Workbook, report: Report) -> None:
     heading("Outcome", "Rows")
     for name, count in order_outcomes(summary.outcomes).items():
         rgb = OUTCOME_FILLS.get(name)
-        label = (
+        cell: Cell | str = (
             _StyledCell(sheet, fill=PatternFill("solid", start_color=rgb, end_color=rgb))(
                 text(name)
             )
             if rgb
             else text(name)
         )
-        sheet.append([label, count])
+        sheet.append([cell, count])
     sheet.append([])
     heading("Status (credited rows)", "Rows")
     for name, count in order_statuses(summary.statuses).items():

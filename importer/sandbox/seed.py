@@ -7,6 +7,7 @@ from a broken file would only fail later as puzzling 422s in someone's import.
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,7 @@ def read_default_cases_text() -> str:
     return (resources.files("importer") / "data" / "cases.json").read_text(encoding="utf-8")
 
 
-def load_cases(path: str | Path | None) -> list[Case]:
+def load_cases(path: str | os.PathLike[str] | None) -> list[Case]:
     """Parse and check a seed file (None: the packaged default)."""
     if path is None:
         source, text = DEFAULT_CASES, read_default_cases_text()

@@ -42,6 +42,8 @@ def read_source(
     if not data:
         raise FileRejected(file, "the file is empty")
     file_format = detect_format(data, file)
+    used_encoding: str | None
+    used_delimiter: str | None
     if file_format == "csv":
         used_encoding, used_delimiter, records = read_delimited(
             data, file, encoding=encoding, delimiter=delimiter

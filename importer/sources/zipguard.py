@@ -101,14 +101,14 @@ def _declared_member_count(data: bytes) -> int | None:
     end = data.rfind(_EOCD, max(0, len(data) - (1 << 16) - 22))
     if end < 0 or end + 22 > len(data):
         return None
-    (count,) = struct.unpack_from("<H", data, end + 10)
+    count: int = struct.unpack_from("<H", data, end + 10)[0]
     if count != 0xFFFF:
         return count
     locator = end - 20
     if locator < 0 or data[locator : locator + 4] != _ZIP64_LOCATOR:
         return count
-    (offset,) = struct.unpack_from("<Q", data, locator + 8)
+    offset: int = struct.unpack_from("<Q", data, locator + 8)[0]
     if offset + 56 > len(data) or data[offset : offset + 4] != _ZIP64_EOCD:
         return None
-    (count64,) = struct.unpack_from("<Q", data, offset + 32)
+    count64: int = struct.unpack_from("<Q", data, offset + 32)[0]
     return count64

@@ -50,7 +50,7 @@ import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Any, Literal
 
 from importer.validation.problems import CellProblem
 
@@ -115,9 +115,10 @@ def _not_grouped(separator: str) -> re.Pattern[str]:
 _NOT_GROUPED = {".": _not_grouped("."), ",": _not_grouped(",")}
 
 
-_UNGROUP = {
+_COMMA_UNGROUP: dict[str, str | int | None] = {**dict.fromkeys("." + _SPACE_GROUPING), ",": "."}
+_UNGROUP: dict[str, dict[int, Any]] = {
     ".": str.maketrans("", "", "," + _SPACE_GROUPING),
-    ",": str.maketrans({**dict.fromkeys("." + _SPACE_GROUPING), ",": "."}),
+    ",": str.maketrans(_COMMA_UNGROUP),
 }
 
 
@@ -227,8 +228,8 @@ class AmountParser:
         values: list[Decimal | None] = []
         errors: dict[int, CellProblem] = {}
         for index, cell in enumerate(cells):
-            if cell.__class__ is str and plain_cell(cell):  # type: ignore[arg-type]
-                value = Decimal(cell.replace(",", ".") if comma else cell)  # type: ignore[union-attr]
+            if cell.__class__ is str and plain_cell(cell):
+                value = Decimal(cell.replace(",", ".") if comma else cell)
                 if lowest <= value <= highest:
                     values.append(
                         value if value.as_tuple().exponent == -2 else value.quantize(CENT)

@@ -37,7 +37,7 @@ class _Column:
     filled: bool = False  # known: no row is None (saves a scan in the cross-field rules)
 
 
-_TEXT_TYPES = frozenset({str, type(None)})
+_TEXT_TYPES: frozenset[type] = frozenset({str, type(None)})
 
 
 _DATE_TABLE_TYPES = frozenset({str, type(None), dt.date, dt.datetime})

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TypeVar
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from importer.validation.problems import CellProblem
 
@@ -169,7 +170,8 @@ class DateConverter:
 def _make(text: str, kind: type[_T], *parts: int) -> _T:
     """Build a date/datetime, turning "no such day/time" into a CellProblem that says so."""
     try:
-        return kind(*parts)
+        # cast: the constraint lets mypy try datetime's tzinfo slot for the *parts ints
+        return cast(Callable[..., _T], kind)(*parts)
     except ValueError:
         # from None: a cell problem is a value kept per distinct cell (see above).
         raise CellProblem(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 # Evidence for detection, searched line by line in the file's amount cells joined by "\n".
 # A separator followed by exactly 1-2 digits and no digit after them (`5,00 kr.`) is decimal.
@@ -46,7 +46,11 @@ def detect_decimal_separator(cells: Iterable[object]) -> Detection:
     `.` with `evidenced=False`, which switches on the ambiguity guard for `1,234`-like cells.
     """
     cells = list(cells)
-    texts = cells if set(map(type, cells)) == {str} else [c for c in cells if isinstance(c, str)]
+    texts: list[str] = (
+        cast(list[str], cells)
+        if set(map(type, cells)) == {str}
+        else [c for c in cells if isinstance(c, str)]
+    )
     if not texts:
         return Detection(".", False)
     joined = "\n".join(texts)
