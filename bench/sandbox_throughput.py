@@ -291,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if wrk_rates.get("sandbox") is not None:
         base_wrk, sand_wrk = wrk_rates["baseline"], wrk_rates["sandbox"]
-        assert base_wrk is not None and sand_wrk is not None
+        assert base_wrk is not None
+        assert sand_wrk is not None
         print(
             f"wrk, 4 connections: sandbox {sand_wrk[0]:.0f} req/s ({sand_wrk[1]} non-2xx),"
             f" baseline {base_wrk[0]:.0f} req/s, ratio {sand_wrk[0] / base_wrk[0]:.2f}"

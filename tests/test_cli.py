@@ -44,7 +44,8 @@ def test_sample_produces_every_outcome(workdir: Path, api: Sandbox) -> None:
     assert sum(summary["outcomes"].values()) == summary["rows"] == len(report["rows"]) == 8
     assert summary["amount_settled"] == "2689.50"
     assert len(creditings(api)) == 5
-    assert "credited" in done.stdout and report["file_import_report"] in done.stdout
+    assert "credited" in done.stdout
+    assert report["file_import_report"] in done.stdout
 
 
 def test_dry_run_sends_nothing(workdir: Path, api: Sandbox) -> None:
@@ -115,7 +116,9 @@ def test_file_rejected_as_a_whole(
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("importer:")]
-    assert len(lines) == 1 and "bad.csv" in lines[0] and expected in lines[0]
+    assert len(lines) == 1
+    assert "bad.csv" in lines[0]
+    assert expected in lines[0]
     assert creditings(api) == []
     assert report_of(workdir)["file_errors"]
 
@@ -130,14 +133,16 @@ def test_validate_of_a_rejected_file_says_why_in_one_line_and_a_report(workdir: 
     ]
     assert "required column missing: amount" in done.stderr
     report = report_of(workdir)
-    assert report["dry_run"] is True and report["rows"] == []
+    assert report["dry_run"] is True
+    assert report["rows"] == []
     assert "amount" in report["file_errors"][0]["message"]
 
 
 def test_missing_file_exit_2(workdir: Path) -> None:
     done = importer(workdir, "validate", "nope.csv")
     assert done.returncode == 2
-    assert "nope.csv" in done.stderr and "Traceback" not in done.stderr
+    assert "nope.csv" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_header_only_file_is_a_quiet_night(workdir: Path, api: Sandbox) -> None:
@@ -166,7 +171,8 @@ def test_sample_workbook_holds_the_same_rows_as_the_csv() -> None:
     assert len(csv_rows) == len(xlsx_rows) == 9
     assert csv_rows[0] == xlsx_rows[0]
     for csv_row, xlsx_row in zip(csv_rows[1:], xlsx_rows[1:], strict=True):
-        assert csv_row[0] == xlsx_row[0] and csv_row[2:] == xlsx_row[2:]
+        assert csv_row[0] == xlsx_row[0]
+        assert csv_row[2:] == xlsx_row[2:]
         assert Decimal(csv_row[1].replace(" ", "").replace(",", ".")) == Decimal(xlsx_row[1])
 
 

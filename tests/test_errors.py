@@ -54,13 +54,16 @@ def test_every_class_of_the_module_is_in_the_drawn_tree() -> None:
 
 
 def test_an_internal_error_says_so_and_keeps_its_cause() -> None:
-    try:
+    def lose_rows() -> None:
         try:
             {}["missing"]
         except KeyError as exc:
             raise errors.InternalError("validation lost rows") from exc
-    except errors.InternalError as caught:
-        assert str(caught).startswith("internal error (validation lost rows)")
-        assert "running the same command resumes" in str(caught)
-        assert isinstance(caught.__cause__, KeyError)
-        assert caught.exit_code is ExitCode.INCOMPLETE
+
+    with pytest.raises(errors.InternalError) as raised:
+        lose_rows()
+    caught = raised.value
+    assert str(caught).startswith("internal error (validation lost rows)")
+    assert "running the same command resumes" in str(caught)
+    assert isinstance(caught.__cause__, KeyError)
+    assert caught.exit_code is ExitCode.INCOMPLETE

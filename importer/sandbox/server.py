@@ -212,9 +212,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return b""
         try:
             length = int(length_text)
-            if length < 0:
-                raise ValueError
         except ValueError:
+            length = -1
+        if length < 0:
             self.close_connection = True
             self._fail(400, "Invalid Content-Length header")
         if length > MAX_BODY_BYTES:

@@ -250,7 +250,9 @@ def test_429_waits_for_retry_after_and_then_succeeds(client_for, wire) -> None:
         assert len(client.find_by_reference(CREDITOR, "ref-429-b")) == 1
         assert sleeps == [retry_after, retry_after]
     posts = [s for _, _, s in wire("POST")]
-    assert posts[0] == 201 and posts[1] == 429 and posts[-1] == 201
+    assert posts[0] == 201
+    assert posts[1] == 429
+    assert posts[-1] == 201
 
 
 def test_429_that_never_clears_is_not_stored(client_for) -> None:
@@ -347,8 +349,10 @@ def test_a_redirect_is_not_followed_and_not_retried(client_for) -> None:
         server.server_close()
     assert result.kind is PostKind.NOT_STORED
     assert result.http_status == 307
-    assert "elsewhere.invalid" in result.note and "api.base_url" in result.note
-    assert seen == ["/creditor--creditings"] and sleeps == []
+    assert "elsewhere.invalid" in result.note
+    assert "api.base_url" in result.note
+    assert seen == ["/creditor--creditings"]
+    assert sleeps == []
 
 
 # ---------------------------------------------------------------------- lookups

@@ -115,7 +115,8 @@ def test_import_and_rows_read_back_exactly(tmp_path: Path) -> None:
     assert [r.outcome for r in rows] == [Outcome.NOT_SENT, Outcome.INVALID, Outcome.NOT_SENT]
     assert rows[0].request == request("F-1001", "100.00", credit_invoice="K1")
     amount = rows[2].request["amount"]
-    assert isinstance(amount, Decimal) and str(amount) == "0.10"  # exact, never a float
+    assert isinstance(amount, Decimal)
+    assert str(amount) == "0.10"
     assert rows[1].request is None
     assert rows[1].errors == [
         RowError(field="amount", code="amount_not_a_number", message="not a number")
@@ -204,7 +205,8 @@ def test_latest_intent_is_of_the_rows_still_unknown(journal: Journal) -> None:
     assert journal.latest_intent("imp-1") is None
     journal.mark_intent("imp-1", 2)
     first = journal.latest_intent("imp-1")
-    assert first is not None and first.tzinfo is not None
+    assert first is not None
+    assert first.tzinfo is not None
     journal.mark_intent("imp-1", 4)
     assert journal.latest_intent("imp-1") >= first
     journal.record("imp-1", 2, Outcome.CREDITED)
@@ -288,7 +290,8 @@ def test_record_stores_crediting_fields_and_attempts(journal: Journal) -> None:
     assert row.crediting_id == "6b05fcd187c57bc7cb84475a"
     assert row.status == "warning"
     assert row.status_reason_locale == "crediting.amount_exceeds_remaining"
-    assert row.settled_amount == Decimal("300.00") and str(row.settled_amount) == "300.00"
+    assert row.settled_amount == Decimal("300.00")
+    assert str(row.settled_amount) == "300.00"
     assert row.case_invoice_number == "F-1002"
     assert row.case_reference_number == "70010002"
     assert row.http_status == 201
@@ -526,7 +529,8 @@ def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
     follower = run_python(HOLD_LOCK, str(path), "imp-1")
     out, err = follower.communicate("", timeout=30)
     assert follower.returncode == 0, out + err
-    assert out.startswith("HOLDING") and "RELEASED" in out
+    assert out.startswith("HOLDING")
+    assert "RELEASED" in out
     journal.close()
 
 

@@ -338,7 +338,8 @@ def test_second_importer_on_same_file_exits_3_naming_the_holder(
         assert first.poll() is None, "the first importer finished before the second started"
         assert second.returncode == 3, second.stderr
         lines = [line for line in second.stderr.splitlines() if line.startswith("importer:")]
-        assert len(lines) == 1 and "Traceback" not in second.stderr, second.stderr
+        assert len(lines) == 1, second.stderr
+        assert "Traceback" not in second.stderr, second.stderr
         assert f"process {first.pid}" in lines[0], lines[0]
 
         _, stderr = first.communicate(timeout=120)

@@ -59,7 +59,8 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         second = Importer(config, journal, target, sleep=waits.append)
         result = second.run_file(SAMPLE)  # the same command again resumes the import
         second.close()
-        assert len(waits) == 1 and 4.0 < waits[0] <= 5.0
+        assert len(waits) == 1
+        assert 4.0 < waits[0] <= 5.0
         assert result.import_id == import_id
         assert journal.get_row(import_id, 2).outcome is Outcome.CREDITED  # type: ignore[union-attr]
     assert len(creditings(api)) == 5
@@ -79,15 +80,18 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target("sandbox", None, None, True))
         result = importer.run_file(data, RunOptions(dry_run=True))
-    assert result.report is not None and result.report.rows == []
+    assert result.report is not None
+    assert result.report.rows == []
     assert result.report.summary.rows == 12_001
     assert result.report.summary.outcomes["invalid"] == 1
     assert result.report.summary.outcomes["duplicate"] == 1
     text = result.report_paths["json"].read_text(encoding="utf-8")
     rows = json.loads(text)["rows"]
     assert [r["row"] for r in rows] == list(range(2, 12_003))
-    assert rows[6]["outcome"] == "invalid" and rows[8999]["outcome"] == "duplicate"
-    assert rows[9]["request"]["amount"] == 10.5 and rows[9]["source"]["amount"] == "10,50"
+    assert rows[6]["outcome"] == "invalid"
+    assert rows[8999]["outcome"] == "duplicate"
+    assert rows[9]["request"]["amount"] == 10.5
+    assert rows[9]["source"]["amount"] == "10,50"
     for line in text.splitlines()[1:-1]:
         row = json.loads(line.removesuffix(","))
         assert ReportRow.model_validate(row).model_dump_json(by_alias=True) == line.removesuffix(
@@ -96,7 +100,8 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
     with result.report_paths["csv"].open(encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle))
     assert len(table) == 12_002
-    assert table[9000][:3] == ["F8998", "12,00", "K17"] and table[9000][4] == "duplicate"
+    assert table[9000][:3] == ["F8998", "12,00", "K17"]
+    assert table[9000][4] == "duplicate"
 
 
 def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
@@ -108,7 +113,8 @@ def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target(api.url, api.url, api.api_key, False))
         first = importer.run_file(SAMPLE)
-        assert first.report is not None and first.report.summary.outcomes["credited"] == 5
+        assert first.report is not None
+        assert first.report.summary.outcomes["credited"] == 5
         credited = {
             r.request["credit_invoice"]: r.row
             for r in journal.rows(first.import_id, [Outcome.CREDITED])
@@ -130,8 +136,10 @@ def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
         plain = tmp_path / "plain.csv"  # one creditor, no repeats: only the journal knows
         plain.write_text(f"invoice_number;amount;credit_invoice\nF-9;9,00;{note}\n", "utf-8")
         again = importer.run_file(plain, RunOptions(dry_run=True))
-        assert again.report is not None and again.report.summary.outcomes["duplicate"] == 1
-    assert creditings(api) and len(creditings(api)) == 5  # nothing more was sent
+        assert again.report is not None
+        assert again.report.summary.outcomes["duplicate"] == 1
+    assert creditings(api)
+    assert len(creditings(api)) == 5
     rows = json.loads(result.report_paths["json"].read_text(encoding="utf-8"))["rows"]
     assert [r["outcome"] for r in rows] == [
         "not_sent", "duplicate", "duplicate", "not_sent", "not_sent"
@@ -165,6 +173,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
         )
         whole = report_builder.build_report(journal, import_id)
         modelled = write_reports(whole, tmp_path / "modelled", ["json", "csv"])
-    assert head.rows == [] and head.summary == whole.summary
+    assert head.rows == []
+    assert head.summary == whole.summary
     for fmt in ("json", "csv"):
         assert streamed[fmt].read_bytes() == modelled[fmt].read_bytes()

@@ -58,7 +58,8 @@ def test_rerun_posts_the_rejected_row_once_its_cause_is_fixed(
     rerun = report_of(workdir)
     assert rerun["file_import_report"] == import_id  # rendered again in place
     row7 = next(r for r in rerun["rows"] if r["row"] == 7)
-    assert row7["outcome"] == "credited" and row7["status"] == "completed"
+    assert row7["outcome"] == "credited"
+    assert row7["status"] == "completed"
     assert [a["outcome"] for a in row7["attempts"]] == ["rejected", "credited"]
     assert sum(rerun["summary"]["outcomes"].values()) == 8
 
@@ -125,7 +126,8 @@ def test_a_file_with_its_own_row_column_is_fixed_by_the_reports_row(
     with (report_dir / "report.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     header = rows[0]
-    assert header.count("Row") == 1 and header.count("row") == 1
+    assert header.count("Row") == 1
+    assert header.count("row") == 1
     amount, row_col = header.index("Belopp"), header.index("row")
     for line in rows[1:]:
         if line[row_col] == "3":
@@ -138,7 +140,8 @@ def test_a_file_with_its_own_row_column_is_fixed_by_the_reports_row(
     done = importer(workdir, "rerun", report_dir.name, "--fix", str(fix), api=api)
     assert done.returncode == 0, done.stdout + done.stderr
     after = creditings(api)
-    assert len(after) == before + 1 and after[-1]["amount"] == 11.0
+    assert len(after) == before + 1
+    assert after[-1]["amount"] == 11.0
     rows_now = {r["row"]: r for r in report_of(workdir)["rows"]}
     assert [rows_now[n]["outcome"] for n in (2, 3, 4)] == ["credited"] * 3
     assert rows_now[3]["source"] == {
@@ -164,7 +167,8 @@ def test_fix_with_a_row_that_is_not_in_the_import_changes_nothing(
     fix.write_text("row;Fakturanummer;Belopp\n6;F-1005;10,00\n99;F-1005;10,00\n", "utf-8")
     done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
     assert done.returncode == 2
-    assert "99" in done.stderr and "nothing was changed" in done.stderr
+    assert "99" in done.stderr
+    assert "nothing was changed" in done.stderr
     assert next(r for r in report_of(workdir)["rows"] if r["row"] == 6)["outcome"] == "invalid"
 
 
@@ -205,7 +209,8 @@ def test_imports_lists_every_import_with_counts(workdir: Path, api: Sandbox) -> 
     assert listed.returncode == 0
     lines = listed.stdout.strip().splitlines()
     assert len(lines) == 3  # header + two imports
-    assert "credited 5" in lines[1] and "credits.csv" in lines[1]
+    assert "credited 5" in lines[1]
+    assert "credits.csv" in lines[1]
     assert "(dry run)" in lines[2]
 
 
@@ -216,5 +221,6 @@ def test_credits_in_the_sandbox_do_not_block_the_real_import(workdir: Path, api:
     done = importer(workdir, "run", str(SAMPLE), api=api)
     assert done.returncode == 1, done.stdout + done.stderr
     outcomes = [r["outcome"] for r in report_of(workdir)["rows"]]
-    assert outcomes.count("credited") == 5 and outcomes.count("duplicate") == 1
+    assert outcomes.count("credited") == 5
+    assert outcomes.count("duplicate") == 1
     assert len(creditings(api)) == 5

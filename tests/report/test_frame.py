@@ -28,7 +28,8 @@ def test_one_row_per_input_row_with_money_as_decimal(workdir: Path, imported: di
     assert list(frame["row"]) == [row["row"] for row in imported["rows"]]
     assert list(frame["outcome"]) == [row["outcome"] for row in imported["rows"]]
     settled = frame.loc[frame["row"] == 4, "settled_amount"].item()
-    assert settled == Decimal("300.00") and isinstance(settled, Decimal)
+    assert settled == Decimal("300.00")
+    assert isinstance(settled, Decimal)
     credited = frame[frame["outcome"] == "credited"]
     total = sum(credited["settled_amount"], Decimal(0))
     assert total == Decimal(imported["summary"]["amount_settled"])
@@ -38,7 +39,8 @@ def test_one_row_per_input_row_with_money_as_decimal(workdir: Path, imported: di
 def test_errors_codes_status_and_head(workdir: Path, imported: dict) -> None:
     frame = load_report(workdir / "reports" / imported["file_import_report"])
     invalid = frame[frame["row"] == 6].iloc[0]
-    assert invalid["error_codes"] and invalid["errors"].startswith("amount: ")
+    assert invalid["error_codes"]
+    assert invalid["errors"].startswith("amount: ")
     assert frame["http_status"].dtype == "Int64"
     assert frame.attrs["file_import_report"] == imported["file_import_report"]
     assert frame.attrs["summary"]["rows"] == len(frame)
@@ -71,5 +73,5 @@ def test_unknown_import_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(ConfigError, match="no report found for nope"):
         load_report("nope")
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not a readable report.json"):
+    with pytest.raises(ConfigError, match=r"not a readable report\.json"):
         load_report(tmp_path / "broken.json")

@@ -163,7 +163,8 @@ def test_build_summary_counts_every_outcome_and_sums_only_credited_money() -> No
 def test_build_summary_has_zero_keys_and_adds_json_numbers_as_decimals() -> None:
     rows = [credited(2, 0.1, "0.1"), credited(3, 0.2, "0.2")]
     summary = build_summary(rows)
-    assert summary.outcomes["invalid"] == 0 and set(summary.outcomes) == {o.value for o in Outcome}
+    assert summary.outcomes["invalid"] == 0
+    assert set(summary.outcomes) == {o.value for o in Outcome}
     assert summary.statuses == {"completed": 2, "warning": 0, "error": 0}
     # A float sum would give 0.30000000000000004.
     assert summary.amount_requested == Decimal("0.3")
@@ -218,7 +219,8 @@ def test_json_shape_money_strings_and_request_numbers(tmp_path: Path) -> None:
     assert first["settled_amount"] == "100.10"
     assert third["settled_amount"] == "5.00"
     # The request is what was sent: its amount a JSON number, whether a float or a Decimal.
-    assert first["request"]["amount"] == 100.1 and isinstance(first["request"]["amount"], float)
+    assert first["request"]["amount"] == 100.1
+    assert isinstance(first["request"]["amount"], float)
     assert second["request"]["amount"] == 250.5
     assert '"amount":250.5' in paths["json"].read_text(encoding="utf-8")
     assert first["source"] == source("F2", "100.1", "K2")
@@ -226,7 +228,8 @@ def test_json_shape_money_strings_and_request_numbers(tmp_path: Path) -> None:
         {"at": "2025-07-04T14:35:29Z", "outcome": "credited", "http_status": 201, "note": None}
     ]
     invalid = data["rows"][3]
-    assert invalid["settled_amount"] is None and invalid["_id"] is None
+    assert invalid["settled_amount"] is None
+    assert invalid["_id"] is None
     assert invalid["errors"][0] == {
         "field": "amount",
         "code": "amount.zero",
@@ -303,7 +306,8 @@ def test_csv_bom_columns_order_and_outcome_cells(tmp_path: Path) -> None:
     assert first["http_status"] == "201"
     assert first["attempts"] == "1"
     assert rows["5"]["errors"] == "amount: must be more than 0; row is empty"
-    assert rows["5"]["settled_amount"] == "" and rows["5"]["_id"] == ""
+    assert rows["5"]["settled_amount"] == ""
+    assert rows["5"]["_id"] == ""
     assert rows["6"]["attempts"] == "2"
     assert rows["6"]["Belopp"] == "12,5"
     assert rows["7"]["duplicate_of"] == "import imp-0 row 5"
@@ -406,10 +410,12 @@ def test_xlsx_money_is_numeric_with_two_decimals(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Rows"]
     col = header_index(ws)
     money = ws.cell(2, col["settled_amount"])
-    assert money.data_type == "n" and money.value == pytest.approx(100.1)
+    assert money.data_type == "n"
+    assert money.value == pytest.approx(100.1)
     assert money.number_format == "#,##0.00"
     negative = ws.cell(3, col["settled_amount"])
-    assert negative.data_type == "n" and negative.value == pytest.approx(-1234.5)
+    assert negative.data_type == "n"
+    assert negative.value == pytest.approx(-1234.5)
     assert ws.cell(3, col["Belopp"]).value == "-1"  # a negative raw cell is not mangled
 
 
@@ -429,7 +435,8 @@ def test_xlsx_neutralises_text_cells(tmp_path: Path) -> None:
     assert "'=evil" in col
     for i, value in enumerate(["=SUM(A1)", "+cmd", "@x", "-2+3", "\tx"]):
         own = ws.cell(2 + i, col["Fakturanummer"])
-        assert own.data_type == "s" and own.value == "'" + value
+        assert own.data_type == "s"
+        assert own.value == "'" + value
         assert ws.cell(2 + i, col["status_reason_locale"]).value == "'" + value
         assert ws.cell(2 + i, col["Belopp"]).value == "-100.00"
 
@@ -502,9 +509,11 @@ def test_rejected_file_report(tmp_path: Path) -> None:
     )
     paths = write_reports(report, tmp_path, ["json", "csv", "xlsx"])
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert data["rows"] == [] and data["finished"] is None
+    assert data["rows"] == []
+    assert data["finished"] is None
     assert data["file_errors"][0]["code"] == "file.missing_column"
-    assert data["summary"]["rows"] == 0 and sum(data["summary"]["outcomes"].values()) == 0
+    assert data["summary"]["rows"] == 0
+    assert sum(data["summary"]["outcomes"].values()) == 0
     assert data["summary"]["amount_requested"] == "0.00"
     assert read_csv(paths["csv"]) == [["Belopp", *OUTCOME_COLUMNS]]
     wb = openpyxl.load_workbook(paths["xlsx"])
@@ -607,7 +616,8 @@ def test_fast_json_rows_equal_the_models_own_json(tmp_path: Path) -> None:
     write_reports(report, tmp_path, ["json"])
     written = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["rows"]
     expected = [json.loads(r.model_dump_json(by_alias=True)) for r in report.rows]
-    assert any(r["attempts"] for r in expected) and any(r["errors"] for r in expected)
+    assert any(r["attempts"] for r in expected)
+    assert any(r["errors"] for r in expected)
     assert written == expected
 
 
@@ -626,11 +636,11 @@ def _files(directory: Path) -> dict[str, Any]:
 
 
 def many_rows(copies: int = 4) -> list[ReportRow]:
-    rows = []
-    for copy in range(copies):
-        for row in sample_rows():
-            rows.append(row.model_copy(update={"row": row.row + 10 * copy}))
-    return rows
+    return [
+        row.model_copy(update={"row": row.row + 10 * copy})
+        for copy in range(copies)
+        for row in sample_rows()
+    ]
 
 
 def test_rendering_in_several_blocks_equals_rendering_in_one(tmp_path: Path) -> None:
@@ -679,9 +689,12 @@ def _as_columns(requests: list[dict[str, Any] | None]) -> RequestColumns:
 def test_request_columns_are_the_rows_dicts() -> None:
     requests = [_validated_request(2, "1.00"), None, _validated_request(4, "2.50", case=None)]
     table = _as_columns(requests)
-    assert len(table) == 3 and list(table) == requests
-    assert [table[i] for i in range(3)] == requests and table[-1] == requests[-1]
-    assert list(table[1:]) == requests[1:] and len(table[1:]) == 2
+    assert len(table) == 3
+    assert list(table) == requests
+    assert [table[i] for i in range(3)] == requests
+    assert table[-1] == requests[-1]
+    assert list(table[1:]) == requests[1:]
+    assert len(table[1:]) == 2
     with pytest.raises(IndexError):
         table[3]
     every = RequestColumns(_as_columns(requests[:1]).fields, None, 1)

@@ -84,7 +84,8 @@ def test_bad_cases_file_is_one_line_and_exit_2(tmp_path):
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "absent.json" in result.stderr and "Traceback" not in result.stderr
+    assert "absent.json" in result.stderr
+    assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -106,7 +107,9 @@ def test_help_states_the_crediting_rules_and_the_default_key():
         "--drop-rate",
     ):
         assert text in result.stdout
-    assert DEFAULT_API_KEY in EPILOG and "crediting.case_closed" in EPILOG and DESCRIPTION
+    assert DEFAULT_API_KEY in EPILOG
+    assert "crediting.case_closed" in EPILOG
+    assert DESCRIPTION
 
 
 def test_add_arguments_parses_every_flag():

@@ -22,8 +22,10 @@ def test_201_body_is_exactly_the_eve_meta_fields(api, new_crediting):
     assert set(body) == META_201
     assert body["_status"] == "OK"
     assert body["_payment_status"] == "completed"
-    assert len(body["_id"]) == 24 and int(body["_id"], 16) >= 0
-    assert len(body["_etag"]) == 40 and int(body["_etag"], 16) >= 0
+    assert len(body["_id"]) == 24
+    assert int(body["_id"], 16) >= 0
+    assert len(body["_etag"]) == 40
+    assert int(body["_etag"], 16) >= 0
     assert parse_http_date(body["_created"]) is not None
     assert body["_updated"] == body["_created"]
 
@@ -64,7 +66,8 @@ def test_registration_date_defaults_to_now(api, new_crediting):
     before = int(time.time())
     doc = api.crediting(api.post(new_crediting()).json()["_id"])
     registered = parse_http_date(doc["client_registration_date"])
-    assert registered is not None and before - 1 <= registered <= time.time() + 1
+    assert registered is not None
+    assert before - 1 <= registered <= time.time() + 1
 
 
 def test_completed_settles_the_amount_and_lowers_the_balance(api, new_crediting):

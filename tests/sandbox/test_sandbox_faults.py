@@ -30,7 +30,8 @@ def test_fail_rate_answers_503_and_stores_nothing(start_sandbox, api_for, new_cr
     response = api.post(new_crediting(amount=50))
     assert response.status_code == 503
     body = response.json()
-    assert body["_status"] == "ERR" and body["_error"]["code"] == 503
+    assert body["_status"] == "ERR"
+    assert body["_error"]["code"] == 503
     assert api.crediting_count() == 0
     assert api.case(CASE_1)["local_remaining_capital_amount"] == 12500  # GETs never fail
 

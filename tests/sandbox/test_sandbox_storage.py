@@ -44,7 +44,8 @@ def test_temporary_database_is_deleted_on_stop():
     sb = Sandbox(api_key="k")
     sb.start()
     path = sb.db_path
-    assert path is not None and path.exists()
+    assert path is not None
+    assert path.exists()
     sb.stop()
     assert not path.exists()
     assert not Path(f"{path}-wal").exists()
@@ -99,7 +100,8 @@ def test_bad_seed_file_is_one_clear_error(tmp_path, content, problem):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(SandboxError) as err:
         load_cases(path)
-    assert str(path) in str(err.value) and problem in str(err.value)
+    assert str(path) in str(err.value)
+    assert problem in str(err.value)
     with pytest.raises(SandboxError):
         Sandbox(cases_path=path).start()
 

@@ -47,6 +47,7 @@ def test_settlement_never_creates_or_loses_money(amount, remaining, state):
     if result.settled_ore:  # what settled something closes the case exactly when it hits 0
         assert (result.state == "closed") == (result.remaining_ore == 0)
     else:  # a crediting that settled nothing leaves the case as it was
-        assert result.state == state and result.status is CreditingStatus.ERROR
+        assert result.state == state
+        assert result.status is CreditingStatus.ERROR
     if result.status is CreditingStatus.COMPLETED:
         assert result.settled_ore == amount

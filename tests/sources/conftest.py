@@ -150,8 +150,10 @@ def build_xls(sheets: dict[str, Sequence[Sequence[CellSpec]]], *, password: bool
         if password:
             parts.append(_record(0x002F, struct.pack("<H", 1) + bytes(52)))
         parts.append(_record(0x0042, struct.pack("<H", 1200)))  # code page: UTF-16
-        for ifmt in (0, 14, 22):  # General, m/d/yy, m/d/yy h:mm
-            parts.append(_record(0x00E0, struct.pack("<HH", 0, ifmt) + bytes(16)))
+        # General, m/d/yy, m/d/yy h:mm
+        parts.extend(
+            _record(0x00E0, struct.pack("<HH", 0, ifmt) + bytes(16)) for ifmt in (0, 14, 22)
+        )
         for name, position in zip(sheets, positions, strict=True):
             encoded = name.encode("utf-16-le")
             data = struct.pack("<IBBBB", position, 0, 0, len(name), 1) + encoded

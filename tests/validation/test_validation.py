@@ -126,7 +126,8 @@ def test_each_rule_has_its_code(
     assert result.request is None
     assert codes(result) == [expected]
     message = result.errors[0].message
-    assert message.endswith(".") and len(message) > 20
+    assert message.endswith(".")
+    assert len(message) > 20
     shown = overrides.get(expected[0])
     if isinstance(shown, str) and shown.strip() and len(shown) < 40:
         assert shown.strip() in message  # the offending value is named
@@ -162,9 +163,11 @@ def test_ids_are_trimmed_and_lower_cased() -> None:
 def test_the_default_creditor_fills_a_missing_one() -> None:
     cfg = Config(defaults=DefaultsConfig(creditor=CREDITOR.upper()))
     (result,) = check(row(creditor=None), cfg=cfg)
-    assert result.request is not None and result.request.creditor == CREDITOR
+    assert result.request is not None
+    assert result.request.creditor == CREDITOR
     (result,) = check(row(creditor=ABSENT), cfg=cfg)
-    assert result.request is not None and result.request.creditor == CREDITOR
+    assert result.request is not None
+    assert result.request.creditor == CREDITOR
 
 
 def test_a_creditor_default_that_is_not_an_id_is_a_row_error() -> None:
@@ -227,8 +230,10 @@ def test_mixed_text_columns_keep_their_rows_apart() -> None:
         "-",
         "B",
     ]
-    assert results[0].request is not None and results[0].request.creditor_reference == "r1"
-    assert results[1].request is not None and results[1].request.creditor_reference == "7"
+    assert results[0].request is not None
+    assert results[0].request.creditor_reference == "r1"
+    assert results[1].request is not None
+    assert results[1].request.creditor_reference == "7"
     assert codes(results[2]) == [("creditor_reference", "creditor_reference_too_long")]
 
 
@@ -274,15 +279,19 @@ def test_detection_is_per_call_not_per_validator() -> None:
     validator = Validator(Config())
     (comma,) = validator.validate([row(amount="1,50")])
     (dot,) = validator.validate([row(amount="1.50")])
-    assert comma.request is not None and comma.request.amount == Decimal("1.50")
-    assert dot.request is not None and dot.request.amount == Decimal("1.50")
+    assert comma.request is not None
+    assert comma.request.amount == Decimal("1.50")
+    assert dot.request is not None
+    assert dot.request.amount == Decimal("1.50")
 
 
 def test_a_pinned_separator_wins_over_detection() -> None:
     (by_config,) = check(row(amount="1.500"), cfg=config(decimal_separator=","))
-    assert by_config.request is not None and by_config.request.amount == Decimal("1500.00")
+    assert by_config.request is not None
+    assert by_config.request.amount == Decimal("1500.00")
     (by_argument,) = check(row(amount="1.500"), decimal_separator=",")
-    assert by_argument.request is not None and by_argument.request.amount == Decimal("1500.00")
+    assert by_argument.request is not None
+    assert by_argument.request.amount == Decimal("1500.00")
     (dot_in_comma_file,) = check(row(amount="1234.50"), decimal_separator=",")
     assert codes(dot_in_comma_file) == [("amount", "amount_not_a_number")]
 
@@ -295,7 +304,8 @@ def test_detect_decimal_separator_api() -> None:
 
 def test_negative_amounts_absolute_by_configuration() -> None:
     (result,) = check(row(amount="-1 234,50"), cfg=config(negative_amounts="absolute"))
-    assert result.request is not None and result.request.amount == Decimal("1234.50")
+    assert result.request is not None
+    assert result.request.amount == Decimal("1234.50")
 
 
 # ------------------------------------------------------------------ dates in rows
@@ -363,7 +373,7 @@ def test_a_duplicate_of_an_invalid_row_is_still_a_duplicate() -> None:
 
 
 def test_row_numbers_must_match_the_rows() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2 row numbers for 1 rows"):
         Validator(Config()).validate([row()], row_numbers=[2, 3])
 
 
@@ -384,9 +394,12 @@ def test_results_keep_length_and_order_and_list_errors_in_field_order() -> None:
         row(invoice_number="third"),
     )
     assert len(results) == 3
-    assert results[0].request is not None and results[0].request.invoice_number == "first"
-    assert results[2].request is not None and results[2].request.invoice_number == "third"
-    assert list(results[0].errors) == [] and results[0].is_valid
+    assert results[0].request is not None
+    assert results[0].request.invoice_number == "first"
+    assert results[2].request is not None
+    assert results[2].request.invoice_number == "third"
+    assert list(results[0].errors) == []
+    assert results[0].is_valid
     assert not results[1].is_valid
     assert codes(results[1]) == [
         ("creditor", "creditor_invalid"),
@@ -531,7 +544,7 @@ def test_every_allowed_amount_survives_json_exactly(amount_cents: int) -> None:
 
 
 def test_amounts_beyond_float_precision_are_refused_not_rounded() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be sent as an exact JSON number"):
         amount_to_json(Decimal("12345678901234567.89"))
 
 
