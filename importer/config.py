@@ -133,7 +133,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         return Config()
     try:
         data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{chosen}: not UTF-8 text (save it as UTF-8): {exc.reason}") from exc
+    except yaml.YAMLError as exc:
         raise ConfigError(f"{chosen}: not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: expected a mapping of sections at the top level")

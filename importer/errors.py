@@ -15,7 +15,9 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
-    │   └── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    │   ├── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    │   └── ReportUnwritable      the outcomes are journaled; the report files could not be
+    │                             written (disk full, no permission)
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
 
 A caller catches the middle layer: `UsageError` (fix the command or the configuration),
@@ -110,6 +112,11 @@ class ImportLocked(RunStopped):
 
 class Interrupted(RunStopped):
     """SIGINT/SIGTERM: stopped after the row in flight; a rerun resumes."""
+
+
+class ReportUnwritable(RunStopped):
+    """The report files could not be written (disk full, no permission). Every outcome is
+    already in the journal, so nothing is lost: `importer report ID` writes them again."""
 
 
 # --------------------------------------------------------------------- internal (exit 3)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -17,6 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "credits.csv"
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 SECRET = "s3cr3t-key-never-printed-0123456789"
+
+Main = Callable[..., tuple[int, str, str]]
+"""The `main` fixture: `importer ARGS` in-process -> (exit code, stdout, stderr)."""
 
 
 def importer(workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET):
@@ -43,3 +48,21 @@ def creditings(api: Sandbox) -> list[dict]:
     )
     response.raise_for_status()
     return response.json()["_items"]
+
+
+def one_line(err: str) -> str:
+    """The one `importer:` line on stderr; fails on a traceback or on more than one."""
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.startswith("importer:")]
+    assert len(lines) == 1, err
+    if os.environ.get("IMPORTER_SHOW_LINES"):
+        print("\nONE LINE:", lines[0], file=sys.__stderr__)
+    return lines[0]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SECRET
+from cli_support import CREDITOR, SECRET, Main
 
+from importer import cli
 from importer.sandbox import Sandbox
 
 
@@ -36,3 +38,26 @@ def workdir(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return work
+
+
+@pytest.fixture
+def main(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Main]:
+    """`importer ARGS` run in this process from `workdir`, with the key in the environment;
+    returns (exit code, stdout, stderr). The CLI's SIGINT/SIGTERM handlers are put back after."""
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("AMILI_API_KEY", SECRET)
+    monkeypatch.delenv("IMPORTER_CONFIG", raising=False)
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        assert SECRET not in out + err
+        return code, out, err
+
+    yield run
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
@@ -49,6 +50,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
         return
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
+    _check_url(base_url)
     if dry_run:
         yield Target(base_url, None, None, False)
         return
@@ -59,3 +61,15 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             "(named by api.api_key_env in the configuration)"
         )
     yield Target(base_url, base_url.rstrip("/"), key, False)
+
+
+def _check_url(base_url: str) -> None:
+    """Refuse a URL requests would only refuse at the first POST (as `InvalidURL`, which is no
+    one-line error there). The message does not repeat the URL: it may carry credentials."""
+    try:
+        host = urlsplit(base_url).hostname
+        port = urlsplit(base_url).port  # ValueError: not a number, or out of 0-65535
+    except ValueError as exc:
+        raise ConfigError(f"api.base_url is not a valid URL ({exc})") from None
+    if not host or port == 0:
+        raise ConfigError("api.base_url is not a valid URL (it needs a host name and a port > 0)")
