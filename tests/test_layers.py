@@ -107,3 +107,59 @@ def test_a_stage_never_imports_a_later_stage(lower: str) -> None:
                 assert not (target.startswith(banned) and not target.startswith(lower)), (
                     f"{module} imports {target}"
                 )
+
+
+def _private_uses(package: Path = PACKAGE) -> list[str]:
+    """Every `from importer.x import _name` and `x._name` (x an imported importer module) in
+    the package, anywhere in a module (lazy imports included)."""
+    found: list[str] = []
+    for path in sorted(package.rglob("*.py")):
+        here = ".".join(path.relative_to(package.parent).with_suffix("").parts)
+        here = here.removesuffix(".__init__")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if not node.module.startswith("importer") or node.module == here:
+                    continue
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.append(f"{here} imports {node.module}.{alias.name}")
+                    elif f"{node.module}.{alias.name}" in GRAPH:
+                        aliases.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                aliases.update(
+                    (a.asname or a.name) for a in node.names if a.name.startswith("importer.")
+                )
+        found.extend(
+            f"{here} uses {node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        )
+    return found
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    # A name shared between modules is part of a contract: it is public, with a docstring
+    # saying what it promises. An underscore means "only this module relies on it".
+    assert _private_uses() == []
+
+
+def test_the_private_name_check_sees_an_offence(tmp_path: Path) -> None:
+    # The rule above must be able to fail: the same walk over a package that breaks it.
+    package = tmp_path / "importer"
+    package.mkdir()
+    (package / "offender.py").write_text(
+        "from importer.report.cells import _secret\n"
+        "from importer.report import cells\n"
+        "x = cells._hidden\n",
+        encoding="utf-8",
+    )
+    assert _private_uses(package) == [
+        "importer.offender imports importer.report.cells._secret",
+        "importer.offender uses cells._hidden",
+    ]

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from importer.journal.rows import NewRow, _errors_json, _pack_cells, _request_values
-from importer.journal.schema import _REQUEST_COLUMNS, _REQUEST_PLACEHOLDERS, Store, _iso
+from importer.journal.rows import NewRow, errors_json, pack_cells, request_row_values
+from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, Store, iso_z
 from importer.outcomes import Outcome, RowError
 
 
@@ -75,23 +75,23 @@ class ImportStore(Store):
                     int(record.sandbox),
                     int(record.all_or_nothing),
                     record.state,
-                    _iso(record.started),
-                    _iso(record.finished) if record.finished else None,
+                    iso_z(record.started),
+                    iso_z(record.finished) if record.finished else None,
                     json.dumps([e.model_dump() for e in record.file_errors], ensure_ascii=False),
                     json.dumps(record.warnings, ensure_ascii=False),
                 ),
             )
             db.executemany(
-                f"INSERT INTO rows (import_id, row, outcome, errors, source, {_REQUEST_COLUMNS})"
-                f" VALUES (?,?,?,?,?,{_REQUEST_PLACEHOLDERS})",
+                f"INSERT INTO rows (import_id, row, outcome, errors, source, {REQUEST_COLUMN_LIST})"
+                f" VALUES (?,?,?,?,?,{REQUEST_PLACEHOLDERS})",
                 (
                     (
                         record.id,
                         r.row,
                         r.outcome.value,
-                        _errors_json(r.errors),
-                        _pack_cells(r.source),
-                        *_request_values(r.request),
+                        errors_json(r.errors),
+                        pack_cells(r.source),
+                        *request_row_values(r.request),
                     )
                     for r in rows
                 ),
@@ -167,7 +167,7 @@ class ImportStore(Store):
         with self._transaction() as db:
             db.execute(
                 "UPDATE imports SET state=?, finished=? WHERE id=?",
-                (state, _iso(finished) if finished else None, import_id),
+                (state, iso_z(finished) if finished else None, import_id),
             )
 
     def outcome_counts(self, import_id: str) -> dict[Outcome, int]:

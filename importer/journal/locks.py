@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from importer.errors import ImportLocked
-from importer.journal.schema import Store, _iso, utcnow
+from importer.journal.schema import Store, iso_z, utcnow
 
 
 class LockStore(Store):
@@ -48,7 +48,7 @@ class LockStore(Store):
                     )
             db.execute(
                 "INSERT OR REPLACE INTO locks (key, pid, host, since) VALUES (?,?,?,?)",
-                (key, pid, host, _iso(utcnow())),
+                (key, pid, host, iso_z(utcnow())),
             )
 
     def _release(self, key: str) -> None:

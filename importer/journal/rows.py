@@ -11,18 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 from importer.journal.schema import (
-    _AMOUNT,
-    _REQUEST_COLUMNS,
-    _REQUEST_PLACEHOLDERS,
+    AMOUNT_INDEX,
+    REQUEST_COLUMN_LIST,
     REQUEST_FIELDS,
+    REQUEST_PLACEHOLDERS,
     Store,
-    _iso,
+    iso_z,
     utcnow,
 )
 from importer.outcomes import Outcome, RowError
 
 
-def _pack_cells(cells: Sequence[str]) -> str:
+def pack_cells(cells: Sequence[str]) -> str:
     """Raw cells are stored joined by the ASCII unit separator (cheap for large files); the
     rare row whose cells contain that character is stored as JSON instead."""
     joined = "\x1f".join(cells)
@@ -73,19 +73,21 @@ def _decimal_text(value: Any) -> str | None:
     return None if value is None else str(Decimal(str(value)))
 
 
-def _errors_json(errors: Sequence[RowError]) -> str | None:
+def errors_json(errors: Sequence[RowError]) -> str | None:
+    """A row's errors as the journal stores them: JSON, or NULL for none (most rows)."""
     if not errors:
         return None
     return json.dumps([e.model_dump() for e in errors], ensure_ascii=False)
 
 
-def _request_values(request: dict[str, Any] | None) -> tuple[Any, ...]:
+def request_row_values(request: dict[str, Any] | None) -> tuple[Any, ...]:
+    """A request dict as the journal's request columns, in `REQUEST_FIELDS` order."""
     if request is None:
         return (None,) * len(REQUEST_FIELDS)
     values = [request.get(f) for f in REQUEST_FIELDS]
-    amount = values[_AMOUNT]
+    amount = values[AMOUNT_INDEX]
     if amount is not None:
-        values[_AMOUNT] = str(amount)  # Decimal as text: exact, never a float
+        values[AMOUNT_INDEX] = str(amount)  # Decimal as text: exact, never a float
     return tuple(values)
 
 
@@ -93,7 +95,7 @@ class RowStore(Store):
     """The rows of imports: read in row order, intent committed before a request leaves."""
 
     _ROW_COLUMNS = (
-        f"row, outcome, errors, source, {_REQUEST_COLUMNS}, crediting_id, status,"
+        f"row, outcome, errors, source, {REQUEST_COLUMN_LIST}, crediting_id, status,"
         " status_reason_locale, settled_amount, case_invoice_number, case_reference_number,"
         " http_status, duplicate_of, intent_at"
     )
@@ -210,7 +212,7 @@ class RowStore(Store):
         with self._transaction() as db:
             db.execute(
                 "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
-                (_iso(utcnow()), import_id, row),
+                (iso_z(utcnow()), import_id, row),
             )
 
     def record(
@@ -236,7 +238,7 @@ class RowStore(Store):
                 (
                     outcome.value,
                     http_status,
-                    _errors_json(errors),
+                    errors_json(errors),
                     crediting.get("_id"),
                     crediting.get("status"),
                     crediting.get("status_reason_locale"),
@@ -251,7 +253,7 @@ class RowStore(Store):
             if attempt:
                 db.execute(
                     "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
-                    (import_id, row, _iso(utcnow()), outcome.value, http_status, note),
+                    (import_id, row, iso_z(utcnow()), outcome.value, http_status, note),
                 )
 
     def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
@@ -282,17 +284,17 @@ class RowStore(Store):
         with self._transaction() as db:
             db.execute(
                 f"UPDATE rows SET outcome=?, errors=?, source=?, http_status=NULL,"
-                f" ({_REQUEST_COLUMNS}) = ({_REQUEST_PLACEHOLDERS}) WHERE import_id=? AND row=?",
+                f" ({REQUEST_COLUMN_LIST}) = ({REQUEST_PLACEHOLDERS}) WHERE import_id=? AND row=?",
                 (
                     new.outcome.value,
-                    _errors_json(new.errors),
-                    _pack_cells(new.source),
-                    *_request_values(new.request),
+                    errors_json(new.errors),
+                    pack_cells(new.source),
+                    *request_row_values(new.request),
                     import_id,
                     new.row,
                 ),
             )
             db.execute(
                 "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
-                (import_id, new.row, _iso(utcnow()), new.outcome.value, None, "corrected"),
+                (import_id, new.row, iso_z(utcnow()), new.outcome.value, None, "corrected"),
             )

@@ -22,9 +22,9 @@ REQUEST_FIELDS: tuple[str, ...] = FIELDS
 """Stored as columns, in the model's (and the API body's) order."""
 REQUEST_COLUMNS: tuple[str, ...] = tuple("case_id" if f == "case" else f for f in FIELDS)
 """The column of each request field (`case` is an SQL keyword)."""
-_REQUEST_COLUMNS = ", ".join(REQUEST_COLUMNS)
-_REQUEST_PLACEHOLDERS = ",".join("?" * len(REQUEST_FIELDS))
-_AMOUNT = REQUEST_FIELDS.index("amount")
+REQUEST_COLUMN_LIST = ", ".join(REQUEST_COLUMNS)
+REQUEST_PLACEHOLDERS = ",".join("?" * len(REQUEST_FIELDS))
+AMOUNT_INDEX = REQUEST_FIELDS.index("amount")
 
 _SCHEMA = (
     """
@@ -92,7 +92,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(moment: datetime) -> str:
+def iso_z(moment: datetime) -> str:
+    """A moment as the journal stores it: UTC, milliseconds, `Z` (sorts as text)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

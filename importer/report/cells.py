@@ -47,7 +47,7 @@ def safe_text(text: str) -> str:
     return text
 
 
-def _money(value: Decimal) -> str:
+def money_text(value: Decimal) -> str:
     """Money as a decimal string with exactly two decimals ("100.00"), never a float, never
     "-0.00" (DESIGN.md §4)."""
     if not value:
@@ -57,19 +57,19 @@ def _money(value: Decimal) -> str:
 
 def iso_utc(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, as text: for the Summary sheet, because Excel cannot store a
-    time zone. Same rule as report.json (see `_utc`)."""
+    time zone. Same rule as report.json (see `as_utc`)."""
     if moment is None:
         return None
-    return _utc(moment).replace(tzinfo=None).isoformat() + "Z"
+    return as_utc(moment).replace(tzinfo=None).isoformat() + "Z"
 
 
-def _errors_text(errors: Sequence[RowError]) -> str:
+def errors_text(errors: Sequence[RowError]) -> str:
     """Row errors in one cell: "field: message; field: message" (a row-level error, with no
     field, is just its message)."""
     return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)
 
 
-def _duplicate_text(original: dict[str, Any] | None) -> str:
+def duplicate_text(original: dict[str, Any] | None) -> str:
     """Where the original of a duplicate is, the way an operator would look it up:
     "import <id> row <n>"."""
     if not original:
@@ -84,7 +84,7 @@ def _duplicate_text(original: dict[str, Any] | None) -> str:
     return " ".join(parts)
 
 
-def _join_parts(parts: list[Any], count: int) -> list[str]:
+def join_parts(parts: list[Any], count: int) -> list[str]:
     """Per row, the concatenation of `parts` — each a text (the same on every row) or a list
     of one text per row — by C-level joins; adjacent constant texts are merged first."""
     merged: list[Any] = []
@@ -106,7 +106,7 @@ def _join_parts(parts: list[Any], count: int) -> list[str]:
 _first_character = itemgetter(slice(0, 1))
 
 
-def _neutralised(cells: Sequence[str]) -> Sequence[str]:
+def neutralised(cells: Sequence[str]) -> Sequence[str]:
     """A column of texts with formula neutralisation applied (`_neutralise`): one C-level
     scan of first characters, Python only for a column that has a suspect cell."""
     if FORMULA_START.isdisjoint(map(_first_character, cells)):
@@ -115,14 +115,14 @@ def _neutralised(cells: Sequence[str]) -> Sequence[str]:
     return [_neutralise(c) if c[:1] in start else c for c in cells]
 
 
-def _texts(values: list[Any] | None) -> Any:
+def optional_texts(values: list[Any] | None) -> Any:
     """A column of optional texts as cells: None as ""; neutralised."""
     if values is None or values.count(None) == len(values):
         return ""
-    return _neutralised([v or "" for v in values])
+    return neutralised([v or "" for v in values])
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """A datetime in UTC, which pydantic then writes as ISO 8601 with `Z`. A naive datetime is
     taken to be UTC already: the journal stores UTC, and guessing the local zone would shift
     times by the server's offset. The identity test is the fast path for the usual case."""

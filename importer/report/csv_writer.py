@@ -7,7 +7,7 @@ from typing import Any, BinaryIO
 
 from importer.outcomes import Outcome
 from importer.report.blocks import RowBlock
-from importer.report.cells import _join_parts
+from importer.report.cells import join_parts
 from importer.report.model import Report
 from importer.report.table import table_columns_of, table_header
 
@@ -46,12 +46,12 @@ def csv_lines(cells: list[Any], count: int) -> str:
     """The CRLF-terminated CSV lines of `count` rows given column-wise (`table_columns_of`)."""
     if not count:
         return ""
-    parts = _join_parts(_interleave(list(map(_csv_column, cells)), ","), count)
+    parts = join_parts(_interleave(list(map(_csv_column, cells)), ","), count)
     return "\r\n".join(parts) + "\r\n"
 
 
 def _interleave(columns: list[Any], separator: str) -> list[Any]:
-    """The parts of `_join_parts` for `columns` with `separator` between them."""
+    """The parts of `join_parts` for `columns` with `separator` between them."""
     parts: list[Any] = []
     for index, column in enumerate(columns):
         if index:
@@ -60,7 +60,7 @@ def _interleave(columns: list[Any], separator: str) -> list[Any]:
     return parts
 
 
-class _CsvWriter:
+class CsvWriter:
     """report.csv: UTF-8 with BOM, so Excel detects the encoding (without it, Excel assumes the
     ANSI code page and mangles å, ä, ö); the file's own columns first, so the operator can fix
     failed rows and feed the file back with `--fix`. Lines end in CRLF (RFC 4180)."""

@@ -19,7 +19,7 @@ _TEMP_RE = re.compile(r"\.report\.(?:json|csv|xlsx)\.(\d+)\.[0-9a-f]+\.tmp\Z")
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[BinaryIO]:
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
     """Open a temporary file beside `path`, yield it, and on success fsync it and `os.replace`
     it over `path`: a reader (or a crash) sees the old report or the new one, never half of
     one. The temporary file is in the same directory because a rename is only atomic within
@@ -80,7 +80,8 @@ class _WriteBehind:
 
 
 @contextmanager
-def _written_behind(handle: BinaryIO) -> Iterator[BinaryIO]:
+def written_behind(handle: BinaryIO) -> Iterator[BinaryIO]:
+    """`handle` written by a background thread (`_WriteBehind`); its first error is raised here."""
     behind = _WriteBehind(handle)
     try:
         yield behind  # type: ignore[misc]  # write-only: all the streamed writers need
@@ -105,7 +106,7 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _remove_stale_temps(directory: Path) -> None:
+def remove_stale_temps(directory: Path) -> None:
     """Delete temporary report files left by a writer that was killed (SIGKILL gives no chance
     to clean up). Only files of processes that no longer exist are touched, so a concurrent
     writer's temporary file is left alone."""

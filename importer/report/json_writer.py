@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from importer.api.request import amount_to_json, body_of
 from importer.outcomes import Outcome
 from importer.report.blocks import RequestColumns, RowBlock
-from importer.report.cells import _join_parts, _money
+from importer.report.cells import join_parts, money_text
 from importer.report.model import Report, ReportRow
 
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -70,11 +70,11 @@ def _json_objects(dicts: list[dict[str, Any]], amount: str | None = None) -> lis
             orjson.dumps(body_of(d) if amount else d, option=_ORJSON_OPTIONS).decode()
             for d in dicts
         ]
-    return _join_parts(parts, len(dicts))
+    return join_parts(parts, len(dicts))
 
 
 def _object_parts(dicts: list[dict[str, Any]], amount: str | None = None) -> list[Any] | None:
-    """`_json_objects` as parts for `_join_parts`, column-wise: when every dict has the same
+    """`_json_objects` as parts for `join_parts`, column-wise: when every dict has the same
     keys in the same order — always so for a validated file. None when they do not."""
     count = len(dicts)
     if not count:
@@ -117,13 +117,13 @@ def _columns_parts(
     parts.append("}")
     if first_always:
         return parts
-    joined = _join_parts(parts, count)
+    joined = join_parts(parts, count)
     return [["{" + text[1:] if text != "}" else "{}" for text in joined]]
 
 
 def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
     """JSON of one key's values: None when all are None; one text when all are equal (a
-    constant column: `_join_parts` folds it into the template); a list of texts when none
+    constant column: `join_parts` folds it into the template); a list of texts when none
     is None; else a 1-tuple holding the texts of the values that are not None."""
     first = column[0]
     if column.count(first) == len(column):
@@ -146,7 +146,7 @@ def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
 
 
 def _source_parts(block: RowBlock, columns: Sequence[str]) -> list[Any]:
-    """The `source` objects of a block as parts for `_join_parts`."""
+    """The `source` objects of a block as parts for `join_parts`."""
     if (
         not block.keyed
         and columns
@@ -192,7 +192,7 @@ def _request_columns_parts(requests: RequestColumns) -> list[Any]:
         return _columns_parts(keys, list(requests.fields.values()), count, amount="amount")
     present = requests.present
     values = [list(compress(column, present)) for column in requests.fields.values()]
-    made = iter(_join_parts(_columns_parts(keys, values, sum(present), amount="amount"), count))
+    made = iter(join_parts(_columns_parts(keys, values, sum(present), amount="amount"), count))
     return [[next(made) if there else _NULL for there in present]]
 
 
@@ -214,7 +214,7 @@ def _json_column(values: list[Any] | None, encode: Callable[[Any], str] | None =
 
 
 def _json_money(value: Decimal) -> str:
-    return '"' + _money(value) + '"'
+    return '"' + money_text(value) + '"'
 
 
 def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
@@ -255,7 +255,7 @@ def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
         _json_lists(block.attempts, _dict_of),
         "}",
     ]
-    return _join_parts(parts, count)
+    return join_parts(parts, count)
 
 
 _JSON_KEYS = (
@@ -271,7 +271,7 @@ def _dict_of(model: BaseModel) -> dict[str, Any]:
     return model.__dict__
 
 
-class _JsonWriter:
+class JsonWriter:
     """report.json: the head on the first line, then one row per line — valid JSON either way,
     and `grep`/`diff` work on a 200,000-row report. `rows` is the last field of `Report`, so
     writing it after the head keeps the model's key order."""

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from importer.api.request import body_of
 from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
-from importer.report.cells import _money, _utc
+from importer.report.cells import as_utc, money_text
 
 
 class Attempt(BaseModel):
@@ -25,7 +25,7 @@ class Attempt(BaseModel):
 
     @field_serializer("at", when_used="json")
     def _at_json(self, value: datetime) -> datetime:
-        return _utc(value)
+        return as_utc(value)
 
 
 class ReportRow(BaseModel):
@@ -54,7 +54,7 @@ class ReportRow(BaseModel):
 
     @field_serializer("settled_amount", when_used="json")
     def _settled_json(self, value: Decimal | None) -> str | None:
-        return None if value is None else _money(value)
+        return None if value is None else money_text(value)
 
     @field_serializer("request", when_used="json")
     def _request_json(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -81,7 +81,7 @@ class Summary(BaseModel):
 
     @field_serializer("amount_requested", "amount_settled", when_used="json")
     def _money_json(self, value: Decimal) -> str:
-        return _money(value)
+        return money_text(value)
 
     @field_serializer("outcomes", when_used="json")
     def _outcomes_json(self, value: dict[str, int]) -> dict[str, int]:
@@ -116,7 +116,7 @@ class Report(BaseModel):
 
     @field_serializer("started", "finished", when_used="json")
     def _time_json(self, value: datetime | None) -> datetime | None:
-        return None if value is None else _utc(value)
+        return None if value is None else as_utc(value)
 
 
 KNOWN_STATUSES: tuple[str, ...] = ("completed", "warning", "error")

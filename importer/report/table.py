@@ -8,11 +8,11 @@ from typing import Any
 
 from importer.report.blocks import RowBlock
 from importer.report.cells import (
-    _duplicate_text,
-    _errors_text,
-    _money,
-    _neutralised,
-    _texts,
+    duplicate_text,
+    errors_text,
+    money_text,
+    neutralised,
+    optional_texts,
     safe_text,
 )
 from importer.report.model import OUTCOME_COLUMNS
@@ -24,7 +24,7 @@ def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
     outside — the file's cells, and the id, status, reason and error texts the API or
     validation (quoting input) produced — is neutralised; ints, the outcome, formatted money
     and our own "import X row N" phrasing cannot start a formula. Absent values are "".
-    A column the same on every row is a plain value (not a list): see `_join_parts`."""
+    A column the same on every row is a plain value (not a list): see `join_parts`."""
     count = len(block.row)
     width = len(columns)
     cells: list[Any]
@@ -40,7 +40,7 @@ def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
         if set(map(len, sources)) != {width} or len(set(columns)) != width:
             sources = [[s.get(c, "") for c in columns] for s in block.sources(columns)]
         cells = [list(column) for column in zip(*sources, strict=True)] if sources else [[]] * width
-    cells = [_neutralised(column) for column in cells]
+    cells = [neutralised(column) for column in cells]
     errors = block.errors
     duplicates = block.duplicate_of
     settled = block.settled_amount
@@ -48,13 +48,13 @@ def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
     cells += (
         block.row,
         block.outcome,  # a StrEnum is its value to csv and openpyxl alike
-        _texts(block.id),
-        _texts(block.status),
-        _texts(block.status_reason_locale),
-        "" if settled is None else ["" if v is None else _money(v) for v in settled],
+        optional_texts(block.id),
+        optional_texts(block.status),
+        optional_texts(block.status_reason_locale),
+        "" if settled is None else ["" if v is None else money_text(v) for v in settled],
         "" if http is None else ["" if v is None else v for v in http],
-        _neutralised([_errors_text(e) if e else "" for e in errors]) if any(errors) else "",
-        "" if duplicates is None else [_duplicate_text(d) if d else "" for d in duplicates],
+        neutralised([errors_text(e) if e else "" for e in errors]) if any(errors) else "",
+        "" if duplicates is None else [duplicate_text(d) if d else "" for d in duplicates],
         0 if block.attempts is None else list(map(len, block.attempts)),
     )
     return cells

@@ -10,9 +10,9 @@ from typing import BinaryIO, Protocol
 from importer.bulk import gc_paused
 from importer.errors import ConfigError, ReportUnwritable
 from importer.report.blocks import RowBlock, blocks_of, table_columns
-from importer.report.csv_writer import _CsvWriter
-from importer.report.files import _atomic, _remove_stale_temps, _written_behind
-from importer.report.json_writer import _JsonWriter
+from importer.report.csv_writer import CsvWriter
+from importer.report.files import atomic_file, remove_stale_temps, written_behind
+from importer.report.json_writer import JsonWriter
 from importer.report.model import FORMATS, Report
 
 
@@ -34,8 +34,8 @@ _STREAMED = {"json", "csv"}
 
 
 _WRITERS: dict[str, Callable[[Report, list[str], BinaryIO], _Writer]] = {
-    "json": _JsonWriter,
-    "csv": _CsvWriter,
+    "json": JsonWriter,
+    "csv": CsvWriter,
     "xlsx": _xlsx_writer,
 }
 
@@ -89,7 +89,7 @@ def _write_reports(
         )
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(directory)
+    remove_stale_temps(directory)
     columns = table_columns(report)
     if blocks is None:
         blocks = blocks_of(report.rows)
@@ -98,9 +98,9 @@ def _write_reports(
         writers = []
         for name in wanted:
             path = directory / f"report.{name}"
-            handle = stack.enter_context(_atomic(path))
+            handle = stack.enter_context(atomic_file(path))
             if name in _STREAMED:
-                handle = stack.enter_context(_written_behind(handle))
+                handle = stack.enter_context(written_behind(handle))
             writers.append(_WRITERS[name](report, columns, handle))
             written[name] = path
         for block in blocks:

@@ -27,7 +27,7 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 
 
 @dataclass(slots=True)
-class _Column:
+class FieldColumn:
     """One field's verdict for every row: values (None where absent or invalid), failures by
     row index, and whether every row holds the same value (then it is set once, not n times)."""
 
@@ -40,12 +40,12 @@ class _Column:
 _TEXT_TYPES: frozenset[type] = frozenset({str, type(None)})
 
 
-_DATE_TABLE_TYPES = frozenset({str, type(None), dt.date, dt.datetime})
+DATE_TABLE_TYPES = frozenset({str, type(None), dt.date, dt.datetime})
 
 
-def _map_distinct(
+def map_distinct(
     cells: list[Cell], convert: Callable[[Cell], Any], table_types: frozenset[type] = _TEXT_TYPES
-) -> _Column:
+) -> FieldColumn:
     """Apply `convert` to each distinct cell once, then map the column through the table.
 
     Columns like creditor, currency, origin and the date repeat a few values on every row,
@@ -64,10 +64,10 @@ def _map_distinct(
             except CellProblem as problem:
                 table[cell] = problem.with_traceback(None)  # see AmountParser.parse_column
         if len(table) == 1 and not isinstance(only := next(iter(table.values())), CellProblem):
-            return _Column([only] * len(cells), {}, constant=True, filled=only is not None)
+            return FieldColumn([only] * len(cells), {}, constant=True, filled=only is not None)
         mapped = list(map(table.__getitem__, cells))
         if not any(isinstance(v, CellProblem) for v in table.values()):
-            return _Column(mapped, {})
+            return FieldColumn(mapped, {})
     else:
         mapped = []
         for cell in cells:
@@ -80,46 +80,48 @@ def _map_distinct(
     }
     for i in errors:
         mapped[i] = None
-    return _Column(mapped, errors)
+    return FieldColumn(mapped, errors)
 
 
-def _text_column(cells: list[Cell], field: str) -> _Column:
+def text_column(cells: list[Cell], field: str) -> FieldColumn:
     """Trim a text column; empty → None; check lengths. Whole-column C calls when possible;
     cell by cell (`_text_value`, with its messages) when a cell is unusual or too long."""
 
-    def per_cell() -> _Column:
-        return _map_distinct(cells, lambda cell: _text_value(cell, field), frozenset())
+    def per_cell() -> FieldColumn:
+        return map_distinct(cells, lambda cell: _text_value(cell, field), frozenset())
 
     try:
         values: list[Any] = list(map(str.strip, cells))  # type: ignore[arg-type]
     except TypeError:  # str.strip met a None or a number cell: look at the types
         kinds = set(map(type, cells))
         if kinds == {type(None)}:
-            return _Column(list(cells), {}, constant=True)
+            return FieldColumn(list(cells), {}, constant=True)
         if not kinds <= _TEXT_TYPES:
             return per_cell()
         values = [cell and cell.strip() for cell in cells]  # type: ignore[union-attr]
     else:
         if "" not in values:  # every row has the text: the common case
             if max(map(len, values), default=0) <= MAX_TEXT_LENGTH:
-                return _Column(values, {}, filled=True)
+                return FieldColumn(values, {}, filled=True)
             return per_cell()
     values = [value or None for value in values]
     if max(map(len, filter(None, values)), default=0) <= MAX_TEXT_LENGTH:
-        return _Column(values, {})
+        return FieldColumn(values, {})
     return per_cell()
 
 
-def _is_blank(cell: object) -> bool:
+def is_blank(cell: object) -> bool:
+    """None or only whitespace: an empty cell, whatever the reader made of it."""
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _shown(cell: object) -> str:
+def shown(cell: object) -> str:
+    """A cell as quoted in a message: trimmed, at most 40 characters."""
     text = cell.strip() if isinstance(cell, str) else str(cell)
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-def _object_id(cell: Cell, field: str) -> str | None:
+def object_id(cell: Cell, field: str) -> str | None:
     """A 24-hex id, trimmed and lower-cased (ObjectIds are case-insensitive hex)."""
     if cell is None:
         return None
@@ -135,17 +137,19 @@ def _object_id(cell: Cell, field: str) -> str | None:
         detail = f"a {type(cell).__name__} cell, not text"
     raise CellProblem(
         f"{field}_invalid",
-        f"{_LABELS[field]} {_shown(cell)} is not a valid id: it must be 24 characters 0-9 "
+        f"{_LABELS[field]} {shown(cell)} is not a valid id: it must be 24 characters 0-9 "
         f"and a-f ({detail}).",
     )
 
 
-def _case_id(cell: Cell) -> str | None:
-    return _object_id(cell, "case")
+def case_id_of(cell: Cell) -> str | None:
+    """A `case` cell as an ObjectId (see `object_id`)."""
+    return object_id(cell, "case")
 
 
-def _account_id(cell: Cell) -> str | None:
-    return _object_id(cell, "account")
+def account_id(cell: Cell) -> str | None:
+    """An `account` cell as an ObjectId (see `object_id`)."""
+    return object_id(cell, "account")
 
 
 def _text_value(cell: Cell, field: str) -> str | None:
@@ -181,7 +185,7 @@ def _text_value(cell: Cell, field: str) -> str | None:
     if len(text) > MAX_TEXT_LENGTH:
         raise CellProblem(
             f"{field}_too_long",
-            f"{label} {_shown(text)} is {len(text)} characters long; "
+            f"{label} {shown(text)} is {len(text)} characters long; "
             f"at most {MAX_TEXT_LENGTH} are allowed.",
         )
     return text

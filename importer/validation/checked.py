@@ -15,7 +15,7 @@ from importer.api.request import FIELDS, CreditingRequest
 from importer.bulk import set_dict, set_extra, set_fields_set, set_private
 from importer.outcomes import RowError
 
-_NO_ERRORS: tuple[RowError, ...] = ()
+NO_ERRORS: tuple[RowError, ...] = ()
 """Shared by every valid row: a list each would cost 11 MB on a 200,000-row file."""
 
 
@@ -98,7 +98,7 @@ def _request_dicts(
     return dicts
 
 
-def _instances(dicts: list[dict[str, Any]]) -> list[CreditingRequest]:
+def instances(dicts: list[dict[str, Any]]) -> list[CreditingRequest]:
     """Models of checked request fields, exactly as `BaseModel.model_construct` sets them up
     (or, if the import-time probe distrusts that, by full model validation)."""
     if not _TRUSTED_CONSTRUCTION:
@@ -123,7 +123,7 @@ def _probe_trusted_construction() -> bool:
     }  # fmt: skip
     try:
         fields = {name: [data[name]] for name in FIELDS}
-        (trusted,) = _instances(_request_dicts(fields, {"case", "currency", "account"}, None))
+        (trusted,) = instances(_request_dicts(fields, {"case", "currency", "account"}, None))
         checked = CreditingRequest.model_validate(data)
         return (
             tuple(CreditingRequest.model_fields) == FIELDS

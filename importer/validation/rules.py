@@ -17,17 +17,17 @@ from importer.outcomes import RowError
 from importer.sources.model import Cell
 from importer.validation.amounts import AmountParser, plain_amounts
 from importer.validation.cells import (
-    _DATE_TABLE_TYPES,
-    _account_id,
-    _case_id,
-    _Column,
-    _is_blank,
-    _map_distinct,
-    _object_id,
-    _shown,
-    _text_column,
+    DATE_TABLE_TYPES,
+    FieldColumn,
+    account_id,
+    case_id_of,
+    is_blank,
+    map_distinct,
+    object_id,
+    shown,
+    text_column,
 )
-from importer.validation.checked import _NO_ERRORS, CheckedColumns, RowValidation, _instances
+from importer.validation.checked import NO_ERRORS, CheckedColumns, RowValidation, instances
 from importer.validation.dates import DateConverter
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
@@ -84,7 +84,7 @@ class Validator:
         checked = self.check_columns(columns, count, row_numbers)
         with gc_paused():
             requests = checked.requests()
-            models = _instances([r for r in requests if r is not None])
+            models = instances([r for r in requests if r is not None])
         if not checked.invalid:
             return list(map(RowValidation, models, checked.errors))
         made = iter(models)
@@ -115,18 +115,18 @@ class Validator:
         self, cells: dict[str, list[Cell]], count: int, numbers: Sequence[int]
     ) -> CheckedColumns:
         columns = {
-            "creditor": _map_distinct(cells["creditor"], self._creditor),
-            "case": _map_distinct(cells["case"], _case_id),
-            "invoice_number": _text_column(cells["invoice_number"], "invoice_number"),
-            "currency": _map_distinct(cells["currency"], self._currency),
+            "creditor": map_distinct(cells["creditor"], self._creditor),
+            "case": map_distinct(cells["case"], case_id_of),
+            "invoice_number": text_column(cells["invoice_number"], "invoice_number"),
+            "currency": map_distinct(cells["currency"], self._currency),
             "amount": self._amounts(cells["amount"]),
-            "origin": _map_distinct(cells["origin"], self._origin),
-            "credit_invoice": _text_column(cells["credit_invoice"], "credit_invoice"),
-            "client_registration_date": _map_distinct(
-                cells["client_registration_date"], self._dates.convert, _DATE_TABLE_TYPES
+            "origin": map_distinct(cells["origin"], self._origin),
+            "credit_invoice": text_column(cells["credit_invoice"], "credit_invoice"),
+            "client_registration_date": map_distinct(
+                cells["client_registration_date"], self._dates.convert, DATE_TABLE_TYPES
             ),
-            "creditor_reference": _text_column(cells["creditor_reference"], "creditor_reference"),
-            "account": _map_distinct(cells["account"], _account_id),
+            "creditor_reference": text_column(cells["creditor_reference"], "creditor_reference"),
+            "account": map_distinct(cells["account"], account_id),
         }
         # A row's errors are listed in field order, each cross-field rule after its fields.
         failures: list[tuple[str, dict[int, CellProblem]]] = []
@@ -137,7 +137,7 @@ class Validator:
             elif name == "creditor_reference":
                 failures.append((name, _duplicates(column.values, numbers)))
         bad = set().union(*(found for _, found in failures))
-        errors: list[Sequence[RowError]] = [_NO_ERRORS] * count
+        errors: list[Sequence[RowError]] = [NO_ERRORS] * count
         for index in sorted(bad):
             errors[index] = _row_errors(index, failures)
         return CheckedColumns(
@@ -149,11 +149,11 @@ class Validator:
 
     # ------------------------------------------------------------------ per-field rules
 
-    def _amounts(self, cells: list[Cell]) -> _Column:
+    def _amounts(self, cells: list[Cell]) -> FieldColumn:
         if self._pinned != ",":  # plain `1234.50` needs no detection (see plain_amounts)
             plain = plain_amounts(cells, ".", self._max_amount)
             if plain is not None:
-                return _Column(plain, {}, filled=True)
+                return FieldColumn(plain, {}, filled=True)
         if self._pinned is not None:
             separator, guard = self._pinned, False
         else:
@@ -166,46 +166,46 @@ class Validator:
             ambiguity_guard=guard,
         )
         values, errors = parser.parse_column(cells)
-        return _Column(values, dict(errors))
+        return FieldColumn(values, dict(errors))
 
     def _creditor(self, cell: Cell) -> str:
-        if _is_blank(cell):
+        if is_blank(cell):
             cell = self._defaults.creditor
-        if _is_blank(cell):
+        if is_blank(cell):
             raise CellProblem(
                 "creditor_missing",
                 "Creditor id is missing: add a creditor column or set defaults.creditor "
                 "in the configuration.",
             )
-        value = _object_id(cell, "creditor")
+        value = object_id(cell, "creditor")
         assert value is not None  # not blank, so either an id or a CellProblem
         return value
 
     def _currency(self, cell: Cell) -> str:
-        if _is_blank(cell):
+        if is_blank(cell):
             cell = self._defaults.currency
-        if _is_blank(cell):
+        if is_blank(cell):
             raise CellProblem("currency_missing", "Currency is empty; it must be SEK.")
         if isinstance(cell, str) and cell.strip().upper() == "SEK":
             return "SEK"
         raise CellProblem(
             "currency_not_supported",
-            f"Currency {_shown(cell)} is not supported; only SEK can be credited.",
+            f"Currency {shown(cell)} is not supported; only SEK can be credited.",
         )
 
     def _origin(self, cell: Cell) -> str:
-        if _is_blank(cell):
+        if is_blank(cell):
             cell = self._defaults.origin
         if isinstance(cell, str) and cell.strip().lower() == "creditor_system":
             return "creditor_system"
         raise CellProblem(
             "origin_invalid",
-            f"Origin {_shown(cell)} is not allowed; it must be creditor_system "
+            f"Origin {shown(cell)} is not allowed; it must be creditor_system "
             "(or leave the column out).",
         )
 
 
-def _one_of_case_and_invoice(columns: dict[str, _Column]) -> dict[int, CellProblem]:
+def _one_of_case_and_invoice(columns: dict[str, FieldColumn]) -> dict[int, CellProblem]:
     """Exactly one of case / invoice_number per row. An invalid cell still counts as given."""
     case, invoice = columns["case"], columns["invoice_number"]
     if (
@@ -219,7 +219,7 @@ def _one_of_case_and_invoice(columns: dict[str, _Column]) -> dict[int, CellProbl
         has_case = case_id is not None or index in case.errors
         has_invoice = number is not None or index in invoice.errors
         if has_case and has_invoice:
-            given = f" ({case_id} and {_shown(number)})" if case_id and number else ""
+            given = f" ({case_id} and {shown(number)})" if case_id and number else ""
             errors[index] = CellProblem(
                 "case_and_invoice_number",
                 f"The row has both a case id and an invoice number{given}; give only one of "
@@ -234,14 +234,14 @@ def _one_of_case_and_invoice(columns: dict[str, _Column]) -> dict[int, CellProbl
     return errors
 
 
-def _absent(column: _Column) -> bool:
+def _absent(column: FieldColumn) -> bool:
     """No row has a value."""
     if column.constant:
         return not column.values or column.values[0] is None
     return column.values.count(None) == len(column.values)
 
 
-def _present(column: _Column) -> bool:
+def _present(column: FieldColumn) -> bool:
     """Every row has a value."""
     return column.filled or None not in column.values
 
