@@ -2,7 +2,8 @@
 stage imports a stage after it — the journal never imports validation, the request contract
 imports nothing of the package. Read from the source (module-level imports, TYPE_CHECKING
 blocks included), so a lazy import inside a function is the only way around it, and then it
-is visible at the call."""
+is visible at the call. No module uses another module's underscore-private names, and no
+class is over 200 lines."""
 
 from __future__ import annotations
 
@@ -163,3 +164,16 @@ def test_the_private_name_check_sees_an_offence(tmp_path: Path) -> None:
         "importer.offender imports importer.report.cells._secret",
         "importer.offender uses cells._hidden",
     ]
+
+
+def test_no_class_is_over_200_lines() -> None:
+    # STYLE.md: a class past ~200 lines holds more than one concept; split it by concept.
+    long = [
+        f"{path.relative_to(PACKAGE.parent)}: {node.name} {node.end_lineno - node.lineno + 1}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 200
+    ]
+    assert long == []

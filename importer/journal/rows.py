@@ -91,8 +91,8 @@ def request_row_values(request: dict[str, Any] | None) -> tuple[Any, ...]:
     return tuple(values)
 
 
-class RowStore(Store):
-    """The rows of imports: read in row order, intent committed before a request leaves."""
+class RowQueries(Store):
+    """The rows of imports as read: in row order, by outcome, in chunks, one at a time."""
 
     _ROW_COLUMNS = (
         f"row, outcome, errors, source, {REQUEST_COLUMN_LIST}, crediting_id, status,"
@@ -205,6 +205,11 @@ class RowStore(Store):
         )
         while chunk := cursor.fetchmany(size):
             yield [self._row(values) for values in chunk]
+
+
+class RowStore(RowQueries):
+    """The rows of imports as written: intent committed before a request leaves, the outcome
+    after it, statuses read back, corrected rows replaced. (Reads: `RowQueries`.)"""
 
     def mark_intent(self, import_id: str, row: int) -> None:
         """Committed before the request leaves: if the process dies now, the row is

@@ -56,6 +56,21 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def _report_current(config: Config, record: ImportRecord) -> bool:
+    """True when every configured report of a finished import was written after it was
+    marked finished. A process killed in between leaves no report, or an older one from
+    an interrupted run, which "already imported" must not leave behind."""
+    directory = config.report.dir / record.id
+    for name in config.report.formats:
+        try:
+            written = (directory / f"report.{name}").stat().st_mtime
+        except OSError:
+            return False
+        if record.finished is None or written < record.finished.timestamp():
+            return False
+    return True
+
+
 class Importer:
     """Runs imports against one target with one journal: the object behind
     `pipeline.facade` (and so behind the CLI), which a Python caller may also use directly."""
@@ -135,7 +150,7 @@ class Importer:
         with self.journal.file_lock(sha256, self.target.name, path.name):
             done = self.journal.find_import(sha256, self.target.name, state="finished")
             if done is not None and not options.force and self._fully_imported(done.id):
-                if not self._report_current(done):
+                if not _report_current(self.config, done):
                     self.render(done.id)
                 return ImportResult(
                     str(path),
@@ -170,20 +185,6 @@ class Importer:
         except FileRejected as rejected:
             self._intake.reject(path, import_id, sha256, started, options, rejected)
             return self._result(path, import_id, ExitCode.USAGE, rejected.message)
-
-    def _report_current(self, record: ImportRecord) -> bool:
-        """True when every configured report of a finished import was written after it was
-        marked finished. A process killed in between leaves no report, or an older one from
-        an interrupted run, which "already imported" must not leave behind."""
-        directory = self.config.report.dir / record.id
-        for name in self.config.report.formats:
-            try:
-                written = (directory / f"report.{name}").stat().st_mtime
-            except OSError:
-                return False
-            if record.finished is None or written < record.finished.timestamp():
-                return False
-        return True
 
     def _fully_imported(self, import_id: str) -> bool:
         counts = self.journal.outcome_counts(import_id)

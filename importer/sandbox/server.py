@@ -129,8 +129,10 @@ def _shutdown_read(conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_RD)
 
 
-class SandboxHandler(BaseHTTPRequestHandler):
-    """One connection; `handle_one_request` runs once per request on it."""
+class _Connection(BaseHTTPRequestHandler):
+    """One HTTP/1.1 connection: the request loop, bodies read with their limits, and every
+    answer (errors included) written in Eve's envelope in one write. What a request means is
+    `SandboxHandler`'s."""
 
     protocol_version = "HTTP/1.1"
     server_version = "importer-sandbox"
@@ -183,26 +185,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
         status = HTTPStatus(code)
         self._send(code, error_body(code, message or status.description or status.phrase))
 
-    def _handle(self) -> None:
-        try:
-            body = self._read_body()
-            if not self.server.faults.admit():
-                seconds = self.server.faults.RETRY_AFTER_SECONDS
-                self._fail(
-                    429,
-                    f"Too many requests: over the sandbox rate limit, retry after {seconds} s",
-                    {"Retry-After": str(seconds)},
-                )
-            self._route(body)
-        except _Answered:
-            raise
-        except ConnectionError:
-            raise
-        except Exception:
-            log.exception("sandbox: unexpected error on %s %s", self.command, self.path)
-            self.close_connection = True
-            self._fail(500, "Internal server error in the sandbox; see its log")
-
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
@@ -225,6 +207,71 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise _Answered  # the client went away mid-body; nobody to answer
         return body
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _fail(
+        self,
+        code: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        issues: dict[str, Any] | None = None,
+    ) -> NoReturn:
+        self._send(code, error_body(code, message, issues), headers)
+        raise _Answered
+
+    def _drop(self) -> NoReturn:
+        """--drop-rate: the crediting is committed, the client gets no byte of an answer."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+        raise _Answered
+
+    def _send(
+        self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None
+    ) -> None:
+        """Status line, headers and body in one write (see the module docstring)."""
+        payload = b""
+        if body is not None:
+            payload = json.dumps(
+                body, ensure_ascii=False, separators=(",", ":"), default=_json_number
+            ).encode("utf-8")
+        extra = dict(headers or {})
+        if self.close_connection:
+            extra["Connection"] = "close"
+        head = _head(status, self.server_version, len(payload), extra)
+        send_body = status != 304 and self.command != "HEAD"
+        self.server.faults.wait_until(self._answer_due)
+        self.wfile.write(head + payload if send_body else head)
+        if log.isEnabledFor(logging.DEBUG):
+            self.log_request(status, len(payload))
+
+    def _handle(self) -> None:
+        raise NotImplementedError
+
+
+class SandboxHandler(_Connection):
+    """The sandbox's API on a connection: rate limit, routing, authentication, endpoints."""
+
+    def _handle(self) -> None:
+        try:
+            body = self._read_body()
+            if not self.server.faults.admit():
+                seconds = self.server.faults.RETRY_AFTER_SECONDS
+                self._fail(
+                    429,
+                    f"Too many requests: over the sandbox rate limit, retry after {seconds} s",
+                    {"Retry-After": str(seconds)},
+                )
+            self._route(body)
+        except _Answered:
+            raise
+        except ConnectionError:
+            raise
+        except Exception:
+            log.exception("sandbox: unexpected error on %s %s", self.command, self.path)
+            self.close_connection = True
+            self._fail(500, "Internal server error in the sandbox; see its log")
 
     def _route(self, body: bytes) -> None:
         path, _, query = self.path.partition("?")
@@ -314,44 +361,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 "_payment_status": stored["status"],
             },
         )
-
-    # -- writing ----------------------------------------------------------------------------
-
-    def _fail(
-        self,
-        code: int,
-        message: str,
-        headers: dict[str, str] | None = None,
-        issues: dict[str, Any] | None = None,
-    ) -> NoReturn:
-        self._send(code, error_body(code, message, issues), headers)
-        raise _Answered
-
-    def _drop(self) -> NoReturn:
-        """--drop-rate: the crediting is committed, the client gets no byte of an answer."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-        raise _Answered
-
-    def _send(
-        self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None
-    ) -> None:
-        """Status line, headers and body in one write (see the module docstring)."""
-        payload = b""
-        if body is not None:
-            payload = json.dumps(
-                body, ensure_ascii=False, separators=(",", ":"), default=_json_number
-            ).encode("utf-8")
-        extra = dict(headers or {})
-        if self.close_connection:
-            extra["Connection"] = "close"
-        head = _head(status, self.server_version, len(payload), extra)
-        send_body = status != 304 and self.command != "HEAD"
-        self.server.faults.wait_until(self._answer_due)
-        self.wfile.write(head + payload if send_body else head)
-        if log.isEnabledFor(logging.DEBUG):
-            self.log_request(status, len(payload))
 
 
 def _head(status: int, server: str, length: int, headers: dict[str, str]) -> bytes:
