@@ -19,23 +19,16 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from importer.api.request import FIELDS
 from importer.config import load_config
 from importer.errors import ConfigError
 
 if TYPE_CHECKING:  # pandas is imported when load_report is called (see the module docstring)
     import pandas as pd
 
-REQUEST_COLUMNS: tuple[str, ...] = (
-    "creditor",
-    "case",
-    "invoice_number",
-    "amount",
-    "currency",
-    "credit_invoice",
-    "client_registration_date",
-    "creditor_reference",
-)
-"""Fields of the request body that become columns of their own (money and dates typed)."""
+REQUEST_COLUMNS: tuple[str, ...] = FIELDS
+"""Every request field becomes a column of its own (money and dates typed): the list is the
+contract's (`api.request.FIELDS`), so a field added there reaches analysts too."""
 
 COLUMNS: tuple[str, ...] = (
     "row",
