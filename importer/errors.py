@@ -16,6 +16,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
     │   ├── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    │   ├── JournalFailed         the journal could not be written mid-run (disk full, locked)
     │   └── ReportUnwritable      the outcomes are journaled; the report files could not be
     │                             written (disk full, no permission)
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
@@ -112,6 +113,12 @@ class ImportLocked(RunStopped):
 
 class Interrupted(RunStopped):
     """SIGINT/SIGTERM: stopped after the row in flight; a rerun resumes."""
+
+
+class JournalFailed(RunStopped):
+    """The journal refused a write mid-run (disk full, locked past the timeout, damaged). The
+    write that failed was rolled back: a row whose intent was not committed was not sent, and
+    one sent but not recorded stays `unknown` and is looked up before anything is sent again."""
 
 
 class ReportUnwritable(RunStopped):

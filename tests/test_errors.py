@@ -22,6 +22,7 @@ TREE = {
         errors.AuthenticationFailed,
         errors.ImportLocked,
         errors.Interrupted,
+        errors.JournalFailed,
         errors.ReportUnwritable,
     ),
 }

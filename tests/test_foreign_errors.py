@@ -20,8 +20,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, REPO, SAMPLE, SECRET, Main, closed_port, one_line
+from cli_support import (
+    CREDITOR,
+    REPO,
+    SAMPLE,
+    SECRET,
+    Main,
+    closed_port,
+    creditings,
+    one_line,
+)
 
+import importer
+from importer import errors
 from importer.sandbox import Sandbox
 
 FAST_API = "api:\n  max_attempts: 2\n  backoff_base: 0\n  read_timeout: 0.3\n"
@@ -331,3 +342,38 @@ def test_a_file_not_in_the_encoding_it_is_said_to_be(main: Main, workdir: Path) 
     code, _, err = main("validate", str(latin))
     assert code == 2
     assert "latin.csv" in one_line(err)
+
+
+def test_enospc_mid_run_stops_in_one_line_and_the_rerun_credits_each_row_once(
+    workdir: Path, tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk holding the journal fills up while rows are being posted (a real tmpfs,
+    filled from the progress callback after the first row): the run stops with JournalFailed,
+    and once there is room the same run credits every row exactly once."""
+    monkeypatch.setenv("AMILI_API_KEY", SECRET)
+    with tmpfs(tmp_path / "disk", "2m") as disk:
+        (workdir / "config.yaml").write_text(
+            f"defaults:\n  creditor: {CREDITOR}\njournal:\n  path: {disk / 'j.sqlite'}\n"
+            f"report:\n  dir: {workdir / 'reports'}\napi:\n  base_url: {api.url}\n",
+            encoding="utf-8",
+        )
+        config = importer.load_config(workdir / "config.yaml")
+        filler = disk / "filler"
+
+        def fill_the_disk(done: int, total: int) -> None:
+            if done == 1:
+                with contextlib.suppress(OSError), filler.open("wb") as handle:
+                    while True:
+                        handle.write(b"\0" * 65536)
+
+        with pytest.raises(errors.JournalFailed) as stopped:
+            list(importer.run(config, [SAMPLE], progress=fill_the_disk))
+        assert "cannot be written (database or disk is full)" in str(stopped.value)
+        assert stopped.value.exit_code == 3
+        assert len(creditings(api)) <= 2  # the run stopped where the disk filled
+        filler.unlink()
+        results = list(importer.run(config, [SAMPLE]))
+    assert [r.exit_code for r in results] == [1]
+    credited = [c["creditor_reference"] for c in creditings(api)]
+    assert len(credited) == 5
+    assert len(set(credited)) == 5

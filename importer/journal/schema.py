@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
 from importer.api.request import FIELDS
-from importer.errors import JournalUnavailable
+from importer.errors import JournalFailed, JournalUnavailable
 
 SCHEMA_VERSION = 1
 
@@ -128,10 +128,23 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout,
+        a damaged file) stops the run as `JournalFailed`, one line, after the rollback."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            raise JournalFailed(
+                f"journal {self.path}: cannot be written ({exc}); every row sent is in it and is "
+                "looked up before anything is sent again: once that is fixed, run the same "
+                "command again"
+            ) from exc
