@@ -33,7 +33,9 @@ from cli_support import (
 
 import importer
 from importer import errors
+from importer.errors import FileRejected
 from importer.sandbox import Sandbox
+from importer.sources import read_source
 
 FAST_API = "api:\n  max_attempts: 2\n  backoff_base: 0\n  read_timeout: 0.3\n"
 
@@ -215,6 +217,9 @@ def test_a_workbook_whose_sheet_is_damaged(main: Main, workdir: Path) -> None:
     code, _, err = main("validate", str(damaged))
     assert code == 2
     assert "damaged.xlsx" in one_line(err)
+    with pytest.raises(FileRejected) as rejected:  # what was met: calamine's own error
+        read_source(damaged)
+    assert type(rejected.value.__cause__).__name__ == "XmlError"
 
 
 def test_a_truncated_workbook(main: Main, workdir: Path) -> None:
@@ -233,6 +238,7 @@ def test_an_old_excel_file_that_is_garbage(main: Main, workdir: Path) -> None:
     code, _, err = main("validate", str(fake))
     assert code == 2
     assert "old.xls" in one_line(err)
+    assert "CalamineError" in main("validate", "--debug", str(fake))[2]
 
 
 # -------------------------------------------------------------------------------- OSError
