@@ -218,7 +218,7 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
     print(f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file")
     for entry in entries:
         record = entry.record
-        shown = ", ".join(f"{o} {n}" for o, n in entry.outcomes.items() if n) or "-"
+        shown = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
         kind = " (dry run)" if record.dry_run else ""
         print(
             f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"

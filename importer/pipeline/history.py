@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from importer.attention import row_next_step
 from importer.journal import ImportRecord, Journal
@@ -19,11 +19,11 @@ from importer.words import Language, error_text, reason_text, text
 Status = Literal["open", "finished"]
 
 
-@dataclass(frozen=True, slots=True)
-class ImportEntry:
+class ImportEntry(NamedTuple):
+    """One import and its rows counted by outcome; unpacks as `(record, counts)`."""
+
     record: ImportRecord
-    creditors: list[str]
-    outcomes: dict[str, int]
+    counts: dict[Outcome, int]
 
     @property
     def status(self) -> Status:
@@ -43,9 +43,8 @@ class ImportEntry:
             "state": record.state,
             "dry_run": record.dry_run,
             "api": {"base_url": record.base_url},
-            "creditors": self.creditors,
             "rows": record.rows,
-            "outcomes": self.outcomes,
+            "outcomes": {outcome.value: count for outcome, count in self.counts.items()},
         }
 
 
@@ -63,11 +62,9 @@ def list_imports(
         started = record.started if record.started.tzinfo else record.started.replace(tzinfo=UTC)
         if since is not None and started.astimezone(UTC).date() < since:
             continue
-        creditors = journal.creditors(record.id)
-        if creditor is not None and creditor not in creditors:
+        if creditor is not None and creditor not in journal.creditors(record.id):
             continue
-        counts = {o.value: n for o, n in journal.outcome_counts(record.id).items()}
-        entry = ImportEntry(record, creditors, counts)
+        entry = ImportEntry(record, journal.outcome_counts(record.id))
         if status is not None and entry.status != status:
             continue
         entries.append(entry)
