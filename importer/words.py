@@ -211,8 +211,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet.all_rows": ("All rows", "Alla rader"),
     # ---- next steps: one per reason a row needs a person, and per import
     "next.invalid": (
-        "Correct the row in report.csv, then run: importer rerun {id} --fix report.csv",
-        "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix report.csv",
+        "Correct the row in report.csv, then run: "
+        "importer rerun {id} --fix reports/{id}/report.csv",
+        "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix reports/{id}/report.csv",
     ),
     "next.rejected": (
         "Check the case or amount named in the reason, correct the row in report.csv, then "

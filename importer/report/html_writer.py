@@ -50,10 +50,16 @@ def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def _money(value: Decimal | None) -> str:
+def _money(value: Decimal | None, language: str = "en") -> str:
+    """Money as the report's language writes it: `1 234.50` (en), `1 234,50` (sv); the
+    thousands separator a no-break space either way."""
     if value is None:
         return ""
-    return f"{value:,.2f}".replace(",", "\u00a0")
+    shown = f"{value:,.2f}"
+    if language == "sv":
+        shown = shown.replace(".", "#").replace(",", "\u00a0").replace("#", ",")
+        return shown
+    return shown.replace(",", "\u00a0")
 
 
 def _time(moment: datetime | None, settings: ReportSettings) -> str:
@@ -84,6 +90,7 @@ class HtmlWriter:
 
     def _head(self) -> str:
         report, t = self._report, self._t
+        language = self._settings.language
         summary = report.summary
         parts = [
             "<!DOCTYPE html>",
@@ -122,15 +129,14 @@ class HtmlWriter:
         )
         parts.append(
             f"<tr><td>{_e(t('label.rows_read'))}</td><td class=n>{summary.rows}</td>"
-            f"<td class=n>{_money(summary.amount_read)}</td></tr>"
+            f"<td class=n>{_money(summary.amount_read, language)}</td></tr>"
         )
-        language = self._settings.language
         for outcome in OUTCOME_ORDER:
             key = outcome.value
             parts.append(
                 f"<tr><td>{_e(outcome_text(key, None, language))}</td>"
                 f"<td class=n>{summary.outcomes.get(key, 0)}</td>"
-                f"<td class=n>{_money(summary.amounts.get(key, Decimal(0)))}</td></tr>"
+                f"<td class=n>{_money(summary.amounts.get(key, Decimal(0)), language)}</td></tr>"
             )
         for status in KNOWN_STATUSES:
             parts.append(
@@ -139,7 +145,7 @@ class HtmlWriter:
             )
         parts.append(
             f"<tr><th>{_e(t('label.amount_settled'))}</th><td></td>"
-            f"<td class=n>{_money(summary.amount_settled)}</td></tr></table>"
+            f"<td class=n>{_money(summary.amount_settled, language)}</td></tr></table>"
         )
         steps = import_next_steps(
             summary.outcomes,
@@ -212,7 +218,7 @@ class HtmlWriter:
             f'<td style="background:{colour}">{_e(row.outcome_text)}</td>',
             f"<td>{_e(row.reason)}</td>",
             f"<td>{_e(row.next_step)}</td>",
-            f"<td class=n>{_money(row.requested)}</td>",
+            f"<td class=n>{_money(row.requested, self._settings.language)}</td>",
             f"<td>{_e(row.details)}</td>",
         ]
         return "<tr>" + "".join(cells) + "</tr>\n"

@@ -54,6 +54,7 @@ def test_swedish_page(tmp_path: Path) -> None:
     html = page(tmp_path, settings=ReportSettings(language="sv"))
     assert '<html lang="sv">' in html
     assert "Rapport över filimport" in html and "Nästa steg" in html and "Krediterad" in html
+    assert "<td class=n>355,60</td>" in html  # credited amount, decimal comma
 
 
 def test_first_500_rows_then_a_count(tmp_path: Path) -> None:

@@ -74,7 +74,8 @@ def test_needs_attention_holds_exactly_the_rows_a_person_must_act_on(tmp_path: P
     steps = {ws.cell(r, col["Row"]).value: ws.cell(r, col["What to do next"]).value for r in
              range(2, ws.max_row + 1)}  # fmt: skip
     assert (
-        steps[5] == "Correct the row in report.csv, then run: importer rerun imp-1 --fix report.csv"
+        steps[5] == "Correct the row in report.csv, then run: "
+        "importer rerun imp-1 --fix reports/imp-1/report.csv"
     )
     assert steps[8].startswith("Not sent yet: run importer rerun imp-1")
     assert steps[9].startswith("Sent without an answer")
