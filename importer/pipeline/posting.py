@@ -90,12 +90,16 @@ class Poster:
                     reader.add(jrow.row, created)
                     self._journal.record_statuses(import_id, reader.take())
                 if self._progress is not None:
-                    self._progress(done + 1, total)
+                    self._progress(done + 1, total, lambda: self._attention_so_far(import_id))
             posted = True
         finally:
             # A stopped run does not wait for lookups in flight (they may be retrying an API
             # that is down); the next run reads what is missing.
             self._journal.record_statuses(import_id, reader.close(wait=posted))
+
+    def _attention_so_far(self, import_id: str) -> int:
+        counts = self._journal.outcome_counts(import_id)
+        return sum(counts[o] for o in (Outcome.INVALID, Outcome.REJECTED, Outcome.UNKNOWN))
 
     def _post_one(self, import_id: str, jrow: JournalRow) -> str | None:
         """Settle one row; the new crediting's id when this row's POST created one."""

@@ -18,13 +18,13 @@ from importer.report.cells import (
 from importer.report.model import OUTCOME_COLUMNS
 
 
-def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
+def table_columns_of(block: RowBlock, columns: list[str], decimal: str = ".") -> list[Any]:
     """The cells shared by report.csv and report.xlsx for one block, column by column: the
     file's raw cells, then the outcome columns (`OUTCOME_COLUMNS`). Text that came from
     outside — the file's cells, and the id, status, reason and error texts the API or
     validation (quoting input) produced — is neutralised; ints, the outcome, formatted money
     and our own "import X row N" phrasing cannot start a formula. Absent values are "".
-    A column the same on every row is a plain value (not a list): see `join_parts`."""
+    A column the same on every row is a plain value (not a list): see `_join_parts`."""
     count = len(block.row)
     width = len(columns)
     cells: list[Any]
@@ -51,7 +51,7 @@ def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
         optional_texts(block.id),
         optional_texts(block.status),
         optional_texts(block.status_reason_locale),
-        "" if settled is None else ["" if v is None else money_text(v) for v in settled],
+        "" if settled is None else ["" if v is None else money_text(v, decimal) for v in settled],
         "" if http is None else ["" if v is None else v for v in http],
         neutralised([errors_text(e) if e else "" for e in errors]) if any(errors) else "",
         "" if duplicates is None else [duplicate_text(d) if d else "" for d in duplicates],
