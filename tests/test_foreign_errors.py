@@ -383,3 +383,22 @@ def test_enospc_mid_run_stops_in_one_line_and_the_rerun_credits_each_row_once(
     credited = [c["creditor_reference"] for c in creditings(api)]
     assert len(credited) == 5
     assert len(set(credited)) == 5
+
+
+def test_credentials_in_the_api_url_reach_no_message_report_or_journal(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    """Found while proving InvalidURL: the configured URL was repeated as it was written."""
+    configure(workdir, FAST_API)
+    port = api.url.rsplit(":", 1)[1]
+    with_password = f"http://operator:pa55word-in-url@127.0.0.1:{port}"
+    code, out, err = main("run", "--api-url", with_password, str(SAMPLE))
+    assert code == 1, err  # the sandbox ignores the userinfo; the rows are imported
+    refused = f"http://operator:pa55word-in-url@127.0.0.1:{closed_port()}"
+    code, out2, err2 = main("run", "--api-url", refused, str(SAMPLE))
+    assert code == 3
+    assert "http://127.0.0.1:" in one_line(err2)
+    assert "pa55word" not in out + err + out2 + err2
+    for path in workdir.rglob("*"):
+        if path.is_file():
+            assert b"pa55word" not in path.read_bytes(), path

@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from importer import __version__
 from importer.api.request import json_body
+from importer.api.target import without_credentials
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed
 from importer.outcomes import RowError
@@ -116,6 +117,8 @@ class ApiClient:
         rng: random.Random | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.shown_url = without_credentials(self.base_url)
+        """The URL in messages: without credentials."""
         self._config = config
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._sleep = sleep
@@ -164,7 +167,7 @@ class ApiClient:
     def _check_auth(self, response: requests.Response) -> None:
         if response.status_code in (401, 403):
             raise AuthenticationFailed(
-                f"the API at {self.base_url} refused the API key (HTTP {response.status_code});"
+                f"the API at {self.shown_url} refused the API key (HTTP {response.status_code});"
                 " check the key in the environment variable named by api.api_key_env"
             )
 
@@ -281,7 +284,7 @@ class ApiClient:
                 pause = self._backoff(attempt, wait)
                 log.info("lookup.retry", attempt=attempt + 2, wait_s=round(pause, 2), reason=note)
                 self._sleep(pause)
-        raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
+        raise ApiUnavailable(f"the API at {self.shown_url} did not answer a lookup ({note})")
 
     def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
         where = json.dumps({"creditor": creditor, "creditor_reference": reference})

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
@@ -27,7 +27,7 @@ class Target:
     sandbox: bool
 
     def __repr__(self) -> str:  # never print the key
-        return f"Target(name={self.name!r}, url={self.url!r}, sandbox={self.sandbox})"
+        return f"Target(name={self.name!r}, sandbox={self.sandbox})"
 
 
 @contextmanager
@@ -52,7 +52,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     _check_url(base_url)
     if dry_run:
-        yield Target(base_url, None, None, False)
+        yield Target(without_credentials(base_url), None, None, False)
         return
     key = os.environ.get(config.api.api_key_env, "").strip()
     if not key:
@@ -60,7 +60,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             f"no API key: set the environment variable {config.api.api_key_env} "
             "(named by api.api_key_env in the configuration)"
         )
-    yield Target(base_url, base_url.rstrip("/"), key, False)
+    yield Target(without_credentials(base_url), base_url.rstrip("/"), key, False)
 
 
 def _check_url(base_url: str) -> None:
@@ -73,3 +73,13 @@ def _check_url(base_url: str) -> None:
         raise ConfigError(f"api.base_url is not a valid URL ({exc})") from None
     if not host or port == 0:
         raise ConfigError("api.base_url is not a valid URL (it needs a host name and a port > 0)")
+
+
+def without_credentials(url: str) -> str:
+    """The URL as shown and recorded (messages, journal, reports): `user:password@` taken
+    out, since credentials in URLs never reach output. Requests still go to the URL as
+    configured."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
