@@ -201,3 +201,41 @@ def test_debug_shows_the_traceback_of_a_usage_error(main: Main) -> None:
     code, _, err = main("rerun", "--debug", "20990101-000000-deadbeef")
     assert code == 2
     assert "Traceback" in err
+
+
+def test_show_names_the_rows_needing_attention_and_their_next_step(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    main("run", "--api-url", api.url, str(SAMPLE))
+    import_id = report_of(workdir)["file_import_report"]
+    code, out, _ = main("show", import_id)
+    assert code == 0
+    assert out.startswith(f"import {import_id}: credits.csv")
+    assert "need attention:" in out
+    assert "row 6" in out
+    assert "next: " in out
+    code, _, err = main("show", "20990101-000000-deadbeef")
+    assert code == 2
+    one_line(err)
+
+
+def test_imports_as_json(main: Main) -> None:
+    main("validate", str(SAMPLE))
+    code, out, _ = main("imports", "--json")
+    assert code == 0
+    listed = json.loads(out)
+    assert listed
+
+
+def test_config_says_where_each_setting_comes_from_and_never_the_key(main: Main) -> None:
+    code, out, _ = main("config", "--report-dir", "elsewhere")
+    assert code == 0
+    assert out.startswith("configuration: ")
+    assert "elsewhere" in out
+    assert "--report-dir" in out or "command line" in out
+
+
+def test_schema_prints_the_report_json_schema(main: Main) -> None:
+    code, out, _ = main("schema")
+    assert code == 0
+    assert json.loads(out)["type"] == "object"
