@@ -186,9 +186,13 @@ class ApiClient:
 
     # ----------------------------------------------------------------- post
 
-    def post_crediting(self, request: Mapping[str, Any]) -> PostResult:
+    def post_crediting(
+        self, request: Mapping[str, Any], *, before_send: Callable[[], None] | None = None
+    ) -> PostResult:
         """POST one crediting (its body is `json_body(request)`, the bytes report.json
-        records); retries only what certainly was not stored."""
+        records); retries only what certainly was not stored. `before_send` runs right
+        before each attempt leaves — after any backoff or shared pause — so the caller's
+        intent carries the time the request really left."""
         payload = json_body(request)
         last: _NotStored | None = None
         for attempt in range(self._config.max_attempts):
@@ -204,6 +208,8 @@ class ApiClient:
                     retry_after=last.wait is not None,
                 )
             self._wait_turn(delay)
+            if before_send is not None:
+                before_send()
             try:
                 return self._post_once(payload)
             except _NotStored as exc:

@@ -153,9 +153,13 @@ class Poster:
         ):
             return None
         for _ in range(self._config.api.max_attempts):
-            self._journal.mark_intent(import_id, jrow.row)
             try:
-                result = self._client().post_crediting(request)
+                # The intent is committed right before each attempt leaves, after any pause
+                # (a 429 on any lane holds them all): a resumed run counts its settle time
+                # from when the request really left.
+                result = self._client().post_crediting(
+                    request, before_send=lambda: self._journal.mark_intent(import_id, jrow.row)
+                )
             except AuthenticationFailed:
                 self._journal.record(
                     import_id, jrow.row, Outcome.NOT_SENT, http_status=401, note="API key refused"

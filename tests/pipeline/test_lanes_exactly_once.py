@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -327,3 +328,30 @@ def test_api_down_with_8_lanes_stops_everyone_and_a_later_run_finishes(tmp_path:
         up = run_importer(work, file.path, api.url)
         assert up.returncode == 0, up.stderr
         assert_exactly_once(api.url, file, read_report(work)["file_import_report"])
+
+
+def test_intent_is_recommitted_when_a_request_finally_leaves_after_a_pause(
+    tmp_path: Path,
+) -> None:
+    """A pause (429 Retry-After, shared by every lane) may hold a row's request back for
+    long after its first try. The intent's time is what a resumed run counts its settle time
+    from, so it is committed again right before each attempt leaves: a request sent late is
+    never looked up before it had time to be stored."""
+    invoices = write_cases(tmp_path / "cases.json", 2)
+    file = write_credits(tmp_path / "credits.csv", invoices, 2, seed=41)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, api={"max_attempts": 4})
+    with Sandbox(
+        db_path=tmp_path / "api.sqlite",
+        cases_path=tmp_path / "cases.json",
+        api_key=KEY,
+        rate_limit=1,  # row 2 is admitted; row 3 meets a 429 and waits Retry-After: 1
+    ) as api:
+        done = run_importer(work, file.path, api.url)
+        assert done.returncode in (0, 3), done.stderr  # the status read-back may be refused
+        assert_exactly_once(api.url, file, read_report(work)["file_import_report"])
+    with sqlite3.connect(work / "journal.sqlite") as db:
+        intents = dict(db.execute("SELECT row, intent_at FROM rows").fetchall())
+    first, second = (datetime.fromisoformat(intents[row]) for row in (2, 3))
+    assert (second - first).total_seconds() >= 0.8, intents
