@@ -4,9 +4,9 @@ Every statement runs under one re-entrant lock and a transaction holds it from B
 COMMIT, so one lane's update never lands inside another lane's transaction; reads the lanes
 make while others write execute and fetch under the lock too (`fetchall`). One connection,
 not one per lane: a lane's commits are two small updates per row (intent, outcome) in WAL
-with synchronous=NORMAL — no fsync per commit. bench/lanes_bench.py measured 6,470–7,390 rows
-(13,000–14,800 commits) a second from 32 threads on the shared 2-core machine under load:
-8–9x what 32 lanes posted there, so the lock is not where the time goes."""
+with synchronous=NORMAL — no fsync per commit. bench/lanes_bench.py measured 6,470 to 7,390 rows
+(13,000 to 14,800 commits) a second from 32 threads on the shared 2-core machine under load:
+8 to 9x what 32 lanes posted there, so the lock is not where the time goes."""
 
 from __future__ import annotations
 
