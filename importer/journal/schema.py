@@ -15,6 +15,7 @@ from typing import Self
 
 from importer.api.request import FIELDS
 from importer.errors import JournalFailed, JournalUnavailable
+from importer.journal.connection import SharedConnection
 
 SCHEMA_VERSION = 1
 
@@ -98,7 +99,8 @@ def iso_z(moment: datetime) -> str:
 
 
 class Store:
-    """The SQLite connection, opened with the schema; the journal's parts share it."""
+    """The SQLite connection, opened with the schema; the journal's parts share it, and so do
+    the posting lanes' threads (`journal.connection`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -107,7 +109,11 @@ class Store:
         before either import is created."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._db = SharedConnection(
+                sqlite3.connect(
+                    self.path, isolation_level=None, timeout=30, check_same_thread=False
+                )
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
@@ -127,24 +133,25 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[SharedConnection]:
         """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout,
         a damaged file) stops the run as `JournalFailed`, one line, after the rollback."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._db.lock:  # the whole transaction: no other lane's statement inside it
             try:
-                yield self._db
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with suppress(sqlite3.Error):
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-            raise JournalFailed(
-                f"journal {self.path}: cannot be written ({exc}); every row sent is in it and is "
-                "looked up before anything is sent again: once that is fixed, run the same "
-                "command again"
-            ) from exc
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.connection.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    if self._db.connection.in_transaction:
+                        self._db.execute("ROLLBACK")
+                raise JournalFailed(
+                    f"journal {self.path}: cannot be written ({exc}); every row sent is in it "
+                    "and is looked up before anything is sent again: once that is fixed, run "
+                    "the same command again"
+                ) from exc
