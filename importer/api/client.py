@@ -107,6 +107,47 @@ def _refused(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
+def _answer_of(response: requests.Response) -> PostResult:
+    """What an answer to a POST means for the row (a refused key is checked before): stored,
+    refused with its reasons, maybe stored (server error), or not stored and worth retrying
+    (`_NotStored`: busy)."""
+    status = response.status_code
+    if 300 <= status < 400:
+        # Not followed: a redirected POST may be resent as a GET, or to a host nobody
+        # configured. Nothing was stored; it is a setting to fix, not a row to retry.
+        where = response.headers.get("Location", "elsewhere")
+        return PostResult(
+            PostKind.NOT_STORED,
+            http_status=status,
+            note=f"the API redirected the request to {where}; check api.base_url",
+        )
+    if status in (429, 503):
+        raise _NotStored(
+            f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
+        )
+    try:
+        data = response.json(parse_float=Decimal)
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if status == 201:
+        return PostResult(PostKind.CREATED, http_status=status, body=data)
+    if 400 <= status < 500:
+        errors = _issues_to_errors(data.get("_issues"))
+        if not errors:
+            message = (data.get("_error") or {}).get("message") or response.reason
+            errors = [
+                RowError(
+                    field="",
+                    code=f"api_http_{status}",
+                    message=f"The API refused it (HTTP {status}): {message}",
+                )
+            ]
+        return PostResult(PostKind.REJECTED, http_status=status, errors=errors)
+    return PostResult(PostKind.MAYBE_STORED, http_status=status, note=f"server error HTTP {status}")
+
+
 class ApiClient:
     def __init__(
         self,
@@ -241,44 +282,8 @@ class ApiClient:
             return PostResult(PostKind.MAYBE_STORED, note="no answer within the read timeout")
         except requests.RequestException as exc:
             return PostResult(PostKind.MAYBE_STORED, note=f"transport error ({type(exc).__name__})")
-        status = response.status_code
         self._check_auth(response)
-        if 300 <= status < 400:
-            # Not followed: a redirected POST may be resent as a GET, or to a host nobody
-            # configured. Nothing was stored; it is a setting to fix, not a row to retry.
-            where = response.headers.get("Location", "elsewhere")
-            return PostResult(
-                PostKind.NOT_STORED,
-                http_status=status,
-                note=f"the API redirected the request to {where}; check api.base_url",
-            )
-        if status in (429, 503):
-            raise _NotStored(
-                f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
-            )
-        try:
-            data = response.json(parse_float=Decimal)
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        if status == 201:
-            return PostResult(PostKind.CREATED, http_status=status, body=data)
-        if 400 <= status < 500:
-            errors = _issues_to_errors(data.get("_issues"))
-            if not errors:
-                message = (data.get("_error") or {}).get("message") or response.reason
-                errors = [
-                    RowError(
-                        field="",
-                        code=f"api_http_{status}",
-                        message=f"The API refused it (HTTP {status}): {message}",
-                    )
-                ]
-            return PostResult(PostKind.REJECTED, http_status=status, errors=errors)
-        return PostResult(
-            PostKind.MAYBE_STORED, http_status=status, note=f"server error HTTP {status}"
-        )
+        return _answer_of(response)
 
     # ------------------------------------------------------------------ get
 

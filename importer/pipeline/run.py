@@ -73,6 +73,47 @@ def _report_current(config: Config, record: ImportRecord) -> bool:
     return True
 
 
+class _Connections:
+    """The import's API clients: one per thread (one keep-alive connection each, so every
+    lane has its own), all sharing one throttle, so a 429 or 503 pauses them all."""
+
+    def __init__(self, config: Config, target: Target, sleep: Callable[[float], None]) -> None:
+        self._config = config
+        self._target = target
+        self._clients: dict[int, ApiClient] = {}
+        self._lock = threading.Lock()
+        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
+
+    def client(self) -> ApiClient:
+        """This thread's client, connected on first use."""
+        me = threading.get_ident()
+        with self._lock:
+            client = self._clients.get(me)
+        if client is None:
+            client = self.connect()
+            with self._lock:
+                self._clients[me] = client
+        return client
+
+    def connect(self) -> ApiClient:
+        """A client of its own (one keep-alive connection) to the import's API."""
+        if self._target.url is None or self._target.api_key is None:
+            raise InternalError("a dry run must not reach the API")
+        from importer.api.client import ApiClient
+
+        return ApiClient(
+            self._target.url, self._target.api_key, self._config.api, throttle=self._throttle
+        )
+
+    def close(self, keep: int | None) -> None:
+        """Close the clients of every thread but `keep` (the lanes' threads have ended)."""
+        with self._lock:
+            closing = [c for t, c in self._clients.items() if t != keep]
+            self._clients = {t: c for t, c in self._clients.items() if t == keep}
+        for client in closing:
+            client.close()
+
+
 class Importer:
     """Runs imports against one target with one journal: the object behind
     `pipeline.facade` (and so behind the CLI), which a Python caller may also use directly."""
@@ -92,11 +133,7 @@ class Importer:
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
-        self._clients: dict[int, ApiClient] = {}
-        """One client (one keep-alive connection) per thread: each lane has its own."""
-        self._clients_lock = threading.Lock()
-        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
-        """Shared by every connection of this importer: a 429 or 503 pauses them all."""
+        self._connections = _Connections(config, target, sleep)
         credit_notes = CreditNotes(journal, target.name)
         self._intake = Intake(config, journal, target, credit_notes, self._result)
         reconciler = Reconciler(config, journal, lambda: self.client)
@@ -106,7 +143,7 @@ class Importer:
             journal,
             target.name,
             client=lambda: self.client,
-            connect=self._connect,
+            connect=self._connections.connect,
             reconciler=reconciler,
             credit_notes=credit_notes,
             stop=self._stop,
@@ -116,35 +153,10 @@ class Importer:
     @property
     def client(self) -> ApiClient:
         """This thread's client: the lanes post over a connection each."""
-        me = threading.get_ident()
-        with self._clients_lock:
-            client = self._clients.get(me)
-        if client is None:
-            client = self._connect()
-            with self._clients_lock:
-                self._clients[me] = client
-        return client
-
-    def _connect(self) -> ApiClient:
-        """A client of its own (one keep-alive connection) to the import's API."""
-        if self.target.url is None or self.target.api_key is None:
-            raise InternalError("a dry run must not reach the API")
-        from importer.api.client import ApiClient
-
-        return ApiClient(
-            self.target.url, self.target.api_key, self.config.api, throttle=self._throttle
-        )
+        return self._connections.client()
 
     def close(self) -> None:
-        self._close_clients(keep=None)
-
-    def _close_clients(self, keep: int | None) -> None:
-        """Close the clients of every thread but `keep` (the lanes' threads have ended)."""
-        with self._clients_lock:
-            closing = [c for t, c in self._clients.items() if t != keep]
-            self._clients = {t: c for t, c in self._clients.items() if t == keep}
-        for client in closing:
-            client.close()
+        self._connections.close(keep=None)
 
     def render(self, import_id: str) -> tuple[Report, dict[str, Path]]:
         """(Re)render an import's reports from the journal, in place, block by block.
@@ -251,7 +263,7 @@ class Importer:
                         import_id, self.journal.pending(import_id, wanted), total
                     )
                 finally:
-                    self._close_clients(keep=threading.get_ident())  # the lanes' are done
+                    self._connections.close(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
