@@ -36,9 +36,14 @@ from importer.pipeline.intake import generated_reference
 from importer.report.cells import FORMULA_START
 from importer.sources import Cell, SourceFile, read_source, sheet_count
 from importer.validation import Validator
+from importer.words import LANGUAGES, text
 
 KEYS = ("credit_invoice", "creditor_reference")
 """The file-supplied keys a correction can be matched by when it has no `row` column."""
+ROW_HEADERS = frozenset(
+    {"row", *(normalise_header(text("label.row", language)) for language in LANGUAGES)}
+)
+"""The row column's header: report.csv's `row`, report.xlsx's "Row" or, in Swedish, "Rad"."""
 _KEY_NAMES = {
     "row": "row number",
     "credit_invoice": "credit note",
@@ -221,8 +226,8 @@ def _keys(
     # report.csv adds its `row` after the file's own columns. A file with a "Row" column
     # of its own keeps that column in its report, so only a `row` column beyond as many as
     # the original file had numbers the rows — the last one.
-    own = [normalise_header(h) for h in record.columns].count("row")
-    numbered = [i for i, h in enumerate(columns.headers) if normalise_header(h) == "row"]
+    own = sum(normalise_header(h) in ROW_HEADERS for h in record.columns)
+    numbered = [i for i, h in enumerate(columns.headers) if normalise_header(h) in ROW_HEADERS]
     if len(numbered) > own:
         column = numbered[-1]
         values = [_text(texts, column) for texts in mapped.sources]

@@ -117,12 +117,12 @@ def test_report_xlsx_is_a_correction_file(workdir: Path, api: Sandbox) -> None:
     book = openpyxl.load_workbook(report_xlsx)
     fixed = workdir / "fixed.xlsx"
     for sheet in book.worksheets:
-        header = [cell.value for cell in sheet[1]]
-        if "row" not in header or "Belopp" not in header:
+        header = [str(cell.value).lower() for cell in sheet[1]]
+        if "row" not in header or "belopp" not in header:
             continue
         for line in sheet.iter_rows(min_row=2):
             if line[header.index("row")].value in (3, "3"):
-                line[header.index("Belopp")].value = "20,00"
+                line[header.index("belopp")].value = "20,00"
     book.save(fixed)
     done = importer(workdir, "rerun", import_id, "--fix", str(fixed), api=api)
     assert done.returncode == 1, done.stdout + done.stderr  # row 4 still invalid
