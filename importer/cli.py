@@ -60,6 +60,7 @@ _OVERRIDES = {
     "report_dir": ("report.dir", "--report-dir"),
     "journal": ("journal.path", "--journal"),
     "api_url": ("api.base_url", "--api-url"),
+    "lanes": ("posting.lanes", "--lanes"),
 }
 
 
@@ -114,6 +115,11 @@ def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
     print(f"  amount requested  {_money(summary.amount_requested)} SEK", file=out)
     print(f"  amount settled    {_money(summary.amount_settled)} SEK", file=out)
     print(f"  elapsed           {elapsed:.1f} s", file=out)
+    if result.posting is not None:
+        run = result.posting
+        rate = run.posted / run.seconds if run.seconds > 0 else 0.0
+        lanes = f"{run.lanes} lane{'s' if run.lanes != 1 else ''}"
+        print(f"  posting           {lanes}, {run.posted} rows at {rate:.1f} rows/s", file=out)
     if result.report_paths:
         first = next(iter(result.report_paths.values()))
         print(f"  report            {first.parent}/ ({', '.join(result.report_paths)})", file=out)

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from importer import __version__
+from importer.config import LANES_MAX
 
 EXIT_CODES = """\
 exit codes: 0 all credited and completed; 1 rows need attention; 2 usage error or file
@@ -29,11 +30,13 @@ examples:
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": (
         "import files",
-        "Read, validate and post every row of each FILE to the crediting API, in file order, "
-        "exactly once; write the report (json, csv, xlsx, html) under report.dir/<import id>/.",
+        "Read, validate and post every row of each FILE to the crediting API, in file order "
+        "(with --lanes N, up to N cases at once, each case in file order), exactly once; "
+        "write the report (json, csv, xlsx, html) under report.dir/<import id>/.",
         """\
   importer run samples/credits.csv
   importer run --api-url https://api.example.com/v1 credits.xlsx
+  importer run --lanes 8 nightly.csv               8 cases at once, each in file order
   importer run --all-or-nothing credits.csv        post nothing if any row is invalid
   importer run --dry-run credits.csv               same as validate""",
     ),
@@ -125,6 +128,26 @@ def _api(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _lanes_value(text: str) -> int:
+    try:
+        lanes = int(text)
+    except ValueError:
+        lanes = 0
+    if not 1 <= lanes <= LANES_MAX:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {LANES_MAX}")
+    return lanes
+
+
+def _lanes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lanes",
+        type=_lanes_value,
+        metavar="N",
+        help="post up to N cases at once, each case's rows in file order "
+        "(overrides posting.lanes; 1 = strict file order)",
+    )
+
+
 def _logging(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
     parser.add_argument(
@@ -175,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
     )
     run.add_argument("--force", action="store_true", help="import a file imported before")
-    for add in (_config, _api, _report_dir, _journal, _logging, _debug, _creditor):
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
         add(run)
 
     validate = _command(sub, "validate")
@@ -197,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the rerun would send (corrections applied); change nothing",
     )
-    for add in (_config, _api, _report_dir, _journal, _logging, _debug, _creditor):
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
         add(rerun)
 
     imports = _command(sub, "imports")

@@ -16,6 +16,7 @@ from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.errors import ConfigError
 
 SANDBOX = "sandbox"
+LANES_MAX = 64
 
 # API field -> header names accepted besides the field name itself. Matched case- and
 # whitespace-insensitively (see importer.mapping).
@@ -50,6 +51,15 @@ class ApiConfig(_Section):
     backoff_base: float = Field(default=0.5, ge=0)
     backoff_cap: float = Field(default=30.0, ge=0)
     send_account: bool = False
+
+
+class PostingConfig(_Section):
+    """How many rows are in flight at once (see importer.lanes)."""
+
+    lanes: int = Field(default=1, ge=1, le=LANES_MAX)
+    """1: strict file order. N: rows of different cases in parallel, each case in file order."""
+    max_rate: float | None = Field(default=None, gt=0)
+    """Requests per second across all lanes (and the read-back); None: as fast as answered."""
 
 
 class DefaultsConfig(_Section):
@@ -123,6 +133,7 @@ class DedupeConfig(_Section):
 
 class Config(_Section):
     api: ApiConfig = ApiConfig()
+    posting: PostingConfig = PostingConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     columns: dict[str, list[str]] = Field(default_factory=dict)
     input: InputConfig = InputConfig()

@@ -149,7 +149,7 @@ class RowStore(Store):
             f" AND outcome IN ({','.join('?' * len(wanted))}) ORDER BY row LIMIT ?"
         )
         last = -1
-        while chunk := self._db.execute(sql, (import_id, last, *wanted, size)).fetchall():
+        while chunk := self._db.fetchall(sql, (import_id, last, *wanted, size)):
             for values in chunk:
                 yield self._row(values)
             last = chunk[-1][0]
@@ -172,10 +172,10 @@ class RowStore(Store):
         ).fetchall()
 
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
-        found = self._db.execute(
+        found = self._db.fetchall(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)
-        ).fetchone()
-        return self._row(found) if found else None
+        )
+        return self._row(found[0]) if found else None
 
     def attempts(
         self, import_id: str, rows: tuple[int, int] | None = None

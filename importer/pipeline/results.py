@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.exit_codes import ExitCode
+from importer.pipeline.lanes import LaneRun
 from importer.report import Report
 
 Progress = Callable[[int, int, Callable[[], int]], None]
@@ -41,3 +42,5 @@ class ImportResult:
     report: Report | None = None
     report_paths: dict[str, Path] = field(default_factory=dict)
     message: str | None = None
+    posting: LaneRun | None = None
+    """Lanes used, rows posted and how long it took, when this run posted anything."""

@@ -6,7 +6,7 @@ same loop over rows that are not final yet. That loop is where exactly-once is k
 
 * a row's intent is committed before its request leaves (journal.mark_intent);
 * a row whose answer never came is `unknown` and is looked up by its `creditor_reference`
-  before anything is sent again, in file order, before the next row is posted;
+  before anything is sent again, in file order, before the next row of its case is posted;
 * a credit note (`credit_invoice`) already credited for the creditor is not posted again.
 
 
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from importer.api.target import Target
+from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
@@ -82,7 +83,11 @@ class Importer:
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
-        self._client: ApiClient | None = None
+        self._clients: dict[int, ApiClient] = {}
+        """One client (one keep-alive connection) per thread: each lane has its own."""
+        self._clients_lock = threading.Lock()
+        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
+        """Shared by every connection of this importer: a 429 or 503 pauses them all."""
         credit_notes = CreditNotes(journal, target.name)
         self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
@@ -97,14 +102,19 @@ class Importer:
             credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
-            sleep=sleep,
         )
 
     @property
     def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = self._connect()
-        return self._client
+        """This thread's client: the lanes post over a connection each."""
+        me = threading.get_ident()
+        with self._clients_lock:
+            client = self._clients.get(me)
+        if client is None:
+            client = self._connect()
+            with self._clients_lock:
+                self._clients[me] = client
+        return client
 
     def _connect(self) -> ApiClient:
         """A client of its own (one keep-alive connection) to the import's API."""
@@ -112,11 +122,20 @@ class Importer:
             raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient
 
-        return ApiClient(self.target.url, self.target.api_key, self.config.api)
+        return ApiClient(
+            self.target.url, self.target.api_key, self.config.api, throttle=self._throttle
+        )
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        self._close_clients(keep=None)
+
+    def _close_clients(self, keep: int | None) -> None:
+        """Close the clients of every thread but `keep` (the lanes' threads have ended)."""
+        with self._clients_lock:
+            closing = [c for t, c in self._clients.items() if t != keep]
+            self._clients = {t: c for t, c in self._clients.items() if t == keep}
+        for client in closing:
+            client.close()
 
     def render(self, import_id: str) -> tuple[Report, dict[str, Path]]:
         """(Re)render an import's reports from the journal, in place, block by block.
@@ -135,7 +154,10 @@ class Importer:
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
     ) -> ImportResult:
         report, paths = self.render(import_id)
-        return ImportResult(str(path), exit_code, import_id, report, paths, message)
+        posting, self._poster.last_run = self._poster.last_run, None
+        return ImportResult(
+            str(path), exit_code, import_id, report, paths, message, posting=posting
+        )
 
     def run_file(self, path: Path, options: RunOptions | None = None) -> ImportResult:
         options = options or RunOptions()
@@ -207,7 +229,8 @@ class Importer:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
-        """Post every row that is not final yet, in file order; reconcile `unknown` rows first.
+        """Post every row that is not final yet, in file order (per case, with lanes); an
+        `unknown` row is reconciled at its turn, before anything more of its case is sent.
         The same loop serves a first run, a resume after a crash and a rerun."""
         record = self.journal.get_import(import_id)
         if record is None:
@@ -228,11 +251,15 @@ class Importer:
                 wanted.append(Outcome.REJECTED)
             counts = self.journal.outcome_counts(import_id)
             total = sum(counts[outcome] for outcome in wanted)
-            self._poster.let_in_flight_settle(import_id)
             if total or record.state != "finished":
                 self.journal.set_state(import_id, "open")
             try:
-                self._poster.post_rows(import_id, self.journal.pending(import_id, wanted), total)
+                try:
+                    self._poster.post_rows(
+                        import_id, self.journal.pending(import_id, wanted), total
+                    )
+                finally:
+                    self._close_clients(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
