@@ -32,6 +32,7 @@ from importer.progress import ProgressLine
 from importer.report import Report
 from importer.report.cells import iso_utc
 from importer.report.schema import shipped_text
+from importer.validation import creditor_option
 from importer.words import text
 
 
@@ -84,20 +85,21 @@ def _money(value: Decimal) -> str:
 def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
     out = sys.stdout
     if result.report is None:
-        print(f"{result.file}: {result.message}", file=out)
+        if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
+            print(f"{result.file}: {result.message}", file=out)
         return
     report = result.report
     target = report.api.get("base_url", "")
     kind = "dry run, nothing sent" if report.dry_run else f"API {target}"
     print(f"\n{result.file} — import {report.file_import_report} ({kind})", file=out)
-    creditor = getattr(report, "creditor", None) or config.defaults.creditor
+    creditor = ", ".join(report.creditor) or config.defaults.creditor
     print(f"  creditor          {creditor or 'as given on each row'}", file=out)
     if report.sandbox and not report.dry_run:
         print("  SANDBOX: no real credits were issued.", file=out)
     for problem in report.file_errors:
         print(f"  file rejected: {problem.message}", file=out)
     for warning in report.warnings:
-        print(f"  warning: {warning}", file=out)
+        print(f"  warning: {warning.message}", file=out)
     summary = report.summary
     print(f"  {'outcome':<12}{'rows':>8}", file=out)
     for outcome in Outcome:
@@ -178,10 +180,12 @@ def _install_stop_handlers(stop: threading.Event) -> None:
 
 def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     dry_run = args.command == "validate" or getattr(args, "dry_run", False)
+    creditor = None if args.creditor is None else creditor_option(args.creditor)
     options = RunOptions(
         dry_run=dry_run,
         all_or_nothing=getattr(args, "all_or_nothing", False),
         force=getattr(args, "force", False),
+        creditor=creditor,
     )
     stop = threading.Event()
     _install_stop_handlers(stop)
@@ -189,7 +193,13 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     if args.command == "rerun":
         started = time.monotonic()
         result = facade.rerun(
-            config, _resolve_import(args.import_ref), args.fix, progress=progress, stop=stop
+            config,
+            _resolve_import(args.import_ref),
+            args.fix,
+            progress=progress,
+            stop=stop,
+            creditor=creditor,
+            dry_run=args.dry_run,
         )
         return _report_result(result, started, config)
     codes: list[ExitCode] = []

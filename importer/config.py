@@ -4,6 +4,7 @@ Secrets never live here: `api.api_key_env` names the environment variable that h
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Literal
@@ -73,8 +74,28 @@ class InputConfig(_Section):
     decimal_separator: Literal[".", ","] | None = None
     sheet: str | int | None = None
     timezone: str = "Europe/Stockholm"
+    hidden_rows: Literal["import", "skip"] = "skip"
+    """Hidden workbook rows: left out (and listed) by default; see `sheet_view`."""
+    date_format: str | None = None
+    """A `strptime` pattern (`%d/%m/%Y`) for the dates that are not ISO or RFC 1123."""
     negative_amounts: Literal["reject", "absolute"] = "reject"
     max_amount: str = "100000000.00"
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_pattern(cls, v: str | None) -> str | None:
+        """A pattern must name the year, month and day: a date read back through it must be
+        the date written with it (so `%d/%m` or a typo such as `%d/%M/%Y` is refused)."""
+        if v is None:
+            return v
+        sample = dt.datetime(2026, 11, 20)
+        try:
+            same = dt.datetime.strptime(sample.strftime(v), v).date() == sample.date()
+        except ValueError:
+            same = False
+        if not same:
+            raise ValueError(f"{v!r} is not a date pattern with year, month and day (%Y %m %d)")
+        return v
 
     @field_validator("delimiter")
     @classmethod

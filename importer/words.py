@@ -66,6 +66,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No creditor id in the row and no default creditor.",
         "Borgenärs-id saknas i raden och inget standardvärde finns.",
     ),
+    "error.creditor_conflict": (
+        "The row names another creditor than the one given with --creditor.",
+        "Raden anger en annan borgenär än den som angavs med --creditor.",
+    ),
+    "error.field_count": (
+        "The row has more or fewer fields than the header: an unquoted delimiter or decimal comma?",
+        "Raden har fler eller färre fält än rubrikraden: ett avgränsningstecken eller "
+        "decimalkomma utan citattecken?",
+    ),
+    "error.merged_cell": (
+        "The cell is empty because it is part of merged cells; only the first holds the value.",
+        "Cellen är tom eftersom den ingår i sammanfogade celler; bara den första har värdet.",
+    ),
     "error.case_and_invoice_number": (
         "Both a case id and an invoice number: give exactly one.",
         "Både ärende-id och fakturanummer: ange bara det ena.",

@@ -85,6 +85,12 @@ CREATE TABLE IF NOT EXISTS attempts (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
+CREATE TABLE IF NOT EXISTS corrected (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    original_source TEXT NOT NULL,
+    PRIMARY KEY (import_id, row)
+) WITHOUT ROWID;
 """
 )
 

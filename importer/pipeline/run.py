@@ -34,15 +34,17 @@ from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRe
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
-from importer.pipeline.corrections import apply_fixes
+from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
 from importer.pipeline.reconcile import Reconciler
+from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
+from importer.sources import not_a_file
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -127,15 +129,19 @@ class Importer:
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        creditor: str | None = None,
     ) -> None:
+        """`creditor` is `--creditor` (checked: `validation.creditor_option`): the creditor of
+        every row of the files run, corrections included."""
         self.config = config
+        self.creditor = creditor
         self.journal = journal
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
         self._connections = _Connections(config, target, sleep)
         credit_notes = CreditNotes(journal, target.name)
-        self._intake = Intake(config, journal, target, credit_notes, self._result)
+        self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
         self._reconciler = reconciler
         self._poster = Poster(
@@ -182,6 +188,9 @@ class Importer:
 
     def run_file(self, path: Path, options: RunOptions | None = None) -> ImportResult:
         options = options or RunOptions()
+        problem = not_a_file(path)
+        if problem is not None:  # a mistyped path: no import, no report folder
+            return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
         started = utcnow()
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
@@ -284,10 +293,13 @@ class Importer:
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
-    def rerun(self, import_id: str, fix: Path | None = None) -> ImportResult:
+    def rerun(
+        self, import_id: str, fix: Path | None = None, *, dry_run: bool = False
+    ) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
-        after applying corrections from `fix` by row number. Credited rows are never posted
-        again, whatever their status."""
+        after applying corrections from `fix`, matched by key (`corrections`). Credited rows
+        are never posted again, whatever their status. `dry_run` only says what would be
+        sent (`rerun_plan`)."""
         record = self.journal.get_import(import_id)
         if record is None:
             raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
@@ -302,8 +314,42 @@ class Importer:
                 f"import {import_id} was made against {record.base_url}, not "
                 f"{self.target.name}; rerun it against the same API (--api-url)"
             )
-        notes = apply_fixes(self.config, self.journal, record, fix) if fix is not None else []
+        if self.creditor is not None:
+            self._check_creditor(record)
+        if dry_run:
+            return self._rerun_plan(record, fix)
+        notes = (
+            apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
+            if fix is not None
+            else []
+        )
         result = self.continue_import(import_id, retry_rejected=True)
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
+
+    def _rerun_plan(self, record: ImportRecord, fix: Path | None) -> ImportResult:
+        """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
+        originals = self.journal.rows(record.id)
+        fixes = (
+            []
+            if fix is None
+            else read_corrections(self.config, fix, record, originals, creditor=self.creditor)
+        )
+        shown = plan(record, originals, fixes)
+        return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
+
+    def _check_creditor(self, record: ImportRecord) -> None:
+        """`rerun --creditor`: the operator says whose import this is; rows of another
+        creditor stop the rerun before anything is sent."""
+        others = {
+            row.request["creditor"]
+            for row in self.journal.rows(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
+            if row.request is not None and row.request.get("creditor") != self.creditor
+        }
+        if others:
+            raise RerunRefused(
+                f"import {record.id} ({record.file_name}) has rows of creditor "
+                f"{', '.join(sorted(others))}, not {self.creditor} given with --creditor; "
+                "nothing was sent"
+            )

@@ -305,7 +305,7 @@ class _Summary:
         if report.sandbox and not report.dry_run:
             self._line(t("label.sandbox_yes"), formats=[book.warn])
         self._at += 1
-        creditor = getattr(report, "creditor", None) or ", ".join(creditors)
+        creditor = ", ".join(report.creditor or creditors)
         finished = report.finished
         for label, value in (
             ("label.import", report.file_import_report),
@@ -365,4 +365,4 @@ class _Summary:
             self._at += 1
             self._line(t("label.warnings"), formats=[book.bold])
             for warning in report.warnings:
-                self._line("", warning if isinstance(warning, str) else str(warning))
+                self._line("", warning.message)
