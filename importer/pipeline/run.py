@@ -300,24 +300,9 @@ class Importer:
         after applying corrections from `fix`, matched by key (`corrections`). Credited rows
         are never posted again, whatever their status. `dry_run` only says what would be
         sent (`rerun_plan`)."""
-        record = self.journal.get_import(import_id)
-        if record is None:
-            raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
-        if record.dry_run:
-            raise RerunRefused(f"import {import_id} was a dry run; run the file instead")
-        if record.state == "rejected":
-            raise RerunRefused(
-                f"import {import_id} was rejected as a whole; fix the file and run it again"
-            )
-        if record.base_url != self.target.name:
-            raise RerunRefused(
-                f"import {import_id} was made against {record.base_url}, not "
-                f"{self.target.name}; rerun it against the same API (--api-url)"
-            )
-        if self.creditor is not None:
-            self._check_creditor(record)
+        record = _rerunnable(self.journal, self.target.name, self.creditor, import_id)
         if dry_run:
-            return self._rerun_plan(record, fix)
+            return _rerun_plan(self.config, self.journal, record, fix, self.creditor)
         notes = (
             apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
             if fix is not None
@@ -328,28 +313,49 @@ class Importer:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
 
-    def _rerun_plan(self, record: ImportRecord, fix: Path | None) -> ImportResult:
-        """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
-        originals = self.journal.rows(record.id)
-        fixes = (
-            []
-            if fix is None
-            else read_corrections(self.config, fix, record, originals, creditor=self.creditor)
-        )
-        shown = plan(record, originals, fixes)
-        return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
 
-    def _check_creditor(self, record: ImportRecord) -> None:
-        """`rerun --creditor`: the operator says whose import this is; rows of another
-        creditor stop the rerun before anything is sent."""
+def _rerunnable(
+    journal: Journal, target_name: str, creditor: str | None, import_id: str
+) -> ImportRecord:
+    """The import `rerun` may post again against this API, or why not: none such, a dry run,
+    rejected as a whole, made against another API, or (`rerun --creditor`, the operator
+    saying whose import it is) rows of another creditor: all before anything is sent."""
+    record = journal.get_import(import_id)
+    if record is None:
+        raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
+    if record.dry_run:
+        raise RerunRefused(f"import {import_id} was a dry run; run the file instead")
+    if record.state == "rejected":
+        raise RerunRefused(
+            f"import {import_id} was rejected as a whole; fix the file and run it again"
+        )
+    if record.base_url != target_name:
+        raise RerunRefused(
+            f"import {import_id} was made against {record.base_url}, not "
+            f"{target_name}; rerun it against the same API (--api-url)"
+        )
+    if creditor is not None:
         others = {
             row.request["creditor"]
-            for row in self.journal.rows(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
-            if row.request is not None and row.request.get("creditor") != self.creditor
+            for row in journal.rows(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
+            if row.request is not None and row.request.get("creditor") != creditor
         }
         if others:
             raise RerunRefused(
                 f"import {record.id} ({record.file_name}) has rows of creditor "
-                f"{', '.join(sorted(others))}, not {self.creditor} given with --creditor; "
+                f"{', '.join(sorted(others))}, not {creditor} given with --creditor; "
                 "nothing was sent"
             )
+    return record
+
+
+def _rerun_plan(
+    config: Config, journal: Journal, record: ImportRecord, fix: Path | None, creditor: str | None
+) -> ImportResult:
+    """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
+    originals = journal.rows(record.id)
+    fixes = (
+        [] if fix is None else read_corrections(config, fix, record, originals, creditor=creditor)
+    )
+    shown = plan(record, originals, fixes)
+    return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
