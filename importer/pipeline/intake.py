@@ -18,6 +18,7 @@ from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.preflight import regular_file, report_unwritten
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -58,6 +59,7 @@ class Intake:
     ) -> ImportResult | None:
         """Read, map, validate and journal a file. Returns the result when there is nothing
         to post (dry run, all-or-nothing abort), None when the import is ready to post."""
+        regular_file(path)
         source = read_source(
             path,
             encoding=self._config.input.encoding,
@@ -159,13 +161,18 @@ class Intake:
             rows = (numbers, outcomes, sources, requests, errors)
             report = report_head(record, summarise(_dry_run_blocks(*rows), dry_run=True))
             directory = self._config.report.dir / report.file_import_report
-            paths = write_reports(
-                report,
-                directory,
-                list(self._config.report.formats),
-                _dry_run_blocks(*rows),
-                replace(ReportSettings.of(self._config), source=dialect),
-            )
+            try:
+                paths = write_reports(
+                    report,
+                    directory,
+                    list(self._config.report.formats),
+                    _dry_run_blocks(*rows),
+                    replace(ReportSettings.of(self._config), source=dialect),
+                )
+            except OSError as exc:
+                unwritten = report_unwritten(directory, import_id, exc)
+                code = unwritten.exit_code
+                return ImportResult(str(path), code, import_id, message=unwritten.message)
             code = ExitCode.ATTENTION if invalid else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +29,15 @@ from importer.api.target import Target
 from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
+from importer.errors import (
+    FileRejected,
+    ImportNotFound,
+    InternalError,
+    Interrupted,
+    ReportUnwritten,
+    RerunRefused,
+    RunStopped,
+)
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
@@ -38,6 +45,7 @@ from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
+from importer.pipeline.preflight import check_report_folder, report_unwritten
 from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
@@ -45,6 +53,7 @@ from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
+from importer.stopping import when_stopped
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -54,6 +63,8 @@ log = structlog.get_logger("importer")
 
 def _sha256(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a FIFO would block here; intake refuses it
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -72,7 +83,7 @@ class Importer:
         *,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         creditor: str | None = None,
     ) -> None:
         """`creditor` is `--creditor` (checked: `validation.creditor_option`): the creditor of
@@ -83,11 +94,13 @@ class Importer:
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
+        self._sleep = sleep or self._pause
         self._clients: dict[int, ApiClient] = {}
         """One client (one keep-alive connection) per thread: each lane has its own."""
         self._clients_lock = threading.Lock()
-        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
-        """Shared by every connection of this importer: a 429 or 503 pauses them all."""
+        self._throttle = Throttle(config.posting.max_rate, sleep=self._sleep)
+        """Shared by every connection of this importer: a 429 or 503 pauses them all (and a
+        stop ends the pause: `_pause`)."""
         credit_notes = CreditNotes(journal, target.name)
         self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
@@ -102,7 +115,14 @@ class Importer:
             credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
+            sleep=self._sleep,
         )
+
+    def _pause(self, seconds: float) -> None:
+        """Every wait of a run (settle times, the client's backoff and Retry-After) ends when
+        a stop is asked for (issue 9 §8)."""
+        if self._stop.wait(seconds):
+            raise Interrupted("stopped on request; run the same command again to resume")
 
     @property
     def client(self) -> ApiClient:
@@ -122,9 +142,15 @@ class Importer:
             raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient
 
-        return ApiClient(
-            self.target.url, self.target.api_key, self.config.api, throttle=self._throttle
+        client = ApiClient(
+            self.target.url,
+            self.target.api_key,
+            self.config.api,
+            throttle=self._throttle,
+            sleep=self._sleep,
         )
+        when_stopped(self._stop, client.stop_soon)
+        return client
 
     def close(self) -> None:
         self._close_clients(keep=None)
@@ -142,28 +168,44 @@ class Importer:
         The report returned has the summary but no rows: they are in the files (and
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
-        return render_from_journal(
-            self.journal,
-            import_id,
-            directory,
-            list(self.config.report.formats),
-            ReportSettings.of(self.config),
-        )
+        try:
+            return render_from_journal(
+                self.journal,
+                import_id,
+                directory,
+                list(self.config.report.formats),
+                ReportSettings.of(self.config),
+            )
+        except OSError as exc:  # a full disk: the journal has it all, render it later
+            raise report_unwritten(directory, import_id, exc) from exc
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
     ) -> ImportResult:
-        report, paths = self.render(import_id)
+        try:
+            report, paths = self.render(import_id)
+        except ReportUnwritten as unwritten:
+            log.info("report.unwritten", import_id=import_id, reason=unwritten.message)
+            code = unwritten.exit_code
+            return ImportResult(str(path), code, import_id, message=unwritten.message)
         posting, self._poster.last_run = self._poster.last_run, None
         return ImportResult(
             str(path), exit_code, import_id, report, paths, message, posting=posting
         )
+
+    def preflight(self, *, dry_run: bool) -> None:
+        """Before anything is sent: the report folder and the journal take a real write, so
+        a run never posts and then fails to record or report it (issue 9 §9)."""
+        check_report_folder(self.config.report.dir)
+        if not dry_run:
+            self.journal.check_writable()
 
     def run_file(self, path: Path, options: RunOptions | None = None) -> ImportResult:
         options = options or RunOptions()
         problem = not_a_file(path)
         if problem is not None:  # a mistyped path: no import, no report folder
             return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
+        self.preflight(dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
@@ -268,7 +310,8 @@ class Importer:
         finally:
             self.journal.release_lock(import_id)
         result = self._result(path, import_id, ExitCode.OK)
-        assert result.report is not None
+        if result.report is None:  # the report could not be written: exit 3 says so
+            return result
         report = result.report
         result.exit_code = exit_code_for(
             report.summary.outcomes,
@@ -277,6 +320,8 @@ class Importer:
             rejected=bool(report.file_errors and not report.rows),
             all_or_nothing=record.all_or_nothing,
         )
+        if result.exit_code is ExitCode.OK and self.journal.flagged(import_id):
+            result.exit_code = ExitCode.ATTENTION  # an answer that did not fit: a person looks
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
@@ -305,6 +350,7 @@ class Importer:
             self._check_creditor(record)
         if dry_run:
             return self._rerun_plan(record, fix)
+        self.preflight(dry_run=False)
         notes = (
             apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
             if fix is not None
