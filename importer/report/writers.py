@@ -115,16 +115,9 @@ def write_reports(
                 handle = stack.enter_context(_written_behind(handle))
             writers.append(_WRITERS[name](report, columns, handle, settings))
             written[name] = path
-        try:
-            for block in blocks:
-                for writer in writers:
-                    writer.add(block)
+        for block in blocks:
             for writer in writers:
-                writer.finish()
-        except BaseException:
-            for writer in writers:  # a full disk: no half-written state left for the collector
-                abandon = getattr(writer, "abandon", None)
-                if abandon is not None:
-                    abandon()
-            raise
+                writer.add(block)
+        for writer in writers:
+            writer.finish()
     return written

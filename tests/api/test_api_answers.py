@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 from cli_support import importer
 from hostile import Answer, HostileServer
@@ -97,6 +98,11 @@ def test_an_unusable_value_is_flagged_kept_raw_and_the_reports_render(workdir: P
     assert len(raws) == ROWS and all(field in raw for raw in raws)
     again = importer(workdir, "report", directory.name)
     assert again.returncode == 0, again.stderr
+    book = openpyxl.load_workbook(directory / "report.xlsx", read_only=True)
+    attention = list(book["Needs attention"].iter_rows(values_only=True))
+    book.close()
+    flagged = [r for r in attention if r and "cannot be used" in " ".join(map(str, r))]
+    assert len(flagged) == ROWS  # each flagged row is on the sheet a person works from
 
 
 def test_an_answer_nested_100000_deep_is_kept_raw(workdir: Path):
