@@ -115,7 +115,6 @@ class Importer:
             credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
-            sleep=self._sleep,
         )
 
     def _pause(self, seconds: float) -> None:

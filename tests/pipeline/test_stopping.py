@@ -37,11 +37,11 @@ def _config(workdir: Path, **api: object) -> None:
     )
 
 
-def _start(workdir: Path, url: str, *args: str) -> subprocess.Popen[str]:
+def _start(workdir: Path, url: str, *args: str, file: Path = SAMPLE) -> subprocess.Popen[str]:
     env = {**os.environ, "AMILI_API_KEY": SECRET, "PYTHONUNBUFFERED": "1"}
     env.pop("IMPORTER_CONFIG", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "importer", "run", str(SAMPLE), "--api-url", url, *args],
+        [sys.executable, "-m", "importer", "run", str(file), "--api-url", url, *args],
         cwd=workdir,
         env=env,
         stdout=subprocess.PIPE,
@@ -103,21 +103,24 @@ def test_a_trickled_body_ends_at_the_signal_and_the_row_stays_unknown(workdir: P
 
 
 def test_the_settle_wait_of_a_resumed_run_ends_at_the_signal(workdir: Path):
-    """The first run leaves a row unknown (the connection dropped after the request was
-    sent, and lookups fail); the second must wait before looking it up — until signalled."""
+    """The first run leaves its one row unknown (the connection dropped after the request
+    was sent, and lookups fail); the second must wait before looking it up — until
+    signalled. (One row: rows of other cases would go ahead meanwhile, by design.)"""
 
     def behaviour(method: str, path: str, body: bytes) -> Answer:
         if method == "POST":
             raise OSError("drop the connection: the request may have been stored")
         return json_answer(503, {"_status": "ERR"})
 
+    one = workdir / "one.csv"
+    one.write_text("Fakturanummer;Belopp\nF-1001;10,00\n", encoding="utf-8")
     with HostileServer(behaviour) as server:
         _config(workdir, read_timeout=LONG, response_deadline=LONG, max_attempts=1)
-        first = _start(workdir, server.url)
+        first = _start(workdir, server.url, file=one)
         first.communicate(timeout=60)
         assert first.returncode == 3
         seen = len(server.requests)
-        process = _start(workdir, server.url)
+        process = _start(workdir, server.url, file=one)
         _wait_for(lambda: (workdir / "reports").exists())
         time.sleep(1.0)  # the second run is in its settle wait now
         elapsed, out, err = _signal_and_time(process, signal.SIGTERM)
