@@ -7,6 +7,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ConfigError           the configuration file or a command-line option is wrong
     │   ├── SandboxError          the embedded sandbox could not be started
     │   ├── JournalUnavailable    the journal file cannot be opened
+    │   ├── JournalDamaged        SQLite calls the journal file damaged (malformed)
     │   ├── ImportNotFound        no such import in the journal
     │   └── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │                             made against another API)
@@ -15,10 +16,10 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
-    │   ├── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
     │   ├── JournalFailed         the journal could not be written mid-run (disk full, locked)
-    │   └── ReportUnwritable      the outcomes are journaled; the report files could not be
-    │                             written (disk full, no permission)
+    │   └── ReportUnwritten       a report could not be written (a full disk); the
+    │                             journal has every outcome: `importer report ID`
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
 
 A caller catches the middle layer: `UsageError` (fix the command or the configuration),
@@ -67,6 +68,11 @@ class JournalUnavailable(UsageError):
     """The journal file cannot be opened or created (path, permissions, not a database)."""
 
 
+class JournalDamaged(UsageError):
+    """SQLite calls the journal file damaged (malformed, not a database): nothing in it can be
+    trusted to say what was credited, so nothing is sent until a person restores it."""
+
+
 class ImportNotFound(UsageError):
     """No import with that id in the journal."""
 
@@ -112,18 +118,18 @@ class ImportLocked(RunStopped):
 
 
 class Interrupted(RunStopped):
-    """SIGINT/SIGTERM: stopped after the row in flight; a rerun resumes."""
+    """SIGINT/SIGTERM: every wait ended within about a second; a rerun resumes."""
+
+
+class ReportUnwritten(RunStopped):
+    """A report file could not be written after posting (a full disk): the journal keeps
+    every outcome, and `importer report ID` writes the report once the cause is fixed."""
 
 
 class JournalFailed(RunStopped):
-    """The journal refused a write mid-run (disk full, locked past the timeout, damaged). The
+    """The journal refused a write mid-run (disk full, locked past the timeout). The
     write that failed was rolled back: a row whose intent was not committed was not sent, and
     one sent but not recorded stays `unknown` and is looked up before anything is sent again."""
-
-
-class ReportUnwritable(RunStopped):
-    """The report files could not be written (disk full, no permission). Every outcome is
-    already in the journal, so nothing is lost: `importer report ID` writes them again."""
 
 
 # --------------------------------------------------------------------- internal (exit 3)

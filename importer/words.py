@@ -146,6 +146,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The request was sent but no answer came.",
         "Begäran skickades men inget svar kom.",
     ),
+    "error.api_answer_unusable": (
+        "The API's answer held a value that cannot be used; it is kept in the journal.",
+        "API:ets svar innehöll ett värde som inte går att använda; det sparas i journalen.",
+    ),
     "error.reconcile_ambiguous": (
         "The crediting could not be identified at the API.",
         "Krediteringen gick inte att identifiera i API:et.",
@@ -245,6 +249,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "next.not_sent": (
         "Not sent yet: run importer rerun {id} once the API is reachable.",
         "Inte skickad än: kör importer rerun {id} när API:et går att nå.",
+    ),
+    "next.answer_unusable": (
+        "Credited, but the API's answer held a value that cannot be used: check this crediting "
+        "in Amili (the answer is kept in the journal).",
+        "Krediterad, men API:ets svar innehöll ett värde som inte går att använda: kontrollera "
+        "krediteringen i Amili (svaret sparas i journalen).",
     ),
     "next.unknown": (
         "Sent without an answer: importer rerun {id} looks it up before anything is resent; "

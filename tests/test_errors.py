@@ -14,6 +14,7 @@ TREE = {
         errors.ConfigError,
         errors.SandboxError,
         errors.JournalUnavailable,
+        errors.JournalDamaged,
         errors.ImportNotFound,
         errors.RerunRefused,
     ),
@@ -23,7 +24,7 @@ TREE = {
         errors.ImportLocked,
         errors.Interrupted,
         errors.JournalFailed,
-        errors.ReportUnwritable,
+        errors.ReportUnwritten,
     ),
 }
 EXIT = {

@@ -23,21 +23,20 @@ from typing import Any
 import requests
 import structlog
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
-from importer import __version__
+from importer.api.answers import parse as parse_answer
+from importer.api.connection import INTERRUPTED, Connection, Cut
 from importer.api.request import json_body
-from importer.api.target import without_credentials
 from importer.api.throttle import Throttle
+from importer.api.tls import certificate_refusal
 from importer.config import ApiConfig
-from importer.errors import ApiUnavailable, AuthenticationFailed
+from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted
 from importer.outcomes import RowError
 
 log = structlog.get_logger("importer.client")
 
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
-RETRY_AFTER_CEILING = 300.0
 
 
 class PostKind(StrEnum):
@@ -84,6 +83,15 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
+def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A collection's `_items`, keeping only objects: a hostile answer's other shapes are no
+    crediting (their fields are checked where they are stored, importer.answers)."""
+    items = data.get("_items")
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -107,10 +115,22 @@ def _refused(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
-def _answer_of(response: requests.Response) -> PostResult:
+def _check_auth(response: requests.Response, base_url: str) -> None:
+    """A refused key stops the run: every row would be refused the same way."""
+    if response.status_code in (401, 403):
+        raise AuthenticationFailed(
+            f"the API at {base_url} refused the API key (HTTP {response.status_code});"
+            " check the key in the environment variable named by api.api_key_env"
+        )
+
+
+def _answer_of(
+    response: requests.Response, endpoint_missing: Callable[[], str | None]
+) -> PostResult:
     """What an answer to a POST means for the row (a refused key is checked before): stored,
     refused with its reasons, maybe stored (server error), or not stored and worth retrying
-    (`_NotStored`: busy)."""
+    (`_NotStored`: busy). `endpoint_missing` is asked after a 404 whether the URL itself is
+    wrong (then its note: nothing was stored, every row would fail the same way)."""
     status = response.status_code
     if 300 <= status < 400:
         # Not followed: a redirected POST may be resent as a GET, or to a host nobody
@@ -125,14 +145,12 @@ def _answer_of(response: requests.Response) -> PostResult:
         raise _NotStored(
             f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
         )
-    try:
-        data = response.json(parse_float=Decimal)
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    if status == 201:
+    data = parse_answer(response.content)
+    if status == 201:  # checked where it is stored (journal.record, importer.answers)
         return PostResult(PostKind.CREATED, http_status=status, body=data)
+    missing = endpoint_missing() if status == 404 else None
+    if missing is not None:
+        return PostResult(PostKind.NOT_STORED, http_status=status, note=missing)
     if 400 <= status < 500:
         errors = _issues_to_errors(data.get("_issues"))
         if not errors:
@@ -149,6 +167,9 @@ def _answer_of(response: requests.Response) -> PostResult:
 
 
 class ApiClient:
+    """The crediting API as the importer uses it: POST one crediting, look creditings up;
+    every answer classified by what it says about the server's state."""
+
     def __init__(
         self,
         base_url: str,
@@ -160,73 +181,27 @@ class ApiClient:
         throttle: Throttle | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.shown_url = without_credentials(self.base_url)
-        """The URL in messages: without credentials."""
-        self._throttle = throttle
-        """Shared with the import's other connections (lanes, read-back): a refusal pauses
-        them all, and max_rate spaces their requests. None: this client waits alone."""
         self._config = config
         self._timeout = (config.connect_timeout, config.read_timeout)
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
-        # Proxies and CA bundle from the environment (HTTPS_PROXY, REQUESTS_CA_BUNDLE, …)
-        # are resolved once here: left to requests, they are re-read from os.environ on
-        # every request, which measured at a third of the client's own time per row.
-        settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
-        self._session.proxies = settings["proxies"]
-        self._session.verify = settings["verify"]
-        self._session.trust_env = False
-        self._session.headers.update(
-            {
-                "x-api-key": api_key,
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": f"amili-importer/{__version__}",
-            }
+        self._http = Connection(
+            self.base_url, api_key, config, sleep=sleep, rng=rng, throttle=throttle
         )
-
         # Every POST is the same request but for its body: prepared once here and copied per
         # row, it skips requests' per-call merging of settings, headers and hooks — at a 20 ms
         # response time that was a third of a millisecond per row, on the critical path of a
         # strict-order import. (Cookies an API might set are not sent back; Amili's API
         # authenticates by header.)
-        self._post_template = self._session.prepare_request(
+        self._post_template = self._http.session.prepare_request(
             requests.Request("POST", self.base_url + CREDITINGS, data=b"")
         )
 
     def close(self) -> None:
-        self._session.close()
+        self._http.close()
 
-    def _backoff(self, attempt: int, wait: float | None) -> float:
-        """The server's `Retry-After` is honoured as asked (up to RETRY_AFTER_CEILING, so a
-        broken header cannot park a nightly run for a day); otherwise capped exponential
-        backoff with jitter, so many importers do not retry in lockstep."""
-        if wait is not None:
-            return min(wait, RETRY_AFTER_CEILING)
-        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2**attempt)
-        return float(ceiling * (0.5 + self._rng.random() / 2))
-
-    def _wait_turn(self, delay: float | None) -> None:
-        """Before each attempt: back off `delay` after a refusal (pausing every connection
-        that shares the throttle), then wait for this request's turn."""
-        if delay is not None:
-            if self._throttle is None:
-                self._sleep(delay)
-            else:
-                self._throttle.pause(delay)
-        if self._throttle is not None:
-            self._throttle.acquire()
-
-    def _check_auth(self, response: requests.Response) -> None:
-        if response.status_code in (401, 403):
-            raise AuthenticationFailed(
-                f"the API at {self.shown_url} refused the API key (HTTP {response.status_code});"
-                " check the key in the environment variable named by api.api_key_env"
-            )
+    def stop_soon(self) -> None:
+        """A stop was asked for: the answer in flight, if any, is awaited
+        `connection.STOP_GRACE` more seconds at most. Safe from any thread."""
+        self._http.stop_soon()
 
     # ----------------------------------------------------------------- post
 
@@ -242,7 +217,7 @@ class ApiClient:
         for attempt in range(self._config.max_attempts):
             delay: float | None = None
             if last is not None:
-                delay = self._backoff(attempt - 1, last.wait)
+                delay = self._http.backoff(attempt - 1, last.wait)
                 log.info(
                     "post.retry",
                     attempt=attempt + 1,
@@ -251,7 +226,7 @@ class ApiClient:
                     reason=last.note,
                     retry_after=last.wait is not None,
                 )
-            self._wait_turn(delay)
+            self._http.wait_turn(delay)
             if before_send is not None:
                 before_send()
             try:
@@ -270,7 +245,18 @@ class ApiClient:
             prepared = self._post_template.copy()
             prepared.body = payload
             prepared.headers["Content-Length"] = str(len(payload))
-            response = self._session.send(prepared, timeout=self._timeout, allow_redirects=False)
+            response = self._http.exchange(
+                lambda: self._http.session.send(
+                    prepared, timeout=self._timeout, allow_redirects=False, stream=True
+                )
+            )
+        except Cut as cut:
+            return PostResult(PostKind.MAYBE_STORED, note=cut.note)
+        except requests.exceptions.SSLError as exc:
+            refusal = certificate_refusal(exc, self.base_url)
+            if refusal is not None:  # the handshake failed: nothing was sent
+                raise _NotStored(refusal) from None
+            return PostResult(PostKind.MAYBE_STORED, note="TLS error after the request was sent")
         except requests.ConnectionError as exc:
             if _refused(exc):
                 # from None: a requests error repeats the URL, which may carry credentials.
@@ -282,8 +268,28 @@ class ApiClient:
             return PostResult(PostKind.MAYBE_STORED, note="no answer within the read timeout")
         except requests.RequestException as exc:
             return PostResult(PostKind.MAYBE_STORED, note=f"transport error ({type(exc).__name__})")
-        self._check_auth(response)
-        return _answer_of(response)
+        _check_auth(response, self.base_url)
+        return _answer_of(response, self._endpoint_missing)
+
+    def _endpoint_missing(self) -> str | None:
+        """A POST answered 404: is it this row, or is there no crediting collection at the
+        base URL at all? A GET of the collection tells: 404 again means the URL is wrong,
+        and every row would fail the same way (then the note saying so; None: the row's own
+        404)."""
+        try:
+            response = self._http.exchange(
+                lambda: self._http.session.get(
+                    self.base_url + CREDITINGS,
+                    params={"max_results": "1"},
+                    timeout=self._timeout,
+                    stream=True,
+                )
+            )
+        except (Cut, requests.RequestException):
+            return None  # cannot tell: the row keeps its own 404
+        if response.status_code != 404:
+            return None
+        return f"no crediting endpoint at {self.base_url}{CREDITINGS}: check api.base_url"
 
     # ------------------------------------------------------------------ get
 
@@ -295,31 +301,53 @@ class ApiClient:
         for attempt in range(self._config.max_attempts):
             delay: float | None = None
             if refused is not None:
-                delay = self._backoff(attempt - 1, refused.wait)
+                delay = self._http.backoff(attempt - 1, refused.wait)
                 log.info("lookup.retry", attempt=attempt + 1, wait_s=round(delay, 2), reason=note)
-            self._wait_turn(delay)
+            self._http.wait_turn(delay)
             try:
-                response = self._session.get(
-                    self.base_url + path, params=params, timeout=self._timeout
+                response = self._http.exchange(
+                    lambda: self._http.session.get(
+                        self.base_url + path, params=params, timeout=self._timeout, stream=True
+                    )
                 )
+            except Cut as cut:
+                if cut.note == INTERRUPTED:
+                    raise Interrupted(
+                        "stopped on request; run the same command again to resume"
+                    ) from None
+                note = cut.note
+                refused = _NotStored(note)
+            except requests.exceptions.SSLError as exc:
+                refusal = certificate_refusal(exc, self.base_url)
+                if refusal is not None:
+                    raise ApiUnavailable(refusal) from None
+                note = "TLS error"
+                refused = _NotStored(note)
             except requests.RequestException as exc:
                 note = f"{type(exc).__name__}"
                 refused = _NotStored(note)
             else:
-                self._check_auth(response)
+                _check_auth(response, self.base_url)
                 if response.status_code == 200:
-                    body: dict[str, Any] = response.json(parse_float=Decimal)
-                    return body
-                note = f"HTTP {response.status_code}"
-                if response.status_code not in (429, 500, 502, 503, 504):
-                    break
-                refused = _NotStored(note, response.status_code, _retry_after(response))
-        raise ApiUnavailable(f"the API at {self.shown_url} did not answer a lookup ({note})")
+                    try:
+                        data = response.json(parse_float=Decimal)
+                    except (ValueError, RecursionError):
+                        data = None
+                    if isinstance(data, dict):
+                        return data
+                    note = "an answer that is not a JSON object"
+                    refused = _NotStored(note)
+                else:
+                    note = f"HTTP {response.status_code}"
+                    if response.status_code not in (429, 500, 502, 503, 504):
+                        break
+                    refused = _NotStored(note, response.status_code, _retry_after(response))
+        raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
 
     def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
         where = json.dumps({"creditor": creditor, "creditor_reference": reference})
         data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
-        return list(data.get("_items", []))
+        return _items(data)
 
     def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Stored creditings by id, with batched `$in` lookups of 100 instead of a GET per row."""
@@ -329,6 +357,7 @@ class ApiClient:
             chunk = wanted[start : start + PAGE_SIZE]
             where = json.dumps({"_id": {"$in": chunk}})
             data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
-            for item in data.get("_items", []):
-                found[item["_id"]] = item
+            for item in _items(data):
+                if isinstance(item.get("_id"), str):
+                    found[item["_id"]] = item
         return found

@@ -11,8 +11,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from importer.api.credentials import check_api_key, check_base_url, shown_url
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
 
@@ -48,11 +49,12 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
         finally:
             sandbox.stop()
         return
+    check_base_url(base_url)
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     _check_url(base_url)
     if dry_run:
-        yield Target(without_credentials(base_url), None, None, False)
+        yield Target(base_url, None, None, False)
         return
     key = os.environ.get(config.api.api_key_env, "").strip()
     if not key:
@@ -60,26 +62,17 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             f"no API key: set the environment variable {config.api.api_key_env} "
             "(named by api.api_key_env in the configuration)"
         )
-    yield Target(without_credentials(base_url), base_url.rstrip("/"), key, False)
+    check_api_key(key, config.api.api_key_env)
+    yield Target(base_url, base_url.rstrip("/"), key, False)
 
 
 def _check_url(base_url: str) -> None:
     """Refuse a URL requests would only refuse at the first POST (as `InvalidURL`, which is no
-    one-line error there). The message does not repeat the URL: it may carry credentials."""
-    try:
-        host = urlsplit(base_url).hostname
-        port = urlsplit(base_url).port  # ValueError: not a number, or out of 0-65535
-    except ValueError as exc:
-        raise ConfigError(f"api.base_url is not a valid URL ({exc})") from None
-    if not host or port == 0:
-        raise ConfigError("api.base_url is not a valid URL (it needs a host name and a port > 0)")
-
-
-def without_credentials(url: str) -> str:
-    """The URL as shown and recorded (messages, journal, reports): `user:password@` taken
-    out, since credentials in URLs never reach output. Requests still go to the URL as
-    configured."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    one-line error there): no host, or port 0. (`check_base_url` has refused credentials and
+    an unparsable port already.)"""
+    parts = urlsplit(base_url)
+    if not parts.hostname or parts.port == 0:
+        raise ConfigError(
+            f"api.base_url {shown_url(base_url)} is not a valid URL "
+            "(it needs a host name and a port > 0)"
+        )

@@ -19,9 +19,17 @@ from importer.journal.dedupe import DedupeStore
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.rows import JournalRow, NewRow, RowStore
-from importer.journal.schema import SCHEMA_VERSION, utcnow
+from importer.journal.schema import SCHEMA_VERSION, damaged, utcnow
 
-__all__ = ["SCHEMA_VERSION", "ImportRecord", "Journal", "JournalRow", "NewRow", "utcnow"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ImportRecord",
+    "Journal",
+    "JournalRow",
+    "NewRow",
+    "damaged",
+    "utcnow",
+]
 
 
 class Journal(ImportStore, RowStore, LockStore, DedupeStore):

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from importer.api.answers import check as check_answer
 from importer.journal.schema import (
     AMOUNT_INDEX,
     REQUEST_COLUMN_LIST,
@@ -157,6 +158,26 @@ class RowQueries(Store):
                 yield self._row(values)
             last = chunk[-1][0]
 
+    def flagged(self, import_id: str) -> int:
+        """Credited rows that carry an error (an answer that did not fit): money moved, and a
+        person must look (exit 1)."""
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND errors IS NOT NULL",
+            (import_id,),
+        ).fetchone()
+        return int(count)
+
+    def raw_answers(self, import_id: str, row: int) -> list[str]:
+        """The answers of a row that did not fit, as the API sent them."""
+        return [
+            raw
+            for (raw,) in self._db.execute(
+                "SELECT raw FROM answers WHERE import_id=? AND row=? ORDER BY at",
+                (import_id, row),
+            )
+        ]
+
     def latest_intent(self, import_id: str) -> datetime | None:
         """When the last request whose answer never arrived left (rows still `unknown`)."""
         (latest,) = self._db.execute(
@@ -244,8 +265,12 @@ class RowStore(RowQueries):
         note: str | None = None,
         attempt: bool = True,
     ) -> None:
-        """A row's outcome (and the attempt that produced it) in one commit."""
-        crediting = crediting or {}
+        """A row's outcome (and the attempt that produced it) in one commit. The crediting
+        is checked first (importer.api.answers): what does not fit is an error on the row and
+        the answer is kept raw, never stored in a column the report must format."""
+        checked = check_answer(crediting or {})
+        crediting = checked.fields
+        errors = [*errors, *checked.errors]
         with self._transaction() as db:
             db.execute(
                 "UPDATE rows SET outcome=?, http_status=?, errors=?, crediting_id=?, status=?,"
@@ -271,13 +296,30 @@ class RowStore(RowQueries):
                     "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                     (import_id, row, iso_z(utcnow()), outcome.value, http_status, note),
                 )
+            if checked.raw is not None:
+                db.execute(
+                    "INSERT INTO answers VALUES (?,?,?,?)",
+                    (import_id, row, iso_z(utcnow()), checked.raw),
+                )
 
     def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Processing statuses read back from the API after the creditings were created:
         (row, crediting) pairs, in one commit."""
         if not read:
             return
+        checked = [(row, check_answer(crediting)) for row, crediting in read]
+        unusable = [(row, answer) for row, answer in checked if answer.errors]
+        read = [(row, answer.fields) for row, answer in checked]
         with self._transaction() as db:
+            for row, answer in unusable:
+                db.execute(
+                    "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
+                    (errors_json(answer.errors), import_id, row),
+                )
+                db.execute(
+                    "INSERT INTO answers VALUES (?,?,?,?)",
+                    (import_id, row, iso_z(utcnow()), answer.raw or ""),
+                )
             db.executemany(
                 "UPDATE rows SET status=?, status_reason_locale=?, settled_amount=?,"
                 " case_invoice_number=?, case_reference_number=? WHERE import_id=? AND row=?",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Self
 
 from importer.api.request import FIELDS
-from importer.errors import JournalFailed, JournalUnavailable
+from importer.errors import ConfigError, JournalDamaged, JournalFailed, JournalUnavailable
 from importer.journal.connection import SharedConnection
 
 SCHEMA_VERSION = 1
@@ -91,8 +91,32 @@ CREATE TABLE IF NOT EXISTS corrected (
     original_source TEXT NOT NULL,
     PRIMARY KEY (import_id, row)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answers (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
 """
 )
+
+
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+
+def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
+    """The honest error for SQLite's "database disk image is malformed" (and "file is not a
+    database"), wherever in a run SQLite first notices it; None for any other exception.
+    A damaged page may be read only when a query reaches it, so no check at opening is
+    enough (and a full integrity check costs seconds on a large journal)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
+        return None
+    return JournalDamaged(
+        f"journal {path}: SQLite reports the file damaged ({exc}); nothing more was sent. "
+        "Restore it from a backup, or move it aside and check in Amili what was credited"
+    )
 
 
 def utcnow() -> datetime:
@@ -127,10 +151,30 @@ class Store:
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
         except (sqlite3.Error, OSError) as exc:
+            honest = damaged(exc, self.path)
+            if honest is not None:
+                raise honest from exc
             raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
 
     def close(self) -> None:
         self._db.close()
+
+    def check_writable(self) -> None:
+        """A real write transaction, before anything is sent: a journal on a read-only or
+        full disk is found now (exit 2, nothing sent), not after the first POST."""
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('checked_writable', ?)", (iso_z(utcnow()),)
+                )
+        except JournalFailed as failed:  # `_transaction` said why; a damaged file passes
+            raise ConfigError(
+                f"journal {self.path} cannot be written ({failed.__cause__}); nothing was sent"
+            ) from failed.__cause__
+        except OSError as exc:
+            raise ConfigError(
+                f"journal {self.path} cannot be written ({exc}); nothing was sent"
+            ) from exc
 
     def __enter__(self) -> Self:
         return self
@@ -140,8 +184,9 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[SharedConnection]:
-        """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout,
-        a damaged file) stops the run as `JournalFailed`, one line, after the rollback."""
+        """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout)
+        stops the run as `JournalFailed`, one line, after the rollback; a damaged file is
+        `JournalDamaged` (`damaged`): a rerun would not help."""
         with self._db.lock:  # the whole transaction: no other lane's statement inside it
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -156,6 +201,9 @@ class Store:
                 with suppress(sqlite3.Error):
                     if self._db.connection.in_transaction:
                         self._db.execute("ROLLBACK")
+                honest = damaged(exc, self.path)
+                if honest is not None:
+                    raise honest from exc
                 raise JournalFailed(
                     f"journal {self.path}: cannot be written ({exc}); every row sent is in it "
                     "and is looked up before anything is sent again: once that is fixed, run "

@@ -18,6 +18,7 @@ from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.preflight import regular_file, report_unwritten
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -58,6 +59,7 @@ class Intake:
     ) -> ImportResult | None:
         """Read, map, validate and journal a file. Returns the result when there is nothing
         to post (dry run, all-or-nothing abort), None when the import is ready to post."""
+        regular_file(path)
         source = read_source(
             path,
             encoding=self._config.input.encoding,
@@ -69,7 +71,9 @@ class Intake:
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
-        dialect = SourceDialect(source.delimiter, self._decimal_mark(source.delimiter, mapped))
+        dialect = SourceDialect(
+            source.delimiter, _decimal_mark(self._config, source.delimiter, mapped)
+        )
         del source  # its records: the rows live on in `mapped` (memory of large files)
         checked = (
             Validator(self._config, creditor=creditor)
@@ -159,28 +163,23 @@ class Intake:
             rows = (numbers, outcomes, sources, requests, errors)
             report = report_head(record, summarise(_dry_run_blocks(*rows), dry_run=True))
             directory = self._config.report.dir / report.file_import_report
-            paths = write_reports(
-                report,
-                directory,
-                list(self._config.report.formats),
-                _dry_run_blocks(*rows),
-                replace(ReportSettings.of(self._config), source=dialect),
-            )
+            try:
+                paths = write_reports(
+                    report,
+                    directory,
+                    list(self._config.report.formats),
+                    _dry_run_blocks(*rows),
+                    replace(ReportSettings.of(self._config), source=dialect),
+                )
+            except OSError as exc:
+                unwritten = report_unwritten(directory, import_id, exc)
+                code = unwritten.exit_code
+                return ImportResult(str(path), code, import_id, message=unwritten.message)
             code = ExitCode.ATTENTION if invalid else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
-
-    def _decimal_mark(self, delimiter: str | None, mapped: MappedRows) -> str | None:
-        """The file's decimal mark, for report.csv in the source's dialect: only asked of a
-        delimited file whose delimiter is not `,` (with `,` the report writes `.` anyway)."""
-        if delimiter in (None, ","):
-            return None
-        amounts = mapped.columns.get("amount")
-        if not amounts:
-            return None
-        return Validator(self._config).detect_decimal_separator(amounts)
 
     def reject(
         self,
@@ -224,6 +223,17 @@ class Intake:
         if self._config.dedupe.credit_invoice:
             self._credit_notes.mark_file(numbers, checked.fields, valid, outcomes, checked.errors)
         return RequestColumns(checked.fields, valid, len(numbers))
+
+
+def _decimal_mark(config: Config, delimiter: str | None, mapped: MappedRows) -> str | None:
+    """The file's decimal mark, for report.csv in the source's dialect: only asked of a
+    delimited file whose delimiter is not `,` (with `,` the report writes `.` anyway)."""
+    if delimiter in (None, ","):
+        return None
+    amounts = mapped.columns.get("amount")
+    if not amounts:
+        return None
+    return Validator(config).detect_decimal_separator(amounts)
 
 
 def generated_reference(import_id: str, row: int) -> str:

@@ -152,6 +152,7 @@ class Poster:
             import_id, jrow.row, request
         ):
             return None
+        uncertain = jrow.outcome is Outcome.UNKNOWN  # an earlier attempt may have been stored
         for _ in range(self._config.api.max_attempts):
             try:
                 # The intent is committed right before each attempt leaves, after any pause
@@ -164,6 +165,10 @@ class Poster:
                 self._journal.record(
                     import_id, jrow.row, Outcome.NOT_SENT, http_status=401, note="API key refused"
                 )
+                raise
+            except Interrupted:  # raised in a wait before sending: this attempt stored nothing
+                if not uncertain:  # else the row stays unknown: looked up before any resend
+                    self._journal.record(import_id, jrow.row, Outcome.NOT_SENT, note="stopped")
                 raise
             self._journal.record(
                 import_id,
@@ -178,12 +183,15 @@ class Poster:
                 return str(result.body.get("_id") or "") or None
             if result.kind is PostKind.REJECTED:
                 return None
+            if self._stop.is_set():  # no lookup now: the next run settles this row first
+                raise Interrupted("stopped on request; run the same command again to resume")
             if result.kind is PostKind.NOT_STORED:
                 raise ApiUnavailable(
                     f"the API at {self._target_name} did not take the request ({result.note}); "
                     "nothing more was sent. Run the same command again to resume"
                 )
             # MAYBE_STORED: settle this row before anything else is sent.
+            uncertain = True
             unknown = self._journal.get_row(import_id, jrow.row)
             assert unknown is not None
             if self._reconciler.reconcile(import_id, unknown):

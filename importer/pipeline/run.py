@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,17 +26,24 @@ from typing import TYPE_CHECKING
 import structlog
 
 from importer.api.target import Target
-from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
+from importer.errors import (
+    FileRejected,
+    ImportNotFound,
+    ReportUnwritten,
+    RerunRefused,
+    RunStopped,
+)
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
+from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
+from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
@@ -54,6 +60,8 @@ log = structlog.get_logger("importer")
 
 def _sha256(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a FIFO would block here; intake refuses it
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -75,45 +83,28 @@ def _report_current(config: Config, record: ImportRecord) -> bool:
     return True
 
 
-class _Connections:
-    """The import's API clients: one per thread (one keep-alive connection each, so every
-    lane has its own), all sharing one throttle, so a 429 or 503 pauses them all."""
+def _fully_imported(journal: Journal, import_id: str) -> bool:
+    counts = journal.outcome_counts(import_id)
+    return counts[Outcome.NOT_SENT] == 0 and counts[Outcome.UNKNOWN] == 0
 
-    def __init__(self, config: Config, target: Target, sleep: Callable[[float], None]) -> None:
-        self._config = config
-        self._target = target
-        self._clients: dict[int, ApiClient] = {}
-        self._lock = threading.Lock()
-        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
 
-    def client(self) -> ApiClient:
-        """This thread's client, connected on first use."""
-        me = threading.get_ident()
-        with self._lock:
-            client = self._clients.get(me)
-        if client is None:
-            client = self.connect()
-            with self._lock:
-                self._clients[me] = client
-        return client
+def _all_or_nothing_blocked(journal: Journal, record: ImportRecord) -> bool:
+    return record.all_or_nothing and journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
-    def connect(self) -> ApiClient:
-        """A client of its own (one keep-alive connection) to the import's API."""
-        if self._target.url is None or self._target.api_key is None:
-            raise InternalError("a dry run must not reach the API")
-        from importer.api.client import ApiClient
 
-        return ApiClient(
-            self._target.url, self._target.api_key, self._config.api, throttle=self._throttle
-        )
-
-    def close(self, keep: int | None) -> None:
-        """Close the clients of every thread but `keep` (the lanes' threads have ended)."""
-        with self._lock:
-            closing = [c for t, c in self._clients.items() if t != keep]
-            self._clients = {t: c for t, c in self._clients.items() if t == keep}
-        for client in closing:
-            client.close()
+def _verdict(journal: Journal, record: ImportRecord, report: Report) -> ExitCode:
+    """The exit code of an import that ran to its end, from its report's counts; an answer
+    that did not fit (flagged in the journal) makes an otherwise clean run ask for a look."""
+    code = exit_code_for(
+        report.summary.outcomes,
+        report.summary.statuses,
+        dry_run=report.dry_run,
+        rejected=bool(report.file_errors and not report.rows),
+        all_or_nothing=record.all_or_nothing,
+    )
+    if code is ExitCode.OK and journal.flagged(record.id):
+        return ExitCode.ATTENTION
+    return code
 
 
 class Importer:
@@ -128,7 +119,7 @@ class Importer:
         *,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         creditor: str | None = None,
     ) -> None:
         """`creditor` is `--creditor` (checked: `validation.creditor_option`): the creditor of
@@ -139,7 +130,7 @@ class Importer:
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
-        self._connections = _Connections(config, target, sleep)
+        self._connections = Connections(config, target, self._stop, sleep)
         credit_notes = CreditNotes(journal, target.name)
         self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
@@ -169,18 +160,26 @@ class Importer:
         The report returned has the summary but no rows: they are in the files (and
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
-        return render_from_journal(
-            self.journal,
-            import_id,
-            directory,
-            list(self.config.report.formats),
-            ReportSettings.of(self.config),
-        )
+        try:
+            return render_from_journal(
+                self.journal,
+                import_id,
+                directory,
+                list(self.config.report.formats),
+                ReportSettings.of(self.config),
+            )
+        except OSError as exc:  # a full disk: the journal has it all, render it later
+            raise report_unwritten(directory, import_id, exc) from exc
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
     ) -> ImportResult:
-        report, paths = self.render(import_id)
+        try:
+            report, paths = self.render(import_id)
+        except ReportUnwritten as unwritten:
+            log.info("report.unwritten", import_id=import_id, reason=unwritten.message)
+            code = unwritten.exit_code
+            return ImportResult(str(path), code, import_id, message=unwritten.message)
         posting, self._poster.last_run = self._poster.last_run, None
         return ImportResult(
             str(path), exit_code, import_id, report, paths, message, posting=posting
@@ -191,13 +190,14 @@ class Importer:
         problem = not_a_file(path)
         if problem is not None:  # a mistyped path: no import, no report folder
             return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
+        check_before_sending(self.config, self.journal, dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
             return self._start(path, sha256, started, options)
         with self.journal.file_lock(sha256, self.target.name, path.name):
             done = self.journal.find_import(sha256, self.target.name, state="finished")
-            if done is not None and not options.force and self._fully_imported(done.id):
+            if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
                 return ImportResult(
@@ -234,13 +234,6 @@ class Importer:
             self._intake.reject(path, import_id, sha256, started, options, rejected)
             return self._result(path, import_id, ExitCode.USAGE, rejected.message)
 
-    def _fully_imported(self, import_id: str) -> bool:
-        counts = self.journal.outcome_counts(import_id)
-        return counts[Outcome.NOT_SENT] == 0 and counts[Outcome.UNKNOWN] == 0
-
-    def _all_or_nothing_blocked(self, record: ImportRecord) -> bool:
-        return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
-
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
         """Post every row that is not final yet, in file order (per case, with lanes); an
         `unknown` row is reconciled at its turn, before anything more of its case is sent.
@@ -249,7 +242,7 @@ class Importer:
         if record is None:
             raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
         path = Path(record.file_path)
-        if self._all_or_nothing_blocked(record):
+        if _all_or_nothing_blocked(self.journal, record):
             return self._result(
                 path,
                 import_id,
@@ -281,15 +274,9 @@ class Importer:
         finally:
             self.journal.release_lock(import_id)
         result = self._result(path, import_id, ExitCode.OK)
-        assert result.report is not None
-        report = result.report
-        result.exit_code = exit_code_for(
-            report.summary.outcomes,
-            report.summary.statuses,
-            dry_run=report.dry_run,
-            rejected=bool(report.file_errors and not report.rows),
-            all_or_nothing=record.all_or_nothing,
-        )
+        if result.report is None:  # the report could not be written: exit 3 says so
+            return result
+        result.exit_code = _verdict(self.journal, record, result.report)
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
@@ -303,6 +290,7 @@ class Importer:
         record = _rerunnable(self.journal, self.target.name, self.creditor, import_id)
         if dry_run:
             return _rerun_plan(self.config, self.journal, record, fix, self.creditor)
+        check_before_sending(self.config, self.journal, dry_run=False)
         notes = (
             apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
             if fix is not None

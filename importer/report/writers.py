@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from importer.bulk import gc_paused
-from importer.errors import ConfigError, ReportUnwritable
+from importer.errors import ConfigError
 from importer.report.blocks import RowBlock, blocks_of, table_columns
 from importer.report.csv_writer import CsvWriter
 from importer.report.files import atomic_file, remove_stale_temps, written_behind
@@ -68,29 +68,6 @@ def texts_of(language: Language) -> dict[str, dict[str, str]]:
 
 
 def write_reports(
-    report: Report,
-    directory: Path,
-    formats: list[str],
-    blocks: Iterable[RowBlock] | None = None,
-    settings: ReportSettings | None = None,
-) -> dict[str, Path]:
-    """`_write_reports`, with a file system that refuses (disk full, no permission) said in
-    one line: the outcomes are in the journal already, only the files are missing."""
-    try:
-        return _write_reports(report, directory, formats, blocks, settings)
-    except OSError as exc:
-        again = (
-            "run the same command again"
-            if report.dry_run
-            else f"`importer report {report.file_import_report}` writes it again"
-        )
-        raise ReportUnwritable(
-            f"report {directory}: cannot be written ({exc.strerror or exc}); every outcome is "
-            f"in the journal: once that is fixed, {again}"
-        ) from exc
-
-
-def _write_reports(
     report: Report,
     directory: Path,
     formats: list[str],
