@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
     )
     run.add_argument("--force", action="store_true", help="import a file imported before")
+    run.add_argument(
+        "--allow-repeats",
+        action="store_true",
+        help="send rows identical to rows credited by an earlier import (dedupe.repeats: allow)",
+    )
 
     validate = sub.add_parser("validate", parents=[common], help="same as run --dry-run")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -126,6 +131,8 @@ def _load(args: argparse.Namespace) -> Config:
         config.journal.path = args.journal
     if args.api_url:
         config.api.base_url = args.api_url
+    if getattr(args, "allow_repeats", False):
+        config.dedupe.repeats = "allow"
     return config
 
 

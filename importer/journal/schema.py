@@ -84,6 +84,21 @@ CREATE TABLE IF NOT EXISTS attempts (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
+CREATE INDEX IF NOT EXISTS rows_credited_amount
+    ON rows (creditor, amount) WHERE outcome = 'credited';
+CREATE TABLE IF NOT EXISTS claims (
+    api TEXT NOT NULL,
+    creditor TEXT NOT NULL,
+    credit_invoice TEXT NOT NULL,
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (api, creditor, credit_invoice)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uncertain (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (import_id, row)
+) WITHOUT ROWID;
 """
 )
 
