@@ -31,12 +31,12 @@ from exactly_once_support import (
 )
 from hostile_api import HostileApi, Misbehaviour, Relay, StoreLate, hostile_api
 
+from importer.api.target import Target
 from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
 from importer.journal import Journal
 from importer.outcomes import Outcome
 from importer.pipeline import Importer
 from importer.sandbox import Sandbox
-from importer.api.target import Target
 
 
 @pytest.fixture
