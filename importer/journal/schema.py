@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from importer.api.identity import api_identity
 from importer.api.request import FIELDS
 from importer.errors import JournalUnavailable
 
@@ -127,6 +128,13 @@ class Store:
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            # Imports recorded before the API's name was normalised (issue 9 §2) are keyed by
+            # its identity from now on, like every new one: a no-op once done.
+            self._db.create_function("api_identity", 1, api_identity, deterministic=True)
+            self._db.execute(
+                "UPDATE imports SET base_url = api_identity(base_url)"
+                " WHERE base_url <> api_identity(base_url)"
             )
         except (sqlite3.Error, OSError) as exc:
             raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
