@@ -4,7 +4,8 @@ An API that stores a request seconds after it arrived, later than the importer's
 timeout: the row is looked up only once `api.settle_seconds` have passed since it was sent,
 rows of other cases go ahead meanwhile, rows of its case wait behind it; and what settling
 cannot prevent (a request stored later still) is found by looking every uncertain row up
-once more after posting, and flagged `credited_twice` with exit 1.
+once more after posting, and flagged `credited_twice` with exit 1. A signal ends a settle
+wait at once; the same command resumes and looks the row up.
 
 Real parts: the importer CLI as a subprocess, the sandbox over a real socket behind the
 hostile proxy of tests/hostile_api.py (which stores late), the journal on disk. The API's own
@@ -13,7 +14,9 @@ creditings are the judge."""
 from __future__ import annotations
 
 import json
+import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +27,10 @@ from exactly_once_support import (
     CREDITOR,
     KEY,
     all_creditings,
+    kill,
     read_report,
     run_importer,
+    start_importer,
     write_cases,
     write_config,
 )
@@ -179,3 +184,32 @@ def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_an
     assert outcomes == [Outcome.CREDITED, Outcome.CREDITED]
     assert twice(sandbox_api.url) == []
     assert len(all_creditings(sandbox_api.url)) == 2
+
+
+def test_a_signal_ends_a_settle_wait_at_once_and_the_same_command_resumes(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    write_config(tmp_path, api={"read_timeout": 1.0, "settle_seconds": 60.0})
+    file = credits_file(tmp_path, [("EO-0001", "10.00")])
+
+    def slow_first(n: int, body: bytes) -> Misbehaviour:
+        return StoreLate(1.5) if n == 0 else Relay()
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=slow_first)) as api:
+        process = start_importer(tmp_path, file, api.url)
+        deadline = time.monotonic() + 60
+        while not api.posts() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.5)  # the POST timed out: the run is waiting for it to settle
+        signalled = time.monotonic()
+        code, _, stderr = kill(process, signal.SIGTERM)
+        stopped_after = time.monotonic() - signalled
+        assert code == 3, stderr
+        assert stopped_after < 20  # not the 60 s of the settle time
+        (row,) = read_report(tmp_path)["rows"]
+        assert row["outcome"] == "unknown"  # stored by now, but not looked up yet
+        write_config(tmp_path, api={"read_timeout": 1.0, "settle_seconds": 1.0})
+        resumed = run_importer(tmp_path, file, api.url)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(api.posts()) == 1  # found by reference, never posted again
+    assert len(all_creditings(sandbox_api.url)) == 1
