@@ -171,23 +171,18 @@ class Dedupe:
         """For each (creditor, credit note) of these rows: the earliest crediting known to
         the journal (another import at this API) or, failing that, to the API."""
         by_creditor: dict[str, set[str]] = {}
-        own_references: set[str] = set()
         for _, request in rows:
             by_creditor.setdefault(request["creditor"], set()).add(request["credit_invoice"])
-            if request.get("creditor_reference"):
-                own_references.add(request["creditor_reference"])
         known: dict[tuple[str, str], Earlier] = {}
         for creditor, notes in by_creditor.items():
+            # Every crediting found counts, even one whose reference looks like this import's
+            # own: the rows decided here were never stored (not sent, or refused), this
+            # import's credited and in-flight rows are decided first (in file order), and two
+            # journals can give one file the same import id (hence the same references).
             for note, found in self._api_notes(import_id, creditor, sorted(notes)).items():
-                for crediting in found:
-                    reference = crediting.get("creditor_reference")
-                    if reference in own_references:
-                        continue  # this row's own crediting: reconciliation's business
-                    origin = generated_origin(reference)
-                    if origin is not None and origin[0] == import_id:
-                        continue  # a row of this import: the in-file order decides
-                    known.setdefault((creditor, note), earlier_of_crediting(crediting, origin))
-                    break
+                if found:
+                    origin = generated_origin(found[0].get("creditor_reference"))
+                    known[(creditor, note)] = earlier_of_crediting(found[0], origin)
             journal = self.journal.credited_notes(
                 self.api, creditor, notes, exclude_import=import_id
             )

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from exactly_once_support import (
+    CREDITOR,
     KEY,
     all_creditings,
     read_report,
@@ -29,6 +31,10 @@ from exactly_once_support import (
 from hostile_api import HostileApi, hostile_api
 
 from importer.api.identity import api_identity
+from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
+from importer.journal import ImportRecord, Journal, NewRow, utcnow
+from importer.outcomes import Outcome
+from importer.pipeline.dedupe import Dedupe
 from importer.sandbox import Sandbox
 
 
@@ -145,3 +151,60 @@ def test_an_api_refusing_the_filter_leaves_the_journal_to_decide_with_a_warning(
     (warning,) = report["warnings"]
     assert "refused to look credit notes up" in warning and "journal alone" in warning
     assert len([g for g in api.gets() if "credit_invoice" in g.path]) == 1  # asked once
+
+
+def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
+    tmp_path: Path,
+) -> None:
+    # Two journals can give one file the same import id (the same second, the same bytes),
+    # so another machine's crediting may carry this row's own generated reference: it was
+    # credited all the same, and this row — never sent — must not be.
+    config = Config(
+        defaults=DefaultsConfig(creditor=CREDITOR),
+        report=ReportConfig(dir=tmp_path / "reports", formats=["json"]),
+        journal=JournalConfig(path=tmp_path / "journal.sqlite"),
+    )
+    request = {
+        "creditor": CREDITOR,
+        "invoice_number": "EO-0001",
+        "currency": "SEK",
+        "amount": Decimal("10.00"),
+        "origin": "creditor_system",
+        "credit_invoice": "KF-1",
+        "creditor_reference": "20261129-120000-0123abcd/2",
+    }
+    crediting = {**request, "amount": Decimal("10.00"), "_id": "a" * 24}
+    with Journal(config.journal.path) as journal:
+        journal.create_import(
+            ImportRecord(
+                id="20261129-120000-0123abcd",
+                file_name="credits.csv",
+                file_path=str(tmp_path / "credits.csv"),
+                sha256="0123abcd",
+                format="csv",
+                rows=1,
+                columns=["invoice_number", "amount", "credit_invoice"],
+                base_url="http://localhost:1",
+                dry_run=False,
+                sandbox=False,
+                all_or_nothing=False,
+                state="open",
+                started=utcnow(),
+                finished=None,
+                file_errors=[],
+                warnings=[],
+            ),
+            [NewRow(2, ["EO-0001", "10.00", "KF-1"], request)],
+        )
+        Dedupe(config, journal, "http://localhost:1").run(
+            "20261129-120000-0123abcd",
+            [Outcome.NOT_SENT],
+            lambda creditor, notes: {"KF-1": [crediting]},
+        )
+        row = journal.get_row("20261129-120000-0123abcd", 2)
+    assert row is not None and row.outcome is Outcome.DUPLICATE
+    assert row.duplicate_of == {
+        "file_import_report": "20261129-120000-0123abcd",
+        "row": 2,
+        "_id": "a" * 24,
+    }
