@@ -11,7 +11,8 @@ these functions):
         print(result.import_id, result.exit_code, result.report_paths)
     importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
     importer.render(config, "20261124-204500-3fa2c1d9")
-    for record, counts in importer.imports(config): ...
+    for record, counts in importer.imports(config, since=date(2026, 11, 1), status="open"): ...
+    importer.show(config, "20261124-204500-3fa2c1d9").attention  # rows needing a person
 
 `run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
 in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`, `InternalError`).
@@ -32,6 +33,7 @@ _PUBLIC = {
     "rerun": "importer.pipeline.facade",
     "render": "importer.pipeline.facade",
     "imports": "importer.pipeline.facade",
+    "show": "importer.pipeline.facade",
     "RunOptions": "importer.pipeline.results",
     "ImportResult": "importer.pipeline.results",
     "Config": "importer.config",
@@ -46,6 +48,7 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "rerun",
     "render",
     "imports",
+    "show",
     "RunOptions",
     "ImportResult",
     "Config",
@@ -58,7 +61,7 @@ if TYPE_CHECKING:
     from importer.config import Config, load_config
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
-    from importer.pipeline.facade import imports, render, rerun, run
+    from importer.pipeline.facade import imports, render, rerun, run, show
     from importer.pipeline.results import ImportResult, RunOptions
 
 

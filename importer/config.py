@@ -85,7 +85,16 @@ class InputConfig(_Section):
 
 class ReportConfig(_Section):
     dir: Path = Path("reports")
-    formats: list[Literal["json", "csv", "xlsx"]] = ["json", "csv", "xlsx"]
+    formats: list[Literal["json", "csv", "xlsx", "html"]] = ["json", "csv", "xlsx", "html"]
+    language: Literal["en", "sv"] = "en"
+    """The language of the words in report.xlsx, report.html and report.json's `texts`."""
+    xlsx_all_rows: int = Field(default=50_000, ge=0)
+    """The workbook's "All rows" sheet is written up to this many rows (report.csv and
+    report.json always hold every row)."""
+    csv_dialect: Literal["source", "excel", "excel-sv"] = "source"
+    """report.csv's delimiter and decimal mark: the source's own (a `;` file with decimal
+    commas gets `;` and decimal commas), or pinned: `excel` (`,` and `.`), `excel-sv` (`;`
+    and `,`)."""
 
 
 class JournalConfig(_Section):
@@ -133,12 +142,18 @@ class Config(_Section):
         return merged
 
 
+def config_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
+    """The configuration file to read and whether it was asked for (`--config` or
+    `$IMPORTER_CONFIG`: then it must exist) or is only the default `./config.yaml`."""
+    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
+    return Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml"), explicit
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """`--config PATH`, else `$IMPORTER_CONFIG`, else `./config.yaml`, else built-in defaults.
     Relative paths inside the file are resolved against the file's folder, so a scheduler can
     run the importer from any working directory."""
-    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
-    chosen = Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml")
+    chosen, explicit = config_path(path)
     if not chosen.exists():
         if explicit:
             raise ConfigError(f"configuration file {chosen} does not exist")

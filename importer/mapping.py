@@ -71,6 +71,13 @@ class MappedRows:
         return rows
 
 
+_COLUMNS_HINT = (
+    "If the file names a column differently, add its header under `columns:` in "
+    'config.yaml (e.g. `columns: {amount: ["Kreditbelopp"]}`)'
+)
+"""The way out of a header mismatch, said where the mismatch is reported."""
+
+
 class Mapper:
     """Turns a read file into field values using one configuration."""
 
@@ -128,7 +135,7 @@ class Mapper:
             raise FileRejected(
                 source.name,
                 f"no header row matches the column mapping: expected columns {expected}; "
-                f"the first row holds {seen}",
+                f"the first row holds {seen}. {_COLUMNS_HINT}",
             )
         position, row_number, found = best
         headers = [cell_text(c) for c in source.records[position][1] if cell_text(c)]
@@ -136,7 +143,7 @@ class Mapper:
         raise FileRejected(
             source.name,
             f"required column missing: {missing} (header row {row_number}; expected "
-            f"{expected}; found {', '.join(repr(h) for h in headers)})",
+            f"{expected}; found {', '.join(repr(h) for h in headers)}). {_COLUMNS_HINT}",
         )
 
     def _missing(self, found: dict[str, list[int]]) -> list[str]:

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 import requests
+import structlog
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
@@ -29,6 +30,8 @@ from importer.api.request import json_body
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed, QueryRefused
 from importer.outcomes import RowError
+
+log = structlog.get_logger("importer.client")
 
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
@@ -185,7 +188,16 @@ class ApiClient:
         last: _NotStored | None = None
         for attempt in range(self._config.max_attempts):
             if last is not None:
-                self._sleep(self._backoff(attempt - 1, last.wait))
+                wait = self._backoff(attempt - 1, last.wait)
+                log.info(
+                    "post.retry",
+                    attempt=attempt + 1,
+                    of=self._config.max_attempts,
+                    wait_s=round(wait, 2),
+                    reason=last.note,
+                    retry_after=last.wait is not None,
+                )
+                self._sleep(wait)
             try:
                 return self._post_once(payload)
             except _NotStored as exc:
@@ -283,7 +295,9 @@ class ApiClient:
                     break
                 wait = _retry_after(response)
             if attempt + 1 < self._config.max_attempts:
-                self._sleep(self._backoff(attempt, wait))
+                pause = self._backoff(attempt, wait)
+                log.info("lookup.retry", attempt=attempt + 2, wait_s=round(pause, 2), reason=note)
+                self._sleep(pause)
         raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
 
     def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:

@@ -23,10 +23,9 @@ from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.rows import JournalRow, NewRow, RowStore
 from importer.journal.schema import SCHEMA_VERSION, utcnow
-from importer.journal.uncertain import CREDITED_TWICE, UncertainStore
+from importer.journal.uncertain import UncertainStore
 
 __all__ = [
-    "CREDITED_TWICE",
     "SCHEMA_VERSION",
     "ImportRecord",
     "Journal",

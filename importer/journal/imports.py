@@ -188,3 +188,34 @@ class ImportStore(Store):
         ):
             counts[Outcome(outcome)] = n
         return counts
+
+    def creditors(self, import_id: str) -> list[str]:
+        """The creditor ids an import's rows were (to be) credited for, in order."""
+        return [
+            creditor
+            for (creditor,) in self._db.execute(
+                "SELECT DISTINCT creditor FROM rows WHERE import_id=? AND creditor IS NOT NULL"
+                " ORDER BY creditor",
+                (import_id,),
+            )
+        ]
+
+    def set_source_dialect(
+        self, import_id: str, delimiter: str | None, decimal: str | None
+    ) -> None:
+        """Keep the file's delimiter and decimal mark, so report.csv can follow them whenever
+        the report is rendered again. Kept in `meta` (key `dialect:<import id>`): a key-value
+        table every journal already has, so no schema migration is needed."""
+        value = json.dumps({"delimiter": delimiter, "decimal": decimal})
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"dialect:{import_id}", value))
+
+    def source_dialect(self, import_id: str) -> tuple[str | None, str | None]:
+        """(delimiter, decimal mark) of the import's file; (None, None) when not kept."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key=?", (f"dialect:{import_id}",)
+        ).fetchone()
+        if row is None:
+            return None, None
+        data = json.loads(row[0])
+        return data.get("delimiter"), data.get("decimal")

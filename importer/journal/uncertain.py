@@ -5,9 +5,7 @@ flagged as credited twice are counted for its exit code."""
 from __future__ import annotations
 
 from importer.journal.schema import Store
-
-CREDITED_TWICE = "credited_twice"
-"""The row error code of a row whose reference the API holds more than once."""
+from importer.outcomes import CREDITED_TWICE
 
 
 class UncertainStore(Store):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from importer.journal import CREDITED_TWICE, Journal, JournalRow
-from importer.outcomes import RowError
+from importer.journal import Journal, JournalRow
+from importer.outcomes import CREDITED_TWICE, RowError
 
 Find = Callable[[str, str], list[dict[str, Any]]]
 """(creditor, reference) -> the creditings the API holds (`ApiClient.find_by_reference`)."""

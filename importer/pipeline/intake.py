@@ -15,13 +15,14 @@ from importer.config import Config
 from importer.errors import FileRejected, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
-from importer.mapping import Mapper
+from importer.mapping import MappedRows, Mapper
 from importer.outcomes import Outcome, RowError
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.reference import generated_reference
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
+from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import read_source
 from importer.validation import CheckedColumns, Validator
 
@@ -65,6 +66,7 @@ class Intake:
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
+        dialect = SourceDialect(source.delimiter, self._decimal_mark(source.delimiter, mapped))
         del source  # its records: the rows live on in `mapped` (memory of large files)
         checked = Validator(self._config).check_columns(
             mapped.columns, len(mapped.row_numbers), mapped.row_numbers
@@ -123,6 +125,7 @@ class Intake:
             self._journal.create_import(record, [])
         else:
             self._journal.create_import(record, new_rows)
+        self._journal.set_source_dialect(import_id, dialect.delimiter, dialect.decimal)
         log.info(
             "import.created",
             import_id=import_id,
@@ -137,13 +140,27 @@ class Intake:
             report = report_head(record, summarise(_dry_run_blocks(*rows)))
             directory = self._config.report.dir / report.file_import_report
             paths = write_reports(
-                report, directory, list(self._config.report.formats), _dry_run_blocks(*rows)
+                report,
+                directory,
+                list(self._config.report.formats),
+                _dry_run_blocks(*rows),
+                replace(ReportSettings.of(self._config), source=dialect),
             )
             code = ExitCode.ATTENTION if Outcome.INVALID in outcomes else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
+
+    def _decimal_mark(self, delimiter: str | None, mapped: MappedRows) -> str | None:
+        """The file's decimal mark, for report.csv in the source's dialect: only asked of a
+        delimited file whose delimiter is not `,` (with `,` the report writes `.` anyway)."""
+        if delimiter in (None, ","):
+            return None
+        amounts = mapped.columns.get("amount")
+        if not amounts:
+            return None
+        return Validator(self._config).detect_decimal_separator(amounts)
 
     def reject(
         self,

@@ -96,7 +96,7 @@ class Poster:
                 else:
                     self._take_turn(import_id, jrow, key, held, reader)
                 if self._progress is not None:
-                    self._progress(done + 1, total)
+                    self._progress(done + 1, total, lambda: self._attention_so_far(import_id))
             while held:
                 key, due = held.next_due()
                 self._pause_until(due)
@@ -116,6 +116,10 @@ class Poster:
             return
         self._pause_until(due)
         double_credits.check(import_id, self._client().find_by_reference)
+
+    def _attention_so_far(self, import_id: str) -> int:
+        counts = self._journal.outcome_counts(import_id)
+        return sum(counts[o] for o in (Outcome.INVALID, Outcome.REJECTED, Outcome.UNKNOWN))
 
     # ----------------------------------------------------------------- settling
 

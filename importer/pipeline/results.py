@@ -9,8 +9,9 @@ from pathlib import Path
 from importer.exit_codes import ExitCode
 from importer.report import Report
 
-Progress = Callable[[int, int], None]
-"""Called with (rows done, rows to do) as rows are posted."""
+Progress = Callable[[int, int, Callable[[], int]], None]
+"""Called with (rows done, rows to do, a function giving the number of rows needing attention
+so far) as rows are posted. The last is a journal query: call it when drawing, not per row."""
 
 
 @dataclass(frozen=True, slots=True)

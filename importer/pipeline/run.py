@@ -43,6 +43,7 @@ from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
+from importer.report.settings import ReportSettings
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -118,7 +119,11 @@ class Importer:
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
         return render_from_journal(
-            self.journal, import_id, directory, list(self.config.report.formats)
+            self.journal,
+            import_id,
+            directory,
+            list(self.config.report.formats),
+            ReportSettings.of(self.config),
         )
 
     def _result(

@@ -18,6 +18,7 @@ from importer.outcomes import Outcome
 from importer.report.blocks import RequestColumns, RowBlock
 from importer.report.cells import _join_parts, _money
 from importer.report.model import Report, ReportRow
+from importer.report.settings import ReportSettings
 
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
@@ -276,7 +277,13 @@ class _JsonWriter:
     and `grep`/`diff` work on a 200,000-row report. `rows` is the last field of `Report`, so
     writing it after the head keeps the model's key order."""
 
-    def __init__(self, report: Report, columns: list[str], handle: BinaryIO) -> None:
+    def __init__(
+        self,
+        report: Report,
+        columns: list[str],
+        handle: BinaryIO,
+        settings: ReportSettings | None = None,
+    ) -> None:
         if list(Report.model_fields)[-1] != "rows":  # pragma: no cover - guards a model change
             raise RuntimeError("Report.rows must stay the last field of report.json")
         head = Report.__pydantic_serializer__.to_json(report, by_alias=True, exclude={"rows"})

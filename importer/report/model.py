@@ -78,10 +78,22 @@ class Summary(BaseModel):
     """Sum of `amount` over rows that were credited (what was asked for)."""
     amount_settled: Decimal
     """Sum of `settled_amount` over credited rows."""
+    amount_read: Decimal = Decimal(0)
+    """Control total: the sum of every amount that could be read (rows with a request body),
+    whatever became of the row."""
+    amounts: dict[str, Decimal] = Field(default_factory=dict)
+    """Control totals per outcome: the sum of the amounts of that outcome's rows (every
+    outcome a key, zero included, when built by `summarise`)."""
 
-    @field_serializer("amount_requested", "amount_settled", when_used="json")
+    @field_serializer("amount_requested", "amount_settled", "amount_read", when_used="json")
     def _money_json(self, value: Decimal) -> str:
         return _money(value)
+
+    @field_serializer("amounts", when_used="json")
+    def _amounts_json(self, value: dict[str, Decimal]) -> dict[str, str]:
+        known = [o.value for o in OUTCOME_ORDER if o.value in value]
+        keys = known + sorted(set(value) - set(known))
+        return {key: _money(value[key]) for key in keys}
 
     @field_serializer("outcomes", when_used="json")
     def _outcomes_json(self, value: dict[str, int]) -> dict[str, int]:
@@ -92,9 +104,15 @@ class Summary(BaseModel):
         return order_statuses(value)
 
 
+SCHEMA_VERSION = "2"
+"""report.json's shape version: raised when a field changes meaning or goes away (adding a
+field does not raise it). "1" was the report before `schema_version` existed."""
+
+
 class Report(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
+    schema_version: str = SCHEMA_VERSION
     file_import_report: str
     """The import id."""
     file: FileInfo
@@ -105,6 +123,15 @@ class Report(BaseModel):
     """True when the target was the embedded sandbox: no real credits were issued."""
     started: datetime
     finished: datetime | None = None
+    exit_code: int | None = None
+    """The import's exit code as the report stands (DESIGN.md §4); None for a report built
+    by hand."""
+    language: str = "en"
+    """The language of `texts` (`report.language`)."""
+    texts: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Words for the keys this report uses, in `language`: {"outcome": {key: text},
+    "status": {...}, "status_reason_locale": {...}, "error": {code: text}}. The rows keep the
+    keys (the machine contract); a reader looks their text up here once."""
     file_errors: list[RowError] = Field(default_factory=list)
     """Why the file was rejected as a whole (then `rows` is empty), or file-level warnings."""
     warnings: list[str] = Field(default_factory=list)
@@ -125,7 +152,7 @@ KNOWN_STATUSES: tuple[str, ...] = ("completed", "warning", "error")
 because it is zero or because it was forgotten."""
 
 
-FORMATS: tuple[str, ...] = ("json", "csv", "xlsx")
+FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html")
 
 
 OUTCOME_COLUMNS: tuple[str, ...] = (

@@ -4,6 +4,7 @@ a report can be regenerated at any time and a rerun updates it in place."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 from importer.bulk import trusted
 from importer.errors import ImportNotFound, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow
-from importer.outcomes import Outcome
+from importer.outcomes import Outcome, exit_code_for
 from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
 from importer.report.model import Attempt, FileInfo, Report, ReportRow, Summary
+from importer.report.settings import ReportSettings, SourceDialect
 from importer.report.writers import write_reports
 
 # The journal holds rows already checked: their report models are built as trusted.
@@ -41,7 +43,11 @@ def build_report(journal: Journal, import_id: str) -> Report:
 
 
 def render_from_journal(
-    journal: Journal, import_id: str, directory: Path, formats: list[str]
+    journal: Journal,
+    import_id: str,
+    directory: Path,
+    formats: list[str],
+    settings: ReportSettings | None = None,
 ) -> tuple[Report, dict[str, Path]]:
     """Write an import's report files from the journal, block by block: one pass for the
     summary (the head of report.json comes first), one to write the rows. Memory stays one
@@ -49,7 +55,10 @@ def render_from_journal(
     are in the files) and the paths."""
     record = _renderable(journal, import_id)
     head = report_head(record, summarise(_journal_blocks(journal, record)))
-    return head, write_reports(head, directory, formats, _journal_blocks(journal, record))
+    settings = replace(
+        settings or ReportSettings(), source=SourceDialect(*journal.source_dialect(import_id))
+    )
+    return head, write_reports(head, directory, formats, _journal_blocks(journal, record), settings)
 
 
 def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock]:
@@ -79,7 +88,15 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
     """The report of an import without its rows (`rows` empty): what a caller gets back from
     a dry run, whose rows are streamed into the report files and never held as models
     (see `importer.report.write_reports`)."""
+    exit_code = exit_code_for(
+        summary.outcomes,
+        summary.statuses,
+        rejected=record.state == "rejected",
+        dry_run=record.dry_run,
+        all_or_nothing=record.all_or_nothing,
+    )
     return Report(
+        exit_code=int(exit_code),
         file_import_report=record.id,
         file=FileInfo(
             name=record.file_name,

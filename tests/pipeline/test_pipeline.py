@@ -97,7 +97,7 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
             ","
         )
     with result.report_paths["csv"].open(encoding="utf-8-sig", newline="") as handle:
-        table = list(csv.reader(handle))
+        table = list(csv.reader(handle, delimiter=";"))  # the source's dialect
     assert len(table) == 12_002
     assert table[9000][:3] == ["F17", "18,50", "K17"] and table[9000][4] == "duplicate"
 
@@ -162,6 +162,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
     # size, the files equal those rendered from the whole report as models.
     from importer.report import render as report_builder
     from importer.report import write_reports
+    from importer.report.settings import ReportSettings, SourceDialect
 
     config = make_config(tmp_path)
     config.report.formats = ["json", "csv"]
@@ -171,11 +172,14 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
         importer.close()
         assert import_id is not None
         monkeypatch.setattr(report_builder, "BLOCK_ROWS", 3)  # 8 rows: three blocks
+        dialect = SourceDialect(*journal.source_dialect(import_id))
+        assert dialect == SourceDialect(";", ",")  # samples/credits.csv: `;`, decimal commas
+        settings = ReportSettings(source=dialect)
         head, streamed = report_builder.render_from_journal(
-            journal, import_id, tmp_path / "streamed", ["json", "csv"]
+            journal, import_id, tmp_path / "streamed", ["json", "csv"], settings
         )
         whole = report_builder.build_report(journal, import_id)
-        modelled = write_reports(whole, tmp_path / "modelled", ["json", "csv"])
+        modelled = write_reports(whole, tmp_path / "modelled", ["json", "csv"], None, settings)
     assert head.rows == [] and head.summary == whole.summary
     for fmt in ("json", "csv"):
         assert streamed[fmt].read_bytes() == modelled[fmt].read_bytes()
