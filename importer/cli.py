@@ -74,6 +74,9 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
         section, setting = key.split(".")
         setattr(getattr(config, section), setting, value)
         overrides[key] = option
+    if getattr(args, "allow_repeats", False):
+        config.dedupe.repeats = "allow"
+        overrides["dedupe.repeats"] = "--allow-repeats"
     return config, overrides
 
 

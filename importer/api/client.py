@@ -29,7 +29,7 @@ from importer import __version__
 from importer.api.request import json_body
 from importer.api.throttle import Throttle
 from importer.config import ApiConfig
-from importer.errors import ApiUnavailable, AuthenticationFailed
+from importer.errors import ApiUnavailable, AuthenticationFailed, QueryRefused
 from importer.outcomes import RowError
 
 log = structlog.get_logger("importer.client")
@@ -45,6 +45,9 @@ class PostKind(StrEnum):
     NOT_STORED = "not_stored"
     """Certainly not stored, and the retry budget is spent."""
     MAYBE_STORED = "maybe_stored"
+    UNPROVEN = "unproven"
+    """A 2xx that names no crediting (no `_id`, not JSON, 200/202/204): something answered
+    yes, but only a lookup by reference can say whether a crediting exists."""
 
 
 @dataclass(slots=True)
@@ -95,6 +98,14 @@ def _retry_after(response: requests.Response) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _unproven(response: requests.Response) -> str:
+    kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+    return (
+        f"the API answered HTTP {response.status_code} ({kind}) without naming a crediting; "
+        "looked up by reference before anything else"
+    )
 
 
 def _refused(exc: requests.ConnectionError) -> bool:
@@ -259,8 +270,10 @@ class ApiClient:
             data = {}
         if not isinstance(data, dict):
             data = {}
-        if status == 201:
+        if status == 201 and isinstance(data.get("_id"), str) and data["_id"]:
             return PostResult(PostKind.CREATED, http_status=status, body=data)
+        if 200 <= status < 300:
+            return PostResult(PostKind.UNPROVEN, http_status=status, note=_unproven(response))
         if 400 <= status < 500:
             errors = _issues_to_errors(data.get("_issues"))
             if not errors:
@@ -300,8 +313,13 @@ class ApiClient:
             else:
                 self._check_auth(response)
                 if response.status_code == 200:
-                    return response.json(parse_float=Decimal)
+                    data: dict[str, Any] = response.json(parse_float=Decimal)
+                    return data
                 note = f"HTTP {response.status_code}"
+                if response.status_code == 400:
+                    raise QueryRefused(
+                        f"the API at {self.base_url} refused a lookup's filter ({note})"
+                    )
                 if response.status_code not in (429, 500, 502, 503, 504):
                     break
                 refused = _NotStored(note, response.status_code, _retry_after(response))
@@ -311,6 +329,33 @@ class ApiClient:
         where = json.dumps({"creditor": creditor, "creditor_reference": reference})
         data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
         return list(data.get("_items", []))
+
+    def find_by_credit_invoices(
+        self, creditor: str, notes: Iterable[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every crediting of the creditor carrying one of these credit notes, by note: `$in`
+        lookups of 100 notes, each paged through (a note credited more than once has several).
+        Raises QueryRefused when the API refuses the filter itself."""
+        wanted = list(dict.fromkeys(notes))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            where = json.dumps(
+                {"creditor": creditor, "credit_invoice": {"$in": wanted[start : start + PAGE_SIZE]}}
+            )
+            page, seen = 1, 0
+            while True:
+                data = self._get(
+                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
+                )
+                items = [i for i in data.get("_items", []) if isinstance(i, dict)]
+                for item in items:
+                    found.setdefault(str(item.get("credit_invoice")), []).append(item)
+                seen += len(items)
+                total = (data.get("_meta") or {}).get("total")
+                if not items or not isinstance(total, int) or seen >= total:
+                    break
+                page += 1
+        return found
 
     def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Stored creditings by id, with batched `$in` lookups of 100 instead of a GET per row."""

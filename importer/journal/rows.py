@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from importer.journal.connection import SharedConnection
 from importer.journal.schema import (
     _AMOUNT,
     _REQUEST_COLUMNS,
@@ -154,14 +155,6 @@ class RowStore(Store):
                 yield self._row(values)
             last = chunk[-1][0]
 
-    def latest_intent(self, import_id: str) -> datetime | None:
-        """When the last request whose answer never arrived left (rows still `unknown`)."""
-        (latest,) = self._db.execute(
-            "SELECT MAX(intent_at) FROM rows WHERE import_id=? AND outcome='unknown'",
-            (import_id,),
-        ).fetchone()
-        return datetime.fromisoformat(latest) if latest else None
-
     def awaiting_status(self, import_id: str) -> list[tuple[int, str]]:
         """(row, crediting id) of the credited rows whose status has not been read back:
         two columns, not whole rows — after a large import that is most of its rows."""
@@ -207,10 +200,7 @@ class RowStore(Store):
         """Committed before the request leaves: if the process dies now, the row is
         `unknown` and will be looked up before anything is sent again."""
         with self._transaction() as db:
-            db.execute(
-                "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
-                (_iso(utcnow()), import_id, row),
-            )
+            mark_intent_in(db, import_id, row)
 
     def record(
         self,
@@ -251,6 +241,50 @@ class RowStore(Store):
                 db.execute(
                     "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                     (import_id, row, _iso(utcnow()), outcome.value, http_status, note),
+                )
+
+    def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
+        """Errors on a row whose outcome stands (a credited row credited twice): the row
+        keeps its crediting, the errors tell a person what to do."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
+                (_errors_json(errors), import_id, row),
+            )
+            (outcome,) = db.execute(
+                "SELECT outcome FROM rows WHERE import_id=? AND row=?", (import_id, row)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
+                (import_id, row, _iso(utcnow()), outcome, None, note),
+            )
+
+    def record_verdicts(
+        self,
+        import_id: str,
+        verdicts: Iterable[tuple[int, Outcome, Sequence[RowError], dict[str, Any] | None, str]],
+    ) -> None:
+        """Rows the dedupe pass holds back (duplicate, or invalid for a credit-note
+        conflict) as (row, outcome, errors, duplicate_of, note), in one commit: a re-sent
+        file of 200,000 rows is one transaction."""
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            for row, outcome, errors, pointer, note in verdicts:
+                db.execute(
+                    "UPDATE rows SET outcome=?, errors=?, crediting_id=?, duplicate_of=?,"
+                    " http_status=NULL WHERE import_id=? AND row=?",
+                    (
+                        outcome.value,
+                        _errors_json(errors),
+                        pointer.get("_id") if pointer else None,
+                        json.dumps(pointer) if pointer else None,
+                        import_id,
+                        row,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
+                    (import_id, row, now, outcome.value, None, note),
                 )
 
     def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
@@ -295,3 +329,11 @@ class RowStore(Store):
                 "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                 (import_id, new.row, _iso(utcnow()), new.outcome.value, None, "corrected"),
             )
+
+
+def mark_intent_in(db: SharedConnection, import_id: str, row: int) -> None:
+    """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
+    db.execute(
+        "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
+        (_iso(utcnow()), import_id, row),
+    )

@@ -14,7 +14,7 @@ from importer.errors import FileRejected
 from importer.journal import ImportRecord, Journal, NewRow
 from importer.mapping import Mapper, normalise_header
 from importer.outcomes import Outcome
-from importer.pipeline.intake import generated_reference
+from importer.pipeline.reference import generated_reference
 from importer.report.cells import FORMULA_START
 from importer.sources import Cell, read_source
 from importer.validation import Validator

@@ -6,8 +6,9 @@ same loop over rows that are not final yet. That loop is where exactly-once is k
 
 * a row's intent is committed before its request leaves (journal.mark_intent);
 * a row whose answer never came is `unknown` and is looked up by its `creditor_reference`
-  before anything is sent again, in file order, before the next row of its case is posted;
-* a credit note (`credit_invoice`) already credited for the creditor is not posted again.
+  once it has settled, before anything of its case is sent again (`posting`, `lanes`);
+* rows that must not be sent (a credit note or a row credited before, a credit-note
+  conflict) are decided before posting, in file order (`dedupe`).
 
 
 This module is the facade: `Importer` runs a file, resumes an import, reruns one and renders
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
@@ -35,7 +37,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
 from importer.pipeline.corrections import apply_fixes
-from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
 from importer.pipeline.reconcile import Reconciler
@@ -82,8 +84,8 @@ class Importer:
         self._clients_lock = threading.Lock()
         self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
         """Shared by every connection of this importer: a 429 or 503 pauses them all."""
-        credit_notes = CreditNotes(journal, target.name)
-        self._intake = Intake(config, journal, target, credit_notes, self._result)
+        self._dedupe = Dedupe(config, journal, target.name)
+        self._intake = Intake(config, journal, target, self._dedupe, self._result)
         reconciler = Reconciler(config, journal, lambda: self.client)
         self._reconciler = reconciler
         self._poster = Poster(
@@ -93,7 +95,6 @@ class Importer:
             client=lambda: self.client,
             connect=self._connect,
             reconciler=reconciler,
-            credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
         )
@@ -214,7 +215,11 @@ class Importer:
 
     def _fully_imported(self, import_id: str) -> bool:
         counts = self.journal.outcome_counts(import_id)
-        return counts[Outcome.NOT_SENT] == 0 and counts[Outcome.UNKNOWN] == 0
+        return (
+            counts[Outcome.NOT_SENT] == 0
+            and counts[Outcome.UNKNOWN] == 0
+            and not self.journal.awaiting_status(import_id)
+        )
 
     def _all_or_nothing_blocked(self, record: ImportRecord) -> bool:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
@@ -240,11 +245,14 @@ class Importer:
             wanted = [Outcome.NOT_SENT, Outcome.UNKNOWN]
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
-            counts = self.journal.outcome_counts(import_id)
-            total = sum(counts[outcome] for outcome in wanted)
-            if total or record.state != "finished":
+            if record.state != "finished" or self._unfinished(import_id, wanted):
                 self.journal.set_state(import_id, "open")
             try:
+                # Dedupe before the first POST: nothing is sent blind if the API cannot be
+                # asked (ApiUnavailable stops the run; the same command resumes it).
+                self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                counts = self.journal.outcome_counts(import_id)
+                total = sum(counts[outcome] for outcome in wanted)
                 try:
                     self._poster.post_rows(
                         import_id, self.journal.pending(import_id, wanted), total
@@ -252,6 +260,8 @@ class Importer:
                 finally:
                     self._close_clients(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
+                self._poster.check_double_credits(import_id)
+                self.journal.point_at_originals(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
@@ -268,8 +278,22 @@ class Importer:
             rejected=bool(report.file_errors and not report.rows),
             all_or_nothing=record.all_or_nothing,
         )
+        unread = len(self.journal.awaiting_status(import_id))
+        if unread and result.exit_code in (ExitCode.OK, ExitCode.ATTENTION):
+            # Not known to be `completed`: the same command reads it (nothing is resent).
+            result.exit_code = ExitCode.INCOMPLETE
+            result.message = (
+                f"the status of {unread} credited row(s) could not be read back from the API; "
+                "run the same command again to read it (nothing is sent again)"
+            )
+        if result.exit_code is ExitCode.OK and self.journal.credited_twice(import_id):
+            result.exit_code = ExitCode.ATTENTION  # a person reverses one of them
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
+
+    def _unfinished(self, import_id: str, wanted: list[Outcome]) -> bool:
+        counts = self.journal.outcome_counts(import_id)
+        return any(counts[o] for o in wanted) or bool(self.journal.awaiting_status(import_id))
 
     def rerun(self, import_id: str, fix: Path | None = None) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
@@ -284,7 +308,7 @@ class Importer:
             raise RerunRefused(
                 f"import {import_id} was rejected as a whole; fix the file and run it again"
             )
-        if record.base_url != self.target.name:
+        if api_identity(record.base_url) != self.target.name:
             raise RerunRefused(
                 f"import {import_id} was made against {record.base_url}, not "
                 f"{self.target.name}; rerun it against the same API (--api-url)"
