@@ -14,6 +14,9 @@ from collections.abc import Mapping, Sequence
 from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 
 CONFLICT_CODES = frozenset({"credit_invoice_conflict"})
+ANSWER_UNUSABLE = "api_answer_unusable"
+"""A credited row whose answer from the API did not fit (importer.api.answers): money moved
+and a person checks the crediting."""
 """Codes of an invalid row that a person must decide, not correct."""
 
 
@@ -31,7 +34,11 @@ def row_next_step(
     if outcome is Outcome.CREDITED:
         if any(error.code == CREDITED_TWICE for error in errors):
             return "next.credited_twice"
-        return f"next.{status}" if status in ("warning", "error") else None
+        if status in ("warning", "error"):
+            return f"next.{status}"
+        if any(error.code == ANSWER_UNUSABLE for error in errors):
+            return "next.answer_unusable"
+        return None
     if outcome is Outcome.REJECTED:
         return "next.rejected"
     if outcome is Outcome.NOT_SENT:

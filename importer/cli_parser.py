@@ -51,10 +51,14 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "rerun": (
         "post again what did not go through",
         "Post the rows of an import that are not final (not_sent, unknown after a lookup, "
-        "rejected), optionally corrected by --fix; the report is rendered again in place.",
+        "rejected), optionally corrected by --fix; the report is rendered again in place. "
+        "--fix takes an edited report.csv or report.xlsx, or the original format holding "
+        "the corrected rows; they are matched by the 'row' column, else by credit note, else "
+        "by the file's reference, never by position.",
         """\
   importer rerun 20261124-204500-3fa2c1d9          after an outage
   importer rerun 20261124-204500-3fa2c1d9 --fix reports/20261124-204500-3fa2c1d9/report.csv
+  importer rerun 20261124-204500-3fa2c1d9 --fix fixed.xlsx --dry-run   see what it would send
   importer rerun reports/20261124-204500-3fa2c1d9/report.json""",
     ),
     "imports": (
@@ -155,6 +159,15 @@ def _debug(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 
+def _creditor(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--creditor",
+        metavar="ID",
+        help="the creditor of every row (24-hex id): needed when the file has no creditor "
+        "column and defaults.creditor is not set; a row naming another creditor is not sent",
+    )
+
+
 def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     short, description, examples = _COMMANDS[name]
     return sub.add_parser(  # type: ignore[no-any-return]
@@ -190,18 +203,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send rows identical to rows credited by an earlier import (dedupe.repeats: allow)",
     )
-    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug):
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
         add(run)
 
     validate = _command(sub, "validate")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    for add in (_config, _api, _report_dir, _journal, _logging, _debug):
+    for add in (_config, _api, _report_dir, _journal, _logging, _debug, _creditor):
         add(validate)
 
     rerun = _command(sub, "rerun")
     rerun.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
-    rerun.add_argument("--fix", type=Path, help="corrected rows (e.g. an edited report.csv)")
-    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug):
+    rerun.add_argument(
+        "--fix",
+        type=Path,
+        help="corrected rows: an edited report.csv or report.xlsx, or the original format "
+        "holding the corrected rows; matched by the 'row' column, else by credit note, else "
+        "by the file's reference (never by position)",
+    )
+    rerun.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the rerun would send (corrections applied); change nothing",
+    )
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
         add(rerun)
 
     imports = _command(sub, "imports")

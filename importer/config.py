@@ -4,12 +4,13 @@ Secrets never live here: `api.api_key_env` names the environment variable that h
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.errors import ConfigError
@@ -38,17 +39,32 @@ with its built-in header names: the keys come from `api.request`, never a list o
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # `.inf` and `.nan` are valid YAML floats; no timeout or wait of ours means either.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+HOUR = 3600.0
+"""The ceiling of every timeout and wait: a setting beyond it is a typo, not a wish, and a
+nightly run that sleeps for a day is the failure the ceiling prevents."""
 
 
 class ApiConfig(_Section):
     base_url: str = SANDBOX
-    api_key_env: str = "AMILI_API_KEY"
-    connect_timeout: float = Field(default=5.0, gt=0)
-    read_timeout: float = Field(default=30.0, gt=0)
+    api_key_env: str = Field(default="AMILI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """The *name* of the environment variable holding the key (never the key)."""
+    connect_timeout: float = Field(default=5.0, gt=0, le=HOUR)
+    read_timeout: float = Field(default=30.0, gt=0, le=HOUR)
+    response_deadline: float = Field(default=120.0, gt=0, le=HOUR)
+    """Seconds for a whole answer, headers and body: a body sent a byte a second never
+    trips `read_timeout` (each byte resets it), so an answer is also bounded as a whole."""
+    max_response_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    """An answer larger than this is not read on: the attempt's outcome is unknown."""
+    ca_bundle: Path | None = None
+    """A PEM file of the CA(s) that signed the API's certificate (a private CA); verification
+    itself is never turned off."""
     max_attempts: int = Field(default=6, ge=1, le=50)
-    backoff_base: float = Field(default=0.5, ge=0)
-    backoff_cap: float = Field(default=30.0, ge=0)
+    backoff_base: float = Field(default=0.5, ge=0, le=60)
+    backoff_cap: float = Field(default=30.0, ge=0, le=300)
     send_account: bool = False
     settle_seconds: float = Field(default=60.0, ge=0, allow_inf_nan=False)
     """How long after an attempt whose answer never came before it is looked up: a request
@@ -59,6 +75,15 @@ class ApiConfig(_Section):
         """The settle time in force: `settle_seconds`, but never below `read_timeout` — a
         resumed run must wait at least as long as the dead run would have."""
         return max(self.settle_seconds, self.read_timeout)
+
+    @model_validator(mode="after")
+    def _deadline_covers_timeouts(self) -> ApiConfig:
+        if self.response_deadline < self.read_timeout:
+            raise ValueError(
+                f"response_deadline ({self.response_deadline:g} s) must not be shorter than "
+                f"read_timeout ({self.read_timeout:g} s)"
+            )
+        return self
 
 
 class PostingConfig(_Section):
@@ -82,8 +107,28 @@ class InputConfig(_Section):
     decimal_separator: Literal[".", ","] | None = None
     sheet: str | int | None = None
     timezone: str = "Europe/Stockholm"
+    hidden_rows: Literal["import", "skip"] = "skip"
+    """Hidden workbook rows: left out (and listed) by default; see `sheet_view`."""
+    date_format: str | None = None
+    """A `strptime` pattern (`%d/%m/%Y`) for the dates that are not ISO or RFC 1123."""
     negative_amounts: Literal["reject", "absolute"] = "reject"
     max_amount: str = "100000000.00"
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_pattern(cls, v: str | None) -> str | None:
+        """A pattern must name the year, month and day: a date read back through it must be
+        the date written with it (so `%d/%m` or a typo such as `%d/%M/%Y` is refused)."""
+        if v is None:
+            return v
+        sample = dt.datetime(2026, 11, 20)
+        try:
+            same = dt.datetime.strptime(sample.strftime(v), v).date() == sample.date()
+        except ValueError:
+            same = False
+        if not same:
+            raise ValueError(f"{v!r} is not a date pattern with year, month and day (%Y %m %d)")
+        return v
 
     @field_validator("delimiter")
     @classmethod
@@ -156,8 +201,11 @@ class Config(_Section):
 def config_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
     """The configuration file to read and whether it was asked for (`--config` or
     `$IMPORTER_CONFIG`: then it must exist) or is only the default `./config.yaml`."""
-    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
-    return Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml"), explicit
+    from_env = os.environ.get("IMPORTER_CONFIG")
+    if path is None and from_env is not None and not from_env.strip():
+        raise ConfigError("IMPORTER_CONFIG is set but empty; name a configuration file or unset it")
+    explicit = path is not None or from_env is not None
+    return Path(path or from_env or "config.yaml"), explicit
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -169,10 +217,14 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         if explicit:
             raise ConfigError(f"configuration file {chosen} does not exist")
         return Config()
+    if chosen.is_dir():
+        raise ConfigError(f"configuration file {chosen} is a folder; name the config.yaml in it")
     try:
         data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{chosen}: not valid YAML ({exc.__class__.__name__})") from exc
+    except OSError as exc:
+        raise ConfigError(f"configuration file {chosen}: cannot be read ({exc.strerror})") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: expected a mapping of sections at the top level")
     try:
@@ -188,4 +240,19 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         config.report.dir = base / config.report.dir
     if not config.journal.path.is_absolute():
         config.journal.path = base / config.journal.path
+    if config.api.ca_bundle is not None and not config.api.ca_bundle.is_absolute():
+        config.api.ca_bundle = base / config.api.ca_bundle
+    check_paths(config)
     return config
+
+
+def check_paths(config: Config) -> None:
+    """Paths that name the wrong kind of thing are refused at load, before anything is read:
+    a report folder that is a file would otherwise fail only after every row was posted."""
+    if config.report.dir.exists() and not config.report.dir.is_dir():
+        raise ConfigError(f"report.dir: {config.report.dir} is a file, not a folder")
+    if config.journal.path.is_dir():
+        raise ConfigError(f"journal.path: {config.journal.path} is a folder, not a file")
+    bundle = config.api.ca_bundle
+    if bundle is not None and not bundle.is_file():
+        raise ConfigError(f"api.ca_bundle: {bundle} is not a file")

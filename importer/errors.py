@@ -7,6 +7,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ConfigError           the configuration file or a command-line option is wrong
     │   ├── SandboxError          the embedded sandbox could not be started
     │   ├── JournalUnavailable    the journal file cannot be opened
+    │   ├── JournalDamaged        SQLite calls the journal file damaged (malformed)
     │   ├── ImportNotFound        no such import in the journal
     │   └── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │                             made against another API)
@@ -16,7 +17,9 @@ so the CLI's one handler never interprets an exception itself.
     │   │   └── QueryRefused          it refused a lookup's filter itself (HTTP 400)
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
-    │   └── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
+    │   └── ReportUnwritten       a report could not be written (a full disk); the
+    │                             journal has every outcome: `importer report ID`
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
 
 A caller catches the middle layer: `UsageError` (fix the command or the configuration),
@@ -63,6 +66,11 @@ class SandboxError(UsageError):
 
 class JournalUnavailable(UsageError):
     """The journal file cannot be opened or created (path, permissions, not a database)."""
+
+
+class JournalDamaged(UsageError):
+    """SQLite calls the journal file damaged (malformed, not a database): nothing in it can be
+    trusted to say what was credited, so nothing is sent until a person restores it."""
 
 
 class ImportNotFound(UsageError):
@@ -115,7 +123,12 @@ class ImportLocked(RunStopped):
 
 
 class Interrupted(RunStopped):
-    """SIGINT/SIGTERM: stopped after the row in flight; a rerun resumes."""
+    """SIGINT/SIGTERM: every wait ended within about a second; a rerun resumes."""
+
+
+class ReportUnwritten(RunStopped):
+    """A report file could not be written after posting (a full disk): the journal keeps
+    every outcome, and `importer report ID` writes the report once the cause is fixed."""
 
 
 # --------------------------------------------------------------------- internal (exit 3)
@@ -133,3 +146,15 @@ class InternalError(ImporterError):
             "The journal is consistent: running the same command resumes."
         )
         self.what = what
+
+
+QUOTE_LIMIT = 200
+"""How many characters of a line or cell a message quotes: enough to recognise it, while a
+20,000-column header or a 50 MB cell never turns one line of output into megabytes."""
+
+
+def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a message quotes it: at most `limit` characters, with how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"

@@ -66,6 +66,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No creditor id in the row and no default creditor.",
         "Borgenärs-id saknas i raden och inget standardvärde finns.",
     ),
+    "error.creditor_conflict": (
+        "The row names another creditor than the one given with --creditor.",
+        "Raden anger en annan borgenär än den som angavs med --creditor.",
+    ),
+    "error.field_count": (
+        "The row has more or fewer fields than the header: an unquoted delimiter or decimal comma?",
+        "Raden har fler eller färre fält än rubrikraden: ett avgränsningstecken eller "
+        "decimalkomma utan citattecken?",
+    ),
+    "error.merged_cell": (
+        "The cell is empty because it is part of merged cells; only the first holds the value.",
+        "Cellen är tom eftersom den ingår i sammanfogade celler; bara den första har värdet.",
+    ),
     "error.case_and_invoice_number": (
         "Both a case id and an invoice number: give exactly one.",
         "Både ärende-id och fakturanummer: ange bara det ena.",
@@ -144,6 +157,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.outcome_unknown": (
         "The request was sent but no answer came.",
         "Begäran skickades men inget svar kom.",
+    ),
+    "error.api_answer_unusable": (
+        "The API's answer held a value that cannot be used; it is kept in the journal.",
+        "API:ets svar innehöll ett värde som inte går att använda; det sparas i journalen.",
     ),
     "error.reconcile_ambiguous": (
         "The crediting could not be identified at the API.",
@@ -244,6 +261,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "next.not_sent": (
         "Not sent yet: run importer rerun {id} once the API is reachable.",
         "Inte skickad än: kör importer rerun {id} när API:et går att nå.",
+    ),
+    "next.answer_unusable": (
+        "Credited, but the API's answer held a value that cannot be used: check this crediting "
+        "in Amili (the answer is kept in the journal).",
+        "Krediterad, men API:ets svar innehöll ett värde som inte går att använda: kontrollera "
+        "krediteringen i Amili (svaret sparas i journalen).",
     ),
     "next.unknown": (
         "Sent without an answer: importer rerun {id} looks it up before anything is resent; "

@@ -14,6 +14,7 @@ TREE = {
         errors.ConfigError,
         errors.SandboxError,
         errors.JournalUnavailable,
+        errors.JournalDamaged,
         errors.ImportNotFound,
         errors.RerunRefused,
     ),
@@ -23,6 +24,7 @@ TREE = {
         errors.AuthenticationFailed,
         errors.ImportLocked,
         errors.Interrupted,
+        errors.ReportUnwritten,
     ),
 }
 EXIT = {

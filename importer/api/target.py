@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from importer.api.credentials import check_api_key, check_base_url
 from importer.api.identity import api_identity
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
@@ -49,6 +50,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
         finally:
             sandbox.stop()
         return
+    check_base_url(base_url)
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     if dry_run:
@@ -60,4 +62,5 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             f"no API key: set the environment variable {config.api.api_key_env} "
             "(named by api.api_key_env in the configuration)"
         )
+    check_api_key(key, config.api.api_key_env)
     yield Target(api_identity(base_url), base_url.rstrip("/"), key, False)

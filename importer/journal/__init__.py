@@ -22,7 +22,7 @@ from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.rows import JournalRow, NewRow, RowStore
-from importer.journal.schema import SCHEMA_VERSION, utcnow
+from importer.journal.schema import SCHEMA_VERSION, damaged, utcnow
 from importer.journal.uncertain import UncertainStore
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "JournalCrediting",
     "JournalRow",
     "NewRow",
+    "damaged",
     "utcnow",
 ]
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from importer.journal.rows import NewRow, _errors_json, _pack_cells, _request_values
 from importer.journal.schema import _REQUEST_COLUMNS, _REQUEST_PLACEHOLDERS, Store, _iso
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome, RowError
 
 
 class ImportRecord(BaseModel):
@@ -35,7 +35,7 @@ class ImportRecord(BaseModel):
     started: datetime
     finished: datetime | None
     file_errors: list[RowError]
-    warnings: list[str]
+    warnings: list[ImportWarning]
 
 
 class ImportStore(Store):
@@ -78,7 +78,10 @@ class ImportStore(Store):
                     _iso(record.started),
                     _iso(record.finished) if record.finished else None,
                     json.dumps([e.model_dump() for e in record.file_errors], ensure_ascii=False),
-                    json.dumps(record.warnings, ensure_ascii=False),
+                    json.dumps(
+                        [w.model_dump(exclude_defaults=True) for w in record.warnings],
+                        ensure_ascii=False,
+                    ),
                 ),
             )
             db.executemany(
@@ -132,7 +135,7 @@ class ImportStore(Store):
             started=datetime.fromisoformat(started),
             finished=datetime.fromisoformat(finished) if finished else None,
             file_errors=[RowError(**e) for e in json.loads(file_errors)],
-            warnings=json.loads(warnings),
+            warnings=[ImportWarning.stored(w) for w in json.loads(warnings)],
         )
 
     _IMPORT_COLUMNS = (

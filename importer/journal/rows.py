@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from importer.api.answers import check as check_answer
 from importer.journal.connection import SharedConnection
 from importer.journal.schema import (
     _AMOUNT,
@@ -155,6 +156,34 @@ class RowStore(Store):
                 yield self._row(values)
             last = chunk[-1][0]
 
+    def flagged(self, import_id: str) -> int:
+        """Credited rows that carry an error (an answer that did not fit): money moved, and a
+        person must look (exit 1)."""
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND errors IS NOT NULL",
+            (import_id,),
+        ).fetchone()
+        return int(count)
+
+    def raw_answers(self, import_id: str, row: int) -> list[str]:
+        """The answers of a row that did not fit, as the API sent them."""
+        return [
+            raw
+            for (raw,) in self._db.execute(
+                "SELECT raw FROM answers WHERE import_id=? AND row=? ORDER BY at",
+                (import_id, row),
+            )
+        ]
+
+    def latest_intent(self, import_id: str) -> datetime | None:
+        """When the last request whose answer never arrived left (rows still `unknown`)."""
+        (latest,) = self._db.execute(
+            "SELECT MAX(intent_at) FROM rows WHERE import_id=? AND outcome='unknown'",
+            (import_id,),
+        ).fetchone()
+        return datetime.fromisoformat(latest) if latest else None
+
     def awaiting_status(self, import_id: str) -> list[tuple[int, str]]:
         """(row, crediting id) of the credited rows whose status has not been read back:
         two columns, not whole rows — after a large import that is most of its rows."""
@@ -187,6 +216,17 @@ class RowStore(Store):
             out.setdefault(row, []).append((at, outcome, http_status, note))
         return out
 
+    def original_sources(
+        self, import_id: str, rows: tuple[int, int] | None = None
+    ) -> dict[int, list[str]]:
+        """The cells the file first had, for each corrected row (`rows`: first..last)."""
+        sql = "SELECT row, original_source FROM corrected WHERE import_id=?"
+        params: list[Any] = [import_id]
+        if rows is not None:
+            sql += " AND row BETWEEN ? AND ?"
+            params.extend(rows)
+        return {row: _unpack_cells(text) for row, text in self._db.execute(sql, params)}
+
     def iter_rows(self, import_id: str, size: int) -> Iterator[list[JournalRow]]:
         """All rows in row order, `size` at a time: a large import's report is rendered
         without holding every row in memory."""
@@ -215,8 +255,12 @@ class RowStore(Store):
         note: str | None = None,
         attempt: bool = True,
     ) -> None:
-        """A row's outcome (and the attempt that produced it) in one commit."""
-        crediting = crediting or {}
+        """A row's outcome (and the attempt that produced it) in one commit. The crediting
+        is checked first (importer.api.answers): what does not fit is an error on the row and
+        the answer is kept raw, never stored in a column the report must format."""
+        checked = check_answer(crediting or {})
+        crediting = checked.fields
+        errors = [*errors, *checked.errors]
         with self._transaction() as db:
             db.execute(
                 "UPDATE rows SET outcome=?, http_status=?, errors=?, crediting_id=?, status=?,"
@@ -241,6 +285,11 @@ class RowStore(Store):
                 db.execute(
                     "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                     (import_id, row, _iso(utcnow()), outcome.value, http_status, note),
+                )
+            if checked.raw is not None:
+                db.execute(
+                    "INSERT INTO answers VALUES (?,?,?,?)",
+                    (import_id, row, _iso(utcnow()), checked.raw),
                 )
 
     def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
@@ -292,7 +341,19 @@ class RowStore(Store):
         (row, crediting) pairs, in one commit."""
         if not read:
             return
+        checked = [(row, check_answer(crediting)) for row, crediting in read]
+        unusable = [(row, answer) for row, answer in checked if answer.errors]
+        read = [(row, answer.fields) for row, answer in checked]
         with self._transaction() as db:
+            for row, answer in unusable:
+                db.execute(
+                    "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
+                    (_errors_json(answer.errors), import_id, row),
+                )
+                db.execute(
+                    "INSERT INTO answers VALUES (?,?,?,?)",
+                    (import_id, row, _iso(utcnow()), answer.raw or ""),
+                )
             db.executemany(
                 "UPDATE rows SET status=?, status_reason_locale=?, settled_amount=?,"
                 " case_invoice_number=?, case_reference_number=? WHERE import_id=? AND row=?",
@@ -311,8 +372,15 @@ class RowStore(Store):
             )
 
     def replace_row(self, import_id: str, new: NewRow) -> None:
-        """A correction (`rerun --fix`): new cells and request for a row that is not final."""
+        """A correction (`rerun --fix`): new cells and request for a row that is not final.
+        The row's cells as the file first had them are kept (`corrected`, written by the
+        first correction only), so the report shows them beside the corrected ones."""
         with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO corrected SELECT import_id, row, source FROM rows"
+                " WHERE import_id=? AND row=?",
+                (import_id, new.row),
+            )
             db.execute(
                 f"UPDATE rows SET outcome=?, errors=?, source=?, http_status=NULL,"
                 f" ({_REQUEST_COLUMNS}) = ({_REQUEST_PLACEHOLDERS}) WHERE import_id=? AND row=?",

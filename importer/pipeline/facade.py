@@ -39,7 +39,9 @@ def run(
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
-        importer = Importer(config, journal, target, progress=progress, stop=stop)
+        importer = Importer(
+            config, journal, target, progress=progress, stop=stop, creditor=options.creditor
+        )
         stack.callback(importer.close)
         for path in files:
             yield importer.run_file(Path(path), options)
@@ -54,15 +56,21 @@ def rerun(
     *,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    creditor: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Post again what did not go through in an import (not_sent, unknown after
-    reconciliation, rejected), after applying the corrections in `fix` by row number."""
+    reconciliation, rejected), after applying the corrections in `fix`, matched by key.
+    `creditor` (`--creditor`) refuses an import of another creditor; `dry_run` only says
+    what would be sent and changes nothing."""
     with ExitStack() as stack:
-        target = stack.enter_context(open_target(config, dry_run=False))
+        target = stack.enter_context(open_target(config, dry_run=dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
-        importer = Importer(config, journal, target, progress=progress, stop=stop)
+        importer = Importer(
+            config, journal, target, progress=progress, stop=stop, creditor=creditor
+        )
         stack.callback(importer.close)
-        return importer.rerun(import_id, fix)
+        return importer.rerun(import_id, fix, dry_run=dry_run)
 
 
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:

@@ -16,8 +16,9 @@ from importer.errors import FileRejected, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.preflight import regular_file, report_unwritten
 from importer.pipeline.reference import generated_reference
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
@@ -25,6 +26,7 @@ from importer.report.render import report_head
 from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import read_source
 from importer.validation import CheckedColumns, Validator
+from importer.validation.total_rows import total_rows
 
 log = structlog.get_logger("importer")
 
@@ -39,8 +41,10 @@ class Intake:
         target: Target,
         dedupe: Dedupe,
         result: Callable[[Path, str, ExitCode], ImportResult],
+        creditor: str | None = None,
     ) -> None:
         self._config = config
+        self._creditor = creditor
         self._journal = journal
         self._target = target
         self._dedupe = dedupe
@@ -56,23 +60,39 @@ class Intake:
     ) -> ImportResult | None:
         """Read, map, validate and journal a file. Returns the result when there is nothing
         to post (dry run, all-or-nothing abort), None when the import is ready to post."""
+        regular_file(path)
         source = read_source(
             path,
             encoding=self._config.input.encoding,
             delimiter=self._config.input.delimiter,
             sheet=self._config.input.sheet,
         )
-        mapper = Mapper(self._config)
+        creditor = options.creditor or self._creditor
+        mapper = Mapper(self._config, creditor=creditor)
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
         dialect = SourceDialect(source.delimiter, self._decimal_mark(source.delimiter, mapped))
         del source  # its records: the rows live on in `mapped` (memory of large files)
-        checked = Validator(self._config).check_columns(
-            mapped.columns, len(mapped.row_numbers), mapped.row_numbers
+        checked = (
+            Validator(self._config, creditor=creditor)
+            .check_columns(mapped.columns, len(mapped.row_numbers), mapped.row_numbers)
+            .with_row_errors(mapped.problems)
+        )
+        totals = total_rows(
+            mapped.row_numbers,
+            mapped.sources,
+            mapped.columns.get("invoice_number", []),
+            mapped.columns.get("case", []),
+            checked.fields["amount"],
         )
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources
+        sheet_warnings = [*mapped.warnings, *totals.values()]
+        if totals:  # left out of the rows: a total is not a credit
+            checked = checked.without_rows(set(totals))
+            numbers = [n for i, n in enumerate(numbers) if i not in totals]
+            sources = [s for i, s in enumerate(sources) if i not in totals]
         del mapped
         if len(checked.errors) != len(numbers):  # pragma: no cover - validation's contract
             raise InternalError("validation lost rows")
@@ -92,14 +112,17 @@ class Intake:
             listed = checked.requests()
             new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
             del sources, listed, errors, outcomes
+        warnings = [*columns.warnings, *sheet_warnings, *checked.warnings]
         del checked
 
-        warnings = list(columns.warnings)
         aborted = options.all_or_nothing and invalid > 0 and not options.dry_run
         if aborted:
             warnings.append(
-                f"all-or-nothing: {invalid} row(s) are invalid, so nothing was posted; "
-                "fix them and run the file again"
+                ImportWarning(
+                    code="all_or_nothing",
+                    message=f"all-or-nothing: {invalid} row(s) are invalid, so nothing was "
+                    "posted; fix them and run the file again",
+                )
             )
         record = ImportRecord(
             id=import_id,
@@ -137,15 +160,20 @@ class Intake:
         )
         if options.dry_run:
             rows = (numbers, outcomes, sources, requests, errors)
-            report = report_head(record, summarise(_dry_run_blocks(*rows)))
+            report = report_head(record, summarise(_dry_run_blocks(*rows), dry_run=True))
             directory = self._config.report.dir / report.file_import_report
-            paths = write_reports(
-                report,
-                directory,
-                list(self._config.report.formats),
-                _dry_run_blocks(*rows),
-                replace(ReportSettings.of(self._config), source=dialect),
-            )
+            try:
+                paths = write_reports(
+                    report,
+                    directory,
+                    list(self._config.report.formats),
+                    _dry_run_blocks(*rows),
+                    replace(ReportSettings.of(self._config), source=dialect),
+                )
+            except OSError as exc:
+                unwritten = report_unwritten(directory, import_id, exc)
+                code = unwritten.exit_code
+                return ImportResult(str(path), code, import_id, message=unwritten.message)
             code = ExitCode.ATTENTION if Outcome.INVALID in outcomes else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:

@@ -212,7 +212,8 @@ class Poster:
                     f"row {jrow.row}: the API kept failing without a clear answer; it is "
                     "left unknown and will be looked up when the import is run again"
                 )
-        created = self._send(import_id, jrow.row, request)
+        uncertain = jrow.outcome is Outcome.UNKNOWN  # an earlier attempt may have been stored
+        created = self._send(import_id, jrow.row, request, uncertain=uncertain)
         if created is not _UNCERTAIN:
             return created if isinstance(created, str) else None
         with lock:
@@ -221,10 +222,13 @@ class Poster:
         assert after is not None
         return max(self._settled_at(after), time.time())
 
-    def _send(self, import_id: str, row: int, request: dict[str, Any]) -> str | object | None:
+    def _send(
+        self, import_id: str, row: int, request: dict[str, Any], *, uncertain: bool
+    ) -> str | object | None:
         """Send one row (the client retries only what certainly was not stored). Returns the
         new crediting's id, `_UNCERTAIN` when the answer leaves it open, None when the row is
-        settled otherwise (rejected, or another row holds its credit note)."""
+        settled otherwise (rejected, or another row holds its credit note). `uncertain`: an
+        earlier attempt of the row may have been stored."""
         from importer.api.client import PostKind  # loaded with the client (see the top)
 
         try:
@@ -241,9 +245,15 @@ class Poster:
                 import_id, row, Outcome.NOT_SENT, http_status=401, note="API key refused"
             )
             raise
+        except Interrupted:  # raised in a wait before sending: this attempt stored nothing
+            if not uncertain:  # else the row stays unknown: looked up before any resend
+                self._journal.record(import_id, row, Outcome.NOT_SENT, note="stopped")
+            raise
         self._record(import_id, row, result)
         if result.kind is PostKind.CREATED:
             return str(result.body["_id"])
+        if result.kind is PostKind.NOT_STORED and self._stop.is_set():
+            raise Interrupted("stopped on request; run the same command again to resume")
         if result.kind is PostKind.NOT_STORED:
             raise ApiUnavailable(
                 f"the API at {self._target_name} did not take the request ({result.note}); "

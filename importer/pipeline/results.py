@@ -21,6 +21,9 @@ class RunOptions:
     all_or_nothing: bool = False
     force: bool = False
     """Import a file again even though the same bytes were fully imported before."""
+    creditor: str | None = None
+    """`--creditor` (checked: `validation.creditor_option`): the creditor of every row; a
+    row naming another is invalid, and a file without a creditor column needs no default."""
 
 
 @dataclass(slots=True)

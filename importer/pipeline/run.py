@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -32,19 +31,31 @@ from importer.api.target import Target
 from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
+from importer.errors import (
+    FileRejected,
+    ImportNotFound,
+    InternalError,
+    Interrupted,
+    ReportUnwritten,
+    RerunRefused,
+    RunStopped,
+)
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
-from importer.pipeline.corrections import apply_fixes
+from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
+from importer.pipeline.preflight import check_report_folder, report_unwritten
 from importer.pipeline.reconcile import Reconciler
+from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
+from importer.sources import not_a_file
+from importer.stopping import when_stopped
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -54,6 +65,8 @@ log = structlog.get_logger("importer")
 
 def _sha256(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a FIFO would block here; intake refuses it
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -72,20 +85,26 @@ class Importer:
         *,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        creditor: str | None = None,
     ) -> None:
+        """`creditor` is `--creditor` (checked: `validation.creditor_option`): the creditor of
+        every row of the files run, corrections included."""
         self.config = config
+        self.creditor = creditor
         self.journal = journal
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
+        self._sleep = sleep or self._pause
         self._clients: dict[int, ApiClient] = {}
         """One client (one keep-alive connection) per thread: each lane has its own."""
         self._clients_lock = threading.Lock()
-        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
-        """Shared by every connection of this importer: a 429 or 503 pauses them all."""
+        self._throttle = Throttle(config.posting.max_rate, sleep=self._sleep)
+        """Shared by every connection of this importer: a 429 or 503 pauses them all (and a
+        stop ends the pause: `_pause`)."""
         self._dedupe = Dedupe(config, journal, target.name)
-        self._intake = Intake(config, journal, target, self._dedupe, self._result)
+        self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
         self._reconciler = reconciler
         self._poster = Poster(
@@ -98,6 +117,12 @@ class Importer:
             stop=self._stop,
             progress=progress,
         )
+
+    def _pause(self, seconds: float) -> None:
+        """Every wait of a run (settle times, the client's backoff and Retry-After) ends when
+        a stop is asked for (issue 9 §8)."""
+        if self._stop.wait(seconds):
+            raise Interrupted("stopped on request; run the same command again to resume")
 
     @property
     def client(self) -> ApiClient:
@@ -117,9 +142,15 @@ class Importer:
             raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient
 
-        return ApiClient(
-            self.target.url, self.target.api_key, self.config.api, throttle=self._throttle
+        client = ApiClient(
+            self.target.url,
+            self.target.api_key,
+            self.config.api,
+            throttle=self._throttle,
+            sleep=self._sleep,
         )
+        when_stopped(self._stop, client.stop_soon)
+        return client
 
     def close(self) -> None:
         self._close_clients(keep=None)
@@ -137,25 +168,44 @@ class Importer:
         The report returned has the summary but no rows: they are in the files (and
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
-        return render_from_journal(
-            self.journal,
-            import_id,
-            directory,
-            list(self.config.report.formats),
-            ReportSettings.of(self.config),
-        )
+        try:
+            return render_from_journal(
+                self.journal,
+                import_id,
+                directory,
+                list(self.config.report.formats),
+                ReportSettings.of(self.config),
+            )
+        except OSError as exc:  # a full disk: the journal has it all, render it later
+            raise report_unwritten(directory, import_id, exc) from exc
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
     ) -> ImportResult:
-        report, paths = self.render(import_id)
+        try:
+            report, paths = self.render(import_id)
+        except ReportUnwritten as unwritten:
+            log.info("report.unwritten", import_id=import_id, reason=unwritten.message)
+            code = unwritten.exit_code
+            return ImportResult(str(path), code, import_id, message=unwritten.message)
         posting, self._poster.last_run = self._poster.last_run, None
         return ImportResult(
             str(path), exit_code, import_id, report, paths, message, posting=posting
         )
 
+    def preflight(self, *, dry_run: bool) -> None:
+        """Before anything is sent: the report folder and the journal take a real write, so
+        a run never posts and then fails to record or report it (issue 9 §9)."""
+        check_report_folder(self.config.report.dir)
+        if not dry_run:
+            self.journal.check_writable()
+
     def run_file(self, path: Path, options: RunOptions | None = None) -> ImportResult:
         options = options or RunOptions()
+        problem = not_a_file(path)
+        if problem is not None:  # a mistyped path: no import, no report folder
+            return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
+        self.preflight(dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
@@ -269,7 +319,8 @@ class Importer:
         finally:
             self.journal.release_lock(import_id)
         result = self._result(path, import_id, ExitCode.OK)
-        assert result.report is not None
+        if result.report is None:  # the report could not be written: exit 3 says so
+            return result
         report = result.report
         result.exit_code = exit_code_for(
             report.summary.outcomes,
@@ -286,8 +337,9 @@ class Importer:
                 f"the status of {unread} credited row(s) could not be read back from the API; "
                 "run the same command again to read it (nothing is sent again)"
             )
-        if result.exit_code is ExitCode.OK and self.journal.credited_twice(import_id):
-            result.exit_code = ExitCode.ATTENTION  # a person reverses one of them
+        if result.exit_code is ExitCode.OK and self.journal.flagged(import_id):
+            # Credited twice (a person reverses one), or an answer that did not fit.
+            result.exit_code = ExitCode.ATTENTION
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
@@ -295,10 +347,13 @@ class Importer:
         counts = self.journal.outcome_counts(import_id)
         return any(counts[o] for o in wanted) or bool(self.journal.awaiting_status(import_id))
 
-    def rerun(self, import_id: str, fix: Path | None = None) -> ImportResult:
+    def rerun(
+        self, import_id: str, fix: Path | None = None, *, dry_run: bool = False
+    ) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
-        after applying corrections from `fix` by row number. Credited rows are never posted
-        again, whatever their status."""
+        after applying corrections from `fix`, matched by key (`corrections`). Credited rows
+        are never posted again, whatever their status. `dry_run` only says what would be
+        sent (`rerun_plan`)."""
         record = self.journal.get_import(import_id)
         if record is None:
             raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
@@ -313,8 +368,43 @@ class Importer:
                 f"import {import_id} was made against {record.base_url}, not "
                 f"{self.target.name}; rerun it against the same API (--api-url)"
             )
-        notes = apply_fixes(self.config, self.journal, record, fix) if fix is not None else []
+        if self.creditor is not None:
+            self._check_creditor(record)
+        if dry_run:
+            return self._rerun_plan(record, fix)
+        self.preflight(dry_run=False)
+        notes = (
+            apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
+            if fix is not None
+            else []
+        )
         result = self.continue_import(import_id, retry_rejected=True)
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
+
+    def _rerun_plan(self, record: ImportRecord, fix: Path | None) -> ImportResult:
+        """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
+        originals = self.journal.rows(record.id)
+        fixes = (
+            []
+            if fix is None
+            else read_corrections(self.config, fix, record, originals, creditor=self.creditor)
+        )
+        shown = plan(record, originals, fixes)
+        return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
+
+    def _check_creditor(self, record: ImportRecord) -> None:
+        """`rerun --creditor`: the operator says whose import this is; rows of another
+        creditor stop the rerun before anything is sent."""
+        others = {
+            row.request["creditor"]
+            for row in self.journal.rows(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
+            if row.request is not None and row.request.get("creditor") != self.creditor
+        }
+        if others:
+            raise RerunRefused(
+                f"import {record.id} ({record.file_name}) has rows of creditor "
+                f"{', '.join(sorted(others))}, not {self.creditor} given with --creditor; "
+                "nothing was sent"
+            )

@@ -115,6 +115,7 @@ class RowBlock:
     duplicate_of: list[dict[str, Any] | None] | None = None
     case_invoice_number: list[str | None] | None = None
     case_reference_number: list[str | None] | None = None
+    original_source: list[dict[str, str] | None] | None = None
     attempts: list[list[Attempt]] | None = None
 
     def __len__(self) -> int:
@@ -171,6 +172,7 @@ _OPTIONAL_COLUMNS: tuple[str, ...] = (
     "duplicate_of",
     "case_invoice_number",
     "case_reference_number",
+    "original_source",
     "attempts",
 )
 
@@ -191,20 +193,25 @@ def blocks_of(rows: Sequence[ReportRow], size: int = BLOCK_ROWS) -> Iterator[Row
         yield RowBlock.of_rows(rows[start : start + size])
 
 
-def summarise(blocks: Iterable[RowBlock]) -> Summary:
+def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
     """The summary, from the report's blocks: what `build_summary` computes (see there),
-    plus the control totals (`amount_read`, `amounts` per outcome)."""
+    plus the control totals (`amount_read`, `amounts` per outcome).
+
+    In a dry run nothing is credited, so `amount_requested` is what would be asked for: the
+    total of the rows that would be sent (valid, not duplicate: `not_sent`)."""
     outcomes: dict[str, int] = {outcome.value: 0 for outcome in OUTCOME_ORDER}
     amounts: dict[str, Decimal] = {outcome.value: Decimal(0) for outcome in OUTCOME_ORDER}
     statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
     settled = Decimal(0)
     count = 0
-    credited = Outcome.CREDITED
+    credited = Outcome.NOT_SENT if dry_run else Outcome.CREDITED
+    creditors: dict[str, None] = {}
     for block in blocks:
         count += len(block.row)
         for outcome, seen in Counter(block.outcome).items():
             outcomes[outcome.value] = outcomes.get(outcome.value, 0) + seen
         _add_amounts(amounts, block.outcome, block_amounts(block))
+        creditors.update(dict.fromkeys(_creditors(block.request)))
         if credited not in block.outcome:
             continue
         none = repeat(None)
@@ -213,7 +220,7 @@ def summarise(blocks: Iterable[RowBlock]) -> Summary:
         ):
             if outcome is not credited:
                 continue
-            if status is not None:
+            if status is not None and not dry_run:
                 statuses[status] = statuses.get(status, 0) + 1
             if amount is not None:
                 settled += amount
@@ -225,6 +232,7 @@ def summarise(blocks: Iterable[RowBlock]) -> Summary:
         amount_settled=settled,
         amount_read=sum(amounts.values(), Decimal(0)),
         amounts=amounts,
+        creditors=list(creditors),
     )
 
 
@@ -259,3 +267,12 @@ def block_amounts(block: RowBlock) -> list[Decimal | None]:
     if set(map(type, values)) <= {Decimal, type(None)}:
         return values
     return [None if v is None else v if v.__class__ is Decimal else Decimal(str(v)) for v in values]
+
+
+def _creditors(requests: Sequence[dict[str, Any] | None]) -> Iterable[str]:
+    """The creditor ids of a block's requests (with repeats; column-wise when it can)."""
+    if isinstance(requests, RequestColumns):
+        column = requests.fields.get("creditor", [])
+        present = requests.present
+        return column if present is None else compress(column, present)
+    return [r["creditor"] for r in requests if r is not None and r.get("creditor")]

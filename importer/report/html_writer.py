@@ -104,7 +104,7 @@ class HtmlWriter:
             parts.append(f'<p class="warn">{_e(t("label.dry_run"))}</p>')
         elif report.sandbox:
             parts.append(f'<p class="warn">{_e(t("label.sandbox_yes"))}</p>')
-        creditor = getattr(report, "creditor", None)
+        creditor = ", ".join(report.creditor)
         rows = [
             ("label.import", report.file_import_report),
             ("label.file", report.file.name),
@@ -162,7 +162,7 @@ class HtmlWriter:
             parts.append("</ul>")
         if report.warnings:
             parts.append(f"<h2>{_e(t('label.warnings'))}</h2><ul>")
-            parts += [f"<li>{_e(warning)}</li>" for warning in report.warnings]
+            parts += [f"<li>{_e(warning.message)}</li>" for warning in report.warnings]
             parts.append("</ul>")
         parts.append(f"<h2>{_e(t('label.needs_attention'))}</h2>")
         header = [*self._columns, t("label.row"), t("label.outcome"), t("label.reason")]

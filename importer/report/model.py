@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from importer.api.request import body_of
-from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
+from importer.outcomes import OUTCOME_ORDER, ImportWarning, Outcome, RowError
 from importer.report.cells import _money, _utc
 
 
@@ -46,6 +46,9 @@ class ReportRow(BaseModel):
     and are left out."""
     source: dict[str, str] = Field(default_factory=dict)
     """The raw cells, keyed by the file's own header text, in the file's column order."""
+    original_source: dict[str, str] | None = None
+    """When `rerun --fix` replaced the row: the cells the file first had (the audit trail
+    beside the corrected `source`); None for a row never corrected."""
     duplicate_of: dict[str, Any] | None = None
     """For `duplicate`: {"file_import_report", "row", "_id"} of the original."""
     case_invoice_number: str | None = None
@@ -75,7 +78,8 @@ class Summary(BaseModel):
     statuses: dict[str, int]
     """Counts of `status` among credited rows (completed / warning / error)."""
     amount_requested: Decimal
-    """Sum of `amount` over rows that were credited (what was asked for)."""
+    """Sum of `amount` over rows that were credited (what was asked for); in a dry run, over
+    the rows that would be sent."""
     amount_settled: Decimal
     """Sum of `settled_amount` over credited rows."""
     amount_read: Decimal = Decimal(0)
@@ -84,6 +88,9 @@ class Summary(BaseModel):
     amounts: dict[str, Decimal] = Field(default_factory=dict)
     """Control totals per outcome: the sum of the amounts of that outcome's rows (every
     outcome a key, zero included, when built by `summarise`)."""
+    creditors: list[str] = Field(default_factory=list, exclude=True)
+    """The creditor ids of the rows with a request, in order of first appearance; the
+    report shows them as its top-level `creditor` (not part of `summary`)."""
 
     @field_serializer("amount_requested", "amount_settled", "amount_read", when_used="json")
     def _money_json(self, value: Decimal) -> str:
@@ -118,6 +125,10 @@ class Report(BaseModel):
     file: FileInfo
     api: dict[str, str]
     """{"base_url": ...}; never the key."""
+    creditor: list[str] = Field(default_factory=list)
+    """The creditor(s) of the import: every creditor id its rows carry (valid rows: those
+    with a request), in order of first appearance. A list even for one, so scripts read one
+    shape; empty when no row is valid."""
     dry_run: bool = False
     sandbox: bool = False
     """True when the target was the embedded sandbox: no real credits were issued."""
@@ -134,7 +145,9 @@ class Report(BaseModel):
     keys (the machine contract); a reader looks their text up here once."""
     file_errors: list[RowError] = Field(default_factory=list)
     """Why the file was rejected as a whole (then `rows` is empty), or file-level warnings."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[ImportWarning] = Field(default_factory=list)
+    """What a person should know about the file that changes no row's outcome (total rows
+    left out, hidden rows and sheets, daylight-saving times): see `ImportWarning`."""
     columns: list[str] = Field(default_factory=list)
     """The file's own header texts in order (the original columns of report.csv/xlsx)."""
     summary: Summary

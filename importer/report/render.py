@@ -39,7 +39,12 @@ def build_report(journal: Journal, import_id: str) -> Report:
     """The report of an import, from what the journal holds now, every row a model (for a
     Python caller; the report files are rendered by `render_from_journal`)."""
     record = _renderable(journal, import_id)
-    return report_of(record, journal.rows(import_id), journal.attempts(import_id))
+    return report_of(
+        record,
+        journal.rows(import_id),
+        journal.attempts(import_id),
+        journal.original_sources(import_id),
+    )
 
 
 def render_from_journal(
@@ -65,9 +70,14 @@ def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
     for chunk in journal.iter_rows(record.id, BLOCK_ROWS):
-        attempts = journal.attempts(record.id, (chunk[0].row, chunk[-1].row))
+        span = (chunk[0].row, chunk[-1].row)
+        attempts = journal.attempts(record.id, span)
+        originals = journal.original_sources(record.id, span)
         yield RowBlock.of_rows(
-            [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in chunk]
+            [
+                _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
+                for r in chunk
+            ]
         )
 
 
@@ -75,10 +85,15 @@ def report_of(
     record: ImportRecord,
     rows: Iterable[JournalRow],
     attempts: dict[int, list[tuple[str, str, int | None, str | None]]],
+    originals: dict[int, list[str]] | None = None,
 ) -> Report:
+    originals = originals or {}
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
-    report_rows = [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in rows]
+    report_rows = [
+        _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
+        for r in rows
+    ]
     report = report_head(record, build_summary(report_rows))
     report.rows = report_rows
     return report
@@ -105,6 +120,7 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
             rows=record.rows,
         ),
         api={"base_url": record.base_url},
+        creditor=summary.creditors,
         dry_run=record.dry_run,
         sandbox=record.sandbox,
         started=record.started,
@@ -117,7 +133,9 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
     )
 
 
-def _report_row(jrow: JournalRow, headers: list[str], attempts: Any) -> ReportRow:
+def _report_row(
+    jrow: JournalRow, headers: list[str], attempts: Any, original: list[str] | None = None
+) -> ReportRow:
     return trusted(
         ReportRow,
         {
@@ -132,6 +150,9 @@ def _report_row(jrow: JournalRow, headers: list[str], attempts: Any) -> ReportRo
             # The body as sent; the report serialises its Decimal amount as a JSON number.
             "request": jrow.request,
             "source": dict(zip(headers, jrow.source, strict=False)),
+            "original_source": None
+            if original is None
+            else dict(zip(headers, original, strict=False)),
             "duplicate_of": jrow.duplicate_of,
             "case_invoice_number": jrow.case_invoice_number,
             "case_reference_number": jrow.case_reference_number,

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from test_report import COLUMNS, credited, make_report, sample_rows, source
 
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.report import FileInfo, Report, ReportRow, build_summary, write_reports
 from importer.report import xlsx_writer as report_xlsx
 from importer.report.row_words import OUTCOME_FILLS
@@ -149,7 +149,11 @@ def test_survives_control_characters(tmp_path: Path) -> None:
 
 
 def test_summary_sheet(tmp_path: Path) -> None:
-    report = make_report(sandbox=True, warnings=["3 empty rows skipped"], exit_code=1)
+    report = make_report(
+        sandbox=True,
+        warnings=[ImportWarning(code="note", message="3 empty rows skipped")],
+        exit_code=1,
+    )
     write_reports(report, tmp_path, ["xlsx"])
     path = tmp_path / "report.xlsx"
     rows = summary_rows(path)
