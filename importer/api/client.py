@@ -342,7 +342,9 @@ class ApiClient:
                 note=f"no crediting endpoint at {self.base_url}{CREDITINGS}: check api.base_url",
             )
         if 200 <= status < 300:
-            return PostResult(PostKind.UNPROVEN, http_status=status, note=_unproven(response))
+            return PostResult(
+                PostKind.UNPROVEN, http_status=status, body=data, note=_unproven(response)
+            )
         if 400 <= status < 500:
             errors = _issues_to_errors(data.get("_issues"))
             if not errors:

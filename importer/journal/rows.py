@@ -193,6 +193,17 @@ class RowStore(Store):
             (import_id,),
         ).fetchall()
 
+    def unread_statuses(self, import_id: str) -> int:
+        """Credited rows whose status has not been read back and that carry no error: a row
+        whose status did not fit (an undocumented one) is flagged for a person instead
+        (`flagged`), reading it again would not make it fit."""
+        (count,) = self._db.fetchall(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND status IS NULL AND crediting_id IS NOT NULL AND errors IS NULL",
+            (import_id,),
+        )[0]
+        return int(count)
+
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
         found = self._db.fetchall(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from importer.api.answers import RAW
 from importer.api.readback import StatusReader
 from importer.case_key import case_key
 from importer.config import Config
@@ -273,6 +274,9 @@ class Poster:
                 Outcome.UNKNOWN,
                 http_status=result.http_status,
                 errors=[unproven_error(result.http_status)],
+                # An answer that is not a JSON object is kept raw and flagged (api.answers);
+                # one that is (without an `_id`) proves nothing to keep.
+                crediting=result.body if RAW in result.body else None,
                 note=result.note,
             )
             return

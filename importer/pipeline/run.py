@@ -329,7 +329,7 @@ class Importer:
             rejected=bool(report.file_errors and not report.rows),
             all_or_nothing=record.all_or_nothing,
         )
-        unread = len(self.journal.awaiting_status(import_id))
+        unread = self.journal.unread_statuses(import_id)
         if unread and result.exit_code in (ExitCode.OK, ExitCode.ATTENTION):
             # Not known to be `completed`: the same command reads it (nothing is resent).
             result.exit_code = ExitCode.INCOMPLETE
