@@ -426,6 +426,11 @@ class ApiClient:
                     refused = _NotStored(note)
                 else:
                     note = f"HTTP {response.status_code}"
+                    if response.status_code == 404 and path == CREDITINGS:
+                        raise ApiUnavailable(
+                            f"no crediting endpoint at {self.base_url}{CREDITINGS}: "
+                            "check api.base_url"
+                        )
                     if response.status_code == 400:
                         raise QueryRefused(
                             f"the API at {self.base_url} refused a lookup's filter ({note})"
