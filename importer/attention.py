@@ -2,15 +2,16 @@
 
 One place for the rule, because the workbook's "Needs attention" sheet, report.html, the
 closing summary and `importer show` must all agree on it: invalid, rejected, credited with
-status `warning` or `error`, credit-note conflicts, `not_sent` and `unknown` rows need
-attention; credited/completed and duplicate rows do not. In a dry run nothing was sent, so a
-valid row (`not_sent`, "would be sent") needs nobody; only invalid rows do."""
+status `warning` or `error` or credited twice, credit-note conflicts, `not_sent` and
+`unknown` rows need attention; credited/completed and duplicate rows do not. In a dry run
+nothing was sent, so a valid row (`not_sent`, "would be sent") needs nobody; only invalid
+rows do."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 
 CONFLICT_CODES = frozenset({"credit_invoice_conflict"})
 ANSWER_UNUSABLE = "api_answer_unusable"
@@ -31,6 +32,8 @@ def row_next_step(
     if dry_run:
         return None
     if outcome is Outcome.CREDITED:
+        if any(error.code == CREDITED_TWICE for error in errors):
+            return "next.credited_twice"
         if status in ("warning", "error"):
             return f"next.{status}"
         if any(error.code == ANSWER_UNUSABLE for error in errors):

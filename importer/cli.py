@@ -77,6 +77,9 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
         section, setting = key.split(".")
         setattr(getattr(config, section), setting, value)
         overrides[key] = option
+    if getattr(args, "allow_repeats", False):
+        config.dedupe.repeats = "allow"
+        overrides["dedupe.repeats"] = "--allow-repeats"
     check_paths(config)  # again: --report-dir and --journal may name the wrong kind of thing
     return config, overrides
 

@@ -66,6 +66,15 @@ class ApiConfig(_Section):
     backoff_base: float = Field(default=0.5, ge=0, le=60)
     backoff_cap: float = Field(default=30.0, ge=0, le=300)
     send_account: bool = False
+    settle_seconds: float = Field(default=60.0, ge=0, allow_inf_nan=False)
+    """How long after an attempt whose answer never came before it is looked up: a request
+    may be stored later than it timed out. Never below read_timeout (see `settle`)."""
+
+    @property
+    def settle(self) -> float:
+        """The settle time in force: `settle_seconds`, but never below `read_timeout` — a
+        resumed run must wait at least as long as the dead run would have."""
+        return max(self.settle_seconds, self.read_timeout)
 
     @model_validator(mode="after")
     def _deadline_covers_timeouts(self) -> ApiConfig:
@@ -153,6 +162,9 @@ class ReferenceConfig(_Section):
 
 class DedupeConfig(_Section):
     credit_invoice: bool = True
+    repeats: Literal["duplicate", "allow"] = "duplicate"
+    """A row identical to one credited by an earlier import: `duplicate` (not sent), or
+    `allow` (sent again: the creditor's files repeat rows on purpose)."""
 
 
 class Config(_Section):

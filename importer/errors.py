@@ -14,6 +14,7 @@ so the CLI's one handler never interprets an exception itself.
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
+    │   │   └── QueryRefused          it refused a lookup's filter itself (HTTP 400)
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
     │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
@@ -107,6 +108,11 @@ class RunStopped(ImporterError):
 
 class ApiUnavailable(RunStopped):
     """The API could not be reached or kept refusing; the run stops and can be resumed."""
+
+
+class QueryRefused(ApiUnavailable):
+    """The API refused a lookup's filter itself (HTTP 400): it cannot answer that question,
+    however often it is asked. Callers that can decide without the answer catch this."""
 
 
 class AuthenticationFailed(RunStopped):

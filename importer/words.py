@@ -134,6 +134,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This credit note was seen before with another amount or case.",
         "Kreditfakturan har setts förut med ett annat belopp eller ärende.",
     ),
+    "error.row_already_credited": (
+        "This row was already credited by an earlier import; not sent again.",
+        "Raden är redan krediterad av en tidigare import; skickades inte igen.",
+    ),
+    "error.credited_twice": (
+        "The API holds this row's crediting more than once: reverse all but one.",
+        "API:et har radens kreditering mer än en gång: återför alla utom en.",
+    ),
+    "error.crediting_unproven": (
+        "The API answered without naming a crediting; it was looked up by its reference.",
+        "API:et svarade utan att ange någon kreditering; den söktes upp via referensen.",
+    ),
     "error.api_rejected": (
         "The API refused the row.",
         "API:et avvisade raden.",
@@ -261,6 +273,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "if it stays unknown, look the reference up in Amili.",
         "Skickad utan svar: importer rerun {id} slår upp den innan något skickas igen; "
         "förblir den okänd, sök referensen i Amili.",
+    ),
+    "next.credited_twice": (
+        "Credited more than once: reverse all but one of the creditings the message names, "
+        "in Amili.",
+        "Krediterad mer än en gång: återför i Amili alla utom en av krediteringarna som "
+        "meddelandet nämner.",
     ),
     "next.conflict": (
         "A person decides: the credit note was seen with another amount or case.",

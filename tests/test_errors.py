@@ -20,6 +20,7 @@ TREE = {
     ),
     errors.RunStopped: (
         errors.ApiUnavailable,
+        errors.QueryRefused,  # an ApiUnavailable: the API refused a lookup's filter
         errors.AuthenticationFailed,
         errors.ImportLocked,
         errors.Interrupted,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -26,17 +26,15 @@ import urllib3.exceptions
 
 from importer.api.answers import parse as parse_answer
 from importer.api.connection import INTERRUPTED, Connection, Cut
+from importer.api.queries import CREDITINGS, CreditingQueries
 from importer.api.request import json_body
 from importer.api.throttle import Throttle
 from importer.api.tls import certificate_refusal
 from importer.config import ApiConfig
-from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted
+from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
 
 log = structlog.get_logger("importer.client")
-
-CREDITINGS = "/creditor--creditings"
-PAGE_SIZE = 100
 
 
 class PostKind(StrEnum):
@@ -45,6 +43,9 @@ class PostKind(StrEnum):
     NOT_STORED = "not_stored"
     """Certainly not stored, and the retry budget is spent."""
     MAYBE_STORED = "maybe_stored"
+    UNPROVEN = "unproven"
+    """A 2xx that names no crediting (no `_id`, not JSON, 200/202/204): something answered
+    yes, but only a lookup by reference can say whether a crediting exists."""
 
 
 @dataclass(slots=True)
@@ -83,15 +84,6 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
-def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """A collection's `_items`, keeping only objects: a hostile answer's other shapes are no
-    crediting (their fields are checked where they are stored, importer.answers)."""
-    items = data.get("_items")
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, dict)]
-
-
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -104,6 +96,14 @@ def _retry_after(response: requests.Response) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _unproven(response: requests.Response) -> str:
+    kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+    return (
+        f"the API answered HTTP {response.status_code} ({kind}) without naming a crediting; "
+        "looked up by reference before anything else"
+    )
 
 
 def _refused(exc: requests.ConnectionError) -> bool:
@@ -121,6 +121,17 @@ def _check_auth(response: requests.Response, base_url: str) -> None:
         raise AuthenticationFailed(
             f"the API at {base_url} refused the API key (HTTP {response.status_code});"
             " check the key in the environment variable named by api.api_key_env"
+        )
+
+
+def _check_not_redirected(response: requests.Response) -> None:
+    """A lookup is never followed elsewhere (the key would go along): the base URL is the
+    setting to fix, and every lookup would be redirected the same way."""
+    if 300 <= response.status_code < 400:
+        where = response.headers.get("Location", "elsewhere")
+        raise ApiUnavailable(
+            f"the API redirected a lookup to {where} (HTTP {response.status_code}); "
+            "check api.base_url"
         )
 
 
@@ -146,11 +157,16 @@ def _answer_of(
             f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
         )
     data = parse_answer(response.content)
-    if status == 201:  # checked where it is stored (journal.record, importer.answers)
+    if status == 201 and isinstance(data.get("_id"), str) and data["_id"]:
+        # Its values are checked where it is stored (journal.record, importer.answers).
         return PostResult(PostKind.CREATED, http_status=status, body=data)
     missing = endpoint_missing() if status == 404 else None
     if missing is not None:
         return PostResult(PostKind.NOT_STORED, http_status=status, note=missing)
+    if 200 <= status < 300:
+        return PostResult(
+            PostKind.UNPROVEN, http_status=status, body=data, note=_unproven(response)
+        )
     if 400 <= status < 500:
         errors = _issues_to_errors(data.get("_issues"))
         if not errors:
@@ -166,7 +182,7 @@ def _answer_of(
     return PostResult(PostKind.MAYBE_STORED, http_status=status, note=f"server error HTTP {status}")
 
 
-class ApiClient:
+class ApiClient(CreditingQueries):
     """The crediting API as the importer uses it: POST one crediting, look creditings up;
     every answer classified by what it says about the server's state."""
 
@@ -283,6 +299,7 @@ class ApiClient:
                     params={"max_results": "1"},
                     timeout=self._timeout,
                     stream=True,
+                    allow_redirects=False,
                 )
             )
         except (Cut, requests.RequestException):
@@ -307,7 +324,11 @@ class ApiClient:
             try:
                 response = self._http.exchange(
                     lambda: self._http.session.get(
-                        self.base_url + path, params=params, timeout=self._timeout, stream=True
+                        self.base_url + path,
+                        params=params,
+                        timeout=self._timeout,
+                        stream=True,
+                        allow_redirects=False,  # it would take the x-api-key header along
                     )
                 )
             except Cut as cut:
@@ -324,10 +345,12 @@ class ApiClient:
                 note = "TLS error"
                 refused = _NotStored(note)
             except requests.RequestException as exc:
-                note = f"{type(exc).__name__}"
+                never_connected = isinstance(exc, requests.ConnectionError) and _refused(exc)
+                note = "unreachable: connection refused" if never_connected else type(exc).__name__
                 refused = _NotStored(note)
             else:
                 _check_auth(response, self.base_url)
+                _check_not_redirected(response)
                 if response.status_code == 200:
                     try:
                         data = response.json(parse_float=Decimal)
@@ -339,25 +362,16 @@ class ApiClient:
                     refused = _NotStored(note)
                 else:
                     note = f"HTTP {response.status_code}"
+                    if response.status_code == 404 and path == CREDITINGS:
+                        raise ApiUnavailable(
+                            f"no crediting endpoint at {self.base_url}{CREDITINGS}: "
+                            "check api.base_url"
+                        )
+                    if response.status_code == 400:
+                        raise QueryRefused(
+                            f"the API at {self.base_url} refused a lookup's filter ({note})"
+                        )
                     if response.status_code not in (429, 500, 502, 503, 504):
                         break
                     refused = _NotStored(note, response.status_code, _retry_after(response))
         raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
-
-    def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
-        where = json.dumps({"creditor": creditor, "creditor_reference": reference})
-        data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
-        return _items(data)
-
-    def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Stored creditings by id, with batched `$in` lookups of 100 instead of a GET per row."""
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), PAGE_SIZE):
-            chunk = wanted[start : start + PAGE_SIZE]
-            where = json.dumps({"_id": {"$in": chunk}})
-            data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
-            for item in _items(data):
-                if isinstance(item.get("_id"), str):
-                    found[item["_id"]] = item
-        return found

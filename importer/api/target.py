@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from importer.api.credentials import check_api_key, check_base_url, shown_url
+from importer.api.identity import api_identity
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
 
@@ -21,7 +22,8 @@ from importer.errors import ConfigError
 @dataclass(frozen=True, slots=True)
 class Target:
     name: str
-    """What the journal and reports record: the configured URL, or `sandbox`."""
+    """What the journal and reports record and key by: the API's identity (the configured
+    URL normalised, see `api.identity`), or `sandbox`."""
     url: str | None
     """Where requests go; None for a dry run, which sends nothing."""
     api_key: str | None
@@ -54,7 +56,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     _check_url(base_url)
     if dry_run:
-        yield Target(base_url, None, None, False)
+        yield Target(api_identity(base_url), None, None, False)
         return
     key = os.environ.get(config.api.api_key_env, "").strip()
     if not key:
@@ -63,7 +65,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             "(named by api.api_key_env in the configuration)"
         )
     check_api_key(key, config.api.api_key_env)
-    yield Target(base_url, base_url.rstrip("/"), key, False)
+    yield Target(api_identity(base_url), base_url.rstrip("/"), key, False)
 
 
 def _check_url(base_url: str) -> None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from importer.api.answers import check as check_answer
+from importer.journal.connection import SharedConnection
 from importer.journal.schema import (
     AMOUNT_INDEX,
     REQUEST_COLUMN_LIST,
@@ -195,6 +196,17 @@ class RowQueries(Store):
             (import_id,),
         ).fetchall()
 
+    def unread_statuses(self, import_id: str) -> int:
+        """Credited rows whose status has not been read back and that carry no error: a row
+        whose status did not fit (an undocumented one) is flagged for a person instead
+        (`flagged`), reading it again would not make it fit."""
+        (count,) = self._db.fetchall(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND status IS NULL AND crediting_id IS NOT NULL AND errors IS NULL",
+            (import_id,),
+        )[0]
+        return int(count)
+
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
         found = self._db.fetchall(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)
@@ -247,10 +259,7 @@ class RowStore(RowQueries):
         """Committed before the request leaves: if the process dies now, the row is
         `unknown` and will be looked up before anything is sent again."""
         with self._transaction() as db:
-            db.execute(
-                "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
-                (iso_z(utcnow()), import_id, row),
-            )
+            mark_intent_in(db, import_id, row)
 
     def record(
         self,
@@ -300,6 +309,50 @@ class RowStore(RowQueries):
                 db.execute(
                     "INSERT INTO answers VALUES (?,?,?,?)",
                     (import_id, row, iso_z(utcnow()), checked.raw),
+                )
+
+    def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
+        """Errors on a row whose outcome stands (a credited row credited twice): the row
+        keeps its crediting, the errors tell a person what to do."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
+                (errors_json(errors), import_id, row),
+            )
+            (outcome,) = db.execute(
+                "SELECT outcome FROM rows WHERE import_id=? AND row=?", (import_id, row)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
+                (import_id, row, iso_z(utcnow()), outcome, None, note),
+            )
+
+    def record_verdicts(
+        self,
+        import_id: str,
+        verdicts: Iterable[tuple[int, Outcome, Sequence[RowError], dict[str, Any] | None, str]],
+    ) -> None:
+        """Rows the dedupe pass holds back (duplicate, or invalid for a credit-note
+        conflict) as (row, outcome, errors, duplicate_of, note), in one commit: a re-sent
+        file of 200,000 rows is one transaction."""
+        now = iso_z(utcnow())
+        with self._transaction() as db:
+            for row, outcome, errors, pointer, note in verdicts:
+                db.execute(
+                    "UPDATE rows SET outcome=?, errors=?, crediting_id=?, duplicate_of=?,"
+                    " http_status=NULL WHERE import_id=? AND row=?",
+                    (
+                        outcome.value,
+                        errors_json(errors),
+                        pointer.get("_id") if pointer else None,
+                        json.dumps(pointer) if pointer else None,
+                        import_id,
+                        row,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
+                    (import_id, row, now, outcome.value, None, note),
                 )
 
     def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
@@ -363,3 +416,11 @@ class RowStore(RowQueries):
                 "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                 (import_id, new.row, iso_z(utcnow()), new.outcome.value, None, "corrected"),
             )
+
+
+def mark_intent_in(db: SharedConnection, import_id: str, row: int) -> None:
+    """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
+    db.execute(
+        "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
+        (iso_z(utcnow()), import_id, row),
+    )

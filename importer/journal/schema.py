@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from importer.api.identity import api_identity
 from importer.api.request import FIELDS
 from importer.errors import ConfigError, JournalDamaged, JournalFailed, JournalUnavailable
 from importer.journal.connection import SharedConnection
@@ -85,6 +86,21 @@ CREATE TABLE IF NOT EXISTS attempts (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
+CREATE INDEX IF NOT EXISTS rows_credited_amount
+    ON rows (creditor, amount) WHERE outcome = 'credited';
+CREATE TABLE IF NOT EXISTS claims (
+    api TEXT NOT NULL,
+    creditor TEXT NOT NULL,
+    credit_invoice TEXT NOT NULL,
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (api, creditor, credit_invoice)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uncertain (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (import_id, row)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS corrected (
     import_id TEXT NOT NULL,
     row INTEGER NOT NULL,
@@ -149,6 +165,13 @@ class Store:
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            # Imports recorded before the API's name was normalised (issue 9 §2) are keyed by
+            # its identity from now on, like every new one: a no-op once done.
+            self._db.connection.create_function("api_identity", 1, api_identity, deterministic=True)
+            self._db.execute(
+                "UPDATE imports SET base_url = api_identity(base_url)"
+                " WHERE base_url <> api_identity(base_url)"
             )
         except (sqlite3.Error, OSError) as exc:
             honest = damaged(exc, self.path)

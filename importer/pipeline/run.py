@@ -6,8 +6,9 @@ same loop over rows that are not final yet. That loop is where exactly-once is k
 
 * a row's intent is committed before its request leaves (journal.mark_intent);
 * a row whose answer never came is `unknown` and is looked up by its `creditor_reference`
-  before anything is sent again, in file order, before the next row of its case is posted;
-* a credit note (`credit_invoice`) already credited for the creditor is not posted again.
+  once it has settled, before anything of its case is sent again (`posting`, `lanes`);
+* rows that must not be sent (a credit note or a row credited before, a credit-note
+  conflict) are decided before posting, in file order (`dedupe`).
 
 
 This module is the facade: `Importer` runs a file, resumes an import, reruns one and renders
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
@@ -40,7 +42,7 @@ from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
-from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
 from importer.pipeline.preflight import check_before_sending, report_unwritten
@@ -85,16 +87,28 @@ def _report_current(config: Config, record: ImportRecord) -> bool:
 
 def _fully_imported(journal: Journal, import_id: str) -> bool:
     counts = journal.outcome_counts(import_id)
-    return counts[Outcome.NOT_SENT] == 0 and counts[Outcome.UNKNOWN] == 0
+    return (
+        counts[Outcome.NOT_SENT] == 0
+        and counts[Outcome.UNKNOWN] == 0
+        and not journal.awaiting_status(import_id)
+    )
+
+
+def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool:
+    counts = journal.outcome_counts(import_id)
+    return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
 
 
 def _all_or_nothing_blocked(journal: Journal, record: ImportRecord) -> bool:
     return record.all_or_nothing and journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
 
-def _verdict(journal: Journal, record: ImportRecord, report: Report) -> ExitCode:
-    """The exit code of an import that ran to its end, from its report's counts; an answer
-    that did not fit (flagged in the journal) makes an otherwise clean run ask for a look."""
+def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[ExitCode, str | None]:
+    """The exit code of an import that ran to its end, from its report's counts, and the
+    message that goes with it when it is not the counts' own: a credited row whose status
+    could not be read back is not known to be `completed` (exit 3: the same command reads
+    it, nothing is resent); a flagged row (credited twice, or an answer that did not fit)
+    makes an otherwise clean run ask for a person."""
     code = exit_code_for(
         report.summary.outcomes,
         report.summary.statuses,
@@ -102,9 +116,15 @@ def _verdict(journal: Journal, record: ImportRecord, report: Report) -> ExitCode
         rejected=bool(report.file_errors and not report.rows),
         all_or_nothing=record.all_or_nothing,
     )
+    unread = journal.unread_statuses(record.id)
+    if unread and code in (ExitCode.OK, ExitCode.ATTENTION):
+        return ExitCode.INCOMPLETE, (
+            f"the status of {unread} credited row(s) could not be read back from the API; "
+            "run the same command again to read it (nothing is sent again)"
+        )
     if code is ExitCode.OK and journal.flagged(record.id):
-        return ExitCode.ATTENTION
-    return code
+        return ExitCode.ATTENTION, None
+    return code, None
 
 
 class Importer:
@@ -131,8 +151,8 @@ class Importer:
         self._progress = progress
         self._stop = stop or threading.Event()
         self._connections = Connections(config, target, self._stop, sleep)
-        credit_notes = CreditNotes(journal, target.name)
-        self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
+        self._dedupe = Dedupe(config, journal, target.name)
+        self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
         self._reconciler = reconciler
         self._poster = Poster(
@@ -142,7 +162,6 @@ class Importer:
             client=lambda: self.client,
             connect=self._connections.connect,
             reconciler=reconciler,
-            credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
         )
@@ -255,11 +274,14 @@ class Importer:
             wanted = [Outcome.NOT_SENT, Outcome.UNKNOWN]
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
-            counts = self.journal.outcome_counts(import_id)
-            total = sum(counts[outcome] for outcome in wanted)
-            if total or record.state != "finished":
+            if record.state != "finished" or _unfinished(self.journal, import_id, wanted):
                 self.journal.set_state(import_id, "open")
             try:
+                # Dedupe before the first POST: nothing is sent blind if the API cannot be
+                # asked (ApiUnavailable stops the run; the same command resumes it).
+                self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                counts = self.journal.outcome_counts(import_id)
+                total = sum(counts[outcome] for outcome in wanted)
                 try:
                     self._poster.post_rows(
                         import_id, self.journal.pending(import_id, wanted), total
@@ -267,6 +289,8 @@ class Importer:
                 finally:
                     self._connections.close(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
+                self._poster.check_double_credits(import_id)
+                self.journal.point_at_originals(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
@@ -276,7 +300,8 @@ class Importer:
         result = self._result(path, import_id, ExitCode.OK)
         if result.report is None:  # the report could not be written: exit 3 says so
             return result
-        result.exit_code = _verdict(self.journal, record, result.report)
+        result.exit_code, unread = _verdict(self.journal, record, result.report)
+        result.message = unread or result.message
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
@@ -317,7 +342,7 @@ def _rerunnable(
         raise RerunRefused(
             f"import {import_id} was rejected as a whole; fix the file and run it again"
         )
-    if record.base_url != target_name:
+    if api_identity(record.base_url) != target_name:
         raise RerunRefused(
             f"import {import_id} was made against {record.base_url}, not "
             f"{target_name}; rerun it against the same API (--api-url)"

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from importer.attention import ANSWER_UNUSABLE, row_next_step
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 from importer.report.blocks import RowBlock, block_amounts
 from importer.words import Language, error_text, outcome_text, reason_text, text
 
@@ -81,12 +81,14 @@ def attention_indices(block: RowBlock, *, dry_run: bool) -> list[int]:
     return [
         i
         for i, (o, s, e) in enumerate(zip(outcomes, statuses, block.errors, strict=True))
-        if o in needs or (o is credited and (s in flagged or (e and _unusable(e))))
+        if o in needs or (o is credited and (s in flagged or (e and _flagged_credit(e))))
     ]
 
 
-def _unusable(errors: Sequence[RowError]) -> bool:
-    return any(error.code == ANSWER_UNUSABLE for error in errors)
+def _flagged_credit(errors: Sequence[RowError]) -> bool:
+    """A credited row flagged as credited twice, or whose answer did not fit (rare: checked
+    only for rows with errors)."""
+    return any(error.code in (CREDITED_TWICE, ANSWER_UNUSABLE) for error in errors)
 
 
 def worded_rows(

@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from importer.api.client import PAGE_SIZE, ApiClient, PostKind
+from importer.api.client import ApiClient, PostKind
+from importer.api.queries import PAGE_SIZE
 from importer.api.throttle import Throttle
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed
@@ -360,6 +361,54 @@ def test_a_redirect_is_not_followed_and_not_retried(client_for) -> None:
     assert "api.base_url" in result.note
     assert seen == ["/creditor--creditings"]
     assert sleeps == []
+
+
+def test_a_redirected_lookup_is_not_followed_and_the_key_stays_home(client_for) -> None:
+    """A GET redirected to another host would carry the x-api-key header along (requests
+    drops only `Authorization` on a host change): a lookup is never followed; the run stops
+    with the setting to fix, and the other host hears nothing."""
+    elsewhere_heard: list[str] = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            elsewhere_heard.append(self.headers.get("x-api-key", ""))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    target = f"http://127.0.0.1:{other.server_address[1]}/creditor--creditings"
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    for running in (other, server):
+        threading.Thread(target=running.serve_forever, daemon=True).start()
+    try:
+        client = client_for(f"http://127.0.0.1:{server.server_address[1]}", sleep=Sleeps())
+        with pytest.raises(ApiUnavailable) as stopped:
+            client.find_by_reference(CREDITOR, "ref-redirected")
+    finally:
+        for running in (other, server):
+            running.shutdown()
+            running.server_close()
+    assert elsewhere_heard == []
+    assert "redirected a lookup" in stopped.value.message
+    assert "api.base_url" in stopped.value.message
 
 
 # ---------------------------------------------------------------------- lookups

@@ -87,9 +87,10 @@ def write_config(workdir: Path, **sections: Any) -> None:
         "defaults": {"creditor": CREDITOR},
         "report": {"dir": "reports", "formats": ["json", "csv", "xlsx"]},
         "journal": {"path": "journal.sqlite"},
-        # A resumed run waits read_timeout after a killed run's last request before looking
-        # it up (it may still be in flight): keep that short here.
-        "api": {"read_timeout": 1.0},
+        # A row whose request may still be in flight (a killed run's, a dropped answer) is
+        # looked up only once api.settle_seconds (never below read_timeout) have passed
+        # since it was sent: keep that short here.
+        "api": {"read_timeout": 1.0, "settle_seconds": 1.0},
     }
     for name, values in sections.items():
         config[name] = {**config.get(name, {}), **values} if isinstance(values, dict) else values

@@ -1,0 +1,79 @@
+"""The lookups the importer asks of the creditings collection: by reference (an uncertain
+row), by credit notes (dedupe before posting, paged) and by id (statuses read back, in
+batches). What to ask and how to page through the answers is here; how one GET is sent,
+bounded and retried is the client's (`CreditingQueries._get`, `api.client`)."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+CREDITINGS = "/creditor--creditings"
+PAGE_SIZE = 100
+"""Ids or credit notes per `$in` lookup, and creditings per page."""
+
+
+def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A collection's `_items`, keeping only objects: a hostile answer's other shapes are no
+    crediting (their fields are checked where they are stored, importer.answers)."""
+    items = data.get("_items")
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
+
+
+class CreditingQueries(ABC):
+    """The queries, on top of one GET a client provides."""
+
+    @abstractmethod
+    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """One GET of `path` with `params`: its answer as a JSON object, or an
+        `ImporterError` saying why there is none."""
+
+    def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
+        """The creditings of the creditor under this reference (a row's own, or another's)."""
+        where = json.dumps({"creditor": creditor, "creditor_reference": reference})
+        data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
+        return _items(data)
+
+    def find_by_credit_invoices(
+        self, creditor: str, notes: Iterable[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every crediting of the creditor carrying one of these credit notes, by note: `$in`
+        lookups of 100 notes, each paged through (a note credited more than once has several).
+        Raises QueryRefused when the API refuses the filter itself."""
+        wanted = list(dict.fromkeys(notes))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            where = json.dumps(
+                {"creditor": creditor, "credit_invoice": {"$in": wanted[start : start + PAGE_SIZE]}}
+            )
+            page, seen = 1, 0
+            while True:
+                data = self._get(
+                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
+                )
+                items = _items(data)
+                for item in items:
+                    found.setdefault(str(item.get("credit_invoice")), []).append(item)
+                seen += len(items)
+                total = (data.get("_meta") or {}).get("total")
+                if not items or not isinstance(total, int) or seen >= total:
+                    break
+                page += 1
+        return found
+
+    def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Stored creditings by id, with batched `$in` lookups of 100 instead of a GET per row."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            chunk = wanted[start : start + PAGE_SIZE]
+            where = json.dumps({"_id": {"$in": chunk}})
+            data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
+            for item in _items(data):
+                if isinstance(item.get("_id"), str):
+                    found[item["_id"]] = item
+        return found
