@@ -207,6 +207,28 @@ def test_a_row_credited_twice_makes_the_report_and_show_say_exit_1(
     assert "exit code  1" in shown.stdout, shown.stdout
 
 
+def test_a_row_credited_twice_gets_a_next_step_in_the_closing_summary(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The closing summary of a run that exits 1 because a row was credited twice tells the
+    operator what to do (look at the flagged rows), as it does for every other exit 1. Before,
+    it showed `credited 1 (completed 1)` and no next step at all."""
+    write_config(tmp_path, api={"read_timeout": 2.0, "settle_seconds": 2.0})
+    file = credits_file(tmp_path, [("EO-0001", "10.00")])
+
+    def very_slow_first(n: int, body: bytes) -> Misbehaviour:
+        return StoreLate(3.0) if n == 0 else Relay(answer_after=1.5)
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=very_slow_first)) as api:
+        done = run_importer(tmp_path, file, api.url)
+    assert done.returncode == 1, done.stderr
+    report = read_report(tmp_path)
+    nexts = [line for line in done.stdout.splitlines() if line.strip().startswith("next:")]
+    assert any(f"importer show {report['file_import_report']}" in line for line in nexts), (
+        done.stdout
+    )
+
+
 def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_another(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
