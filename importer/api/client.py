@@ -101,12 +101,17 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
-def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
+def _items(data: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
     """A collection's `_items`, keeping only objects: a hostile answer's other shapes are no
-    crediting (their fields are checked where they are stored, importer.answers)."""
+    crediting (their fields are checked where they are stored, importer.answers). An answer
+    without an `_items` list is no answer: taken as "nothing found", a row whose request may
+    have been stored would be posted again."""
     items = data.get("_items")
     if not isinstance(items, list):
-        return []
+        raise ApiUnavailable(
+            f"the API at {base_url} answered a lookup without a list of _items; "
+            "nothing was decided on it"
+        )
     return [item for item in items if isinstance(item, dict)]
 
 
@@ -443,7 +448,7 @@ class ApiClient:
     def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
         where = json.dumps({"creditor": creditor, "creditor_reference": reference})
         data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
-        return _items(data)
+        return _items(data, self.base_url)
 
     def find_by_credit_invoices(
         self, creditor: str, notes: Iterable[str]
@@ -462,7 +467,7 @@ class ApiClient:
                 data = self._get(
                     CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
                 )
-                items = [i for i in data.get("_items", []) if isinstance(i, dict)]
+                items = _items(data, self.base_url)
                 for item in items:
                     found.setdefault(str(item.get("credit_invoice")), []).append(item)
                 seen += len(items)
@@ -480,7 +485,7 @@ class ApiClient:
             chunk = wanted[start : start + PAGE_SIZE]
             where = json.dumps({"_id": {"$in": chunk}})
             data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
-            for item in _items(data):
+            for item in _items(data, self.base_url):
                 if isinstance(item.get("_id"), str):
                     found[item["_id"]] = item
         return found
