@@ -472,7 +472,15 @@ class ApiClient:
                     found.setdefault(str(item.get("credit_invoice")), []).append(item)
                 seen += len(items)
                 total = (data.get("_meta") or {}).get("total")
-                if not items or not isinstance(total, int) or seen >= total:
+                links = data.get("_links")
+                more = (
+                    seen < total
+                    if isinstance(total, int)
+                    # Without a total (Eve's OPTIMIZE_PAGINATION_FOR_SPEED) the next link
+                    # says whether a capped page was the last.
+                    else isinstance(links, dict) and bool(links.get("next"))
+                )
+                if not items or not more:
                     break
                 page += 1
         return found
