@@ -244,3 +244,13 @@ def test_an_api_paging_by_links_without_a_total_is_paged_through(
     assert done.returncode == 0, done.stderr
     outcomes = {row["outcome"] for row in read_report(other)["rows"]}
     assert outcomes == {"duplicate"}
+
+
+def test_an_upper_case_scheme_is_the_same_api(tmp_path: Path, sandbox_api: Sandbox) -> None:
+    """`HTTP://127.0.0.1:P` is an http URL (the scheme is case-insensitive, and the target's
+    identity already folds its case): it is used, not refused as "must be an http(s) URL"."""
+    workdir = machine(tmp_path, "one")
+    file = write_credits(workdir / "credits.csv", ["EO-0001"], 2, seed=3)
+    done = run_importer(workdir, file.path, sandbox_api.url.replace("http://", "HTTP://"))
+    assert done.returncode == 0, done.stderr
+    assert len(all_creditings(sandbox_api.url)) == 2
