@@ -115,6 +115,16 @@ def _items(data: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+def _more_pages(data: dict[str, Any], seen: int) -> bool:
+    """Whether a collection has pages after the `seen` items read: by `_meta.total`, or,
+    without one (Eve's OPTIMIZE_PAGINATION_FOR_SPEED), by a `_links.next`."""
+    total = (data.get("_meta") or {}).get("total")
+    if isinstance(total, int):
+        return seen < total
+    links = data.get("_links")
+    return isinstance(links, dict) and bool(links.get("next"))
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -471,16 +481,7 @@ class ApiClient:
                 for item in items:
                     found.setdefault(str(item.get("credit_invoice")), []).append(item)
                 seen += len(items)
-                total = (data.get("_meta") or {}).get("total")
-                links = data.get("_links")
-                more = (
-                    seen < total
-                    if isinstance(total, int)
-                    # Without a total (Eve's OPTIMIZE_PAGINATION_FOR_SPEED) the next link
-                    # says whether a capped page was the last.
-                    else isinstance(links, dict) and bool(links.get("next"))
-                )
-                if not items or not more:
+                if not items or not _more_pages(data, seen):
                     break
                 page += 1
         return found
@@ -492,8 +493,17 @@ class ApiClient:
         for start in range(0, len(wanted), PAGE_SIZE):
             chunk = wanted[start : start + PAGE_SIZE]
             where = json.dumps({"_id": {"$in": chunk}})
-            data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
-            for item in _items(data, self.base_url):
-                if isinstance(item.get("_id"), str):
-                    found[item["_id"]] = item
+            page, seen = 1, 0
+            while True:  # an API may cap max_results below what is asked (Eve's limit)
+                data = self._get(
+                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
+                )
+                items = _items(data, self.base_url)
+                for item in items:
+                    if isinstance(item.get("_id"), str):
+                        found[item["_id"]] = item
+                seen += len(items)
+                if not items or not _more_pages(data, seen):
+                    break
+                page += 1
         return found
