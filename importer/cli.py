@@ -157,6 +157,13 @@ def _next_steps(report: Report, csv_path: Path | None) -> list[str]:
             )
         elif step != "next.import_done":
             lines.append(text(step, "en", id=import_id))
+    if not lines and report.exit_code == 1 and not report.dry_run:
+        # Only credited rows a person must look at: credited twice, or an answer that did
+        # not fit (the report's exit code says so; see importer.report.render).
+        lines.append(
+            "credited rows need a person (credited more than once, or an answer that did "
+            f"not fit): importer show {import_id}"
+        )
     return lines
 
 

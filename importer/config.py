@@ -66,7 +66,7 @@ class ApiConfig(_Section):
     backoff_base: float = Field(default=0.5, ge=0, le=60)
     backoff_cap: float = Field(default=30.0, ge=0, le=300)
     send_account: bool = False
-    settle_seconds: float = Field(default=60.0, ge=0, allow_inf_nan=False)
+    settle_seconds: float = Field(default=60.0, ge=0, le=HOUR, allow_inf_nan=False)
     """How long after an attempt whose answer never came before it is looked up: a request
     may be stored later than it timed out. Never below read_timeout (see `settle`)."""
 
@@ -91,7 +91,7 @@ class PostingConfig(_Section):
 
     lanes: int = Field(default=1, ge=1, le=LANES_MAX)
     """1: strict file order. N: rows of different cases in parallel, each case in file order."""
-    max_rate: float | None = Field(default=None, gt=0)
+    max_rate: float | None = Field(default=None, ge=1 / HOUR)
     """Requests per second across all lanes (and the read-back); None: as fast as answered."""
 
 

@@ -46,6 +46,25 @@ def test_edge_values_are_refused_at_load(workdir: Path, setting: str, words: tup
     assert not (workdir / "j.sqlite").exists()  # refused before anything was opened
 
 
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("api:\n  settle_seconds: 1e12\n", ("api.settle_seconds", "3600")),
+        ("posting:\n  max_rate: 1e-9\n", ("posting.max_rate",)),
+    ],
+)
+def test_waits_beyond_an_hour_are_refused_at_load(
+    workdir: Path, setting: str, words: tuple[str, ...]
+):
+    """A settle time past an hour, or a max_rate slower than one request an hour (a wait of
+    1e9 s between requests), is an edge value like any timeout beyond an hour: exit 2 at load,
+    one line naming the setting. Both were accepted and parked rows (or the whole run)."""
+    (workdir / "config.yaml").write_text(BASE + setting, encoding="utf-8")
+    result = importer(workdir, "run", str(SAMPLE))
+    _one_line_exit_2(result, "config.yaml", *words)
+    assert not (workdir / "j.sqlite").exists()
+
+
 def test_config_naming_a_folder(workdir: Path):
     result = importer(workdir, "run", "--config", str(workdir), str(SAMPLE))
     _one_line_exit_2(result, str(workdir), "is a folder")

@@ -10,22 +10,42 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
+from importer.errors import ApiUnavailable
+
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
 """Ids or credit notes per `$in` lookup, and creditings per page."""
 
 
-def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
+def _items(data: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
     """A collection's `_items`, keeping only objects: a hostile answer's other shapes are no
-    crediting (their fields are checked where they are stored, importer.answers)."""
+    crediting (their fields are checked where they are stored, importer.answers). An answer
+    without an `_items` list is no answer: taken as "nothing found", a row whose request may
+    have been stored would be posted again."""
     items = data.get("_items")
     if not isinstance(items, list):
-        return []
+        raise ApiUnavailable(
+            f"the API at {base_url} answered a lookup without a list of _items; "
+            "nothing was decided on it"
+        )
     return [item for item in items if isinstance(item, dict)]
+
+
+def _more_pages(data: dict[str, Any], seen: int) -> bool:
+    """Whether a collection has pages after the `seen` items read: by `_meta.total`, or,
+    without one (Eve's OPTIMIZE_PAGINATION_FOR_SPEED), by a `_links.next`."""
+    total = (data.get("_meta") or {}).get("total")
+    if isinstance(total, int):
+        return seen < total
+    links = data.get("_links")
+    return isinstance(links, dict) and bool(links.get("next"))
 
 
 class CreditingQueries(ABC):
     """The queries, on top of one GET a client provides."""
+
+    base_url: str
+    """The API's base URL, as messages name it."""
 
     @abstractmethod
     def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
@@ -36,7 +56,7 @@ class CreditingQueries(ABC):
         """The creditings of the creditor under this reference (a row's own, or another's)."""
         where = json.dumps({"creditor": creditor, "creditor_reference": reference})
         data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
-        return _items(data)
+        return _items(data, self.base_url)
 
     def find_by_credit_invoices(
         self, creditor: str, notes: Iterable[str]
@@ -55,12 +75,11 @@ class CreditingQueries(ABC):
                 data = self._get(
                     CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
                 )
-                items = _items(data)
+                items = _items(data, self.base_url)
                 for item in items:
                     found.setdefault(str(item.get("credit_invoice")), []).append(item)
                 seen += len(items)
-                total = (data.get("_meta") or {}).get("total")
-                if not items or not isinstance(total, int) or seen >= total:
+                if not items or not _more_pages(data, seen):
                     break
                 page += 1
         return found
@@ -72,8 +91,17 @@ class CreditingQueries(ABC):
         for start in range(0, len(wanted), PAGE_SIZE):
             chunk = wanted[start : start + PAGE_SIZE]
             where = json.dumps({"_id": {"$in": chunk}})
-            data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
-            for item in _items(data):
-                if isinstance(item.get("_id"), str):
-                    found[item["_id"]] = item
+            page, seen = 1, 0
+            while True:  # an API may cap max_results below what is asked (Eve's limit)
+                data = self._get(
+                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
+                )
+                items = _items(data, self.base_url)
+                for item in items:
+                    if isinstance(item.get("_id"), str):
+                        found[item["_id"]] = item
+                seen += len(items)
+                if not items or not _more_pages(data, seen):
+                    break
+                page += 1
         return found

@@ -52,7 +52,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             sandbox.stop()
         return
     check_base_url(base_url)
-    if not base_url.startswith(("http://", "https://")):
+    if not base_url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     _check_url(base_url)
     if dry_run:

@@ -61,12 +61,20 @@ class Dedupe:
         self.lookup: NoteLookup | None = None
         """The API's answer on credit notes; None where it cannot be asked (a dry run sends
         nothing, not even a GET; an API that refused the filter)."""
+        self._taken: set[tuple[str | None, int | None]] = set()
+        """Earlier creditings (import, row) a row of this import already repeats: each
+        answers for one row only, so a cumulative export's extra repeat is still sent."""
 
     def run(self, import_id: str, wanted: Iterable[Outcome], lookup: NoteLookup) -> None:
         """Before posting: record a verdict on every row still to be sent that must not be."""
         self.lookup = lookup
         wanted = list(wanted)
         in_file = self._this_import_so_far(import_id)
+        self._taken = {
+            (r.duplicate_of.get("file_import_report"), r.duplicate_of.get("row"))
+            for r in self.journal.pending(import_id, [Outcome.DUPLICATE])
+            if r.duplicate_of
+        }
         for block in _blocks(self.journal.pending(import_id, wanted), BLOCK):
             rows = [
                 (r.row, r.request)
@@ -93,6 +101,7 @@ class Dedupe:
         """A dry run's whole file at once, column-wise: the verdicts a run would record,
         from the journal alone, set in `outcomes` and `errors`."""
         self.lookup = None
+        self._taken = set()
         creditors, invoices = fields["creditor"], fields["credit_invoice"]
         if valid is not None:
             creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
@@ -145,7 +154,9 @@ class Dedupe:
         repeats = self.config.dedupe.repeats == "duplicate"
         without_note = [(n, r) for n, r in rows if not (notes_on and r.get("credit_invoice"))]
         earlier_rows = (
-            self._repeat_candidates(import_id, without_note) if repeats and without_note else {}
+            _repeat_candidates(self.journal, self.api, import_id, without_note)
+            if repeats and without_note
+            else {}
         )
         verdicts: list[Verdict] = []
         for number, request in rows:
@@ -158,9 +169,13 @@ class Dedupe:
                 else:
                     verdicts.append(note_verdict(number, request, earlier, import_id))
             elif repeats:
-                found = earlier_rows.get(repeat_fingerprint(request, import_id, number))
+                candidates = earlier_rows.get(repeat_fingerprint(request, import_id, number), [])
+                found = next(
+                    (e for e in candidates if (e.import_id, e.row) not in self._taken), None
+                )
                 if found is not None:
-                    verdicts.append(repeat_verdict(number, found, self._file_of(found)))
+                    self._taken.add((found.import_id, found.row))
+                    verdicts.append(repeat_verdict(number, found, _file_of(self.journal, found)))
         return verdicts
 
     # ------------------------------------------------------------- the journal
@@ -213,40 +228,40 @@ class Dedupe:
             self.lookup = None  # noted once: the API will not answer it later either
             return {}
 
-    def _repeat_candidates(
-        self, import_id: str, rows: list[tuple[int, dict[str, Any]]]
-    ) -> dict[tuple[Any, ...], Earlier]:
-        """Credited rows of earlier imports that these rows may repeat, by fingerprint."""
-        by_creditor: dict[str, list[dict[str, Any]]] = {}
-        for _, request in rows:
-            by_creditor.setdefault(request["creditor"], []).append(request)
-        found: dict[tuple[Any, ...], Earlier] = {}
-        for creditor, of_creditor in by_creditor.items():
-            if not self.journal.has_credited(creditor, base_url=self.api, exclude_import=import_id):
-                continue
-            amounts = [r["amount"] for r in of_creditor]
-            for crediting in self.journal.credited_with_amounts(
-                self.api, creditor, amounts, exclude_import=import_id
-            ):
-                fingerprint = repeat_fingerprint(
-                    crediting.request, crediting.import_id, crediting.row
-                )
-                found.setdefault(
-                    fingerprint,
-                    earlier_of_request(
-                        crediting.request,
-                        crediting.import_id,
-                        crediting.row,
-                        crediting.crediting_id,
-                    ),
-                )
-        return found
-
-    def _file_of(self, earlier: Earlier) -> str | None:
-        record = self.journal.get_import(earlier.import_id) if earlier.import_id else None
-        return record.file_name if record is not None else None
-
 
 def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:
     while block := list(islice(rows, size)):
         yield block
+
+
+def _repeat_candidates(
+    journal: Journal, api: str, import_id: str, rows: list[tuple[int, dict[str, Any]]]
+) -> dict[tuple[Any, ...], list[Earlier]]:
+    """Credited rows of earlier imports that these rows may repeat, by fingerprint (all of
+    them, in the journal's order: each answers for one repeated row)."""
+    by_creditor: dict[str, list[dict[str, Any]]] = {}
+    for _, request in rows:
+        by_creditor.setdefault(request["creditor"], []).append(request)
+    found: dict[tuple[Any, ...], list[Earlier]] = {}
+    for creditor, of_creditor in by_creditor.items():
+        if not journal.has_credited(creditor, base_url=api, exclude_import=import_id):
+            continue
+        amounts = [r["amount"] for r in of_creditor]
+        for crediting in journal.credited_with_amounts(
+            api, creditor, amounts, exclude_import=import_id
+        ):
+            fingerprint = repeat_fingerprint(crediting.request, crediting.import_id, crediting.row)
+            found.setdefault(fingerprint, []).append(
+                earlier_of_request(
+                    crediting.request,
+                    crediting.import_id,
+                    crediting.row,
+                    crediting.crediting_id,
+                ),
+            )
+    return found
+
+
+def _file_of(journal: Journal, earlier: Earlier) -> str | None:
+    record = journal.get_import(earlier.import_id) if earlier.import_id else None
+    return record.file_name if record is not None else None

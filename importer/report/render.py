@@ -11,6 +11,7 @@ from typing import Any
 
 from importer.bulk import trusted
 from importer.errors import ImportNotFound, RerunRefused
+from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome, exit_code_for
 from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
@@ -59,7 +60,11 @@ def render_from_journal(
     block whatever the size of the import. Returns the report without its rows (the rows
     are in the files) and the paths."""
     record = _renderable(journal, import_id)
-    head = report_head(record, summarise(_journal_blocks(journal, record)))
+    head = report_head(
+        record,
+        summarise(_journal_blocks(journal, record)),
+        flagged=bool(journal.flagged(record.id)),
+    )
     settings = replace(
         settings or ReportSettings(), source=SourceDialect(*journal.source_dialect(import_id))
     )
@@ -94,12 +99,13 @@ def report_of(
         _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
         for r in rows
     ]
-    report = report_head(record, build_summary(report_rows))
+    flagged = any(r.outcome is Outcome.CREDITED and r.errors for r in report_rows)
+    report = report_head(record, build_summary(report_rows), flagged=flagged)
     report.rows = report_rows
     return report
 
 
-def report_head(record: ImportRecord, summary: Summary) -> Report:
+def report_head(record: ImportRecord, summary: Summary, *, flagged: bool = False) -> Report:
     """The report of an import without its rows (`rows` empty): what a caller gets back from
     a dry run, whose rows are streamed into the report files and never held as models
     (see `importer.report.write_reports`)."""
@@ -110,6 +116,10 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
         dry_run=record.dry_run,
         all_or_nothing=record.all_or_nothing,
     )
+    if exit_code is ExitCode.OK and flagged:
+        # Credited rows a person must look at (credited twice, an answer that did not fit):
+        # the run itself exits 1 for them (importer.pipeline.run).
+        exit_code = ExitCode.ATTENTION
     return Report(
         exit_code=int(exit_code),
         file_import_report=record.id,

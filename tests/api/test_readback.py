@@ -116,3 +116,32 @@ def test_an_import_reads_statuses_before_its_last_post(
     assert len(posts) == rows
     assert len(lookups) == 3  # two full batches while posting, the last 50 after it
     assert lookups[0] < posts[-1]  # the first batch was read while 150 rows were still to go
+
+
+def test_a_capped_page_of_statuses_is_paged_through() -> None:
+    """An Eve API caps `max_results` (PAGINATION_LIMIT, 50 by default; 25 here) whatever the
+    client asks: reading back 60 creditings by id pages on until `_meta.total` is reached, so
+    every status is read in one run. Before, one request of 100 ids returned 25 and the run
+    ended with exit 3 "could not be read back", a few more each time it was run again."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from hostile import HostileServer, json_answer
+
+    stored = {f"{n:024x}": {"_id": f"{n:024x}", "status": "completed"} for n in range(60)}
+
+    def capped(method: str, path: str, body: bytes):  # type: ignore[no-untyped-def]
+        query = parse_qs(urlsplit(path).query)
+        wanted = json.loads(query["where"][0])["_id"]["$in"]
+        page = int(query.get("page", ["1"])[0])
+        items = [stored[i] for i in wanted if i in stored]
+        return json_answer(
+            200, {"_items": items[(page - 1) * 25 : page * 25], "_meta": {"total": len(items)}}
+        )
+
+    with HostileServer(capped) as server:
+        client = ApiClient(server.url, "key", ApiConfig())
+        try:
+            found = client.fetch_creditings(list(stored))
+        finally:
+            client.close()
+    assert set(found) == set(stored)

@@ -211,3 +211,48 @@ def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
         "row": 2,
         "_id": "a" * 24,
     }
+
+
+def test_an_api_paging_by_links_without_a_total_is_paged_through(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """An Eve API may cap `max_results` (Eve's PAGINATION_LIMIT) and leave `_meta.total` out
+    (OPTIMIZE_PAGINATION_FOR_SPEED), saying only `_links.next` while more pages exist. The
+    credit-note lookup pages through by the link: a file whose 60 credit notes the API already
+    holds is all `duplicate` on another machine. Before, the lookup stopped after the first
+    page of 25 and 35 credit notes were credited a second time (exit 0)."""
+    import requests
+
+    first = machine(tmp_path, "first")
+    file = write_credits(first / "credits.csv", ["EO-0001", "EO-0002"], 60, seed=7)
+    assert run_importer(first, file.path, sandbox_api.url).returncode == 0
+
+    def capped_without_total(path: str) -> tuple[int, bytes] | None:
+        if "credit_invoice" not in path:
+            return None
+        path = path.replace("max_results=100", "max_results=25")
+        data = requests.get(sandbox_api.url + path, headers={"x-api-key": KEY}, timeout=10).json()
+        meta = data.get("_meta", {})
+        has_next = meta.get("page", 1) * 25 < meta.pop("total")
+        data["_links"] = {"next": {"href": "creditor--creditings?page=2"}} if has_next else {}
+        return 200, json.dumps(data).encode()
+
+    other = machine(tmp_path, "other")
+    again = other / "credits.csv"
+    again.write_bytes(file.path.read_bytes())
+    with hostile_api(HostileApi(sandbox_api.url, on_get=capped_without_total)) as api:
+        done = run_importer(other, again, api.url)
+    assert len(all_creditings(sandbox_api.url)) == 60
+    assert done.returncode == 0, done.stderr
+    outcomes = {row["outcome"] for row in read_report(other)["rows"]}
+    assert outcomes == {"duplicate"}
+
+
+def test_an_upper_case_scheme_is_the_same_api(tmp_path: Path, sandbox_api: Sandbox) -> None:
+    """`HTTP://127.0.0.1:P` is an http URL (the scheme is case-insensitive, and the target's
+    identity already folds its case): it is used, not refused as "must be an http(s) URL"."""
+    workdir = machine(tmp_path, "one")
+    file = write_credits(workdir / "credits.csv", ["EO-0001"], 2, seed=3)
+    done = run_importer(workdir, file.path, sandbox_api.url.replace("http://", "HTTP://"))
+    assert done.returncode == 0, done.stderr
+    assert len(all_creditings(sandbox_api.url)) == 2

@@ -128,3 +128,23 @@ def test_repeats_allowed_are_credited_again(tmp_path: Path, sandbox_api: Sandbox
     assert done.returncode == 0, done.stderr
     assert [r["outcome"] for r in report_of(tmp_path, tuesday)["rows"]] == ["credited"] * 5
     assert len(all_creditings(sandbox_api.url)) == 8
+
+
+def test_a_cumulative_export_with_a_row_repeated_once_more_credits_the_new_repeat(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """Each earlier crediting answers for one row only: Monday's file credits a row twice
+    (the file says so), Tuesday's cumulative export carries it three times — two of them are
+    Monday's (duplicate, each pointing at its own Monday row), the third is a new credit and is
+    sent. Before, all three matched Monday's first row and the new credit was silently
+    dropped (exit 0)."""
+    write_config(tmp_path)
+    monday = export(tmp_path / "credits-mon.csv", [ROWS[0], ROWS[0], ROWS[1]])
+    tuesday = export(tmp_path / "credits-tue.csv", [ROWS[0], ROWS[0], ROWS[0], ROWS[1]])
+    assert run(tmp_path, monday, sandbox_api.url).returncode == 0
+    done = run(tmp_path, tuesday, sandbox_api.url)
+    assert done.returncode == 0, done.stderr
+    rows = report_of(tmp_path, tuesday)["rows"]
+    assert [r["outcome"] for r in rows] == ["duplicate", "duplicate", "credited", "duplicate"]
+    assert [r["duplicate_of"]["row"] for r in rows if r["outcome"] == "duplicate"] == [2, 3, 4]
+    assert len(all_creditings(sandbox_api.url)) == 4

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -27,6 +29,7 @@ from exactly_once_support import (
     CREDITOR,
     KEY,
     all_creditings,
+    importer_env,
     kill,
     read_report,
     run_importer,
@@ -175,6 +178,57 @@ def test_a_request_stored_later_than_the_settle_time_is_flagged_credited_twice(
     for crediting in creditings:
         assert crediting["_id"] in error["message"]
     assert "Reverse all but one of them in Amili" in error["message"]
+
+
+def test_a_row_credited_twice_makes_the_report_and_show_say_exit_1(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The run exits 1 for a row credited twice, and so do report.json's `exit_code` and
+    `importer show` (automation reads the report; a person reads show). Before, both said 0
+    while the run said 1 — a double credit behind a clean report."""
+    write_config(tmp_path, api={"read_timeout": 2.0, "settle_seconds": 2.0})
+    file = credits_file(tmp_path, [("EO-0001", "10.00")])
+
+    def very_slow_first(n: int, body: bytes) -> Misbehaviour:
+        return StoreLate(3.0) if n == 0 else Relay(answer_after=1.5)
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=very_slow_first)) as api:
+        done = run_importer(tmp_path, file, api.url)
+    assert done.returncode == 1, done.stderr
+    report = read_report(tmp_path)
+    assert report["rows"][0]["errors"][0]["code"] == "credited_twice"
+    assert report["exit_code"] == 1
+    shown = subprocess.run(
+        [sys.executable, "-m", "importer", "show", report["file_import_report"]],
+        cwd=tmp_path,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "exit code  1" in shown.stdout, shown.stdout
+
+
+def test_a_row_credited_twice_gets_a_next_step_in_the_closing_summary(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The closing summary of a run that exits 1 because a row was credited twice tells the
+    operator what to do (look at the flagged rows), as it does for every other exit 1. Before,
+    it showed `credited 1 (completed 1)` and no next step at all."""
+    write_config(tmp_path, api={"read_timeout": 2.0, "settle_seconds": 2.0})
+    file = credits_file(tmp_path, [("EO-0001", "10.00")])
+
+    def very_slow_first(n: int, body: bytes) -> Misbehaviour:
+        return StoreLate(3.0) if n == 0 else Relay(answer_after=1.5)
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=very_slow_first)) as api:
+        done = run_importer(tmp_path, file, api.url)
+    assert done.returncode == 1, done.stderr
+    report = read_report(tmp_path)
+    nexts = [line for line in done.stdout.splitlines() if line.strip().startswith("next:")]
+    assert any(f"importer show {report['file_import_report']}" in line for line in nexts), (
+        done.stdout
+    )
 
 
 def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_another(

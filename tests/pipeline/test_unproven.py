@@ -23,7 +23,7 @@ from exactly_once_support import (
     write_cases,
     write_config,
 )
-from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
+from hostile_api import HostileApi, Lie, Misbehaviour, Relay, StoreLate, hostile_api
 
 from importer.sandbox import Sandbox
 
@@ -125,3 +125,30 @@ def test_a_crediting_whose_status_is_never_read_back_does_not_exit_0(
     assert len(api.posts()) == 2
     report = read_report(tmp_path)
     assert [(r["outcome"], r["status"]) for r in report["rows"]] == [("credited", "completed")] * 2
+
+
+@pytest.mark.parametrize("lookup_answer", [b'{"_status": "OK"}', b'{"_items": "none"}'])
+def test_a_lookup_answer_without_an_items_list_is_no_proof_of_absence(
+    tmp_path: Path, sandbox_api: Sandbox, lookup_answer: bytes
+) -> None:
+    """A reference lookup answered 200 with a JSON object that has no `_items` list is an
+    unusable answer, not "nothing found": the row whose POST got no answer stays `unknown`
+    and the run stops (exit 3) — it is never posted again on such an answer. Before, the row
+    was posted again and credited twice, with `credited`, exit 0 and no flag."""
+    write_config(tmp_path, api={"read_timeout": 1.0, "settle_seconds": 2.5})
+    file = credits_file(tmp_path, 1)
+
+    def first_answer_lost(n: int, body: bytes) -> Misbehaviour:
+        # stored at 1.2 s, after the importer gave up at 1 s; looked up at 2.5 s
+        return StoreLate(1.2) if n == 0 else Relay()
+
+    def blank_reference_lookup(path: str) -> tuple[int, bytes] | None:
+        return (200, lookup_answer) if "creditor_reference" in path else None
+
+    api = HostileApi(sandbox_api.url, on_post=first_answer_lost, on_get=blank_reference_lookup)
+    with hostile_api(api):
+        done = run_importer(tmp_path, file, api.url)
+    assert len(all_creditings(sandbox_api.url)) == 1
+    assert done.returncode == 3, done.stdout + done.stderr
+    (row,) = read_report(tmp_path)["rows"]
+    assert row["outcome"] == "unknown"
