@@ -12,6 +12,7 @@ these functions):
     importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
     importer.render(config, "20261124-204500-3fa2c1d9")
     for record, counts in importer.imports(config): ...
+    code = importer.Drop(Path("/srv/inbox"), config, importer.DropOptions()).run()
 
 `run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
 in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`, `InternalError`).
@@ -32,6 +33,8 @@ _PUBLIC = {
     "rerun": "importer.pipeline.facade",
     "render": "importer.pipeline.facade",
     "imports": "importer.pipeline.facade",
+    "Drop": "importer.drop",
+    "DropOptions": "importer.drop",
     "RunOptions": "importer.pipeline.results",
     "ImportResult": "importer.pipeline.results",
     "Config": "importer.config",
@@ -46,6 +49,8 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "rerun",
     "render",
     "imports",
+    "Drop",
+    "DropOptions",
     "RunOptions",
     "ImportResult",
     "Config",
@@ -56,6 +61,7 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
 
 if TYPE_CHECKING:
     from importer.config import Config, load_config
+    from importer.drop import Drop, DropOptions
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
     from importer.pipeline.facade import imports, render, rerun, run

@@ -21,6 +21,7 @@ import structlog
 
 from importer import __version__
 from importer.config import Config, load_config
+from importer.drop import Drop, DropOptions, Signals
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
 from importer.outcomes import Outcome, worst
@@ -35,6 +36,8 @@ examples:
   importer rerun 20261124-204500-3fa2c1d9          post again what did not go through
   importer rerun reports/<import id>/report.json --fix fixed.csv
   importer imports                                 list imports and their outcomes
+  importer drop /srv/inbox                         import the finished files of an inbox
+  importer drop --watch /srv/inbox                 keep polling it until SIGTERM
   importer sandbox --port 8080                     serve the local Amili-compatible API
 
 exit codes: 0 all credited and completed; 1 rows need attention; 2 usage error or file
@@ -83,6 +86,21 @@ def _parser() -> argparse.ArgumentParser:
     rerun.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
     rerun.add_argument("--fix", type=Path, help="corrected rows (e.g. an edited report.csv)")
 
+    drop = sub.add_parser(
+        "drop",
+        parents=[common],
+        help="import the finished files of an inbox, archive them, summarise",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    drop.add_argument("inbox", type=Path, metavar="INBOX")
+    drop.add_argument("--watch", action="store_true", help="keep polling until SIGTERM")
+    drop.add_argument(
+        "--interval", type=_seconds, default=60.0, metavar="SECONDS", help="between polls (60)"
+    )
+    drop.add_argument("--lanes", type=_positive, default=1, metavar="N", help="posting lanes")
+    drop.add_argument("--creditor", help="creditor for files directly in INBOX")
+
     sub.add_parser("imports", parents=[common], help="list imports with counts per outcome")
 
     report = sub.add_parser("report", parents=[common], help="render an import's report again")
@@ -99,8 +117,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.INFO if (args.log_json or args.verbose) else logging.WARNING
+    # A drop runs under a scheduler whose log is all a person has: it logs progress by default.
+    chatty = args.log_json or args.verbose or args.command == "drop"
+    level = logging.INFO if chatty else logging.WARNING
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -247,6 +287,37 @@ def _report_result(result: ImportResult, started: float) -> ExitCode:
     return result.exit_code
 
 
+def _install_drop_handlers(signals: Signals) -> None:
+    """First SIGTERM/SIGINT: finish the file in flight, claim nothing more. Second: stop that
+    file after the row in flight (it stays in processing/ and resumes next pass)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        if signals.stop_rows.is_set():
+            raise KeyboardInterrupt
+        if signals.stop_files.is_set():
+            signals.stop_rows.set()
+            sys.stderr.write("\nstopping after the row in flight…\n")
+            return
+        signals.stop_files.set()
+        sys.stderr.write("\nstopping after the file in flight (signal again to stop sooner)…\n")
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
+    signals = Signals()
+    _install_drop_handlers(signals)
+    options = DropOptions(
+        watch=args.watch, interval=args.interval, lanes=args.lanes, creditor=args.creditor
+    )
+    printer = lambda text: print(text, end="", flush=True)  # noqa: E731 - the one adapter
+    drop = Drop(
+        args.inbox, config, options, signals=signals, progress=_ProgressBar(), printer=printer
+    )
+    return drop.run()
+
+
 def _list_imports(config: Config) -> ExitCode:
     listed = facade.imports(config)
     if not listed:
@@ -284,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(_run_imports(args, config))
         if args.command == "rerun":
             return int(_run_imports(args, config))
+        if args.command == "drop":
+            return int(_drop(args, config))
         if args.command == "imports":
             return int(_list_imports(config))
         if args.command == "report":

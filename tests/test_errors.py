@@ -16,6 +16,7 @@ TREE = {
         errors.JournalUnavailable,
         errors.ImportNotFound,
         errors.RerunRefused,
+        errors.InboxUnsafe,
     ),
     errors.RunStopped: (
         errors.ApiUnavailable,

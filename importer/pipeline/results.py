@@ -19,6 +19,9 @@ class RunOptions:
     all_or_nothing: bool = False
     force: bool = False
     """Import a file again even though the same bytes were fully imported before."""
+    lanes: int = 1
+    """Posting lanes asked for (`--lanes N`). Posting is one lane until the lanes work
+    (issue 12) honours this field; it is carried here so `run` and `drop` already pass it."""
 
 
 @dataclass(slots=True)
@@ -37,3 +40,5 @@ class ImportResult:
     report: Report | None = None
     report_paths: dict[str, Path] = field(default_factory=dict)
     message: str | None = None
+    already_imported: bool = False
+    """The same bytes were fully imported before (as `import_id`); nothing was sent."""
