@@ -1,10 +1,14 @@
 """Benchmark the importer against baselines measured in the same run (issue 3 §8).
 
 (a) `importer validate` on an N-row credit file (default 200,000) — rows/s with the report
-    written, and peak RSS — beside `frictionless validate` with an equivalent Table Schema.
+    written in the default formats (json, csv, xlsx, html), and peak RSS — beside
+    `frictionless validate` with an equivalent Table Schema.
 (b) posting against the sandbox at zero latency vs a bare `requests.post` loop over the
     same rows (each against a fresh sandbox), as a ratio.
 (c) the same with `--latency-ms 20`, against the 50 rows/s that 20 ms allows in strict order.
+(d) `importer run` of a 50,000-row file at zero latency with the default formats, the workbook
+    holding all sheets (Summary, Needs attention, All rows), and the workbook's share of the
+    time (the workbook rendered again from the journal, timed alone in-process).
 
 Run:  python bench/import_bench.py [--rows 200000] [--post-rows 3000] [--latency-rows 1000]
 Needs the `bench` extra (frictionless) for (a)'s baseline. Timings are printed, never asserted.
@@ -152,7 +156,7 @@ def validate_ours(work: Path, data: Path, rows: int, label: str) -> float:
         raise SystemExit(f"importer validate failed with exit {code}")
     print(
         f"(a) {label}: {rows:,} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s, "
-        f"peak RSS {rss:.0f} MB (report.json + report.csv written)"
+        f"peak RSS {rss:.0f} MB (default formats: report.json, .csv, .xlsx, .html written)"
     )
     return ours
 
@@ -179,8 +183,8 @@ def validate_frictionless(
 
 
 def bench_validate(work: Path, rows: int) -> None:
-    (work / "config.yaml").write_text(
-        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  formats: [json, csv]\n"
+    (work / "config.yaml").write_text(  # the default formats: json, csv, xlsx, html
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n"
         "journal:\n  path: journal.sqlite\n",
         encoding="utf-8",
     )
@@ -340,6 +344,65 @@ def bench_post(work: Path, rows: int, latency_ms: int, label: str) -> None:
             )
 
 
+_TIME_WORKBOOK = """
+import sys, time
+from pathlib import Path
+from importer.config import load_config
+from importer.journal import Journal
+from importer.pipeline import report_settings
+from importer.report_builder import render_from_journal
+config = load_config()
+with Journal(config.journal.path) as journal:
+    started = time.perf_counter()
+    render_from_journal(journal, sys.argv[1], Path(sys.argv[2]), ["xlsx"], report_settings(config))
+    print(time.perf_counter() - started)
+"""
+
+
+def bench_workbook_share(work: Path, rows: int) -> None:
+    """(d): a whole import with the default formats and every sheet, and the workbook's
+    share of it."""
+    cases = work / "cases.json"
+    write_cases(cases, 1000)
+    data = work / "post-workbook.csv"
+    write_credits(data, rows, cases=1000, seed=11)
+    (work / "config.yaml").write_text(  # default formats; xlsx_all_rows 50,000 by default
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports-d\n"
+        "journal:\n  path: journal-d.sqlite\n",
+        encoding="utf-8",
+    )
+    proc, url = start_sandbox(work, cases, 0, "workbook")
+    try:
+        env = dict(os.environ, AMILI_API_KEY="bench-key")
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "importer", "run", str(data), "--api-url", url],
+            cwd=work,
+            env=env,
+            capture_output=True,
+        )
+        ours = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait()
+    if done.returncode != 0:
+        print(done.stdout.decode()[-2000:], done.stderr.decode()[-2000:])
+        raise SystemExit(f"importer run failed with exit {done.returncode}")
+    import_id = next((work / "reports-d").iterdir()).name
+    timed = subprocess.run(
+        [sys.executable, "-c", _TIME_WORKBOOK, import_id, str(work / "workbook-again")],
+        cwd=work,
+        capture_output=True,
+        check=True,
+    )
+    workbook = float(timed.stdout.decode().strip().splitlines()[-1])
+    print(
+        f"(d) importer run: {rows:,} rows in {ours:.2f} s = {rows / ours:,.1f} rows/s, "
+        "default formats, workbook with Summary, Needs attention and All rows"
+    )
+    print(f"    report.xlsx alone: {workbook:.2f} s = {100 * workbook / ours:.0f}% of the run")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -347,7 +410,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--post-rows", type=int, default=3_000)
     parser.add_argument("--latency-rows", type=int, default=1_000)
-    parser.add_argument("--only", choices=["a", "b", "c"])
+    parser.add_argument("--workbook-rows", type=int, default=50_000)
+    parser.add_argument("--only", choices=["a", "b", "c", "d"])
     args = parser.parse_args()
     # An installed package has its bytecode compiled at install time; an editable checkout
     # (and PYTHONDONTWRITEBYTECODE, set on some machines) would otherwise make every timed
@@ -364,6 +428,8 @@ def main() -> None:
             bench_post(work, args.post_rows, 0, "(b)")
         if args.only in (None, "c"):
             bench_post(work, args.latency_rows, 20, "(c)")
+        if args.only in (None, "d"):
+            bench_workbook_share(work, args.workbook_rows)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ these functions):
         print(result.import_id, result.exit_code, result.report_paths)
     importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
     importer.render(config, "20261124-204500-3fa2c1d9")
-    for record, counts in importer.imports(config): ...
+    for record, counts in importer.imports(config, since=date(2026, 11, 1), status="open"): ...
+    importer.show(config, "20261124-204500-3fa2c1d9").attention  # rows needing a person
     code = importer.Drop(Path("/srv/inbox"), config, importer.DropOptions()).run()
 
 `run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
@@ -33,6 +34,7 @@ _PUBLIC = {
     "rerun": "importer.pipeline.facade",
     "render": "importer.pipeline.facade",
     "imports": "importer.pipeline.facade",
+    "show": "importer.pipeline.facade",
     "Drop": "importer.drop",
     "DropOptions": "importer.drop",
     "RunOptions": "importer.pipeline.results",
@@ -49,6 +51,7 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "rerun",
     "render",
     "imports",
+    "show",
     "Drop",
     "DropOptions",
     "RunOptions",
@@ -64,7 +67,7 @@ if TYPE_CHECKING:
     from importer.drop import Drop, DropOptions
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
-    from importer.pipeline.facade import imports, render, rerun, run
+    from importer.pipeline.facade import imports, render, rerun, run, show
     from importer.pipeline.results import ImportResult, RunOptions
 
 

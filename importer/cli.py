@@ -19,127 +19,28 @@ from pathlib import Path
 
 import structlog
 
-from importer import __version__
+from importer.attention import import_next_steps
+from importer.cli_parser import build_parser
 from importer.config import Config, load_config
+from importer.config_sources import explain_config, secret_note
 from importer.drop import Drop, DropOptions, Signals
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
 from importer.outcomes import Outcome, worst
 from importer.pipeline import ImportResult, RunOptions, facade
-
-EXAMPLES = """\
-examples:
-  importer run samples/credits.csv                 import into the embedded sandbox
-  importer validate nightly/*.csv                  check files, send nothing
-  importer run --api-url https://api.example.com/v1 credits.xlsx
-  importer run --all-or-nothing credits.csv        post nothing if any row is invalid
-  importer rerun 20261124-204500-3fa2c1d9          post again what did not go through
-  importer rerun reports/<import id>/report.json --fix fixed.csv
-  importer imports                                 list imports and their outcomes
-  importer drop /srv/inbox                         import the finished files of an inbox
-  importer drop --watch /srv/inbox                 keep polling it until SIGTERM
-  importer sandbox --port 8080                     serve the local Amili-compatible API
-
-exit codes: 0 all credited and completed; 1 rows need attention; 2 usage error or file
-rejected as a whole (nothing posted); 3 run could not finish (rerun resumes it)
-"""
-
-
-def _parser() -> argparse.ArgumentParser:
-    from importer.sandbox import command as sandbox_command
-
-    parser = argparse.ArgumentParser(
-        prog="importer",
-        description="Credit Amili cases from creditors' CSV and Excel files.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"importer {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, help="configuration file (default ./config.yaml)")
-    common.add_argument("--report-dir", type=Path, help="where reports go (overrides config)")
-    common.add_argument("--journal", type=Path, help="journal database (overrides config)")
-    common.add_argument("--api-url", help="API base URL, or 'sandbox' for the embedded one")
-    common.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
-    common.add_argument("--verbose", "-v", action="store_true", help="log progress to stderr")
-    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = sub.add_parser(
-        "run",
-        parents=[common],
-        help="import files",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    run.add_argument("--dry-run", action="store_true", help="validate only; send nothing")
-    run.add_argument(
-        "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
-    )
-    run.add_argument("--force", action="store_true", help="import a file imported before")
-
-    validate = sub.add_parser("validate", parents=[common], help="same as run --dry-run")
-    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
-
-    rerun = sub.add_parser("rerun", parents=[common], help="post again what did not go through")
-    rerun.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
-    rerun.add_argument("--fix", type=Path, help="corrected rows (e.g. an edited report.csv)")
-
-    drop = sub.add_parser(
-        "drop",
-        parents=[common],
-        help="import the finished files of an inbox, archive them, summarise",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    drop.add_argument("inbox", type=Path, metavar="INBOX")
-    drop.add_argument("--watch", action="store_true", help="keep polling until SIGTERM")
-    drop.add_argument(
-        "--interval", type=_seconds, default=60.0, metavar="SECONDS", help="between polls (60)"
-    )
-    drop.add_argument("--lanes", type=_positive, default=1, metavar="N", help="posting lanes")
-    drop.add_argument("--creditor", help="creditor for files directly in INBOX")
-
-    sub.add_parser("imports", parents=[common], help="list imports with counts per outcome")
-
-    report = sub.add_parser("report", parents=[common], help="render an import's report again")
-    report.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
-
-    sandbox = sub.add_parser(
-        "sandbox",
-        help="serve the local Amili-compatible crediting API",
-        description=sandbox_command.DESCRIPTION,
-        epilog=sandbox_command.EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sandbox_command.add_arguments(sandbox)
-    return parser
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
+from importer.pipeline.history import parse_since
+from importer.progress import ProgressLine
+from importer.report import Report
+from importer.report.cells import iso_utc
+from importer.report.schema import shipped_text
+from importer.validation import creditor_option
+from importer.words import text
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
+    log_json = getattr(args, "log_json", False)
     # A drop runs under a scheduler whose log is all a person has: it logs progress by default.
-    chatty = args.log_json or args.verbose or args.command == "drop"
+    chatty = log_json or getattr(args, "verbose", False) or args.command == "drop"
     level = logging.INFO if chatty else logging.WARNING
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
@@ -147,7 +48,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
     ]
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
-        if args.log_json
+        if log_json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
@@ -158,58 +59,50 @@ def _configure_logging(args: argparse.Namespace) -> None:
     )
 
 
-def _load(args: argparse.Namespace) -> Config:
-    config = load_config(args.config)
-    if args.report_dir is not None:
-        config.report.dir = args.report_dir
-    if args.journal is not None:
-        config.journal.path = args.journal
-    if args.api_url:
-        config.api.base_url = args.api_url
-    return config
+_OVERRIDES = {
+    "report_dir": ("report.dir", "--report-dir"),
+    "journal": ("journal.path", "--journal"),
+    "api_url": ("api.base_url", "--api-url"),
+    "lanes": ("posting.lanes", "--lanes"),
+}
 
 
-class _ProgressBar:
-    """A one-line bar on a terminal; silent when stderr is not a TTY (cron, pipes)."""
-
-    def __init__(self) -> None:
-        self._enabled = sys.stderr.isatty()
-        self._last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self._enabled or total == 0:
-            return
-        now = time.monotonic()
-        if done < total and now - self._last < 0.1:
-            return
-        self._last = now
-        width = 30
-        filled = width * done // total
-        sys.stderr.write(f"\r  posting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
+    """The configuration with the command line's overrides, and which keys they set."""
+    config = load_config(getattr(args, "config", None))
+    overrides: dict[str, str] = {}
+    for name, (key, option) in _OVERRIDES.items():
+        value = getattr(args, name, None)
+        if not value:
+            continue
+        section, setting = key.split(".")
+        setattr(getattr(config, section), setting, value)
+        overrides[key] = option
+    return config, overrides
 
 
 def _money(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ")
 
 
-def _print_result(result: ImportResult, elapsed: float) -> None:
+def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
     out = sys.stdout
     if result.report is None:
-        print(f"{result.file}: {result.message}", file=out)
+        if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
+            print(f"{result.file}: {result.message}", file=out)
         return
     report = result.report
     target = report.api.get("base_url", "")
     kind = "dry run, nothing sent" if report.dry_run else f"API {target}"
     print(f"\n{result.file} — import {report.file_import_report} ({kind})", file=out)
+    creditor = ", ".join(report.creditor) or config.defaults.creditor
+    print(f"  creditor          {creditor or 'as given on each row'}", file=out)
     if report.sandbox and not report.dry_run:
         print("  SANDBOX: no real credits were issued.", file=out)
     for problem in report.file_errors:
         print(f"  file rejected: {problem.message}", file=out)
     for warning in report.warnings:
-        print(f"  warning: {warning}", file=out)
+        print(f"  warning: {warning.message}", file=out)
     summary = report.summary
     print(f"  {'outcome':<12}{'rows':>8}", file=out)
     for outcome in Outcome:
@@ -225,11 +118,43 @@ def _print_result(result: ImportResult, elapsed: float) -> None:
     print(f"  amount requested  {_money(summary.amount_requested)} SEK", file=out)
     print(f"  amount settled    {_money(summary.amount_settled)} SEK", file=out)
     print(f"  elapsed           {elapsed:.1f} s", file=out)
+    if result.posting is not None:
+        run = result.posting
+        rate = run.posted / run.seconds if run.seconds > 0 else 0.0
+        lanes = f"{run.lanes} lane{'s' if run.lanes != 1 else ''}"
+        print(f"  posting           {lanes}, {run.posted} rows at {rate:.1f} rows/s", file=out)
     if result.report_paths:
         first = next(iter(result.report_paths.values()))
         print(f"  report            {first.parent}/ ({', '.join(result.report_paths)})", file=out)
     if result.message:
         print(f"  {result.message}", file=out)
+    for step in _next_steps(report, result.report_paths.get("csv")):
+        print(f"  next: {step}", file=out)
+
+
+def _next_steps(report: Report, csv_path: Path | None) -> list[str]:
+    """What the operator does next, as commands to type (the CLI stays English)."""
+    summary = report.summary
+    steps = import_next_steps(
+        summary.outcomes,
+        summary.statuses,
+        dry_run=report.dry_run,
+        rejected_file=bool(report.file_errors) and not summary.rows,
+    )
+    import_id = report.file_import_report
+    fix = csv_path or Path("reports") / import_id / "report.csv"
+    lines = []
+    for step in steps:
+        if step == "next.import_outage":
+            lines.append(f"after the outage, once the API answers: importer rerun {import_id}")
+        elif step == "next.import_fix":
+            lines.append(
+                f'fix the rows in "Needs attention" in {fix}, then: '
+                f"importer rerun {import_id} --fix {fix}"
+            )
+        elif step != "next.import_done":
+            lines.append(text(step, "en", id=import_id))
+    return lines
 
 
 def _resolve_import(ref: str) -> str:
@@ -258,30 +183,38 @@ def _install_stop_handlers(stop: threading.Event) -> None:
 
 def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     dry_run = args.command == "validate" or getattr(args, "dry_run", False)
+    creditor = None if args.creditor is None else creditor_option(args.creditor)
     options = RunOptions(
         dry_run=dry_run,
         all_or_nothing=getattr(args, "all_or_nothing", False),
         force=getattr(args, "force", False),
+        creditor=creditor,
     )
     stop = threading.Event()
     _install_stop_handlers(stop)
-    progress = _ProgressBar()
+    progress = ProgressLine()
     if args.command == "rerun":
         started = time.monotonic()
         result = facade.rerun(
-            config, _resolve_import(args.import_ref), args.fix, progress=progress, stop=stop
+            config,
+            _resolve_import(args.import_ref),
+            args.fix,
+            progress=progress,
+            stop=stop,
+            creditor=creditor,
+            dry_run=args.dry_run,
         )
-        return _report_result(result, started)
+        return _report_result(result, started, config)
     codes: list[ExitCode] = []
     started = time.monotonic()
     for result in facade.run(config, args.files, options, progress=progress, stop=stop):
-        codes.append(_report_result(result, started))
+        codes.append(_report_result(result, started, config))
         started = time.monotonic()
     return worst(codes)
 
 
-def _report_result(result: ImportResult, started: float) -> ExitCode:
-    _print_result(result, time.monotonic() - started)
+def _report_result(result: ImportResult, started: float, config: Config) -> ExitCode:
+    _print_result(result, time.monotonic() - started, config)
     if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
         print(f"importer: {result.message}", file=sys.stderr)
     return result.exit_code
@@ -308,30 +241,81 @@ def _install_drop_handlers(signals: Signals) -> None:
 def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
     signals = Signals()
     _install_drop_handlers(signals)
-    options = DropOptions(
-        watch=args.watch, interval=args.interval, lanes=args.lanes, creditor=args.creditor
-    )
-    printer = lambda text: print(text, end="", flush=True)  # noqa: E731 - the one adapter
+    creditor = None if args.creditor is None else creditor_option(args.creditor)
+    options = DropOptions(watch=args.watch, interval=args.interval, creditor=creditor)
+    # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
+    progress = ProgressLine() if sys.stderr.isatty() else None
     drop = Drop(
-        args.inbox, config, options, signals=signals, progress=_ProgressBar(), printer=printer
+        args.inbox,
+        config,
+        options,
+        signals=signals,
+        progress=progress,
+        printer=lambda summary: print(summary, end="", flush=True),
     )
     return drop.run()
 
 
-def _list_imports(config: Config) -> ExitCode:
-    listed = facade.imports(config)
-    if not listed:
-        print("no imports yet")
+def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
+    since = None
+    if args.since:
+        try:
+            since = parse_since(args.since)
+        except ValueError:
+            raise ConfigError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
+    entries = facade.imports(config, since=since, creditor=args.creditor, status=args.status)
+    if args.json:
+        print(json.dumps([entry.as_json() for entry in entries], ensure_ascii=False, indent=2))
         return ExitCode.OK
-    header = f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file"
-    print(header)
-    for record, counts in listed:
-        shown = ", ".join(f"{o.value} {n}" for o, n in counts.items() if n) or "-"
+    if not entries:
+        print("no imports" + (" match" if since or args.creditor or args.status else " yet"))
+        return ExitCode.OK
+    print(f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file")
+    for entry in entries:
+        record = entry.record
+        shown = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
         kind = " (dry run)" if record.dry_run else ""
         print(
             f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
             f"{record.rows:>7}  {shown}  {record.file_name}{kind}"
         )
+    return ExitCode.OK
+
+
+def _show(config: Config, ref: str) -> ExitCode:
+    view = facade.show(config, _resolve_import(ref))
+    report = view.report
+    summary = report.summary
+    sandbox = " (sandbox)" if report.sandbox else ""
+    outcomes = ", ".join(f"{k} {v}" for k, v in summary.outcomes.items() if v)
+    requested, settled = _money(summary.amount_requested), _money(summary.amount_settled)
+    print(f"import {report.file_import_report}: {report.file.name}")
+    print(f"  creditor   {', '.join(view.creditors) or '-'}")
+    print(f"  API        {report.api.get('base_url', '')}{sandbox}")
+    print(f"  started    {iso_utc(report.started)}   finished {iso_utc(report.finished) or '-'}")
+    print(f"  rows       {summary.rows}: {outcomes}")
+    print(f"  requested  {requested} SEK   settled {settled} SEK")
+    print(f"  exit code  {report.exit_code}")
+    for step in _next_steps(report, config.report.dir / report.file_import_report / "report.csv"):
+        print(f"  next: {step}")
+    if not view.attention:
+        print("no row needs attention")
+        return ExitCode.OK
+    print(f"\n{len(view.attention)} row(s) need attention:")
+    for line in view.attention:
+        print(f"  row {line.row:<6} {line.outcome:<16} {line.reason}")
+        print(f"  {'':<6}     {'':<16} next: {line.next_step}")
+    return ExitCode.OK
+
+
+def _show_config(config: Config, args: argparse.Namespace, overrides: dict[str, str]) -> ExitCode:
+    where, settings = explain_config(config, getattr(args, "config", None), overrides)
+    print(f"configuration: {where}")
+    print(secret_note(config))
+    width = max(len(s.key) for s in settings)
+    for setting in settings:
+        value = json.dumps(setting.value, ensure_ascii=False, default=str)
+        print(f"  {setting.key:<{width}}  {value}   [{setting.source}]")
     return ExitCode.OK
 
 
@@ -342,15 +326,19 @@ def _render(config: Config, ref: str) -> ExitCode:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         from importer.sandbox import command as sandbox_command
 
         return sandbox_command.run(args)
+    if args.command == "schema":
+        sys.stdout.write(shipped_text())
+        return int(ExitCode.OK)
     _configure_logging(args)
+    debug = getattr(args, "debug", False)
     try:
-        config = _load(args)
+        config, overrides = _load(args)
         if args.command in ("run", "validate"):
             return int(_run_imports(args, config))
         if args.command == "rerun":
@@ -358,11 +346,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "drop":
             return int(_drop(args, config))
         if args.command == "imports":
-            return int(_list_imports(config))
+            return int(_list_imports(config, args))
+        if args.command == "show":
+            return int(_show(config, args.import_ref))
+        if args.command == "config":
+            return int(_show_config(config, args, overrides))
         if args.command == "report":
             return int(_render(config, args.import_ref))
     except ImporterError as exc:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         print(f"importer: {exc.message}", file=sys.stderr)
         return int(exc.exit_code)
@@ -372,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, never a traceback unless asked for
         internal = InternalError(type(exc).__name__)
         internal.__cause__ = exc  # what --debug shows below the one line
-        if args.debug:
+        if debug:
             traceback.print_exception(internal)
         print(f"importer: {internal.message}", file=sys.stderr)
         return int(internal.exit_code)

@@ -4,6 +4,7 @@ Secrets never live here: `api.api_key_env` names the environment variable that h
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.errors import ConfigError
 
 SANDBOX = "sandbox"
+LANES_MAX = 64
 
 # API field -> header names accepted besides the field name itself. Matched case- and
 # whitespace-insensitively (see importer.mapping).
@@ -51,6 +53,15 @@ class ApiConfig(_Section):
     send_account: bool = False
 
 
+class PostingConfig(_Section):
+    """How many rows are in flight at once (see importer.lanes)."""
+
+    lanes: int = Field(default=1, ge=1, le=LANES_MAX)
+    """1: strict file order. N: rows of different cases in parallel, each case in file order."""
+    max_rate: float | None = Field(default=None, gt=0)
+    """Requests per second across all lanes (and the read-back); None: as fast as answered."""
+
+
 class DefaultsConfig(_Section):
     creditor: str | None = None
     currency: str = "SEK"
@@ -63,8 +74,28 @@ class InputConfig(_Section):
     decimal_separator: Literal[".", ","] | None = None
     sheet: str | int | None = None
     timezone: str = "Europe/Stockholm"
+    hidden_rows: Literal["import", "skip"] = "skip"
+    """Hidden workbook rows: left out (and listed) by default; see `sheet_view`."""
+    date_format: str | None = None
+    """A `strptime` pattern (`%d/%m/%Y`) for the dates that are not ISO or RFC 1123."""
     negative_amounts: Literal["reject", "absolute"] = "reject"
     max_amount: str = "100000000.00"
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_pattern(cls, v: str | None) -> str | None:
+        """A pattern must name the year, month and day: a date read back through it must be
+        the date written with it (so `%d/%m` or a typo such as `%d/%M/%Y` is refused)."""
+        if v is None:
+            return v
+        sample = dt.datetime(2026, 11, 20)
+        try:
+            same = dt.datetime.strptime(sample.strftime(v), v).date() == sample.date()
+        except ValueError:
+            same = False
+        if not same:
+            raise ValueError(f"{v!r} is not a date pattern with year, month and day (%Y %m %d)")
+        return v
 
     @field_validator("delimiter")
     @classmethod
@@ -76,7 +107,16 @@ class InputConfig(_Section):
 
 class ReportConfig(_Section):
     dir: Path = Path("reports")
-    formats: list[Literal["json", "csv", "xlsx"]] = ["json", "csv", "xlsx"]
+    formats: list[Literal["json", "csv", "xlsx", "html"]] = ["json", "csv", "xlsx", "html"]
+    language: Literal["en", "sv"] = "en"
+    """The language of the words in report.xlsx, report.html and report.json's `texts`."""
+    xlsx_all_rows: int = Field(default=50_000, ge=0)
+    """The workbook's "All rows" sheet is written up to this many rows (report.csv and
+    report.json always hold every row)."""
+    csv_dialect: Literal["source", "excel", "excel-sv"] = "source"
+    """report.csv's delimiter and decimal mark: the source's own (a `;` file with decimal
+    commas gets `;` and decimal commas), or pinned: `excel` (`,` and `.`), `excel-sv` (`;`
+    and `,`)."""
 
 
 class JournalConfig(_Section):
@@ -102,6 +142,7 @@ class DropConfig(_Section):
 
 class Config(_Section):
     api: ApiConfig = ApiConfig()
+    posting: PostingConfig = PostingConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     columns: dict[str, list[str]] = Field(default_factory=dict)
     input: InputConfig = InputConfig()
@@ -131,12 +172,18 @@ class Config(_Section):
         return merged
 
 
+def config_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
+    """The configuration file to read and whether it was asked for (`--config` or
+    `$IMPORTER_CONFIG`: then it must exist) or is only the default `./config.yaml`."""
+    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
+    return Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml"), explicit
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """`--config PATH`, else `$IMPORTER_CONFIG`, else `./config.yaml`, else built-in defaults.
     Relative paths inside the file are resolved against the file's folder, so a scheduler can
     run the importer from any working directory."""
-    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
-    chosen = Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml")
+    chosen, explicit = config_path(path)
     if not chosen.exists():
         if explicit:
             raise ConfigError(f"configuration file {chosen} does not exist")

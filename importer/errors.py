@@ -133,3 +133,15 @@ class InternalError(ImporterError):
             "The journal is consistent: running the same command resumes."
         )
         self.what = what
+
+
+QUOTE_LIMIT = 200
+"""How many characters of a line or cell a message quotes: enough to recognise it, while a
+20,000-column header or a 50 MB cell never turns one line of output into megabytes."""
+
+
+def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a message quotes it: at most `limit` characters, with how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"

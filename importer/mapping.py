@@ -11,13 +11,24 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import cast
 
 from importer.api.request import READ_ONLY_FIELDS
 from importer.config import Config
-from importer.errors import FileRejected
+from importer.errors import FileRejected, excerpt
+from importer.outcomes import ImportWarning, RowError
+from importer.row_shape import field_count_errors
+from importer.sheet_view import merged_cell_errors, visible_records
 from importer.sources import Cell, SourceFile, cell_text
 
 """Set by the server; a file that carries them gets one warning and they are not sent."""
+
+NAME_THE_CREDITOR = (
+    "add a creditor column (Borgenär), give --creditor ID, or set defaults.creditor in the "
+    "configuration"
+)
+"""The three ways to name the creditor, said the same way wherever one is missing."""
+
 
 HEADER_SEARCH_DEPTH = 50
 """How many records from the top may be titles and notes before the header must appear."""
@@ -40,7 +51,7 @@ class ColumnMap:
     """API field -> column index, for the fields that are sent."""
     read_only: tuple[str, ...] = ()
     """Headers of read-only columns found in the file (they are ignored, with a warning)."""
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ImportWarning, ...] = ()
 
 
 @dataclass(slots=True)
@@ -54,6 +65,11 @@ class MappedRows:
     cells stay as read: validation, and only validation, fills the configured defaults."""
     sources: list[Sequence[str]] = field(default_factory=list)
     """The raw cell texts, one per header, for the report's `source`."""
+    warnings: list[ImportWarning] = field(default_factory=list)
+    """What the sheet's view says about these rows (hidden rows and sheets: `sheet_view`)."""
+    problems: dict[int, list[RowError]] = field(default_factory=dict)
+    """Row index -> errors found before validation (a CSV row whose field count is not the
+    header's: `row_shape`); such a row is invalid whatever its cells hold."""
 
     @property
     def values(self) -> list[dict[str, Cell]]:
@@ -71,10 +87,19 @@ class MappedRows:
         return rows
 
 
+_COLUMNS_HINT = (
+    "If the file names a column differently, add its header under `columns:` in "
+    'config.yaml (e.g. `columns: {amount: ["Kreditbelopp"]}`)'
+)
+"""The way out of a header mismatch, said where the mismatch is reported."""
+
+
 class Mapper:
     """Turns a read file into field values using one configuration."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, creditor: str | None = None) -> None:
+        """`creditor` is `--creditor`: like `defaults.creditor`, it makes a creditor column
+        unnecessary."""
         self._config = config
         self._alias_to_field: dict[str, str] = {}
         # The configured names first: where one is also a built-in alias of another field,
@@ -88,9 +113,9 @@ class Mapper:
         self._read_only = (
             READ_ONLY_FIELDS - {"account"} if config.api.send_account else READ_ONLY_FIELDS
         )
-        # Only whether a creditor default exists matters here (a creditor column is then not
-        # required); validation applies the defaults.
-        self._creditor_default = bool(config.defaults.creditor)
+        # Only whether a creditor is named otherwise matters here (a creditor column is then
+        # not required); validation applies the defaults and `--creditor`.
+        self._creditor_default = bool(creditor or config.defaults.creditor)
 
     def required_fields(self) -> list[str]:
         """Columns a file must have: amount, case or invoice_number, and creditor unless the
@@ -99,6 +124,10 @@ class Mapper:
         if not self._creditor_default:
             required.append("creditor")
         return required
+
+    def fields_of(self, headers: Sequence[str]) -> dict[str, int]:
+        """API field -> column index in a header row (the first column naming a field)."""
+        return {name: found[0] for name, found in self._match(headers).items()}
 
     def _match(self, cells: Sequence[Cell]) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
@@ -124,19 +153,28 @@ class Mapper:
         expected = ", ".join(self.required_fields())
         if best is None:
             first = source.records[0][1] if source.records else ()
-            seen = ", ".join(repr(cell_text(c)) for c in first if cell_text(c)) or "nothing"
+            seen = (
+                excerpt(", ".join(repr(cell_text(c)) for c in first if cell_text(c))) or "nothing"
+            )
             raise FileRejected(
                 source.name,
                 f"no header row matches the column mapping: expected columns {expected}; "
-                f"the first row holds {seen}",
+                f"the first row holds {seen}. {_COLUMNS_HINT}",
             )
         position, row_number, found = best
         headers = [cell_text(c) for c in source.records[position][1] if cell_text(c)]
+        if self._missing(found) == ["creditor"]:
+            raise FileRejected(
+                source.name,
+                f"no creditor is named for this file (header row {row_number} has no "
+                f"creditor column; found {excerpt(', '.join(repr(h) for h in headers))}): "
+                f"{NAME_THE_CREDITOR}",
+            )
         missing = ", ".join(self._missing(found))
         raise FileRejected(
             source.name,
             f"required column missing: {missing} (header row {row_number}; expected "
-            f"{expected}; found {', '.join(repr(h) for h in headers)})",
+            f"{expected}; found {excerpt(', '.join(repr(h) for h in headers))}). {_COLUMNS_HINT}",
         )
 
     def _missing(self, found: dict[str, list[int]]) -> list[str]:
@@ -176,9 +214,14 @@ class Mapper:
         read_only = tuple(
             headers[i] for f, idx in found.items() if f in read_only_fields for i in idx
         )
-        warnings: tuple[str, ...] = ()
+        warnings: tuple[ImportWarning, ...] = ()
         if read_only:
-            warnings = (f"column(s) {', '.join(read_only)} are set by Amili and were not sent",)
+            warnings = (
+                ImportWarning(
+                    code="columns_not_sent",
+                    message=f"column(s) {', '.join(read_only)} are set by Amili and were not sent",
+                ),
+            )
         return ColumnMap(row_number, tuple(headers), fields, read_only, warnings)
 
     def map_rows(self, source: SourceFile, columns: ColumnMap) -> MappedRows:
@@ -186,18 +229,35 @@ class Mapper:
         start = next(
             i for i, (number, _) in enumerate(source.records) if number == columns.header_row
         )
-        records = source.records[start + 1 :]
+        records, warnings = visible_records(
+            source, source.records[start + 1 :], self._config.input.hidden_rows
+        )
         rows = [cells for _, cells in records]
         width = len(columns.headers)
+        problems = (
+            field_count_errors(
+                rows,
+                [number for number, _ in records],
+                source.records[start][1],
+                file=source.name,
+                delimiter=source.delimiter,
+            )
+            if source.format == "csv"
+            else merged_cell_errors(
+                source, [number for number, _ in records], rows, columns.fields, columns.headers
+            )
+        )
         shortest = min(map(len, rows), default=width)
-        out = MappedRows(row_numbers=[number for number, _ in records])
+        out = MappedRows(
+            row_numbers=[number for number, _ in records], problems=problems, warnings=warnings
+        )
         for api_field, index in columns.fields.items():
             if index < shortest:
                 out.columns[api_field] = list(map(itemgetter(index), rows))
             else:
                 out.columns[api_field] = [c[index] if index < len(c) else None for c in rows]
         if source.format == "csv" and shortest == width == max(map(len, rows), default=width):
-            out.sources = rows  # CSV cells are already the text a person sees
+            out.sources = cast("list[Sequence[str]]", rows)  # CSV cells are text already
         else:
             out.sources = [_texts(cells, width) for cells in rows]
         return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from importer.exit_codes import ExitCode
 
@@ -73,3 +73,36 @@ def worst(codes: Iterable[ExitCode]) -> ExitCode:
     """Several files in one run: the most serious code wins (3 > 2 > 1 > 0)."""
     order = [ExitCode.OK, ExitCode.ATTENTION, ExitCode.USAGE, ExitCode.INCOMPLETE]
     return max(codes, key=order.index, default=ExitCode.OK)
+
+
+class ImportWarning(BaseModel):
+    """Something about the file a person should know that changes no row's outcome and does
+    not raise the exit code: report.json's `warnings` (DESIGN.md §4).
+
+    `code` is stable (machines match on it); `message` is the sentence for people; `rows`
+    are the spreadsheet row numbers concerned; `amount` (a decimal string, "1234.00") is the
+    amount a left-out total row held; `sheet` names a workbook sheet. Codes:
+
+    - `total_row_left_out`: a row that sums the rows above, not a credit (one per row);
+    - `hidden_rows_imported` / `hidden_rows_skipped`: rows hidden in the workbook, and what
+      `input.hidden_rows` did with them;
+    - `hidden_sheet`: a hidden sheet of the workbook that was not read;
+    - `daylight_saving_gap` / `daylight_saving_overlap`: naive times that do not exist, or
+      occur twice, on the day the clocks change (read with the offset before the change);
+    - `columns_not_sent`: columns the API sets itself; `all_or_nothing`: nothing was posted.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    rows: list[int] = Field(default_factory=list)
+    amount: str | None = None
+    sheet: str | None = None
+
+    @classmethod
+    def stored(cls, value: object) -> ImportWarning:
+        """A warning as the journal keeps it (an object; a plain text in older journals)."""
+        if isinstance(value, str):
+            return cls(code="note", message=value)
+        return cls.model_validate(value)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_support import CREDITOR, SECRET
@@ -36,3 +38,39 @@ def workdir(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return work
+
+
+_REPORT_VALIDATOR: list[Any] = []
+
+
+def _report_validator() -> Any:
+    """The validator of the shipped report.json schema (built once per session)."""
+    if not _REPORT_VALIDATOR:
+        import jsonschema
+
+        from importer.report.schema import shipped_text
+
+        schema = json.loads(shipped_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        _REPORT_VALIDATOR.append(jsonschema.Draft202012Validator(schema))
+    return _REPORT_VALIDATOR[0]
+
+
+@pytest.fixture(autouse=True)
+def _every_report_json_fits_the_schema(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that used tmp_path, every report.json it (or a process it started)
+    wrote there is validated against the schema `importer schema` prints (issue 13)."""
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    root: Path = request.getfixturevalue("tmp_path")
+    yield
+    for path in root.rglob("report.json"):
+        try:
+            document = json.loads(path.read_bytes())
+        except ValueError:
+            continue  # a test that breaks a report on purpose
+        errors = sorted(_report_validator().iter_errors(document), key=str)
+        if errors:
+            where = list(errors[0].absolute_path)
+            pytest.fail(f"{path} does not fit the schema: {errors[0].message} at {where}")

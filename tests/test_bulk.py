@@ -25,6 +25,7 @@ def test_trusted_builds_what_model_construct_builds() -> None:
         "errors": [RowError(field="amount", code="c", message="m")],
         "request": {"amount": Decimal("450.00"), "invoice_number": "F-1002"},
         "source": {"Belopp": "450,00"},
+        "original_source": None,
         "duplicate_of": None,
         "case_invoice_number": "F-1002",
         "case_reference_number": "70010002",

@@ -82,7 +82,8 @@ def test_all_or_nothing_posts_nothing(workdir: Path, api: Sandbox) -> None:
     assert done.returncode == 1
     assert creditings(api) == []
     report = report_of(workdir)
-    assert any("all-or-nothing" in w for w in report["warnings"])
+    assert any("all-or-nothing" in w["message"] for w in report["warnings"])
+    assert report["warnings"][0]["code"] == "all_or_nothing"
 
 
 def test_same_file_twice_is_not_imported_again(workdir: Path, api: Sandbox) -> None:

@@ -21,14 +21,18 @@ from enum import StrEnum
 from typing import Any
 
 import requests
+import structlog
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from importer import __version__
 from importer.api.request import json_body
+from importer.api.throttle import Throttle
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed
 from importer.outcomes import RowError
+
+log = structlog.get_logger("importer.client")
 
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
@@ -111,8 +115,12 @@ class ApiClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._throttle = throttle
+        """Shared with the import's other connections (lanes, read-back): a refusal pauses
+        them all, and max_rate spaces their requests. None: this client waits alone."""
         self._config = config
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._sleep = sleep
@@ -158,6 +166,17 @@ class ApiClient:
         ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2**attempt)
         return ceiling * (0.5 + self._rng.random() / 2)
 
+    def _wait_turn(self, delay: float | None) -> None:
+        """Before each attempt: back off `delay` after a refusal (pausing every connection
+        that shares the throttle), then wait for this request's turn."""
+        if delay is not None:
+            if self._throttle is None:
+                self._sleep(delay)
+            else:
+                self._throttle.pause(delay)
+        if self._throttle is not None:
+            self._throttle.acquire()
+
     def _check_auth(self, response: requests.Response) -> None:
         if response.status_code in (401, 403):
             raise AuthenticationFailed(
@@ -167,14 +186,30 @@ class ApiClient:
 
     # ----------------------------------------------------------------- post
 
-    def post_crediting(self, request: Mapping[str, Any]) -> PostResult:
+    def post_crediting(
+        self, request: Mapping[str, Any], *, before_send: Callable[[], None] | None = None
+    ) -> PostResult:
         """POST one crediting (its body is `json_body(request)`, the bytes report.json
-        records); retries only what certainly was not stored."""
+        records); retries only what certainly was not stored. `before_send` runs right
+        before each attempt leaves — after any backoff or shared pause — so the caller's
+        intent carries the time the request really left."""
         payload = json_body(request)
         last: _NotStored | None = None
         for attempt in range(self._config.max_attempts):
+            delay: float | None = None
             if last is not None:
-                self._sleep(self._backoff(attempt - 1, last.wait))
+                delay = self._backoff(attempt - 1, last.wait)
+                log.info(
+                    "post.retry",
+                    attempt=attempt + 1,
+                    of=self._config.max_attempts,
+                    wait_s=round(delay, 2),
+                    reason=last.note,
+                    retry_after=last.wait is not None,
+                )
+            self._wait_turn(delay)
+            if before_send is not None:
+                before_send()
             try:
                 return self._post_once(payload)
             except _NotStored as exc:
@@ -248,14 +283,20 @@ class ApiClient:
         """GETs are idempotent: any failure is retried within the budget, then the run
         stops (ApiUnavailable) rather than guessing."""
         note = ""
+        refused: _NotStored | None = None
         for attempt in range(self._config.max_attempts):
-            wait: float | None = None
+            delay: float | None = None
+            if refused is not None:
+                delay = self._backoff(attempt - 1, refused.wait)
+                log.info("lookup.retry", attempt=attempt + 1, wait_s=round(delay, 2), reason=note)
+            self._wait_turn(delay)
             try:
                 response = self._session.get(
                     self.base_url + path, params=params, timeout=self._timeout
                 )
             except requests.RequestException as exc:
                 note = f"{type(exc).__name__}"
+                refused = _NotStored(note)
             else:
                 self._check_auth(response)
                 if response.status_code == 200:
@@ -263,9 +304,7 @@ class ApiClient:
                 note = f"HTTP {response.status_code}"
                 if response.status_code not in (429, 500, 502, 503, 504):
                     break
-                wait = _retry_after(response)
-            if attempt + 1 < self._config.max_attempts:
-                self._sleep(self._backoff(attempt, wait))
+                refused = _NotStored(note, response.status_code, _retry_after(response))
         raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
 
     def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:

@@ -23,18 +23,19 @@ from pathlib import Path
 import structlog
 
 from importer.api.target import Target
+from importer.attention import row_next_step
 from importer.config import Config
 from importer.drop.inbox import DONE, FAILED, Inbox, archive
 from importer.drop.summary import ATTENTION_SHOWN, AttentionRow, FileSummary
 from importer.errors import ImporterError
 from importer.exit_codes import ExitCode
-from importer.journal import Journal
+from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError, exit_code_for
-from importer.pipeline import Importer, ImportResult, RunOptions
+from importer.pipeline import Importer, ImportResult, Progress, RunOptions
+from importer.words import error_text, reason_text
 
 log = structlog.get_logger("importer.drop")
 
-Progress = Callable[[int, int], None]
 _ATTENTION_STATUSES = ("warning", "error")
 
 
@@ -50,10 +51,10 @@ class _Heartbeat:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, attention: Callable[[], int]) -> None:
         self._done, self._total = done, total
         if self._chained is not None:
-            self._chained(done, total)
+            self._chained(done, total, attention)
 
     def start(self, file: str) -> None:
         self._file, self._done, self._total = file, 0, 0
@@ -124,7 +125,7 @@ class FileImport:
             result = ImportResult(
                 str(path),
                 ExitCode.INCOMPLETE,
-                message=f"internal error ({type(exc).__name__}); the file stays in processing/",
+                message=f"internal error ({type(exc).__name__}): a bug, please report it",
             )
         finally:
             self._beat.stop()
@@ -190,45 +191,47 @@ class FileImport:
                 item.report_dir = folder
                 html = folder / "report.html"
                 item.report_html = html if html.is_file() else None
-        if not item.creditors and self.config.defaults.creditor:
-            item.creditors = [self.config.defaults.creditor]
+        fallback = self.options.creditor or self.config.defaults.creditor
+        if not item.creditors and fallback:
+            item.creditors = [fallback]
         return item
 
     def _counts(self, item: FileSummary, result: ImportResult) -> None:
-        """The report's own counts, and the rows needing attention read back from the journal
-        (the report head carries no rows)."""
+        """The report's own counts and creditors, and the rows needing attention (the rule of
+        `importer.attention`) read back from the journal a block at a time: the report head
+        carries no rows, and a large file's rows are never all in memory."""
         assert result.report is not None
         assert result.import_id is not None
-        summary = result.report.summary
+        report = result.report
+        summary = report.summary
         item.rows = summary.rows
         item.outcomes = dict(summary.outcomes)
         item.statuses = dict(summary.statuses)
         item.amount_requested = summary.amount_requested
         item.amount_settled = summary.amount_settled
-        creditors: dict[str, None] = {}
+        item.creditors = list(report.creditor)
         for block in self.journal.iter_rows(result.import_id, 2000):
             for row in block:
-                if row.request and row.request.get("creditor"):
-                    creditors.setdefault(str(row.request["creditor"]), None)
-                reason = _attention(row.outcome, row.status, row.status_reason_locale, row.errors)
-                if reason is None:
+                if row_next_step(row.outcome, row.status, row.errors) is None:
                     continue
                 item.attention_total += 1
                 if len(item.attention) < ATTENTION_SHOWN:
-                    item.attention.append(AttentionRow(row.row, row.outcome.value, reason))
-        item.creditors = list(creditors)
+                    reason = _reason(row.outcome, row.status_reason_locale, row.errors)
+                    item.attention.append(AttentionRow(row.row, _shown(row), reason))
 
 
-def _attention(
-    outcome: Outcome, status: str | None, status_reason: str | None, errors: Sequence[RowError]
-) -> str | None:
-    """Why a row needs a person, or None when it does not: exit code 1's rows, and rows whose
-    answer is unknown. Rows merely not sent yet do not: the next pass sends them."""
-    messages = "; ".join(e.message for e in errors)
-    if outcome in (Outcome.INVALID, Outcome.REJECTED):
-        return messages or outcome.value
-    if outcome is Outcome.UNKNOWN:
-        return messages or "no answer from the API; it is looked up before anything is resent"
-    if outcome is Outcome.CREDITED and status in _ATTENTION_STATUSES:
-        return f"status {status}" + (f" ({status_reason})" if status_reason else "")
-    return None
+def _shown(row: JournalRow) -> str:
+    return row.outcome.value + (f"/{row.status}" if row.status else "")
+
+
+def _reason(outcome: Outcome, status_reason: str | None, errors: Sequence[RowError]) -> str:
+    """In words, as `importer show` gives them: each error's text and message, the API's
+    reason for a status, or what an unfinished row waits for."""
+    reasons = [f"{error_text(e.code, 'en')} ({e.message})" for e in errors]
+    if status_reason:
+        reasons.append(reason_text(status_reason, "en") or status_reason)
+    if not reasons and outcome is Outcome.UNKNOWN:
+        reasons.append("no answer from the API; it is looked up before anything is resent")
+    if not reasons and outcome is Outcome.NOT_SENT:
+        reasons.append("not sent yet; the next pass sends it")
+    return "; ".join(reasons)

@@ -44,11 +44,9 @@ from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import worst
-from importer.pipeline import RunOptions
+from importer.pipeline import Progress, RunOptions
 
 log = structlog.get_logger("importer.drop")
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +54,10 @@ class DropOptions:
     watch: bool = False
     interval: float = 60.0
     """Seconds between passes with `watch`."""
-    lanes: int = 1
     creditor: str | None = None
-    """Overrides `defaults.creditor` of the main configuration: files directly in the inbox.
-    A creditor's subfolder keeps the creditor its own config.yaml names."""
+    """The creditor of every row of the files directly in the inbox (`RunOptions.creditor`:
+    a row naming another is not sent). A creditor's subfolder keeps the creditor its own
+    config.yaml names, enforced the same way."""
     heartbeat: float = 20.0
     """Seconds between progress lines while a file is posted (a non-TTY log hears at least
     this often that the drop is alive)."""
@@ -93,9 +91,6 @@ class Drop:
     ) -> None:
         self.inbox = inbox
         self.options = options
-        if options.creditor is not None:
-            defaults = config.defaults.model_copy(update={"creditor": options.creditor})
-            config = config.model_copy(update={"defaults": defaults})
         self.config = config
         self.signals = signals or Signals()
         self._progress = progress
@@ -189,7 +184,7 @@ class Drop:
                 config,
                 journal,
                 target,
-                RunOptions(lanes=self.options.lanes),
+                self._run_options(inbox, config),
                 stop_rows=self.signals.stop_rows,
                 progress=self._progress,
                 heartbeat=self.options.heartbeat,
@@ -225,6 +220,16 @@ class Drop:
                 log.info("file.claimed", file=path.name, inbox=inbox.label, ready=verdict.why)
                 return claimed
         return None
+
+    def _run_options(self, inbox: Inbox, config: Config) -> RunOptions:
+        """Files directly in the inbox: `--creditor` if given. A creditor's subfolder whose
+        config.yaml names its own creditor: that one, for every row — a row there naming
+        another creditor is not sent (the failure this command was built after: a second
+        creditor's file credited to the default creditor)."""
+        if inbox.overlay is None:
+            return RunOptions(creditor=self.options.creditor)
+        own = config.defaults.creditor
+        return RunOptions(creditor=own if own != self.config.defaults.creditor else None)
 
     def _config_for(self, inbox: Inbox) -> Config:
         if inbox.overlay is None:

@@ -25,4 +25,5 @@ __all__ = ["SCHEMA_VERSION", "ImportRecord", "Journal", "JournalRow", "NewRow", 
 
 
 class Journal(ImportStore, RowStore, LockStore, DedupeStore):
-    """The SQLite journal. One instance per process; not shared across threads."""
+    """The SQLite journal. One instance per process, safe to share between threads (the
+    posting lanes): see `journal.connection`."""

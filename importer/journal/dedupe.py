@@ -21,7 +21,7 @@ class DedupeStore(Store):
     ) -> tuple[str, int, str | None] | None:
         """The first credited row with this creditor's credit note, in any import to the
         same API: a credit issued in the sandbox is no reason to withhold a real one."""
-        for import_id, row, crediting_id in self._db.execute(
+        for import_id, row, crediting_id in self._db.fetchall(
             "SELECT r.import_id, r.row, r.crediting_id FROM rows r"
             " JOIN imports i ON i.id = r.import_id WHERE r.creditor=? AND r.credit_invoice=?"
             " AND r.outcome='credited' AND i.base_url=? ORDER BY r.import_id, r.row",

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from importer.journal.rows import NewRow, _errors_json, _pack_cells, _request_values
 from importer.journal.schema import _REQUEST_COLUMNS, _REQUEST_PLACEHOLDERS, Store, _iso
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome, RowError
 
 
 class ImportRecord(BaseModel):
@@ -35,7 +35,7 @@ class ImportRecord(BaseModel):
     started: datetime
     finished: datetime | None
     file_errors: list[RowError]
-    warnings: list[str]
+    warnings: list[ImportWarning]
 
 
 class ImportStore(Store):
@@ -78,7 +78,10 @@ class ImportStore(Store):
                     _iso(record.started),
                     _iso(record.finished) if record.finished else None,
                     json.dumps([e.model_dump() for e in record.file_errors], ensure_ascii=False),
-                    json.dumps(record.warnings, ensure_ascii=False),
+                    json.dumps(
+                        [w.model_dump(exclude_defaults=True) for w in record.warnings],
+                        ensure_ascii=False,
+                    ),
                 ),
             )
             db.executemany(
@@ -132,7 +135,7 @@ class ImportStore(Store):
             started=datetime.fromisoformat(started),
             finished=datetime.fromisoformat(finished) if finished else None,
             file_errors=[RowError(**e) for e in json.loads(file_errors)],
-            warnings=json.loads(warnings),
+            warnings=[ImportWarning.stored(w) for w in json.loads(warnings)],
         )
 
     _IMPORT_COLUMNS = (
@@ -177,3 +180,34 @@ class ImportStore(Store):
         ):
             counts[Outcome(outcome)] = n
         return counts
+
+    def creditors(self, import_id: str) -> list[str]:
+        """The creditor ids an import's rows were (to be) credited for, in order."""
+        return [
+            creditor
+            for (creditor,) in self._db.execute(
+                "SELECT DISTINCT creditor FROM rows WHERE import_id=? AND creditor IS NOT NULL"
+                " ORDER BY creditor",
+                (import_id,),
+            )
+        ]
+
+    def set_source_dialect(
+        self, import_id: str, delimiter: str | None, decimal: str | None
+    ) -> None:
+        """Keep the file's delimiter and decimal mark, so report.csv can follow them whenever
+        the report is rendered again. Kept in `meta` (key `dialect:<import id>`): a key-value
+        table every journal already has, so no schema migration is needed."""
+        value = json.dumps({"delimiter": delimiter, "decimal": decimal})
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"dialect:{import_id}", value))
+
+    def source_dialect(self, import_id: str) -> tuple[str | None, str | None]:
+        """(delimiter, decimal mark) of the import's file; (None, None) when not kept."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key=?", (f"dialect:{import_id}",)
+        ).fetchone()
+        if row is None:
+            return None, None
+        data = json.loads(row[0])
+        return data.get("delimiter"), data.get("decimal")

@@ -149,7 +149,7 @@ class RowStore(Store):
             f" AND outcome IN ({','.join('?' * len(wanted))}) ORDER BY row LIMIT ?"
         )
         last = -1
-        while chunk := self._db.execute(sql, (import_id, last, *wanted, size)).fetchall():
+        while chunk := self._db.fetchall(sql, (import_id, last, *wanted, size)):
             for values in chunk:
                 yield self._row(values)
             last = chunk[-1][0]
@@ -172,10 +172,10 @@ class RowStore(Store):
         ).fetchall()
 
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
-        found = self._db.execute(
+        found = self._db.fetchall(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)
-        ).fetchone()
-        return self._row(found) if found else None
+        )
+        return self._row(found[0]) if found else None
 
     def attempts(
         self, import_id: str, rows: tuple[int, int] | None = None
@@ -193,6 +193,17 @@ class RowStore(Store):
         ):
             out.setdefault(row, []).append((at, outcome, http_status, note))
         return out
+
+    def original_sources(
+        self, import_id: str, rows: tuple[int, int] | None = None
+    ) -> dict[int, list[str]]:
+        """The cells the file first had, for each corrected row (`rows`: first..last)."""
+        sql = "SELECT row, original_source FROM corrected WHERE import_id=?"
+        params: list[Any] = [import_id]
+        if rows is not None:
+            sql += " AND row BETWEEN ? AND ?"
+            params.extend(rows)
+        return {row: _unpack_cells(text) for row, text in self._db.execute(sql, params)}
 
     def iter_rows(self, import_id: str, size: int) -> Iterator[list[JournalRow]]:
         """All rows in row order, `size` at a time: a large import's report is rendered
@@ -277,8 +288,15 @@ class RowStore(Store):
             )
 
     def replace_row(self, import_id: str, new: NewRow) -> None:
-        """A correction (`rerun --fix`): new cells and request for a row that is not final."""
+        """A correction (`rerun --fix`): new cells and request for a row that is not final.
+        The row's cells as the file first had them are kept (`corrected`, written by the
+        first correction only), so the report shows them beside the corrected ones."""
         with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO corrected SELECT import_id, row, source FROM rows"
+                " WHERE import_id=? AND row=?",
+                (import_id, new.row),
+            )
             db.execute(
                 f"UPDATE rows SET outcome=?, errors=?, source=?, http_status=NULL,"
                 f" ({_REQUEST_COLUMNS}) = ({_REQUEST_PLACEHOLDERS}) WHERE import_id=? AND row=?",

@@ -15,6 +15,7 @@ from typing import Self
 
 from importer.api.request import FIELDS
 from importer.errors import JournalUnavailable
+from importer.journal.connection import SharedConnection
 
 SCHEMA_VERSION = 1
 
@@ -84,6 +85,12 @@ CREATE TABLE IF NOT EXISTS attempts (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
+CREATE TABLE IF NOT EXISTS corrected (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    original_source TEXT NOT NULL,
+    PRIMARY KEY (import_id, row)
+) WITHOUT ROWID;
 """
 )
 
@@ -97,7 +104,8 @@ def _iso(moment: datetime) -> str:
 
 
 class Store:
-    """The SQLite connection, opened with the schema; the journal's parts share it."""
+    """The SQLite connection, opened with the schema; the journal's parts share it, and so do
+    the posting lanes' threads (`journal.connection`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -106,7 +114,11 @@ class Store:
         before either import is created."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._db = SharedConnection(
+                sqlite3.connect(
+                    self.path, isolation_level=None, timeout=30, check_same_thread=False
+                )
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
@@ -126,11 +138,12 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> Iterator[SharedConnection]:
+        with self._db.lock:  # the whole transaction: no other lane's statement inside it
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")

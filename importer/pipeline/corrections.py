@@ -1,23 +1,54 @@
-"""Correction files for `importer rerun --fix`: the usual workflow is to open the import's
-`report.csv`, fix the failed rows and save it. Rows are matched to the original by the `row`
-column when the file has one (report.csv does), otherwise by the file's own row numbers (a
-corrected copy of the original file)."""
+"""Correction files for `importer rerun --fix`, matched to the import's rows by key, never by
+position.
+
+The usual workflow is to open the import's report.csv or report.xlsx, fix the failed rows and
+save it; or to export the corrected rows again in the original format. A correction row is
+matched to the row it corrects by, in this order of preference:
+
+1. the `row` column (report.csv and report.xlsx carry the original row number);
+2. else the credit note (`credit_invoice`), as the original file has it;
+3. else the file's own reference (`creditor_reference`; generated references are not the
+   file's and never match).
+
+Position is never used: a file holding just the two corrected rows would otherwise replace
+rows 2 and 3 with them, crediting one row's amount against another's invoice (issue 10 item
+5). A correction row that matches no row, or several, or a row another correction row already
+matched, rejects the whole correction file before anything changes, naming the rows.
+
+A workbook is read from its first sheet whose header matches the column mapping: report.xlsx
+opens on its rows (or its summary, which is skipped), and a creditor's own workbook on its
+data.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from importer.config import Config
 from importer.errors import FileRejected
-from importer.journal import ImportRecord, Journal, NewRow
-from importer.mapping import Mapper, normalise_header
+from importer.journal import ImportRecord, Journal, JournalRow, NewRow
+from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
 from importer.pipeline.intake import generated_reference
 from importer.report.cells import FORMULA_START
-from importer.sources import Cell, read_source
+from importer.sources import Cell, SourceFile, read_source, sheet_count
 from importer.validation import Validator
+from importer.words import LANGUAGES, text
+
+KEYS = ("credit_invoice", "creditor_reference")
+"""The file-supplied keys a correction can be matched by when it has no `row` column."""
+ROW_HEADERS = frozenset(
+    {"row", *(normalise_header(text("label.row", language)) for language in LANGUAGES)}
+)
+"""The row column's header: report.csv's `row`, report.xlsx's "Row" or, in Swedish, "Rad"."""
+_KEY_NAMES = {
+    "row": "row number",
+    "credit_invoice": "credit note",
+    "creditor_reference": "reference",
+}
 
 
 def _restore(cell: Cell) -> Cell:
@@ -28,79 +59,25 @@ def _restore(cell: Cell) -> Cell:
     return cell
 
 
-def read_corrections(config: Config, path: Path, record: ImportRecord) -> list[NewRow]:
-    source = read_source(
-        path,
-        encoding=config.input.encoding,
-        delimiter=config.input.delimiter,
-        sheet=config.input.sheet,
-    )
-    source = replace(
-        source,
-        records=[
-            (number, tuple(_restore(cell) for cell in cells)) for number, cells in source.records
-        ],
-    )
-    mapper = Mapper(config)
-    columns = mapper.find_columns(source)
-    mapped = mapper.map_rows(source, columns)
-    # report.csv adds its `row` after the file's own columns. A file with a "Row" column
-    # of its own keeps that column in its report, so only a `row` column beyond as many as
-    # the original file had numbers the rows — the last one.
-    own = [normalise_header(h) for h in record.columns].count("row")
-    numbered = [i for i, h in enumerate(columns.headers) if normalise_header(h) == "row"]
-    row_column = numbered[-1] if len(numbered) > own else None
-    numbers: list[int] = []
-    for file_row, texts in zip(mapped.row_numbers, mapped.sources, strict=True):
-        if row_column is None:
-            numbers.append(file_row)
-            continue
-        text = texts[row_column].strip() if row_column < len(texts) else ""
-        if not text.isdigit():
-            raise FileRejected(
-                source.name,
-                f"row {file_row}: the 'row' column must hold the original row number, not {text!r}",
-            )
-        numbers.append(int(text))
-    # Keep only the original file's columns: outcome columns of a report are not source cells.
-    # A header the original file has twice is matched by order of appearance.
-    positions: dict[str, list[int]] = {}
-    for index, header in enumerate(columns.headers):
-        positions.setdefault(header, []).append(index)
-    seen: Counter[str] = Counter()
-    picks: list[int | None] = []
-    for header in record.columns:
-        found = positions.get(header, [])
-        picks.append(found[seen[header]] if seen[header] < len(found) else None)
-        seen[header] += 1
-    checked = Validator(config).validate_columns(mapped.columns, len(numbers), numbers)
-    corrections: list[NewRow] = []
-    for number, texts, result in zip(numbers, mapped.sources, checked, strict=True):
-        cells = [texts[i] if i is not None and i < len(texts) else "" for i in picks]
-        if result.request is None:
-            corrections.append(NewRow(number, cells, None, result.errors, Outcome.INVALID))
-        else:
-            corrections.append(NewRow(number, cells, result.request.model_dump(exclude_none=True)))
-    return corrections
-
-
-def apply_fixes(config: Config, journal: Journal, record: ImportRecord, fix: Path) -> list[str]:
-    """Replace rows by row number with their corrections. A credited (or duplicate) row
-    is final and an `unknown` one must be reconciled first: corrections for them are
-    not applied, and the operator is told which. Returns those notes. Row numbers that
-    are not in the import reject the whole correction file before anything changes."""
+def apply_fixes(
+    config: Config,
+    journal: Journal,
+    record: ImportRecord,
+    fix: Path,
+    *,
+    creditor: str | None = None,
+) -> list[str]:
+    """Replace rows with their corrections, matched by key (see the module docstring). A
+    credited (or duplicate) row is final and an `unknown` one must be reconciled first:
+    corrections for them are not applied, and the operator is told which. Returns those
+    notes. A correction matching no row, or several, rejects the whole correction file
+    before anything changes."""
     kept: dict[str, list[int]] = {}
-    corrections = read_corrections(config, fix, record)
-    current = {new.row: journal.get_row(record.id, new.row) for new in corrections}
-    strangers = [number for number, row in current.items() if row is None]
-    if strangers:
-        raise FileRejected(
-            fix.name,
-            f"row(s) {_row_list(strangers)} are not rows of import "
-            f"{record.id} ({record.file_name}); nothing was changed",
-        )
+    originals = journal.rows(record.id)
+    corrections = read_corrections(config, fix, record, originals, creditor=creditor)
+    current = {row.row: row for row in originals}
     for new in corrections:
-        outcome = current[new.row].outcome  # type: ignore[union-attr]
+        outcome = current[new.row].outcome
         if outcome in (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN):
             kept.setdefault(outcome.value, []).append(new.row)
             continue
@@ -116,3 +93,187 @@ def apply_fixes(config: Config, journal: Journal, record: ImportRecord, fix: Pat
 def _row_list(rows: list[int], shown: int = 10) -> str:
     text = ", ".join(map(str, rows[:shown]))
     return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """How a correction file was matched: the key, and each correction's original row."""
+
+    key: str
+    rows: list[int]
+
+
+def read_corrections(
+    config: Config,
+    path: Path,
+    record: ImportRecord,
+    originals: Sequence[JournalRow],
+    *,
+    creditor: str | None = None,
+) -> list[NewRow]:
+    """The corrections of `path` as new rows of `record` (whose rows are `originals`).
+
+    Raises FileRejected, changing nothing, when the file cannot be read or a correction row
+    cannot be matched to exactly one row of the import."""
+    mapper = Mapper(config, creditor=creditor)
+    source, columns = _read(config, path, mapper)
+    mapped = mapper.map_rows(source, columns)
+    match = _match(source.name, record, originals, mapper, columns, mapped)
+    numbers = match.rows
+    # Keep only the original file's columns: outcome columns of a report are not source cells.
+    # A header the original file has twice is matched by order of appearance.
+    positions: dict[str, list[int]] = {}
+    for index, header in enumerate(columns.headers):
+        positions.setdefault(header, []).append(index)
+    seen: Counter[str] = Counter()
+    picks: list[int | None] = []
+    for header in record.columns:
+        found = positions.get(header, [])
+        picks.append(found[seen[header]] if seen[header] < len(found) else None)
+        seen[header] += 1
+    checked = Validator(config, creditor=creditor).validate_columns(
+        mapped.columns, len(numbers), numbers
+    )
+    corrections: list[NewRow] = []
+    for index, (number, texts, result) in enumerate(
+        zip(numbers, mapped.sources, checked, strict=True)
+    ):
+        cells = [texts[i] if i is not None and i < len(texts) else "" for i in picks]
+        problems = mapped.problems.get(index)
+        if problems:
+            corrections.append(NewRow(number, cells, None, problems, Outcome.INVALID))
+        elif result.request is None:
+            corrections.append(NewRow(number, cells, None, result.errors, Outcome.INVALID))
+        else:
+            corrections.append(NewRow(number, cells, result.request.model_dump(exclude_none=True)))
+    return corrections
+
+
+def _read(config: Config, path: Path, mapper: Mapper) -> tuple[SourceFile, ColumnMap]:
+    """The correction file and its columns: for a workbook, its first sheet with a header."""
+    sheets = sheet_count(path)
+    candidates: list[str | int | None] = (
+        [config.input.sheet] if sheets is None or config.input.sheet is not None else []
+    )
+    if not candidates:
+        candidates = list(range(sheets or 0))
+    first_problem: FileRejected | None = None
+    for sheet in candidates:
+        source = read_source(
+            path,
+            encoding=config.input.encoding,
+            delimiter=config.input.delimiter,
+            sheet=sheet,
+        )
+        source = replace(
+            source,
+            records=[(n, tuple(_restore(cell) for cell in cells)) for n, cells in source.records],
+        )
+        try:
+            return source, mapper.find_columns(source)
+        except FileRejected as problem:
+            first_problem = first_problem or problem
+    raise first_problem or FileRejected(path.name, "the workbook has no sheets")
+
+
+def _match(
+    file: str,
+    record: ImportRecord,
+    originals: Sequence[JournalRow],
+    mapper: Mapper,
+    columns: ColumnMap,
+    mapped: MappedRows,
+) -> Match:
+    key, wanted = _keys(file, record, columns, mapped)
+    index = _index(key, record, originals, mapper)
+    rows: list[int] = []
+    unmatched: list[str] = []
+    several: list[str] = []
+    taken: dict[int, int] = {}
+    twice: list[str] = []
+    for file_row, value in zip(mapped.row_numbers, wanted, strict=True):
+        found = index.get(value, []) if value else []
+        shown = f"row {file_row} ({_KEY_NAMES[key]} {value or 'empty'})"
+        if not found:
+            unmatched.append(shown)
+        elif len(found) > 1:
+            several.append(f"{shown} matches rows {', '.join(map(str, found))}")
+        elif found[0] in taken:
+            twice.append(f"rows {taken[found[0]]} and {file_row} both correct row {found[0]}")
+        else:
+            taken[found[0]] = file_row
+        rows.append(found[0] if found else 0)
+    problems = []
+    if unmatched:
+        problems.append(f"{_listed(unmatched)} match no row of the import")
+    if several:
+        problems.append(f"{_listed(several)}; a correction must match exactly one row")
+    if twice:
+        problems.append(_listed(twice))
+    if problems:
+        raise FileRejected(
+            file,
+            f"corrections are matched to import {record.id} ({record.file_name}) by "
+            f"{_KEY_NAMES[key]}: {'; '.join(problems)}; nothing was changed",
+        )
+    return Match(key, rows)
+
+
+def _keys(
+    file: str, record: ImportRecord, columns: ColumnMap, mapped: MappedRows
+) -> tuple[str, list[str]]:
+    """Which key the file is matched by, and each correction row's value of it."""
+    # report.csv adds its `row` after the file's own columns. A file with a "Row" column
+    # of its own keeps that column in its report, so only a `row` column beyond as many as
+    # the original file had numbers the rows — the last one.
+    own = sum(normalise_header(h) in ROW_HEADERS for h in record.columns)
+    numbered = [i for i, h in enumerate(columns.headers) if normalise_header(h) in ROW_HEADERS]
+    if len(numbered) > own:
+        column = numbered[-1]
+        values = [_text(texts, column) for texts in mapped.sources]
+        for file_row, value in zip(mapped.row_numbers, values, strict=True):
+            if not value.isdigit():
+                raise FileRejected(
+                    file,
+                    f"row {file_row}: the 'row' column must hold the original row number, "
+                    f"not {value!r}",
+                )
+        return "row", [str(int(v)) for v in values]
+    for key in KEYS:
+        if key in columns.fields:
+            column = columns.fields[key]
+            return key, [_text(texts, column) for texts in mapped.sources]
+    raise FileRejected(
+        file,
+        "the corrections cannot be matched to the import's rows: the file has no 'row' "
+        "column (as report.csv and report.xlsx have), no credit note column and no "
+        "reference column; rows are never matched by position, so nothing was changed",
+    )
+
+
+def _index(
+    key: str, record: ImportRecord, originals: Sequence[JournalRow], mapper: Mapper
+) -> dict[str, list[int]]:
+    """The import's rows by the key's value, as the original file's cells show it."""
+    index: dict[str, list[int]] = {}
+    if key == "row":
+        for original in originals:
+            index[str(original.row)] = [original.row]
+        return index
+    column = mapper.fields_of(record.columns).get(key)
+    if column is None:
+        return index  # the original file has no such column: nothing can match
+    for original in originals:
+        value = _text(original.source, column)
+        if value:
+            index.setdefault(value, []).append(original.row)
+    return index
+
+
+def _text(texts: Sequence[str], column: int) -> str:
+    return texts[column].strip() if column < len(texts) else ""
+
+
+def _listed(items: list[str], shown: int = 10) -> str:
+    text = ", ".join(items[:shown])
+    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")

@@ -2,7 +2,7 @@
 
 Each function opens what a run needs — the target API (or the embedded sandbox) and the
 journal — runs one command through `Importer`, and closes them again. The CLI is a thin
-adapter over these four functions: it parses options, prints, and maps errors to exit codes.
+adapter over these functions: it parses options, prints, and maps errors to exit codes.
 """
 
 from __future__ import annotations
@@ -10,15 +10,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 
 from importer.api.target import Target, open_target
 from importer.config import Config
-from importer.journal import ImportRecord, Journal
-from importer.outcomes import Outcome
+from importer.journal import Journal
+from importer.pipeline.history import ImportEntry, ImportView, Status, list_imports, show_import
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.pipeline.run import Importer
 from importer.report.model import Report
+from importer.words import Language
 
 
 def run(
@@ -37,7 +39,9 @@ def run(
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
-        importer = Importer(config, journal, target, progress=progress, stop=stop)
+        importer = Importer(
+            config, journal, target, progress=progress, stop=stop, creditor=options.creditor
+        )
         stack.callback(importer.close)
         for path in files:
             yield importer.run_file(Path(path), options)
@@ -52,15 +56,21 @@ def rerun(
     *,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    creditor: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Post again what did not go through in an import (not_sent, unknown after
-    reconciliation, rejected), after applying the corrections in `fix` by row number."""
+    reconciliation, rejected), after applying the corrections in `fix`, matched by key.
+    `creditor` (`--creditor`) refuses an import of another creditor; `dry_run` only says
+    what would be sent and changes nothing."""
     with ExitStack() as stack:
-        target = stack.enter_context(open_target(config, dry_run=False))
+        target = stack.enter_context(open_target(config, dry_run=dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
-        importer = Importer(config, journal, target, progress=progress, stop=stop)
+        importer = Importer(
+            config, journal, target, progress=progress, stop=stop, creditor=creditor
+        )
         stack.callback(importer.close)
-        return importer.rerun(import_id, fix)
+        return importer.rerun(import_id, fix, dry_run=dry_run)
 
 
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
@@ -71,7 +81,21 @@ def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
         return importer.render(import_id)
 
 
-def imports(config: Config) -> list[tuple[ImportRecord, dict[Outcome, int]]]:
-    """Every import in the journal, oldest first, with its rows counted by outcome."""
+def imports(
+    config: Config,
+    *,
+    since: date | None = None,
+    creditor: str | None = None,
+    status: Status | None = None,
+) -> list[ImportEntry]:
+    """Every import in the journal, oldest first, with its creditors and rows counted by
+    outcome; filtered by start date (UTC), creditor and `open`/`finished`."""
     with Journal(config.journal.path) as journal:
-        return [(record, journal.outcome_counts(record.id)) for record in journal.imports()]
+        return list_imports(journal, since=since, creditor=creditor, status=status)
+
+
+def show(config: Config, import_id: str, language: Language = "en") -> ImportView:
+    """One import's report (summary and rows) and its rows needing attention, in words
+    (English by default: the CLI stays English whatever `report.language` says)."""
+    with Journal(config.journal.path) as journal:
+        return show_import(journal, import_id, language)

@@ -15,14 +15,16 @@ from importer.config import Config
 from importer.errors import FileRejected, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
-from importer.mapping import Mapper
-from importer.outcomes import Outcome, RowError
+from importer.mapping import MappedRows, Mapper
+from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
+from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import read_source
 from importer.validation import CheckedColumns, Validator
+from importer.validation.total_rows import total_rows
 
 log = structlog.get_logger("importer")
 
@@ -37,8 +39,10 @@ class Intake:
         target: Target,
         credit_notes: CreditNotes,
         result: Callable[[Path, str, ExitCode], ImportResult],
+        creditor: str | None = None,
     ) -> None:
         self._config = config
+        self._creditor = creditor
         self._journal = journal
         self._target = target
         self._credit_notes = credit_notes
@@ -60,16 +64,32 @@ class Intake:
             delimiter=self._config.input.delimiter,
             sheet=self._config.input.sheet,
         )
-        mapper = Mapper(self._config)
+        creditor = options.creditor or self._creditor
+        mapper = Mapper(self._config, creditor=creditor)
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
+        dialect = SourceDialect(source.delimiter, self._decimal_mark(source.delimiter, mapped))
         del source  # its records: the rows live on in `mapped` (memory of large files)
-        checked = Validator(self._config).check_columns(
-            mapped.columns, len(mapped.row_numbers), mapped.row_numbers
+        checked = (
+            Validator(self._config, creditor=creditor)
+            .check_columns(mapped.columns, len(mapped.row_numbers), mapped.row_numbers)
+            .with_row_errors(mapped.problems)
+        )
+        totals = total_rows(
+            mapped.row_numbers,
+            mapped.sources,
+            mapped.columns.get("invoice_number", []),
+            mapped.columns.get("case", []),
+            checked.fields["amount"],
         )
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources
+        sheet_warnings = [*mapped.warnings, *totals.values()]
+        if totals:  # left out of the rows: a total is not a credit
+            checked = checked.without_rows(set(totals))
+            numbers = [n for i, n in enumerate(numbers) if i not in totals]
+            sources = [s for i, s in enumerate(sources) if i not in totals]
         del mapped
         if len(checked.errors) != len(numbers):  # pragma: no cover - validation's contract
             raise InternalError("validation lost rows")
@@ -89,14 +109,17 @@ class Intake:
             listed = checked.requests()
             new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
             del sources, listed, errors, outcomes
+        warnings = [*columns.warnings, *sheet_warnings, *checked.warnings]
         del checked
 
-        warnings = list(columns.warnings)
         aborted = options.all_or_nothing and invalid > 0 and not options.dry_run
         if aborted:
             warnings.append(
-                f"all-or-nothing: {invalid} row(s) are invalid, so nothing was posted; "
-                "fix them and run the file again"
+                ImportWarning(
+                    code="all_or_nothing",
+                    message=f"all-or-nothing: {invalid} row(s) are invalid, so nothing was "
+                    "posted; fix them and run the file again",
+                )
             )
         record = ImportRecord(
             id=import_id,
@@ -122,6 +145,7 @@ class Intake:
             self._journal.create_import(record, [])
         else:
             self._journal.create_import(record, new_rows)
+        self._journal.set_source_dialect(import_id, dialect.delimiter, dialect.decimal)
         log.info(
             "import.created",
             import_id=import_id,
@@ -133,16 +157,30 @@ class Intake:
         )
         if options.dry_run:
             rows = (numbers, outcomes, sources, requests, errors)
-            report = report_head(record, summarise(_dry_run_blocks(*rows)))
+            report = report_head(record, summarise(_dry_run_blocks(*rows), dry_run=True))
             directory = self._config.report.dir / report.file_import_report
             paths = write_reports(
-                report, directory, list(self._config.report.formats), _dry_run_blocks(*rows)
+                report,
+                directory,
+                list(self._config.report.formats),
+                _dry_run_blocks(*rows),
+                replace(ReportSettings.of(self._config), source=dialect),
             )
             code = ExitCode.ATTENTION if invalid else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
+
+    def _decimal_mark(self, delimiter: str | None, mapped: MappedRows) -> str | None:
+        """The file's decimal mark, for report.csv in the source's dialect: only asked of a
+        delimited file whose delimiter is not `,` (with `,` the report writes `.` anyway)."""
+        if delimiter in (None, ","):
+            return None
+        amounts = mapped.columns.get("amount")
+        if not amounts:
+            return None
+        return Validator(self._config).detect_decimal_separator(amounts)
 
     def reject(
         self,

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.exit_codes import ExitCode
+from importer.pipeline.lanes import LaneRun
 from importer.report import Report
 
-Progress = Callable[[int, int], None]
-"""Called with (rows done, rows to do) as rows are posted."""
+Progress = Callable[[int, int, Callable[[], int]], None]
+"""Called with (rows done, rows to do, a function giving the number of rows needing attention
+so far) as rows are posted. The last is a journal query: call it when drawing, not per row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +21,9 @@ class RunOptions:
     all_or_nothing: bool = False
     force: bool = False
     """Import a file again even though the same bytes were fully imported before."""
-    lanes: int = 1
-    """Posting lanes asked for (`--lanes N`). Posting is one lane until the lanes work
-    (issue 12) honours this field; it is carried here so `run` and `drop` already pass it."""
+    creditor: str | None = None
+    """`--creditor` (checked: `validation.creditor_option`): the creditor of every row; a
+    row naming another is invalid, and a file without a creditor column needs no default."""
 
 
 @dataclass(slots=True)
@@ -40,5 +42,7 @@ class ImportResult:
     report: Report | None = None
     report_paths: dict[str, Path] = field(default_factory=dict)
     message: str | None = None
+    posting: LaneRun | None = None
+    """Lanes used, rows posted and how long it took, when this run posted anything."""
     already_imported: bool = False
     """The same bytes were fully imported before (as `import_id`); nothing was sent."""

@@ -6,7 +6,7 @@ same loop over rows that are not final yet. That loop is where exactly-once is k
 
 * a row's intent is committed before its request leaves (journal.mark_intent);
 * a row whose answer never came is `unknown` and is looked up by its `creditor_reference`
-  before anything is sent again, in file order, before the next row is posted;
+  before anything is sent again, in file order, before the next row of its case is posted;
 * a credit note (`credit_invoice`) already credited for the creditor is not posted again.
 
 
@@ -27,20 +27,24 @@ from typing import TYPE_CHECKING
 import structlog
 
 from importer.api.target import Target
+from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
-from importer.pipeline.corrections import apply_fixes
+from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import CreditNotes
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
 from importer.pipeline.reconcile import Reconciler
+from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
+from importer.report.settings import ReportSettings
+from importer.sources import not_a_file
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -69,15 +73,23 @@ class Importer:
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        creditor: str | None = None,
     ) -> None:
+        """`creditor` is `--creditor` (checked: `validation.creditor_option`): the creditor of
+        every row of the files run, corrections included."""
         self.config = config
+        self.creditor = creditor
         self.journal = journal
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
-        self._client: ApiClient | None = None
+        self._clients: dict[int, ApiClient] = {}
+        """One client (one keep-alive connection) per thread: each lane has its own."""
+        self._clients_lock = threading.Lock()
+        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
+        """Shared by every connection of this importer: a 429 or 503 pauses them all."""
         credit_notes = CreditNotes(journal, target.name)
-        self._intake = Intake(config, journal, target, credit_notes, self._result)
+        self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
         self._reconciler = reconciler
         self._poster = Poster(
@@ -90,14 +102,19 @@ class Importer:
             credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
-            sleep=sleep,
         )
 
     @property
     def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = self._connect()
-        return self._client
+        """This thread's client: the lanes post over a connection each."""
+        me = threading.get_ident()
+        with self._clients_lock:
+            client = self._clients.get(me)
+        if client is None:
+            client = self._connect()
+            with self._clients_lock:
+                self._clients[me] = client
+        return client
 
     def _connect(self) -> ApiClient:
         """A client of its own (one keep-alive connection) to the import's API."""
@@ -105,11 +122,20 @@ class Importer:
             raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient
 
-        return ApiClient(self.target.url, self.target.api_key, self.config.api)
+        return ApiClient(
+            self.target.url, self.target.api_key, self.config.api, throttle=self._throttle
+        )
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        self._close_clients(keep=None)
+
+    def _close_clients(self, keep: int | None) -> None:
+        """Close the clients of every thread but `keep` (the lanes' threads have ended)."""
+        with self._clients_lock:
+            closing = [c for t, c in self._clients.items() if t != keep]
+            self._clients = {t: c for t, c in self._clients.items() if t == keep}
+        for client in closing:
+            client.close()
 
     def render(self, import_id: str) -> tuple[Report, dict[str, Path]]:
         """(Re)render an import's reports from the journal, in place, block by block.
@@ -117,17 +143,27 @@ class Importer:
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
         return render_from_journal(
-            self.journal, import_id, directory, list(self.config.report.formats)
+            self.journal,
+            import_id,
+            directory,
+            list(self.config.report.formats),
+            ReportSettings.of(self.config),
         )
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
     ) -> ImportResult:
         report, paths = self.render(import_id)
-        return ImportResult(str(path), exit_code, import_id, report, paths, message)
+        posting, self._poster.last_run = self._poster.last_run, None
+        return ImportResult(
+            str(path), exit_code, import_id, report, paths, message, posting=posting
+        )
 
     def run_file(self, path: Path, options: RunOptions | None = None) -> ImportResult:
         options = options or RunOptions()
+        problem = not_a_file(path)
+        if problem is not None:  # a mistyped path: no import, no report folder
+            return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
         started = utcnow()
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
@@ -194,7 +230,8 @@ class Importer:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
-        """Post every row that is not final yet, in file order; reconcile `unknown` rows first.
+        """Post every row that is not final yet, in file order (per case, with lanes); an
+        `unknown` row is reconciled at its turn, before anything more of its case is sent.
         The same loop serves a first run, a resume after a crash and a rerun."""
         record = self.journal.get_import(import_id)
         if record is None:
@@ -215,11 +252,15 @@ class Importer:
                 wanted.append(Outcome.REJECTED)
             counts = self.journal.outcome_counts(import_id)
             total = sum(counts[outcome] for outcome in wanted)
-            self._poster.let_in_flight_settle(import_id)
             if total or record.state != "finished":
                 self.journal.set_state(import_id, "open")
             try:
-                self._poster.post_rows(import_id, self.journal.pending(import_id, wanted), total)
+                try:
+                    self._poster.post_rows(
+                        import_id, self.journal.pending(import_id, wanted), total
+                    )
+                finally:
+                    self._close_clients(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
@@ -240,10 +281,13 @@ class Importer:
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
 
-    def rerun(self, import_id: str, fix: Path | None = None) -> ImportResult:
+    def rerun(
+        self, import_id: str, fix: Path | None = None, *, dry_run: bool = False
+    ) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
-        after applying corrections from `fix` by row number. Credited rows are never posted
-        again, whatever their status."""
+        after applying corrections from `fix`, matched by key (`corrections`). Credited rows
+        are never posted again, whatever their status. `dry_run` only says what would be
+        sent (`rerun_plan`)."""
         record = self.journal.get_import(import_id)
         if record is None:
             raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
@@ -258,8 +302,42 @@ class Importer:
                 f"import {import_id} was made against {record.base_url}, not "
                 f"{self.target.name}; rerun it against the same API (--api-url)"
             )
-        notes = apply_fixes(self.config, self.journal, record, fix) if fix is not None else []
+        if self.creditor is not None:
+            self._check_creditor(record)
+        if dry_run:
+            return self._rerun_plan(record, fix)
+        notes = (
+            apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
+            if fix is not None
+            else []
+        )
         result = self.continue_import(import_id, retry_rejected=True)
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
+
+    def _rerun_plan(self, record: ImportRecord, fix: Path | None) -> ImportResult:
+        """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
+        originals = self.journal.rows(record.id)
+        fixes = (
+            []
+            if fix is None
+            else read_corrections(self.config, fix, record, originals, creditor=self.creditor)
+        )
+        shown = plan(record, originals, fixes)
+        return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
+
+    def _check_creditor(self, record: ImportRecord) -> None:
+        """`rerun --creditor`: the operator says whose import this is; rows of another
+        creditor stop the rerun before anything is sent."""
+        others = {
+            row.request["creditor"]
+            for row in self.journal.rows(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
+            if row.request is not None and row.request.get("creditor") != self.creditor
+        }
+        if others:
+            raise RerunRefused(
+                f"import {record.id} ({record.file_name}) has rows of creditor "
+                f"{', '.join(sorted(others))}, not {self.creditor} given with --creditor; "
+                "nothing was sent"
+            )

@@ -9,7 +9,10 @@ columns plus outcome columns). The package, in the order a report is made:
 - `blocks`: rows held column-wise, a block at a time, and the summary counted from them;
 - `cells`, `table`: the cell rules (formula neutralisation, money, times) and the table of
   report.csv/report.xlsx;
-- `json_writer`, `csv_writer`, `xlsx_writer`: one writer per format;
+- `json_writer`, `csv_writer`, `xlsx_writer`, `html_writer`: one writer per format, worded
+  by `settings` (language, time zone, dialect) with `row_words` (a row as a person reads it)
+  and the catalogue `importer.words`;
+- `schema`: report.json's JSON Schema, generated from `model` and shipped;
 - `files`, `writers`: atomic files written behind the renderer, and the entry point
   `write_reports`.
 """
@@ -28,6 +31,7 @@ from importer.report.model import (
     FORMATS,
     KNOWN_STATUSES,
     OUTCOME_COLUMNS,
+    SCHEMA_VERSION,
     Attempt,
     FileInfo,
     Report,
@@ -41,6 +45,7 @@ __all__ = [
     "FORMATS",
     "KNOWN_STATUSES",
     "OUTCOME_COLUMNS",
+    "SCHEMA_VERSION",
     "Attempt",
     "FileInfo",
     "Report",

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any, overload
 
@@ -115,6 +115,7 @@ class RowBlock:
     duplicate_of: list[dict[str, Any] | None] | None = None
     case_invoice_number: list[str | None] | None = None
     case_reference_number: list[str | None] | None = None
+    original_source: list[dict[str, str] | None] | None = None
     attempts: list[list[Attempt]] | None = None
 
     def __len__(self) -> int:
@@ -171,6 +172,7 @@ _OPTIONAL_COLUMNS: tuple[str, ...] = (
     "duplicate_of",
     "case_invoice_number",
     "case_reference_number",
+    "original_source",
     "attempts",
 )
 
@@ -191,40 +193,86 @@ def blocks_of(rows: Sequence[ReportRow], size: int = BLOCK_ROWS) -> Iterator[Row
         yield RowBlock.of_rows(rows[start : start + size])
 
 
-def summarise(blocks: Iterable[RowBlock]) -> Summary:
-    """The summary, from the report's blocks: what `build_summary` computes (see there)."""
+def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
+    """The summary, from the report's blocks: what `build_summary` computes (see there),
+    plus the control totals (`amount_read`, `amounts` per outcome).
+
+    In a dry run nothing is credited, so `amount_requested` is what would be asked for: the
+    total of the rows that would be sent (valid, not duplicate: `not_sent`)."""
     outcomes: dict[str, int] = {outcome.value: 0 for outcome in OUTCOME_ORDER}
+    amounts: dict[str, Decimal] = {outcome.value: Decimal(0) for outcome in OUTCOME_ORDER}
     statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
-    requested = Decimal(0)
     settled = Decimal(0)
     count = 0
-    credited = Outcome.CREDITED
+    credited = Outcome.NOT_SENT if dry_run else Outcome.CREDITED
+    creditors: dict[str, None] = {}
     for block in blocks:
         count += len(block.row)
         for outcome, seen in Counter(block.outcome).items():
             outcomes[outcome.value] = outcomes.get(outcome.value, 0) + seen
+        _add_amounts(amounts, block.outcome, block_amounts(block))
+        creditors.update(dict.fromkeys(_creditors(block.request)))
         if credited not in block.outcome:
             continue
         none = repeat(None)
-        for outcome, status, request, amount in zip(
-            block.outcome,
-            block.status or none,
-            block.request,
-            block.settled_amount or none,
-            strict=False,
+        for outcome, status, amount in zip(
+            block.outcome, block.status or none, block.settled_amount or none, strict=False
         ):
             if outcome is not credited:
                 continue
-            if status is not None:
+            if status is not None and not dry_run:
                 statuses[status] = statuses.get(status, 0) + 1
-            if request is not None and request.get("amount") is not None:
-                requested += Decimal(str(request["amount"]))
             if amount is not None:
                 settled += amount
     return Summary(
         rows=count,
         outcomes=outcomes,
         statuses=statuses,
-        amount_requested=requested,
+        amount_requested=amounts[credited.value],
         amount_settled=settled,
+        amount_read=sum(amounts.values(), Decimal(0)),
+        amounts=amounts,
+        creditors=list(creditors),
     )
+
+
+def _add_amounts(
+    totals: dict[str, Decimal], outcomes: list[Outcome], amounts: list[Decimal | None]
+) -> None:
+    """Add a block's amounts to `totals` per outcome: one C-level sum per outcome present
+    (a block is nearly always one or two outcomes), not a dict update per row."""
+    kinds = set(outcomes)
+    for kind in kinds:
+        chosen = amounts if len(kinds) == 1 else compress(amounts, [o is kind for o in outcomes])
+        present = [a for a in chosen if a is not None]
+        if present:
+            totals[kind.value] = totals.get(kind.value, Decimal(0)) + sum(present, Decimal(0))
+
+
+def block_amounts(block: RowBlock) -> list[Decimal | None]:
+    """Each row's requested amount as a Decimal (None for a row without a request body).
+
+    The body holds a Decimal (from validation or the journal) or a JSON number (from a report
+    read back); `Decimal(str(...))` gives the decimal a number was written as, never a binary
+    float sum."""
+    requests = block.request
+    values: list[Any]
+    if isinstance(requests, RequestColumns) and "amount" in requests.fields:
+        values = requests.fields["amount"]
+        if requests.present is not None:
+            present = requests.present
+            values = [v if there else None for v, there in zip(values, present, strict=True)]
+    else:
+        values = [None if r is None else r.get("amount") for r in requests]
+    if set(map(type, values)) <= {Decimal, type(None)}:
+        return values
+    return [None if v is None else v if v.__class__ is Decimal else Decimal(str(v)) for v in values]
+
+
+def _creditors(requests: Sequence[dict[str, Any] | None]) -> Iterable[str]:
+    """The creditor ids of a block's requests (with repeats; column-wise when it can)."""
+    if isinstance(requests, RequestColumns):
+        column = requests.fields.get("creditor", [])
+        present = requests.present
+        return column if present is None else compress(column, present)
+    return [r["creditor"] for r in requests if r is not None and r.get("creditor")]

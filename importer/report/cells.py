@@ -47,12 +47,12 @@ def safe_text(text: str) -> str:
     return text
 
 
-def _money(value: Decimal) -> str:
+def _money(value: Decimal, decimal: str = ".") -> str:
     """Money as a decimal string with exactly two decimals ("100.00"), never a float, never
-    "-0.00" (DESIGN.md §4)."""
-    if not value:
-        return "0.00"
-    return f"{value:.2f}"
+    "-0.00" (DESIGN.md §4); with a decimal comma ("100,00") for report.csv in a Swedish
+    dialect."""
+    shown = f"{value:.2f}" if value else "0.00"
+    return shown if decimal == "." else shown.replace(".", decimal)
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -63,7 +63,7 @@ def iso_utc(moment: datetime | None) -> str | None:
     return _utc(moment).replace(tzinfo=None).isoformat() + "Z"
 
 
-def _errors_text(errors: list[RowError]) -> str:
+def _errors_text(errors: Sequence[RowError]) -> str:
     """Row errors in one cell: "field: message; field: message" (a row-level error, with no
     field, is just its message)."""
     return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)

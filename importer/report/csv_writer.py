@@ -9,6 +9,7 @@ from importer.outcomes import Outcome
 from importer.report.blocks import RowBlock
 from importer.report.cells import _join_parts
 from importer.report.model import Report
+from importer.report.settings import ReportSettings
 from importer.report.table import table_columns_of, table_header
 
 # CSV of one block, column by column, byte for byte what `csv.writer` (the excel dialect:
@@ -16,37 +17,39 @@ from importer.report.table import table_columns_of, table_header
 # field in C; most columns of a report need no quoting at all (row numbers, outcomes, ids,
 # amounts written with a decimal point), and that is settled with one scan per column, so
 # what is left is joining texts, half the time.
-_CSV_SPECIAL = ('"', ",", "\r", "\n")
-"""What makes csv.writer quote a field: the quote, the delimiter, a line-ending character."""
+_CSV_SPECIAL = ('"', "\r", "\n")
+"""What makes csv.writer quote a field besides the delimiter: the quote, a line ending."""
 
 
-def _csv_field(text: str) -> str:
-    if '"' in text or "," in text or "\r" in text or "\n" in text:
+def _csv_field(text: str, delimiter: str = ",") -> str:
+    if '"' in text or delimiter in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def _csv_column(column: Any) -> Any:
+def _csv_column(column: Any, delimiter: str = ",") -> Any:
     """One column as CSV fields: a text for a constant (see `table_columns_of`), else a list.
     None is "" and anything not a text is `str()`ed, as csv.writer does."""
     if not isinstance(column, list):
-        return _csv_field("" if column is None else str(column))
+        return _csv_field("" if column is None else str(column), delimiter)
     if not set(map(type, column)) <= _TEXT_TYPES:
         column = ["" if v is None else str(v) for v in column]
     joined = "\x00".join(column)
-    if not any(special in joined for special in _CSV_SPECIAL):
+    if delimiter not in joined and not any(special in joined for special in _CSV_SPECIAL):
         return column
-    return list(map(_csv_field, column))
+    return [_csv_field(v, delimiter) for v in column]
 
 
 _TEXT_TYPES = {str, Outcome}  # joined as they are (a StrEnum is its value)
 
 
-def csv_lines(cells: list[Any], count: int) -> str:
-    """The CRLF-terminated CSV lines of `count` rows given column-wise (`table_columns_of`)."""
+def csv_lines(cells: list[Any], count: int, delimiter: str = ",") -> str:
+    """The CRLF-terminated CSV lines of `count` rows given column-wise (`table_columns_of`),
+    fields separated by `delimiter` (byte for byte what `csv.writer(delimiter=...)` writes)."""
     if not count:
         return ""
-    parts = _join_parts(_interleave(list(map(_csv_column, cells)), ","), count)
+    columns = [_csv_column(column, delimiter) for column in cells]
+    parts = _join_parts(_interleave(columns, delimiter), count)
     return "\r\n".join(parts) + "\r\n"
 
 
@@ -63,17 +66,25 @@ def _interleave(columns: list[Any], separator: str) -> list[Any]:
 class _CsvWriter:
     """report.csv: UTF-8 with BOM, so Excel detects the encoding (without it, Excel assumes the
     ANSI code page and mangles å, ä, ö); the file's own columns first, so the operator can fix
-    failed rows and feed the file back with `--fix`. Lines end in CRLF (RFC 4180)."""
+    failed rows and feed the file back with `--fix`. Lines end in CRLF (RFC 4180). Delimiter
+    and decimal mark follow `ReportSettings.csv_format` (the source's dialect by default)."""
 
-    def __init__(self, report: Report, columns: list[str], handle: BinaryIO) -> None:
+    def __init__(
+        self,
+        report: Report,
+        columns: list[str],
+        handle: BinaryIO,
+        settings: ReportSettings | None = None,
+    ) -> None:
         self._handle = handle
         self._columns = columns
+        self._delimiter, self._decimal = (settings or ReportSettings()).csv_format()
         header = table_header(columns)
-        handle.write(codecs.BOM_UTF8 + csv_lines(header, 1).encode("utf-8"))
+        handle.write(codecs.BOM_UTF8 + csv_lines(header, 1, self._delimiter).encode("utf-8"))
 
     def add(self, block: RowBlock) -> None:
-        cells = table_columns_of(block, self._columns)
-        self._handle.write(csv_lines(cells, len(block.row)).encode("utf-8"))
+        cells = table_columns_of(block, self._columns, self._decimal)
+        self._handle.write(csv_lines(cells, len(block.row), self._delimiter).encode("utf-8"))
 
     def finish(self) -> None:
         pass

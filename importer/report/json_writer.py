@@ -18,6 +18,7 @@ from importer.outcomes import Outcome
 from importer.report.blocks import RequestColumns, RowBlock
 from importer.report.cells import _join_parts, _money
 from importer.report.model import Report, ReportRow
+from importer.report.settings import ReportSettings
 
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
@@ -191,6 +192,8 @@ def _request_columns_parts(requests: RequestColumns) -> list[Any]:
     if requests.present is None:
         return _columns_parts(keys, list(requests.fields.values()), count, amount="amount")
     present = requests.present
+    if not any(present):  # every row invalid: no request object to assemble
+        return [[_NULL] * count]
     values = [list(compress(column, present)) for column in requests.fields.values()]
     made = iter(_join_parts(_columns_parts(keys, values, sum(present), amount="amount"), count))
     return [[next(made) if there else _NULL for there in present]]
@@ -245,6 +248,8 @@ def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
         *_request_parts(block.request),
         ',"source":',
         *_source_parts(block, columns),
+        ',"original_source":',
+        _json_column(block.original_source, _json_any),
         ',"duplicate_of":',
         _json_column(block.duplicate_of, _json_any),
         ',"case_invoice_number":',
@@ -260,7 +265,7 @@ def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
 
 _JSON_KEYS = (
     "row", "outcome", "_id", "status", "status_reason_locale", "settled_amount", "http_status",
-    "errors", "request", "source", "duplicate_of", "case_invoice_number",
+    "errors", "request", "source", "original_source", "duplicate_of", "case_invoice_number",
     "case_reference_number", "attempts",
 )  # fmt: skip
 if tuple(f.alias or n for n, f in ReportRow.model_fields.items()) != _JSON_KEYS:
@@ -276,7 +281,13 @@ class _JsonWriter:
     and `grep`/`diff` work on a 200,000-row report. `rows` is the last field of `Report`, so
     writing it after the head keeps the model's key order."""
 
-    def __init__(self, report: Report, columns: list[str], handle: BinaryIO) -> None:
+    def __init__(
+        self,
+        report: Report,
+        columns: list[str],
+        handle: BinaryIO,
+        settings: ReportSettings | None = None,
+    ) -> None:
         if list(Report.model_fields)[-1] != "rows":  # pragma: no cover - guards a model change
             raise RuntimeError("Report.rows must stay the last field of report.json")
         head = Report.__pydantic_serializer__.to_json(report, by_alias=True, exclude={"rows"})

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from importer.api.request import body_of
-from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
+from importer.outcomes import OUTCOME_ORDER, ImportWarning, Outcome, RowError
 from importer.report.cells import _money, _utc
 
 
@@ -46,6 +46,9 @@ class ReportRow(BaseModel):
     and are left out."""
     source: dict[str, str] = Field(default_factory=dict)
     """The raw cells, keyed by the file's own header text, in the file's column order."""
+    original_source: dict[str, str] | None = None
+    """When `rerun --fix` replaced the row: the cells the file first had (the audit trail
+    beside the corrected `source`); None for a row never corrected."""
     duplicate_of: dict[str, Any] | None = None
     """For `duplicate`: {"file_import_report", "row", "_id"} of the original."""
     case_invoice_number: str | None = None
@@ -75,13 +78,29 @@ class Summary(BaseModel):
     statuses: dict[str, int]
     """Counts of `status` among credited rows (completed / warning / error)."""
     amount_requested: Decimal
-    """Sum of `amount` over rows that were credited (what was asked for)."""
+    """Sum of `amount` over rows that were credited (what was asked for); in a dry run, over
+    the rows that would be sent."""
     amount_settled: Decimal
     """Sum of `settled_amount` over credited rows."""
+    amount_read: Decimal = Decimal(0)
+    """Control total: the sum of every amount that could be read (rows with a request body),
+    whatever became of the row."""
+    amounts: dict[str, Decimal] = Field(default_factory=dict)
+    """Control totals per outcome: the sum of the amounts of that outcome's rows (every
+    outcome a key, zero included, when built by `summarise`)."""
+    creditors: list[str] = Field(default_factory=list, exclude=True)
+    """The creditor ids of the rows with a request, in order of first appearance; the
+    report shows them as its top-level `creditor` (not part of `summary`)."""
 
-    @field_serializer("amount_requested", "amount_settled", when_used="json")
+    @field_serializer("amount_requested", "amount_settled", "amount_read", when_used="json")
     def _money_json(self, value: Decimal) -> str:
         return _money(value)
+
+    @field_serializer("amounts", when_used="json")
+    def _amounts_json(self, value: dict[str, Decimal]) -> dict[str, str]:
+        known = [o.value for o in OUTCOME_ORDER if o.value in value]
+        keys = known + sorted(set(value) - set(known))
+        return {key: _money(value[key]) for key in keys}
 
     @field_serializer("outcomes", when_used="json")
     def _outcomes_json(self, value: dict[str, int]) -> dict[str, int]:
@@ -92,22 +111,43 @@ class Summary(BaseModel):
         return order_statuses(value)
 
 
+SCHEMA_VERSION = "2"
+"""report.json's shape version: raised when a field changes meaning or goes away (adding a
+field does not raise it). "1" was the report before `schema_version` existed."""
+
+
 class Report(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
+    schema_version: str = SCHEMA_VERSION
     file_import_report: str
     """The import id."""
     file: FileInfo
     api: dict[str, str]
     """{"base_url": ...}; never the key."""
+    creditor: list[str] = Field(default_factory=list)
+    """The creditor(s) of the import: every creditor id its rows carry (valid rows: those
+    with a request), in order of first appearance. A list even for one, so scripts read one
+    shape; empty when no row is valid."""
     dry_run: bool = False
     sandbox: bool = False
     """True when the target was the embedded sandbox: no real credits were issued."""
     started: datetime
     finished: datetime | None = None
+    exit_code: int | None = None
+    """The import's exit code as the report stands (DESIGN.md §4); None for a report built
+    by hand."""
+    language: str = "en"
+    """The language of `texts` (`report.language`)."""
+    texts: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Words for the keys this report uses, in `language`: {"outcome": {key: text},
+    "status": {...}, "status_reason_locale": {...}, "error": {code: text}}. The rows keep the
+    keys (the machine contract); a reader looks their text up here once."""
     file_errors: list[RowError] = Field(default_factory=list)
     """Why the file was rejected as a whole (then `rows` is empty), or file-level warnings."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[ImportWarning] = Field(default_factory=list)
+    """What a person should know about the file that changes no row's outcome (total rows
+    left out, hidden rows and sheets, daylight-saving times): see `ImportWarning`."""
     columns: list[str] = Field(default_factory=list)
     """The file's own header texts in order (the original columns of report.csv/xlsx)."""
     summary: Summary
@@ -125,7 +165,7 @@ KNOWN_STATUSES: tuple[str, ...] = ("completed", "warning", "error")
 because it is zero or because it was forgotten."""
 
 
-FORMATS: tuple[str, ...] = ("json", "csv", "xlsx")
+FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html")
 
 
 OUTCOME_COLUMNS: tuple[str, ...] = (

@@ -4,6 +4,7 @@ a report can be regenerated at any time and a rerun updates it in place."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 from importer.bulk import trusted
 from importer.errors import ImportNotFound, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow
-from importer.outcomes import Outcome
+from importer.outcomes import Outcome, exit_code_for
 from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
 from importer.report.model import Attempt, FileInfo, Report, ReportRow, Summary
+from importer.report.settings import ReportSettings, SourceDialect
 from importer.report.writers import write_reports
 
 # The journal holds rows already checked: their report models are built as trusted.
@@ -37,11 +39,20 @@ def build_report(journal: Journal, import_id: str) -> Report:
     """The report of an import, from what the journal holds now, every row a model (for a
     Python caller; the report files are rendered by `render_from_journal`)."""
     record = _renderable(journal, import_id)
-    return report_of(record, journal.rows(import_id), journal.attempts(import_id))
+    return report_of(
+        record,
+        journal.rows(import_id),
+        journal.attempts(import_id),
+        journal.original_sources(import_id),
+    )
 
 
 def render_from_journal(
-    journal: Journal, import_id: str, directory: Path, formats: list[str]
+    journal: Journal,
+    import_id: str,
+    directory: Path,
+    formats: list[str],
+    settings: ReportSettings | None = None,
 ) -> tuple[Report, dict[str, Path]]:
     """Write an import's report files from the journal, block by block: one pass for the
     summary (the head of report.json comes first), one to write the rows. Memory stays one
@@ -49,16 +60,24 @@ def render_from_journal(
     are in the files) and the paths."""
     record = _renderable(journal, import_id)
     head = report_head(record, summarise(_journal_blocks(journal, record)))
-    return head, write_reports(head, directory, formats, _journal_blocks(journal, record))
+    settings = replace(
+        settings or ReportSettings(), source=SourceDialect(*journal.source_dialect(import_id))
+    )
+    return head, write_reports(head, directory, formats, _journal_blocks(journal, record), settings)
 
 
 def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock]:
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
     for chunk in journal.iter_rows(record.id, BLOCK_ROWS):
-        attempts = journal.attempts(record.id, (chunk[0].row, chunk[-1].row))
+        span = (chunk[0].row, chunk[-1].row)
+        attempts = journal.attempts(record.id, span)
+        originals = journal.original_sources(record.id, span)
         yield RowBlock.of_rows(
-            [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in chunk]
+            [
+                _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
+                for r in chunk
+            ]
         )
 
 
@@ -66,10 +85,15 @@ def report_of(
     record: ImportRecord,
     rows: Iterable[JournalRow],
     attempts: dict[int, list[tuple[str, str, int | None, str | None]]],
+    originals: dict[int, list[str]] | None = None,
 ) -> Report:
+    originals = originals or {}
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
-    report_rows = [_report_row(r, headers, attempts.get(r.row, no_attempts)) for r in rows]
+    report_rows = [
+        _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
+        for r in rows
+    ]
     report = report_head(record, build_summary(report_rows))
     report.rows = report_rows
     return report
@@ -79,7 +103,15 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
     """The report of an import without its rows (`rows` empty): what a caller gets back from
     a dry run, whose rows are streamed into the report files and never held as models
     (see `importer.report.write_reports`)."""
+    exit_code = exit_code_for(
+        summary.outcomes,
+        summary.statuses,
+        rejected=record.state == "rejected",
+        dry_run=record.dry_run,
+        all_or_nothing=record.all_or_nothing,
+    )
     return Report(
+        exit_code=int(exit_code),
         file_import_report=record.id,
         file=FileInfo(
             name=record.file_name,
@@ -88,6 +120,7 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
             rows=record.rows,
         ),
         api={"base_url": record.base_url},
+        creditor=summary.creditors,
         dry_run=record.dry_run,
         sandbox=record.sandbox,
         started=record.started,
@@ -100,7 +133,9 @@ def report_head(record: ImportRecord, summary: Summary) -> Report:
     )
 
 
-def _report_row(jrow: JournalRow, headers: list[str], attempts: Any) -> ReportRow:
+def _report_row(
+    jrow: JournalRow, headers: list[str], attempts: Any, original: list[str] | None = None
+) -> ReportRow:
     return trusted(
         ReportRow,
         {
@@ -115,6 +150,9 @@ def _report_row(jrow: JournalRow, headers: list[str], attempts: Any) -> ReportRo
             # The body as sent; the report serialises its Decimal amount as a JSON number.
             "request": jrow.request,
             "source": dict(zip(headers, jrow.source, strict=False)),
+            "original_source": None
+            if original is None
+            else dict(zip(headers, original, strict=False)),
             "duplicate_of": jrow.duplicate_of,
             "case_invoice_number": jrow.case_invoice_number,
             "case_reference_number": jrow.case_reference_number,

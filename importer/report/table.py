@@ -18,7 +18,7 @@ from importer.report.cells import (
 from importer.report.model import OUTCOME_COLUMNS
 
 
-def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
+def table_columns_of(block: RowBlock, columns: list[str], decimal: str = ".") -> list[Any]:
     """The cells shared by report.csv and report.xlsx for one block, column by column: the
     file's raw cells, then the outcome columns (`OUTCOME_COLUMNS`). Text that came from
     outside — the file's cells, and the id, status, reason and error texts the API or
@@ -51,7 +51,7 @@ def table_columns_of(block: RowBlock, columns: list[str]) -> list[Any]:
         _texts(block.id),
         _texts(block.status),
         _texts(block.status_reason_locale),
-        "" if settled is None else ["" if v is None else _money(v) for v in settled],
+        "" if settled is None else ["" if v is None else _money(v, decimal) for v in settled],
         "" if http is None else ["" if v is None else v for v in http],
         _neutralised([_errors_text(e) if e else "" for e in errors]) if any(errors) else "",
         "" if duplicates is None else [_duplicate_text(d) if d else "" for d in duplicates],

@@ -14,6 +14,8 @@ from importer.report.csv_writer import _CsvWriter
 from importer.report.files import _atomic, _remove_stale_temps, _written_behind
 from importer.report.json_writer import _JsonWriter
 from importer.report.model import FORMATS, Report
+from importer.report.settings import ReportSettings
+from importer.words import CATALOGUE, Language, text
 
 
 class _Writer(Protocol):
@@ -21,23 +23,48 @@ class _Writer(Protocol):
     def finish(self) -> None: ...
 
 
-def _xlsx_writer(report: Report, columns: list[str], handle: BinaryIO) -> _Writer:
-    """openpyxl (and the numpy it pulls in) costs a quarter of a second to import: loaded
-    only when a workbook is asked for, so `validate` of a large file starts fast."""
+def _xlsx_writer(
+    report: Report, columns: list[str], handle: BinaryIO, settings: ReportSettings
+) -> _Writer:
+    """The workbook library is imported only when a workbook is asked for, so `validate`
+    without one starts fast."""
     from importer.report.xlsx_writer import XlsxWriter
 
-    return XlsxWriter(report, columns, handle)
+    return XlsxWriter(report, columns, handle, settings)
 
 
-_STREAMED = {"json", "csv"}
+def _html_writer(
+    report: Report, columns: list[str], handle: BinaryIO, settings: ReportSettings
+) -> _Writer:
+    from importer.report.html_writer import HtmlWriter
+
+    return HtmlWriter(report, columns, handle, settings)
+
+
+_STREAMED = {"json", "csv", "html"}
 """Formats written strictly front to back (the workbook's zip needs a seekable file)."""
 
 
-_WRITERS: dict[str, Callable[[Report, list[str], BinaryIO], _Writer]] = {
+_WRITERS: dict[str, Callable[[Report, list[str], BinaryIO, ReportSettings], _Writer]] = {
     "json": _JsonWriter,
     "csv": _CsvWriter,
     "xlsx": _xlsx_writer,
+    "html": _html_writer,
 }
+
+
+def texts_of(language: Language) -> dict[str, dict[str, str]]:
+    """report.json's `texts`: the words for every outcome, status, API reason key and error
+    code the catalogue knows, in `language` (see `Report.texts`)."""
+    groups = {"outcome": "outcome.", "status": "status.", "status_reason_locale": "reason."}
+    texts: dict[str, dict[str, str]] = {name: {} for name in (*groups, "error")}
+    for key in CATALOGUE:
+        for name, prefix in groups.items():
+            if key.startswith(prefix):
+                texts[name][key.removeprefix(prefix)] = text(key, language)
+        if key.startswith("error."):
+            texts["error"][key.removeprefix("error.")] = text(key, language)
+    return texts
 
 
 def write_reports(
@@ -45,6 +72,7 @@ def write_reports(
     directory: Path,
     formats: list[str],
     blocks: Iterable[RowBlock] | None = None,
+    settings: ReportSettings | None = None,
 ) -> dict[str, Path]:
     """Write the requested formats into `directory` (created if missing); returns
     {format: path} in the order asked, each format once.
@@ -57,7 +85,13 @@ def write_reports(
     Each file is written to a temporary file beside it and renamed over the old one, so the
     report can be rendered again in place after a rerun (issue 4 §4) and a crash mid-write
     leaves the previous report, never half a new one. An unknown format is a configuration
-    error, raised before anything is written."""
+    error, raised before anything is written.
+
+    `settings` say how the report is worded (language, local time zone, workbook limits,
+    report.csv's dialect); the report's `language` and `texts` are set from them."""
+    settings = settings or ReportSettings()
+    report.language = settings.language
+    report.texts = texts_of(settings.language)
     wanted = list(dict.fromkeys(formats))
     unknown = [name for name in wanted if name not in _WRITERS]
     if unknown:
@@ -79,7 +113,7 @@ def write_reports(
             handle = stack.enter_context(_atomic(path))
             if name in _STREAMED:
                 handle = stack.enter_context(_written_behind(handle))
-            writers.append(_WRITERS[name](report, columns, handle))
+            writers.append(_WRITERS[name](report, columns, handle, settings))
             written[name] = path
         for block in blocks:
             for writer in writers:

@@ -49,12 +49,15 @@ class Sandbox:
         drop_rate: float = 0.0,
         rate_limit: int | None = None,
         seed: int | None = None,
+        latency_jitter_ms: int = 0,
     ) -> None:
         self.api_key: str = api_key or os.environ.get(API_KEY_ENV) or DEFAULT_API_KEY
         self.host = host
         self.port = port
         self.cases_path = cases_path
-        self.faults = FaultSettings(latency_ms, fail_rate, drop_rate, rate_limit, seed)
+        self.faults = FaultSettings(
+            latency_ms, fail_rate, drop_rate, rate_limit, seed, latency_jitter_ms
+        )
         self.faults.check()
         self._requested_db = Path(db_path) if db_path is not None else None
         self.db_path: Path | None = self._requested_db

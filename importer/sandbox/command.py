@@ -37,6 +37,7 @@ that already has cases is never re-seeded, so --cases only applies to a new data
 
 Faults (reproducible with --seed): --latency-ms N makes every answer leave N ms after its
 request arrived (the sandbox's own work included: an API with that response time);
+--latency-jitter-ms N adds a random 0..N ms to each answer (answers overtake each other);
 --fail-rate answers that share of POSTs 503 before anything is stored (GETs never fail);
 --drop-rate stores that
 share of creditings and then closes the connection without any answer; --rate-limit N
@@ -111,6 +112,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="answer every request N ms after it arrived (response time)",
     )
     parser.add_argument(
+        "--latency-jitter-ms",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="add a random 0..N ms to each answer's latency (seeded by --seed)",
+    )
+    parser.add_argument(
         "--fail-rate",
         type=_rate,
         default=0.0,
@@ -127,7 +135,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rate-limit", type=_positive, metavar="N", help="answer 429 beyond N requests per second"
     )
-    parser.add_argument("--seed", type=int, help="seed for --fail-rate/--drop-rate draws")
+    parser.add_argument(
+        "--seed", type=int, help="seed for --fail-rate/--drop-rate/--latency-jitter-ms draws"
+    )
 
 
 def _describe(sandbox: Sandbox, args: argparse.Namespace) -> str:
@@ -173,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
             drop_rate=args.drop_rate,
             rate_limit=args.rate_limit,
             seed=args.seed,
+            latency_jitter_ms=args.latency_jitter_ms,
         )
         url = sandbox.start()
         print(url, flush=True)

@@ -4,7 +4,9 @@ The importer must survive slow answers, refusals before commit, answers lost aft
 throttling; these drills are what its tests and operators rehearse against:
 
 - latency: every answer leaves no sooner than `latency_ms` after its request arrived (the
-  sandbox's own work counts towards it, as an API's response time would);
+  sandbox's own work counts towards it, as an API's response time would); `latency_jitter_ms`
+  adds a random 0..N ms per request, so answers to concurrent requests come back out of the
+  order they were sent in (what per-case ordering tests need);
 - fail-rate: that share of POSTs answers 503 before anything is parsed or stored (GETs are
   never failed, so a client can always look up what happened);
 - drop-rate: that share of *stored* creditings gets no answer at all — the connection is shut
@@ -35,11 +37,14 @@ class FaultSettings:
     drop_rate: float = 0.0
     rate_limit: int | None = None
     seed: int | None = None
+    latency_jitter_ms: int = 0
 
     def check(self) -> None:
         """Refuse impossible settings with a message naming the flag."""
         if self.latency_ms < 0:
             raise SandboxError("--latency-ms must be 0 or more")
+        if self.latency_jitter_ms < 0:
+            raise SandboxError("--latency-jitter-ms must be 0 or more")
         for flag, rate in (("--fail-rate", self.fail_rate), ("--drop-rate", self.drop_rate)):
             if not 0.0 <= rate <= 1.0:
                 raise SandboxError(f"{flag} must be between 0 and 1, got {rate}")
@@ -94,6 +99,11 @@ class Faults:
         settings.check()
         self.settings = settings
         self._latency = settings.latency_ms / 1000.0
+        self._jitter = settings.latency_jitter_ms / 1000.0
+        self._jitter_random = random.Random(
+            None if settings.seed is None else f"{settings.seed}:jitter"
+        )
+        self._jitter_lock = threading.Lock()
         self.should_fail = _Draw(settings.fail_rate, settings.seed, "fail")
         self.should_drop = _Draw(settings.drop_rate, settings.seed, "drop")
         self._window = _SlidingWindow(settings.rate_limit) if settings.rate_limit else None
@@ -101,8 +111,14 @@ class Faults:
     def answer_due(self) -> float:
         """The monotonic time before which an answer to a request arriving now must not
         leave: `--latency-ms 20` models an API whose response time is 20 ms, so a client in
-        strict order can reach 1000/20 requests per second and no more."""
-        return time.monotonic() + self._latency
+        strict order can reach 1000/20 requests per second and no more. With jitter, each
+        request draws its own extra 0..jitter (the latency never holds a lock: the wait is
+        in `wait_until`, on the request's own thread)."""
+        extra = 0.0
+        if self._jitter:
+            with self._jitter_lock:
+                extra = self._jitter_random.uniform(0.0, self._jitter)
+        return time.monotonic() + self._latency + extra
 
     def wait_until(self, due: float) -> None:
         """Leave at `due`, not a scheduler tick later: `time.sleep` overshoots by 0.1–0.2 ms

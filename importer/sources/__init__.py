@@ -17,9 +17,38 @@ from importer.errors import FileRejected
 from importer.sources.delimited import read_delimited
 from importer.sources.model import Cell, Record, SourceFile, cell_text
 from importer.sources.sniff import detect_format
-from importer.sources.workbook import read_workbook
+from importer.sources.workbook import read_sheet, workbook_sheet_names
 
-__all__ = ["Cell", "Record", "SourceFile", "cell_text", "read_source"]
+__all__ = [
+    "Cell",
+    "Record",
+    "SourceFile",
+    "cell_text",
+    "not_a_file",
+    "read_source",
+    "sheet_count",
+]
+
+
+def sheet_count(path: Path) -> int | None:
+    """How many sheets the workbook at `path` has; None for a CSV file. Raises FileRejected
+    as `read_source` would for a file that cannot be read."""
+    data = _read_bytes(Path(path), str(path))
+    if not data or detect_format(data, str(path)) == "csv":
+        return None
+    return len(workbook_sheet_names(data, str(path)))
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be a credit file at all (missing, a folder), or None.
+
+    Asked before an import is created: a typo in a path is a usage error, not an import to
+    list, journal and report."""
+    if path.is_dir():
+        return "this is a folder, not a file"
+    if not path.exists():
+        return "the file does not exist"
+    return None
 
 
 def read_source(
@@ -42,27 +71,40 @@ def read_source(
     if not data:
         raise FileRejected(file, "the file is empty")
     file_format = detect_format(data, file)
+    sha256 = hashlib.sha256(data).hexdigest()
     if file_format == "csv":
         used_encoding, used_delimiter, records = read_delimited(
             data, file, encoding=encoding, delimiter=delimiter
         )
-    else:
-        used_encoding = used_delimiter = None
-        records = read_workbook(data, file, sheet=sheet)
+        return SourceFile(
+            path=path,
+            name=path.name,
+            sha256=sha256,
+            format=file_format,
+            encoding=used_encoding,
+            delimiter=used_delimiter,
+            records=records,
+        )
+    chosen = read_sheet(data, file, sheet=sheet, xlsx=file_format == "xlsx")
     return SourceFile(
         path=path,
         name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         format=file_format,
-        encoding=used_encoding,
-        delimiter=used_delimiter,
-        records=records,
+        encoding=None,
+        delimiter=None,
+        records=chosen.records,
+        sheet=chosen.name,
+        hidden_rows=chosen.hidden_rows,
+        hidden_sheets=chosen.hidden_sheets,
+        merged=chosen.merged,
     )
 
 
 def _read_bytes(path: Path, file: str) -> bytes:
-    if path.is_dir():
-        raise FileRejected(file, "this is a folder, not a file")
+    problem = not_a_file(path)
+    if problem is not None:
+        raise FileRejected(file, problem)
     try:
         return path.read_bytes()
     except FileNotFoundError as exc:

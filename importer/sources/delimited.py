@@ -39,11 +39,14 @@ from importer.sources.model import Record
 
 CANDIDATES = (",", ";", "\t", "|")
 SAMPLE_CHARS = 64 * 1024
+SAMPLE_LINES = 5
+"""The sample always reaches the end of this many lines, however long they are."""
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # UTF-8 encodings of Å Ä Ö å ä ö É é Ü ü. Read as Windows-1252 they are "Ã" plus a symbol,
 # which Swedish text never contains; in a file that is not valid UTF-8 they betray a mix.
 _UTF8_NORDIC = re.compile(rb"\xc3[\x85\x84\x96\xa5\xa4\xb6\x89\xa9\x9c\xbc]")
+_LINE_END = re.compile(r"\r\n?|\n")
 _SEP_HINT = re.compile(r"sep=(.)(\r\n|\n|\r)")
 _NOISE = str.maketrans("", "", "".join(CANDIDATES) + '"')
 _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines breaks at these
@@ -148,7 +151,7 @@ def detect_delimiter(text: str) -> str:
     """Pick the delimiter under which the start of the file reads most like one table.
 
     Each candidate is tried with the csv parser itself, so quoted fields are honoured exactly
-    as in the real parse, on the same sample (the first `SAMPLE_CHARS` characters). Counting
+    as in the real parse, on the same sample (see `_sample`). Counting
     physical lines, not records (under a wrong delimiter a quoted multi-line cell falls apart
     into several short records that could outnumber the real ones), candidates are ranked by:
 
@@ -164,7 +167,7 @@ def detect_delimiter(text: str) -> str:
 
     When no candidate splits anything the file has one column, and `,` is returned.
     """
-    sample = text[:SAMPLE_CHARS]
+    sample = _sample(text)
     truncated = len(text) > len(sample)
     best: tuple[int, int, bool, int, int, int] | None = None
     chosen = CANDIDATES[0]
@@ -194,6 +197,20 @@ def detect_delimiter(text: str) -> str:
     return chosen
 
 
+def _sample(text: str) -> str:
+    """The first `SAMPLE_CHARS` characters, stretched to the end of the first `SAMPLE_LINES`
+    lines: a header longer than the sample (a 20,000-column export) would otherwise be cut,
+    and with it the one row that tells the delimiter."""
+    end = 0
+    for count, match in enumerate(_LINE_END.finditer(text), 1):
+        end = match.end()
+        if count == SAMPLE_LINES or end >= SAMPLE_CHARS:
+            break
+    else:
+        end = len(text)
+    return text[: max(SAMPLE_CHARS, end)]
+
+
 def _sample_records(
     sample: str, delimiter: str, truncated: bool
 ) -> tuple[list[tuple[int, int, bool]], bool]:
@@ -209,11 +226,17 @@ def _sample_records(
     records: list[tuple[int, int, bool]] = []
     lenient = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     line = 0
-    for row in lenient:
-        lines, line = lenient.line_num - line, lenient.line_num
-        content = "".join(row).translate(_NOISE)
-        records.append((len(row), lines, bool(content) and not content.isspace()))
-    if truncated and records and records[-1][1] == 1:
+    try:
+        for row in lenient:
+            lines, line = lenient.line_num - line, lenient.line_num
+            content = "".join(row).translate(_NOISE)
+            records.append((len(row), lines, bool(content) and not content.isspace()))
+    except csv.Error:
+        # A cell beyond the csv module's field limit: under a wrong delimiter, a long header
+        # is one such cell. The records before it still count; the candidate is not clean.
+        return records, False
+    cut_mid_line = truncated and not sample.endswith(("\n", "\r"))
+    if cut_mid_line and records and records[-1][1] == 1:
         # The cut may have shortened the last line. A last record spanning lines is kept:
         # a quoted cell with line breaks, or a quote left open that swallows the rest of
         # the sample — either way its lines say which delimiter they split under.
@@ -253,7 +276,9 @@ def parse(text: str, delimiter: str, file: str) -> list[Record]:
                 if (first and not first.isspace()) or _has_text(row):
                     append((row_number, tuple(row)))
     except csv.Error as error:
-        raise FileRejected(file, _parse_problem(str(error), row_number + 1)) from error
+        raise FileRejected(
+            file, _parse_problem(str(error), row_number + 1, quoted='"' in text)
+        ) from error
     return records
 
 
@@ -282,12 +307,19 @@ def _has_text(row: list[str]) -> bool:
     return bool(joined) and not joined.isspace()
 
 
-def _parse_problem(message: str, row: int) -> str:
-    """Turn the csv module's message into words a finance person can act on."""
+def _parse_problem(message: str, row: int, *, quoted: bool = True) -> str:
+    """Turn the csv module's message into words a finance person can act on. `quoted` says
+    whether the text holds a quote character at all: without one, an overlong cell is just
+    that, and no quote may be blamed."""
     if "unexpected end of data" in message:
         return (
             f"row {row}: a quoted field is never closed; the quote would swallow every row "
             "after it, so the file is refused (check the quote characters in that row)"
+        )
+    if "field larger than field limit" in message and not quoted:
+        return (
+            f"row {row}: a cell is longer than {csv.field_size_limit():,} characters; "
+            "no credit file has such a cell, so the file is refused (is it the right file?)"
         )
     if "field larger than field limit" in message:
         return (

@@ -8,9 +8,25 @@ explain a row error in the person's own terms.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeAlias
+
+
+class ShownNumber(float):
+    """A workbook number whose format shows it as other text: 123 formatted `00000` is
+    `00123` on screen. It stays a number (an amount still reads as one), and `shown` is the
+    text a text-like column (invoice number, credit note, reference) takes from it."""
+
+    __slots__ = ("shown",)
+
+    def __new__(cls, value: float, shown: str) -> ShownNumber:
+        number = super().__new__(cls, value)
+        number.shown = shown
+        return number
+
+    shown: str
+
 
 Cell: TypeAlias = str | float | int | bool | dt.date | dt.datetime | None
 """One cell. CSV cells are always `str`; workbook cells keep the type the workbook stored."""
@@ -37,6 +53,16 @@ class SourceFile:
     encoding: str | None
     delimiter: str | None
     records: list[Record]
+    sheet: str | None = None
+    """The workbook sheet read (None for CSV)."""
+    hidden_rows: tuple[int, ...] = ()
+    """Row numbers hidden in the sheet (.xlsx), among `records` or not."""
+    hidden_sheets: tuple[str, ...] = ()
+    """Sheets of the workbook nobody sees (hidden or very hidden), which are not read."""
+    merged: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    """(row number, column index) -> the cell's name and the merged range it is part of
+    (("B7", "B6:B8")), for every cell of a merged range except its first: those cells hold
+    no value of their own."""
 
 
 def cell_text(cell: Cell) -> str:
@@ -51,6 +77,8 @@ def cell_text(cell: Cell) -> str:
         return ""
     if isinstance(cell, str):
         return cell
+    if isinstance(cell, ShownNumber):
+        return cell.shown
     if isinstance(cell, bool):  # before int: bool is an int subclass
         return "TRUE" if cell else "FALSE"
     if isinstance(cell, int):

@@ -20,7 +20,8 @@ Dates: calamine turns a date-formatted cell holding a whole day number into a
 cell's number format, so a cell formatted as date-and-time whose value is exactly midnight also
 comes back as a `date`; that keeps the calendar date the person sees, which is what matters.
 Time-of-day-only cells and durations (rare in credit exports, and outside `Cell`) are returned
-as their ISO text.
+as their ISO text, except 00:00: calamine returns serial 0 of a date-formatted cell (Excel's
+zero date) so, and it is returned as `ZERO_DATE`.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ import re
 import struct
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import python_calamine as calamine
 
 from importer.errors import FileRejected
-from importer.sources.model import Cell, Record
+from importer.sources.model import Cell, Record, ShownNumber
 from importer.sources.sniff import PASSWORD, ZIP_MAGIC
+from importer.sources.xlsx_layout import SheetLayout, sheet_layout, show
 from importer.sources.zipguard import DAMAGED
 
 ENTITIES = (
@@ -47,7 +50,20 @@ ENTITIES = (
 # BOF record (type 0x0809) of a workbook-globals substream (dt = 0x0005), any BIFF version.
 _GLOBALS_BOF = re.compile(rb"\x09\x08[\x08-\x14]\x00..\x05\x00", re.DOTALL)
 _FILEPASS = b"\x2f\x00"
+ZERO_DATE = dt.date(1899, 12, 31)
+"""Excel's serial 0 as a date: validation reads it as an empty date cell."""
 _PLAIN_TYPES = frozenset({float, int, bool, dt.date, dt.datetime})
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One sheet as read, with what a person sees of it beyond the cells."""
+
+    name: str
+    records: list[Record]
+    hidden_rows: tuple[int, ...] = ()
+    hidden_sheets: tuple[str, ...] = ()
+    merged: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
 
 
 def read_workbook(data: bytes, file: str, *, sheet: str | int | None = None) -> list[Record]:
@@ -57,12 +73,29 @@ def read_workbook(data: bytes, file: str, *, sheet: str | int | None = None) -> 
     `sheet` is a sheet name or a 0-based index; None means the first visible worksheet
     (a workbook may start with a chart sheet or a hidden sheet nobody looks at).
     """
+    return read_sheet(data, file, sheet=sheet).records
+
+
+def read_sheet(
+    data: bytes, file: str, *, sheet: str | int | None = None, xlsx: bool = False
+) -> Sheet:
+    """`read_workbook` with the sheet's name, hidden sheets and merged cells; for an .xlsx
+    file (`xlsx`) also its hidden rows, and number cells shown through a padded format
+    (`00123`) become `ShownNumber`s (see `xlsx_layout`)."""
     try:
         with calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
             index = _sheet_index(workbook, sheet, file)
             chosen = workbook.get_sheet_by_index(index)
             rows = chosen.to_python(skip_empty_area=True)
             start = chosen.start
+            ranges = chosen.merged_cell_ranges or []
+            hidden_sheets = tuple(
+                meta.name
+                for meta in workbook.sheets_metadata
+                if meta.visible != calamine.SheetVisibleEnum.Visible
+                and meta.typ == calamine.SheetTypeEnum.WorkSheet
+            )
+            name = workbook.sheet_names[index]
     except FileRejected:
         raise
     except calamine.PasswordError as exc:
@@ -82,7 +115,69 @@ def read_workbook(data: bytes, file: str, *, sheet: str | int | None = None) -> 
             raise FileRejected(file, DAMAGED) from error
         raise
     first_row = start[0] + 1 if start else 1
-    return _records(rows, first_row)
+    first_column = start[1] if start else 0
+    layout = sheet_layout(data, index) if xlsx else SheetLayout()
+    records = _records(_shown(rows, layout.formats, first_row, first_column), first_row)
+    return Sheet(
+        name=name,
+        records=records,
+        hidden_rows=tuple(layout.hidden_rows),
+        hidden_sheets=tuple(n for n in hidden_sheets if n != name),
+        merged=_merged(ranges, first_column),
+    )
+
+
+def _shown(
+    rows: list[list[Any]], formats: dict[tuple[int, int], str], first_row: int, first_column: int
+) -> list[list[Any]]:
+    """The rows with each padded-format number cell as a `ShownNumber`."""
+    for (row, column), code in formats.items():
+        r, c = row - first_row, column - first_column
+        if 0 <= r < len(rows) and 0 <= c < len(rows[r]):
+            value = rows[r][c]
+            if type(value) in (float, int):
+                shown = show(value, code)
+                if shown is not None:
+                    rows[r][c] = ShownNumber(value, shown)
+    return rows
+
+
+def _merged(
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]], first_column: int
+) -> dict[tuple[int, int], tuple[str, str]]:
+    """Every cell of a merged range but its first (which holds the value) -> its name and
+    the range's ("B7", "B6:B8"), keyed by (row number, column index in the rows read)."""
+    merged: dict[tuple[int, int], tuple[str, str]] = {}
+    for (top, left), (bottom, right) in ranges:
+        if (bottom - top + 1) * (right - left + 1) > 100_000:
+            continue  # a whole-sheet merge: no table lives inside it
+        text = f"{_cell_name(top, left)}:{_cell_name(bottom, right)}"
+        for row in range(top, bottom + 1):
+            for column in range(left, right + 1):
+                if (row, column) != (top, left):
+                    merged[(row + 1, column - first_column)] = (_cell_name(row, column), text)
+    return merged
+
+
+def _cell_name(row: int, column: int) -> str:
+    """0-based (row, column) -> the cell's name as Excel shows it ("B7")."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def workbook_sheet_names(data: bytes, file: str) -> list[str]:
+    """The names of a workbook's sheets, in order (hidden ones included)."""
+    try:
+        with calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            return list(workbook.sheet_names)
+    except calamine.PasswordError:
+        raise FileRejected(file, PASSWORD) from None
+    except Exception:
+        raise FileRejected(file, DAMAGED) from None
 
 
 def _has_filepass(data: bytes) -> bool:
@@ -176,7 +271,9 @@ def _cell(value: Any) -> Cell:
     if isinstance(value, str):
         return value if value else None
     if isinstance(value, dt.time):
-        return value.isoformat()
+        # Serial 0 in a date-formatted cell (Excel's zero date, which Excel shows as
+        # 1900-01-00 and a formula leaves in a "blank" date cell) comes back as 00:00.
+        return ZERO_DATE if value == dt.time(0) else value.isoformat()
     if isinstance(value, dt.timedelta):
         return str(value)
     if isinstance(value, (float, int, dt.date)):  # subclasses of the plain types

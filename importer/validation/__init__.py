@@ -39,8 +39,9 @@ cell-problem class and the error codes), `checked` (verdicts column-wise, truste
 construction).
 """
 
+from importer.validation.cells import creditor_option
 from importer.validation.checked import CheckedColumns, RowValidation
 from importer.validation.problems import ERROR_CODES
 from importer.validation.rules import Validator
 
-__all__ = ["ERROR_CODES", "CheckedColumns", "RowValidation", "Validator"]
+__all__ = ["ERROR_CODES", "CheckedColumns", "RowValidation", "Validator", "creditor_option"]

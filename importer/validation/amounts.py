@@ -52,6 +52,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from importer.errors import excerpt
 from importer.validation.problems import CellProblem
 
 CENT = Decimal("0.01")
@@ -366,6 +367,7 @@ def _is_digits(text: str) -> bool:
 
 
 def _not_a_number(shown: str, separator: str | None = None) -> CellProblem:
+    shown = excerpt(shown, 60)  # a runaway cell is named, not copied into the report
     hint = ""
     if separator is not None and any(ch in shown for ch in ".,"):
         name = "a decimal point" if separator == "." else "a decimal comma"
@@ -375,5 +377,6 @@ def _not_a_number(shown: str, separator: str | None = None) -> CellProblem:
 
 def _too_many_decimals(shown: str) -> CellProblem:
     return CellProblem(
-        "amount_too_many_decimals", f"Amount {shown} has more than two decimals (öre)."
+        "amount_too_many_decimals",
+        f"Amount {excerpt(shown, 60)} has more than two decimals (öre).",
     )

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from importer.api.request import MAX_TEXT_LENGTH
-from importer.sources.model import Cell
+from importer.errors import ConfigError
+from importer.sources.model import Cell, ShownNumber
 from importer.validation.problems import CellProblem
 
 _LABELS = {
@@ -156,6 +157,8 @@ def _text_value(cell: Cell, field: str) -> str | None:
         return None
     if isinstance(cell, str):
         text = cell.strip()
+    elif isinstance(cell, ShownNumber):  # a number formatted `00000`: the text on screen
+        text = cell.shown.strip()
     elif isinstance(cell, bool | dt.date):
         kind = "a date" if isinstance(cell, dt.date) else "TRUE/FALSE"
         raise CellProblem(f"{field}_invalid", f"{label} cell holds {kind} ({cell}), not text.")
@@ -185,3 +188,15 @@ def _text_value(cell: Cell, field: str) -> str | None:
             f"at most {MAX_TEXT_LENGTH} are allowed.",
         )
     return text
+
+
+def creditor_option(text: str) -> str:
+    """The `--creditor` value as sent: a 24-hex creditor id, lower-cased. ConfigError (exit 2)
+    otherwise, before any file is read."""
+    try:
+        value = _object_id(text, "creditor")
+    except CellProblem as problem:
+        raise ConfigError(f"--creditor: {problem.message}") from None  # the message says it
+    if value is None:
+        raise ConfigError("--creditor: the creditor id is empty")
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import setitem
@@ -13,7 +13,7 @@ from typing import Any
 
 from importer.api.request import FIELDS, CreditingRequest
 from importer.bulk import set_dict, set_extra, set_fields_set, set_private
-from importer.outcomes import RowError
+from importer.outcomes import ImportWarning, RowError
 
 _NO_ERRORS: tuple[RowError, ...] = ()
 """Shared by every valid row: a list each would cost 11 MB on a 200,000-row file."""
@@ -48,6 +48,8 @@ class CheckedColumns:
     invalid: int
     constant: frozenset[str] = frozenset()
     """Fields whose value is the same on every row (their dicts share it from a template)."""
+    warnings: tuple[ImportWarning, ...] = ()
+    """What the file's rows say that changes no outcome (daylight-saving times)."""
 
     @property
     def valid(self) -> list[bool] | None:
@@ -55,6 +57,30 @@ class CheckedColumns:
         if not self.invalid:
             return None
         return [not errors for errors in self.errors]
+
+    def with_row_errors(self, extra: dict[int, list[RowError]]) -> CheckedColumns:
+        """These verdicts with rows made invalid by errors found before validation (row
+        index -> errors, e.g. a ragged CSV row): those errors replace whatever validation
+        said, since the row's cells do not sit in the columns they seem to."""
+        if not extra:
+            return self
+        errors = list(self.errors)
+        for index, found in extra.items():
+            errors[index] = tuple(found)
+        return replace(self, errors=errors, invalid=sum(1 for e in errors if e))
+
+    def without_rows(self, left_out: set[int]) -> CheckedColumns:
+        """These verdicts without the rows at the indexes `left_out` (total rows)."""
+        if not left_out:
+            return self
+        keep = [index not in left_out for index in range(len(self.errors))]
+        errors = list(compress(self.errors, keep))
+        return replace(
+            self,
+            fields={name: list(compress(values, keep)) for name, values in self.fields.items()},
+            errors=errors,
+            invalid=sum(1 for e in errors if e),
+        )
 
     def requests(self) -> list[dict[str, Any] | None]:
         """Each row's request fields as the model holds them (None fields included), or None

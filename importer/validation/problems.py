@@ -6,8 +6,11 @@ from __future__ import annotations
 from importer.api.request import MAX_TEXT_LENGTH
 
 ERROR_CODES: dict[str, str] = {
-    "creditor_missing": "no creditor id in the row and no defaults.creditor",
+    "creditor_missing": "no creditor id in the row, no --creditor and no defaults.creditor",
     "creditor_invalid": "creditor id is not 24 hex characters",
+    "creditor_conflict": "the row names another creditor than the one given with --creditor",
+    "field_count": "CSV row with more or fewer fields than its header (an unquoted delimiter?)",
+    "merged_cell": "a mapped cell is empty because it lies inside merged cells",
     "case_invalid": "case id is not 24 hex characters",
     "case_and_invoice_number": "both a case id and an invoice number (give exactly one)",
     "case_or_invoice_number_missing": "neither a case id nor an invoice number",

@@ -13,6 +13,7 @@ from importer.api.request import AMOUNT_CEILING, FIELDS
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import ConfigError
+from importer.mapping import NAME_THE_CREDITOR
 from importer.outcomes import RowError
 from importer.sources.model import Cell
 from importer.validation.amounts import AmountParser, plain_amounts
@@ -28,7 +29,7 @@ from importer.validation.cells import (
     _text_column,
 )
 from importer.validation.checked import _NO_ERRORS, CheckedColumns, RowValidation, _instances
-from importer.validation.dates import DateConverter
+from importer.validation.dates import DateConverter, daylight_saving
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
 
@@ -40,15 +41,24 @@ class Validator:
     `config.input.decimal_separator`); otherwise each `validate()` call detects it from its
     rows' amount cells."""
 
-    def __init__(self, config: Config, decimal_separator: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        decimal_separator: str | None = None,
+        *,
+        creditor: str | None = None,
+    ) -> None:
         pinned = decimal_separator or config.input.decimal_separator
         if pinned not in (None, ".", ","):
             raise ConfigError(f"decimal separator must be '.' or ',', not {pinned!r}")
         self._pinned: Literal[".", ","] | None = pinned  # type: ignore[assignment]
         self._negative_amounts = config.input.negative_amounts
         self._max_amount = _max_amount(config.input.max_amount)
-        self._dates = DateConverter(_zone(config.input.timezone))
+        self._zone_name = config.input.timezone
+        self._dates = DateConverter(_zone(config.input.timezone), config.input.date_format)
         self._defaults = config.defaults
+        self._creditor_given = creditor
+        """`--creditor`: the creditor of every row; a file cell naming another is refused."""
 
     def detect_decimal_separator(self, amount_cells: Iterable[Cell]) -> str:
         """The decimal separator `validate()` would use for these amount cells: the pinned
@@ -114,6 +124,7 @@ class Validator:
     def _validate(
         self, cells: dict[str, list[Cell]], count: int, numbers: Sequence[int]
     ) -> CheckedColumns:
+        self._dates.learn(cells["client_registration_date"])
         columns = {
             "creditor": _map_distinct(cells["creditor"], self._creditor),
             "case": _map_distinct(cells["case"], _case_id),
@@ -145,6 +156,9 @@ class Validator:
             errors,
             len(bad),
             frozenset(name for name, column in columns.items() if column.constant),
+            daylight_saving(
+                self._dates.shifted, cells["client_registration_date"], numbers, self._zone_name
+            ),
         )
 
     # ------------------------------------------------------------------ per-field rules
@@ -169,16 +183,19 @@ class Validator:
         return _Column(values, dict(errors))
 
     def _creditor(self, cell: Cell) -> str:
+        given = self._creditor_given
         if _is_blank(cell):
-            cell = self._defaults.creditor
+            cell = given or self._defaults.creditor
         if _is_blank(cell):
-            raise CellProblem(
-                "creditor_missing",
-                "Creditor id is missing: add a creditor column or set defaults.creditor "
-                "in the configuration.",
-            )
+            raise CellProblem("creditor_missing", f"Creditor id is missing: {NAME_THE_CREDITOR}.")
         value = _object_id(cell, "creditor")
         assert value is not None  # not blank, so either an id or a CellProblem
+        if given is not None and value != given:
+            raise CellProblem(
+                "creditor_conflict",
+                f"Creditor {value} in the file is not {given}, the creditor given with "
+                "--creditor; not sent (check that this is the right creditor's file).",
+            )
         return value
 
     def _currency(self, cell: Cell) -> str:

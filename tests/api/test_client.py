@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from importer.api.client import PAGE_SIZE, ApiClient, PostKind
+from importer.api.throttle import Throttle
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed
 from importer.exit_codes import ExitCode
@@ -401,3 +402,35 @@ def test_fetch_creditings_batches_by_100(sandbox: Sandbox, client_for, wire) -> 
         batches.append(where["_id"]["$in"])
     assert [len(b) for b in batches] == [100, 100, 2]  # 202 distinct ids, in file order
     assert [i for b in batches for i in b] == [*ids, missing]
+
+
+def test_a_429_on_one_client_pauses_every_client_sharing_its_throttle(wire) -> None:
+    """Lanes (importer/lanes.py) each post over a client of their own, sharing one Throttle:
+    a 429 met by one of them holds the others back for the Retry-After too, so they do not
+    go on collecting 429s of their own."""
+    throttle = Throttle()
+    with Sandbox(api_key=KEY, rate_limit=1) as sb:
+        first = ApiClient(sb.url, KEY, ApiConfig(max_attempts=3), throttle=throttle)
+        second = ApiClient(sb.url, KEY, ApiConfig(max_attempts=3), throttle=throttle)
+        try:
+            assert first.post_crediting(body("ref-shared-a")).kind is PostKind.CREATED
+            paused_at: list[float] = []
+
+            def watch() -> None:  # the other lane: asks for its turn once the pause began
+                while throttle.pauses == 0:
+                    time.sleep(0.001)
+                paused_at.append(time.monotonic())
+                throttle.acquire()
+                paused_at.append(time.monotonic())
+
+            other = threading.Thread(target=watch)
+            other.start()
+            assert first.post_crediting(body("ref-shared-b")).kind is PostKind.CREATED
+            other.join(10)
+            assert paused_at[1] - paused_at[0] >= 0.5  # held for (most of) Retry-After: 1
+            assert second.post_crediting(body("ref-shared-c")).kind is PostKind.CREATED
+        finally:
+            first.close()
+            second.close()
+    assert throttle.pauses >= 1
+    assert [s for _, _, s in wire("POST")].count(201) == 3

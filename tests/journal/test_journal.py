@@ -20,7 +20,7 @@ import pytest
 
 from importer.errors import ImporterError, ImportLocked
 from importer.journal import ImportRecord, Journal, NewRow
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome, RowError
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 OTHER_CREDITOR = "0123456789abcdef01234567"
@@ -101,7 +101,13 @@ def test_import_and_rows_read_back_exactly(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "journal.sqlite"  # the folder is created
     rec = record(
         "imp-1",
-        warnings=["column(s) account are set by Amili and were not sent"],
+        warnings=[
+            ImportWarning(
+                code="columns_not_sent",
+                message="column(s) account are set by Amili and were not sent",
+            ),
+            ImportWarning(code="total_row_left_out", message="Summa", rows=[9], amount="10.00"),
+        ],
         file_errors=[RowError(field="", code="file_rejected", message="Åtgärda filen")],
     )
     with Journal(path) as j:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,11 @@ def test_a_python_caller_imports_a_file(tmp_path: Path, api: Sandbox) -> None:
 def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     tmp_path: Path, api: Sandbox
 ) -> None:
+    """A row left `unknown` by a killed run is not looked up before `api.read_timeout` has
+    passed since its request left; meanwhile the rows of other cases are posted, and the
+    later rows of its own case wait for it (importer.lanes: a held row)."""
     config = make_config(tmp_path)
-    config.api.read_timeout = 5.0
+    config.api.read_timeout = 1.5
     target = Target(api.url, api.url, api.api_key, False)
     stop = threading.Event()
     stop.set()  # the first run stops before posting anything
@@ -54,14 +58,21 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         assert first.run_file(SAMPLE).exit_code is ExitCode.INCOMPLETE
         import_id = journal.imports()[0].id
         journal.mark_intent(import_id, 2)  # as if killed while row 2's request was in flight
+        sent = journal.get_row(import_id, 2).intent_at  # type: ignore[union-attr]
+        assert sent is not None
 
-        waits: list[float] = []
-        second = Importer(config, journal, target, sleep=waits.append)
+        second = Importer(config, journal, target)
         result = second.run_file(SAMPLE)  # the same command again resumes the import
         second.close()
-        assert len(waits) == 1 and 4.0 < waits[0] <= 5.0
         assert result.import_id == import_id
         assert journal.get_row(import_id, 2).outcome is Outcome.CREDITED  # type: ignore[union-attr]
+        at = {
+            row: datetime.fromisoformat(attempts[-1][0])
+            for row, attempts in journal.attempts(import_id).items()
+        }
+    assert (at[2] - sent).total_seconds() >= 1.5  # looked up (and posted) only once settled
+    assert at[3] < at[2] and at[9] < at[2]  # other cases went ahead meanwhile
+    assert at[8] >= at[2]  # row 8 (row 2's case and credit note) waited for it: a duplicate
     assert len(creditings(api)) == 5
 
 
@@ -94,7 +105,7 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
             ","
         )
     with result.report_paths["csv"].open(encoding="utf-8-sig", newline="") as handle:
-        table = list(csv.reader(handle))
+        table = list(csv.reader(handle, delimiter=";"))  # the source's dialect
     assert len(table) == 12_002
     assert table[9000][:3] == ["F8998", "12,00", "K17"] and table[9000][4] == "duplicate"
 
@@ -151,6 +162,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
     # size, the files equal those rendered from the whole report as models.
     from importer.report import render as report_builder
     from importer.report import write_reports
+    from importer.report.settings import ReportSettings, SourceDialect
 
     config = make_config(tmp_path)
     config.report.formats = ["json", "csv"]
@@ -160,11 +172,14 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
         importer.close()
         assert import_id is not None
         monkeypatch.setattr(report_builder, "BLOCK_ROWS", 3)  # 8 rows: three blocks
+        dialect = SourceDialect(*journal.source_dialect(import_id))
+        assert dialect == SourceDialect(";", ",")  # samples/credits.csv: `;`, decimal commas
+        settings = ReportSettings(source=dialect)
         head, streamed = report_builder.render_from_journal(
-            journal, import_id, tmp_path / "streamed", ["json", "csv"]
+            journal, import_id, tmp_path / "streamed", ["json", "csv"], settings
         )
         whole = report_builder.build_report(journal, import_id)
-        modelled = write_reports(whole, tmp_path / "modelled", ["json", "csv"])
+        modelled = write_reports(whole, tmp_path / "modelled", ["json", "csv"], None, settings)
     assert head.rows == [] and head.summary == whole.summary
     for fmt in ("json", "csv"):
         assert streamed[fmt].read_bytes() == modelled[fmt].read_bytes()

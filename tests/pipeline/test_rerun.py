@@ -82,7 +82,7 @@ def test_fix_file_corrects_an_invalid_row_by_row_number(workdir: Path, api: Sand
     import_id = report_dir.name
     # The usual workflow: open report.csv, fix the failed row, save it.
     with (report_dir / "report.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
+        rows = list(csv.reader(handle, delimiter=";"))  # the source's dialect
     header = rows[0]
     amount, row_col = header.index("Belopp"), header.index("row")
     fixed = [header]
@@ -123,7 +123,7 @@ def test_a_file_with_its_own_row_column_is_fixed_by_the_reports_row(
     assert importer(workdir, "run", str(data), api=api).returncode == 1
     report_dir = next((workdir / "reports").glob("*/"))
     with (report_dir / "report.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
+        rows = list(csv.reader(handle, delimiter=";"))  # the source's dialect
     header = rows[0]
     assert header.count("Row") == 1 and header.count("row") == 1
     amount, row_col = header.index("Belopp"), header.index("row")

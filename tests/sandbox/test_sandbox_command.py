@@ -119,6 +119,7 @@ def test_add_arguments_parses_every_flag():
         "--cases": "c.json",
         "--api-key": "k",
         "--latency-ms": "5",
+        "--latency-jitter-ms": "7",
         "--fail-rate": "0.1",
         "--drop-rate": "0.2",
         "--rate-limit": "30",
@@ -132,11 +133,17 @@ def test_add_arguments_parses_every_flag():
         "cases": "c.json",
         "api_key": "k",
         "latency_ms": 5,
+        "latency_jitter_ms": 7,
         "fail_rate": 0.1,
         "drop_rate": 0.2,
         "rate_limit": 30,
         "seed": 9,
     }
-    for bad in (["--fail-rate", "2"], ["--rate-limit", "0"], ["--port", "70000"]):
+    for bad in (
+        ["--fail-rate", "2"],
+        ["--rate-limit", "0"],
+        ["--port", "70000"],
+        ["--latency-jitter-ms", "-1"],
+    ):
         with pytest.raises(SystemExit):
             parser.parse_args(bad)

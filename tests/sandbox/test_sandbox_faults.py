@@ -25,6 +25,26 @@ def test_latency_delays_every_request(start_sandbox, api_for):
     assert time.perf_counter() - started >= 0.15
 
 
+def test_latency_jitter_varies_each_answer_and_lets_later_requests_overtake(start_sandbox, api_for):
+    """--latency-jitter-ms: each answer takes latency + its own 0..N ms, so of concurrent
+    requests a later one can be answered first (what the per-case order test relies on)."""
+    sandbox = start_sandbox(latency_ms=5, latency_jitter_ms=60, seed=3)
+    api = api_for(sandbox)
+    took = []
+    for _ in range(12):
+        started = time.perf_counter()
+        api.get("/cases")
+        took.append(time.perf_counter() - started)
+    assert min(took) >= 0.005
+    assert max(took) - min(took) >= 0.02, took  # 12 draws of 0..60 ms do not all agree
+    assert max(took) < 0.065 + 0.5  # bounded by latency + jitter (plus a loaded machine)
+
+
+def test_negative_jitter_is_refused() -> None:
+    with pytest.raises(SandboxError, match="--latency-jitter-ms"):
+        Sandbox(latency_jitter_ms=-1)
+
+
 def test_fail_rate_answers_503_and_stores_nothing(start_sandbox, api_for, new_crediting):
     api = api_for(start_sandbox(fail_rate=1.0))
     response = api.post(new_crediting(amount=50))

@@ -1,0 +1,62 @@
+"""Which rows need a person, and what that person should do next.
+
+One place for the rule, because the workbook's "Needs attention" sheet, report.html, the
+closing summary and `importer show` must all agree on it: invalid, rejected, credited with
+status `warning` or `error`, credit-note conflicts, `not_sent` and `unknown` rows need
+attention; credited/completed and duplicate rows do not. In a dry run nothing was sent, so a
+valid row (`not_sent`, "would be sent") needs nobody; only invalid rows do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from importer.outcomes import Outcome, RowError
+
+CONFLICT_CODES = frozenset({"credit_invoice_conflict"})
+"""Codes of an invalid row that a person must decide, not correct."""
+
+
+def row_next_step(
+    outcome: Outcome, status: str | None, errors: Sequence[RowError], *, dry_run: bool = False
+) -> str | None:
+    """The catalogue key (`importer.words`) of the next step for a row, or None when the row
+    needs nobody."""
+    if outcome is Outcome.INVALID:
+        if any(error.code in CONFLICT_CODES for error in errors):
+            return "next.conflict"
+        return "next.invalid"
+    if dry_run:
+        return None
+    if outcome is Outcome.CREDITED:
+        return f"next.{status}" if status in ("warning", "error") else None
+    if outcome is Outcome.REJECTED:
+        return "next.rejected"
+    if outcome is Outcome.NOT_SENT:
+        return "next.not_sent"
+    if outcome is Outcome.UNKNOWN:
+        return "next.unknown"
+    return None
+
+
+def import_next_steps(
+    outcomes: Mapping[str, int],
+    statuses: Mapping[str, int],
+    *,
+    dry_run: bool,
+    rejected_file: bool,
+) -> list[str]:
+    """The catalogue keys of what to do next for a whole import, most urgent first: an
+    outage is fixed by a plain rerun, then rows to correct (`rerun --fix`), then credited
+    rows to check. Exactly one key ("nothing to do") when nothing is left."""
+    if rejected_file:
+        return ["next.import_file"]
+    if dry_run:
+        return ["next.import_dry_run"] if outcomes.get("invalid") else ["next.import_done"]
+    steps = []
+    if outcomes.get("not_sent") or outcomes.get("unknown"):
+        steps.append("next.import_outage")
+    if outcomes.get("invalid") or outcomes.get("rejected"):
+        steps.append("next.import_fix")
+    if statuses.get("warning") or statuses.get("error"):
+        steps.append("next.import_check")
+    return steps or ["next.import_done"]

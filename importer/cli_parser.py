@@ -1,0 +1,303 @@
+"""The command line's grammar: every subcommand with a description, examples, and only the
+options it uses. Apart from `importer.cli` (which runs the commands) so each stays short."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from importer import __version__
+from importer.config import LANES_MAX
+
+EXIT_CODES = """\
+exit codes: 0 all credited and completed; 1 rows need attention; 2 usage error or file
+rejected as a whole (nothing posted); 3 run could not finish (rerun resumes it)"""
+
+EXAMPLES = f"""\
+examples:
+  importer run samples/credits.csv                 import into the embedded sandbox
+  importer validate nightly/*.csv                  check files, send nothing
+  importer rerun 20261124-204500-3fa2c1d9          post again what did not go through
+  importer show 20261124-204500-3fa2c1d9           one import and its rows needing attention
+  importer imports --since 2026-11-01 --status open
+  importer config                                  effective settings and where they came from
+  importer drop /srv/inbox                         import the finished files of an inbox
+  importer schema > report.schema.json             the JSON Schema of report.json
+  importer sandbox --port 8080                     serve the local Amili-compatible API
+
+{EXIT_CODES}
+"""
+
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": (
+        "import files",
+        "Read, validate and post every row of each FILE to the crediting API, in file order "
+        "(with --lanes N, up to N cases at once, each case in file order), exactly once; "
+        "write the report (json, csv, xlsx, html) under report.dir/<import id>/.",
+        """\
+  importer run samples/credits.csv
+  importer run --api-url https://api.example.com/v1 credits.xlsx
+  importer run --lanes 8 nightly.csv               8 cases at once, each in file order
+  importer run --all-or-nothing credits.csv        post nothing if any row is invalid
+  importer run --dry-run credits.csv               same as validate""",
+    ),
+    "validate": (
+        "check files; send nothing (run --dry-run)",
+        "Read and validate each FILE and write the report of what would be sent. Nothing is "
+        "sent and no row is kept in the journal.",
+        """\
+  importer validate credits.csv
+  importer validate --report-dir /tmp/check nightly/*.csv""",
+    ),
+    "rerun": (
+        "post again what did not go through",
+        "Post the rows of an import that are not final (not_sent, unknown after a lookup, "
+        "rejected), optionally corrected by --fix; the report is rendered again in place. "
+        "--fix takes an edited report.csv or report.xlsx, or the original format holding "
+        "the corrected rows; they are matched by the 'row' column, else by credit note, else "
+        "by the file's reference, never by position.",
+        """\
+  importer rerun 20261124-204500-3fa2c1d9          after an outage
+  importer rerun 20261124-204500-3fa2c1d9 --fix reports/20261124-204500-3fa2c1d9/report.csv
+  importer rerun 20261124-204500-3fa2c1d9 --fix fixed.xlsx --dry-run   see what it would send
+  importer rerun reports/20261124-204500-3fa2c1d9/report.json""",
+    ),
+    "imports": (
+        "list imports with counts per outcome",
+        "Every import the journal knows, oldest first, with its file, time, state and counts "
+        "per outcome.",
+        """\
+  importer imports
+  importer imports --since 2026-11-24 --status open
+  importer imports --creditor 5f1a2b3c4d5e6f7a8b9c0d1e --json""",
+    ),
+    "show": (
+        "one import's summary and its rows needing attention",
+        "Print one import's summary, the next step and every row needing attention with the "
+        "reason in words, from the journal.",
+        """\
+  importer show 20261124-204500-3fa2c1d9
+  importer show reports/20261124-204500-3fa2c1d9/report.json""",
+    ),
+    "report": (
+        "render an import's report again",
+        "Write an import's report files again from the journal (not for dry runs), e.g. after "
+        "changing report.language or when a disk was full.",
+        """\
+  importer report 20261124-204500-3fa2c1d9""",
+    ),
+    "drop": (
+        "import the finished files of an inbox, archive them, summarise",
+        "Take each finished file of INBOX (a <name>.done/.ok marker beside it, or unchanged "
+        "for drop.settle_seconds and open for writing by nobody), claim it into "
+        "INBOX/processing/, import it exactly as `run` does, archive it to "
+        "INBOX/done/YYYY-MM-DD/ or INBOX/failed/YYYY-MM-DD/ (with <name>.reason.txt), and "
+        "write the night's summary under report.dir/drops/<drop id>/. A subfolder holding a "
+        "config.yaml is a creditor's inbox whose settings overlay the main ones. A file that "
+        "could not finish stays in processing/ and is resumed first next time. One drop per "
+        "inbox: a second one exits 0 at once. SIGTERM: the file in flight finishes first.",
+        """\
+  importer drop /srv/inbox                         one pass (cron, a systemd timer)
+  importer drop --watch --interval 30 /srv/inbox   keep polling until SIGTERM
+  importer drop --creditor 5f1a2b3c4d5e6f7a8b9c0d1e /srv/inbox""",
+    ),
+    "config": (
+        "print the effective settings and where each came from",
+        "Print every setting as the importer would use it, and whether it came from the "
+        "command line, the configuration file or the built-in default. The API key is never "
+        "shown.",
+        """\
+  importer config
+  importer config --config /etc/importer/config.yaml
+  IMPORTER_CONFIG=nightly.yaml importer config""",
+    ),
+    "schema": (
+        "print the JSON Schema of report.json",
+        "Print the JSON Schema that every report.json follows (generated from the models that "
+        "write it; `schema_version` in a report names its version).",
+        """\
+  importer schema > report.schema.json""",
+    ),
+}
+
+
+def _config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="configuration file (default: $IMPORTER_CONFIG, else ./config.yaml, else "
+        "built-in defaults)",
+    )
+
+
+def _journal(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--journal", type=Path, help="journal database (overrides journal.path)")
+
+
+def _report_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--report-dir", type=Path, help="where reports go (overrides report.dir)")
+
+
+def _api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api-url", help="API base URL, or 'sandbox' for the embedded one (overrides api.base_url)"
+    )
+
+
+def _lanes_value(text: str) -> int:
+    try:
+        lanes = int(text)
+    except ValueError:
+        lanes = 0
+    if not 1 <= lanes <= LANES_MAX:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {LANES_MAX}")
+    return lanes
+
+
+def _lanes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lanes",
+        type=_lanes_value,
+        metavar="N",
+        help="post up to N cases at once, each case's rows in file order "
+        "(overrides posting.lanes; 1 = strict file order)",
+    )
+
+
+def _logging(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="log progress and each retry to stderr"
+    )
+
+
+def _debug(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _creditor(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--creditor",
+        metavar="ID",
+        help="the creditor of every row (24-hex id): needed when the file has no creditor "
+        "column and defaults.creditor is not set; a row naming another creditor is not sent",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0")
+    return value
+
+
+def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    short, description, examples = _COMMANDS[name]
+    return sub.add_parser(  # type: ignore[no-any-return]
+        name,
+        help=short,
+        description=description,
+        epilog=f"examples:\n{examples}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from importer.sandbox import command as sandbox_command
+
+    parser = argparse.ArgumentParser(
+        prog="importer",
+        description="Credit Amili cases from creditors' CSV and Excel files.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"importer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = _command(sub, "run")
+    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    run.add_argument("--dry-run", action="store_true", help="validate only; send nothing")
+    run.add_argument(
+        "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
+    )
+    run.add_argument("--force", action="store_true", help="import a file imported before")
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
+        add(run)
+
+    validate = _command(sub, "validate")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    for add in (_config, _api, _report_dir, _journal, _logging, _debug, _creditor):
+        add(validate)
+
+    rerun = _command(sub, "rerun")
+    rerun.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
+    rerun.add_argument(
+        "--fix",
+        type=Path,
+        help="corrected rows: an edited report.csv or report.xlsx, or the original format "
+        "holding the corrected rows; matched by the 'row' column, else by credit note, else "
+        "by the file's reference (never by position)",
+    )
+    rerun.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the rerun would send (corrections applied); change nothing",
+    )
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
+        add(rerun)
+
+    imports = _command(sub, "imports")
+    imports.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    imports.add_argument("--since", metavar="DATE", help="started on or after DATE (UTC)")
+    imports.add_argument("--creditor", metavar="ID", help="with rows for this creditor")
+    imports.add_argument("--status", choices=["open", "finished"], help="open or finished")
+    for add in (_config, _journal, _debug):
+        add(imports)
+
+    show = _command(sub, "show")
+    show.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
+    for add in (_config, _journal, _debug):
+        add(show)
+
+    report = _command(sub, "report")
+    report.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
+    for add in (_config, _report_dir, _journal, _debug):
+        add(report)
+
+    drop = _command(sub, "drop")
+    drop.add_argument("inbox", type=Path, metavar="INBOX")
+    drop.add_argument("--watch", action="store_true", help="keep polling until SIGTERM")
+    drop.add_argument(
+        "--interval",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between passes with --watch (60)",
+    )
+    drop.add_argument(
+        "--creditor",
+        metavar="ID",
+        help="the creditor of every row of the files directly in INBOX (a creditor's "
+        "subfolder keeps its own); a row naming another creditor is not sent",
+    )
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug):
+        add(drop)
+
+    config = _command(sub, "config")
+    for add in (_config, _api, _report_dir, _journal, _debug):
+        add(config)
+
+    _command(sub, "schema")
+
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="serve the local Amili-compatible crediting API",
+        description=sandbox_command.DESCRIPTION,
+        epilog=sandbox_command.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sandbox_command.add_arguments(sandbox)
+    return parser

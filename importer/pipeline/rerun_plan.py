@@ -1,0 +1,80 @@
+"""`importer rerun --dry-run`: what a rerun would send, said before anything changes.
+
+A rerun posts again every row that is not final (`not_sent`, `rejected`, and `unknown` rows
+once a lookup finds no crediting), and every invalid row that `--fix` corrects. Corrections reach
+money, so an operator can see them first: this module lists each row that would be sent, with
+its amount, and for a corrected row the cells it had. Nothing is written: not the journal, not
+the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from importer.exit_codes import ExitCode
+from importer.journal import ImportRecord, JournalRow, NewRow
+from importer.outcomes import Outcome
+
+_RESENT = (Outcome.NOT_SENT, Outcome.REJECTED, Outcome.UNKNOWN)
+_FINAL_OR_UNKNOWN = (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN)
+_SHOWN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    text: str
+    exit_code: ExitCode
+
+
+def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[NewRow]) -> Plan:
+    """The rows a rerun of `record` would send, given its rows and the corrections."""
+    corrected = {fix.row: fix for fix in fixes}
+    lines = [f"rerun of import {record.id} ({record.file_name}): dry run, nothing was changed"]
+    total = Decimal(0)
+    count = 0
+    invalid: list[str] = []
+    kept: list[int] = []
+    for original in originals:
+        fix = corrected.get(original.row)
+        if fix is not None and original.outcome in _FINAL_OR_UNKNOWN:
+            kept.append(original.row)  # as `Importer._apply_fixes` leaves them
+            fix = None
+        if original.outcome not in _RESENT and original.outcome is not Outcome.INVALID:
+            continue  # credited or duplicate: final
+        request = original.request if fix is None else fix.request
+        if request is None:
+            errors = fix.errors if fix is not None else original.errors
+            invalid.append(f"row {original.row} ({'; '.join(e.message for e in errors)})")
+            continue
+        count += 1
+        amount = Decimal(str(request["amount"]))
+        total += amount
+        if count <= _SHOWN:
+            target = request.get("invoice_number") or request.get("case")
+            note = ""
+            if original.outcome is Outcome.UNKNOWN:
+                note = "  (looked up first: sent only if no crediting is found)"
+            if fix is not None:
+                was = ", ".join(
+                    f"{header} {old!r}"
+                    for header, old, new in zip(
+                        record.columns, original.source, fix.source, strict=False
+                    )
+                    if old != new
+                )
+                note += f"  (corrected; was: {was or 'the same cells'})"
+            lines.append(f"  row {original.row:<6} {target}  {amount:.2f} SEK{note}")
+    if count > _SHOWN:
+        lines.append(f"  … and {count - _SHOWN} more")
+    lines.append(f"would send {count} row(s), {total:.2f} SEK in all")
+    if invalid:
+        lines.append(f"still invalid, not sent: {', '.join(invalid[:_SHOWN])}")
+    if kept:
+        lines.append(
+            "corrections of credited, duplicate or unknown rows would be left as they were: "
+            f"rows {', '.join(map(str, kept))}"
+        )
+    code = ExitCode.ATTENTION if invalid else ExitCode.OK
+    return Plan("\n".join(lines), code)

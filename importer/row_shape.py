@@ -1,0 +1,95 @@
+"""A CSV record's shape against its header: a row with more or fewer fields than the header
+does not mean what its cells seem to say.
+
+Why it matters (issue 10 item 1): `F-1004,1 250,50,KQ-4` under `Fakturanummer,Belopp,
+Kreditfaktura` is a decimal comma left unquoted in a comma file. Read by position it credits
+1 250.00 with credit note `50` and drops `KQ-4` — money wrong, exit 0. So such a row is
+`invalid` with code `field_count` and never sent; when most rows are ragged the delimiter
+itself is wrong, and the file is rejected as a whole with a hint.
+
+What is not ragged: trailing empty fields beyond the header (Excel writes a row's empty cells
+to the table's full width, and a sheet's stray formatting can widen it); a header whose own
+trailing cells are empty (those columns have no name, so a row need not reach them).
+
+Workbooks are not checked: a sheet's rows have no field count of their own (empty trailing
+cells are simply absent), and a cell beside the table is a note, not a shifted value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from importer.errors import FileRejected, excerpt
+from importer.outcomes import RowError
+from importer.sources import Cell
+
+CODE = "field_count"
+
+
+def header_width(headers: Sequence[Cell]) -> int:
+    """How many fields a row must reach: up to the header's last non-empty cell."""
+    named = len(headers)
+    while named and (headers[named - 1] is None or not str(headers[named - 1]).strip()):
+        named -= 1
+    return named
+
+
+def field_count_errors(
+    rows: Sequence[Sequence[Cell]],
+    row_numbers: Sequence[int],
+    header: Sequence[Cell],
+    *,
+    file: str,
+    delimiter: str | None,
+) -> dict[int, list[RowError]]:
+    """Row index -> the `field_count` error, for each ragged row.
+
+    Raises FileRejected when most rows (and at least two) are ragged: then it is the
+    delimiter, not the rows, that is wrong."""
+    width, named = len(header), header_width(header)
+    lengths = list(map(len, rows))
+    if not lengths or (min(lengths) >= named and max(lengths) <= width):
+        return {}  # the usual file: two C-level passes and done
+    errors: dict[int, list[RowError]] = {}
+    for index, (cells, count) in enumerate(zip(rows, lengths, strict=True)):
+        if count < named:
+            hint = "a cell missing, or a line broken in two?"
+        elif count > width and any(_filled(cell) for cell in cells[width:]):
+            hint = _more_hint(delimiter)
+        else:
+            continue
+        errors[index] = [
+            RowError(
+                field="",
+                code=CODE,
+                message=(
+                    f"row has {count} fields, the header {named} — {hint} "
+                    f"The row reads: {excerpt(_joined(cells, delimiter))}. Not sent."
+                ),
+            )
+        ]
+    if len(errors) >= 2 and 2 * len(errors) > len(rows):
+        first = row_numbers[next(iter(errors))]
+        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        raise FileRejected(
+            file,
+            f"{len(errors)} of {len(rows)} rows do not have the header's {named} fields "
+            f"(the first is row {first}): the file was read with the delimiter {shown}, "
+            "which is probably not the one it uses; set input.delimiter to the file's "
+            "delimiter, or quote cells that contain it",
+        )
+    return errors
+
+
+def _filled(cell: Cell) -> bool:
+    return cell is not None and bool(str(cell).strip())
+
+
+def _more_hint(delimiter: str | None) -> str:
+    if delimiter == ",":
+        return "an unquoted decimal comma, or a comma inside an unquoted cell?"
+    return "the delimiter inside an unquoted cell?"
+
+
+def _joined(cells: Sequence[Cell], delimiter: str | None) -> str:
+    return (delimiter or ",").join("" if cell is None else str(cell) for cell in cells)

@@ -1,0 +1,110 @@
+"""Total rows: a row that sums the rows above is not a credit (issue 10 item 3).
+
+Finance staff add a total at the bottom of a sheet (or after each group) before sending it.
+Imported, such a row would be `invalid` (it has no invoice or case) and raise the exit code,
+or — worse, when its first cell lands in the invoice column — be sent as a credit for the sum
+of the file. A row is a total when it names no invoice and no case (a total word in the
+invoice or case column counts as none) and either:
+
+- its first filled cell is a total word (Summa, Totalt, Total, Sum, …), or
+- its amount equals the sum of the amounts above it (since the header or the previous total;
+  at least two rows).
+
+A total row is left out of the rows and listed in report.json's warnings with its row number
+and amount; it does not raise the exit code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from importer.outcomes import ImportWarning
+from importer.sources import Cell
+
+TOTAL_WORDS = frozenset(
+    {"summa", "totalt", "total", "sum", "totalsumma", "summa totalt", "delsumma", "subtotal",
+     "grand total", "yhteensä", "i alt", "gesamt", "summe"}
+)  # fmt: skip
+
+
+def total_rows(
+    numbers: Sequence[int],
+    sources: Sequence[Sequence[str]],
+    invoices: Sequence[Cell],
+    cases: Sequence[Cell],
+    amounts: Sequence[Any],
+) -> dict[int, ImportWarning]:
+    """Row index -> the warning for each total row (see the module docstring).
+
+    Only rows without an invoice and a case can be totals: they are found column-wise first
+    (`_keyless`), so a 200,000-row file with an invoice on every row costs one regular
+    expression scan, not a Python step per row."""
+    candidates = _keyless(invoices, len(numbers))
+    if candidates and cases:
+        candidates &= _keyless(cases, len(numbers))
+    totals: dict[int, ImportWarning] = {}
+    since = 0  # the rows above a candidate: since the header or the previous total
+    for index in sorted(candidates):
+        first = next((text.strip() for text in sources[index] if text.strip()), "")
+        word = _word(first) in TOTAL_WORDS
+        amount = amounts[index]
+        above = [value for value in amounts[since:index] if value is not None]
+        sums = amount is not None and len(above) >= 2 and amount == sum(above, Decimal(0))
+        if not (word or sums):
+            continue
+        shown = "" if amount is None else f"{amount:.2f}"
+        why = f"'{first}'" if word else "the sum of the rows above"
+        totals[index] = ImportWarning(
+            code="total_row_left_out",
+            message=f"row {numbers[index]} is a total ({why}"
+            f"{', amount ' + shown if shown else ''}), not a credit: left out",
+            rows=[numbers[index]],
+            amount=shown or None,
+        )
+        since = index + 1
+    return totals
+
+
+_KEYLESS_LINE = re.compile(
+    r"^[ \t\r\f\v]*(?:(?:" + "|".join(map(re.escape, TOTAL_WORDS)) + r")[ \t]*:?[ \t]*)?$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _keyless(column: Sequence[Cell], count: int) -> set[int]:
+    """Indexes of the rows whose cell in `column` names no key: empty, or a total word. An
+    absent column (no cells) names no key on any row."""
+    if not column:
+        return set(range(count))
+    if all(type(cell) is str for cell in column[:1]) and None not in column:
+        try:
+            text = "\n".join(column)  # type: ignore[arg-type]
+        except TypeError:
+            text = ""
+        if text and text.count("\n") == len(column) - 1:
+            found: set[int] = set()
+            line, position = 0, 0
+            for match in _KEYLESS_LINE.finditer(text):
+                line += text.count("\n", position, match.start())
+                position = match.start()
+                found.add(line)
+            return found
+    return {index for index, cell in enumerate(column) if _no_key(_text(cell))}
+
+
+def _no_key(text: str) -> bool:
+    """Empty, or a total word (a total's label often sits in the invoice or case column)."""
+    return not text or _word(text) in TOTAL_WORDS
+
+
+def _word(text: str) -> str:
+    return " ".join(text.rstrip(":").split()).casefold()
+
+
+def _text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    return cell.strip() if isinstance(cell, str) else str(cell)

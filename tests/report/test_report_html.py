@@ -1,0 +1,71 @@
+"""report.html (issue 13): one self-contained page — no script, no external request of any
+kind — with the Summary, a bar of the outcomes and the rows needing attention (the first 500,
+then a count), in the report's language; every cell from the file escaped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from test_report import COLUMNS, make_report, sample_rows, source
+
+from importer.outcomes import Outcome
+from importer.report import ReportRow, write_reports
+from importer.report.settings import ReportSettings
+
+
+def page(tmp_path: Path, report=None, settings: ReportSettings | None = None) -> str:
+    paths = write_reports(report or make_report(), tmp_path, ["html"], settings=settings)
+    return paths["html"].read_text(encoding="utf-8")
+
+
+def test_self_contained_no_script_no_external_request(tmp_path: Path) -> None:
+    html = page(tmp_path)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<style>" in html
+    assert "<script" not in html.lower()
+    # Nothing that loads anything: no src, no link, no url(), no http(s) reference but the
+    # API's own base URL shown as text.
+    assert not re.search(r"\bsrc=|<link|url\(|@import", html, re.IGNORECASE)
+    assert re.findall(r"https?://[^\s<\"]+", html) == ["https://api.example.test"]
+
+
+def test_a_cell_holding_a_script_shows_as_text(tmp_path: Path) -> None:
+    evil = '<script>alert("x")</script>'
+    rows = [ReportRow(row=2, outcome=Outcome.INVALID, source=source(evil, "0", '"><img src=x>'))]
+    html = page(tmp_path, make_report(rows, columns=[*COLUMNS[:4], "<b>head</b>"]))
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "<img" not in html and "&quot;&gt;&lt;img src=x&gt;" in html
+    assert "&lt;b&gt;head&lt;/b&gt;" in html
+
+
+def test_summary_bar_and_rows_needing_attention(tmp_path: Path) -> None:
+    html = page(tmp_path)
+    assert "File import report: krediter.csv" in html
+    assert 'class="bar"' in html and "width:37.500%" in html  # 3 of 8 rows credited
+    assert "Rows needing attention" in html
+    shown = re.findall(r"<td class=n>(\d+)</td><td style=", html)
+    assert shown == ["3", "4", "5", "6", "8", "9"]  # not completed, not duplicate
+    assert "importer rerun imp-1 --fix reports/imp-1/report.csv" in html
+
+
+def test_swedish_page(tmp_path: Path) -> None:
+    html = page(tmp_path, settings=ReportSettings(language="sv"))
+    assert '<html lang="sv">' in html
+    assert "Rapport över filimport" in html and "Nästa steg" in html and "Krediterad" in html
+    assert "<td class=n>355,60</td>" in html  # credited amount, decimal comma
+
+
+def test_first_500_rows_then_a_count(tmp_path: Path) -> None:
+    rows = [
+        ReportRow(row=n, outcome=Outcome.NOT_SENT, source=source(f"F{n}", "1", f"K{n}"))
+        for n in range(2, 2 + 1200)
+    ]
+    html = page(tmp_path, make_report(rows))
+    assert len(re.findall(r"<tr><td>F\d+</td>", html)) == 500
+    assert "… and 700 more rows: see report.csv or report.json." in html
+
+
+def test_sample_covers_every_outcome() -> None:
+    assert {row.outcome for row in sample_rows()} == set(Outcome)

@@ -1,0 +1,70 @@
+"""A CSV row whose field count is not its header's is never sent (issue 10 item 1): it is
+`invalid` with code `field_count`, the rows around it go through, trailing empty fields
+(which Excel writes) are no problem, and a file where most rows are ragged is rejected as a
+whole with a hint about the delimiter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_support import creditings, importer, report_of
+
+from importer.sandbox import Sandbox
+
+
+def test_an_unquoted_decimal_comma_is_never_credited(workdir: Path, api: Sandbox) -> None:
+    credits = workdir / "credits.csv"
+    credits.write_bytes(
+        "Fakturanummer,Belopp,Kreditfaktura\r\n"
+        "F-1001,100,KQ-1\r\n"
+        "F-1002,1 250,50,KQ-4\r\n"
+        "F-1003,30,KQ-3,,\r\n".encode("cp1252")
+    )
+    done = importer(workdir, "run", str(credits), api=api)
+    assert done.returncode == 1, done.stderr
+    sent = sorted((c["invoice_number"], c["amount"]) for c in creditings(api))
+    assert sent == [("F-1001", 100), ("F-1003", 30)]
+    rows = {row["row"]: row for row in report_of(workdir)["rows"]}
+    assert rows[3]["outcome"] == "invalid"
+    (error,) = rows[3]["errors"]
+    assert error["code"] == "field_count"
+    assert error["message"].startswith("row has 4 fields, the header 3 — an unquoted decimal comma")
+    assert "F-1002,1 250,50,KQ-4" in error["message"]
+    assert rows[4]["outcome"] == "credited"  # trailing empty fields are not ragged
+
+
+def test_a_row_with_fewer_fields_is_invalid(workdir: Path) -> None:
+    credits = workdir / "credits.csv"
+    credits.write_text(
+        "Fakturanummer;Belopp;Kreditfaktura\nF-1;10,00;K1\nF-2;20,00\nF-3;30,00;K3\n",
+        encoding="utf-8",
+    )
+    done = importer(workdir, "validate", str(credits))
+    assert done.returncode == 1
+    rows = {row["row"]: row for row in report_of(workdir)["rows"]}
+    assert [rows[n]["outcome"] for n in (2, 3, 4)] == ["not_sent", "invalid", "not_sent"]
+    assert rows[3]["errors"][0]["message"].startswith("row has 2 fields, the header 3")
+    assert report_of(workdir)["summary"]["amount_requested"] == "40.00"
+
+
+def test_a_header_with_empty_trailing_cells_needs_no_such_fields(workdir: Path) -> None:
+    credits = workdir / "credits.csv"
+    credits.write_text("Fakturanummer,Belopp,,\nF-1,10\nF-2,20,,\n", encoding="utf-8")
+    done = importer(workdir, "validate", str(credits))
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_file_of_mostly_ragged_rows_is_rejected_with_a_delimiter_hint(
+    workdir: Path, api: Sandbox
+) -> None:
+    credits = workdir / "credits.csv"
+    credits.write_bytes(
+        "sep=,\r\nFakturanummer,Belopp,Kreditfaktura\r\n"
+        "F-1,1 250,50,K1\r\nF-2,99,90,K2\r\nF-3,10,K3\r\n".encode("cp1252")
+    )
+    done = importer(workdir, "run", str(credits), api=api)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "2 of 3 rows do not have the header's 3 fields (the first is row 2)" in line
+    assert "input.delimiter" in line
+    assert creditings(api) == []
