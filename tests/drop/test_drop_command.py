@@ -169,7 +169,7 @@ def test_sigkill_mid_file_then_the_next_pass_resumes_and_credits_each_row_once(
     file = write_credits(tmp_path / "credits.csv", INVOICES, 400, seed=4)
     (inbox / "credits.csv").write_bytes(file.path.read_bytes())
     (inbox / "credits.csv.done").touch()
-    process = start_drop(work, inbox, slow_api.url)
+    process = start_drop(work, inbox, slow_api.url, "--lanes", "4")  # 4 cases at once
     assert wait_until(lambda: stored_total(slow_api.url) >= 40, 60), "the drop never started"
     code, _, _ = kill(process, signal.SIGKILL)
     assert code == -signal.SIGKILL
@@ -182,7 +182,7 @@ def test_sigkill_mid_file_then_the_next_pass_resumes_and_credits_each_row_once(
     # Another file arrived meanwhile: the interrupted one is resumed first.
     later = write_credits(tmp_path / "later.csv", INVOICES[:5], 5, seed=40)
     (inbox / "later.csv").write_bytes(later.path.read_bytes())
-    resumed = run_drop(work, inbox, slow_api.url)
+    resumed = run_drop(work, inbox, slow_api.url, "--lanes", "4")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert archived(inbox, "done") == ["credits.csv", "credits.csv.done", "later.csv"]
     (summary,) = summaries(work)
@@ -263,6 +263,29 @@ def test_creditor_subfolders_credit_their_own_creditor(tmp_path: Path, api: Sand
     assert by_name["theirs.csv"]["creditors"] == [OTHER_CREDITOR]
     assert by_name["theirs.csv"]["inbox"] == "inbox/other"
     assert by_name["main.csv"]["creditors"] == [CREDITOR]
+
+
+def test_a_row_in_a_creditors_subfolder_naming_another_creditor_is_not_sent(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    work, inbox = setup_work(tmp_path)
+    other = inbox / "other"
+    other.mkdir()
+    (other / "config.yaml").write_text(f"defaults:\n  creditor: {OTHER_CREDITOR}\n", "utf-8")
+    (other / "mixed.csv").write_text(
+        "creditor,invoice_number,amount,credit_invoice\n"
+        f"{OTHER_CREDITOR},OT-0001,10.00,KF-M-1\n"
+        f"{CREDITOR},EO-0001,20.00,KF-M-2\n",  # the main creditor's case: not from this inbox
+        encoding="utf-8",
+    )
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(creditings_of(api.url, OTHER_CREDITOR)) == 1
+    assert creditings_of(api.url, CREDITOR) == []
+    (item,) = _files_of(work)
+    assert item["outcomes"]["invalid"] == 1
+    assert [a["row"] for a in item["attention"]] == [3]
+    assert archived(other, "done") == ["mixed.csv"]
 
 
 def test_creditor_option_sets_the_creditor_of_files_directly_in_the_inbox(
