@@ -213,12 +213,13 @@ def start_sandbox(work: Path, cases: Path, latency_ms: int, name: str):
         str(cases),
         "--db",
         str(work / f"{name}.sqlite"),
-        "--api-key",
-        "bench-key",
         "--latency-ms",
         str(latency_ms),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    env = {**os.environ, "IMPORTER_SANDBOX_KEY": "bench-key"}  # not in argv: ps shows argv
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     return proc, url

@@ -45,9 +45,19 @@ KEY = "bench-key"
 
 
 def run_import(work: Path, data: Path, url: str, lanes: int) -> dict[str, float]:
-    """One `importer run` in a fresh folder (its own journal and reports)."""
+    """One `importer run` in a fresh folder (its own journal and reports), of a copy of
+    `data` whose credit notes and references are this run's own: the importer asks the API
+    for the file's credit notes before posting (issue 9), so the same notes again would all
+    be `duplicate` and nothing would be posted."""
     folder = work / f"run-{data.stem}-{lanes}"
     folder.mkdir()
+    tag = f"{data.stem}{lanes}"
+    own = folder / data.name
+    own.write_text(
+        data.read_text(encoding="utf-8").replace("KF-", f"KF{tag}-").replace("REF-", f"R{tag}-"),
+        encoding="utf-8",
+    )
+    data = own
     (folder / "config.yaml").write_text(
         f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n"
         "journal:\n  path: journal.sqlite\n",

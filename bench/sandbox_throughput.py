@@ -119,6 +119,7 @@ def _start(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "IMPORTER_SANDBOX_KEY": API_KEY,  # from the environment: argv is visible in ps
     }
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
     assert proc.stdout is not None
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
         cases = _write_cases(Path(tmp))
         sandbox_cmd = [
-            sys.executable, "-m", "importer.sandbox", "--port", "0", "--api-key", API_KEY,
+            sys.executable, "-m", "importer.sandbox", "--port", "0",
             "--cases", str(cases), "--db", str(Path(tmp) / "bench.sqlite"),
         ]  # fmt: skip
         baseline_cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-baseline"]

@@ -2,17 +2,21 @@
 
 One place for the rule, because the workbook's "Needs attention" sheet, report.html, the
 closing summary and `importer show` must all agree on it: invalid, rejected, credited with
-status `warning` or `error`, credit-note conflicts, `not_sent` and `unknown` rows need
-attention; credited/completed and duplicate rows do not. In a dry run nothing was sent, so a
-valid row (`not_sent`, "would be sent") needs nobody; only invalid rows do."""
+status `warning` or `error` or credited twice, credit-note conflicts, `not_sent` and
+`unknown` rows need attention; credited/completed and duplicate rows do not. In a dry run
+nothing was sent, so a valid row (`not_sent`, "would be sent") needs nobody; only invalid
+rows do."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 
 CONFLICT_CODES = frozenset({"credit_invoice_conflict"})
+ANSWER_UNUSABLE = "api_answer_unusable"
+"""A credited row whose answer from the API did not fit (importer.api.answers): money moved
+and a person checks the crediting."""
 """Codes of an invalid row that a person must decide, not correct."""
 
 
@@ -28,7 +32,13 @@ def row_next_step(
     if dry_run:
         return None
     if outcome is Outcome.CREDITED:
-        return f"next.{status}" if status in ("warning", "error") else None
+        if any(error.code == CREDITED_TWICE for error in errors):
+            return "next.credited_twice"
+        if status in ("warning", "error"):
+            return f"next.{status}"
+        if any(error.code == ANSWER_UNUSABLE for error in errors):
+            return "next.answer_unusable"
+        return None
     if outcome is Outcome.REJECTED:
         return "next.rejected"
     if outcome is Outcome.NOT_SENT:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
+import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -19,13 +18,15 @@ from pathlib import Path
 
 import structlog
 
+from importer import stopping
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
-from importer.config import Config, load_config
+from importer.config import Config, check_paths, load_config
 from importer.config_sources import explain_config, secret_note
 from importer.drop import Drop, DropOptions, Signals
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
+from importer.journal import damaged
 from importer.outcomes import Outcome, worst
 from importer.pipeline import ImportResult, RunOptions, facade
 from importer.pipeline.history import parse_since
@@ -33,6 +34,7 @@ from importer.progress import ProgressLine
 from importer.report import Report
 from importer.report.cells import iso_utc
 from importer.report.schema import shipped_text
+from importer.stopping import StopFlag
 from importer.validation import creditor_option
 from importer.words import text
 
@@ -78,6 +80,10 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
         section, setting = key.split(".")
         setattr(getattr(config, section), setting, value)
         overrides[key] = option
+    if getattr(args, "allow_repeats", False):
+        config.dedupe.repeats = "allow"
+        overrides["dedupe.repeats"] = "--allow-repeats"
+    check_paths(config)  # again: --report-dir and --journal may name the wrong kind of thing
     return config, overrides
 
 
@@ -168,19 +174,6 @@ def _resolve_import(ref: str) -> str:
     return ref
 
 
-def _install_stop_handlers(stop: threading.Event) -> None:
-    """SIGINT/SIGTERM finish the row in flight, write the report and exit 3."""
-
-    def handler(signum: int, _frame: object) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        sys.stderr.write("\nstopping after the row in flight…\n")
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
 def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     dry_run = args.command == "validate" or getattr(args, "dry_run", False)
     creditor = None if args.creditor is None else creditor_option(args.creditor)
@@ -190,8 +183,14 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
         force=getattr(args, "force", False),
         creditor=creditor,
     )
-    stop = threading.Event()
-    _install_stop_handlers(stop)
+    stop = StopFlag()
+    with stopping.installed(stop):
+        return _run_or_rerun(args, config, options, stop)
+
+
+def _run_or_rerun(
+    args: argparse.Namespace, config: Config, options: RunOptions, stop: StopFlag
+) -> ExitCode:
     progress = ProgressLine()
     if args.command == "rerun":
         started = time.monotonic()
@@ -201,7 +200,7 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
             args.fix,
             progress=progress,
             stop=stop,
-            creditor=creditor,
+            creditor=options.creditor,
             dry_run=args.dry_run,
         )
         return _report_result(result, started, config)
@@ -213,8 +212,21 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     return worst(codes)
 
 
+def _stdout_gone() -> None:
+    """The reader of stdout went away (`importer run … | head`): what is left to print goes
+    nowhere, so neither the run nor the interpreter's exit stumbles over the closed pipe
+    ("Exception ignored" on stderr). The import itself and its exit code are unaffected."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def _report_result(result: ImportResult, started: float, config: Config) -> ExitCode:
-    _print_result(result, time.monotonic() - started, config)
+    try:
+        _print_result(result, time.monotonic() - started, config)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_gone()
     if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
         print(f"importer: {result.message}", file=sys.stderr)
     return result.exit_code
@@ -337,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.OK)
     _configure_logging(args)
     debug = getattr(args, "debug", False)
+    config: Config | None = None
     try:
         config, overrides = _load(args)
         if args.command in ("run", "validate"):
@@ -358,6 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"importer: {exc.message}", file=sys.stderr)
         return int(exc.exit_code)
+    except BrokenPipeError:  # `importer imports | head`: the reader has what it wanted
+        _stdout_gone()
+        return int(ExitCode.OK)
     except KeyboardInterrupt:
         print("importer: interrupted", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
@@ -366,6 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         internal.__cause__ = exc  # what --debug shows below the one line
         if debug:
             traceback.print_exception(internal)
+        honest = damaged(exc, config.journal.path) if config is not None else None
+        if honest is not None:
+            print(f"importer: {honest.message}", file=sys.stderr)
+            return int(honest.exit_code)
         print(f"importer: {internal.message}", file=sys.stderr)
         return int(internal.exit_code)
     parser.error(f"unknown command {args.command}")

@@ -224,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
     )
     run.add_argument("--force", action="store_true", help="import a file imported before")
+    run.add_argument(
+        "--allow-repeats",
+        action="store_true",
+        help="send rows identical to rows credited by an earlier import (dedupe.repeats: allow)",
+    )
     for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
         add(run)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.errors import ConfigError
@@ -39,18 +39,51 @@ with its built-in header names: the keys come from `api.request`, never a list o
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # `.inf` and `.nan` are valid YAML floats; no timeout or wait of ours means either.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+HOUR = 3600.0
+"""The ceiling of every timeout and wait: a setting beyond it is a typo, not a wish, and a
+nightly run that sleeps for a day is the failure the ceiling prevents."""
 
 
 class ApiConfig(_Section):
     base_url: str = SANDBOX
-    api_key_env: str = "AMILI_API_KEY"
-    connect_timeout: float = Field(default=5.0, gt=0)
-    read_timeout: float = Field(default=30.0, gt=0)
+    api_key_env: str = Field(default="AMILI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """The *name* of the environment variable holding the key (never the key)."""
+    connect_timeout: float = Field(default=5.0, gt=0, le=HOUR)
+    read_timeout: float = Field(default=30.0, gt=0, le=HOUR)
+    response_deadline: float = Field(default=120.0, gt=0, le=HOUR)
+    """Seconds for a whole answer, headers and body: a body sent a byte a second never
+    trips `read_timeout` (each byte resets it), so an answer is also bounded as a whole."""
+    max_response_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    """An answer larger than this is not read on: the attempt's outcome is unknown."""
+    ca_bundle: Path | None = None
+    """A PEM file of the CA(s) that signed the API's certificate (a private CA); verification
+    itself is never turned off."""
     max_attempts: int = Field(default=6, ge=1, le=50)
-    backoff_base: float = Field(default=0.5, ge=0)
-    backoff_cap: float = Field(default=30.0, ge=0)
+    backoff_base: float = Field(default=0.5, ge=0, le=60)
+    backoff_cap: float = Field(default=30.0, ge=0, le=300)
     send_account: bool = False
+    settle_seconds: float = Field(default=60.0, ge=0, allow_inf_nan=False)
+    """How long after an attempt whose answer never came before it is looked up: a request
+    may be stored later than it timed out. Never below read_timeout (see `settle`)."""
+
+    @property
+    def settle(self) -> float:
+        """The settle time in force: `settle_seconds`, but never below `read_timeout` — a
+        resumed run must wait at least as long as the dead run would have."""
+        return max(self.settle_seconds, self.read_timeout)
+
+    @model_validator(mode="after")
+    def _deadline_covers_timeouts(self) -> ApiConfig:
+        if self.response_deadline < self.read_timeout:
+            raise ValueError(
+                f"response_deadline ({self.response_deadline:g} s) must not be shorter than "
+                f"read_timeout ({self.read_timeout:g} s)"
+            )
+        return self
 
 
 class PostingConfig(_Section):
@@ -129,6 +162,9 @@ class ReferenceConfig(_Section):
 
 class DedupeConfig(_Section):
     credit_invoice: bool = True
+    repeats: Literal["duplicate", "allow"] = "duplicate"
+    """A row identical to one credited by an earlier import: `duplicate` (not sent), or
+    `allow` (sent again: the creditor's files repeat rows on purpose)."""
 
 
 class DropConfig(_Section):
@@ -175,8 +211,11 @@ class Config(_Section):
 def config_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
     """The configuration file to read and whether it was asked for (`--config` or
     `$IMPORTER_CONFIG`: then it must exist) or is only the default `./config.yaml`."""
-    explicit = path is not None or "IMPORTER_CONFIG" in os.environ
-    return Path(path or os.environ.get("IMPORTER_CONFIG") or "config.yaml"), explicit
+    from_env = os.environ.get("IMPORTER_CONFIG")
+    if path is None and from_env is not None and not from_env.strip():
+        raise ConfigError("IMPORTER_CONFIG is set but empty; name a configuration file or unset it")
+    explicit = path is not None or from_env is not None
+    return Path(path or from_env or "config.yaml"), explicit
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -188,6 +227,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         if explicit:
             raise ConfigError(f"configuration file {chosen} does not exist")
         return Config()
+    if chosen.is_dir():
+        raise ConfigError(f"configuration file {chosen} is a folder; name the config.yaml in it")
     return _validated(chosen, _read_mapping(chosen), {})
 
 
@@ -204,7 +245,7 @@ def _read_mapping(chosen: Path) -> dict[str, Any]:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{chosen}: not valid YAML ({exc.__class__.__name__})") from exc
     except OSError as exc:
-        raise ConfigError(f"{chosen}: cannot be read ({exc.strerror})") from exc
+        raise ConfigError(f"configuration file {chosen}: cannot be read ({exc.strerror})") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: expected a mapping of sections at the top level")
     return data
@@ -236,4 +277,20 @@ def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Conf
         config.report.dir = folder / config.report.dir
     if not config.journal.path.is_absolute() and (not overlay or "path" in data.get("journal", {})):
         config.journal.path = folder / config.journal.path
+    bundle = config.api.ca_bundle
+    if bundle is not None and not bundle.is_absolute():
+        config.api.ca_bundle = folder / bundle
+    check_paths(config)
     return config
+
+
+def check_paths(config: Config) -> None:
+    """Paths that name the wrong kind of thing are refused at load, before anything is read:
+    a report folder that is a file would otherwise fail only after every row was posted."""
+    if config.report.dir.exists() and not config.report.dir.is_dir():
+        raise ConfigError(f"report.dir: {config.report.dir} is a file, not a folder")
+    if config.journal.path.is_dir():
+        raise ConfigError(f"journal.path: {config.journal.path} is a folder, not a file")
+    bundle = config.api.ca_bundle
+    if bundle is not None and not bundle.is_file():
+        raise ConfigError(f"api.ca_bundle: {bundle} is not a file")

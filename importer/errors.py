@@ -7,6 +7,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ConfigError           the configuration file or a command-line option is wrong
     │   ├── SandboxError          the embedded sandbox could not be started
     │   ├── JournalUnavailable    the journal file cannot be opened
+    │   ├── JournalDamaged        SQLite calls the journal file damaged (malformed)
     │   ├── ImportNotFound        no such import in the journal
     │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │   │                         made against another API)
@@ -14,9 +15,12 @@ so the CLI's one handler never interprets an exception itself.
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
+    │   │   └── QueryRefused          it refused a lookup's filter itself (HTTP 400)
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
-    │   └── Interrupted           SIGINT/SIGTERM: stopped after the row in flight
+    │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
+    │   └── ReportUnwritten       a report could not be written (a full disk); the
+    │                             journal has every outcome: `importer report ID`
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
 
 A caller catches the middle layer: `UsageError` (fix the command or the configuration),
@@ -65,6 +69,11 @@ class JournalUnavailable(UsageError):
     """The journal file cannot be opened or created (path, permissions, not a database)."""
 
 
+class JournalDamaged(UsageError):
+    """SQLite calls the journal file damaged (malformed, not a database): nothing in it can be
+    trusted to say what was credited, so nothing is sent until a person restores it."""
+
+
 class ImportNotFound(UsageError):
     """No import with that id in the journal."""
 
@@ -106,6 +115,11 @@ class ApiUnavailable(RunStopped):
     """The API could not be reached or kept refusing; the run stops and can be resumed."""
 
 
+class QueryRefused(ApiUnavailable):
+    """The API refused a lookup's filter itself (HTTP 400): it cannot answer that question,
+    however often it is asked. Callers that can decide without the answer catch this."""
+
+
 class AuthenticationFailed(RunStopped):
     """The API refused the key (401/403); nothing more is sent."""
 
@@ -115,7 +129,12 @@ class ImportLocked(RunStopped):
 
 
 class Interrupted(RunStopped):
-    """SIGINT/SIGTERM: stopped after the row in flight; a rerun resumes."""
+    """SIGINT/SIGTERM: every wait ended within about a second; a rerun resumes."""
+
+
+class ReportUnwritten(RunStopped):
+    """A report file could not be written after posting (a full disk): the journal keeps
+    every outcome, and `importer report ID` writes the report once the cause is fixed."""
 
 
 # --------------------------------------------------------------------- internal (exit 3)

@@ -42,6 +42,11 @@ class RowError(BaseModel):
     message: str
 
 
+CREDITED_TWICE = "credited_twice"
+"""The error code on a credited row whose reference the API holds more than once (issue 9
+§1): its outcome stands, a person reverses all but one."""
+
+
 def exit_code_for(
     outcomes: Mapping[str, int],
     statuses: Mapping[str, int],

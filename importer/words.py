@@ -134,6 +134,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This credit note was seen before with another amount or case.",
         "Kreditfakturan har setts förut med ett annat belopp eller ärende.",
     ),
+    "error.row_already_credited": (
+        "This row was already credited by an earlier import; not sent again.",
+        "Raden är redan krediterad av en tidigare import; skickades inte igen.",
+    ),
+    "error.credited_twice": (
+        "The API holds this row's crediting more than once: reverse all but one.",
+        "API:et har radens kreditering mer än en gång: återför alla utom en.",
+    ),
+    "error.crediting_unproven": (
+        "The API answered without naming a crediting; it was looked up by its reference.",
+        "API:et svarade utan att ange någon kreditering; den söktes upp via referensen.",
+    ),
     "error.api_rejected": (
         "The API refused the row.",
         "API:et avvisade raden.",
@@ -145,6 +157,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error.outcome_unknown": (
         "The request was sent but no answer came.",
         "Begäran skickades men inget svar kom.",
+    ),
+    "error.api_answer_unusable": (
+        "The API's answer held a value that cannot be used; it is kept in the journal.",
+        "API:ets svar innehöll ett värde som inte går att använda; det sparas i journalen.",
     ),
     "error.reconcile_ambiguous": (
         "The crediting could not be identified at the API.",
@@ -246,11 +262,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Not sent yet: run importer rerun {id} once the API is reachable.",
         "Inte skickad än: kör importer rerun {id} när API:et går att nå.",
     ),
+    "next.answer_unusable": (
+        "Credited, but the API's answer held a value that cannot be used: check this crediting "
+        "in Amili (the answer is kept in the journal).",
+        "Krediterad, men API:ets svar innehöll ett värde som inte går att använda: kontrollera "
+        "krediteringen i Amili (svaret sparas i journalen).",
+    ),
     "next.unknown": (
         "Sent without an answer: importer rerun {id} looks it up before anything is resent; "
         "if it stays unknown, look the reference up in Amili.",
         "Skickad utan svar: importer rerun {id} slår upp den innan något skickas igen; "
         "förblir den okänd, sök referensen i Amili.",
+    ),
+    "next.credited_twice": (
+        "Credited more than once: reverse all but one of the creditings the message names, "
+        "in Amili.",
+        "Krediterad mer än en gång: återför i Amili alla utom en av krediteringarna som "
+        "meddelandet nämner.",
     ),
     "next.conflict": (
         "A person decides: the credit note was seen with another amount or case.",

@@ -14,15 +14,18 @@ TREE = {
         errors.ConfigError,
         errors.SandboxError,
         errors.JournalUnavailable,
+        errors.JournalDamaged,
         errors.ImportNotFound,
         errors.RerunRefused,
         errors.InboxUnsafe,
     ),
     errors.RunStopped: (
         errors.ApiUnavailable,
+        errors.QueryRefused,  # an ApiUnavailable: the API refused a lookup's filter
         errors.AuthenticationFailed,
         errors.ImportLocked,
         errors.Interrupted,
+        errors.ReportUnwritten,
     ),
 }
 EXIT = {

@@ -23,13 +23,15 @@ from typing import Any
 import requests
 import structlog
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
 from importer import __version__
+from importer.api.answers import parse as parse_answer
 from importer.api.request import json_body
 from importer.api.throttle import Throttle
+from importer.api.tls import certificate_refusal
+from importer.api.transport import AnswerTooLarge, Watchdog, read_body, watched_adapter
 from importer.config import ApiConfig
-from importer.errors import ApiUnavailable, AuthenticationFailed
+from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
 
 log = structlog.get_logger("importer.client")
@@ -37,6 +39,10 @@ log = structlog.get_logger("importer.client")
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
 RETRY_AFTER_CEILING = 300.0
+STOP_GRACE = 0.5
+"""Seconds an answer in flight is still awaited after a stop was asked for: most arrive well
+within it, and the rest must not hold the run (issue 9 §8)."""
+INTERRUPTED = "interrupted: the answer was not awaited"
 
 
 class PostKind(StrEnum):
@@ -45,6 +51,9 @@ class PostKind(StrEnum):
     NOT_STORED = "not_stored"
     """Certainly not stored, and the retry budget is spent."""
     MAYBE_STORED = "maybe_stored"
+    UNPROVEN = "unproven"
+    """A 2xx that names no crediting (no `_id`, not JSON, 200/202/204): something answered
+    yes, but only a lookup by reference can say whether a crediting exists."""
 
 
 @dataclass(slots=True)
@@ -54,6 +63,15 @@ class PostResult:
     body: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     note: str | None = None
+
+
+class _Cut(Exception):
+    """Internal: the exchange was ended by a bound (deadline, size) or a stop; the request
+    may have been stored."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
 
 
 class _NotStored(Exception):
@@ -83,6 +101,15 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
+def _items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A collection's `_items`, keeping only objects: a hostile answer's other shapes are no
+    crediting (their fields are checked where they are stored, importer.answers)."""
+    items = data.get("_items")
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -95,6 +122,14 @@ def _retry_after(response: requests.Response) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _unproven(response: requests.Response) -> str:
+    kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+    return (
+        f"the API answered HTTP {response.status_code} ({kind}) without naming a crediting; "
+        "looked up by reference before anything else"
+    )
 
 
 def _refused(exc: requests.ConnectionError) -> bool:
@@ -126,7 +161,8 @@ class ApiClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
+        self._watchdog = Watchdog()
+        adapter = watched_adapter(self._watchdog, pool_connections=1, pool_maxsize=2, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         # Proxies and CA bundle from the environment (HTTPS_PROXY, REQUESTS_CA_BUNDLE, …)
@@ -134,7 +170,9 @@ class ApiClient:
         # every request, which measured at a third of the client's own time per row.
         settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
         self._session.proxies = settings["proxies"]
-        self._session.verify = settings["verify"]
+        # A private CA is trusted by naming it; verification itself is never turned off.
+        bundle = config.ca_bundle
+        self._session.verify = str(bundle) if bundle is not None else settings["verify"] or True
         self._session.trust_env = False
         self._session.headers.update(
             {
@@ -155,7 +193,36 @@ class ApiClient:
         )
 
     def close(self) -> None:
+        self._watchdog.close()
         self._session.close()
+
+    def stop_soon(self) -> None:
+        """A stop was asked for: the answer in flight, if any, is awaited STOP_GRACE more
+        seconds at most. Safe from any thread."""
+        self._watchdog.cut_short(STOP_GRACE, INTERRUPTED)
+
+    def _exchange(self, send: Callable[[], requests.Response]) -> requests.Response:
+        """One request and its whole, bounded answer (see importer.transport). A bound that
+        ends it raises _Cut; transport errors are re-raised as requests' own."""
+        deadline = self._config.response_deadline
+        self._watchdog.arm(
+            deadline, f"no complete answer within {deadline:g} s (api.response_deadline)"
+        )
+        try:
+            response = send()
+            read_body(response, self._config.max_response_bytes)
+        except AnswerTooLarge as exc:
+            self._watchdog.disarm()
+            raise _Cut(f"answer too large: {exc} (api.max_response_bytes)") from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            fired = self._watchdog.disarm()
+            if fired is not None:
+                raise _Cut(fired) from None
+            if isinstance(exc, requests.RequestException):
+                raise
+            raise requests.ConnectionError(exc) from exc
+        self._watchdog.disarm()
+        return response
 
     def _backoff(self, attempt: int, wait: float | None) -> float:
         """The server's `Retry-After` is honoured as asked (up to RETRY_AFTER_CEILING, so a
@@ -226,7 +293,18 @@ class ApiClient:
             prepared = self._post_template.copy()
             prepared.body = payload
             prepared.headers["Content-Length"] = str(len(payload))
-            response = self._session.send(prepared, timeout=self._timeout, allow_redirects=False)
+            response = self._exchange(
+                lambda: self._session.send(
+                    prepared, timeout=self._timeout, allow_redirects=False, stream=True
+                )
+            )
+        except _Cut as cut:
+            return PostResult(PostKind.MAYBE_STORED, note=cut.note)
+        except requests.exceptions.SSLError as exc:
+            refusal = certificate_refusal(exc, self.base_url)
+            if refusal is not None:  # the handshake failed: nothing was sent
+                raise _NotStored(refusal) from None
+            return PostResult(PostKind.MAYBE_STORED, note="TLS error after the request was sent")
         except requests.ConnectionError as exc:
             if _refused(exc):
                 # from None: a requests error repeats the URL, which may carry credentials.
@@ -253,14 +331,20 @@ class ApiClient:
             raise _NotStored(
                 f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
             )
-        try:
-            data = response.json(parse_float=Decimal)
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        if status == 201:
+        data = parse_answer(response.content)
+        if status == 201 and isinstance(data.get("_id"), str) and data["_id"]:
+            # Its values are checked where it is stored (journal.record, importer.answers).
             return PostResult(PostKind.CREATED, http_status=status, body=data)
+        if status == 404 and not self._endpoint_exists():
+            return PostResult(
+                PostKind.NOT_STORED,
+                http_status=status,
+                note=f"no crediting endpoint at {self.base_url}{CREDITINGS}: check api.base_url",
+            )
+        if 200 <= status < 300:
+            return PostResult(
+                PostKind.UNPROVEN, http_status=status, body=data, note=_unproven(response)
+            )
         if 400 <= status < 500:
             errors = _issues_to_errors(data.get("_issues"))
             if not errors:
@@ -277,6 +361,23 @@ class ApiClient:
             PostKind.MAYBE_STORED, http_status=status, note=f"server error HTTP {status}"
         )
 
+    def _endpoint_exists(self) -> bool:
+        """A POST answered 404: is it this row, or is there no crediting collection at the
+        base URL at all? A GET of the collection tells: 404 again means the URL is wrong,
+        and every row would fail the same way."""
+        try:
+            response = self._exchange(
+                lambda: self._session.get(
+                    self.base_url + CREDITINGS,
+                    params={"max_results": "1"},
+                    timeout=self._timeout,
+                    stream=True,
+                )
+            )
+        except (_Cut, requests.RequestException):
+            return True  # cannot tell: the row keeps its own 404
+        return response.status_code != 404
+
     # ------------------------------------------------------------------ get
 
     def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
@@ -291,26 +392,85 @@ class ApiClient:
                 log.info("lookup.retry", attempt=attempt + 1, wait_s=round(delay, 2), reason=note)
             self._wait_turn(delay)
             try:
-                response = self._session.get(
-                    self.base_url + path, params=params, timeout=self._timeout
+                response = self._exchange(
+                    lambda: self._session.get(
+                        self.base_url + path, params=params, timeout=self._timeout, stream=True
+                    )
                 )
+            except _Cut as cut:
+                if cut.note == INTERRUPTED:
+                    raise Interrupted(
+                        "stopped on request; run the same command again to resume"
+                    ) from None
+                note = cut.note
+                refused = _NotStored(note)
+            except requests.exceptions.SSLError as exc:
+                refusal = certificate_refusal(exc, self.base_url)
+                if refusal is not None:
+                    raise ApiUnavailable(refusal) from None
+                note = "TLS error"
+                refused = _NotStored(note)
             except requests.RequestException as exc:
                 note = f"{type(exc).__name__}"
                 refused = _NotStored(note)
             else:
                 self._check_auth(response)
                 if response.status_code == 200:
-                    return response.json(parse_float=Decimal)
-                note = f"HTTP {response.status_code}"
-                if response.status_code not in (429, 500, 502, 503, 504):
-                    break
-                refused = _NotStored(note, response.status_code, _retry_after(response))
+                    try:
+                        data = response.json(parse_float=Decimal)
+                    except (ValueError, RecursionError):
+                        data = None
+                    if isinstance(data, dict):
+                        return data
+                    note = "an answer that is not a JSON object"
+                    refused = _NotStored(note)
+                else:
+                    note = f"HTTP {response.status_code}"
+                    if response.status_code == 404 and path == CREDITINGS:
+                        raise ApiUnavailable(
+                            f"no crediting endpoint at {self.base_url}{CREDITINGS}: "
+                            "check api.base_url"
+                        )
+                    if response.status_code == 400:
+                        raise QueryRefused(
+                            f"the API at {self.base_url} refused a lookup's filter ({note})"
+                        )
+                    if response.status_code not in (429, 500, 502, 503, 504):
+                        break
+                    refused = _NotStored(note, response.status_code, _retry_after(response))
         raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
 
     def find_by_reference(self, creditor: str, reference: str) -> list[dict[str, Any]]:
         where = json.dumps({"creditor": creditor, "creditor_reference": reference})
         data = self._get(CREDITINGS, {"where": where, "max_results": "10"})
-        return list(data.get("_items", []))
+        return _items(data)
+
+    def find_by_credit_invoices(
+        self, creditor: str, notes: Iterable[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every crediting of the creditor carrying one of these credit notes, by note: `$in`
+        lookups of 100 notes, each paged through (a note credited more than once has several).
+        Raises QueryRefused when the API refuses the filter itself."""
+        wanted = list(dict.fromkeys(notes))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            where = json.dumps(
+                {"creditor": creditor, "credit_invoice": {"$in": wanted[start : start + PAGE_SIZE]}}
+            )
+            page, seen = 1, 0
+            while True:
+                data = self._get(
+                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
+                )
+                items = [i for i in data.get("_items", []) if isinstance(i, dict)]
+                for item in items:
+                    found.setdefault(str(item.get("credit_invoice")), []).append(item)
+                seen += len(items)
+                total = (data.get("_meta") or {}).get("total")
+                if not items or not isinstance(total, int) or seen >= total:
+                    break
+                page += 1
+        return found
 
     def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Stored creditings by id, with batched `$in` lookups of 100 instead of a GET per row."""
@@ -320,6 +480,7 @@ class ApiClient:
             chunk = wanted[start : start + PAGE_SIZE]
             where = json.dumps({"_id": {"$in": chunk}})
             data = self._get(CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE)})
-            for item in data.get("_items", []):
-                found[item["_id"]] = item
+            for item in _items(data):
+                if isinstance(item.get("_id"), str):
+                    found[item["_id"]] = item
         return found

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from importer.api.credentials import check_api_key, check_base_url
+from importer.api.identity import api_identity
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
 
@@ -19,7 +21,8 @@ from importer.errors import ConfigError
 @dataclass(frozen=True, slots=True)
 class Target:
     name: str
-    """What the journal and reports record: the configured URL, or `sandbox`."""
+    """What the journal and reports record and key by: the API's identity (the configured
+    URL normalised, see `api.identity`), or `sandbox`."""
     url: str | None
     """Where requests go; None for a dry run, which sends nothing."""
     api_key: str | None
@@ -47,10 +50,11 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
         finally:
             sandbox.stop()
         return
+    check_base_url(base_url)
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     if dry_run:
-        yield Target(base_url, None, None, False)
+        yield Target(api_identity(base_url), None, None, False)
         return
     key = os.environ.get(config.api.api_key_env, "").strip()
     if not key:
@@ -58,4 +62,5 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
             f"no API key: set the environment variable {config.api.api_key_env} "
             "(named by api.api_key_env in the configuration)"
         )
-    yield Target(base_url, base_url.rstrip("/"), key, False)
+    check_api_key(key, config.api.api_key_env)
+    yield Target(api_identity(base_url), base_url.rstrip("/"), key, False)

@@ -45,6 +45,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
+from importer.stopping import StopFlag
 
 log = structlog.get_logger("importer.drop")
 
@@ -68,7 +69,8 @@ class Signals:
     """What the caller (the CLI's signal handlers) asks: see the module docstring."""
 
     stop_files: threading.Event = field(default_factory=threading.Event)
-    stop_rows: threading.Event = field(default_factory=threading.Event)
+    stop_rows: threading.Event = field(default_factory=StopFlag)
+    """A StopFlag, so setting it also cuts short an answer in flight (importer.stopping)."""
 
 
 def new_drop_id(now: datetime) -> str:

@@ -9,21 +9,34 @@ WAL with `synchronous=NORMAL`: every commit survives the process being killed (S
 included); only a power loss may lose the last commits.
 
 The journal is one object (`Journal`) made of parts, one concept each: `schema` (tables and
-the connection), `imports`, `rows`, `locks` and `dedupe`. It depends on the request contract
-(`api.request.FIELDS`) and the outcome vocabulary only, never on validation.
+the connection), `imports`, `rows`, `locks`, `dedupe`, `claims` (credit notes claimed by
+rows in flight or credited) and `uncertain` (rows whose attempt was uncertain). It depends
+on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
+validation.
 """
 
 from __future__ import annotations
 
-from importer.journal.dedupe import DedupeStore
+from importer.journal.claims import ClaimStore
+from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.rows import JournalRow, NewRow, RowStore
-from importer.journal.schema import SCHEMA_VERSION, utcnow
+from importer.journal.schema import SCHEMA_VERSION, damaged, utcnow
+from importer.journal.uncertain import UncertainStore
 
-__all__ = ["SCHEMA_VERSION", "ImportRecord", "Journal", "JournalRow", "NewRow", "utcnow"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ImportRecord",
+    "Journal",
+    "JournalCrediting",
+    "JournalRow",
+    "NewRow",
+    "damaged",
+    "utcnow",
+]
 
 
-class Journal(ImportStore, RowStore, LockStore, DedupeStore):
+class Journal(ImportStore, RowStore, LockStore, DedupeStore, ClaimStore, UncertainStore):
     """The SQLite journal. One instance per process, safe to share between threads (the
     posting lanes): see `journal.connection`."""

@@ -1,77 +1,117 @@
-"""Credit notes already credited: the journal's side of credit-note dedupe (indexed lookups
-by creditor and credit invoice, one import's or a whole file's at once)."""
+"""What the journal knows about earlier creditings, for deciding that a row must not be sent
+(the rules are `pipeline.dedupe_rules`). Each an indexed query:
+
+* **credited credit notes** of other imports at the same API, with the amount and case they
+  were credited for, so a later row can be told a duplicate from a conflict (issue 10 §4);
+* **repeats** (issue 9 §4): credited rows of other imports with a new row's amount — the
+  candidates it is compared with field by field (index rows_credited_amount);
+* and, once posting is done, the `_id` of an original a duplicate was decided against
+  before it had one."""
 
 from __future__ import annotations
 
-from operator import itemgetter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from importer.journal.schema import Store
+from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, Store
+
+_CHUNK = 500
+"""Values per `IN (…)`: well below SQLite's 999 bound parameters, with room for the rest."""
+
+SELECT_CREDITING = (
+    "SELECT r.import_id, r.row, r.crediting_id, r.case_invoice_number, "
+    + ", ".join(f"r.{column}" for column in REQUEST_COLUMNS)
+    + " FROM rows r JOIN imports i ON i.id = r.import_id"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalCrediting:
+    """A row of some import as the journal holds it: where it is and what it asked for."""
+
+    import_id: str
+    row: int
+    crediting_id: str | None
+    request: dict[str, Any]
+    case_invoice_number: str | None = None
+
+
+def crediting_of(values: Iterable[Any]) -> JournalCrediting:
+    """A JournalCrediting from a `SELECT_CREDITING` row."""
+    import_id, row, crediting_id, case_invoice_number, *fields = values
+    request = {
+        name: value for name, value in zip(REQUEST_FIELDS, fields, strict=True) if value is not None
+    }
+    if "amount" in request:
+        request["amount"] = Decimal(request["amount"])
+    return JournalCrediting(import_id, row, crediting_id, request, case_invoice_number)
 
 
 class DedupeStore(Store):
-    """Look-ups of credited credit notes, across imports to the same API."""
+    """Look-ups of earlier creditings, across imports to the same API."""
 
-    def find_credited(
-        self,
-        creditor: str,
-        credit_invoice: str,
-        *,
-        base_url: str,
-        exclude: tuple[str, int] | None = None,
-    ) -> tuple[str, int, str | None] | None:
-        """The first credited row with this creditor's credit note, in any import to the
-        same API: a credit issued in the sandbox is no reason to withhold a real one."""
-        for import_id, row, crediting_id in self._db.fetchall(
-            "SELECT r.import_id, r.row, r.crediting_id FROM rows r"
-            " JOIN imports i ON i.id = r.import_id WHERE r.creditor=? AND r.credit_invoice=?"
-            " AND r.outcome='credited' AND i.base_url=? ORDER BY r.import_id, r.row",
-            (creditor, credit_invoice, base_url),
-        ):
-            if exclude is None or (import_id, row) != exclude:
-                return import_id, row, crediting_id
-        return None
-
-    def has_credited(self, creditor: str, *, base_url: str) -> bool:
-        """Whether any row of this creditor was credited through this API (one probe on an
-        index): a first import needs no look-up per credit note."""
+    def has_credited(
+        self, creditor: str, *, base_url: str, exclude_import: str | None = None
+    ) -> bool:
+        """Whether another import credited anything for this creditor through this API (one
+        probe on an index): a creditor's first import needs no look-up per row."""
         return (
             self._db.execute(
                 "SELECT 1 FROM rows r JOIN imports i ON i.id = r.import_id WHERE r.creditor=?"
-                " AND r.outcome='credited' AND i.base_url=? LIMIT 1",
-                (creditor, base_url),
+                " AND r.outcome='credited' AND i.base_url=? AND r.import_id IS NOT ? LIMIT 1",
+                (creditor, base_url, exclude_import),
             ).fetchone()
             is not None
         )
 
-    def find_credited_many(
-        self, keys: set[tuple[str, str]], *, base_url: str
-    ) -> dict[tuple[str, str], tuple[str, int, str | None]]:
-        """`find_credited` for a whole file at once (a dry run of 200,000 rows would
-        otherwise make 200,000 queries): {(creditor, credit_invoice): first credited row}."""
-        found: dict[tuple[str, str], tuple[str, int, str | None]] = {}
-        # Creditors with nothing credited yet (one probe each, on index rows_credit_invoice)
-        # need no look-up per credit note: a first import of a large file costs no queries.
-        live = {
-            creditor
-            for creditor in set(map(itemgetter(0), keys))
-            if self.has_credited(creditor, base_url=base_url)
-        }
-        if not live:
-            return found
-        by_creditor: dict[str, list[str]] = {}
-        for creditor, credit_invoice in keys:
-            if creditor not in live:
-                continue
-            by_creditor.setdefault(creditor, []).append(credit_invoice)
-        for creditor, invoices in by_creditor.items():
-            for start in range(0, len(invoices), 500):
-                chunk = invoices[start : start + 500]
-                for credit_invoice, import_id, row, crediting_id in self._db.execute(
-                    "SELECT r.credit_invoice, r.import_id, r.row, r.crediting_id FROM rows r"
-                    " JOIN imports i ON i.id = r.import_id WHERE r.creditor=?"
-                    " AND r.outcome='credited' AND i.base_url=? AND r.credit_invoice IN"
-                    f" ({','.join('?' * len(chunk))}) ORDER BY r.import_id DESC, r.row DESC",
-                    (creditor, base_url, *chunk),
-                ):
-                    found[(creditor, credit_invoice)] = (import_id, row, crediting_id)
+    def credited_notes(
+        self, base_url: str, creditor: str, notes: Iterable[str], *, exclude_import: str
+    ) -> dict[str, JournalCrediting]:
+        """The first credited row of another import at this API for each of these credit
+        notes of the creditor."""
+        found: dict[str, JournalCrediting] = {}
+        wanted = sorted(set(notes))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for values in self._db.fetchall(
+                f"{SELECT_CREDITING} WHERE r.creditor=? AND r.outcome='credited' AND i.base_url=?"
+                f" AND r.import_id<>? AND r.credit_invoice IN ({','.join('?' * len(chunk))})"
+                " ORDER BY i.started, r.import_id, r.row",
+                (creditor, base_url, exclude_import, *chunk),
+            ):
+                crediting = crediting_of(values)
+                found.setdefault(crediting.request["credit_invoice"], crediting)
         return found
+
+    def credited_with_amounts(
+        self, base_url: str, creditor: str, amounts: Iterable[Decimal], *, exclude_import: str
+    ) -> Iterator[JournalCrediting]:
+        """Credited rows of other imports at this API for the creditor with one of these
+        amounts, oldest first (index rows_credited_amount)."""
+        wanted = sorted({str(Decimal(a)) for a in amounts})
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for values in self._db.fetchall(
+                f"{SELECT_CREDITING} WHERE r.creditor=? AND r.outcome='credited' AND i.base_url=?"
+                f" AND r.import_id<>? AND r.amount IN ({','.join('?' * len(chunk))})"
+                " ORDER BY i.started, r.import_id, r.row",
+                (creditor, base_url, exclude_import, *chunk),
+            ):
+                yield crediting_of(values)
+
+    def point_at_originals(self, import_id: str) -> None:
+        """Duplicates decided before their original was posted (an earlier row of the
+        file, another importer's row in flight) get the original's `_id` once it has one."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE rows SET crediting_id = o.crediting_id,"
+                " duplicate_of = json_set(rows.duplicate_of, '$._id', o.crediting_id)"
+                " FROM rows AS o WHERE rows.import_id=? AND rows.outcome='duplicate'"
+                " AND rows.crediting_id IS NULL AND rows.duplicate_of IS NOT NULL"
+                " AND o.import_id = json_extract(rows.duplicate_of, '$.file_import_report')"
+                " AND o.row = json_extract(rows.duplicate_of, '$.row')"
+                " AND o.outcome='credited' AND o.crediting_id IS NOT NULL",
+                (import_id,),
+            )

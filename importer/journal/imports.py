@@ -173,6 +173,17 @@ class ImportStore(Store):
                 (state, _iso(finished) if finished else None, import_id),
             )
 
+    def add_warning(self, import_id: str, warning: str) -> None:
+        """A file-level warning for the report, noted once however often a run meets it."""
+        with self._transaction() as db:
+            (text,) = db.execute("SELECT warnings FROM imports WHERE id=?", (import_id,)).fetchone()
+            warnings = json.loads(text)
+            if warning not in warnings:
+                db.execute(
+                    "UPDATE imports SET warnings=? WHERE id=?",
+                    (json.dumps([*warnings, warning], ensure_ascii=False), import_id),
+                )
+
     def outcome_counts(self, import_id: str) -> dict[Outcome, int]:
         counts = dict.fromkeys(Outcome, 0)
         for outcome, n in self._db.execute(

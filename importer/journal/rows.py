@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from importer.api.answers import check as check_answer
+from importer.journal.connection import SharedConnection
 from importer.journal.schema import (
     _AMOUNT,
     _REQUEST_COLUMNS,
@@ -154,6 +156,26 @@ class RowStore(Store):
                 yield self._row(values)
             last = chunk[-1][0]
 
+    def flagged(self, import_id: str) -> int:
+        """Credited rows that carry an error (an answer that did not fit): money moved, and a
+        person must look (exit 1)."""
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND errors IS NOT NULL",
+            (import_id,),
+        ).fetchone()
+        return int(count)
+
+    def raw_answers(self, import_id: str, row: int) -> list[str]:
+        """The answers of a row that did not fit, as the API sent them."""
+        return [
+            raw
+            for (raw,) in self._db.execute(
+                "SELECT raw FROM answers WHERE import_id=? AND row=? ORDER BY at",
+                (import_id, row),
+            )
+        ]
+
     def latest_intent(self, import_id: str) -> datetime | None:
         """When the last request whose answer never arrived left (rows still `unknown`)."""
         (latest,) = self._db.execute(
@@ -170,6 +192,17 @@ class RowStore(Store):
             " AND status IS NULL AND crediting_id IS NOT NULL ORDER BY row",
             (import_id,),
         ).fetchall()
+
+    def unread_statuses(self, import_id: str) -> int:
+        """Credited rows whose status has not been read back and that carry no error: a row
+        whose status did not fit (an undocumented one) is flagged for a person instead
+        (`flagged`), reading it again would not make it fit."""
+        (count,) = self._db.fetchall(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND status IS NULL AND crediting_id IS NOT NULL AND errors IS NULL",
+            (import_id,),
+        )[0]
+        return int(count)
 
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
         found = self._db.fetchall(
@@ -218,10 +251,7 @@ class RowStore(Store):
         """Committed before the request leaves: if the process dies now, the row is
         `unknown` and will be looked up before anything is sent again."""
         with self._transaction() as db:
-            db.execute(
-                "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
-                (_iso(utcnow()), import_id, row),
-            )
+            mark_intent_in(db, import_id, row)
 
     def record(
         self,
@@ -236,8 +266,12 @@ class RowStore(Store):
         note: str | None = None,
         attempt: bool = True,
     ) -> None:
-        """A row's outcome (and the attempt that produced it) in one commit."""
-        crediting = crediting or {}
+        """A row's outcome (and the attempt that produced it) in one commit. The crediting
+        is checked first (importer.api.answers): what does not fit is an error on the row and
+        the answer is kept raw, never stored in a column the report must format."""
+        checked = check_answer(crediting or {})
+        crediting = checked.fields
+        errors = [*errors, *checked.errors]
         with self._transaction() as db:
             db.execute(
                 "UPDATE rows SET outcome=?, http_status=?, errors=?, crediting_id=?, status=?,"
@@ -263,13 +297,74 @@ class RowStore(Store):
                     "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                     (import_id, row, _iso(utcnow()), outcome.value, http_status, note),
                 )
+            if checked.raw is not None:
+                db.execute(
+                    "INSERT INTO answers VALUES (?,?,?,?)",
+                    (import_id, row, _iso(utcnow()), checked.raw),
+                )
+
+    def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
+        """Errors on a row whose outcome stands (a credited row credited twice): the row
+        keeps its crediting, the errors tell a person what to do."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
+                (_errors_json(errors), import_id, row),
+            )
+            (outcome,) = db.execute(
+                "SELECT outcome FROM rows WHERE import_id=? AND row=?", (import_id, row)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
+                (import_id, row, _iso(utcnow()), outcome, None, note),
+            )
+
+    def record_verdicts(
+        self,
+        import_id: str,
+        verdicts: Iterable[tuple[int, Outcome, Sequence[RowError], dict[str, Any] | None, str]],
+    ) -> None:
+        """Rows the dedupe pass holds back (duplicate, or invalid for a credit-note
+        conflict) as (row, outcome, errors, duplicate_of, note), in one commit: a re-sent
+        file of 200,000 rows is one transaction."""
+        now = _iso(utcnow())
+        with self._transaction() as db:
+            for row, outcome, errors, pointer, note in verdicts:
+                db.execute(
+                    "UPDATE rows SET outcome=?, errors=?, crediting_id=?, duplicate_of=?,"
+                    " http_status=NULL WHERE import_id=? AND row=?",
+                    (
+                        outcome.value,
+                        _errors_json(errors),
+                        pointer.get("_id") if pointer else None,
+                        json.dumps(pointer) if pointer else None,
+                        import_id,
+                        row,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
+                    (import_id, row, now, outcome.value, None, note),
+                )
 
     def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Processing statuses read back from the API after the creditings were created:
         (row, crediting) pairs, in one commit."""
         if not read:
             return
+        checked = [(row, check_answer(crediting)) for row, crediting in read]
+        unusable = [(row, answer) for row, answer in checked if answer.errors]
+        read = [(row, answer.fields) for row, answer in checked]
         with self._transaction() as db:
+            for row, answer in unusable:
+                db.execute(
+                    "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
+                    (_errors_json(answer.errors), import_id, row),
+                )
+                db.execute(
+                    "INSERT INTO answers VALUES (?,?,?,?)",
+                    (import_id, row, _iso(utcnow()), answer.raw or ""),
+                )
             db.executemany(
                 "UPDATE rows SET status=?, status_reason_locale=?, settled_amount=?,"
                 " case_invoice_number=?, case_reference_number=? WHERE import_id=? AND row=?",
@@ -313,3 +408,11 @@ class RowStore(Store):
                 "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                 (import_id, new.row, _iso(utcnow()), new.outcome.value, None, "corrected"),
             )
+
+
+def mark_intent_in(db: SharedConnection, import_id: str, row: int) -> None:
+    """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
+    db.execute(
+        "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
+        (_iso(utcnow()), import_id, row),
+    )

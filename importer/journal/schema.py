@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from importer.api.identity import api_identity
 from importer.api.request import FIELDS
-from importer.errors import JournalUnavailable
+from importer.errors import ConfigError, JournalDamaged, JournalUnavailable
 from importer.journal.connection import SharedConnection
 
 SCHEMA_VERSION = 1
@@ -85,14 +86,53 @@ CREATE TABLE IF NOT EXISTS attempts (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
+CREATE INDEX IF NOT EXISTS rows_credited_amount
+    ON rows (creditor, amount) WHERE outcome = 'credited';
+CREATE TABLE IF NOT EXISTS claims (
+    api TEXT NOT NULL,
+    creditor TEXT NOT NULL,
+    credit_invoice TEXT NOT NULL,
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (api, creditor, credit_invoice)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uncertain (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (import_id, row)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS corrected (
     import_id TEXT NOT NULL,
     row INTEGER NOT NULL,
     original_source TEXT NOT NULL,
     PRIMARY KEY (import_id, row)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answers (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
 """
 )
+
+
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+
+def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
+    """The honest error for SQLite's "database disk image is malformed" (and "file is not a
+    database"), wherever in a run SQLite first notices it; None for any other exception.
+    A damaged page may be read only when a query reaches it, so no check at opening is
+    enough (and a full integrity check costs seconds on a large journal)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
+        return None
+    return JournalDamaged(
+        f"journal {path}: SQLite reports the file damaged ({exc}); nothing more was sent. "
+        "Restore it from a backup, or move it aside and check in Amili what was credited"
+    )
 
 
 def utcnow() -> datetime:
@@ -125,11 +165,37 @@ class Store:
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            # Imports recorded before the API's name was normalised (issue 9 §2) are keyed by
+            # its identity from now on, like every new one: a no-op once done.
+            self._db.connection.create_function("api_identity", 1, api_identity, deterministic=True)
+            self._db.execute(
+                "UPDATE imports SET base_url = api_identity(base_url)"
+                " WHERE base_url <> api_identity(base_url)"
+            )
         except (sqlite3.Error, OSError) as exc:
+            honest = damaged(exc, self.path)
+            if honest is not None:
+                raise honest from exc
             raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
 
     def close(self) -> None:
         self._db.close()
+
+    def check_writable(self) -> None:
+        """A real write transaction, before anything is sent: a journal on a read-only or
+        full disk is found now (exit 2, nothing sent), not after the first POST."""
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('checked_writable', ?)", (_iso(utcnow()),)
+                )
+        except (sqlite3.Error, OSError) as exc:
+            honest = damaged(exc, self.path)
+            if honest is not None:
+                raise honest from exc
+            raise ConfigError(
+                f"journal {self.path} cannot be written ({exc}); nothing was sent"
+            ) from exc
 
     def __enter__(self) -> Self:
         return self

@@ -32,7 +32,7 @@ from importer.errors import FileRejected
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
-from importer.pipeline.intake import generated_reference
+from importer.pipeline.reference import generated_reference
 from importer.report.cells import FORMULA_START
 from importer.sources import Cell, SourceFile, read_source, sheet_count
 from importer.validation import Validator

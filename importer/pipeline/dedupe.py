@@ -1,98 +1,252 @@
-"""Credit-note dedupe (DESIGN.md §3 `duplicate`): a credit note (creditor, credit invoice)
-already credited through the same API is never posted again. One rule, two moments: a whole
-file at once for a dry run (`mark_file`), one row just before it is posted (`settle`); both
-word the row error the same way (`duplicate_error`)."""
+"""Dedupe (DESIGN.md §3 `duplicate`): before anything of an import is posted, mark the rows
+that must not be — a dry run marks them the same way, from the journal alone.
+
+It walks the rows still to be sent in file order, a block at a time, and asks three sources
+what was credited before (the rules are in `pipeline.dedupe_rules`):
+
+1. earlier rows of this import (a credit note twice in one file);
+2. the journal: other imports at the same API (credit notes, and repeated rows);
+3. **the API itself**, for credit notes: `where={"creditor": …, "credit_invoice": {"$in":
+   […]}}`, 100 notes a request. A journal only knows what went through it; another machine,
+   a lost journal or a base URL spelled differently (issue 9 §2) leave no trace there, but
+   the crediting is at the API. If that lookup fails, the pass raises and nothing is posted
+   (the run stops, exit 3, and the same command resumes it). An API that refuses the filter
+   itself (400) is noted once in the report's warnings; then the journal alone decides.
+
+Verdicts are recorded before the first POST, so a row's fate does not depend on which row
+happens to be posted first. What a concurrent importer credits after this pass is caught by
+the credit-note claim at the row's intent (`journal.claims`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import compress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import compress, islice
 from typing import Any
 
-from importer.journal import Journal
+import structlog
+
+from importer.config import Config
+from importer.errors import QueryRefused
+from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError
+from importer.pipeline.dedupe_rules import (
+    Earlier,
+    Verdict,
+    earlier_of_crediting,
+    earlier_of_request,
+    note_verdict,
+    repeat_fingerprint,
+    repeat_verdict,
+)
+from importer.pipeline.reference import generated_origin
+
+log = structlog.get_logger("importer")
+
+BLOCK = 1000
+"""Rows decided per round: ten API lookups, two journal queries, one commit."""
+
+NoteLookup = Callable[[str, Sequence[str]], dict[str, list[dict[str, Any]]]]
+"""(creditor, credit notes) -> the API's creditings by note
+(`api.client.ApiClient.find_by_credit_invoices`)."""
 
 
-class CreditNotes:
-    """The journal's credited credit notes, as seen by one target."""
+class Dedupe:
+    """The dedupe rules over one import's rows, as seen by one target."""
 
-    def __init__(self, journal: Journal, base_url: str) -> None:
-        self._journal = journal
-        self._base_url = base_url
+    def __init__(self, config: Config, journal: Journal, base_url: str) -> None:
+        self.config = config
+        self.journal = journal
+        self.api = base_url
+        """The target's identity: what the journal keys earlier creditings by."""
+        self.lookup: NoteLookup | None = None
+        """The API's answer on credit notes; None where it cannot be asked (a dry run sends
+        nothing, not even a GET; an API that refused the filter)."""
+
+    def run(self, import_id: str, wanted: Iterable[Outcome], lookup: NoteLookup) -> None:
+        """Before posting: record a verdict on every row still to be sent that must not be."""
+        self.lookup = lookup
+        wanted = list(wanted)
+        in_file = self._this_import_so_far(import_id)
+        for block in _blocks(self.journal.pending(import_id, wanted), BLOCK):
+            rows = [
+                (r.row, r.request)
+                for r in block
+                if r.request is not None and r.outcome is not Outcome.UNKNOWN
+            ]
+            verdicts = self.decide(import_id, rows, in_file)
+            if verdicts:
+                self.journal.record_verdicts(
+                    import_id,
+                    ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in verdicts),
+                )
+                log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
 
     def mark_file(
         self,
+        import_id: str,
         numbers: list[int],
         fields: dict[str, list[Any]],
         valid: list[bool] | None,
         outcomes: list[Outcome],
         errors: list[Sequence[RowError]],
     ) -> None:
-        """A whole file at once (a dry run: nothing is credited, so the journal cannot say what
-        an earlier row of the same file did): a credit note an earlier import credited, or an
-        earlier row of the file carries, is marked duplicate in `outcomes` and `errors`."""
+        """A dry run's whole file at once, column-wise: the verdicts a run would record,
+        from the journal alone, set in `outcomes` and `errors`."""
+        self.lookup = None
         creditors, invoices = fields["creditor"], fields["credit_invoice"]
         if valid is not None:
             creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
-        if (
+        notes = [n for n in invoices if n]
+        if not creditors or (
             len(set(creditors)) == 1
-            and len(set(invoices)) == len(invoices)
-            and not self._journal.has_credited(creditors[0], base_url=self._base_url)
+            and len(set(notes)) == len(notes)
+            and not self.journal.has_credited(
+                creditors[0], base_url=self.api, exclude_import=import_id
+            )
         ):
             return  # the usual file: settled without a loop over its rows
-        creditors, invoices = fields["creditor"], fields["credit_invoice"]
-        keyed = [i for i, note in enumerate(invoices) if note and (valid is None or valid[i])]
-        keys = [(creditors[i], invoices[i]) for i in keyed]
-        earlier = self._journal.find_credited_many(set(keys), base_url=self._base_url)
-        first: dict[tuple[str, str], int] = {}
-        for index, key in zip(keyed, keys, strict=True):
-            if key in earlier:
-                import_id, row, _ = earlier[key]
-                outcomes[index] = Outcome.DUPLICATE
-                errors[index] = [duplicate_error(key[1], row, import_id)]
-            elif key in first:
-                outcomes[index] = Outcome.DUPLICATE
-                errors[index] = [duplicate_error(key[1], first[key])]
-            else:
-                first[key] = numbers[index]
+        names = [name for name, column in fields.items() if any(v is not None for v in column)]
+        indices = {number: index for index, number in enumerate(numbers)}
+        rows = [
+            (number, {name: fields[name][i] for name in names if fields[name][i] is not None})
+            for i, number in enumerate(numbers)
+            if valid is None or valid[i]
+        ]
+        for verdict in self.decide(import_id, rows, {}):
+            outcomes[indices[verdict.row]] = verdict.outcome
+            errors[indices[verdict.row]] = verdict.errors
 
-    def settle(self, import_id: str, row: int, request: dict[str, Any]) -> bool:
-        """One row about to be posted: True when its credit note was already credited (by
-        an earlier row of this import or by another import to the same API) and the row is
-        now recorded `duplicate` instead."""
-        if not request.get("credit_invoice"):
-            return False
-        original = self._journal.find_credited(
-            request["creditor"],
-            request["credit_invoice"],
-            base_url=self._base_url,
-            exclude=(import_id, row),
-        )
-        if original is None:
-            return False
-        orig_import, orig_row, orig_id = original
-        self._journal.record(
-            import_id,
-            row,
-            Outcome.DUPLICATE,
-            errors=[
-                duplicate_error(
-                    request["credit_invoice"],
-                    orig_row,
-                    None if orig_import == import_id else orig_import,
+    # ------------------------------------------------------------ in file order
+
+    def _this_import_so_far(self, import_id: str) -> dict[tuple[str, str], Earlier]:
+        """Credit notes this import already credited or has in flight (a resumed run)."""
+        notes: dict[tuple[str, str], Earlier] = {}
+        for row in self.journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
+            request = row.request or {}
+            if request.get("credit_invoice"):
+                notes.setdefault(
+                    (request["creditor"], request["credit_invoice"]),
+                    earlier_of_request(request, import_id, row.row, row.crediting_id),
                 )
-            ],
-            crediting={"_id": orig_id},
-            duplicate_of={"file_import_report": orig_import, "row": orig_row, "_id": orig_id},
-            note="duplicate credit note",
+        return notes
+
+    def decide(
+        self,
+        import_id: str,
+        rows: Sequence[tuple[int, dict[str, Any]]],
+        in_file: dict[tuple[str, str], Earlier],
+    ) -> list[Verdict]:
+        """Verdicts on these (row, request) pairs, in file order, after the rows whose credit
+        notes are in `in_file` (which this extends). A dry run calls it with the journal
+        alone (`lookup` None) and records nothing."""
+        notes_on = self.config.dedupe.credit_invoice
+        with_note = [(n, r) for n, r in rows if notes_on and r.get("credit_invoice")]
+        known = self._credited_notes(import_id, with_note) if with_note else {}
+        repeats = self.config.dedupe.repeats == "duplicate"
+        without_note = [(n, r) for n, r in rows if not (notes_on and r.get("credit_invoice"))]
+        earlier_rows = (
+            self._repeat_candidates(import_id, without_note) if repeats and without_note else {}
         )
-        return True
+        verdicts: list[Verdict] = []
+        for number, request in rows:
+            note = request.get("credit_invoice") if notes_on else None
+            if note:
+                key = (request["creditor"], note)
+                earlier = in_file.get(key) or known.get(key)
+                if earlier is None:
+                    in_file[key] = earlier_of_request(request, import_id, number, None)
+                else:
+                    verdicts.append(note_verdict(number, request, earlier, import_id))
+            elif repeats:
+                found = earlier_rows.get(repeat_fingerprint(request, import_id, number))
+                if found is not None:
+                    verdicts.append(repeat_verdict(number, found, self._file_of(found)))
+        return verdicts
+
+    # ------------------------------------------------------------- the journal
+
+    def _credited_notes(
+        self, import_id: str, rows: list[tuple[int, dict[str, Any]]]
+    ) -> dict[tuple[str, str], Earlier]:
+        """For each (creditor, credit note) of these rows: the earliest crediting known to
+        the journal (another import at this API) or, failing that, to the API."""
+        by_creditor: dict[str, set[str]] = {}
+        for _, request in rows:
+            by_creditor.setdefault(request["creditor"], set()).add(request["credit_invoice"])
+        known: dict[tuple[str, str], Earlier] = {}
+        for creditor, notes in by_creditor.items():
+            # Every crediting found counts, even one whose reference looks like this import's
+            # own: the rows decided here were never stored (not sent, or refused), this
+            # import's credited and in-flight rows are decided first (in file order), and two
+            # journals can give one file the same import id (hence the same references).
+            for note, found in self._api_notes(import_id, creditor, sorted(notes)).items():
+                if found:
+                    origin = generated_origin(found[0].get("creditor_reference"))
+                    known[(creditor, note)] = earlier_of_crediting(found[0], origin)
+            journal = self.journal.credited_notes(
+                self.api, creditor, notes, exclude_import=import_id
+            )
+            for note, earlier in journal.items():
+                known[(creditor, note)] = earlier_of_request(
+                    earlier.request,
+                    earlier.import_id,
+                    earlier.row,
+                    earlier.crediting_id,
+                    earlier.case_invoice_number,
+                )
+        return known
+
+    def _api_notes(
+        self, import_id: str, creditor: str, notes: list[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        if self.lookup is None:
+            return {}
+        try:
+            return self.lookup(creditor, notes)
+        except QueryRefused as refused:
+            warning = (
+                f"The API refused to look credit notes up ({refused.message}); whether a "
+                "credit note was credited before was decided from this machine's journal alone."
+            )
+            self.journal.add_warning(import_id, warning)
+            log.warning("dedupe.api_lookup_refused", import_id=import_id)
+            self.lookup = None  # noted once: the API will not answer it later either
+            return {}
+
+    def _repeat_candidates(
+        self, import_id: str, rows: list[tuple[int, dict[str, Any]]]
+    ) -> dict[tuple[Any, ...], Earlier]:
+        """Credited rows of earlier imports that these rows may repeat, by fingerprint."""
+        by_creditor: dict[str, list[dict[str, Any]]] = {}
+        for _, request in rows:
+            by_creditor.setdefault(request["creditor"], []).append(request)
+        found: dict[tuple[Any, ...], Earlier] = {}
+        for creditor, of_creditor in by_creditor.items():
+            if not self.journal.has_credited(creditor, base_url=self.api, exclude_import=import_id):
+                continue
+            amounts = [r["amount"] for r in of_creditor]
+            for crediting in self.journal.credited_with_amounts(
+                self.api, creditor, amounts, exclude_import=import_id
+            ):
+                fingerprint = repeat_fingerprint(
+                    crediting.request, crediting.import_id, crediting.row
+                )
+                found.setdefault(
+                    fingerprint,
+                    earlier_of_request(
+                        crediting.request,
+                        crediting.import_id,
+                        crediting.row,
+                        crediting.crediting_id,
+                    ),
+                )
+        return found
+
+    def _file_of(self, earlier: Earlier) -> str | None:
+        record = self.journal.get_import(earlier.import_id) if earlier.import_id else None
+        return record.file_name if record is not None else None
 
 
-def duplicate_error(credit_invoice: str, row: int | None, import_id: str | None = None) -> RowError:
-    where = f"row {row}" if import_id is None else f"import {import_id} row {row}"
-    return RowError(
-        field="credit_invoice",
-        code="credit_invoice_already_credited",
-        message=f"Credit note {credit_invoice} was already credited ({where}); not sent again.",
-    )
+def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:
+    while block := list(islice(rows, size)):
+        yield block

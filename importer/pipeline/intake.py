@@ -17,7 +17,9 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
-from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.preflight import regular_file, report_unwritten
+from importer.pipeline.reference import generated_reference
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -37,7 +39,7 @@ class Intake:
         config: Config,
         journal: Journal,
         target: Target,
-        credit_notes: CreditNotes,
+        dedupe: Dedupe,
         result: Callable[[Path, str, ExitCode], ImportResult],
         creditor: str | None = None,
     ) -> None:
@@ -45,7 +47,7 @@ class Intake:
         self._creditor = creditor
         self._journal = journal
         self._target = target
-        self._credit_notes = credit_notes
+        self._dedupe = dedupe
         self._result = result
 
     def new_import(
@@ -58,6 +60,7 @@ class Intake:
     ) -> ImportResult | None:
         """Read, map, validate and journal a file. Returns the result when there is nothing
         to post (dry run, all-or-nothing abort), None when the import is ready to post."""
+        regular_file(path)
         source = read_source(
             path,
             encoding=self._config.input.encoding,
@@ -104,7 +107,7 @@ class Intake:
         new_rows: list[NewRow] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
-            requests = self._dry_run_requests(numbers, checked, outcomes)
+            requests = self._dry_run_requests(import_id, numbers, checked, outcomes)
         else:
             listed = checked.requests()
             new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
@@ -159,14 +162,19 @@ class Intake:
             rows = (numbers, outcomes, sources, requests, errors)
             report = report_head(record, summarise(_dry_run_blocks(*rows), dry_run=True))
             directory = self._config.report.dir / report.file_import_report
-            paths = write_reports(
-                report,
-                directory,
-                list(self._config.report.formats),
-                _dry_run_blocks(*rows),
-                replace(ReportSettings.of(self._config), source=dialect),
-            )
-            code = ExitCode.ATTENTION if invalid else ExitCode.OK
+            try:
+                paths = write_reports(
+                    report,
+                    directory,
+                    list(self._config.report.formats),
+                    _dry_run_blocks(*rows),
+                    replace(ReportSettings.of(self._config), source=dialect),
+                )
+            except OSError as exc:
+                unwritten = report_unwritten(directory, import_id, exc)
+                code = unwritten.exit_code
+                return ImportResult(str(path), code, import_id, message=unwritten.message)
+            code = ExitCode.ATTENTION if Outcome.INVALID in outcomes else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
@@ -215,21 +223,13 @@ class Intake:
         log.info("import.rejected", import_id=import_id, file=path.name)
 
     def _dry_run_requests(
-        self, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]
+        self, import_id: str, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]
     ) -> RequestColumns:
-        """What a dry run would send, column-wise, with the credit notes an earlier row of
-        the file or an earlier import already carries marked duplicate (nothing is credited
-        in a dry run, so the journal cannot say)."""
+        """What a dry run would send, column-wise, with the rows the dedupe rules hold back
+        marked (duplicate, or a credit-note conflict), from the journal alone."""
         valid = checked.valid
-        if self._config.dedupe.credit_invoice:
-            self._credit_notes.mark_file(numbers, checked.fields, valid, outcomes, checked.errors)
+        self._dedupe.mark_file(import_id, numbers, checked.fields, valid, outcomes, checked.errors)
         return RequestColumns(checked.fields, valid, len(numbers))
-
-
-def generated_reference(import_id: str, row: int) -> str:
-    """`<import id>/<row>`: unique across imports (import ids are), stable across reruns of
-    the same row, so a lookup by reference finds exactly the crediting this row produced."""
-    return f"{import_id}/{row}"
 
 
 def with_generated_references(

@@ -1,36 +1,50 @@
 """Posting: intent → post → record for each row, in file order per case (DESIGN.md §2).
 
-This is where exactly-once is kept: a row's intent is committed before its request leaves
-(`journal.mark_intent`), its outcome after the answer; a row whose answer never came is
-settled by the reconciler before anything more of its case is sent; a credit note already
-credited is not posted again.
+This is where exactly-once is kept:
+
+* a row's intent is committed right before each attempt leaves (`journal.mark_intent`) — for
+  a row with a credit note, in one transaction with the note's claim (`journal.claims`), so
+  two importers sharing a journal never send one note both;
+* a row whose answer never came, or whose answer names no crediting, holds its case back
+  until `api.settle` seconds have passed since it was sent, then is looked up by the
+  reconciler — never posted again blindly; rows of other cases go ahead meanwhile;
+* after posting, every row that had an uncertain attempt is looked up once more
+  (`pipeline.double_credit`).
+
+Which rows must not be sent at all (duplicates, credit-note conflicts, repeats) was decided
+before posting began (`pipeline.dedupe`).
 
 Rows go one at a time in file order, or with `posting.lanes` > 1 several cases at once
-(`pipeline.lanes`): `_post_one` is the whole per-row path, the lanes only decide which row
-may go next, so every rule above holds per row whatever the lane count."""
+(`pipeline.lanes`). `_post_one` is the whole per-row path and is the lanes' `post`: it
+answers "not yet, until T" for a row whose attempt is uncertain, and the lanes hold that row
+— its case (and credit note) waiting behind it, other cases going ahead, even with one lane —
+and hand it back at T to be looked up. That hold is the one settle wait; the lanes only
+decide which row may go next, so every rule above holds per row whatever the lane count."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from importer.api.answers import RAW
 from importer.api.readback import StatusReader
 from importer.case_key import case_key
 from importer.config import Config
 from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome
-from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.dedupe_rules import earlier_of_request, note_verdict
+from importer.pipeline.double_credit import DoubleCredits
 from importer.pipeline.lanes import LaneRun, post_in_lanes
-from importer.pipeline.reconcile import Reconciler
+from importer.pipeline.reconcile import Reconciler, unproven_error
 from importer.pipeline.results import Progress
 
 if TYPE_CHECKING:
-    from importer.api.client import ApiClient
+    from importer.api.client import ApiClient, PostResult
 
 
 log = structlog.get_logger("importer")
@@ -41,6 +55,14 @@ _OUTCOME_OF = {  # by `PostKind` (a StrEnum: its members are these strings)
     "not_stored": Outcome.NOT_SENT,
     "maybe_stored": Outcome.UNKNOWN,
 }
+
+
+_UNCERTAIN = object()
+"""`_send`'s answer for an attempt that may or may not have created a crediting."""
+
+
+class _ClaimLost(Exception):
+    """Raised from `before_send` when another row holds the credit note: nothing leaves."""
 
 
 class Poster:
@@ -56,7 +78,6 @@ class Poster:
         client: Callable[[], ApiClient],
         connect: Callable[[], ApiClient],
         reconciler: Reconciler,
-        credit_notes: CreditNotes,
         stop: threading.Event,
         progress: Progress | None,
     ) -> None:
@@ -66,37 +87,35 @@ class Poster:
         self._client = client
         self._connect = connect
         self._reconciler = reconciler
-        self._credit_notes = credit_notes
         self._stop = stop
         self._progress = progress
         self.last_run: LaneRun | None = None
         """Lanes, rows posted and seconds of the latest `post_rows` that posted a row."""
 
-    def _settled_at(self, jrow: JournalRow) -> float:
-        """When a row left `unknown` by an earlier run may be looked up (epoch seconds). Its
-        request may still be on its way to being stored: looked up too early it would be
-        found missing and posted again. So not before `api.read_timeout` has passed since it
-        left — the time the dead run would itself have waited for the answer. Meanwhile the
-        row holds its case and other cases go ahead (`pipeline.lanes`)."""
-        if jrow.intent_at is None or self._config.reconcile == "manual":
-            return 0.0
-        return jrow.intent_at.timestamp() + self._config.api.read_timeout
-
     def post_rows(self, import_id: str, rows: Iterator[JournalRow], total: int) -> None:
         """Post the rows in `posting.lanes` lanes: each row by `_post_one`, a row never
-        before the earlier rows of its case (or of its credit note)."""
+        before the earlier rows of its case (or of its credit note). A row whose attempt is
+        uncertain — or left `unknown` by an earlier run — is held until it has settled."""
         reader = StatusReader(self._connect)
-        lock = threading.Lock()  # the reader and the progress count, shared by the lanes
+        lock = threading.Lock()  # the reader, the progress count and the tries, shared
+        tries: dict[int, int] = {}
+        """Attempts so far of rows that were held (by row): bounded by `api.max_attempts`."""
         done = 0
         posted = False
 
         def post(jrow: JournalRow) -> float | None:
             nonlocal done
-            if jrow.outcome is Outcome.UNKNOWN and (until := self._settled_at(jrow)) > time.time():
-                log.info("import.settle", row=jrow.row, seconds=round(until - time.time(), 1))
-                return until  # taken up again then; its case waits, others go ahead
-            created = self._post_one(import_id, jrow)
             with lock:
+                held_before = jrow.row in tries
+            if held_before:  # taken up again after a hold: what the journal holds now
+                current = self._journal.get_row(import_id, jrow.row)
+                assert current is not None
+                jrow = current
+            created = self._post_one(import_id, jrow, tries, lock)
+            if isinstance(created, float):
+                return created  # held: its case waits, others go ahead
+            with lock:
+                tries.pop(jrow.row, None)
                 if created is not None:
                     reader.add(jrow.row, created)
                     self._journal.record_statuses(import_id, reader.take())
@@ -124,10 +143,25 @@ class Poster:
             # that is down); the next run reads what is missing.
             self._journal.record_statuses(import_id, reader.close(wait=posted))
 
+    def check_double_credits(self, import_id: str) -> None:
+        """After posting: every row that had an uncertain attempt, looked up once more when
+        its last attempt has settled. A stop request ends the wait at once."""
+        double_credits = DoubleCredits(self._journal)
+        due = double_credits.due(import_id, self._config.api.settle)
+        if due is None:
+            return
+        remaining = due - time.time()
+        if remaining > 0:
+            log.info("import.settle", seconds=round(remaining, 1))
+            self._stop.wait(remaining)
+        if self._stop.is_set():
+            raise Interrupted("stopped on request; run the same command again to resume")
+        double_credits.check(import_id, self._client().find_by_reference)
+
     def _lane_keys(self, jrow: JournalRow) -> tuple[str, ...]:
         """What a row must wait for: the earlier rows of its case and, with credit-note
-        dedupe on, of its credit note — so the dedupe check `_post_one` makes when the row's
-        turn comes sees the same journal as in strict file order (`pipeline.lanes`)."""
+        dedupe on, of its credit note — so no two rows of one note are in flight at once
+        whatever the lanes do (`pipeline.lanes`)."""
         request = jrow.request or {}
         keys: tuple[str, ...] = (case_key(request),)
         note = request.get("credit_invoice")
@@ -139,56 +173,150 @@ class Poster:
         counts = self._journal.outcome_counts(import_id)
         return sum(counts[o] for o in (Outcome.INVALID, Outcome.REJECTED, Outcome.UNKNOWN))
 
-    def _post_one(self, import_id: str, jrow: JournalRow) -> str | None:
-        """Settle one row; the new crediting's id when this row's POST created one."""
-        from importer.api.client import PostKind  # loaded with the client (see the top)
+    def _settled_at(self, jrow: JournalRow) -> float:
+        """When a row's last attempt may be looked up (epoch seconds): `api.settle` after it
+        was sent — looked up too early, a request still on its way to being stored would be
+        found missing and posted again. At once when nothing is looked up (`reconcile:
+        manual` leaves it for a person)."""
+        if self._config.reconcile == "manual":
+            return 0.0
+        sent = jrow.intent_at.timestamp() if jrow.intent_at is not None else time.time()
+        return sent + self._config.api.settle
 
+    # ------------------------------------------------------------------ one row
+
+    def _post_one(
+        self, import_id: str, jrow: JournalRow, tries: dict[int, int], lock: threading.Lock
+    ) -> str | float | None:
+        """Settle one row, the lanes' `post`. Returns the new crediting's id when this
+        row's POST created one; a time (epoch seconds) when the row must be held until then
+        (its attempt is uncertain and not settled yet); None when the row is settled
+        otherwise. An `unknown` row (this run's or an earlier run's) is looked up once
+        settled and posted again only if certainly not stored, at most `api.max_attempts`
+        times in all."""
         request = jrow.request
         if request is None:  # pragma: no cover - invalid rows are never selected for posting
             return None
-        if jrow.outcome is Outcome.UNKNOWN and self._reconciler.reconcile(import_id, jrow):
-            return None
-        if self._config.dedupe.credit_invoice and self._credit_notes.settle(
-            import_id, jrow.row, request
-        ):
-            return None
-        for _ in range(self._config.api.max_attempts):
-            try:
-                # The intent is committed right before each attempt leaves, after any pause
-                # (a 429 on any lane holds them all): a resumed run counts its settle time
-                # from when the request really left.
-                result = self._client().post_crediting(
-                    request, before_send=lambda: self._journal.mark_intent(import_id, jrow.row)
+        if jrow.outcome is Outcome.UNKNOWN:
+            until = self._settled_at(jrow)
+            if until > time.time():
+                log.info("import.settle", row=jrow.row, seconds=round(until - time.time(), 1))
+                with lock:  # an earlier run's attempt counts; taken up again from the journal
+                    tries.setdefault(jrow.row, 1)
+                return until
+            if self._reconciler.reconcile(import_id, jrow):
+                return None
+            with lock:
+                sent = tries.setdefault(jrow.row, 1)
+            if sent >= self._config.api.max_attempts:
+                raise ApiUnavailable(
+                    f"row {jrow.row}: the API kept failing without a clear answer; it is "
+                    "left unknown and will be looked up when the import is run again"
                 )
-            except AuthenticationFailed:
-                self._journal.record(
-                    import_id, jrow.row, Outcome.NOT_SENT, http_status=401, note="API key refused"
-                )
-                raise
+        uncertain = jrow.outcome is Outcome.UNKNOWN  # an earlier attempt may have been stored
+        created = self._send(import_id, jrow.row, request, uncertain=uncertain)
+        if created is not _UNCERTAIN:
+            return created if isinstance(created, str) else None
+        with lock:
+            tries[jrow.row] = tries.get(jrow.row, 0) + 1
+        after = self._journal.get_row(import_id, jrow.row)
+        assert after is not None
+        return max(self._settled_at(after), time.time())
+
+    def _send(
+        self, import_id: str, row: int, request: dict[str, Any], *, uncertain: bool
+    ) -> str | object | None:
+        """Send one row (the client retries only what certainly was not stored). Returns the
+        new crediting's id, `_UNCERTAIN` when the answer leaves it open, None when the row is
+        settled otherwise (rejected, or another row holds its credit note). `uncertain`: an
+        earlier attempt of the row may have been stored."""
+        from importer.api.client import PostKind  # loaded with the client (see the top)
+
+        try:
+            # The intent (and claim) is committed right before each attempt leaves, after
+            # any pause (a 429 on any lane holds them all): the settle time counts from
+            # when the request really left.
+            result = self._client().post_crediting(
+                request, before_send=lambda: self._claim(import_id, row, request)
+            )
+        except _ClaimLost:
+            return None
+        except AuthenticationFailed:
+            self._journal.record(
+                import_id, row, Outcome.NOT_SENT, http_status=401, note="API key refused"
+            )
+            raise
+        except Interrupted:  # raised in a wait before sending: this attempt stored nothing
+            if not uncertain:  # else the row stays unknown: looked up before any resend
+                self._journal.record(import_id, row, Outcome.NOT_SENT, note="stopped")
+            raise
+        self._record(import_id, row, result)
+        if result.kind is PostKind.CREATED:
+            return str(result.body["_id"])
+        if result.kind is PostKind.NOT_STORED and self._stop.is_set():
+            raise Interrupted("stopped on request; run the same command again to resume")
+        if result.kind is PostKind.NOT_STORED:
+            raise ApiUnavailable(
+                f"the API at {self._target_name} did not take the request ({result.note}); "
+                "nothing more was sent. Run the same command again to resume"
+            )
+        if result.kind in (PostKind.MAYBE_STORED, PostKind.UNPROVEN):
+            return _UNCERTAIN
+        return None
+
+    def _record(self, import_id: str, row: int, result: PostResult) -> None:
+        from importer.api.client import PostKind
+
+        if result.kind is PostKind.UNPROVEN:
             self._journal.record(
                 import_id,
-                jrow.row,
-                _OUTCOME_OF[result.kind],
+                row,
+                Outcome.UNKNOWN,
                 http_status=result.http_status,
-                errors=result.errors,
-                crediting=result.body if result.kind is PostKind.CREATED else None,
+                errors=[unproven_error(result.http_status)],
+                # An answer that is not a JSON object is kept raw and flagged (api.answers);
+                # one that is (without an `_id`) proves nothing to keep.
+                crediting=result.body if RAW in result.body else None,
                 note=result.note,
             )
-            if result.kind is PostKind.CREATED:
-                return str(result.body.get("_id") or "") or None
-            if result.kind is PostKind.REJECTED:
-                return None
-            if result.kind is PostKind.NOT_STORED:
-                raise ApiUnavailable(
-                    f"the API at {self._target_name} did not take the request ({result.note}); "
-                    "nothing more was sent. Run the same command again to resume"
-                )
-            # MAYBE_STORED: settle this row before anything else is sent.
-            unknown = self._journal.get_row(import_id, jrow.row)
-            assert unknown is not None
-            if self._reconciler.reconcile(import_id, unknown):
-                return None
-        raise ApiUnavailable(
-            f"row {jrow.row}: the API kept failing without a clear answer; it is left unknown "
-            "and will be looked up when the import is run again"
+            return
+        self._journal.record(
+            import_id,
+            row,
+            _OUTCOME_OF[result.kind],
+            http_status=result.http_status,
+            errors=result.errors,
+            crediting=result.body if result.kind is PostKind.CREATED else None,
+            note=result.note,
         )
+
+    def _claim(self, import_id: str, row: int, request: dict[str, Any]) -> None:
+        """Commit the row's intent — with its credit note claimed in the same transaction,
+        so a second importer sharing the journal cannot send the same note meanwhile. When
+        another row holds the note, this row is recorded as its duplicate (or conflict) and
+        `_ClaimLost` keeps the request from leaving. (On a retry of a request certainly not
+        stored, the row still holds its own claim: claiming again only renews the intent.)"""
+        note = request.get("credit_invoice")
+        if not (self._config.dedupe.credit_invoice and note):
+            self._journal.mark_intent(import_id, row)
+            return
+        holder = self._journal.claim(self._target_name, request["creditor"], note, import_id, row)
+        if holder is None:
+            return
+        verdict = note_verdict(
+            row,
+            request,
+            earlier_of_request(
+                holder.request,
+                holder.import_id,
+                holder.row,
+                holder.crediting_id,
+                holder.case_invoice_number,
+            ),
+            import_id,
+        )
+        self._journal.record_verdicts(
+            import_id,
+            [(verdict.row, verdict.outcome, verdict.errors, verdict.duplicate_of, verdict.note)],
+        )
+        raise _ClaimLost

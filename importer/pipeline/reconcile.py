@@ -1,6 +1,6 @@
-"""Reconciling: a row whose answer never came (`unknown`) is settled by looking its crediting
-up by `creditor_reference`, never by posting blindly; and the processing status of new
-creditings is read back."""
+"""Reconciling: a row whose answer never came (`unknown`), or whose answer named no crediting,
+is settled by looking its crediting up by `creditor_reference`, never by posting blindly; and
+the processing status of new creditings is read back."""
 
 from __future__ import annotations
 
@@ -14,6 +14,22 @@ from importer.outcomes import Outcome, RowError
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
+
+
+UNPROVEN_CODE = "crediting_unproven"
+"""A 2xx that named no crediting (issue 9 §5): looked up, credited only if found."""
+
+
+def unproven_error(http_status: int | None) -> RowError:
+    return RowError(
+        field="",
+        code=UNPROVEN_CODE,
+        message=(
+            f"The API answered HTTP {http_status} but named no crediting; it was looked up by "
+            "reference and is credited only if found. If it is still unknown, check in Amili "
+            "before crediting it again."
+        ),
+    )
 
 
 class Reconciler:
@@ -49,11 +65,19 @@ class Reconciler:
                 ),
                 "left for a person",
             )
+        self._journal.note_uncertain(import_id, jrow.row)  # looked up once more after posting
         matches = self._client().find_by_reference(request["creditor"], reference)
         same = [m for m in matches if _same_crediting(m, request)]
         if not matches:
+            unproven = [e for e in jrow.errors if e.code == UNPROVEN_CODE]
+            if unproven:
+                # The API said yes but named no crediting, and none is found: sending it
+                # again could credit it twice. A person decides.
+                return self._leave_for_a_person(
+                    import_id, jrow.row, unproven[0], "not found after an unproven answer"
+                )
             return False
-        if len(matches) == 1 and same:
+        if len(matches) == 1 and same and same[0].get("_id"):
             self._journal.record(
                 import_id,
                 jrow.row,

@@ -6,8 +6,9 @@ same loop over rows that are not final yet. That loop is where exactly-once is k
 
 * a row's intent is committed before its request leaves (journal.mark_intent);
 * a row whose answer never came is `unknown` and is looked up by its `creditor_reference`
-  before anything is sent again, in file order, before the next row of its case is posted;
-* a credit note (`credit_invoice`) already credited for the creditor is not posted again.
+  once it has settled, before anything of its case is sent again (`posting`, `lanes`);
+* rows that must not be sent (a credit note or a row credited before, a credit-note
+  conflict) are decided before posting, in file order (`dedupe`).
 
 
 This module is the facade: `Importer` runs a file, resumes an import, reruns one and renders
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,18 +26,28 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.api.throttle import Throttle
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import FileRejected, ImportNotFound, InternalError, RerunRefused, RunStopped
+from importer.errors import (
+    FileRejected,
+    ImportNotFound,
+    InternalError,
+    Interrupted,
+    ReportUnwritten,
+    RerunRefused,
+    RunStopped,
+)
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome, exit_code_for
 from importer.pipeline.corrections import apply_fixes, read_corrections
-from importer.pipeline.dedupe import CreditNotes
+from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
+from importer.pipeline.preflight import check_report_folder, report_unwritten
 from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
@@ -45,6 +55,7 @@ from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
+from importer.stopping import when_stopped
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -54,6 +65,8 @@ log = structlog.get_logger("importer")
 
 def _sha256(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a FIFO would block here; intake refuses it
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -72,7 +85,7 @@ class Importer:
         *,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         creditor: str | None = None,
     ) -> None:
         """`creditor` is `--creditor` (checked: `validation.creditor_option`): the creditor of
@@ -83,13 +96,15 @@ class Importer:
         self.target = target
         self._progress = progress
         self._stop = stop or threading.Event()
+        self._sleep = sleep or self._pause
         self._clients: dict[int, ApiClient] = {}
         """One client (one keep-alive connection) per thread: each lane has its own."""
         self._clients_lock = threading.Lock()
-        self._throttle = Throttle(config.posting.max_rate, sleep=sleep)
-        """Shared by every connection of this importer: a 429 or 503 pauses them all."""
-        credit_notes = CreditNotes(journal, target.name)
-        self._intake = Intake(config, journal, target, credit_notes, self._result, creditor)
+        self._throttle = Throttle(config.posting.max_rate, sleep=self._sleep)
+        """Shared by every connection of this importer: a 429 or 503 pauses them all (and a
+        stop ends the pause: `_pause`)."""
+        self._dedupe = Dedupe(config, journal, target.name)
+        self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
         reconciler = Reconciler(config, journal, lambda: self.client)
         self._reconciler = reconciler
         self._poster = Poster(
@@ -99,10 +114,15 @@ class Importer:
             client=lambda: self.client,
             connect=self._connect,
             reconciler=reconciler,
-            credit_notes=credit_notes,
             stop=self._stop,
             progress=progress,
         )
+
+    def _pause(self, seconds: float) -> None:
+        """Every wait of a run (settle times, the client's backoff and Retry-After) ends when
+        a stop is asked for (issue 9 §8)."""
+        if self._stop.wait(seconds):
+            raise Interrupted("stopped on request; run the same command again to resume")
 
     @property
     def client(self) -> ApiClient:
@@ -122,9 +142,15 @@ class Importer:
             raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient
 
-        return ApiClient(
-            self.target.url, self.target.api_key, self.config.api, throttle=self._throttle
+        client = ApiClient(
+            self.target.url,
+            self.target.api_key,
+            self.config.api,
+            throttle=self._throttle,
+            sleep=self._sleep,
         )
+        when_stopped(self._stop, client.stop_soon)
+        return client
 
     def close(self) -> None:
         self._close_clients(keep=None)
@@ -142,28 +168,44 @@ class Importer:
         The report returned has the summary but no rows: they are in the files (and
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
-        return render_from_journal(
-            self.journal,
-            import_id,
-            directory,
-            list(self.config.report.formats),
-            ReportSettings.of(self.config),
-        )
+        try:
+            return render_from_journal(
+                self.journal,
+                import_id,
+                directory,
+                list(self.config.report.formats),
+                ReportSettings.of(self.config),
+            )
+        except OSError as exc:  # a full disk: the journal has it all, render it later
+            raise report_unwritten(directory, import_id, exc) from exc
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
     ) -> ImportResult:
-        report, paths = self.render(import_id)
+        try:
+            report, paths = self.render(import_id)
+        except ReportUnwritten as unwritten:
+            log.info("report.unwritten", import_id=import_id, reason=unwritten.message)
+            code = unwritten.exit_code
+            return ImportResult(str(path), code, import_id, message=unwritten.message)
         posting, self._poster.last_run = self._poster.last_run, None
         return ImportResult(
             str(path), exit_code, import_id, report, paths, message, posting=posting
         )
+
+    def preflight(self, *, dry_run: bool) -> None:
+        """Before anything is sent: the report folder and the journal take a real write, so
+        a run never posts and then fails to record or report it (issue 9 §9)."""
+        check_report_folder(self.config.report.dir)
+        if not dry_run:
+            self.journal.check_writable()
 
     def run_file(self, path: Path, options: RunOptions | None = None) -> ImportResult:
         options = options or RunOptions()
         problem = not_a_file(path)
         if problem is not None:  # a mistyped path: no import, no report folder
             return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
+        self.preflight(dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
@@ -224,7 +266,11 @@ class Importer:
 
     def _fully_imported(self, import_id: str) -> bool:
         counts = self.journal.outcome_counts(import_id)
-        return counts[Outcome.NOT_SENT] == 0 and counts[Outcome.UNKNOWN] == 0
+        return (
+            counts[Outcome.NOT_SENT] == 0
+            and counts[Outcome.UNKNOWN] == 0
+            and not self.journal.awaiting_status(import_id)
+        )
 
     def _all_or_nothing_blocked(self, record: ImportRecord) -> bool:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
@@ -250,11 +296,14 @@ class Importer:
             wanted = [Outcome.NOT_SENT, Outcome.UNKNOWN]
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
-            counts = self.journal.outcome_counts(import_id)
-            total = sum(counts[outcome] for outcome in wanted)
-            if total or record.state != "finished":
+            if record.state != "finished" or self._unfinished(import_id, wanted):
                 self.journal.set_state(import_id, "open")
             try:
+                # Dedupe before the first POST: nothing is sent blind if the API cannot be
+                # asked (ApiUnavailable stops the run; the same command resumes it).
+                self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                counts = self.journal.outcome_counts(import_id)
+                total = sum(counts[outcome] for outcome in wanted)
                 try:
                     self._poster.post_rows(
                         import_id, self.journal.pending(import_id, wanted), total
@@ -262,6 +311,8 @@ class Importer:
                 finally:
                     self._close_clients(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
+                self._poster.check_double_credits(import_id)
+                self.journal.point_at_originals(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
@@ -269,7 +320,8 @@ class Importer:
         finally:
             self.journal.release_lock(import_id)
         result = self._result(path, import_id, ExitCode.OK)
-        assert result.report is not None
+        if result.report is None:  # the report could not be written: exit 3 says so
+            return result
         report = result.report
         result.exit_code = exit_code_for(
             report.summary.outcomes,
@@ -278,8 +330,23 @@ class Importer:
             rejected=bool(report.file_errors and not report.rows),
             all_or_nothing=record.all_or_nothing,
         )
+        unread = self.journal.unread_statuses(import_id)
+        if unread and result.exit_code in (ExitCode.OK, ExitCode.ATTENTION):
+            # Not known to be `completed`: the same command reads it (nothing is resent).
+            result.exit_code = ExitCode.INCOMPLETE
+            result.message = (
+                f"the status of {unread} credited row(s) could not be read back from the API; "
+                "run the same command again to read it (nothing is sent again)"
+            )
+        if result.exit_code is ExitCode.OK and self.journal.flagged(import_id):
+            # Credited twice (a person reverses one), or an answer that did not fit.
+            result.exit_code = ExitCode.ATTENTION
         log.info("import.finished", import_id=import_id, **result.report.summary.outcomes)
         return result
+
+    def _unfinished(self, import_id: str, wanted: list[Outcome]) -> bool:
+        counts = self.journal.outcome_counts(import_id)
+        return any(counts[o] for o in wanted) or bool(self.journal.awaiting_status(import_id))
 
     def rerun(
         self, import_id: str, fix: Path | None = None, *, dry_run: bool = False
@@ -297,7 +364,7 @@ class Importer:
             raise RerunRefused(
                 f"import {import_id} was rejected as a whole; fix the file and run it again"
             )
-        if record.base_url != self.target.name:
+        if api_identity(record.base_url) != self.target.name:
             raise RerunRefused(
                 f"import {import_id} was made against {record.base_url}, not "
                 f"{self.target.name}; rerun it against the same API (--api-url)"
@@ -306,6 +373,7 @@ class Importer:
             self._check_creditor(record)
         if dry_run:
             return self._rerun_plan(record, fix)
+        self.preflight(dry_run=False)
         notes = (
             apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
             if fix is not None

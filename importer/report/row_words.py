@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from importer.attention import row_next_step
-from importer.outcomes import Outcome, RowError
+from importer.attention import ANSWER_UNUSABLE, row_next_step
+from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 from importer.report.blocks import RowBlock, block_amounts
 from importer.words import Language, error_text, outcome_text, reason_text, text
 
@@ -76,14 +76,19 @@ def attention_indices(block: RowBlock, *, dry_run: bool) -> list[int]:
     if dry_run:
         return [i for i, o in enumerate(outcomes) if o is Outcome.INVALID]
     needs = _NEEDS_A_PERSON
-    if block.status is None:
-        return [i for i, o in enumerate(outcomes) if o in needs]
     credited, flagged = Outcome.CREDITED, ("warning", "error")
+    statuses = block.status or [None] * len(outcomes)
     return [
         i
-        for i, (o, s) in enumerate(zip(outcomes, block.status, strict=True))
-        if o in needs or (o is credited and s in flagged)
+        for i, (o, s, e) in enumerate(zip(outcomes, statuses, block.errors, strict=True))
+        if o in needs or (o is credited and (s in flagged or (e and _flagged_credit(e))))
     ]
+
+
+def _flagged_credit(errors: Sequence[RowError]) -> bool:
+    """A credited row flagged as credited twice, or whose answer did not fit (rare: checked
+    only for rows with errors)."""
+    return any(error.code in (CREDITED_TWICE, ANSWER_UNUSABLE) for error in errors)
 
 
 def worded_rows(

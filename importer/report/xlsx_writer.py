@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
+from zipfile import ZipFile
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -129,6 +131,29 @@ class _RowSheet:
         self.sheet.autofilter(0, 0, max(self.written, 1), self._columns - 1)
 
 
+def _drop_archive(exc: BaseException) -> None:
+    """When a write fails (a full disk), XlsxWriter leaves its half-built zip archive to the
+    collector, and the collector may get to it only at interpreter exit (bulk phases pause
+    it), when the file is long closed and deleted: "Exception ignored" on stderr. The archive
+    is found in the failed call's frames and detached from its file here, so closing it
+    later does nothing."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        tb = current.__traceback__
+        while tb is not None:
+            archive = tb.tb_frame.f_locals.get("xlsx_file")
+            if isinstance(archive, ZipFile):
+                archive.fp = None  # ZipFile.close is a no-op without its file
+            tb = tb.tb_next
+        nested = [*current.args, current.__cause__, current.__context__]
+        todo += [n for n in nested if isinstance(n, BaseException)]
+
+
 class _Book:
     """The workbook and its formats (XlsxWriter shares one Format per style)."""
 
@@ -223,7 +248,12 @@ class XlsxWriter:
             notes=self._notes(),
             attention=self._attention.written + self._attention.left_out,
         )
-        self._book.workbook.close()
+        try:
+            self._book.workbook.close()
+        except FileCreateError as exc:  # XlsxWriter's wrapper of the OS's error (a full disk)
+            _drop_archive(exc)
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            raise cause or OSError(str(exc)) from exc
 
     def _notes(self) -> list[str]:
         language = self._settings.language

@@ -27,8 +27,10 @@ stdout is the URL it listens on; SIGINT or SIGTERM stops it cleanly."""
 EPILOG = f"""\
 {RULES_TEXT}
 
-Authentication: every request needs the header x-api-key: KEY, where KEY is --api-key,
-else ${API_KEY_ENV}, else the default sandbox key "{DEFAULT_API_KEY}".
+Authentication: every request needs the header x-api-key: KEY, where KEY is read from
+${API_KEY_ENV}, else from --api-key-file FILE (its first line), else the default sandbox
+key "{DEFAULT_API_KEY}". --api-key KEY still works but is deprecated: a key on the command
+line is visible to every user of the machine in `ps`.
 
 Storage: --db PATH keeps creditings and balances across restarts (default: a temporary
 database deleted on stop). An empty database is seeded from --cases FILE.json (default:
@@ -101,8 +103,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cases", metavar="FILE", help="JSON list of case documents to seed an empty database"
     )
     parser.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help=f"file whose first line is the key clients must send (else ${API_KEY_ENV})",
+    )
+    parser.add_argument(
         "--api-key",
-        help=f"key clients must send as x-api-key (default: ${API_KEY_ENV}, else the sandbox key)",
+        help="deprecated: the key on the command line is visible in ps; use "
+        f"${API_KEY_ENV} or --api-key-file",
     )
     parser.add_argument(
         "--latency-ms",
@@ -140,11 +148,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _key(args: argparse.Namespace) -> str | None:
+    """The key from the environment, a file or (deprecated) the command line; None for the
+    default sandbox key. The environment wins over the file: it is what a service manager
+    sets, and the file is for when it cannot."""
+    if args.api_key:
+        print(
+            "importer sandbox: warning: --api-key is visible to every user in ps; "
+            f"set ${API_KEY_ENV} or use --api-key-file instead",
+            file=sys.stderr,
+        )
+        return str(args.api_key)
+    if os.environ.get(API_KEY_ENV):
+        return None  # Sandbox reads it itself
+    if args.api_key_file:
+        try:
+            with open(args.api_key_file, encoding="utf-8") as handle:
+                key = handle.readline().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SandboxError(
+                f"--api-key-file {args.api_key_file}: cannot be read ({exc})"
+            ) from None
+        if not key:
+            raise SandboxError(f"--api-key-file {args.api_key_file}: its first line is empty")
+        return key
+    return None
+
+
 def _describe(sandbox: Sandbox, args: argparse.Namespace) -> str:
     if args.api_key:
         key = "--api-key"
     elif os.environ.get(API_KEY_ENV):
         key = f"${API_KEY_ENV}"
+    elif args.api_key_file:
+        key = f"read from {args.api_key_file}"
     else:
         key = f'the default "{DEFAULT_API_KEY}"'
     if args.db is None:
@@ -175,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         sandbox = Sandbox(
             db_path=args.db,
             cases_path=args.cases,
-            api_key=args.api_key,
+            api_key=_key(args),
             host=args.host,
             port=args.port,
             latency_ms=args.latency_ms,

@@ -158,12 +158,18 @@ def test_422_is_rejected_with_a_row_error_per_issue(sandbox: Sandbox, client_for
     assert [s for _, _, s in wire("POST")] == [422, 422, 422]  # a rejection is never retried
 
 
-def test_other_4xx_is_rejected_with_the_api_message(sandbox: Sandbox, client_for) -> None:
+def test_a_base_url_without_the_collection_is_a_setting_not_a_row(
+    sandbox: Sandbox, client_for
+) -> None:
+    """Issue 9 §12: a 404 for the resource itself (the collection is not there either) is not
+    this row's rejection: nothing was stored, and every row would fail the same way."""
     result = client_for(sandbox.url + "/no-such-prefix").post_crediting(body("ref-404"))
-    assert result.kind is PostKind.REJECTED
+    assert result.kind is PostKind.NOT_STORED
     assert result.http_status == 404
-    assert [(e.field, e.code) for e in result.errors] == [("", "api_http_404")]
-    assert "not found" in result.errors[0].message.lower()
+    assert result.note == (
+        f"no crediting endpoint at {sandbox.url}/no-such-prefix/creditor--creditings: "
+        "check api.base_url"
+    )
 
 
 def test_wrong_key_raises_and_never_shows_the_key(sandbox: Sandbox, client_for, wire) -> None:

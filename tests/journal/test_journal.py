@@ -25,7 +25,7 @@ from importer.outcomes import ImportWarning, Outcome, RowError
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 OTHER_CREDITOR = "0123456789abcdef01234567"
 SHA = "3fa2c1d9" + "0" * 56
-BASE_URL = "http://127.0.0.1:8080"
+BASE_URL = "http://localhost:8080"  # an API identity, as a target names it
 STARTED = datetime(2025, 7, 4, 14, 35, 29, 123000, tzinfo=UTC)
 
 
@@ -205,17 +205,18 @@ def test_pending_rows_come_in_order_a_chunk_at_a_time_while_they_change(
     assert list(journal.pending("imp-1", [])) == []
 
 
-def test_latest_intent_is_of_the_rows_still_unknown(journal: Journal) -> None:
+def test_each_row_keeps_when_its_last_request_left(journal: Journal) -> None:
+    # The settle time runs per row from its own last attempt (issue 9 §1).
     journal.create_import(record("imp-1"), three_rows())
-    assert journal.latest_intent("imp-1") is None
+    assert journal.get_row("imp-1", 2).intent_at is None  # type: ignore[union-attr]
     journal.mark_intent("imp-1", 2)
-    first = journal.latest_intent("imp-1")
+    first = journal.get_row("imp-1", 2).intent_at  # type: ignore[union-attr]
     assert first is not None and first.tzinfo is not None
-    journal.mark_intent("imp-1", 4)
-    assert journal.latest_intent("imp-1") >= first
-    journal.record("imp-1", 2, Outcome.CREDITED)
-    journal.record("imp-1", 4, Outcome.REJECTED)
-    assert journal.latest_intent("imp-1") is None  # answered: nothing in flight
+    journal.mark_intent("imp-1", 2)  # posted again
+    again = journal.get_row("imp-1", 2)
+    assert again is not None and again.intent_at is not None and again.intent_at >= first
+    assert again.outcome is Outcome.UNKNOWN
+    assert journal.get_row("imp-1", 4).intent_at is None  # type: ignore[union-attr]
 
 
 def test_create_import_is_all_or_nothing(journal: Journal) -> None:
@@ -353,7 +354,7 @@ def test_duplicate_of_round_trips(journal: Journal) -> None:
 # ------------------------------------------------------------------------ lookups
 
 
-def test_find_credited_across_imports(journal: Journal) -> None:
+def test_credited_notes_across_imports(journal: Journal) -> None:
     journal.create_import(record("imp-1"), three_rows())
     journal.create_import(record("imp-2"), three_rows())
     other = [
@@ -365,39 +366,49 @@ def test_find_credited_across_imports(journal: Journal) -> None:
     ]
     journal.create_import(record("imp-3"), other)
 
+    def found(creditor: str, notes: list[str], *, api: str = BASE_URL, but: str = "new") -> dict:
+        return {
+            note: (c.import_id, c.row, c.crediting_id, c.request["amount"])
+            for note, c in journal.credited_notes(api, creditor, notes, exclude_import=but).items()
+        }
+
     # not credited yet anywhere: rows that were only read, rejected or unknown do not count
-    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) is None
+    assert found(CREDITOR, ["K1"]) == {}
     journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)
     journal.mark_intent("imp-2", 2)
-    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) is None
+    assert found(CREDITOR, ["K1"]) == {}
     assert not journal.has_credited(CREDITOR, base_url=BASE_URL)
 
     journal.record("imp-2", 2, Outcome.CREDITED, crediting={"_id": "e" * 24})
-    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) == ("imp-2", 2, "e" * 24)
-    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL, exclude=("imp-2", 2)) is None
-    assert journal.find_credited(CREDITOR, "K2", base_url=BASE_URL) is None
-    assert journal.find_credited(OTHER_CREDITOR, "K2", base_url=BASE_URL) is None
-    assert journal.find_credited(OTHER_CREDITOR, "K1", base_url=BASE_URL) is None  # per creditor
+    assert found(CREDITOR, ["K1", "K2"]) == {"K1": ("imp-2", 2, "e" * 24, Decimal("100.00"))}
+    assert found(CREDITOR, ["K1"], but="imp-2") == {}  # an import's own rows are not "earlier"
+    assert found(OTHER_CREDITOR, ["K1"]) == {}  # per creditor
 
     journal.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "f" * 24})
-    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL) == (
-        "imp-1",
-        2,
-        "f" * 24,
-    )  # the first
-    assert journal.find_credited(CREDITOR, "K1", base_url=BASE_URL, exclude=("imp-1", 2)) == (
-        "imp-2",
-        2,
-        "e" * 24,
-    )
+    assert found(CREDITOR, ["K1"]) == {"K1": ("imp-1", 2, "f" * 24, Decimal("100.00"))}  # first
     # per API: a credit note credited in the sandbox does not block the real one
-    assert journal.find_credited(CREDITOR, "K1", base_url="sandbox") is None
-    many = journal.find_credited_many({(CREDITOR, "K1"), (CREDITOR, "K2")}, base_url=BASE_URL)
-    assert many == {(CREDITOR, "K1"): ("imp-1", 2, "f" * 24)}
-    assert journal.find_credited_many({(CREDITOR, "K1")}, base_url="sandbox") == {}
+    assert found(CREDITOR, ["K1"], api="sandbox") == {}
     assert journal.has_credited(CREDITOR, base_url=BASE_URL)
+    assert journal.has_credited(CREDITOR, base_url=BASE_URL, exclude_import="imp-1") is not False
     assert not journal.has_credited(CREDITOR, base_url="sandbox")
     assert not journal.has_credited(OTHER_CREDITOR, base_url=BASE_URL)
+    amounts = journal.credited_with_amounts(
+        BASE_URL, CREDITOR, [Decimal("100.00")], exclude_import="imp-2"
+    )
+    assert [(c.import_id, c.row) for c in amounts] == [("imp-1", 2)]
+
+
+def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Journal) -> None:
+    journal.create_import(record("imp-1"), three_rows())
+    journal.create_import(record("imp-2"), three_rows())
+    assert journal.claim(BASE_URL, CREDITOR, "K1", "imp-1", 2) is None  # claimed, intent set
+    assert journal.get_row("imp-1", 2).outcome is Outcome.UNKNOWN  # type: ignore[union-attr]
+    holder = journal.claim(BASE_URL, CREDITOR, "K1", "imp-2", 2)
+    assert holder is not None and (holder.import_id, holder.row) == ("imp-1", 2)
+    assert journal.get_row("imp-2", 2).outcome is Outcome.NOT_SENT  # type: ignore[union-attr]
+    assert journal.claim("sandbox", CREDITOR, "K1", "imp-2", 2) is None  # another API
+    journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)  # certainly not stored
+    assert journal.claim(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
 
 
 def test_find_import_by_sha_url_and_state(journal: Journal) -> None:
@@ -586,3 +597,17 @@ def test_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(ImporterError, match="cannot be opened"):
         Journal(folder)
+
+
+def test_imports_recorded_under_another_spelling_of_the_api_are_keyed_by_its_identity(
+    tmp_path: Path,
+) -> None:
+    # Journals written before the API's name was normalised (issue 9 §2): on opening, their
+    # imports take the identity every new import is recorded under.
+    path = tmp_path / "journal.sqlite"
+    with Journal(path) as journal:
+        journal.create_import(record("imp-1", base_url="http://127.0.0.1:8080/"), [])
+        journal.create_import(record("imp-2", base_url="https://api.example.com/v1"), [])
+    with Journal(path) as journal:
+        assert journal.get_import("imp-1").base_url == "http://localhost:8080"  # type: ignore[union-attr]
+        assert journal.get_import("imp-2").base_url == "https://api.example.com/v1"  # type: ignore[union-attr]

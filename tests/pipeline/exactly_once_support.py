@@ -87,9 +87,10 @@ def write_config(workdir: Path, **sections: Any) -> None:
         "defaults": {"creditor": CREDITOR},
         "report": {"dir": "reports", "formats": ["json", "csv", "xlsx"]},
         "journal": {"path": "journal.sqlite"},
-        # A resumed run waits read_timeout after a killed run's last request before looking
-        # it up (it may still be in flight): keep that short here.
-        "api": {"read_timeout": 1.0},
+        # A row whose request may still be in flight (a killed run's, a dropped answer) is
+        # looked up only once api.settle_seconds (never below read_timeout) have passed
+        # since it was sent: keep that short here.
+        "api": {"read_timeout": 1.0, "settle_seconds": 1.0},
     }
     for name, values in sections.items():
         config[name] = {**config.get(name, {}), **values} if isinstance(values, dict) else values
@@ -102,6 +103,7 @@ def write_config(workdir: Path, **sections: Any) -> None:
 def importer_env(key: str = KEY) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env["AMILI_API_KEY"] = key
+    env["IMPORTER_SANDBOX_KEY"] = key  # the sandbox's key stays out of `ps` (issue 9 §13)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -188,8 +190,6 @@ def sandbox_process(
         "0",
         "--db",
         str(tmp / "api.sqlite"),
-        "--api-key",
-        KEY,
         "--latency-ms",
         str(latency_ms),
         "--latency-jitter-ms",

@@ -151,13 +151,15 @@ def test_each_case_arrives_in_file_order_and_outcomes_equal_one_lane(tmp_path: P
 
 
 def test_a_credit_note_on_two_cases_is_credited_once_with_lanes(tmp_path: Path) -> None:
-    """Rows of different cases carrying one credit note: the later is `duplicate`, as in
-    strict order — it waits for the earlier row instead of racing it to the API."""
+    """Rows carrying one credit note are decided as in strict order whatever the lanes do
+    (dedupe before posting, in file order): on other cases or amounts the later rows are
+    `credit_invoice_conflict` (invalid, exit 1); on the same case and amount `duplicate`."""
     invoices = write_cases(tmp_path / "cases.json", 10)
     lines = ["invoice_number,amount,credit_invoice"]
     for n in range(40):
-        note = "KF-SHARED" if n in (0, 1, 2) else f"KF-{n}"
-        lines.append(f"{invoices[n % 10]},{10 + n}.00,{note}")
+        note = "KF-SHARED" if n in (0, 1, 2) else "KF-SAME" if n in (10, 20) else f"KF-{n}"
+        amount = "99.00" if n in (10, 20) else f"{10 + n}.00"
+        lines.append(f"{invoices[n % 10]},{amount},{note}")
     path = tmp_path / "credits.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     work = tmp_path / "work"
@@ -172,14 +174,17 @@ def test_a_credit_note_on_two_cases_is_credited_once_with_lanes(tmp_path: Path) 
         seed=3,
     ) as api:
         done = run_importer(work, path, api.url)
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 1, done.stderr  # the conflicts need a person
         stored = _stored_order(tmp_path / "api.sqlite")
     report = read_report(work)
     rows = {r["row"]: r for r in report["rows"]}
     assert rows[2]["outcome"] == "credited"
-    assert rows[3]["outcome"] == rows[4]["outcome"] == "duplicate"
-    assert rows[3]["duplicate_of"]["row"] == 2
-    assert len(stored) == 38
+    assert rows[3]["outcome"] == rows[4]["outcome"] == "invalid"
+    assert rows[3]["errors"][0]["code"] == rows[4]["errors"][0]["code"] == "credit_invoice_conflict"
+    assert rows[12]["outcome"] == "credited"
+    assert rows[22]["outcome"] == "duplicate"
+    assert rows[22]["duplicate_of"]["row"] == 12
+    assert len(stored) == 37
 
 
 RATE_LIMIT = 50

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -45,11 +45,13 @@ def test_a_python_caller_imports_a_file(tmp_path: Path, api: Sandbox) -> None:
 def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     tmp_path: Path, api: Sandbox
 ) -> None:
-    """A row left `unknown` by a killed run is not looked up before `api.read_timeout` has
-    passed since its request left; meanwhile the rows of other cases are posted, and the
-    later rows of its own case wait for it (importer.lanes: a held row)."""
+    """A row left `unknown` by a killed run is not looked up before the settle time (here
+    `api.read_timeout`) has passed since its request left; meanwhile the rows of other cases
+    are posted, and the later rows of its own case wait for it (importer.lanes: a held row).
+    Posted again, it is settled once more before the last lookup (stored late twice?)."""
     config = make_config(tmp_path)
     config.api.read_timeout = 1.5
+    config.api.settle_seconds = 0.0  # never below read_timeout: the settle time is 1.5 s
     target = Target(api.url, api.url, api.api_key, False)
     stop = threading.Event()
     stop.set()  # the first run stops before posting anything
@@ -64,6 +66,7 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         second = Importer(config, journal, target)
         result = second.run_file(SAMPLE)  # the same command again resumes the import
         second.close()
+        finished = datetime.now(UTC)
         assert result.import_id == import_id
         assert journal.get_row(import_id, 2).outcome is Outcome.CREDITED  # type: ignore[union-attr]
         at = {
@@ -72,7 +75,7 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         }
     assert (at[2] - sent).total_seconds() >= 1.5  # looked up (and posted) only once settled
     assert at[3] < at[2] and at[9] < at[2]  # other cases went ahead meanwhile
-    assert at[8] >= at[2]  # row 8 (row 2's case and credit note) waited for it: a duplicate
+    assert (finished - at[2]).total_seconds() >= 1.5  # the credited-twice lookup settled too
     assert len(creditings(api)) == 5
 
 
@@ -85,7 +88,7 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
     lines = ["invoice_number;amount;credit_invoice"]
     lines += [f"F{i};{i % 900 + 1},50;K{i}" for i in range(12_001)]
     lines[7] = "F6;0;K6"  # invalid
-    lines[9000] = "F8998;12,00;K17"  # duplicate of row 19's credit note
+    lines[9000] = "F17;18,50;K17"  # duplicate of row 19 (same credit note, amount, case)
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target("sandbox", None, None, True))
@@ -107,7 +110,7 @@ def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) 
     with result.report_paths["csv"].open(encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle, delimiter=";"))  # the source's dialect
     assert len(table) == 12_002
-    assert table[9000][:3] == ["F8998", "12,00", "K17"] and table[9000][4] == "duplicate"
+    assert table[9000][:3] == ["F17", "18,50", "K17"] and table[9000][4] == "duplicate"
 
 
 def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
@@ -126,33 +129,41 @@ def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
             if r.request and r.request.get("credit_invoice")
         }
         note, row = next(iter(credited.items()))
+        original = journal.get_row(first.import_id, row).request  # type: ignore[union-attr]
+        assert original is not None
+        invoice, amount = original["invoice_number"], str(original["amount"]).replace(".", ",")
         other = "0123456789abcdef01234567"
         data = tmp_path / "next.csv"
         data.write_text(
             "invoice_number;amount;credit_invoice;creditor\n"
             f"F-9001;10,00;NEW-1;{CREDITOR}\n"
-            f"F-9002;11,00;{note};{CREDITOR}\n"  # credited by the first import
-            f"F-9003;12,00;NEW-1;{CREDITOR}\n"  # repeats row 2
+            f"{invoice};{amount};{note};{CREDITOR}\n"  # credited by the first import
+            f"F-9001;10,00;NEW-1;{CREDITOR}\n"  # repeats row 2
             f"F-9004;13,00;NEW-1;{other}\n"  # another creditor's credit note
-            "F-9005;14,00;;\n",
+            "F-9005;14,00;;\n"
+            f"F-9003;12,00;NEW-1;{CREDITOR}\n",  # row 2's credit note, another amount
             encoding="utf-8",
         )
         result = importer.run_file(data, RunOptions(dry_run=True))
         plain = tmp_path / "plain.csv"  # one creditor, no repeats: only the journal knows
-        plain.write_text(f"invoice_number;amount;credit_invoice\nF-9;9,00;{note}\n", "utf-8")
+        plain.write_text(
+            f"invoice_number;amount;credit_invoice\n{invoice};{amount};{note}\n", "utf-8"
+        )
         again = importer.run_file(plain, RunOptions(dry_run=True))
         assert again.report is not None and again.report.summary.outcomes["duplicate"] == 1
     assert creditings(api) and len(creditings(api)) == 5  # nothing more was sent
     rows = json.loads(result.report_paths["json"].read_text(encoding="utf-8"))["rows"]
     assert [r["outcome"] for r in rows] == [
-        "not_sent", "duplicate", "duplicate", "not_sent", "not_sent"
+        "not_sent", "duplicate", "duplicate", "not_sent", "not_sent", "invalid"
     ]  # fmt: skip
+    assert rows[5]["errors"][0]["code"] == "credit_invoice_conflict"
+    assert "for 10.00 (row 2); this row says 12.00" in rows[5]["errors"][0]["message"]
     assert rows[1]["errors"][0]["message"].endswith(
         f"already credited (import {first.import_id} row {row}); not sent again."
     )
     assert "(row 2)" in rows[2]["errors"][0]["message"]
     generated = [r["request"]["creditor_reference"] for r in rows]
-    assert generated == [f"{result.import_id}/{n}" for n in range(2, 7)]
+    assert generated == [f"{result.import_id}/{n}" for n in range(2, 8)]
 
 
 def test_reports_render_from_the_journal_block_by_block_as_from_models(

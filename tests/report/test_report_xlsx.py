@@ -282,7 +282,13 @@ def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool) -> Non
     from importer.report import blocks_of
     from importer.report.row_words import attention_indices
 
-    rows = [*sample_rows(), credited(20, 1, "1", status="error"), credited(21, 1, "1")]
+    twice = RowError(field="creditor_reference", code="credited_twice", message="Reverse one.")
+    rows = [
+        *sample_rows(),
+        credited(20, 1, "1", status="error"),
+        credited(21, 1, "1"),
+        credited(22, 1, "1", errors=[twice]),  # completed, but credited twice: a person acts
+    ]
     (block,) = blocks_of(rows)
     expected = [
         i
@@ -290,3 +296,4 @@ def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool) -> Non
         if row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run) is not None
     ]
     assert attention_indices(block, dry_run=dry_run) == expected
+    assert (len(rows) - 1 in expected) is not dry_run

@@ -57,7 +57,11 @@ def test_prints_url_first_and_stops_cleanly(stop_signal):
 
 def test_flags_reach_the_sandbox(tmp_path):
     db = tmp_path / "cli.sqlite"
-    proc = _start("--port", "0", "--api-key", "cli-key", "--db", str(db), "--rate-limit", "50")
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("cli-key\n", encoding="utf-8")
+    proc = _start(
+        "--port", "0", "--api-key-file", str(key_file), "--db", str(db), "--rate-limit", "50"
+    )  # fmt: skip
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
@@ -72,6 +76,42 @@ def test_flags_reach_the_sandbox(tmp_path):
             proc.kill()
     assert proc.returncode == 0
     assert db.exists()
+
+
+def test_key_stays_out_of_the_command_line(tmp_path):
+    """Issue 9 §13: the key comes from the environment (or a file), so `ps` never shows it;
+    the deprecated --api-key still works but says why it should not be used."""
+    env = {**_env(), "IMPORTER_SANDBOX_KEY": "env-key-0451"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "importer.sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        answer = requests.get(f"{url}/cases", headers={"x-api-key": "env-key-0451"}, timeout=5)
+        assert answer.status_code == 200
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        assert b"env-key-0451" not in cmdline
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "env-key-0451" not in err
+    old = _start("--port", "0", "--api-key", "argv-key")
+    try:
+        assert old.stdout is not None
+        old.stdout.readline()
+        old.send_signal(signal.SIGTERM)
+        _, err = old.communicate(timeout=10)
+    finally:
+        if old.poll() is None:
+            old.kill()
+    assert "--api-key is visible to every user in ps" in err
 
 
 def test_bad_cases_file_is_one_line_and_exit_2(tmp_path):
@@ -118,6 +158,7 @@ def test_add_arguments_parses_every_flag():
         "--db": "x.sqlite",
         "--cases": "c.json",
         "--api-key": "k",
+        "--api-key-file": "key.txt",
         "--latency-ms": "5",
         "--latency-jitter-ms": "7",
         "--fail-rate": "0.1",
@@ -132,6 +173,7 @@ def test_add_arguments_parses_every_flag():
         "db": "x.sqlite",
         "cases": "c.json",
         "api_key": "k",
+        "api_key_file": "key.txt",
         "latency_ms": 5,
         "latency_jitter_ms": 7,
         "fail_rate": 0.1,

@@ -1,0 +1,39 @@
+"""Credit-note claims: two importers sharing a journal never send one credit note both
+(issue 9 §3).
+
+Given different files with the same credit notes, each importer checked "already credited?"
+before the other had credited, and both posted. A claim closes that window: claiming a
+credit note (API, creditor, credit note) is one write transaction together with the row's
+intent, and the primary key of `claims` lets only one row hold it. A claim counts while its
+row is in flight (`unknown`) or `credited`; a row that ended otherwise (rejected, not sent)
+leaves a stale claim the next claimant takes over."""
+
+from __future__ import annotations
+
+from importer.journal.dedupe import SELECT_CREDITING, JournalCrediting, crediting_of
+from importer.journal.rows import mark_intent_in
+from importer.journal.schema import Store
+
+
+class ClaimStore(Store):
+    def claim(
+        self, base_url: str, creditor: str, credit_invoice: str, import_id: str, row: int
+    ) -> JournalCrediting | None:
+        """Claim the credit note for this row and commit the row's intent in the same
+        transaction. Returns the holder — another row, in flight or credited — instead when
+        the note is already claimed; then nothing is changed."""
+        with self._transaction() as db:
+            holder = db.execute(
+                f"{SELECT_CREDITING} JOIN claims c ON c.import_id = r.import_id AND c.row = r.row"
+                " WHERE c.api=? AND c.creditor=? AND c.credit_invoice=?"
+                " AND r.outcome IN ('unknown', 'credited') AND NOT (r.import_id=? AND r.row=?)",
+                (base_url, creditor, credit_invoice, import_id, row),
+            ).fetchone()
+            if holder is not None:
+                return crediting_of(holder)
+            db.execute(
+                "INSERT OR REPLACE INTO claims VALUES (?,?,?,?,?)",
+                (base_url, creditor, credit_invoice, import_id, row),
+            )
+            mark_intent_in(db, import_id, row)
+        return None

@@ -1,0 +1,38 @@
+"""Rows that ever had an uncertain attempt (issue 9 §1): after posting, each credited one is
+looked up by its reference once more (`pipeline.double_credit`), and the import's rows
+flagged as credited twice are counted for its exit code."""
+
+from __future__ import annotations
+
+from importer.journal.schema import Store
+from importer.outcomes import CREDITED_TWICE
+
+
+class UncertainStore(Store):
+    def note_uncertain(self, import_id: str, row: int) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO uncertain VALUES (?,?)", (import_id, row))
+
+    def uncertain_credited(self, import_id: str) -> list[int]:
+        """The noted rows of the import that are credited now, in row order."""
+        return [
+            row
+            for (row,) in self._db.fetchall(
+                "SELECT u.row FROM uncertain u JOIN rows r ON r.import_id = u.import_id"
+                " AND r.row = u.row WHERE u.import_id=? AND r.outcome='credited' ORDER BY u.row",
+                (import_id,),
+            )
+        ]
+
+    def forget_uncertain(self, import_id: str, row: int) -> None:
+        """Looked up once more: not again."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM uncertain WHERE import_id=? AND row=?", (import_id, row))
+
+    def credited_twice(self, import_id: str) -> int:
+        """Credited rows of the import flagged as credited twice (they need a person)."""
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM rows WHERE import_id=? AND outcome='credited' AND errors LIKE ?",
+            (import_id, f'%"code": "{CREDITED_TWICE}"%'),
+        ).fetchone()
+        return int(count)

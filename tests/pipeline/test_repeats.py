@@ -1,0 +1,130 @@
+"""Re-sent files without credit notes are not credited again (issue 9 §4).
+
+A row identical in every mapped field (case or invoice number, amount, currency, date, the
+file's own reference, …) to a row credited by an earlier import for the same creditor at the
+same API is `duplicate` of it — pointing at that import, row and `_id` — and not sent. Two
+identical rows inside one file are two credits: the file says so. `--allow-repeats` (or
+`dedupe.repeats: allow`) sends them anyway.
+
+Real parts: the importer CLI as a subprocess, the sandbox over a real socket, the journal on
+disk; the API's creditings are the judge."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from exactly_once_support import (
+    KEY,
+    all_creditings,
+    importer_cmd,
+    importer_env,
+    reports,
+    write_cases,
+    write_config,
+)
+
+from importer.sandbox import Sandbox
+
+ROWS = [(f"EO-{n % 3 + 1:04d}", f"{n + 1}.00", f"2026-11-{n % 20 + 1:02d}") for n in range(15)]
+
+
+@pytest.fixture
+def sandbox_api(tmp_path: Path) -> Iterator[Sandbox]:
+    cases = tmp_path / "cases.json"
+    write_cases(cases, 3)
+    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
+        yield sandbox
+
+
+def export(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    lines = ["Fakturanummer;Belopp;Datum"] + [";".join(row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(workdir: Path, file: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*importer_cmd(file, url), *extra],
+        cwd=workdir,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def report_of(workdir: Path, file: Path) -> dict[str, Any]:
+    """The latest import's report of a file with this name."""
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in reports(workdir)]
+    return max((r for r in found if r["file"]["name"] == file.name), key=lambda r: r["started"])
+
+
+def test_a_half_uploaded_file_then_the_complete_one_credits_each_row_once(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    write_config(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    half = export(inbox / "credits.csv", ROWS[:4])
+    assert run(tmp_path, half, sandbox_api.url).returncode == 0
+    first = report_of(tmp_path, half)
+    complete = export(inbox / "credits.csv", ROWS[:9])  # same name, the whole export
+    done = run(tmp_path, complete, sandbox_api.url)
+    assert done.returncode == 0, done.stderr
+    reports_now = [json.loads(p.read_text(encoding="utf-8")) for p in reports(tmp_path)]
+    (second,) = [r for r in reports_now if r["file_import_report"] != first["file_import_report"]]
+    rows = second["rows"]
+    assert [r["outcome"] for r in rows] == ["duplicate"] * 4 + ["credited"] * 5
+    originals = {r["row"]: r for r in first["rows"]}
+    for row in rows[:4]:
+        assert row["duplicate_of"] == {
+            "file_import_report": first["file_import_report"],
+            "row": row["row"],
+            "_id": originals[row["row"]]["_id"],
+        }
+        assert row["errors"][0]["code"] == "row_already_credited"
+        assert "--allow-repeats" in row["errors"][0]["message"]
+    assert len(all_creditings(sandbox_api.url)) == 9
+
+
+def test_a_cumulative_nightly_export_credits_only_the_new_rows(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    write_config(tmp_path)
+    monday = export(tmp_path / "credits-mon.csv", ROWS[:10])
+    tuesday = export(tmp_path / "credits-tue.csv", ROWS)
+    assert run(tmp_path, monday, sandbox_api.url).returncode == 0
+    done = run(tmp_path, tuesday, sandbox_api.url)
+    assert done.returncode == 0, done.stderr
+    outcomes = [r["outcome"] for r in report_of(tmp_path, tuesday)["rows"]]
+    assert outcomes == ["duplicate"] * 10 + ["credited"] * 5
+    assert len(all_creditings(sandbox_api.url)) == 15
+
+
+def test_identical_rows_inside_one_file_are_two_credits(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", [ROWS[0], ROWS[0], ROWS[1]])
+    done = run(tmp_path, file, sandbox_api.url)
+    assert done.returncode == 0, done.stderr
+    assert [r["outcome"] for r in report_of(tmp_path, file)["rows"]] == ["credited"] * 3
+    assert len(all_creditings(sandbox_api.url)) == 3
+
+
+@pytest.mark.parametrize("how", ["--allow-repeats", "dedupe.repeats: allow"])
+def test_repeats_allowed_are_credited_again(tmp_path: Path, sandbox_api: Sandbox, how: str) -> None:
+    write_config(tmp_path, **({"dedupe": {"repeats": "allow"}} if how.startswith("dedupe") else {}))
+    monday = export(tmp_path / "credits-mon.csv", ROWS[:3])
+    tuesday = export(tmp_path / "credits-tue.csv", ROWS[:5])
+    extra = [how] if how.startswith("--") else []
+    assert run(tmp_path, monday, sandbox_api.url, *extra).returncode == 0
+    done = run(tmp_path, tuesday, sandbox_api.url, *extra)
+    assert done.returncode == 0, done.stderr
+    assert [r["outcome"] for r in report_of(tmp_path, tuesday)["rows"]] == ["credited"] * 5
+    assert len(all_creditings(sandbox_api.url)) == 8

@@ -1,0 +1,100 @@
+"""Configuration edge values are refused when the configuration is loaded (issue 9 §11): exit 2,
+one line naming the setting, nothing read and nothing posted. A journal SQLite calls damaged
+gets an honest exit-2 message, never "the journal is consistent"."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import CREDITOR, SAMPLE, importer
+
+BASE = f"defaults:\n  creditor: {CREDITOR}\njournal:\n  path: j.sqlite\n"
+
+
+def _one_line_exit_2(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("api:\n  read_timeout: .inf\n", ("api.read_timeout", "finite")),
+        ("api:\n  connect_timeout: .nan\n", ("api.connect_timeout",)),
+        ("api:\n  backoff_base: 1e300\n", ("api.backoff_base", "60")),
+        ("api:\n  backoff_cap: 1e300\n", ("api.backoff_cap",)),
+        ("api:\n  read_timeout: 86400\n", ("api.read_timeout", "3600")),
+        ("api:\n  api_key_env: ''\n", ("api.api_key_env",)),
+        ("api:\n  api_key_env: 'MY KEY'\n", ("api.api_key_env",)),
+        ("api:\n  max_response_bytes: 10\n", ("api.max_response_bytes",)),
+        ("api:\n  read_timeout: 200\n", ("response_deadline", "read_timeout")),
+    ],
+)
+def test_edge_values_are_refused_at_load(workdir: Path, setting: str, words: tuple[str, ...]):
+    (workdir / "config.yaml").write_text(BASE + setting, encoding="utf-8")
+    result = importer(workdir, "run", str(SAMPLE))
+    _one_line_exit_2(result, "config.yaml", *words)
+    assert not (workdir / "j.sqlite").exists()  # refused before anything was opened
+
+
+def test_config_naming_a_folder(workdir: Path):
+    result = importer(workdir, "run", "--config", str(workdir), str(SAMPLE))
+    _one_line_exit_2(result, str(workdir), "is a folder")
+
+
+def test_report_dir_naming_a_file(workdir: Path):
+    (workdir / "taken").write_text("not a folder", encoding="utf-8")
+    (workdir / "config.yaml").write_text(BASE + "report:\n  dir: taken\n", encoding="utf-8")
+    result = importer(workdir, "run", str(SAMPLE))
+    _one_line_exit_2(result, "report.dir", "taken", "is a file")
+    (workdir / "config.yaml").write_text(BASE, encoding="utf-8")
+    result = importer(workdir, "run", "--report-dir", "config.yaml", str(SAMPLE))
+    _one_line_exit_2(result, "report.dir", "config.yaml", "is a file")
+
+
+def test_importer_config_set_but_empty(workdir: Path):
+    env = {**os.environ, "IMPORTER_CONFIG": "", "AMILI_API_KEY": "k"}
+    result = subprocess.run(
+        [sys.executable, "-m", "importer", "run", str(SAMPLE)],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    _one_line_exit_2(result, "IMPORTER_CONFIG", "empty")
+
+
+def test_ca_bundle_that_is_not_a_file(workdir: Path):
+    (workdir / "config.yaml").write_text(BASE + "api:\n  ca_bundle: nowhere.pem\n", "utf-8")
+    result = importer(workdir, "run", str(SAMPLE))
+    _one_line_exit_2(result, "api.ca_bundle", "nowhere.pem")
+
+
+def test_damaged_journal_is_named_honestly(workdir: Path):
+    first = importer(workdir, "run", str(SAMPLE))
+    assert first.returncode == 1, first.stderr
+    journal = workdir / "j.sqlite"
+    with sqlite3.connect(journal) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name='rows'").fetchone()
+        (page_size,) = db.execute("PRAGMA page_size").fetchone()
+    db.close()
+    with journal.open("r+b") as handle:  # the rows table's first page, past its header
+        handle.seek(page_size * (root - 1) + 200)
+        handle.write(b"\xff" * (page_size - 200))
+    for args in (("imports",), ("run", "--force", str(SAMPLE))):
+        result = importer(workdir, *args)
+        assert result.returncode == 2, result.stderr
+        assert "damaged" in result.stderr and "malformed" in result.stderr
+        assert "consistent" not in result.stderr
+        assert "Traceback" not in result.stderr

@@ -1,0 +1,78 @@
+"""Secrets never reach what the importer writes (issue 9 §13).
+
+A base URL carrying a user, a password or a query is refused before anything is read or sent
+(with a message pointing at `api.api_key_env`, not echoing the secret); a key with a control
+character is refused at start without echoing it; and with `--debug`, `-v` and `--log-json`
+every byte written — stdout, stderr, logs, every report file, the journal and its WAL — is
+searched for the key, against an API that accepts it and one that refuses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_support import SAMPLE, SECRET, creditings, importer
+
+from importer.sandbox import Sandbox
+
+
+def _written_bytes(workdir: Path, *streams: str) -> bytes:
+    """Everything the importer left behind in its work folder, plus what it printed."""
+    chunks = [stream.encode("utf-8") for stream in streams]
+    for path in workdir.rglob("*"):
+        if path.is_file() and path.name not in ("config.yaml", "sandbox.sqlite"):
+            chunks.append(path.read_bytes())
+    return b"\n".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("shape", "secret"),
+    [
+        ("http://operator:{secret}@127.0.0.1:{port}", "pw-0451-hunter2"),
+        ("http://{secret}@127.0.0.1:{port}", "tok-0451-userinfo"),
+        ("http://127.0.0.1:{port}/?token={secret}", "tok-0451-query"),
+        ("http://127.0.0.1:{port}/v1?api_key={secret}", "tok-0451-apikey"),
+        ("http://127.0.0.1:{port}/#{secret}", "tok-0451-fragment"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_url_with_a_secret_is_refused(
+    workdir: Path, api: Sandbox, shape: str, secret: str, command: str
+):
+    port = api.url.rsplit(":", 1)[1]
+    url = shape.format(secret=secret, port=port)
+    result = importer(workdir, command, "--api-url", url, "--debug", str(SAMPLE))
+    assert result.returncode == 2, result.stderr
+    assert "api_key_env" in result.stderr.strip().splitlines()[-1]  # after --debug's traceback
+    assert secret.encode() not in _written_bytes(workdir, result.stdout, result.stderr)
+    assert creditings(api) == []
+    assert not (workdir / "reports").exists()
+
+
+@pytest.mark.parametrize("bad", ["\x01", "\x1b[2J", "\t", "\u00a0", " middle "])
+def test_key_with_a_control_character_is_refused_unechoed(workdir: Path, api: Sandbox, bad: str):
+    key = f"abc-0451{bad}tail-0451"
+    result = importer(workdir, "run", str(SAMPLE), "--debug", api=api, key=key)
+    assert result.returncode == 2, result.stderr
+    assert "AMILI_API_KEY" in result.stderr and "position 9" in result.stderr
+    assert "0451" not in result.stderr + result.stdout
+    assert creditings(api) == []
+
+
+@pytest.mark.parametrize("accepted", [True, False])
+def test_the_key_is_in_no_byte_written(workdir: Path, api: Sandbox, accepted: bool):
+    key = SECRET if accepted else "wrong-key-0451-never-printed"
+    args = ("run", str(SAMPLE), "--debug", "-v", "--log-json")
+    result = importer(workdir, *args, api=api, key=key)
+    assert result.returncode == (1 if accepted else 3), result.stderr
+    written = _written_bytes(workdir, result.stdout, result.stderr)
+    assert key.encode() not in written
+    assert key.encode("utf-16-le") not in written
+    # and `importer report ID`, `imports` and a rerun add nothing that carries it
+    for more in (("imports", "--debug"), ("rerun", _import_id(workdir), "--debug", "-v")):
+        again = importer(workdir, *more, api=api if more[0] == "rerun" else None, key=key)
+        assert key not in again.stdout + again.stderr
+
+
+def _import_id(workdir: Path) -> str:
+    return next((workdir / "reports").iterdir()).name
