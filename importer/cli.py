@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import os
+import signal
 import sys
 import time
 import traceback
