@@ -15,6 +15,7 @@ these functions):
     frame = importer.load_report("20261124-204500-3fa2c1d9")  # a pandas DataFrame
     for record, counts in importer.imports(config, since=date(2026, 11, 1), status="open"): ...
     importer.show(config, "20261124-204500-3fa2c1d9").attention  # rows needing a person
+    code = importer.Drop(Path("/srv/inbox"), config, importer.DropOptions()).run()
 
 `run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
 in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`, `InternalError`).
@@ -36,6 +37,8 @@ _PUBLIC = {
     "render": "importer.pipeline.facade",
     "imports": "importer.pipeline.facade",
     "show": "importer.pipeline.facade",
+    "Drop": "importer.drop",
+    "DropOptions": "importer.drop",
     "RunOptions": "importer.pipeline.results",
     "ImportResult": "importer.pipeline.results",
     "Config": "importer.config",
@@ -52,6 +55,8 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "render",
     "imports",
     "show",
+    "Drop",
+    "DropOptions",
     "RunOptions",
     "ImportResult",
     "Config",
@@ -63,6 +68,7 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
 
 if TYPE_CHECKING:
     from importer.config import Config, load_config
+    from importer.drop import Drop, DropOptions
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
     from importer.pipeline.facade import imports, render, rerun, run, show

@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
@@ -23,6 +24,7 @@ from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
 from importer.config import Config, check_paths, load_config
 from importer.config_sources import explain_config, secret_note
+from importer.drop import Drop, DropOptions, Signals
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import damaged
@@ -40,7 +42,9 @@ from importer.words import text
 
 def _configure_logging(args: argparse.Namespace) -> None:
     log_json = getattr(args, "log_json", False)
-    level = logging.INFO if (log_json or getattr(args, "verbose", False)) else logging.WARNING
+    # A drop runs under a scheduler whose log is all a person has: it logs progress by default.
+    chatty = log_json or getattr(args, "verbose", False) or args.command == "drop"
+    level = logging.INFO if chatty else logging.WARNING
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -236,6 +240,42 @@ def _report_result(result: ImportResult, started: float, config: Config) -> Exit
     return result.exit_code
 
 
+def _install_drop_handlers(signals: Signals) -> None:
+    """First SIGTERM/SIGINT: finish the file in flight, claim nothing more. Second: stop that
+    file after the row in flight (it stays in processing/ and resumes next pass)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        if signals.stop_rows.is_set():
+            raise KeyboardInterrupt
+        if signals.stop_files.is_set():
+            signals.stop_rows.set()
+            sys.stderr.write("\nstopping after the row in flight…\n")
+            return
+        signals.stop_files.set()
+        sys.stderr.write("\nstopping after the file in flight (signal again to stop sooner)…\n")
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
+    signals = Signals()
+    _install_drop_handlers(signals)
+    creditor = None if args.creditor is None else creditor_option(args.creditor)
+    options = DropOptions(watch=args.watch, interval=args.interval, creditor=creditor)
+    # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
+    progress = ProgressLine() if sys.stderr.isatty() else None
+    drop = Drop(
+        args.inbox,
+        config,
+        options,
+        signals=signals,
+        progress=progress,
+        printer=lambda summary: print(summary, end="", flush=True),
+    )
+    return drop.run()
+
+
 def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
     since = None
     if args.since:
@@ -324,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(_run_imports(args, config))
         if args.command == "rerun":
             return int(_run_imports(args, config))
+        if args.command == "drop":
+            return int(_drop(args, config))
         if args.command == "imports":
             return int(_list_imports(config, args))
         if args.command == "show":

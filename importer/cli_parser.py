@@ -21,6 +21,7 @@ examples:
   importer show 20261124-204500-3fa2c1d9           one import and its rows needing attention
   importer imports --since 2026-11-01 --status open
   importer config                                  effective settings and where they came from
+  importer drop /srv/inbox                         import the finished files of an inbox
   importer schema > report.schema.json             the JSON Schema of report.json
   importer sandbox --port 8080                     serve the local Amili-compatible API
 
@@ -84,6 +85,21 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "changing report.language or when a disk was full.",
         """\
   importer report 20261124-204500-3fa2c1d9""",
+    ),
+    "drop": (
+        "import the finished files of an inbox, archive them, summarise",
+        "Take each finished file of INBOX (a <name>.done/.ok marker beside it, or unchanged "
+        "for drop.settle_seconds and open for writing by nobody), claim it into "
+        "INBOX/processing/, import it exactly as `run` does, archive it to "
+        "INBOX/done/YYYY-MM-DD/ or INBOX/failed/YYYY-MM-DD/ (with <name>.reason.txt), and "
+        "write the night's summary under report.dir/drops/<drop id>/. A subfolder holding a "
+        "config.yaml is a creditor's inbox whose settings overlay the main ones. A file that "
+        "could not finish stays in processing/ and is resumed first next time. One drop per "
+        "inbox: a second one exits 0 at once. SIGTERM: the file in flight finishes first.",
+        """\
+  importer drop /srv/inbox                         one pass (cron, a systemd timer)
+  importer drop --watch --interval 30 /srv/inbox   keep polling until SIGTERM
+  importer drop --creditor 5f1a2b3c4d5e6f7a8b9c0d1e /srv/inbox""",
     ),
     "config": (
         "print the effective settings and where each came from",
@@ -168,6 +184,16 @@ def _creditor(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0")
+    return value
+
+
 def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     short, description, examples = _COMMANDS[name]
     return sub.add_parser(  # type: ignore[no-any-return]
@@ -245,6 +271,25 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
     for add in (_config, _report_dir, _journal, _debug):
         add(report)
+
+    drop = _command(sub, "drop")
+    drop.add_argument("inbox", type=Path, metavar="INBOX")
+    drop.add_argument("--watch", action="store_true", help="keep polling until SIGTERM")
+    drop.add_argument(
+        "--interval",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between passes with --watch (60)",
+    )
+    drop.add_argument(
+        "--creditor",
+        metavar="ID",
+        help="the creditor of every row of the files directly in INBOX (a creditor's "
+        "subfolder keeps its own); a row naming another creditor is not sent",
+    )
+    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug):
+        add(drop)
 
     config = _command(sub, "config")
     for add in (_config, _api, _report_dir, _journal, _debug):

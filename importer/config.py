@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -167,6 +167,15 @@ class DedupeConfig(_Section):
     `allow` (sent again: the creditor's files repeat rows on purpose)."""
 
 
+class DropConfig(_Section):
+    """`importer drop` (DESIGN.md §7): when a file in an inbox counts as finished."""
+
+    ready: Literal["marker", "stable", "either"] = "either"
+    """`marker`: a `<name>.done`/`.ok` beside it; `stable`: unchanged for `settle_seconds`
+    and open for writing by nobody; `either` (default): whichever comes first."""
+    settle_seconds: float = Field(default=60.0, ge=0)
+
+
 class Config(_Section):
     api: ApiConfig = ApiConfig()
     posting: PostingConfig = PostingConfig()
@@ -178,6 +187,7 @@ class Config(_Section):
     reference: ReferenceConfig = ReferenceConfig()
     dedupe: DedupeConfig = DedupeConfig()
     reconcile: Literal["lookup", "manual"] = "lookup"
+    drop: DropConfig = DropConfig()
 
     @field_validator("columns")
     @classmethod
@@ -219,6 +229,17 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         return Config()
     if chosen.is_dir():
         raise ConfigError(f"configuration file {chosen} is a folder; name the config.yaml in it")
+    return _validated(chosen, _read_mapping(chosen), {})
+
+
+def overlay_config(base: Config, path: Path) -> Config:
+    """`base` with the settings of the YAML file at `path` laid over it, section by section
+    (a creditor's inbox: typically `defaults.creditor`, `columns`, `input`). Relative paths the
+    overlay sets are resolved against its own folder; the ones it leaves keep base's."""
+    return _validated(path, _read_mapping(path), base.model_dump(mode="python"))
+
+
+def _read_mapping(chosen: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
     except UnicodeDecodeError as exc:
@@ -229,21 +250,38 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"configuration file {chosen}: cannot be read ({exc.strerror})") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: expected a mapping of sections at the top level")
+    return data
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; anything else (a list of header names, a number) replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        below = out.get(key)
+        out[key] = (
+            _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+        )
+    return out
+
+
+def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Config:
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(_merged(base, data))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         # from None: pydantic's error repeats the input values, and a key pasted into the
         # configuration by mistake must not reach a traceback (--debug) either.
         raise ConfigError(f"{chosen}: setting {where}: {first['msg']}") from None
-    base = chosen.resolve().parent
-    if not config.report.dir.is_absolute():
-        config.report.dir = base / config.report.dir
-    if not config.journal.path.is_absolute():
-        config.journal.path = base / config.journal.path
-    if config.api.ca_bundle is not None and not config.api.ca_bundle.is_absolute():
-        config.api.ca_bundle = base / config.api.ca_bundle
+    folder = chosen.resolve().parent
+    overlay = bool(base)  # an overlay resolves only the paths it sets itself
+    if not config.report.dir.is_absolute() and (not overlay or "dir" in data.get("report", {})):
+        config.report.dir = folder / config.report.dir
+    if not config.journal.path.is_absolute() and (not overlay or "path" in data.get("journal", {})):
+        config.journal.path = folder / config.journal.path
+    bundle = config.api.ca_bundle
+    if bundle is not None and not bundle.is_absolute():
+        config.api.ca_bundle = folder / bundle
     check_paths(config)
     return config
 

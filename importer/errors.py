@@ -9,8 +9,9 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── JournalUnavailable    the journal file cannot be opened
     │   ├── JournalDamaged        SQLite calls the journal file damaged (malformed)
     │   ├── ImportNotFound        no such import in the journal
-    │   └── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
-    │                             made against another API)
+    │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
+    │   │                         made against another API)
+    │   └── InboxUnsafe           a drop's processing/, done/ or failed/ links out of the inbox
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
@@ -80,6 +81,11 @@ class ImportNotFound(UsageError):
 
 class RerunRefused(UsageError):
     """The import exists but cannot be rerun or rendered as asked."""
+
+
+class InboxUnsafe(UsageError):
+    """processing/, done/ or failed/ of a drop's inbox is a symbolic link: moving a file
+    through it could carry a creditor's file out of the inbox, so nothing is moved."""
 
 
 # ------------------------------------------------------------------------- file (exit 2)

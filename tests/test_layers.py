@@ -95,6 +95,7 @@ FORBIDDEN = {
     "importer.report": ("importer.pipeline", "importer.validation", "importer.mapping"),
     "importer.sources": ("importer.mapping", "importer.validation", "importer.journal"),
     "importer.outcomes": ("importer.report", "importer.pipeline", "importer.journal"),
+    "importer.pipeline": ("importer.drop", "importer.cli"),  # drops sit on top of imports
 }
 
 

@@ -44,3 +44,5 @@ class ImportResult:
     message: str | None = None
     posting: LaneRun | None = None
     """Lanes used, rows posted and how long it took, when this run posted anything."""
+    already_imported: bool = False
+    """The same bytes were fully imported before (as `import_id`); nothing was sent."""

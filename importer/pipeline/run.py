@@ -223,6 +223,7 @@ class Importer:
                     str(path),
                     ExitCode.OK,
                     done.id,
+                    already_imported=True,
                     message=(
                         f"{path.name} was already imported as {done.id} "
                         f"({done.started:%Y-%m-%d %H:%M} UTC); nothing was sent. "

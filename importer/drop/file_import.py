@@ -1,0 +1,237 @@
+"""One claimed file of a drop: import it as `run` would, decide where it goes by its exit code,
+and say what became of it — in the log as it happens, in a FileSummary for the night's summary.
+
+Where a file goes (DESIGN.md §7):
+
+* exit 0 or 1 — imported (rows needing attention are in its report): `done/<day>/`;
+* the same bytes were imported before: `done/<day>/` too, nothing sent, and said so;
+* exit 2 returned for the file — rejected as a whole, or not a credit file at all:
+  `failed/<day>/` with `<name>.reason.txt`;
+* exit 3, or any error raised rather than returned (API down, key refused, interrupted, another
+  process importing the same bytes, a bug): left in `processing/`, resumed first next pass.
+  An error the importer raised says nothing against the file, so it never lands in failed/.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import structlog
+
+from importer.api.target import Target
+from importer.attention import row_next_step
+from importer.config import Config
+from importer.drop.inbox import DONE, FAILED, Inbox, archive
+from importer.drop.summary import ATTENTION_SHOWN, AttentionRow, FileSummary
+from importer.errors import ImporterError
+from importer.exit_codes import ExitCode
+from importer.journal import Journal, JournalRow
+from importer.outcomes import Outcome, RowError, exit_code_for
+from importer.pipeline import Importer, ImportResult, Progress, RunOptions
+from importer.words import error_text, reason_text
+
+log = structlog.get_logger("importer.drop")
+
+_ATTENTION_STATUSES = ("warning", "error")
+
+
+class _Heartbeat:
+    """Progress for a log that is not a terminal: a line every `every` seconds while a file is
+    in flight, from a thread, so it comes even while one row waits out a retry back-off."""
+
+    def __init__(self, every: float, chained: Progress | None) -> None:
+        self._every = every
+        self._chained = chained
+        self._done = self._total = 0
+        self._file = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, done: int, total: int, attention: Callable[[], int]) -> None:
+        self._done, self._total = done, total
+        if self._chained is not None:
+            self._chained(done, total, attention)
+
+    def start(self, file: str) -> None:
+        self._file, self._done, self._total = file, 0, 0
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._beat, name="drop-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        started = time.monotonic()
+        while not self._stop.wait(self._every):
+            if self._total:
+                log.info(
+                    "drop.progress",
+                    file=self._file,
+                    posted=self._done,
+                    of=self._total,
+                    seconds=round(time.monotonic() - started),
+                )
+            else:
+                log.info(
+                    "drop.progress",
+                    file=self._file,
+                    stage="reading and checking",
+                    seconds=round(time.monotonic() - started),
+                )
+
+
+class FileImport:
+    """Imports the claimed files of one inbox with that inbox's configuration."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        config: Config,
+        journal: Journal,
+        target: Target,
+        options: RunOptions,
+        *,
+        stop_rows: threading.Event,
+        progress: Progress | None = None,
+        heartbeat: float = 20.0,
+    ) -> None:
+        self.inbox = inbox
+        self.config = config
+        self.journal = journal
+        self.options = options
+        self._beat = _Heartbeat(heartbeat, progress)
+        self.importer = Importer(config, journal, target, progress=self._beat, stop=stop_rows)
+
+    def close(self) -> None:
+        self.importer.close()
+
+    def handle(self, path: Path, *, resumed: bool) -> FileSummary:
+        if resumed:
+            log.info("file.resumed", file=path.name, inbox=self.inbox.label)
+        self._beat.start(path.name)
+        try:
+            result = self.importer.run_file(path, self.options)
+        except ImporterError as exc:
+            result = ImportResult(str(path), ExitCode.INCOMPLETE, message=exc.message)
+        except Exception as exc:  # a bug: the night goes on; the file waits in processing/
+            log.error("drop.internal_error", file=path.name, error=type(exc).__name__)
+            result = ImportResult(
+                str(path),
+                ExitCode.INCOMPLETE,
+                message=f"internal error ({type(exc).__name__}): a bug, please report it",
+            )
+        finally:
+            self._beat.stop()
+        item = self._summarise(path, result, resumed)
+        event = "file.finished" if item.exit_code <= ExitCode.ATTENTION else "file.failed"
+        log.info(
+            event,
+            file=item.file,
+            inbox=item.inbox,
+            import_id=item.import_id,
+            state=item.state,
+            exit_code=int(item.exit_code),
+            rows=item.rows,
+            **item.outcomes,
+            archived_to=str(item.archived) if item.archived else None,
+            reason=item.reason,
+        )
+        return item
+
+    def _summarise(self, path: Path, result: ImportResult, resumed: bool) -> FileSummary:
+        item = FileSummary(
+            file=path.name,
+            inbox=self.inbox.label,
+            state="imported",
+            exit_code=result.exit_code,
+            import_id=result.import_id,
+            resumed=resumed,
+        )
+        day = datetime.now().astimezone()
+        if result.already_imported and result.import_id is not None:
+            record = self.journal.get_import(result.import_id)
+            if resumed and record is not None and record.file_path == str(path):
+                # This very file, imported by a pass that died before archiving it.
+                report, _ = self.importer.render(result.import_id)
+                result.report = report
+                item.exit_code = exit_code_for(
+                    report.summary.outcomes,
+                    report.summary.statuses,
+                    dry_run=report.dry_run,
+                    rejected=bool(report.file_errors and not report.rows),
+                    all_or_nothing=record.all_or_nothing,
+                )
+            else:
+                item.state = "already imported"
+                item.reason = result.message
+        if result.report is not None:
+            self._counts(item, result)
+        if item.exit_code in (ExitCode.OK, ExitCode.ATTENTION):
+            item.archived = archive(path, self.inbox, DONE, day, None)
+        elif item.exit_code == ExitCode.USAGE:
+            item.state = "rejected"
+            item.reason = result.message or "the file was rejected as a whole"
+            item.archived = archive(path, self.inbox, FAILED, day, item.reason)
+        else:
+            item.state = "unfinished"
+            item.reason = (
+                f"{result.message or 'the import could not finish'} — the file stays in "
+                "processing/ and is resumed first on the next pass"
+            )
+        if result.import_id is not None:
+            folder = self.config.report.dir / result.import_id
+            if folder.is_dir():
+                item.report_dir = folder
+                html = folder / "report.html"
+                item.report_html = html if html.is_file() else None
+        fallback = self.options.creditor or self.config.defaults.creditor
+        if not item.creditors and fallback:
+            item.creditors = [fallback]
+        return item
+
+    def _counts(self, item: FileSummary, result: ImportResult) -> None:
+        """The report's own counts and creditors, and the rows needing attention (the rule of
+        `importer.attention`) read back from the journal a block at a time: the report head
+        carries no rows, and a large file's rows are never all in memory."""
+        assert result.report is not None
+        assert result.import_id is not None
+        report = result.report
+        summary = report.summary
+        item.rows = summary.rows
+        item.outcomes = dict(summary.outcomes)
+        item.statuses = dict(summary.statuses)
+        item.amount_requested = summary.amount_requested
+        item.amount_settled = summary.amount_settled
+        item.creditors = list(report.creditor)
+        for block in self.journal.iter_rows(result.import_id, 2000):
+            for row in block:
+                if row_next_step(row.outcome, row.status, row.errors) is None:
+                    continue
+                item.attention_total += 1
+                if len(item.attention) < ATTENTION_SHOWN:
+                    reason = _reason(row.outcome, row.status_reason_locale, row.errors)
+                    item.attention.append(AttentionRow(row.row, _shown(row), reason))
+
+
+def _shown(row: JournalRow) -> str:
+    return row.outcome.value + (f"/{row.status}" if row.status else "")
+
+
+def _reason(outcome: Outcome, status_reason: str | None, errors: Sequence[RowError]) -> str:
+    """In words, as `importer show` gives them: each error's text and message, the API's
+    reason for a status, or what an unfinished row waits for."""
+    reasons = [f"{error_text(e.code, 'en')} ({e.message})" for e in errors]
+    if status_reason:
+        reasons.append(reason_text(status_reason, "en") or status_reason)
+    if not reasons and outcome is Outcome.UNKNOWN:
+        reasons.append("no answer from the API; it is looked up before anything is resent")
+    if not reasons and outcome is Outcome.NOT_SENT:
+        reasons.append("not sent yet; the next pass sends it")
+    return "; ".join(reasons)

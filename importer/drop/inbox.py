@@ -1,0 +1,206 @@
+"""An inbox on disk (DESIGN.md §7): the folder a sender drops files into, and the three folders
+a drop keeps beside them — `processing/` (claimed, not archived yet), `done/YYYY-MM-DD/` and
+`failed/YYYY-MM-DD/`.
+
+Everything here is a rename inside one folder tree, so it is atomic: a file is either still in
+the inbox, or claimed by exactly one drop. Names never overwrite (`x-2.csv`, `x-3.csv`). A
+subfolder holding a `config.yaml` is a creditor's inbox of its own with the same layout; any
+other subfolder is left alone. Symbolic links and hidden files are never taken: a link could
+point out of the inbox (another creditor's file, /etc/passwd), and dot-files are how uploaders
+name a transfer in progress.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from importer.drop.readiness import MARKER_SUFFIXES, is_marker
+from importer.errors import InboxUnsafe
+
+PROCESSING, DONE, FAILED = "processing", "done", "failed"
+RESERVED = frozenset({PROCESSING, DONE, FAILED})
+OVERLAY = "config.yaml"
+"""In a subfolder: the creditor's settings, laid over the main ones. Never imported."""
+LOCK = ".drop.lock"
+IN_TRANSFER = (".part", ".partial", ".tmp", ".filepart", ".crdownload")
+"""Suffixes uploaders give a file while it is still arriving; never a finished file."""
+
+
+class InboxBusy(Exception):
+    """Another drop holds this inbox. Not an ImporterError: it is a normal outcome (exit 0)."""
+
+    def __init__(self, inbox: Path, holder: str) -> None:
+        super().__init__(f"{inbox} is being processed by another drop ({holder})")
+        self.holder = holder
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    path: Path
+    overlay: Path | None = None
+    """The creditor's `config.yaml`, or None for the top inbox (the main configuration)."""
+
+    @property
+    def label(self) -> str:
+        return (
+            self.path.name if self.overlay is None else f"{self.path.parent.name}/{self.path.name}"
+        )
+
+    @property
+    def processing(self) -> Path:
+        return self.path / PROCESSING
+
+
+def sub_inboxes(top: Path) -> tuple[list[Inbox], list[Path]]:
+    """The creditors' inboxes under `top` (subfolders with a config.yaml), and the other
+    subfolders, which are left alone. Symbolic links to folders are neither."""
+    inboxes: list[Inbox] = []
+    ignored: list[Path] = []
+    for entry in sorted(os.scandir(top), key=lambda e: e.name):
+        if entry.name.startswith(".") or entry.name in RESERVED or entry.is_symlink():
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            overlay = Path(entry.path) / OVERLAY
+            if overlay.is_file() and not overlay.is_symlink():
+                inboxes.append(Inbox(Path(entry.path), overlay))
+            else:
+                ignored.append(Path(entry.path))
+    return inboxes, ignored
+
+
+def candidates(inbox: Inbox) -> tuple[list[Path], list[Path]]:
+    """(files a drop may import, symbolic links it will not follow), in name order. Hidden
+    files, markers, uploads in transfer and the overlay are neither."""
+    files: list[Path] = []
+    links: list[Path] = []
+    for entry in sorted(os.scandir(inbox.path), key=lambda e: e.name):
+        name = entry.name
+        if name.startswith((".", "~$")) or name == OVERLAY or is_marker(name):
+            continue  # ~$name: the lock file Excel keeps beside a workbook it has open
+        if name.lower().endswith(IN_TRANSFER):
+            continue
+        if entry.is_symlink():
+            links.append(Path(entry.path))
+        elif entry.is_file(follow_symlinks=False):
+            files.append(Path(entry.path))
+    return files, links
+
+
+def in_processing(inbox: Inbox) -> list[Path]:
+    """Files an earlier pass claimed and did not archive (unfinished, or the drop died)."""
+    if not inbox.processing.is_dir():
+        return []
+    return [
+        path
+        for path in sorted(inbox.processing.iterdir())
+        if path.is_file()
+        and not path.is_symlink()
+        and not path.name.startswith(".")
+        and not is_marker(path.name)
+    ]
+
+
+def free_name(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name` with `-2`, `-3`… before its extension when taken — by the file
+    or by one of its companions (markers, reason), so a set always shares one stem."""
+    stem, dot, ext = name.rpartition(".")
+    if not stem:  # no extension (or a leading dot only): the suffix goes at the end
+        stem, dot, ext = name, "", ""
+    n = 1
+    while True:
+        candidate = name if n == 1 else f"{stem}-{n}{dot}{ext}"
+        companions = [candidate + s for s in (*MARKER_SUFFIXES, ".reason.txt")]
+        if not any(os.path.lexists(folder / c) for c in (candidate, *companions)):
+            return folder / candidate
+        n += 1
+
+
+def move(
+    path: Path, folder: Path, inbox: Inbox, markers: tuple[Path, ...] | list[Path] = ()
+) -> Path:
+    """Rename `path` (and its markers, renamed alike) into `folder` under a free name. The
+    file goes first: once it has moved, the claim is made, whatever happens to the markers.
+    `folder` must really be inside the inbox: a `processing` or `done` that is a symbolic
+    link would carry a creditor's file out of it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    step = inbox.path
+    for part in folder.relative_to(inbox.path).parts:
+        step = step / part
+        if step.is_symlink():
+            raise InboxUnsafe(
+                f"{step} is a symbolic link; a drop moves files only inside {inbox.path}"
+            )
+    target = free_name(folder, path.name)
+    os.rename(path, target)
+    for marker in markers:
+        suffix = marker.name[len(path.name) :]
+        # A marker the sender removed meanwhile does not matter: the file is what counts.
+        with suppress(FileNotFoundError):
+            os.rename(marker, target.with_name(target.name + suffix))
+    return target
+
+
+def claim(inbox: Inbox, path: Path, markers: tuple[Path, ...]) -> Path | None:
+    """Move a ready file into `processing/`; None when someone else took it first (the rename
+    of a file that is gone fails, so two takers never both succeed), or when what is there now
+    is no longer a plain file (swapped for a link since it was judged)."""
+    try:
+        claimed = move(path, inbox.processing, inbox, markers)
+    except FileNotFoundError:
+        return None
+    info = claimed.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return claimed
+
+
+def archive(path: Path, inbox: Inbox, kind: str, day: datetime, reason: str | None) -> Path:
+    """Move a claimed file and its markers to `done/` or `failed/` of `day`; a failed file
+    gets `<name>.reason.txt` beside it saying why, in words."""
+    folder = inbox.path / kind / day.strftime("%Y-%m-%d")
+    markers = [path.with_name(path.name + s) for s in MARKER_SUFFIXES]
+    target = move(path, folder, inbox, [m for m in markers if m.exists()])
+    if reason is not None:
+        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+@contextmanager
+def locked(inbox: Path, holder: str) -> Iterator[None]:
+    """One drop per inbox: an exclusive, non-blocking flock on `INBOX/.drop.lock`, released by
+    the kernel when the process ends however it ends (SIGKILL included), so a crash never leaves
+    an inbox locked. The file holds who has it, for the second drop's log line."""
+    handle: IO[str] = open(inbox / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held for the with
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            handle.seek(0)
+            raise InboxBusy(inbox, _holder_text(handle.read())) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"holder": holder, "pid": os.getpid()}) + "\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _holder_text(text: str) -> str:
+    try:
+        data = json.loads(text)
+        return f"{data['holder']}, pid {data['pid']}"
+    except (ValueError, KeyError, TypeError):
+        return "holder unknown"

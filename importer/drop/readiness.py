@@ -1,0 +1,125 @@
+"""When a file in an inbox is finished (DESIGN.md §7): the one question a drop asks before it
+claims anything, because a half-uploaded file imported and then imported again complete is the
+failure this command exists to prevent.
+
+Two rules, chosen by `drop.ready`:
+
+* **marker** — the sender wrote `<name>.done` or `<name>.ok` beside the file after it. The
+  sender knows best; nothing else is checked.
+* **stable** — the file has not changed for `drop.settle_seconds` and no process holds it open
+  for writing where the OS can tell. "Not changed" is measured on the later of mtime and ctime:
+  a copy that preserves times (`cp -p`, `rsync -t`) sets an old mtime, but every write and
+  that very `utime` call move the ctime, which no sender can set back. "Open for writing" is read
+  from `/proc/<pid>/fd` and `fdinfo` on Linux (processes the drop's user may inspect); elsewhere
+  only the settle time applies.
+
+`either` (the default) takes a file as soon as one rule says so.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+MARKER_SUFFIXES = (".done", ".ok")
+"""A sender's "finished" flag: `<name>.done` or `<name>.ok` beside the file."""
+
+Rule = Literal["marker", "stable", "either"]
+
+
+def markers_of(path: Path) -> list[Path]:
+    """The marker files present beside `path`, in the order of MARKER_SUFFIXES."""
+    found = []
+    for suffix in MARKER_SUFFIXES:
+        marker = path.with_name(path.name + suffix)
+        if marker.is_file() and not marker.is_symlink():
+            found.append(marker)
+    return found
+
+
+def is_marker(name: str) -> bool:
+    return name.endswith(MARKER_SUFFIXES)
+
+
+def open_for_writing(paths: Iterable[Path]) -> set[Path]:
+    """Those of `paths` some process holds open for writing, as far as /proc shows (Linux).
+
+    One walk over /proc per call, whatever the number of paths: a pass asks once for all the
+    candidates of an inbox. A process that ends while it is read is simply not there."""
+    wanted = {os.path.realpath(p): p for p in paths}
+    held: set[Path] = set()
+    if not wanted or not os.path.isdir("/proc/self/fd"):
+        return held
+    own = str(os.getpid())
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit() and name != own]
+    except OSError:
+        return held
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue  # gone, or another user's process
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            path = wanted.get(target)
+            if path is not None and path not in held and _writable(pid, fd):
+                held.add(path)
+    return held
+
+
+def _writable(pid: str, fd: str) -> bool:
+    """The descriptor's access mode (O_ACCMODE of `flags:` in fdinfo) allows writing."""
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("flags:"):
+                    return int(line.split()[1], 8) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ready: bool
+    why: str
+    """Ready: which rule let it in ("marker x.done", "stable for 75 s"); else what it waits for."""
+    markers: tuple[Path, ...] = ()
+
+
+def judge(
+    path: Path,
+    rule: Rule,
+    settle_seconds: float,
+    writers: set[Path],
+    now: float | None = None,
+) -> Verdict:
+    """Is `path` finished under `rule`? `writers` is `open_for_writing` over the candidates."""
+    markers = tuple(markers_of(path))
+    if markers and rule in ("marker", "either"):
+        return Verdict(True, f"marker {markers[0].name}", markers)
+    if rule == "marker":
+        return Verdict(False, "waiting for its .done or .ok marker")
+    try:
+        info = path.lstat()
+    except OSError:
+        return Verdict(False, "gone")
+    if not stat.S_ISREG(info.st_mode):
+        return Verdict(False, "not a regular file")
+    age = (time.time() if now is None else now) - max(info.st_mtime, info.st_ctime)
+    if path in writers:
+        return Verdict(False, "still open for writing by another process")
+    if age < settle_seconds:
+        return Verdict(
+            False, f"changed {max(age, 0):.0f} s ago; waiting until {settle_seconds:g} s unchanged"
+        )
+    return Verdict(True, f"unchanged for {age:.0f} s", markers)

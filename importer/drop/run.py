@@ -1,0 +1,260 @@
+"""Nightly drops (DESIGN.md §7): one pass over an inbox — resume what an earlier pass left in
+`processing/`, claim each finished file, import it exactly as `importer run` does, archive it by
+its result — and a summary of the night. `--watch` repeats passes until asked to stop.
+
+A file is imported by `Importer.run_file`, the same call `run` makes, so exactly-once, resume by
+content (sha256) and every dedupe rule apply to a night's files as they do to `run`'s; a file
+renamed into `processing/` keeps its bytes and so its import. The drop adds only what is about
+files: readiness (`readiness`), claims and archives (`inbox`), what becomes of one file
+(`file_import`), per-creditor settings and the summary (`summary`).
+
+Two stop levels, because a scheduler's SIGTERM should not leave a file half-posted when it can
+wait: `stop_files` (first signal) lets the file in flight finish and claims nothing more;
+`stop_rows` (second signal) stops that file after the row in flight (exit 3, left in
+`processing/`, resumed first next time).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from importer.api.target import Target, open_target
+from importer.config import Config, overlay_config
+from importer.drop.file_import import FileImport
+from importer.drop.inbox import (
+    Inbox,
+    InboxBusy,
+    candidates,
+    claim,
+    in_processing,
+    locked,
+    sub_inboxes,
+)
+from importer.drop.readiness import judge, open_for_writing
+from importer.drop.summary import DropSummary
+from importer.errors import ConfigError
+from importer.exit_codes import ExitCode
+from importer.journal import Journal
+from importer.outcomes import worst
+from importer.pipeline import Progress, RunOptions
+from importer.stopping import StopFlag
+
+log = structlog.get_logger("importer.drop")
+
+
+@dataclass(frozen=True, slots=True)
+class DropOptions:
+    watch: bool = False
+    interval: float = 60.0
+    """Seconds between passes with `watch`."""
+    creditor: str | None = None
+    """The creditor of every row of the files directly in the inbox (`RunOptions.creditor`:
+    a row naming another is not sent). A creditor's subfolder keeps the creditor its own
+    config.yaml names, enforced the same way."""
+    heartbeat: float = 20.0
+    """Seconds between progress lines while a file is posted (a non-TTY log hears at least
+    this often that the drop is alive)."""
+
+
+@dataclass(slots=True)
+class Signals:
+    """What the caller (the CLI's signal handlers) asks: see the module docstring."""
+
+    stop_files: threading.Event = field(default_factory=threading.Event)
+    stop_rows: threading.Event = field(default_factory=StopFlag)
+    """A StopFlag, so setting it also cuts short an answer in flight (importer.stopping)."""
+
+
+def new_drop_id(now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
+
+
+class Drop:
+    """The drop of one inbox (and its creditors' subfolders) against one API and journal.
+    `run()` holds the inbox's lock for all its passes."""
+
+    def __init__(
+        self,
+        inbox: Path,
+        config: Config,
+        options: DropOptions = DropOptions(),
+        *,
+        signals: Signals | None = None,
+        progress: Progress | None = None,
+        printer: Callable[[str], None] | None = None,
+    ) -> None:
+        self.inbox = inbox
+        self.options = options
+        self.config = config
+        self.signals = signals or Signals()
+        self._progress = progress
+        self._print = printer or (lambda _text: None)
+        self._said: set[str] = set()
+        self._waiting_said: set[Path] = set()
+
+    def run(self) -> ExitCode:
+        """One pass, or passes until `stop_files` with `watch`. Exit: the worst code of every
+        file handled (0 when nothing was ready, and when another drop holds the inbox)."""
+        if not self.inbox.is_dir():
+            raise ConfigError(f"inbox {self.inbox} is not a folder")
+        try:
+            with locked(self.inbox, f"importer drop since {_now():%Y-%m-%d %H:%M:%S} UTC"):
+                return self._passes()
+        except InboxBusy as busy:
+            log.warning("drop.busy", inbox=str(self.inbox), holder=busy.holder)
+            self._print(f"{busy}; this drop exits without doing anything.\n")
+            return ExitCode.OK
+
+    def _passes(self) -> ExitCode:
+        codes: list[ExitCode] = []
+        with ExitStack() as stack:
+            target = stack.enter_context(open_target(self.config, dry_run=False))
+            journal = stack.enter_context(Journal(self.config.journal.path))
+            while True:
+                summary = self.run_pass(target, journal)
+                if summary is not None:
+                    codes.append(summary.exit_code)
+                if not self.options.watch or self.signals.stop_files.wait(self.options.interval):
+                    break
+        return worst(codes)
+
+    def run_pass(self, target: Target, journal: Journal) -> DropSummary | None:
+        """Everything ready now, inbox by inbox: the top one, then each creditor's. Returns the
+        summary it wrote; in watch mode a pass that found nothing writes none."""
+        started = _now()
+        summary = DropSummary(
+            new_drop_id(started), self.inbox, started, self.config.defaults.currency
+        )
+        subs, ignored = sub_inboxes(self.inbox)
+        for folder in ignored:
+            self._say_once(
+                f"ignored:{folder}",
+                f"{folder} has no config.yaml: it is not a creditor's inbox, its files are "
+                "left alone",
+            )
+        self._waiting_said = set()
+        for inbox in [Inbox(self.inbox), *subs]:
+            if self.signals.stop_files.is_set() or _halted(summary):
+                break
+            self._pass_inbox(inbox, target, journal, summary)
+        if _halted(summary):
+            summary.notes.append(
+                "a file could not finish (see below), so this pass claimed nothing more; "
+                "files still in the inboxes wait for the next pass"
+            )
+        summary.finished = _now()
+        if summary.files or summary.notes or not self.options.watch:
+            folder = summary.write(self.config.report.dir)
+            self._print(summary.text() + f"(summary in {folder})\n")
+            log.info(
+                "drop.pass",
+                drop_id=summary.drop_id,
+                files=len(summary.files),
+                exit_code=int(summary.exit_code),
+                summary=str(folder),
+            )
+            return summary
+        return None
+
+    def _pass_inbox(
+        self, inbox: Inbox, target: Target, journal: Journal, summary: DropSummary
+    ) -> None:
+        try:
+            config = self._config_for(inbox)
+        except ConfigError as exc:
+            summary.notes.append(f"{inbox.label}: not processed — {exc.message}")
+            summary.note_codes.append(ExitCode.USAGE)
+            log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)
+            return
+        with ExitStack() as stack:
+            if inbox.overlay is not None:
+                try:
+                    stack.enter_context(locked(inbox.path, "importer drop of the parent inbox"))
+                except InboxBusy as busy:
+                    summary.notes.append(f"{inbox.label}: skipped — {busy}")
+                    return
+            runner = FileImport(
+                inbox,
+                config,
+                journal,
+                target,
+                self._run_options(inbox, config),
+                stop_rows=self.signals.stop_rows,
+                progress=self._progress,
+                heartbeat=self.options.heartbeat,
+            )
+            stack.callback(runner.close)
+            for path in in_processing(inbox):
+                if self.signals.stop_files.is_set() or _halted(summary):
+                    return
+                summary.files.append(runner.handle(path, resumed=True))
+            while not self.signals.stop_files.is_set() and not _halted(summary):
+                taken = self._claim_next(inbox, config)
+                if taken is None:
+                    return
+                summary.files.append(runner.handle(taken, resumed=False))
+
+    def _claim_next(self, inbox: Inbox, config: Config) -> Path | None:
+        """The first ready file of the inbox, claimed into processing/; None when none is.
+        Listed afresh each time, so a file that became ready meanwhile is seen."""
+        files, links = candidates(inbox)
+        for link in links:
+            self._say_once(f"link:{link}", f"{link} is a symbolic link: not followed, not imported")
+        # The marker rule trusts the sender's flag: no walk over /proc for it.
+        writers = open_for_writing(files) if config.drop.ready != "marker" else set()
+        for path in files:
+            verdict = judge(path, config.drop.ready, config.drop.settle_seconds, writers)
+            if not verdict.ready:
+                if path not in self._waiting_said:
+                    self._waiting_said.add(path)
+                    log.info("drop.waiting", file=path.name, inbox=inbox.label, why=verdict.why)
+                continue
+            claimed = claim(inbox, path, verdict.markers)
+            if claimed is not None:
+                log.info("file.claimed", file=path.name, inbox=inbox.label, ready=verdict.why)
+                return claimed
+        return None
+
+    def _run_options(self, inbox: Inbox, config: Config) -> RunOptions:
+        """Files directly in the inbox: `--creditor` if given. A creditor's subfolder whose
+        config.yaml names its own creditor: that one, for every row — a row there naming
+        another creditor is not sent (the failure this command was built after: a second
+        creditor's file credited to the default creditor)."""
+        if inbox.overlay is None:
+            return RunOptions(creditor=self.options.creditor)
+        own = config.defaults.creditor
+        return RunOptions(creditor=own if own != self.config.defaults.creditor else None)
+
+    def _config_for(self, inbox: Inbox) -> Config:
+        if inbox.overlay is None:
+            return self.config
+        config = overlay_config(self.config, inbox.overlay)
+        if config.api != self.config.api or config.journal != self.config.journal:
+            raise ConfigError(
+                f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "
+                "remove its api and journal sections"
+            )
+        return config
+
+    def _say_once(self, key: str, text: str) -> None:
+        if key not in self._said:
+            self._said.add(key)
+            log.warning("drop.notice", notice=text)
+
+
+def _halted(summary: DropSummary) -> bool:
+    """A file left unfinished (the API down, the key refused, a stop): claiming more files
+    now would only move them into processing/ to wait there too."""
+    return any(f.exit_code == ExitCode.INCOMPLETE for f in summary.files)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

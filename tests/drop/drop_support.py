@@ -1,0 +1,108 @@
+"""Helpers for the drop tests: an inbox in a work folder, `python -m importer drop` as a real
+process, and cases of two creditors so a test can tell whose account a credit reached."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+from pipeline.exactly_once_support import CREDITOR, KEY, importer_env, write_config
+
+OTHER_CREDITOR = "6a0b1c2d3e4f5a6b7c8d9e0f"
+"""A second creditor with cases of its own (invoice numbers OT-…)."""
+
+
+def write_two_creditor_cases(path: Path, count: int = 10) -> None:
+    """`count` open cases for CREDITOR (EO-0001…) and as many for OTHER_CREDITOR (OT-0001…)."""
+    cases = []
+    for prefix, creditor, base in (("EO", CREDITOR, 0), ("OT", OTHER_CREDITOR, 0x1000)):
+        for n in range(count):
+            cases.append(
+                {
+                    "_id": f"64b0c0ffee{base + n + 1:014x}",
+                    "creditor": creditor,
+                    "account": "70a1b2c3d4e5f60718293a4b",
+                    "debt": {"invoice_number": f"{prefix}-{n + 1:04d}"},
+                    "reference_number": f"7{base + n + 1:07d}",
+                    "currency": "SEK",
+                    "local_remaining_capital_amount": 100_000_000,
+                    "state": "open",
+                }
+            )
+    path.write_text(json.dumps(cases, indent=1), encoding="utf-8")
+
+
+def setup_work(tmp_path: Path, api: dict[str, Any] | None = None, **drop: Any) -> tuple[Path, Path]:
+    """A work folder with config.yaml (drop settings `drop`, settle time 0 unless given; api
+    settings `api`) and an empty inbox inside it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, drop={"settle_seconds": 0, **drop}, api={"read_timeout": 1.0, **(api or {})})
+    inbox = work / "inbox"
+    inbox.mkdir()
+    return work, inbox
+
+
+def drop_cmd(inbox: Path, url: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "importer", "drop", str(inbox), "--api-url", url, *extra]
+
+
+def run_drop(work: Path, inbox: Path, url: str, *extra: str, timeout: float = 120):
+    return subprocess.run(
+        drop_cmd(inbox, url, *extra),
+        cwd=work,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start_drop(work: Path, inbox: Path, url: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        drop_cmd(inbox, url, *extra),
+        cwd=work,
+        env=importer_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def summaries(work: Path) -> list[dict[str, Any]]:
+    """Every pass's summary.json, oldest first."""
+    found = (work / "reports" / "drops").glob("*/summary.json")
+    loaded = [json.loads(p.read_text(encoding="utf-8")) for p in found]
+    return sorted(loaded, key=lambda s: s["started"])  # ids of one second sort at random
+
+
+def creditings_of(url: str, creditor: str) -> list[dict[str, Any]]:
+    response = requests.get(
+        url + "/creditor--creditings",
+        params={"where": json.dumps({"creditor": creditor}), "max_results": "500"},
+        headers={"x-api-key": KEY},
+        timeout=30,
+    )
+    response.raise_for_status()
+    items: list[dict[str, Any]] = response.json()["_items"]
+    return items
+
+
+def archived(inbox: Path, kind: str) -> list[str]:
+    """Names under `inbox/<kind>/<day>/`, sorted."""
+    return sorted(p.name for p in (inbox / kind).glob("*/*"))
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

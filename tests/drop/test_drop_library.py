@@ -1,0 +1,103 @@
+"""The drop's parts as a Python caller uses them: names in the archive never overwrite, a
+creditor's config.yaml overlays the main settings (and only the paths it sets are its own), the
+inbox lock admits one drop and says who holds it, and `Drop` run in-process logs progress while
+a file is posted — the lines a non-TTY scheduler log relies on."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import structlog
+from pipeline.exactly_once_support import KEY, write_cases, write_credits
+
+import importer
+from importer.config import Config, load_config, overlay_config
+from importer.drop.inbox import InboxBusy, free_name, locked
+from importer.errors import ConfigError
+from importer.exit_codes import ExitCode
+from importer.sandbox import Sandbox
+
+
+def test_free_name_never_reuses_a_name_of_the_file_or_its_companions(tmp_path: Path) -> None:
+    assert free_name(tmp_path, "credits.csv") == tmp_path / "credits.csv"
+    (tmp_path / "credits.csv").touch()
+    assert free_name(tmp_path, "credits.csv") == tmp_path / "credits-2.csv"
+    (tmp_path / "credits-2.csv.reason.txt").touch()  # a companion takes the name too
+    assert free_name(tmp_path, "credits.csv") == tmp_path / "credits-3.csv"
+    (tmp_path / "README").touch()
+    assert free_name(tmp_path, "README") == tmp_path / "README-2"
+
+
+def test_overlay_replaces_what_it_sets_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        "defaults:\n  creditor: main\n  currency: EUR\ncolumns:\n  amount: [Summa]\n"
+        "report:\n  dir: reports\n",
+        encoding="utf-8",
+    )
+    base = load_config(tmp_path / "config.yaml")
+    sub = tmp_path / "acme"
+    sub.mkdir()
+    (sub / "config.yaml").write_text(
+        "defaults:\n  creditor: acme\ninput:\n  delimiter: ';'\n", encoding="utf-8"
+    )
+    over = overlay_config(base, sub / "config.yaml")
+    assert (over.defaults.creditor, over.defaults.currency) == ("acme", "EUR")
+    assert over.input.delimiter == ";"
+    assert over.columns == {"amount": ["Summa"]}
+    assert over.report.dir == tmp_path.resolve() / "reports"  # the main one, not acme/reports
+    (sub / "config.yaml").write_text("report:\n  dir: own\n", encoding="utf-8")
+    assert overlay_config(base, sub / "config.yaml").report.dir == sub.resolve() / "own"
+
+
+def test_a_bad_overlay_is_one_line_naming_file_and_setting(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("drop:\n  ready: sometimes\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        overlay_config(Config(), path)
+    assert str(path) in caught.value.message
+    assert "drop.ready" in caught.value.message
+
+
+def test_the_inbox_lock_admits_one_holder_and_names_it(tmp_path: Path) -> None:
+    with locked(tmp_path, "first drop"):
+        with pytest.raises(InboxBusy) as busy, locked(tmp_path, "second drop"):
+            pass  # pragma: no cover - never entered
+        assert "first drop" in busy.value.holder
+    with locked(tmp_path, "third drop"):
+        pass
+
+
+def test_drop_in_process_logs_progress_while_a_file_is_posted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = tmp_path / "cases.json"
+    write_cases(cases, 10)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_credits(inbox / "credits.csv", [f"EO-{n:04d}" for n in range(1, 11)], 150, seed=1)
+    config = Config.model_validate(
+        {
+            "defaults": {"creditor": "5f1a2b3c4d5e6f7a8b9c0d1e"},
+            "report": {"dir": str(tmp_path / "reports")},
+            "journal": {"path": str(tmp_path / "journal.sqlite")},
+            "drop": {"settle_seconds": 0},
+        }
+    )
+    printed: list[str] = []
+    with Sandbox(cases_path=cases, api_key=KEY, latency_ms=5) as api:
+        config.api.base_url = api.url
+        monkeypatch.setenv("AMILI_API_KEY", KEY)
+        drop = importer.Drop(
+            inbox, config, importer.DropOptions(heartbeat=0.1), printer=printed.append
+        )
+        with structlog.testing.capture_logs() as logs:
+            code = drop.run()
+    assert code == ExitCode.OK
+    beats = [e for e in logs if e["event"] == "drop.progress"]
+    assert len(beats) >= 3, [e["event"] for e in logs]
+    assert any(e.get("posted", 0) > 0 and e.get("of") == 150 for e in beats)
+    assert "credits.csv" in printed[0]
+    assert "credited 150" in printed[0]
+    assert not [t for t in threading.enumerate() if t.name == "drop-heartbeat"]
