@@ -172,7 +172,8 @@ class Drop:
         except ConfigError as exc:
             summary.notes.append(f"{inbox.label}: not processed — {exc.message}")
             summary.note_codes.append(ExitCode.USAGE)
-            log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)
+            # An expected refusal: its one line is the message, a traceback would add nothing.
+            log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)  # noqa: TRY400
             return
         with ExitStack() as stack:
             if inbox.overlay is not None:

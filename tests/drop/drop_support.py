@@ -20,21 +20,20 @@ OTHER_CREDITOR = "6a0b1c2d3e4f5a6b7c8d9e0f"
 
 def write_two_creditor_cases(path: Path, count: int = 10) -> None:
     """`count` open cases for CREDITOR (EO-0001…) and as many for OTHER_CREDITOR (OT-0001…)."""
-    cases = []
-    for prefix, creditor, base in (("EO", CREDITOR, 0), ("OT", OTHER_CREDITOR, 0x1000)):
-        for n in range(count):
-            cases.append(
-                {
-                    "_id": f"64b0c0ffee{base + n + 1:014x}",
-                    "creditor": creditor,
-                    "account": "70a1b2c3d4e5f60718293a4b",
-                    "debt": {"invoice_number": f"{prefix}-{n + 1:04d}"},
-                    "reference_number": f"7{base + n + 1:07d}",
-                    "currency": "SEK",
-                    "local_remaining_capital_amount": 100_000_000,
-                    "state": "open",
-                }
-            )
+    cases = [
+        {
+            "_id": f"64b0c0ffee{base + n + 1:014x}",
+            "creditor": creditor,
+            "account": "70a1b2c3d4e5f60718293a4b",
+            "debt": {"invoice_number": f"{prefix}-{n + 1:04d}"},
+            "reference_number": f"7{base + n + 1:07d}",
+            "currency": "SEK",
+            "local_remaining_capital_amount": 100_000_000,
+            "state": "open",
+        }
+        for prefix, creditor, base in (("EO", CREDITOR, 0), ("OT", OTHER_CREDITOR, 0x1000))
+        for n in range(count)
+    ]
     path.write_text(json.dumps(cases, indent=1), encoding="utf-8")
 
 

@@ -42,6 +42,11 @@ def test_a_python_caller_imports_a_file(tmp_path: Path, api: Sandbox) -> None:
     assert result.report_paths["json"].is_file()
 
 
+SETTLE = 3.0
+"""The settle time of the resumed-run test: long enough that posting the next row cannot
+outlast it even on a loaded machine."""
+
+
 def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     tmp_path: Path, api: Sandbox
 ) -> None:
@@ -50,8 +55,8 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     are posted, and the later rows of its own case wait for it (importer.lanes: a held row).
     Posted again, it is settled once more before the last lookup (stored late twice?)."""
     config = make_config(tmp_path)
-    config.api.read_timeout = 1.5
-    config.api.settle_seconds = 0.0  # never below read_timeout: the settle time is 1.5 s
+    config.api.read_timeout = SETTLE
+    config.api.settle_seconds = 0.0  # never below read_timeout: the settle time is SETTLE
     target = Target(api.url, api.url, api.api_key, False)
     stop = threading.Event()
     stop.set()  # the first run stops before posting anything
@@ -73,10 +78,13 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
             row: datetime.fromisoformat(attempts[-1][0])
             for row, attempts in journal.attempts(import_id).items()
         }
-    assert (at[2] - sent).total_seconds() >= 1.5  # looked up (and posted) only once settled
+    # Lower bounds: they hold however loaded the machine is.
+    assert (at[2] - sent).total_seconds() >= SETTLE  # looked up (and posted) only once settled
+    assert (finished - at[2]).total_seconds() >= SETTLE  # the credited-twice lookup settled too
+    # Another case went ahead while row 2 was held: row 3 is the next row to post and has
+    # all of SETTLE to do it. (Whether the file's last case also did depends on the speed
+    # of the machine, not on the importer: not asserted.)
     assert at[3] < at[2]
-    assert at[9] < at[2]
-    assert (finished - at[2]).total_seconds() >= 1.5  # the credited-twice lookup settled too
     assert len(creditings(api)) == 5
 
 
