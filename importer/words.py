@@ -244,6 +244,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "importer rerun {id} --fix reports/{id}/report.csv",
         "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix reports/{id}/report.csv",
     ),
+    "next.invalid_dry_run": (
+        "Correct the row in the file, then validate or run the file again.",
+        "Rätta raden i filen och validera eller kör sedan filen igen.",
+    ),
     "next.rejected": (
         "Check the case or amount named in the reason, correct the row in report.csv, then "
         "rerun with --fix.",

@@ -297,3 +297,21 @@ def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool) -> Non
     ]
     assert attention_indices(block, dry_run=dry_run) == expected
     assert (len(rows) - 1 in expected) is not dry_run
+
+
+def test_a_dry_runs_next_steps_never_name_a_rerun_that_refuses_it(workdir: Path) -> None:
+    """A dry run keeps no rows in the journal, so `importer rerun ID` refuses it ("was a dry
+    run"): the workbook's and the page's next step for an invalid row of a dry run says to
+    correct the file and validate or run it again, never `importer rerun ID --fix`."""
+    from cli_support import importer, report_of
+
+    credits = workdir / "credits.csv"
+    credits.write_text("Fakturanummer;Belopp\nF-1;10,00\nF-2;abc\n", encoding="utf-8")
+    assert importer(workdir, "validate", str(credits)).returncode == 1
+    report_id = report_of(workdir)["file_import_report"]
+    folder = workdir / "reports" / report_id
+    ws = openpyxl.load_workbook(folder / "report.xlsx")["Needs attention"]
+    (step,) = [row[header_index(ws)["What to do next"] - 1] for row in ws.iter_rows(min_row=2)]
+    assert step.value and "importer rerun" not in step.value, step.value
+    assert "importer rerun" not in (folder / "report.html").read_text(encoding="utf-8")
+    assert importer(workdir, "rerun", report_id, "--fix", str(credits)).returncode == 2
