@@ -19,9 +19,10 @@ from pathlib import Path
 import structlog
 
 from importer import stopping
+from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
-from importer.config import Config, check_paths, load_config
+from importer.config import SANDBOX, Config, check_paths, load_config
 from importer.config_sources import explain_config, secret_note
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
@@ -282,6 +283,8 @@ def _show(config: Config, ref: str) -> ExitCode:
 
 
 def _show_config(config: Config, args: argparse.Namespace, overrides: dict[str, str]) -> ExitCode:
+    if config.api.base_url != SANDBOX:
+        check_base_url(config.api.base_url)  # refused as `run` refuses it, never printed
     where, settings = explain_config(config, getattr(args, "config", None), overrides)
     print(f"configuration: {where}")
     print(secret_note(config))
