@@ -42,7 +42,7 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
-from importer.outcomes import Outcome, exit_code_for
+from importer.outcomes import ImportWarning, Outcome, exit_code_for
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
@@ -274,6 +274,21 @@ class Importer:
     def _all_or_nothing_blocked(self, record: ImportRecord) -> bool:
         return record.all_or_nothing and self.journal.outcome_counts(record.id)[Outcome.INVALID] > 0
 
+    def _conflicts_block(self, path: Path, import_id: str) -> ImportResult:
+        """All-or-nothing, and the dedupe rules found invalid rows (a credit-note conflict)
+        before the first POST: the file stops there, nothing posted, as intake stops it."""
+        invalid = self.journal.outcome_counts(import_id)[Outcome.INVALID]
+        self.journal.add_warning(
+            import_id,
+            ImportWarning(
+                code="all_or_nothing",
+                message=f"all-or-nothing: {invalid} row(s) are invalid, so nothing was "
+                "posted; fix them and run the file again",
+            ),
+        )
+        self.journal.set_state(import_id, "finished", utcnow())
+        return self._result(path, import_id, ExitCode.ATTENTION)
+
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
         """Post every row that is not final yet, in file order (per case, with lanes); an
         `unknown` row is reconciled at its turn, before anything more of its case is sent.
@@ -301,6 +316,8 @@ class Importer:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
                 self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                if self._all_or_nothing_blocked(record):
+                    return self._conflicts_block(path, import_id)
                 counts = self.journal.outcome_counts(import_id)
                 total = sum(counts[outcome] for outcome in wanted)
                 try:

@@ -99,3 +99,24 @@ def test_a_correction_that_conflicts_is_caught_by_rerun_fix(workdir: Path, api: 
     assert "15.00" in error["message"] and "150.00" in error["message"]
     assert first_id in error["message"]
     assert len(creditings(api)) == 1
+
+
+def test_all_or_nothing_finds_a_conflict_before_posting(workdir: Path, api: Sandbox) -> None:
+    """With --all-or-nothing a credit-note conflict (with an earlier import or within the
+    file) stops the file before any row is posted."""
+    first = _write(workdir / "truncated.csv", "F-1001;15,00;KF-C2")
+    assert importer(workdir, "run", str(first), api=api).returncode == 0
+    earlier = _write(workdir / "full.csv", "F-1002;20,00;KF-X", "F-1001;150,00;KF-C2")
+    done = importer(workdir, "run", "--all-or-nothing", str(earlier), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(creditings(api)) == 1
+    rows = {row["row"]: row for row in _latest(workdir)["rows"]}
+    assert rows[2]["outcome"] == "not_sent"
+    assert rows[3]["errors"][0]["code"] == "credit_invoice_conflict"
+    within = _write(workdir / "within.csv", "F-1002;10,00;KF-9", "F-1003;10,00;KF-9")
+    done = importer(workdir, "run", "--all-or-nothing", str(within), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(creditings(api)) == 1
+    rows = {row["row"]: row for row in _latest(workdir)["rows"]}
+    assert rows[2]["outcome"] == "not_sent"
+    assert rows[3]["errors"][0]["code"] == "credit_invoice_conflict"
