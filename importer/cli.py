@@ -157,7 +157,7 @@ def _next_steps(report: Report, csv_path: Path | None) -> list[str]:
                 f"importer rerun {import_id} --fix {fix}"
             )
         elif step != "next.import_done":
-            lines.append(text(step, "en", id=import_id))
+            lines.append(text(step, "en", id=import_id, csv=fix))
     return lines
 
 

@@ -240,9 +240,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet.all_rows": ("All rows", "Alla rader"),
     # ---- next steps: one per reason a row needs a person, and per import
     "next.invalid": (
-        "Correct the row in report.csv, then run: "
-        "importer rerun {id} --fix reports/{id}/report.csv",
-        "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix reports/{id}/report.csv",
+        "Correct the row in report.csv, then run: importer rerun {id} --fix {csv}",
+        "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix {csv}",
     ),
     "next.invalid_dry_run": (
         "Correct the row in the file, then validate or run the file again.",
@@ -290,9 +289,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "next.import_fix": (
         "Fix the rows in 'Needs attention' in report.csv, then run: "
-        "importer rerun {id} --fix reports/{id}/report.csv",
+        "importer rerun {id} --fix {csv}",
         "Rätta raderna under 'Behöver åtgärd' i report.csv och kör sedan: "
-        "importer rerun {id} --fix reports/{id}/report.csv",
+        "importer rerun {id} --fix {csv}",
     ),
     "next.import_outage": (
         "Rows were not sent or got no answer: once the API is reachable, run: importer rerun {id}",

@@ -75,7 +75,7 @@ def test_needs_attention_holds_exactly_the_rows_a_person_must_act_on(tmp_path: P
              range(2, ws.max_row + 1)}  # fmt: skip
     assert (
         steps[5] == "Correct the row in report.csv, then run: "
-        "importer rerun imp-1 --fix reports/imp-1/report.csv"
+        f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}"
     )
     assert steps[8].startswith("Not sent yet: run importer rerun imp-1")
     assert steps[9].startswith("Sent without an answer")
@@ -178,7 +178,7 @@ def test_summary_sheet(tmp_path: Path) -> None:
     assert rows["Amount settled"][2].value == pytest.approx(305.1)
     texts = summary_texts(path)
     assert any(t.startswith("Rows were not sent or got no answer") for t in texts)
-    assert any("importer rerun imp-1 --fix reports/imp-1/report.csv" in t for t in texts)
+    assert any(f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}" in t for t in texts)
     assert "3 empty rows skipped" in texts
 
 
