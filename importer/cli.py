@@ -89,7 +89,9 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ")
 
 
-def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
+def _print_result(
+    result: ImportResult, elapsed: float, config: Config, given: str | None = None
+) -> None:
     out = sys.stdout
     if result.report is None:
         if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
@@ -99,8 +101,16 @@ def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
     target = report.api.get("base_url", "")
     kind = "dry run, nothing sent" if report.dry_run else f"API {target}"
     print(f"\n{result.file} — import {report.file_import_report} ({kind})", file=out)
-    creditor = ", ".join(report.creditor) or config.defaults.creditor
-    print(f"  creditor          {creditor or 'as given on each row'}", file=out)
+    # `given` is --creditor: a file rejected as a whole has no rows to name a creditor.
+    creditor = ", ".join(report.creditor) or given or config.defaults.creditor
+    if not creditor:
+        rejected_file = bool(report.file_errors) and not report.summary.rows
+        creditor = (
+            "- (the file was rejected before its rows were read)"
+            if rejected_file
+            else "as given on each row"
+        )
+    print(f"  creditor          {creditor}", file=out)
     if report.sandbox and not report.dry_run:
         print("  SANDBOX: no real credits were issued.", file=out)
     for problem in report.file_errors:
@@ -201,11 +211,11 @@ def _run_or_rerun(
             creditor=options.creditor,
             dry_run=args.dry_run,
         )
-        return _report_result(result, started, config)
+        return _report_result(result, started, config, options.creditor)
     codes: list[ExitCode] = []
     started = time.monotonic()
     for result in facade.run(config, args.files, options, progress=progress, stop=stop):
-        codes.append(_report_result(result, started, config))
+        codes.append(_report_result(result, started, config, options.creditor))
         started = time.monotonic()
     return worst(codes)
 
@@ -219,9 +229,11 @@ def _stdout_gone() -> None:
     os.close(devnull)
 
 
-def _report_result(result: ImportResult, started: float, config: Config) -> ExitCode:
+def _report_result(
+    result: ImportResult, started: float, config: Config, given: str | None = None
+) -> ExitCode:
     try:
-        _print_result(result, time.monotonic() - started, config)
+        _print_result(result, time.monotonic() - started, config, given)
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_gone()

@@ -223,7 +223,8 @@ def _match(
         rows.append(found[0] if found else 0)
     problems = []
     if unmatched:
-        problems.append(f"{_listed(unmatched)} match no row of the import")
+        verb = "matches" if len(unmatched) == 1 else "match"
+        problems.append(f"{_listed(unmatched)} {verb} no row of the import")
     if several:
         problems.append(f"{_listed(several)}; a correction must match exactly one row")
     if twice:

@@ -77,7 +77,7 @@ def test_a_correction_matching_no_row_rejects_the_whole_file(workdir: Path, api:
     )
     done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
     assert done.returncode == 2
-    assert "row 3 (credit note KF-99) match no row of the import" in done.stderr
+    assert "row 3 (credit note KF-99) matches no row of the import" in done.stderr
     assert "nothing was changed" in done.stderr
     assert creditings(api) == before
     assert _rows(workdir)[3]["outcome"] == "invalid"  # KF-2 was not applied either
