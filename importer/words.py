@@ -79,6 +79,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The cell is empty because it is part of merged cells; only the first holds the value.",
         "Cellen är tom eftersom den ingår i sammanfogade celler; bara den första har värdet.",
     ),
+    "error.formula_uncomputed": (
+        "The cell is a formula without a computed value: open and save the file in Excel or "
+        "LibreOffice.",
+        "Cellen är en formel utan beräknat värde: öppna och spara filen i Excel eller LibreOffice.",
+    ),
     "error.case_and_invoice_number": (
         "Both a case id and an invoice number: give exactly one.",
         "Både ärende-id och fakturanummer: ange bara det ena.",
