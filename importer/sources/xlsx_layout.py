@@ -80,16 +80,18 @@ def sheet_layout(data: bytes, sheet_index: int) -> SheetLayout:
 
 _FORMULA_CELL = re.compile(
     rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
-    rb"\s*(?:<v>([^<]*)</v>)?"
+    rb"\s*(<v>([^<]*)</v>|<v\s*/>)?"
 )
 
 
 def _uncomputed_cells(xml: bytes, *, never_computed: bool) -> set[tuple[int, int]]:
-    """(row, column) of formula cells without a computed value: no or an empty `<v>`, or —
-    in a workbook never computed — a `<v>` of 0 (what XlsxWriter caches)."""
+    """(row, column) of formula cells without a computed value: no `<v>` at all, or — in a
+    workbook asking to be computed on opening (`fullCalcOnLoad`, as XlsxWriter and openpyxl
+    write it) — an empty `<v>` or one of 0 (what XlsxWriter caches). An empty `<v>` in a
+    workbook Excel saved is a formula that computed to "" and stays as it is."""
     found: set[tuple[int, int]] = set()
-    for letters, row, value in _FORMULA_CELL.findall(xml):
-        if not value.strip() or (never_computed and value.strip() in (b"0", b"0.0")):
+    for letters, row, tag, value in _FORMULA_CELL.findall(xml):
+        if not tag or (never_computed and value.strip() in (b"", b"0", b"0.0")):
             found.add((int(row), _column_index(letters.decode())))
     return found
 

@@ -6,6 +6,7 @@ command line."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -50,3 +51,28 @@ def test_an_openpyxl_formula_is_not_read_as_empty(workdir: Path) -> None:
     (error,) = _errors(workdir)[3]
     assert error["code"] == "formula_uncomputed", error
     assert "empty" not in error["message"]
+
+
+def test_a_formula_excel_computed_to_empty_text_stays_empty(workdir: Path) -> None:
+    """Excel saves a formula that computed "" as an empty `<v>` without `fullCalcOnLoad`:
+    that is a computed value, so an optional column's formula does not stop the row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura", "Referens"])
+    sheet.append(["F-1001", 100, "K1", '=IF(1=1,"","x")'])
+    made = workdir / "made.xlsx"
+    book.save(made)
+    credits = workdir / "credits.xlsx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(credits, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b' fullCalcOnLoad="1"', b"")
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v />", b"<v></v>").replace(
+                    b'<c r="D2"', b'<c r="D2" t="str"'
+                )
+            target.writestr(item, data)
+    done = importer(workdir, "validate", str(credits))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _errors(workdir)[2] == []
