@@ -28,7 +28,7 @@ def row_next_step(
     if outcome is Outcome.INVALID:
         if any(error.code in CONFLICT_CODES for error in errors):
             return "next.conflict"
-        return "next.invalid"
+        return "next.invalid_dry_run" if dry_run else "next.invalid"
     if dry_run:
         return None
     if outcome is Outcome.CREDITED:

@@ -20,9 +20,10 @@ from pathlib import Path
 import structlog
 
 from importer import stopping
+from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
-from importer.config import Config, check_paths, load_config
+from importer.config import SANDBOX, Config, check_paths, load_config
 from importer.config_sources import explain_config, secret_note
 from importer.drop import Drop, DropOptions, Signals
 from importer.errors import ConfigError, ImporterError, InternalError
@@ -92,7 +93,9 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ")
 
 
-def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
+def _print_result(
+    result: ImportResult, elapsed: float, config: Config, given: str | None = None
+) -> None:
     out = sys.stdout
     if result.report is None:
         if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
@@ -102,8 +105,16 @@ def _print_result(result: ImportResult, elapsed: float, config: Config) -> None:
     target = report.api.get("base_url", "")
     kind = "dry run, nothing sent" if report.dry_run else f"API {target}"
     print(f"\n{result.file} — import {report.file_import_report} ({kind})", file=out)
-    creditor = ", ".join(report.creditor) or config.defaults.creditor
-    print(f"  creditor          {creditor or 'as given on each row'}", file=out)
+    # `given` is --creditor: a file rejected as a whole has no rows to name a creditor.
+    creditor = ", ".join(report.creditor) or given or config.defaults.creditor
+    if not creditor:
+        rejected_file = bool(report.file_errors) and not report.summary.rows
+        creditor = (
+            "- (the file was rejected before its rows were read)"
+            if rejected_file
+            else "as given on each row"
+        )
+    print(f"  creditor          {creditor}", file=out)
     if report.sandbox and not report.dry_run:
         print("  SANDBOX: no real credits were issued.", file=out)
     for problem in report.file_errors:
@@ -160,7 +171,7 @@ def _next_steps(report: Report, csv_path: Path | None) -> list[str]:
                 f"importer rerun {import_id} --fix {fix}"
             )
         elif step != "next.import_done":
-            lines.append(text(step, "en", id=import_id))
+            lines.append(text(step, "en", id=import_id, csv=fix))
     if not lines and report.exit_code == 1 and not report.dry_run:
         # Only credited rows a person must look at: credited twice, or an answer that did
         # not fit (the report's exit code says so; see importer.report.render).
@@ -211,11 +222,11 @@ def _run_or_rerun(
             creditor=options.creditor,
             dry_run=args.dry_run,
         )
-        return _report_result(result, started, config)
+        return _report_result(result, started, config, options.creditor)
     codes: list[ExitCode] = []
     started = time.monotonic()
     for result in facade.run(config, args.files, options, progress=progress, stop=stop):
-        codes.append(_report_result(result, started, config))
+        codes.append(_report_result(result, started, config, options.creditor))
         started = time.monotonic()
     return worst(codes)
 
@@ -229,9 +240,11 @@ def _stdout_gone() -> None:
     os.close(devnull)
 
 
-def _report_result(result: ImportResult, started: float, config: Config) -> ExitCode:
+def _report_result(
+    result: ImportResult, started: float, config: Config, given: str | None = None
+) -> ExitCode:
     try:
-        _print_result(result, time.monotonic() - started, config)
+        _print_result(result, time.monotonic() - started, config, given)
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_gone()
@@ -329,6 +342,8 @@ def _show(config: Config, ref: str) -> ExitCode:
 
 
 def _show_config(config: Config, args: argparse.Namespace, overrides: dict[str, str]) -> ExitCode:
+    if config.api.base_url != SANDBOX:
+        check_base_url(config.api.base_url)  # refused as `run` refuses it, never printed
     where, settings = explain_config(config, getattr(args, "config", None), overrides)
     print(f"configuration: {where}")
     print(secret_note(config))

@@ -7,9 +7,13 @@ Kreditfaktura` is a decimal comma left unquoted in a comma file. Read by positio
 `invalid` with code `field_count` and never sent; when most rows are ragged the delimiter
 itself is wrong, and the file is rejected as a whole with a hint.
 
-What is not ragged: trailing empty fields beyond the header (Excel writes a row's empty cells
+What is not ragged: trailing empty fields that are the file's own shape — up to the header's
+own width, or the padded field count most records share (Excel writes every row's empty cells
 to the table's full width, and a sheet's stray formatting can widen it); a header whose own
-trailing cells are empty (those columns have no name, so a row need not reach them).
+trailing cells are empty (those columns have no name, so a row need not reach them). A single
+record padded beyond that shape is ragged even when its extra fields are empty:
+`F-1004,1 250,50,KQ-4,` under a four-column header is the same shifted decimal comma, its
+trailing comma only hiding the shift (review R1).
 
 Workbooks are not checked: a sheet's rows have no field count of their own (empty trailing
 cells are simply absent), and a cell beside the table is a note, not a shifted value.
@@ -17,6 +21,7 @@ cells are simply absent), and a cell beside the table is a note, not a shifted v
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from importer.errors import FileRejected, excerpt
@@ -50,11 +55,12 @@ def field_count_errors(
     lengths = list(map(len, rows))
     if not lengths or (min(lengths) >= named and max(lengths) <= width):
         return {}  # the usual file: two C-level passes and done
+    padded = _padded_width(lengths, width)
     errors: dict[int, list[RowError]] = {}
     for index, (cells, count) in enumerate(zip(rows, lengths, strict=True)):
         if count < named:
             hint = "a cell missing, or a line broken in two?"
-        elif count > width and any(_filled(cell) for cell in cells[width:]):
+        elif count > width and (count != padded or any(_filled(cell) for cell in cells[width:])):
             hint = _more_hint(delimiter)
         else:
             continue
@@ -79,6 +85,18 @@ def field_count_errors(
             "delimiter, or quote cells that contain it",
         )
     return errors
+
+
+def _padded_width(lengths: Sequence[int], width: int) -> int:
+    """The field count beyond the header's that is the file's own padding, or `width`.
+
+    Padding is the file's shape only when most records (and at least two) carry exactly it:
+    one padded record among unpadded ones is a shift its empty last field hides."""
+    wider = Counter(count for count in lengths if count > width)
+    if not wider:
+        return width
+    count, records = wider.most_common(1)[0]
+    return count if records >= 2 and 2 * records > len(lengths) else width
 
 
 def _filled(cell: Cell) -> bool:

@@ -9,6 +9,9 @@ the header (issue 10 item 3): hidden rows, hidden sheets and merged cells.
   be imported deliberately (unhide it, or set `import`, and run the file again).
 - **Hidden sheets** are never read (the first visible sheet is, unless `input.sheet` says
   otherwise); the warnings name them, so a credit list on a hidden sheet is not missed.
+- **Formulas without a computed value** (XlsxWriter, openpyxl): calamine reads them as 0 or
+  empty, so a mapped one is `invalid` with code `formula_uncomputed`, saying to open and save
+  the file in Excel or LibreOffice — not "Amount 0.0 is zero" (review R1).
 - **Merged cells**: only the first cell of a merged range holds the value. A row whose mapped
   cell is empty because it lies inside a range is `invalid` with code `merged_cell` ("B7 is
   part of the merged cells B6:B8") instead of being sent without it or called "missing".
@@ -67,6 +70,16 @@ def visible_records(
     return [record for record in records if record[0] not in hidden], warnings
 
 
+def _uncomputed(field: str, header: str) -> RowError:
+    return RowError(
+        field=field,
+        code="formula_uncomputed",
+        message=f"{header} is a formula without a computed value (the program that wrote "
+        "the file left it for a spreadsheet to compute); open the file in Excel or "
+        "LibreOffice, save it, and import it again. Not sent.",
+    )
+
+
 def merged_cell_errors(
     source: SourceFile,
     row_numbers: Sequence[int],
@@ -76,12 +89,15 @@ def merged_cell_errors(
 ) -> dict[int, list[RowError]]:
     """Row index -> `merged_cell` errors, for mapped cells that are empty because they lie
     inside a merged range."""
-    merged = source.merged
-    if not merged:
+    merged, uncomputed = source.merged, source.uncomputed
+    if not merged and not uncomputed:
         return {}
     errors: dict[int, list[RowError]] = {}
     for index, (number, cells) in enumerate(zip(row_numbers, rows, strict=True)):
         for field, column in fields.items():
+            if (number, column) in uncomputed:
+                errors.setdefault(index, []).append(_uncomputed(field, headers[column]))
+                continue
             found = merged.get((number, column))
             if found is None:
                 continue

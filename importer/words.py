@@ -79,6 +79,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The cell is empty because it is part of merged cells; only the first holds the value.",
         "Cellen är tom eftersom den ingår i sammanfogade celler; bara den första har värdet.",
     ),
+    "error.formula_uncomputed": (
+        "The cell is a formula without a computed value: open and save the file in Excel or "
+        "LibreOffice.",
+        "Cellen är en formel utan beräknat värde: öppna och spara filen i Excel eller LibreOffice.",
+    ),
     "error.case_and_invoice_number": (
         "Both a case id and an invoice number: give exactly one.",
         "Både ärende-id och fakturanummer: ange bara det ena.",
@@ -240,9 +245,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet.all_rows": ("All rows", "Alla rader"),
     # ---- next steps: one per reason a row needs a person, and per import
     "next.invalid": (
-        "Correct the row in report.csv, then run: "
-        "importer rerun {id} --fix reports/{id}/report.csv",
-        "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix reports/{id}/report.csv",
+        "Correct the row in report.csv, then run: importer rerun {id} --fix {csv}",
+        "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix {csv}",
+    ),
+    "next.invalid_dry_run": (
+        "Correct the row in the file, then validate or run the file again.",
+        "Rätta raden i filen och validera eller kör sedan filen igen.",
     ),
     "next.rejected": (
         "Check the case or amount named in the reason, correct the row in report.csv, then "
@@ -286,9 +294,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "next.import_fix": (
         "Fix the rows in 'Needs attention' in report.csv, then run: "
-        "importer rerun {id} --fix reports/{id}/report.csv",
+        "importer rerun {id} --fix {csv}",
         "Rätta raderna under 'Behöver åtgärd' i report.csv och kör sedan: "
-        "importer rerun {id} --fix reports/{id}/report.csv",
+        "importer rerun {id} --fix {csv}",
     ),
     "next.import_outage": (
         "Rows were not sent or got no answer: once the API is reachable, run: importer rerun {id}",

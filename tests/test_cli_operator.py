@@ -98,6 +98,18 @@ def test_config_prints_each_value_and_where_it_came_from(workdir: Path) -> None:
     assert "s3cr3t" not in out
 
 
+def test_config_refuses_a_base_url_carrying_a_password_and_never_prints_it(
+    workdir: Path,
+) -> None:
+    """`importer config` shows the settings `run` would use: a base URL with a user and
+    password is refused as `run` refuses it (exit 2, one line), and the password is printed
+    nowhere."""
+    done = importer(workdir, "config", "--api-url", "http://ops:hunter2@127.0.0.1:1")
+    assert done.returncode == 2, done.stdout
+    assert "hunter2" not in done.stdout + done.stderr
+    assert "must not carry a user or password" in done.stderr
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_a_description_examples_and_only_its_options(command: str) -> None:
     done = subprocess.run(

@@ -131,7 +131,15 @@ def test_every_key_the_code_asks_for_exists() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_texts_fill_their_placeholders(language: str) -> None:
     for key in CATALOGUE:
-        filled = text(key, language, id="imp-1", count="3", limit="5", sheet="All rows")  # type: ignore[arg-type]
+        filled = text(
+            key,
+            language,  # type: ignore[arg-type]
+            id="imp-1",
+            count="3",
+            limit="5",
+            sheet="All rows",
+            csv="reports/imp-1/report.csv",
+        )
         assert "{" not in filled, key
 
 

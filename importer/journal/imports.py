@@ -173,15 +173,20 @@ class ImportStore(Store):
                 (state, iso_z(finished) if finished else None, import_id),
             )
 
-    def add_warning(self, import_id: str, warning: str) -> None:
+    def add_warning(self, import_id: str, warning: str | ImportWarning) -> None:
         """A file-level warning for the report, noted once however often a run meets it."""
+        stored = (
+            warning.model_dump(exclude_defaults=True)
+            if isinstance(warning, ImportWarning)
+            else warning
+        )
         with self._transaction() as db:
             (text,) = db.execute("SELECT warnings FROM imports WHERE id=?", (import_id,)).fetchone()
             warnings = json.loads(text)
-            if warning not in warnings:
+            if stored not in warnings:
                 db.execute(
                     "UPDATE imports SET warnings=? WHERE id=?",
-                    (json.dumps([*warnings, warning], ensure_ascii=False), import_id),
+                    (json.dumps([*warnings, stored], ensure_ascii=False), import_id),
                 )
 
     def outcome_counts(self, import_id: str) -> dict[Outcome, int]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from importer.config import Config
-from importer.errors import FileRejected
+from importer.errors import FileRejected, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
@@ -103,6 +103,23 @@ class Match:
     rows: list[int]
 
 
+def _imports_creditor(
+    record: ImportRecord, originals: Sequence[JournalRow], creditor: str | None
+) -> str | None:
+    """The creditor corrections are read for: corrections stay with their import's
+    creditor. Without --creditor, an import of one creditor names it (the correction file
+    need not); a --creditor the import's rows do not carry is refused, changing nothing."""
+    known = sorted({row.request["creditor"] for row in originals if row.request})
+    if creditor is None:
+        return known[0] if len(known) == 1 else None
+    if known and creditor not in known:
+        raise RerunRefused(
+            f"--creditor {creditor} is not the creditor of import {record.id} "
+            f"({', '.join(known)}); corrections keep their import's creditor: nothing was changed"
+        )
+    return creditor
+
+
 def read_corrections(
     config: Config,
     path: Path,
@@ -115,6 +132,7 @@ def read_corrections(
 
     Raises FileRejected, changing nothing, when the file cannot be read or a correction row
     cannot be matched to exactly one row of the import."""
+    creditor = _imports_creditor(record, originals, creditor)
     mapper = Mapper(config, creditor=creditor)
     source, columns = _read(config, path, mapper)
     mapped = mapper.map_rows(source, columns)
@@ -205,7 +223,8 @@ def _match(
         rows.append(found[0] if found else 0)
     problems = []
     if unmatched:
-        problems.append(f"{_listed(unmatched)} match no row of the import")
+        verb = "matches" if len(unmatched) == 1 else "match"
+        problems.append(f"{_listed(unmatched)} {verb} no row of the import")
     if several:
         problems.append(f"{_listed(several)}; a correction must match exactly one row")
     if twice:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from importer.attention import row_next_step
@@ -86,8 +87,11 @@ class ImportView:
     attention: list[AttentionLine] = field(default_factory=list)
 
 
-def show_import(journal: Journal, import_id: str, language: Language = "en") -> ImportView:
-    """One import's report (from the journal) and its rows needing attention, in words."""
+def show_import(
+    journal: Journal, import_id: str, report_csv: Path, language: Language = "en"
+) -> ImportView:
+    """One import's report (from the journal) and its rows needing attention, in words;
+    a row's next step names `report_csv`, the report.csv the import's report folder holds."""
     report = build_report(journal, import_id)
     view = ImportView(report, journal.creditors(import_id))
     for row in report.rows:
@@ -104,7 +108,7 @@ def show_import(journal: Journal, import_id: str, language: Language = "en") -> 
                 row=row.row,
                 outcome=row.outcome.value + (f"/{row.status}" if row.status else ""),
                 reason=" ".join(r for r in reasons if r),
-                next_step=text(step, language, id=import_id),
+                next_step=text(step, language, id=import_id, csv=report_csv),
             )
         )
     return view

@@ -87,6 +87,7 @@ class Intake:
             mapped.columns.get("invoice_number", []),
             mapped.columns.get("case", []),
             checked.fields["amount"],
+            [mapped.columns.get(key, []) for key in ("credit_invoice", "creditor_reference")],
         )
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources

@@ -39,7 +39,7 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
-from importer.outcomes import Outcome, exit_code_for
+from importer.outcomes import ImportWarning, Outcome, exit_code_for
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -97,6 +97,21 @@ def _fully_imported(journal: Journal, import_id: str) -> bool:
 def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool:
     counts = journal.outcome_counts(import_id)
     return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
+
+
+def _block_for_conflicts(journal: Journal, import_id: str) -> None:
+    """All-or-nothing, and the dedupe rules found invalid rows (a credit-note conflict)
+    before the first POST: the file stops there, nothing posted, as intake stops it."""
+    invalid = journal.outcome_counts(import_id)[Outcome.INVALID]
+    journal.add_warning(
+        import_id,
+        ImportWarning(
+            code="all_or_nothing",
+            message=f"all-or-nothing: {invalid} row(s) are invalid, so nothing was "
+            "posted; fix them and run the file again",
+        ),
+    )
+    journal.set_state(import_id, "finished", utcnow())
 
 
 def _all_or_nothing_blocked(journal: Journal, record: ImportRecord) -> bool:
@@ -281,6 +296,9 @@ class Importer:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
                 self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                if _all_or_nothing_blocked(self.journal, record):
+                    _block_for_conflicts(self.journal, import_id)
+                    return self._result(path, import_id, ExitCode.ATTENTION)
                 counts = self.journal.outcome_counts(import_id)
                 total = sum(counts[outcome] for outcome in wanted)
                 try:

@@ -153,7 +153,8 @@ class HtmlWriter:
             rejected_file=bool(report.file_errors) and not summary.rows,
         )
         parts.append(f"<h2>{_e(t('label.next_step'))}</h2><ul>")
-        parts += [f"<li>{_e(t(step, id=report.file_import_report))}</li>" for step in steps]
+        fix, import_id = self._settings.report_csv, report.file_import_report
+        parts += [f"<li>{_e(t(step, id=import_id, csv=fix))}</li>" for step in steps]
         parts.append("</ul>")
         if report.file_errors:
             parts.append(f"<h2>{_e(t('label.file_errors'))}</h2><ul>")
@@ -204,6 +205,7 @@ class HtmlWriter:
             language=self._settings.language,
             import_id=report.file_import_report,
             dry_run=report.dry_run,
+            report_csv=self._settings.report_csv,
         )
         self._write("".join(map(self._row, rows)))
         self._shown += len(indices)

@@ -99,6 +99,7 @@ def worded_rows(
     language: Language,
     import_id: str,
     dry_run: bool,
+    report_csv: str,
 ) -> Iterator[WordedRow]:
     """The rows of `block` at `indices`, in words."""
     if not indices:
@@ -129,7 +130,7 @@ def worded_rows(
             status=status,
             outcome_text=shown,
             reason=" ".join(r for r in dict.fromkeys(reasons) if r),
-            next_step="" if step is None else text(step, language, id=import_id),
+            next_step="" if step is None else text(step, language, id=import_id, csv=report_csv),
             details="; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
             requested=amounts[index],
             settled=block.settled_amount[index] if block.settled_amount else None,

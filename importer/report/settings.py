@@ -31,6 +31,9 @@ class ReportSettings:
     xlsx_all_rows: int = 50_000
     csv_dialect: CsvDialect = "source"
     source: SourceDialect = SourceDialect()
+    report_csv: str = "report.csv"
+    """Where this report's report.csv is, for the next step's `rerun --fix` (set by
+    `write_reports` from the folder it writes into, so `report.dir` is honoured)."""
 
     @classmethod
     def of(cls, config: Config) -> ReportSettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -89,7 +90,7 @@ def write_reports(
 
     `settings` say how the report is worded (language, local time zone, workbook limits,
     report.csv's dialect); the report's `language` and `texts` are set from them."""
-    settings = settings or ReportSettings()
+    settings = replace(settings or ReportSettings(), report_csv=str(Path(directory) / "report.csv"))
     report.language = settings.language
     report.texts = texts_of(settings.language)
     wanted = list(dict.fromkeys(formats))

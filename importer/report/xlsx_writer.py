@@ -218,6 +218,7 @@ class XlsxWriter:
                 language=self._settings.language,
                 import_id=report.file_import_report,
                 dry_run=dry_run,
+                report_csv=self._settings.report_csv,
             ),
             strict=True,
         ):
@@ -381,7 +382,7 @@ class _Summary:
             rejected_file=bool(report.file_errors) and not summary.rows,
         )
         for step in steps:
-            self._line("", t(step, id=report.file_import_report))
+            self._line("", t(step, id=report.file_import_report, csv=self._settings.report_csv))
         if not attention:
             self._line("", t("label.nothing_needs_attention"))
         for note in notes:

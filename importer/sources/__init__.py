@@ -98,6 +98,7 @@ def read_source(
         hidden_rows=chosen.hidden_rows,
         hidden_sheets=chosen.hidden_sheets,
         merged=chosen.merged,
+        uncomputed=chosen.uncomputed,
     )
 
 

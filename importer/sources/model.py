@@ -63,6 +63,9 @@ class SourceFile:
     """(row number, column index) -> the cell's name and the merged range it is part of
     (("B7", "B6:B8")), for every cell of a merged range except its first: those cells hold
     no value of their own."""
+    uncomputed: frozenset[tuple[int, int]] = frozenset()
+    """(row number, column index) of formula cells no spreadsheet program has computed
+    (.xlsx): their cell reads empty or 0, which is not what the sheet will show."""
 
 
 def cell_text(cell: Cell) -> str:

@@ -64,6 +64,9 @@ class Sheet:
     hidden_rows: tuple[int, ...] = ()
     hidden_sheets: tuple[str, ...] = ()
     merged: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    uncomputed: frozenset[tuple[int, int]] = frozenset()
+    """(row number, column index within the records) of formula cells without a computed
+    value (.xlsx; see `xlsx_layout`)."""
 
 
 def read_workbook(data: bytes, file: str, *, sheet: str | int | None = None) -> list[Record]:
@@ -124,6 +127,7 @@ def read_sheet(
         hidden_rows=tuple(layout.hidden_rows),
         hidden_sheets=tuple(n for n in hidden_sheets if n != name),
         merged=_merged(ranges, first_column),
+        uncomputed=frozenset((row, column - first_column) for row, column in layout.uncomputed),
     )
 
 

@@ -43,6 +43,10 @@ class SheetLayout:
     """Spreadsheet row numbers (1-based) of the hidden rows."""
     formats: dict[tuple[int, int], str] = field(default_factory=dict)
     """(row number, 0-based column) -> the padded format of a number cell, e.g. `00000`."""
+    uncomputed: set[tuple[int, int]] = field(default_factory=set)
+    """(row number, 0-based column) of formula cells no spreadsheet program has computed:
+    no cached value (openpyxl), or a workbook that asks to be computed on opening
+    (`fullCalcOnLoad`, XlsxWriter, which caches 0). calamine reads them as empty or 0."""
 
 
 def sheet_layout(data: bytes, sheet_index: int) -> SheetLayout:
@@ -56,6 +60,9 @@ def sheet_layout(data: bytes, sheet_index: int) -> SheetLayout:
                 return SheetLayout()
             xml = archive.read(part)
             padded = _padded_styles(archive)
+            names = archive.namelist()
+            workbook = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
+            never_computed = b'fullCalcOnLoad="1"' in workbook
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, ElementTree.ParseError):
         return SheetLayout()
     layout = SheetLayout()
@@ -66,7 +73,27 @@ def sheet_layout(data: bytes, sheet_index: int) -> SheetLayout:
             layout.hidden_rows.append(int(number.group(1)))
     if padded:
         layout.formats = _padded_cells(xml, padded)
+    if b"<f" in xml:
+        layout.uncomputed = _uncomputed_cells(xml, never_computed=never_computed)
     return layout
+
+
+_FORMULA_CELL = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)'
+    rb"\s*(<v>([^<]*)</v>|<v\s*/>)?"
+)
+
+
+def _uncomputed_cells(xml: bytes, *, never_computed: bool) -> set[tuple[int, int]]:
+    """(row, column) of formula cells without a computed value: no `<v>` at all, or — in a
+    workbook asking to be computed on opening (`fullCalcOnLoad`, as XlsxWriter and openpyxl
+    write it) — an empty `<v>` or one of 0 (what XlsxWriter caches). An empty `<v>` in a
+    workbook Excel saved is a formula that computed to "" and stays as it is."""
+    found: set[tuple[int, int]] = set()
+    for letters, row, tag, value in _FORMULA_CELL.findall(xml):
+        if not tag or (never_computed and value.strip() in (b"", b"0", b"0.0")):
+            found.add((int(row), _column_index(letters.decode())))
+    return found
 
 
 def _padded_cells(xml: bytes, padded: dict[int, str]) -> dict[tuple[int, int], str]:

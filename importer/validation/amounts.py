@@ -258,7 +258,7 @@ class AmountParser:
         if isinstance(cell, int):
             return self._check(Decimal(cell), str(cell))
         if isinstance(cell, float):
-            return self._check(self._from_float(cell), repr(cell))
+            return self._check(self._from_float(cell), plain_float(cell))
         if isinstance(cell, Decimal):
             if not cell.is_finite():
                 raise _not_a_number(str(cell))
@@ -323,7 +323,7 @@ class AmountParser:
 
     def _from_float(self, number: float) -> Decimal:
         if not math.isfinite(number):
-            raise _not_a_number(repr(number))
+            raise _not_a_number(plain_float(number))
         exact = Decimal(number)  # exact binary value: no rounding has happened yet
         if abs(number) >= 2.0**53:  # integral, and far beyond any maximum: _check says so
             return exact
@@ -335,7 +335,7 @@ class AmountParser:
         nearest = Decimal(float(snapped))
         if abs(exact - nearest) <= 2 * Decimal(math.ulp(number)):
             return snapped
-        raise _too_many_decimals(repr(number))
+        raise _too_many_decimals(plain_float(number))
 
     def _check(self, value: Decimal, shown: str) -> Decimal:
         if value < 0:
@@ -360,6 +360,15 @@ class AmountParser:
             # from None: a cell problem is a value kept per failing cell (see parse_column);
             # the decimal module's traceback would only hold memory.
             raise _not_a_number(shown) from None
+
+
+def plain_float(number: float) -> str:
+    """A float as a person reads it in the cell: plain decimals, never exponent notation
+    (`1e-07` is `0.0000001`, `1.234567890123457e+16` is `12345678901234570`); the shortest
+    digits that are the float (repr's), so nothing is rounded in the message."""
+    if not math.isfinite(number):
+        return repr(number)
+    return format(Decimal(repr(number)), "f")
 
 
 def _is_digits(text: str) -> bool:

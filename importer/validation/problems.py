@@ -11,6 +11,7 @@ ERROR_CODES: dict[str, str] = {
     "creditor_conflict": "the row names another creditor than the one given with --creditor",
     "field_count": "CSV row with more or fewer fields than its header (an unquoted delimiter?)",
     "merged_cell": "a mapped cell is empty because it lies inside merged cells",
+    "formula_uncomputed": "a mapped cell is a formula no spreadsheet program has computed",
     "case_invalid": "case id is not 24 hex characters",
     "case_and_invoice_number": "both a case id and an invoice number (give exactly one)",
     "case_or_invoice_number_missing": "neither a case id nor an invoice number",

@@ -4,7 +4,8 @@ Finance staff add a total at the bottom of a sheet (or after each group) before 
 Imported, such a row would be `invalid` (it has no invoice or case) and raise the exit code,
 or — worse, when its first cell lands in the invoice column — be sent as a credit for the sum
 of the file. A row is a total when it names no invoice and no case (a total word in the
-invoice or case column counts as none) and either:
+invoice or case column counts as none), names no credit note and no reference of its own (a
+row that does is a credit missing its invoice: `invalid`, never left out), and either:
 
 - its first filled cell is a total word (Summa, Totalt, Total, Sum, …), or
 - its amount equals the sum of the amounts above it (since the header or the previous total;
@@ -36,6 +37,7 @@ def total_rows(
     invoices: Sequence[Cell],
     cases: Sequence[Cell],
     amounts: Sequence[Any],
+    own_keys: Sequence[Sequence[Cell]] = (),
 ) -> dict[int, ImportWarning]:
     """Row index -> the warning for each total row (see the module docstring).
 
@@ -45,6 +47,9 @@ def total_rows(
     candidates = _keyless(invoices, len(numbers))
     if candidates and cases:
         candidates &= _keyless(cases, len(numbers))
+    for column in own_keys:  # a credit note or reference of its own: a credit, not a total
+        if candidates and column:
+            candidates &= _keyless(column, len(numbers))
     totals: dict[int, ImportWarning] = {}
     since = 0  # the rows above a candidate: since the header or the previous total
     for index in sorted(candidates):

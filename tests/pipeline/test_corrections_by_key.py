@@ -77,7 +77,7 @@ def test_a_correction_matching_no_row_rejects_the_whole_file(workdir: Path, api:
     )
     done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
     assert done.returncode == 2
-    assert "row 3 (credit note KF-99) match no row of the import" in done.stderr
+    assert "row 3 (credit note KF-99) matches no row of the import" in done.stderr
     assert "nothing was changed" in done.stderr
     assert creditings(api) == before
     assert _rows(workdir)[3]["outcome"] == "invalid"  # KF-2 was not applied either
@@ -155,3 +155,35 @@ def test_rerun_help_names_the_correction_formats(workdir: Path) -> None:
     text = " ".join(done.stdout.split())
     assert "report.csv or report.xlsx, or the original format" in text
     assert "--dry-run" in text
+
+
+def test_a_correction_stays_with_its_imports_creditor(workdir: Path, api: Sandbox) -> None:
+    """`rerun --fix` corrects rows of one import, so they keep its creditor: without
+    `--creditor` the import's creditor is used (the file need not name it again), and a
+    `--creditor` naming another creditor is refused before anything changes (exit 2) instead
+    of posting the corrected rows for someone else."""
+    from cli_support import CREDITOR
+
+    (workdir / "config.yaml").write_text(
+        "report:\n  dir: reports\njournal:\n  path: j.sqlite\n", encoding="utf-8"
+    )
+    data = workdir / "export.csv"
+    data.write_bytes(ORIGINAL.encode("cp1252"))
+    first = importer(workdir, "run", str(data), "--creditor", CREDITOR, api=api)
+    assert first.returncode == 1, first.stdout + first.stderr
+    import_id = str(report_of(workdir)["file_import_report"])
+    fix = workdir / "fixed.csv"
+    fix.write_bytes(
+        "Fakturanummer;Belopp;Kreditfaktura;Referens\r\n"
+        "F-1004;12,35;KF-3;R-3\r\nF-1002;20,00;KF-2;R-2\r\n".encode("cp1252")
+    )
+    other = "0" * 24
+    refused = importer(workdir, "rerun", import_id, "--fix", str(fix), "--creditor", other, api=api)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert other in refused.stderr
+    assert CREDITOR in refused.stderr
+    assert len(creditings(api)) == 2  # nothing more was posted
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {c["creditor"] for c in creditings(api)} == {CREDITOR}
+    assert len(creditings(api)) == 4

@@ -520,12 +520,14 @@ def many_rows(copies: int = 4) -> list[ReportRow]:
 
 def test_rendering_in_several_blocks_equals_rendering_in_one(tmp_path: Path) -> None:
     report = make_report(many_rows())
-    whole = write_reports(report, tmp_path / "whole", ["json", "csv", "xlsx"])
+    # one folder for both: the next step names the folder's own report.csv
+    whole = write_reports(report, tmp_path / "report", ["json", "csv", "xlsx"])
+    files = _files(tmp_path / "report")
     chunked = write_reports(
-        report, tmp_path / "chunked", ["json", "csv", "xlsx"], blocks_of(report.rows, size=3)
+        report, tmp_path / "report", ["json", "csv", "xlsx"], blocks_of(report.rows, size=3)
     )
     assert list(whole) == list(chunked)
-    assert _files(tmp_path / "whole") == _files(tmp_path / "chunked")
+    assert files == _files(tmp_path / "report")
 
 
 def test_json_rows_are_byte_for_byte_the_models_own_json(tmp_path: Path) -> None:
@@ -629,9 +631,10 @@ def test_a_column_wise_block_renders_as_its_rows_would(tmp_path: Path, held: str
     whole = make_report(models)
     head = make_report([], summary=summary, file=whole.file)
     formats = ["json", "csv", "xlsx"]
-    write_reports(head, tmp_path / "blocks", formats, [block])
-    write_reports(whole, tmp_path / "models", formats)
-    assert _files(tmp_path / "blocks") == _files(tmp_path / "models")
+    write_reports(head, tmp_path / "report", formats, [block])
+    files = _files(tmp_path / "report")  # one folder: the next step names its report.csv
+    write_reports(whole, tmp_path / "report", formats)
+    assert files == _files(tmp_path / "report")
     assert block.report_rows(COLUMNS) == models
     assert json_rows(block, COLUMNS) == [m.model_dump_json(by_alias=True) for m in models]
 

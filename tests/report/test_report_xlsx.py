@@ -75,7 +75,7 @@ def test_needs_attention_holds_exactly_the_rows_a_person_must_act_on(tmp_path: P
              range(2, ws.max_row + 1)}  # fmt: skip
     assert (
         steps[5] == "Correct the row in report.csv, then run: "
-        "importer rerun imp-1 --fix reports/imp-1/report.csv"
+        f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}"
     )
     assert steps[8].startswith("Not sent yet: run importer rerun imp-1")
     assert steps[9].startswith("Sent without an answer")
@@ -181,7 +181,7 @@ def test_summary_sheet(tmp_path: Path) -> None:
     assert rows["Amount settled"][2].value == pytest.approx(305.1)
     texts = summary_texts(path)
     assert any(t.startswith("Rows were not sent or got no answer") for t in texts)
-    assert any("importer rerun imp-1 --fix reports/imp-1/report.csv" in t for t in texts)
+    assert any(f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}" in t for t in texts)
     assert "3 empty rows skipped" in texts
 
 
@@ -300,3 +300,22 @@ def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool) -> Non
     ]
     assert attention_indices(block, dry_run=dry_run) == expected
     assert (len(rows) - 1 in expected) is not dry_run
+
+
+def test_a_dry_runs_next_steps_never_name_a_rerun_that_refuses_it(workdir: Path) -> None:
+    """A dry run keeps no rows in the journal, so `importer rerun ID` refuses it ("was a dry
+    run"): the workbook's and the page's next step for an invalid row of a dry run says to
+    correct the file and validate or run it again, never `importer rerun ID --fix`."""
+    from cli_support import importer, report_of
+
+    credits = workdir / "credits.csv"
+    credits.write_text("Fakturanummer;Belopp\nF-1;10,00\nF-2;abc\n", encoding="utf-8")
+    assert importer(workdir, "validate", str(credits)).returncode == 1
+    report_id = report_of(workdir)["file_import_report"]
+    folder = workdir / "reports" / report_id
+    ws = openpyxl.load_workbook(folder / "report.xlsx")["Needs attention"]
+    (step,) = [row[header_index(ws)["What to do next"] - 1] for row in ws.iter_rows(min_row=2)]
+    assert step.value
+    assert "importer rerun" not in step.value, step.value
+    assert "importer rerun" not in (folder / "report.html").read_text(encoding="utf-8")
+    assert importer(workdir, "rerun", report_id, "--fix", str(credits)).returncode == 2

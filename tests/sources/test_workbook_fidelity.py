@@ -149,3 +149,22 @@ def test_the_reader_reports_what_calamine_does_not(tmp_path: Path) -> None:
     cell = source.records[1][1][2]
     assert cell == 7
     assert getattr(cell, "shown", None) == "0007"
+
+
+def test_a_row_naming_a_credit_note_is_never_a_total(workdir: Path) -> None:
+    """A row that names its own credit note (or reference) is a credit whose invoice is
+    missing, not a total, even when its amount equals the sum of the rows above: it is
+    `invalid` (exit 1), never left out with only a warning and exit 0."""
+    credits = workdir / "credits.csv"
+    credits.write_text(
+        "Kreditfaktura;Fakturanummer;Belopp;Referens\n"
+        "KF-1;F-1;10,00;R-1\nKF-2;F-2;20,50;R-2\nKF-3;;30,50;R-3\n;;61,00;R-4\n",
+        encoding="utf-8",
+    )
+    done = importer(workdir, "validate", str(credits))
+    assert done.returncode == 1, done.stdout
+    rows = _rows(workdir)
+    assert sorted(rows) == [2, 3, 4, 5]
+    assert rows[4]["outcome"] == "invalid"
+    assert rows[5]["outcome"] == "invalid"
+    assert report_of(workdir)["warnings"] == []
