@@ -30,6 +30,7 @@ from importer.api.target import Target, open_target
 from importer.config import Config, overlay_config
 from importer.drop.file_import import FileImport
 from importer.drop.inbox import (
+    OVERLAY,
     Inbox,
     InboxBusy,
     candidates,
@@ -141,7 +142,7 @@ class Drop:
                 "left alone",
             )
         self._waiting_said = set()
-        for inbox in [Inbox(self.inbox), *subs]:
+        for inbox in [_top_inbox(self.inbox), *subs]:
             if self.signals.stop_files.is_set() or _halted(summary):
                 break
             self._pass_inbox(inbox, target, journal, summary)
@@ -175,7 +176,7 @@ class Drop:
             log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)
             return
         with ExitStack() as stack:
-            if inbox.overlay is not None:
+            if inbox.path != self.inbox:
                 try:
                     stack.enter_context(locked(inbox.path, "importer drop of the parent inbox"))
                 except InboxBusy as busy:
@@ -248,6 +249,16 @@ class Drop:
         if key not in self._said:
             self._said.add(key)
             log.warning("drop.notice", notice=text)
+
+
+def _top_inbox(path: Path) -> Inbox:
+    """The inbox the drop was given. When it holds a config.yaml itself (a drop pointed at one
+    creditor's subfolder, say a cron line per creditor), those settings apply as they would in
+    the parent's drop: its files are never credited to the main configuration's creditor."""
+    overlay = path / OVERLAY
+    if overlay.is_file() and not overlay.is_symlink():
+        return Inbox(path, overlay)
+    return Inbox(path)
 
 
 def _halted(summary: DropSummary) -> bool:

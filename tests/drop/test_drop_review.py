@@ -1,0 +1,42 @@
+"""Review R3 (issue 11): hostile cases of `importer drop` as a real process against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from drop_support import (
+    OTHER_CREDITOR,
+    creditings_of,
+    run_drop,
+    setup_work,
+    write_two_creditor_cases,
+)
+from pipeline.exactly_once_support import CREDITOR, KEY, write_credits
+
+from importer.sandbox import Sandbox
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Sandbox]:
+    cases = tmp_path / "cases.json"
+    write_two_creditor_cases(cases)
+    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
+        yield sandbox
+
+
+def test_a_drop_pointed_at_a_creditors_subfolder_uses_its_config(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """`importer drop INBOX/other` (a cron line per creditor) must not credit the files of a
+    creditor's inbox to the main configuration's creditor: the folder's config.yaml applies."""
+    work, inbox = setup_work(tmp_path)
+    other = inbox / "other"
+    other.mkdir()
+    (other / "config.yaml").write_text(f"defaults:\n  creditor: {OTHER_CREDITOR}\n", "utf-8")
+    write_credits(other / "theirs.csv", [f"OT-{n:04d}" for n in range(1, 11)], 4, seed=8)
+    done = run_drop(work, other, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert creditings_of(api.url, CREDITOR) == []
+    assert len(creditings_of(api.url, OTHER_CREDITOR)) == 4
