@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from drop_support import (
     OTHER_CREDITOR,
+    archived,
     creditings_of,
     run_drop,
     setup_work,
+    summaries,
     write_two_creditor_cases,
 )
 from pipeline.exactly_once_support import CREDITOR, KEY, write_credits
@@ -40,3 +43,20 @@ def test_a_drop_pointed_at_a_creditors_subfolder_uses_its_config(
     assert done.returncode == 0, done.stdout + done.stderr
     assert creditings_of(api.url, CREDITOR) == []
     assert len(creditings_of(api.url, OTHER_CREDITOR)) == 4
+
+
+def test_a_file_name_that_is_not_utf8_is_imported_and_summarised(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A file name in Latin-1 bytes (an old Windows share) is imported once, archived, and the
+    summary is still written and printed: no traceback, no row lost."""
+    work, inbox = setup_work(tmp_path)
+    plain = write_credits(inbox / "x.csv", [f"EO-{n:04d}" for n in range(1, 11)], 3, seed=5)
+    raw = os.fsencode(inbox) + b"/cr\xe9dits.csv"
+    os.rename(plain.path, raw)
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(creditings_of(api.url, CREDITOR)) == 3
+    (item,) = [f for s in summaries(work) for f in s["files"]]
+    assert item["outcomes"]["credited"] == 3
+    assert archived(inbox, "done") == ["cr\\xe9dits.csv"]  # the byte shown, not lost
