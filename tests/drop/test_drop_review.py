@@ -60,3 +60,26 @@ def test_a_file_name_that_is_not_utf8_is_imported_and_summarised(
     (item,) = [f for s in summaries(work) for f in s["files"]]
     assert item["outcomes"]["credited"] == 3
     assert archived(inbox, "done") == ["cr\\xe9dits.csv"]  # the byte shown, not lost
+
+
+def test_an_archive_that_cannot_be_written_is_said_and_the_summary_still_written(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """When done/ cannot take the file (a file named `done` in its place, a full or read-only
+    disk), the rows credited are in the summary, the file waits in processing/ and is not
+    credited again next pass, and the message says what is wrong instead of an internal error."""
+    work, inbox = setup_work(tmp_path)
+    write_credits(inbox / "a.csv", [f"EO-{n:04d}" for n in range(1, 11)], 3, seed=6)
+    (inbox / "done").write_text("not a folder\\n", encoding="utf-8")
+    first = run_drop(work, inbox, api.url)
+    assert first.returncode == 3, first.stdout + first.stderr
+    assert "internal error" not in first.stdout + first.stderr
+    assert "done" in first.stdout
+    (item,) = [f for s in summaries(work) for f in s["files"]]
+    assert item["outcomes"]["credited"] == 3
+    assert (inbox / "processing" / "a.csv").exists()
+    (inbox / "done").unlink()
+    second = run_drop(work, inbox, api.url)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert archived(inbox, "done") == ["a.csv"]
+    assert len(creditings_of(api.url, CREDITOR)) == 3
