@@ -209,8 +209,8 @@ class Drop:
         files, links = candidates(inbox)
         for link in links:
             self._say_once(f"link:{link}", f"{link} is a symbolic link: not followed, not imported")
-        # The marker rule trusts the sender's flag: no walk over /proc for it.
-        writers = open_for_writing(files) if config.drop.ready != "marker" else set()
+        # Every rule: a marker written before its file is finished must not claim it.
+        writers = open_for_writing(files)
         for path in files:
             verdict = judge(path, config.drop.ready, config.drop.settle_seconds, writers)
             if not verdict.ready:

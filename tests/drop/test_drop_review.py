@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,4 +84,48 @@ def test_an_archive_that_cannot_be_written_is_said_and_the_summary_still_written
     second = run_drop(work, inbox, api.url)
     assert second.returncode == 0, second.stdout + second.stderr
     assert archived(inbox, "done") == ["a.csv"]
+    assert len(creditings_of(api.url, CREDITOR)) == 3
+
+
+WRITER = """
+import sys
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    out.write("invoice_number,amount,credit_invoice\\nEO-0001,1.00,KF-W-1\\n")
+    out.flush()
+    print("half", flush=True)
+    sys.stdin.readline()
+    out.write("EO-0002,2.00,KF-W-2\\nEO-0003,3.00,KF-W-3\\n")
+"""
+
+
+@pytest.mark.parametrize("rule", ["either", "marker"])
+def test_a_marker_that_arrives_before_its_file_is_finished_does_not_claim_it(
+    tmp_path: Path, api: Sandbox, rule: str
+) -> None:
+    """A sender that writes `x.csv.done` first and then `x.csv` (or whose upload is still
+    open): while another process holds the file open for writing it is not claimed — else the
+    rows written after the claim are never imported, silently."""
+    work, inbox = setup_work(tmp_path, ready=rule)
+    (inbox / "x.csv.done").write_text("", encoding="utf-8")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(inbox / "x.csv")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdin is not None
+        assert writer.stdout.readline() == "half\n"
+        early = run_drop(work, inbox, api.url)
+        assert early.returncode == 0, early.stdout + early.stderr
+        assert creditings_of(api.url, CREDITOR) == []
+        assert (inbox / "x.csv").exists()
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+        assert writer.wait(30) == 0
+    finally:
+        writer.kill()
+        writer.wait()
+    later = run_drop(work, inbox, api.url)
+    assert later.returncode == 0, later.stdout + later.stderr
     assert len(creditings_of(api.url, CREDITOR)) == 3
