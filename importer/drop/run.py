@@ -92,7 +92,9 @@ class Drop:
         progress: Progress | None = None,
         printer: Callable[[str], None] | None = None,
     ) -> None:
-        self.inbox = inbox
+        # Absolute, so the journal records a claimed file's path the same however the inbox was
+        # spelled: a later pass (another cwd, another spelling) knows it as this very file.
+        self.inbox = inbox.absolute()
         self.options = options
         self.config = config
         self.signals = signals or Signals()

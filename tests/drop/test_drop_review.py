@@ -129,3 +129,43 @@ def test_a_marker_that_arrives_before_its_file_is_finished_does_not_claim_it(
     later = run_drop(work, inbox, api.url)
     assert later.returncode == 0, later.stdout + later.stderr
     assert len(creditings_of(api.url, CREDITOR)) == 3
+
+
+def test_the_same_name_again_with_more_rows_credits_only_the_new_rows(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A sender re-sends `x.csv` the next night with yesterday's rows and two new ones: the
+    new rows are credited, yesterday's are not credited twice, and both files are kept."""
+    work, inbox = setup_work(tmp_path)
+    head = "invoice_number,amount,credit_invoice\n"
+    rows = [f"EO-000{n},{n}.00,KF-S-{n}\n" for n in range(1, 6)]
+    (inbox / "x.csv").write_text(head + "".join(rows[:3]), encoding="utf-8")
+    first = run_drop(work, inbox, api.url)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (inbox / "x.csv").write_text(head + "".join(rows), encoding="utf-8")
+    second = run_drop(work, inbox, api.url)
+    assert second.returncode in (0, 1), second.stdout + second.stderr
+    assert len(creditings_of(api.url, CREDITOR)) == 5
+    assert archived(inbox, "done") == ["x-2.csv", "x.csv"]
+
+
+def test_a_file_a_drop_imported_but_did_not_archive_is_summarised_as_imported_next_pass(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A drop started as `importer drop inbox` (cron, cd'ed into its folder) that imports a
+    file but cannot archive it (it died, or done/ could not take it), finished next pass by
+    `importer drop /abs/inbox`: the summary says the file was imported, with its counts — not
+    "already imported, nothing sent" — and nothing is credited twice."""
+    work, inbox = setup_work(tmp_path)
+    write_credits(inbox / "a.csv", [f"EO-{n:04d}" for n in range(1, 11)], 3, seed=4)
+    (inbox / "done").write_text("not a folder\n", encoding="utf-8")
+    first = run_drop(work, Path("inbox"), api.url)
+    assert first.returncode == 3, first.stdout + first.stderr
+    (inbox / "done").unlink()
+    done = run_drop(work, inbox.resolve(), api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = summaries(work)[-1]["files"]
+    assert [(f["file"], f["state"], f["outcomes"]["credited"]) for f in last] == [
+        ("a.csv", "imported", 3)
+    ]
+    assert len(creditings_of(api.url, CREDITOR)) == 3
