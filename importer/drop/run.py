@@ -200,7 +200,17 @@ class Drop:
                     return
                 summary.files.append(runner.handle(path, resumed=True))
             while not self.signals.stop_files.is_set() and not _halted(summary):
-                taken = self._claim_next(inbox, config)
+                try:
+                    taken = self._claim_next(inbox, config)
+                except OSError as exc:  # processing/ cannot be made (a file by that name, a
+                    # read-only or full disk): this inbox waits, the others still run
+                    summary.notes.append(
+                        f"{inbox.label}: nothing claimed — {inbox.processing} cannot take a "
+                        f"file ({exc.strerror or exc}); its files wait in the inbox"
+                    )
+                    summary.note_codes.append(ExitCode.USAGE)
+                    log.error("drop.claim_failed", inbox=inbox.label, error=str(exc))
+                    return
                 if taken is None:
                     return
                 summary.files.append(runner.handle(taken, resumed=False))

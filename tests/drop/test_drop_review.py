@@ -169,3 +169,25 @@ def test_a_file_a_drop_imported_but_did_not_archive_is_summarised_as_imported_ne
         ("a.csv", "imported", 3)
     ]
     assert len(creditings_of(api.url, CREDITOR)) == 3
+
+
+def test_a_file_named_processing_in_the_inbox_is_said_and_the_other_inboxes_still_run(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A sender's file named `processing` (no extension) where the drop's folder should be:
+    the pass says so in its summary (exit 2, a person must move it), writes the summary, and
+    the creditors' inboxes are still processed — not an internal error that stops the night."""
+    work, inbox = setup_work(tmp_path)
+    (inbox / "processing").write_text("oops\n", encoding="utf-8")
+    write_credits(inbox / "a.csv", [f"EO-{n:04d}" for n in range(1, 11)], 2, seed=3)
+    other = inbox / "other"
+    other.mkdir()
+    (other / "config.yaml").write_text(f"defaults:\n  creditor: {OTHER_CREDITOR}\n", "utf-8")
+    write_credits(other / "theirs.csv", [f"OT-{n:04d}" for n in range(1, 11)], 2, seed=9)
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "internal error" not in done.stdout + done.stderr
+    assert "processing" in done.stdout
+    assert creditings_of(api.url, CREDITOR) == []
+    assert len(creditings_of(api.url, OTHER_CREDITOR)) == 2
+    assert (inbox / "a.csv").exists()
