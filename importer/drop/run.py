@@ -37,6 +37,7 @@ from importer.drop.inbox import (
     claim,
     in_processing,
     locked,
+    readable_name,
     sub_inboxes,
 )
 from importer.drop.readiness import judge, open_for_writing
@@ -144,6 +145,13 @@ class Drop:
                 "left alone",
             )
         self._waiting_said = set()
+        for sub in [s for s in subs if readable_name(s.path.name) != s.path.name]:
+            subs.remove(sub)  # the journal, reports and summary hold text: say it, skip it
+            summary.notes.append(
+                f"{readable_name(sub.path.name)}: not processed — the folder's name is not "
+                "UTF-8; rename it (its files wait)"
+            )
+            summary.note_codes.append(ExitCode.USAGE)
         for inbox in [_top_inbox(self.inbox), *subs]:
             if self.signals.stop_files.is_set() or _halted(summary):
                 break

@@ -191,3 +191,21 @@ def test_a_file_named_processing_in_the_inbox_is_said_and_the_other_inboxes_stil
     assert creditings_of(api.url, CREDITOR) == []
     assert len(creditings_of(api.url, OTHER_CREDITOR)) == 2
     assert (inbox / "a.csv").exists()
+
+
+def test_a_creditor_folder_whose_name_is_not_utf8_does_not_stop_the_night(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A creditor's subfolder named in Latin-1 bytes: the drop does not fail on it with an
+    internal error; the main inbox's files are credited and the summary is written."""
+    work, inbox = setup_work(tmp_path)
+    write_credits(inbox / "a.csv", [f"EO-{n:04d}" for n in range(1, 11)], 2, seed=2)
+    odd = Path(os.fsdecode(os.fsencode(inbox) + b"/kr\xe9ditor"))
+    odd.mkdir()
+    (odd / "config.yaml").write_text(f"defaults:\n  creditor: {OTHER_CREDITOR}\n", "utf-8")
+    write_credits(odd / "theirs.csv", [f"OT-{n:04d}" for n in range(1, 11)], 2, seed=9)
+    done = run_drop(work, inbox, api.url)
+    assert "internal error" not in done.stdout + done.stderr
+    assert len(creditings_of(api.url, CREDITOR)) == 2
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not UTF-8" in summaries(work)[-1]["notes"][0]
