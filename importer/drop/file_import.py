@@ -176,13 +176,22 @@ class FileImport:
                 item.reason = result.message
         if result.report is not None:
             self._counts(item, result)
-        if item.exit_code in (ExitCode.OK, ExitCode.ATTENTION):
-            item.archived = archive(path, self.inbox, DONE, day, None)
-        elif item.exit_code == ExitCode.USAGE:
-            item.state = "rejected"
-            item.reason = result.message or "the file was rejected as a whole"
-            item.archived = archive(path, self.inbox, FAILED, day, item.reason)
-        else:
+        try:
+            if item.exit_code in (ExitCode.OK, ExitCode.ATTENTION):
+                item.archived = archive(path, self.inbox, DONE, day, None)
+            elif item.exit_code == ExitCode.USAGE:
+                item.state = "rejected"
+                item.reason = result.message or "the file was rejected as a whole"
+                item.archived = archive(path, self.inbox, FAILED, day, item.reason)
+        except OSError as exc:  # a full or read-only disk, a file where done/ should be
+            kind = FAILED if item.exit_code == ExitCode.USAGE else DONE
+            log.error("drop.archive_failed", file=path.name, to=kind, error=str(exc))
+            item.exit_code = ExitCode.INCOMPLETE
+            result.message = (
+                f"imported, but it could not be moved to {kind}/ ({exc.strerror or exc}); "
+                "nothing is sent again"
+            )
+        if item.exit_code not in (ExitCode.OK, ExitCode.ATTENTION, ExitCode.USAGE):
             item.state = "unfinished"
             item.reason = (
                 f"{result.message or 'the import could not finish'} — the file stays in "

@@ -125,6 +125,12 @@ def free_name(folder: Path, name: str) -> Path:
         n += 1
 
 
+def readable_name(name: str) -> str:
+    """`name` as text the journal, the reports and the summary can hold: bytes that are not
+    UTF-8 (a Latin-1 name from an old share) become `\\xe9`, the rest stays as it is."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
 def move(
     path: Path, folder: Path, inbox: Inbox, markers: tuple[Path, ...] | list[Path] = ()
 ) -> Path:
@@ -140,7 +146,7 @@ def move(
             raise InboxUnsafe(
                 f"{step} is a symbolic link; a drop moves files only inside {inbox.path}"
             )
-    target = free_name(folder, path.name)
+    target = free_name(folder, readable_name(path.name))
     os.rename(path, target)
     for marker in markers:
         suffix = marker.name[len(path.name) :]

@@ -5,7 +5,8 @@ failure this command exists to prevent.
 Two rules, chosen by `drop.ready`:
 
 * **marker** — the sender wrote `<name>.done` or `<name>.ok` beside the file after it. The
-  sender knows best; nothing else is checked.
+  sender knows best; only a file some process still holds open for writing waits (a marker
+  written before its file is finished).
 * **stable** — the file has not changed for `drop.settle_seconds` and no process holds it open
   for writing where the OS can tell. "Not changed" is measured on the later of mtime and ctime:
   a copy that preserves times (`cp -p`, `rsync -t`) sets an old mtime, but every write and
@@ -106,6 +107,10 @@ def judge(
     """Is `path` finished under `rule`? `writers` is `open_for_writing` over the candidates."""
     markers = tuple(markers_of(path))
     if markers and rule in ("marker", "either"):
+        if path in writers:  # a marker written first: rows written after a claim would be lost
+            return Verdict(
+                False, f"has its marker {markers[0].name}, but is still open for writing"
+            )
         return Verdict(True, f"marker {markers[0].name}", markers)
     if rule == "marker":
         return Verdict(False, "waiting for its .done or .ok marker")

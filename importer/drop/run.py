@@ -30,12 +30,14 @@ from importer.api.target import Target, open_target
 from importer.config import Config, overlay_config
 from importer.drop.file_import import FileImport
 from importer.drop.inbox import (
+    OVERLAY,
     Inbox,
     InboxBusy,
     candidates,
     claim,
     in_processing,
     locked,
+    readable_name,
     sub_inboxes,
 )
 from importer.drop.readiness import judge, open_for_writing
@@ -91,7 +93,9 @@ class Drop:
         progress: Progress | None = None,
         printer: Callable[[str], None] | None = None,
     ) -> None:
-        self.inbox = inbox
+        # Absolute, so the journal records a claimed file's path the same however the inbox was
+        # spelled: a later pass (another cwd, another spelling) knows it as this very file.
+        self.inbox = inbox.absolute()
         self.options = options
         self.config = config
         self.signals = signals or Signals()
@@ -141,7 +145,14 @@ class Drop:
                 "left alone",
             )
         self._waiting_said = set()
-        for inbox in [Inbox(self.inbox), *subs]:
+        for sub in [s for s in subs if readable_name(s.path.name) != s.path.name]:
+            subs.remove(sub)  # the journal, reports and summary hold text: say it, skip it
+            summary.notes.append(
+                f"{readable_name(sub.path.name)}: not processed — the folder's name is not "
+                "UTF-8; rename it (its files wait)"
+            )
+            summary.note_codes.append(ExitCode.USAGE)
+        for inbox in [_top_inbox(self.inbox), *subs]:
             if self.signals.stop_files.is_set() or _halted(summary):
                 break
             self._pass_inbox(inbox, target, journal, summary)
@@ -176,7 +187,7 @@ class Drop:
             log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)  # noqa: TRY400
             return
         with ExitStack() as stack:
-            if inbox.overlay is not None:
+            if inbox.path != self.inbox:
                 try:
                     stack.enter_context(locked(inbox.path, "importer drop of the parent inbox"))
                 except InboxBusy as busy:
@@ -198,7 +209,17 @@ class Drop:
                     return
                 summary.files.append(runner.handle(path, resumed=True))
             while not self.signals.stop_files.is_set() and not _halted(summary):
-                taken = self._claim_next(inbox, config)
+                try:
+                    taken = self._claim_next(inbox, config)
+                except OSError as exc:  # processing/ cannot be made (a file by that name, a
+                    # read-only or full disk): this inbox waits, the others still run
+                    summary.notes.append(
+                        f"{inbox.label}: nothing claimed — {inbox.processing} cannot take a "
+                        f"file ({exc.strerror or exc}); its files wait in the inbox"
+                    )
+                    summary.note_codes.append(ExitCode.USAGE)
+                    log.error("drop.claim_failed", inbox=inbox.label, error=str(exc))
+                    return
                 if taken is None:
                     return
                 summary.files.append(runner.handle(taken, resumed=False))
@@ -209,8 +230,8 @@ class Drop:
         files, links = candidates(inbox)
         for link in links:
             self._say_once(f"link:{link}", f"{link} is a symbolic link: not followed, not imported")
-        # The marker rule trusts the sender's flag: no walk over /proc for it.
-        writers = open_for_writing(files) if config.drop.ready != "marker" else set()
+        # Every rule: a marker written before its file is finished must not claim it.
+        writers = open_for_writing(files)
         for path in files:
             verdict = judge(path, config.drop.ready, config.drop.settle_seconds, writers)
             if not verdict.ready:
@@ -249,6 +270,16 @@ class Drop:
         if key not in self._said:
             self._said.add(key)
             log.warning("drop.notice", notice=text)
+
+
+def _top_inbox(path: Path) -> Inbox:
+    """The inbox the drop was given. When it holds a config.yaml itself (a drop pointed at one
+    creditor's subfolder, say a cron line per creditor), those settings apply as they would in
+    the parent's drop: its files are never credited to the main configuration's creditor."""
+    overlay = path / OVERLAY
+    if overlay.is_file() and not overlay.is_symlink():
+        return Inbox(path, overlay)
+    return Inbox(path)
 
 
 def _halted(summary: DropSummary) -> bool:
