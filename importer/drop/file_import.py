@@ -185,7 +185,8 @@ class FileImport:
                 item.archived = archive(path, self.inbox, FAILED, day, item.reason)
         except OSError as exc:  # a full or read-only disk, a file where done/ should be
             kind = FAILED if item.exit_code == ExitCode.USAGE else DONE
-            log.error("drop.archive_failed", file=path.name, to=kind, error=str(exc))
+            # The reason is the message; a traceback of a refused move would add nothing.
+            log.error("drop.archive_failed", file=path.name, to=kind, error=str(exc))  # noqa: TRY400
             item.exit_code = ExitCode.INCOMPLETE
             result.message = (
                 f"imported, but it could not be moved to {kind}/ ({exc.strerror or exc}); "

@@ -218,7 +218,10 @@ class Drop:
                         f"file ({exc.strerror or exc}); its files wait in the inbox"
                     )
                     summary.note_codes.append(ExitCode.USAGE)
-                    log.error("drop.claim_failed", inbox=inbox.label, error=str(exc))
+                    # The reason is the message; no traceback for a refused folder.
+                    log.error(  # noqa: TRY400 - see the line above
+                        "drop.claim_failed", inbox=inbox.label, error=str(exc)
+                    )
                     return
                 if taken is None:
                     return

@@ -99,6 +99,21 @@ def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool
     return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
 
 
+def _already_imported(path: Path, done: ImportRecord) -> ImportResult:
+    """The answer for a file this API has fully imported before: nothing is sent."""
+    return ImportResult(
+        str(path),
+        ExitCode.OK,
+        done.id,
+        already_imported=True,
+        message=(
+            f"{path.name} was already imported as {done.id} "
+            f"({done.started:%Y-%m-%d %H:%M} UTC); nothing was sent. "
+            "Use --force to import it again."
+        ),
+    )
+
+
 def _block_for_conflicts(journal: Journal, import_id: str) -> None:
     """All-or-nothing, and the dedupe rules found invalid rows (a credit-note conflict)
     before the first POST: the file stops there, nothing posted, as intake stops it."""
@@ -234,17 +249,7 @@ class Importer:
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
-                return ImportResult(
-                    str(path),
-                    ExitCode.OK,
-                    done.id,
-                    already_imported=True,
-                    message=(
-                        f"{path.name} was already imported as {done.id} "
-                        f"({done.started:%Y-%m-%d %H:%M} UTC); nothing was sent. "
-                        "Use --force to import it again."
-                    ),
-                )
+                return _already_imported(path, done)
             unfinished = self.journal.find_import(sha256, self.target.name, state="open")
             if unfinished is None and done is not None and not options.force:
                 # Finished with rows left unknown (reconcile manual or ambiguous): the same

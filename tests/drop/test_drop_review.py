@@ -114,7 +114,8 @@ def test_a_marker_that_arrives_before_its_file_is_finished_does_not_claim_it(
         text=True,
     )
     try:
-        assert writer.stdout is not None and writer.stdin is not None
+        assert writer.stdout is not None
+        assert writer.stdin is not None
         assert writer.stdout.readline() == "half\n"
         early = run_drop(work, inbox, api.url)
         assert early.returncode == 0, early.stdout + early.stderr
