@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from importer.errors import ApiUnavailable
@@ -15,6 +15,10 @@ from importer.errors import ApiUnavailable
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
 """Ids or credit notes per `$in` lookup, and creditings per page."""
+MAX_PAGES = 100
+"""Pages one `$in` lookup may take. An honest answer for 100 ids or credit notes needs a few
+(Eve caps a page at 25 by default: 4 for 100 ids); an API that ignores `page` and always
+offers a next one would otherwise keep the import asking for ever."""
 
 
 def _items(data: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
@@ -70,18 +74,8 @@ class CreditingQueries(ABC):
             where = json.dumps(
                 {"creditor": creditor, "credit_invoice": {"$in": wanted[start : start + PAGE_SIZE]}}
             )
-            page, seen = 1, 0
-            while True:
-                data = self._get(
-                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
-                )
-                items = _items(data, self.base_url)
-                for item in items:
-                    found.setdefault(str(item.get("credit_invoice")), []).append(item)
-                seen += len(items)
-                if not items or not _more_pages(data, seen):
-                    break
-                page += 1
+            for item in self._pages(where):
+                found.setdefault(str(item.get("credit_invoice")), []).append(item)
         return found
 
     def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -91,17 +85,26 @@ class CreditingQueries(ABC):
         for start in range(0, len(wanted), PAGE_SIZE):
             chunk = wanted[start : start + PAGE_SIZE]
             where = json.dumps({"_id": {"$in": chunk}})
-            page, seen = 1, 0
-            while True:  # an API may cap max_results below what is asked (Eve's limit)
-                data = self._get(
-                    CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
-                )
-                items = _items(data, self.base_url)
-                for item in items:
-                    if isinstance(item.get("_id"), str):
-                        found[item["_id"]] = item
-                seen += len(items)
-                if not items or not _more_pages(data, seen):
-                    break
-                page += 1
+            for item in self._pages(where):
+                if isinstance(item.get("_id"), str):
+                    found[item["_id"]] = item
         return found
+
+    def _pages(self, where: str) -> Iterator[dict[str, Any]]:
+        """Every crediting matching `where`, page by page: an API may cap max_results below
+        what is asked (Eve's PAGINATION_LIMIT), and may leave `_meta.total` out. At most
+        MAX_PAGES pages: past that the answer is no answer (the run stops, exit 3)."""
+        seen = 0
+        for page in range(1, MAX_PAGES + 1):
+            data = self._get(
+                CREDITINGS, {"where": where, "max_results": str(PAGE_SIZE), "page": str(page)}
+            )
+            items = _items(data, self.base_url)
+            yield from items
+            seen += len(items)
+            if not items or not _more_pages(data, seen):
+                return
+        raise ApiUnavailable(
+            f"the API at {self.base_url} kept offering more pages after {MAX_PAGES} pages of "
+            "one lookup (it may ignore the page parameter); nothing was decided on it"
+        )
