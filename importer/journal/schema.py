@@ -7,11 +7,12 @@ in that order: the request contract is written once."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import NoReturn, Self
 
 from importer.api.identity import api_identity
 from importer.api.request import FIELDS
@@ -19,6 +20,10 @@ from importer.errors import ConfigError, JournalDamaged, JournalFailed, JournalU
 from importer.journal.connection import SharedConnection
 
 SCHEMA_VERSION = 1
+OPEN_TIMEOUT = 30.0
+"""Seconds to keep trying to open a journal another process is creating or migrating: two
+importers started together on a fresh journal can meet a lock that SQLite reports as busy
+without waiting (setting WAL mode, the schema), and that is no reason to refuse the run."""
 
 REQUEST_FIELDS: tuple[str, ...] = FIELDS
 """Stored as columns, in the model's (and the API body's) order."""
@@ -120,6 +125,11 @@ CREATE TABLE IF NOT EXISTS answers (
 _DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
     """The honest error for SQLite's "database disk image is malformed" (and "file is not a
     database"), wherever in a run SQLite first notices it; None for any other exception.
@@ -153,31 +163,45 @@ class Store:
         self._issued: set[str] = set()
         """Ids handed out by new_import_id, so two calls never return the same one even
         before either import is created."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = SharedConnection(
-                sqlite3.connect(
-                    self.path, isolation_level=None, timeout=30, check_same_thread=False
-                )
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            # Imports recorded before the API's name was normalised (issue 9 §2) are keyed by
-            # its identity from now on, like every new one: a no-op once done.
-            self._db.connection.create_function("api_identity", 1, api_identity, deterministic=True)
-            self._db.execute(
-                "UPDATE imports SET base_url = api_identity(base_url)"
-                " WHERE base_url <> api_identity(base_url)"
-            )
-        except (sqlite3.Error, OSError) as exc:
-            honest = damaged(exc, self.path)
-            if honest is not None:
-                raise honest from exc
-            raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        while True:
+            try:
+                self._open()
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    self._fail(exc)
+                with suppress(AttributeError, sqlite3.Error):  # connect itself may have failed
+                    self._db.close()
+                time.sleep(0.05)
+            except (sqlite3.Error, OSError) as exc:
+                self._fail(exc)
+            else:
+                return
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = SharedConnection(
+            sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        # Imports recorded before the API's name was normalised (issue 9 §2) are keyed by
+        # its identity from now on, like every new one: a no-op once done.
+        self._db.connection.create_function("api_identity", 1, api_identity, deterministic=True)
+        self._db.execute(
+            "UPDATE imports SET base_url = api_identity(base_url)"
+            " WHERE base_url <> api_identity(base_url)"
+        )
+
+    def _fail(self, exc: sqlite3.Error | OSError) -> NoReturn:
+        honest = damaged(exc, self.path)
+        if honest is not None:
+            raise honest from exc
+        raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
 
     def close(self) -> None:
         self._db.close()
