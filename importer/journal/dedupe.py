@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, Store
 
@@ -72,17 +72,10 @@ class DedupeStore(Store):
         """The first credited row of another import at this API for each of these credit
         notes of the creditor."""
         found: dict[str, JournalCrediting] = {}
-        wanted = sorted(set(notes))
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            for values in self._db.fetchall(
-                f"{SELECT_CREDITING} WHERE r.creditor=? AND r.outcome='credited' AND i.base_url=?"
-                f" AND r.import_id<>? AND r.credit_invoice IN ({','.join('?' * len(chunk))})"
-                " ORDER BY i.started, r.import_id, r.row",
-                (creditor, base_url, exclude_import, *chunk),
-            ):
-                crediting = crediting_of(values)
-                found.setdefault(crediting.request["credit_invoice"], crediting)
+        for crediting in self._credited_among(
+            base_url, creditor, "credit_invoice", sorted(set(notes)), exclude_import
+        ):
+            found.setdefault(crediting.request["credit_invoice"], crediting)
         return found
 
     def credited_with_amounts(
@@ -91,15 +84,27 @@ class DedupeStore(Store):
         """Credited rows of other imports at this API for the creditor with one of these
         amounts, oldest first (index rows_credited_amount)."""
         wanted = sorted({str(Decimal(a)) for a in amounts})
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            for values in self._db.fetchall(
+        yield from self._credited_among(base_url, creditor, "amount", wanted, exclude_import)
+
+    def _credited_among(
+        self,
+        base_url: str,
+        creditor: str,
+        column: Literal["credit_invoice", "amount"],
+        values: list[str],
+        exclude_import: str,
+    ) -> Iterator[JournalCrediting]:
+        """Credited rows of other imports at this API for the creditor whose `column` is one
+        of `values`, oldest first, asked _CHUNK values at a time (SQLite's variable limit)."""
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            for found_row in self._db.fetchall(
                 f"{SELECT_CREDITING} WHERE r.creditor=? AND r.outcome='credited' AND i.base_url=?"
-                f" AND r.import_id<>? AND r.amount IN ({','.join('?' * len(chunk))})"
+                f" AND r.import_id<>? AND r.{column} IN ({','.join('?' * len(chunk))})"
                 " ORDER BY i.started, r.import_id, r.row",
                 (creditor, base_url, exclude_import, *chunk),
             ):
-                yield crediting_of(values)
+                yield crediting_of(found_row)
 
     def point_at_originals(self, import_id: str) -> None:
         """Duplicates decided before their original was posted (an earlier row of the
