@@ -16,16 +16,14 @@ import traceback
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import structlog
-
-from importer import stopping
+from importer import logs, stopping
 from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
 from importer.config import SANDBOX, Config, check_paths, load_config
 from importer.config_sources import explain_config, secret_note
-from importer.drop import Drop, DropOptions, Signals
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import damaged
@@ -40,27 +38,15 @@ from importer.stopping import StopFlag
 from importer.validation import creditor_option
 from importer.words import text
 
+if TYPE_CHECKING:
+    from importer.drop import Signals
+
 
 def _configure_logging(args: argparse.Namespace) -> None:
     log_json = getattr(args, "log_json", False)
     # A drop runs under a scheduler whose log is all a person has: it logs progress by default.
     chatty = log_json or getattr(args, "verbose", False) or args.command == "drop"
-    level = logging.INFO if chatty else logging.WARNING
-    processors: list[structlog.typing.Processor] = [
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
-        if log_json
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[*processors, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    logs.configure(logging.INFO if chatty else logging.WARNING, json=log_json)
 
 
 _OVERRIDES = {
@@ -272,6 +258,8 @@ def _install_drop_handlers(signals: Signals) -> None:
 
 
 def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
+    from importer.drop import Drop, DropOptions, Signals  # only `drop` needs the drop stage
+
     signals = Signals()
     _install_drop_handlers(signals)
     creditor = None if args.creditor is None else creditor_option(args.creditor)

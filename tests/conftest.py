@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cli_support import CREDITOR, SECRET, Main
 
-from importer import cli
+from importer import cli, logs
 from importer.sandbox import Sandbox
 
 
@@ -79,6 +79,14 @@ def _report_validator() -> Any:
         jsonschema.Draft202012Validator.check_schema(schema)
         _REPORT_VALIDATOR.append(jsonschema.Draft202012Validator(schema))
     return _REPORT_VALIDATOR[0]
+
+
+@pytest.fixture(autouse=True)
+def _log_level_of_the_cli_forgotten() -> Iterator[None]:
+    """The CLI run in-process sets the event log's level for the process (`logs.configure`);
+    the next test starts from plain structlog, as a library caller would."""
+    yield
+    logs.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -21,9 +21,9 @@ from enum import StrEnum
 from typing import Any
 
 import requests
-import structlog
 import urllib3.exceptions
 
+from importer import logs
 from importer.api.answers import parse as parse_answer
 from importer.api.connection import INTERRUPTED, Connection, Cut
 from importer.api.queries import CREDITINGS, CreditingQueries
@@ -34,7 +34,7 @@ from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
 
-log = structlog.get_logger("importer.client")
+log = logs.get_logger("importer.client")
 
 
 class PostKind(StrEnum):

@@ -20,12 +20,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import structlog
+from importer import logs
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
 
-log = structlog.get_logger("importer")
+log = logs.get_logger("importer")
 
 BATCH = 100
 """Ids per lookup: Eve's page limit, so one GET answers a whole batch."""

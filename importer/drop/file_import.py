@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import structlog
-
+from importer import logs
 from importer.api.target import Target
 from importer.attention import row_next_step
 from importer.config import Config
@@ -34,7 +33,7 @@ from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
 from importer.words import error_text, reason_text
 
-log = structlog.get_logger("importer.drop")
+log = logs.get_logger("importer.drop")
 
 _ATTENTION_STATUSES = ("warning", "error")
 

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import structlog
-
+from importer import logs
 from importer.api.target import Target, open_target
 from importer.config import Config, overlay_config
 from importer.drop.file_import import FileImport
@@ -49,7 +48,7 @@ from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
 from importer.stopping import StopFlag
 
-log = structlog.get_logger("importer.drop")
+log = logs.get_logger("importer.drop")
 
 
 @dataclass(frozen=True, slots=True)

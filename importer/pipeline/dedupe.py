@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, islice
 from typing import Any
 
-import structlog
-
+from importer import logs
 from importer.config import Config
 from importer.errors import QueryRefused
 from importer.journal import Journal, JournalRow
@@ -40,7 +39,7 @@ from importer.pipeline.dedupe_rules import (
 )
 from importer.pipeline.reference import generated_origin
 
-log = structlog.get_logger("importer")
+log = logs.get_logger("importer")
 
 BLOCK = 1000
 """Rows decided per round: ten API lookups, two journal queries, one commit."""

@@ -8,8 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-import structlog
-
+from importer import logs
 from importer.api.target import Target
 from importer.config import Config
 from importer.errors import FileRejected, InternalError
@@ -28,7 +27,7 @@ from importer.sources import read_source
 from importer.validation import CheckedColumns, Validator
 from importer.validation.total_rows import total_rows
 
-log = structlog.get_logger("importer")
+log = logs.get_logger("importer")
 
 
 class Intake:

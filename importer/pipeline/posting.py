@@ -29,8 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-import structlog
-
+from importer import logs
 from importer.api.readback import StatusReader
 from importer.case_key import case_key
 from importer.config import Config
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
     from importer.api.client import ApiClient
 
 
-log = structlog.get_logger("importer")
+log = logs.get_logger("importer")
 
 
 class Poster:

@@ -24,8 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import structlog
-
+from importer import logs
 from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.bulk import gc_paused
@@ -57,7 +56,7 @@ from importer.sources import not_a_file
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
 
-log = structlog.get_logger("importer")
+log = logs.get_logger("importer")
 
 
 def _sha256(path: Path) -> str | None:
