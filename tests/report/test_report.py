@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -673,3 +674,37 @@ def test_csv_lines_equal_what_csv_writer_writes(
     expected = io.StringIO(newline="")
     csv.writer(expected, delimiter=delimiter).writerows(rows)
     assert csv_lines(columns, count, delimiter) == expected.getvalue()
+
+
+# ------------------------------------------------------------ amounts, a column at once
+
+_amount = st.one_of(
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999999999.99"), places=2),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4),
+    st.sampled_from(
+        [Decimal("100.00"), Decimal("0.30"), Decimal("1E+2"), Decimal("12345678901234567.89"),
+         Decimal("NaN"), Decimal("Infinity"), Decimal("0.1000000000000000055511151231257827")]
+    ),
+)  # fmt: skip
+
+
+@given(st.lists(_amount, min_size=1, max_size=8))
+def test_a_column_of_amounts_is_written_as_each_amount_alone(values: list[Decimal]) -> None:
+    # `_json_amounts` checks the whole column at once; it must write what `amount_to_json`
+    # then orjson write value by value, and refuse exactly when one value is refused.
+    from importer.api.request import amount_to_json
+    from importer.report.json_writer import _json_amounts
+
+    refused = ""
+    expected: list[str] = []
+    try:
+        expected = [orjson.dumps(amount_to_json(v)).decode() for v in values]
+    except ValueError as error:
+        refused = str(error)
+    if refused:
+        with pytest.raises(ValueError, match="cannot be sent") as raised:
+            _json_amounts(values)
+        assert str(raised.value) == refused
+        return
+    assert _json_amounts(values) == expected
+    assert _json_amounts(tuple(values)) == expected
