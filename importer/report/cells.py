@@ -106,6 +106,13 @@ def join_parts(parts: list[Any], count: int) -> list[str]:
 _first_character = itemgetter(slice(0, 1))
 
 
+def constant(values: Sequence[Any]) -> bool:
+    """Whether every value of a (non-empty) column is the first: the last is looked at first,
+    so a column that varies — most of a report's — costs no pass over its values."""
+    first = values[0]
+    return values[-1] == first and values.count(first) == len(values)
+
+
 def neutralised(cells: Sequence[str]) -> Sequence[str]:
     """A column of texts with formula neutralisation applied (`_neutralise`): one C-level
     scan of first characters, Python only for a column that has a suspect cell."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from importer.api.request import amount_to_json, body_of
 from importer.outcomes import Outcome
 from importer.report.blocks import RequestColumns, RowBlock
-from importer.report.cells import join_parts, money_text
+from importer.report.cells import constant, join_parts, money_text
 from importer.report.model import Report, ReportRow
 from importer.report.settings import ReportSettings
 
@@ -138,7 +138,7 @@ def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
     constant column: `join_parts` folds it into the template); a list of texts when none
     is None; else a 1-tuple holding the texts of the values that are not None."""
     first = column[0]
-    if column.count(first) == len(column):
+    if constant(column):
         if first is None:
             return None
         return (_json_amounts if amount else _json_texts)([first])[0]
@@ -169,7 +169,7 @@ def _source_parts(block: RowBlock, columns: Sequence[str]) -> list[Any]:
         transposed = zip(*block.source, strict=True)
         for index, (key, cells) in enumerate(zip(columns, transposed, strict=True)):
             first = cells[0]
-            encoded = _json_text(first) if cells.count(first) == len(cells) else _json_texts(cells)
+            encoded = _json_text(first) if constant(cells) else _json_texts(cells)
             parts += (("{" if index == 0 else ",") + _json_text(key) + ":", encoded)
         parts.append("}")
         return parts

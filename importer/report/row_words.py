@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 from importer.attention import ANSWER_UNUSABLE, row_next_step
@@ -71,10 +73,11 @@ def attention_indices(block: RowBlock, *, dry_run: bool) -> list[int]:
     """Positions of the block's rows that need a person: exactly the rows for which
     `importer.attention.row_next_step` has a step (a test holds the two equal), picked by a
     comprehension over the outcome column — a function call per row cost half a second of a
-    200,000-row `validate`."""
+    200,000-row `validate` — and for a dry run (only invalid rows) by one C-level pass."""
     outcomes = block.outcome
     if dry_run:
-        return [i for i, o in enumerate(outcomes) if o is Outcome.INVALID]
+        invalid = map(is_, outcomes, repeat(Outcome.INVALID))
+        return list(compress(range(len(outcomes)), invalid))
     needs = _NEEDS_A_PERSON
     credited, flagged = Outcome.CREDITED, ("warning", "error")
     statuses = block.status or [None] * len(outcomes)
