@@ -162,7 +162,10 @@ class Intake:
         )
         if options.dry_run:
             rows = (numbers, outcomes, sources, requests, errors)
-            report = report_head(record, summarise(_dry_run_blocks(*rows), dry_run=True))
+            whole = RowBlock(  # the file as one block: no slice copied to sum it up
+                row=numbers, outcome=outcomes, source=sources, request=requests, errors=errors
+            )
+            report = report_head(record, summarise([whole], dry_run=True))
             directory = self._config.report.dir / report.file_import_report
             try:
                 paths = write_reports(

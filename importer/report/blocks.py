@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import is_not, itemgetter
 from typing import Any, overload
 
 from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
@@ -214,6 +215,8 @@ def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
         creditors.update(dict.fromkeys(_creditors(block.request)))
         if credited not in block.outcome:
             continue
+        if block.settled_amount is None and (dry_run or block.status is None):
+            continue  # no status to count, no settled amount to add (a dry run's blocks)
         none = repeat(None)
         for outcome, status, amount in zip(
             block.outcome, block.status or none, block.settled_amount or none, strict=False
@@ -244,9 +247,12 @@ def _add_amounts(
     kinds = set(outcomes)
     for kind in kinds:
         chosen = amounts if len(kinds) == 1 else compress(amounts, [o is kind for o in outcomes])
-        present = [a for a in chosen if a is not None]
+        present: list[Decimal] = list(filter(_not_none, chosen))  # type: ignore[arg-type]
         if present:
             totals[kind.value] = totals.get(kind.value, Decimal(0)) + sum(present, Decimal(0))
+
+
+_not_none = partial(is_not, None)
 
 
 def block_amounts(block: RowBlock) -> list[Decimal | None]:
@@ -259,8 +265,8 @@ def block_amounts(block: RowBlock) -> list[Decimal | None]:
     values: list[Any]
     if isinstance(requests, RequestColumns) and "amount" in requests.fields:
         values = requests.fields["amount"]
-        if requests.present is not None:
-            present = requests.present
+        present = requests.present
+        if present is not None and not all(present):
             values = [v if there else None for v, there in zip(values, present, strict=True)]
     else:
         values = [None if r is None else r.get("amount") for r in requests]
