@@ -32,8 +32,12 @@ def _csv_column(column: Any, delimiter: str = ",") -> Any:
     None is "" and anything not a text is `str()`ed, as csv.writer does."""
     if not isinstance(column, list):
         return _csv_field("" if column is None else str(column), delimiter)
-    if not set(map(type, column)) <= _TEXT_TYPES:
-        column = ["" if v is None else str(v) for v in column]
+    types = set(map(type, column))
+    if not types <= _TEXT_TYPES:
+        if _NONE in types:
+            column = ["" if v is None else str(v) for v in column]
+        else:  # row numbers, attempt counts: one C-level pass
+            column = list(map(str, column))
     joined = "\x00".join(column)
     if delimiter not in joined and not any(special in joined for special in _CSV_SPECIAL):
         return column
@@ -41,6 +45,7 @@ def _csv_column(column: Any, delimiter: str = ",") -> Any:
 
 
 _TEXT_TYPES = {str, Outcome}  # joined as they are (a StrEnum is its value)
+_NONE = type(None)
 
 
 def csv_lines(cells: list[Any], count: int, delimiter: str = ",") -> str:
