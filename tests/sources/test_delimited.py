@@ -6,6 +6,8 @@ import codecs
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from importer.errors import FileRejected
 from importer.sources import delimited, read_source
@@ -310,3 +312,34 @@ def test_characters_python_treats_as_line_breaks_stay_inside_their_cell(
     text = f"a;b\r\n1;x{separator}y\r\n2;z\r\n"
     source = read_source(write(tmp_path, text.encode("utf-8")))
     assert source.records == [(1, ("a", "b")), (2, ("1", f"x{separator}y")), (3, ("2", "z"))]
+
+
+# --------------------------------------------------- a text without quotes, read by splitting
+
+_UNQUOTED = st.lists(
+    st.sampled_from([*"ab1 ,;\t|\r\n\x00å€", "\r\n", "\x0c", "\u2028", '"']), max_size=40
+).map("".join)
+
+
+@given(_UNQUOTED, st.sampled_from([",", ";", "\t", "|"]))
+def test_a_text_without_quotes_reads_as_the_csv_reader_reads_it(text: str, delimiter: str) -> None:
+    fast = delimited._parse_unquoted(text, delimiter)
+    if '"' in text or any(brk in text for brk in "\x0c\u2028"):
+        assert fast is None  # left to the csv reader
+        return
+    assert fast == delimited._parse_with_reader(text, delimiter, "f.csv")
+
+
+def test_an_overlong_line_without_quotes_is_left_to_the_reader_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("invoice_number,amount\nF-1,1.00\nF-2," + "9" * 200_000 + "\n")
+    with pytest.raises(FileRejected, match=r"row 3: a cell is longer than 131,072 characters"):
+        read_source(path)
+
+
+def test_blank_lines_between_rows_keep_the_row_numbers_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_bytes(b"invoice_number,amount\r\n\r\nF-1,1.00\r\n  ,  \r\n;\r\nF-2,2.00\r\n")
+    source = read_source(path)
+    assert [number for number, _ in source.records] == [1, 3, 5, 6]
+    assert source.records[-1] == (6, ("F-2", "2.00"))
