@@ -232,25 +232,22 @@ class Mapper:
         records, warnings = visible_records(
             source, source.records[start + 1 :], self._config.input.hidden_rows
         )
-        rows = [cells for _, cells in records]
+        rows = list(map(itemgetter(1), records))
+        numbers = list(map(itemgetter(0), records))
         width = len(columns.headers)
         problems = (
             field_count_errors(
                 rows,
-                [number for number, _ in records],
+                numbers,
                 source.records[start][1],
                 file=source.name,
                 delimiter=source.delimiter,
             )
             if source.format == "csv"
-            else merged_cell_errors(
-                source, [number for number, _ in records], rows, columns.fields, columns.headers
-            )
+            else merged_cell_errors(source, numbers, rows, columns.fields, columns.headers)
         )
         shortest = min(map(len, rows), default=width)
-        out = MappedRows(
-            row_numbers=[number for number, _ in records], problems=problems, warnings=warnings
-        )
+        out = MappedRows(row_numbers=numbers, problems=problems, warnings=warnings)
         for api_field, index in columns.fields.items():
             if index < shortest:
                 out.columns[api_field] = list(map(itemgetter(index), rows))
