@@ -16,15 +16,10 @@ from types import TracebackType
 
 from importer.errors import SandboxError
 from importer.sandbox.faults import Faults, FaultSettings
+from importer.sandbox.key import API_KEY_ENV, DEFAULT_API_KEY
 from importer.sandbox.seed import load_cases
 from importer.sandbox.server import SandboxServer
 from importer.sandbox.store import Store
-
-DEFAULT_API_KEY = "importer-sandbox-key"
-"""The key the sandbox accepts when neither `api_key` nor $IMPORTER_SANDBOX_KEY is set. Not a
-secret: the sandbox holds made-up cases only."""
-
-API_KEY_ENV = "IMPORTER_SANDBOX_KEY"
 
 _POLL_INTERVAL = 0.05
 """How often the accept loop checks for stop(): bounds how long stop() takes."""

@@ -13,10 +13,14 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from importer.errors import SandboxError
-from importer.sandbox.app import API_KEY_ENV, DEFAULT_API_KEY, Sandbox
 from importer.sandbox.crediting import RULES_TEXT
+from importer.sandbox.key import API_KEY_ENV, DEFAULT_API_KEY
+
+if TYPE_CHECKING:
+    from importer.sandbox.app import Sandbox
 
 DESCRIPTION = """\
 Serve a local, contract-faithful stand-in for Amili's crediting API over HTTP:
@@ -198,6 +202,8 @@ def _describe(sandbox: Sandbox, args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Start, print the URL as the first line of stdout, serve until SIGINT/SIGTERM, stop."""
+    from importer.sandbox.app import Sandbox  # the server only when it is run, not for --help
+
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
