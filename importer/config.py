@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.errors import ConfigError
@@ -41,6 +49,18 @@ with its built-in header names: the keys come from `api.request`, never a list o
 class _Section(BaseModel):
     # `.inf` and `.nan` are valid YAML floats; no timeout or wait of ours means either.
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_switch_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML reads `true`, `yes` and `on` as booleans, which pydantic takes for 1 (and
+        `false` for 0): `lanes: true` would run one lane without a word. A switch where the
+        setting is no switch is a typo."""
+        if value.__class__ is bool and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool:
+                raise ValueError("expected a number or a text, not true/false (yes/no, on/off)")
+        return value
 
 
 HOUR = 3600.0
@@ -272,7 +292,8 @@ def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Conf
         where = ".".join(str(p) for p in first["loc"])
         # from None: pydantic's error repeats the input values, and a key pasted into the
         # configuration by mistake must not reach a traceback (--debug) either.
-        raise ConfigError(f"{chosen}: setting {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")  # our own words need no label
+        raise ConfigError(f"{chosen}: setting {where}: {message}") from None
     folder = chosen.resolve().parent
     overlay = bool(base)  # an overlay resolves only the paths it sets itself
     if not config.report.dir.is_absolute() and (not overlay or "dir" in data.get("report", {})):

@@ -118,3 +118,31 @@ def test_damaged_journal_is_named_honestly(workdir: Path):
         assert "malformed" in result.stderr
         assert "consistent" not in result.stderr
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("posting:\n  lanes: true\n", ("posting.lanes", "true/false")),
+        ("api:\n  max_attempts: yes\n", ("api.max_attempts", "true/false")),
+        ("api:\n  read_timeout: on\n", ("api.read_timeout", "true/false")),
+        ("input:\n  sheet: true\n", ("input.sheet", "true/false")),
+        ("report:\n  xlsx_all_rows: false\n", ("report.xlsx_all_rows", "true/false")),
+    ],
+)
+def test_yaml_yes_and_no_are_no_numbers(workdir: Path, setting: str, words: tuple[str, ...]):
+    """YAML reads `true`, `yes` and `on` as booleans, which pydantic would take for 1 (and
+    `false` for 0): `lanes: true` ran one lane without a word. A switch where a number is
+    expected is a typo, refused at load."""
+    (workdir / "config.yaml").write_text(BASE + setting, encoding="utf-8")
+    result = importer(workdir, "run", str(SAMPLE))
+    _one_line_exit_2(result, "config.yaml", *words)
+    assert not (workdir / "j.sqlite").exists()
+
+
+def test_switches_still_take_yaml_yes_and_no(workdir: Path):
+    (workdir / "config.yaml").write_text(
+        BASE + "reference:\n  generate: no\ndedupe:\n  credit_invoice: yes\n", encoding="utf-8"
+    )
+    result = importer(workdir, "validate", str(SAMPLE))
+    assert result.returncode == 1, result.stderr  # the sample's invalid rows, nothing else
