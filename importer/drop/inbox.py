@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from importer.drop.readiness import MARKER_SUFFIXES, is_marker
+from importer.drop.readiness import MARKER_SUFFIXES, is_marker, markers_of
 from importer.errors import InboxUnsafe
 
 PROCESSING, DONE, FAILED = "processing", "done", "failed"
@@ -112,15 +112,16 @@ def in_processing(inbox: Inbox) -> list[Path]:
 
 def free_name(folder: Path, name: str) -> Path:
     """`folder/name`, or `name` with `-2`, `-3`… before its extension when taken — by the file
-    or by one of its companions (markers, reason), so a set always shares one stem."""
+    or by one of its companions (markers, reason), in any case, so a set always shares one stem."""
     stem, dot, ext = name.rpartition(".")
     if not stem:  # no extension (or a leading dot only): the suffix goes at the end
         stem, dot, ext = name, "", ""
+    taken = {entry.lower() for entry in os.listdir(folder)}  # a marker's case may differ
     n = 1
     while True:
         candidate = name if n == 1 else f"{stem}-{n}{dot}{ext}"
         companions = [candidate + s for s in (*MARKER_SUFFIXES, ".reason.txt")]
-        if not any(os.path.lexists(folder / c) for c in (candidate, *companions)):
+        if not any(c.lower() in taken for c in (candidate, *companions)):
             return folder / candidate
         n += 1
 
@@ -174,8 +175,7 @@ def archive(path: Path, inbox: Inbox, kind: str, day: datetime, reason: str | No
     """Move a claimed file and its markers to `done/` or `failed/` of `day`; a failed file
     gets `<name>.reason.txt` beside it saying why, in words."""
     folder = inbox.path / kind / day.strftime("%Y-%m-%d")
-    markers = [path.with_name(path.name + s) for s in MARKER_SUFFIXES]
-    target = move(path, folder, inbox, [m for m in markers if m.exists()])
+    target = move(path, folder, inbox, markers_of(path))
     if reason is not None:
         target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target

@@ -28,23 +28,35 @@ from pathlib import Path
 from typing import Literal
 
 MARKER_SUFFIXES = (".done", ".ok")
-"""A sender's "finished" flag: `<name>.done` or `<name>.ok` beside the file."""
+"""A sender's "finished" flag: `<name>.done` or `<name>.ok` beside the file, in any case
+(a Windows sender writes `CREDITS.CSV.OK`)."""
 
 Rule = Literal["marker", "stable", "either"]
 
 
 def markers_of(path: Path) -> list[Path]:
-    """The marker files present beside `path`, in the order of MARKER_SUFFIXES."""
+    """The marker files present beside `path` (its name exactly, then a marker suffix in any
+    case), in the order of MARKER_SUFFIXES."""
+    name = path.name
+    try:
+        names = [n for n in os.listdir(path.parent) if n.startswith(name) and is_marker(n)]
+    except OSError:
+        return []
     found = []
     for suffix in MARKER_SUFFIXES:
-        marker = path.with_name(path.name + suffix)
-        if marker.is_file() and not marker.is_symlink():
-            found.append(marker)
+        for other in sorted(names):
+            marker = path.with_name(other)
+            if (
+                other[len(name) :].lower() == suffix
+                and marker.is_file()
+                and not marker.is_symlink()
+            ):
+                found.append(marker)
     return found
 
 
 def is_marker(name: str) -> bool:
-    return name.endswith(MARKER_SUFFIXES)
+    return name.lower().endswith(MARKER_SUFFIXES)
 
 
 def open_for_writing(paths: Iterable[Path]) -> set[Path]:

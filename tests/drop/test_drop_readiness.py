@@ -190,3 +190,28 @@ def test_a_copy_that_preserves_an_old_mtime_still_waits_for_the_settle_time(
     os.utime(copied, (old, old))
     assert not judge(copied, "stable", 60, set()).ready
     assert judge(copied, "stable", 60, set(), now=time.time() + 61).ready
+
+
+@pytest.mark.parametrize("rule", ["marker", "either"])
+def test_a_marker_in_capitals_is_a_marker(tmp_path: Path, api: Sandbox, rule: str) -> None:
+    """A Windows sender writes `CREDITS.CSV.OK` or `credits.csv.Done`: the marker is the same
+    flag in any case. Read as a file of its own, `.OK` was imported (and failed) under
+    `either`, and under `marker` the file waited for a marker that was there."""
+    work, inbox = setup_work(tmp_path, ready=rule, settle_seconds=3600)
+    file = _credits(tmp_path)
+    (inbox / "CREDITS.CSV").write_bytes(file.path.read_bytes())
+    (inbox / "CREDITS.CSV.OK").touch()
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert archived(inbox, "done") == ["CREDITS.CSV", "CREDITS.CSV.OK"]
+    assert not (inbox / "failed").exists()
+    assert_exactly_once(api.url, file, _only_import_id(work))
+
+
+def test_judge_names_a_marker_in_any_case(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "a.csv.Done").touch()
+    (tmp_path / "A.CSV.OK").touch()  # another file's marker (on a case-sensitive disk)
+    verdict = judge(tmp_path / "a.csv", "marker", 3600, set())
+    assert verdict.ready
+    assert [m.name for m in verdict.markers] == ["a.csv.Done"]
