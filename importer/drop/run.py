@@ -260,7 +260,7 @@ class Drop:
     def _config_for(self, inbox: Inbox) -> Config:
         if inbox.overlay is None:
             return self.config
-        config = overlay_config(self.config, inbox.overlay)
+        config = overlay_config(self.config, inbox.overlay, creditor_said=True)
         if config.api != self.config.api or config.journal != self.config.journal:
             raise ConfigError(
                 f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "

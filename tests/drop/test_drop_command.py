@@ -305,12 +305,33 @@ def test_a_creditor_config_that_changes_the_api_is_refused_and_its_files_left(
     work, inbox = setup_work(tmp_path)
     other = inbox / "other"
     other.mkdir()
-    (other / "config.yaml").write_text("api:\n  base_url: http://127.0.0.1:9\n", "utf-8")
+    (other / "config.yaml").write_text(
+        f"defaults:\n  creditor: {OTHER_CREDITOR}\napi:\n  base_url: http://127.0.0.1:9\n", "utf-8"
+    )
     write_credits(other / "theirs.csv", ["OT-0001"], 2, seed=10)
     done = run_drop(work, inbox, api.url)
     assert done.returncode == 2
     assert "shares the drop's API and journal" in done.stdout
     assert (other / "theirs.csv").exists()
+
+
+def test_a_creditor_config_that_names_no_creditor_is_refused_and_its_files_left(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A creditor's subfolder whose config.yaml sets only, say, its delimiter would inherit
+    the main creditor: its files — with invoice numbers the main creditor also has — were
+    credited to the main creditor's cases. Whose files they are must be said."""
+    work, inbox = setup_work(tmp_path)
+    acme = inbox / "acme"
+    acme.mkdir()
+    (acme / "config.yaml").write_text("input:\n  delimiter: ','\n", "utf-8")
+    write_credits(acme / "theirs.csv", INVOICES, 3, seed=11)
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "names no creditor" in done.stdout
+    assert "defaults.creditor" in done.stdout
+    assert (acme / "theirs.csv").exists()
+    assert creditings_of(api.url, CREDITOR) == []
 
 
 def test_links_hidden_files_and_markers_are_never_imported(tmp_path: Path, api: Sandbox) -> None:
