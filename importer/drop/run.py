@@ -162,7 +162,19 @@ class Drop:
             )
         summary.finished = _now()
         if summary.files or summary.notes or not self.options.watch:
-            folder = summary.write(self.config.report.dir)
+            try:
+                folder = summary.write(self.config.report.dir)
+            except OSError as exc:
+                # The files are imported and archived; the journal and each import's report
+                # hold every outcome. The night's summary still reaches the operator's log.
+                summary.note_codes.append(ExitCode.INCOMPLETE)
+                where = self.config.report.dir / "drops" / summary.drop_id
+                self._print(
+                    summary.text() + f"(summary NOT written to {where}: "
+                    f"{exc.strerror or exc.__class__.__name__}; exit code 3)\n"
+                )
+                log.warning("drop.summary_unwritten", drop_id=summary.drop_id, error=str(exc))
+                return summary
             self._print(summary.text() + f"(summary in {folder})\n")
             log.info(
                 "drop.pass",

@@ -334,6 +334,25 @@ def test_a_creditor_config_that_names_no_creditor_is_refused_and_its_files_left(
     assert creditings_of(api.url, CREDITOR) == []
 
 
+def test_a_summary_that_cannot_be_written_is_printed_whole_and_exits_3(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """The files were imported and archived; only the night's summary could not be written
+    (here `reports/drops` is a file, as a full or broken disk would refuse it too). The
+    operator's log gets the whole summary and the reason, never an internal error."""
+    work, inbox = setup_work(tmp_path)
+    write_credits(inbox / "credits.csv", INVOICES, 3, seed=12)
+    (work / "reports").mkdir(exist_ok=True)
+    (work / "reports" / "drops").write_text("not a folder", encoding="utf-8")
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stdout + done.stderr
+    assert "credits.csv" in done.stdout
+    assert "summary NOT written" in done.stdout
+    assert archived(inbox, "done") == ["credits.csv"]
+
+
 def test_links_hidden_files_and_markers_are_never_imported(tmp_path: Path, api: Sandbox) -> None:
     work, inbox = setup_work(tmp_path)
     outside = write_credits(tmp_path / "outside.csv", INVOICES, 5, seed=11)
