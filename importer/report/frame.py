@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from importer.api.request import FIELDS
 from importer.config import load_config
 from importer.errors import ConfigError
+from importer.report.model import OUTCOME_COLUMNS
 
 if TYPE_CHECKING:  # pandas is imported when load_report is called (see the module docstring)
     import pandas as pd
@@ -31,13 +32,7 @@ REQUEST_COLUMNS: tuple[str, ...] = FIELDS
 contract's (`api.request.FIELDS`), so a field added there reaches analysts too."""
 
 COLUMNS: tuple[str, ...] = (
-    "row",
-    "outcome",
-    "_id",
-    "status",
-    "status_reason_locale",
-    "settled_amount",
-    "http_status",
+    *OUTCOME_COLUMNS[: OUTCOME_COLUMNS.index("errors")],  # row … http_status, as report.csv
     *REQUEST_COLUMNS,
     "error_codes",
     "errors",
