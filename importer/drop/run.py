@@ -162,27 +162,7 @@ class Drop:
             )
         summary.finished = _now()
         if summary.files or summary.notes or not self.options.watch:
-            try:
-                folder = summary.write(self.config.report.dir)
-            except OSError as exc:
-                # The files are imported and archived; the journal and each import's report
-                # hold every outcome. The night's summary still reaches the operator's log.
-                summary.note_codes.append(ExitCode.INCOMPLETE)
-                where = self.config.report.dir / "drops" / summary.drop_id
-                self._print(
-                    summary.text() + f"(summary NOT written to {where}: "
-                    f"{exc.strerror or exc.__class__.__name__}; exit code 3)\n"
-                )
-                log.warning("drop.summary_unwritten", drop_id=summary.drop_id, error=str(exc))
-                return summary
-            self._print(summary.text() + f"(summary in {folder})\n")
-            log.info(
-                "drop.pass",
-                drop_id=summary.drop_id,
-                files=len(summary.files),
-                exit_code=int(summary.exit_code),
-                summary=str(folder),
-            )
+            _publish(summary, self.config.report.dir, self._print)
             return summary
         return None
 
@@ -294,6 +274,31 @@ def _top_inbox(path: Path) -> Inbox:
     if overlay.is_file() and not overlay.is_symlink():
         return Inbox(path, overlay)
     return Inbox(path)
+
+
+def _publish(summary: DropSummary, report_dir: Path, say: Callable[[str], None]) -> None:
+    """Write the pass's summary and print it. A summary that cannot be written (a full disk)
+    is printed whole with the reason and makes the exit code 3: the files are imported and
+    archived, and the journal and each import's report hold every outcome."""
+    try:
+        folder = summary.write(report_dir)
+    except OSError as exc:
+        summary.note_codes.append(ExitCode.INCOMPLETE)
+        where = report_dir / "drops" / summary.drop_id
+        say(
+            summary.text() + f"(summary NOT written to {where}: "
+            f"{exc.strerror or exc.__class__.__name__}; exit code 3)\n"
+        )
+        log.warning("drop.summary_unwritten", drop_id=summary.drop_id, error=str(exc))
+        return
+    say(summary.text() + f"(summary in {folder})\n")
+    log.info(
+        "drop.pass",
+        drop_id=summary.drop_id,
+        files=len(summary.files),
+        exit_code=int(summary.exit_code),
+        summary=str(folder),
+    )
 
 
 def _halted(summary: DropSummary) -> bool:

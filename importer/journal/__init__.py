@@ -21,7 +21,8 @@ from importer.journal.claims import ClaimStore
 from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
-from importer.journal.rows import JournalRow, NewRow, RowStore
+from importer.journal.row_values import JournalRow, NewRow
+from importer.journal.rows import RowStore
 from importer.journal.schema import SCHEMA_VERSION, damaged, utcnow
 from importer.journal.uncertain import UncertainStore
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from importer.journal.rows import NewRow, errors_json, pack_cells, request_row_values
+from importer.journal.row_values import NewRow, errors_json, pack_cells, request_row_values
 from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, Store, iso_z
 from importer.outcomes import ImportWarning, Outcome, RowError
 
