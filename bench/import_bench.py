@@ -350,12 +350,13 @@ import sys, time
 from pathlib import Path
 from importer.config import load_config
 from importer.journal import Journal
-from importer.pipeline import report_settings
-from importer.report_builder import render_from_journal
+from importer.report.render import render_from_journal
+from importer.report.settings import ReportSettings
 config = load_config()
 with Journal(config.journal.path) as journal:
     started = time.perf_counter()
-    render_from_journal(journal, sys.argv[1], Path(sys.argv[2]), ["xlsx"], report_settings(config))
+    settings = ReportSettings.of(config)
+    render_from_journal(journal, sys.argv[1], Path(sys.argv[2]), ["xlsx"], settings)
     print(time.perf_counter() - started)
 """
 
