@@ -317,7 +317,8 @@ def _show(config: Config, ref: str) -> ExitCode:
     print(f"  rows       {summary.rows}: {outcomes}")
     print(f"  requested  {requested} SEK   settled {settled} SEK")
     print(f"  exit code  {report.exit_code}")
-    for step in _next_steps(report, config.report.dir / report.file_import_report / "report.csv"):
+    print(f"  report     {view.report_csv.parent}/")
+    for step in _next_steps(report, view.report_csv):
         print(f"  next: {step}")
     if not view.attention:
         print("no row needs attention")

@@ -65,6 +65,22 @@ def test_show_prints_the_summary_and_the_rows_needing_attention(
     assert re.search(r"row 6 +invalid +The amount", done.stdout)
 
 
+def test_show_names_the_report_folder_really_written_with_report_dir(
+    workdir: Path, api: Sandbox
+) -> None:
+    """`--report-dir elsewhere` writes the report there; `show` (which has no --report-dir)
+    must point at that report.csv, not at a configured folder where there is none."""
+    importer(workdir, "run", "--report-dir", "elsewhere", str(SAMPLE), api=api)
+    (folder,) = (workdir / "elsewhere").iterdir()
+    done = importer(workdir, "show", folder.name)
+    assert done.returncode == 0, done.stderr
+    real = (folder / "report.csv").resolve()
+    assert real.is_file()
+    assert f"report     {real.parent}/" in done.stdout
+    assert f"--fix {real}" in done.stdout
+    assert str(workdir / "reports") not in done.stdout
+
+
 def test_imports_json_and_filters(workdir: Path, api: Sandbox) -> None:
     importer(workdir, "run", str(SAMPLE), api=api)
     listed = json.loads(importer(workdir, "imports", "--json").stdout)

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -217,6 +218,24 @@ class ImportStore(Store):
         value = json.dumps({"delimiter": delimiter, "decimal": decimal})
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"dialect:{import_id}", value))
+
+    def set_report_dir(self, import_id: str, folder: Path) -> None:
+        """Keep the folder the import's report was last written to (`report.dir` or
+        `--report-dir`), so `importer show` names the report.csv that is really there. In
+        `meta` like the dialect: no schema migration."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (f"report_dir:{import_id}", str(folder.resolve())),
+            )
+
+    def report_dir(self, import_id: str) -> Path | None:
+        """The folder the import's report was last written to; None when not kept (an import
+        journaled before this was kept, or whose report was never written)."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key=?", (f"report_dir:{import_id}",)
+        ).fetchone()
+        return None if row is None else Path(row[0])
 
     def source_dialect(self, import_id: str) -> tuple[str | None, str | None]:
         """(delimiter, decimal mark) of the import's file; (None, None) when not kept."""

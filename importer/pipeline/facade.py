@@ -98,5 +98,5 @@ def show(config: Config, import_id: str, language: Language = "en") -> ImportVie
     """One import's report (summary and rows) and its rows needing attention, in words
     (English by default: the CLI stays English whatever `report.language` says)."""
     with Journal(config.journal.path) as journal:
-        report_csv = config.report.dir / import_id / "report.csv"
-        return show_import(journal, import_id, report_csv, language)
+        folder = journal.report_dir(import_id) or config.report.dir / import_id
+        return show_import(journal, import_id, folder / "report.csv", language)

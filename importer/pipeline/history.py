@@ -84,6 +84,8 @@ class AttentionLine:
 class ImportView:
     report: Report
     creditors: list[str]
+    report_csv: Path
+    """The report.csv of the folder the report was last written to."""
     attention: list[AttentionLine] = field(default_factory=list)
 
 
@@ -93,7 +95,7 @@ def show_import(
     """One import's report (from the journal) and its rows needing attention, in words;
     a row's next step names `report_csv`, the report.csv the import's report folder holds."""
     report = build_report(journal, import_id)
-    view = ImportView(report, journal.creditors(import_id))
+    view = ImportView(report, journal.creditors(import_id), report_csv)
     for row in report.rows:
         step = row_next_step(row.outcome, row.status, row.errors, dry_run=report.dry_run)
         if step is None:

@@ -209,7 +209,7 @@ class Importer:
         `importer.report.render.build_report` gives them as models)."""
         directory = self.config.report.dir / import_id
         try:
-            return render_from_journal(
+            rendered = render_from_journal(
                 self.journal,
                 import_id,
                 directory,
@@ -218,6 +218,8 @@ class Importer:
             )
         except OSError as exc:  # a full disk: the journal has it all, render it later
             raise report_unwritten(directory, import_id, exc) from exc
+        self.journal.set_report_dir(import_id, directory)
+        return rendered
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
