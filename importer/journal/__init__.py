@@ -9,8 +9,10 @@ WAL with `synchronous=NORMAL`: every commit survives the process being killed (S
 included); only a power loss may lose the last commits.
 
 The journal is one object (`Journal`) made of parts, one concept each: `schema` (tables and
-the connection), `imports`, `rows`, `locks`, `dedupe`, `claims` (credit notes claimed by
-rows in flight or credited) and `uncertain` (rows whose attempt was uncertain). It depends
+the connection), `imports`, `report_notes` (a report's dialect and folder), `row_values`,
+`row_queries` and `rows` (a row, its reads, its writes), `locks`, `dedupe`, `claims` (credit
+notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt was
+uncertain). It depends
 on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
 validation.
 """
@@ -21,6 +23,7 @@ from importer.journal.claims import ClaimStore
 from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
+from importer.journal.report_notes import ReportNotes
 from importer.journal.row_values import JournalRow, NewRow
 from importer.journal.rows import RowStore
 from importer.journal.schema import SCHEMA_VERSION, damaged, utcnow
@@ -38,6 +41,8 @@ __all__ = [
 ]
 
 
-class Journal(ImportStore, RowStore, LockStore, DedupeStore, ClaimStore, UncertainStore):
+class Journal(
+    ImportStore, ReportNotes, RowStore, LockStore, DedupeStore, ClaimStore, UncertainStore
+):
     """The SQLite journal. One instance per process, safe to share between threads (the
     posting lanes): see `journal.connection`."""

@@ -7,7 +7,6 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -208,41 +207,3 @@ class ImportStore(Store):
                 (import_id,),
             )
         ]
-
-    def set_source_dialect(
-        self, import_id: str, delimiter: str | None, decimal: str | None
-    ) -> None:
-        """Keep the file's delimiter and decimal mark, so report.csv can follow them whenever
-        the report is rendered again. Kept in `meta` (key `dialect:<import id>`): a key-value
-        table every journal already has, so no schema migration is needed."""
-        value = json.dumps({"delimiter": delimiter, "decimal": decimal})
-        with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"dialect:{import_id}", value))
-
-    def set_report_dir(self, import_id: str, folder: Path) -> None:
-        """Keep the folder the import's report was last written to (`report.dir` or
-        `--report-dir`), so `importer show` names the report.csv that is really there. In
-        `meta` like the dialect: no schema migration."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                (f"report_dir:{import_id}", str(folder.resolve())),
-            )
-
-    def report_dir(self, import_id: str) -> Path | None:
-        """The folder the import's report was last written to; None when not kept (an import
-        journaled before this was kept, or whose report was never written)."""
-        row = self._db.execute(
-            "SELECT value FROM meta WHERE key=?", (f"report_dir:{import_id}",)
-        ).fetchone()
-        return None if row is None else Path(row[0])
-
-    def source_dialect(self, import_id: str) -> tuple[str | None, str | None]:
-        """(delimiter, decimal mark) of the import's file; (None, None) when not kept."""
-        row = self._db.execute(
-            "SELECT value FROM meta WHERE key=?", (f"dialect:{import_id}",)
-        ).fetchone()
-        if row is None:
-            return None, None
-        data = json.loads(row[0])
-        return data.get("delimiter"), data.get("decimal")
