@@ -244,7 +244,9 @@ class Drop:
         config.yaml names its own creditor: that one, for every row — a row there naming
         another creditor is not sent (the failure this command was built after: a second
         creditor's file credited to the default creditor)."""
-        if inbox.overlay is None:
+        if inbox.overlay is None or (inbox.path == self.inbox and self.options.creditor):
+            # --creditor names the creditor of the files directly in INBOX, whatever a
+            # config.yaml there says (a drop pointed at a creditor's subfolder)
             return RunOptions(creditor=self.options.creditor)
         own = config.defaults.creditor
         return RunOptions(creditor=own if own != self.config.defaults.creditor else None)
@@ -252,7 +254,8 @@ class Drop:
     def _config_for(self, inbox: Inbox) -> Config:
         if inbox.overlay is None:
             return self.config
-        config = overlay_config(self.config, inbox.overlay, creditor_said=True)
+        named = inbox.path == self.inbox and self.options.creditor is not None  # --creditor
+        config = overlay_config(self.config, inbox.overlay, creditor_said=not named)
         if config.api != self.config.api or config.journal != self.config.journal:
             raise ConfigError(
                 f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "
