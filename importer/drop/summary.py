@@ -135,7 +135,12 @@ class DropSummary:
         folder.mkdir(parents=True, exist_ok=True)
         body = json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
         _write_whole(folder / "summary.json", body)
-        _write_whole(folder / "summary.txt", self.text())
+        try:
+            _write_whole(folder / "summary.txt", self.text())
+        except OSError:
+            with suppress(OSError):  # not written is not written: no summary.json of exit 0
+                (folder / "summary.json").unlink()
+            raise
         return folder
 
 

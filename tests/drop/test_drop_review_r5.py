@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from drop_support import (
 )
 from pipeline.exactly_once_support import CREDITOR, KEY, write_credits
 
+from importer.drop.summary import DropSummary
 from importer.sandbox import Sandbox
 
 
@@ -44,3 +46,17 @@ def test_creditor_option_holds_for_a_drop_pointed_at_a_creditors_subfolder(
     assert creditings_of(api.url, CREDITOR) == [], done.stdout + done.stderr
     assert "theirs.csv" in done.stdout
     assert not (other / "theirs.csv").exists()  # imported (its rows OTHER's), not left waiting
+
+
+def test_a_summary_half_written_leaves_no_summary_json(tmp_path: Path) -> None:
+    """summary.json written, then summary.txt refused (here its temporary name is taken by a
+    folder; a disk that fills between the two does the same): the drop says the summary was
+    NOT written to that folder, so no summary.json may stay there — one with the exit code
+    before the failure (0) would tell a monitor that reads it that all went well."""
+    summary = DropSummary("20261129-000000-abcdef01", tmp_path / "inbox", datetime.now(UTC), "SEK")
+    folder = tmp_path / "reports" / "drops" / summary.drop_id
+    (folder / "summary.txt.tmp").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError):
+        summary.write(tmp_path / "reports")
+    assert not (folder / "summary.json").exists()
+    assert not (folder / "summary.json.tmp").exists()
