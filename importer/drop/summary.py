@@ -116,10 +116,15 @@ class DropSummary:
         }
 
     def text(self) -> str:
+        meaning = _meaning(self.exit_code)
+        if self.exit_code == ExitCode.INCOMPLETE and all(
+            f.exit_code != ExitCode.INCOMPLETE for f in self.files
+        ):  # no file waits: the summary itself could not be written (drop.run._publish)
+            meaning = "this summary could not be written; every file's outcome is below"
         lines = [
             f"Drop {self.drop_id} — inbox {self.inbox}",
             f"{len(self.files)} file(s), exit code {int(self.exit_code)}"
-            f" ({_meaning(self.exit_code)}); started {self.started:%Y-%m-%d %H:%M:%S} UTC",
+            f" ({meaning}); started {self.started:%Y-%m-%d %H:%M:%S} UTC",
         ]
         if not self.files and not self.notes:
             lines.append("Nothing was ready.")

@@ -48,6 +48,23 @@ def test_creditor_option_holds_for_a_drop_pointed_at_a_creditors_subfolder(
     assert not (other / "theirs.csv").exists()  # imported (its rows OTHER's), not left waiting
 
 
+def test_a_summary_that_cannot_be_written_does_not_say_a_file_waits(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """Only the night's summary could not be written (`reports/drops` is a file): every file
+    was imported and archived, so the printed summary must not say that a file could not
+    finish and waits for the next pass — an operator would go looking for it."""
+    work, inbox = setup_work(tmp_path)
+    write_credits(inbox / "credits.csv", [f"EO-{n:04d}" for n in range(1, 11)], 2, seed=22)
+    (work / "reports").mkdir(exist_ok=True)
+    (work / "reports" / "drops").write_text("not a folder", encoding="utf-8")
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "summary NOT written" in done.stdout
+    assert "could not finish" not in done.stdout
+    assert "resumes it" not in done.stdout
+
+
 def test_a_summary_half_written_leaves_no_summary_json(tmp_path: Path) -> None:
     """summary.json written, then summary.txt refused (here its temporary name is taken by a
     folder; a disk that fills between the two does the same): the drop says the summary was
