@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 
 import yaml
 from pydantic import (
@@ -58,7 +58,8 @@ class _Section(BaseModel):
         setting is no switch is a typo."""
         if value.__class__ is bool and info.field_name is not None:
             annotation = cls.model_fields[info.field_name].annotation
-            if annotation is not bool:
+            section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            if annotation is not bool and not section and get_origin(annotation) is not dict:
                 raise ValueError("expected a number or a text, not true/false (yes/no, on/off)")
         return value
 
