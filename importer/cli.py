@@ -317,7 +317,13 @@ def _show(config: Config, ref: str) -> ExitCode:
     print(f"  rows       {summary.rows}: {outcomes}")
     print(f"  requested  {requested} SEK   settled {settled} SEK")
     print(f"  exit code  {report.exit_code}")
-    print(f"  report     {view.report_csv.parent}/")
+    folder = view.report_csv.parent
+    gone = (
+        ""
+        if folder.is_dir()
+        else f" (not there now: importer report {report.file_import_report} writes it again)"
+    )
+    print(f"  report     {folder}/{gone}")
     for step in _next_steps(report, view.report_csv):
         print(f"  next: {step}")
     if not view.attention:

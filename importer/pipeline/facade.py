@@ -98,5 +98,9 @@ def show(config: Config, import_id: str, language: Language = "en") -> ImportVie
     """One import's report (summary and rows) and its rows needing attention, in words
     (English by default: the CLI stays English whatever `report.language` says)."""
     with Journal(config.journal.path) as journal:
-        folder = journal.report_dir(import_id) or config.report.dir / import_id
+        kept, configured = journal.report_dir(import_id), config.report.dir / import_id
+        # the folder last written, unless deleted since: then the configured one, if there
+        folder = (
+            kept if kept is not None and (kept.is_dir() or not configured.is_dir()) else configured
+        )
         return show_import(journal, import_id, folder / "report.csv", language)
