@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Literal, get_origin
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -58,8 +59,11 @@ class _Section(BaseModel):
         setting is no switch is a typo."""
         if value.__class__ is bool and info.field_name is not None:
             annotation = cls.model_fields[info.field_name].annotation
-            section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            if annotation is not bool and not section and get_origin(annotation) is not dict:
+            # a number or a free text only: a section, a mapping or a list of choices is
+            # refused by pydantic, whose message says what it wants ('marker', 'stable'…)
+            union = get_origin(annotation) in (Union, UnionType)
+            kinds = get_args(annotation) if union else (annotation,)
+            if any(kind in (int, float, str, Path) for kind in kinds):
                 raise ValueError("expected a number or a text, not true/false (yes/no, on/off)")
         return value
 
