@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
+from importer.report.render import report_summary
 from importer.words import error_text, reason_text
 
 log = logs.get_logger("importer.drop")
@@ -173,6 +175,11 @@ class FileImport:
             else:
                 item.state = "already imported"
                 item.reason = result.message
+        if result.report is None and result.import_id is not None and not result.already_imported:
+            # the import's report could not be written (a full disk): its rows were posted
+            # all the same, and the summary says what they became, from the journal
+            with suppress(ImporterError):
+                result.report = report_summary(self.journal, result.import_id)
         if result.report is not None:
             self._counts(item, result)
         try:

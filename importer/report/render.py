@@ -48,6 +48,14 @@ def build_report(journal: Journal, import_id: str) -> Report:
     )
 
 
+def report_summary(journal: Journal, import_id: str) -> Report:
+    """The report of an import without its rows, from the journal, nothing written (what a
+    caller tells of an import whose report files could not be written)."""
+    record = _renderable(journal, import_id)
+    summary = summarise(_journal_blocks(journal, record))
+    return report_head(record, summary, flagged=bool(journal.flagged(record.id)))
+
+
 def render_from_journal(
     journal: Journal,
     import_id: str,

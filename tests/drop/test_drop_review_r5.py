@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,3 +80,37 @@ def test_a_summary_half_written_leaves_no_summary_json(tmp_path: Path) -> None:
         summary.write(tmp_path / "reports")
     assert not (folder / "summary.json").exists()
     assert not (folder / "summary.json.tmp").exists()
+
+
+def test_a_full_disk_after_posting_still_counts_the_money_in_the_summary(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """The report dir on a real tmpfs that fills after the probe: the rows are posted, the
+    import's report cannot be written, the file waits in processing/. The night's summary
+    (printed, as it cannot be written either) must still say what was credited — "credited
+    0, settled 0.00" while the money moved would send an operator to post it again."""
+    work, inbox = setup_work(tmp_path)
+    mnt = work / "reports"
+    mnt.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        filler = mnt / "filler"
+        with filler.open("wb", buffering=0) as handle, suppress(OSError):
+            while True:
+                handle.write(b"\0" * 4096)
+        os.truncate(filler, filler.stat().st_size - 4096)  # room for the probe only
+        write_credits(inbox / "credits.csv", [f"EO-{n:04d}" for n in range(1, 11)], 3, seed=23)
+        done = run_drop(work, inbox, api.url)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False, capture_output=True)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert len(creditings_of(api.url, CREDITOR)) == 3
+    assert "3 rows: credited 3" in done.stdout, done.stdout
+    assert "credited 0" not in done.stdout
