@@ -257,24 +257,36 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     return _validated(chosen, _read_mapping(chosen), {})
 
 
-def overlay_config(base: Config, path: Path, *, creditor_said: bool = False) -> Config:
+def overlay_config(
+    base: Config, path: Path, *, creditor_said: bool = False, creditor: str | None = None
+) -> Config:
     """`base` with the settings of the YAML file at `path` laid over it, section by section
     (a creditor's inbox: typically `defaults.creditor`, `columns`, `input`). Relative paths the
     overlay sets are resolved against its own folder; the ones it leaves keep base's.
 
     `creditor_said` (a creditor's inbox): when `base` has a default creditor, the overlay must
     say its own (`defaults.creditor`, null for rows that name theirs) — inherited, it would
-    credit this inbox's files to `base`'s creditor, wherever its invoice numbers match."""
+    credit this inbox's files to `base`'s creditor, wherever its invoice numbers match.
+    `creditor` (the drop's `--creditor`) says it instead; an overlay naming another creditor
+    is refused: two statements of whose files these are that disagree."""
     data = _read_mapping(path)
-    inherited = base.defaults.creditor
     defaults = data.get("defaults")
-    if creditor_said and inherited and not (isinstance(defaults, dict) and "creditor" in defaults):
+    says = isinstance(defaults, dict) and "creditor" in defaults
+    inherited = base.defaults.creditor
+    if creditor is None and creditor_said and inherited and not says:
         raise ConfigError(
             f"{path}: names no creditor (defaults.creditor), so its files would be credited "
             f"to the main configuration's creditor {inherited}; name this inbox's creditor "
             "(its files wait)"
         )
-    return _validated(path, data, base.model_dump(mode="python"))
+    config = _validated(path, data, base.model_dump(mode="python"))
+    own = config.defaults.creditor
+    if creditor is not None and says and own is not None and own != creditor:
+        raise ConfigError(
+            f"{path}: names creditor {own}, but --creditor is {creditor}; make them agree "
+            "(its files wait)"
+        )
+    return config
 
 
 def _read_mapping(chosen: Path) -> dict[str, Any]:

@@ -254,8 +254,8 @@ class Drop:
     def _config_for(self, inbox: Inbox) -> Config:
         if inbox.overlay is None:
             return self.config
-        named = inbox.path == self.inbox and self.options.creditor is not None  # --creditor
-        config = overlay_config(self.config, inbox.overlay, creditor_said=not named)
+        named = self.options.creditor if inbox.path == self.inbox else None  # --creditor
+        config = overlay_config(self.config, inbox.overlay, creditor_said=True, creditor=named)
         if config.api != self.config.api or config.journal != self.config.journal:
             raise ConfigError(
                 f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "

@@ -31,24 +31,41 @@ def api(tmp_path: Path) -> Iterator[Sandbox]:
         yield sandbox
 
 
-@pytest.mark.parametrize("says", [f"defaults:\n  creditor: {CREDITOR}\n", "input: {}\n"])
 def test_creditor_option_holds_for_a_drop_pointed_at_a_creditors_subfolder(
-    tmp_path: Path, api: Sandbox, says: str
+    tmp_path: Path, api: Sandbox
 ) -> None:
     """`importer drop INBOX/other --creditor OTHER`: `--creditor` is the creditor of every row
-    of the files directly in the inbox given, as for `run`. The folder's config.yaml (naming
-    the main creditor, or none) must neither credit them to the main creditor — OTHER's file
-    with invoice numbers the main creditor also has — nor refuse the creditor the operator
-    named."""
+    of the files directly in the inbox given, as for `run`. The folder's config.yaml naming
+    no creditor must neither credit them to the main creditor — OTHER's file with invoice
+    numbers the main creditor also has — nor refuse the creditor the operator named."""
     work, inbox = setup_work(tmp_path)
     other = inbox / "other"
     other.mkdir()
-    (other / "config.yaml").write_text(says, "utf-8")
+    (other / "config.yaml").write_text("input: {}\n", "utf-8")
     write_credits(other / "theirs.csv", [f"EO-{n:04d}" for n in range(1, 11)], 3, seed=21)
     done = run_drop(work, other, api.url, "--creditor", OTHER_CREDITOR)
     assert creditings_of(api.url, CREDITOR) == [], done.stdout + done.stderr
     assert "theirs.csv" in done.stdout
     assert not (other / "theirs.csv").exists()  # imported (its rows OTHER's), not left waiting
+
+
+def test_creditor_option_and_a_config_naming_another_creditor_are_refused(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """The folder's config.yaml says its files are CREDITOR's; `--creditor OTHER` says they are
+    OTHER's. Either could be the mistake, and a credit to the wrong creditor cannot be taken
+    back quietly: the files wait (exit 2) until the two agree, nothing is sent."""
+    work, inbox = setup_work(tmp_path)
+    other = inbox / "other"
+    other.mkdir()
+    (other / "config.yaml").write_text(f"defaults:\n  creditor: {CREDITOR}\n", "utf-8")
+    write_credits(other / "theirs.csv", [f"EO-{n:04d}" for n in range(1, 11)], 3, seed=21)
+    done = run_drop(work, other, api.url, "--creditor", OTHER_CREDITOR)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"names creditor {CREDITOR}, but --creditor is {OTHER_CREDITOR}" in done.stdout
+    assert (other / "theirs.csv").exists()
+    assert creditings_of(api.url, CREDITOR) == []
+    assert creditings_of(api.url, OTHER_CREDITOR) == []
 
 
 def test_a_summary_that_cannot_be_written_does_not_say_a_file_waits(
