@@ -34,23 +34,34 @@ MARKER_SUFFIXES = (".done", ".ok")
 Rule = Literal["marker", "stable", "either"]
 
 
-def markers_of(path: Path) -> list[Path]:
+def marker_index(names: Iterable[str]) -> dict[str, list[str]]:
+    """The marker names among a folder's `names`, by the name of the file each marks: one
+    listing of a folder serves every file judged in it."""
+    index: dict[str, list[str]] = {}
+    for name in sorted(names):
+        for suffix in MARKER_SUFFIXES:
+            if name.lower().endswith(suffix):
+                index.setdefault(name[: -len(suffix)], []).append(name)
+    return index
+
+
+def markers_of(path: Path, index: dict[str, list[str]] | None = None) -> list[Path]:
     """The marker files present beside `path` (its name exactly, then a marker suffix in any
-    case), in the order of MARKER_SUFFIXES."""
-    name = path.name
-    try:
-        names = [n for n in os.listdir(path.parent) if n.startswith(name) and is_marker(n)]
-    except OSError:
-        return []
+    case), in the order of MARKER_SUFFIXES. `index` is `marker_index` of the folder's listing;
+    without it the folder is listed here."""
+    if index is None:
+        try:
+            index = marker_index(os.listdir(path.parent))
+        except OSError:
+            return []
+    names = index.get(path.name, [])
     found = []
     for suffix in MARKER_SUFFIXES:
-        for other in sorted(names):
+        for other in names:
             marker = path.with_name(other)
-            if (
-                other[len(name) :].lower() == suffix
-                and marker.is_file()
-                and not marker.is_symlink()
-            ):
+            if other[len(path.name) :].lower() != suffix or marker.is_symlink():
+                continue
+            if marker.is_file():
                 found.append(marker)
     return found
 
@@ -115,9 +126,11 @@ def judge(
     settle_seconds: float,
     writers: set[Path],
     now: float | None = None,
+    index: dict[str, list[str]] | None = None,
 ) -> Verdict:
-    """Is `path` finished under `rule`? `writers` is `open_for_writing` over the candidates."""
-    markers = tuple(markers_of(path))
+    """Is `path` finished under `rule`? `writers` is `open_for_writing` over the candidates,
+    `index` the `marker_index` of their folder (both taken once for all of them)."""
+    markers = tuple(markers_of(path, index))
     if markers and rule in ("marker", "either"):
         if path in writers:  # a marker written first: rows written after a claim would be lost
             return Verdict(

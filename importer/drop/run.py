@@ -16,6 +16,7 @@ wait: `stop_files` (first signal) lets the file in flight finish and claims noth
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from importer.drop.inbox import (
     readable_name,
     sub_inboxes,
 )
-from importer.drop.readiness import judge, open_for_writing
+from importer.drop.readiness import judge, marker_index, open_for_writing
 from importer.drop.summary import DropSummary
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
@@ -226,8 +227,13 @@ class Drop:
             self._say_once(f"link:{link}", f"{link} is a symbolic link: not followed, not imported")
         # Every rule: a marker written before its file is finished must not claim it.
         writers = open_for_writing(files)
+        try:
+            index: dict[str, list[str]] | None = marker_index(os.listdir(inbox.path))
+        except OSError:
+            index = None  # each file's markers are looked up on their own
         for path in files:
-            verdict = judge(path, config.drop.ready, config.drop.settle_seconds, writers)
+            rule, settle = config.drop.ready, config.drop.settle_seconds
+            verdict = judge(path, rule, settle, writers, index=index)
             if not verdict.ready:
                 if path not in self._waiting_said:
                     self._waiting_said.add(path)
