@@ -102,6 +102,8 @@ class Drop:
         self._progress = progress
         self._print = printer or (lambda _text: None)
         self._said: set[str] = set()
+        self._last_notes: set[str] = set()
+        """The previous pass's notes: in watch mode a note said then is not news now."""
         self._waiting_said: set[Path] = set()
 
     def run(self) -> ExitCode:
@@ -162,7 +164,11 @@ class Drop:
                 "files still in the inboxes wait for the next pass"
             )
         summary.finished = _now()
-        if summary.files or summary.notes or not self.options.watch:
+        fresh = [note for note in summary.notes if note not in self._last_notes]
+        self._last_notes = set(summary.notes)
+        # In watch mode a pass with no file and only what the last pass said (a creditor's
+        # folder still refused) writes no summary: one a minute would bury the real ones.
+        if summary.files or fresh or not self.options.watch:
             _publish(summary, self.config.report.dir, self._print)
             return summary
         return None
@@ -171,12 +177,15 @@ class Drop:
         self, inbox: Inbox, target: Target, journal: Journal, summary: DropSummary
     ) -> None:
         try:
-            config = self._config_for(inbox)
+            named = self.options.creditor if inbox.path == self.inbox else None  # --creditor
+            config = _inbox_config(self.config, inbox, named)
         except ConfigError as exc:
-            summary.notes.append(f"{inbox.label}: not processed — {exc.message}")
+            note = f"{inbox.label}: not processed — {exc.message}"
+            summary.notes.append(note)
             summary.note_codes.append(ExitCode.USAGE)
-            # An expected refusal: its one line is the message, a traceback would add nothing.
-            log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)  # noqa: TRY400
+            if note not in self._last_notes:  # said once, not every pass of a watch
+                # An expected refusal: its one line is the message, a traceback adds nothing.
+                log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)  # noqa: TRY400
             return
         with ExitStack() as stack:
             if inbox.path != self.inbox:
@@ -251,28 +260,31 @@ class Drop:
         another creditor is not sent (the failure this command was built after: a second
         creditor's file credited to the default creditor)."""
         if inbox.overlay is None or (inbox.path == self.inbox and self.options.creditor):
-            # --creditor names the creditor of the files directly in INBOX, whatever a
-            # config.yaml there says (a drop pointed at a creditor's subfolder)
+            # --creditor names the creditor of the files directly in INBOX (a config.yaml
+            # there naming another one was refused by `_inbox_config`)
             return RunOptions(creditor=self.options.creditor)
         own = config.defaults.creditor
         return RunOptions(creditor=own if own != self.config.defaults.creditor else None)
-
-    def _config_for(self, inbox: Inbox) -> Config:
-        if inbox.overlay is None:
-            return self.config
-        named = self.options.creditor if inbox.path == self.inbox else None  # --creditor
-        config = overlay_config(self.config, inbox.overlay, creditor_said=True, creditor=named)
-        if config.api != self.config.api or config.journal != self.config.journal:
-            raise ConfigError(
-                f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "
-                "remove its api and journal sections"
-            )
-        return config
 
     def _say_once(self, key: str, text: str) -> None:
         if key not in self._said:
             self._said.add(key)
             log.warning("drop.notice", notice=text)
+
+
+def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
+    """The configuration of one inbox: the main one, with a creditor's config.yaml laid over
+    it (which must name its creditor, or agree with `named`, the drop's --creditor, and must
+    not change the API or the journal)."""
+    if inbox.overlay is None:
+        return main
+    config = overlay_config(main, inbox.overlay, creditor_said=True, creditor=named)
+    if config.api != main.api or config.journal != main.journal:
+        raise ConfigError(
+            f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "
+            "remove its api and journal sections"
+        )
+    return config
 
 
 def _top_inbox(path: Path) -> Inbox:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -424,3 +425,29 @@ def test_watch_takes_a_file_dropped_while_it_runs_and_stops_on_sigterm_after_it(
     (item,) = _files_of(work)
     assert finished["import_id"] == item["import_id"]
     assert_exactly_once(slow_api.url, file, item["import_id"])
+
+
+def test_watch_says_a_refused_inbox_once_not_every_pass(tmp_path: Path, api: Sandbox) -> None:
+    """A creditor's folder refused for its config.yaml stays refused until someone fixes it:
+    in watch mode, a note and a new summary every pass (1,440 a day at the default 60 s)
+    would bury the night's real summaries. It is said in the first pass's summary; passes
+    with nothing new write none; the exit code still says it (2)."""
+    work, inbox = setup_work(tmp_path)
+    acme = inbox / "acme"
+    acme.mkdir()
+    (acme / "config.yaml").write_text("input:\n  delimiter: ','\n", "utf-8")
+    write_credits(acme / "theirs.csv", INVOICES, 2, seed=15)
+    process = start_drop(work, inbox, api.url, "--watch", "--interval", "0.1")
+    try:
+        assert wait_until(lambda: len(summaries(work)) >= 1, 30)
+        time.sleep(1.5)  # a dozen passes
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 2, stdout + stderr
+    assert len(summaries(work)) == 1
+    assert stdout.count("names no creditor") == 1
+    assert (acme / "theirs.csv").exists()
