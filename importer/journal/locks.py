@@ -62,7 +62,9 @@ class LockStore(Store):
 def process_alive(pid: int) -> bool:
     """Signal 0 probes without touching the process; "no such process" is the only answer
     that proves it is gone (a permission error means it exists under another user). The one
-    liveness test: stale locks here, stale temporary report files in `report.files`."""
+    liveness test: stale locks here, stale temporary report files in `report.files`. A zombie
+    (killed, not yet reaped by its parent) answers signal 0 but will never release anything:
+    on Linux its state in /proc says so, and it counts as gone."""
     if pid == os.getpid():
         return True
     try:
@@ -71,4 +73,9 @@ def process_alive(pid: int) -> bool:
         return False
     except OSError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")

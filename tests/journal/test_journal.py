@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -563,6 +564,42 @@ def test_lock_of_another_host_is_never_taken_over(journal: Journal, tmp_path: Pa
         )
     with pytest.raises(ImportLocked, match=r"other-host\.example"):
         journal.acquire_lock("imp-1")
+
+
+def test_a_killed_holder_not_yet_reaped_is_stale(tmp_path: Path) -> None:
+    """A SIGKILLed holder whose parent has not waited for it is a zombie: signal 0 still
+    finds its pid, but it will never release the lock. `importer rerun` right after the
+    kill takes the lock over instead of telling the operator to wait for a dead process."""
+    path = tmp_path / "journal.sqlite"
+    journal = Journal(path)
+    journal.create_import(record("imp-1"), three_rows())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path), "imp-1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().startswith("HOLDING")
+        os.kill(holder.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # dead, but not reaped: a zombie
+            with open(f"/proc/{holder.pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.02)
+        journal.acquire_lock("imp-1")  # the zombie's lock is stale: taken over
+        with sqlite3.connect(path) as db:
+            found = db.execute("SELECT pid, host FROM locks WHERE key='import:imp-1'").fetchone()
+        assert tuple(found) == (os.getpid(), socket.gethostname())
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        for stream in (holder.stdin, holder.stdout):
+            if stream is not None:
+                stream.close()
+    journal.close()
 
 
 # ---------------------------------------------------------------------- corrections
