@@ -251,7 +251,7 @@ def _keys(
         column = numbered[-1]
         values = [_text(texts, column) for texts in mapped.sources]
         for file_row, value in zip(mapped.row_numbers, values, strict=True):
-            if not value.isdigit():
+            if not value.isdecimal():
                 raise FileRejected(
                     file,
                     f"row {file_row}: the 'row' column must hold the original row number, "
