@@ -134,7 +134,45 @@ def read_corrections(
     cannot be matched to exactly one row of the import."""
     creditor = _imports_creditor(record, originals, creditor)
     mapper = Mapper(config, creditor=creditor)
-    source, columns = _read(config, path, mapper)
+    sheets = _read(config, path, mapper)
+    key, corrections = _sheet_corrections(config, record, originals, mapper, creditor, *sheets[0])
+    if key != "row" or len(sheets) == 1:
+        return corrections
+    # report.xlsx shows a failed row on "Needs attention" and on "All rows": a person may
+    # correct either copy. The copy whose cells differ from the row's is the correction; two
+    # different corrections of one row are not guessed at.
+    current = {row.row: list(row.source) for row in originals}
+    chosen = {new.row: (new, sheets[0][0].sheet) for new in corrections}
+    clashes: list[str] = []
+    for source, columns in sheets[1:]:
+        _, more = _sheet_corrections(config, record, originals, mapper, creditor, source, columns)
+        for new in more:
+            if list(new.source) == current.get(new.row):
+                continue  # an untouched copy
+            held, sheet = chosen.get(new.row, (None, None))
+            if held is None or list(held.source) == current.get(new.row):
+                chosen[new.row] = (new, source.sheet)
+            elif list(new.source) != list(held.source):
+                clashes.append(f"row {new.row} ('{sheet}' and '{source.sheet}')")
+    if clashes:
+        raise FileRejected(
+            path.name,
+            f"{_listed(clashes)} corrected differently on two sheets; correct each row on "
+            "one sheet only: nothing was changed",
+        )
+    return [new for _, (new, _) in sorted(chosen.items())]
+
+
+def _sheet_corrections(
+    config: Config,
+    record: ImportRecord,
+    originals: Sequence[JournalRow],
+    mapper: Mapper,
+    creditor: str | None,
+    source: SourceFile,
+    columns: ColumnMap,
+) -> tuple[str, list[NewRow]]:
+    """One sheet's (or a CSV file's) corrections, and the key they were matched by."""
     mapped = mapper.map_rows(source, columns)
     match = _match(source.name, record, originals, mapper, columns, mapped)
     numbers = match.rows
@@ -164,11 +202,12 @@ def read_corrections(
             corrections.append(NewRow(number, cells, None, result.errors, Outcome.INVALID))
         else:
             corrections.append(NewRow(number, cells, result.request.model_dump(exclude_none=True)))
-    return corrections
+    return match.key, corrections
 
 
-def _read(config: Config, path: Path, mapper: Mapper) -> tuple[SourceFile, ColumnMap]:
-    """The correction file and its columns: for a workbook, its first sheet with a header."""
+def _read(config: Config, path: Path, mapper: Mapper) -> list[tuple[SourceFile, ColumnMap]]:
+    """The correction file and its columns: for a workbook, every sheet with a header (at
+    least one), first to last."""
     sheets = sheet_count(path)
     candidates: list[str | int | None] = (
         [config.input.sheet] if sheets is None or config.input.sheet is not None else []
@@ -176,6 +215,7 @@ def _read(config: Config, path: Path, mapper: Mapper) -> tuple[SourceFile, Colum
     if not candidates:
         candidates = list(range(sheets or 0))
     first_problem: FileRejected | None = None
+    found: list[tuple[SourceFile, ColumnMap]] = []
     for sheet in candidates:
         source = read_source(
             path,
@@ -188,9 +228,11 @@ def _read(config: Config, path: Path, mapper: Mapper) -> tuple[SourceFile, Colum
             records=[(n, tuple(_restore(cell) for cell in cells)) for n, cells in source.records],
         )
         try:
-            return source, mapper.find_columns(source)
+            found.append((source, mapper.find_columns(source)))
         except FileRejected as problem:
             first_problem = first_problem or problem
+    if found:
+        return found
     raise first_problem or FileRejected(path.name, "the workbook has no sheets")
 
 

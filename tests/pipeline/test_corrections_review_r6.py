@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 from cli_support import creditings, importer, report_of
 
 from importer.sandbox import Sandbox
@@ -42,3 +43,50 @@ def test_a_row_number_that_is_a_digit_but_not_a_number_is_named_not_an_internal_
     assert "the 'row' column must hold the original row number" in done.stderr
     assert "internal error" not in done.stderr
     assert creditings(api) == before
+
+
+def test_a_correction_made_in_report_xlsx_all_rows_is_applied(workdir: Path, api: Sandbox) -> None:
+    """report.xlsx shows a failed row twice: on "Needs attention" and on "All rows". A person
+    who corrects it on "All rows" (the full list) gets that correction applied, not the
+    untouched copy on "Needs attention" sent again as if nothing had been corrected."""
+    import_id = _first_run(workdir, api)
+    book = openpyxl.load_workbook(next((workdir / "reports").glob("*/report.xlsx")))
+    sheet = book["All rows"]
+    header = [cell.value for cell in sheet[1]]
+    for line in sheet.iter_rows(min_row=2):
+        if line[header.index("Row")].value == 3:
+            line[header.index("Belopp")].value = "20,00"
+    fixed = workdir / "fixed.xlsx"
+    book.save(fixed)
+    done = importer(workdir, "rerun", import_id, "--fix", str(fixed), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr  # row 4 is still invalid
+    rows = {row["row"]: row for row in report_of(workdir)["rows"]}
+    assert rows[3]["outcome"] == "credited"
+    assert rows[3]["source"]["Belopp"] == "20,00"
+    assert rows[4]["outcome"] == "invalid"
+    assert ("F-1002", 20) in [(c["invoice_number"], c["amount"]) for c in creditings(api)]
+    assert "left as they were" not in done.stdout  # the untouched credited rows of All rows
+
+
+def test_a_row_corrected_two_ways_in_report_xlsx_rejects_the_file(
+    workdir: Path, api: Sandbox
+) -> None:
+    """The same row corrected differently on two sheets of report.xlsx is not guessed at:
+    the correction file is rejected naming the row, and nothing changes."""
+    import_id = _first_run(workdir, api)
+    before = creditings(api)
+    book = openpyxl.load_workbook(next((workdir / "reports").glob("*/report.xlsx")))
+    for name, amount in (("Needs attention", "20,00"), ("All rows", "30,00")):
+        sheet = book[name]
+        header = [cell.value for cell in sheet[1]]
+        for line in sheet.iter_rows(min_row=2):
+            if line[header.index("Row")].value == 3:
+                line[header.index("Belopp")].value = amount
+    fixed = workdir / "fixed.xlsx"
+    book.save(fixed)
+    done = importer(workdir, "rerun", import_id, "--fix", str(fixed), api=api)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "row 3" in done.stderr
+    assert "All rows" in done.stderr
+    assert creditings(api) == before
+    assert {row["row"]: row for row in report_of(workdir)["rows"]}[3]["outcome"] == "invalid"
