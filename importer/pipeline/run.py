@@ -341,12 +341,17 @@ class Importer:
         if dry_run:
             return _rerun_plan(self.config, self.journal, record, fix, self.creditor)
         check_before_sending(self.config, self.journal, dry_run=False)
-        notes = (
-            apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
-            if fix is not None
-            else []
-        )
-        result = self.continue_import(import_id, retry_rejected=True)
+        # Corrections change the import's rows: not while another importer posts them.
+        self.journal.acquire_lock(import_id)
+        try:
+            notes = (
+                apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
+                if fix is not None
+                else []
+            )
+            result = self.continue_import(import_id, retry_rejected=True)
+        finally:
+            self.journal.release_lock(import_id)
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
 from cli_support import creditings, importer, report_of
 
+from importer.journal import Journal
+from importer.outcomes import Outcome
 from importer.sandbox import Sandbox
 
 ORIGINAL = (
@@ -90,3 +94,46 @@ def test_a_row_corrected_two_ways_in_report_xlsx_rejects_the_file(
     assert "All rows" in done.stderr
     assert creditings(api) == before
     assert {row["row"]: row for row in report_of(workdir)["rows"]}[3]["outcome"] == "invalid"
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from importer.journal import Journal
+journal = Journal(Path(sys.argv[1]))
+journal.acquire_lock(sys.argv[2])
+print("HOLDING", flush=True)
+sys.stdin.read()
+journal.release_lock(sys.argv[2])
+"""
+
+
+def test_corrections_wait_for_the_import_lock_like_everything_else(
+    workdir: Path, api: Sandbox
+) -> None:
+    """While another importer works on the import (a `rerun` posting its rows), a second
+    `rerun --fix` is refused before it changes anything: its corrections must not replace
+    rows the first one is posting, so the report never says one amount while the API
+    credited another (and a row credited meanwhile is never reset to not_sent)."""
+    import_id = _first_run(workdir, api)
+    fix = workdir / "fixed.csv"
+    fix.write_text("Kreditfaktura;Fakturanummer;Belopp\nKF-2;F-1002;20,00\n", encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(workdir / "j.sqlite"), import_id],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().startswith("HOLDING")
+        done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    finally:
+        holder.communicate("", timeout=30)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "is being worked on by process" in done.stderr
+    journal = Journal(workdir / "j.sqlite")
+    row = {row.row: row for row in journal.rows(import_id)}[3]
+    journal.close()
+    assert row.outcome is Outcome.INVALID
+    assert list(row.source)[1] == "0"  # not the correction's 20,00
