@@ -187,6 +187,13 @@ def _sheet_corrections(
         found = positions.get(header, [])
         picks.append(found[seen[header]] if seen[header] < len(found) else None)
         seen[header] += 1
+    # A column the correction file lacks (the original format holding just the corrected
+    # rows and the columns being fixed) keeps the row's cells: a date, credit note or
+    # reference is not dropped because its column was left out.
+    current = {row.row: row.source for row in originals}
+    for api_field, column in mapper.fields_of(record.columns).items():
+        if api_field not in columns.fields:
+            mapped.columns[api_field] = [_text(current[n], column) for n in numbers]
     checked = Validator(config, creditor=creditor).validate_columns(
         mapped.columns, len(numbers), numbers
     )
@@ -194,7 +201,13 @@ def _sheet_corrections(
     for index, (number, texts, result) in enumerate(
         zip(numbers, mapped.sources, checked, strict=True)
     ):
-        cells = [texts[i] if i is not None and i < len(texts) else "" for i in picks]
+        kept = current[number]
+        cells = [
+            (texts[i] if i < len(texts) else "")
+            if i is not None
+            else (kept[k] if k < len(kept) else "")
+            for k, i in enumerate(picks)
+        ]
         problems = mapped.problems.get(index)
         if problems:
             corrections.append(NewRow(number, cells, None, problems, Outcome.INVALID))

@@ -137,3 +137,39 @@ def test_corrections_wait_for_the_import_lock_like_everything_else(
     journal.close()
     assert row.outcome is Outcome.INVALID
     assert list(row.source)[1] == "0"  # not the correction's 20,00
+
+
+def test_columns_the_correction_file_leaves_out_keep_the_rows_cells(
+    workdir: Path, api: Sandbox
+) -> None:
+    """A correction in the original format holding just the corrected rows and the columns
+    being fixed changes those columns only: the row's date, credit note and reference are
+    sent as the file had them, not dropped (a crediting dated today, a credit note no
+    longer guarded against being credited twice)."""
+    data = workdir / "export.csv"
+    data.write_bytes(
+        "Fakturanummer;Belopp;Kreditfaktura;Referens;Datum\r\n"
+        "F-1001;10,00;KF-1;R-1;2026-11-20\r\n"
+        "F-1004;12,345;KF-3;R-3;2026-11-21\r\n".encode("cp1252")
+    )
+    assert importer(workdir, "run", str(data), api=api).returncode == 1
+    import_id = str(report_of(workdir)["file_import_report"])
+    fix = workdir / "fixed.csv"
+    fix.write_text("Referens;Fakturanummer;Belopp\nR-3;F-1004;12,35\n", encoding="utf-8")
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = {row["row"]: row for row in report_of(workdir)["rows"]}[3]
+    assert row["outcome"] == "credited"
+    assert row["request"]["invoice_number"] == "F-1004"
+    assert row["request"]["credit_invoice"] == "KF-3"
+    assert row["request"]["creditor_reference"] == "R-3"
+    assert row["request"]["client_registration_date"] == "Sat, 21 Nov 2026 00:00:00 GMT"
+    assert row["source"] == {
+        "Fakturanummer": "F-1004",
+        "Belopp": "12,35",
+        "Kreditfaktura": "KF-3",
+        "Referens": "R-3",
+        "Datum": "2026-11-21",
+    }
+    sent = [c for c in creditings(api) if c["creditor_reference"] == "R-3"]
+    assert [(c["amount"], c["credit_invoice"]) for c in sent] == [(12.35, "KF-3")]
