@@ -44,6 +44,8 @@ def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[
         if original.outcome not in _RESENT and original.outcome is not Outcome.INVALID:
             continue  # credited or duplicate: final
         request = original.request if fix is None else fix.request
+        if fix is None and original.outcome is Outcome.INVALID:
+            request = None  # a credit-note conflict keeps its request, but is not sent
         if request is None:
             errors = fix.errors if fix is not None else original.errors
             invalid.append(f"row {original.row} ({'; '.join(e.message for e in errors)})")

@@ -173,3 +173,24 @@ def test_columns_the_correction_file_leaves_out_keep_the_rows_cells(
     }
     sent = [c for c in creditings(api) if c["creditor_reference"] == "R-3"]
     assert [(c["amount"], c["credit_invoice"]) for c in sent] == [(12.35, "KF-3")]
+
+
+def test_rerun_dry_run_does_not_count_a_credit_note_conflict_it_would_not_send(
+    workdir: Path, api: Sandbox
+) -> None:
+    """A credit-note conflict is `invalid` and keeps its request; a rerun without a
+    correction of it does not send it, so its dry run does not say it would: it lists it
+    as still invalid, and the total is what the rerun really sends."""
+    data = workdir / "export.csv"
+    data.write_bytes(
+        b"Fakturanummer;Belopp;Kreditfaktura\r\nF-1001;10,00;KF-1\r\nF-1001;20,00;KF-1\r\n"
+    )
+    assert importer(workdir, "run", str(data), api=api).returncode == 1
+    import_id = str(report_of(workdir)["file_import_report"])
+    plan = importer(workdir, "rerun", import_id, "--dry-run", api=api)
+    assert "would send 0 row(s), 0.00 SEK in all" in plan.stdout, plan.stdout
+    assert "still invalid, not sent: row 3" in plan.stdout
+    assert plan.returncode == 1
+    done = importer(workdir, "rerun", import_id, api=api)
+    assert [c["amount"] for c in creditings(api)] == [10]
+    assert done.returncode == 1
