@@ -6,7 +6,8 @@ before the other had credited, and both posted. A claim closes that window: clai
 credit note (API, creditor, credit note) is one write transaction together with the row's
 intent, and the primary key of `claims` lets only one row hold it. A claim counts while its
 row is in flight (`unknown`) or `credited`; a row that ended otherwise (rejected, not sent)
-leaves a stale claim the next claimant takes over."""
+leaves a stale claim the next claimant takes over, and so does a row whose credit note a
+correction changed."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ class ClaimStore(Store):
             holder = db.execute(
                 f"{SELECT_CREDITING} JOIN claims c ON c.import_id = r.import_id AND c.row = r.row"
                 " WHERE c.api=? AND c.creditor=? AND c.credit_invoice=?"
-                " AND r.outcome IN ('unknown', 'credited') AND NOT (r.import_id=? AND r.row=?)",
+                " AND r.outcome IN ('unknown', 'credited') AND NOT (r.import_id=? AND r.row=?)"
+                # a row corrected (`rerun --fix`) to another credit note holds it no more
+                " AND r.credit_invoice = c.credit_invoice",
                 (base_url, creditor, credit_invoice, import_id, row),
             ).fetchone()
             if holder is not None:

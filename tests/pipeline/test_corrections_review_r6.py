@@ -194,3 +194,27 @@ def test_rerun_dry_run_does_not_count_a_credit_note_conflict_it_would_not_send(
     done = importer(workdir, "rerun", import_id, api=api)
     assert [c["amount"] for c in creditings(api)] == [10]
     assert done.returncode == 1
+
+
+def test_a_credit_note_corrected_away_no_longer_blocks_that_credit_note(
+    workdir: Path, api: Sandbox
+) -> None:
+    """A row claims its credit note when it is first sent. When the API rejects it and the
+    operator corrects the credit note (KF-7 was a typo for KF-70), the crediting is made
+    under KF-70: KF-7 was never credited, so a later file's KF-7 is credited, not marked a
+    duplicate of a crediting that carries another credit note (silently, exit 0)."""
+    data = workdir / "export.csv"
+    data.write_bytes(b"Fakturanummer;Belopp;Kreditfaktura\r\nF-9999;200,00;KF-7\r\n")
+    assert importer(workdir, "run", str(data), api=api).returncode == 1  # rejected: F-9999
+    import_id = str(report_of(workdir)["file_import_report"])
+    fix = workdir / "fixed.csv"
+    fix.write_text("Fakturanummer;Belopp;Kreditfaktura;row\nF-1004;200,00;KF-70;2\n")
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    assert done.returncode == 0, done.stdout + done.stderr
+    later = workdir / "later.csv"
+    later.write_bytes(b"Fakturanummer;Belopp;Kreditfaktura\r\nF-1004;200,00;KF-7\r\n")
+    done = importer(workdir, "run", str(later), api=api)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report_of(workdir)["rows"][0]["outcome"] == "credited"
+    notes = sorted(c["credit_invoice"] for c in creditings(api))
+    assert notes == ["KF-7", "KF-70"]
