@@ -51,7 +51,11 @@ def build_report(journal: Journal, import_id: str) -> Report:
 def report_summary(journal: Journal, import_id: str) -> Report:
     """The report of an import without its rows, from the journal, nothing written (what a
     caller tells of an import whose report files could not be written)."""
-    record = _renderable(journal, import_id)
+    return _head(journal, _renderable(journal, import_id))
+
+
+def _head(journal: Journal, record: ImportRecord) -> Report:
+    """The report without its rows: one pass over the journal's rows for the summary."""
     summary = summarise(_journal_blocks(journal, record))
     return report_head(record, summary, flagged=bool(journal.flagged(record.id)))
 
@@ -68,11 +72,7 @@ def render_from_journal(
     block whatever the size of the import. Returns the report without its rows (the rows
     are in the files) and the paths."""
     record = _renderable(journal, import_id)
-    head = report_head(
-        record,
-        summarise(_journal_blocks(journal, record)),
-        flagged=bool(journal.flagged(record.id)),
-    )
+    head = _head(journal, record)
     settings = replace(
         settings or ReportSettings(), source=SourceDialect(*journal.source_dialect(import_id))
     )
