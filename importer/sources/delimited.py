@@ -305,15 +305,11 @@ def _parse_unquoted(text: str, delimiter: str) -> list[Record] | None:
         return None
     limit = csv.field_size_limit()
     rows: list[tuple[str, ...]] = []
-    start, size = 0, len(text)
-    while start < size:
-        end = text.find("\n", start + _SLICE_CHARS)  # cutting after LF never splits a CRLF
-        end = size if end < 0 else end + 1
-        lines = text[start:end].splitlines()
+    for piece in _slices(text):
+        lines = piece.splitlines()
         if max(map(len, lines), default=0) > limit:
             return None
         rows += [tuple(line.split(delimiter)) for line in lines]
-        start = end
     firsts = list(map(str.strip, map(itemgetter(0), rows)))
     if "" not in firsts:  # no blank row: the usual file, numbered without a Python step
         return list(enumerate(rows, 1))
@@ -336,11 +332,18 @@ def _physical_lines(text: str) -> Iterator[str]:
     if any(separator in text for separator in _OTHER_LINE_BREAKS):
         yield from io.StringIO(text, newline="")
         return
+    for piece in _slices(text):
+        yield from piece.splitlines(keepends=True)
+
+
+def _slices(text: str) -> Iterator[str]:
+    """`text` in slices of about `_SLICE_CHARS`, each ending after a LF (or at the end), so
+    no line — and no CRLF — is cut in two."""
     start, size = 0, len(text)
     while start < size:
-        end = text.find("\n", start + _SLICE_CHARS)  # cutting after LF never splits a CRLF
+        end = text.find("\n", start + _SLICE_CHARS)
         end = size if end < 0 else end + 1
-        yield from text[start:end].splitlines(keepends=True)
+        yield text[start:end]
         start = end
 
 
