@@ -176,8 +176,8 @@ class Drop:
     def _pass_inbox(
         self, inbox: Inbox, target: Target, journal: Journal, summary: DropSummary
     ) -> None:
+        named = self.options.creditor if inbox.path == self.inbox else None  # --creditor
         try:
-            named = self.options.creditor if inbox.path == self.inbox else None  # --creditor
             config = _inbox_config(self.config, inbox, named)
         except ConfigError as exc:
             note = f"{inbox.label}: not processed — {exc.message}"
@@ -199,7 +199,7 @@ class Drop:
                 config,
                 journal,
                 target,
-                self._run_options(inbox, config),
+                self._run_options(inbox, config, named),
                 stop_rows=self.signals.stop_rows,
                 progress=self._progress,
                 heartbeat=self.options.heartbeat,
@@ -254,15 +254,15 @@ class Drop:
                 return claimed
         return None
 
-    def _run_options(self, inbox: Inbox, config: Config) -> RunOptions:
-        """Files directly in the inbox: `--creditor` if given. A creditor's subfolder whose
-        config.yaml names its own creditor: that one, for every row — a row there naming
-        another creditor is not sent (the failure this command was built after: a second
-        creditor's file credited to the default creditor)."""
-        if inbox.overlay is None or (inbox.path == self.inbox and self.options.creditor):
+    def _run_options(self, inbox: Inbox, config: Config, named: str | None) -> RunOptions:
+        """Files directly in the inbox: `--creditor` (`named`) if given. A creditor's
+        subfolder whose config.yaml names its own creditor: that one, for every row — a row
+        there naming another creditor is not sent (the failure this command was built after:
+        a second creditor's file credited to the default creditor)."""
+        if inbox.overlay is None or named:
             # --creditor names the creditor of the files directly in INBOX (a config.yaml
             # there naming another one was refused by `_inbox_config`)
-            return RunOptions(creditor=self.options.creditor)
+            return RunOptions(creditor=named)
         own = config.defaults.creditor
         return RunOptions(creditor=own if own != self.config.defaults.creditor else None)
 
