@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from importer.errors import ImportLocked
 from importer.journal.schema import Store, iso_z, utcnow
@@ -22,12 +22,18 @@ class LockStore(Store):
     def release_lock(self, import_id: str) -> None:
         self._release(f"import:{import_id}")
 
-    @contextmanager
-    def file_lock(self, sha256: str, base_url: str, name: str) -> Iterator[None]:
+    def import_lock(self, import_id: str) -> AbstractContextManager[None]:
+        """`acquire_lock` for the length of a `with` block."""
+        return self._held(f"import:{import_id}", f"import {import_id}")
+
+    def file_lock(self, sha256: str, base_url: str, name: str) -> AbstractContextManager[None]:
         """Held while a file is read, journaled and posted, so two importers given the same
         file at once cannot both create an import of it (and post it twice)."""
-        key = f"file:{base_url}:{sha256}"
-        self._acquire(key, f"file {name}")
+        return self._held(f"file:{base_url}:{sha256}", f"file {name}")
+
+    @contextmanager
+    def _held(self, key: str, what: str) -> Iterator[None]:
+        self._acquire(key, what)
         try:
             yield
         finally:

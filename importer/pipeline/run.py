@@ -291,8 +291,7 @@ class Importer:
                 f"import {import_id} is all-or-nothing and still has invalid rows; "
                 "nothing was posted",
             )
-        self.journal.acquire_lock(import_id)
-        try:
+        with self.journal.import_lock(import_id):
             wanted = [Outcome.NOT_SENT, Outcome.UNKNOWN]
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
@@ -320,8 +319,6 @@ class Importer:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
             self.journal.set_state(import_id, "finished", utcnow())
-        finally:
-            self.journal.release_lock(import_id)
         result = self._result(path, import_id, ExitCode.OK)
         if result.report is None:  # the report could not be written: exit 3 says so
             return result
@@ -342,16 +339,13 @@ class Importer:
             return _rerun_plan(self.config, self.journal, record, fix, self.creditor)
         check_before_sending(self.config, self.journal, dry_run=False)
         # Corrections change the import's rows: not while another importer posts them.
-        self.journal.acquire_lock(import_id)
-        try:
+        with self.journal.import_lock(import_id):
             notes = (
                 apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
                 if fix is not None
                 else []
             )
             result = self.continue_import(import_id, retry_rejected=True)
-        finally:
-            self.journal.release_lock(import_id)
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
