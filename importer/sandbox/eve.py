@@ -42,6 +42,32 @@ def error_body(code: int, message: str, issues: dict[str, Any] | None = None) ->
     return body
 
 
+def collection_links(
+    resource: str, query: str, page: int, max_results: int, total: int
+) -> dict[str, Any]:
+    """A collection answer's `_links` as Eve writes them: `parent`, `self`, and `prev`, `next`
+    and `last` where there are such pages. A client may page by these alone (Eve leaves
+    `_meta.total` out under OPTIMIZE_PAGINATION_FOR_SPEED), so the sandbox offers them too."""
+    kept = "&".join(part for part in query.split("&") if part and not part.startswith("page="))
+
+    def href(to: int | None = None) -> str:
+        page_part = f"page={to}" if to is not None else ""
+        joined = "&".join(part for part in (kept, page_part) if part)
+        return f"{resource}?{joined}" if joined else resource
+
+    links: dict[str, Any] = {
+        "parent": {"title": "home", "href": "/"},
+        "self": {"title": resource, "href": href()},
+    }
+    last = max(1, -(-total // max_results)) if max_results > 0 else 1
+    if page > 1:
+        links["prev"] = {"title": "previous page", "href": href(page - 1)}
+    if page < last:
+        links["next"] = {"title": "next page", "href": href(page + 1)}
+        links["last"] = {"title": "last page", "href": href(last)}
+    return links
+
+
 def http_date(epoch: float) -> str:
     """RFC 1123 in GMT, Eve's DATE_FORMAT: `Fri, 04 Jul 2025 14:35:29 GMT`.
 

@@ -31,6 +31,7 @@ from importer.sandbox.eve import (
     BAD_CREDENTIALS,
     INSERTION_FAILURE,
     OBJECT_ID,
+    collection_links,
     error_body,
     http_date,
 )
@@ -298,18 +299,27 @@ class SandboxHandler(_Connection):
         elif is_item:
             self._get_item(collection, parts[1], params)
         else:
-            self._get_collection(collection, params)
+            self._get_collection(parts[0], collection, params)
 
     # -- endpoints --------------------------------------------------------------------------
 
-    def _get_collection(self, collection: Collection, params: dict[str, list[str]]) -> None:
+    def _get_collection(
+        self, name: str, collection: Collection, params: dict[str, list[str]]
+    ) -> None:
         try:
             query = parse_list_query(params, collection.columns)
         except QueryError as exc:
             self._fail(400, str(exc))
         items, total = self.server.store.find(collection, query)
         meta = {"page": query.page, "max_results": query.max_results, "total": total}
-        self._send(200, {"_items": items, "_meta": meta}, {"X-Total-Count": str(total)})
+        links = collection_links(
+            name, self.path.partition("?")[2], query.page, query.max_results, total
+        )
+        self._send(
+            200,
+            {"_items": items, "_links": links, "_meta": meta},
+            {"X-Total-Count": str(total)},
+        )
 
     def _get_item(self, collection: Collection, item_id: str, params: dict[str, list[str]]) -> None:
         try:
