@@ -6,11 +6,17 @@
 (b) posting against the sandbox at zero latency vs a bare `requests.post` loop over the
     same rows (each against a fresh sandbox), as a ratio.
 (c) the same with `--latency-ms 20`, against the 50 rows/s that 20 ms allows in strict order.
+(e) `importer validate` at the sizes people have (default 5,000, 20,000, 50,000 and 200,000
+    rows): with the default formats (what users get: the workbook's All rows sheet is written
+    up to `report.xlsx_all_rows`) and with the machine reports alone (json, csv), each against
+    `frictionless validate` of the same file in the same run; `--memory-rows N` adds one run
+    of N rows (e.g. 2,000,000) for its peak RSS.
 (d) `importer run` of a 50,000-row file at zero latency with the default formats, the workbook
     holding all sheets (Summary, Needs attention, All rows), and the workbook's share of the
     time (the workbook rendered again from the journal, timed alone in-process).
 
 Run:  python bench/import_bench.py [--rows 200000] [--post-rows 3000] [--latency-rows 1000]
+      [--sizes 5000,20000,50000,200000] [--memory-rows 0] [--only a|b|c|d|e]
 Needs the `bench` extra (frictionless) for (a)'s baseline. Timings are printed, never asserted.
 """
 
@@ -199,6 +205,64 @@ def bench_validate(work: Path, rows: int) -> None:
     ours = validate_ours(work, swedish, rows, label)
     dialect = ["--encoding", "cp1252", "--dialect", json.dumps({"delimiter": ";"})]
     validate_frictionless(work, swedish, rows, SWEDISH_SCHEMA, ours, dialect)
+
+
+def _timed_validate(work: Path, data: Path, formats: str | None) -> tuple[float, float]:
+    """One `importer validate` of `data` in `work` with `report.formats` set to `formats`
+    (None: the defaults); its seconds and peak RSS in MB."""
+    chosen = f"  formats: [{formats}]\n" if formats else ""
+    (work / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports-e\n{chosen}"
+        "journal:\n  path: journal-e.sqlite\n",
+        encoding="utf-8",
+    )
+    seconds, rss, code, out = run_measured(
+        [sys.executable, "-m", "importer", "validate", str(data)], work
+    )
+    if code != 0:
+        print(out.decode(errors="replace")[-2000:])
+        raise SystemExit(f"importer validate failed with exit {code}")
+    shutil.rmtree(work / "reports-e", ignore_errors=True)
+    return seconds, rss
+
+
+def _frictionless_seconds(work: Path, data: Path) -> float | None:
+    frictionless = shutil.which("frictionless", path=str(Path(sys.executable).parent))
+    if frictionless is None:
+        return None
+    schema_file = work / "sizes.schema.json"
+    schema_file.write_text(json.dumps(PLAIN_SCHEMA), encoding="utf-8")
+    seconds, _rss, _code, _out = run_measured(
+        [frictionless, "validate", "--schema", schema_file.name, data.name], work
+    )
+    return seconds
+
+
+def bench_sizes(work: Path, sizes: list[int], memory_rows: int) -> None:
+    """(e): validate at several sizes, default formats and machine reports alone, each as a
+    ratio to frictionless measured on the same file in the same run (> 1: we are faster)."""
+    folder = work / "sizes"
+    folder.mkdir()
+    for rows in sizes:
+        data = folder / f"credits-{rows}.csv"
+        write_credits(data, rows, cases=1000)
+        theirs = _frictionless_seconds(folder, data)
+        default, default_rss = _timed_validate(folder, data, None)
+        machine, machine_rss = _timed_validate(folder, data, "json, csv")
+        if theirs is None:
+            print("(e) frictionless not installed (pip install '.[bench]'): no baseline")
+            theirs = float("nan")
+        print(
+            f"(e) {rows:,} rows: default formats {default:.2f} s ({theirs / default:.2f}x "
+            f"frictionless, {default_rss:.0f} MB); json+csv {machine:.2f} s "
+            f"({theirs / machine:.2f}x, {machine_rss:.0f} MB); frictionless {theirs:.2f} s"
+        )
+        data.unlink()
+    if memory_rows:
+        data = folder / "credits-memory.csv"
+        write_credits(data, memory_rows, cases=1000)
+        seconds, rss = _timed_validate(folder, data, None)
+        print(f"(e) {memory_rows:,} rows, default formats: {seconds:.2f} s, peak RSS {rss:.0f} MB")
 
 
 def start_sandbox(work: Path, cases: Path, latency_ms: int, name: str):
@@ -413,7 +477,13 @@ def main() -> None:
     parser.add_argument("--post-rows", type=int, default=3_000)
     parser.add_argument("--latency-rows", type=int, default=1_000)
     parser.add_argument("--workbook-rows", type=int, default=50_000)
-    parser.add_argument("--only", choices=["a", "b", "c", "d"])
+    parser.add_argument(
+        "--sizes",
+        default="5000,20000,50000,200000",
+        help="comma-separated row counts for (e)",
+    )
+    parser.add_argument("--memory-rows", type=int, default=0, help="(e): one more run's RSS")
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e"])
     args = parser.parse_args()
     # An installed package has its bytecode compiled at install time; an editable checkout
     # (and PYTHONDONTWRITEBYTECODE, set on some machines) would otherwise make every timed
@@ -432,6 +502,9 @@ def main() -> None:
             bench_post(work, args.latency_rows, 20, "(c)")
         if args.only in (None, "d"):
             bench_workbook_share(work, args.workbook_rows)
+        if args.only in (None, "e"):
+            sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+            bench_sizes(work, sizes, args.memory_rows)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,14 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 CASES = [
     (
         "import_bench.py",
-        ["--rows", "300", "--post-rows", "20", "--latency-rows", "5", "--workbook-rows", "50"],
-        ["(a) importer validate", "(b) importer run", "(c) importer run", "report.xlsx alone"],
+        [
+            *["--rows", "300", "--post-rows", "20", "--latency-rows", "5"],
+            *["--workbook-rows", "50", "--sizes", "40,60", "--memory-rows", "80"],
+        ],
+        [
+            *["(a) importer validate", "(b) importer run", "(c) importer run"],
+            *["report.xlsx alone", "(e) 40 rows: default formats", "(e) 80 rows"],
+        ],
     ),
     ("drop_bench.py", ["--files", "2", "--rows", "20"], ["ratio drop/baseline"]),
     (
