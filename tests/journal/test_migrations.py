@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,25 +133,29 @@ def test_a_database_no_importer_wrote_is_not_taken_for_a_journal(tmp_path: Path)
 
 def test_two_processes_opening_a_fresh_journal_at_once_both_succeed(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
-    start = time.time() + 1.0  # every process past its imports before any opens
+    gate = tmp_path / "gate"
+    gate.mkdir()
     code = textwrap.dedent(
         """
         import sys, time
         from pathlib import Path
         from importer.journal import Journal
-        time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+        gate, n = Path(sys.argv[2]), int(sys.argv[3])
+        (gate / sys.argv[4]).touch()
+        while len(list(gate.iterdir())) < n:  # every process imported: open together
+            time.sleep(0.001)
         with Journal(Path(sys.argv[1])) as journal:
             print(len(journal.imports()))
         """
     )
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(path), str(start)],
+            [sys.executable, "-c", code, str(path), str(gate), "4", str(n)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(4)
+        for n in range(4)
     ]
     results = [(*p.communicate(timeout=60), p.returncode) for p in processes]
     assert [(out, code) for out, _, code in results] == [("0\n", 0)] * 4, results
