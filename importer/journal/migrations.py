@@ -228,16 +228,13 @@ def migrate(
     migration (a journal at the version before it). Raises `JournalTooNew` for a journal a
     newer importer wrote, `JournalUnavailable` for a database no importer wrote; SQLite's own
     errors (busy, damaged) are left to the caller, which knows how to wait or say so."""
-    if user_version(db) > len(migrations):
-        raise JournalTooNew(
-            f"journal {path} was written by a newer importer (schema {user_version(db)}, "
-            f"this program knows {len(migrations)}): upgrade the importer; nothing was sent"
-        )
+    _refuse_newer(user_version(db), len(migrations), path)
     ran = 0
     while user_version(db) < up_to:
         db.execute("BEGIN IMMEDIATE")
         try:
             found = user_version(db)  # again: another process may have migrated meanwhile
+            _refuse_newer(found, len(migrations), path)
             version = _adopted(db, path, found)
             if version == found and version < up_to:
                 migrations[version](db)
@@ -250,6 +247,14 @@ def migrate(
             raise
         db.execute("COMMIT")
     return ran
+
+
+def _refuse_newer(version: int, known: int, path: Path) -> None:
+    if version > known:
+        raise JournalTooNew(
+            f"journal {path} was written by a newer importer (schema {version}, "
+            f"this program knows {known}): upgrade the importer; nothing was sent"
+        )
 
 
 def _adopted(db: sqlite3.Connection, path: Path, version: int) -> int:
