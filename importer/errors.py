@@ -22,6 +22,8 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── JournalFailed         the journal could not be written mid-run (disk full, locked)
     │   └── ReportUnwritten       a report could not be written (a full disk); the
     │                             journal has every outcome: `importer report ID`
+    ├── NotificationFailed   (3)  a mail or webhook could not be sent (the import's own exit
+    │                             code is unchanged; the next drop pass sends what is owed)
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
 
 A caller catches the middle layer: `UsageError` (fix the command or the configuration),
@@ -142,6 +144,17 @@ class JournalFailed(RunStopped):
     """The journal refused a write mid-run (disk full, locked past the timeout). The
     write that failed was rolled back: a row whose intent was not committed was not sent, and
     one sent but not recorded stays `unknown` and is looked up before anything is sent again."""
+
+
+# ----------------------------------------------------------------- notification (exit 3)
+
+
+class NotificationFailed(ImporterError):
+    """A mail or webhook could not be sent. Its message names the channel and why, never a
+    password or a webhook's URL. Raised only by `importer notify-failure`'s own send; a drop or
+    an import catches it, says so in its summary and keeps its own exit code."""
+
+    exit_code = ExitCode.INCOMPLETE
 
 
 # --------------------------------------------------------------------- internal (exit 3)
