@@ -263,7 +263,7 @@ def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
     signals = Signals()
     _install_drop_handlers(signals)
     creditor = None if args.creditor is None else creditor_option(args.creditor)
-    options = DropOptions(watch=args.watch, interval=args.interval, creditor=creditor)
+    options = DropOptions(args.watch, args.interval, creditor, verbose=args.verbose)
     # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
     progress = ProgressLine() if sys.stderr.isatty() else None
     drop = Drop(
