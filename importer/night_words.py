@@ -45,6 +45,16 @@ NIGHT: dict[str, tuple[str, str]] = {
     "night.state_already_imported": ("already imported", "redan importerad"),
     "night.state_rejected": ("rejected", "avvisad"),
     "night.state_unfinished": ("unfinished", "inte slutförd"),
+    # outcomes and statuses as counted on one line ("credited 12, invalid 1")
+    "night.count_credited": ("credited", "krediterade"),
+    "night.count_invalid": ("invalid", "ogiltiga"),
+    "night.count_rejected": ("rejected", "avvisade"),
+    "night.count_duplicate": ("duplicate", "dubbletter"),
+    "night.count_not_sent": ("not_sent", "ej skickade"),
+    "night.count_unknown": ("unknown", "okända"),
+    "night.count_completed": ("completed", "genomförda"),
+    "night.count_warning": ("warning", "varning"),
+    "night.count_error": ("error", "fel"),
     "night.rows": ("{rows} rows: {shown}", "{rows} rader: {shown}"),
     "night.statuses": ("statuses: {shown}", "statusar: {shown}"),
     "night.amounts": (

@@ -104,13 +104,10 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
         lines.append(f"  {item.reason}")
     if item.import_id and item.state in ("imported", "unfinished"):
         shown = ", ".join(
-            f"{outcome_text(o.value, None, lang).lower()} {item.outcomes.get(o.value, 0)}"
-            for o in Outcome
+            f"{_count(o.value, lang)} {item.outcomes.get(o.value, 0)}" for o in Outcome
         )
         lines.append("  " + text("night.rows", lang, rows=item.rows, shown=shown))
-        statuses = ", ".join(
-            f"{text(f'status.{k}', lang).lower()} {v}" for k, v in item.statuses.items() if v
-        )
+        statuses = ", ".join(f"{_count(k, lang)} {v}" for k, v in item.statuses.items() if v)
         if statuses:
             lines.append("  " + text("night.statuses", lang, shown=statuses))
         lines.append(
@@ -135,7 +132,7 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
                 "night.attention_row",
                 lang,
                 row=row.row,
-                outcome=row.outcome,
+                outcome=outcome_text(*_outcome(row.outcome), lang).lower(),
                 note=row.credit_note or "-",
                 invoice=row.invoice or "-",
                 reason=row.reason,
@@ -147,6 +144,17 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
             lines.append("    " + text("night.more", lang, count=more))
     lines.extend("  " + text("night.next", lang, step=step) for step in next_steps(item, lang))
     return lines
+
+
+def _count(name: str, lang: Language) -> str:
+    """An outcome or status as a count names it; one this version does not know, as itself."""
+    return text(f"night.count_{name}", lang)
+
+
+def _outcome(shown: str) -> tuple[str, str | None]:
+    """`credited/warning` (as the summary's JSON keeps it) → ("credited", "warning")."""
+    outcome, _, status = shown.partition("/")
+    return outcome, status or None
 
 
 def next_steps(item: FileSummary, lang: Language) -> list[str]:
