@@ -56,19 +56,20 @@ def deadline(night: date, starts: time, expect_by: time, zone: datetime) -> date
 
 
 def waiting(
-    inbox: str, path: Path, *, held: bool, rule: str, settle: float, now: datetime
-) -> Waiting | None:
-    """What a pass says of a file it did not take: still open for writing, waiting for its
-    marker, or still changing. None when the file is gone meanwhile."""
+    inbox: str, path: Path, held: bool, rule: str, settle: float, now: datetime
+) -> list[Waiting]:
+    """What a pass says of a file it did not take (`held`: open for writing by another
+    process): still open, waiting for its marker, or still changing. Nothing when the file
+    is gone meanwhile."""
     try:
         info = path.lstat()
     except OSError:
-        return None
+        return []
     changed = max(info.st_mtime, info.st_ctime)
     since = datetime.fromtimestamp(changed, now.tzinfo)
     kind: WaitKind = "open" if held else "no_marker" if rule == "marker" else "settling"
     settled = not held and now.timestamp() - changed >= settle
-    return Waiting(inbox, path.name, kind, since, settled)
+    return [Waiting(inbox, path.name, kind, since, settled)]
 
 
 def count_files(folder: Path) -> int:
@@ -192,7 +193,7 @@ class NightTeller:
         reason and makes the pass's exit code 3 (the files are imported and archived, and
         each import's report holds every outcome)."""
         try:
-            night.write(drops.parent)
+            night.write(drops.parent, render(night))
         except OSError as exc:
             done.note_codes.append(ExitCode.INCOMPLETE)
             night.note_codes.append(ExitCode.INCOMPLETE)
@@ -227,13 +228,13 @@ class NightTeller:
             if other == folder:
                 night.notifications.extend(d.as_json() for d in deliveries)
                 with suppress(OSError):
-                    night.write(drops.parent)
+                    night.write(drops.parent, render(night))
             else:
                 earlier = load(other)
                 if earlier is not None:
                     earlier.notifications.extend(d.as_json() for d in deliveries)
                     with suppress(OSError):
-                        earlier.write(drops.parent)
+                        earlier.write(drops.parent, render(earlier))
 
 
 def night_message(night: DropSummary, folder: Path, done: DropSummary, limit: int) -> Message:

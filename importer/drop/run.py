@@ -105,8 +105,7 @@ class Drop:
         self.signals = signals or Signals()
         self._progress = progress
         self._print = printer or (lambda _text: None)
-        self._clock = clock or _local_now
-        """Local time, aware: nights, `drop.expect_by` and the summary's times (tests set it)."""
+        self._clock = clock or _local_now  # local, aware: nights and times (tests set it)
         self._teller = NightTeller(config, self._print, options.verbose)
         self._said: set[str] = set()
         self._last_notes: set[str] = set()
@@ -259,9 +258,7 @@ class Drop:
                     self._waiting_said.add(path)
                     log.info("drop.waiting", file=path.name, inbox=inbox.label, why=verdict.why)
                     held, now = path in writers, self._clock()
-                    wait = waiting(inbox.label, path, held=held, rule=rule, settle=settle, now=now)
-                    if wait is not None:
-                        summary.waiting.append(wait)
+                    summary.waiting += waiting(inbox.label, path, held, rule, settle, now)
                 continue
             claimed = claim(inbox, path, verdict.markers)
             if claimed is not None:

@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from importer.drop.summary_text import render
 from importer.exit_codes import ExitCode
 from importer.outcomes import worst
 from importer.words import Language
@@ -256,14 +255,15 @@ class DropSummary:
             notifications=list(data.get("notifications", [])),
         )
 
-    def write(self, report_dir: Path) -> Path:
-        """Write summary.json and summary.txt (each whole or not at all) and return the folder."""
+    def write(self, report_dir: Path, text: str) -> Path:
+        """Write summary.json and `text` as summary.txt (`summary_text.render`), each whole or
+        not at all, and return the folder."""
         folder = report_dir / "drops" / self.drop_id
         folder.mkdir(parents=True, exist_ok=True)
         body = json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
         _write_whole(folder / "summary.json", body)
         try:
-            _write_whole(folder / "summary.txt", render(self))
+            _write_whole(folder / "summary.txt", text)
         except OSError:
             with suppress(OSError):  # not written is not written: no summary.json of exit 0
                 (folder / "summary.json").unlink()

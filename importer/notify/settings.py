@@ -51,6 +51,12 @@ class MailConfig(Section):
     verification itself is never turned off."""
     timeout: float = Field(default=30.0, gt=0, le=HOUR)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: object) -> object:
+        _no_secret(data, "password", "password_env")
+        return data
+
     @field_validator("to", mode="before")
     @classmethod
     def _one_or_more(cls, value: object) -> object:
@@ -79,11 +85,27 @@ class MailConfig(Section):
         return self
 
 
+def _no_secret(data: object, key: str, instead: str) -> None:
+    """A secret written into the file (where it would be copied, backed up and shown by
+    `importer config`): refused with where it belongs — never quoted."""
+    if isinstance(data, dict) and key in data:
+        raise ValueError(
+            f"{key} is a secret and never goes into the file: put it in an environment "
+            f"variable and name that variable in {instead}"
+        )
+
+
 class WebhookConfig(Section):
     url_env: str = Field(pattern=ENV_NAME)
     """The name of the environment variable holding the webhook's URL (never the URL)."""
     format: Literal["json", "slack", "teams"] = "json"
     timeout: float = Field(default=30.0, gt=0, le=HOUR)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_url(cls, data: object) -> object:
+        _no_secret(data, "url", "url_env")
+        return data
 
 
 class NotifyConfig(Section):
