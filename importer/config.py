@@ -196,6 +196,12 @@ class DropConfig(_Section):
     def clock(self, setting: Literal["night_starts", "expect_by"]) -> dt.time:
         return dt.time.fromisoformat(getattr(self, setting))
 
+    def night_of(self, moment: dt.datetime) -> dt.date:
+        """The night `moment` (local, aware) belongs to: the day it began, at
+        `night_starts` (02:00 on the 7th is the night of the 6th)."""
+        day = moment.date()
+        return day - dt.timedelta(days=1) if moment.time() < self.clock("night_starts") else day
+
 
 class Config(_Section):
     api: ApiConfig = ApiConfig()

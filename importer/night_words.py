@@ -132,6 +132,7 @@ NIGHT: dict[str, tuple[str, str]] = {
         "importer: {creditor} — {file} (natten {night}): slutkod {code} — {rows} rader, "
         "{credited} krediterade, {attention} behöver åtgärdas",
     ),
+    "night.import_head": ("{file} — import {id}", "{file} — import {id}"),
     "night.failure_subject": (
         "importer: {unit} failed on {host}",
         "importer: {unit} misslyckades på {host}",

@@ -42,12 +42,6 @@ NIGHT_KEY = "night"
 """The name a night's own owed notification is kept under (imports use their id)."""
 
 
-def night_of(moment: datetime, starts: time) -> date:
-    """The night `moment` (local, aware) belongs to: the day it began."""
-    day = moment.date()
-    return day - timedelta(days=1) if moment.time() < starts else day
-
-
 def deadline(night: date, starts: time, expect_by: time, zone: datetime) -> datetime:
     """When a night's expected files are due: the first `expect_by` after the night began."""
     begins = datetime.combine(night, starts, tzinfo=zone.tzinfo)
@@ -150,7 +144,7 @@ class NightTeller:
     def tell(self, done: DropSummary) -> None:
         drop = self.config.drop
         now = done.finished or done.started
-        label = night_of(done.started, drop.clock("night_starts")).isoformat()
+        label = drop.night_of(done.started).isoformat()
         drops = self.config.report.dir / "drops"
         folder = drops / label
         due = None

@@ -10,31 +10,15 @@ offset.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from importer.attention import import_next_steps
 from importer.exit_codes import ExitCode
-from importer.outcomes import Outcome
+from importer.summary_words import local_time, money_text, outcome_counts, status_counts
 from importer.words import Language, outcome_text, text
 
 if TYPE_CHECKING:
     from importer.drop.summary import DropSummary, FileSummary
-
-
-def money_text(value: Decimal, language: Language = "en") -> str:
-    """`1 234 567.80` (`1 234 567,80` in Swedish): two decimals, groups of three, the way
-    finance staff read amounts."""
-    shown = f"{value:,.2f}"
-    if language == "sv":
-        return shown.replace(",", " ").replace(".", ",")
-    return shown.replace(",", " ")
-
-
-def local_time(moment: datetime) -> str:
-    """`2026-12-07 02:15:03 +01:00`: local time with its offset, never a bare clock time."""
-    shown = moment.isoformat(sep=" ", timespec="seconds")
-    return shown[:-6] + " " + shown[-6:] if moment.utcoffset() is not None else shown
 
 
 def render(summary: DropSummary) -> str:
@@ -103,11 +87,9 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
     if item.reason:
         lines.append(f"  {item.reason}")
     if item.import_id and item.state in ("imported", "unfinished"):
-        shown = ", ".join(
-            f"{_count(o.value, lang)} {item.outcomes.get(o.value, 0)}" for o in Outcome
-        )
+        shown = outcome_counts(item.outcomes, lang)
         lines.append("  " + text("night.rows", lang, rows=item.rows, shown=shown))
-        statuses = ", ".join(f"{_count(k, lang)} {v}" for k, v in item.statuses.items() if v)
+        statuses = status_counts(item.statuses, lang)
         if statuses:
             lines.append("  " + text("night.statuses", lang, shown=statuses))
         lines.append(
@@ -144,11 +126,6 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
             lines.append("    " + text("night.more", lang, count=more))
     lines.extend("  " + text("night.next", lang, step=step) for step in next_steps(item, lang))
     return lines
-
-
-def _count(name: str, lang: Language) -> str:
-    """An outcome or status as a count names it; one this version does not know, as itself."""
-    return text(f"night.count_{name}", lang)
 
 
 def _outcome(shown: str) -> tuple[str, str | None]:

@@ -1,0 +1,87 @@
+"""The command line tells what it did when `notify:` is configured: `importer run` (and
+`rerun`, the same path) notifies an import as `notify.when` says, with report.html attached,
+and keeps its own exit code when the notification cannot be sent — that one is owed and the
+next drop pass sends it; `importer notify-failure UNIT` (systemd's OnFailure=) mails that a
+job failed, and exits 3 when it could not. No secret reaches a message or the output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from cli_support import CREDITOR, SAMPLE, SECRET, importer
+from notify.notify_support import HOOK_PATH, receiver, smtp_server
+
+from importer.sandbox import Sandbox
+
+
+def _configure(workdir: Path, notify: dict) -> None:
+    path = workdir / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["notify"] = notify
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+
+def _run(workdir: Path, api: Sandbox, *args: str, hook: str = ""):
+    """`importer ARGS` with the webhook's URL in $HOOK."""
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env.update(AMILI_API_KEY=SECRET, HOOK=hook)
+    cmd = [sys.executable, "-m", "importer", *args, "--api-url", api.url]
+    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_run_notifies_an_import_that_needs_attention(workdir: Path, api: Sandbox) -> None:
+    with receiver() as box:
+        _configure(workdir, {"webhook": {"url_env": "HOOK"}})
+        done = _run(workdir, api, "run", str(SAMPLE), hook=box.url)
+    assert done.returncode == 1, done.stderr
+    (body,) = box.bodies
+    assert body["text"].startswith(f"importer: {CREDITOR} — credits.csv (night ")
+    assert "exit code 1" in body["text"]
+    assert body["summary"]["file"]["name"] == "credits.csv"
+    assert SECRET.encode() not in box.raw[0]
+
+
+def test_a_notification_that_fails_leaves_the_exit_code_and_is_sent_by_the_next_drop(
+    workdir: Path, api: Sandbox
+) -> None:
+    with receiver(status=503) as box:
+        _configure(workdir, {"webhook": {"url_env": "HOOK", "format": "slack"}})
+        done = _run(workdir, api, "run", str(SAMPLE), hook=box.url)
+        assert done.returncode == 1, done.stderr
+        assert "webhook not sent: the receiver answered HTTP 503" in done.stderr
+        assert HOOK_PATH not in done.stdout + done.stderr
+        (owed,) = (workdir / "reports" / "drops").glob("*/owed/*.json")
+        box.status = 200
+        inbox = workdir / "inbox"
+        inbox.mkdir()
+        drop = _run(workdir, api, "drop", str(inbox), hook=box.url)
+    assert drop.returncode == 0, drop.stderr
+    assert drop.stdout == ""  # nothing new in the inbox: nothing printed
+    assert len(box.bodies) == 2
+    assert "credits.csv" in box.bodies[1]["text"]
+    assert not owed.exists()
+
+
+def test_notify_failure_mails_the_failed_unit(workdir: Path) -> None:
+    with smtp_server() as (port, mailbox):
+        mail = {"host": "127.0.0.1", "port": port, "security": "none"}
+        mail.update({"from": "importer@example.se", "to": ["ops@example.se"]})
+        _configure(workdir, {"mail": mail})
+        done = importer(workdir, "notify-failure", "importer-drop.service")
+    assert done.returncode == 0, done.stderr
+    (sent,) = mailbox.mails
+    assert sent["Subject"].startswith("importer: importer-drop.service failed on ")
+    assert "journalctl -u importer-drop.service" in sent.get_body().get_content()
+
+
+def test_notify_failure_without_a_channel_exits_3_in_one_line(workdir: Path) -> None:
+    done = importer(workdir, "notify-failure", "importer-drop.service")
+    assert done.returncode == 3
+    assert done.stderr.strip() == (
+        "importer: notify-failure: the configuration has no notify.mail and no "
+        "notify.webhook; nothing to send with"
+    )
