@@ -85,3 +85,24 @@ def test_notify_failure_without_a_channel_exits_3_in_one_line(workdir: Path) -> 
         "importer: notify-failure: the configuration has no notify.mail and no "
         "notify.webhook; nothing to send with"
     )
+
+
+def test_the_scheduler_samples_alert_on_failure_and_stay_quiet_without_news() -> None:
+    """systemd: exit 1 is success (left to the notification), 2 and 3 start the failure unit,
+    which runs a command the CLI has; cron: the drop's log lines go to a file, so what cron
+    mails is only what the drop prints — the night's summary after a pass with news."""
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    service = (samples / "systemd" / "importer-drop.service").read_text(encoding="utf-8")
+    assert "\nSuccessExitStatus=1\n" in service
+    assert "\nOnFailure=importer-failure@%n.service\n" in service
+    failure = (samples / "systemd" / "importer-failure@.service").read_text(encoding="utf-8")
+    command = next(line for line in failure.splitlines() if line.startswith("ExecStart="))
+    assert " notify-failure %i " in command
+    help_text = importer(Path.cwd(), "notify-failure", "--help")
+    assert help_text.returncode == 0
+    (line,) = [
+        line
+        for line in (samples / "cron" / "importer-drop.crontab").read_text("utf-8").splitlines()
+        if "importer drop" in line and not line.startswith("#")
+    ]
+    assert line.rstrip().endswith("2>>/var/log/importer/drop.log")

@@ -133,3 +133,15 @@ def test_a_mail_ca_bundle_that_is_no_file_is_refused(tmp_path: Path) -> None:
     assert refused.value.message == (
         f"notify.mail.ca_bundle: {tmp_path.resolve() / 'ca.pem'} is not a file"
     )
+
+
+def test_the_shipped_config_and_its_commented_notify_section_load(tmp_path: Path) -> None:
+    shipped = (Path(__file__).resolve().parents[1] / "config.yaml").read_text(encoding="utf-8")
+    lines = shipped.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("# notify:"))
+    block = [line.removeprefix("# ") for line in lines[start:] if line.startswith("#")]
+    config = _load(tmp_path, "\n".join([*lines[:start], *block]) + "\n")
+    assert config.notify.mail is not None
+    assert config.notify.mail.password_env == "SMTP_PASSWORD"
+    assert config.notify.webhook is not None
+    assert config.drop.night_starts == "12:00"
