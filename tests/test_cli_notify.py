@@ -106,3 +106,20 @@ def test_the_scheduler_samples_alert_on_failure_and_stay_quiet_without_news() ->
         if "importer drop" in line and not line.startswith("#")
     ]
     assert line.rstrip().endswith("2>>/var/log/importer/drop.log")
+
+
+def test_config_says_whether_the_notify_secrets_are_set_never_what_they_are(
+    workdir: Path, api: Sandbox
+) -> None:
+    mail = {"host": "smtp.example.se", "user": "importer", "password_env": "SMTP_PASSWORD"}
+    mail.update({"from": "importer@example.se", "to": ["ops@example.se"]})
+    _configure(workdir, {"mail": mail, "webhook": {"url_env": "HOOK"}})
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env.update(AMILI_API_KEY=SECRET, HOOK="https://chat.example/hook/secret-token-Wb27")
+    env.pop("SMTP_PASSWORD", None)
+    cmd = [sys.executable, "-m", "importer", "config"]
+    done = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "SMTP password: read from $SMTP_PASSWORD (not set; never shown)" in done.stdout
+    assert "webhook URL: read from $HOOK (set; never shown)" in done.stdout
+    assert "secret-token" not in done.stdout + done.stderr
