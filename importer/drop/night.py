@@ -32,7 +32,7 @@ from importer.config import Config
 from importer.drop.summary import DropSummary, FileSummary, Waiting, WaitKind
 from importer.drop.summary_text import render
 from importer.exit_codes import ExitCode
-from importer.notify.delivery import Delivery, deliver, owe, settle_owed, wanted
+from importer.notify.delivery import deliver, owe, settle_owed, wanted
 from importer.notify.message import Message, attachable
 from importer.words import text
 
@@ -159,26 +159,28 @@ class NightTeller:
                     self.say(render(night))
                 self._settle(drops, night, folder, now, sent_now=False)
                 return
-            if not self._write(night, drops, done):
-                return
-            self.say(
-                render(night)
-                + f"({text('night.summary_in', night.language, folder=str(folder))})\n"
-            )
-            log.info(
-                "drop.pass",
-                night=label,
-                files=len(done.files),
-                exit_code=int(done.exit_code),
-                summary=str(folder),
-            )
+            written = self._write(night, drops, done)
+            if written:
+                said = text("night.summary_in", night.language, folder=str(folder))
+                self.say(render(night) + f"({said})\n")
+                log.info(
+                    "drop.pass",
+                    night=label,
+                    files=len(done.files),
+                    exit_code=int(done.exit_code),
+                    summary=str(folder),
+                )
             sent_now = False
             notify = self.config.notify
             if notify.configured and wanted(notify.when, int(done.exit_code)):
+                # told even when the summary could not be written: a person must hear of it
                 message = night_message(night, folder, done, notify.max_attachment_bytes)
                 deliveries = deliver(notify, message, now)
                 owe(folder, NIGHT_KEY, message, deliveries)
-                self._record(night, deliveries, drops, done)
+                night.notifications.extend(d.as_json() for d in deliveries)
+                if written:
+                    with suppress(OSError):  # the notification went; its record is extra
+                        night.write(drops.parent, render(night))
                 sent_now = True
             self._settle(drops, night, folder, now, sent_now=sent_now)
 
@@ -199,14 +201,6 @@ class NightTeller:
             log.warning("drop.summary_unwritten", night=night.drop_id, error=str(exc))
             return False
         return True
-
-    def _record(
-        self, night: DropSummary, deliveries: list[Delivery], drops: Path, done: DropSummary
-    ) -> None:
-        if not deliveries:
-            return
-        night.notifications.extend(d.as_json() for d in deliveries)
-        self._write(night, drops, done)
 
     def _settle(
         self, drops: Path, night: DropSummary, folder: Path, now: datetime, *, sent_now: bool
@@ -300,7 +294,7 @@ def _locked(folder: Path) -> Iterator[None]:
     A folder that cannot be made is no reason to stop: the summary's own write says why."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / ".lock", "a")  # noqa: SIM115 - held for the with
+        handle = open(folder / ".lock", "a", encoding="utf-8")  # noqa: SIM115 - held below
     except OSError:
         yield
         return

@@ -230,3 +230,21 @@ def test_no_secret_reaches_a_message_a_log_the_printout_or_the_summary(
     seen += [p.read_bytes() for p in night.summary("2027-01-14").rglob("*") if p.is_file()]
     for secret in (KEY, PASSWORD, HOOK_PATH, hook.url, "secret-token"):
         assert not [s for s in seen if secret.encode() in s], secret
+
+
+def test_a_night_whose_summary_cannot_be_written_is_still_told(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """`reports/drops` is a file (as a broken disk would refuse it): the summary is printed
+    whole with the reason, the exit code is 3, and the notification still goes."""
+    with receiver() as box, pytest.MonkeyPatch.context() as env:
+        env.setenv("HOOK", box.url)
+        night = make_night(tmp_path, api.url, notify={"webhook": {"url_env": "HOOK"}})
+        (night.work / "reports").mkdir()
+        (night.work / "reports" / "drops").write_text("not a folder", encoding="utf-8")
+        _attention(night.inbox)
+        code, printed = night.pass_at("2027-01-15 02:00")
+    assert code == ExitCode.INCOMPLETE
+    assert "summary NOT written to" in printed
+    (body,) = box.bodies
+    assert body["summary"]["files"][0]["file"] == "credits.csv"
