@@ -1,4 +1,4 @@
-"""One summary a night, not one a pass (DESIGN.md §7).
+"""One summary a night, not one a pass.
 
 A night runs from `drop.night_starts` (local time, default 12:00) to the same time the next
 day; it is named by the day it began (`2026-12-06` for the small hours of the 7th). Every pass

@@ -140,7 +140,7 @@ class Drop:
 
     def run_pass(self, target: Target, journal: Journal) -> DropSummary | None:
         """Everything ready now, inbox by inbox: the top one, then each creditor's. Returns the
-        summary it wrote; in watch mode a pass that found nothing writes none."""
+        pass's own summary (its exit code); what is news is added to the night's (`night`)."""
         started = self._clock()
         summary = DropSummary(
             new_drop_id(started),

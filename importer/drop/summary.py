@@ -1,4 +1,4 @@
-"""The summary of a night (DESIGN.md §7): what the drop passes of one night did to each file,
+"""The summary of a night: what the drop passes of one night did to each file,
 what waits and why, which folders were left alone, which expected file never came, and whether
 the night was notified — as `<report dir>/drops/<night>/summary.json` for machines and
 `summary.txt` (`summary_text`, in the report language) for the person on duty.
