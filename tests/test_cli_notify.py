@@ -66,16 +66,27 @@ def test_a_notification_that_fails_leaves_the_exit_code_and_is_sent_by_the_next_
     assert not owed.exists()
 
 
-def test_notify_failure_mails_the_failed_unit(workdir: Path) -> None:
+def test_notify_failure_mails_the_failed_unit_once_until_the_night_has_news(
+    workdir: Path,
+) -> None:
+    """A unit that fails pass after pass through one outage is told once; when the night's
+    summary has changed since (news), the next failure is told again."""
     with smtp_server() as (port, mailbox):
         mail = {"host": "127.0.0.1", "port": port, "security": "none"}
         mail.update({"from": "importer@example.se", "to": ["ops@example.se"]})
         _configure(workdir, {"mail": mail})
         done = importer(workdir, "notify-failure", "importer-drop.service")
-    assert done.returncode == 0, done.stderr
-    (sent,) = mailbox.mails
-    assert sent["Subject"].startswith("importer: importer-drop.service failed on ")
-    assert "journalctl -u importer-drop.service" in sent.get_body().get_content()
+        again = importer(workdir, "notify-failure", "importer-drop.service")
+        assert (done.returncode, again.returncode) == (0, 0), done.stderr + again.stderr
+        assert len(mailbox.mails) == 1
+        (told,) = (workdir / "reports" / "drops").glob("*/failure-importer-drop.service.told")
+        (told.parent / "summary.json").write_text("{}", encoding="utf-8")  # the night moved on
+        (told.parent / "summary.txt").write_text("Night of … so far\n", encoding="utf-8")
+        importer(workdir, "notify-failure", "importer-drop.service")
+    first, second = mailbox.mails
+    assert first["Subject"].startswith("importer: importer-drop.service failed on ")
+    assert "journalctl -u importer-drop.service" in first.get_body().get_content()
+    assert "Night of … so far" in second.get_body().get_content()  # with the night so far
 
 
 def test_notify_failure_without_a_channel_exits_3_in_one_line(workdir: Path) -> None:

@@ -3,20 +3,30 @@ failed — systemd's `OnFailure=` starts it with the unit's name. A drop whose f
 finish (exit 3) or whose settings are wrong (exit 2) says so in its own summary, but a person
 must also hear of it when no summary could be written, or the job never ran to the end. The
 message carries the night's summary so far, when there is one.
+
+Told once, like the drop's own news: a unit that fails pass after pass through one outage
+(exit 3 every 15 minutes) is told again only when the night's summary has changed since —
+`drops/<night>/failure-<unit>.told` keeps the summary's fingerprint at the last telling.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import socket
 from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 
+from importer import logs
 from importer.config import Config
 from importer.errors import NotificationFailed
 from importer.notify.delivery import Delivery, deliver
 from importer.notify.message import Message, attachable
 from importer.summary_words import local_time
 from importer.words import text
+
+log = logs.get_logger("importer.notify")
 
 
 def notify_failure(config: Config, unit: str, now: datetime | None = None) -> list[Delivery]:
@@ -51,7 +61,24 @@ def notify_failure(config: Config, unit: str, now: datetime | None = None) -> li
         attachments=kept,
         left_out=left,
     )
+    told = night / f"failure-{re.sub(r'[^A-Za-z0-9@._-]', '_', unit)}.told"
+    fingerprint = _fingerprint(night / "summary.json")
+    with suppress(OSError):
+        if told.read_text(encoding="ascii") == fingerprint:
+            log.info("notify.already_told", unit=unit, night=night.name)
+            return []
     done = deliver(notify, message, moment)
     if not any(d.sent for d in done):
         raise NotificationFailed("; ".join(d.problem or "" for d in done))
+    with suppress(OSError):  # not kept: the next failure is told again, which is the safe side
+        night.mkdir(parents=True, exist_ok=True)
+        told.write_text(fingerprint, encoding="ascii")
     return done
+
+
+def _fingerprint(summary: Path) -> str:
+    """The night's summary as it stands ("none": none yet, or unreadable)."""
+    try:
+        return hashlib.sha256(summary.read_bytes()).hexdigest()
+    except OSError:
+        return "none"
