@@ -33,12 +33,18 @@ def _run(workdir: Path, api: Sandbox, *args: str, hook: str = ""):
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_run_notifies_an_import_that_needs_attention(workdir: Path, api: Sandbox) -> None:
+def test_run_and_rerun_notify_an_import_that_needs_attention(workdir: Path, api: Sandbox) -> None:
     with receiver() as box:
         _configure(workdir, {"webhook": {"url_env": "HOOK"}})
         done = _run(workdir, api, "run", str(SAMPLE), hook=box.url)
-    assert done.returncode == 1, done.stderr
-    (body,) = box.bodies
+        assert done.returncode == 1, done.stderr
+        import_id = box.bodies[0]["summary"]["file_import_report"]
+        again = _run(workdir, api, "rerun", import_id, hook=box.url)
+        assert again.returncode == 1, again.stderr
+        validated = _run(workdir, api, "validate", str(SAMPLE), hook=box.url)
+        assert validated.returncode == 1, validated.stderr  # a dry run tells nobody
+    body, rerun = box.bodies
+    assert rerun["summary"]["file_import_report"] == import_id
     assert body["text"].startswith(f"importer: {CREDITOR} — credits.csv (night ")
     assert "exit code 1" in body["text"]
     assert body["summary"]["file"]["name"] == "credits.csv"

@@ -93,6 +93,10 @@ def deliver(
         except NotificationFailed as exc:
             log.warning("notify.not_sent", channel=channel, problem=exc.message)
             done.append(Delivery(channel, now, exc.message))
+        except Exception as exc:  # a bug must not undo a night whose files are imported
+            problem = f"{channel} not sent: internal error ({type(exc).__name__})"
+            log.error("notify.not_sent", channel=channel, problem=problem)  # noqa: TRY400
+            done.append(Delivery(channel, now, problem))
         else:
             log.info("notify.sent", channel=channel, subject=message.subject)
             done.append(Delivery(channel, now))

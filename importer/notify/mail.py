@@ -22,7 +22,8 @@ from importer.notify.settings import MailConfig
 
 def compose(settings: MailConfig, message: Message) -> EmailMessage:
     mail = EmailMessage()
-    mail["Subject"] = message.subject
+    # one line: a file's name may hold a line break, and a header may not
+    mail["Subject"] = " ".join(message.subject.split())
     mail["From"] = settings.sender
     mail["To"] = ", ".join(settings.to)
     mail["Date"] = formatdate(localtime=True)

@@ -150,3 +150,13 @@ def free_port_unused() -> int:
     from notify_support import free_port
 
     return free_port()
+
+
+def test_a_line_break_in_the_subject_never_makes_a_header(tmp_path: Path) -> None:
+    """A file's name may hold a line break; in a subject it would start a forged header."""
+    forged = Message("importer: evil.csv\nBcc: someone@example.com", "one line", "body\n", {}, 1)
+    with smtp_server() as (port, box):
+        send_mail(_settings(port, security="none"), forged, {})
+    (mail,) = box.mails
+    assert mail["Subject"] == "importer: evil.csv Bcc: someone@example.com"
+    assert mail["Bcc"] is None
