@@ -149,3 +149,26 @@ def test_an_expected_file_that_came_is_no_news_at_expect_by(tmp_path: Path, api:
     night.pass_at("2027-01-15 02:00")
     assert night.pass_at("2027-01-15 06:30") == (ExitCode.OK, "")
     assert _json(night.summary("2027-01-14"))["missing"] == []
+
+
+def test_a_files_warnings_are_in_the_summary(tmp_path: Path, api: Sandbox) -> None:
+    """A workbook's hidden row is left out and said in the import's report; the night's
+    summary repeats the warning, so the morning's reader need not open the report."""
+    from openpyxl import Workbook
+
+    night = make_night(tmp_path, api.url)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Krediter"
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura"])
+    for row in (["EO-0001", 10, "KF-1"], ["EO-0002", 20, "KF-2"], ["EO-0003", 30, "KF-3"]):
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = True
+    book.save(night.inbox / "credits.xlsx")
+    code, printed = night.pass_at("2027-01-15 02:00")
+    assert code == ExitCode.OK
+    (item,) = _json(night.summary("2027-01-14"))["files"]
+    (warning,) = item["warnings"]
+    assert "1 hidden row(s) of sheet 'Krediter' were left out: rows 3" in warning
+    assert f"warning: {warning}" in printed
