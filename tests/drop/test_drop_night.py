@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from night_support import make_night
+from openpyxl import Workbook
 from pipeline.exactly_once_support import KEY, write_cases, write_credits
 
 from importer.exit_codes import ExitCode
@@ -154,8 +155,6 @@ def test_an_expected_file_that_came_is_no_news_at_expect_by(tmp_path: Path, api:
 def test_a_files_warnings_are_in_the_summary(tmp_path: Path, api: Sandbox) -> None:
     """A workbook's hidden row is left out and said in the import's report; the night's
     summary repeats the warning, so the morning's reader need not open the report."""
-    from openpyxl import Workbook
-
     night = make_night(tmp_path, api.url)
     book = Workbook()
     sheet = book.active
