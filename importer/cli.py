@@ -14,7 +14,6 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,8 @@ from importer.config_sources import explain_config, secret_note
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import damaged
+from importer.notify.failure import notify_failure
+from importer.notify.imports import tell_import
 from importer.outcomes import Outcome, worst
 from importer.pipeline import ImportResult, RunOptions, facade
 from importer.pipeline.history import parse_since
@@ -35,6 +36,7 @@ from importer.report import Report
 from importer.report.cells import iso_utc
 from importer.report.schema import shipped_text
 from importer.stopping import StopFlag
+from importer.summary_words import money_text
 from importer.validation import creditor_option
 from importer.words import text
 
@@ -73,10 +75,6 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
         overrides["dedupe.repeats"] = "--allow-repeats"
     check_paths(config)  # again: --report-dir and --journal may name the wrong kind of thing
     return config, overrides
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", " ")
 
 
 def _print_result(
@@ -119,8 +117,8 @@ def _print_result(
             extra = "   (valid: would be sent)"
         print(f"  {outcome.value:<12}{count:>8}{extra}", file=out)
     print(f"  {'total':<12}{summary.rows:>8}", file=out)
-    print(f"  amount requested  {_money(summary.amount_requested)} SEK", file=out)
-    print(f"  amount settled    {_money(summary.amount_settled)} SEK", file=out)
+    print(f"  amount requested  {money_text(summary.amount_requested)} SEK", file=out)
+    print(f"  amount settled    {money_text(summary.amount_settled)} SEK", file=out)
     print(f"  elapsed           {elapsed:.1f} s", file=out)
     if result.posting is not None:
         run = result.posting
@@ -234,6 +232,7 @@ def _report_result(
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_gone()
+    tell_import(config, result)  # one that cannot be sent is logged, and owed
     if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
         print(f"importer: {result.message}", file=sys.stderr)
     return result.exit_code
@@ -263,7 +262,7 @@ def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
     signals = Signals()
     _install_drop_handlers(signals)
     creditor = None if args.creditor is None else creditor_option(args.creditor)
-    options = DropOptions(watch=args.watch, interval=args.interval, creditor=creditor)
+    options = DropOptions(args.watch, args.interval, creditor, verbose=args.verbose)
     # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
     progress = ProgressLine() if sys.stderr.isatty() else None
     drop = Drop(
@@ -309,7 +308,7 @@ def _show(config: Config, ref: str) -> ExitCode:
     summary = report.summary
     sandbox = " (sandbox)" if report.sandbox else ""
     outcomes = ", ".join(f"{k} {v}" for k, v in summary.outcomes.items() if v)
-    requested, settled = _money(summary.amount_requested), _money(summary.amount_settled)
+    requested, settled = money_text(summary.amount_requested), money_text(summary.amount_settled)
     print(f"import {report.file_import_report}: {report.file.name}")
     print(f"  creditor   {', '.join(view.creditors) or '-'}")
     print(f"  API        {report.api.get('base_url', '')}{sandbox}")
@@ -370,9 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config: Config | None = None
     try:
         config, overrides = _load(args)
-        if args.command in ("run", "validate"):
-            return int(_run_imports(args, config))
-        if args.command == "rerun":
+        if args.command in ("run", "validate", "rerun"):
             return int(_run_imports(args, config))
         if args.command == "drop":
             return int(_drop(args, config))
@@ -384,6 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(_show_config(config, args, overrides))
         if args.command == "report":
             return int(_render(config, args.import_ref))
+        if args.command == "notify-failure":
+            notify_failure(config, args.unit)
+            return int(ExitCode.OK)
     except ImporterError as exc:
         if debug:
             traceback.print_exc()

@@ -92,7 +92,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "for drop.settle_seconds and open for writing by nobody), claim it into "
         "INBOX/processing/, import it exactly as `run` does, archive it to "
         "INBOX/done/YYYY-MM-DD/ or INBOX/failed/YYYY-MM-DD/ (with <name>.reason.txt), and "
-        "write the night's summary under report.dir/drops/<drop id>/. A subfolder holding a "
+        "add to the night's summary under report.dir/drops/<night>/ (written, printed and "
+        "notified only when a pass has news; -v prints it every pass). A subfolder holding a "
         "config.yaml is a creditor's inbox whose settings overlay the main ones. A file that "
         "could not finish stays in processing/ and is resumed first next time. One drop per "
         "inbox: a second one exits 0 at once. SIGTERM: the file in flight finishes first.",
@@ -110,6 +111,15 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
   importer config
   importer config --config /etc/importer/config.yaml
   IMPORTER_CONFIG=nightly.yaml importer config""",
+    ),
+    "notify-failure": (
+        "tell by mail or webhook that a scheduled job failed",
+        "Send, over the channels of the notify section (whatever notify.when says), that the "
+        "scheduled job UNIT failed, with the night's summary so far. For systemd's "
+        "OnFailure= (samples/systemd/importer-failure@.service). Exit 3 when nothing could "
+        "be sent.",
+        """\
+  importer notify-failure importer-drop.service""",
     ),
     "schema": (
         "print the JSON Schema of report.json",
@@ -290,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug):
         add(drop)
+
+    failure = _command(sub, "notify-failure")
+    failure.add_argument("unit", metavar="UNIT", help="the job that failed (systemd: %%i)")
+    for add in (_config, _report_dir, _debug):
+        add(failure)
 
     config = _command(sub, "config")
     for add in (_config, _api, _report_dir, _journal, _debug):

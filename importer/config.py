@@ -6,23 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from importer.api.request import FIELDS, SERVER_FIELDS
+from importer.config_section import HOUR
+from importer.config_section import Section as _Section
 from importer.errors import ConfigError
+from importer.notify.settings import NotifyConfig
 
 SANDBOX = "sandbox"
 LANES_MAX = 64
@@ -45,32 +40,6 @@ BUILTIN_ALIASES: dict[str, list[str]] = {
 }
 """Every field of the request contract (and Amili's own, to recognise and ignore them), each
 with its built-in header names: the keys come from `api.request`, never a list of their own."""
-
-
-class _Section(BaseModel):
-    # `.inf` and `.nan` are valid YAML floats; no timeout or wait of ours means either.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_switch_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
-        """YAML reads `true`, `yes` and `on` as booleans, which pydantic takes for 1 (and
-        `false` for 0): `lanes: true` would run one lane without a word. A switch where the
-        setting is no switch is a typo."""
-        if value.__class__ is bool and info.field_name is not None:
-            annotation = cls.model_fields[info.field_name].annotation
-            # a number or a free text only: a section, a mapping or a list of choices is
-            # refused by pydantic, whose message says what it wants ('marker', 'stable'…)
-            union = get_origin(annotation) in (Union, UnionType)
-            kinds = get_args(annotation) if union else (annotation,)
-            if any(kind in (int, float, str, Path) for kind in kinds):
-                raise ValueError("expected a number or a text, not true/false (yes/no, on/off)")
-        return value
-
-
-HOUR = 3600.0
-"""The ceiling of every timeout and wait: a setting beyond it is a typo, not a wish, and a
-nightly run that sleeps for a day is the failure the ceiling prevents."""
 
 
 class ApiConfig(_Section):
@@ -165,7 +134,8 @@ class InputConfig(_Section):
 
 class ReportConfig(_Section):
     dir: Path = Path("reports")
-    formats: list[Literal["json", "csv", "xlsx", "html"]] = ["json", "csv", "xlsx", "html"]
+    # a pydantic field (copied per instance), which ruff cannot tell from the imported base
+    formats: list[Literal["json", "csv", "xlsx", "html"]] = ["json", "csv", "xlsx", "html"]  # noqa: RUF012
     language: Literal["en", "sv"] = "en"
     """The language of the words in report.xlsx, report.html and report.json's `texts`."""
     xlsx_all_rows: int = Field(default=50_000, ge=0)
@@ -199,6 +169,38 @@ class DropConfig(_Section):
     """`marker`: a `<name>.done`/`.ok` beside it; `stable`: unchanged for `settle_seconds`
     and open for writing by nobody; `either` (default): whichever comes first."""
     settle_seconds: float = Field(default=60.0, ge=0)
+    night_starts: str = "12:00"
+    """Local time a night begins (and the previous one ends): the passes from then until the
+    same time the next day add up in one summary, `drops/<the day it began>/`."""
+    expect_by: str = "06:00"
+    """Local time by which a folder with `expect: daily` must have had a file this night;
+    after it, a night without one is said in the summary and notified."""
+    expect: Literal["daily", "none"] = "none"
+    """`daily`: a file is expected every night in this inbox (set it in a creditor's
+    config.yaml, or in the main configuration for the top inbox); silence is then news."""
+
+    @field_validator("night_starts", "expect_by", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        """`HH:MM` (24-hour). YAML 1.1 reads an unquoted `12:00` as the number 720 (base 60):
+        taken back as the time it was written as."""
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            value = f"{value // 60:02d}:{value % 60:02d}"
+        if not isinstance(value, str):
+            return value
+        found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if found is None:
+            raise ValueError(f"{value!r} is not a time of day (HH:MM, 24-hour)")
+        return f"{int(found[1]):02d}:{found[2]}"
+
+    def clock(self, setting: Literal["night_starts", "expect_by"]) -> dt.time:
+        return dt.time.fromisoformat(getattr(self, setting))
+
+    def night_of(self, moment: dt.datetime) -> dt.date:
+        """The night `moment` (local, aware) belongs to: the day it began, at
+        `night_starts` (02:00 on the 7th is the night of the 6th)."""
+        day = moment.date()
+        return day - dt.timedelta(days=1) if moment.time() < self.clock("night_starts") else day
 
 
 class Config(_Section):
@@ -213,6 +215,7 @@ class Config(_Section):
     dedupe: DedupeConfig = DedupeConfig()
     reconcile: Literal["lookup", "manual"] = "lookup"
     drop: DropConfig = DropConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     @field_validator("columns")
     @classmethod
@@ -333,6 +336,9 @@ def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Conf
     bundle = config.api.ca_bundle
     if bundle is not None and not bundle.is_absolute():
         config.api.ca_bundle = folder / bundle
+    mail = config.notify.mail
+    if mail is not None and mail.ca_bundle is not None and not mail.ca_bundle.is_absolute():
+        mail.ca_bundle = folder / mail.ca_bundle
     check_paths(config)
     return config
 
@@ -347,3 +353,6 @@ def check_paths(config: Config) -> None:
     bundle = config.api.ca_bundle
     if bundle is not None and not bundle.is_file():
         raise ConfigError(f"api.ca_bundle: {bundle} is not a file")
+    mail = config.notify.mail
+    if mail is not None and mail.ca_bundle is not None and not mail.ca_bundle.is_file():
+        raise ConfigError(f"notify.mail.ca_bundle: {mail.ca_bundle} is not a file")

@@ -61,7 +61,15 @@ def explain_config(
 
 
 def secret_note(config: Config) -> str:
-    """Whether the API key's environment variable is set — never its value."""
-    name = config.api.api_key_env
-    state = "set" if os.environ.get(name) else "not set"
-    return f"API key: read from ${name} ({state}; never shown)"
+    """Whether the environment variables holding secrets are set — the API key's, and the
+    notify section's SMTP password and webhook URL — never their values."""
+    named = [("API key", config.api.api_key_env)]
+    mail, webhook = config.notify.mail, config.notify.webhook
+    if mail is not None and mail.password_env:
+        named.append(("SMTP password", mail.password_env))
+    if webhook is not None:
+        named.append(("webhook URL", webhook.url_env))
+    return "\n".join(
+        f"{what}: read from ${name} ({'set' if os.environ.get(name) else 'not set'}; never shown)"
+        for what, name in named
+    )

@@ -24,6 +24,8 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── JournalUnreadable     the journal could not be read (locked past the timeout, I/O)
     │   └── ReportUnwritten       a report could not be written (a full disk); the
     │                             journal has every outcome: `importer report ID`
+    ├── NotificationFailed   (3)  a mail or webhook could not be sent (the import's own exit
+    │                             code is unchanged; the next drop pass sends what is owed)
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
 
 A caller catches the middle layer: `UsageError` (fix the command or the configuration),
@@ -155,6 +157,17 @@ class JournalUnreadable(RunStopped):
     """SQLite refused a read of the journal for a reason that is not damage (locked past the
     timeout, an I/O error): nothing more is sent, and once that is fixed the same command
     carries on where the journal says it stopped."""
+
+
+# ----------------------------------------------------------------- notification (exit 3)
+
+
+class NotificationFailed(ImporterError):
+    """A mail or webhook could not be sent. Its message names the channel and why, never a
+    password or a webhook's URL. Raised only by `importer notify-failure`'s own send; a drop or
+    an import catches it, says so in its summary and keeps its own exit code."""
+
+    exit_code = ExitCode.INCOMPLETE
 
 
 # --------------------------------------------------------------------- internal (exit 3)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from importer.night_words import NIGHT
+
 Language = Literal["en", "sv"]
 LANGUAGES: tuple[Language, ...] = ("en", "sv")
 
@@ -333,6 +335,8 @@ for _field, _en in _FIELDS_EN.items():
         f"error.{_field}_too_long",
         (f"{_en} is too long.", f"{_sv} är för lång."),
     )
+
+CATALOGUE.update(NIGHT)
 
 for _key, _texts in CATALOGUE.items():  # a key with an empty text is a bug, found at import
     if len(_texts) != len(LANGUAGES) or not all(t.strip() for t in _texts):

@@ -35,6 +35,7 @@ EXIT = {
     errors.UsageError: ExitCode.USAGE,
     errors.FileRejected: ExitCode.USAGE,
     errors.RunStopped: ExitCode.INCOMPLETE,
+    errors.NotificationFailed: ExitCode.INCOMPLETE,
     errors.InternalError: ExitCode.INCOMPLETE,
 }
 

@@ -95,7 +95,9 @@ FORBIDDEN = {
     "importer.report": ("importer.pipeline", "importer.validation", "importer.mapping"),
     "importer.sources": ("importer.mapping", "importer.validation", "importer.journal"),
     "importer.outcomes": ("importer.report", "importer.pipeline", "importer.journal"),
-    "importer.pipeline": ("importer.drop", "importer.cli"),  # drops sit on top of imports
+    "importer.pipeline": ("importer.drop", "importer.cli", "importer.notify"),  # drops on top
+    # notifications are told by drops and the CLI, and know nothing of either
+    "importer.notify": ("importer.drop", "importer.cli"),
 }
 
 

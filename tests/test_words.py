@@ -128,6 +128,47 @@ def test_every_key_the_code_asks_for_exists() -> None:
     assert not sorted(asked - set(CATALOGUE))
 
 
+NIGHT_VALUES = {
+    name: "x"
+    for name in [
+        "night",
+        "inbox",
+        "files",
+        "code",
+        "meaning",
+        "started",
+        "finished",
+        "time",
+        "text",
+        "file",
+        "creditor",
+        "state",
+        "where",
+        "rows",
+        "shown",
+        "requested",
+        "settled",
+        "currency",
+        "folder",
+        "name",
+        "row",
+        "outcome",
+        "note",
+        "invoice",
+        "reason",
+        "step",
+        "channel",
+        "problem",
+        "size",
+        "credited",
+        "attention",
+        "unit",
+        "host",
+    ]
+}
+"""The placeholders of a night's summary and its notifications (`night.` keys)."""
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_texts_fill_their_placeholders(language: str) -> None:
     for key in CATALOGUE:
@@ -139,6 +180,7 @@ def test_texts_fill_their_placeholders(language: str) -> None:
             limit="5",
             sheet="All rows",
             csv="reports/imp-1/report.csv",
+            **NIGHT_VALUES,
         )
         assert "{" not in filled, key
 

@@ -30,10 +30,11 @@ from importer.drop.summary import ATTENTION_SHOWN, AttentionRow, FileSummary
 from importer.errors import ImporterError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal, JournalRow
+from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
 from importer.report.render import report_summary
-from importer.words import error_text, reason_text
+from importer.words import Language, error_text, reason_text
 
 log = logs.get_logger("importer.drop")
 
@@ -157,6 +158,7 @@ class FileImport:
             exit_code=result.exit_code,
             import_id=result.import_id,
             resumed=resumed,
+            inbox_path=self.inbox.path,
         )
         day = datetime.now().astimezone()
         if result.already_imported and result.import_id is not None:
@@ -229,26 +231,59 @@ class FileImport:
         item.amount_requested = summary.amount_requested
         item.amount_settled = summary.amount_settled
         item.creditors = list(report.creditor)
+        item.warnings = [warning.message for warning in report.warnings]
+        record = self.journal.get_import(result.import_id)
+        columns = Mapper(self.config).fields_of(record.columns) if record is not None else {}
+        language = self.config.report.language
         for block in self.journal.iter_rows(result.import_id, 2000):
             for row in block:
                 if row_next_step(row.outcome, row.status, row.errors) is None:
                     continue
                 item.attention_total += 1
                 if len(item.attention) < ATTENTION_SHOWN:
-                    reason = _reason(row.outcome, row.status_reason_locale, row.errors)
-                    item.attention.append(AttentionRow(row.row, _shown(row), reason))
+                    reason = _reason(row.outcome, row.status_reason_locale, row.errors, language)
+                    note, invoice = _identity(row, columns)
+                    item.attention.append(AttentionRow(row.row, _shown(row), reason, note, invoice))
 
 
 def _shown(row: JournalRow) -> str:
     return row.outcome.value + (f"/{row.status}" if row.status else "")
 
 
-def _reason(outcome: Outcome, status_reason: str | None, errors: Sequence[RowError]) -> str:
+def _identity(row: JournalRow, columns: dict[str, int]) -> tuple[str | None, str | None]:
+    """(credit note, invoice number or case id) of a row, so a person finds it without opening
+    the report: from what was sent, else from the row's own cells (an invalid row sent
+    nothing)."""
+
+    def cell(name: str) -> str | None:
+        index = columns.get(name)
+        if index is None or index >= len(row.source):
+            return None
+        return str(row.source[index]).strip() or None
+
+    sent = row.request or {}
+    note = sent.get("credit_invoice") or cell("credit_invoice")
+    invoice = (
+        sent.get("invoice_number")
+        or row.case_invoice_number
+        or cell("invoice_number")
+        or sent.get("case")
+        or cell("case")
+    )
+    return (None if note is None else str(note)), (None if invoice is None else str(invoice))
+
+
+def _reason(
+    outcome: Outcome,
+    status_reason: str | None,
+    errors: Sequence[RowError],
+    language: Language = "en",
+) -> str:
     """In words, as `importer show` gives them: each error's text and message, the API's
     reason for a status, or what an unfinished row waits for."""
-    reasons = [f"{error_text(e.code, 'en')} ({e.message})" for e in errors]
+    reasons = [f"{error_text(e.code, language)} ({e.message})" for e in errors]
     if status_reason:
-        reasons.append(reason_text(status_reason, "en") or status_reason)
+        reasons.append(reason_text(status_reason, language) or status_reason)
     if not reasons and outcome is Outcome.UNKNOWN:
         reasons.append("no answer from the API; it is looked up before anything is resent")
     if not reasons and outcome is Outcome.NOT_SENT:

@@ -40,8 +40,9 @@ from importer.drop.inbox import (
     readable_name,
     sub_inboxes,
 )
+from importer.drop.night import NightTeller, count_files, waiting
 from importer.drop.readiness import judge, marker_index, open_for_writing
-from importer.drop.summary import DropSummary
+from importer.drop.summary import DropSummary, Ignored
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
@@ -64,6 +65,8 @@ class DropOptions:
     heartbeat: float = 20.0
     """Seconds between progress lines while a file is posted (a non-TTY log hears at least
     this often that the drop is alive)."""
+    verbose: bool = False
+    """Print the night's summary after every pass, news or not (`-v`)."""
 
 
 @dataclass(slots=True)
@@ -92,6 +95,7 @@ class Drop:
         signals: Signals | None = None,
         progress: Progress | None = None,
         printer: Callable[[str], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         # Absolute, so the journal records a claimed file's path the same however the inbox was
         # spelled: a later pass (another cwd, another spelling) knows it as this very file.
@@ -101,6 +105,8 @@ class Drop:
         self.signals = signals or Signals()
         self._progress = progress
         self._print = printer or (lambda _text: None)
+        self._clock = clock or _local_now  # local, aware: nights and times (tests set it)
+        self._teller = NightTeller(config, self._print, options.verbose)
         self._said: set[str] = set()
         self._last_notes: set[str] = set()
         """The previous pass's notes: in watch mode a note said then is not news now."""
@@ -134,10 +140,14 @@ class Drop:
 
     def run_pass(self, target: Target, journal: Journal) -> DropSummary | None:
         """Everything ready now, inbox by inbox: the top one, then each creditor's. Returns the
-        summary it wrote; in watch mode a pass that found nothing writes none."""
-        started = _now()
+        pass's own summary (its exit code); what is news is added to the night's (`night`)."""
+        started = self._clock()
         summary = DropSummary(
-            new_drop_id(started), self.inbox, started, self.config.defaults.currency
+            new_drop_id(started),
+            self.inbox,
+            started,
+            self.config.defaults.currency,
+            language=self.config.report.language,
         )
         subs, ignored = sub_inboxes(self.inbox)
         for folder in ignored:
@@ -146,6 +156,7 @@ class Drop:
                 f"{folder} has no config.yaml: it is not a creditor's inbox, its files are "
                 "left alone",
             )
+            summary.ignored.append(Ignored(folder, count_files(folder)))
         self._waiting_said = set()
         for sub in [s for s in subs if readable_name(s.path.name) != s.path.name]:
             subs.remove(sub)  # the journal, reports and summary hold text: say it, skip it
@@ -163,15 +174,12 @@ class Drop:
                 "a file could not finish (see below), so this pass claimed nothing more; "
                 "files still in the inboxes wait for the next pass"
             )
-        summary.finished = _now()
-        fresh = [note for note in summary.notes if note not in self._last_notes]
+        summary.finished = self._clock()
         self._last_notes = set(summary.notes)
-        # In watch mode a pass with no file and only what the last pass said (a creditor's
-        # folder still refused) writes no summary: one a minute would bury the real ones.
-        if summary.files or fresh or not self.options.watch:
-            _publish(summary, self.config.report.dir, self._print)
-            return summary
-        return None
+        # Only news is written, printed and notified (drop.night): a pass a minute saying
+        # again what the night's summary says would bury the real ones.
+        self._teller.tell(summary)
+        return summary
 
     def _pass_inbox(
         self, inbox: Inbox, target: Target, journal: Journal, summary: DropSummary
@@ -187,6 +195,8 @@ class Drop:
                 # An expected refusal: its one line is the message, a traceback adds nothing.
                 log.error("drop.inbox_config", inbox=inbox.label, problem=exc.message)  # noqa: TRY400
             return
+        if config.drop.expect == "daily":
+            summary.expecting.append(inbox.label)
         with ExitStack() as stack:
             if inbox.path != self.inbox:
                 try:
@@ -211,7 +221,7 @@ class Drop:
                 summary.files.append(runner.handle(path, resumed=True))
             while not self.signals.stop_files.is_set() and not _halted(summary):
                 try:
-                    taken = self._claim_next(inbox, config)
+                    taken = self._claim_next(inbox, config, summary)
                 except OSError as exc:  # processing/ cannot be made (a file by that name, a
                     # read-only or full disk): this inbox waits, the others still run
                     summary.notes.append(
@@ -228,7 +238,7 @@ class Drop:
                     return
                 summary.files.append(runner.handle(taken, resumed=False))
 
-    def _claim_next(self, inbox: Inbox, config: Config) -> Path | None:
+    def _claim_next(self, inbox: Inbox, config: Config, summary: DropSummary) -> Path | None:
         """The first ready file of the inbox, claimed into processing/; None when none is.
         Listed afresh each time, so a file that became ready meanwhile is seen."""
         files, links = candidates(inbox)
@@ -247,6 +257,8 @@ class Drop:
                 if path not in self._waiting_said:
                     self._waiting_said.add(path)
                     log.info("drop.waiting", file=path.name, inbox=inbox.label, why=verdict.why)
+                    held, now = path in writers, self._clock()
+                    summary.waiting += waiting(inbox.label, path, held, rule, settle, now)
                 continue
             claimed = claim(inbox, path, verdict.markers)
             if claimed is not None:
@@ -297,31 +309,6 @@ def _top_inbox(path: Path) -> Inbox:
     return Inbox(path)
 
 
-def _publish(summary: DropSummary, report_dir: Path, say: Callable[[str], None]) -> None:
-    """Write the pass's summary and print it. A summary that cannot be written (a full disk)
-    is printed whole with the reason and makes the exit code 3: the files are imported and
-    archived, and the journal and each import's report hold every outcome."""
-    try:
-        folder = summary.write(report_dir)
-    except OSError as exc:
-        summary.note_codes.append(ExitCode.INCOMPLETE)
-        where = report_dir / "drops" / summary.drop_id
-        say(
-            summary.text() + f"(summary NOT written to {where}: "
-            f"{exc.strerror or exc.__class__.__name__}; exit code 3)\n"
-        )
-        log.warning("drop.summary_unwritten", drop_id=summary.drop_id, error=str(exc))
-        return
-    say(summary.text() + f"(summary in {folder})\n")
-    log.info(
-        "drop.pass",
-        drop_id=summary.drop_id,
-        files=len(summary.files),
-        exit_code=int(summary.exit_code),
-        summary=str(folder),
-    )
-
-
 def _halted(summary: DropSummary) -> bool:
     """A file left unfinished (the API down, the key refused, a stop): claiming more files
     now would only move them into processing/ to wait there too."""
@@ -330,3 +317,7 @@ def _halted(summary: DropSummary) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()

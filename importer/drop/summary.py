@@ -1,11 +1,13 @@
-"""The summary of a night (DESIGN.md §7): what one drop pass did to each file, as
-`<report dir>/drops/<drop id>/summary.json` for machines and `summary.txt` for the email a person
-reads in the morning.
+"""The summary of a night: what the drop passes of one night did to each file,
+what waits and why, which folders were left alone, which expected file never came, and whether
+the night was notified — as `<report dir>/drops/<night>/summary.json` for machines and
+`summary.txt` (`summary_text`, in the report language) for the person on duty.
 
 It repeats each file's counts from its import report (never recounts them: the summary and the
 reports must agree) and adds what only the drop knows — which inbox and creditor, where the file
 was archived, and why a file was not imported. Money is Decimal here and a two-decimal string in
-the JSON, as in report.json.
+the JSON, as in report.json. `from_json` reads a summary back, so the passes of a night add up
+(`night`) whether they run in one `--watch` process or one cron start each.
 """
 
 from __future__ import annotations
@@ -17,18 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from importer.exit_codes import ExitCode
-from importer.outcomes import Outcome, worst
+from importer.outcomes import worst
+from importer.words import Language
 
 ATTENTION_SHOWN = 50
 """Rows needing attention listed per file; the rest are in the file's report."""
 
-
-def money_text(value: Decimal) -> str:
-    """`1 234 567.80`: two decimals, thin groups, the way finance staff read amounts."""
-    return f"{value:,.2f}".replace(",", " ")
+WaitKind = Literal["settling", "open", "no_marker"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,9 @@ class AttentionRow:
     row: int
     outcome: str
     reason: str
+    credit_note: str | None = None
+    invoice: str | None = None
+    """The invoice number the row credits, or its case id when it names the case."""
 
 
 @dataclass(slots=True)
@@ -59,8 +62,16 @@ class FileSummary:
     amount_settled: Decimal = Decimal("0")
     attention_total: int = 0
     attention: list[AttentionRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """The import's own warnings (hidden rows, total rows left out), as its report says them."""
     report_dir: Path | None = None
     report_html: Path | None = None
+    inbox_path: Path | None = None
+    """The inbox folder itself, for the next command (`importer drop INBOX`)."""
+
+    def key(self) -> tuple[str, ...]:
+        """What makes two entries of a night the same file: its import, else its name."""
+        return ("import", self.import_id) if self.import_id else ("file", self.inbox, self.file)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -80,16 +91,105 @@ class FileSummary:
             "amount_settled": f"{self.amount_settled:.2f}",
             "attention_total": self.attention_total,
             "attention": [
-                {"row": a.row, "outcome": a.outcome, "reason": a.reason} for a in self.attention
+                {
+                    "row": a.row,
+                    "outcome": a.outcome,
+                    "reason": a.reason,
+                    "credit_note": a.credit_note,
+                    "invoice": a.invoice,
+                }
+                for a in self.attention
             ],
+            "warnings": self.warnings,
             "report_dir": _text(self.report_dir),
             "report_html": _text(self.report_html),
+            "inbox_path": _text(self.inbox_path),
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileSummary:
+        return cls(
+            file=data["file"],
+            inbox=data["inbox"],
+            state=data["state"],
+            exit_code=ExitCode(data["exit_code"]),
+            creditors=list(data.get("creditors", [])),
+            import_id=data.get("import_id"),
+            archived=_path(data.get("archived_to")),
+            reason=data.get("reason"),
+            resumed=bool(data.get("resumed")),
+            rows=int(data.get("rows", 0)),
+            outcomes=dict(data.get("outcomes", {})),
+            statuses=dict(data.get("statuses", {})),
+            amount_requested=Decimal(data.get("amount_requested", "0")),
+            amount_settled=Decimal(data.get("amount_settled", "0")),
+            attention_total=int(data.get("attention_total", 0)),
+            attention=[
+                AttentionRow(
+                    int(a["row"]), a["outcome"], a["reason"], a.get("credit_note"), a.get("invoice")
+                )
+                for a in data.get("attention", [])
+            ],
+            warnings=list(data.get("warnings", [])),
+            report_dir=_path(data.get("report_dir")),
+            report_html=_path(data.get("report_html")),
+            inbox_path=_path(data.get("inbox_path")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A file a pass saw and did not take, and why (`kind`)."""
+
+    inbox: str
+    file: str
+    kind: WaitKind
+    since: datetime
+    """When it last changed (local time)."""
+    settled: bool = False
+    """Unchanged for `drop.settle_seconds`: a file without its marker that is no longer being
+    written is news (its sender forgot the marker), one still arriving is not."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "inbox": self.inbox,
+            "file": self.file,
+            "why": self.kind,
+            "changed": self.since.isoformat(timespec="seconds"),
+            "settled": self.settled,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Waiting:
+        return cls(
+            data["inbox"],
+            data["file"],
+            data["why"],
+            datetime.fromisoformat(data["changed"]),
+            bool(data.get("settled")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A subfolder of the inbox that is no creditor's inbox (no config.yaml): left alone."""
+
+    folder: Path
+    files: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "why": "no config.yaml", "files": self.files}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Ignored:
+        return cls(Path(data["folder"]), int(data.get("files", 0)))
 
 
 @dataclass(slots=True)
 class DropSummary:
     drop_id: str
+    """The night (`2026-12-07`, the day it began) for a night's summary; a pass's id
+    (`20261207-021500-…`) for the summary of one pass before it is added to its night."""
     inbox: Path
     started: datetime
     currency: str
@@ -99,49 +199,71 @@ class DropSummary:
     """What a person should know besides the files: a creditor inbox with a broken config.yaml,
     a subfolder taken by another drop."""
     note_codes: list[ExitCode] = field(default_factory=list)
+    language: Language = "en"
+    waiting: list[Waiting] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    expecting: list[str] = field(default_factory=list)
+    """Labels of the inboxes set to `drop.expect: daily`."""
+    missing: list[str] = field(default_factory=list)
+    """Of those, the ones that had no file by `drop.expect_by`."""
+    expect_by: str | None = None
+    notifications: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
-        return worst([*(f.exit_code for f in self.files), *self.note_codes])
+        silent = [ExitCode.ATTENTION] if self.missing else []
+        return worst([*(f.exit_code for f in self.files), *self.note_codes, *silent])
 
     def as_json(self) -> dict[str, Any]:
         return {
             "drop_id": self.drop_id,
+            "night": self.drop_id,
             "inbox": str(self.inbox),
-            "started": self.started.isoformat(),
-            "finished": self.finished.isoformat() if self.finished else None,
+            "language": self.language,
+            "currency": self.currency,
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": self.finished.isoformat(timespec="seconds") if self.finished else None,
             "exit_code": int(self.exit_code),
             "files": [f.as_json() for f in self.files],
             "notes": self.notes,
+            "note_exit_codes": [int(code) for code in self.note_codes],
+            "waiting": [w.as_json() for w in self.waiting],
+            "ignored": [i.as_json() for i in self.ignored],
+            "expecting": self.expecting,
+            "missing": self.missing,
+            "expect_by": self.expect_by,
+            "notifications": self.notifications,
         }
 
-    def text(self) -> str:
-        meaning = _meaning(self.exit_code)
-        if self.exit_code == ExitCode.INCOMPLETE and all(
-            f.exit_code != ExitCode.INCOMPLETE for f in self.files
-        ):  # no file waits: the summary itself could not be written (drop.run._publish)
-            meaning = "this summary could not be written; every file's outcome is below"
-        lines = [
-            f"Drop {self.drop_id} — inbox {self.inbox}",
-            f"{len(self.files)} file(s), exit code {int(self.exit_code)}"
-            f" ({meaning}); started {self.started:%Y-%m-%d %H:%M:%S} UTC",
-        ]
-        if not self.files and not self.notes:
-            lines.append("Nothing was ready.")
-        lines.extend(f"NOTE: {note}" for note in self.notes)
-        for item in self.files:
-            lines.append("")
-            lines.extend(_file_lines(item, self.currency))
-        return "\n".join(lines) + "\n"
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DropSummary:
+        return cls(
+            drop_id=data["drop_id"],
+            inbox=Path(data["inbox"]),
+            started=datetime.fromisoformat(data["started"]),
+            currency=data.get("currency", "SEK"),
+            finished=datetime.fromisoformat(data["finished"]) if data.get("finished") else None,
+            files=[FileSummary.from_json(f) for f in data.get("files", [])],
+            notes=list(data.get("notes", [])),
+            note_codes=[ExitCode(c) for c in data.get("note_exit_codes", [])],
+            language=data.get("language", "en"),
+            waiting=[Waiting.from_json(w) for w in data.get("waiting", [])],
+            ignored=[Ignored.from_json(i) for i in data.get("ignored", [])],
+            expecting=list(data.get("expecting", [])),
+            missing=list(data.get("missing", [])),
+            expect_by=data.get("expect_by"),
+            notifications=list(data.get("notifications", [])),
+        )
 
-    def write(self, report_dir: Path) -> Path:
-        """Write summary.json and summary.txt (each whole or not at all) and return the folder."""
+    def write(self, report_dir: Path, text: str) -> Path:
+        """Write summary.json and `text` as summary.txt (`summary_text.render`), each whole or
+        not at all, and return the folder."""
         folder = report_dir / "drops" / self.drop_id
         folder.mkdir(parents=True, exist_ok=True)
         body = json.dumps(self.as_json(), ensure_ascii=False, indent=2) + "\n"
         _write_whole(folder / "summary.json", body)
         try:
-            _write_whole(folder / "summary.txt", self.text())
+            _write_whole(folder / "summary.txt", text)
         except OSError:
             with suppress(OSError):  # not written is not written: no summary.json of exit 0
                 (folder / "summary.json").unlink()
@@ -149,48 +271,12 @@ class DropSummary:
         return folder
 
 
-def _file_lines(item: FileSummary, currency: str) -> list[str]:
-    creditor = ", ".join(item.creditors) or "none given"
-    where = f"→ {item.archived}" if item.archived else "→ left in processing/"
-    lines = [
-        f"{item.file}  (inbox {item.inbox}, creditor {creditor})",
-        f"  {item.state}, exit code {int(item.exit_code)} {where}",
-    ]
-    if item.reason:
-        lines.append(f"  {item.reason}")
-    if item.import_id and item.state in ("imported", "unfinished"):
-        shown = ", ".join(f"{o.value} {item.outcomes.get(o.value, 0)}" for o in Outcome)
-        lines.append(f"  {item.rows} rows: {shown}")
-        statuses = ", ".join(f"{k} {v}" for k, v in item.statuses.items() if v)
-        if statuses:
-            lines.append(f"  statuses: {statuses}")
-        lines.append(
-            f"  amount requested {money_text(item.amount_requested)} {currency}, "
-            f"settled {money_text(item.amount_settled)} {currency}"
-        )
-    if item.report_dir is not None:
-        html = f" (open {item.report_html.name})" if item.report_html else ""
-        lines.append(f"  report: {item.report_dir}{html}")
-    if item.attention_total:
-        more = item.attention_total - len(item.attention)
-        lines.append(f"  needs attention: {item.attention_total} row(s)")
-        lines.extend(f"    row {a.row} {a.outcome}: {a.reason}" for a in item.attention)
-        if more > 0:
-            lines.append(f"    … and {more} more in the report")
-    return lines
-
-
-def _meaning(code: ExitCode) -> str:
-    return {
-        ExitCode.OK: "all credited",
-        ExitCode.ATTENTION: "rows need attention",
-        ExitCode.USAGE: "a file or setting was rejected",
-        ExitCode.INCOMPLETE: "a file could not finish; the next pass resumes it",
-    }[code]
-
-
 def _text(path: Path | None) -> str | None:
     return None if path is None else str(path)
+
+
+def _path(text: str | None) -> Path | None:
+    return None if text is None else Path(text)
 
 
 def _write_whole(path: Path, text: str) -> None:

@@ -20,6 +20,7 @@ from drop_support import (
 from pipeline.exactly_once_support import CREDITOR, KEY, write_credits
 
 from importer.drop.summary import DropSummary
+from importer.drop.summary_text import render
 from importer.sandbox import Sandbox
 
 
@@ -94,7 +95,7 @@ def test_a_summary_half_written_leaves_no_summary_json(tmp_path: Path) -> None:
     folder = tmp_path / "reports" / "drops" / summary.drop_id
     (folder / "summary.txt.tmp").mkdir(parents=True)
     with pytest.raises(IsADirectoryError):
-        summary.write(tmp_path / "reports")
+        summary.write(tmp_path / "reports", render(summary))
     assert not (folder / "summary.json").exists()
     assert not (folder / "summary.json.tmp").exists()
 

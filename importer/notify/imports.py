@@ -1,0 +1,107 @@
+"""Telling an import's result (`importer run` and `rerun`, when `notify:` is configured):
+one message per file, as `notify.when` says, with report.html attached. A dry run tells
+nobody (nothing was sent). What cannot be sent is logged and owed in the night's folder
+(`importer.notify.delivery`): the next drop pass sends it; the import's exit code is its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from importer.attention import import_next_steps
+from importer.config import Config
+from importer.notify.delivery import Delivery, deliver, owe, wanted
+from importer.notify.message import Message, attachable
+from importer.pipeline import ImportResult
+from importer.report import Report
+from importer.summary_words import money_text, outcome_counts, status_counts
+from importer.words import Language, text
+
+NEEDING = ("invalid", "rejected", "not_sent", "unknown")
+"""Outcomes a person looks at (with the statuses warning and error of credited rows)."""
+
+
+def tell_import(
+    config: Config, result: ImportResult, now: datetime | None = None
+) -> list[Delivery]:
+    """Notify one import's result when configured and `notify.when` wants it; returns what
+    was tried (nothing when not wanted)."""
+    notify = config.notify
+    report = result.report
+    if not notify.configured or report is None or report.dry_run:
+        return []
+    if not wanted(notify.when, int(result.exit_code)):
+        return []
+    moment = now or datetime.now().astimezone()
+    night = config.drop.night_of(moment).isoformat()
+    message = import_message(config, result, report, night)
+    deliveries = deliver(notify, message, moment)
+    if any(not d.sent for d in deliveries):
+        owe(config.report.dir / "drops" / night, report.file_import_report, message, deliveries)
+    return deliveries
+
+
+def import_message(config: Config, result: ImportResult, report: Report, night: str) -> Message:
+    lang: Language = config.report.language
+    summary = report.summary
+    creditor = ", ".join(report.creditor) or config.defaults.creditor or "-"
+    attention = sum(summary.outcomes.get(o, 0) for o in NEEDING)
+    attention += summary.statuses.get("warning", 0) + summary.statuses.get("error", 0)
+    subject = text(
+        "night.import_subject",
+        lang,
+        creditor=creditor,
+        file=report.file.name,
+        night=night,
+        code=int(result.exit_code),
+        rows=summary.rows,
+        credited=summary.outcomes.get("credited", 0),
+        attention=attention,
+    )
+    counts = outcome_counts(summary.outcomes, lang)
+    lines = [
+        text("night.import_head", lang, file=report.file.name, id=report.file_import_report),
+        "  " + text("night.rows", lang, rows=summary.rows, shown=counts),
+    ]
+    statuses = status_counts(summary.statuses, lang)
+    if statuses:
+        lines.append("  " + text("night.statuses", lang, shown=statuses))
+    lines.append(
+        "  "
+        + text(
+            "night.amounts",
+            lang,
+            requested=money_text(summary.amount_requested, lang),
+            settled=money_text(summary.amount_settled, lang),
+            currency=config.defaults.currency,
+        )
+    )
+    lines += ["  " + text("night.warning", lang, text=e.message) for e in report.file_errors]
+    lines += ["  " + text("night.warning", lang, text=w.message) for w in report.warnings]
+    html = result.report_paths.get("html")
+    folder = next(iter(result.report_paths.values())).parent if result.report_paths else None
+    if folder is not None:
+        name = html.name if html else "report.json"
+        lines.append("  " + text("night.report", lang, folder=str(folder), name=name))
+    csv = result.report_paths.get("csv") or "report.csv"
+    keys = import_next_steps(
+        summary.outcomes,
+        summary.statuses,
+        dry_run=False,
+        rejected_file=bool(report.file_errors) and not summary.rows,
+    )
+    lines += [
+        "  " + text("night.next", lang, step=text(k, lang, id=report.file_import_report, csv=csv))
+        for k in keys
+        if k != "next.import_done"
+    ]
+    kept, left = attachable([html] if html else [], config.notify.max_attachment_bytes, lang)
+    return Message(
+        subject=subject,
+        headline=subject,
+        body="\n".join(lines) + "\n",
+        summary=report.model_dump(mode="json", exclude={"rows"}),
+        exit_code=int(result.exit_code),
+        attachments=kept,
+        left_out=left,
+    )

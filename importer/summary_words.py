@@ -1,0 +1,42 @@
+"""How a summary says money, times and counts in the report language — one place for the
+night's summary (`importer.drop.summary_text`) and an import's notification
+(`importer.notify.imports`), so the two never write the same count two ways."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from importer.outcomes import Outcome
+from importer.words import Language, text
+
+
+def money_text(value: Decimal, language: Language = "en") -> str:
+    """`1 234 567.80` (`1 234 567,80` in Swedish): two decimals, groups of three, the way
+    finance staff read amounts."""
+    shown = f"{value:,.2f}"
+    if language == "sv":
+        return shown.replace(",", " ").replace(".", ",")
+    return shown.replace(",", " ")
+
+
+def local_time(moment: datetime) -> str:
+    """`2026-12-07 02:15:03 +01:00`: local time with its offset, never a bare clock time."""
+    shown = moment.isoformat(sep=" ", timespec="seconds")
+    return shown[:-6] + " " + shown[-6:] if moment.utcoffset() is not None else shown
+
+
+def counted(name: str, language: Language) -> str:
+    """An outcome or status as a count names it (`credited`, `krediterade`)."""
+    return text(f"night.count_{name}", language)
+
+
+def outcome_counts(outcomes: Mapping[str, int], language: Language) -> str:
+    """`credited 12, invalid 1, rejected 0, …`: every outcome, in the report's order."""
+    return ", ".join(f"{counted(o.value, language)} {outcomes.get(o.value, 0)}" for o in Outcome)
+
+
+def status_counts(statuses: Mapping[str, int], language: Language) -> str:
+    """`completed 11, warning 1`: the statuses that occur."""
+    return ", ".join(f"{counted(k, language)} {v}" for k, v in statuses.items() if v)

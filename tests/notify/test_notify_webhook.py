@@ -1,0 +1,110 @@
+"""A webhook is one POST of JSON to a real HTTP receiver: `json` carries a one-line `text` and
+the whole summary, `slack` Slack's `text`, `teams` the Adaptive Card message a Teams workflow
+takes. The URL is a secret: it appears in no body and no error, plain http goes to loopback
+only, and a refusal is said by its HTTP status."""
+
+from __future__ import annotations
+
+import pytest
+from notify_support import HOOK_PATH, free_port, receiver
+
+from importer.errors import NotificationFailed
+from importer.notify.message import Message
+from importer.notify.settings import WebhookConfig
+from importer.notify.webhook import CARD_LINES, post_webhook
+
+MESSAGE = Message(
+    subject="importer: 5f1a2b3c4d5e6f7a8b9c0d1e — night 2026-12-06: exit code 1",
+    headline="importer: night 2026-12-06: exit code 1",
+    body="Night of 2026-12-06\n\nrow 3 invalid: credit note KF-1, invoice EO-0001\n",
+    summary={"night": "2026-12-06", "exit_code": 1, "files": [{"file": "credits.csv"}]},
+    exit_code=1,
+)
+
+
+def _post(kind: str, url: str) -> None:
+    settings = WebhookConfig(url_env="HOOK_URL", format=kind)  # type: ignore[arg-type]
+    post_webhook(settings, MESSAGE, {"HOOK_URL": url})
+
+
+def test_json_carries_one_line_text_and_the_whole_summary() -> None:
+    with receiver() as box:
+        _post("json", box.url)
+    (body,) = box.bodies
+    assert body["text"] == MESSAGE.headline
+    assert "\n" not in body["text"]
+    assert body["summary"] == MESSAGE.summary
+    assert body["exit_code"] == 1
+    assert box.paths == [HOOK_PATH]
+
+
+def test_slack_gets_text_with_the_summary() -> None:
+    with receiver() as box:
+        _post("slack", box.url)
+    (body,) = box.bodies
+    assert set(body) == {"text"}
+    assert MESSAGE.subject in body["text"]
+    assert "credit note KF-1, invoice EO-0001" in body["text"]
+
+
+def test_teams_gets_the_adaptive_card_message_its_workflows_expect() -> None:
+    body = "x\n" * (CARD_LINES + 10)
+    long = Message(MESSAGE.subject, MESSAGE.headline, body, MESSAGE.summary, 1)
+    with receiver() as box:
+        _post("teams", box.url)
+        _post_message("teams", box.url, long)
+    first, second = box.bodies
+    assert first["type"] == "message"
+    (attachment,) = first["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert card["version"] == "1.4"
+    texts = [block["text"] for block in card["body"]]
+    assert all(block["type"] == "TextBlock" for block in card["body"])
+    assert texts[0] == MESSAGE.subject
+    assert "row 3 invalid: credit note KF-1, invoice EO-0001" in texts
+    blocks = second["attachments"][0]["content"]["body"]
+    assert len(blocks) == 1 + CARD_LINES + 1  # the title, the lines shown, and "…"
+
+
+def _post_message(kind: str, url: str, message: Message) -> None:
+    settings = WebhookConfig(url_env="HOOK_URL", format=kind)  # type: ignore[arg-type]
+    post_webhook(settings, message, {"HOOK_URL": url})
+
+
+@pytest.mark.parametrize("kind", ["json", "slack", "teams"])
+def test_the_url_is_in_no_body(kind: str) -> None:
+    with receiver() as box:
+        _post(kind, box.url)
+    assert HOOK_PATH.encode() not in box.raw[0]
+    assert b"secret-token" not in box.raw[0]
+
+
+def test_a_refusal_is_its_status_without_the_url() -> None:
+    with receiver(status=403) as box, pytest.raises(NotificationFailed) as failed:
+        _post("json", box.url)
+    assert failed.value.message == "webhook not sent: the receiver answered HTTP 403"
+
+
+def test_a_receiver_that_is_not_there_is_one_line_without_the_url() -> None:
+    url = f"http://127.0.0.1:{free_port()}{HOOK_PATH}"
+    with pytest.raises(NotificationFailed) as failed:
+        _post("json", url)
+    assert failed.value.message == "webhook not sent: the receiver could not be reached"
+    assert failed.value.__cause__ is None
+    assert failed.value.__suppress_context__
+
+
+def test_plain_http_to_another_host_is_refused_before_anything_is_sent() -> None:
+    with pytest.raises(NotificationFailed) as failed:
+        _post("json", "http://chat.example.com/hook/secret-token-Wb27")
+    assert "must start with https://" in failed.value.message
+    assert "secret-token" not in failed.value.message
+
+
+def test_an_unset_url_variable_is_named() -> None:
+    settings = WebhookConfig(url_env="TEAMS_WEBHOOK_URL", format="teams")
+    with pytest.raises(NotificationFailed) as failed:
+        post_webhook(settings, MESSAGE, {})
+    assert failed.value.message == "webhook not sent: $TEAMS_WEBHOOK_URL is not set"
