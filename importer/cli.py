@@ -9,14 +9,12 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from importer import logs, stopping
 from importer.api.credentials import check_base_url
@@ -34,12 +32,9 @@ from importer.progress import ProgressLine
 from importer.report import Report
 from importer.report.cells import iso_utc
 from importer.report.schema import shipped_text
-from importer.stopping import StopFlag
+from importer.stopping import Stage, StopFlag
 from importer.validation import creditor_option
 from importer.words import text
-
-if TYPE_CHECKING:
-    from importer.drop import Signals
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -189,7 +184,7 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
         creditor=creditor,
     )
     stop = StopFlag()
-    with stopping.installed(stop):
+    with stopping.installed(Stage(stop, stopping.STOPPING)):
         return _run_or_rerun(args, config, options, stop)
 
 
@@ -239,29 +234,10 @@ def _report_result(
     return result.exit_code
 
 
-def _install_drop_handlers(signals: Signals) -> None:
-    """First SIGTERM/SIGINT: finish the file in flight, claim nothing more. Second: stop that
-    file after the row in flight (it stays in processing/ and resumes next pass)."""
-
-    def handler(signum: int, _frame: object) -> None:
-        if signals.stop_rows.is_set():
-            raise KeyboardInterrupt
-        if signals.stop_files.is_set():
-            signals.stop_rows.set()
-            sys.stderr.write("\nstopping after the row in flight…\n")
-            return
-        signals.stop_files.set()
-        sys.stderr.write("\nstopping after the file in flight (signal again to stop sooner)…\n")
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
 def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
-    from importer.drop import Drop, DropOptions, Signals  # only `drop` needs the drop stage
+    from importer.drop import Drop, DropOptions, DropStop  # only `drop` needs the drop stage
 
-    signals = Signals()
-    _install_drop_handlers(signals)
+    stop = DropStop()
     creditor = None if args.creditor is None else creditor_option(args.creditor)
     options = DropOptions(watch=args.watch, interval=args.interval, creditor=creditor)
     # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
@@ -270,11 +246,12 @@ def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
         args.inbox,
         config,
         options,
-        signals=signals,
+        stop=stop,
         progress=progress,
         printer=lambda summary: print(summary, end="", flush=True),
     )
-    return drop.run()
+    with stopping.installed(*stop.stages()):
+        return drop.run()
 
 
 def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:

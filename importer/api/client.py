@@ -33,6 +33,7 @@ from importer.api.tls import certificate_refusal
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
+from importer.stopping import StopFlag
 
 log = logs.get_logger("importer.client")
 
@@ -195,12 +196,14 @@ class ApiClient(CreditingQueries):
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         throttle: Throttle | None = None,
+        stop: StopFlag | None = None,
     ) -> None:
+        """`stop` cuts an answer in flight short when set (until `close`)."""
         self.base_url = base_url.rstrip("/")
         self._config = config
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._http = Connection(
-            self.base_url, api_key, config, sleep=sleep, rng=rng, throttle=throttle
+            self.base_url, api_key, config, sleep=sleep, rng=rng, throttle=throttle, stop=stop
         )
         # Every POST is the same request but for its body: prepared once here and copied per
         # row, it skips requests' per-call merging of settings, headers and hooks — at a 20 ms

@@ -17,6 +17,7 @@ from importer import __version__
 from importer.api.throttle import Throttle
 from importer.api.transport import AnswerTooLarge, Watchdog, read_body, watched_adapter
 from importer.config import ApiConfig
+from importer.stopping import StopFlag
 
 RETRY_AFTER_CEILING = 300.0
 STOP_GRACE = 0.5
@@ -46,7 +47,10 @@ class Connection:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         throttle: Throttle | None = None,
+        stop: StopFlag | None = None,
     ) -> None:
+        """`stop`: when it is set, the answer in flight is cut short (`stop_soon`); the
+        connection is registered with it until `close`."""
         self._throttle = throttle
         """Shared with the import's other connections (lanes, read-back): a refusal pauses
         them all, and max_rate spaces their requests. None: this connection waits alone."""
@@ -75,8 +79,11 @@ class Connection:
                 "User-Agent": f"amili-importer/{__version__}",
             }
         )
+        self._registration = None if stop is None else stop.register(self.stop_soon)
 
     def close(self) -> None:
+        if self._registration is not None:
+            self._registration.close()
         self._watchdog.close()
         self.session.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from importer.outcomes import Outcome
 from importer.pipeline import Importer, RunOptions
 from importer.report import ReportRow
 from importer.sandbox import Sandbox
+from importer.stopping import StopFlag
 
 
 def make_config(tmp_path: Path) -> Config:
@@ -58,7 +58,7 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     config.api.read_timeout = SETTLE
     config.api.settle_seconds = 0.0  # never below read_timeout: the settle time is SETTLE
     target = Target(api.url, api.url, api.api_key, False)
-    stop = threading.Event()
+    stop = StopFlag()
     stop.set()  # the first run stops before posting anything
     with Journal(config.journal.path) as journal:
         first = Importer(config, journal, target, stop=stop)

@@ -17,7 +17,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -45,6 +44,7 @@ from importer.journal import Journal
 from importer.outcomes import Outcome
 from importer.pipeline import Importer
 from importer.sandbox import Sandbox
+from importer.stopping import StopFlag
 
 
 @pytest.fixture
@@ -246,7 +246,7 @@ def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_an
     config.api.read_timeout = 1.0
     file = credits_file(tmp_path, [("EO-0001", "1.00"), ("EO-0001", "2.00")])
     target = Target(sandbox_api.url, sandbox_api.url, KEY, False)
-    stop = threading.Event()
+    stop = StopFlag()
     stop.set()  # the first run stops before posting anything
     with Journal(config.journal.path) as journal:
         assert Importer(config, journal, target, stop=stop).run_file(file).import_id
