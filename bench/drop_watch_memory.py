@@ -73,9 +73,8 @@ def main() -> None:
         api, url = start_sandbox(work, cases, 0)
         cmd = [sys.executable, "-m", "importer", "drop", str(inbox), "--watch"]
         cmd += ["--interval", "0.05", "--api-url", url]
-        drop = subprocess.Popen(
-            cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
+        log = (work / "drop.log").open("w", encoding="utf-8")  # a pipe would fill and block it
+        drop = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=log)
         watched = psutil.Process(drop.pid)
         written = 0
         first: float | None = None
@@ -98,11 +97,12 @@ def main() -> None:
             seconds = time.monotonic() - started
         finally:
             drop.send_signal(signal.SIGTERM)
-            _out, err = drop.communicate(timeout=120)
+            drop.wait(timeout=120)
+            log.close()
             api.terminate()
             api.wait()
         if drop.returncode != 0:
-            print(err[-2000:])
+            print((work / "drop.log").read_text(encoding="utf-8")[-2000:])
             raise SystemExit(f"the drop exited {drop.returncode}")
     assert first is not None
     print(

@@ -30,6 +30,7 @@ from importer.api.queries import CREDITINGS, CreditingQueries
 from importer.api.request import json_body
 from importer.api.throttle import Throttle
 from importer.api.tls import certificate_refusal
+from importer.api.transport import Answer
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
@@ -85,7 +86,7 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
@@ -99,7 +100,7 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _unproven(response: requests.Response) -> str:
+def _unproven(response: Answer) -> str:
     kind = response.headers.get("Content-Type", "no content type").split(";")[0]
     return (
         f"the API answered HTTP {response.status_code} ({kind}) without naming a crediting; "
@@ -116,7 +117,7 @@ def _refused(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
-def _check_auth(response: requests.Response, base_url: str) -> None:
+def _check_auth(response: Answer, base_url: str) -> None:
     """A refused key stops the run: every row would be refused the same way."""
     if response.status_code in (401, 403):
         raise AuthenticationFailed(
@@ -125,7 +126,7 @@ def _check_auth(response: requests.Response, base_url: str) -> None:
         )
 
 
-def _check_not_redirected(response: requests.Response) -> None:
+def _check_not_redirected(response: Answer) -> None:
     """A lookup is never followed elsewhere (the key would go along): the base URL is the
     setting to fix, and every lookup would be redirected the same way."""
     if 300 <= response.status_code < 400:
@@ -136,9 +137,7 @@ def _check_not_redirected(response: requests.Response) -> None:
         )
 
 
-def _answer_of(
-    response: requests.Response, endpoint_missing: Callable[[], str | None]
-) -> PostResult:
+def _answer_of(response: Answer, endpoint_missing: Callable[[], str | None]) -> PostResult:
     """What an answer to a POST means for the row (a refused key is checked before): stored,
     refused with its reasons, maybe stored (server error), or not stored and worth retrying
     (`_NotStored`: busy). `endpoint_missing` is asked after a 404 whether the URL itself is

@@ -15,7 +15,7 @@ import urllib3.exceptions
 
 from importer import __version__
 from importer.api.throttle import Throttle
-from importer.api.transport import AnswerTooLarge, Watchdog, read_body, watched_adapter
+from importer.api.transport import Answer, AnswerTooLarge, Watchdog, WatchedAdapter, read_answer
 from importer.config import ApiConfig
 from importer.stopping import StopFlag
 
@@ -59,7 +59,7 @@ class Connection:
         self._rng = rng or random.Random()
         self.session = requests.Session()
         self._watchdog = Watchdog()
-        adapter = watched_adapter(self._watchdog, pool_connections=1, pool_maxsize=2, max_retries=0)
+        adapter = WatchedAdapter(self._watchdog, pool_connections=1, pool_maxsize=2, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         # Proxies and CA bundle from the environment (HTTPS_PROXY, REQUESTS_CA_BUNDLE, …)
@@ -92,16 +92,16 @@ class Connection:
         seconds at most. Safe from any thread."""
         self._watchdog.cut_short(STOP_GRACE, INTERRUPTED)
 
-    def exchange(self, send: Callable[[], requests.Response]) -> requests.Response:
-        """One request and its whole, bounded answer (see importer.transport). A bound that
-        ends it raises Cut; transport errors are re-raised as requests' own."""
+    def exchange(self, send: Callable[[], requests.Response]) -> Answer:
+        """One request (`send`, made with `stream=True`) and its whole, bounded answer (see
+        `api.transport`). A bound that ends it raises Cut; transport errors are re-raised as
+        requests' own."""
         deadline = self._config.response_deadline
         self._watchdog.arm(
             deadline, f"no complete answer within {deadline:g} s (api.response_deadline)"
         )
         try:
-            response = send()
-            read_body(response, self._config.max_response_bytes)
+            answer = read_answer(send(), self._config.max_response_bytes)
         except AnswerTooLarge as exc:
             self._watchdog.disarm()
             raise Cut(f"answer too large: {exc} (api.max_response_bytes)") from None
@@ -113,7 +113,7 @@ class Connection:
                 raise
             raise requests.ConnectionError(exc) from exc
         self._watchdog.disarm()
-        return response
+        return answer
 
     def backoff(self, attempt: int, wait: float | None) -> float:
         """The server's `Retry-After` is honoured as asked (up to RETRY_AFTER_CEILING, so a
