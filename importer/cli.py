@@ -20,7 +20,7 @@ from importer import logs, stopping
 from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
-from importer.config import SANDBOX, Config, check_paths, load_config
+from importer.config import SANDBOX, Config, check_paths, load_config, with_settings
 from importer.config_sources import explain_config, secret_note
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
@@ -49,23 +49,26 @@ _OVERRIDES = {
     "journal": ("journal.path", "--journal"),
     "api_url": ("api.base_url", "--api-url"),
     "lanes": ("posting.lanes", "--lanes"),
+    "interval": ("drop.interval", "--interval"),
 }
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
-    """The configuration with the command line's overrides, and which keys they set."""
+    """The configuration with the command line's overrides (validated with the same limits
+    as the file's settings), and which keys they set."""
     config = load_config(getattr(args, "config", None))
+    settings: dict[str, object] = {}
     overrides: dict[str, str] = {}
     for name, (key, option) in _OVERRIDES.items():
         value = getattr(args, name, None)
-        if not value:
+        if value is None or value == "":
             continue
-        section, setting = key.split(".")
-        setattr(getattr(config, section), setting, value)
+        settings[key] = value
         overrides[key] = option
     if getattr(args, "allow_repeats", False):
-        config.dedupe.repeats = "allow"
+        settings["dedupe.repeats"] = "allow"
         overrides["dedupe.repeats"] = "--allow-repeats"
+    config = with_settings(config, settings, overrides)
     check_paths(config)  # again: --report-dir and --journal may name the wrong kind of thing
     return config, overrides
 
@@ -239,7 +242,7 @@ def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
 
     stop = DropStop()
     creditor = None if args.creditor is None else creditor_option(args.creditor)
-    options = DropOptions(watch=args.watch, interval=args.interval, creditor=creditor)
+    options = DropOptions(watch=args.watch, creditor=creditor)
     # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
     progress = ProgressLine() if sys.stderr.isatty() else None
     drop = Drop(

@@ -54,8 +54,7 @@ log = logs.get_logger("importer.drop")
 @dataclass(frozen=True, slots=True)
 class DropOptions:
     watch: bool = False
-    interval: float = 60.0
-    """Seconds between passes with `watch`."""
+    """Passes until stopped, `drop.interval` seconds apart."""
     creditor: str | None = None
     """The creditor of every row of the files directly in the inbox (`RunOptions.creditor`:
     a row naming another is not sent). A creditor's subfolder keeps the creditor its own
@@ -145,7 +144,7 @@ class Drop:
                 summary = self.run_pass(target, journal)
                 if summary is not None:
                     codes.append(summary.exit_code)
-                if not self.options.watch or self.stop.files.wait(self.options.interval):
+                if not self.options.watch or self.stop.files.wait(self.config.drop.interval):
                     break
         return worst(codes)
 

@@ -13,7 +13,7 @@ import structlog
 from pipeline.exactly_once_support import KEY, write_cases, write_credits
 
 import importer
-from importer.config import Config, load_config, overlay_config
+from importer.config import Config, load_config, overlay_config, with_settings
 from importer.drop.inbox import InboxBusy, free_name, locked
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
@@ -87,7 +87,7 @@ def test_drop_in_process_logs_progress_while_a_file_is_posted(
     )
     printed: list[str] = []
     with Sandbox(cases_path=cases, api_key=KEY, latency_ms=5) as api:
-        config.api.base_url = api.url
+        config = with_settings(config, {"api.base_url": api.url})
         monkeypatch.setenv("AMILI_API_KEY", KEY)
         drop = importer.Drop(
             inbox, config, importer.DropOptions(heartbeat=0.1), printer=printed.append
@@ -136,7 +136,7 @@ def test_a_long_watch_keeps_what_is_registered_with_its_stop_constant(
                 "defaults": {"creditor": "5f1a2b3c4d5e6f7a8b9c0d1e"},
                 "report": {"dir": str(tmp_path / "reports"), "formats": ["json"]},
                 "journal": {"path": str(tmp_path / "journal.sqlite")},
-                "drop": {"settle_seconds": 0},
+                "drop": {"settle_seconds": 0, "interval": 0.01},
             }
         )
         monkeypatch.setenv("AMILI_API_KEY", KEY)
@@ -144,7 +144,7 @@ def test_a_long_watch_keeps_what_is_registered_with_its_stop_constant(
         drop = importer.Drop(
             inbox,
             config,
-            importer.DropOptions(watch=True, interval=0.01),
+            importer.DropOptions(watch=True),
             stop=stop,
             printer=next_file,
         )
