@@ -11,7 +11,7 @@ Every wait of a run is built to notice the first signal:
 
 One object asks for the stop (`StopFlag`: waits wait on it, clients register a callback that
 cuts their answer in flight short, and unregister when they close), and one installer turns
-signals into it (`installed`): signals are read from a wakeup pipe by a thread of their own,
+signals into it (`installed`): signals are read from a wakeup socket by a thread of their own,
 so the flag is set even while the main thread is inside a long C call. A `drop` has two stages
 (the first signal lets the file in flight finish, the second stops it after its row). One
 signal more than the stages ends the process with `os._exit(3)`: nothing is unwound, exactly
@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -124,26 +125,28 @@ def installed(*stages: Stage) -> Iterator[None]:
     file in flight after its row). On leaving, the previous handlers and wakeup fd come back
     and the thread ends, so a Python caller that runs the CLI in-process keeps its own Ctrl-C.
 
-    The signals are read from a wakeup pipe on a thread of their own, not in a Python-level
+    The signals are read from a wakeup socket on a thread of their own, not in a Python-level
     handler: such a handler runs only when the main thread is back in Python bytecode, and a
     run may be inside one long C call (SQLite waiting out a lock held by another process, a
-    blocking read). The C handler writes each signal's number to the pipe at once; this
+    blocking read). The C handler writes each signal's number to the socket at once; this
     thread sets the flag (no lock the main thread may hold is needed) or exits."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signals reach the main thread only: nothing to install from elsewhere
         return
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)  # required by set_wakeup_fd
-    previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    # A socket pair, not os.pipe: set_wakeup_fd takes only a socket on Windows, and
+    # os.set_blocking exists only on POSIX before Python 3.12.
+    read_end, write_end = socket.socketpair()
+    write_end.setblocking(False)  # required by set_wakeup_fd
+    previous_fd = signal.set_wakeup_fd(write_end.fileno(), warn_on_full_buffer=False)
 
     def ignore(_signum: int, _frame: FrameType | None) -> None:
-        """The Python-level handler has nothing to do: the wakeup pipe carries the signal."""
+        """The Python-level handler has nothing to do: the wakeup socket carries the signal."""
 
     previous = {sig: signal.signal(sig, ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def watch() -> None:
         received = 0
-        while data := os.read(read_end, 64):
+        while data := read_end.recv(64):
             for signum in data:
                 if signum == _DONE:
                     return
@@ -165,11 +168,11 @@ def installed(*stages: Stage) -> Iterator[None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         signal.set_wakeup_fd(previous_fd)
-        os.write(write_end, bytes([_DONE]))
+        write_end.send(bytes([_DONE]))
         watcher.join()
-        os.close(read_end)
-        os.close(write_end)
+        read_end.close()
+        write_end.close()
 
 
 _DONE = 0
-"""Written to the wakeup pipe when the block ends: no signal has number 0."""
+"""Written to the wakeup socket when the block ends: no signal has number 0."""
