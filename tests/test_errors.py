@@ -18,6 +18,7 @@ TREE = {
         errors.ImportNotFound,
         errors.RerunRefused,
         errors.InboxUnsafe,
+        errors.Unsupported,
     ),
     errors.RunStopped: (
         errors.ApiUnavailable,
