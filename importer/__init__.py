@@ -17,8 +17,10 @@ these functions):
     importer.show(config, "20261124-204500-3fa2c1d9").attention  # rows needing a person
     code = importer.Drop(Path("/srv/inbox"), config, importer.DropOptions()).run()
 
-`run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; errors are the tree
-in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`, `InternalError`).
+`run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; `run` and `rerun`
+stop when the `StopFlag` passed as `stop` is set, `Drop` when its `DropStop`'s flags are;
+errors are the tree in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`,
+`InternalError`).
 
 The names are loaded on first use (PEP 562): `python -m importer.sandbox` and `--help` need
 none of the pipeline, whose imports (pydantic models, orjson, structlog) cost start-up time.
@@ -39,6 +41,8 @@ _PUBLIC = {
     "show": "importer.pipeline.facade",
     "Drop": "importer.drop",
     "DropOptions": "importer.drop",
+    "DropStop": "importer.drop",
+    "StopFlag": "importer.stopping",
     "RunOptions": "importer.pipeline.results",
     "ImportResult": "importer.pipeline.results",
     "Config": "importer.config",
@@ -57,6 +61,8 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "show",
     "Drop",
     "DropOptions",
+    "DropStop",
+    "StopFlag",
     "RunOptions",
     "ImportResult",
     "Config",
@@ -68,12 +74,13 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
 
 if TYPE_CHECKING:
     from importer.config import Config, load_config
-    from importer.drop import Drop, DropOptions
+    from importer.drop import Drop, DropOptions, DropStop
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
     from importer.pipeline.facade import imports, render, rerun, run, show
     from importer.pipeline.results import ImportResult, RunOptions
     from importer.report.frame import load_report
+    from importer.stopping import StopFlag
 
 
 def __getattr__(name: str) -> Any:

@@ -9,19 +9,17 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from importer import logs, stopping
 from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
-from importer.config import SANDBOX, Config, check_paths, load_config
+from importer.config import SANDBOX, Config, check_paths, load_config, with_settings
 from importer.config_sources import explain_config, secret_note
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode
@@ -35,13 +33,10 @@ from importer.progress import ProgressLine
 from importer.report import Report
 from importer.report.cells import iso_utc
 from importer.report.schema import shipped_text
-from importer.stopping import StopFlag
+from importer.stopping import Stage, StopFlag
 from importer.summary_words import money_text
 from importer.validation import creditor_option
 from importer.words import text
-
-if TYPE_CHECKING:
-    from importer.drop import Signals
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -56,23 +51,26 @@ _OVERRIDES = {
     "journal": ("journal.path", "--journal"),
     "api_url": ("api.base_url", "--api-url"),
     "lanes": ("posting.lanes", "--lanes"),
+    "interval": ("drop.interval", "--interval"),
 }
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
-    """The configuration with the command line's overrides, and which keys they set."""
+    """The configuration with the command line's overrides (validated with the same limits
+    as the file's settings), and which keys they set."""
     config = load_config(getattr(args, "config", None))
+    settings: dict[str, object] = {}
     overrides: dict[str, str] = {}
     for name, (key, option) in _OVERRIDES.items():
         value = getattr(args, name, None)
-        if not value:
+        if value is None or value == "":
             continue
-        section, setting = key.split(".")
-        setattr(getattr(config, section), setting, value)
+        settings[key] = value
         overrides[key] = option
     if getattr(args, "allow_repeats", False):
-        config.dedupe.repeats = "allow"
+        settings["dedupe.repeats"] = "allow"
         overrides["dedupe.repeats"] = "--allow-repeats"
+    config = with_settings(config, settings, overrides)
     check_paths(config)  # again: --report-dir and --journal may name the wrong kind of thing
     return config, overrides
 
@@ -187,7 +185,7 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
         creditor=creditor,
     )
     stop = StopFlag()
-    with stopping.installed(stop):
+    with stopping.installed(Stage(stop, stopping.STOPPING)):
         return _run_or_rerun(args, config, options, stop)
 
 
@@ -238,42 +236,24 @@ def _report_result(
     return result.exit_code
 
 
-def _install_drop_handlers(signals: Signals) -> None:
-    """First SIGTERM/SIGINT: finish the file in flight, claim nothing more. Second: stop that
-    file after the row in flight (it stays in processing/ and resumes next pass)."""
-
-    def handler(signum: int, _frame: object) -> None:
-        if signals.stop_rows.is_set():
-            raise KeyboardInterrupt
-        if signals.stop_files.is_set():
-            signals.stop_rows.set()
-            sys.stderr.write("\nstopping after the row in flight…\n")
-            return
-        signals.stop_files.set()
-        sys.stderr.write("\nstopping after the file in flight (signal again to stop sooner)…\n")
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
 def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
-    from importer.drop import Drop, DropOptions, Signals  # only `drop` needs the drop stage
+    from importer.drop import Drop, DropOptions, DropStop  # only `drop` needs the drop stage
 
-    signals = Signals()
-    _install_drop_handlers(signals)
+    stop = DropStop()
     creditor = None if args.creditor is None else creditor_option(args.creditor)
-    options = DropOptions(args.watch, args.interval, creditor, verbose=args.verbose)
+    options = DropOptions(watch=args.watch, creditor=creditor, verbose=args.verbose)
     # On a terminal the redrawn line; in a log the drop's own progress lines suffice.
     progress = ProgressLine() if sys.stderr.isatty() else None
     drop = Drop(
         args.inbox,
         config,
         options,
-        signals=signals,
+        stop=stop,
         progress=progress,
         printer=lambda summary: print(summary, end="", flush=True),
     )
-    return drop.run()
+    with stopping.installed(*stop.stages()):
+        return drop.run()
 
 
 def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:

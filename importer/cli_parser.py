@@ -195,13 +195,11 @@ def _creditor(parser: argparse.ArgumentParser) -> None:
 
 
 def _seconds(text: str) -> float:
+    """A number; its range is the setting's own (`config.DropConfig`), checked with it."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be a number of seconds above 0")
-    return value
+        raise argparse.ArgumentTypeError("must be a number of seconds") from None
 
 
 def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -288,9 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     drop.add_argument(
         "--interval",
         type=_seconds,
-        default=60.0,
         metavar="SECONDS",
-        help="seconds between passes with --watch (60)",
+        help="seconds between passes with --watch (overrides drop.interval, 60)",
     )
     drop.add_argument(
         "--creditor",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -168,7 +169,9 @@ class DropConfig(_Section):
     ready: Literal["marker", "stable", "either"] = "either"
     """`marker`: a `<name>.done`/`.ok` beside it; `stable`: unchanged for `settle_seconds`
     and open for writing by nobody; `either` (default): whichever comes first."""
-    settle_seconds: float = Field(default=60.0, ge=0)
+    settle_seconds: float = Field(default=60.0, ge=0, le=HOUR)
+    interval: float = Field(default=60.0, gt=0, le=HOUR)
+    """Seconds between passes with `--watch` (`--interval`)."""
     night_starts: str = "12:00"
     """Local time a night begins (and the previous one ends): the passes from then until the
     same time the next day add up in one summary, `drops/<the day it began>/`."""
@@ -321,26 +324,57 @@ def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Conf
     try:
         config = Config.model_validate(_merged(base, data))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
         # from None: pydantic's error repeats the input values, and a key pasted into the
         # configuration by mistake must not reach a traceback (--debug) either.
-        message = first["msg"].removeprefix("Value error, ")  # our own words need no label
-        raise ConfigError(f"{chosen}: setting {where}: {message}") from None
+        raise ConfigError(f"{chosen}: {_first_problem(exc, {})}") from None
     folder = chosen.resolve().parent
     overlay = bool(base)  # an overlay resolves only the paths it sets itself
+    resolved: dict[str, Any] = {}
     if not config.report.dir.is_absolute() and (not overlay or "dir" in data.get("report", {})):
-        config.report.dir = folder / config.report.dir
+        resolved["report.dir"] = folder / config.report.dir
     if not config.journal.path.is_absolute() and (not overlay or "path" in data.get("journal", {})):
-        config.journal.path = folder / config.journal.path
+        resolved["journal.path"] = folder / config.journal.path
     bundle = config.api.ca_bundle
     if bundle is not None and not bundle.is_absolute():
-        config.api.ca_bundle = folder / bundle
+        resolved["api.ca_bundle"] = folder / bundle
     mail = config.notify.mail
     if mail is not None and mail.ca_bundle is not None and not mail.ca_bundle.is_absolute():
-        mail.ca_bundle = folder / mail.ca_bundle
+        resolved["notify.mail.ca_bundle"] = folder / mail.ca_bundle
+    config = with_settings(config, resolved)
     check_paths(config)
     return config
+
+
+def with_settings(
+    config: Config, settings: Mapping[str, Any], named: Mapping[str, str] | None = None
+) -> Config:
+    """`config` with `settings` ({"api.base_url": …}, dotted keys) changed, validated as a
+    whole again: the one way a loaded configuration changes (the command line's overrides,
+    paths resolved against the file's folder). `named` says what set a key (`--interval`),
+    for the one-line error naming it."""
+    if not settings:
+        return config
+    data = config.model_dump(mode="python")
+    for key, value in settings.items():
+        *sections, last = key.split(".")
+        place = data
+        for section in sections:
+            place = place[section]
+        place[last] = value
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_first_problem(exc, named or {})) from None
+
+
+def _first_problem(exc: ValidationError, named: Mapping[str, str]) -> str:
+    """The first problem pydantic found, in one line naming the setting (or the option that
+    set it), without the value (it may be a key pasted by mistake)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")  # our own words need no label
+    option = named.get(where)
+    return f"{option} (setting {where}): {message}" if option else f"setting {where}: {message}"
 
 
 def check_paths(config: Config) -> None:

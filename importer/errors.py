@@ -12,7 +12,8 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ImportNotFound        no such import in the journal
     │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │   │                         made against another API)
-    │   └── InboxUnsafe           a drop's processing/, done/ or failed/ links out of the inbox
+    │   ├── InboxUnsafe           a drop's processing/, done/ or failed/ links out of the inbox
+    │   └── Unsupported           this system lacks what the command needs (no flock: drop)
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
@@ -95,6 +96,11 @@ class RerunRefused(UsageError):
 class InboxUnsafe(UsageError):
     """processing/, done/ or failed/ of a drop's inbox is a symbolic link: moving a file
     through it could carry a creditor's file out of the inbox, so nothing is moved."""
+
+
+class Unsupported(UsageError):
+    """The command needs something this system does not have (a drop's one-per-inbox lock
+    needs flock, which Windows' Python lacks): said in one line, before anything is done."""
 
 
 # ------------------------------------------------------------------------- file (exit 2)

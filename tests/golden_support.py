@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.api.target import Target
-from importer.config import load_config
+from importer.config import load_config, with_settings
 from importer.journal import Journal
 from importer.pipeline.results import RunOptions
 from importer.pipeline.run import Importer
@@ -35,10 +35,14 @@ def golden_report(case: Path) -> dict[str, Any]:
     per row, outcome, errors, request and source (generated references without the import
     id, which changes every run)."""
     with tempfile.TemporaryDirectory() as folder:
-        config = load_config(CONFIG)
-        config.report.dir = Path(folder) / "reports"
-        config.report.formats = ["json"]
-        config.journal.path = Path(folder) / "journal.sqlite"
+        config = with_settings(
+            load_config(CONFIG),
+            {
+                "report.dir": Path(folder) / "reports",
+                "report.formats": ["json"],
+                "journal.path": Path(folder) / "journal.sqlite",
+            },
+        )
         target = Target("sandbox", None, None, True)
         with Journal(config.journal.path) as journal:
             result = Importer(config, journal, target).run_file(

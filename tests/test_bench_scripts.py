@@ -28,6 +28,11 @@ CASES = [
     ),
     ("drop_bench.py", ["--files", "2", "--rows", "20"], ["ratio drop/baseline"]),
     (
+        "drop_watch_memory.py",
+        ["--files", "4", "--batch", "2"],
+        ["RSS after the first", "RSS after all"],
+    ),
+    (
         "lanes_bench.py",
         ["--rows", "20", "--cases", "5", "--one-case-rows", "10"],
         ["8 lanes:", "peak RSS"],

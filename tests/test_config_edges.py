@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SAMPLE, importer
+from cli_support import CREDITOR, SAMPLE, importer, one_line
+from pydantic import ValidationError
+
+from importer.config import Config, with_settings
+from importer.errors import ConfigError
 
 BASE = f"defaults:\n  creditor: {CREDITOR}\njournal:\n  path: j.sqlite\n"
 
@@ -51,6 +55,8 @@ def test_edge_values_are_refused_at_load(workdir: Path, setting: str, words: tup
     [
         ("api:\n  settle_seconds: 1e12\n", ("api.settle_seconds", "3600")),
         ("posting:\n  max_rate: 1e-9\n", ("posting.max_rate",)),
+        ("drop:\n  settle_seconds: 999999\n", ("drop.settle_seconds", "3600")),
+        ("drop:\n  interval: .inf\n", ("drop.interval", "finite")),
     ],
 )
 def test_waits_beyond_an_hour_are_refused_at_load(
@@ -63,6 +69,42 @@ def test_waits_beyond_an_hour_are_refused_at_load(
     result = importer(workdir, "run", str(SAMPLE))
     _one_line_exit_2(result, "config.yaml", *words)
     assert not (workdir / "j.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("inf", ("--interval", "drop.interval", "finite")),
+        ("999999", ("--interval", "drop.interval", "3600")),
+        ("0", ("--interval", "drop.interval", "greater than 0")),
+        ("soon", ("--interval", "a number of seconds")),
+    ],
+)
+def test_a_drop_interval_beyond_an_hour_is_refused_on_the_command_line(
+    workdir: Path, value: str, words: tuple[str, ...]
+):
+    """The command line's overrides are held to the configuration's own limits: a watch
+    polling every `inf` seconds would never poll again."""
+    (workdir / "config.yaml").write_text(BASE, encoding="utf-8")
+    (workdir / "inbox").mkdir()
+    result = importer(workdir, "drop", "inbox", "--watch", "--interval", value)
+    assert result.returncode == 2, result.stderr
+    line = one_line(result.stderr) if "importer:" in result.stderr else result.stderr
+    for word in words:
+        assert word in line, line
+    assert not (workdir / "j.sqlite").exists()
+
+
+def test_a_loaded_configuration_cannot_be_changed_behind_its_checks():
+    """Settings change only through `with_settings`, which checks the limits again: a
+    setting assigned directly would skip them."""
+    config = Config()
+    with pytest.raises(ValidationError):
+        config.drop.settle_seconds = 999999
+    with pytest.raises(ConfigError, match=r"setting api.read_timeout: .*3600"):
+        with_settings(config, {"api.read_timeout": 86400})
+    changed = with_settings(config, {"drop.interval": 5})
+    assert (changed.drop.interval, config.drop.interval) == (5, 60)
 
 
 def test_config_naming_a_folder(workdir: Path):

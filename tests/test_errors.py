@@ -19,6 +19,7 @@ TREE = {
         errors.ImportNotFound,
         errors.RerunRefused,
         errors.InboxUnsafe,
+        errors.Unsupported,
     ),
     errors.RunStopped: (
         errors.ApiUnavailable,

@@ -11,7 +11,7 @@ import pytest
 from cli_support import CREDITOR, SAMPLE
 
 import importer
-from importer.config import DefaultsConfig, JournalConfig, ReportConfig
+from importer.config import DefaultsConfig, JournalConfig, ReportConfig, with_settings
 from importer.errors import ImportNotFound, UsageError
 from importer.sandbox import Sandbox
 
@@ -22,8 +22,7 @@ def make_config(tmp_path: Path, api: Sandbox) -> importer.Config:
         report=ReportConfig(dir=tmp_path / "reports", formats=["json", "csv"]),
         journal=JournalConfig(path=tmp_path / "journal.sqlite"),
     )
-    config.api.base_url = api.url
-    return config
+    return with_settings(config, {"api.base_url": api.url})
 
 
 def test_a_python_caller_does_what_the_cli_does(

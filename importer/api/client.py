@@ -30,9 +30,11 @@ from importer.api.queries import CREDITINGS, CreditingQueries
 from importer.api.request import json_body
 from importer.api.throttle import Throttle
 from importer.api.tls import certificate_refusal
+from importer.api.transport import Answer
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
+from importer.stopping import StopFlag
 
 log = logs.get_logger("importer.client")
 
@@ -84,7 +86,7 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
@@ -98,7 +100,7 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _unproven(response: requests.Response) -> str:
+def _unproven(response: Answer) -> str:
     kind = response.headers.get("Content-Type", "no content type").split(";")[0]
     return (
         f"the API answered HTTP {response.status_code} ({kind}) without naming a crediting; "
@@ -115,7 +117,7 @@ def _refused(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
-def _check_auth(response: requests.Response, base_url: str) -> None:
+def _check_auth(response: Answer, base_url: str) -> None:
     """A refused key stops the run: every row would be refused the same way."""
     if response.status_code in (401, 403):
         raise AuthenticationFailed(
@@ -124,7 +126,7 @@ def _check_auth(response: requests.Response, base_url: str) -> None:
         )
 
 
-def _check_not_redirected(response: requests.Response) -> None:
+def _check_not_redirected(response: Answer) -> None:
     """A lookup is never followed elsewhere (the key would go along): the base URL is the
     setting to fix, and every lookup would be redirected the same way."""
     if 300 <= response.status_code < 400:
@@ -135,9 +137,7 @@ def _check_not_redirected(response: requests.Response) -> None:
         )
 
 
-def _answer_of(
-    response: requests.Response, endpoint_missing: Callable[[], str | None]
-) -> PostResult:
+def _answer_of(response: Answer, endpoint_missing: Callable[[], str | None]) -> PostResult:
     """What an answer to a POST means for the row (a refused key is checked before): stored,
     refused with its reasons, maybe stored (server error), or not stored and worth retrying
     (`_NotStored`: busy). `endpoint_missing` is asked after a 404 whether the URL itself is
@@ -195,12 +195,14 @@ class ApiClient(CreditingQueries):
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         throttle: Throttle | None = None,
+        stop: StopFlag | None = None,
     ) -> None:
+        """`stop` cuts an answer in flight short when set (until `close`)."""
         self.base_url = base_url.rstrip("/")
         self._config = config
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._http = Connection(
-            self.base_url, api_key, config, sleep=sleep, rng=rng, throttle=throttle
+            self.base_url, api_key, config, sleep=sleep, rng=rng, throttle=throttle, stop=stop
         )
         # Every POST is the same request but for its body: prepared once here and copied per
         # row, it skips requests' per-call merging of settings, headers and hooks — at a 20 ms

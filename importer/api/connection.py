@@ -15,8 +15,9 @@ import urllib3.exceptions
 
 from importer import __version__
 from importer.api.throttle import Throttle
-from importer.api.transport import AnswerTooLarge, Watchdog, read_body, watched_adapter
+from importer.api.transport import Answer, AnswerTooLarge, Watchdog, WatchedAdapter, read_answer
 from importer.config import ApiConfig
+from importer.stopping import StopFlag
 
 RETRY_AFTER_CEILING = 300.0
 STOP_GRACE = 0.5
@@ -46,7 +47,10 @@ class Connection:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         throttle: Throttle | None = None,
+        stop: StopFlag | None = None,
     ) -> None:
+        """`stop`: when it is set, the answer in flight is cut short (`stop_soon`); the
+        connection is registered with it until `close`."""
         self._throttle = throttle
         """Shared with the import's other connections (lanes, read-back): a refusal pauses
         them all, and max_rate spaces their requests. None: this connection waits alone."""
@@ -55,7 +59,7 @@ class Connection:
         self._rng = rng or random.Random()
         self.session = requests.Session()
         self._watchdog = Watchdog()
-        adapter = watched_adapter(self._watchdog, pool_connections=1, pool_maxsize=2, max_retries=0)
+        adapter = WatchedAdapter(self._watchdog, pool_connections=1, pool_maxsize=2, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         # Proxies and CA bundle from the environment (HTTPS_PROXY, REQUESTS_CA_BUNDLE, …)
@@ -75,8 +79,11 @@ class Connection:
                 "User-Agent": f"amili-importer/{__version__}",
             }
         )
+        self._registration = None if stop is None else stop.register(self.stop_soon)
 
     def close(self) -> None:
+        if self._registration is not None:
+            self._registration.close()
         self._watchdog.close()
         self.session.close()
 
@@ -85,16 +92,16 @@ class Connection:
         seconds at most. Safe from any thread."""
         self._watchdog.cut_short(STOP_GRACE, INTERRUPTED)
 
-    def exchange(self, send: Callable[[], requests.Response]) -> requests.Response:
-        """One request and its whole, bounded answer (see importer.transport). A bound that
-        ends it raises Cut; transport errors are re-raised as requests' own."""
+    def exchange(self, send: Callable[[], requests.Response]) -> Answer:
+        """One request (`send`, made with `stream=True`) and its whole, bounded answer (see
+        `api.transport`). A bound that ends it raises Cut; transport errors are re-raised as
+        requests' own."""
         deadline = self._config.response_deadline
         self._watchdog.arm(
             deadline, f"no complete answer within {deadline:g} s (api.response_deadline)"
         )
         try:
-            response = send()
-            read_body(response, self._config.max_response_bytes)
+            answer = read_answer(send(), self._config.max_response_bytes)
         except AnswerTooLarge as exc:
             self._watchdog.disarm()
             raise Cut(f"answer too large: {exc} (api.max_response_bytes)") from None
@@ -106,7 +113,7 @@ class Connection:
                 raise
             raise requests.ConnectionError(exc) from exc
         self._watchdog.disarm()
-        return response
+        return answer
 
     def backoff(self, attempt: int, wait: float | None) -> float:
         """The server's `Retry-After` is honoured as asked (up to RETRY_AFTER_CEILING, so a

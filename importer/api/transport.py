@@ -7,13 +7,15 @@ sent one byte a second never trips it, and an endless body grows memory without 
   (armed before the request is sent, disarmed when the body is read). When it passes, the
   watchdog shuts the connection's socket down: the blocked read returns at once, and the
   exchange ends as an error the client reads as *maybe stored* — the request left.
-* **Size.** The body is streamed in 64 KiB pieces and given up past `api.max_response_bytes`
-  (counted after decompression, so a gzip bomb is counted by what it would become).
+* **Size.** The body is streamed (`stream=True`, `Response.iter_content`) in 64 KiB pieces and
+  given up past `api.max_response_bytes` (counted after decompression, so a gzip bomb is
+  counted by what it would become); the client reads the `Answer` made of it.
 * **Abort.** The same shutdown ends an exchange early when the run is asked to stop: after a
   short grace (most answers arrive within it), the wait ends — see `importer.stopping`.
 
 The watchdog learns which socket to shut down from the connection itself: the client mounts
-connection classes that report to it whenever they start a request. Why a socket shutdown and
+an adapter (`WatchedAdapter`) whose connections report to it whenever they start a request.
+Only public names of requests and urllib3 are used (a test holds them). Why a socket shutdown and
 not a timer per request: a thread per request costs more than the request on a fast API; one
 thread and a condition cost a lock and a notify per exchange.
 """
@@ -21,16 +23,18 @@ thread and a condition cost a lock and a notify per exchange.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
 
 CHUNK = 64 * 1024
 
@@ -119,8 +123,39 @@ def _shut_down(connection: HTTPConnection | None) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def watched_adapter(watchdog: Watchdog, **kwargs: Any) -> HTTPAdapter:
-    """An adapter whose connections report to `watchdog` as each request starts."""
+class WatchedAdapter(HTTPAdapter):
+    """An adapter whose connections report to `watchdog` as each request starts.
+
+    Through the hook requests keeps for subclasses (`get_connection_with_tls_context`, which
+    hands over the connection pool a request will use) and urllib3's documented
+    `ConnectionCls` of a pool: the pool makes its connections lazily, so a class set before
+    its first request is the class of every connection it makes. The names relied on are held
+    by `tests/api/test_transport_contract.py`."""
+
+    def __init__(self, watchdog: Watchdog, **kwargs: Any) -> None:
+        self._watched = _watched_classes(watchdog)
+        super().__init__(**kwargs)
+
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str | None,
+        proxies: Mapping[str, str] | None = None,
+        cert: tuple[str, str] | str | None = None,
+    ) -> ConnectionPool:
+        pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        if isinstance(pool, HTTPConnectionPool):  # HTTPSConnectionPool is one too
+            watched = self._watched[pool.scheme == "https"]
+            if pool.ConnectionCls is not watched:
+                pool.ConnectionCls = watched
+        return pool
+
+
+def _watched_classes(
+    watchdog: Watchdog,
+) -> tuple[type[HTTPConnection], type[HTTPSConnection]]:
+    """urllib3's connection classes, each telling `watchdog` its socket as a request starts
+    (http, https)."""
 
     class _Http(HTTPConnection):
         def request(self, *args: Any, **kw: Any) -> None:
@@ -132,37 +167,39 @@ def watched_adapter(watchdog: Watchdog, **kwargs: Any) -> HTTPAdapter:
             watchdog.attach(self)
             super().request(*args, **kw)
 
-    class _HttpPool(HTTPConnectionPool):
-        ConnectionCls = _Http
-
-    class _HttpsPool(HTTPSConnectionPool):
-        ConnectionCls = _Https
-
-    adapter = HTTPAdapter(**kwargs)
-    adapter.poolmanager.pool_classes_by_scheme = {"http": _HttpPool, "https": _HttpsPool}
-    return adapter
+    return _Http, _Https
 
 
-def read_body(response: requests.Response, limit: int) -> bytes:
-    """The whole body of a streamed response, or AnswerTooLarge past `limit` bytes. The body
-    is kept on the response too, so `response.json()` works as usual."""
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A whole, bounded answer: what the client reads of one (`requests.Response` would
+    read its body again, unbounded)."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    """Case-insensitive, as requests gives them."""
+    content: bytes
+
+    def json(self, **kwargs: Any) -> Any:
+        """The body as JSON (`json.loads`'s keywords, e.g. `parse_float=Decimal`)."""
+        return json.loads(self.content, **kwargs)
+
+
+def read_answer(response: requests.Response, limit: int) -> Answer:
+    """The whole answer of a streamed response (`stream=True`), or AnswerTooLarge past
+    `limit` bytes (counted after decompression, so a gzip bomb counts by what it would
+    become). The time it may take is the watchdog's to bound."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         response.close()
         raise AnswerTooLarge(f"announced {int(declared):,} bytes")
     pieces: list[bytes] = []
     size = 0
-    for piece in _pieces(response):
+    for piece in response.iter_content(CHUNK):
         size += len(piece)
         if size > limit:
             response.close()
             raise AnswerTooLarge(f"more than {limit:,} bytes")
         pieces.append(piece)
-    body = b"".join(pieces)
-    response._content = body  # what requests itself stores once it has read a body
-    return body
-
-
-def _pieces(response: requests.Response) -> Iterable[bytes]:
-    raw = response.raw
-    yield from raw.stream(CHUNK, decode_content=True)
+    return Answer(response.status_code, response.reason or "", response.headers, b"".join(pieces))

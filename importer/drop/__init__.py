@@ -8,6 +8,6 @@ stop. Its parts, in the order a dropped file meets them: `readiness` (is the fil
 the other way round.
 """
 
-from importer.drop.run import Drop, DropOptions, Signals
+from importer.drop.run import Drop, DropOptions, DropStop
 
-__all__ = ["Drop", "DropOptions", "Signals"]
+__all__ = ["Drop", "DropOptions", "DropStop"]

@@ -34,6 +34,7 @@ from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
 from importer.report.render import report_summary
+from importer.stopping import StopFlag
 from importer.words import Language, error_text, reason_text
 
 log = logs.get_logger("importer.drop")
@@ -100,7 +101,7 @@ class FileImport:
         target: Target,
         options: RunOptions,
         *,
-        stop_rows: threading.Event,
+        stop_rows: StopFlag,
         progress: Progress | None = None,
         heartbeat: float = 20.0,
     ) -> None:

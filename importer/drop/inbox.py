@@ -13,7 +13,6 @@ name a transfer in progress.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import stat
@@ -25,7 +24,12 @@ from pathlib import Path
 from typing import IO
 
 from importer.drop.readiness import MARKER_SUFFIXES, is_marker, markers_of
-from importer.errors import InboxUnsafe
+from importer.errors import InboxUnsafe, Unsupported
+
+try:
+    import fcntl
+except ModuleNotFoundError:  # a Python without it (Windows): `locked` says so in one line
+    fcntl = None  # type: ignore[assignment]
 
 PROCESSING, DONE, FAILED = "processing", "done", "failed"
 RESERVED = frozenset({PROCESSING, DONE, FAILED})
@@ -185,7 +189,15 @@ def archive(path: Path, inbox: Inbox, kind: str, day: datetime, reason: str | No
 def locked(inbox: Path, holder: str) -> Iterator[None]:
     """One drop per inbox: an exclusive, non-blocking flock on `INBOX/.drop.lock`, released by
     the kernel when the process ends however it ends (SIGKILL included), so a crash never leaves
-    an inbox locked. The file holds who has it, for the second drop's log line."""
+    an inbox locked. The file holds who has it, for the second drop's log line.
+
+    flock is POSIX: without it two drops could claim files of one inbox at once, so a drop
+    on a system that lacks it is refused (`Unsupported`) rather than run unguarded."""
+    if fcntl is None:
+        raise Unsupported(
+            "importer drop needs flock (fcntl) to keep a second drop off the inbox, and this "
+            "Python has none; run drops on Linux or another POSIX system"
+        )
     handle: IO[str] = open(inbox / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held for the with
     try:
         try:

@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Literal
 
 MARKER_SUFFIXES = (".done", ".ok")
+PROC = "/proc"
+"""Where Linux shows processes' open files; elsewhere (or unreadable) it is simply absent, and
+the tests point it at such a folder."""
 """A sender's "finished" flag: `<name>.done` or `<name>.ok` beside the file, in any case
 (a Windows sender writes `CREDITS.CSV.OK`)."""
 
@@ -77,21 +80,21 @@ def open_for_writing(paths: Iterable[Path]) -> set[Path]:
     candidates of an inbox. A process that ends while it is read is simply not there."""
     wanted = {os.path.realpath(p): p for p in paths}
     held: set[Path] = set()
-    if not wanted or not os.path.isdir("/proc/self/fd"):
-        return held
+    if not wanted or not os.path.isdir(f"{PROC}/self/fd"):
+        return held  # no /proc (not Linux) or none readable: only the settle time applies
     own = str(os.getpid())
     try:
-        pids = [name for name in os.listdir("/proc") if name.isdigit() and name != own]
+        pids = [name for name in os.listdir(PROC) if name.isdigit() and name != own]
     except OSError:
         return held
     for pid in pids:
         try:
-            fds = os.listdir(f"/proc/{pid}/fd")
+            fds = os.listdir(f"{PROC}/{pid}/fd")
         except OSError:
             continue  # gone, or another user's process
         for fd in fds:
             try:
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                target = os.readlink(f"{PROC}/{pid}/fd/{fd}")
             except OSError:
                 continue
             path = wanted.get(target)
@@ -103,7 +106,7 @@ def open_for_writing(paths: Iterable[Path]) -> set[Path]:
 def _writable(pid: str, fd: str) -> bool:
     """The descriptor's access mode (O_ACCMODE of `flags:` in fdinfo) allows writing."""
     try:
-        with open(f"/proc/{pid}/fdinfo/{fd}", encoding="ascii") as info:
+        with open(f"{PROC}/{pid}/fdinfo/{fd}", encoding="ascii") as info:
             for line in info:
                 if line.startswith("flags:"):
                     return int(line.split()[1], 8) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)

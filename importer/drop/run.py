@@ -8,9 +8,9 @@ renamed into `processing/` keeps its bytes and so its import. The drop adds only
 files: readiness (`readiness`), claims and archives (`inbox`), what becomes of one file
 (`file_import`), per-creditor settings and the summary (`summary`).
 
-Two stop levels, because a scheduler's SIGTERM should not leave a file half-posted when it can
-wait: `stop_files` (first signal) lets the file in flight finish and claims nothing more;
-`stop_rows` (second signal) stops that file after the row in flight (exit 3, left in
+Two stop levels (`DropStop`), because a scheduler's SIGTERM should not leave a file
+half-posted when it can wait: `files` (first signal) lets the file in flight finish and claims
+nothing more; `rows` (second signal) stops that file after the row in flight (exit 3, left in
 `processing/`, resumed first next time).
 """
 
@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +47,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
-from importer.stopping import StopFlag
+from importer.stopping import Stage, StopFlag
 
 log = logs.get_logger("importer.drop")
 
@@ -56,8 +55,7 @@ log = logs.get_logger("importer.drop")
 @dataclass(frozen=True, slots=True)
 class DropOptions:
     watch: bool = False
-    interval: float = 60.0
-    """Seconds between passes with `watch`."""
+    """Passes until stopped, `drop.interval` seconds apart."""
     creditor: str | None = None
     """The creditor of every row of the files directly in the inbox (`RunOptions.creditor`:
     a row naming another is not sent). A creditor's subfolder keeps the creditor its own
@@ -69,13 +67,31 @@ class DropOptions:
     """Print the night's summary after every pass, news or not (`-v`)."""
 
 
-@dataclass(slots=True)
-class Signals:
-    """What the caller (the CLI's signal handlers) asks: see the module docstring."""
+class DropStop:
+    """How a drop is asked to stop, in two levels (see the module docstring): `files`, then
+    `rows`. Stopping the rows stops claiming files too. `stages()` is what each signal does
+    (`importer.stopping.installed`); a Python caller sets the flags from any thread."""
 
-    stop_files: threading.Event = field(default_factory=threading.Event)
-    stop_rows: threading.Event = field(default_factory=StopFlag)
-    """A StopFlag, so setting it also cuts short an answer in flight (importer.stopping)."""
+    __slots__ = ("_chained", "files", "rows")
+
+    def __init__(self) -> None:
+        self.files = StopFlag()
+        self.rows = StopFlag()
+        """Every wait of the file in flight waits on it, and its answer in flight is cut."""
+        self._chained = self.rows.register(self.files.set)
+
+    def stages(self) -> tuple[Stage, Stage]:
+        return (
+            Stage(self.files, FILES_STOPPING),
+            Stage(self.rows, ROWS_STOPPING),
+        )
+
+
+FILES_STOPPING = "\nstopping after the file in flight (signal again to stop sooner)…\n"
+ROWS_STOPPING = (
+    "\nstopping after the row in flight; the file stays in processing/ and is resumed first "
+    "next time (a third signal exits at once)\n"
+)
 
 
 def new_drop_id(now: datetime) -> str:
@@ -92,7 +108,7 @@ class Drop:
         config: Config,
         options: DropOptions = DropOptions(),
         *,
-        signals: Signals | None = None,
+        stop: DropStop | None = None,
         progress: Progress | None = None,
         printer: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -102,7 +118,7 @@ class Drop:
         self.inbox = inbox.absolute()
         self.options = options
         self.config = config
-        self.signals = signals or Signals()
+        self.stop = stop or DropStop()
         self._progress = progress
         self._print = printer or (lambda _text: None)
         self._clock = clock or _local_now  # local, aware: nights and times (tests set it)
@@ -113,7 +129,7 @@ class Drop:
         self._waiting_said: set[Path] = set()
 
     def run(self) -> ExitCode:
-        """One pass, or passes until `stop_files` with `watch`. Exit: the worst code of every
+        """One pass, or passes until `stop.files` with `watch`. Exit: the worst code of every
         file handled (0 when nothing was ready, and when another drop holds the inbox)."""
         if not self.inbox.is_dir():
             raise ConfigError(f"inbox {self.inbox} is not a folder")
@@ -134,7 +150,7 @@ class Drop:
                 summary = self.run_pass(target, journal)
                 if summary is not None:
                     codes.append(summary.exit_code)
-                if not self.options.watch or self.signals.stop_files.wait(self.options.interval):
+                if not self.options.watch or self.stop.files.wait(self.config.drop.interval):
                     break
         return worst(codes)
 
@@ -166,7 +182,7 @@ class Drop:
             )
             summary.note_codes.append(ExitCode.USAGE)
         for inbox in [_top_inbox(self.inbox), *subs]:
-            if self.signals.stop_files.is_set() or _halted(summary):
+            if self.stop.files.is_set() or _halted(summary):
                 break
             self._pass_inbox(inbox, target, journal, summary)
         if _halted(summary):
@@ -210,16 +226,16 @@ class Drop:
                 journal,
                 target,
                 self._run_options(inbox, config, named),
-                stop_rows=self.signals.stop_rows,
+                stop_rows=self.stop.rows,
                 progress=self._progress,
                 heartbeat=self.options.heartbeat,
             )
             stack.callback(runner.close)
             for path in in_processing(inbox):
-                if self.signals.stop_files.is_set() or _halted(summary):
+                if self.stop.files.is_set() or _halted(summary):
                     return
                 summary.files.append(runner.handle(path, resumed=True))
-            while not self.signals.stop_files.is_set() and not _halted(summary):
+            while not self.stop.files.is_set() and not _halted(summary):
                 try:
                     taken = self._claim_next(inbox, config, summary)
                 except OSError as exc:  # processing/ cannot be made (a file by that name, a

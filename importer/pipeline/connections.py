@@ -12,7 +12,7 @@ from importer.api.target import Target
 from importer.api.throttle import Throttle
 from importer.config import Config
 from importer.errors import InternalError, Interrupted
-from importer.stopping import when_stopped
+from importer.stopping import StopFlag
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -25,7 +25,7 @@ class Connections:
         self,
         config: Config,
         target: Target,
-        stop: threading.Event,
+        stop: StopFlag,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         """`sleep` is every wait of the run (the throttle's pauses, the clients' backoff and
@@ -62,15 +62,14 @@ class Connections:
             raise InternalError("a dry run must not reach the API")
         from importer.api.client import ApiClient  # not loaded for a dry run
 
-        client = ApiClient(
+        return ApiClient(
             self._target.url,
             self._target.api_key,
             self._config.api,
             throttle=self._throttle,
             sleep=self._sleep,
+            stop=self._stop,  # registered until the client is closed
         )
-        when_stopped(self._stop, client.stop_soon)
-        return client
 
     def close(self, keep: int | None) -> None:
         """Close the clients of every thread but `keep` (the lanes' threads have ended)."""

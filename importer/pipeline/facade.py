@@ -7,7 +7,6 @@ adapter over these functions: it parses options, prints, and maps errors to exit
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -20,6 +19,7 @@ from importer.pipeline.history import ImportEntry, ImportView, Status, list_impo
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.pipeline.run import Importer
 from importer.report.model import Report
+from importer.stopping import StopFlag
 from importer.words import Language
 
 
@@ -29,13 +29,14 @@ def run(
     options: RunOptions | None = None,
     *,
     progress: Progress | None = None,
-    stop: threading.Event | None = None,
+    stop: StopFlag | None = None,
 ) -> Iterator[ImportResult]:
     """Import (or with `options.dry_run`, validate) each file in turn; yields each file's
-    result as soon as it is done. Setting `stop` ends the run after the row in flight (the
-    current file's result says so) and no further file is started."""
+    result as soon as it is done. Setting `stop` (from any thread) ends every wait and the
+    answer in flight, the run stops after the row in flight (the current file's result says
+    so) and no further file is started."""
     options = options or RunOptions()
-    stop = stop or threading.Event()
+    stop = stop or StopFlag()
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
@@ -55,7 +56,7 @@ def rerun(
     fix: Path | None = None,
     *,
     progress: Progress | None = None,
-    stop: threading.Event | None = None,
+    stop: StopFlag | None = None,
     creditor: str | None = None,
     dry_run: bool = False,
 ) -> ImportResult:

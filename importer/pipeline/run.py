@@ -52,6 +52,7 @@ from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
+from importer.stopping import StopFlag
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -167,7 +168,7 @@ class Importer:
         target: Target,
         *,
         progress: Progress | None = None,
-        stop: threading.Event | None = None,
+        stop: StopFlag | None = None,
         sleep: Callable[[float], None] | None = None,
         creditor: str | None = None,
     ) -> None:
@@ -178,7 +179,7 @@ class Importer:
         self.journal = journal
         self.target = target
         self._progress = progress
-        self._stop = stop or threading.Event()
+        self._stop = stop or StopFlag()
         self._connections = Connections(config, target, self._stop, sleep)
         self._dedupe = Dedupe(config, journal, target.name)
         self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from itertools import compress, repeat
 from operator import setitem
 from typing import Any
 
 from importer.api.request import FIELDS, CreditingRequest
-from importer.bulk import set_dict, set_extra, set_fields_set, set_private
+from importer.bulk import trusted_all
 from importer.outcomes import ImportWarning, RowError
 
 NO_ERRORS: tuple[RowError, ...] = ()
@@ -118,53 +117,10 @@ def _request_dicts(
     dicts = list(map(dict.copy, repeat(template, count)))
     for name, values in varying:
         deque(map(setitem, dicts, repeat(name, count), values), maxlen=0)
-    if not _TRUSTED_CONSTRUCTION:
-        # The slow, obviously-correct twin: every row through the model itself.
-        return [CreditingRequest.model_validate(d).__dict__ for d in dicts]
     return dicts
 
 
 def instances(dicts: list[dict[str, Any]]) -> list[CreditingRequest]:
-    """Models of checked request fields, exactly as `BaseModel.model_construct` sets them up
-    (or, if the import-time probe distrusts that, by full model validation)."""
-    if not _TRUSTED_CONSTRUCTION:
-        return [CreditingRequest.model_validate(d) for d in dicts]
-    count = len(dicts)
-    requests = list(map(object.__new__, repeat(CreditingRequest, count)))
-    deque(map(set_dict, requests, dicts), maxlen=0)
-    deque(map(set_fields_set, requests, repeat(_ALL_FIELDS, count)), maxlen=0)
-    deque(map(set_extra, requests, repeat(None, count)), maxlen=0)
-    deque(map(set_private, requests, repeat(None, count)), maxlen=0)
-    return requests
-
-
-def _probe_trusted_construction() -> bool:
-    """Self-check at import: a constructed instance must be indistinguishable from a
-    validated one. If a pydantic upgrade ever breaks that, validation uses the model."""
-    data: dict[str, Any] = {
-        "creditor": "5f1a2b3c4d5e6f7a8b9c0d1e", "case": None, "invoice_number": "1001",
-        "currency": "SEK", "amount": Decimal("0.30"), "origin": "creditor_system",
-        "credit_invoice": None, "client_registration_date": "Fri, 04 Jul 2025 00:00:00 GMT",
-        "creditor_reference": "r-1", "account": None,
-    }  # fmt: skip
-    try:
-        fields = {name: [data[name]] for name in FIELDS}
-        (trusted,) = instances(_request_dicts(fields, {"case", "currency", "account"}, None))
-        checked = CreditingRequest.model_validate(data)
-        return (
-            tuple(CreditingRequest.model_fields) == FIELDS
-            and trusted == checked
-            and trusted.model_dump() == checked.model_dump()
-            and trusted.model_dump_json() == checked.model_dump_json()
-            and trusted.model_fields_set == checked.model_fields_set
-            and repr(trusted) == repr(checked)
-            and trusted.to_json_body() == checked.to_json_body()
-        )
-    except Exception:  # pragma: no cover - any surprise means: do not trust it
-        return False
-
-
-_TRUSTED_CONSTRUCTION = True  # what the probe tries out
-
-
-_TRUSTED_CONSTRUCTION = _probe_trusted_construction()
+    """Models of checked request fields, exactly as `BaseModel.model_construct` sets them up,
+    only cheaper (`bulk.trusted_all`; a test holds them equal to validated ones)."""
+    return trusted_all(CreditingRequest, dicts, _ALL_FIELDS)

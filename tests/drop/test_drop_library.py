@@ -13,7 +13,7 @@ import structlog
 from pipeline.exactly_once_support import KEY, write_cases, write_credits
 
 import importer
-from importer.config import Config, load_config, overlay_config
+from importer.config import Config, load_config, overlay_config, with_settings
 from importer.drop.inbox import InboxBusy, free_name, locked
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
@@ -87,7 +87,7 @@ def test_drop_in_process_logs_progress_while_a_file_is_posted(
     )
     printed: list[str] = []
     with Sandbox(cases_path=cases, api_key=KEY, latency_ms=5) as api:
-        config.api.base_url = api.url
+        config = with_settings(config, {"api.base_url": api.url})
         monkeypatch.setenv("AMILI_API_KEY", KEY)
         drop = importer.Drop(
             inbox, config, importer.DropOptions(heartbeat=0.1), printer=printed.append
@@ -101,3 +101,55 @@ def test_drop_in_process_logs_progress_while_a_file_is_posted(
     assert "credits.csv" in printed[0]
     assert "credited 150" in printed[0]
     assert not [t for t in threading.enumerate() if t.name == "drop-heartbeat"]
+
+
+def test_a_long_watch_keeps_what_is_registered_with_its_stop_constant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`drop --watch` runs for weeks: each pass connects clients (posting, reading statuses
+    back) that register with the stop to have their answer in flight cut short. Closed, they
+    must unregister — else after N files N closed clients stay reachable and the process
+    grows without end. Sixty passes of one file each: the count after every pass is the
+    same."""
+    cases = tmp_path / "cases.json"
+    write_cases(cases, 5)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    stop = importer.DropStop()
+    passes = 60
+    counts: list[tuple[int, int]] = []
+
+    def next_file(summary: str) -> None:
+        assert "credited 2" in summary, summary
+        counts.append((stop.files.registered, stop.rows.registered))
+        if len(counts) == passes:
+            stop.files.set()
+            return
+        write_credits(
+            inbox / f"credits-{len(counts)}.csv", ["EO-0001", "EO-0002"], 2, seed=len(counts)
+        )
+
+    with Sandbox(cases_path=cases, api_key=KEY) as api:
+        config = Config.model_validate(
+            {
+                "api": {"base_url": api.url},
+                "defaults": {"creditor": "5f1a2b3c4d5e6f7a8b9c0d1e"},
+                "report": {"dir": str(tmp_path / "reports"), "formats": ["json"]},
+                "journal": {"path": str(tmp_path / "journal.sqlite")},
+                "drop": {"settle_seconds": 0, "interval": 0.01},
+            }
+        )
+        monkeypatch.setenv("AMILI_API_KEY", KEY)
+        write_credits(inbox / "credits-0.csv", ["EO-0001", "EO-0002"], 2, seed=0)
+        drop = importer.Drop(
+            inbox,
+            config,
+            importer.DropOptions(watch=True),
+            stop=stop,
+            printer=next_file,
+        )
+        code = drop.run()
+    assert code == ExitCode.OK
+    assert len(counts) == passes
+    assert set(counts) == {counts[0]}, counts
+    assert len(list((inbox / "done").rglob("*.csv"))) == passes

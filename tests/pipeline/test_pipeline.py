@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,13 +12,14 @@ import pytest
 from cli_support import CREDITOR, SAMPLE, creditings
 
 from importer.api.target import Target
-from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
+from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig, with_settings
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import Outcome
 from importer.pipeline import Importer, RunOptions
 from importer.report import ReportRow
 from importer.sandbox import Sandbox
+from importer.stopping import StopFlag
 
 
 def make_config(tmp_path: Path) -> Config:
@@ -55,10 +55,10 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     are posted, and the later rows of its own case wait for it (importer.lanes: a held row).
     Posted again, it is settled once more before the last lookup (stored late twice?)."""
     config = make_config(tmp_path)
-    config.api.read_timeout = SETTLE
-    config.api.settle_seconds = 0.0  # never below read_timeout: the settle time is SETTLE
+    # settle_seconds 0: never below read_timeout, so the settle time is SETTLE
+    config = with_settings(config, {"api.read_timeout": SETTLE, "api.settle_seconds": 0.0})
     target = Target(api.url, api.url, api.api_key, False)
-    stop = threading.Event()
+    stop = StopFlag()
     stop.set()  # the first run stops before posting anything
     with Journal(config.journal.path) as journal:
         first = Importer(config, journal, target, stop=stop)
@@ -91,8 +91,7 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
 def test_a_large_dry_run_streams_its_rows_into_the_report_files(tmp_path: Path) -> None:
     # More rows than one RowBlock holds: the rows go from validation into report.json and
     # report.csv block by block; the result carries the summary, not the rows.
-    config = make_config(tmp_path)
-    config.report.formats = ["json", "csv"]
+    config = with_settings(make_config(tmp_path), {"report.formats": ["json", "csv"]})
     data = tmp_path / "credits.csv"
     lines = ["invoice_number;amount;credit_invoice"]
     lines += [f"F{i};{i % 900 + 1},50;K{i}" for i in range(12_001)]
@@ -191,8 +190,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
     from importer.report import write_reports
     from importer.report.settings import ReportSettings, SourceDialect
 
-    config = make_config(tmp_path)
-    config.report.formats = ["json", "csv"]
+    config = with_settings(make_config(tmp_path), {"report.formats": ["json", "csv"]})
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target(api.url, api.url, api.api_key, False))
         import_id = importer.run_file(SAMPLE).import_id

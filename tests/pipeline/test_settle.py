@@ -17,7 +17,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -40,11 +39,12 @@ from exactly_once_support import (
 from hostile_api import HostileApi, Misbehaviour, Relay, StoreLate, hostile_api
 
 from importer.api.target import Target
-from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
+from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig, with_settings
 from importer.journal import Journal
 from importer.outcomes import Outcome
 from importer.pipeline import Importer
 from importer.sandbox import Sandbox
+from importer.stopping import StopFlag
 
 
 @pytest.fixture
@@ -242,11 +242,10 @@ def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_an
         report=ReportConfig(dir=tmp_path / "reports", formats=["json"]),
         journal=JournalConfig(path=tmp_path / "journal.sqlite"),
     )
-    config.api.settle_seconds = 0.0
-    config.api.read_timeout = 1.0
+    config = with_settings(config, {"api.settle_seconds": 0.0, "api.read_timeout": 1.0})
     file = credits_file(tmp_path, [("EO-0001", "1.00"), ("EO-0001", "2.00")])
     target = Target(sandbox_api.url, sandbox_api.url, KEY, False)
-    stop = threading.Event()
+    stop = StopFlag()
     stop.set()  # the first run stops before posting anything
     with Journal(config.journal.path) as journal:
         assert Importer(config, journal, target, stop=stop).run_file(file).import_id

@@ -24,7 +24,7 @@ import pytest
 from cli_support import CREDITOR, SAMPLE, SECRET, importer
 from hostile import Answer, HostileServer, json_answer
 
-from importer.stopping import StopFlag, installed
+from importer.stopping import STOPPING, Stage, StopFlag, installed
 
 LONG = 300  # every wait below would last this long without the signal
 
@@ -204,8 +204,42 @@ def test_the_handlers_are_the_callers_again_after_the_run():
     the flag and nothing more; after it, the caller's own handlers and wakeup fd are back."""
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     flag = StopFlag()
-    with installed(flag):
+    with installed(Stage(flag, STOPPING)):
         os.kill(os.getpid(), signal.SIGTERM)
         assert flag.wait(5), "the signal never reached the flag"
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert signal.set_wakeup_fd(-1) == -1  # none was left behind
+
+
+def test_each_signal_sets_the_next_stage_and_the_handlers_come_back():
+    """A drop's two stages: the first signal sets the first flag only, the second the next;
+    after the block the caller's handlers are back (no handler is left behind to raise)."""
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    files, rows = StopFlag(), StopFlag()
+    with installed(Stage(files, "files\n"), Stage(rows, "rows\n")):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert files.wait(5)
+        time.sleep(0.2)
+        assert not rows.is_set()
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert rows.wait(5)
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_a_closed_registration_is_no_longer_called():
+    flag = StopFlag()
+    called: list[str] = []
+    kept = flag.register(lambda: called.append("kept"))
+    with flag.register(lambda: called.append("gone")):
+        assert flag.registered == 2
+    assert flag.registered == 1
+    kept.close()
+    kept.close()  # twice is harmless
+    assert flag.registered == 0
+    again = flag.register(lambda: called.append("again"))
+    flag.set()
+    assert called == ["again"]
+    late = flag.register(lambda: called.append("late"))  # set already: called at once
+    assert called == ["again", "late"]
+    again.close()
+    late.close()
