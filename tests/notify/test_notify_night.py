@@ -27,6 +27,7 @@ from notify_support import (
 )
 from pipeline.exactly_once_support import CREDITOR, KEY, write_cases, write_credits
 
+from importer.config import with_settings
 from importer.exit_codes import ExitCode
 from importer.sandbox import Sandbox
 
@@ -218,7 +219,7 @@ def test_no_secret_reaches_a_message_a_log_the_printout_or_the_summary(
         _attention(night.inbox)
         with structlog.testing.capture_logs() as logs:
             night.pass_at("2027-01-15 02:00")
-            night.config.notify.webhook.url_env = "BROKEN_HOOK"  # type: ignore[union-attr]
+            night.config = with_settings(night.config, {"notify.webhook.url_env": "BROKEN_HOOK"})
             _attention(night.inbox, "second.csv")
             night.pass_at("2027-01-15 02:30")
     assert mailbox.logins == [("importer", PASSWORD), ("importer", PASSWORD)]
