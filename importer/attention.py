@@ -36,11 +36,22 @@ def file_problems(warnings: Sequence[ImportWarning]) -> frozenset[str]:
     return frozenset(w.code for w in warnings) & FILE_PROBLEMS
 
 
+def shares_rejection(warnings: Sequence[ImportWarning]) -> bool:
+    """Every row sent was refused for the import's own problem (see `FILE_PROBLEMS`)."""
+    return bool(file_problems(warnings) & {CREDITOR_UNKNOWN, SAME_REASON})
+
+
 def row_next_step(
-    outcome: Outcome, status: str | None, errors: Sequence[RowError], *, dry_run: bool = False
+    outcome: Outcome,
+    status: str | None,
+    errors: Sequence[RowError],
+    *,
+    dry_run: bool = False,
+    shared: bool = False,
 ) -> str | None:
     """The catalogue key (`importer.words`) of the next step for a row, or None when the row
-    needs nobody."""
+    needs nobody. `shared`: the rejected rows were refused for the import's own problem, whose
+    fix the import's next step gives (not a correction of each row)."""
     if outcome is Outcome.INVALID:
         if any(error.code in CONFLICT_CODES for error in errors):
             return "next.conflict"
@@ -56,7 +67,7 @@ def row_next_step(
             return "next.answer_unusable"
         return None
     if outcome is Outcome.REJECTED:
-        return "next.rejected"
+        return "next.rejected_shared" if shared else "next.rejected"
     if outcome is Outcome.NOT_SENT:
         return "next.not_sent"
     if outcome is Outcome.UNKNOWN:

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from importer.attention import CREDITOR_UNKNOWN, SAME_REASON, file_problems, import_next_steps
+from importer.attention import (
+    CREDITOR_UNKNOWN,
+    FILE_PROBLEMS,
+    SAME_REASON,
+    file_problems,
+    import_next_steps,
+)
 from importer.config import Config
 from importer.exit_codes import ExitCode
 from importer.outcomes import Outcome
@@ -20,6 +26,8 @@ from importer.pipeline import ImportResult
 from importer.pipeline.history import ImportView
 from importer.report import Report
 from importer.report.cells import iso_utc
+from importer.report.head_words import named
+from importer.report.settings import ReportSettings
 from importer.words import Language, number_text, outcome_text, rows_text, text, warning_text
 
 _LABEL = 18
@@ -69,10 +77,7 @@ def result_lines(
             lines.append(f"  {t('cli.file_rejected')}")
         else:
             lines.append(f"  {t('cli.file_rejected_reason', message=problem.message)}")
-    context = _warning_context(report, config)
-    lines += [
-        f"  {t('cli.warning', text=warning_text(w, language, **context))}" for w in report.warnings
-    ]
+    lines += _warning_lines(report, config)
     names = {outcome: _outcome(outcome.value, language) for outcome in Outcome}
     column = max(12, *(len(name) + 2 for name in names.values()))
     lines.append(f"  {t('cli.outcome'):<{column}}{t('cli.rows'):>8}")
@@ -129,7 +134,7 @@ def next_steps(report: Report, csv_path: Path | None, config: Config) -> list[st
     )
     import_id = report.file_import_report
     fix = csv_path or Path("reports") / import_id / "report.csv"
-    values = {"id": import_id, "csv": fix, **_warning_context(report, config)}
+    values = {**_warning_context(report, config), "id": import_id, "csv": fix}
     lines = []
     for step in steps:
         if step == "next.import_outage":
@@ -179,10 +184,7 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     folder = view.report_csv.parent
     gone = "" if folder.is_dir() else " " + t("cli.report_gone", id=report.file_import_report)
     lines.append(line("cli.report", f"{folder}/{gone}"))
-    context = _warning_context(report, config)
-    lines += [
-        f"  {t('cli.warning', text=warning_text(w, language, **context))}" for w in report.warnings
-    ]
+    lines += _warning_lines(report, config)
     lines += [
         f"  {t('cli.next', step=step)}" for step in next_steps(report, view.report_csv, config)
     ]
@@ -207,13 +209,20 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     return lines
 
 
+def _warning_lines(report: Report, config: Config) -> list[str]:
+    """The warnings, but for the import's own problems: a next step says those, with the fix."""
+    context = _warning_context(report, config)
+    language = config.report.language
+    return [
+        "  " + text("cli.warning", language, text=warning_text(w, language, **context))
+        for w in report.warnings
+        if w.code not in FILE_PROBLEMS
+    ]
+
+
 def _warning_context(report: Report, config: Config) -> dict[str, object]:
     """What a warning's or a next step's words name besides the warning itself."""
-    return {
-        "url": report.api.get("base_url", ""),
-        "env": config.api.api_key_env,
-        "creditor": ", ".join(report.creditor) or config.defaults.creditor or "-",
-    }
+    return named(report, ReportSettings.of(config))
 
 
 def _sek(value: Decimal, language: Language) -> str:

@@ -269,6 +269,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Kontrollera ärendet eller beloppet som orsaken nämner, rätta raden i report.csv och "
         "kör om med --fix.",
     ),
+    "next.rejected_shared": (
+        "Refused for the import's own problem, not this row's: see what to do next for the "
+        "whole import.",
+        "Avvisad på grund av ett fel som gäller hela importen, inte just den här raden: se "
+        "Nästa steg för importen.",
+    ),
     "next.warning": (
         "Credited, but not fully settled: check the case and whether the rest must be handled.",
         "Krediterad men inte helt reglerad: kontrollera ärendet och om resten måste hanteras.",
@@ -338,18 +344,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "next.import_creditor_unknown": (
         "The API does not know creditor {creditor}: check --creditor, defaults.creditor in "
-        "config.yaml or the file's creditor column, then run the file again.",
+        "config.yaml or the file's creditor column, then import the file again: "
+        "importer run {file} --force",
         "API:et känner inte till borgenären {creditor}: kontrollera --creditor, "
-        "defaults.creditor i config.yaml eller filens kolumn för borgenär och kör sedan filen "
-        "igen.",
+        "defaults.creditor i config.yaml eller filens kolumn för borgenär och importera sedan "
+        "filen igen: importer run {file} --force",
     ),
     "next.import_creditor_unknown_sandbox": (
         "The sandbox does not know creditor {creditor}: check --creditor, defaults.creditor in "
         "config.yaml or the file's creditor column, or give the sandbox cases of that creditor "
-        "(sandbox.cases in config.yaml), then run the file again.",
+        "(sandbox.cases in config.yaml), then import the file again: importer run {file} --force",
         "Testmiljön känner inte till borgenären {creditor}: kontrollera --creditor, "
         "defaults.creditor i config.yaml eller filens kolumn för borgenär, eller ge testmiljön "
-        "ärenden för borgenären (sandbox.cases i config.yaml), och kör sedan filen igen.",
+        "ärenden för borgenären (sandbox.cases i config.yaml), och importera sedan filen igen: "
+        "importer run {file} --force",
     ),
     "next.import_same_reason": (
         "Every row sent was refused for the same reason (see the rows' message): fix its cause "
@@ -548,6 +556,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "drop.open_html": (" (open {name})", " (öppna {name})"),
     "drop.attention": ("needs attention: {count} row(s)", "behöver åtgärdas: {count} rader"),
     "drop.more": ("… and {count} more in the report", "… och {count} till i rapporten"),
+    "drop.key_refused": (
+        "the API at {url} refused the API key: put the right key in the environment variable "
+        "{env} (api.api_key_env); the file stays in processing/ and the next pass resumes it",
+        "API:et på {url} godtog inte API-nyckeln: lägg rätt nyckel i miljövariabeln {env} "
+        "(api.api_key_env); filen ligger kvar i processing/ och nästa körning fortsätter med den",
+    ),
+    "drop.summary_in": ("(summary in {path})", "(sammanfattningen finns i {path})"),
+    "drop.halted": (
+        "a file could not finish (see below), so this pass claimed nothing more; files still "
+        "in the inboxes wait for the next pass",
+        "en fil kunde inte slutföras (se nedan), så den här körningen tog inte fler filer; "
+        "filer som ligger kvar i inkorgarna väntar på nästa körning",
+    ),
     "drop.no_answer": (
         "no answer from the API; it is looked up before anything is resent",
         "inget svar från API:et; krediteringen kontrolleras innan något skickas igen",

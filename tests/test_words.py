@@ -129,9 +129,38 @@ def test_every_key_the_code_asks_for_exists() -> None:
 
 
 _NAMED = dict.fromkeys(
-    "env creditor url rows amount note earlier where row file kind text message lanes "
-    "lane_word rate seconds step inbox code meaning started path name state outcomes statuses "
-    "requested settled currency".split(),
+    [
+        "env",
+        "creditor",
+        "url",
+        "rows",
+        "amount",
+        "note",
+        "earlier",
+        "where",
+        "row",
+        "file",
+        "kind",
+        "text",
+        "message",
+        "lanes",
+        "lane_word",
+        "rate",
+        "seconds",
+        "step",
+        "inbox",
+        "code",
+        "meaning",
+        "started",
+        "path",
+        "name",
+        "state",
+        "outcomes",
+        "statuses",
+        "requested",
+        "settled",
+        "currency",
+    ],
     "x",
 )
 """The other values the code fills in (the command line's and the drop summary's texts)."""

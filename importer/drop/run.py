@@ -48,6 +48,7 @@ from importer.journal import Journal
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
 from importer.stopping import StopFlag
+from importer.words import text
 
 log = logs.get_logger("importer.drop")
 
@@ -137,7 +138,11 @@ class Drop:
         summary it wrote; in watch mode a pass that found nothing writes none."""
         started = _now()
         summary = DropSummary(
-            new_drop_id(started), self.inbox, started, self.config.defaults.currency
+            new_drop_id(started),
+            self.inbox,
+            started,
+            self.config.defaults.currency,
+            self.config.report.language,
         )
         subs, ignored = sub_inboxes(self.inbox)
         for folder in ignored:
@@ -159,10 +164,7 @@ class Drop:
                 break
             self._pass_inbox(inbox, target, journal, summary)
         if _halted(summary):
-            summary.notes.append(
-                "a file could not finish (see below), so this pass claimed nothing more; "
-                "files still in the inboxes wait for the next pass"
-            )
+            summary.notes.append(text("drop.halted", summary.language))
         summary.finished = _now()
         fresh = [note for note in summary.notes if note not in self._last_notes]
         self._last_notes = set(summary.notes)
@@ -312,7 +314,7 @@ def _publish(summary: DropSummary, report_dir: Path, say: Callable[[str], None])
         )
         log.warning("drop.summary_unwritten", drop_id=summary.drop_id, error=str(exc))
         return
-    say(summary.text() + f"(summary in {folder})\n")
+    say(summary.text() + text("drop.summary_in", summary.language, path=folder) + "\n")
     log.info(
         "drop.pass",
         drop_id=summary.drop_id,

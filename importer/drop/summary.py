@@ -21,14 +21,10 @@ from typing import Any
 
 from importer.exit_codes import ExitCode
 from importer.outcomes import Outcome, worst
+from importer.words import Language, number_text, outcome_text, rows_text, text
 
 ATTENTION_SHOWN = 50
 """Rows needing attention listed per file; the rest are in the file's report."""
-
-
-def money_text(value: Decimal) -> str:
-    """`1 234 567.80`: two decimals, thin groups, the way finance staff read amounts."""
-    return f"{value:,.2f}".replace(",", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +47,10 @@ class FileSummary:
     import_id: str | None = None
     archived: Path | None = None
     reason: str | None = None
+    problem: str | None = None
+    """The import's own problem and its fix (`importer.attention.FILE_PROBLEMS`), said once
+    for the file; its rows are `problem_rows`, not listed one by one as needing attention."""
+    problem_rows: list[int] = field(default_factory=list)
     resumed: bool = False
     rows: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -72,6 +72,7 @@ class FileSummary:
             "import_id": self.import_id,
             "archived_to": _text(self.archived),
             "reason": self.reason,
+            "problem": self.problem,
             "resumed": self.resumed,
             "rows": self.rows,
             "outcomes": self.outcomes,
@@ -93,6 +94,8 @@ class DropSummary:
     inbox: Path
     started: datetime
     currency: str
+    language: Language = "en"
+    """`report.language`: summary.txt is read by the same people as the reports."""
     finished: datetime | None = None
     files: list[FileSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -116,22 +119,29 @@ class DropSummary:
         }
 
     def text(self) -> str:
-        meaning = _meaning(self.exit_code)
+        language = self.language
+        meaning = text(f"drop.meaning_{int(self.exit_code)}", language)
         if self.exit_code == ExitCode.INCOMPLETE and all(
             f.exit_code != ExitCode.INCOMPLETE for f in self.files
         ):  # no file waits: the summary itself could not be written (drop.run._publish)
-            meaning = "this summary could not be written; every file's outcome is below"
+            meaning = text("drop.unwritten", language)
         lines = [
-            f"Drop {self.drop_id} — inbox {self.inbox}",
-            f"{len(self.files)} file(s), exit code {int(self.exit_code)}"
-            f" ({meaning}); started {self.started:%Y-%m-%d %H:%M:%S} UTC",
+            text("drop.head", language, id=self.drop_id, inbox=self.inbox),
+            text(
+                "drop.files",
+                language,
+                count=len(self.files),
+                code=int(self.exit_code),
+                meaning=meaning,
+                started=f"{self.started:%Y-%m-%d %H:%M:%S} UTC",
+            ),
         ]
         if not self.files and not self.notes:
-            lines.append("Nothing was ready.")
-        lines.extend(f"NOTE: {note}" for note in self.notes)
+            lines.append(text("drop.nothing", language))
+        lines.extend(text("drop.note", language, note=note) for note in self.notes)
         for item in self.files:
             lines.append("")
-            lines.extend(_file_lines(item, self.currency))
+            lines.extend(_file_lines(item, self.currency, language))
         return "\n".join(lines) + "\n"
 
     def write(self, report_dir: Path) -> Path:
@@ -149,44 +159,58 @@ class DropSummary:
         return folder
 
 
-def _file_lines(item: FileSummary, currency: str) -> list[str]:
-    creditor = ", ".join(item.creditors) or "none given"
-    where = f"→ {item.archived}" if item.archived else "→ left in processing/"
+def _file_lines(item: FileSummary, currency: str, language: Language) -> list[str]:
+    def t(key: str, **values: object) -> str:
+        return text(key, language, **values)
+
+    creditor = ", ".join(item.creditors) or t("drop.no_creditor")
+    where = t("drop.archived", path=item.archived) if item.archived else t("drop.in_processing")
+    state = t(f"drop.state_{item.state.replace(' ', '_')}")
     lines = [
-        f"{item.file}  (inbox {item.inbox}, creditor {creditor})",
-        f"  {item.state}, exit code {int(item.exit_code)} {where}",
+        t("drop.file", file=item.file, inbox=item.inbox, creditor=creditor),
+        "  " + t("drop.state", state=state, code=int(item.exit_code), where=where),
     ]
     if item.reason:
         lines.append(f"  {item.reason}")
+    if item.problem:
+        lines.append(f"  {item.problem}")
     if item.import_id and item.state in ("imported", "unfinished"):
-        shown = ", ".join(f"{o.value} {item.outcomes.get(o.value, 0)}" for o in Outcome)
-        lines.append(f"  {item.rows} rows: {shown}")
-        statuses = ", ".join(f"{k} {v}" for k, v in item.statuses.items() if v)
+        shown = ", ".join(
+            f"{_outcome(o.value, language)} {item.outcomes.get(o.value, 0)}" for o in Outcome
+        )
+        lines.append("  " + t("drop.rows", count=item.rows, outcomes=shown))
+        statuses = ", ".join(f"{_status(k, language)} {v}" for k, v in item.statuses.items() if v)
         if statuses:
-            lines.append(f"  statuses: {statuses}")
+            lines.append("  " + t("drop.statuses", statuses=statuses))
+        requested = number_text(item.amount_requested, language)
+        settled = number_text(item.amount_settled, language)
         lines.append(
-            f"  amount requested {money_text(item.amount_requested)} {currency}, "
-            f"settled {money_text(item.amount_settled)} {currency}"
+            "  " + t("drop.amounts", requested=requested, settled=settled, currency=currency)
         )
     if item.report_dir is not None:
-        html = f" (open {item.report_html.name})" if item.report_html else ""
-        lines.append(f"  report: {item.report_dir}{html}")
+        html = t("drop.open_html", name=item.report_html.name) if item.report_html else ""
+        lines.append("  " + t("drop.report", path=f"{item.report_dir}{html}"))
     if item.attention_total:
-        more = item.attention_total - len(item.attention)
-        lines.append(f"  needs attention: {item.attention_total} row(s)")
-        lines.extend(f"    row {a.row} {a.outcome}: {a.reason}" for a in item.attention)
+        more = item.attention_total - len(item.attention) - len(item.problem_rows)
+        lines.append("  " + t("drop.attention", count=item.attention_total))
+        if item.problem_rows:
+            rows = rows_text(item.problem_rows)
+            lines.append(
+                "    " + t("cli.same_reason_rows", count=len(item.problem_rows), rows=rows)
+            )
+        row = t("cli.row")
+        lines.extend(f"    {row} {a.row} {a.outcome}: {a.reason}" for a in item.attention)
         if more > 0:
-            lines.append(f"    … and {more} more in the report")
+            lines.append("    " + t("drop.more", count=more))
     return lines
 
 
-def _meaning(code: ExitCode) -> str:
-    return {
-        ExitCode.OK: "all credited",
-        ExitCode.ATTENTION: "rows need attention",
-        ExitCode.USAGE: "a file or setting was rejected",
-        ExitCode.INCOMPLETE: "a file could not finish; the next pass resumes it",
-    }[code]
+def _outcome(outcome: str, language: Language) -> str:
+    return outcome if language == "en" else outcome_text(outcome, None, language)
+
+
+def _status(status: str, language: Language) -> str:
+    return status if language == "en" else text(f"status.{status}", language).lower()
 
 
 def _text(path: Path | None) -> str | None:

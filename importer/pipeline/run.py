@@ -29,16 +29,11 @@ from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import (
-    FileRejected,
-    ImportNotFound,
-    ReportUnwritten,
-    RerunRefused,
-    RunStopped,
-)
+from importer.errors import FileRejected, ImportNotFound, ReportUnwritten, RerunRefused, RunStopped
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import ImportWarning, Outcome, exit_code_for
+from importer.pipeline import problems
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -297,6 +292,7 @@ class Importer:
                 wanted.append(Outcome.REJECTED)
             if record.state != "finished" or _unfinished(self.journal, import_id, wanted):
                 self.journal.set_state(import_id, "open")
+            problems.clear(self.journal, import_id)
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
@@ -317,7 +313,9 @@ class Importer:
                 self.journal.point_at_originals(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
-                return self._result(path, import_id, stopped.exit_code, stopped.message)
+                message = problems.stopped(self.journal, record, stopped, self.config)
+                return self._result(path, import_id, stopped.exit_code, message)
+            problems.note_shared_rejection(self.journal, import_id)
             self.journal.set_state(import_id, "finished", utcnow())
         result = self._result(path, import_id, ExitCode.OK)
         if result.report is None:  # the report could not be written: exit 3 says so
