@@ -201,6 +201,15 @@ class DropConfig(_Section):
     settle_seconds: float = Field(default=60.0, ge=0)
 
 
+class SandboxConfig(_Section):
+    """The embedded sandbox (`api.base_url: sandbox`, the default)."""
+
+    cases: Path | None = None
+    """A JSON list of case documents (as `importer sandbox --cases` takes) added to the
+    embedded sandbox's database (`sandbox.sqlite` beside the journal); cases it already has
+    keep their balances. None: the packaged sample cases."""
+
+
 class Config(_Section):
     api: ApiConfig = ApiConfig()
     posting: PostingConfig = PostingConfig()
@@ -213,6 +222,7 @@ class Config(_Section):
     dedupe: DedupeConfig = DedupeConfig()
     reconcile: Literal["lookup", "manual"] = "lookup"
     drop: DropConfig = DropConfig()
+    sandbox: SandboxConfig = SandboxConfig()
 
     @field_validator("columns")
     @classmethod
@@ -333,6 +343,9 @@ def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Conf
     bundle = config.api.ca_bundle
     if bundle is not None and not bundle.is_absolute():
         config.api.ca_bundle = folder / bundle
+    cases = config.sandbox.cases
+    if cases is not None and not cases.is_absolute() and (not overlay or "sandbox" in data):
+        config.sandbox.cases = folder / cases
     check_paths(config)
     return config
 
@@ -347,3 +360,6 @@ def check_paths(config: Config) -> None:
     bundle = config.api.ca_bundle
     if bundle is not None and not bundle.is_file():
         raise ConfigError(f"api.ca_bundle: {bundle} is not a file")
+    cases = config.sandbox.cases
+    if cases is not None and not cases.is_file():
+        raise ConfigError(f"sandbox.cases: {cases} is not a file")
