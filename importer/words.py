@@ -376,11 +376,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "warning.hidden_rows_imported": (
         "{count} hidden row(s) of sheet '{sheet}' were imported: rows {rows}",
-        "{count} dolda rader på bladet '{sheet}' togs med (input.hidden_rows: import): rad {rows}",
+        "dolda rader på bladet '{sheet}' ({count}) togs med (input.hidden_rows: import): "
+        "rad {rows}",
     ),
     "warning.hidden_rows_skipped": (
         "{count} hidden row(s) of sheet '{sheet}' were left out: rows {rows}",
-        "{count} dolda rader på bladet '{sheet}' togs inte med: rad {rows}; visa raderna, "
+        "dolda rader på bladet '{sheet}' ({count}) togs inte med: rad {rows}; visa raderna, "
         "eller ange input.hidden_rows: import, för att kreditera dem",
     ),
     "warning.hidden_sheet": (
@@ -509,17 +510,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(finns inte nu: importer report {id} skriver den igen)",
     ),
     "cli.nothing_needs_attention": ("no row needs attention", "ingen rad behöver åtgärdas"),
-    "cli.attention": ("{count} row(s) need attention:", "{count} rader behöver åtgärdas:"),
+    "cli.attention": ("{count} row(s) need attention:", "rader som behöver åtgärdas: {count}"),
     "cli.same_reason_rows": (
         "{count} rows, all for the file's problem above: rows {rows}",
-        "{count} rader, alla på grund av filens fel ovan: rad {rows}",
+        "rader som avvisades på grund av filens fel ovan ({count}): rad {rows}",
     ),
     "cli.row": ("row", "rad"),
     # ---- the night's drop summary (summary.txt)
     "drop.head": ("Drop {id} — inbox {inbox}", "Körning {id} — inkorg {inbox}"),
     "drop.files": (
         "{count} file(s), exit code {code} ({meaning}); started {started}",
-        "{count} filer, returkod {code} ({meaning}); start {started}",
+        "antal filer {count}, returkod {code} ({meaning}); start {started}",
     ),
     "drop.unwritten": (
         "this summary could not be written; every file's outcome is below",
@@ -546,7 +547,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "drop.state_already_imported": ("already imported", "redan importerad"),
     "drop.state_rejected": ("rejected", "avvisad"),
     "drop.state_unfinished": ("unfinished", "inte klar"),
-    "drop.rows": ("{count} rows: {outcomes}", "{count} rader: {outcomes}"),
+    "drop.rows": ("{count} rows: {outcomes}", "antal rader {count}: {outcomes}"),
     "drop.statuses": ("statuses: {statuses}", "status: {statuses}"),
     "drop.amounts": (
         "amount requested {requested} {currency}, settled {settled} {currency}",
@@ -554,7 +555,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "drop.report": ("report: {path}", "rapport: {path}"),
     "drop.open_html": (" (open {name})", " (öppna {name})"),
-    "drop.attention": ("needs attention: {count} row(s)", "behöver åtgärdas: {count} rader"),
+    "drop.attention": ("needs attention: {count} row(s)", "rader som behöver åtgärdas: {count}"),
     "drop.more": ("… and {count} more in the report", "… och {count} till i rapporten"),
     "drop.key_refused": (
         "the API at {url} refused the API key: put the right key in the environment variable "
