@@ -442,6 +442,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "anger {amount}. Skickades inte: manuell kontroll krävs av vilket ärende som är rätt, "
         "och en eventuell skillnad krediteras för hand.",
     ),
+    "detail.already_credited": (
+        "Credit note {note} was already credited ({where}); not sent again.",
+        "Kreditfakturan {note} är redan krediterad ({where}); skickades inte igen.",
+    ),
+    "detail.repeat": (
+        "This row is identical to {where}, credited as {id}; not sent again. If it is a new "
+        "credit, run with --allow-repeats.",
+        "Raden är identisk med {where}, krediterad som {id}; skickades inte igen. Är det en ny "
+        "kreditering, kör med --allow-repeats.",
+    ),
     "detail.where_import": ("import {id} row {row}", "import {id} rad {row}"),
     "detail.where_row": ("row {row}", "rad {row}"),
     "detail.where_api": ("crediting {id} found at the API", "kreditering {id} som finns i API:et"),

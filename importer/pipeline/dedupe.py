@@ -175,7 +175,9 @@ class Dedupe:
                 )
                 if found is not None:
                     self._taken.add((found.import_id, found.row))
-                    verdicts.append(repeat_verdict(number, found, _file_of(self.journal, found)))
+                    of_file = _file_of(self.journal, found)
+                    language = self.config.report.language
+                    verdicts.append(repeat_verdict(number, found, of_file, language))
         return verdicts
 
     # ------------------------------------------------------------- the journal

@@ -161,7 +161,7 @@ def note_verdict(
                 RowError(
                     field="credit_invoice",
                     code="credit_invoice_already_credited",
-                    message=f"Credit note {note} was already credited ({where}); not sent again.",
+                    message=text("detail.already_credited", language, note=note, where=where),
                 )
             ],
             earlier.pointer,
@@ -207,7 +207,9 @@ def repeat_fingerprint(request: Mapping[str, Any], import_id: str, row: int) -> 
     return tuple(values)
 
 
-def repeat_verdict(row: int, earlier: Earlier, file_name: str | None) -> Verdict:
+def repeat_verdict(
+    row: int, earlier: Earlier, file_name: str | None, language: Language = "en"
+) -> Verdict:
     of_file = f" ({file_name})" if file_name else ""
     return Verdict(
         row,
@@ -216,10 +218,11 @@ def repeat_verdict(row: int, earlier: Earlier, file_name: str | None) -> Verdict
             RowError(
                 field="",
                 code="row_already_credited",
-                message=(
-                    f"This row is identical to {earlier.where}{of_file}, credited as "
-                    f"{earlier.crediting_id}; not sent again. If it is a new credit, run with "
-                    "--allow-repeats."
+                message=text(
+                    "detail.repeat",
+                    language,
+                    where=earlier.where_in(language) + of_file,
+                    id=earlier.crediting_id,
                 ),
             )
         ],
