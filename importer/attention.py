@@ -28,7 +28,7 @@ SAME_REASON = "same_reason_every_row"
 FILE_PROBLEMS = frozenset({KEY_REFUSED, CREDITOR_UNKNOWN, SAME_REASON})
 """Warning codes of problems that posting found to be the import's, not its rows': told once,
 with the fix of their cause, instead of a row problem on every row (the rows keep their
-outcome: a rejected row stays `rejected`). Set and cleared by `importer.pipeline.problems`."""
+outcome: a rejected row stays `rejected`). Set and cleared by `importer.pipeline.file_problems`."""
 
 
 def file_problems(warnings: Sequence[ImportWarning]) -> frozenset[str]:

@@ -33,7 +33,7 @@ from importer.errors import FileRejected, ImportNotFound, ReportUnwritten, Rerun
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import ImportWarning, Outcome, exit_code_for
-from importer.pipeline import problems
+from importer.pipeline import file_problems
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -292,7 +292,7 @@ class Importer:
                 wanted.append(Outcome.REJECTED)
             if record.state != "finished" or _unfinished(self.journal, import_id, wanted):
                 self.journal.set_state(import_id, "open")
-            problems.clear(self.journal, import_id)
+            file_problems.clear(self.journal, import_id)
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
@@ -313,9 +313,9 @@ class Importer:
                 self.journal.point_at_originals(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
-                message = problems.stopped(self.journal, record, stopped, self.config)
+                message = file_problems.stopped(self.journal, record, stopped, self.config)
                 return self._result(path, import_id, stopped.exit_code, message)
-            problems.note_shared_rejection(self.journal, import_id)
+            file_problems.note_shared_rejection(self.journal, import_id)
             self.journal.set_state(import_id, "finished", utcnow())
         result = self._result(path, import_id, ExitCode.OK)
         if result.report is None:  # the report could not be written: exit 3 says so
