@@ -452,6 +452,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Raden är identisk med {where}, krediterad som {id}; skickades inte igen. Är det en ny "
         "kreditering, kör med --allow-repeats.",
     ),
+    "detail.already_imported": (
+        "{file} was already imported as {id} ({when}); nothing was sent. Use --force to import "
+        "it again.",
+        "{file} är redan importerad som {id} ({when}); inget skickades. Använd --force för att "
+        "importera den igen.",
+    ),
     "detail.where_import": ("import {id} row {row}", "import {id} rad {row}"),
     "detail.where_row": ("row {row}", "rad {row}"),
     "detail.where_api": ("crediting {id} found at the API", "kreditering {id} som finns i API:et"),

@@ -98,6 +98,10 @@ def test_a_swedish_run_summary_show_and_page_are_swedish(swedish: Path, api: San
     assert "<th>Begärt belopp</th>" in html
     assert "Returkod (för IT-driften)" in html
     assert_swedish(html, "report.html")
+    again = importer(swedish, "run", str(credits), api=api)
+    assert again.returncode == 0
+    assert f"{credits}: credits.csv är redan importerad som {import_id} (" in again.stdout
+    assert_swedish(again.stdout, "the summary of a file imported before")
 
 
 def test_a_credit_note_conflict_is_told_in_swedish_with_swedish_amounts(

@@ -160,6 +160,7 @@ _NAMED = dict.fromkeys(
         "requested",
         "settled",
         "currency",
+        "when",
     ],
     "x",
 )

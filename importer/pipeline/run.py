@@ -47,6 +47,7 @@ from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
+from importer.words import Language, text
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -93,19 +94,11 @@ def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool
     return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
 
 
-def _already_imported(path: Path, done: ImportRecord) -> ImportResult:
+def _already_imported(path: Path, done: ImportRecord, language: Language) -> ImportResult:
     """The answer for a file this API has fully imported before: nothing is sent."""
-    return ImportResult(
-        str(path),
-        ExitCode.OK,
-        done.id,
-        already_imported=True,
-        message=(
-            f"{path.name} was already imported as {done.id} "
-            f"({done.started:%Y-%m-%d %H:%M} UTC); nothing was sent. "
-            "Use --force to import it again."
-        ),
-    )
+    when = f"{done.started:%Y-%m-%d %H:%M} UTC"
+    message = text("detail.already_imported", language, file=path.name, id=done.id, when=when)
+    return ImportResult(str(path), ExitCode.OK, done.id, message=message, already_imported=True)
 
 
 def _block_for_conflicts(journal: Journal, import_id: str) -> None:
@@ -245,7 +238,7 @@ class Importer:
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
-                return _already_imported(path, done)
+                return _already_imported(path, done, self.config.report.language)
             unfinished = self.journal.find_import(sha256, self.target.name, state="open")
             if unfinished is None and done is not None and not options.force:
                 # Finished with rows left unknown (reconcile manual or ambiguous): the same
