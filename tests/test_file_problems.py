@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from cli_support import SAMPLE, importer, one_line, report_of
+from pipeline.hostile_api import HostileApi, Lie, hostile_api
 
 from importer.sandbox import Sandbox
 
@@ -132,3 +133,43 @@ def test_a_drop_tells_the_unknown_creditor_once(workdir: Path, api: Sandbox) -> 
     assert "must exist in resource" not in done.stdout
     summary = json.loads(next((workdir / "reports" / "drops").glob("*/summary.json")).read_text())
     assert summary["files"][0]["problem"].startswith(f"The API does not know creditor {UNKNOWN}")
+
+
+def test_rows_all_refused_for_one_reason_are_one_problem_of_the_file(
+    workdir: Path, api: Sandbox
+) -> None:
+    refusal = json.dumps(
+        {
+            "_status": "ERR",
+            "_issues": {"account": "unknown field"},
+            "_error": {
+                "code": 422,
+                "message": "Insertion failure: 1 document(s) contain(s) error(s)",
+            },
+        }
+    ).encode()
+    proxy = HostileApi(api.url, on_post=lambda n, body: Lie(422, refusal, store=False))
+    with hostile_api(proxy):
+        done = importer(workdir, "run", "--api-url", proxy.url, str(SAMPLE))
+    assert done.returncode == 1, done.stderr
+    report = report_of(workdir)
+    import_id = report["file_import_report"]
+    rejected = [row["row"] for row in report["rows"] if row["outcome"] == "rejected"]
+    assert len(rejected) >= 2
+    [warning] = [w for w in report["warnings"] if w["code"] == "same_reason_every_row"]
+    assert warning["rows"] == rejected
+    assert (
+        "  next: Every row sent was refused for the same reason (see the rows' message): fix "
+        f"its cause in the settings or the file, then run: importer rerun {import_id}"
+    ) in done.stdout.splitlines()
+
+
+def test_rows_refused_for_different_reasons_stay_row_problems(workdir: Path, api: Sandbox) -> None:
+    done = importer(workdir, "run", str(SAMPLE), api=api)  # one row's invoice is unknown
+    assert done.returncode == 1
+    report = report_of(workdir)
+    assert report["summary"]["outcomes"]["credited"] > 0
+    assert report["warnings"] == []
+    assert (
+        "the file's problem" not in importer(workdir, "show", report["file_import_report"]).stdout
+    )
