@@ -45,7 +45,8 @@ def result_lines(
     """The closing summary of one file. A message the CLI's one line on stderr carries (a
     rejected file, a run that could not finish) is not repeated here."""
     language = config.report.language
-    on_stderr = result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE)
+    # importer.cli prints such a message as its one line on stderr
+    on_stderr = result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and bool(result.message)
     if result.report is None:
         if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
             return [f"{result.file}: {result.message}"]
@@ -78,19 +79,7 @@ def result_lines(
         else:
             lines.append(f"  {t('cli.file_rejected_reason', message=problem.message)}")
     lines += _warning_lines(report, config)
-    names = {outcome: _outcome(outcome.value, language) for outcome in Outcome}
-    column = max(12, *(len(name) + 2 for name in names.values()))
-    lines.append(f"  {t('cli.outcome'):<{column}}{t('cli.rows'):>8}")
-    statuses = ", ".join(f"{_status(k, language)} {v}" for k, v in summary.statuses.items() if v)
-    for outcome in Outcome:
-        count = summary.outcomes.get(outcome.value, 0)
-        extra = ""
-        if outcome is Outcome.CREDITED and statuses:
-            extra = f"   ({statuses})"
-        if outcome is Outcome.NOT_SENT and report.dry_run and count:
-            extra = f"   ({t('cli.would_be_sent')})"
-        lines.append(f"  {names[outcome]:<{column}}{count:>8}{extra}")
-    lines.append(f"  {t('cli.total'):<{column}}{summary.rows:>8}")
+    lines += _outcome_lines(report, language)
     lines.append(line("cli.amount_requested", _sek(summary.amount_requested, language)))
     lines.append(line("cli.amount_settled", _sek(summary.amount_settled, language)))
     lines.append(
@@ -116,6 +105,26 @@ def result_lines(
         lines.append(f"  {result.message}")
     csv_path = result.report_paths.get("csv")
     lines += [f"  {t('cli.next', step=step)}" for step in next_steps(report, csv_path, config)]
+    return lines
+
+
+def _outcome_lines(report: Report, language: Language) -> list[str]:
+    """The table of rows per outcome (English keeps the outcomes' names, as scripts grep)."""
+    summary = report.summary
+    names = {outcome: _outcome(outcome.value, language) for outcome in Outcome}
+    column = max(12, *(len(name) + 2 for name in names.values()))
+    rows = text("cli.rows", language)
+    lines = [f"  {text('cli.outcome', language):<{column}}{rows:>8}"]
+    statuses = ", ".join(f"{_status(k, language)} {v}" for k, v in summary.statuses.items() if v)
+    for outcome in Outcome:
+        count = summary.outcomes.get(outcome.value, 0)
+        extra = ""
+        if outcome is Outcome.CREDITED and statuses:
+            extra = f"   ({statuses})"
+        if outcome is Outcome.NOT_SENT and report.dry_run and count:
+            extra = f"   ({text('cli.would_be_sent', language)})"
+        lines.append(f"  {names[outcome]:<{column}}{count:>8}{extra}")
+    lines.append(f"  {text('cli.total', language):<{column}}{summary.rows:>8}")
     return lines
 
 
