@@ -209,12 +209,14 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
             f"  {t('cli.same_reason_rows', count=len(together), rows=rows_text(together))}"
         )
     row = t("cli.row")
-    for item in view.attention:
+    shown = [(item, _outcome(item.outcome, language)) for item in view.attention]
+    wide = max(16, *(len(outcome) + 1 for _, outcome in shown))
+    for item, outcome in shown:
         if item.row in together:
             continue
-        outcome = _outcome(item.outcome, language)
-        lines.append(f"  {row} {item.row:<6} {outcome:<16} {item.reason}")
-        lines.append(f"  {'':<{len(row)}} {'':<6} {'':<16} {t('cli.next', step=item.next_step)}")
+        lines.append(f"  {row} {item.row:<6} {outcome:<{wide}} {item.reason}")
+        step = t("cli.next", step=item.next_step)
+        lines.append(f"  {'':<{len(row)}} {'':<6} {'':<{wide}} {step}")
     return lines
 
 
