@@ -15,6 +15,7 @@ from pathlib import Path
 from importer.attention import (
     CREDITOR_UNKNOWN,
     FILE_PROBLEMS,
+    KEY_REFUSED,
     SAME_REASON,
     file_problems,
     import_next_steps,
@@ -42,11 +43,10 @@ def _width(keys: Sequence[str], language: Language, least: int) -> int:
 def result_lines(
     result: ImportResult, elapsed: float, config: Config, given: str | None = None
 ) -> list[str]:
-    """The closing summary of one file. A message the CLI's one line on stderr carries (a
-    rejected file, a run that could not finish) is not repeated here."""
+    """The closing summary of one file. A rejected file's reason is the CLI's one line on
+    stderr, and a refused key is the next step: neither is repeated here."""
     language = config.report.language
-    # importer.cli prints such a message as its one line on stderr
-    on_stderr = result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and bool(result.message)
+    rejected = result.exit_code is ExitCode.USAGE and bool(result.message)  # said on stderr
     if result.report is None:
         if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
             return [f"{result.file}: {result.message}"]
@@ -74,7 +74,7 @@ def result_lines(
     if report.sandbox and not report.dry_run:
         lines.append(f"  {t('cli.sandbox')}")
     for problem in report.file_errors:
-        if on_stderr:
+        if rejected:
             lines.append(f"  {t('cli.file_rejected')}")
         else:
             lines.append(f"  {t('cli.file_rejected_reason', message=problem.message)}")
@@ -101,7 +101,7 @@ def result_lines(
     if result.report_paths:
         first = next(iter(result.report_paths.values()))
         lines.append(line("cli.report", f"{first.parent}/ ({', '.join(result.report_paths)})"))
-    if result.message and not on_stderr:
+    if result.message and not rejected and KEY_REFUSED not in file_problems(report.warnings):
         lines.append(f"  {result.message}")
     csv_path = result.report_paths.get("csv")
     lines += [f"  {t('cli.next', step=step)}" for step in next_steps(report, csv_path, config)]
