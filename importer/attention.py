@@ -9,9 +9,9 @@ rows do."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from importer.outcomes import CREDITED_TWICE, Outcome, RowError
+from importer.outcomes import CREDITED_TWICE, ImportWarning, Outcome, RowError
 
 CONFLICT_CODES = frozenset({"credit_invoice_conflict"})
 ANSWER_UNUSABLE = "api_answer_unusable"
@@ -19,12 +19,39 @@ ANSWER_UNUSABLE = "api_answer_unusable"
 and a person checks the crediting."""
 """Codes of an invalid row that a person must decide, not correct."""
 
+KEY_REFUSED = "api_key_refused"
+"""The API refused the key: every row would be refused alike, so the run stopped."""
+CREDITOR_UNKNOWN = "creditor_unknown"
+"""Every row sent was refused because the API does not know the creditor."""
+SAME_REASON = "same_reason_every_row"
+"""Every row sent was refused for one and the same reason."""
+FILE_PROBLEMS = frozenset({KEY_REFUSED, CREDITOR_UNKNOWN, SAME_REASON})
+"""Warning codes of problems that posting found to be the import's, not its rows': told once,
+with the fix of their cause, instead of a row problem on every row (the rows keep their
+outcome: a rejected row stays `rejected`). Set and cleared by `importer.pipeline.file_problems`."""
+
+
+def file_problems(warnings: Sequence[ImportWarning]) -> frozenset[str]:
+    """The codes of `FILE_PROBLEMS` among an import's warnings."""
+    return frozenset(w.code for w in warnings) & FILE_PROBLEMS
+
+
+def shares_rejection(warnings: Sequence[ImportWarning]) -> bool:
+    """Every row sent was refused for the import's own problem (see `FILE_PROBLEMS`)."""
+    return bool(file_problems(warnings) & {CREDITOR_UNKNOWN, SAME_REASON})
+
 
 def row_next_step(
-    outcome: Outcome, status: str | None, errors: Sequence[RowError], *, dry_run: bool = False
+    outcome: Outcome,
+    status: str | None,
+    errors: Sequence[RowError],
+    *,
+    dry_run: bool = False,
+    shared: bool = False,
 ) -> str | None:
     """The catalogue key (`importer.words`) of the next step for a row, or None when the row
-    needs nobody."""
+    needs nobody. `shared`: the rejected rows were refused for the import's own problem, whose
+    fix the import's next step gives (not a correction of each row)."""
     if outcome is Outcome.INVALID:
         if any(error.code in CONFLICT_CODES for error in errors):
             return "next.conflict"
@@ -40,7 +67,7 @@ def row_next_step(
             return "next.answer_unusable"
         return None
     if outcome is Outcome.REJECTED:
-        return "next.rejected"
+        return "next.rejected_shared" if shared else "next.rejected"
     if outcome is Outcome.NOT_SENT:
         return "next.not_sent"
     if outcome is Outcome.UNKNOWN:
@@ -54,18 +81,27 @@ def import_next_steps(
     *,
     dry_run: bool,
     rejected_file: bool,
+    problems: Collection[str] = (),
+    sandbox: bool = False,
 ) -> list[str]:
     """The catalogue keys of what to do next for a whole import, most urgent first: an
-    outage is fixed by a plain rerun, then rows to correct (`rerun --fix`), then credited
-    rows to check. Exactly one key ("nothing to do") when nothing is left."""
+    outage is fixed by a plain rerun (a refused key by setting the key first), then the
+    import's own problem (`problems`: the creditor unknown, one reason for every row sent),
+    then rows to correct (`rerun --fix`), then credited rows to check. Exactly one key
+    ("nothing to do") when nothing is left."""
     if rejected_file:
         return ["next.import_file"]
     if dry_run:
         return ["next.import_dry_run"] if outcomes.get("invalid") else ["next.import_done"]
     steps = []
     if outcomes.get("not_sent") or outcomes.get("unknown"):
-        steps.append("next.import_outage")
-    if outcomes.get("invalid") or outcomes.get("rejected"):
+        steps.append("next.import_key_refused" if KEY_REFUSED in problems else "next.import_outage")
+    shared = CREDITOR_UNKNOWN in problems or SAME_REASON in problems
+    if CREDITOR_UNKNOWN in problems:
+        steps.append(f"next.import_creditor_unknown{'_sandbox' if sandbox else ''}")
+    elif SAME_REASON in problems:
+        steps.append("next.import_same_reason")
+    if outcomes.get("invalid") or (outcomes.get("rejected") and not shared):
         steps.append("next.import_fix")
     if statuses.get("warning") or statuses.get("error"):
         steps.append("next.import_check")

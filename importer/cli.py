@@ -17,8 +17,7 @@ from pathlib import Path
 
 from importer import logs, stopping
 from importer.api.credentials import check_base_url
-from importer.attention import import_next_steps
-from importer.cli_parser import build_parser
+from importer.cli_parser import DRY_RUN_IGNORES, build_parser
 from importer.config import SANDBOX, Config, check_paths, load_config, with_settings
 from importer.config_sources import explain_config, secret_note
 from importer.errors import ConfigError, ImporterError, InternalError
@@ -26,17 +25,14 @@ from importer.exit_codes import ExitCode
 from importer.journal import damaged
 from importer.notify.failure import notify_failure
 from importer.notify.imports import tell_import
-from importer.outcomes import Outcome, worst
+from importer.outcomes import worst
 from importer.pipeline import ImportResult, RunOptions, facade
 from importer.pipeline.history import parse_since
 from importer.progress import ProgressLine
-from importer.report import Report
-from importer.report.cells import iso_utc
 from importer.report.schema import shipped_text
 from importer.stopping import Stage, StopFlag
-from importer.summary_words import money_text
+from importer.summary_text import result_lines, show_lines
 from importer.validation import creditor_option
-from importer.words import text
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -78,90 +74,8 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
 def _print_result(
     result: ImportResult, elapsed: float, config: Config, given: str | None = None
 ) -> None:
-    out = sys.stdout
-    if result.report is None:
-        if result.exit_code is not ExitCode.USAGE:  # a usage error is one line, on stderr
-            print(f"{result.file}: {result.message}", file=out)
-        return
-    report = result.report
-    target = report.api.get("base_url", "")
-    kind = "dry run, nothing sent" if report.dry_run else f"API {target}"
-    print(f"\n{result.file} — import {report.file_import_report} ({kind})", file=out)
-    # `given` is --creditor: a file rejected as a whole has no rows to name a creditor.
-    creditor = ", ".join(report.creditor) or given or config.defaults.creditor
-    if not creditor:
-        rejected_file = bool(report.file_errors) and not report.summary.rows
-        creditor = (
-            "- (the file was rejected before its rows were read)"
-            if rejected_file
-            else "as given on each row"
-        )
-    print(f"  creditor          {creditor}", file=out)
-    if report.sandbox and not report.dry_run:
-        print("  SANDBOX: no real credits were issued.", file=out)
-    for problem in report.file_errors:
-        print(f"  file rejected: {problem.message}", file=out)
-    for warning in report.warnings:
-        print(f"  warning: {warning.message}", file=out)
-    summary = report.summary
-    print(f"  {'outcome':<12}{'rows':>8}", file=out)
-    for outcome in Outcome:
-        count = summary.outcomes.get(outcome.value, 0)
-        extra = ""
-        shown = ", ".join(f"{k} {v}" for k, v in summary.statuses.items() if v)
-        if outcome is Outcome.CREDITED and shown:
-            extra = f"   ({shown})"
-        if outcome is Outcome.NOT_SENT and report.dry_run and count:
-            extra = "   (valid: would be sent)"
-        print(f"  {outcome.value:<12}{count:>8}{extra}", file=out)
-    print(f"  {'total':<12}{summary.rows:>8}", file=out)
-    print(f"  amount requested  {money_text(summary.amount_requested)} SEK", file=out)
-    print(f"  amount settled    {money_text(summary.amount_settled)} SEK", file=out)
-    print(f"  elapsed           {elapsed:.1f} s", file=out)
-    if result.posting is not None:
-        run = result.posting
-        rate = run.posted / run.seconds if run.seconds > 0 else 0.0
-        lanes = f"{run.lanes} lane{'s' if run.lanes != 1 else ''}"
-        print(f"  posting           {lanes}, {run.posted} rows at {rate:.1f} rows/s", file=out)
-    if result.report_paths:
-        first = next(iter(result.report_paths.values()))
-        print(f"  report            {first.parent}/ ({', '.join(result.report_paths)})", file=out)
-    if result.message:
-        print(f"  {result.message}", file=out)
-    for step in _next_steps(report, result.report_paths.get("csv")):
-        print(f"  next: {step}", file=out)
-
-
-def _next_steps(report: Report, csv_path: Path | None) -> list[str]:
-    """What the operator does next, as commands to type (the CLI stays English)."""
-    summary = report.summary
-    steps = import_next_steps(
-        summary.outcomes,
-        summary.statuses,
-        dry_run=report.dry_run,
-        rejected_file=bool(report.file_errors) and not summary.rows,
-    )
-    import_id = report.file_import_report
-    fix = csv_path or Path("reports") / import_id / "report.csv"
-    lines = []
-    for step in steps:
-        if step == "next.import_outage":
-            lines.append(f"after the outage, once the API answers: importer rerun {import_id}")
-        elif step == "next.import_fix":
-            lines.append(
-                f'fix the rows in "Needs attention" in {fix}, then: '
-                f"importer rerun {import_id} --fix {fix}"
-            )
-        elif step != "next.import_done":
-            lines.append(text(step, "en", id=import_id, csv=fix))
-    if not lines and report.exit_code == 1 and not report.dry_run:
-        # Only credited rows a person must look at: credited twice, or an answer that did
-        # not fit (the report's exit code says so; see importer.report.render).
-        lines.append(
-            "credited rows need a person (credited more than once, or an answer that did "
-            f"not fit): importer show {import_id}"
-        )
-    return lines
+    for line in result_lines(result, elapsed, config, given):
+        print(line)
 
 
 def _resolve_import(ref: str) -> str:
@@ -177,6 +91,8 @@ def _resolve_import(ref: str) -> str:
 
 def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     dry_run = args.command == "validate" or getattr(args, "dry_run", False)
+    if dry_run:
+        _note_ignored(args)
     creditor = None if args.creditor is None else creditor_option(args.creditor)
     options = RunOptions(
         dry_run=dry_run,
@@ -187,6 +103,16 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
     stop = StopFlag()
     with stopping.installed(Stage(stop, stopping.STOPPING)):
         return _run_or_rerun(args, config, options, stop)
+
+
+def _note_ignored(args: argparse.Namespace) -> None:
+    """`run` and `validate` take the same options: one that means nothing when nothing is
+    sent is ignored, and said so in one line."""
+    given = [option for name, option in DRY_RUN_IGNORES.items() if getattr(args, name, None)]
+    if given:
+        print(
+            f"importer: {', '.join(given)}: ignored in a dry run (nothing is sent)", file=sys.stderr
+        )
 
 
 def _run_or_rerun(
@@ -283,35 +209,9 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
 
 
 def _show(config: Config, ref: str) -> ExitCode:
-    view = facade.show(config, _resolve_import(ref))
-    report = view.report
-    summary = report.summary
-    sandbox = " (sandbox)" if report.sandbox else ""
-    outcomes = ", ".join(f"{k} {v}" for k, v in summary.outcomes.items() if v)
-    requested, settled = money_text(summary.amount_requested), money_text(summary.amount_settled)
-    print(f"import {report.file_import_report}: {report.file.name}")
-    print(f"  creditor   {', '.join(view.creditors) or '-'}")
-    print(f"  API        {report.api.get('base_url', '')}{sandbox}")
-    print(f"  started    {iso_utc(report.started)}   finished {iso_utc(report.finished) or '-'}")
-    print(f"  rows       {summary.rows}: {outcomes}")
-    print(f"  requested  {requested} SEK   settled {settled} SEK")
-    print(f"  exit code  {report.exit_code}")
-    folder = view.report_csv.parent
-    gone = (
-        ""
-        if folder.is_dir()
-        else f" (not there now: importer report {report.file_import_report} writes it again)"
-    )
-    print(f"  report     {folder}/{gone}")
-    for step in _next_steps(report, view.report_csv):
-        print(f"  next: {step}")
-    if not view.attention:
-        print("no row needs attention")
-        return ExitCode.OK
-    print(f"\n{len(view.attention)} row(s) need attention:")
-    for line in view.attention:
-        print(f"  row {line.row:<6} {line.outcome:<16} {line.reason}")
-        print(f"  {'':<6}     {'':<16} next: {line.next_step}")
+    view = facade.show(config, _resolve_import(ref), config.report.language)
+    for line in show_lines(view, config):
+        print(line)
     return ExitCode.OK
 
 

@@ -174,6 +174,18 @@ def _lanes(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _repeats(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-repeats",
+        action="store_true",
+        help="send rows identical to rows credited by an earlier import (dedupe.repeats: allow)",
+    )
+
+
+DRY_RUN_IGNORES = {"lanes": "--lanes", "all_or_nothing": "--all-or-nothing", "force": "--force"}
+"""Options of `run` that mean nothing when nothing is sent (`validate`, `run --dry-run`)."""
+
+
 def _logging(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
     parser.add_argument(
@@ -225,25 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"importer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = _command(sub, "run")
-    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    run.add_argument("--dry-run", action="store_true", help="validate only; send nothing")
-    run.add_argument(
-        "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
-    )
-    run.add_argument("--force", action="store_true", help="import a file imported before")
-    run.add_argument(
-        "--allow-repeats",
-        action="store_true",
-        help="send rows identical to rows credited by an earlier import (dedupe.repeats: allow)",
-    )
-    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
-        add(run)
-
-    validate = _command(sub, "validate")
-    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    for add in (_config, _api, _report_dir, _journal, _logging, _debug, _creditor):
-        add(validate)
+    # `run` and `validate` take the same options, so switching one for the other is a
+    # one-word change; what means nothing to a dry run is ignored, and said so (importer.cli).
+    for name in ("run", "validate"):
+        command = _command(sub, name)
+        command.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        command.add_argument("--dry-run", action="store_true", help="validate only; send nothing")
+        command.add_argument(
+            "--all-or-nothing", action="store_true", help="post nothing if any row is invalid"
+        )
+        command.add_argument("--force", action="store_true", help="import a file imported before")
+        for add in (_config, _api, _report_dir, _journal, _lanes, _repeats, _logging, _debug):
+            add(command)
+        _creditor(command)
 
     rerun = _command(sub, "rerun")
     rerun.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
@@ -259,8 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the rerun would send (corrections applied); change nothing",
     )
-    for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
+    for add in (_config, _api, _report_dir, _journal, _lanes, _repeats, _logging, _debug):
         add(rerun)
+    _creditor(rerun)
 
     imports = _command(sub, "imports")
     imports.add_argument("--json", action="store_true", help="one JSON document on stdout")

@@ -206,6 +206,15 @@ class DropConfig(_Section):
         return day - dt.timedelta(days=1) if moment.time() < self.clock("night_starts") else day
 
 
+class SandboxConfig(_Section):
+    """The embedded sandbox (`api.base_url: sandbox`, the default)."""
+
+    cases: Path | None = None
+    """A JSON list of case documents (as `importer sandbox --cases` takes) added to the
+    embedded sandbox's database (`sandbox.sqlite` beside the journal); cases it already has
+    keep their balances. None: the packaged sample cases."""
+
+
 class Config(_Section):
     api: ApiConfig = ApiConfig()
     posting: PostingConfig = PostingConfig()
@@ -219,6 +228,7 @@ class Config(_Section):
     reconcile: Literal["lookup", "manual"] = "lookup"
     drop: DropConfig = DropConfig()
     notify: NotifyConfig = NotifyConfig()
+    sandbox: SandboxConfig = SandboxConfig()
 
     @field_validator("columns")
     @classmethod
@@ -340,6 +350,9 @@ def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Conf
     mail = config.notify.mail
     if mail is not None and mail.ca_bundle is not None and not mail.ca_bundle.is_absolute():
         resolved["notify.mail.ca_bundle"] = folder / mail.ca_bundle
+    cases = config.sandbox.cases
+    if cases is not None and not cases.is_absolute() and (not overlay or "sandbox" in data):
+        resolved["sandbox.cases"] = folder / cases
     config = with_settings(config, resolved)
     check_paths(config)
     return config
@@ -390,3 +403,6 @@ def check_paths(config: Config) -> None:
     mail = config.notify.mail
     if mail is not None and mail.ca_bundle is not None and not mail.ca_bundle.is_file():
         raise ConfigError(f"notify.mail.ca_bundle: {mail.ca_bundle} is not a file")
+    cases = config.sandbox.cases
+    if cases is not None and not cases.is_file():
+        raise ConfigError(f"sandbox.cases: {cases} is not a file")

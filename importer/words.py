@@ -7,13 +7,23 @@ texts as one tuple, so a missing translation is a missing tuple element that a t
 module itself, at import) catches. Keys are namespaced: `outcome.`, `status.`, `error.`,
 `reason.` (the API's locale keys, verbatim after the prefix), `label.`, `next.`, `sheet.`.
 
-The CLI stays English; only the report files (`report.language`) use this catalogue.
+Everything a person reads about an import speaks `report.language`: the report files, the
+command line's closing summary and `importer show` (`cli.`), the night's drop summary
+(`drop.`), the file-level warnings (`warning.`, by their stable code) and the detailed reasons
+a rule writes on a row (`detail.`). Errors of the command itself (a usage error, a missing
+file) stay English: they come before a configuration is read. Numbers inside a text follow
+the language too (`number_text`: `12 345.50`, `12 345,50`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from importer.outcomes import ImportWarning
 
 from importer.night_words import NIGHT
 
@@ -48,7 +58,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "outcome.rejected": ("Rejected by the API", "Avvisad av API:et"),
     "outcome.duplicate": ("Duplicate, not sent", "Dubblett, ej skickad"),
     "outcome.not_sent": ("Not sent", "Ej skickad"),
-    "outcome.unknown": ("Unknown: no answer", "Okänt: inget svar"),
+    "outcome.unknown": ("Unknown: no answer", "Okänd: inget svar"),
     "label.would_be_sent": ("Valid: would be sent", "Giltig: skulle skickas"),
     # ---- processing statuses of a crediting
     "status.completed": ("Completed", "Genomförd"),
@@ -61,12 +71,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "reason.crediting.amount_exceeds_remaining": (
         "The amount is more than the case's remaining capital; only the remainder was settled.",
-        "Beloppet är större än ärendets kvarvarande kapital; bara resten reglerades.",
+        "Beloppet är större än ärendets kvarvarande kapital; bara det kvarvarande beloppet "
+        "reglerades.",
     ),
     # ---- row error codes (validation, dedupe, the client, reconciliation)
     "error.creditor_missing": (
         "No creditor id in the row and no default creditor.",
-        "Borgenärs-id saknas i raden och inget standardvärde finns.",
+        "Borgenärs-id saknas på raden och inget standardvärde är angivet.",
     ),
     "error.creditor_conflict": (
         "The row names another creditor than the one given with --creditor.",
@@ -74,7 +85,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.field_count": (
         "The row has more or fewer fields than the header: an unquoted delimiter or decimal comma?",
-        "Raden har fler eller färre fält än rubrikraden: ett avgränsningstecken eller "
+        "Raden har fler eller färre fält än rubrikraden: kanske ett avgränsningstecken eller "
         "decimalkomma utan citattecken?",
     ),
     "error.merged_cell": (
@@ -139,7 +150,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.credit_invoice_conflict": (
         "This credit note was seen before with another amount or case.",
-        "Kreditfakturan har setts förut med ett annat belopp eller ärende.",
+        "Kreditfakturan finns redan med ett annat belopp eller ärende.",
     ),
     "error.row_already_credited": (
         "This row was already credited by an earlier import; not sent again.",
@@ -147,7 +158,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.credited_twice": (
         "The API holds this row's crediting more than once: reverse all but one.",
-        "API:et har radens kreditering mer än en gång: återför alla utom en.",
+        "Raden har krediterats mer än en gång: återför alla krediteringar utom en.",
     ),
     "error.crediting_unproven": (
         "The API answered without naming a crediting; it was looked up by its reference.",
@@ -178,14 +189,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Hela filen avvisades; inget skickades.",
     ),
     # ---- Summary and page labels
-    "label.title": ("File import report", "Rapport över filimport"),
+    "label.title": ("File import report", "Importrapport"),
     "label.import": ("Import", "Import"),
     "label.file": ("File", "Fil"),
     "label.sha256": ("SHA-256", "SHA-256"),
     "label.format": ("Format", "Format"),
     "label.creditor": ("Creditor", "Borgenär"),
     "label.api": ("API", "API"),
-    "label.sandbox": ("Sandbox", "Sandlåda"),
+    "label.sandbox": ("Sandbox", "Testmiljö"),
     "label.sandbox_yes": (
         "Yes: no real credits were issued",
         "Ja: inga riktiga krediteringar gjordes",
@@ -195,7 +206,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.started": ("Started (local time)", "Startad (lokal tid)"),
     "label.finished": ("Finished (local time)", "Klar (lokal tid)"),
     "label.not_finished": ("not finished", "inte klar"),
-    "label.exit_code": ("Exit code", "Slutkod"),
+    "label.exit_code": ("Exit code", "Returkod (för IT-driften)"),
     "label.control_totals": ("Control totals", "Kontrollsummor"),
     "label.rows_read": ("Rows read", "Lästa rader"),
     "label.amount_read": ("Amount read", "Läst belopp"),
@@ -204,7 +215,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.amount": ("Amount", "Belopp"),
     "label.status": ("Status", "Status"),
     "label.settled": ("Settled", "Reglerat"),
-    "label.amount_requested": ("Amount credited (requested)", "Krediterat belopp (begärt)"),
+    "label.amount_requested": ("Amount credited (requested)", "Begärt belopp"),
     "label.amount_settled": ("Amount settled", "Reglerat belopp"),
     "label.next_step": ("What to do next", "Nästa steg"),
     "label.file_errors": ("File errors", "Fel i filen"),
@@ -260,17 +271,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Kontrollera ärendet eller beloppet som orsaken nämner, rätta raden i report.csv och "
         "kör om med --fix.",
     ),
+    "next.rejected_shared": (
+        "Refused for the import's own problem, not this row's: see what to do next for the "
+        "whole import.",
+        "Avvisad på grund av ett fel som gäller hela importen, inte just den här raden: se "
+        "Nästa steg för importen.",
+    ),
     "next.warning": (
         "Credited, but not fully settled: check the case and whether the rest must be handled.",
         "Krediterad men inte helt reglerad: kontrollera ärendet och om resten måste hanteras.",
     ),
     "next.error": (
         "Credited, but nothing was settled: check the case with Amili.",
-        "Krediterad men inget reglerades: kontrollera ärendet med Amili.",
+        "Krediterad men inget reglerades: kontrollera ärendet i Amili.",
     ),
     "next.not_sent": (
         "Not sent yet: run importer rerun {id} once the API is reachable.",
-        "Inte skickad än: kör importer rerun {id} när API:et går att nå.",
+        "Ännu inte skickad: kör importer rerun {id} när API:et går att nå.",
     ),
     "next.answer_unusable": (
         "Credited, but the API's answer held a value that cannot be used: check this crediting "
@@ -281,8 +298,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "next.unknown": (
         "Sent without an answer: importer rerun {id} looks it up before anything is resent; "
         "if it stays unknown, look the reference up in Amili.",
-        "Skickad utan svar: importer rerun {id} slår upp den innan något skickas igen; "
-        "förblir den okänd, sök referensen i Amili.",
+        "Skickad men inget svar kom: importer rerun {id} kontrollerar den innan något skickas "
+        "igen; är den fortfarande okänd, sök på referensen i Amili.",
     ),
     "next.credited_twice": (
         "Credited more than once: reverse all but one of the creditings the message names, "
@@ -292,7 +309,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "next.conflict": (
         "A person decides: the credit note was seen with another amount or case.",
-        "En person avgör: kreditfakturan har setts med ett annat belopp eller ärende.",
+        "Manuell kontroll krävs: kreditfakturan finns redan med ett annat belopp eller ärende.",
     ),
     "next.import_fix": (
         "Fix the rows in 'Needs attention' in report.csv, then run: "
@@ -315,11 +332,269 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "next.import_file": (
         "The file was rejected as a whole: fix what the file errors say and import it again.",
-        "Hela filen avvisades: rätta det som felen i filen säger och importera den igen.",
+        "Hela filen avvisades: rätta felen under Fel i filen och importera den igen.",
     ),
     "next.import_done": (
         "Nothing to do: every row is in order.",
-        "Inget att göra: alla rader är klara.",
+        "Inget att åtgärda: alla rader är klara.",
+    ),
+    "next.import_key_refused": (
+        "The API refused the API key: put the right key in the environment variable {env} "
+        "(api.api_key_env), then run: importer rerun {id}",
+        "API:et godtog inte API-nyckeln: lägg rätt nyckel i miljövariabeln {env} "
+        "(api.api_key_env) och kör sedan: importer rerun {id}",
+    ),
+    "next.import_creditor_unknown": (
+        "The API does not know creditor {creditor}: check --creditor, defaults.creditor in "
+        "config.yaml or the file's creditor column, then import the file again: "
+        "importer run {file} --force",
+        "API:et känner inte till borgenären {creditor}: kontrollera --creditor, "
+        "defaults.creditor i config.yaml eller filens kolumn för borgenär och importera sedan "
+        "filen igen: importer run {file} --force",
+    ),
+    "next.import_creditor_unknown_sandbox": (
+        "The sandbox does not know creditor {creditor}: check --creditor, defaults.creditor in "
+        "config.yaml or the file's creditor column, or give the sandbox cases of that creditor "
+        "(sandbox.cases in config.yaml), then import the file again: importer run {file} --force",
+        "Testmiljön känner inte till borgenären {creditor}: kontrollera --creditor, "
+        "defaults.creditor i config.yaml eller filens kolumn för borgenär, eller ge testmiljön "
+        "ärenden för borgenären (sandbox.cases i config.yaml), och importera sedan filen igen: "
+        "importer run {file} --force",
+    ),
+    "next.import_same_reason": (
+        "Every row sent was refused for the same reason (see the rows' message): fix its cause "
+        "in the settings or the file, then run: importer rerun {id}",
+        "Alla rader som skickades avvisades av samma orsak (se radernas meddelande): åtgärda "
+        "orsaken i inställningarna eller filen och kör sedan: importer rerun {id}",
+    ),
+    # ---- file-level warnings (report.json `warnings`, by code); English keeps the stored text
+    "warning.total_row_left_out": (
+        "row {rows} is a total, not a credit: left out",
+        "rad {rows} är en summarad, inte en kreditering, och togs inte med",
+    ),
+    "warning.total_row_left_out_amount": (
+        "row {rows} is a total (amount {amount}), not a credit: left out",
+        "rad {rows} är en summarad (belopp {amount}), inte en kreditering, och togs inte med",
+    ),
+    "warning.hidden_rows_imported": (
+        "{count} hidden row(s) of sheet '{sheet}' were imported: rows {rows}",
+        "dolda rader på bladet '{sheet}' ({count}) togs med (input.hidden_rows: import): "
+        "rad {rows}",
+    ),
+    "warning.hidden_rows_skipped": (
+        "{count} hidden row(s) of sheet '{sheet}' were left out: rows {rows}",
+        "dolda rader på bladet '{sheet}' ({count}) togs inte med: rad {rows}; visa raderna, "
+        "eller ange input.hidden_rows: import, för att kreditera dem",
+    ),
+    "warning.hidden_sheet": (
+        "the workbook's sheet '{sheet}' is hidden and was not read",
+        "arbetsbokens blad '{sheet}' är dolt och lästes inte; om det innehåller krediteringar, "
+        "visa bladet eller ange det i input.sheet",
+    ),
+    "warning.daylight_saving_gap": (
+        "{count} date(s) name a local time that does not exist: rows {rows}",
+        "{count} datum anger en lokal tid som inte finns (klockan ställdes fram den natten): "
+        "rad {rows}; de lästes med tidszonen före omställningen, kontrollera dem",
+    ),
+    "warning.daylight_saving_overlap": (
+        "{count} date(s) name a local time that occurs twice: rows {rows}",
+        "{count} datum anger en lokal tid som finns två gånger (klockan ställdes tillbaka den "
+        "natten): rad {rows}; de lästes med tidszonen före omställningen, kontrollera dem",
+    ),
+    "warning.columns_not_sent": (
+        "columns set by Amili were not sent",
+        "kolumner som Amili själv fyller i skickades inte",
+    ),
+    "warning.all_or_nothing": (
+        "all-or-nothing: rows are invalid, so nothing was posted",
+        "allt eller inget: rader är ogiltiga, så inget skickades; rätta dem och kör filen igen",
+    ),
+    "warning.api_key_refused": (
+        "the API at {url} refused the API key; the key is read from the environment variable "
+        "{env} (api.api_key_env)",
+        "API:et på {url} godtog inte API-nyckeln; nyckeln läses från miljövariabeln {env} "
+        "(api.api_key_env)",
+    ),
+    "warning.creditor_unknown": (
+        "the API does not know creditor {creditor}: every row sent ({count}) was refused for "
+        "it; it is the file's problem, not the rows'",
+        "API:et känner inte till borgenären {creditor}: alla {count} rader som skickades "
+        "avvisades därför; felet gäller hela filen, inte enskilda rader",
+    ),
+    "warning.same_reason_every_row": (
+        "every row sent ({count}) was refused for the same reason; it is the file's problem, "
+        "not the rows'",
+        "alla {count} rader som skickades avvisades av samma orsak; felet gäller hela filen, "
+        "inte enskilda rader",
+    ),
+    # ---- the credit-note conflict, in full (dedupe): both amounts or cases, and what to do
+    "detail.conflict_amount": (
+        "Credit note {note} was already credited for {earlier} ({where}); this row says "
+        "{amount}. Not sent: a person must decide which is right and credit any difference "
+        "by hand.",
+        "Kreditfakturan {note} är redan krediterad med {earlier} ({where}); den här raden "
+        "anger {amount}. Skickades inte: manuell kontroll krävs av vilket belopp som är rätt, "
+        "och en eventuell skillnad krediteras för hand.",
+    ),
+    "detail.conflict_case": (
+        "Credit note {note} was already credited on {earlier} ({where}); this row names "
+        "{amount}. Not sent: a person must decide which is right and credit any difference "
+        "by hand.",
+        "Kreditfakturan {note} är redan krediterad på {earlier} ({where}); den här raden "
+        "anger {amount}. Skickades inte: manuell kontroll krävs av vilket ärende som är rätt, "
+        "och en eventuell skillnad krediteras för hand.",
+    ),
+    "detail.already_credited": (
+        "Credit note {note} was already credited ({where}); not sent again.",
+        "Kreditfakturan {note} är redan krediterad ({where}); skickades inte igen.",
+    ),
+    "detail.repeat": (
+        "This row is identical to {where}, credited as {id}; not sent again. If it is a new "
+        "credit, run with --allow-repeats.",
+        "Raden är identisk med {where}, krediterad som {id}; skickades inte igen. Är det en ny "
+        "kreditering, kör med --allow-repeats.",
+    ),
+    "detail.already_imported": (
+        "{file} was already imported as {id} ({when}); nothing was sent. Use --force to import "
+        "it again.",
+        "{file} är redan importerad som {id} ({when}); inget skickades. Använd --force för att "
+        "importera den igen.",
+    ),
+    "detail.where_import": ("import {id} row {row}", "import {id} rad {row}"),
+    "detail.where_row": ("row {row}", "rad {row}"),
+    "detail.where_api": ("crediting {id} found at the API", "kreditering {id} som finns i API:et"),
+    "detail.case": ("case {id}", "ärende {id}"),
+    "detail.invoice": ("invoice {id}", "faktura {id}"),
+    # ---- the command line's closing summary and `importer show` (in report.language)
+    "cli.head": ("{file} — import {id} ({kind})", "{file} — import {id} ({kind})"),
+    "cli.dry_run": ("dry run, nothing sent", "provkörning, inget skickades"),
+    "cli.api": ("API {url}", "API {url}"),
+    "cli.creditor": ("creditor", "borgenär"),
+    "cli.creditor_none": (
+        "- (the file was rejected before its rows were read)",
+        "- (filen avvisades innan raderna lästes)",
+    ),
+    "cli.creditor_per_row": ("as given on each row", "enligt varje rad"),
+    "cli.sandbox": (
+        "SANDBOX: no real credits were issued.",
+        "TESTMILJÖ: inga riktiga krediteringar gjordes.",
+    ),
+    "cli.file_rejected": (
+        "file rejected: nothing was sent; the reason is the last line (importer: …)",
+        "filen avvisades: inget skickades; orsaken står på sista raden (importer: …)",
+    ),
+    "cli.file_rejected_reason": ("file rejected: {message}", "filen avvisades: {message}"),
+    "cli.warning": ("warning: {text}", "varning: {text}"),
+    "cli.outcome": ("outcome", "utfall"),
+    "cli.rows": ("rows", "rader"),
+    "cli.total": ("total", "totalt"),
+    "cli.would_be_sent": ("valid: would be sent", "giltiga: skulle skickas"),
+    "cli.amount_requested": ("amount requested", "begärt belopp"),
+    "cli.amount_settled": ("amount settled", "reglerat belopp"),
+    "cli.elapsed": ("elapsed", "tid"),
+    "cli.seconds": ("{seconds} s", "{seconds} s"),
+    "cli.posting": ("posting", "skickat"),
+    "cli.posting_rate": (
+        "{lanes} {lane_word}, {rows} rows at {rate} rows/s",
+        "{lanes} {lane_word}, {rows} rader med {rate} rader/s",
+    ),
+    "cli.lane": ("lane", "flöde"),
+    "cli.lanes": ("lanes", "parallella flöden"),
+    "cli.report": ("report", "rapport"),
+    "cli.next": ("next: {step}", "nästa steg: {step}"),
+    "cli.next_outage": (
+        "after the outage, once the API answers: importer rerun {id}",
+        "när API:et svarar igen: importer rerun {id}",
+    ),
+    "cli.next_fix": (
+        'fix the rows in "Needs attention" in {csv}, then: importer rerun {id} --fix {csv}',
+        'rätta raderna under "Behöver åtgärd" i {csv} och kör sedan: '
+        "importer rerun {id} --fix {csv}",
+    ),
+    "cli.next_flagged": (
+        "credited rows need a person (credited more than once, or an answer that did not "
+        "fit): importer show {id}",
+        "krediterade rader kräver manuell kontroll (krediterade mer än en gång, eller ett svar "
+        "som inte gick att använda): importer show {id}",
+    ),
+    "cli.show_head": ("import {id}: {file}", "import {id}: {file}"),
+    "cli.started": ("started", "start"),
+    "cli.finished": ("finished", "slut"),
+    "cli.requested": ("requested", "begärt"),
+    "cli.settled": ("settled", "reglerat"),
+    "cli.exit_code": ("exit code", "returkod"),
+    "cli.report_gone": (
+        "(not there now: importer report {id} writes it again)",
+        "(finns inte nu: importer report {id} skriver den igen)",
+    ),
+    "cli.nothing_needs_attention": ("no row needs attention", "ingen rad behöver åtgärdas"),
+    "cli.attention": ("{count} row(s) need attention:", "rader som behöver åtgärdas: {count}"),
+    "cli.same_reason_rows": (
+        "{count} rows, all for the file's problem above: rows {rows}",
+        "rader som avvisades på grund av filens fel ovan ({count}): rad {rows}",
+    ),
+    "cli.row": ("row", "rad"),
+    # ---- the night's drop summary (summary.txt)
+    "drop.head": ("Drop {id} — inbox {inbox}", "Körning {id} — inkorg {inbox}"),
+    "drop.files": (
+        "{count} file(s), exit code {code} ({meaning}); started {started}",
+        "antal filer {count}, returkod {code} ({meaning}); start {started}",
+    ),
+    "drop.unwritten": (
+        "this summary could not be written; every file's outcome is below",
+        "sammanfattningen kunde inte sparas; varje fils resultat står nedan",
+    ),
+    "drop.nothing": ("Nothing was ready.", "Inget var klart att importera."),
+    "drop.note": ("NOTE: {note}", "OBS: {note}"),
+    "drop.meaning_0": ("all credited", "allt krediterat"),
+    "drop.meaning_1": ("rows need attention", "rader behöver åtgärdas"),
+    "drop.meaning_2": ("a file or setting was rejected", "en fil eller inställning avvisades"),
+    "drop.meaning_3": (
+        "a file could not finish; the next pass resumes it",
+        "en fil kunde inte slutföras; nästa körning fortsätter med den",
+    ),
+    "drop.file": (
+        "{file}  (inbox {inbox}, creditor {creditor})",
+        "{file}  (inkorg {inbox}, borgenär {creditor})",
+    ),
+    "drop.no_creditor": ("none given", "ingen angiven"),
+    "drop.archived": ("→ {path}", "→ {path}"),
+    "drop.in_processing": ("→ left in processing/", "→ ligger kvar i processing/"),
+    "drop.state": ("{state}, exit code {code} {where}", "{state}, returkod {code} {where}"),
+    "drop.state_imported": ("imported", "importerad"),
+    "drop.state_already_imported": ("already imported", "redan importerad"),
+    "drop.state_rejected": ("rejected", "avvisad"),
+    "drop.state_unfinished": ("unfinished", "inte klar"),
+    "drop.rows": ("{count} rows: {outcomes}", "antal rader {count}: {outcomes}"),
+    "drop.statuses": ("statuses: {statuses}", "status: {statuses}"),
+    "drop.amounts": (
+        "amount requested {requested} {currency}, settled {settled} {currency}",
+        "begärt belopp {requested} {currency}, reglerat {settled} {currency}",
+    ),
+    "drop.report": ("report: {path}", "rapport: {path}"),
+    "drop.open_html": (" (open {name})", " (öppna {name})"),
+    "drop.attention": ("needs attention: {count} row(s)", "rader som behöver åtgärdas: {count}"),
+    "drop.more": ("… and {count} more in the report", "… och {count} till i rapporten"),
+    "drop.key_refused": (
+        "the API at {url} refused the API key: put the right key in the environment variable "
+        "{env} (api.api_key_env); the file stays in processing/ and the next pass resumes it",
+        "API:et på {url} godtog inte API-nyckeln: lägg rätt nyckel i miljövariabeln {env} "
+        "(api.api_key_env); filen ligger kvar i processing/ och nästa körning fortsätter med den",
+    ),
+    "drop.summary_in": ("(summary in {path})", "(sammanfattningen finns i {path})"),
+    "drop.halted": (
+        "a file could not finish (see below), so this pass claimed nothing more; files still "
+        "in the inboxes wait for the next pass",
+        "en fil kunde inte slutföras (se nedan), så den här körningen tog inte fler filer; "
+        "filer som ligger kvar i inkorgarna väntar på nästa körning",
+    ),
+    "drop.no_answer": (
+        "no answer from the API; it is looked up before anything is resent",
+        "inget svar från API:et; krediteringen kontrolleras innan något skickas igen",
+    ),
+    "drop.not_sent_yet": (
+        "not sent yet; the next pass sends it",
+        "inte skickad än; nästa körning skickar den",
     ),
 }
 
@@ -333,7 +608,7 @@ for _field, _en in _FIELDS_EN.items():
     )
     CATALOGUE.setdefault(
         f"error.{_field}_too_long",
-        (f"{_en} is too long.", f"{_sv} är för lång."),
+        (f"{_en} is too long.", f"{_sv}: värdet är för långt."),
     )
 
 CATALOGUE.update(NIGHT)
@@ -382,3 +657,34 @@ def outcome_text(outcome: str, status: str | None, language: Language) -> str:
     if status:
         shown += ": " + text(f"status.{status}", language).lower()
     return shown
+
+
+def number_text(value: Decimal | float, language: Language, places: int = 2) -> str:
+    """A number as the language writes it in running text: `12 345.50` (en), `12 345,50`
+    (sv); groups of three split by a space either way."""
+    shown = f"{value:,.{places}f}".replace(",", " ")
+    return shown.replace(".", ",") if language == "sv" else shown
+
+
+def rows_text(rows: Sequence[int], shown: int = 20) -> str:
+    """Row numbers as a person reads them: the first `shown`, then an ellipsis."""
+    return ", ".join(map(str, rows[:shown])) + (" …" if len(rows) > shown else "")
+
+
+def warning_text(warning: ImportWarning, language: Language, **context: object) -> str:
+    """A file-level warning in `language`. English is the stored sentence itself (it names
+    the settings in full); another language words it from the warning's code and fields
+    (`rows`, `amount`, `sheet`) and `context` (`url`, `env`, `creditor`). A code this version
+    has no words for shows its stored sentence."""
+    if language == "en":
+        return warning.message
+    key = f"warning.{warning.code}"
+    if warning.code == "total_row_left_out" and warning.amount:
+        key += "_amount"
+    if key not in CATALOGUE:
+        return warning.message
+    amount = number_text(Decimal(warning.amount), language) if warning.amount else ""
+    values = {"rows": rows_text(warning.rows), "count": len(warning.rows), "amount": amount}
+    values.update(sheet=warning.sheet or "", url="", env="", creditor="")
+    values.update(context)
+    return text(key, language, **values)

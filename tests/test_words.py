@@ -169,6 +169,45 @@ NIGHT_VALUES = {
 """The placeholders of a night's summary and its notifications (`night.` keys)."""
 
 
+_NAMED = dict.fromkeys(
+    [
+        "env",
+        "creditor",
+        "url",
+        "rows",
+        "amount",
+        "note",
+        "earlier",
+        "where",
+        "row",
+        "file",
+        "kind",
+        "text",
+        "message",
+        "lanes",
+        "lane_word",
+        "rate",
+        "seconds",
+        "step",
+        "inbox",
+        "code",
+        "meaning",
+        "started",
+        "path",
+        "name",
+        "state",
+        "outcomes",
+        "statuses",
+        "requested",
+        "settled",
+        "currency",
+        "when",
+    ],
+    "x",
+)
+"""The other values the code fills in (the command line's and the drop summary's texts)."""
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_texts_fill_their_placeholders(language: str) -> None:
     for key in CATALOGUE:
@@ -180,7 +219,7 @@ def test_texts_fill_their_placeholders(language: str) -> None:
             limit="5",
             sheet="All rows",
             csv="reports/imp-1/report.csv",
-            **NIGHT_VALUES,
+            **{**NIGHT_VALUES, **_NAMED},
         )
         assert "{" not in filled, key
 

@@ -44,7 +44,8 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
 
         db_path = config.journal.path.parent / "sandbox.sqlite"
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        sandbox = Sandbox(db_path=db_path)
+        cases = config.sandbox.cases  # yours are added to the database kept beside the journal
+        sandbox = Sandbox(db_path=db_path, cases_path=cases, add_cases=cases is not None)
         url = sandbox.start()  # raises SandboxError, a one-line ImporterError
         try:
             yield Target(SANDBOX, url, sandbox.api_key, True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from importer import logs
 from importer.api.target import Target
-from importer.attention import row_next_step
+from importer.attention import KEY_REFUSED, file_problems, row_next_step, shares_rejection
 from importer.config import Config
 from importer.drop.inbox import DONE, FAILED, Inbox, archive
 from importer.drop.summary import ATTENTION_SHOWN, AttentionRow, FileSummary
@@ -33,9 +33,11 @@ from importer.journal import Journal, JournalRow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
+from importer.report import head_words
 from importer.report.render import report_summary
+from importer.report.settings import ReportSettings
 from importer.stopping import StopFlag
-from importer.words import Language, error_text, reason_text
+from importer.words import Language, error_text, outcome_text, reason_text, text
 
 log = logs.get_logger("importer.drop")
 
@@ -216,7 +218,21 @@ class FileImport:
         fallback = self.options.creditor or self.config.defaults.creditor
         if not item.creditors and fallback:
             item.creditors = [fallback]
+        if result.report is not None:
+            self._problem(item, result)
         return item
+
+    def _problem(self, item: FileSummary, result: ImportResult) -> None:
+        """The import's own problem, said once with its fix (`importer.attention`)."""
+        assert result.report is not None
+        settings = ReportSettings.of(self.config)
+        problems = file_problems(result.report.warnings)
+        if KEY_REFUSED in problems:
+            named = head_words.named(result.report, settings)
+            item.reason = text("drop.key_refused", settings.language, **named)
+        elif shares_rejection(result.report.warnings):
+            archived = str(item.archived) if item.archived else item.file
+            item.problem = head_words.next_steps(result.report, settings, file=archived)[0]
 
     def _counts(self, item: FileSummary, result: ImportResult) -> None:
         """The report's own counts and creditors, and the rows needing attention (the rule of
@@ -236,18 +252,24 @@ class FileImport:
         record = self.journal.get_import(result.import_id)
         columns = Mapper(self.config).fields_of(record.columns) if record is not None else {}
         language = self.config.report.language
+        shared = shares_rejection(report.warnings)
         for block in self.journal.iter_rows(result.import_id, 2000):
             for row in block:
                 if row_next_step(row.outcome, row.status, row.errors) is None:
                     continue
                 item.attention_total += 1
-                if len(item.attention) < ATTENTION_SHOWN:
+                if shared and row.outcome is Outcome.REJECTED:
+                    item.problem_rows.append(row.row)
+                elif len(item.attention) < ATTENTION_SHOWN:
                     reason = _reason(row.outcome, row.status_reason_locale, row.errors, language)
                     note, invoice = _identity(row, columns)
-                    item.attention.append(AttentionRow(row.row, _shown(row), reason, note, invoice))
+                    shown = _shown(row, language)
+                    item.attention.append(AttentionRow(row.row, shown, reason, note, invoice))
 
 
-def _shown(row: JournalRow) -> str:
+def _shown(row: JournalRow, language: Language) -> str:
+    if language != "en":
+        return outcome_text(row.outcome.value, row.status, language)
     return row.outcome.value + (f"/{row.status}" if row.status else "")
 
 
@@ -286,7 +308,7 @@ def _reason(
     if status_reason:
         reasons.append(reason_text(status_reason, language) or status_reason)
     if not reasons and outcome is Outcome.UNKNOWN:
-        reasons.append("no answer from the API; it is looked up before anything is resent")
+        reasons.append(text("drop.no_answer", language))
     if not reasons and outcome is Outcome.NOT_SENT:
-        reasons.append("not sent yet; the next pass sends it")
+        reasons.append(text("drop.not_sent_yet", language))
     return "; ".join(reasons)

@@ -48,6 +48,7 @@ from importer.journal import Journal
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
 from importer.stopping import Stage, StopFlag
+from importer.words import text
 
 log = logs.get_logger("importer.drop")
 
@@ -186,10 +187,7 @@ class Drop:
                 break
             self._pass_inbox(inbox, target, journal, summary)
         if _halted(summary):
-            summary.notes.append(
-                "a file could not finish (see below), so this pass claimed nothing more; "
-                "files still in the inboxes wait for the next pass"
-            )
+            summary.notes.append(text("drop.halted", summary.language))
         summary.finished = self._clock()
         self._last_notes = set(summary.notes)
         # Only news is written, printed and notified (drop.night): a pass a minute saying

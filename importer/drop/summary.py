@@ -54,6 +54,10 @@ class FileSummary:
     import_id: str | None = None
     archived: Path | None = None
     reason: str | None = None
+    problem: str | None = None
+    """The import's own problem and its fix (`importer.attention.FILE_PROBLEMS`), said once
+    for the file; its rows are `problem_rows`, not listed one by one as needing attention."""
+    problem_rows: list[int] = field(default_factory=list)
     resumed: bool = False
     rows: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -83,6 +87,7 @@ class FileSummary:
             "import_id": self.import_id,
             "archived_to": _text(self.archived),
             "reason": self.reason,
+            "problem": self.problem,
             "resumed": self.resumed,
             "rows": self.rows,
             "outcomes": self.outcomes,
@@ -193,13 +198,14 @@ class DropSummary:
     inbox: Path
     started: datetime
     currency: str
+    language: Language = "en"
+    """`report.language`: summary.txt is read by the same people as the reports."""
     finished: datetime | None = None
     files: list[FileSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What a person should know besides the files: a creditor inbox with a broken config.yaml,
     a subfolder taken by another drop."""
     note_codes: list[ExitCode] = field(default_factory=list)
-    language: Language = "en"
     waiting: list[Waiting] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     expecting: list[str] = field(default_factory=list)

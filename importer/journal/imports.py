@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -191,6 +191,20 @@ class ImportStore(Store):
                 db.execute(
                     "UPDATE imports SET warnings=? WHERE id=?",
                     (json.dumps([*warnings, stored], ensure_ascii=False), import_id),
+                )
+
+    def remove_warnings(self, import_id: str, codes: Collection[str]) -> None:
+        """Forget the import's warnings with these codes (a condition a new run re-checks)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT warnings FROM imports WHERE id=?", (import_id,)).fetchone()
+            if row is None:
+                return
+            warnings = json.loads(row[0])
+            kept = [w for w in warnings if not (isinstance(w, dict) and w.get("code") in codes)]
+            if kept != warnings:
+                db.execute(
+                    "UPDATE imports SET warnings=? WHERE id=?",
+                    (json.dumps(kept, ensure_ascii=False), import_id),
                 )
 
     @reads

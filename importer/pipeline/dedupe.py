@@ -166,7 +166,8 @@ class Dedupe:
                 if earlier is None:
                     in_file[key] = earlier_of_request(request, import_id, number, None)
                 else:
-                    verdicts.append(note_verdict(number, request, earlier, import_id))
+                    language = self.config.report.language
+                    verdicts.append(note_verdict(number, request, earlier, import_id, language))
             elif repeats:
                 candidates = earlier_rows.get(repeat_fingerprint(request, import_id, number), [])
                 found = next(
@@ -174,7 +175,9 @@ class Dedupe:
                 )
                 if found is not None:
                     self._taken.add((found.import_id, found.row))
-                    verdicts.append(repeat_verdict(number, found, _file_of(self.journal, found)))
+                    of_file = _file_of(self.journal, found)
+                    language = self.config.report.language
+                    verdicts.append(repeat_verdict(number, found, of_file, language))
         return verdicts
 
     # ------------------------------------------------------------- the journal

@@ -29,6 +29,7 @@ from importer.api.request import FIELDS
 from importer.case_key import case_key
 from importer.outcomes import Outcome, RowError
 from importer.pipeline.reference import file_reference
+from importer.words import Language, number_text, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +39,23 @@ class Earlier:
     amount: Decimal | None
     cases: frozenset[str]
     """Every case key it is known under (by case id and by invoice number, when known)."""
-    case_text: str
-    """The case as a person reads it: `case 64b0…` or `invoice F-1`."""
+    case_ref: tuple[str, str]
+    """The case as a person names it: ("case", "64b0…") or ("invoice", "F-1")."""
     import_id: str | None
     row: int | None
     crediting_id: str | None
 
     @property
     def where(self) -> str:
+        return self.where_in("en")
+
+    def where_in(self, language: Language) -> str:
+        """Where the earlier crediting is, in words of `language`."""
         if self.import_id is not None and self.row is not None:
-            return f"import {self.import_id} row {self.row}"
+            return text("detail.where_import", language, id=self.import_id, row=self.row)
         if self.row is not None:
-            return f"row {self.row}"
-        return f"crediting {self.crediting_id} found at the API"
+            return text("detail.where_row", language, row=self.row)
+        return text("detail.where_api", language, id=self.crediting_id)
 
     @property
     def pointer(self) -> dict[str, Any]:
@@ -68,10 +73,22 @@ class Verdict:
     note: str
 
 
-def _case_text(request: Mapping[str, Any]) -> str:
+def _case_ref(request: Mapping[str, Any]) -> tuple[str, str]:
     if request.get("case"):
-        return f"case {request['case']}"
-    return f"invoice {request.get('invoice_number')}"
+        return ("case", str(request["case"]))
+    return ("invoice", str(request.get("invoice_number")))
+
+
+def _case_text(ref: tuple[str, str], language: Language) -> str:
+    return text(f"detail.{ref[0]}", language, id=ref[1])
+
+
+def _money(amount: Decimal | None, language: Language) -> str:
+    """An amount in a sentence: as the file gave it in English (`135.00`), the Swedish way
+    in Swedish (`135,00`)."""
+    if amount is None or language == "en":
+        return str(amount)
+    return number_text(amount, language)
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -97,7 +114,7 @@ def earlier_of_request(
     return Earlier(
         _amount(request.get("amount")),
         frozenset(cases),
-        _case_text(request),
+        _case_ref(request),
         import_id,
         row,
         crediting_id,
@@ -117,18 +134,25 @@ def earlier_of_crediting(crediting: Mapping[str, Any], origin: tuple[str, int] |
     return Earlier(
         _amount(crediting.get("amount")),
         frozenset(cases),
-        _case_text(crediting),
+        _case_ref(crediting),
         origin[0] if origin else None,
         origin[1] if origin else None,
         str(crediting.get("_id") or "") or None,
     )
 
 
-def note_verdict(row: int, request: Mapping[str, Any], earlier: Earlier, here: str) -> Verdict:
-    """The verdict on a row whose credit note was credited before (`earlier`)."""
+def note_verdict(
+    row: int, request: Mapping[str, Any], earlier: Earlier, here: str, language: Language = "en"
+) -> Verdict:
+    """The verdict on a row whose credit note was credited before (`earlier`); a conflict's
+    full message in `language` (`report.language`: it is the sentence a person acts on)."""
     note = request["credit_invoice"]
     amount = _amount(request.get("amount"))
-    where = earlier.where if earlier.import_id != here else f"row {earlier.row}"
+    where = (
+        earlier.where_in(language)
+        if earlier.import_id != here
+        else text("detail.where_row", language, row=earlier.row)
+    )
     if amount == earlier.amount and case_key(request) in earlier.cases:
         return Verdict(
             row,
@@ -137,16 +161,23 @@ def note_verdict(row: int, request: Mapping[str, Any], earlier: Earlier, here: s
                 RowError(
                     field="credit_invoice",
                     code="credit_invoice_already_credited",
-                    message=f"Credit note {note} was already credited ({where}); not sent again.",
+                    message=text("detail.already_credited", language, note=note, where=where),
                 )
             ],
             earlier.pointer,
             "duplicate credit note",
         )
     if amount != earlier.amount:
-        differs = f"for {earlier.amount} ({where}); this row says {amount}"
+        key, before, now = (
+            "detail.conflict_amount",
+            _money(earlier.amount, language),
+            _money(amount, language),
+        )
     else:
-        differs = f"on {earlier.case_text} ({where}); this row names {_case_text(request)}"
+        key = "detail.conflict_case"
+        before = _case_text(earlier.case_ref, language)
+        now = _case_text(_case_ref(request), language)
+    message = text(key, language, note=note, earlier=before, where=where, amount=now)
     return Verdict(
         row,
         Outcome.INVALID,
@@ -154,10 +185,7 @@ def note_verdict(row: int, request: Mapping[str, Any], earlier: Earlier, here: s
             RowError(
                 field="credit_invoice",
                 code="credit_invoice_conflict",
-                message=(
-                    f"Credit note {note} was already credited {differs}. Not sent: a person "
-                    "must decide which is right and credit any difference by hand."
-                ),
+                message=message,
             )
         ],
         None,
@@ -179,7 +207,9 @@ def repeat_fingerprint(request: Mapping[str, Any], import_id: str, row: int) -> 
     return tuple(values)
 
 
-def repeat_verdict(row: int, earlier: Earlier, file_name: str | None) -> Verdict:
+def repeat_verdict(
+    row: int, earlier: Earlier, file_name: str | None, language: Language = "en"
+) -> Verdict:
     of_file = f" ({file_name})" if file_name else ""
     return Verdict(
         row,
@@ -188,10 +218,11 @@ def repeat_verdict(row: int, earlier: Earlier, file_name: str | None) -> Verdict
             RowError(
                 field="",
                 code="row_already_credited",
-                message=(
-                    f"This row is identical to {earlier.where}{of_file}, credited as "
-                    f"{earlier.crediting_id}; not sent again. If it is a new credit, run with "
-                    "--allow-repeats."
+                message=text(
+                    "detail.repeat",
+                    language,
+                    where=earlier.where_in(language) + of_file,
+                    id=earlier.crediting_id,
                 ),
             )
         ],

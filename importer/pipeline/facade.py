@@ -14,6 +14,7 @@ from pathlib import Path
 
 from importer.api.target import Target, open_target
 from importer.config import Config
+from importer.errors import RerunRefused
 from importer.journal import Journal
 from importer.pipeline.history import ImportEntry, ImportView, Status, list_imports, show_import
 from importer.pipeline.results import ImportResult, Progress, RunOptions
@@ -96,12 +97,20 @@ def imports(
 
 
 def show(config: Config, import_id: str, language: Language = "en") -> ImportView:
-    """One import's report (summary and rows) and its rows needing attention, in words
-    (English by default: the CLI stays English whatever `report.language` says)."""
+    """One import's report (summary and rows) and its rows needing attention, in words of
+    `language` (the CLI passes `report.language`). A dry run keeps no rows in the journal:
+    refused, naming the folder its report was written to."""
     with Journal(config.journal.path) as journal:
         kept, configured = journal.report_dir(import_id), config.report.dir / import_id
         # the folder last written, unless deleted since: then the configured one, if there
         folder = (
             kept if kept is not None and (kept.is_dir() or not configured.is_dir()) else configured
         )
+        record = journal.get_import(import_id)
+        if record is not None and record.dry_run and record.state != "rejected":
+            there = "" if folder.is_dir() else " (not there now)"
+            raise RerunRefused(
+                f"import {import_id} was a dry run: its report is in {folder}/{there}; the "
+                "journal keeps no rows of a dry run (validate the file again for a new report)"
+            )
         return show_import(journal, import_id, folder / "report.csv", language)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from importer.attention import row_next_step
+from importer.attention import row_next_step, shares_rejection
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.report.model import Report
@@ -96,8 +96,9 @@ def show_import(
     a row's next step names `report_csv`, the report.csv the import's report folder holds."""
     report = build_report(journal, import_id)
     view = ImportView(report, journal.creditors(import_id), report_csv)
+    dry_run, shared = report.dry_run, shares_rejection(report.warnings)
     for row in report.rows:
-        step = row_next_step(row.outcome, row.status, row.errors, dry_run=report.dry_run)
+        step = row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run, shared=shared)
         if step is None:
             continue
         reasons = [error_text(e.code, language) + f" ({e.message})" for e in row.errors]

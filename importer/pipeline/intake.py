@@ -179,6 +179,7 @@ class Intake:
                 unwritten = report_unwritten(directory, import_id, exc)
                 code = unwritten.exit_code
                 return ImportResult(str(path), code, import_id, message=unwritten.message)
+            self._journal.set_report_dir(import_id, directory)  # `show` names it
             code = ExitCode.ATTENTION if Outcome.INVALID in outcomes else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:

@@ -29,16 +29,11 @@ from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import (
-    FileRejected,
-    ImportNotFound,
-    ReportUnwritten,
-    RerunRefused,
-    RunStopped,
-)
+from importer.errors import FileRejected, ImportNotFound, ReportUnwritten, RerunRefused, RunStopped
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import ImportWarning, Outcome, exit_code_for
+from importer.pipeline import file_problems
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -53,6 +48,7 @@ from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
 from importer.stopping import StopFlag
+from importer.words import Language, text
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -99,19 +95,11 @@ def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool
     return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
 
 
-def _already_imported(path: Path, done: ImportRecord) -> ImportResult:
+def _already_imported(path: Path, done: ImportRecord, language: Language) -> ImportResult:
     """The answer for a file this API has fully imported before: nothing is sent."""
-    return ImportResult(
-        str(path),
-        ExitCode.OK,
-        done.id,
-        already_imported=True,
-        message=(
-            f"{path.name} was already imported as {done.id} "
-            f"({done.started:%Y-%m-%d %H:%M} UTC); nothing was sent. "
-            "Use --force to import it again."
-        ),
-    )
+    when = f"{done.started:%Y-%m-%d %H:%M} UTC"
+    message = text("detail.already_imported", language, file=path.name, id=done.id, when=when)
+    return ImportResult(str(path), ExitCode.OK, done.id, message=message, already_imported=True)
 
 
 def _block_for_conflicts(journal: Journal, import_id: str) -> None:
@@ -251,7 +239,7 @@ class Importer:
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
-                return _already_imported(path, done)
+                return _already_imported(path, done, self.config.report.language)
             unfinished = self.journal.find_import(sha256, self.target.name, state="open")
             if unfinished is None and done is not None and not options.force:
                 # Finished with rows left unknown (reconcile manual or ambiguous): the same
@@ -298,6 +286,7 @@ class Importer:
                 wanted.append(Outcome.REJECTED)
             if record.state != "finished" or _unfinished(self.journal, import_id, wanted):
                 self.journal.set_state(import_id, "open")
+            file_problems.clear(self.journal, import_id)
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
@@ -318,7 +307,9 @@ class Importer:
                 self.journal.point_at_originals(import_id)
             except RunStopped as stopped:
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
-                return self._result(path, import_id, stopped.exit_code, stopped.message)
+                message = file_problems.stopped(self.journal, record, stopped, self.config)
+                return self._result(path, import_id, stopped.exit_code, message)
+            file_problems.note_shared_rejection(self.journal, import_id)
             self.journal.set_state(import_id, "finished", utcnow())
         result = self._result(path, import_id, ExitCode.OK)
         if result.report is None:  # the report could not be written: exit 3 says so

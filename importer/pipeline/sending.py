@@ -151,6 +151,7 @@ class RowSender:
                 holder.case_invoice_number,
             ),
             import_id,
+            self._config.report.language,
         )
         self._journal.record_verdicts(
             import_id,

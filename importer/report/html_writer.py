@@ -15,8 +15,9 @@ from decimal import Decimal
 from html import escape
 from typing import BinaryIO
 
-from importer.attention import import_next_steps
+from importer.attention import shares_rejection
 from importer.outcomes import OUTCOME_ORDER
+from importer.report import head_words
 from importer.report.blocks import RowBlock
 from importer.report.model import KNOWN_STATUSES, Report
 from importer.report.row_words import (
@@ -146,23 +147,17 @@ class HtmlWriter:
             f"<tr><th>{_e(t('label.amount_settled'))}</th><td></td>"
             f"<td class=n>{_money(summary.amount_settled, language)}</td></tr></table>"
         )
-        steps = import_next_steps(
-            summary.outcomes,
-            summary.statuses,
-            dry_run=report.dry_run,
-            rejected_file=bool(report.file_errors) and not summary.rows,
-        )
         parts.append(f"<h2>{_e(t('label.next_step'))}</h2><ul>")
-        fix, import_id = self._settings.report_csv, report.file_import_report
-        parts += [f"<li>{_e(t(step, id=import_id, csv=fix))}</li>" for step in steps]
+        parts += [f"<li>{_e(step)}</li>" for step in head_words.next_steps(report, self._settings)]
         parts.append("</ul>")
         if report.file_errors:
             parts.append(f"<h2>{_e(t('label.file_errors'))}</h2><ul>")
             parts += [f"<li>{_e(error.message)}</li>" for error in report.file_errors]
             parts.append("</ul>")
-        if report.warnings:
+        warnings = head_words.warnings(report, self._settings)
+        if warnings:
             parts.append(f"<h2>{_e(t('label.warnings'))}</h2><ul>")
-            parts += [f"<li>{_e(warning.message)}</li>" for warning in report.warnings]
+            parts += [f"<li>{_e(warning)}</li>" for warning in warnings]
             parts.append("</ul>")
         parts.append(f"<h2>{_e(t('label.needs_attention'))}</h2>")
         header = [*self._columns, t("label.row"), t("label.outcome"), t("label.reason")]
@@ -206,6 +201,7 @@ class HtmlWriter:
             import_id=report.file_import_report,
             dry_run=report.dry_run,
             report_csv=self._settings.report_csv,
+            shared=shares_rejection(report.warnings),
         )
         self._write("".join(map(self._row, rows)))
         self._shown += len(indices)

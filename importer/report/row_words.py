@@ -103,8 +103,9 @@ def worded_rows(
     import_id: str,
     dry_run: bool,
     report_csv: str,
+    shared: bool = False,
 ) -> Iterator[WordedRow]:
-    """The rows of `block` at `indices`, in words."""
+    """The rows of `block` at `indices`, in words (`shared`: see `row_next_step`)."""
     if not indices:
         return
     amounts = block_amounts(block)
@@ -114,7 +115,7 @@ def worded_rows(
         status = block.status[index] if block.status else None
         errors: Sequence[RowError] = block.errors[index]
         reason_key = block.status_reason_locale[index] if block.status_reason_locale else None
-        step = row_next_step(outcome, status, errors, dry_run=dry_run)
+        step = row_next_step(outcome, status, errors, dry_run=dry_run, shared=shared)
         if dry_run and outcome is Outcome.NOT_SENT:
             shown = text("label.would_be_sent", language)
         else:

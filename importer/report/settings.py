@@ -31,6 +31,8 @@ class ReportSettings:
     xlsx_all_rows: int = 50_000
     csv_dialect: CsvDialect = "source"
     source: SourceDialect = SourceDialect()
+    api_key_env: str = "AMILI_API_KEY"
+    """The variable the API key is read from, for the next step after a refused key."""
     report_csv: str = "report.csv"
     """Where this report's report.csv is, for the next step's `rerun --fix` (set by
     `write_reports` from the folder it writes into, so `report.dir` is honoured)."""
@@ -44,6 +46,7 @@ class ReportSettings:
             timezone=config.input.timezone,
             xlsx_all_rows=config.report.xlsx_all_rows,
             csv_dialect=config.report.csv_dialect,
+            api_key_env=config.api.api_key_env,
         )
 
     @property

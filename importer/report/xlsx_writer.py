@@ -24,8 +24,9 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from importer.attention import import_next_steps
+from importer.attention import shares_rejection
 from importer.outcomes import OUTCOME_ORDER
+from importer.report import head_words
 from importer.report.blocks import RowBlock
 from importer.report.cells import safe_text
 from importer.report.model import KNOWN_STATUSES, Report
@@ -219,6 +220,7 @@ class XlsxWriter:
                 import_id=report.file_import_report,
                 dry_run=dry_run,
                 report_csv=self._settings.report_csv,
+                shared=shares_rejection(report.warnings),
             ),
             strict=True,
         ):
@@ -375,14 +377,8 @@ class _Summary:
         self._line(t("label.amount_settled"), None, summary.amount_settled, formats=[book.bold])
         self._at += 1
         self._line(t("label.next_step"), formats=[book.bold])
-        steps = import_next_steps(
-            summary.outcomes,
-            summary.statuses,
-            dry_run=report.dry_run,
-            rejected_file=bool(report.file_errors) and not summary.rows,
-        )
-        for step in steps:
-            self._line("", t(step, id=report.file_import_report, csv=self._settings.report_csv))
+        for step in head_words.next_steps(report, self._settings):
+            self._line("", step)
         if not attention:
             self._line("", t("label.nothing_needs_attention"))
         for note in notes:
@@ -392,8 +388,9 @@ class _Summary:
             self._line(t("label.file_errors"), formats=[book.bold])
             for error in report.file_errors:
                 self._line(error.field, error.message, error.code)
-        if report.warnings:
+        warnings = head_words.warnings(report, self._settings)
+        if warnings:
             self._at += 1
             self._line(t("label.warnings"), formats=[book.bold])
-            for warning in report.warnings:
-                self._line("", warning.message)
+            for warning in warnings:
+                self._line("", warning)

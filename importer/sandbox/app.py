@@ -29,8 +29,10 @@ class Sandbox:
     """A local, contract-faithful stand-in for Amili's crediting API (DESIGN.md §5).
 
     `db_path` None uses a temporary database deleted on stop; `cases_path` None seeds the
-    packaged sample cases. A database that already has cases is never re-seeded. `port` 0
-    picks a free port; `start()` returns the base URL."""
+    packaged sample cases. A database that already has cases is never re-seeded; with
+    `add_cases`, the cases of `cases_path` it lacks are added to it (the embedded sandbox and
+    `sandbox.cases`: a database kept beside the journal takes your cases when you name them).
+    `port` 0 picks a free port; `start()` returns the base URL."""
 
     def __init__(
         self,
@@ -45,11 +47,13 @@ class Sandbox:
         rate_limit: int | None = None,
         seed: int | None = None,
         latency_jitter_ms: int = 0,
+        add_cases: bool = False,
     ) -> None:
         self.api_key: str = api_key or os.environ.get(API_KEY_ENV) or DEFAULT_API_KEY
         self.host = host
         self.port = port
         self.cases_path = cases_path
+        self.add_cases = add_cases
         self.faults = FaultSettings(
             latency_ms, fail_rate, drop_rate, rate_limit, seed, latency_jitter_ms
         )
@@ -99,7 +103,7 @@ class Sandbox:
             )
         self._store = Store(self.db_path)
         cases_path = self.cases_path
-        self.seeded = self._store.seed(lambda: load_cases(cases_path))
+        self.seeded = self._store.seed(lambda: load_cases(cases_path), add=self.add_cases)
 
     def _listen(self) -> None:
         assert self._store is not None

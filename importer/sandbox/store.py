@@ -252,18 +252,20 @@ class Store:
             with self._pool_lock:
                 self._idle.append(conn)
 
-    def seed(self, cases: Callable[[], list[Case]]) -> int | None:
+    def seed(self, cases: Callable[[], list[Case]], *, add: bool = False) -> int | None:
         """Insert the seed cases into an empty database; returns how many, or None when the
         database already has cases — they are never re-seeded, so balances survive restarts.
-        `cases` is only called when seeding happens."""
+        With `add`, the cases the database lacks (by id) are inserted all the same; the ones it
+        has keep their balances. `cases` is only called when seeding happens."""
         with self._transaction() as conn:
-            if conn.execute("SELECT 1 FROM cases LIMIT 1").fetchone():
+            if not add and conn.execute("SELECT 1 FROM cases LIMIT 1").fetchone():
                 return None
             seed = cases()
             now = int(time.time())
+            before = conn.total_changes
             conn.executemany(
-                "INSERT INTO cases (id, creditor, account, invoice_number, reference_number,"
-                " remaining_ore, state, created, updated, doc)"
+                "INSERT OR IGNORE INTO cases (id, creditor, account, invoice_number,"
+                " reference_number, remaining_ore, state, created, updated, doc)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -281,7 +283,7 @@ class Store:
                     for c in seed
                 ],
             )
-            return len(seed)
+            return conn.total_changes - before
 
     def create_crediting(self, request: CreditingRequest) -> tuple[Issues, dict[str, Any] | None]:
         """Validate the references, apply the crediting rules and store the crediting, in one

@@ -55,7 +55,7 @@ def test_summary_bar_and_rows_needing_attention(tmp_path: Path) -> None:
 def test_swedish_page(tmp_path: Path) -> None:
     html = page(tmp_path, settings=ReportSettings(language="sv"))
     assert '<html lang="sv">' in html
-    assert "Rapport över filimport" in html
+    assert "Importrapport" in html
     assert "Nästa steg" in html
     assert "Krediterad" in html
     assert "<td class=n>355,60</td>" in html  # credited amount, decimal comma

@@ -1,0 +1,158 @@
+"""Under `report.language: sv` everything a person reads about an import is Swedish: the CLI's
+closing summary and next steps, `importer show`, the night's drop summary, the warnings (a
+total row left out), a credit-note conflict's amounts and what to do about it, and
+report.html — with numbers written the Swedish way (`4 389,50`). No sentence of the English
+catalogue appears in any of them; the important ones are pinned word for word. Through the
+real command line against the sandbox over a real socket."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import string
+from pathlib import Path
+
+import pytest
+from cli_support import CREDITOR, SAMPLE, importer, report_of
+
+from importer.sandbox import Sandbox
+from importer.words import CATALOGUE
+
+
+def english_sentences() -> set[str]:
+    """The fixed parts of every English text that Swedish words differently, at least three
+    words long (shorter ones, "API" or "importer rerun", are the same in both)."""
+    found = set()
+    for english, swedish in CATALOGUE.values():
+        if english == swedish:
+            continue
+        for literal, *_ in string.Formatter().parse(english):
+            for clause in re.split(r"[.:;] ", literal):  # each clause on its own, too
+                part = clause.strip(" .,:;'\"-—")
+                if len(re.findall(r"[A-Za-z]{2,}", part)) >= 3:
+                    found.add(part)
+    return found
+
+
+def assert_swedish(shown: str, where: str) -> None:
+    english = sorted(s for s in english_sentences() if s in shown)
+    assert not english, f"{where} has English sentences: {english}"
+
+
+def test_the_check_finds_english_where_there_is_some() -> None:
+    sentences = english_sentences()
+    assert "The amount has more than two decimals (öre)" in sentences
+    assert "Fix the invalid rows, or run the same file with importer run" in sentences
+    with pytest.raises(AssertionError):
+        assert_swedish(
+            "  nästa steg: Fix the invalid rows, or run the same file with importer run", "x"
+        )
+
+
+@pytest.fixture
+def swedish(workdir: Path) -> Path:
+    (workdir / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  language: sv\n"
+        "journal:\n  path: j.sqlite\n",
+        encoding="utf-8",
+    )
+    return workdir
+
+
+def test_a_swedish_run_summary_show_and_page_are_swedish(swedish: Path, api: Sandbox) -> None:
+    credits = swedish / "credits.csv"
+    credits.write_text(
+        SAMPLE.read_text(encoding="utf-8") + "Summa;4 389,50;;;;\n", encoding="utf-8"
+    )
+    done = importer(swedish, "run", str(credits), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(swedish)["file_import_report"]
+    lines = done.stdout.splitlines()
+    fix = f"{swedish}/reports/{import_id}/report.csv"
+    for line in [
+        f"{credits} — import {import_id} (API {report_of(swedish)['api']['base_url']})",
+        f"  borgenär          {CREDITOR}",
+        "  varning: rad 10 är en summarad (belopp 4 389,50), inte en kreditering, och togs inte "
+        "med",
+        "  utfall                   rader",
+        "  Krediterad                   5   (genomförd 3, varning 1, fel 1)",
+        "  Ogiltig, ej skickad          1",
+        "  totalt                       8",
+        "  begärt belopp     2 939,50 SEK",
+        "  reglerat belopp   2 689,50 SEK",
+        f'  nästa steg: rätta raderna under "Behöver åtgärd" i {fix} och kör sedan: '
+        f"importer rerun {import_id} --fix {fix}",
+        "  nästa steg: Kontrollera de krediterade raderna med status varning eller fel under "
+        "'Behöver åtgärd'.",
+    ]:
+        assert line in lines, f"{line!r} not in\n{done.stdout}"
+    assert_swedish(done.stdout, "the summary")
+    shown = importer(swedish, "show", import_id)
+    assert "  returkod   1" in shown.stdout.splitlines()
+    assert_swedish(shown.stdout, "importer show")
+    html = (swedish / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert (
+        "<li>rad 10 är en summarad (belopp 4 389,50), inte en kreditering, och togs inte med"
+        in (html)
+    )
+    assert "<th>Begärt belopp</th>" in html
+    assert "Returkod (för IT-driften)" in html
+    assert_swedish(html, "report.html")
+    again = importer(swedish, "run", str(credits), api=api)
+    assert again.returncode == 0
+    assert f"{credits}: credits.csv är redan importerad som {import_id} (" in again.stdout
+    assert_swedish(again.stdout, "the summary of a file imported before")
+
+
+def test_a_credit_note_conflict_is_told_in_swedish_with_swedish_amounts(
+    swedish: Path, api: Sandbox
+) -> None:
+    assert importer(swedish, "run", str(SAMPLE), api=api).returncode == 1
+    first = report_of(swedish)["file_import_report"]
+    again = swedish / "again.csv"
+    again.write_text(
+        "Fakturanummer;Belopp;Valuta;Kreditfaktura;Datum\nF-1001;1 300,00;SEK;KF-5001;2026-11-25\n",
+        encoding="utf-8",
+    )
+    done = importer(swedish, "run", str(again), api=api)
+    assert done.returncode == 1
+    report = report_of(swedish)
+    import_id = report["file_import_report"]
+    detail = (
+        f"Kreditfakturan KF-5001 är redan krediterad med 1 250,00 (import {first} rad 2); den "
+        "här raden anger 1 300,00. Skickades inte: manuell kontroll krävs av vilket belopp som "
+        "är rätt, och en eventuell skillnad krediteras för hand."
+    )
+    assert report["rows"][0]["errors"][0]["message"] == detail
+    assert_swedish(done.stdout, "the summary")
+    shown = importer(swedish, "show", import_id).stdout
+    assert "Kreditfakturan finns redan med ett annat belopp eller ärende. (" + detail + ")" in shown
+    assert (
+        "nästa steg: Manuell kontroll krävs: kreditfakturan finns redan med ett annat belopp "
+        "eller ärende." in shown
+    )
+    assert_swedish(shown, "importer show")
+    html = (swedish / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert "Manuell kontroll krävs: kreditfakturan finns redan" in html
+    assert "En person avgör" not in html
+    assert_swedish(html, "report.html")
+
+
+def test_a_swedish_drop_summary_is_swedish(swedish: Path, api: Sandbox) -> None:
+    inbox = swedish / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLE, inbox / "credits.csv")
+    (inbox / "credits.csv.done").touch()
+    done = importer(swedish, "drop", str(inbox), api=api)
+    assert done.returncode == 1, done.stderr
+    [summary] = (swedish / "reports" / "drops").glob("*/summary.txt")
+    text = summary.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("Körning ")
+    assert lines[0].endswith(f" — inkorg {inbox}")
+    assert lines[1].startswith("antal filer 1, returkod 1 (rader behöver åtgärdas); start ")
+    assert f"credits.csv  (inkorg inbox, borgenär {CREDITOR})" in lines
+    assert "  begärt belopp 2 939,50 SEK, reglerat 2 689,50 SEK" in lines
+    assert "  rader som behöver åtgärdas: 4" in lines
+    assert_swedish(text, "summary.txt")
+    assert_swedish(done.stdout, "the drop's output")
