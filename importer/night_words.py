@@ -9,7 +9,7 @@ NIGHT: dict[str, tuple[str, str]] = {
     "night.title": ("Night of {night} — inbox {inbox}", "Natten {night} — inkorg {inbox}"),
     "night.counts": (
         "{files} file(s), exit code {code} ({meaning}); {started} to {finished}",
-        "{files} fil(er), slutkod {code} ({meaning}); {started} till {finished}",
+        "{files} fil(er), returkod {code} ({meaning}); {started} till {finished}",
     ),
     "night.meaning_0": ("all credited", "allt krediterat"),
     "night.meaning_1": ("something needs a person", "något behöver åtgärdas"),
@@ -38,7 +38,7 @@ NIGHT: dict[str, tuple[str, str]] = {
     "night.no_creditor": ("none given", "ingen angiven"),
     "night.file_state": (
         "{state}, exit code {code} → {where}",
-        "{state}, slutkod {code} → {where}",
+        "{state}, returkod {code} → {where}",
     ),
     "night.in_processing": ("left in processing/", "ligger kvar i processing/"),
     "night.state_imported": ("imported", "importerad"),
@@ -123,13 +123,13 @@ NIGHT: dict[str, tuple[str, str]] = {
     "night.subject": (
         "importer: {creditor} — night {night}: exit code {code} — {files} file(s), "
         "{credited} credited, {attention} need attention",
-        "importer: {creditor} — natten {night}: slutkod {code} — {files} fil(er), "
+        "importer: {creditor} — natten {night}: returkod {code} — {files} fil(er), "
         "{credited} krediterade, {attention} behöver åtgärdas",
     ),
     "night.import_subject": (
         "importer: {creditor} — {file} (night {night}): exit code {code} — {rows} rows, "
         "{credited} credited, {attention} need attention",
-        "importer: {creditor} — {file} (natten {night}): slutkod {code} — {rows} rader, "
+        "importer: {creditor} — {file} (natten {night}): returkod {code} — {rows} rader, "
         "{credited} krediterade, {attention} behöver åtgärdas",
     ),
     "night.import_head": ("{file} — import {id}", "{file} — import {id}"),
@@ -143,8 +143,8 @@ NIGHT: dict[str, tuple[str, str]] = {
         "wrong (exit code 2). What it said: journalctl -u {unit}. A file left unfinished is "
         "resumed by the next pass; the night's summaries are in {folder}.",
         "Det schemalagda jobbet {unit} på {host} misslyckades {time}: importen kunde inte "
-        "slutföras (slutkod 3: API:et nere, nyckeln nekad, eller avbruten) eller så är dess "
-        "inställningar fel (slutkod 2). Vad den skrev: journalctl -u {unit}. En fil som inte "
+        "slutföras (returkod 3: API:et nere, nyckeln nekad, eller avbruten) eller så är dess "
+        "inställningar fel (returkod 2). Vad den skrev: journalctl -u {unit}. En fil som inte "
         "slutfördes återupptas av nästa körning; nattens sammanfattningar finns i {folder}.",
     ),
 }

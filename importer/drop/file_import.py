@@ -37,7 +37,7 @@ from importer.report import head_words
 from importer.report.render import report_summary
 from importer.report.settings import ReportSettings
 from importer.stopping import StopFlag
-from importer.words import Language, error_text, outcome_text, reason_text, text
+from importer.words import Language, error_text, reason_text, text
 
 log = logs.get_logger("importer.drop")
 
@@ -263,13 +263,12 @@ class FileImport:
                 elif len(item.attention) < ATTENTION_SHOWN:
                     reason = _reason(row.outcome, row.status_reason_locale, row.errors, language)
                     note, invoice = _identity(row, columns)
-                    shown = _shown(row, language)
+                    shown = _shown(row)
                     item.attention.append(AttentionRow(row.row, shown, reason, note, invoice))
 
 
-def _shown(row: JournalRow, language: Language) -> str:
-    if language != "en":
-        return outcome_text(row.outcome.value, row.status, language)
+def _shown(row: JournalRow) -> str:
+    """`credited/warning`: the summary's JSON keeps the outcome as data; its text words it."""
     return row.outcome.value + (f"/{row.status}" if row.status else "")
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from importer.attention import import_next_steps
 from importer.exit_codes import ExitCode
 from importer.summary_words import local_time, money_text, outcome_counts, status_counts
-from importer.words import Language, outcome_text, text
+from importer.words import Language, outcome_text, rows_text, text
 
 if TYPE_CHECKING:
     from importer.drop.summary import DropSummary, FileSummary
@@ -86,6 +86,8 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
     ]
     if item.reason:
         lines.append(f"  {item.reason}")
+    if item.problem:
+        lines.append(f"  {item.problem}")
     if item.import_id and item.state in ("imported", "unfinished"):
         shown = outcome_counts(item.outcomes, lang)
         lines.append("  " + text("night.rows", lang, rows=item.rows, shown=shown))
@@ -108,6 +110,11 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
         lines.append("  " + text("night.report", lang, folder=str(item.report_dir), name=html))
     if item.attention_total:
         lines.append("  " + text("night.attention_head", lang, count=item.attention_total))
+        if item.problem_rows:
+            rows = rows_text(item.problem_rows)
+            lines.append(
+                "    " + text("cli.same_reason_rows", lang, count=len(item.problem_rows), rows=rows)
+            )
         lines.extend(
             "    "
             + text(
@@ -121,7 +128,7 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
             )
             for row in item.attention
         )
-        more = item.attention_total - len(item.attention)
+        more = item.attention_total - len(item.attention) - len(item.problem_rows)
         if more > 0:
             lines.append("    " + text("night.more", lang, count=more))
     lines.extend("  " + text("night.next", lang, step=step) for step in next_steps(item, lang))

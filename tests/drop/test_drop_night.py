@@ -102,7 +102,7 @@ def test_the_summary_speaks_the_report_language(tmp_path: Path, api: Sandbox) ->
     night.pass_at("2027-01-15 02:00")
     text = (night.summary("2027-01-14") / "summary.txt").read_text(encoding="utf-8")
     assert text.startswith("Natten 2027-01-14 — inkorg ")
-    assert "slutkod 1 (något behöver åtgärdas)" in text
+    assert "returkod 1 (något behöver åtgärdas)" in text
     assert "begärt belopp 1 234,50 SEK" in text
     assert (
         "rad 3 ogiltig, ej skickad: kreditfaktura KF-2, faktura EO-0002: Beloppet är noll" in text
