@@ -121,6 +121,14 @@ class QueryRefused(ApiUnavailable):
     however often it is asked. Callers that can decide without the answer catch this."""
 
 
+class LookupRefused(RunStopped):
+    """The API refused the look-up made before sending (its filter): nothing is sent, since
+    only the journal could say what is credited. A setting to decide, not a run to resume
+    blindly: exit 2 (`dedupe.require_api_lookup: false` accepts the journal alone)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class AuthenticationFailed(RunStopped):
     """The API refused the key (401/403); nothing more is sent."""
 

@@ -18,7 +18,7 @@ from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.preflight import regular_file, report_unwritten
-from importer.pipeline.reference import generated_reference
+from importer.pipeline.reference import CONTENT_FIELDS, occurrences, reimport_salt, row_reference
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -105,7 +105,9 @@ class Intake:
             else [Outcome.NOT_SENT] * len(errors)
         )
         if self._config.reference.generate:
-            checked = with_generated_references(import_id, numbers, checked)
+            repeats_allowed = self._config.dedupe.repeats == "allow"
+            salt = reimport_salt(file_sha256, repeats_allowed=repeats_allowed)
+            checked = with_generated_references(checked, salt)
         new_rows: list[NewRow] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
@@ -238,19 +240,29 @@ def _decimal_mark(config: Config, delimiter: str | None, mapped: MappedRows) -> 
     return Validator(config).detect_decimal_separator(amounts)
 
 
-def with_generated_references(
-    import_id: str, numbers: list[int], checked: CheckedColumns
-) -> CheckedColumns:
-    """Each row without a creditor_reference gets the generated one (issue 4 §1), on the
-    column — for dry runs and imports alike. An invalid row's values are no request, so its
-    reference is never used."""
+def with_generated_references(checked: CheckedColumns, salt: str | None) -> CheckedColumns:
+    """Each valid row without a creditor_reference gets the generated one, derived from its
+    content and its occurrence among identical rows of the file (`pipeline.reference`), on
+    the column — for dry runs and imports alike. An invalid row's values are no request, so
+    it gets none (a correction that makes it valid gets its own, `pipeline.corrections`)."""
     references = checked.fields["creditor_reference"]
-    if None not in references:
+    valid = checked.valid
+    if all(r is not None for i, r in enumerate(references) if valid is None or valid[i]):
         return checked  # the file supplies every reference
-    filled = [
-        generated_reference(import_id, number) if reference is None else reference
-        for reference, number in zip(references, numbers, strict=True)
+    columns = [checked.fields[name] for name in CONTENT_FIELDS]
+    contents = [
+        dict(zip(CONTENT_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)
     ]
+    counted = iter(occurrences(c for i, c in enumerate(contents) if valid is None or valid[i]))
+    filled: list[str | None] = []
+    for index, reference in enumerate(references):
+        if valid is not None and not valid[index]:
+            filled.append(reference)
+            continue
+        occurrence = next(counted)  # counted among valid rows, whatever they supply
+        filled.append(
+            row_reference(contents[index], occurrence, salt) if reference is None else reference
+        )
     return replace(
         checked,
         fields={**checked.fields, "creditor_reference": filled},

@@ -182,7 +182,7 @@ class Importer:
         self._connections = Connections(config, target, self._stop, sleep)
         self._dedupe = Dedupe(config, journal, target.name)
         self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
-        reconciler = Reconciler(config, journal, lambda: self.client)
+        reconciler = Reconciler(config, journal, lambda: self.client, target.name)
         self._reconciler = reconciler
         self._poster = Poster(
             config,
@@ -300,7 +300,7 @@ class Importer:
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
-                self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                self._dedupe.run(import_id, wanted, self.client.find_in)
                 if _all_or_nothing_blocked(self.journal, record):
                     _block_for_conflicts(self.journal, import_id)
                     return self._result(path, import_id, ExitCode.ATTENTION)
