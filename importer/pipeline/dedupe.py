@@ -22,6 +22,7 @@ the credit-note claim at the row's intent (`journal.claims`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice
 from typing import Any
@@ -67,6 +68,9 @@ class Dedupe:
         """The API's answer (`CreditingQueries.find_in`); None where it cannot be asked (a
         dry run sends nothing, not even a GET; an API that refused the filter)."""
         self._api_lookup = ApiLookup(config, journal, base_url)
+        self._asked = [0, 0.0]
+        """Look-up rounds asked of the API and the seconds they took, wall clock (logged as
+        `dedupe.api_lookup`: bench/lookup_bench.py weighs them against posting)."""
         self._taken: set[tuple[str | None, int | None]] = set()
         """Earlier creditings (import, row) a row of this import already repeats: each
         answers for one row only, so a cumulative export's extra repeat is still sent."""
@@ -74,6 +78,7 @@ class Dedupe:
     def run(self, import_id: str, wanted: Iterable[Outcome], lookup: Find) -> None:
         """Before posting: record a verdict on every row still to be sent that must not be."""
         self.lookup = lookup
+        self._asked = [0, 0.0]
         wanted = list(wanted)
         in_file = self._this_import_so_far(import_id)
         self._taken = {
@@ -94,6 +99,12 @@ class Dedupe:
                     ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in verdicts),
                 )
                 log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
+        log.info(
+            "dedupe.api_lookup",
+            import_id=import_id,
+            asked=self._asked[0],
+            seconds=round(self._asked[1], 3),
+        )
 
     def mark_file(
         self,
@@ -139,11 +150,15 @@ class Dedupe:
         verdicts. Returns the rows so decided."""
         if self.lookup is None:
             return set()
+        started = time.perf_counter()
         try:
             found = self._api_lookup.decide(import_id, block, self.lookup)
         except QueryRefused as refused:
             self._refused(import_id, refused)
             return set()
+        finally:
+            self._asked[0] += 1
+            self._asked[1] += time.perf_counter() - started
         for row, crediting in found.credited:
             self.journal.record(
                 import_id,
@@ -270,11 +285,15 @@ class Dedupe:
     ) -> dict[str, list[dict[str, Any]]]:
         if self.lookup is None:
             return {}
+        started = time.perf_counter()
         try:
             return self.lookup(creditor, "credit_invoice", notes)
         except QueryRefused as refused:
             self._refused(import_id, refused)
             return {}
+        finally:
+            self._asked[0] += 1
+            self._asked[1] += time.perf_counter() - started
 
 
 def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:

@@ -300,7 +300,7 @@ class Importer:
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
-                self._dedupe.run(import_id, wanted, self.client.find_in)
+                self._dedupe.run(import_id, wanted, self._connections.find_in)
                 if _all_or_nothing_blocked(self.journal, record):
                     _block_for_conflicts(self.journal, import_id)
                     return self._result(path, import_id, ExitCode.ATTENTION)
