@@ -17,6 +17,7 @@ TREE = {
         errors.JournalDamaged,
         errors.ImportNotFound,
         errors.RerunRefused,
+        errors.LookupRefused,
         errors.InboxUnsafe,
     ),
     errors.RunStopped: (

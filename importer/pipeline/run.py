@@ -32,6 +32,7 @@ from importer.config import Config
 from importer.errors import (
     FileRejected,
     ImportNotFound,
+    LookupRefused,
     ReportUnwritten,
     RerunRefused,
     RunStopped,
@@ -315,7 +316,7 @@ class Importer:
                 self._reconciler.read_statuses(import_id)
                 self._poster.check_double_credits(import_id)
                 self.journal.point_at_originals(import_id)
-            except RunStopped as stopped:
+            except (RunStopped, LookupRefused) as stopped:  # nothing sent: the report says so
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 return self._result(path, import_id, stopped.exit_code, stopped.message)
             self.journal.set_state(import_id, "finished", utcnow())
