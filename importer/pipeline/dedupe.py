@@ -29,7 +29,7 @@ from typing import Any
 
 from importer import logs
 from importer.config import Config
-from importer.errors import LookupRefused, QueryRefused
+from importer.errors import ApiUnavailable, LookupRefused, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError
 from importer.pipeline.api_lookup import ApiLookup, Find
@@ -114,9 +114,12 @@ class Dedupe:
         valid: list[bool] | None,
         outcomes: list[Outcome],
         errors: list[Sequence[RowError]],
-    ) -> None:
-        """A dry run's whole file at once, column-wise: the verdicts a run would record,
-        from the journal alone, set in `outcomes` and `errors`."""
+        lookup: Find | None = None,
+    ) -> str | None:
+        """A dry run's whole file at once, column-wise: the verdicts a run would record, set
+        in `outcomes` and `errors` — asking the API as a run would when `lookup` is given.
+        Returns why the API could not be asked when it was tried (the prediction then rests
+        on the journal alone), else None."""
         self.lookup = None
         self._taken = set()
         creditors, invoices = fields["creditor"], fields["credit_invoice"]
@@ -124,13 +127,14 @@ class Dedupe:
             creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
         notes = [n for n in invoices if n]
         if not creditors or (
-            len(set(creditors)) == 1
+            lookup is None
+            and len(set(creditors)) == 1
             and len(set(notes)) == len(notes)
             and not self.journal.has_credited(
                 creditors[0], base_url=self.api, exclude_import=import_id
             )
         ):
-            return  # the usual file: settled without a loop over its rows
+            return None  # the usual file: settled without a loop over its rows
         names = [name for name, column in fields.items() if any(v is not None for v in column)]
         indices = {number: index for index, number in enumerate(numbers)}
         rows = [
@@ -138,9 +142,51 @@ class Dedupe:
             for i, number in enumerate(numbers)
             if valid is None or valid[i]
         ]
-        for verdict in self.decide(import_id, rows, {}):
+        blind = None
+        verdicts: list[Verdict] = []
+        if lookup is not None:
+            try:
+                verdicts = self._predict_with_api(import_id, rows, lookup)
+            except _Blind as exc:
+                blind = str(exc)
+                self.lookup, self._taken = None, set()
+        if lookup is None or blind is not None:
+            verdicts = self.decide(import_id, rows, {})
+        for verdict in verdicts:
             outcomes[indices[verdict.row]] = verdict.outcome
             errors[indices[verdict.row]] = verdict.errors
+        return blind
+
+    def _predict_with_api(
+        self, import_id: str, rows: list[tuple[int, dict[str, Any]]], lookup: Find
+    ) -> list[Verdict]:
+        """A dry run's verdicts with the API asked as a run asks it; a row the API already
+        holds as this row's is shown `duplicate` (a run would not send it). Raises `_Blind`
+        when the API cannot be asked."""
+
+        def asked(creditor: str, name: str, values: Iterable[str]) -> dict[str, Any]:
+            try:
+                return lookup(creditor, name, values)
+            except ApiUnavailable as exc:  # a refused filter too: nothing decided on it
+                raise _Blind(exc.message) from None
+
+        self.lookup = asked
+        pending = [JournalRow(n, Outcome.NOT_SENT, (), r, []) for n, r in rows]
+        found = self._api_lookup.decide(import_id, pending, asked)
+        self._taken |= found.taken
+        verdicts = list(found.verdicts)
+        for row, crediting in found.credited:
+            message = (
+                f"Amili already holds this row's credit as {crediting.get('_id')}, found by "
+                "its reference; a run would not send it again."
+            )
+            error = RowError(
+                field="creditor_reference", code="row_already_credited", message=message
+            )
+            verdicts.append(Verdict(row, Outcome.DUPLICATE, [error], None, "found at the API"))
+        decided = {v.row for v in verdicts}
+        verdicts += self.decide(import_id, [(n, r) for n, r in rows if n not in decided], {})
+        return verdicts
 
     # ------------------------------------------------------------ in file order
 
@@ -294,6 +340,10 @@ class Dedupe:
         finally:
             self._asked[0] += 1
             self._asked[1] += time.perf_counter() - started
+
+
+class _Blind(Exception):
+    """A dry run's look-up could not be made: its prediction rests on the journal alone."""
 
 
 def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:

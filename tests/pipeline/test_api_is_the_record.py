@@ -13,6 +13,8 @@ import json
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from exactly_once_support import (
     KEY,
     all_creditings,
     creditings_per_row,
+    importer_env,
     kill,
     read_report,
     reports,
@@ -313,3 +316,53 @@ def test_without_the_required_look_up_every_report_names_the_weakened_guarantee(
     report = read_report(work)
     assert any("weakened guarantee" in w["message"] for w in report["warnings"])
     assert "weakened guarantee" in done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------- validate (dry run)
+
+
+def validate(work: Path, file: Path, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "importer", "validate", str(file), "--api-url", url],
+        cwd=work,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_validate_asks_the_api_and_predicts_nothing_to_send_after_the_journal_was_lost(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 12)
+    work = workdir(tmp_path, "work")
+    assert run_importer(work, file, sandbox_api.url).returncode == 0
+    remove_journal(work)
+    shutil.rmtree(work / "reports")
+    predicted = validate(work, file, sandbox_api.url)
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    report = read_report(work)
+    assert {r["outcome"] for r in report["rows"]} == {"duplicate"}
+    assert not report["warnings"]
+    assert stored_total(sandbox_api.url) == 12
+
+
+def test_validate_says_when_its_prediction_rests_on_the_journal_alone(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 3)
+    work = workdir(tmp_path, "work", api={"max_attempts": 1})
+
+    def lookups_down(path: str) -> tuple[int, bytes] | None:
+        return (503, b'{"_status": "ERR"}')
+
+    with hostile_api(HostileApi(sandbox_api.url, on_get=lookups_down)) as api:
+        predicted = validate(work, file, api.url)
+        assert api.posts() == []
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    (warning,) = read_report(work)["warnings"]
+    assert warning["code"] == "journal_alone"
+    assert "rests on this machine's journal alone" in warning["message"]
