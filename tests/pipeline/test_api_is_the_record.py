@@ -9,6 +9,7 @@ at the API only by the reference the importer derives from each row's content.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import signal
@@ -16,10 +17,15 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+import requests as requests_lib
 from exactly_once_support import (
+    CREDITOR,
     KEY,
     all_creditings,
     creditings_per_row,
@@ -37,6 +43,9 @@ from exactly_once_support import (
 from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
 from test_exactly_once import wait_until
 
+from importer.api.identity import api_identity
+from importer.journal import ImportRecord, Journal, NewRow, utcnow
+from importer.pipeline.reference import row_reference
 from importer.sandbox import Sandbox
 
 INVOICES = [f"EO-{n:04d}" for n in range(1, 11)]
@@ -366,3 +375,97 @@ def test_validate_says_when_its_prediction_rests_on_the_journal_alone(
     (warning,) = read_report(work)["warnings"]
     assert warning["code"] == "journal_alone"
     assert "rests on this machine's journal alone" in warning["message"]
+
+
+# ------------------------------------------------------- settings and older imports
+
+
+def test_without_generated_references_a_second_journal_finds_the_rows_by_content(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """`reference.generate: false` keeps the guarantee by a look-up by invoice number, then
+    amount and date: another journal's creditings of the same rows are never sent again."""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 6)
+    first = workdir(tmp_path, "first", reference={"generate": False})
+    assert run_importer(first, file, sandbox_api.url).returncode == 0
+    assert all(c.get("creditor_reference") is None for c in all_creditings(sandbox_api.url))
+    second = workdir(tmp_path, "second", reference={"generate": False})
+    done = run_importer(second, file, sandbox_api.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert stored_total(sandbox_api.url) == 6
+    report = read_report(second)
+    assert {e["code"] for r in report["rows"] for e in r["errors"]} == {"crediting_found_unclear"}
+
+
+def test_an_import_begun_with_import_id_references_is_looked_up_under_both(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """An import begun before references were derived from content keeps its
+    `<import id>/<row>` references; resumed, each row is asked about under that reference
+    and today's: rows the API holds under either are not sent again."""
+    file = tmp_path / "credits.csv"
+    lines = write_plain_credits(file, INVOICES, 6)
+    work = workdir(tmp_path, "work")
+    import_id = "20261101-120000-0123abcd"
+    requests: dict[int, dict] = {}
+    for row, line in enumerate(lines, start=2):
+        invoice, amount, date = line.split(",")
+        requests[row] = {
+            "creditor": CREDITOR,
+            "invoice_number": invoice,
+            "currency": "SEK",
+            "amount": Decimal(amount),
+            "origin": "creditor_system",
+            "client_registration_date": format_datetime(
+                datetime.fromisoformat(date).replace(tzinfo=UTC), usegmt=True
+            ),
+            "creditor_reference": f"{import_id}/{row}",
+        }
+    with Journal(work / "journal.sqlite") as journal:
+        journal.create_import(
+            ImportRecord(
+                id=import_id,
+                file_name=file.name,
+                file_path=str(file),
+                sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
+                format="csv",
+                rows=len(lines),
+                columns=["invoice_number", "amount", "client_registration_date"],
+                base_url=api_identity(sandbox_api.url),
+                dry_run=False,
+                sandbox=False,
+                all_or_nothing=False,
+                state="open",
+                started=utcnow(),
+                finished=None,
+                file_errors=[],
+                warnings=[],
+            ),
+            [
+                NewRow(row, line.split(","), request)
+                for row, (line, request) in zip(
+                    range(2, 8), zip(lines, requests.values(), strict=True), strict=True
+                )
+            ],
+        )
+    # Credited before the journal lost it: row 2 by the old importer (its old reference),
+    # row 3 by a new one (today's reference, derived from the row's content).
+    post(sandbox_api.url, requests[2])
+    post(sandbox_api.url, {**requests[3], "creditor_reference": row_reference(requests[3], 1)})
+    done = run_importer(work, file, sandbox_api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_each_row_once(sandbox_api.url, 6)
+    report = read_report(work)
+    assert report["file_import_report"] == import_id  # the import was resumed
+    assert {r["outcome"] for r in report["rows"]} == {"credited"}
+    sent = {r["row"]: r["request"]["creditor_reference"] for r in report["rows"]}
+    assert sent == {row: f"{import_id}/{row}" for row in range(2, 8)}  # kept as they were
+
+
+def post(url: str, request: dict) -> None:
+    body = {**request, "amount": float(request["amount"])}
+    answer = requests_lib.post(
+        url + "/creditor--creditings", json=body, headers={"x-api-key": KEY}, timeout=30
+    )
+    assert answer.status_code == 201, answer.text
