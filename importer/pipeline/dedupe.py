@@ -31,7 +31,7 @@ from importer import logs
 from importer.config import Config
 from importer.errors import ApiUnavailable, LookupRefused, QueryRefused
 from importer.journal import Journal, JournalRow
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.api_lookup import ApiLookup, Find
 from importer.pipeline.dedupe_rules import (
     Earlier,
@@ -238,7 +238,10 @@ class Dedupe:
                 "restored journal could credit a row twice. Set dedupe.require_api_lookup: "
                 "false to import on this machine's journal alone"
             )
-        self.journal.add_warning(import_id, WEAKENED.format(why=refused.message))
+        self.journal.add_warning(
+            import_id,
+            ImportWarning(code="api_lookup_refused", message=WEAKENED.format(why=refused.message)),
+        )
         log.warning("dedupe.api_lookup_refused", import_id=import_id)
         self.lookup = None  # noted once: the API will not answer it later either
 
