@@ -81,8 +81,9 @@ class ApiLookup:
         self._config = config
         self._journal = journal
         self._api = base_url
-        self._content_refs: dict[int, str] | None = None
-        """Today's reference of each row of an import begun with `<import id>/<row>` ones."""
+        self._content_refs: tuple[str, dict[int, str]] | None = None
+        """(import, today's reference of each of its rows), for an import begun with
+        `<import id>/<row>` references."""
 
     def asks(self, request: dict[str, Any]) -> bool:
         """Whether a row is asked about by this look-up (a row with a credit note is asked
@@ -157,7 +158,7 @@ class ApiLookup:
     def _content_reference(self, import_id: str, row: int) -> str:
         """Today's generated reference of a row of an import begun with `<import id>/<row>`
         references, counted among the import's rows as intake would have."""
-        if self._content_refs is None:
+        if self._content_refs is None or self._content_refs[0] != import_id:
             rows = [r for r in self._journal.rows(import_id) if r.request is not None]
             record = self._journal.get_import(import_id)
             salt = reimport_salt(
@@ -165,11 +166,14 @@ class ApiLookup:
                 repeats_allowed=self._config.dedupe.repeats == "allow",
             )
             numbers = occurrences(r.request or {} for r in rows)
-            self._content_refs = {
-                r.row: row_reference(r.request or {}, n, salt)
-                for r, n in zip(rows, numbers, strict=True)
-            }
-        return self._content_refs[row]
+            self._content_refs = (
+                import_id,
+                {
+                    r.row: row_reference(r.request or {}, n, salt)
+                    for r, n in zip(rows, numbers, strict=True)
+                },
+            )
+        return self._content_refs[1][row]
 
     # ------------------------------------------------------------------ verdicts
 
@@ -188,6 +192,7 @@ class ApiLookup:
         if own:
             found.credited.append((jrow.row, own[0]))
             return
+        first = None
         if question.generated:
             matching = creditings
             unclear = len(creditings) > 1 or not same_case_and_amount(creditings[0], request)
@@ -208,6 +213,10 @@ class ApiLookup:
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
         if question.generated and not unclear:
+            found.credited.append((jrow.row, matching[0]))
+            return
+        if not unclear and len(matching) == 1 and first is not None:
+            # Created after this row's first attempt left, and no other row's: its own.
             found.credited.append((jrow.row, matching[0]))
             return
         found.verdicts.append(_held(jrow.row, matching, question))
