@@ -1,5 +1,5 @@
 """Dedupe (DESIGN.md §3 `duplicate`): before anything of an import is posted, mark the rows
-that must not be — a dry run marks them the same way, from the journal alone.
+that must not be — a dry run marks them the same way (`pipeline.prediction`).
 
 It walks the rows still to be sent in file order, a block at a time, and asks what was
 credited before (the rules are in `pipeline.dedupe_rules`):
@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, islice
+from itertools import islice
 from typing import Any
 
 from importer import logs
 from importer.config import Config
-from importer.errors import ApiUnavailable, LookupRefused, QueryRefused
+from importer.errors import LookupRefused, QueryRefused
 from importer.journal import Journal, JournalRow
-from importer.outcomes import ImportWarning, Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline.api_lookup import ApiLookup, Find
 from importer.pipeline.dedupe_rules import (
     Earlier,
@@ -67,11 +67,11 @@ class Dedupe:
         self.lookup: Find | None = None
         """The API's answer (`CreditingQueries.find_in`); None where it cannot be asked (a
         dry run sends nothing, not even a GET; an API that refused the filter)."""
-        self._api_lookup = ApiLookup(config, journal, base_url)
+        self.api_lookup = ApiLookup(config, journal, base_url)
         self._asked = [0, 0.0]
         """Look-up rounds asked of the API and the seconds they took, wall clock (logged as
         `dedupe.api_lookup`: bench/lookup_bench.py weighs them against posting)."""
-        self._taken: set[tuple[str | None, int | None]] = set()
+        self.taken: set[tuple[str | None, int | None]] = set()
         """Earlier creditings (import, row) a row of this import already repeats: each
         answers for one row only, so a cumulative export's extra repeat is still sent."""
 
@@ -80,8 +80,8 @@ class Dedupe:
         self.lookup = lookup
         self._asked = [0, 0.0]
         wanted = list(wanted)
-        in_file = self._this_import_so_far(import_id)
-        self._taken = {
+        in_file = _notes_so_far(self.journal, import_id)
+        self.taken = {
             (r.duplicate_of.get("file_import_report"), r.duplicate_of.get("row"))
             for r in self.journal.pending(import_id, [Outcome.DUPLICATE])
             if r.duplicate_of
@@ -106,88 +106,6 @@ class Dedupe:
             seconds=round(self._asked[1], 3),
         )
 
-    def mark_file(
-        self,
-        import_id: str,
-        numbers: list[int],
-        fields: dict[str, list[Any]],
-        valid: list[bool] | None,
-        outcomes: list[Outcome],
-        errors: list[Sequence[RowError]],
-        lookup: Find | None = None,
-    ) -> str | None:
-        """A dry run's whole file at once, column-wise: the verdicts a run would record, set
-        in `outcomes` and `errors` — asking the API as a run would when `lookup` is given.
-        Returns why the API could not be asked when it was tried (the prediction then rests
-        on the journal alone), else None."""
-        self.lookup = None
-        self._taken = set()
-        creditors, invoices = fields["creditor"], fields["credit_invoice"]
-        if valid is not None:
-            creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
-        notes = [n for n in invoices if n]
-        if not creditors or (
-            lookup is None
-            and len(set(creditors)) == 1
-            and len(set(notes)) == len(notes)
-            and not self.journal.has_credited(
-                creditors[0], base_url=self.api, exclude_import=import_id
-            )
-        ):
-            return None  # the usual file: settled without a loop over its rows
-        names = [name for name, column in fields.items() if any(v is not None for v in column)]
-        indices = {number: index for index, number in enumerate(numbers)}
-        rows = [
-            (number, {name: fields[name][i] for name in names if fields[name][i] is not None})
-            for i, number in enumerate(numbers)
-            if valid is None or valid[i]
-        ]
-        blind = None
-        verdicts: list[Verdict] = []
-        if lookup is not None:
-            try:
-                verdicts = self._predict_with_api(import_id, rows, lookup)
-            except _Blind as exc:
-                blind = str(exc)
-                self.lookup, self._taken = None, set()
-        if lookup is None or blind is not None:
-            verdicts = self.decide(import_id, rows, {})
-        for verdict in verdicts:
-            outcomes[indices[verdict.row]] = verdict.outcome
-            errors[indices[verdict.row]] = verdict.errors
-        return blind
-
-    def _predict_with_api(
-        self, import_id: str, rows: list[tuple[int, dict[str, Any]]], lookup: Find
-    ) -> list[Verdict]:
-        """A dry run's verdicts with the API asked as a run asks it; a row the API already
-        holds as this row's is shown `duplicate` (a run would not send it). Raises `_Blind`
-        when the API cannot be asked."""
-
-        def asked(creditor: str, name: str, values: Iterable[str]) -> dict[str, Any]:
-            try:
-                return lookup(creditor, name, values)
-            except ApiUnavailable as exc:  # a refused filter too: nothing decided on it
-                raise _Blind(exc.message) from None
-
-        self.lookup = asked
-        pending = [JournalRow(n, Outcome.NOT_SENT, (), r, []) for n, r in rows]
-        found = self._api_lookup.decide(import_id, pending, asked)
-        self._taken |= found.taken
-        verdicts = list(found.verdicts)
-        for row, crediting in found.credited:
-            message = (
-                f"Amili already holds this row's credit as {crediting.get('_id')}, found by "
-                "its reference; a run would not send it again."
-            )
-            error = RowError(
-                field="creditor_reference", code="row_already_credited", message=message
-            )
-            verdicts.append(Verdict(row, Outcome.DUPLICATE, [error], None, "found at the API"))
-        decided = {v.row for v in verdicts}
-        verdicts += self.decide(import_id, [(n, r) for n, r in rows if n not in decided], {})
-        return verdicts
-
     # ------------------------------------------------------------ in file order
 
     def _ask_api(self, import_id: str, block: list[JournalRow]) -> set[int]:
@@ -198,7 +116,7 @@ class Dedupe:
             return set()
         started = time.perf_counter()
         try:
-            found = self._api_lookup.decide(import_id, block, self.lookup)
+            found = self.api_lookup.decide(import_id, block, self.lookup)
         except QueryRefused as refused:
             self._refused(import_id, refused)
             return set()
@@ -219,7 +137,7 @@ class Dedupe:
                 import_id,
                 ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in found.verdicts),
             )
-        self._taken |= found.taken
+        self.taken |= found.taken
         if found.credited or found.verdicts:
             log.info(
                 "dedupe.found_at_api",
@@ -244,18 +162,6 @@ class Dedupe:
         )
         log.warning("dedupe.api_lookup_refused", import_id=import_id)
         self.lookup = None  # noted once: the API will not answer it later either
-
-    def _this_import_so_far(self, import_id: str) -> dict[tuple[str, str], Earlier]:
-        """Credit notes this import already credited or has in flight (a resumed run)."""
-        notes: dict[tuple[str, str], Earlier] = {}
-        for row in self.journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
-            request = row.request or {}
-            if request.get("credit_invoice"):
-                notes.setdefault(
-                    (request["creditor"], request["credit_invoice"]),
-                    earlier_of_request(request, import_id, row.row, row.crediting_id),
-                )
-        return notes
 
     def decide(
         self,
@@ -289,10 +195,10 @@ class Dedupe:
             elif repeats:
                 candidates = earlier_rows.get(repeat_fingerprint(request), [])
                 found = next(
-                    (e for e in candidates if (e.import_id, e.row) not in self._taken), None
+                    (e for e in candidates if (e.import_id, e.row) not in self.taken), None
                 )
                 if found is not None:
-                    self._taken.add((found.import_id, found.row))
+                    self.taken.add((found.import_id, found.row))
                     verdicts.append(repeat_verdict(number, found, _file_of(self.journal, found)))
         return verdicts
 
@@ -345,8 +251,17 @@ class Dedupe:
             self._asked[1] += time.perf_counter() - started
 
 
-class _Blind(Exception):
-    """A dry run's look-up could not be made: its prediction rests on the journal alone."""
+def _notes_so_far(journal: Journal, import_id: str) -> dict[tuple[str, str], Earlier]:
+    """Credit notes this import already credited or has in flight (a resumed run)."""
+    notes: dict[tuple[str, str], Earlier] = {}
+    for row in journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
+        request = row.request or {}
+        if request.get("credit_invoice"):
+            notes.setdefault(
+                (request["creditor"], request["credit_invoice"]),
+                earlier_of_request(request, import_id, row.row, row.crediting_id),
+            )
+    return notes
 
 
 def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:

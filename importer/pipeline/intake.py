@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from importer import logs
 from importer.api.target import Target
@@ -18,6 +17,7 @@ from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
 from importer.pipeline.reference import CONTENT_FIELDS, occurrences, reimport_salt, row_reference
 from importer.pipeline.results import ImportResult, RunOptions
@@ -27,9 +27,6 @@ from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import read_source
 from importer.validation import CheckedColumns, Validator
 from importer.validation.total_rows import total_rows
-
-if TYPE_CHECKING:
-    from importer.api.client import ApiClient
 
 log = logs.get_logger("importer")
 
@@ -116,7 +113,16 @@ class Intake:
         dry_warnings: list[ImportWarning] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
-            requests = self._dry_run_requests(import_id, numbers, checked, outcomes, dry_warnings)
+            requests = dry_run_requests(
+                self._config,
+                self._target,
+                self._dedupe,
+                import_id,
+                numbers,
+                checked,
+                outcomes,
+                dry_warnings,
+            )
         else:
             listed = checked.requests()
             new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
@@ -223,53 +229,6 @@ class Intake:
         )
         self._journal.create_import(record, [])
         log.info("import.rejected", import_id=import_id, file=path.name)
-
-    def _dry_run_requests(
-        self,
-        import_id: str,
-        numbers: list[int],
-        checked: CheckedColumns,
-        outcomes: list[Outcome],
-        warnings: list[ImportWarning],
-    ) -> RequestColumns:
-        """What a dry run would send, column-wise, with the rows the dedupe rules hold back
-        marked (duplicate, held, or a credit-note conflict) — the API asked as a run asks it
-        when it can be (an API key is set), else from the journal alone, which `warnings`
-        then says (the embedded sandbox keeps its database beside the journal: they agree)."""
-        valid = checked.valid
-        client = self._dry_run_client()
-        try:
-            blind = self._dedupe.mark_file(
-                import_id,
-                numbers,
-                checked.fields,
-                valid,
-                outcomes,
-                checked.errors,
-                client.find_in if client is not None else None,
-            )
-        finally:
-            if client is not None:
-                client.close()
-        if client is None and not self._target.sandbox:
-            blind = f"no API key in {self._config.api.api_key_env} to ask the API with"
-        if blind is not None:
-            message = (
-                f"This prediction rests on this machine's journal alone ({blind}): a row "
-                "credited through another journal is shown as one to send."
-            )
-            warnings.append(ImportWarning(code="journal_alone", message=message))
-        return RequestColumns(checked.fields, valid, len(numbers))
-
-    def _dry_run_client(self) -> ApiClient | None:
-        """A client for a dry run's look-ups, trying each once (a prediction waits for no
-        backoff); None when there is no API to ask."""
-        if self._target.url is None or self._target.api_key is None:
-            return None
-        from importer.api.client import ApiClient  # loaded only when the API is asked
-
-        once = self._config.api.model_copy(update={"max_attempts": 1})
-        return ApiClient(self._target.url, self._target.api_key, once)
 
 
 def _decimal_mark(config: Config, delimiter: str | None, mapped: MappedRows) -> str | None:
