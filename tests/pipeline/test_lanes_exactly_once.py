@@ -89,8 +89,9 @@ def _stored_order(db: Path) -> list[tuple[str, str]]:
         ).fetchall()
 
 
-def _row_of(reference: str) -> int:
-    return int(reference.rsplit("/", 1)[1])
+def _rows_by_reference(report: dict[str, Any]) -> dict[str, int]:
+    """Each row's reference (derived from its content, `pipeline.reference`) -> its row."""
+    return {r["request"]["creditor_reference"]: r["row"] for r in report["rows"]}
 
 
 def _import(
@@ -124,15 +125,16 @@ def test_each_case_arrives_in_file_order_and_outcomes_equal_one_lane(tmp_path: P
 
     # The sandbox's own log: the small case's creditings were stored in file order…
     small_case = f"64b0c0ffee{1:014x}"
-    small = [_row_of(ref) for case, ref in stored if case == small_case]
+    row_of = _rows_by_reference(eight)
+    small = [row_of[ref] for case, ref in stored if case == small_case]
     assert small == sorted(special)
     # …and every other case's too, while rows of different cases did overtake each other
     # (otherwise this test would prove nothing about lanes).
     by_case: dict[str, list[int]] = {}
     for case, ref in stored:
-        by_case.setdefault(case, []).append(_row_of(ref))
+        by_case.setdefault(case, []).append(row_of[ref])
     assert all(rows == sorted(rows) for rows in by_case.values())
-    arrival = [_row_of(ref) for _, ref in stored]
+    arrival = [row_of[ref] for _, ref in stored]
     assert arrival != sorted(arrival), "no row overtook another: the lanes did not overlap"
     assert len(stored) == len(file.rows)
 
@@ -307,9 +309,10 @@ def test_sigterm_with_8_lanes_finishes_the_rows_in_flight_and_resumes(tmp_path: 
 
 
 def test_api_down_with_8_lanes_stops_everyone_and_a_later_run_finishes(tmp_path: Path) -> None:
-    """Every POST refused (503 before commit) until the retries are spent: the run stops with
-    exit 3, no row left `unknown` and nothing stored; against the recovered API the same
-    command credits every row once."""
+    """Every POST answered 503 (which may come after a gateway forwarded it, so each is
+    settled and looked up, never retried blindly) until a row's attempts are spent: the run
+    stops with exit 3, nothing credited and nothing stored; against the recovered API the
+    same command looks the uncertain rows up and credits every row once."""
     invoices = write_cases(tmp_path / "cases.json", 30)
     file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=32)
     work = tmp_path / "work"
@@ -323,12 +326,13 @@ def test_api_down_with_8_lanes_stops_everyone_and_a_later_run_finishes(tmp_path:
     with Sandbox(db_path=db, cases_path=tmp_path / "cases.json", api_key=KEY, fail_rate=1.0) as api:
         down = run_importer(work, file.path, api.url)
         assert down.returncode == 3, down.stderr
-        assert "did not take the request" in down.stderr
+        assert "kept failing without a clear answer" in down.stderr
         assert stored_total(api.url) == 0
         port = int(api.url.rsplit(":", 1)[1])  # the same API again: the import resumes
     report = read_report(work)
     outcomes = Counter(r["outcome"] for r in report["rows"])
-    assert outcomes == {"not_sent": 200}, outcomes
+    assert set(outcomes) <= {"not_sent", "unknown"}, outcomes
+    assert sum(outcomes.values()) == 200
     with Sandbox(db_path=db, api_key=KEY, port=port) as api:
         up = run_importer(work, file.path, api.url)
         assert up.returncode == 0, up.stderr
