@@ -66,7 +66,8 @@ class Dedupe:
         """The target's identity: what the journal keys earlier creditings by."""
         self.lookup: Find | None = None
         """The API's answer (`CreditingQueries.find_in`); None where it cannot be asked (a
-        dry run sends nothing, not even a GET; an API that refused the filter)."""
+        dry run without an API key; an API that refused the filter, where the journal alone
+        may decide)."""
         self.api_lookup = ApiLookup(config, journal, base_url)
         self._asked = [0, 0.0]
         """Look-up rounds asked of the API and the seconds they took, wall clock (logged as
