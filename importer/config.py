@@ -161,6 +161,10 @@ class DedupeConfig(_Section):
     repeats: Literal["duplicate", "allow"] = "duplicate"
     """A row identical to one credited by an earlier import: `duplicate` (not sent), or
     `allow` (sent again: the creditor's files repeat rows on purpose)."""
+    require_api_lookup: bool = True
+    """Before a row is sent the API is asked whether it holds it already; an API that
+    refuses that look-up's filter stops the run (exit 2) unless this is false — then the
+    journal alone decides, and the summary and every report name the weakened guarantee."""
 
 
 class DropConfig(_Section):

@@ -12,12 +12,13 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ImportNotFound        no such import in the journal
     │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │   │                         made against another API)
+    │   ├── LookupRefused         the API refused the look-up before sending (its filter)
     │   ├── InboxUnsafe           a drop's processing/, done/ or failed/ links out of the inbox
     │   └── Unsupported           this system lacks what the command needs (no flock: drop)
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
-    │   │   └── QueryRefused          it refused a lookup's filter itself (HTTP 400)
+    │   │   └── QueryRefused          it refused a lookup's filter itself (a 4xx)
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
     │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
@@ -91,6 +92,12 @@ class ImportNotFound(UsageError):
 
 class RerunRefused(UsageError):
     """The import exists but cannot be rerun or rendered as asked."""
+
+
+class LookupRefused(UsageError):
+    """The API refused the look-up made before sending (its filter): nothing is sent, since
+    only the journal could say what is credited. A setting to decide, not a run to resume
+    as it is (`dedupe.require_api_lookup: false` accepts the journal alone)."""
 
 
 class InboxUnsafe(UsageError):

@@ -94,7 +94,10 @@ class ImportWarning(BaseModel):
     - `hidden_sheet`: a hidden sheet of the workbook that was not read;
     - `daylight_saving_gap` / `daylight_saving_overlap`: naive times that do not exist, or
       occur twice, on the day the clocks change (read with the offset before the change);
-    - `columns_not_sent`: columns the API sets itself; `all_or_nothing`: nothing was posted.
+    - `columns_not_sent`: columns the API sets itself; `all_or_nothing`: nothing was posted;
+    - `api_lookup_refused`: the API refused the look-up before sending and
+      `dedupe.require_api_lookup` is false: the journal alone decided (a weakened guarantee);
+    - `journal_alone`: a dry run could not ask the API; its prediction rests on the journal.
     """
 
     model_config = ConfigDict(frozen=True)

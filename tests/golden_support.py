@@ -13,6 +13,7 @@ from typing import Any
 from importer.api.target import Target
 from importer.config import load_config, with_settings
 from importer.journal import Journal
+from importer.pipeline.reference import is_generated
 from importer.pipeline.results import RunOptions
 from importer.pipeline.run import Importer
 
@@ -49,11 +50,10 @@ def golden_report(case: Path) -> dict[str, Any]:
                 input_of(case), RunOptions(dry_run=True)
             )
         report = json.loads(result.report_paths["json"].read_text(encoding="utf-8"))
-    import_id = report["file_import_report"]
     rows = []
     for row in report["rows"]:
         request = row["request"]
-        if request is not None and request.get("creditor_reference", "").startswith(import_id):
+        if request is not None and is_generated(request.get("creditor_reference")):
             request["creditor_reference"] = "<generated>"
         rows.append(
             {

@@ -37,6 +37,7 @@ CASES = [
         ["--rows", "20", "--cases", "5", "--one-case-rows", "10"],
         ["8 lanes:", "peak RSS"],
     ),
+    ("lookup_bench.py", ["--rows", "30", "--cases", "5"], ["ratio look-ups/posting"]),
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),
     ("workbook_layout.py", ["--rows", "100"], ["number_format"]),
     ("xlsx_bench.py", ["--rows", "50", "--rounds", "1"], ["XlsxWriter is"]),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import CREDITOR, SAMPLE, importer, report_of
+from hostile import Answer, HostileServer, json_answer
 
 from importer.progress import ProgressLine
 from importer.sandbox import Sandbox
@@ -165,13 +166,17 @@ def test_verbose_logs_each_retry_with_its_wait(workdir: Path, tmp_path: Path) ->
     )
     clean = workdir / "clean.csv"
     clean.write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
-    with Sandbox(
-        db_path=tmp_path / "f.sqlite",
-        api_key="s3cr3t-key-never-printed-0123456789",
-        fail_rate=1.0,
-        seed=1,
-    ) as api:
-        done = importer(workdir, "run", "-v", str(clean), api=api)
+
+    def busy(method: str, path: str, body: bytes) -> Answer:
+        # Look-ups find nothing; every POST is refused before any work (429, no Retry-After):
+        # certainly not stored, so retried after the backoff. (A 5xx may have been stored:
+        # never retried blindly.)
+        if method == "GET":
+            return json_answer(200, {"_items": [], "_meta": {"total": 0}})
+        return json_answer(429, {"_status": "ERR"})
+
+    with HostileServer(busy) as server:
+        done = importer(workdir, "run", "-v", str(clean), "--api-url", server.url)
     assert done.returncode == 3
     assert re.search(r"post\.retry .*attempt=2 .*wait_s=0\.0\d*", done.stderr), done.stderr
 

@@ -2,11 +2,13 @@
 classification of every answer by what it tells us about the server's state.
 
 The distinction that matters for money is *could this request have been stored?* Failures that
-certainly did not reach the server (connection refused, connect timeout, 429, the pre-commit
-503) are retried here with capped exponential backoff and jitter, honouring `Retry-After`.
-Anything that may have been stored (read timeout, connection dropped after sending, other 5xx)
-is returned as `MAYBE_STORED` and never retried here: the caller reconciles it by looking the
-crediting up. The API key lives in the session headers only; it is never part of a message."""
+certainly did not reach the server (connection refused, connect timeout, 429) are retried here
+with capped exponential backoff and jitter, honouring `Retry-After`. Anything that may have
+been stored (read timeout, connection dropped after sending, every 5xx — a 503 included: a
+gateway such as Envoy answers one after forwarding the POST when the upstream resets) is
+returned as `MAYBE_STORED` and never retried here: the caller settles it, then reconciles it
+by looking the crediting up. The API key lives in the session headers only; it is never part
+of a message."""
 
 from __future__ import annotations
 
@@ -152,7 +154,7 @@ def _answer_of(response: Answer, endpoint_missing: Callable[[], str | None]) -> 
             http_status=status,
             note=f"the API redirected the request to {where}; check api.base_url",
         )
-    if status in (429, 503):
+    if status == 429:  # refused before any work; a 5xx may come after the POST was stored
         raise _NotStored(
             f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
         )
@@ -369,7 +371,11 @@ class ApiClient(CreditingQueries):
                             f"no crediting endpoint at {self.base_url}{CREDITINGS}: "
                             "check api.base_url"
                         )
-                    if response.status_code == 400:
+                    if 400 <= response.status_code < 500 and response.status_code not in (
+                        404,
+                        408,
+                        429,
+                    ):  # the filter itself, whatever code the API gives it
                         raise QueryRefused(
                             f"the API at {self.base_url} refused a lookup's filter ({note})"
                         )

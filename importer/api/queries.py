@@ -1,7 +1,8 @@
 """The lookups the importer asks of the creditings collection: by reference (an uncertain
-row), by credit notes (dedupe before posting, paged) and by id (statuses read back, in
-batches). What to ask and how to page through the answers is here; how one GET is sent,
-bounded and retried is the client's (`CreditingQueries._get`, `api.client`)."""
+row; every row before it is sent, paged), by credit notes (dedupe before posting, paged) and
+by id (statuses read back, in batches). What to ask and how to page through the answers is
+here; how one GET is sent, bounded and retried is the client's (`CreditingQueries._get`,
+`api.client`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from importer.errors import ApiUnavailable
 
 CREDITINGS = "/creditor--creditings"
 PAGE_SIZE = 100
-"""Ids or credit notes per `$in` lookup, and creditings per page."""
+"""Ids, references or credit notes per `$in` lookup, and creditings per page."""
 MAX_PAGES = 100
 """Pages one `$in` lookup may take. An honest answer for 100 ids or credit notes needs a few
 (Eve caps a page at 25 by default: 4 for 100 ids); an API that ignores `page` and always
@@ -65,17 +66,32 @@ class CreditingQueries(ABC):
     def find_by_credit_invoices(
         self, creditor: str, notes: Iterable[str]
     ) -> dict[str, list[dict[str, Any]]]:
-        """Every crediting of the creditor carrying one of these credit notes, by note: `$in`
-        lookups of 100 notes, each paged through (a note credited more than once has several).
+        """Every crediting of the creditor carrying one of these credit notes, by note.
         Raises QueryRefused when the API refuses the filter itself."""
-        wanted = list(dict.fromkeys(notes))
+        return self.find_in(creditor, "credit_invoice", notes)
+
+    def find_by_references(
+        self, creditor: str, references: Iterable[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every crediting of the creditor carrying one of these references, by reference:
+        what the importer asks before a row is sent (`pipeline.api_lookup`). Raises
+        QueryRefused when the API refuses the filter itself."""
+        return self.find_in(creditor, "creditor_reference", references)
+
+    def find_in(
+        self, creditor: str, field: str, values: Iterable[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every crediting of the creditor whose `field` is one of `values`, by value: `$in`
+        lookups of 100 values, each paged through (a value credited more than once has
+        several)."""
+        wanted = list(dict.fromkeys(values))
         found: dict[str, list[dict[str, Any]]] = {}
         for start in range(0, len(wanted), PAGE_SIZE):
             where = json.dumps(
-                {"creditor": creditor, "credit_invoice": {"$in": wanted[start : start + PAGE_SIZE]}}
+                {"creditor": creditor, field: {"$in": wanted[start : start + PAGE_SIZE]}}
             )
             for item in self._pages(where):
-                found.setdefault(str(item.get("credit_invoice")), []).append(item)
+                found.setdefault(str(item.get(field)), []).append(item)
         return found
 
     def fetch_creditings(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -56,10 +56,19 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
     if not base_url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     _check_url(base_url)
-    if dry_run:
-        yield Target(api_identity(base_url), None, None, False)
-        return
     key = os.environ.get(config.api.api_key_env, "").strip()
+    if dry_run:
+        if key:
+            try:
+                check_api_key(key, config.api.api_key_env)
+            except ConfigError:
+                key = ""  # not one to send: the prediction rests on the journal alone
+        # A dry run asks the API what it already holds when a key lets it (validate's
+        # prediction otherwise rests on the journal alone, and says so); it never posts.
+        yield Target(
+            api_identity(base_url), base_url.rstrip("/") if key else None, key or None, False
+        )
+        return
     if not key:
         raise ConfigError(
             f"no API key: set the environment variable {config.api.api_key_env} "

@@ -6,7 +6,9 @@ before its request leaves, its outcome after the answer; a crash in between leav
 are rendered from here, so they can be regenerated at any time.
 
 WAL with `synchronous=NORMAL`: every commit survives the process being killed (SIGKILL
-included); only a power loss may lose the last commits.
+included); a power loss may lose everything since the last checkpoint — the rows come back
+without their outcome, and each is looked up at the API before it is sent again
+(`pipeline.api_lookup`), so the intent commit needs no fsync (README, "Durability").
 
 The journal is one object (`Journal`) made of parts, one concept each: `migrations` (the
 tables, as ordered upgrades), `schema` (the connection), `imports`, `report_notes` (a report's

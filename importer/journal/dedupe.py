@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -123,3 +124,33 @@ class DedupeStore(Store):
                 " AND o.outcome='credited' AND o.crediting_id IS NOT NULL",
                 (import_id,),
             )
+
+    def credited_rows_of(
+        self, base_url: str, crediting_ids: Iterable[str]
+    ) -> dict[str, tuple[str, int]]:
+        """The credited row (import, row) the journal knows each of these creditings as, at
+        this API: a crediting found by a look-up is not a row's own when another row holds
+        it. (No index on crediting_id: asked only for creditings a look-up found.)"""
+        wanted = sorted(set(crediting_ids))
+        found: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            for crediting_id, import_id, row in self._db.fetchall(
+                "SELECT r.crediting_id, r.import_id, r.row FROM rows r"
+                " JOIN imports i ON i.id = r.import_id WHERE r.outcome='credited'"
+                f" AND i.base_url=? AND r.crediting_id IN ({','.join('?' * len(chunk))})",
+                (base_url, *chunk),
+            ):
+                found.setdefault(crediting_id, (import_id, row))
+        return found
+
+    def first_attempt_at(self, import_id: str, row: int) -> datetime | None:
+        """When the row's first attempt was recorded (or its intent, if earlier): what a
+        crediting found under a reused reference must not be older than to be this row's."""
+        (first, intent) = self._db.execute(
+            "SELECT (SELECT MIN(at) FROM attempts WHERE import_id=? AND row=?),"
+            " (SELECT intent_at FROM rows WHERE import_id=? AND row=?)",
+            (import_id, row, import_id, row),
+        ).fetchone()
+        moments = [datetime.fromisoformat(m) for m in (first, intent) if m]
+        return min(moments, default=None)

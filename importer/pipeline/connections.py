@@ -5,8 +5,8 @@ all; and the one wait every one of them uses, which a stop ends (issue 9 §8).""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from importer.api.target import Target
 from importer.api.throttle import Throttle
@@ -55,6 +55,14 @@ class Connections:
             with self._lock:
                 self._clients[me] = client
         return client
+
+    def find_in(
+        self, creditor: str, field: str, values: Iterable[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """`CreditingQueries.find_in` through the calling thread's own client: look-ups asked
+        from several threads at once (`pipeline.api_lookup`) each use a connection of their
+        own."""
+        return self.client().find_in(creditor, field, values)
 
     def connect(self) -> ApiClient:
         """A client of its own (one keep-alive connection) to the import's API."""

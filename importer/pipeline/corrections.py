@@ -32,7 +32,7 @@ from importer.errors import FileRejected, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
-from importer.pipeline.reference import generated_reference
+from importer.pipeline.reference import content_key, reimport_salt, row_reference
 from importer.report.cells import FORMULA_START
 from importer.sources import Cell, SourceFile, read_source, sheet_count
 from importer.validation import Validator
@@ -82,12 +82,28 @@ def apply_fixes(
             kept.setdefault(outcome.value, []).append(new.row)
             continue
         if new.request is not None and config.reference.generate:
-            new.request.setdefault("creditor_reference", generated_reference(record.id, new.row))
+            new.request.setdefault("creditor_reference", _reference(config, record, current, new))
         journal.replace_row(record.id, new)
     return [
         f"{len(rows)} {outcome} row(s) of {fix.name} left as they were (rows {_row_list(rows)})"
         for outcome, rows in kept.items()
     ]
+
+
+def _reference(
+    config: Config, record: ImportRecord, rows: dict[int, JournalRow], new: NewRow
+) -> str:
+    """A corrected row's generated reference, derived from its new content like any row's
+    (`pipeline.reference`): its occurrence counted among the import's earlier rows."""
+    assert new.request is not None
+    key = content_key(new.request)
+    occurrence = 1 + sum(
+        1
+        for number, row in rows.items()
+        if number < new.row and row.request is not None and content_key(row.request) == key
+    )
+    salt = reimport_salt(record.sha256, repeats_allowed=config.dedupe.repeats == "allow")
+    return row_reference(new.request, occurrence, salt)
 
 
 def _row_list(rows: list[int], shown: int = 10) -> str:

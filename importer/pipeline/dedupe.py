@@ -1,17 +1,20 @@
 """Dedupe (DESIGN.md §3 `duplicate`): before anything of an import is posted, mark the rows
-that must not be — a dry run marks them the same way, from the journal alone.
+that must not be — a dry run marks them the same way (`pipeline.prediction`).
 
-It walks the rows still to be sent in file order, a block at a time, and asks three sources
-what was credited before (the rules are in `pipeline.dedupe_rules`):
+It walks the rows still to be sent in file order, a block at a time, and asks what was
+credited before (the rules are in `pipeline.dedupe_rules`):
 
-1. earlier rows of this import (a credit note twice in one file);
-2. the journal: other imports at the same API (credit notes, and repeated rows);
-3. **the API itself**, for credit notes: `where={"creditor": …, "credit_invoice": {"$in":
-   […]}}`, 100 notes a request. A journal only knows what went through it; another machine,
-   a lost journal or a base URL spelled differently (issue 9 §2) leave no trace there, but
-   the crediting is at the API. If that lookup fails, the pass raises and nothing is posted
-   (the run stops, exit 3, and the same command resumes it). An API that refuses the filter
-   itself (400) is noted once in the report's warnings; then the journal alone decides.
+1. **the API itself**, first: rows without a credit note by their reference
+   (`pipeline.api_lookup`: the API is the record, the journal its cache), rows with one by
+   their note: `where={"creditor": …, "credit_invoice": {"$in": […]}}`, 100 a request. A
+   journal only knows what went through it; another machine, a lost or restored journal or a
+   base URL spelled differently leave no trace there, but the crediting is at the API. If a
+   look-up fails, the pass raises and nothing is posted (the run stops, exit 3, and the same
+   command resumes it). An API that refuses the filter itself stops the run (exit 2,
+   `LookupRefused`) unless `dedupe.require_api_lookup` is false: then it is noted once in
+   the report's warnings as a weakened guarantee, and the journal alone decides;
+2. earlier rows of this import (a credit note twice in one file);
+3. the journal: other imports at the same API (credit notes, and repeated rows).
 
 Verdicts are recorded before the first POST, so a row's fate does not depend on which row
 happens to be posted first. What a concurrent importer credits after this pass is caught by
@@ -19,15 +22,17 @@ the credit-note claim at the row's intent (`journal.claims`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress, islice
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from importer import logs
 from importer.config import Config
-from importer.errors import QueryRefused
+from importer.errors import LookupRefused, QueryRefused
 from importer.journal import Journal, JournalRow
-from importer.outcomes import Outcome, RowError
+from importer.outcomes import ImportWarning, Outcome
+from importer.pipeline.api_lookup import ApiLookup, Find
 from importer.pipeline.dedupe_rules import (
     Earlier,
     Verdict,
@@ -37,16 +42,18 @@ from importer.pipeline.dedupe_rules import (
     repeat_fingerprint,
     repeat_verdict,
 )
-from importer.pipeline.reference import generated_origin
+from importer.pipeline.reference import legacy_origin
 
 log = logs.get_logger("importer")
 
 BLOCK = 1000
 """Rows decided per round: ten API lookups, two journal queries, one commit."""
 
-NoteLookup = Callable[[str, Sequence[str]], dict[str, list[dict[str, Any]]]]
-"""(creditor, credit notes) -> the API's creditings by note
-(`api.client.ApiClient.find_by_credit_invoices`)."""
+WEAKENED = (
+    "The API refused the look-up made before sending ({why}); dedupe.require_api_lookup is "
+    "false, so whether a row was credited before was decided from this machine's journal "
+    "alone — a weakened guarantee: a lost, restored or second journal may credit a row twice."
+)
 
 
 class Dedupe:
@@ -57,29 +64,35 @@ class Dedupe:
         self.journal = journal
         self.api = base_url
         """The target's identity: what the journal keys earlier creditings by."""
-        self.lookup: NoteLookup | None = None
-        """The API's answer on credit notes; None where it cannot be asked (a dry run sends
-        nothing, not even a GET; an API that refused the filter)."""
-        self._taken: set[tuple[str | None, int | None]] = set()
+        self.lookup: Find | None = None
+        """The API's answer (`CreditingQueries.find_in`); None where it cannot be asked (a
+        dry run without an API key; an API that refused the filter, where the journal alone
+        may decide)."""
+        self.api_lookup = ApiLookup(config, journal, base_url)
+        self._asked = [0, 0.0]
+        """Look-up rounds asked of the API and the seconds they took, wall clock (logged as
+        `dedupe.api_lookup`: bench/lookup_bench.py weighs them against posting)."""
+        self.taken: set[tuple[str | None, int | None]] = set()
         """Earlier creditings (import, row) a row of this import already repeats: each
         answers for one row only, so a cumulative export's extra repeat is still sent."""
 
-    def run(self, import_id: str, wanted: Iterable[Outcome], lookup: NoteLookup) -> None:
+    def run(self, import_id: str, wanted: Iterable[Outcome], lookup: Find) -> None:
         """Before posting: record a verdict on every row still to be sent that must not be."""
         self.lookup = lookup
+        self._asked = [0, 0.0]
         wanted = list(wanted)
-        in_file = self._this_import_so_far(import_id)
-        self._taken = {
+        in_file = _notes_so_far(self.journal, import_id)
+        self.taken = {
             (r.duplicate_of.get("file_import_report"), r.duplicate_of.get("row"))
             for r in self.journal.pending(import_id, [Outcome.DUPLICATE])
             if r.duplicate_of
         }
         for block in _blocks(self.journal.pending(import_id, wanted), BLOCK):
-            rows = [
-                (r.row, r.request)
-                for r in block
-                if r.request is not None and r.outcome is not Outcome.UNKNOWN
+            sendable = [
+                r for r in block if r.request is not None and r.outcome is not Outcome.UNKNOWN
             ]
+            decided = self._ask_api(import_id, sendable)
+            rows = [(r.row, r.request or {}) for r in sendable if r.row not in decided]
             verdicts = self.decide(import_id, rows, in_file)
             if verdicts:
                 self.journal.record_verdicts(
@@ -87,56 +100,69 @@ class Dedupe:
                     ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in verdicts),
                 )
                 log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
-
-    def mark_file(
-        self,
-        import_id: str,
-        numbers: list[int],
-        fields: dict[str, list[Any]],
-        valid: list[bool] | None,
-        outcomes: list[Outcome],
-        errors: list[Sequence[RowError]],
-    ) -> None:
-        """A dry run's whole file at once, column-wise: the verdicts a run would record,
-        from the journal alone, set in `outcomes` and `errors`."""
-        self.lookup = None
-        self._taken = set()
-        creditors, invoices = fields["creditor"], fields["credit_invoice"]
-        if valid is not None:
-            creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
-        notes = [n for n in invoices if n]
-        if not creditors or (
-            len(set(creditors)) == 1
-            and len(set(notes)) == len(notes)
-            and not self.journal.has_credited(
-                creditors[0], base_url=self.api, exclude_import=import_id
-            )
-        ):
-            return  # the usual file: settled without a loop over its rows
-        names = [name for name, column in fields.items() if any(v is not None for v in column)]
-        indices = {number: index for index, number in enumerate(numbers)}
-        rows = [
-            (number, {name: fields[name][i] for name in names if fields[name][i] is not None})
-            for i, number in enumerate(numbers)
-            if valid is None or valid[i]
-        ]
-        for verdict in self.decide(import_id, rows, {}):
-            outcomes[indices[verdict.row]] = verdict.outcome
-            errors[indices[verdict.row]] = verdict.errors
+        log.info(
+            "dedupe.api_lookup",
+            import_id=import_id,
+            asked=self._asked[0],
+            seconds=round(self._asked[1], 3),
+        )
 
     # ------------------------------------------------------------ in file order
 
-    def _this_import_so_far(self, import_id: str) -> dict[tuple[str, str], Earlier]:
-        """Credit notes this import already credited or has in flight (a resumed run)."""
-        notes: dict[tuple[str, str], Earlier] = {}
-        for row in self.journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
-            request = row.request or {}
-            if request.get("credit_invoice"):
-                notes.setdefault(
-                    (request["creditor"], request["credit_invoice"]),
-                    earlier_of_request(request, import_id, row.row, row.crediting_id),
-                )
-        return notes
+    def _ask_api(self, import_id: str, block: list[JournalRow]) -> set[int]:
+        """The API's answer on these rows (`pipeline.api_lookup`), recorded: rows it holds
+        credited by them become `credited`, others' duplicates or held rows get their
+        verdicts. Returns the rows so decided."""
+        if self.lookup is None:
+            return set()
+        started = time.perf_counter()
+        try:
+            found = self.api_lookup.decide(import_id, block, self.lookup)
+        except QueryRefused as refused:
+            self._refused(import_id, refused)
+            return set()
+        finally:
+            self._asked[0] += 1
+            self._asked[1] += time.perf_counter() - started
+        for row, crediting in found.credited:
+            self.journal.record(
+                import_id,
+                row,
+                Outcome.CREDITED,
+                crediting=crediting,
+                note="found at the API by its reference before sending: credited by an "
+                "earlier run this journal does not know of; not sent again",
+            )
+        if found.verdicts:
+            self.journal.record_verdicts(
+                import_id,
+                ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in found.verdicts),
+            )
+        self.taken |= found.taken
+        if found.credited or found.verdicts:
+            log.info(
+                "dedupe.found_at_api",
+                import_id=import_id,
+                credited=len(found.credited),
+                verdicts=len(found.verdicts),
+            )
+        return {row for row, _ in found.credited} | {v.row for v in found.verdicts}
+
+    def _refused(self, import_id: str, refused: QueryRefused) -> None:
+        """The API refused a look-up's filter: the run stops (exit 2), unless the setting
+        accepts the journal alone — then noted once, as a weakened guarantee."""
+        if self.config.dedupe.require_api_lookup:
+            raise LookupRefused(
+                f"{refused.message}; nothing was sent: without that look-up a lost or "
+                "restored journal could credit a row twice. Set dedupe.require_api_lookup: "
+                "false to import on this machine's journal alone"
+            )
+        self.journal.add_warning(
+            import_id,
+            ImportWarning(code="api_lookup_refused", message=WEAKENED.format(why=refused.message)),
+        )
+        log.warning("dedupe.api_lookup_refused", import_id=import_id)
+        self.lookup = None  # noted once: the API will not answer it later either
 
     def decide(
         self,
@@ -169,12 +195,12 @@ class Dedupe:
                     language = self.config.report.language
                     verdicts.append(note_verdict(number, request, earlier, import_id, language))
             elif repeats:
-                candidates = earlier_rows.get(repeat_fingerprint(request, import_id, number), [])
+                candidates = earlier_rows.get(repeat_fingerprint(request), [])
                 found = next(
-                    (e for e in candidates if (e.import_id, e.row) not in self._taken), None
+                    (e for e in candidates if (e.import_id, e.row) not in self.taken), None
                 )
                 if found is not None:
-                    self._taken.add((found.import_id, found.row))
+                    self.taken.add((found.import_id, found.row))
                     of_file = _file_of(self.journal, found)
                     language = self.config.report.language
                     verdicts.append(repeat_verdict(number, found, of_file, language))
@@ -198,7 +224,7 @@ class Dedupe:
             # journals can give one file the same import id (hence the same references).
             for note, found in self._api_notes(import_id, creditor, sorted(notes)).items():
                 if found:
-                    origin = generated_origin(found[0].get("creditor_reference"))
+                    origin = legacy_origin(found[0].get("creditor_reference"))
                     known[(creditor, note)] = earlier_of_crediting(found[0], origin)
             journal = self.journal.credited_notes(
                 self.api, creditor, notes, exclude_import=import_id
@@ -218,17 +244,28 @@ class Dedupe:
     ) -> dict[str, list[dict[str, Any]]]:
         if self.lookup is None:
             return {}
+        started = time.perf_counter()
         try:
-            return self.lookup(creditor, notes)
+            return self.lookup(creditor, "credit_invoice", notes)
         except QueryRefused as refused:
-            warning = (
-                f"The API refused to look credit notes up ({refused.message}); whether a "
-                "credit note was credited before was decided from this machine's journal alone."
-            )
-            self.journal.add_warning(import_id, warning)
-            log.warning("dedupe.api_lookup_refused", import_id=import_id)
-            self.lookup = None  # noted once: the API will not answer it later either
+            self._refused(import_id, refused)
             return {}
+        finally:
+            self._asked[0] += 1
+            self._asked[1] += time.perf_counter() - started
+
+
+def _notes_so_far(journal: Journal, import_id: str) -> dict[tuple[str, str], Earlier]:
+    """Credit notes this import already credited or has in flight (a resumed run)."""
+    notes: dict[tuple[str, str], Earlier] = {}
+    for row in journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
+        request = row.request or {}
+        if request.get("credit_invoice"):
+            notes.setdefault(
+                (request["creditor"], request["credit_invoice"]),
+                earlier_of_request(request, import_id, row.row, row.crediting_id),
+            )
+    return notes
 
 
 def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:
@@ -252,7 +289,7 @@ def _repeat_candidates(
         for crediting in journal.credited_with_amounts(
             api, creditor, amounts, exclude_import=import_id
         ):
-            fingerprint = repeat_fingerprint(crediting.request, crediting.import_id, crediting.row)
+            fingerprint = repeat_fingerprint(crediting.request)
             found.setdefault(fingerprint, []).append(
                 earlier_of_request(
                     crediting.request,

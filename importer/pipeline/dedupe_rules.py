@@ -193,14 +193,15 @@ def note_verdict(
     )
 
 
-def repeat_fingerprint(request: Mapping[str, Any], import_id: str, row: int) -> tuple[Any, ...]:
+def repeat_fingerprint(request: Mapping[str, Any]) -> tuple[Any, ...]:
     """Every mapped field of a request, the reference only when the file supplied it (a
-    generated one differs per import by design), the amount as an exact Decimal."""
+    generated one is derived from the other fields and the row's occurrence, or, from before
+    that, carries its import's id), the amount as an exact Decimal."""
     values: list[Any] = []
     for name in FIELDS:
         value = request.get(name)
         if name == "creditor_reference":
-            value = file_reference(value, import_id, row)
+            value = file_reference(value)
         elif name == "amount":
             value = _amount(value)
         values.append(value)

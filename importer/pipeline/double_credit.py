@@ -1,11 +1,13 @@
 """Detecting what settling cannot prevent: a reference credited twice (issue 9 §1).
 
 The settle time keeps a late-stored request from being posted again, but an API may store a
-request later still. So every row that ever had an uncertain attempt is noted in the journal
-(`journal.uncertain`), and after posting — once the settle time has passed since its last
-attempt — it is looked up by its reference once more. Two or more creditings for one
-reference: the row keeps its outcome and is flagged `credited_twice` with every `_id`, the
-import exits 1, and a sentence tells a person to reverse one. Nothing is reversed
+request later still. So every row that had more than one attempt, or an uncertain one, is
+noted in the journal (`journal.uncertain`), and after posting — once the settle time has
+passed since its last attempt — it is looked up by its reference once more. Two or more
+creditings that may be the row's (`pipeline.ownership.could_be_its`: not another row's, nor
+an older credit under a reused reference): the row keeps its outcome and is flagged
+`credited_twice` with every `_id`, the import exits 1, and a sentence tells a person to
+reverse one. Nothing is reversed
 automatically: a reversal is money too."""
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from importer.journal import Journal, JournalRow
 from importer.outcomes import CREDITED_TWICE, RowError
+from importer.pipeline.ownership import could_be_its
 
 Find = Callable[[str, str], list[dict[str, Any]]]
 """(creditor, reference) -> the creditings the API holds (`ApiClient.find_by_reference`)."""
@@ -23,8 +26,9 @@ Find = Callable[[str, str], list[dict[str, Any]]]
 class DoubleCredits:
     """The look-up after posting, over the rows of one import noted as uncertain."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, base_url: str) -> None:
         self._journal = journal
+        self._api = base_url
 
     def due(self, import_id: str, settle: float) -> float | None:
         """When the last noted credited row's last attempt has settled (epoch seconds);
@@ -43,7 +47,13 @@ class DoubleCredits:
             request = jrow.request or {}
             reference = request.get("creditor_reference")
             if reference:
-                found = find(request["creditor"], reference)
+                found = could_be_its(
+                    self._journal,
+                    self._api,
+                    import_id,
+                    jrow,
+                    find(request["creditor"], reference),
+                )
                 if len(found) > 1:
                     self._flag(import_id, jrow, reference, found)
                     flagged += 1

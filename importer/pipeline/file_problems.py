@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from importer.attention import CREDITOR_UNKNOWN, FILE_PROBLEMS, KEY_REFUSED, SAME_REASON
 from importer.config import Config
-from importer.errors import AuthenticationFailed, RunStopped
+from importer.errors import AuthenticationFailed, ImporterError
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import ImportWarning, Outcome
 from importer.words import text
@@ -33,7 +33,7 @@ def clear(journal: Journal, import_id: str) -> None:
     journal.remove_warnings(import_id, FILE_PROBLEMS)
 
 
-def stopped(journal: Journal, record: ImportRecord, stop: RunStopped, config: Config) -> str:
+def stopped(journal: Journal, record: ImportRecord, stop: ImporterError, config: Config) -> str:
     """The one line for a run that stopped: a refused key is noted on the import and told
     with its fix (the variable `api.api_key_env` names); anything else is said as it was."""
     if not isinstance(stop, AuthenticationFailed):

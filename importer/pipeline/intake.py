@@ -17,8 +17,9 @@ from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
-from importer.pipeline.reference import generated_reference
+from importer.pipeline.reference import CONTENT_FIELDS, occurrences, reimport_salt, row_reference
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -105,16 +106,28 @@ class Intake:
             else [Outcome.NOT_SENT] * len(errors)
         )
         if self._config.reference.generate:
-            checked = with_generated_references(import_id, numbers, checked)
+            repeats_allowed = self._config.dedupe.repeats == "allow"
+            salt = reimport_salt(file_sha256, repeats_allowed=repeats_allowed)
+            checked = with_generated_references(checked, salt)
         new_rows: list[NewRow] = []
+        dry_warnings: list[ImportWarning] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
-            requests = self._dry_run_requests(import_id, numbers, checked, outcomes)
+            requests = dry_run_requests(
+                self._config,
+                self._target,
+                self._dedupe,
+                import_id,
+                numbers,
+                checked,
+                outcomes,
+                dry_warnings,
+            )
         else:
             listed = checked.requests()
             new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
             del sources, listed, errors, outcomes
-        warnings = [*columns.warnings, *sheet_warnings, *checked.warnings]
+        warnings = [*columns.warnings, *sheet_warnings, *checked.warnings, *dry_warnings]
         del checked
 
         aborted = options.all_or_nothing and invalid > 0 and not options.dry_run
@@ -218,15 +231,6 @@ class Intake:
         self._journal.create_import(record, [])
         log.info("import.rejected", import_id=import_id, file=path.name)
 
-    def _dry_run_requests(
-        self, import_id: str, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]
-    ) -> RequestColumns:
-        """What a dry run would send, column-wise, with the rows the dedupe rules hold back
-        marked (duplicate, or a credit-note conflict), from the journal alone."""
-        valid = checked.valid
-        self._dedupe.mark_file(import_id, numbers, checked.fields, valid, outcomes, checked.errors)
-        return RequestColumns(checked.fields, valid, len(numbers))
-
 
 def _decimal_mark(config: Config, delimiter: str | None, mapped: MappedRows) -> str | None:
     """The file's decimal mark, for report.csv in the source's dialect: only asked of a
@@ -239,19 +243,29 @@ def _decimal_mark(config: Config, delimiter: str | None, mapped: MappedRows) -> 
     return Validator(config).detect_decimal_separator(amounts)
 
 
-def with_generated_references(
-    import_id: str, numbers: list[int], checked: CheckedColumns
-) -> CheckedColumns:
-    """Each row without a creditor_reference gets the generated one (issue 4 §1), on the
-    column — for dry runs and imports alike. An invalid row's values are no request, so its
-    reference is never used."""
+def with_generated_references(checked: CheckedColumns, salt: str | None) -> CheckedColumns:
+    """Each valid row without a creditor_reference gets the generated one, derived from its
+    content and its occurrence among identical rows of the file (`pipeline.reference`), on
+    the column — for dry runs and imports alike. An invalid row's values are no request, so
+    it gets none (a correction that makes it valid gets its own, `pipeline.corrections`)."""
     references = checked.fields["creditor_reference"]
-    if None not in references:
+    valid = checked.valid
+    if all(r is not None for i, r in enumerate(references) if valid is None or valid[i]):
         return checked  # the file supplies every reference
-    filled = [
-        generated_reference(import_id, number) if reference is None else reference
-        for reference, number in zip(references, numbers, strict=True)
+    columns = [checked.fields[name] for name in CONTENT_FIELDS]
+    contents = [
+        dict(zip(CONTENT_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)
     ]
+    counted = iter(occurrences(c for i, c in enumerate(contents) if valid is None or valid[i]))
+    filled: list[str | None] = []
+    for index, reference in enumerate(references):
+        if valid is not None and not valid[index]:
+            filled.append(reference)
+            continue
+        occurrence = next(counted)  # counted among valid rows, whatever they supply
+        filled.append(
+            row_reference(contents[index], occurrence, salt) if reference is None else reference
+        )
     return replace(
         checked,
         fields={**checked.fields, "creditor_reference": filled},

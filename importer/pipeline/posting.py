@@ -131,7 +131,7 @@ class Poster:
     def check_double_credits(self, import_id: str) -> None:
         """After posting: every row that had an uncertain attempt, looked up once more when
         its last attempt has settled. A stop request ends the wait at once."""
-        double_credits = DoubleCredits(self._journal)
+        double_credits = DoubleCredits(self._journal, self._target_name)
         due = double_credits.due(import_id, self._config.api.settle)
         if due is None:
             return

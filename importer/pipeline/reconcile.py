@@ -1,16 +1,20 @@
 """Reconciling: a row whose answer never came (`unknown`), or whose answer named no crediting,
 is settled by looking its crediting up by `creditor_reference`, never by posting blindly; and
-the processing status of new creditings is read back."""
+the processing status of new creditings is read back.
+
+Only a crediting that may be this row's counts (`pipeline.ownership.could_be_its`): a reused
+reference finds November's crediting for December's row, and December's row was then
+recorded credited with November's `_id` while its own money was never sent."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from importer.config import Config
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError
+from importer.pipeline.ownership import could_be_its, same_case_and_amount
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -35,10 +39,14 @@ def unproven_error(http_status: int | None) -> RowError:
 class Reconciler:
     """Settles `unknown` rows and reads statuses back, through the import's API client."""
 
-    def __init__(self, config: Config, journal: Journal, client: Callable[[], ApiClient]) -> None:
+    def __init__(
+        self, config: Config, journal: Journal, client: Callable[[], ApiClient], base_url: str
+    ) -> None:
         self._config = config
         self._journal = journal
         self._client = client
+        self._api = base_url
+        """The target's identity: what the journal keys creditings by."""
 
     def reconcile(self, import_id: str, jrow: JournalRow) -> bool:
         """Settle an `unknown` row by looking its crediting up. True when the row is settled
@@ -66,8 +74,9 @@ class Reconciler:
                 "left for a person",
             )
         self._journal.note_uncertain(import_id, jrow.row)  # looked up once more after posting
-        matches = self._client().find_by_reference(request["creditor"], reference)
-        same = [m for m in matches if _same_crediting(m, request)]
+        found = self._client().find_by_reference(request["creditor"], reference)
+        matches = could_be_its(self._journal, self._api, import_id, jrow, found)
+        same = [m for m in matches if same_case_and_amount(m, request)]
         if not matches:
             unproven = [e for e in jrow.errors if e.code == UNPROVEN_CODE]
             if unproven:
@@ -116,19 +125,3 @@ class Reconciler:
         self._journal.record_statuses(
             import_id, [(row, found[cid]) for row, cid in pending if cid in found]
         )
-
-
-def _same_crediting(found: dict[str, Any], request: dict[str, Any]) -> bool:
-    """A crediting found by reference belongs to this row only if it credits the same amount
-    on the same case: a reused reference must not pass for this row's credit."""
-    try:
-        amount_matches = Decimal(str(found.get("amount"))) == Decimal(str(request["amount"]))
-    except ArithmeticError:
-        return False
-    if "case" in request:
-        return amount_matches and found.get("case") == request["case"]
-    invoice = request.get("invoice_number")
-    return amount_matches and invoice in (
-        found.get("invoice_number"),
-        found.get("case_invoice_number"),
-    )

@@ -29,7 +29,14 @@ from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
-from importer.errors import FileRejected, ImportNotFound, ReportUnwritten, RerunRefused, RunStopped
+from importer.errors import (
+    FileRejected,
+    ImportNotFound,
+    LookupRefused,
+    ReportUnwritten,
+    RerunRefused,
+    RunStopped,
+)
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import ImportWarning, Outcome, exit_code_for
@@ -171,7 +178,7 @@ class Importer:
         self._connections = Connections(config, target, self._stop, sleep)
         self._dedupe = Dedupe(config, journal, target.name)
         self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
-        reconciler = Reconciler(config, journal, lambda: self.client)
+        reconciler = Reconciler(config, journal, lambda: self.client, target.name)
         self._reconciler = reconciler
         self._poster = Poster(
             config,
@@ -290,7 +297,7 @@ class Importer:
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
                 # asked (ApiUnavailable stops the run; the same command resumes it).
-                self._dedupe.run(import_id, wanted, self.client.find_by_credit_invoices)
+                self._dedupe.run(import_id, wanted, self._connections.find_in)
                 if _all_or_nothing_blocked(self.journal, record):
                     _block_for_conflicts(self.journal, import_id)
                     return self._result(path, import_id, ExitCode.ATTENTION)
@@ -305,7 +312,7 @@ class Importer:
                 self._reconciler.read_statuses(import_id)
                 self._poster.check_double_credits(import_id)
                 self.journal.point_at_originals(import_id)
-            except RunStopped as stopped:
+            except (RunStopped, LookupRefused) as stopped:  # nothing sent: the report says so
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 message = file_problems.stopped(self.journal, record, stopped, self.config)
                 return self._result(path, import_id, stopped.exit_code, message)

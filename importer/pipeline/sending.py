@@ -73,9 +73,17 @@ class RowSender:
             # The intent (and claim) is committed right before each attempt leaves, after
             # any pause (a 429 on any lane holds them all): the settle time counts from
             # when the request really left.
-            result = self._client().post_crediting(
-                request, before_send=lambda: self._claim(import_id, row, request)
-            )
+            attempts = 0
+
+            def before_send() -> None:
+                nonlocal attempts
+                attempts += 1
+                if attempts == 2 or (attempts == 1 and uncertain):
+                    # More than one attempt: looked up once more after posting.
+                    self._journal.note_uncertain(import_id, row)
+                self._claim(import_id, row, request)
+
+            result = self._client().post_crediting(request, before_send=before_send)
         except _ClaimLost:
             return None
         except AuthenticationFailed:

@@ -48,6 +48,7 @@ class Sandbox:
         seed: int | None = None,
         latency_jitter_ms: int = 0,
         add_cases: bool = False,
+        fail_after_store_rate: float = 0.0,
     ) -> None:
         self.api_key: str = api_key or os.environ.get(API_KEY_ENV) or DEFAULT_API_KEY
         self.host = host
@@ -55,7 +56,13 @@ class Sandbox:
         self.cases_path = cases_path
         self.add_cases = add_cases
         self.faults = FaultSettings(
-            latency_ms, fail_rate, drop_rate, rate_limit, seed, latency_jitter_ms
+            latency_ms,
+            fail_rate,
+            drop_rate,
+            rate_limit,
+            seed,
+            latency_jitter_ms,
+            fail_after_store_rate,
         )
         self.faults.check()
         self._requested_db = Path(db_path) if db_path is not None else None

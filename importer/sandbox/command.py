@@ -45,9 +45,10 @@ Faults (reproducible with --seed): --latency-ms N makes every answer leave N ms 
 request arrived (the sandbox's own work included: an API with that response time);
 --latency-jitter-ms N adds a random 0..N ms to each answer (answers overtake each other);
 --fail-rate answers that share of POSTs 503 before anything is stored (GETs never fail);
---drop-rate stores that
-share of creditings and then closes the connection without any answer; --rate-limit N
-answers 429 with Retry-After: 1 beyond N requests in any one second, across all clients.
+--fail-after-store-rate stores that share of creditings, then answers 503 (a gateway's
+upstream reset); --drop-rate stores that share of creditings and then closes the
+connection without any answer; --rate-limit N answers 429 with Retry-After: 1 beyond N
+requests in any one second, across all clients.
 
 Example:
   importer sandbox --port 8080 &
@@ -145,6 +146,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of creditings stored, then answered with a closed connection",
     )
     parser.add_argument(
+        "--fail-after-store-rate",
+        type=_rate,
+        default=0.0,
+        metavar="P",
+        help="share of creditings stored, then answered 503 (a gateway's upstream reset)",
+    )
+    parser.add_argument(
         "--rate-limit", type=_positive, metavar="N", help="answer 429 beyond N requests per second"
     )
     parser.add_argument(
@@ -223,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             latency_ms=args.latency_ms,
             fail_rate=args.fail_rate,
+            fail_after_store_rate=args.fail_after_store_rate,
             drop_rate=args.drop_rate,
             rate_limit=args.rate_limit,
             seed=args.seed,

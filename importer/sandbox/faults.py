@@ -11,6 +11,9 @@ throttling; these drills are what its tests and operators rehearse against:
   never failed, so a client can always look up what happened);
 - drop-rate: that share of *stored* creditings gets no answer at all — the connection is shut
   down without a byte, the one case where only a lookup tells the truth;
+- fail-after-store-rate: that share of *stored* creditings is answered 503, as a gateway
+  (Envoy's "upstream reset") answers after it forwarded the POST: a 5xx is no proof that
+  nothing was stored;
 - rate-limit: more than N requests within any one-second window answer 429 with
   `Retry-After: 1`, across all clients.
 
@@ -38,6 +41,7 @@ class FaultSettings:
     rate_limit: int | None = None
     seed: int | None = None
     latency_jitter_ms: int = 0
+    fail_after_store_rate: float = 0.0
 
     def check(self) -> None:
         """Refuse impossible settings with a message naming the flag."""
@@ -45,7 +49,11 @@ class FaultSettings:
             raise SandboxError("--latency-ms must be 0 or more")
         if self.latency_jitter_ms < 0:
             raise SandboxError("--latency-jitter-ms must be 0 or more")
-        for flag, rate in (("--fail-rate", self.fail_rate), ("--drop-rate", self.drop_rate)):
+        for flag, rate in (
+            ("--fail-rate", self.fail_rate),
+            ("--drop-rate", self.drop_rate),
+            ("--fail-after-store-rate", self.fail_after_store_rate),
+        ):
             if not 0.0 <= rate <= 1.0:
                 raise SandboxError(f"{flag} must be between 0 and 1, got {rate}")
         if self.rate_limit is not None and self.rate_limit < 1:
@@ -106,6 +114,9 @@ class Faults:
         self._jitter_lock = threading.Lock()
         self.should_fail = _Draw(settings.fail_rate, settings.seed, "fail")
         self.should_drop = _Draw(settings.drop_rate, settings.seed, "drop")
+        self.should_fail_after_store = _Draw(
+            settings.fail_after_store_rate, settings.seed, "fail-after-store"
+        )
         self._window = _SlidingWindow(settings.rate_limit) if settings.rate_limit else None
 
     def answer_due(self) -> float:

@@ -360,6 +360,10 @@ class SandboxHandler(_Connection):
             self._fail(422, INSERTION_FAILURE, issues=issues.as_wire())
         if faults.should_drop():
             self._drop()
+        if faults.should_fail_after_store():
+            self._fail(
+                503, "Service Unavailable: upstream reset (the sandbox's --fail-after-store-rate)"
+            )
         self._send(
             201,
             {

@@ -21,6 +21,8 @@ from typing import Any
 
 import requests
 
+from importer.pipeline.reference import row_reference
+
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 ACCOUNT = "70a1b2c3d4e5f60718293a4b"
 KEY = "exactly-once-test-key-0123456789"
@@ -78,6 +80,19 @@ def write_credits(path: Path, invoices: Sequence[str], count: int, *, seed: int)
         rows[n + 2] = (invoice, amount, credit_invoice)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return CreditFile(path, rows)
+
+
+def write_plain_credits(path: Path, invoices: Sequence[str], count: int) -> list[str]:
+    """A CSV of `count` credits without credit notes or references (the importer generates
+    those), each row unique by invoice, amount and date. Returns its data lines."""
+    lines = []
+    for n in range(count):
+        invoice = invoices[n % len(invoices)]
+        lines.append(f"{invoice},{n + 1}.{n % 100:02d},2026-11-{n % 28 + 1:02d}")
+    path.write_text(
+        "\n".join(["invoice_number,amount,client_registration_date", *lines]) + "\n", "utf-8"
+    )
+    return lines
 
 
 def write_config(workdir: Path, **sections: Any) -> None:
@@ -256,21 +271,50 @@ def all_creditings(url: str) -> list[dict[str, Any]]:
         page += 1
 
 
-def assert_exactly_once(url: str, file: CreditFile, import_id: str) -> list[dict[str, Any]]:
-    """The API holds exactly one crediting per row of `file`: counted by creditor_reference
-    (`<import id>/<row>`), none twice, none missing, none foreign, and each the row's credit."""
+def assert_exactly_once(url: str, file: CreditFile) -> list[dict[str, Any]]:
+    """The API holds exactly one crediting per row of `file`: none twice, none missing, none
+    foreign, and each the row's credit. A row is known at the API by its credit note (unique
+    per row here) and by its reference, which is derived from the row's content whatever the
+    journal or import (`pipeline.reference`): both must agree."""
     creditings = all_creditings(url)
     counts = Counter(c.get("creditor_reference") for c in creditings)
     twice = sorted((ref, n) for ref, n in counts.items() if n > 1)
     assert not twice, f"{len(twice)} reference(s) credited more than once, e.g. {twice[:5]}"
-    expected = {f"{import_id}/{row}" for row in file.rows}
-    missing = sorted(expected - set(counts), key=lambda r: int(r.rsplit("/", 1)[1]))
+    expected = {_reference_of(values): row for row, values in file.rows.items()}
+    missing = sorted(row for ref, row in expected.items() if ref not in counts)
     assert not missing, f"{len(missing)} row(s) never credited, e.g. {missing[:5]}"
-    foreign = sorted(set(counts) - expected, key=str)
-    assert not foreign, f"creditings not from import {import_id}: {foreign[:5]}"
+    foreign = sorted(set(counts) - set(expected), key=str)
+    assert not foreign, f"creditings of no row of the file: {foreign[:5]}"
     for crediting in creditings:
-        row = int(crediting["creditor_reference"].rsplit("/", 1)[1])
-        _, amount, credit_invoice = file.rows[row]
-        assert Decimal(str(crediting["amount"])) == amount, (row, crediting)
-        assert crediting["credit_invoice"] == credit_invoice, (row, crediting)
+        _, amount, credit_invoice = file.rows[expected[crediting["creditor_reference"]]]
+        assert Decimal(str(crediting["amount"])) == amount, crediting
+        assert crediting["credit_invoice"] == credit_invoice, crediting
     return creditings
+
+
+def _reference_of(values: tuple[str, Decimal, str]) -> str:
+    """The reference the importer generates for a row of `write_credits` (its credit note
+    makes every row unique: occurrence 1)."""
+    invoice, amount, credit_invoice = values
+    request = {
+        "creditor": CREDITOR,
+        "invoice_number": invoice,
+        "currency": "SEK",
+        "amount": amount,
+        "origin": "creditor_system",
+        "credit_invoice": credit_invoice,
+    }
+    return row_reference(request, 1)
+
+
+def creditings_per_row(url: str) -> Counter[tuple[str, Decimal, str | None]]:
+    """How many creditings the API holds of each (invoice, amount, date): what "once" is
+    counted by for files without credit notes."""
+    return Counter(
+        (
+            c.get("case_invoice_number") or c.get("invoice_number"),
+            Decimal(str(c["amount"])),
+            c.get("client_registration_date"),
+        )
+        for c in all_creditings(url)
+    )

@@ -104,8 +104,10 @@ def test_a_credit_note_credited_at_the_api_is_not_posted_from_another_journal(
         assert row["errors"][0]["code"] == "credit_invoice_already_credited"
         pointer = row["duplicate_of"]
         assert pointer["_id"] == original[row["row"]]["_id"]
-        assert pointer["file_import_report"] == read_report(first)["file_import_report"]
-        assert pointer["row"] == row["row"]
+        # The reference is the row's content, not its import: the other journal's import
+        # is unknown here, and the row points at the crediting found at the API.
+        assert pointer["file_import_report"] is None
+        assert f"crediting {pointer['_id']} found at the API" in row["errors"][0]["message"]
 
 
 def test_a_failed_credit_note_lookup_posts_nothing_and_the_same_command_resumes(
@@ -130,10 +132,31 @@ def test_a_failed_credit_note_lookup_posts_nothing_and_the_same_command_resumes(
     assert len(all_creditings(sandbox_api.url)) == 3
 
 
-def test_an_api_refusing_the_filter_leaves_the_journal_to_decide_with_a_warning(
+def test_an_api_refusing_the_filter_stops_the_run_with_nothing_sent(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
     workdir = machine(tmp_path, "one")
+    file = write_credits(workdir / "credits.csv", ["EO-0001"], 3, seed=4)
+    refused = json.dumps(
+        {"_status": "ERR", "_error": {"code": 400, "message": "unknown operator $in"}}
+    ).encode()
+    with hostile_api(
+        HostileApi(
+            sandbox_api.url,
+            on_get=lambda path: (400, refused) if "credit_invoice" in path else None,
+        )
+    ) as api:
+        done = run_importer(workdir, file.path, api.url)
+        assert api.posts() == []
+    assert done.returncode == 2, done.stderr
+    assert "refused a lookup's filter" in done.stdout + done.stderr
+    assert [r["outcome"] for r in read_report(workdir)["rows"]] == ["not_sent"] * 3
+
+
+def test_an_api_refusing_the_filter_leaves_the_journal_to_decide_when_so_configured(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    workdir = machine(tmp_path, "one", dedupe={"require_api_lookup": False})
     file = write_credits(workdir / "credits.csv", ["EO-0001"], 3, seed=4)
     refused = json.dumps(
         {"_status": "ERR", "_error": {"code": 400, "message": "unknown operator $in"}}
@@ -150,8 +173,9 @@ def test_an_api_refusing_the_filter_leaves_the_journal_to_decide_with_a_warning(
     assert [r["outcome"] for r in report["rows"]] == ["credited"] * 3
     (warning,) = report["warnings"]  # a warning is {code, message, …} since issue 10
     message = warning["message"]
-    assert "refused to look credit notes up" in message
+    assert "refused the look-up made before sending" in message
     assert "journal alone" in message
+    assert "weakened guarantee" in message
     assert len([g for g in api.gets() if "credit_invoice" in g.path]) == 1  # asked once
 
 
@@ -201,7 +225,9 @@ def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
         Dedupe(config, journal, "http://localhost:1").run(
             "20261129-120000-0123abcd",
             [Outcome.NOT_SENT],
-            lambda creditor, notes: {"KF-1": [crediting]},
+            lambda creditor, field, values: (
+                {"KF-1": [crediting]} if field == "credit_invoice" else {}
+            ),
         )
         row = journal.get_row("20261129-120000-0123abcd", 2)
     assert row is not None

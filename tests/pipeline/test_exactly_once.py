@@ -173,7 +173,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
         #    the row's own credit, and the settled amounts add up to the file's.
         report = read_report(work)
         import_id = report["file_import_report"]
-        creditings = assert_exactly_once(url, file, import_id)
+        creditings = assert_exactly_once(url, file)
         settled = sum((Decimal(str(c["settled_amount"])) for c in creditings), Decimal(0))
         assert settled == file.total
         assert all(c["status"] == "completed" for c in creditings)
@@ -254,7 +254,7 @@ def test_fail_drop_and_rate_limit_still_credit_each_row_once(
         runs = run_until_done(work, file.path, api.url)
         report = read_report(work)
         import_id = report["file_import_report"]
-        creditings = assert_exactly_once(api.url, file, import_id)
+        creditings = assert_exactly_once(api.url, file)
     posts = wire_statuses(caplog, "POST")
 
     assert_report_all_credited(report, file)
@@ -330,7 +330,7 @@ def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
         assert again.returncode == 0, again.stderr
         report = read_report(work)
         assert report["file_import_report"] == stopped["file_import_report"]
-        assert_exactly_once(api.url, file, report["file_import_report"])
+        assert_exactly_once(api.url, file)
     assert_report_all_credited(report, file)
 
 
@@ -354,7 +354,7 @@ def test_second_importer_on_same_file_exits_3_naming_the_holder(
         _, stderr = first.communicate(timeout=120)
         assert first.returncode == 0, stderr
         report = read_report(work)
-        assert_exactly_once(api.url, file, report["file_import_report"])
+        assert_exactly_once(api.url, file)
     assert journal_imports(work) == [report["file_import_report"]]
     assert_report_all_credited(report, file)
 

@@ -89,8 +89,9 @@ def _stored_order(db: Path) -> list[tuple[str, str]]:
         ).fetchall()
 
 
-def _row_of(reference: str) -> int:
-    return int(reference.rsplit("/", 1)[1])
+def _rows_by_reference(report: dict[str, Any]) -> dict[str, int]:
+    """Each row's reference (derived from its content, `pipeline.reference`) -> its row."""
+    return {r["request"]["creditor_reference"]: r["row"] for r in report["rows"]}
 
 
 def _import(
@@ -124,15 +125,16 @@ def test_each_case_arrives_in_file_order_and_outcomes_equal_one_lane(tmp_path: P
 
     # The sandbox's own log: the small case's creditings were stored in file order…
     small_case = f"64b0c0ffee{1:014x}"
-    small = [_row_of(ref) for case, ref in stored if case == small_case]
+    row_of = _rows_by_reference(eight)
+    small = [row_of[ref] for case, ref in stored if case == small_case]
     assert small == sorted(special)
     # …and every other case's too, while rows of different cases did overtake each other
     # (otherwise this test would prove nothing about lanes).
     by_case: dict[str, list[int]] = {}
     for case, ref in stored:
-        by_case.setdefault(case, []).append(_row_of(ref))
+        by_case.setdefault(case, []).append(row_of[ref])
     assert all(rows == sorted(rows) for rows in by_case.values())
-    arrival = [_row_of(ref) for _, ref in stored]
+    arrival = [row_of[ref] for _, ref in stored]
     assert arrival != sorted(arrival), "no row overtook another: the lanes did not overlap"
     assert len(stored) == len(file.rows)
 
@@ -221,8 +223,8 @@ def test_rate_limit_with_16_lanes_credits_once_and_bounds_the_429s(
     ) as api:
         done = run_importer(work, file.path, api.url, timeout=300)
         assert done.returncode == 0, done.stderr
-        report = read_report(work)
-        assert_exactly_once(api.url, file, report["file_import_report"])
+        read_report(work)  # one import, one report
+        assert_exactly_once(api.url, file)
     wire = _wire(caplog)
     refused = wire.count(429)
     admitted = len(wire) - refused
@@ -266,7 +268,7 @@ def test_lanes_option_and_the_summary(tmp_path: Path) -> None:
         done = cli("run", str(file.path), "--lanes", "4")
         assert done.returncode == 0, done.stderr
         assert re.search(r"posting\s+4 lanes, 60 rows at [\d.]+ rows/s", done.stdout), done.stdout
-        assert_exactly_once(api.url, file, read_report(work)["file_import_report"])
+        assert_exactly_once(api.url, file)
         assert "--lanes N" in cli("rerun", "--help").stdout
         write_config(work, posting={"lanes": 0})
         refused = cli("run", str(file.path))
@@ -303,13 +305,14 @@ def test_sigterm_with_8_lanes_finishes_the_rows_in_flight_and_resumes(tmp_path: 
         assert again.returncode == 0, again.stderr
         report = read_report(work)
         assert report["file_import_report"] == stopped["file_import_report"]
-        assert_exactly_once(api.url, file, report["file_import_report"])
+        assert_exactly_once(api.url, file)
 
 
 def test_api_down_with_8_lanes_stops_everyone_and_a_later_run_finishes(tmp_path: Path) -> None:
-    """Every POST refused (503 before commit) until the retries are spent: the run stops with
-    exit 3, no row left `unknown` and nothing stored; against the recovered API the same
-    command credits every row once."""
+    """Every POST answered 503 (which may come after a gateway forwarded it, so each is
+    settled and looked up, never retried blindly) until a row's attempts are spent: the run
+    stops with exit 3, nothing credited and nothing stored; against the recovered API the
+    same command looks the uncertain rows up and credits every row once."""
     invoices = write_cases(tmp_path / "cases.json", 30)
     file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=32)
     work = tmp_path / "work"
@@ -323,16 +326,17 @@ def test_api_down_with_8_lanes_stops_everyone_and_a_later_run_finishes(tmp_path:
     with Sandbox(db_path=db, cases_path=tmp_path / "cases.json", api_key=KEY, fail_rate=1.0) as api:
         down = run_importer(work, file.path, api.url)
         assert down.returncode == 3, down.stderr
-        assert "did not take the request" in down.stderr
+        assert "kept failing without a clear answer" in down.stderr
         assert stored_total(api.url) == 0
         port = int(api.url.rsplit(":", 1)[1])  # the same API again: the import resumes
     report = read_report(work)
     outcomes = Counter(r["outcome"] for r in report["rows"])
-    assert outcomes == {"not_sent": 200}, outcomes
+    assert set(outcomes) <= {"not_sent", "unknown"}, outcomes
+    assert sum(outcomes.values()) == 200
     with Sandbox(db_path=db, api_key=KEY, port=port) as api:
         up = run_importer(work, file.path, api.url)
         assert up.returncode == 0, up.stderr
-        assert_exactly_once(api.url, file, read_report(work)["file_import_report"])
+        assert_exactly_once(api.url, file)
 
 
 def test_intent_is_recommitted_when_a_request_finally_leaves_after_a_pause(
@@ -355,7 +359,7 @@ def test_intent_is_recommitted_when_a_request_finally_leaves_after_a_pause(
     ) as api:
         done = run_importer(work, file.path, api.url)
         assert done.returncode in (0, 3), done.stderr  # the status read-back may be refused
-        assert_exactly_once(api.url, file, read_report(work)["file_import_report"])
+        assert_exactly_once(api.url, file)
     with sqlite3.connect(work / "journal.sqlite") as db:
         intents = dict(db.execute("SELECT row, intent_at FROM rows").fetchall())
     first, second = (datetime.fromisoformat(intents[row]) for row in (2, 3))

@@ -143,7 +143,9 @@ def test_a_lookup_answer_without_an_items_list_is_no_proof_of_absence(
         return StoreLate(1.2) if n == 0 else Relay()
 
     def blank_reference_lookup(path: str) -> tuple[int, bytes] | None:
-        return (200, lookup_answer) if "creditor_reference" in path else None
+        # The look-up after the lost answer (the one before sending is answered honestly).
+        asked_after = "creditor_reference" in path and api.posts()
+        return (200, lookup_answer) if asked_after else None
 
     api = HostileApi(sandbox_api.url, on_post=first_answer_lost, on_get=blank_reference_lookup)
     with hostile_api(api):

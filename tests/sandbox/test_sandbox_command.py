@@ -166,6 +166,7 @@ def test_add_arguments_parses_every_flag():
         "--latency-jitter-ms": "7",
         "--fail-rate": "0.1",
         "--drop-rate": "0.2",
+        "--fail-after-store-rate": "0.3",
         "--rate-limit": "30",
         "--seed": "9",
     }
@@ -181,6 +182,7 @@ def test_add_arguments_parses_every_flag():
         "latency_jitter_ms": 7,
         "fail_rate": 0.1,
         "drop_rate": 0.2,
+        "fail_after_store_rate": 0.3,
         "rate_limit": 30,
         "seed": 9,
     }

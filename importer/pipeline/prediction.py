@@ -1,0 +1,162 @@
+"""What a dry run (`importer validate`) predicts: the verdicts a run would record, without
+recording or sending anything.
+
+A run asks the API before any row is sent (`pipeline.api_lookup`); so does a dry run when it
+can — an API key is set — each look-up tried once (a prediction waits for no backoff). A row
+the API already holds as this row's is shown `duplicate` (a run would not send it). When the
+API cannot be asked, the prediction rests on the journal alone, and a `journal_alone`
+warning says so (the embedded sandbox keeps its database beside the journal: they agree)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import compress
+from typing import TYPE_CHECKING, Any
+
+from importer.api.target import Target
+from importer.config import Config
+from importer.errors import ApiUnavailable
+from importer.journal import JournalRow
+from importer.outcomes import ImportWarning, Outcome, RowError
+from importer.pipeline.api_lookup import Find
+from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.dedupe_rules import Verdict
+from importer.report import RequestColumns
+from importer.validation import CheckedColumns
+
+if TYPE_CHECKING:
+    from importer.api.client import ApiClient
+
+
+class _Blind(Exception):
+    """A dry run's look-up could not be made: its prediction rests on the journal alone."""
+
+
+def dry_run_requests(
+    config: Config,
+    target: Target,
+    dedupe: Dedupe,
+    import_id: str,
+    numbers: list[int],
+    checked: CheckedColumns,
+    outcomes: list[Outcome],
+    warnings: list[ImportWarning],
+) -> RequestColumns:
+    """What a dry run would send, column-wise, with the rows the dedupe rules hold back
+    marked (duplicate, held, or a credit-note conflict) in `outcomes` and `checked.errors`;
+    `warnings` gets the one saying the prediction rests on the journal alone, if it does."""
+    valid = checked.valid
+    client = _client(config, target)
+    try:
+        blind = mark_file(
+            dedupe,
+            import_id,
+            numbers,
+            checked.fields,
+            valid,
+            outcomes,
+            checked.errors,
+            client.find_in if client is not None else None,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    if client is None and not target.sandbox:
+        blind = f"no API key in {config.api.api_key_env} to ask the API with"
+    if blind is not None:
+        message = (
+            f"This prediction rests on this machine's journal alone ({blind}): a row "
+            "credited through another journal is shown as one to send."
+        )
+        warnings.append(ImportWarning(code="journal_alone", message=message))
+    return RequestColumns(checked.fields, valid, len(numbers))
+
+
+def _client(config: Config, target: Target) -> ApiClient | None:
+    """A client for a dry run's look-ups, trying each once; None when there is no API to
+    ask (no key, or the embedded sandbox, which a dry run does not start)."""
+    if target.url is None or target.api_key is None:
+        return None
+    from importer.api.client import ApiClient  # loaded only when the API is asked
+
+    once = config.api.model_copy(update={"max_attempts": 1})
+    return ApiClient(target.url, target.api_key, once)
+
+
+def mark_file(
+    dedupe: Dedupe,
+    import_id: str,
+    numbers: list[int],
+    fields: dict[str, list[Any]],
+    valid: list[bool] | None,
+    outcomes: list[Outcome],
+    errors: list[Sequence[RowError]],
+    lookup: Find | None = None,
+) -> str | None:
+    """A dry run's whole file at once, column-wise: the verdicts a run would record, set in
+    `outcomes` and `errors` — asking the API as a run would when `lookup` is given. Returns
+    why the API could not be asked when it was tried, else None."""
+    dedupe.lookup = None
+    dedupe.taken = set()
+    creditors, invoices = fields["creditor"], fields["credit_invoice"]
+    if valid is not None:
+        creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
+    notes = [n for n in invoices if n]
+    if not creditors or (
+        lookup is None
+        and len(set(creditors)) == 1
+        and len(set(notes)) == len(notes)
+        and not dedupe.journal.has_credited(
+            creditors[0], base_url=dedupe.api, exclude_import=import_id
+        )
+    ):
+        return None  # the usual file: settled without a loop over its rows
+    names = [name for name, column in fields.items() if any(v is not None for v in column)]
+    indices = {number: index for index, number in enumerate(numbers)}
+    rows = [
+        (number, {name: fields[name][i] for name in names if fields[name][i] is not None})
+        for i, number in enumerate(numbers)
+        if valid is None or valid[i]
+    ]
+    blind = None
+    verdicts: list[Verdict] = []
+    if lookup is not None:
+        try:
+            verdicts = _with_api(dedupe, import_id, rows, lookup)
+        except _Blind as exc:
+            blind = str(exc)
+            dedupe.lookup, dedupe.taken = None, set()
+    if lookup is None or blind is not None:
+        verdicts = dedupe.decide(import_id, rows, {})
+    for verdict in verdicts:
+        outcomes[indices[verdict.row]] = verdict.outcome
+        errors[indices[verdict.row]] = verdict.errors
+    return blind
+
+
+def _with_api(
+    dedupe: Dedupe, import_id: str, rows: list[tuple[int, dict[str, Any]]], lookup: Find
+) -> list[Verdict]:
+    """The verdicts with the API asked as a run asks it. Raises `_Blind` when it cannot be."""
+
+    def asked(creditor: str, name: str, values: Iterable[str]) -> dict[str, Any]:
+        try:
+            return lookup(creditor, name, values)
+        except ApiUnavailable as exc:  # a refused filter too: nothing decided on it
+            raise _Blind(exc.message) from None
+
+    dedupe.lookup = asked
+    pending = [JournalRow(n, Outcome.NOT_SENT, (), r, []) for n, r in rows]
+    found = dedupe.api_lookup.decide(import_id, pending, asked)
+    dedupe.taken |= found.taken
+    verdicts = list(found.verdicts)
+    for row, crediting in found.credited:
+        message = (
+            f"Amili already holds this row's credit as {crediting.get('_id')}, found by its "
+            "reference; a run would not send it again."
+        )
+        error = RowError(field="creditor_reference", code="row_already_credited", message=message)
+        verdicts.append(Verdict(row, Outcome.DUPLICATE, [error], None, "found at the API"))
+    decided = {v.row for v in verdicts}
+    verdicts += dedupe.decide(import_id, [(n, r) for n, r in rows if n not in decided], {})
+    return verdicts

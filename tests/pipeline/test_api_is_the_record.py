@@ -1,0 +1,471 @@
+"""The API is the record, the journal its cache: a journal restored from a backup, lost, or
+another host's never credits a row twice, and a 5xx is never taken for "not stored".
+
+Each test runs the importer CLI as a subprocess against the sandbox over a real socket (in
+front of it, where the API must misbehave, the hostile proxy of tests/hostile_api.py), with the
+journal in SQLite on disk, and counts the creditings the API holds: that count is the judge.
+The files have no credit notes (a credit note is looked up by itself): their rows are known
+at the API only by the reference the importer derives from each row's content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+import requests as requests_lib
+from exactly_once_support import (
+    CREDITOR,
+    KEY,
+    all_creditings,
+    creditings_per_row,
+    importer_env,
+    kill,
+    read_report,
+    reports,
+    run_importer,
+    start_importer,
+    stored_total,
+    write_cases,
+    write_config,
+    write_plain_credits,
+)
+from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
+from test_exactly_once import wait_until
+
+from importer.api.identity import api_identity
+from importer.journal import ImportRecord, Journal, NewRow, utcnow
+from importer.pipeline.reference import row_reference
+from importer.sandbox import Sandbox
+
+INVOICES = [f"EO-{n:04d}" for n in range(1, 11)]
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> Path:
+    path = tmp_path / "cases.json"
+    write_cases(path, 10)
+    return path
+
+
+@pytest.fixture
+def sandbox_api(tmp_path: Path, cases: Path) -> Iterator[Sandbox]:
+    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
+        yield sandbox
+
+
+def workdir(tmp_path: Path, name: str, **config: object) -> Path:
+    work = tmp_path / name
+    work.mkdir()
+    write_config(work, **config)
+    return work
+
+
+def remove_journal(work: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        (work / f"journal.sqlite{suffix}").unlink(missing_ok=True)
+
+
+def assert_each_row_once(url: str, rows: int) -> None:
+    per_row = creditings_per_row(url)
+    assert len(per_row) == rows, f"{len(per_row)} distinct credits at the API for {rows} rows"
+    twice = {row: n for row, n in per_row.items() if n > 1}
+    assert not twice, f"{len(twice)} row(s) credited more than once, e.g. {list(twice)[:3]}"
+
+
+def latest_report(work: Path) -> dict:
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in reports(work)]
+    return max(found, key=lambda r: r["started"])
+
+
+# ------------------------------------------------------------- journals lost or restored
+
+
+def test_a_journal_restored_from_a_backup_taken_mid_import_credits_no_row_twice(
+    tmp_path: Path, cases: Path
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 100)
+    work = workdir(tmp_path, "work")
+    backup = tmp_path / "journal-backup.sqlite"
+    with Sandbox(
+        db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY, latency_ms=20
+    ) as api:
+        process = start_importer(work, file, api.url)
+        assert wait_until(lambda: stored_total(api.url) >= 60, 60), "the import never got far"
+        code, _, stderr = kill(process, signal.SIGINT)
+        assert code == 3, stderr
+        stopped_at = stored_total(api.url)
+        assert stopped_at < 100, "the import finished before it was stopped"
+        source = sqlite3.connect(work / "journal.sqlite")
+        target = sqlite3.connect(backup)
+        source.backup(target)  # last night's backup, taken mid-import
+        source.close()
+        target.close()
+
+        finished = run_importer(work, file, api.url)
+        assert finished.returncode == 0, finished.stderr
+        assert stored_total(api.url) == 100
+
+        remove_journal(work)
+        shutil.copy(backup, work / "journal.sqlite")  # the backup restored
+        again = run_importer(work, file, api.url)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert_each_row_once(api.url, 100)
+        report = read_report(work)
+    outcomes = {r["outcome"] for r in report["rows"]}
+    assert outcomes == {"credited"}
+    found = [r for r in report["rows"] if "found at the API" in (r["attempts"][-1]["note"] or "")]
+    assert len(found) == 100 - stopped_at  # the rows the restored journal thought not sent
+    assert len({r["_id"] for r in report["rows"]}) == 100
+
+
+@pytest.mark.parametrize("reconcile", ["lookup", "manual"])
+def test_the_same_file_after_the_journal_was_lost_credits_nothing_new(
+    tmp_path: Path, sandbox_api: Sandbox, reconcile: str
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 40)
+    work = workdir(tmp_path, "work", reconcile=reconcile)
+    first = run_importer(work, file, sandbox_api.url)
+    assert first.returncode == 0, first.stderr
+    before = {c["_id"] for c in all_creditings(sandbox_api.url)}
+    remove_journal(work)
+
+    again = run_importer(work, file, sandbox_api.url)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert_each_row_once(sandbox_api.url, 40)
+    report = latest_report(work)
+    assert report["summary"]["outcomes"]["credited"] == 40
+    assert {r["_id"] for r in report["rows"]} == before  # each row points at its crediting
+    assert all(r["status"] == "completed" for r in report["rows"])  # read back as usual
+
+
+def test_two_journals_at_one_api_credit_each_row_once(tmp_path: Path, sandbox_api: Sandbox) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 50)
+    by_hand = workdir(tmp_path, "by-hand")
+    nightly = workdir(tmp_path, "nightly")
+    assert run_importer(by_hand, file, sandbox_api.url).returncode == 0
+    done = run_importer(nightly, file, sandbox_api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_each_row_once(sandbox_api.url, 50)
+    assert stored_total(sandbox_api.url) == 50
+
+
+def test_two_journals_with_the_files_own_references_hold_the_rows_for_a_person(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The file's own references are looked up too; a crediting found under one that this
+    journal does not know cannot be told from another credit reusing the reference: held
+    (exit 1), never sent, never silently called credited."""
+    file = tmp_path / "credits.csv"
+    lines = write_plain_credits(file, INVOICES, 50)
+    file.write_text(
+        "invoice_number,amount,client_registration_date,Referens\n"
+        + "".join(f"{line},REF-{n:03d}\n" for n, line in enumerate(lines)),
+        encoding="utf-8",
+    )
+    by_hand = workdir(tmp_path, "by-hand")
+    nightly = workdir(tmp_path, "nightly")
+    assert run_importer(by_hand, file, sandbox_api.url).returncode == 0
+    done = run_importer(nightly, file, sandbox_api.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert stored_total(sandbox_api.url) == 50
+    report = read_report(nightly)
+    assert {r["outcome"] for r in report["rows"]} == {"invalid"}
+    codes = {e["code"] for r in report["rows"] for e in r["errors"]}
+    assert codes == {"crediting_found_unclear"}
+    assert "this journal does not know it" in report["rows"][0]["errors"][0]["message"]
+
+
+# ------------------------------------------------------------------- a 5xx after storing
+
+
+def test_a_503_sent_after_the_crediting_was_stored_is_looked_up_not_posted_again(
+    tmp_path: Path, cases: Path
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 5)
+    work = workdir(tmp_path, "work")
+    with Sandbox(
+        db_path=tmp_path / "api.sqlite",
+        cases_path=cases,
+        api_key=KEY,
+        fail_after_store_rate=1.0,
+    ) as api:
+        done = run_importer(work, file, api.url)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert_each_row_once(api.url, 5)
+        assert stored_total(api.url) == 5
+    report = read_report(work)
+    for row in report["rows"]:
+        assert row["outcome"] == "credited"
+        assert [a["http_status"] for a in row["attempts"]][:1] == [503]
+        assert "reconciled" in row["attempts"][-1]["note"]
+
+
+# ----------------------------------------------------------- a reused reference (issue §6)
+
+
+def reference_file(path: Path, date: str | None) -> Path:
+    header = "invoice_number,amount,creditor_reference" + (
+        ",client_registration_date" if date else ""
+    )
+    row = "EO-0005,500.00,RABATT-INV-0005" + (f",{date}" if date else "")
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    return path
+
+
+def test_decembers_row_under_novembers_reference_is_sent_not_given_novembers_id(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    work = workdir(tmp_path, "work", api={"read_timeout": 1.0, "settle_seconds": 1.0})
+    november = reference_file(tmp_path / "november.csv", "2026-11-05")
+    december = reference_file(tmp_path / "december.csv", "2026-12-05")
+
+    def decembers_first_answer_lost(n: int, body: bytes) -> Misbehaviour:
+        return Lie(502, b'{"_status": "ERR"}', store=False) if n == 1 else Relay()
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=decembers_first_answer_lost)) as api:
+        assert run_importer(work, november, api.url).returncode == 0
+        (novembers,) = all_creditings(sandbox_api.url)
+        done = run_importer(work, december, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    creditings = all_creditings(sandbox_api.url)
+    assert len(creditings) == 2  # December's 500 SEK was sent
+    (row,) = latest_report(work)["rows"]
+    assert row["outcome"] == "credited"
+    assert row["_id"] != novembers["_id"]
+    assert row["_id"] in {c["_id"] for c in creditings}
+    assert not row["errors"]  # not flagged credited twice: November's is not this row's
+
+
+def test_a_reused_reference_in_a_file_without_dates_is_held_when_the_journal_cannot_tell(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    november = reference_file(tmp_path / "november.csv", None)
+    december = reference_file(tmp_path / "december.csv", None)
+    assert run_importer(workdir(tmp_path, "old"), november, sandbox_api.url).returncode == 0
+    work = workdir(tmp_path, "new")  # another journal: whose it is cannot be told
+    done = run_importer(work, december, sandbox_api.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert stored_total(sandbox_api.url) == 1
+    (row,) = read_report(work)["rows"]
+    assert row["outcome"] == "invalid"
+    assert row["_id"] is None
+    assert [e["code"] for e in row["errors"]] == ["crediting_found_unclear"]
+    assert "the file gives no date" in row["errors"][0]["message"]
+
+
+# ------------------------------------------------------------------- the look-up itself
+
+
+def test_nothing_is_posted_while_the_look_up_fails_and_the_same_command_resumes(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 10)
+    work = workdir(tmp_path, "work", api={"max_attempts": 2, "backoff_base": 0.01})
+    down = [True]
+
+    def lookups_down(path: str) -> tuple[int, bytes] | None:
+        return (503, b'{"_status": "ERR"}') if down[0] and "creditor_reference" in path else None
+
+    with hostile_api(HostileApi(sandbox_api.url, on_get=lookups_down)) as api:
+        stopped = run_importer(work, file, api.url)
+        assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+        assert api.posts() == []
+        down[0] = False
+        done = run_importer(work, file, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_each_row_once(sandbox_api.url, 10)
+
+
+def refused_filter(path: str) -> tuple[int, bytes] | None:
+    if "creditor_reference" in path:
+        return 400, b'{"_status": "ERR", "_error": {"code": 400, "message": "bad filter"}}'
+    return None
+
+
+def test_an_api_refusing_the_look_ups_filter_stops_the_run_with_nothing_sent(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 3)
+    work = workdir(tmp_path, "work")
+    with hostile_api(HostileApi(sandbox_api.url, on_get=refused_filter)) as api:
+        done = run_importer(work, file, api.url)
+        assert api.posts() == []
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "dedupe.require_api_lookup" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_without_the_required_look_up_every_report_names_the_weakened_guarantee(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 3)
+    work = workdir(tmp_path, "work", dedupe={"require_api_lookup": False})
+    with hostile_api(HostileApi(sandbox_api.url, on_get=refused_filter)) as api:
+        done = run_importer(work, file, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert stored_total(sandbox_api.url) == 3
+    report = read_report(work)
+    assert any("weakened guarantee" in w["message"] for w in report["warnings"])
+    assert "weakened guarantee" in done.stdout + done.stderr
+
+
+# --------------------------------------------------------------------- validate (dry run)
+
+
+def validate(work: Path, file: Path, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "importer", "validate", str(file), "--api-url", url],
+        cwd=work,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_validate_asks_the_api_and_predicts_nothing_to_send_after_the_journal_was_lost(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 12)
+    work = workdir(tmp_path, "work")
+    assert run_importer(work, file, sandbox_api.url).returncode == 0
+    remove_journal(work)
+    shutil.rmtree(work / "reports")
+    predicted = validate(work, file, sandbox_api.url)
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    report = read_report(work)
+    assert {r["outcome"] for r in report["rows"]} == {"duplicate"}
+    assert not report["warnings"]
+    assert stored_total(sandbox_api.url) == 12
+
+
+def test_validate_says_when_its_prediction_rests_on_the_journal_alone(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 3)
+    work = workdir(tmp_path, "work", api={"max_attempts": 1})
+
+    def lookups_down(path: str) -> tuple[int, bytes] | None:
+        return (503, b'{"_status": "ERR"}')
+
+    with hostile_api(HostileApi(sandbox_api.url, on_get=lookups_down)) as api:
+        predicted = validate(work, file, api.url)
+        assert api.posts() == []
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    (warning,) = read_report(work)["warnings"]
+    assert warning["code"] == "journal_alone"
+    assert "rests on this machine's journal alone" in warning["message"]
+
+
+# ------------------------------------------------------- settings and older imports
+
+
+def test_without_generated_references_a_second_journal_finds_the_rows_by_content(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """`reference.generate: false` keeps the guarantee by a look-up by invoice number, then
+    amount and date: another journal's creditings of the same rows are never sent again."""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 6)
+    first = workdir(tmp_path, "first", reference={"generate": False})
+    assert run_importer(first, file, sandbox_api.url).returncode == 0
+    assert all(c.get("creditor_reference") is None for c in all_creditings(sandbox_api.url))
+    second = workdir(tmp_path, "second", reference={"generate": False})
+    done = run_importer(second, file, sandbox_api.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert stored_total(sandbox_api.url) == 6
+    report = read_report(second)
+    assert {e["code"] for r in report["rows"] for e in r["errors"]} == {"crediting_found_unclear"}
+
+
+def test_an_import_begun_with_import_id_references_is_looked_up_under_both(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """An import begun before references were derived from content keeps its
+    `<import id>/<row>` references; resumed, each row is asked about under that reference
+    and today's: rows the API holds under either are not sent again."""
+    file = tmp_path / "credits.csv"
+    lines = write_plain_credits(file, INVOICES, 6)
+    work = workdir(tmp_path, "work")
+    import_id = "20261101-120000-0123abcd"
+    requests: dict[int, dict] = {}
+    for row, line in enumerate(lines, start=2):
+        invoice, amount, date = line.split(",")
+        requests[row] = {
+            "creditor": CREDITOR,
+            "invoice_number": invoice,
+            "currency": "SEK",
+            "amount": Decimal(amount),
+            "origin": "creditor_system",
+            "client_registration_date": format_datetime(
+                datetime.fromisoformat(date).replace(tzinfo=UTC), usegmt=True
+            ),
+            "creditor_reference": f"{import_id}/{row}",
+        }
+    with Journal(work / "journal.sqlite") as journal:
+        journal.create_import(
+            ImportRecord(
+                id=import_id,
+                file_name=file.name,
+                file_path=str(file),
+                sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
+                format="csv",
+                rows=len(lines),
+                columns=["invoice_number", "amount", "client_registration_date"],
+                base_url=api_identity(sandbox_api.url),
+                dry_run=False,
+                sandbox=False,
+                all_or_nothing=False,
+                state="open",
+                started=utcnow(),
+                finished=None,
+                file_errors=[],
+                warnings=[],
+            ),
+            [
+                NewRow(row, line.split(","), request)
+                for row, (line, request) in zip(
+                    range(2, 8), zip(lines, requests.values(), strict=True), strict=True
+                )
+            ],
+        )
+    # Credited before the journal lost it: row 2 by the old importer (its old reference),
+    # row 3 by a new one (today's reference, derived from the row's content).
+    post(sandbox_api.url, requests[2])
+    post(sandbox_api.url, {**requests[3], "creditor_reference": row_reference(requests[3], 1)})
+    done = run_importer(work, file, sandbox_api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_each_row_once(sandbox_api.url, 6)
+    report = read_report(work)
+    assert report["file_import_report"] == import_id  # the import was resumed
+    assert {r["outcome"] for r in report["rows"]} == {"credited"}
+    sent = {r["row"]: r["request"]["creditor_reference"] for r in report["rows"]}
+    assert sent == {row: f"{import_id}/{row}" for row in range(2, 8)}  # kept as they were
+
+
+def post(url: str, request: dict) -> None:
+    body = {**request, "amount": float(request["amount"])}
+    answer = requests_lib.post(
+        url + "/creditor--creditings", json=body, headers={"x-api-key": KEY}, timeout=30
+    )
+    assert answer.status_code == 201, answer.text
