@@ -137,6 +137,9 @@ class InputConfig(_Section):
     date_format: str | None = None
     """A `strptime` pattern (`%d/%m/%Y`) for the dates that are not ISO or RFC 1123."""
     negative_amounts: Literal["reject", "absolute"] = "reject"
+    require_final_newline: bool = True
+    """A CSV whose last line has no line break may have been cut off: its last row is
+    `invalid` (`unterminated_row`). false: the sender's files end so, and the row is read."""
     max_amount: str = "100000000.00"
 
     @field_validator("date_format")
