@@ -91,6 +91,9 @@ class ApiConfig(_Section):
     backoff_base: float = Field(default=0.5, ge=0, le=60)
     backoff_cap: float = Field(default=30.0, ge=0, le=300)
     send_account: bool = False
+    allow_plain_http: bool = False
+    """A plain `http://` base URL to a host other than the loopback is refused (the key would
+    cross the network unencrypted) unless this says a gateway on the way encrypts it."""
     settle_seconds: float = Field(default=60.0, ge=0, le=HOUR, allow_inf_nan=False)
     """How long after an attempt whose answer never came before it is looked up: a request
     may be stored later than it timed out. Never below read_timeout (see `settle`)."""
