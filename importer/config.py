@@ -205,6 +205,53 @@ class DropConfig(_Section):
     """`marker`: a `<name>.done`/`.ok` beside it; `stable`: unchanged for `settle_seconds`
     and open for writing by nobody; `either` (default): whichever comes first."""
     settle_seconds: float = Field(default=60.0, ge=0)
+    folders: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """A creditor's folder (a subfolder of the inbox, by name) -> its settings, laid over
+    these as its config.yaml would be (see `FOLDER_SETTINGS`): the operator's word, where
+    a config.yaml in the folder could be the uploader's."""
+
+    @field_validator("folders")
+    @classmethod
+    def _folder_names(cls, folders: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, settings in folders.items():
+            plain = name and "/" not in name and "\\" not in name and not name.startswith(".")
+            if not plain or name in ("processing", "done", "failed"):
+                raise ValueError(f"{name!r} is not a folder name of the inbox")
+            problem = folder_problem(settings)
+            if problem is not None:
+                raise ValueError(f"{name}: {problem}")
+        return folders
+
+
+FOLDER_SETTINGS: dict[str, frozenset[str] | None] = {
+    "defaults": None,
+    "columns": None,
+    "input": None,
+    "drop": frozenset({"ready", "settle_seconds"}),
+}
+"""What a creditor's folder may change (`drop.folders` or its config.yaml; None: every key of
+the section): whose files these are and how they read. Never where reports go, nor the API,
+the journal, the dedupe rules, reconciliation or references: a folder is written to by the
+sender, and those settings decide where money and word of it go."""
+
+_FOLDER_SETTINGS_SAID = ", ".join(
+    key if keys is None else ", ".join(f"{key}.{k}" for k in sorted(keys))
+    for key, keys in FOLDER_SETTINGS.items()
+)
+
+
+def folder_problem(settings: dict[str, Any]) -> str | None:
+    """Why a folder may not have `settings` (the first setting it may not change), or None."""
+    for key, value in settings.items():
+        allowed = FOLDER_SETTINGS.get(key, frozenset())
+        if key not in FOLDER_SETTINGS:
+            bad = key
+        elif allowed is not None and isinstance(value, dict) and set(value) - allowed:
+            bad = f"{key}.{sorted(set(value) - allowed)[0]}"
+        else:
+            continue
+        return f"a folder may not set {bad} (it may change only {_FOLDER_SETTINGS_SAID})"
+    return None
 
 
 class Config(_Section):
@@ -229,6 +276,24 @@ class Config(_Section):
                 f"unknown API field(s) {', '.join(unknown)}; known: {', '.join(BUILTIN_ALIASES)}"
             )
         return columns
+
+    @model_validator(mode="after")
+    def _folders_valid(self) -> Config:
+        """Each of `drop.folders` laid over this configuration, as a drop will lay it, so a
+        wrong value is refused at load naming it (`drop.folders.acme.input.delimiter`)."""
+        if not self.drop.folders:
+            return self
+        base = self.model_dump(mode="python")
+        base["drop"]["folders"] = {}
+        for name, settings in self.drop.folders.items():
+            try:
+                Config.model_validate(_merged(base, settings))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                message = first["msg"].removeprefix("Value error, ")
+                raise ValueError(f"drop.folders.{name}.{where}: {message}") from None
+        return self
 
     def aliases(self) -> dict[str, list[str]]:
         """Built-in aliases extended (never replaced) by the configured ones."""
@@ -260,44 +325,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         return Config()
     if chosen.is_dir():
         raise ConfigError(f"configuration file {chosen} is a folder; name the config.yaml in it")
-    return _validated(chosen, _read_mapping(chosen), {})
+    return validated(chosen, read_mapping(chosen), {})
 
 
-def overlay_config(
-    base: Config, path: Path, *, creditor_said: bool = False, creditor: str | None = None
-) -> Config:
-    """`base` with the settings of the YAML file at `path` laid over it, section by section
-    (a creditor's inbox: typically `defaults.creditor`, `columns`, `input`). Relative paths the
-    overlay sets are resolved against its own folder; the ones it leaves keep base's.
-
-    `creditor_said` (a creditor's inbox): when `base` has a default creditor, the overlay must
-    say its own (`defaults.creditor`, null for rows that name theirs) — inherited, it would
-    credit this inbox's files to `base`'s creditor, wherever its invoice numbers match.
-    `creditor` (the drop's `--creditor`) says it instead; an overlay naming another creditor
-    is refused: two statements of whose files these are that disagree."""
-    data = _read_mapping(path)
-    defaults = data.get("defaults")
-    says = isinstance(defaults, dict) and "creditor" in defaults
-    inherited = base.defaults.creditor
-    if creditor is None and creditor_said and inherited and not says:
-        raise ConfigError(
-            f"{path}: names no creditor (defaults.creditor), so its files would be credited "
-            f"to the main configuration's creditor {inherited}; name this inbox's creditor "
-            "(its files wait)"
-        )
-    config = _validated(path, data, base.model_dump(mode="python"))
-    own = config.defaults.creditor
-    if creditor is not None and says and own is not None and own != creditor:
-        raise ConfigError(
-            f"{path}: names creditor {own}, but --creditor is {creditor}; make them agree "
-            "(its files wait)"
-        )
-    return config
-
-
-def _read_mapping(chosen: Path) -> dict[str, Any]:
+def read_mapping(chosen: Path, text: str | None = None) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8") if text is None else text) or {}
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{chosen}: not UTF-8 text (save it as UTF-8): {exc.reason}") from exc
     except yaml.YAMLError as exc:
@@ -320,16 +353,17 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Config:
+def validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Config:
     try:
         config = Config.model_validate(_merged(base, data))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        where = f"setting {where}: " if where else ""  # a whole-model rule names its own
         # from None: pydantic's error repeats the input values, and a key pasted into the
         # configuration by mistake must not reach a traceback (--debug) either.
         message = first["msg"].removeprefix("Value error, ")  # our own words need no label
-        raise ConfigError(f"{chosen}: setting {where}: {message}") from None
+        raise ConfigError(f"{chosen}: {where}{message}") from None
     folder = chosen.resolve().parent
     overlay = bool(base)  # an overlay resolves only the paths it sets itself
     if not config.report.dir.is_absolute() and (not overlay or "dir" in data.get("report", {})):
