@@ -655,3 +655,30 @@ def test_imports_recorded_under_another_spelling_of_the_api_are_keyed_by_its_ide
     with Journal(path) as journal:
         assert journal.get_import("imp-1").base_url == "http://localhost:8080"  # type: ignore[union-attr]
         assert journal.get_import("imp-2").base_url == "https://api.example.com/v1"  # type: ignore[union-attr]
+
+
+def test_find_import_counts_an_import_for_the_creditors_its_rows_were_credited_for(
+    journal: Journal,
+) -> None:
+    """A file imported for CREDITOR and moved into OTHER_CREDITOR's folder is not already
+    imported for OTHER_CREDITOR; rows naming their own creditor are, wherever they move."""
+
+    def rows(creditor: str | None) -> list[NewRow]:
+        if creditor is None:  # an invalid row: no request, whose it was is not known
+            return [NewRow(2, ["x"], None, [], Outcome.INVALID)]
+        return [NewRow(2, ["F-1", "1.00"], {**request("F-1", "1.00"), "creditor": creditor})]
+
+    journal.create_import(record("mine"), rows(CREDITOR))
+    journal.create_import(record("theirs", sha256="2" * 64), rows(OTHER_CREDITOR))
+    journal.create_import(record("unknown", sha256="3" * 64), rows(None))
+
+    def found(sha: str, creditor: str | None) -> str | None:
+        match = journal.find_import(sha, BASE_URL, state="open", creditor=creditor)
+        return None if match is None else match.id
+
+    assert found(SHA, CREDITOR) == "mine"
+    assert found(SHA, OTHER_CREDITOR) is None  # moved to another creditor: not imported
+    assert found(SHA, None) == "mine"  # nobody says whose: the bytes decide
+    assert found("2" * 64, OTHER_CREDITOR) == "theirs"
+    assert found("2" * 64, CREDITOR) is None
+    assert found("3" * 64, OTHER_CREDITOR) == "unknown"
