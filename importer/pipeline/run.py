@@ -393,9 +393,7 @@ def _rerun_plan(
     config: Config, journal: Journal, record: ImportRecord, fix: Path | None, creditor: str | None
 ) -> ImportResult:
     """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
-    originals = journal.rows(record.id)
-    fixes = (
-        [] if fix is None else read_corrections(config, fix, record, originals, creditor=creditor)
-    )
-    shown = plan(record, originals, fixes)
+    rows = journal.rows(record.id)
+    fixes = fix and read_corrections(config, fix, record, rows, creditor=creditor, journal=journal)
+    shown = plan(record, rows, fixes or [])
     return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
