@@ -205,6 +205,10 @@ class DropConfig(_Section):
     """`marker`: a `<name>.done`/`.ok` beside it; `stable`: unchanged for `settle_seconds`
     and open for writing by nobody; `either` (default): whichever comes first."""
     settle_seconds: float = Field(default=60.0, ge=0)
+    orphan_marker_days: float = Field(default=7.0, ge=0, le=3650)
+    """A marker without its file is listed in each drop's summary, and removed once its mtime
+    is this many days old (a marker that waits for ever would one day release a file of the
+    same name it was never written for)."""
     folders: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """A creditor's folder (a subfolder of the inbox, by name) -> its settings, laid over
     these as its config.yaml would be (see `FOLDER_SETTINGS`): the operator's word, where

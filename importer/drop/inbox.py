@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import stat
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from importer.drop.readiness import MARKER_SUFFIXES, is_marker, markers_of
+from importer.drop.readiness import MARKER_SUFFIXES, is_marker, markers_of, orphan_markers
 from importer.errors import InboxUnsafe
 
 PROCESSING, DONE, FAILED = "processing", "done", "failed"
@@ -189,6 +190,39 @@ def archive(path: Path, inbox: Inbox, kind: str, day: datetime, reason: str | No
     if reason is not None:
         target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target
+
+
+DAY = 86400.0
+
+
+def clear_orphans(
+    inbox: Inbox, keep_days: float, now: float | None = None
+) -> list[tuple[Path, int, bool]]:
+    """The inbox's markers without their file, each (marker, whole days old by its mtime,
+    removed): one `keep_days` old or more is removed (a marker left for ever would one day
+    release a file of that name it was never written for). A marker gone meanwhile is
+    left out."""
+    try:
+        names = os.listdir(inbox.path)
+    except OSError:
+        return []
+    moment = time.time() if now is None else now
+    found: list[tuple[Path, int, bool]] = []
+    for marker in orphan_markers(inbox.path, names):
+        try:
+            age = (moment - marker.lstat().st_mtime) / DAY
+        except OSError:
+            continue
+        removed = age >= keep_days
+        if removed:
+            try:
+                marker.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError:
+                removed = False  # a read-only inbox: listed, and tried again next pass
+        found.append((marker, int(age), removed))
+    return found
 
 
 @contextmanager

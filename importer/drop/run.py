@@ -36,13 +36,14 @@ from importer.drop.inbox import (
     InboxBusy,
     candidates,
     claim,
+    clear_orphans,
     in_processing,
     locked,
     readable_name,
     sub_inboxes,
 )
 from importer.drop.readiness import judge, marker_index, open_for_writing
-from importer.drop.summary import DropSummary
+from importer.drop.summary import DropSummary, OrphanMarker
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
@@ -140,6 +141,7 @@ class Drop:
         summary = DropSummary(
             new_drop_id(started), self.inbox, started, self.config.defaults.currency
         )
+        summary.orphan_marker_days = self.config.drop.orphan_marker_days
         subs, ignored = sub_inboxes(self.inbox, self.config.drop.folders)
         for folder in ignored:
             self._say_once(
@@ -195,6 +197,7 @@ class Drop:
                 except InboxBusy as busy:
                     summary.notes.append(f"{inbox.label}: skipped — {busy}")
                     return
+            self._orphans(inbox, summary)
             runner = FileImport(
                 inbox,
                 config,
@@ -228,6 +231,14 @@ class Drop:
                 if taken is None:
                     return
                 summary.files.append(runner.handle(taken, resumed=False))
+
+    def _orphans(self, inbox: Inbox, summary: DropSummary) -> None:
+        """List the inbox's markers without a file in the summary; remove the old ones."""
+        for marker, age, removed in clear_orphans(inbox, self.config.drop.orphan_marker_days):
+            name = readable_name(marker.name)
+            summary.orphan_markers.append(OrphanMarker(name, inbox.label, age, removed))
+            if removed:
+                log.info("drop.orphan_marker_removed", marker=name, inbox=inbox.label, days=age)
 
     def _claim_next(self, inbox: Inbox, config: Config) -> Path | None:
         """The first ready file of the inbox, claimed into processing/; None when none is.

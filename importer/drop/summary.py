@@ -38,6 +38,24 @@ class AttentionRow:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class OrphanMarker:
+    """A marker without its file (`drop.readiness.orphan_markers`)."""
+
+    marker: str
+    inbox: str
+    age_days: int
+    removed: bool
+    """Removed now, being `drop.orphan_marker_days` old."""
+
+    def line(self, keep_days: float) -> str:
+        fate = "removed" if self.removed else f"removed at {keep_days:g} days"
+        return (
+            f"{self.marker}: a marker without its file ({self.age_days} days old; {fate}) "
+            f"in inbox {self.inbox}"
+        )
+
+
 @dataclass(slots=True)
 class FileSummary:
     file: str
@@ -99,6 +117,9 @@ class DropSummary:
     """What a person should know besides the files: a creditor inbox with a broken config.yaml,
     a subfolder taken by another drop."""
     note_codes: list[ExitCode] = field(default_factory=list)
+    orphan_markers: list[OrphanMarker] = field(default_factory=list)
+    """Markers without their file, listed every pass until they are removed."""
+    orphan_marker_days: float = 7.0
 
     @property
     def exit_code(self) -> ExitCode:
@@ -113,6 +134,10 @@ class DropSummary:
             "exit_code": int(self.exit_code),
             "files": [f.as_json() for f in self.files],
             "notes": self.notes,
+            "orphan_markers": [
+                {"marker": o.marker, "inbox": o.inbox, "age_days": o.age_days, "removed": o.removed}
+                for o in self.orphan_markers
+            ],
         }
 
     def text(self) -> str:
@@ -129,6 +154,7 @@ class DropSummary:
         if not self.files and not self.notes:
             lines.append("Nothing was ready.")
         lines.extend(f"NOTE: {note}" for note in self.notes)
+        lines.extend(f"ORPHAN: {o.line(self.orphan_marker_days)}" for o in self.orphan_markers)
         for item in self.files:
             lines.append("")
             lines.extend(_file_lines(item, self.currency))
