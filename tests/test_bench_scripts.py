@@ -27,7 +27,7 @@ CASES = [
         ["8 lanes:", "peak RSS"],
     ),
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),
-    ("workbook_layout.py", ["--rows", "100"], ["number_format"]),
+    ("workbook_layout.py", ["--rows", "100"], ["number_format", "layout as XML vs regular"]),
     ("xlsx_bench.py", ["--rows", "50", "--rounds", "1"], ["XlsxWriter is"]),
 ]
 
