@@ -86,23 +86,32 @@ def sheet_layout(data: bytes, sheet_index: int) -> SheetLayout:
 
 class _Scan:
     """One pass over a sheet's XML (see the module docstring): expat calls `start` for each
-    element — and, in a sheet with formulas, `end` and `text` — with the local name after
-    the namespace (any prefix the writer chose resolves to the same namespace)."""
+    element — and, in a sheet with formulas, `end` and `text` — named by its namespace and
+    local name (any prefix the writer chose resolves to the same namespace).
+
+    Kept cheap per element, since a 200,000-row sheet has a million of them: each element
+    name is resolved to its local name once (`_local`), a sheet that needs only its hidden
+    rows looks at row elements alone, and a cell's column is worked out only for the cells
+    that need one (a padded style, a formula) — from the last `r` seen and the cells since."""
 
     def __init__(self, padded: dict[int, str], formulas: bool, never_computed: bool) -> None:
         self.layout = SheetLayout()
         self._padded = {str(index): code for index, code in padded.items()}
+        self._cells = bool(padded) or formulas
         self._formulas = formulas
         self._never_computed = never_computed
+        self._names: dict[str, str] = {}
+        self._columns: dict[str, int] = {}
         self._row = 0
-        self._column = -1
+        self._reference: str | None = None
+        self._after = -1
         self._formula = False
         self._value: list[str] | None = None
         self._in_value = False
 
     def parse(self, xml: bytes) -> SheetLayout:
         parser = expat.ParserCreate(namespace_separator=_SEP)
-        parser.StartElementHandler = self._start
+        parser.StartElementHandler = self._start if self._cells else self._start_row
         if self._formulas:
             parser.EndElementHandler = self._end
             parser.CharacterDataHandler = self._text
@@ -112,37 +121,57 @@ class _Scan:
         parser.Parse(xml, True)
         return self.layout
 
+    def _local(self, name: str) -> str:
+        local = self._names.get(name)
+        if local is None:
+            local = self._names[name] = name[name.rfind(_SEP) + 1 :]
+        return local
+
+    def _start_row(self, name: str, attributes: dict[str, str]) -> None:
+        if self._local(name) == "row":
+            number = attributes.get("r")
+            self._row = int(number) if number else self._row + 1
+            if attributes.get("hidden") in _TRUE:
+                self.layout.hidden_rows.append(self._row)
+
     def _start(self, name: str, attributes: dict[str, str]) -> None:
-        local = name[name.rfind(_SEP) + 1 :]
+        local = self._local(name)
         if local == "c":
             reference = attributes.get("r")
             if reference:
-                self._column = _column_index(reference.rstrip("0123456789"))
+                self._reference, self._after = reference, 0
             else:
-                self._column += 1
+                self._after += 1
             style = attributes.get("s")
             if style is not None and style in self._padded:
-                self.layout.formats[(self._row, self._column)] = self._padded[style]
+                self.layout.formats[(self._row, self._column())] = self._padded[style]
             self._formula, self._value = False, None
         elif local == "row":
-            number = attributes.get("r")
-            self._row = int(number) if number else self._row + 1
-            self._column = -1
-            if attributes.get("hidden") in _TRUE:
-                self.layout.hidden_rows.append(self._row)
+            self._start_row(name, attributes)
+            self._reference, self._after = None, -1
         elif local == "f":
             self._formula = True
         elif local == "v":
             self._value, self._in_value = [], True
 
+    def _column(self) -> int:
+        """The current cell's 0-based column: its `r`, or the cells since the last one."""
+        if self._reference is None:
+            return self._after
+        letters = self._reference.rstrip("0123456789")
+        column = self._columns.get(letters)
+        if column is None:
+            column = self._columns[letters] = _column_index(letters)
+        return column + self._after
+
     def _end(self, name: str) -> None:
-        local = name[name.rfind(_SEP) + 1 :]
+        local = self._local(name)
         if local == "v":
             self._in_value = False
         elif local == "c" and self._formula:
             value = None if self._value is None else "".join(self._value).strip()
             if value is None or (self._never_computed and value in ("", "0", "0.0")):
-                self.layout.uncomputed.add((self._row, self._column))
+                self.layout.uncomputed.add((self._row, self._column()))
 
     def _text(self, text: str) -> None:
         if self._in_value and self._value is not None:
