@@ -197,7 +197,7 @@ class Drop:
                 except InboxBusy as busy:
                     summary.notes.append(f"{inbox.label}: skipped — {busy}")
                     return
-            self._orphans(inbox, summary)
+            _orphans(inbox, summary, self.config.drop.orphan_marker_days)
             runner = FileImport(
                 inbox,
                 config,
@@ -231,14 +231,6 @@ class Drop:
                 if taken is None:
                     return
                 summary.files.append(runner.handle(taken, resumed=False))
-
-    def _orphans(self, inbox: Inbox, summary: DropSummary) -> None:
-        """List the inbox's markers without a file in the summary; remove the old ones."""
-        for marker, age, removed in clear_orphans(inbox, self.config.drop.orphan_marker_days):
-            name = readable_name(marker.name)
-            summary.orphan_markers.append(OrphanMarker(name, inbox.label, age, removed))
-            if removed:
-                log.info("drop.orphan_marker_removed", marker=name, inbox=inbox.label, days=age)
 
     def _claim_next(self, inbox: Inbox, config: Config) -> Path | None:
         """The first ready file of the inbox, claimed into processing/; None when none is.
@@ -303,6 +295,15 @@ def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
         return main
     text = read_folder_settings(inbox.overlay)
     return overlay_config(main, inbox.overlay, creditor_said=True, creditor=named, text=text)
+
+
+def _orphans(inbox: Inbox, summary: DropSummary, keep_days: float) -> None:
+    """List the inbox's markers without a file in the summary; remove the old ones."""
+    for marker, age, removed in clear_orphans(inbox, keep_days):
+        name = readable_name(marker.name)
+        summary.orphan_markers.append(OrphanMarker(name, inbox.label, age, removed))
+        if removed:
+            log.info("drop.orphan_marker_removed", marker=name, inbox=inbox.label, days=age)
 
 
 def _top_inbox(path: Path) -> Inbox:
