@@ -61,6 +61,9 @@ class ApiConfig(_Section):
     backoff_base: float = Field(default=0.5, ge=0, le=60)
     backoff_cap: float = Field(default=30.0, ge=0, le=300)
     send_account: bool = False
+    allow_plain_http: bool = False
+    """A plain `http://` base URL to a host other than the loopback is refused (the key would
+    cross the network unencrypted) unless this says a gateway on the way encrypts it."""
     settle_seconds: float = Field(default=60.0, ge=0, le=HOUR, allow_inf_nan=False)
     """How long after an attempt whose answer never came before it is looked up: a request
     may be stored later than it timed out. Never below read_timeout (see `settle`)."""
@@ -107,6 +110,9 @@ class InputConfig(_Section):
     date_format: str | None = None
     """A `strptime` pattern (`%d/%m/%Y`) for the dates that are not ISO or RFC 1123."""
     negative_amounts: Literal["reject", "absolute"] = "reject"
+    require_final_newline: bool = True
+    """A CSV whose last line has no line break may have been cut off: its last row is
+    `invalid` (`unterminated_row`). false: the sender's files end so, and the row is read."""
     max_amount: str = "100000000.00"
 
     @field_validator("date_format")
@@ -185,6 +191,14 @@ class DropConfig(_Section):
     expect: Literal["daily", "none"] = "none"
     """`daily`: a file is expected every night in this inbox (set it in a creditor's
     config.yaml, or in the main configuration for the top inbox); silence is then news."""
+    orphan_marker_days: float = Field(default=7.0, ge=0, le=3650)
+    """A marker without its file is listed in each drop's summary, and removed once its mtime
+    is this many days old (a marker that waits for ever would one day release a file of the
+    same name it was never written for)."""
+    folders: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """A creditor's folder (a subfolder of the inbox, by name) -> its settings, laid over
+    these as its config.yaml would be (see `FOLDER_SETTINGS`): the operator's word, where
+    a config.yaml in the folder could be the uploader's."""
 
     @field_validator("night_starts", "expect_by", mode="before")
     @classmethod
@@ -209,6 +223,18 @@ class DropConfig(_Section):
         day = moment.date()
         return day - dt.timedelta(days=1) if moment.time() < self.clock("night_starts") else day
 
+    @field_validator("folders")
+    @classmethod
+    def _folder_names(cls, folders: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, settings in folders.items():
+            plain = name and "/" not in name and "\\" not in name and not name.startswith(".")
+            if not plain or name in ("processing", "done", "failed"):
+                raise ValueError(f"{name!r} is not a folder name of the inbox")
+            problem = folder_problem(settings)
+            if problem is not None:
+                raise ValueError(f"{name}: {problem}")
+        return folders
+
 
 class SandboxConfig(_Section):
     """The embedded sandbox (`api.base_url: sandbox`, the default)."""
@@ -217,6 +243,37 @@ class SandboxConfig(_Section):
     """A JSON list of case documents (as `importer sandbox --cases` takes) added to the
     embedded sandbox's database (`sandbox.sqlite` beside the journal); cases it already has
     keep their balances. None: the packaged sample cases."""
+
+
+FOLDER_SETTINGS: dict[str, frozenset[str] | None] = {
+    "defaults": None,
+    "columns": None,
+    "input": None,
+    "drop": frozenset({"ready", "settle_seconds"}),
+}
+"""What a creditor's folder may change (`drop.folders` or its config.yaml; None: every key of
+the section): whose files these are and how they read. Never where reports go, nor the API,
+the journal, the dedupe rules, reconciliation or references: a folder is written to by the
+sender, and those settings decide where money and word of it go."""
+
+_FOLDER_SETTINGS_SAID = ", ".join(
+    key if keys is None else ", ".join(f"{key}.{k}" for k in sorted(keys))
+    for key, keys in FOLDER_SETTINGS.items()
+)
+
+
+def folder_problem(settings: dict[str, Any]) -> str | None:
+    """Why a folder may not have `settings` (the first setting it may not change), or None."""
+    for key, value in settings.items():
+        allowed = FOLDER_SETTINGS.get(key, frozenset())
+        if key not in FOLDER_SETTINGS:
+            bad = key
+        elif allowed is not None and isinstance(value, dict) and set(value) - allowed:
+            bad = f"{key}.{sorted(set(value) - allowed)[0]}"
+        else:
+            continue
+        return f"a folder may not set {bad} (it may change only {_FOLDER_SETTINGS_SAID})"
+    return None
 
 
 class Config(_Section):
@@ -243,6 +300,24 @@ class Config(_Section):
                 f"unknown API field(s) {', '.join(unknown)}; known: {', '.join(BUILTIN_ALIASES)}"
             )
         return columns
+
+    @model_validator(mode="after")
+    def _folders_valid(self) -> Config:
+        """Each of `drop.folders` laid over this configuration, as a drop will lay it, so a
+        wrong value is refused at load naming it (`drop.folders.acme.input.delimiter`)."""
+        if not self.drop.folders:
+            return self
+        base = self.model_dump(mode="python")
+        base["drop"]["folders"] = {}
+        for name, settings in self.drop.folders.items():
+            try:
+                Config.model_validate(_merged(base, settings))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                message = first["msg"].removeprefix("Value error, ")
+                raise ValueError(f"drop.folders.{name}.{where}: {message}") from None
+        return self
 
     def aliases(self) -> dict[str, list[str]]:
         """Built-in aliases extended (never replaced) by the configured ones."""
@@ -274,44 +349,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         return Config()
     if chosen.is_dir():
         raise ConfigError(f"configuration file {chosen} is a folder; name the config.yaml in it")
-    return _validated(chosen, _read_mapping(chosen), {})
+    return validated(chosen, read_mapping(chosen), {})
 
 
-def overlay_config(
-    base: Config, path: Path, *, creditor_said: bool = False, creditor: str | None = None
-) -> Config:
-    """`base` with the settings of the YAML file at `path` laid over it, section by section
-    (a creditor's inbox: typically `defaults.creditor`, `columns`, `input`). Relative paths the
-    overlay sets are resolved against its own folder; the ones it leaves keep base's.
-
-    `creditor_said` (a creditor's inbox): when `base` has a default creditor, the overlay must
-    say its own (`defaults.creditor`, null for rows that name theirs) — inherited, it would
-    credit this inbox's files to `base`'s creditor, wherever its invoice numbers match.
-    `creditor` (the drop's `--creditor`) says it instead; an overlay naming another creditor
-    is refused: two statements of whose files these are that disagree."""
-    data = _read_mapping(path)
-    defaults = data.get("defaults")
-    says = isinstance(defaults, dict) and "creditor" in defaults
-    inherited = base.defaults.creditor
-    if creditor is None and creditor_said and inherited and not says:
-        raise ConfigError(
-            f"{path}: names no creditor (defaults.creditor), so its files would be credited "
-            f"to the main configuration's creditor {inherited}; name this inbox's creditor "
-            "(its files wait)"
-        )
-    config = _validated(path, data, base.model_dump(mode="python"))
-    own = config.defaults.creditor
-    if creditor is not None and says and own is not None and own != creditor:
-        raise ConfigError(
-            f"{path}: names creditor {own}, but --creditor is {creditor}; make them agree "
-            "(its files wait)"
-        )
-    return config
-
-
-def _read_mapping(chosen: Path) -> dict[str, Any]:
+def read_mapping(chosen: Path, text: str | None = None) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8") if text is None else text) or {}
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{chosen}: not UTF-8 text (save it as UTF-8): {exc.reason}") from exc
     except yaml.YAMLError as exc:
@@ -334,7 +377,7 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Config:
+def validated(chosen: Path, data: dict[str, Any], base: dict[str, Any]) -> Config:
     try:
         config = Config.model_validate(_merged(base, data))
     except ValidationError as exc:
@@ -390,6 +433,8 @@ def _first_problem(exc: ValidationError, named: Mapping[str, str]) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
     message = first["msg"].removeprefix("Value error, ")  # our own words need no label
+    if not where:  # a whole-model rule names its own setting
+        return message
     option = named.get(where)
     return f"{option} (setting {where}): {message}" if option else f"setting {where}: {message}"
 

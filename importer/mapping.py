@@ -17,7 +17,7 @@ from importer.api.request import READ_ONLY_FIELDS
 from importer.config import Config
 from importer.errors import FileRejected, excerpt
 from importer.outcomes import ImportWarning, RowError
-from importer.row_shape import field_count_errors
+from importer.row_shape import field_count_errors, unterminated_error
 from importer.sheet_view import merged_cell_errors, visible_records
 from importer.sources import Cell, SourceFile, cell_text
 
@@ -246,6 +246,9 @@ class Mapper:
             if source.format == "csv"
             else merged_cell_errors(source, numbers, rows, columns.fields, columns.headers)
         )
+        if self._config.input.require_final_newline:
+            for index, cut in unterminated_error(numbers, rows, source).items():
+                problems[index] = [*problems.get(index, ()), *cut]
         shortest = min(map(len, rows), default=width)
         out = MappedRows(row_numbers=numbers, problems=problems, warnings=warnings)
         for api_field, index in columns.fields.items():

@@ -31,6 +31,12 @@ NIGHT: dict[str, tuple[str, str]] = {
         "ingen klockan {time}.",
     ),
     "night.note": ("NOTE: {text}", "OBS: {text}"),
+    "night.orphan": (
+        "ORPHAN: {marker}: a marker without its file ({age} days old; {fate}) in inbox {inbox}",
+        "UTAN FIL: {marker}: en markör utan sin fil ({age} dagar gammal; {fate}) i inkorg {inbox}",
+    ),
+    "night.orphan_removed": ("removed", "borttagen"),
+    "night.orphan_kept": ("removed at {days} days", "tas bort efter {days} dagar"),
     "night.file": (
         "{file}  (inbox {inbox}, creditor {creditor})",
         "{file}  (inkorg {inbox}, borgenär {creditor})",

@@ -15,6 +15,12 @@ record padded beyond that shape is ragged even when its extra fields are empty:
 `F-1004,1 250,50,KQ-4,` under a four-column header is the same shifted decimal comma, its
 trailing comma only hiding the shift (review R1).
 
+A last row without a line break (`unterminated_row`) may have been cut off mid-row: an upload
+broken off at `F-1002;8 234` where the ERP wrote `8 234,50` reads as a whole row crediting
+8 234.00 (one character earlier, 8.00). Every system that writes CSV ends its rows with a line
+break, so that row is `invalid` and never sent, unless `input.require_final_newline: false`
+says the sender's files end without one.
+
 Workbooks are not checked: a sheet's rows have no field count of their own (empty trailing
 cells are simply absent), and a cell beside the table is a note, not a shifted value.
 """
@@ -26,9 +32,10 @@ from collections.abc import Sequence
 
 from importer.errors import FileRejected, excerpt
 from importer.outcomes import RowError
-from importer.sources import Cell
+from importer.sources import Cell, SourceFile
 
 CODE = "field_count"
+CUT_CODE = "unterminated_row"
 
 
 def header_width(headers: Sequence[Cell]) -> int:
@@ -85,6 +92,32 @@ def field_count_errors(
             "delimiter, or quote cells that contain it",
         )
     return errors
+
+
+def unterminated_error(
+    row_numbers: Sequence[int], rows: Sequence[Sequence[Cell]], source: SourceFile
+) -> dict[int, list[RowError]]:
+    """Row index -> the `unterminated_row` error, for the data row a missing final line break
+    may have cut (none when the text ends with a line break or the cut record is no data
+    row)."""
+    cut = source.unterminated_row
+    if cut is None or not row_numbers or row_numbers[-1] != cut:
+        return {}
+    index = len(row_numbers) - 1
+    return {
+        index: [
+            RowError(
+                field="",
+                code=CUT_CODE,
+                message=(
+                    "the file's last line has no line break: the file may have been cut off "
+                    f"in this row. The row reads: {excerpt(_joined(rows[index], source.delimiter))}"
+                    ". Send the whole file again (or set input.require_final_newline: false "
+                    "if this sender's files always end so). Not sent."
+                ),
+            )
+        ]
+    }
 
 
 def _padded_width(lengths: Sequence[int], width: int) -> int:

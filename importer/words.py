@@ -88,6 +88,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Raden har fler eller färre fält än rubrikraden: kanske ett avgränsningstecken eller "
         "decimalkomma utan citattecken?",
     ),
+    "error.unterminated_row": (
+        "The file's last line has no line break: the file may have been cut off in this row.",
+        "Filens sista rad saknar radbrytning: filen kan ha klippts av i den här raden.",
+    ),
+    "error.excel_number_format": (
+        "Excel turned this number into exponent form (9.87654E+11): format the column as text "
+        "and export again.",
+        "Excel har gjort om talet till exponentform (9,87654E+11): formatera kolumnen som text "
+        "och exportera igen.",
+    ),
     "error.merged_cell": (
         "The cell is empty because it is part of merged cells; only the first holds the value.",
         "Cellen är tom eftersom den ingår i sammanfogade celler; bara den första har värdet.",

@@ -33,8 +33,9 @@ def importer(workdir: Path, *args: str, api: Sandbox | None = None, key: str = S
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
 
 
-def report_of(workdir: Path) -> dict:
-    reports = sorted((workdir / "reports").glob("*/report.json"))
+def report_of(workdir: Path, import_id: str = "*") -> dict:
+    """The report.json of `import_id` (by default the latest import's)."""
+    reports = sorted((workdir / "reports").glob(f"{import_id}/report.json"))
     assert reports, "no report written"
     return json.loads(reports[-1].read_text(encoding="utf-8"))
 

@@ -25,6 +25,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     pause: float = 0.0
     """Seconds to wait before each piece of an iterable body."""
+    reason: str = "X"
+    """The status line's reason phrase."""
 
 
 def json_answer(status: int, document: Any, **headers: str) -> Answer:
@@ -44,6 +46,8 @@ class Seen:
     method: str
     path: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    """The request's headers, names lower-cased (a behaviour reads the last request's)."""
 
 
 Behaviour = Callable[[str, str, bytes], Answer]
@@ -95,15 +99,15 @@ class HostileServer:
         if not line:
             return False
         method, target, _ = line.decode("latin-1").split(" ", 2)
-        length = 0
+        headers: dict[str, str] = {}
         while (header := rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
             name, _, value = header.decode("latin-1").partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value.strip())
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
         body = rfile.read(length) if length else b""
-        self.requests.append(Seen(method, target, body))
+        self.requests.append(Seen(method, target, body, headers))
         answer = self.behaviour(method, target, body)
-        head = [f"HTTP/1.1 {answer.status} X"]
+        head = [f"HTTP/1.1 {answer.status} {answer.reason}"]
         pieces = answer.body
         if isinstance(pieces, bytes):
             head.append(f"Content-Length: {len(pieces)}")

@@ -39,7 +39,7 @@ CASES = [
     ),
     ("lookup_bench.py", ["--rows", "30", "--cases", "5"], ["ratio look-ups/posting"]),
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),
-    ("workbook_layout.py", ["--rows", "100"], ["number_format"]),
+    ("workbook_layout.py", ["--rows", "100"], ["number_format", "layout as XML vs regular"]),
     ("xlsx_bench.py", ["--rows", "50", "--rounds", "1"], ["XlsxWriter is"]),
 ]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import SAMPLE, SECRET, creditings, importer
+from cli_support import SAMPLE, SECRET, creditings, importer, one_line
 
+from importer.api.credentials import check_plain_http
 from importer.sandbox import Sandbox
 
 
@@ -79,3 +80,33 @@ def test_the_key_is_in_no_byte_written(workdir: Path, api: Sandbox, accepted: bo
 
 def _import_id(workdir: Path) -> str:
     return next((workdir / "reports").iterdir()).name
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_plain_http_to_another_host_is_refused_before_the_key_is_sent(workdir: Path, command: str):
+    result = importer(workdir, command, "--api-url", "http://api.example.invalid:8080", str(SAMPLE))
+    assert result.returncode == 2, result.stderr
+    line = one_line(result.stderr)
+    assert "http://api.example.invalid:8080 is plain http" in line
+    assert "api.allow_plain_http" in line
+    assert not (workdir / "reports").exists()
+
+
+def test_plain_http_to_another_host_is_sent_when_the_operator_allows_it(workdir: Path):
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "api:\n  allow_plain_http: true\n  max_attempts: 1\n",
+        encoding="utf-8",
+    )
+    result = importer(workdir, "run", "--api-url", "http://api.example.invalid:8080", str(SAMPLE))
+    assert result.returncode == 3, result.stderr  # allowed: the host is tried, and not found
+    assert "plain http" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080", "http://127.8.9.10", "http://[::1]:8080/v1", "http://localhost:80",
+     "HTTP://LOCALHOST", "https://api.example.invalid"],
+)  # fmt: skip
+def test_plain_http_to_the_loopback_and_https_anywhere_are_accepted(url: str) -> None:
+    check_plain_http(url, allowed=False)

@@ -14,6 +14,7 @@ import requests
 import urllib3.exceptions
 
 from importer import __version__
+from importer.api.redaction import redacting_hook
 from importer.api.throttle import Throttle
 from importer.api.transport import Answer, AnswerTooLarge, Watchdog, WatchedAdapter, read_answer
 from importer.config import ApiConfig
@@ -71,6 +72,8 @@ class Connection:
         bundle = config.ca_bundle
         self.session.verify = str(bundle) if bundle is not None else settings["verify"] or True
         self.session.trust_env = False
+        # Whatever an answer echoes of the key is removed before anything reads it.
+        self.session.hooks["response"].append(redacting_hook(api_key))
         self.session.headers.update(
             {
                 "x-api-key": api_key,

@@ -8,12 +8,17 @@ into a Basic `Authorization` header. Redacting it in all of those places would b
 kept by every future line of code; refusing it is one check here. A base URL has no use for a
 query or fragment anyway (paths are appended to it), so any query or fragment is refused.
 
+A plain `http://` base URL sends the key in clear text to whoever is on the path: it is
+refused unless the host is the loopback (`localhost`, 127.0.0.0/8, ::1 — the sandbox, a local
+gateway) or the operator says so (`api.allow_plain_http: true`, a TLS-terminating sidecar).
+
 A key with a control character (a pasted newline, a tab) would make `requests` raise an
 error that quotes the header value — the key — so it is refused at start, by position only.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from importer.errors import ConfigError
@@ -47,6 +52,28 @@ def check_base_url(url: str) -> None:
             f"api.base_url must not carry a query or fragment ({shown_url(url)}?…); a token "
             "belongs in the environment variable named by api.api_key_env"
         )
+
+
+def check_plain_http(url: str, *, allowed: bool) -> None:
+    """Refuse a plain http base URL to a host other than the loopback, unless `allowed`."""
+    parts = urlsplit(url)
+    if allowed or parts.scheme.lower() != "http" or _loopback(parts.hostname or ""):
+        return
+    raise ConfigError(
+        f"api.base_url {shown_url(url)} is plain http to another machine: the API key would "
+        "cross the network unencrypted; use https, or set api.allow_plain_http: true if a "
+        "gateway on the way encrypts it"
+    )
+
+
+def _loopback(host: str) -> bool:
+    host = host.lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
 
 
 def check_api_key(key: str, variable: str) -> None:

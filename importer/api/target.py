@@ -13,7 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from importer.api.credentials import check_api_key, check_base_url, shown_url
+from importer.api.credentials import (
+    check_api_key,
+    check_base_url,
+    check_plain_http,
+    shown_url,
+)
 from importer.api.identity import api_identity
 from importer.config import SANDBOX, Config
 from importer.errors import ConfigError
@@ -56,6 +61,7 @@ def open_target(config: Config, *, dry_run: bool) -> Iterator[Target]:
     if not base_url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"api.base_url must be an http(s) URL or 'sandbox', not {base_url!r}")
     _check_url(base_url)
+    check_plain_http(base_url, allowed=config.api.allow_plain_http)
     key = os.environ.get(config.api.api_key_env, "").strip()
     if dry_run:
         if key:

@@ -5,8 +5,9 @@ Where a file goes (DESIGN.md §7):
 
 * exit 0 or 1 — imported (rows needing attention are in its report): `done/<day>/`;
 * the same bytes were imported before: `done/<day>/` too, nothing sent, and said so;
-* exit 2 returned for the file — rejected as a whole, or not a credit file at all:
-  `failed/<day>/` with `<name>.reason.txt`;
+* exit 2 returned for the file — rejected as a whole, or not a credit file at all, or not
+  what its marker's control total says (`pipeline.control_total`): `failed/<day>/` with
+  `<name>.reason.txt`;
 * exit 3, or any error raised rather than returned (API down, key refused, interrupted, another
   process importing the same bytes, a bug): left in `processing/`, resumed first next pass.
   An error the importer raised says nothing against the file, so it never lands in failed/.
@@ -18,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,13 +28,15 @@ from importer.api.target import Target
 from importer.attention import KEY_REFUSED, file_problems, row_next_step, shares_rejection
 from importer.config import Config
 from importer.drop.inbox import DONE, FAILED, Inbox, archive
+from importer.drop.readiness import markers_of
 from importer.drop.summary import ATTENTION_SHOWN, AttentionRow, FileSummary
-from importer.errors import ImporterError
+from importer.errors import FileRejected, ImporterError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal, JournalRow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
+from importer.pipeline.control_total import ControlTotal, control_total
 from importer.report import head_words
 from importer.report.render import report_summary
 from importer.report.settings import ReportSettings
@@ -122,7 +126,10 @@ class FileImport:
             log.info("file.resumed", file=path.name, inbox=self.inbox.label)
         self._beat.start(path.name)
         try:
-            result = self.importer.run_file(path, self.options)
+            options = replace(self.options, control=marker_control(path))
+            result = self.importer.run_file(path, options)
+        except FileRejected as exc:  # a control total that cannot be read: the file waits
+            result = ImportResult(str(path), ExitCode.USAGE, message=exc.message)
         except ImporterError as exc:
             result = ImportResult(str(path), ExitCode.INCOMPLETE, message=exc.message)
         except Exception as exc:  # a bug: the night goes on; the file waits in processing/
@@ -265,6 +272,26 @@ class FileImport:
                     note, invoice = _identity(row, columns)
                     shown = _shown(row)
                     item.attention.append(AttentionRow(row.row, shown, reason, note, invoice))
+
+
+MARKER_READ_BYTES = 64 * 1024
+"""A marker is a flag or a few lines; more than this is not read (the rest is no control)."""
+
+
+def marker_control(path: Path) -> ControlTotal | None:
+    """The control total the first of `path`'s markers that carries one says, or None.
+    Raises FileRejected for a control line whose value cannot be read."""
+    for marker in markers_of(path):
+        try:
+            with marker.open("rb") as handle:
+                data = handle.read(MARKER_READ_BYTES)
+        except OSError:
+            continue  # removed meanwhile: a marker that is gone says nothing
+        text = data.decode("utf-8", errors="replace")
+        control = control_total(path.name, marker.name, text)
+        if control is not None:
+            return control
+    return None
 
 
 def _shown(row: JournalRow) -> str:

@@ -5,9 +5,10 @@ a drop keeps beside them — `processing/` (claimed, not archived yet), `done/YY
 Everything here is a rename inside one folder tree, so it is atomic: a file is either still in
 the inbox, or claimed by exactly one drop. Names never overwrite (`x-2.csv`, `x-3.csv`). A
 subfolder holding a `config.yaml` is a creditor's inbox of its own with the same layout; any
-other subfolder is left alone. Symbolic links and hidden files are never taken: a link could
-point out of the inbox (another creditor's file, /etc/passwd), and dot-files are how uploaders
-name a transfer in progress.
+other subfolder is left alone, unless the main configuration names it in `drop.folders`
+(which settings a folder may carry, and when its config.yaml is honoured: `drop.folders`).
+Symbolic links and hidden files are never taken: a link could point out of the inbox (another
+creditor's file, /etc/passwd), and dot-files are how uploaders name a transfer in progress.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ import errno
 import json
 import os
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from importer.drop.readiness import MARKER_SUFFIXES, is_marker, markers_of
+from importer.drop.readiness import MARKER_SUFFIXES, is_marker, markers_of, orphan_markers
 from importer.errors import InboxUnsafe, Unsupported
 
 try:
@@ -52,22 +54,30 @@ class InboxBusy(Exception):
 class Inbox:
     path: Path
     overlay: Path | None = None
-    """The creditor's `config.yaml`, or None for the top inbox (the main configuration)."""
+    """The creditor's `config.yaml`, or None (the main configuration, or `drop.folders`)."""
+    named: bool = False
+    """A subfolder the main configuration names in `drop.folders`."""
+
+    @property
+    def creditors_folder(self) -> bool:
+        """A creditor's inbox, with settings of its own (else: the main configuration's)."""
+        return self.overlay is not None or self.named
 
     @property
     def label(self) -> str:
-        return (
-            self.path.name if self.overlay is None else f"{self.path.parent.name}/{self.path.name}"
-        )
+        if not self.creditors_folder:
+            return self.path.name
+        return f"{self.path.parent.name}/{self.path.name}"
 
     @property
     def processing(self) -> Path:
         return self.path / PROCESSING
 
 
-def sub_inboxes(top: Path) -> tuple[list[Inbox], list[Path]]:
-    """The creditors' inboxes under `top` (subfolders with a config.yaml), and the other
-    subfolders, which are left alone. Symbolic links to folders are neither."""
+def sub_inboxes(top: Path, named: Collection[str] = ()) -> tuple[list[Inbox], list[Path]]:
+    """The creditors' inboxes under `top` (subfolders with a config.yaml, or `named` in the
+    main configuration's `drop.folders`), and the other subfolders, which are left alone.
+    Symbolic links to folders are neither."""
     inboxes: list[Inbox] = []
     ignored: list[Path] = []
     for entry in sorted(os.scandir(top), key=lambda e: e.name):
@@ -75,8 +85,9 @@ def sub_inboxes(top: Path) -> tuple[list[Inbox], list[Path]]:
             continue
         if entry.is_dir(follow_symlinks=False):
             overlay = Path(entry.path) / OVERLAY
-            if overlay.is_file() and not overlay.is_symlink():
-                inboxes.append(Inbox(Path(entry.path), overlay))
+            own = overlay if overlay.is_file() and not overlay.is_symlink() else None
+            if own is not None or entry.name in named:
+                inboxes.append(Inbox(Path(entry.path), own, named=entry.name in named))
             else:
                 ignored.append(Path(entry.path))
     return inboxes, ignored
@@ -183,6 +194,39 @@ def archive(path: Path, inbox: Inbox, kind: str, day: datetime, reason: str | No
     if reason is not None:
         target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target
+
+
+DAY = 86400.0
+
+
+def clear_orphans(
+    inbox: Inbox, keep_days: float, now: float | None = None
+) -> list[tuple[Path, int, bool]]:
+    """The inbox's markers without their file, each (marker, whole days old by its mtime,
+    removed): one `keep_days` old or more is removed (a marker left for ever would one day
+    release a file of that name it was never written for). A marker gone meanwhile is
+    left out."""
+    try:
+        names = os.listdir(inbox.path)
+    except OSError:
+        return []
+    moment = time.time() if now is None else now
+    found: list[tuple[Path, int, bool]] = []
+    for marker in orphan_markers(inbox.path, names):
+        try:
+            age = (moment - marker.lstat().st_mtime) / DAY
+        except OSError:
+            continue
+        removed = age >= keep_days
+        if removed:
+            try:
+                marker.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError:
+                removed = False  # a read-only inbox: listed, and tried again next pass
+        found.append((marker, int(age), removed))
+    return found
 
 
 @contextmanager

@@ -6,7 +6,9 @@ Two rules, chosen by `drop.ready`:
 
 * **marker** — the sender wrote `<name>.done` or `<name>.ok` beside the file after it. The
   sender knows best; only a file some process still holds open for writing waits (a marker
-  written before its file is finished).
+  written before its file is finished), and so does a file changed after its marker was
+  written: a marker left from an earlier delivery must not release a file written again in
+  two rounds half-way (the marker's time, like the file's, is the later of mtime and ctime).
 * **stable** — the file has not changed for `drop.settle_seconds` and no process holds it open
   for writing where the OS can tell. "Not changed" is measured on the later of mtime and ctime:
   a copy that preserves times (`cp -p`, `rsync -t`) sets an old mtime, but every write and
@@ -134,12 +136,21 @@ def judge(
     """Is `path` finished under `rule`? `writers` is `open_for_writing` over the candidates,
     `index` the `marker_index` of their folder (both taken once for all of them)."""
     markers = tuple(markers_of(path, index))
+    stale = ""
     if markers and rule in ("marker", "either"):
         if path in writers:  # a marker written first: rows written after a claim would be lost
             return Verdict(
                 False, f"has its marker {markers[0].name}, but is still open for writing"
             )
-        return Verdict(True, f"marker {markers[0].name}", markers)
+        fresh = _fresh(path, markers)
+        if fresh:
+            return Verdict(True, f"marker {fresh[0].name}", markers)
+        stale = (
+            f"its marker {markers[0].name} is older than the file's last change (left from "
+            "an earlier delivery?)"
+        )
+        if rule == "marker":
+            return Verdict(False, f"{stale}; waiting for a new marker")
     if rule == "marker":
         return Verdict(False, "waiting for its .done or .ok marker")
     try:
@@ -149,10 +160,43 @@ def judge(
     if not stat.S_ISREG(info.st_mode):
         return Verdict(False, "not a regular file")
     age = (time.time() if now is None else now) - max(info.st_mtime, info.st_ctime)
+    before = f"{stale}; " if stale else ""
     if path in writers:
-        return Verdict(False, "still open for writing by another process")
+        return Verdict(False, f"{before}still open for writing by another process")
     if age < settle_seconds:
         return Verdict(
-            False, f"changed {max(age, 0):.0f} s ago; waiting until {settle_seconds:g} s unchanged"
+            False,
+            f"{before}changed {max(age, 0):.0f} s ago; waiting until {settle_seconds:g} s "
+            "unchanged",
         )
     return Verdict(True, f"unchanged for {age:.0f} s", markers)
+
+
+def _changed_ns(path: Path) -> int | None:
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    return max(info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _fresh(path: Path, markers: tuple[Path, ...]) -> list[Path]:
+    """The markers written at or after the file's last change (the later of mtime and ctime
+    of each: a copy that keeps an old mtime still moves the ctime)."""
+    changed = _changed_ns(path)
+    if changed is None:
+        return []
+    return [m for m in markers if (_changed_ns(m) or -1) >= changed]
+
+
+def orphan_markers(folder: Path, names: Iterable[str]) -> list[Path]:
+    """The markers among a folder's `names` whose file is not there (a marker left after its
+    file was taken, or one whose file never came). Hidden names are an upload's own."""
+    listed = [name for name in names if not name.startswith(".")]
+    present = set(listed)
+    return [
+        folder / marker
+        for target, found in marker_index(listed).items()
+        if target not in present
+        for marker in found
+    ]

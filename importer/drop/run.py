@@ -26,14 +26,16 @@ from pathlib import Path
 
 from importer import logs
 from importer.api.target import Target, open_target
-from importer.config import Config, overlay_config
+from importer.config import Config
 from importer.drop.file_import import FileImport
+from importer.drop.folders import folder_config, overlay_config, read_folder_settings
 from importer.drop.inbox import (
     OVERLAY,
     Inbox,
     InboxBusy,
     candidates,
     claim,
+    clear_orphans,
     in_processing,
     locked,
     readable_name,
@@ -41,7 +43,7 @@ from importer.drop.inbox import (
 )
 from importer.drop.night import NightTeller, count_files, waiting
 from importer.drop.readiness import judge, marker_index, open_for_writing
-from importer.drop.summary import DropSummary, Ignored
+from importer.drop.summary import DropSummary, Ignored, OrphanMarker
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
@@ -166,12 +168,13 @@ class Drop:
             self.config.defaults.currency,
             language=self.config.report.language,
         )
-        subs, ignored = sub_inboxes(self.inbox)
+        summary.orphan_marker_days = self.config.drop.orphan_marker_days
+        subs, ignored = sub_inboxes(self.inbox, self.config.drop.folders)
         for folder in ignored:
             self._say_once(
                 f"ignored:{folder}",
-                f"{folder} has no config.yaml: it is not a creditor's inbox, its files are "
-                "left alone",
+                f"{folder} has no config.yaml and is not in drop.folders: it is not a "
+                "creditor's inbox, its files are left alone",
             )
             summary.ignored.append(Ignored(folder, count_files(folder)))
         self._waiting_said = set()
@@ -218,6 +221,7 @@ class Drop:
                 except InboxBusy as busy:
                     summary.notes.append(f"{inbox.label}: skipped — {busy}")
                     return
+            _orphans(inbox, summary, self.config.drop.orphan_marker_days)
             runner = FileImport(
                 inbox,
                 config,
@@ -285,7 +289,7 @@ class Drop:
         subfolder whose config.yaml names its own creditor: that one, for every row — a row
         there naming another creditor is not sent (the failure this command was built after:
         a second creditor's file credited to the default creditor)."""
-        if inbox.overlay is None or named:
+        if not inbox.creditors_folder or named:
             # --creditor names the creditor of the files directly in INBOX (a config.yaml
             # there naming another one was refused by `_inbox_config`)
             return RunOptions(creditor=named)
@@ -299,18 +303,33 @@ class Drop:
 
 
 def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
-    """The configuration of one inbox: the main one, with a creditor's config.yaml laid over
-    it (which must name its creditor, or agree with `named`, the drop's --creditor, and must
-    not change the API or the journal)."""
+    """The configuration of one inbox: the main one, with a creditor's folder settings laid
+    over it — from `drop.folders`, or from a config.yaml the operator's (`drop.folders`
+    module) — which must name its creditor, or agree with `named` (the drop's --creditor),
+    and may change only what a folder may."""
+    settings = main.drop.folders.get(inbox.path.name) if inbox.named else None
+    if settings is not None and inbox.overlay is not None:
+        raise ConfigError(
+            f"{inbox.overlay}: this folder's settings are in drop.folders.{inbox.path.name} "
+            "of the main configuration; remove its config.yaml (two statements of one "
+            "folder's settings; its files wait)"
+        )
+    if settings is not None:
+        source = Path(f"drop.folders.{inbox.path.name}")
+        return folder_config(main, source, settings, creditor_said=True, creditor=named)
     if inbox.overlay is None:
         return main
-    config = overlay_config(main, inbox.overlay, creditor_said=True, creditor=named)
-    if config.api != main.api or config.journal != main.journal:
-        raise ConfigError(
-            f"{inbox.overlay}: a creditor's inbox shares the drop's API and journal; "
-            "remove its api and journal sections"
-        )
-    return config
+    text = read_folder_settings(inbox.overlay)
+    return overlay_config(main, inbox.overlay, creditor_said=True, creditor=named, text=text)
+
+
+def _orphans(inbox: Inbox, summary: DropSummary, keep_days: float) -> None:
+    """List the inbox's markers without a file in the summary; remove the old ones."""
+    for marker, age, removed in clear_orphans(inbox, keep_days):
+        name = readable_name(marker.name)
+        summary.orphan_markers.append(OrphanMarker(name, inbox.label, age, removed))
+        if removed:
+            log.info("drop.orphan_marker_removed", marker=name, inbox=inbox.label, days=age)
 
 
 def _top_inbox(path: Path) -> Inbox:

@@ -41,6 +41,17 @@ class AttentionRow:
     """The invoice number the row credits, or its case id when it names the case."""
 
 
+@dataclass(frozen=True, slots=True)
+class OrphanMarker:
+    """A marker without its file (`drop.readiness.orphan_markers`)."""
+
+    marker: str
+    inbox: str
+    age_days: int
+    removed: bool
+    """Removed now, being `drop.orphan_marker_days` old."""
+
+
 @dataclass(slots=True)
 class FileSummary:
     file: str
@@ -214,6 +225,9 @@ class DropSummary:
     """Of those, the ones that had no file by `drop.expect_by`."""
     expect_by: str | None = None
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    orphan_markers: list[OrphanMarker] = field(default_factory=list)
+    """Markers without their file, listed every pass until they are removed."""
+    orphan_marker_days: float = 7.0
 
     @property
     def exit_code(self) -> ExitCode:
@@ -239,6 +253,11 @@ class DropSummary:
             "missing": self.missing,
             "expect_by": self.expect_by,
             "notifications": self.notifications,
+            "orphan_markers": [
+                {"marker": o.marker, "inbox": o.inbox, "age_days": o.age_days, "removed": o.removed}
+                for o in self.orphan_markers
+            ],
+            "orphan_marker_days": self.orphan_marker_days,
         }
 
     @classmethod
@@ -259,6 +278,8 @@ class DropSummary:
             missing=list(data.get("missing", [])),
             expect_by=data.get("expect_by"),
             notifications=list(data.get("notifications", [])),
+            orphan_markers=[OrphanMarker(**o) for o in data.get("orphan_markers", [])],
+            orphan_marker_days=data.get("orphan_marker_days", 7.0),
         )
 
     def write(self, report_dir: Path, text: str) -> Path:

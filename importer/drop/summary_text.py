@@ -51,6 +51,21 @@ def render(summary: DropSummary) -> str:
         for label in summary.missing
     )
     lines.extend(text("night.note", lang, text=note) for note in summary.notes)
+    for orphan in summary.orphan_markers:
+        days = f"{summary.orphan_marker_days:g}"
+        fate = text(
+            "night.orphan_removed" if orphan.removed else "night.orphan_kept", lang, days=days
+        )
+        lines.append(
+            text(
+                "night.orphan",
+                lang,
+                marker=orphan.marker,
+                age=orphan.age_days,
+                fate=fate,
+                inbox=orphan.inbox,
+            )
+        )
     for item in summary.files:
         lines.append("")
         lines.extend(file_lines(item, summary.currency, lang))

@@ -161,12 +161,26 @@ class ImportStore(Store):
         ]
 
     @reads
-    def find_import(self, sha256: str, base_url: str, *, state: str) -> ImportRecord | None:
-        """The latest real (not dry-run) import of these exact bytes to this API in `state`."""
+    def find_import(
+        self, sha256: str, base_url: str, *, state: str, creditor: str | None = None
+    ) -> ImportRecord | None:
+        """The latest real (not dry-run) import of these exact bytes to this API in `state`,
+        for `creditor` when one is given.
+
+        The creditor of an import is the one its rows were credited for: an import counts
+        for `creditor` when some row of it is `creditor`'s, or when no row names any (all
+        invalid: nothing says whose they were). A file imported for the main creditor and
+        moved into another creditor's folder is then not "already imported" for that one,
+        while a file whose rows name their own creditor is, wherever it is moved.
+        `creditor` None (no default creditor, no --creditor: the rows name their own) leaves
+        the bytes alone to decide."""
         row = self._db.execute(
-            f"SELECT {self._IMPORT_COLUMNS} FROM imports WHERE sha256=? AND base_url=?"
-            " AND state=? AND dry_run=0 ORDER BY started DESC LIMIT 1",
-            (sha256, base_url, state),
+            f"SELECT {self._IMPORT_COLUMNS} FROM imports AS i WHERE sha256=? AND base_url=?"
+            " AND state=? AND dry_run=0 AND (? IS NULL"
+            " OR EXISTS (SELECT 1 FROM rows WHERE import_id=i.id AND creditor=?)"
+            " OR NOT EXISTS (SELECT 1 FROM rows WHERE import_id=i.id AND creditor IS NOT NULL))"
+            " ORDER BY started DESC LIMIT 1",
+            (sha256, base_url, state, creditor, creditor),
         ).fetchone()
         return self._import_from_row(row) if row else None
 

@@ -141,6 +141,15 @@ class RowQueries(Store):
         return int(count)
 
     @reads
+    def crediting_owner(self, crediting_id: str) -> tuple[str, int] | None:
+        """(import id, row) of the row the crediting `crediting_id` was recorded for."""
+        found = self._db.fetchall(
+            "SELECT import_id, row FROM rows WHERE crediting_id=? ORDER BY import_id LIMIT 1",
+            (crediting_id,),
+        )
+        return (str(found[0][0]), int(found[0][1])) if found else None
+
+    @reads
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
         found = self._db.fetchall(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)

@@ -32,6 +32,7 @@ from importer.errors import FileRejected, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
+from importer.pipeline.correction_origin import check_origin
 from importer.pipeline.reference import content_key, reimport_salt, row_reference
 from importer.report.cells import FORMULA_START
 from importer.sources import Cell, SourceFile, read_source, sheet_count
@@ -74,7 +75,9 @@ def apply_fixes(
     before anything changes."""
     kept: dict[str, list[int]] = {}
     originals = journal.rows(record.id)
-    corrections = read_corrections(config, fix, record, originals, creditor=creditor)
+    corrections = read_corrections(
+        config, fix, record, originals, creditor=creditor, journal=journal
+    )
     current = {row.row: row for row in originals}
     for new in corrections:
         outcome = current[new.row].outcome
@@ -143,14 +146,17 @@ def read_corrections(
     originals: Sequence[JournalRow],
     *,
     creditor: str | None = None,
+    journal: Journal | None = None,
 ) -> list[NewRow]:
     """The corrections of `path` as new rows of `record` (whose rows are `originals`).
 
-    Raises FileRejected, changing nothing, when the file cannot be read or a correction row
-    cannot be matched to exactly one row of the import."""
+    Raises FileRejected, changing nothing, when the file cannot be read, is another import's
+    report (`correction_origin`; `journal` names that import by a crediting's `_id`), or a
+    correction row cannot be matched to exactly one row of the import."""
     creditor = _imports_creditor(record, originals, creditor)
     mapper = Mapper(config, creditor=creditor)
-    sheets = _read(config, path, mapper)
+    sheets, others = _read(config, path, mapper)
+    check_origin(path.name, record, originals, sheets, others, ROW_HEADERS, journal)
     key, corrections = _sheet_corrections(config, record, originals, mapper, creditor, *sheets[0])
     if key != "row" or len(sheets) == 1:
         return corrections
@@ -234,9 +240,11 @@ def _sheet_corrections(
     return match.key, corrections
 
 
-def _read(config: Config, path: Path, mapper: Mapper) -> list[tuple[SourceFile, ColumnMap]]:
+def _read(
+    config: Config, path: Path, mapper: Mapper
+) -> tuple[list[tuple[SourceFile, ColumnMap]], list[SourceFile]]:
     """The correction file and its columns: for a workbook, every sheet with a header (at
-    least one), first to last."""
+    least one), first to last; and the sheets without one (a report's Summary)."""
     sheets = sheet_count(path)
     candidates: list[str | int | None] = (
         [config.input.sheet] if sheets is None or config.input.sheet is not None else []
@@ -245,6 +253,7 @@ def _read(config: Config, path: Path, mapper: Mapper) -> list[tuple[SourceFile, 
         candidates = list(range(sheets or 0))
     first_problem: FileRejected | None = None
     found: list[tuple[SourceFile, ColumnMap]] = []
+    others: list[SourceFile] = []
     for sheet in candidates:
         source = read_source(
             path,
@@ -260,8 +269,9 @@ def _read(config: Config, path: Path, mapper: Mapper) -> list[tuple[SourceFile, 
             found.append((source, mapper.find_columns(source)))
         except FileRejected as problem:
             first_problem = first_problem or problem
+            others.append(source)
     if found:
-        return found
+        return found, others
     raise first_problem or FileRejected(path.name, "the workbook has no sheets")
 
 

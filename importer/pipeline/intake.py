@@ -16,6 +16,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
+from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
@@ -67,6 +68,7 @@ class Intake:
             delimiter=self._config.input.delimiter,
             sheet=self._config.input.sheet,
         )
+        check_sha256(options.control, source.name, source.sha256)
         creditor = options.creditor or self._creditor
         mapper = Mapper(self._config, creditor=creditor)
         columns = mapper.find_columns(source)
@@ -97,6 +99,7 @@ class Intake:
             numbers = [n for i, n in enumerate(numbers) if i not in totals]
             sources = [s for i, s in enumerate(sources) if i not in totals]
         del mapped
+        check_rows(options.control, file_name, checked.fields["amount"])
         if len(checked.errors) != len(numbers):  # pragma: no cover - validation's contract
             raise InternalError("validation lost rows")
         invalid, errors = checked.invalid, checked.errors

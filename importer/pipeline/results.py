@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.exit_codes import ExitCode
+from importer.pipeline.control_total import ControlTotal
 from importer.pipeline.lanes import LaneRun
 from importer.report import Report
 
@@ -24,6 +25,9 @@ class RunOptions:
     creditor: str | None = None
     """`--creditor` (checked: `validation.creditor_option`): the creditor of every row; a
     row naming another is invalid, and a file without a creditor column needs no default."""
+    control: ControlTotal | None = None
+    """What the sender says the file holds (a drop marker's control total): a file that does
+    not match is rejected as a whole before anything is journaled or sent."""
 
 
 @dataclass(slots=True)

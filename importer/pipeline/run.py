@@ -21,6 +21,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -241,13 +242,15 @@ class Importer:
         sha256 = _sha256(path)
         if options.dry_run or sha256 is None:
             return self._start(path, sha256, started, options)
+        creditor = options.creditor or self.creditor or self.config.defaults.creditor
+        find = partial(self.journal.find_import, sha256, self.target.name, creditor=creditor)
         with self.journal.file_lock(sha256, self.target.name, path.name):
-            done = self.journal.find_import(sha256, self.target.name, state="finished")
+            done = find(state="finished")  # the bytes, the API and the creditor
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
                 return _already_imported(path, done, self.config.report.language)
-            unfinished = self.journal.find_import(sha256, self.target.name, state="open")
+            unfinished = find(state="open")
             if unfinished is None and done is not None and not options.force:
                 # Finished with rows left unknown (reconcile manual or ambiguous): the same
                 # command resumes that import; a new one would post those rows again.
@@ -389,9 +392,7 @@ def _rerun_plan(
     config: Config, journal: Journal, record: ImportRecord, fix: Path | None, creditor: str | None
 ) -> ImportResult:
     """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
-    originals = journal.rows(record.id)
-    fixes = (
-        [] if fix is None else read_corrections(config, fix, record, originals, creditor=creditor)
-    )
-    shown = plan(record, originals, fixes)
+    rows = journal.rows(record.id)
+    fixes = fix and read_corrections(config, fix, record, rows, creditor=creditor, journal=journal)
+    shown = plan(record, rows, fixes or [])
     return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)

@@ -29,6 +29,7 @@ from importer.report.csv_writer import csv_lines
 from importer.report.json_writer import json_rows
 from importer.report.model import (
     FORMATS,
+    IMPORT_COLUMN,
     KNOWN_STATUSES,
     OUTCOME_COLUMNS,
     SCHEMA_VERSION,
@@ -43,6 +44,7 @@ from importer.report.writers import write_reports
 __all__ = [
     "BLOCK_ROWS",
     "FORMATS",
+    "IMPORT_COLUMN",
     "KNOWN_STATUSES",
     "OUTCOME_COLUMNS",
     "SCHEMA_VERSION",

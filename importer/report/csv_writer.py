@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 from importer.outcomes import Outcome
 from importer.report.blocks import RowBlock
 from importer.report.cells import join_parts
-from importer.report.model import Report
+from importer.report.model import IMPORT_COLUMN, Report
 from importer.report.settings import ReportSettings
 from importer.report.table import table_columns_of, table_header
 
@@ -71,7 +71,8 @@ def _interleave(columns: list[Any], separator: str) -> list[Any]:
 class CsvWriter:
     """report.csv: UTF-8 with BOM, so Excel detects the encoding (without it, Excel assumes the
     ANSI code page and mangles å, ä, ö); the file's own columns first, so the operator can fix
-    failed rows and feed the file back with `--fix`. Lines end in CRLF (RFC 4180). Delimiter
+    failed rows and feed the file back with `--fix`, and the import id last (`IMPORT_COLUMN`),
+    so `--fix` knows whose report it is. Lines end in CRLF (RFC 4180). Delimiter
     and decimal mark follow `ReportSettings.csv_format` (the source's dialect by default)."""
 
     def __init__(
@@ -84,11 +85,12 @@ class CsvWriter:
         self._handle = handle
         self._columns = columns
         self._delimiter, self._decimal = (settings or ReportSettings()).csv_format()
-        header = table_header(columns)
+        self._import_id = report.file_import_report
+        header = [*table_header(columns), IMPORT_COLUMN]
         handle.write(codecs.BOM_UTF8 + csv_lines(header, 1, self._delimiter).encode("utf-8"))
 
     def add(self, block: RowBlock) -> None:
-        cells = table_columns_of(block, self._columns, self._decimal)
+        cells = [*table_columns_of(block, self._columns, self._decimal), self._import_id]
         self._handle.write(csv_lines(cells, len(block.row), self._delimiter).encode("utf-8"))
 
     def finish(self) -> None:

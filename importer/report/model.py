@@ -183,6 +183,9 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 """The columns appended after the file's own columns in report.csv / report.xlsx. The row
 number column is called `row` so that a corrected report.csv can be fed back with
 `importer rerun --fix report.csv` (issue 4 §4): the rows are matched by that number."""
+IMPORT_COLUMN = "import"
+"""report.csv's last column: the import id on every row, so a corrected report fed to
+`rerun --fix` is known to be this import's (report.xlsx names it on its Summary sheet)."""
 
 
 def _ordered_counts(order: tuple[str, ...]) -> Callable[[dict[str, int]], dict[str, int]]:

@@ -73,7 +73,7 @@ def read_source(
     file_format = detect_format(data, file)
     sha256 = hashlib.sha256(data).hexdigest()
     if file_format == "csv":
-        used_encoding, used_delimiter, records = read_delimited(
+        used_encoding, used_delimiter, records, cut = read_delimited(
             data, file, encoding=encoding, delimiter=delimiter
         )
         return SourceFile(
@@ -84,6 +84,7 @@ def read_source(
             encoding=used_encoding,
             delimiter=used_delimiter,
             records=records,
+            unterminated_row=cut,
         )
     chosen = read_sheet(data, file, sheet=sheet, xlsx=file_format == "xlsx")
     return SourceFile(

@@ -23,6 +23,11 @@ silently swallow every following row into one cell — rejects the file.
 
 Row numbers count records, not physical lines: a quoted field spanning several lines is one
 row, as Excel shows it after opening the file.
+
+A text whose last line has no line break may have been cut off mid-row (an upload broken off
+at `8 234` where the ERP wrote `8 234,50`): every system that writes CSV ends each row with
+one. The reader does not decide what that means; it names the row (`unterminated_row`) and
+the mapping stage holds it back unless the operator says the sender's files end so.
 """
 
 from __future__ import annotations
@@ -57,8 +62,9 @@ _MARKUP_STARTS = ("<!doctype html", "<html", "<table", "<?xml", "<workbook")
 
 def read_delimited(
     data: bytes, file: str, *, encoding: str | None = None, delimiter: str | None = None
-) -> tuple[str, str, list[Record]]:
-    """Decode and parse `data`; return (encoding used, delimiter used, non-blank records)."""
+) -> tuple[str, str, list[Record], int | None]:
+    """Decode and parse `data`; return (encoding used, delimiter used, non-blank records,
+    the row a missing final line break may have cut — see `unterminated_row`)."""
     text, used_encoding = decode(data, file, encoding)
     nul = text.find("\x00")
     if nul >= 0:
@@ -77,7 +83,20 @@ def read_delimited(
         delimiter = detect_delimiter(text)
     elif len(delimiter) != 1 or delimiter in '"\r\n':
         raise FileRejected(file, f"the configured delimiter {delimiter!r} cannot be used")
-    return used_encoding, delimiter, parse(text, delimiter, file)
+    records = parse(text, delimiter, file)
+    return used_encoding, delimiter, records, unterminated_row(text, delimiter, records)
+
+
+def unterminated_row(text: str, delimiter: str, records: list[Record]) -> int | None:
+    """The row number of the last record when the text's last line has no line break and
+    holds more than delimiters, quotes and spaces (a blank last line cut nothing), unless
+    that record is the header alone (there is no row to hold back)."""
+    if not records or text.endswith(("\n", "\r")):
+        return None
+    tail = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]
+    if not tail.replace(delimiter, "").replace('"', "").strip() or len(records) < 2:
+        return None
+    return records[-1][0]
 
 
 def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:

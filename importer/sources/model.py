@@ -63,6 +63,9 @@ class SourceFile:
     """(row number, column index) -> the cell's name and the merged range it is part of
     (("B7", "B6:B8")), for every cell of a merged range except its first: those cells hold
     no value of their own."""
+    unterminated_row: int | None = None
+    """The last row of a CSV text whose last line has no line break (it may have been cut
+    off mid-row); None when the text ends with one."""
     uncomputed: frozenset[tuple[int, int]] = frozenset()
     """(row number, column index) of formula cells no spreadsheet program has computed
     (.xlsx): their cell reads empty or 0, which is not what the sheet will show."""

@@ -10,6 +10,7 @@ ERROR_CODES: dict[str, str] = {
     "creditor_invalid": "creditor id is not 24 hex characters",
     "creditor_conflict": "the row names another creditor than the one given with --creditor",
     "field_count": "CSV row with more or fewer fields than its header (an unquoted delimiter?)",
+    "unterminated_row": "the CSV's last line has no line break: the file may have been cut off",
     "merged_cell": "a mapped cell is empty because it lies inside merged cells",
     "formula_uncomputed": "a mapped cell is a formula no spreadsheet program has computed",
     "case_invalid": "case id is not 24 hex characters",
@@ -33,6 +34,7 @@ ERROR_CODES: dict[str, str] = {
     "creditor_reference_invalid": "reference cell is a fraction, boolean, date or lost digits",
     "creditor_reference_too_long": f"reference longer than {MAX_TEXT_LENGTH} characters",
     "creditor_reference_duplicate": "reference already used by an earlier row of the import",
+    "excel_number_format": "a key cell Excel turned into exponent form (9.87654E+11)",
     "account_invalid": "account id is not 24 hex characters (only sent with api.send_account)",
 }
 

@@ -30,6 +30,8 @@ from importer.validation.cells import (
 )
 from importer.validation.checked import NO_ERRORS, CheckedColumns, RowValidation, instances
 from importer.validation.dates import DateConverter, daylight_saving
+from importer.validation.excel_numbers import FIELDS as EXCEL_KEY_FIELDS
+from importer.validation.excel_numbers import exponent_form_errors, hold_back
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
 
@@ -139,6 +141,8 @@ class Validator:
             "creditor_reference": text_column(cells["creditor_reference"], "creditor_reference"),
             "account": map_distinct(cells["account"], account_id),
         }
+        for name in EXCEL_KEY_FIELDS:
+            hold_back(columns[name], exponent_form_errors(cells[name], name))
         # A row's errors are listed in field order, each cross-field rule after its fields.
         failures: list[tuple[str, dict[int, CellProblem]]] = []
         for name, column in columns.items():

@@ -317,7 +317,7 @@ def test_a_creditor_config_that_changes_the_api_is_refused_and_its_files_left(
     write_credits(other / "theirs.csv", ["OT-0001"], 2, seed=10)
     done = run_drop(work, inbox, api.url)
     assert done.returncode == 2
-    assert "shares the drop's API and journal" in done.stdout
+    assert "a folder may not set api" in done.stdout
     assert (other / "theirs.csv").exists()
 
 

@@ -13,7 +13,8 @@ import structlog
 from pipeline.exactly_once_support import KEY, write_cases, write_credits
 
 import importer
-from importer.config import Config, load_config, overlay_config, with_settings
+from importer.config import Config, load_config, with_settings
+from importer.drop.folders import overlay_config
 from importer.drop.inbox import InboxBusy, free_name, locked
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
@@ -48,7 +49,8 @@ def test_overlay_replaces_what_it_sets_and_keeps_the_rest(tmp_path: Path) -> Non
     assert over.columns == {"amount": ["Summa"]}
     assert over.report.dir == tmp_path.resolve() / "reports"  # the main one, not acme/reports
     (sub / "config.yaml").write_text("report:\n  dir: own\n", encoding="utf-8")
-    assert overlay_config(base, sub / "config.yaml").report.dir == sub.resolve() / "own"
+    with pytest.raises(ConfigError, match="a folder may not set report"):
+        overlay_config(base, sub / "config.yaml")  # a folder never redirects reports
 
 
 def test_a_bad_overlay_is_one_line_naming_file_and_setting(tmp_path: Path) -> None:

@@ -104,7 +104,9 @@ def test_a_marker_that_arrives_before_its_file_is_finished_does_not_claim_it(
 ) -> None:
     """A sender that writes `x.csv.done` first and then `x.csv` (or whose upload is still
     open): while another process holds the file open for writing it is not claimed — else the
-    rows written after the claim are never imported, silently."""
+    rows written after the claim are never imported, silently. Once written, the file has
+    changed after its marker: under `marker` it waits for a marker written after it (a marker
+    older than its file is no word on it), under `either` it is taken once stable."""
     work, inbox = setup_work(tmp_path, ready=rule)
     (inbox / "x.csv.done").write_text("", encoding="utf-8")
     writer = subprocess.Popen(
@@ -127,6 +129,12 @@ def test_a_marker_that_arrives_before_its_file_is_finished_does_not_claim_it(
     finally:
         writer.kill()
         writer.wait()
+    if rule == "marker":
+        stale = run_drop(work, inbox, api.url)
+        assert stale.returncode == 0, stale.stdout + stale.stderr
+        assert "older than the file's last change" in stale.stderr
+        assert creditings_of(api.url, CREDITOR) == []
+        (inbox / "x.csv.done").touch()
     later = run_drop(work, inbox, api.url)
     assert later.returncode == 0, later.stdout + later.stderr
     assert len(creditings_of(api.url, CREDITOR)) == 3

@@ -641,3 +641,30 @@ def test_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(ImporterError, match="cannot be opened"):
         Journal(folder)
+
+
+def test_find_import_counts_an_import_for_the_creditors_its_rows_were_credited_for(
+    journal: Journal,
+) -> None:
+    """A file imported for CREDITOR and moved into OTHER_CREDITOR's folder is not already
+    imported for OTHER_CREDITOR; rows naming their own creditor are, wherever they move."""
+
+    def rows(creditor: str | None) -> list[NewRow]:
+        if creditor is None:  # an invalid row: no request, whose it was is not known
+            return [NewRow(2, ["x"], None, [], Outcome.INVALID)]
+        return [NewRow(2, ["F-1", "1.00"], {**request("F-1", "1.00"), "creditor": creditor})]
+
+    journal.create_import(record("mine"), rows(CREDITOR))
+    journal.create_import(record("theirs", sha256="2" * 64), rows(OTHER_CREDITOR))
+    journal.create_import(record("unknown", sha256="3" * 64), rows(None))
+
+    def found(sha: str, creditor: str | None) -> str | None:
+        match = journal.find_import(sha, BASE_URL, state="open", creditor=creditor)
+        return None if match is None else match.id
+
+    assert found(SHA, CREDITOR) == "mine"
+    assert found(SHA, OTHER_CREDITOR) is None  # moved to another creditor: not imported
+    assert found(SHA, None) == "mine"  # nobody says whose: the bytes decide
+    assert found("2" * 64, OTHER_CREDITOR) == "theirs"
+    assert found("2" * 64, CREDITOR) is None
+    assert found("3" * 64, OTHER_CREDITOR) == "unknown"

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from importer.errors import ConfigError
 from importer.outcomes import Outcome, RowError
 from importer.report import (
+    IMPORT_COLUMN,
     OUTCOME_COLUMNS,
     Attempt,
     FileInfo,
@@ -291,7 +292,7 @@ def test_csv_bom_columns_order_and_outcome_cells(tmp_path: Path) -> None:
     raw = (tmp_path / "report.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = read_csv(tmp_path / "report.csv")
-    assert table[0] == [*COLUMNS, *OUTCOME_COLUMNS]
+    assert table[0] == [*COLUMNS, *OUTCOME_COLUMNS, IMPORT_COLUMN]
     assert table[0][len(COLUMNS) :] == [
         "row",
         "outcome",
@@ -303,6 +304,7 @@ def test_csv_bom_columns_order_and_outcome_cells(tmp_path: Path) -> None:
         "errors",
         "duplicate_of",
         "attempts",
+        "import",  # the import id on every row: `rerun --fix` knows whose report it is
     ]
     rows = {r[len(COLUMNS)]: dict(zip(table[0], r, strict=True)) for r in table[1:]}
     assert len(table) == 1 + 8
@@ -319,6 +321,7 @@ def test_csv_bom_columns_order_and_outcome_cells(tmp_path: Path) -> None:
     assert rows["6"]["attempts"] == "2"
     assert rows["6"]["Belopp"] == "12,5"
     assert rows["7"]["duplicate_of"] == "import imp-0 row 5"
+    assert {row["import"] for row in rows.values()} == {make_report().file_import_report}
 
 
 def test_csv_takes_cells_by_header_not_by_dict_order(tmp_path: Path) -> None:
@@ -389,7 +392,7 @@ def test_rejected_file_report(tmp_path: Path) -> None:
     assert data["summary"]["rows"] == 0
     assert sum(data["summary"]["outcomes"].values()) == 0
     assert data["summary"]["amount_requested"] == "0.00"
-    assert read_csv(paths["csv"]) == [["Belopp", *OUTCOME_COLUMNS]]
+    assert read_csv(paths["csv"]) == [["Belopp", *OUTCOME_COLUMNS, IMPORT_COLUMN]]
     wb = openpyxl.load_workbook(paths["xlsx"])
     assert wb["All rows"].max_row == 1
     cells = {row[0].value: row for row in wb["Summary"].iter_rows() if row[0].value}

@@ -343,3 +343,21 @@ def test_blank_lines_between_rows_keep_the_row_numbers_of_the_file(tmp_path: Pat
     source = read_source(path)
     assert [number for number, _ in source.records] == [1, 3, 5, 6]
     assert source.records[-1] == (6, ("F-2", "2.00"))
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("a;b\r\n1;2\r\n3;4", 3),
+        ("a;b\n1;2\n3;4\n", None),
+        ("a;b\r1;2\r3;4\r", None),
+        ('a;b\n1;"two\nlines"', 2),  # a quoted cell spanning lines: the record is the cut one
+        ("a;b\n1;2\n;", None),  # the unterminated last line is blank: nothing was cut
+        ("a;b\n1;2\n\n3;4", 4),
+        ("a;b", None),  # the header alone: no row to hold back
+    ],
+)
+def test_the_row_a_missing_final_line_break_may_have_cut(
+    tmp_path: Path, text: str, cut: int | None
+) -> None:
+    assert read_source(write(tmp_path, text.encode())).unterminated_row == cut

@@ -106,6 +106,10 @@ CODE_CASES: list[tuple[dict[str, Any], dict[str, Any], tuple[str, str]]] = [
         {},
         ("creditor_reference", "creditor_reference_too_long"),
     ),
+    ({"credit_invoice": "9.87654E+11"}, {}, ("credit_invoice", "excel_number_format")),
+    ({"invoice_number": " 1,23457E+15 "}, {}, ("invoice_number", "excel_number_format")),
+    ({"case": "1.23457E+23", "invoice_number": None}, {}, ("case", "excel_number_format")),
+    ({"creditor_reference": "4E+10"}, {}, ("creditor_reference", "excel_number_format")),
 ]
 
 
@@ -141,8 +145,29 @@ def test_every_documented_code_is_tested() -> None:
         "creditor_conflict",
         "merged_cell",  # tests/sources/test_workbook_fidelity.py
         "formula_uncomputed",  # tests/sources/test_uncomputed_formulas.py
+        "unterminated_row",  # tests/test_unterminated_row.py
     }
     assert tested == set(ERROR_CODES)
+
+
+def test_a_number_excel_wrote_in_exponent_form_is_never_a_key() -> None:
+    """Two credit notes Excel shortened to the same 9.87654E+11 would make the second row a
+    duplicate of the first: the digits are gone, so neither row can be sent."""
+    rows = [
+        row(credit_invoice="9.87654E+11", client_registration_date="2025-11-03"),
+        row(credit_invoice="9.87654E+11", client_registration_date="2025-12-03"),
+        row(credit_invoice="KF-9.8E+11", invoice_number="1E5"),  # not Excel's form: text
+    ]
+    first, second, third = Validator(Config()).validate(rows)
+    for result in (first, second):
+        assert result.request is None
+        (error,) = result.errors
+        assert (error.field, error.code) == ("credit_invoice", "excel_number_format")
+        assert error.message == (
+            "Credit invoice: Excel turned this number into 9.87654E+11; format the column "
+            "as text and export again."
+        )
+    assert third.is_valid
 
 
 def test_the_same_cell_in_a_valid_row_passes() -> None:

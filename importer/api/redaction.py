@@ -1,0 +1,103 @@
+"""The API key is removed from every answer where answers enter, before anything reads them.
+
+An API or a gateway may echo the request's headers into its answer — a 422's `_issues`, a
+400's `_error`, a reason phrase, an HTML error page — and whatever an answer says is kept: in
+the journal, report.json/.csv/.xlsx/.html, `importer show`. Redacting each of those would be
+a promise every future line must keep; here it is one hook on the session that carries the
+key (`api.connection`): it runs when a response's head has arrived and before its body is
+read, so every reader of the answer — the POST's classification, the look-ups' JSON, the read-
+back — only ever sees `[API key removed]`.
+
+What is replaced: the key as sent, and as JSON escapes it (`\\/` for `/`, `\\"`, `\\\\`), in
+the body (streamed: an echo split across two pieces of a chunked body is still found, since
+the last `len(key) - 1` bytes of each piece are held back until the next arrives), the reason
+phrase and the header values. The body is read through `response.raw.stream`, as requests'
+own `iter_content` and `api.transport.read_body` do; `read` is redacted too for any other
+reader.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import requests
+
+REMOVED = "[API key removed]"
+_REMOVED = REMOVED.encode()
+
+
+def redacting_hook(api_key: str) -> Callable[..., requests.Response]:
+    """A `response` hook for a session (`session.hooks["response"]`) removing `api_key` from
+    every answer. Every form of the key is at least four characters (a shorter key would
+    redact ordinary words; the key checks at start refuse none of those lengths in practice,
+    and no real key is that short)."""
+    forms = _forms(api_key)
+
+    def hook(response: requests.Response, *_args: Any, **_kwargs: Any) -> requests.Response:
+        if not forms:
+            return response
+        response.raw = RedactedBody(response.raw, forms)
+        if response.reason:
+            response.reason = redact_text(response.reason, forms)
+        for name, value in list(response.headers.items()):
+            if any(form.decode("latin-1") in value for form in forms):
+                response.headers[name] = redact_text(value, forms)
+        return response
+
+    return hook
+
+
+def _forms(api_key: str) -> tuple[bytes, ...]:
+    if len(api_key) < 4:
+        return ()
+    escaped = json.dumps(api_key)[1:-1]
+    variants = {api_key, escaped, escaped.replace("/", "\\/")}
+    # longest first: a form that contains another is replaced whole
+    return tuple(sorted((v.encode("utf-8") for v in variants), key=len, reverse=True))
+
+
+def redact_text(text: str, forms: tuple[bytes, ...]) -> str:
+    for form in forms:
+        text = text.replace(form.decode("utf-8"), REMOVED)
+    return text
+
+
+def _redact(data: bytes, forms: tuple[bytes, ...]) -> bytes:
+    for form in forms:
+        data = data.replace(form, _REMOVED)
+    return data
+
+
+class RedactedBody:
+    """`response.raw` with the key removed from what `stream` and `read` give; everything else
+    (closing, releasing the connection) is the wrapped urllib3 response's."""
+
+    def __init__(self, raw: Any, forms: tuple[bytes, ...]) -> None:
+        self._raw = raw
+        self._forms = forms
+        self._hold = max(map(len, forms)) - 1
+
+    def stream(
+        self, amt: int | None = 2**16, decode_content: bool | None = None
+    ) -> Iterator[bytes]:
+        """The body in pieces, redacted. A key is as long as `_hold + 1`, so one that starts in
+        a piece but ends in a later one starts within the last `_hold` bytes: those wait."""
+        held = b""
+        for piece in self._raw.stream(amt, decode_content=decode_content):
+            held = _redact(held + piece, self._forms)
+            if len(held) > self._hold:
+                cut = len(held) - self._hold
+                yield held[:cut]
+                held = held[cut:]
+        if held:
+            yield _redact(held, self._forms)
+
+    def read(self, amt: int | None = None, decode_content: bool | None = None, **kw: Any) -> bytes:
+        """The whole rest of the body, redacted (a part could cut a key in two, so `amt` is
+        not honoured: every caller of the importer streams)."""
+        return b"".join(self.stream(decode_content=decode_content))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)

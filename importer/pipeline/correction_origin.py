@@ -1,0 +1,99 @@
+"""Whose report a correction file is: `rerun A --fix` with import B's report must change
+nothing.
+
+Rows are matched by their `row` number, and every import has a row 3: B's corrected rows 3
+and 5 would replace A's and be credited under A, while B's own rows were never credited. So a
+report says which import it is, and a correction file that says another is refused, naming
+both imports:
+
+1. report.csv's `import` column (`report.IMPORT_COLUMN`), the import id on every row;
+2. report.xlsx's Summary sheet, whose "Import" line names it (in either language);
+3. and, for a report whose import column was deleted or a workbook saved without its
+   Summary, the credited rows' `_id`s: a row's `_id` must be the crediting the import
+   recorded for that row — another import's crediting names that import.
+
+A file with none of these (the original format, corrected) is matched by key as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from importer.errors import FileRejected
+from importer.journal import ImportRecord, Journal, JournalRow
+from importer.mapping import ColumnMap, normalise_header
+from importer.report import IMPORT_COLUMN
+from importer.sources import SourceFile, cell_text
+from importer.words import LANGUAGES, text
+
+IMPORT_HEADERS = frozenset(
+    {IMPORT_COLUMN, *(normalise_header(text("label.import", language)) for language in LANGUAGES)}
+)
+ID_HEADER = "_id"
+
+
+def check_origin(
+    file: str,
+    record: ImportRecord,
+    originals: Sequence[JournalRow],
+    sheets: Sequence[tuple[SourceFile, ColumnMap]],
+    others: Sequence[SourceFile],
+    row_headers: frozenset[str],
+    journal: Journal | None,
+) -> None:
+    """FileRejected, naming both imports, when the correction file is another import's
+    report. `sheets` are its sheets with a header (and their columns), `others` the rest (a
+    report.xlsx's Summary); `row_headers` the names of the row-number column."""
+    said = {_value(cells) for source in others for _, cells in source.records if _names(cells)}
+    own = {normalise_header(h) for h in record.columns}
+    crediting = {row.row: row.crediting_id for row in originals}
+    for source, columns in sheets:
+        headers = [normalise_header(h) for h in columns.headers]
+        at = {name: i for i, name in enumerate(headers) if name not in own}
+        named = next((at[h] for h in IMPORT_HEADERS if h in at), None)
+        row_at = next((at[h] for h in row_headers if h in at), None)
+        id_at = at.get(ID_HEADER)
+        for _, cells in source.records[1 + _header_index(source, columns) :]:
+            if named is not None:
+                said.add(_cell(cells, named))
+            if row_at is None or id_at is None:
+                continue
+            row, crediting_id = _cell(cells, row_at), _cell(cells, id_at)
+            number = int(float(row)) if row.replace(".", "", 1).isdecimal() else None
+            if crediting_id and number is not None and crediting.get(number) != crediting_id:
+                said.add(_owner(journal, crediting_id, number, record))
+    said.discard("")
+    said.discard(record.id)
+    if said:
+        raise FileRejected(
+            file,
+            f"this is the report of import {', '.join(sorted(said))}, not of import "
+            f"{record.id} ({record.file_name}): corrections belong to the import they came "
+            f"from (importer rerun {sorted(said)[0]} --fix {file}); nothing was changed",
+        )
+
+
+def _owner(journal: Journal | None, crediting_id: str, row: int, record: ImportRecord) -> str:
+    """The import that recorded `crediting_id`, or words saying the row's is not it."""
+    found = journal.crediting_owner(crediting_id) if journal is not None else None
+    if found is not None:
+        return found[0]
+    return f"unknown (row {row}'s _id {crediting_id} is no crediting of {record.id})"
+
+
+def _header_index(source: SourceFile, columns: ColumnMap) -> int:
+    return next(i for i, (n, _) in enumerate(source.records) if n == columns.header_row)
+
+
+def _names(cells: Sequence[object]) -> bool:
+    first = cells[0] if cells else None
+    return isinstance(first, str) and normalise_header(first) in IMPORT_HEADERS
+
+
+def _value(cells: Sequence[object]) -> str:
+    return _cell(cells, 1)
+
+
+def _cell(cells: Sequence[object], index: int) -> str:
+    value = cells[index] if index < len(cells) else None
+    return "" if value is None else cell_text(value).strip()  # type: ignore[arg-type]
