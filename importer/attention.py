@@ -48,6 +48,31 @@ def row_next_step(
     return None
 
 
+ATTENTION_KINDS: tuple[str, ...] = (
+    "invalid",
+    "rejected",
+    "unknown",
+    "not_sent",
+    "warning",
+    "error",
+    "credited_twice",
+    "answer_unusable",
+)
+"""What a row needing attention is counted as in a list of imports, in this order."""
+
+
+def attention_kind(outcome: Outcome, status: str | None, errors: Sequence[RowError]) -> str:
+    """The `ATTENTION_KINDS` word a row needing attention is counted under: its outcome, or
+    for a credited row what makes a person look at it (credited twice before its status)."""
+    if outcome is not Outcome.CREDITED:
+        return outcome.value
+    if any(error.code == CREDITED_TWICE for error in errors):
+        return "credited_twice"
+    if status in ("warning", "error"):
+        return status
+    return "answer_unusable"
+
+
 def import_next_steps(
     outcomes: Mapping[str, int],
     statuses: Mapping[str, int],

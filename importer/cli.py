@@ -14,7 +14,6 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +31,7 @@ from importer.pipeline import ImportResult, RunOptions, facade
 from importer.pipeline.history import parse_since
 from importer.progress import ProgressLine
 from importer.report import Report
-from importer.report.cells import iso_utc
+from importer.report.cells import iso_utc, spaced_money
 from importer.report.schema import shipped_text
 from importer.stopping import StopFlag
 from importer.validation import creditor_option
@@ -75,10 +74,6 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
     return config, overrides
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", " ")
-
-
 def _print_result(
     result: ImportResult, elapsed: float, config: Config, given: str | None = None
 ) -> None:
@@ -119,8 +114,8 @@ def _print_result(
             extra = "   (valid: would be sent)"
         print(f"  {outcome.value:<12}{count:>8}{extra}", file=out)
     print(f"  {'total':<12}{summary.rows:>8}", file=out)
-    print(f"  amount requested  {_money(summary.amount_requested)} SEK", file=out)
-    print(f"  amount settled    {_money(summary.amount_settled)} SEK", file=out)
+    print(f"  amount requested  {spaced_money(summary.amount_requested)} SEK", file=out)
+    print(f"  amount settled    {spaced_money(summary.amount_settled)} SEK", file=out)
     print(f"  elapsed           {elapsed:.1f} s", file=out)
     if result.posting is not None:
         run = result.posting
@@ -284,12 +279,13 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
             since = parse_since(args.since)
         except ValueError:
             raise ConfigError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
-    entries = facade.imports(config, since=since, creditor=args.creditor, status=args.status)
+    filters = {"creditor": args.creditor, "status": args.status, "attention": args.attention}
+    entries = facade.imports(config, since=since, **filters)
     if args.json:
         print(json.dumps([entry.as_json() for entry in entries], ensure_ascii=False, indent=2))
         return ExitCode.OK
     if not entries:
-        print("no imports" + (" match" if since or args.creditor or args.status else " yet"))
+        print("no imports" + (" match" if since or any(filters.values()) else " yet"))
         return ExitCode.OK
     print(f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file")
     for entry in entries:
@@ -298,7 +294,7 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
         kind = " (dry run)" if record.dry_run else ""
         print(
             f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
-            f"{record.rows:>7}  {shown}  {record.file_name}{kind}"
+            f"{record.rows:>7}  {shown}  {record.file_name}{kind}  {entry.figures.text()}"
         )
     return ExitCode.OK
 
@@ -309,13 +305,18 @@ def _show(config: Config, ref: str) -> ExitCode:
     summary = report.summary
     sandbox = " (sandbox)" if report.sandbox else ""
     outcomes = ", ".join(f"{k} {v}" for k, v in summary.outcomes.items() if v)
-    requested, settled = _money(summary.amount_requested), _money(summary.amount_settled)
+    requested, settled = (
+        spaced_money(summary.amount_requested),
+        spaced_money(summary.amount_settled),
+    )
     print(f"import {report.file_import_report}: {report.file.name}")
     print(f"  creditor   {', '.join(view.creditors) or '-'}")
     print(f"  API        {report.api.get('base_url', '')}{sandbox}")
     print(f"  started    {iso_utc(report.started)}   finished {iso_utc(report.finished) or '-'}")
     print(f"  rows       {summary.rows}: {outcomes}")
     print(f"  requested  {requested} SEK   settled {settled} SEK")
+    print(f"  amounts    {view.figures.amounts_text()}")
+    print(f"  open       {view.figures.open_text().removeprefix('open ')}")
     print(f"  exit code  {report.exit_code}")
     folder = view.report_csv.parent
     gone = (

@@ -64,10 +64,12 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "imports": (
         "list imports with counts per outcome",
-        "Every import the journal knows, oldest first, with its file, time, state and counts "
-        "per outcome.",
+        "Every import the journal knows, oldest first, with its file, time, state, counts "
+        "per outcome, creditor, amounts read, credited and settled, and the rows still "
+        "needing a person by kind (--attention: only imports with such rows).",
         """\
   importer imports
+  importer imports --attention
   importer imports --since 2026-11-24 --status open
   importer imports --creditor 5f1a2b3c4d5e6f7a8b9c0d1e --json""",
     ),
@@ -259,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--since", metavar="DATE", help="started on or after DATE (UTC)")
     imports.add_argument("--creditor", metavar="ID", help="with rows for this creditor")
     imports.add_argument("--status", choices=["open", "finished"], help="open or finished")
+    imports.add_argument(
+        "--attention", action="store_true", help="only imports with rows still needing a person"
+    )
     for add in (_config, _journal, _debug):
         add(imports)
 

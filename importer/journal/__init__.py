@@ -10,7 +10,8 @@ included); only a power loss may lose the last commits.
 
 The journal is one object (`Journal`) made of parts, one concept each: `schema` (tables and
 the connection), `imports`, `report_notes` (a report's dialect and folder), `row_values`,
-`row_queries` and `rows` (a row, its reads, its writes), `locks`, `dedupe`, `claims` (credit
+`row_queries` and `rows` (a row, its reads, its writes), `figures` (the few columns a
+list of imports counts), `locks`, `dedupe`, `claims` (credit
 notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt was
 uncertain). It depends
 on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from importer.journal.claims import ClaimStore
 from importer.journal.dedupe import DedupeStore, JournalCrediting
+from importer.journal.figures import FigureStore, RowFigures
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.report_notes import ReportNotes
@@ -36,13 +38,21 @@ __all__ = [
     "JournalCrediting",
     "JournalRow",
     "NewRow",
+    "RowFigures",
     "damaged",
     "utcnow",
 ]
 
 
 class Journal(
-    ImportStore, ReportNotes, RowStore, LockStore, DedupeStore, ClaimStore, UncertainStore
+    ImportStore,
+    ReportNotes,
+    RowStore,
+    LockStore,
+    DedupeStore,
+    ClaimStore,
+    UncertainStore,
+    FigureStore,
 ):
     """The SQLite journal. One instance per process, safe to share between threads (the
     posting lanes): see `journal.connection`."""

@@ -87,11 +87,15 @@ def imports(
     since: date | None = None,
     creditor: str | None = None,
     status: Status | None = None,
+    attention: bool = False,
 ) -> list[ImportEntry]:
-    """Every import in the journal, oldest first, with its creditors and rows counted by
-    outcome; filtered by start date (UTC), creditor and `open`/`finished`."""
+    """Every import in the journal, oldest first, with its creditors, rows counted by
+    outcome, amounts and rows needing attention; filtered by start date (UTC), creditor,
+    `open`/`finished`, and with `attention` only imports with a row still needing a person."""
     with Journal(config.journal.path) as journal:
-        return list_imports(journal, since=since, creditor=creditor, status=status)
+        return list_imports(
+            journal, since=since, creditor=creditor, status=status, attention=attention
+        )
 
 
 def show(config: Config, import_id: str, language: Language = "en") -> ImportView:
