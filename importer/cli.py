@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from importer import logs, stopping
+from importer import cli_record, logs, stopping
 from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
@@ -381,6 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(_list_imports(config, args))
         if args.command == "show":
             return int(_show(config, args.import_ref))
+        if args.command in cli_record.COMMANDS:
+            return int(cli_record.run(args, config))
         if args.command == "config":
             return int(_show_config(config, args, overrides))
         if args.command == "report":

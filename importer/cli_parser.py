@@ -103,6 +103,27 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
   importer drop --watch --interval 30 /srv/inbox   keep polling until SIGTERM
   importer drop --creditor 5f1a2b3c4d5e6f7a8b9c0d1e /srv/inbox""",
     ),
+    "backup": (
+        "write a consistent copy of the journal, while importers run",
+        "Copy the journal to PATH with SQLite's online backup: one consistent snapshot, "
+        "taken while importers keep posting (a cp of a journal in WAL mode is no backup). "
+        "PATH is one self-contained file; an existing PATH is refused unless --overwrite.",
+        """\
+  importer backup /srv/backup/journal-$(date +%F).sqlite
+  importer backup --overwrite /srv/backup/journal-latest.sqlite""",
+    ),
+    "prune": (
+        "remove old report folders, drop summaries and (with --archives) archived files",
+        "Remove report folders and drop summaries older than DAYS (by their newest file), "
+        "never those of an import with rows still needing a person or not finished; the "
+        "archived originals of INBOX's done/ and failed/ only with --archives INBOX; never "
+        "anything in processing/. The journal's rows are kept (importer report ID writes a "
+        "report again).",
+        """\
+  importer prune --older-than 90 --dry-run         see what would go
+  importer prune --older-than 90
+  importer prune --older-than 3650 --archives /srv/inbox""",
+    ),
     "config": (
         "print the effective settings and where each came from",
         "Print every setting as the importer would use it, and whether it came from the "
@@ -194,6 +215,39 @@ def _seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be a number of seconds above 0")
     return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be a number of days, 0 or more")
+    return value
+
+
+def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """backup, prune: the commands that keep the record (importer.cli_record)."""
+    backup = _command(sub, "backup")
+    backup.add_argument("path", type=Path, metavar="PATH")
+    backup.add_argument("--overwrite", action="store_true", help="replace an existing PATH")
+    for add in (_config, _journal, _debug):
+        add(backup)
+
+    prune = _command(sub, "prune")
+    prune.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
+    prune.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
+    prune.add_argument(
+        "--archives",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="INBOX",
+        help="also archived originals under INBOX's done/ and failed/ (repeatable)",
+    )
+    for add in (_config, _report_dir, _journal, _debug):
+        add(prune)
 
 
 def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -295,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug):
         add(drop)
+
+    _record_commands(sub)
 
     config = _command(sub, "config")
     for add in (_config, _api, _report_dir, _journal, _debug):
