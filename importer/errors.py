@@ -8,6 +8,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── SandboxError          the embedded sandbox could not be started
     │   ├── JournalUnavailable    the journal file cannot be opened
     │   ├── JournalDamaged        SQLite calls the journal file damaged (malformed)
+    │   ├── JournalTooNew         the journal was written by a newer importer
     │   ├── ImportNotFound        no such import in the journal
     │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │   │                         made against another API)
@@ -20,6 +21,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ImportLocked          another importer process works on the same import or file
     │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
     │   ├── JournalFailed         the journal could not be written mid-run (disk full, locked)
+    │   ├── JournalUnreadable     the journal could not be read (locked past the timeout, I/O)
     │   └── ReportUnwritten       a report could not be written (a full disk); the
     │                             journal has every outcome: `importer report ID`
     └── InternalError        (3)  a bug: "internal error: …", with its cause chained
@@ -73,6 +75,11 @@ class JournalUnavailable(UsageError):
 class JournalDamaged(UsageError):
     """SQLite calls the journal file damaged (malformed, not a database): nothing in it can be
     trusted to say what was credited, so nothing is sent until a person restores it."""
+
+
+class JournalTooNew(UsageError):
+    """The journal's schema is newer than this program knows (a newer importer upgraded it):
+    reading it could misread what was credited, so it is not read and nothing is sent."""
 
 
 class ImportNotFound(UsageError):
@@ -142,6 +149,12 @@ class JournalFailed(RunStopped):
     """The journal refused a write mid-run (disk full, locked past the timeout). The
     write that failed was rolled back: a row whose intent was not committed was not sent, and
     one sent but not recorded stays `unknown` and is looked up before anything is sent again."""
+
+
+class JournalUnreadable(RunStopped):
+    """SQLite refused a read of the journal for a reason that is not damage (locked past the
+    timeout, an I/O error): nothing more is sent, and once that is fixed the same command
+    carries on where the journal says it stopped."""
 
 
 # --------------------------------------------------------------------- internal (exit 3)

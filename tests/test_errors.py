@@ -15,6 +15,7 @@ TREE = {
         errors.SandboxError,
         errors.JournalUnavailable,
         errors.JournalDamaged,
+        errors.JournalTooNew,
         errors.ImportNotFound,
         errors.RerunRefused,
         errors.InboxUnsafe,
@@ -26,6 +27,7 @@ TREE = {
         errors.ImportLocked,
         errors.Interrupted,
         errors.JournalFailed,
+        errors.JournalUnreadable,
         errors.ReportUnwritten,
     ),
 }

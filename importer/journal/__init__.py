@@ -8,10 +8,10 @@ are rendered from here, so they can be regenerated at any time.
 WAL with `synchronous=NORMAL`: every commit survives the process being killed (SIGKILL
 included); only a power loss may lose the last commits.
 
-The journal is one object (`Journal`) made of parts, one concept each: `schema` (tables and
-the connection), `imports`, `report_notes` (a report's dialect and folder), `row_values`,
-`row_queries` and `rows` (a row, its reads, its writes), `figures` (the few columns a
-list of imports counts), `locks`, `dedupe`, `claims` (credit
+The journal is one object (`Journal`) made of parts, one concept each: `migrations` (the
+tables, as ordered upgrades), `schema` (the connection), `imports`, `report_notes` (a report's
+dialect and folder), `row_values`, `row_queries` and `rows` (a row, its reads, its writes),
+`figures` (the few columns a list of imports counts), `locks`, `dedupe`, `claims` (credit
 notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt was
 uncertain). It depends
 on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
@@ -25,10 +25,11 @@ from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.figures import FigureStore, RowFigures
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
+from importer.journal.migrations import SCHEMA_VERSION
 from importer.journal.report_notes import ReportNotes
 from importer.journal.row_values import JournalRow, NewRow
 from importer.journal.rows import RowStore
-from importer.journal.schema import SCHEMA_VERSION, damaged, utcnow
+from importer.journal.schema import damaged, utcnow
 from importer.journal.uncertain import UncertainStore
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""The journal's tables, and the connection every part of the journal works through.
+"""The connection every part of the journal works through, opened on a journal brought to the
+current schema (`journal.migrations`, which holds the tables).
 
 Request fields are columns, not JSON, so duplicate checks are indexed lookups and a
 200,000-row import is stored in a fraction of a second. The columns are `api.request.FIELDS`,
@@ -14,113 +15,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, Self
 
-from importer.api.identity import api_identity
 from importer.api.request import FIELDS
-from importer.errors import ConfigError, JournalDamaged, JournalFailed, JournalUnavailable
+from importer.errors import (
+    ConfigError,
+    ImporterError,
+    JournalDamaged,
+    JournalFailed,
+    JournalUnavailable,
+)
 from importer.journal.connection import SharedConnection
+from importer.journal.migrations import migrate
 
-SCHEMA_VERSION = 1
 OPEN_TIMEOUT = 30.0
 """Seconds to keep trying to open a journal another process is creating or migrating: two
 importers started together on a fresh journal can meet a lock that SQLite reports as busy
 without waiting (setting WAL mode, the schema), and that is no reason to refuse the run."""
 
 REQUEST_FIELDS: tuple[str, ...] = FIELDS
-"""Stored as columns, in the model's (and the API body's) order."""
+"""Stored as columns, in the model's (and the API body's) order. A new request field needs a
+migration adding its column."""
 REQUEST_COLUMNS: tuple[str, ...] = tuple("case_id" if f == "case" else f for f in FIELDS)
 """The column of each request field (`case` is an SQL keyword)."""
 REQUEST_COLUMN_LIST = ", ".join(REQUEST_COLUMNS)
 REQUEST_PLACEHOLDERS = ",".join("?" * len(REQUEST_FIELDS))
 AMOUNT_INDEX = REQUEST_FIELDS.index("amount")
-
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS imports (
-    id TEXT PRIMARY KEY,
-    file_name TEXT NOT NULL,
-    file_path TEXT NOT NULL,
-    sha256 TEXT,
-    format TEXT,
-    rows INTEGER NOT NULL DEFAULT 0,
-    columns TEXT NOT NULL DEFAULT '[]',
-    base_url TEXT NOT NULL,
-    dry_run INTEGER NOT NULL,
-    sandbox INTEGER NOT NULL,
-    all_or_nothing INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT,
-    file_errors TEXT NOT NULL DEFAULT '[]',
-    warnings TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS locks (
-    key TEXT PRIMARY KEY,
-    pid INTEGER NOT NULL,
-    host TEXT NOT NULL,
-    since TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS imports_sha ON imports (sha256, state);
-CREATE TABLE IF NOT EXISTS rows (
-    import_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    errors TEXT,
-    source TEXT NOT NULL,
-"""
-    + "".join(f"    {column} TEXT,\n" for column in REQUEST_COLUMNS)
-    + """    crediting_id TEXT,
-    status TEXT,
-    status_reason_locale TEXT,
-    settled_amount TEXT,
-    case_invoice_number TEXT,
-    case_reference_number TEXT,
-    http_status INTEGER,
-    duplicate_of TEXT,
-    intent_at TEXT,
-    PRIMARY KEY (import_id, row)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS rows_credit_invoice
-    ON rows (creditor, credit_invoice) WHERE outcome = 'credited';
-CREATE TABLE IF NOT EXISTS attempts (
-    import_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    http_status INTEGER,
-    note TEXT
-);
-CREATE INDEX IF NOT EXISTS attempts_row ON attempts (import_id, row);
-CREATE INDEX IF NOT EXISTS rows_credited_amount
-    ON rows (creditor, amount) WHERE outcome = 'credited';
-CREATE TABLE IF NOT EXISTS claims (
-    api TEXT NOT NULL,
-    creditor TEXT NOT NULL,
-    credit_invoice TEXT NOT NULL,
-    import_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    PRIMARY KEY (api, creditor, credit_invoice)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS uncertain (
-    import_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    PRIMARY KEY (import_id, row)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS corrected (
-    import_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    original_source TEXT NOT NULL,
-    PRIMARY KEY (import_id, row)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS answers (
-    import_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    raw TEXT NOT NULL
-);
-"""
-)
-
 
 _DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
@@ -175,6 +93,9 @@ class Store:
                 time.sleep(0.05)
             except (sqlite3.Error, OSError) as exc:
                 self._fail(exc)
+            except ImporterError:  # a journal the program must not use (too new, foreign)
+                self._db.close()
+                raise
             else:
                 return
 
@@ -185,17 +106,7 @@ class Store:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-        # Imports recorded before the API's name was normalised (issue 9 §2) are keyed by
-        # its identity from now on, like every new one: a no-op once done.
-        self._db.connection.create_function("api_identity", 1, api_identity, deterministic=True)
-        self._db.execute(
-            "UPDATE imports SET base_url = api_identity(base_url)"
-            " WHERE base_url <> api_identity(base_url)"
-        )
+        migrate(self._db.connection, self.path)
 
     def _fail(self, exc: sqlite3.Error | OSError) -> NoReturn:
         honest = damaged(exc, self.path)

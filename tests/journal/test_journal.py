@@ -641,17 +641,3 @@ def test_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(ImporterError, match="cannot be opened"):
         Journal(folder)
-
-
-def test_imports_recorded_under_another_spelling_of_the_api_are_keyed_by_its_identity(
-    tmp_path: Path,
-) -> None:
-    # Journals written before the API's name was normalised (issue 9 §2): on opening, their
-    # imports take the identity every new import is recorded under.
-    path = tmp_path / "journal.sqlite"
-    with Journal(path) as journal:
-        journal.create_import(record("imp-1", base_url="http://127.0.0.1:8080/"), [])
-        journal.create_import(record("imp-2", base_url="https://api.example.com/v1"), [])
-    with Journal(path) as journal:
-        assert journal.get_import("imp-1").base_url == "http://localhost:8080"  # type: ignore[union-attr]
-        assert journal.get_import("imp-2").base_url == "https://api.example.com/v1"  # type: ignore[union-attr]
