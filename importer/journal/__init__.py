@@ -11,7 +11,8 @@ included); only a power loss may lose the last commits.
 The journal is one object (`Journal`) made of parts, one concept each: `migrations` (the
 tables, as ordered upgrades), `schema` (the connection), `imports`, `report_notes` (a report's
 dialect and folder), `row_values`, `row_queries` and `rows` (a row, its reads, its writes),
-`figures` (the few columns a list of imports counts), `locks`, `dedupe`, `claims` (credit
+`figures` (the few columns a list of imports counts), `audit` (changes made by hand,
+append-only, and the rows resolved), `locks`, `dedupe`, `claims` (credit
 notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt was
 uncertain). It depends
 on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
@@ -20,6 +21,7 @@ validation.
 
 from __future__ import annotations
 
+from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
 from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.figures import FigureStore, RowFigures
@@ -34,6 +36,8 @@ from importer.journal.uncertain import UncertainStore
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AuditEntry",
+    "CellChange",
     "ImportRecord",
     "Journal",
     "JournalCrediting",
@@ -54,6 +58,7 @@ class Journal(
     ClaimStore,
     UncertainStore,
     FigureStore,
+    AuditStore,
 ):
     """The SQLite journal. One instance per process, safe to share between threads (the
     posting lanes): see `journal.connection`."""
