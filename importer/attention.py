@@ -3,7 +3,8 @@
 One place for the rule, because the workbook's "Needs attention" sheet, report.html, the
 closing summary and `importer show` must all agree on it: invalid, rejected, credited with
 status `warning` or `error` or credited twice, credit-note conflicts, `not_sent` and
-`unknown` rows need attention; credited/completed and duplicate rows do not. In a dry run
+`unknown` rows need attention; credited/completed and duplicate rows do not, and neither does
+a row a person marked as handled (`importer resolve`). In a dry run
 nothing was sent, so a valid row (`not_sent`, "would be sent") needs nobody; only invalid
 rows do."""
 
@@ -21,10 +22,17 @@ and a person checks the crediting."""
 
 
 def row_next_step(
-    outcome: Outcome, status: str | None, errors: Sequence[RowError], *, dry_run: bool = False
+    outcome: Outcome,
+    status: str | None,
+    errors: Sequence[RowError],
+    *,
+    dry_run: bool = False,
+    resolved: bool = False,
 ) -> str | None:
     """The catalogue key (`importer.words`) of the next step for a row, or None when the row
-    needs nobody."""
+    needs nobody — a row a person marked as handled (`resolved`) needs nobody any more."""
+    if resolved:
+        return None
     if outcome is Outcome.INVALID:
         if any(error.code in CONFLICT_CODES for error in errors):
             return "next.conflict"

@@ -76,10 +76,14 @@ def apply_fixes(
     originals = journal.rows(record.id)
     corrections = read_corrections(config, fix, record, originals, creditor=creditor)
     current = {row.row: row for row in originals}
+    resolved = journal.resolutions(record.id)
     for new in corrections:
         outcome = current[new.row].outcome
         if outcome in (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN):
             kept.setdefault(outcome.value, []).append(new.row)
+            continue
+        if new.row in resolved:
+            kept.setdefault("resolved", []).append(new.row)
             continue
         if new.request is not None and config.reference.generate:
             new.request.setdefault("creditor_reference", generated_reference(record.id, new.row))

@@ -36,6 +36,8 @@ class ImportFigures:
     attention: dict[str, int]
     """Rows needing attention (`importer.attention`) per `ATTENTION_KINDS` word, zero
     included."""
+    resolved: int = 0
+    """Rows a person marked as handled (no longer needing attention)."""
 
     @property
     def open_items(self) -> int:
@@ -56,7 +58,7 @@ class ImportFigures:
     def open_text(self) -> str:
         """`open 4: invalid 1, rejected 1, warning 1, error 1`, or `nothing open`."""
         if not self.open_items:
-            return "nothing open"
+            return "nothing open" + (f" ({self.resolved} resolved)" if self.resolved else "")
         kinds = ", ".join(f"{kind} {n}" for kind, n in self.attention.items() if n)
         return f"open {self.open_items}: {kinds}"
 
@@ -68,6 +70,7 @@ class ImportFigures:
             "amount_settled": money_text(self.amount_settled),
             "attention": dict(self.attention),
             "open_items": self.open_items,
+            "resolved": self.resolved,
         }
 
 
@@ -76,15 +79,18 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
     taken from `importer.attention` (the one place that says so)."""
     attention = dict.fromkeys(ATTENTION_KINDS, 0)
     read = credited = settled = Decimal(0)
+    resolved = journal.resolutions(record.id)
     for row in journal.row_figures(record.id):
         if row.amount is not None:
             read += row.amount
         if row.outcome is Outcome.CREDITED:
             credited += row.amount or 0
             settled += row.settled_amount or 0
-        if row_next_step(row.outcome, row.status, row.errors, dry_run=record.dry_run):
+        dry_run, done = record.dry_run, row.row in resolved
+        if row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run, resolved=done):
             attention[attention_kind(row.outcome, row.status, row.errors)] += 1
-    return ImportFigures(journal.creditors(record.id), read, credited, settled, attention)
+    creditors = journal.creditors(record.id)
+    return ImportFigures(creditors, read, credited, settled, attention, len(resolved))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +191,10 @@ def show_import(
     figures = import_figures(journal, record)
     view = ImportView(report, journal.creditors(import_id), report_csv, figures)
     for row in report.rows:
-        step = row_next_step(row.outcome, row.status, row.errors, dry_run=report.dry_run)
+        resolved = row.resolution is not None
+        step = row_next_step(
+            row.outcome, row.status, row.errors, dry_run=report.dry_run, resolved=resolved
+        )
         if step is None:
             continue
         reasons = [error_text(e.code, language) + f" ({e.message})" for e in row.errors]

@@ -137,22 +137,26 @@ def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[Ex
     message that goes with it when it is not the counts' own: a credited row whose status
     could not be read back is not known to be `completed` (exit 3: the same command reads
     it, nothing is resent); a flagged row (credited twice, or an answer that did not fit)
-    makes an otherwise clean run ask for a person."""
-    code = exit_code_for(
-        report.summary.outcomes,
-        report.summary.statuses,
-        dry_run=report.dry_run,
-        rejected=bool(report.file_errors and not report.rows),
-        all_or_nothing=record.all_or_nothing,
-    )
+    makes an otherwise clean run ask for a person. The report's own exit code has weighed
+    both, and rows a person resolved (`importer.report.render.report_head`)."""
+    if report.exit_code is not None:  # flagged and resolved rows weighed in already
+        code = ExitCode(report.exit_code)
+    else:
+        code = exit_code_for(
+            report.summary.outcomes,
+            report.summary.statuses,
+            dry_run=report.dry_run,
+            rejected=bool(report.file_errors and not report.rows),
+            all_or_nothing=record.all_or_nothing,
+        )
+        if code is ExitCode.OK and journal.flagged(record.id):
+            code = ExitCode.ATTENTION
     unread = journal.unread_statuses(record.id)
     if unread and code in (ExitCode.OK, ExitCode.ATTENTION):
         return ExitCode.INCOMPLETE, (
             f"the status of {unread} credited row(s) could not be read back from the API; "
             "run the same command again to read it (nothing is sent again)"
         )
-    if code is ExitCode.OK and journal.flagged(record.id):
-        return ExitCode.ATTENTION, None
     return code, None
 
 
