@@ -327,6 +327,8 @@ def _show(config: Config, ref: str) -> ExitCode:
     print(f"  report     {folder}/{gone}")
     for step in _next_steps(report, view.report_csv):
         print(f"  next: {step}")
+    for line in (line for entry in report.audit for line in entry.lines()):
+        print(f"  by hand    {line}")
     if not view.attention:
         print("no row needs attention")
         return ExitCode.OK
@@ -382,7 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "show":
             return int(_show(config, args.import_ref))
         if args.command in cli_record.COMMANDS:
-            return int(cli_record.run(args, config))
+            ref = getattr(args, "import_ref", None)  # resolve's: an id or a report.json
+            return int(cli_record.run(args, config, ref and _resolve_import(ref)))
         if args.command == "config":
             return int(_show_config(config, args, overrides))
         if args.command == "report":

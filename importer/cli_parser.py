@@ -103,6 +103,17 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
   importer drop --watch --interval 30 /srv/inbox   keep polling until SIGTERM
   importer drop --creditor 5f1a2b3c4d5e6f7a8b9c0d1e /srv/inbox""",
     ),
+    "resolve": (
+        "mark rows needing attention as handled (nothing is sent)",
+        "Mark ROWs of an import as handled by a person: they leave 'needs attention', the "
+        "reports are written again showing who, when and why, and rerun leaves them alone. "
+        "The OS user and host are recorded always (--by adds a name). An unknown row must be "
+        "looked up (importer rerun) first. --reopen puts the rows back.",
+        """\
+  importer resolve 20261124-204500-3fa2c1d9 4 6 --note "credited by hand in Amili"
+  importer resolve 20261124-204500-3fa2c1d9 5 --note "creditor agrees" --by "Anna L"
+  importer resolve 20261124-204500-3fa2c1d9 4 --reopen --note 'was the wrong row'""",
+    ),
     "backup": (
         "write a consistent copy of the journal, while importers run",
         "Copy the journal to PATH with SQLite's online backup: one consistent snapshot, "
@@ -228,7 +239,16 @@ def _days(text: str) -> float:
 
 
 def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """backup, prune: the commands that keep the record (importer.cli_record)."""
+    """resolve, backup, prune: the commands that keep the record (importer.cli_record)."""
+    resolve = _command(sub, "resolve")
+    resolve.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
+    resolve.add_argument("rows", nargs="+", type=int, metavar="ROW", help="row numbers")
+    resolve.add_argument("--note", required=True, help="why: what was done, or decided")
+    resolve.add_argument("--by", metavar="NAME", help="a name, recorded beside the OS user")
+    resolve.add_argument("--reopen", action="store_true", help="put the rows back as open")
+    for add in (_config, _report_dir, _journal, _debug):
+        add(resolve)
+
     backup = _command(sub, "backup")
     backup.add_argument("path", type=Path, metavar="PATH")
     backup.add_argument("--overwrite", action="store_true", help="replace an existing PATH")

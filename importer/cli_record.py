@@ -1,4 +1,4 @@
-"""The command line of the commands that keep the record — `backup`, `prune` (and `resolve`):
+"""The command line of the commands that keep the record — `resolve`, `backup`, `prune`:
 each parses nothing itself (`importer.cli_parser` does), calls one library function and
 prints what it did. Apart from `importer.cli` so that module stays an adapter of one screen."""
 
@@ -9,15 +9,33 @@ import argparse
 from importer.config import Config
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
+from importer.pipeline import facade
 from importer.upkeep import backup_journal, prune
 
-COMMANDS = frozenset({"backup", "prune"})
+COMMANDS = frozenset({"resolve", "backup", "prune"})
 
 
-def run(args: argparse.Namespace, config: Config) -> ExitCode:
+def run(args: argparse.Namespace, config: Config, import_id: str | None = None) -> ExitCode:
+    """`import_id`: the import `resolve` names (the CLI reads it from a report.json path)."""
+    if args.command == "resolve":
+        return _resolve(args, config, import_id or args.import_ref)
     if args.command == "backup":
         return _backup(args, config)
     return _prune(args, config)
+
+
+def _resolve(args: argparse.Namespace, config: Config, import_id: str) -> ExitCode:
+    entry, figures, paths = facade.resolve(
+        config, import_id, args.rows, args.note, by=args.by, reopen=args.reopen
+    )
+    done = "reopened" if entry.action == "reopen" else "resolved"
+    who = f"{entry.os_user}@{entry.host}" + (f" ({entry.by})" if entry.by else "")
+    rows = ", ".join(map(str, entry.rows))
+    print(f"import {import_id}: row(s) {rows} {done} by {who}: {entry.note}")
+    print(f"  now {figures.open_text()}; nothing was sent")
+    if paths:
+        print(f"  report     {next(iter(paths.values())).parent}/ ({', '.join(paths)})")
+    return ExitCode.OK
 
 
 def _backup(args: argparse.Namespace, config: Config) -> ExitCode:

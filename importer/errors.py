@@ -12,6 +12,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── ImportNotFound        no such import in the journal
     │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │   │                         made against another API)
+    │   ├── ResolveRefused        rows cannot be marked handled as asked (unknown, not open)
     │   └── InboxUnsafe           a drop's processing/, done/ or failed/ links out of the inbox
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
@@ -88,6 +89,12 @@ class ImportNotFound(UsageError):
 
 class RerunRefused(UsageError):
     """The import exists but cannot be rerun or rendered as asked."""
+
+
+class ResolveRefused(UsageError):
+    """Rows cannot be marked as handled (or reopened) as asked: a row not in the import, an
+    `unknown` row not looked up yet, a row that needs no attention or is resolved already.
+    Nothing is recorded."""
 
 
 class InboxUnsafe(UsageError):

@@ -207,6 +207,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.next_step": ("What to do next", "Nästa steg"),
     "label.file_errors": ("File errors", "Fel i filen"),
     "label.warnings": ("Warnings", "Varningar"),
+    "label.audit": ("Changed by hand", "Ändrat för hand"),
     "label.row": ("Row", "Rad"),
     "label.reason": ("Reason", "Orsak"),
     "label.field": ("Field", "Fält"),

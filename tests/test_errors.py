@@ -18,6 +18,7 @@ TREE = {
         errors.JournalTooNew,
         errors.ImportNotFound,
         errors.RerunRefused,
+        errors.ResolveRefused,
         errors.InboxUnsafe,
     ),
     errors.RunStopped: (

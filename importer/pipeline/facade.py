@@ -15,8 +15,18 @@ from pathlib import Path
 
 from importer.api.target import Target, open_target
 from importer.config import Config
-from importer.journal import Journal
-from importer.pipeline.history import ImportEntry, ImportView, Status, list_imports, show_import
+from importer.journal import AuditEntry, Journal
+from importer.pipeline.actor import current_actor
+from importer.pipeline.history import (
+    ImportEntry,
+    ImportFigures,
+    ImportView,
+    Status,
+    import_figures,
+    list_imports,
+    show_import,
+)
+from importer.pipeline.resolve import resolve_rows
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.pipeline.run import Importer
 from importer.report.model import Report
@@ -79,6 +89,29 @@ def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target("", None, None, False))
         return importer.render(import_id)
+
+
+def resolve(
+    config: Config,
+    import_id: str,
+    rows: Iterable[int],
+    note: str,
+    *,
+    by: str | None = None,
+    reopen: bool = False,
+) -> tuple[AuditEntry, ImportFigures, dict[str, Path]]:
+    """Mark rows of an import as handled by a person (or with `reopen`, open them again),
+    recorded with the OS user and host (and `by`, a name beside them) in the import's audit
+    trail, then write its reports again. Sends nothing. Returns the entry recorded, the
+    import's figures now, and the report files {format: path}."""
+    with Journal(config.journal.path) as journal:
+        entry = resolve_rows(
+            journal, import_id, list(rows), note=note, actor=current_actor(by), reopen=reopen
+        )
+        _, paths = Importer(config, journal, Target("", None, None, False)).render(import_id)
+        record = journal.get_import(import_id)
+        assert record is not None  # resolve_rows found it
+        return entry, import_figures(journal, record), paths
 
 
 def imports(

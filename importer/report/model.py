@@ -79,6 +79,19 @@ class AuditRecord(BaseModel):
     def _at_json(self, value: datetime) -> datetime:
         return as_utc(value)
 
+    def lines(self) -> list[str]:
+        """The entry as a person reads it: a first line (when, what, which rows, who, the
+        fix file or the note), then one line per cell changed."""
+        when = as_utc(self.at).isoformat().replace("+00:00", "Z")
+        who = f"{self.os_user}@{self.host}" + (f" ({self.by})" if self.by else "")
+        rows = ", ".join(map(str, self.rows))
+        head = f"{when} {self.action} row(s) {rows} by {who}"
+        if self.fix_file:
+            head += f" from {self.fix_file} (SHA-256 {self.fix_sha256})"
+        if self.note:
+            head += f": {self.note}"
+        return [head] + [f"  row {c.row} {c.column}: {c.old!r} -> {c.new!r}" for c in self.changes]
+
 
 class ReportRow(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
