@@ -327,8 +327,8 @@ def _show(config: Config, ref: str) -> ExitCode:
     print(f"  report     {folder}/{gone}")
     for step in _next_steps(report, view.report_csv):
         print(f"  next: {step}")
-    for line in (line for entry in report.audit for line in entry.lines()):
-        print(f"  by hand    {line}")
+    for text_line in (said for entry in report.audit for said in entry.lines()):
+        print(f"  by hand    {text_line}")
     if not view.attention:
         print("no row needs attention")
         return ExitCode.OK
