@@ -202,6 +202,7 @@ def _run_or_rerun(
             stop=stop,
             creditor=options.creditor,
             dry_run=args.dry_run,
+            by=args.by,
         )
         return _report_result(result, started, config, options.creditor)
     codes: list[ExitCode] = []

@@ -327,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the rerun would send (corrections applied); change nothing",
     )
+    rerun.add_argument(
+        "--by", metavar="NAME", help="a name, recorded beside the OS user with the corrections"
+    )
     for add in (_config, _api, _report_dir, _journal, _lanes, _logging, _debug, _creditor):
         add(rerun)
 

@@ -68,9 +68,11 @@ def rerun(
     stop: threading.Event | None = None,
     creditor: str | None = None,
     dry_run: bool = False,
+    by: str | None = None,
 ) -> ImportResult:
     """Post again what did not go through in an import (not_sent, unknown after
-    reconciliation, rejected), after applying the corrections in `fix`, matched by key.
+    reconciliation, rejected), after applying the corrections in `fix`, matched by key
+    (recorded in the import's audit trail with the OS user and host, and `by` beside them).
     `creditor` (`--creditor`) refuses an import of another creditor; `dry_run` only says
     what would be sent and changes nothing."""
     with ExitStack() as stack:
@@ -80,7 +82,7 @@ def rerun(
             config, journal, target, progress=progress, stop=stop, creditor=creditor
         )
         stack.callback(importer.close)
-        return importer.rerun(import_id, fix, dry_run=dry_run)
+        return importer.rerun(import_id, fix, dry_run=dry_run, by=by)
 
 
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:

@@ -38,7 +38,7 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
-from importer.outcomes import ImportWarning, Outcome, exit_code_for
+from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -137,20 +137,10 @@ def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[Ex
     message that goes with it when it is not the counts' own: a credited row whose status
     could not be read back is not known to be `completed` (exit 3: the same command reads
     it, nothing is resent); a flagged row (credited twice, or an answer that did not fit)
-    makes an otherwise clean run ask for a person. The report's own exit code has weighed
-    both, and rows a person resolved (`importer.report.render.report_head`)."""
-    if report.exit_code is not None:  # flagged and resolved rows weighed in already
-        code = ExitCode(report.exit_code)
-    else:
-        code = exit_code_for(
-            report.summary.outcomes,
-            report.summary.statuses,
-            dry_run=report.dry_run,
-            rejected=bool(report.file_errors and not report.rows),
-            all_or_nothing=record.all_or_nothing,
-        )
-        if code is ExitCode.OK and journal.flagged(record.id):
-            code = ExitCode.ATTENTION
+    makes an otherwise clean run ask for a person. The report, rendered from the journal
+    (`importer.report.render.report_head`), has weighed its counts, flagged rows and rows a
+    person resolved: its exit code is the import's (one place for the rule)."""
+    code = ExitCode(report.exit_code) if report.exit_code is not None else ExitCode.INCOMPLETE
     unread = journal.unread_statuses(record.id)
     if unread and code in (ExitCode.OK, ExitCode.ATTENTION):
         return ExitCode.INCOMPLETE, (
@@ -332,7 +322,12 @@ class Importer:
         return result
 
     def rerun(
-        self, import_id: str, fix: Path | None = None, *, dry_run: bool = False
+        self,
+        import_id: str,
+        fix: Path | None = None,
+        *,
+        dry_run: bool = False,
+        by: str | None = None,
     ) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
         after applying corrections from `fix`, matched by key (`corrections`). Credited rows
@@ -345,7 +340,7 @@ class Importer:
         # Corrections change the import's rows: not while another importer posts them.
         with self.journal.import_lock(import_id):
             notes = (
-                apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
+                apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor, by=by)
                 if fix is not None
                 else []
             )
