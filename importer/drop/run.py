@@ -47,6 +47,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
+from importer.pipeline.overview import write_overview
 from importer.stopping import StopFlag
 
 log = logs.get_logger("importer.drop")
@@ -170,6 +171,7 @@ class Drop:
         # folder still refused) writes no summary: one a minute would bury the real ones.
         if summary.files or fresh or not self.options.watch:
             _publish(summary, self.config.report.dir, self._print)
+            write_overview(journal, self.config.report.dir)  # the night's summary linked
             return summary
         return None
 
