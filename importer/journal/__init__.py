@@ -24,7 +24,7 @@ from __future__ import annotations
 from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
 from importer.journal.dedupe import DedupeStore, JournalCrediting
-from importer.journal.figures import FigureStore, RowFigures
+from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.migrations import SCHEMA_VERSION
@@ -36,6 +36,7 @@ from importer.journal.uncertain import UncertainStore
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Amounts",
     "AuditEntry",
     "CellChange",
     "ImportRecord",
@@ -43,7 +44,7 @@ __all__ = [
     "JournalCrediting",
     "JournalRow",
     "NewRow",
-    "RowFigures",
+    "RowGroup",
     "damaged",
     "utcnow",
 ]

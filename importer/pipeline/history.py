@@ -78,19 +78,22 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
     """An import's figures from the journal's rows, the rule of which row needs a person
     taken from `importer.attention` (the one place that says so)."""
     attention = dict.fromkeys(ATTENTION_KINDS, 0)
-    read = credited = settled = Decimal(0)
-    resolved = journal.resolutions(record.id)
-    for row in journal.row_figures(record.id):
-        if row.amount is not None:
-            read += row.amount
-        if row.outcome is Outcome.CREDITED:
-            credited += row.amount or 0
-            settled += row.settled_amount or 0
-        dry_run, done = record.dry_run, row.row in resolved
-        if row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run, resolved=done):
-            attention[attention_kind(row.outcome, row.status, row.errors)] += 1
+    resolved = 0
+    for group in journal.row_groups(record.id):
+        resolved += group.rows if group.resolved else 0
+        if row_next_step(
+            group.outcome,
+            group.status,
+            group.errors,
+            dry_run=record.dry_run,
+            resolved=group.resolved,
+        ):
+            attention[attention_kind(group.outcome, group.status, group.errors)] += group.rows
+    amounts = journal.amounts(record.id)
     creditors = journal.creditors(record.id)
-    return ImportFigures(creditors, read, credited, settled, attention, len(resolved))
+    return ImportFigures(
+        creditors, amounts.read, amounts.credited, amounts.settled, attention, resolved
+    )
 
 
 @dataclass(frozen=True, slots=True)

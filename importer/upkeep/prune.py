@@ -11,7 +11,8 @@ Never removed: anything of an import with rows still needing a person or still o
 report folder, a summary naming it, its archived file, found by its SHA-256); anything in
 `processing/` (a file a drop has not finished); a folder whose name is no import of this
 journal; anything behind a symbolic link. The journal's rows are kept: a pruned import's
-report can be written again with `importer report ID`.
+report can be written again with `importer report ID`. The overview page (index.html) is
+written again after a prune, so it links nothing removed.
 
 A folder's age is that of its newest file, so a report a rerun rewrote last week is a week
 old whatever day its import began; an archive's age is the day in its folder name."""
@@ -32,6 +33,7 @@ from importer.drop.inbox import DONE, FAILED, sub_inboxes
 from importer.errors import ConfigError
 from importer.journal import Journal
 from importer.pipeline.history import import_figures
+from importer.pipeline.overview import write_overview
 
 
 @dataclass(slots=True)
@@ -76,6 +78,8 @@ def prune(
                     _judge(result, path, by_sha.get(_sha256(path)))
             if not dry_run and not any(day_folder.iterdir()):
                 day_folder.rmdir()
+    if not dry_run:
+        write_overview(journal, report_dir)  # it linked what is gone
     return result
 
 

@@ -109,7 +109,9 @@ def test_a_night_with_nothing_open_is_pruned_and_a_recent_one_kept(
     done = importer(workdir, "prune", "--older-than", "30")
     assert done.returncode == 0, done.stderr
     assert not summary.exists()
-    assert not [p for p in reports.iterdir() if p.name != "drops"]
+    assert not [p for p in reports.iterdir() if p.is_dir() and p.name != "drops"]
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "report.html" not in index  # the overview was written again: nothing to link
 
 
 def test_a_negative_age_is_refused_in_one_line(workdir: Path) -> None:
