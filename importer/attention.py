@@ -81,16 +81,34 @@ def attention_kind(outcome: Outcome, status: str | None, errors: Sequence[RowErr
     return "answer_unusable"
 
 
+def still_open(
+    outcomes: Mapping[str, int],
+    statuses: Mapping[str, int],
+    resolved: Mapping[str, int] | None,
+) -> tuple[Mapping[str, int], Mapping[str, int]]:
+    """A summary's counts per outcome and per status without the rows a person resolved
+    (`resolved`: per `ATTENTION_KINDS` word): what the next steps and the exit code weigh."""
+    if not resolved:
+        return outcomes, statuses
+    return (
+        {k: n - resolved.get(k, 0) for k, n in outcomes.items()},
+        {k: n - resolved.get(k, 0) for k, n in statuses.items()},
+    )
+
+
 def import_next_steps(
     outcomes: Mapping[str, int],
     statuses: Mapping[str, int],
     *,
     dry_run: bool,
     rejected_file: bool,
+    resolved: Mapping[str, int] | None = None,
 ) -> list[str]:
     """The catalogue keys of what to do next for a whole import, most urgent first: an
     outage is fixed by a plain rerun, then rows to correct (`rerun --fix`), then credited
-    rows to check. Exactly one key ("nothing to do") when nothing is left."""
+    rows to check. Exactly one key ("nothing to do") when nothing is left. `resolved`
+    counts the rows a person resolved per `ATTENTION_KINDS` word: they need no step."""
+    outcomes, statuses = still_open(outcomes, statuses, resolved)
     if rejected_file:
         return ["next.import_file"]
     if dry_run:

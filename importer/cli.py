@@ -139,6 +139,7 @@ def _next_steps(report: Report, csv_path: Path | None) -> list[str]:
         summary.statuses,
         dry_run=report.dry_run,
         rejected_file=bool(report.file_errors) and not summary.rows,
+        resolved=summary.resolved_kinds,
     )
     import_id = report.file_import_report
     fix = csv_path or Path("reports") / import_id / "report.csv"

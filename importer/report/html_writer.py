@@ -151,6 +151,7 @@ class HtmlWriter:
             summary.statuses,
             dry_run=report.dry_run,
             rejected_file=bool(report.file_errors) and not summary.rows,
+            resolved=summary.resolved_kinds,
         )
         parts.append(f"<h2>{_e(t('label.next_step'))}</h2><ul>")
         fix, import_id = self._settings.report_csv, report.file_import_report

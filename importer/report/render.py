@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from importer.attention import still_open
 from importer.bulk import trusted
 from importer.errors import ImportNotFound, RerunRefused
 from importer.exit_codes import ExitCode
@@ -165,9 +166,7 @@ def report_head(record: ImportRecord, summary: Summary, *, flagged: bool = False
     (see `importer.report.write_reports`)."""
     # A row a person resolved needs nobody: the exit code leaves it out (it stays counted
     # under its outcome in the summary).
-    resolved = summary.resolved_kinds
-    outcomes = {k: n - resolved.get(k, 0) for k, n in summary.outcomes.items()}
-    statuses = {k: n - resolved.get(k, 0) for k, n in summary.statuses.items()}
+    outcomes, statuses = still_open(summary.outcomes, summary.statuses, summary.resolved_kinds)
     exit_code = exit_code_for(
         outcomes,
         statuses,

@@ -380,6 +380,7 @@ class _Summary:
             summary.statuses,
             dry_run=report.dry_run,
             rejected_file=bool(report.file_errors) and not summary.rows,
+            resolved=summary.resolved_kinds,
         )
         for step in steps:
             self._line("", t(step, id=report.file_import_report, csv=self._settings.report_csv))

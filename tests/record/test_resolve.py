@@ -85,6 +85,9 @@ def test_an_import_with_everything_resolved_is_done_and_rerun_leaves_its_rows_al
     )
     assert json.loads(importer(workdir, "imports", "--json", "--attention").stdout) == []
     assert report_of(workdir)["exit_code"] == 0
+    shown = importer(workdir, "show", import_id).stdout
+    assert "next:" not in shown  # no fix, no check: everything was handled
+    assert "no row needs attention" in shown
     again = importer(workdir, "rerun", import_id, api=api)
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(creditings(api)) == sent  # the resolved rejected row 7 is not retried
