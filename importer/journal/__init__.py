@@ -17,6 +17,10 @@ notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt
 uncertain). It depends
 on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
 validation.
+
+SQLite's errors stop at this boundary: a write goes through `Store._transaction`, a read is
+marked `@reads` (`schema.read_failure`), so a damaged file is `JournalDamaged` and anything
+else `JournalFailed` (a write) or `JournalUnreadable` (a read), never a raw `sqlite3` error.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, Store
+from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, Store, reads
 
 _CHUNK = 500
 """Values per `IN (…)`: well below SQLite's 999 bound parameters, with room for the rest."""
@@ -52,6 +52,7 @@ def crediting_of(values: Iterable[Any]) -> JournalCrediting:
 class DedupeStore(Store):
     """Look-ups of earlier creditings, across imports to the same API."""
 
+    @reads
     def has_credited(
         self, creditor: str, *, base_url: str, exclude_import: str | None = None
     ) -> bool:
@@ -66,6 +67,7 @@ class DedupeStore(Store):
             is not None
         )
 
+    @reads
     def credited_notes(
         self, base_url: str, creditor: str, notes: Iterable[str], *, exclude_import: str
     ) -> dict[str, JournalCrediting]:
@@ -78,6 +80,7 @@ class DedupeStore(Store):
             found.setdefault(crediting.request["credit_invoice"], crediting)
         return found
 
+    @reads
     def credited_with_amounts(
         self, base_url: str, creditor: str, amounts: Iterable[Decimal], *, exclude_import: str
     ) -> Iterator[JournalCrediting]:

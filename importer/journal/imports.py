@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from importer.journal.row_values import NewRow, errors_json, pack_cells, request_row_values
-from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, Store, iso_z
+from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, Store, iso_z, reads
 from importer.outcomes import ImportWarning, Outcome, RowError
 
 
@@ -41,6 +41,7 @@ class ImportRecord(BaseModel):
 class ImportStore(Store):
     """Creating, finding and finishing imports."""
 
+    @reads
     def new_import_id(self, sha256: str | None, started: datetime) -> str:
         """Readable and sortable: `20261124-204500-3fa2c1d9` (UTC time, file hash prefix)."""
         base = f"{started.astimezone(UTC):%Y%m%d-%H%M%S}-{(sha256 or 'nofile0')[:8]}"
@@ -143,12 +144,14 @@ class ImportStore(Store):
         " all_or_nothing, state, started, finished, file_errors, warnings"
     )
 
+    @reads
     def get_import(self, import_id: str) -> ImportRecord | None:
         row = self._db.execute(
             f"SELECT {self._IMPORT_COLUMNS} FROM imports WHERE id=?", (import_id,)
         ).fetchone()
         return self._import_from_row(row) if row else None
 
+    @reads
     def imports(self) -> list[ImportRecord]:
         return [
             self._import_from_row(r)
@@ -157,6 +160,7 @@ class ImportStore(Store):
             )
         ]
 
+    @reads
     def find_import(self, sha256: str, base_url: str, *, state: str) -> ImportRecord | None:
         """The latest real (not dry-run) import of these exact bytes to this API in `state`."""
         row = self._db.execute(
@@ -189,6 +193,7 @@ class ImportStore(Store):
                     (json.dumps([*warnings, stored], ensure_ascii=False), import_id),
                 )
 
+    @reads
     def outcome_counts(self, import_id: str) -> dict[Outcome, int]:
         counts = dict.fromkeys(Outcome, 0)
         for outcome, n in self._db.execute(
@@ -197,6 +202,7 @@ class ImportStore(Store):
             counts[Outcome(outcome)] = n
         return counts
 
+    @reads
     def creditors(self, import_id: str) -> list[str]:
         """The creditor ids an import's rows were (to be) credited for, in order."""
         return [

@@ -14,14 +14,16 @@ How to add a migration
    `SCHEMA_VERSION` follows by itself.
 2. Never edit, reorder or remove a migration once it is on main: journals out there are at
    its version and will never run it again. Fix a released migration's mistake with a new one.
-3. Write the SQL out in full, as it is today: no imported column list or helper whose meaning
-   may change later (schema 1 spells out the request columns for that reason). Plain
-   statements through `db.execute` — no `executescript`, which commits the transaction the
-   migration runs in.
+3. Write the SQL out in full, as it is today: no imported column list or constant whose
+   meaning may change later (schema 1 spells out the request columns for that reason). Call
+   code of the package only where the migration means "as this program computes it" and say
+   so (migration 2). Plain statements through `db.execute` — no `executescript`, which
+   commits the transaction the migration runs in.
 4. Add a test in tests/journal/test_migrations.py that builds a journal at the previous
-   version (`migrate(db, up_to=N - 1)`, with the rows your migration must carry over),
-   opens it with `Journal`, and checks what your migration changed and what it kept; the
-   test of the release fixture (tests/data/journals/) must keep passing.
+   version (`journal_at(path, N - 1)`, i.e. `migrate(db, path, up_to=N - 1)`, plus the rows
+   your migration must carry over), opens it with `Journal`, and checks what your migration
+   changed and what it kept. The tests of the release journal (tests/data/journals/) must
+   keep passing: every import, row, claim and correction it holds is still found.
 
 Concurrency: two importers may open a fresh (or old) journal at once. Each migration runs
 under `BEGIN IMMEDIATE` and reads `user_version` again inside it, so the second process waits
@@ -150,7 +152,9 @@ def _v1_schema(db: sqlite3.Connection) -> None:
 def _v2_api_identity(db: sqlite3.Connection) -> None:
     """Imports recorded before the API's name was normalised are keyed by its identity, like
     every import recorded since (the duplicate checks and `find_import` compare
-    `base_url` with the identity). Once: the release before ran this on every open."""
+    `base_url` with the identity). Once: the release before ran this on every open. It
+    calls the package's `api_identity` on purpose — the identity this program computes; a
+    change to it needs a migration of its own that re-keys the imports."""
     db.create_function("api_identity", 1, api_identity, deterministic=True)
     db.execute(
         "UPDATE imports SET base_url = api_identity(base_url)"
@@ -270,16 +274,13 @@ def migrate(
     migration (a journal at the version before it). Raises `JournalTooNew` for a journal a
     newer importer wrote, `JournalUnavailable` for a database no importer wrote; SQLite's own
     errors (busy, damaged) are left to the caller, which knows how to wait or say so."""
-    if user_version(db) > len(migrations):
-        raise JournalTooNew(
-            f"journal {path} was written by a newer importer (schema {user_version(db)}, "
-            f"this program knows {len(migrations)}): upgrade the importer; nothing was sent"
-        )
+    _refuse_newer(user_version(db), len(migrations), path)
     ran = 0
     while user_version(db) < up_to:
         db.execute("BEGIN IMMEDIATE")
         try:
             found = user_version(db)  # again: another process may have migrated meanwhile
+            _refuse_newer(found, len(migrations), path)
             version = _adopted(db, path, found)
             if version == found and version < up_to:
                 migrations[version](db)
@@ -292,6 +293,14 @@ def migrate(
             raise
         db.execute("COMMIT")
     return ran
+
+
+def _refuse_newer(version: int, known: int, path: Path) -> None:
+    if version > known:
+        raise JournalTooNew(
+            f"journal {path} was written by a newer importer (schema {version}, "
+            f"this program knows {known}): upgrade the importer; nothing was sent"
+        )
 
 
 def _adopted(db: sqlite3.Connection, path: Path, version: int) -> int:

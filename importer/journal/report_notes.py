@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importer.journal.schema import Store
+from importer.journal.schema import Store, reads
 
 
 class ReportNotes(Store):
@@ -32,12 +32,14 @@ class ReportNotes(Store):
                 "UPDATE imports SET report_dir=? WHERE id=?", (str(folder.resolve()), import_id)
             )
 
+    @reads
     def report_dir(self, import_id: str) -> Path | None:
         """The folder the import's report was last written to; None when not kept (an import
         journaled before this was kept, or whose report was never written)."""
         row = self._db.fetchall("SELECT report_dir FROM imports WHERE id=?", (import_id,))
         return Path(row[0][0]) if row and row[0][0] is not None else None
 
+    @reads
     def source_dialect(self, import_id: str) -> tuple[str | None, str | None]:
         """(delimiter, decimal mark) of the import's file; (None, None) when not kept."""
         row = self._db.fetchall(

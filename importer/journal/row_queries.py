@@ -14,6 +14,7 @@ from importer.journal.schema import (
     REQUEST_COLUMN_LIST,
     REQUEST_FIELDS,
     Store,
+    reads,
 )
 from importer.outcomes import Outcome, RowError
 
@@ -56,6 +57,7 @@ class RowQueries(Store):
             intent_at=datetime.fromisoformat(rest[8]) if rest[8] else None,
         )
 
+    @reads
     def rows(self, import_id: str, outcomes: Iterable[Outcome] | None = None) -> list[JournalRow]:
         sql = f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=?"
         params: list[Any] = [import_id]
@@ -65,6 +67,7 @@ class RowQueries(Store):
             params.extend(wanted)
         return [self._row(r) for r in self._db.execute(sql + " ORDER BY row", params)]
 
+    @reads
     def pending(
         self, import_id: str, outcomes: Iterable[Outcome], size: int = 1000
     ) -> Iterator[JournalRow]:
@@ -87,6 +90,7 @@ class RowQueries(Store):
                 yield self._row(values)
             last = chunk[-1][0]
 
+    @reads
     def flagged(self, import_id: str) -> int:
         """Credited rows that carry an error (an answer that did not fit): money moved, and a
         person must look (exit 1)."""
@@ -97,6 +101,7 @@ class RowQueries(Store):
         ).fetchone()
         return int(count)
 
+    @reads
     def raw_answers(self, import_id: str, row: int) -> list[str]:
         """The answers of a row that did not fit, as the API sent them."""
         return [
@@ -107,6 +112,7 @@ class RowQueries(Store):
             )
         ]
 
+    @reads
     def latest_intent(self, import_id: str) -> datetime | None:
         """When the last request whose answer never arrived left (rows still `unknown`)."""
         (latest,) = self._db.execute(
@@ -115,6 +121,7 @@ class RowQueries(Store):
         ).fetchone()
         return datetime.fromisoformat(latest) if latest else None
 
+    @reads
     def awaiting_status(self, import_id: str) -> list[tuple[int, str]]:
         """(row, crediting id) of the credited rows whose status has not been read back:
         two columns, not whole rows — after a large import that is most of its rows."""
@@ -124,6 +131,7 @@ class RowQueries(Store):
             (import_id,),
         ).fetchall()
 
+    @reads
     def unread_statuses(self, import_id: str) -> int:
         """Credited rows whose status has not been read back and that carry no error: a row
         whose status did not fit (an undocumented one) is flagged for a person instead
@@ -135,12 +143,14 @@ class RowQueries(Store):
         )[0]
         return int(count)
 
+    @reads
     def get_row(self, import_id: str, row: int) -> JournalRow | None:
         found = self._db.fetchall(
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)
         )
         return self._row(found[0]) if found else None
 
+    @reads
     def attempts(
         self, import_id: str, rows: tuple[int, int] | None = None
     ) -> dict[int, list[tuple[str, str, int | None, str | None]]]:
@@ -158,6 +168,7 @@ class RowQueries(Store):
             out.setdefault(row, []).append((at, outcome, http_status, note))
         return out
 
+    @reads
     def original_sources(
         self, import_id: str, rows: tuple[int, int] | None = None
     ) -> dict[int, list[str]]:
@@ -169,6 +180,7 @@ class RowQueries(Store):
             params.extend(rows)
         return {row: unpack_cells(text) for row, text in self._db.execute(sql, params)}
 
+    @reads
     def iter_rows(self, import_id: str, size: int) -> Iterator[list[JournalRow]]:
         """All rows in row order, `size` at a time: a large import's report is rendered
         without holding every row in memory."""

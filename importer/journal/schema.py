@@ -7,13 +7,15 @@ in that order: the request contract is written once."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn, Self
+from typing import Any, Concatenate, NoReturn, ParamSpec, Self, TypeVar, cast
 
 from importer.api.request import FIELDS
 from importer.errors import (
@@ -22,6 +24,7 @@ from importer.errors import (
     JournalDamaged,
     JournalFailed,
     JournalUnavailable,
+    JournalUnreadable,
 )
 from importer.journal.connection import SharedConnection
 from importer.journal.migrations import migrate
@@ -61,6 +64,48 @@ def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
         f"journal {path}: SQLite reports the file damaged ({exc}); nothing more was sent. "
         "Restore it from a backup, or move it aside and check in Amili what was credited"
     )
+
+
+def read_failure(exc: sqlite3.Error, path: Path) -> JournalDamaged | JournalUnreadable:
+    """The one translation of SQLite's errors on the journal's reads (its writes are
+    translated by `Store._transaction`): a damaged file is `JournalDamaged`, anything else
+    SQLite refuses (locked past the timeout, an I/O error, a table gone) is
+    `JournalUnreadable` — a library caller meets the exception tree, never `sqlite3`."""
+    return damaged(exc, path) or JournalUnreadable(
+        f"journal {path}: cannot be read ({exc}); nothing more was sent. Once that is "
+        "fixed, run the same command again: the journal says where it stopped"
+    )
+
+
+_S = TypeVar("_S", bound="Store")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def reads(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S, _P], _R]:
+    """Marks a read of the journal: its SQLite errors are raised as `read_failure` says,
+    with the cause chained. A generator is covered over its whole iteration, where its
+    queries run. A plain `try`, not a context manager: it costs nothing until it catches,
+    and `get_row` is called once per row posted."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def each(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> Iterator[Any]:
+            try:
+                yield from cast(Iterator[Any], method(self, *args, **kwargs))
+            except sqlite3.Error as exc:
+                raise read_failure(exc, self.path) from exc
+
+        return cast(Callable[Concatenate[_S, _P], _R], each)
+
+    @functools.wraps(method)
+    def read(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise read_failure(exc, self.path) from exc
+
+    return read
 
 
 def utcnow() -> datetime:

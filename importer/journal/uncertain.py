@@ -4,7 +4,7 @@ flagged as credited twice are counted for its exit code."""
 
 from __future__ import annotations
 
-from importer.journal.schema import Store
+from importer.journal.schema import Store, reads
 from importer.outcomes import CREDITED_TWICE
 
 
@@ -13,6 +13,7 @@ class UncertainStore(Store):
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO uncertain VALUES (?,?)", (import_id, row))
 
+    @reads
     def uncertain_credited(self, import_id: str) -> list[int]:
         """The noted rows of the import that are credited now, in row order."""
         return [
@@ -29,6 +30,7 @@ class UncertainStore(Store):
         with self._transaction() as db:
             db.execute("DELETE FROM uncertain WHERE import_id=? AND row=?", (import_id, row))
 
+    @reads
     def credited_twice(self, import_id: str) -> int:
         """Credited rows of the import flagged as credited twice (they need a person)."""
         (count,) = self._db.execute(

@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,12 +26,12 @@ from importer.journal.migrations import MIGRATIONS, migrate, user_version
 from importer.outcomes import Outcome
 
 RELEASE_1 = Path(__file__).resolve().parents[1] / "data" / "journals" / "release-1.sqlite"
-SAMPLE_IMPORT = "20261207-091713-fd2c714e"  # samples/credits.csv, then rerun --fix
-LOST_IMPORT = "20261207-091714-cbdeb32c"  # its answer dropped, reconcile: manual
-OUTAGE_IMPORT = "20261207-091714-9cbb9355"  # every POST answered 503
-SAMPLE_API = "http://localhost:44981"
+SAMPLE_IMPORT = "20261207-092722-4834a9cf"  # samples/credits.csv and row 10, then rerun --fix
+LOST_IMPORT = "20261207-092725-cbdeb32c"  # its answer dropped, reconcile: manual
+OUTAGE_IMPORT = "20261207-092726-9cbb9355"  # every POST answered 503
+SAMPLE_API = "http://localhost:32787"
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
-RELEASE_REPORTS = "/tmp/tmpr3hqep7a/reports"
+RELEASE_REPORTS = "/tmp/tmp9phlspdb/reports"
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -134,25 +133,29 @@ def test_a_database_no_importer_wrote_is_not_taken_for_a_journal(tmp_path: Path)
 
 def test_two_processes_opening_a_fresh_journal_at_once_both_succeed(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
-    start = time.time() + 1.0  # every process past its imports before any opens
+    gate = tmp_path / "gate"
+    gate.mkdir()
     code = textwrap.dedent(
         """
         import sys, time
         from pathlib import Path
         from importer.journal import Journal
-        time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+        gate, n = Path(sys.argv[2]), int(sys.argv[3])
+        (gate / sys.argv[4]).touch()
+        while len(list(gate.iterdir())) < n:  # every process imported: open together
+            time.sleep(0.001)
         with Journal(Path(sys.argv[1])) as journal:
             print(len(journal.imports()))
         """
     )
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(path), str(start)],
+            [sys.executable, "-c", code, str(path), str(gate), "4", str(n)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(4)
+        for n in range(4)
     ]
     results = [(*p.communicate(timeout=60), p.returncode) for p in processes]
     assert [(out, code) for out, _, code in results] == [("0\n", 0)] * 4, results
@@ -248,7 +251,7 @@ def test_the_release_journal_opens_with_every_import_row_claim_correction_and_ou
 ) -> None:
     with Journal(release_copy) as journal:
         assert [(i.id, i.file_name, i.state, i.rows) for i in journal.imports()] == [
-            (SAMPLE_IMPORT, "credits.csv", "finished", 8),
+            (SAMPLE_IMPORT, "credits.csv", "finished", 9),
             (LOST_IMPORT, "lost.csv", "finished", 1),
             (OUTAGE_IMPORT, "outage.csv", "open", 1),
         ]
@@ -262,6 +265,7 @@ def test_the_release_journal_opens_with_every_import_row_claim_correction_and_ou
             (7, Outcome.REJECTED, None),
             (8, Outcome.DUPLICATE, None),
             (9, Outcome.CREDITED, "completed"),
+            (10, Outcome.INVALID, None),
         ]
         by_row = {r.row: r for r in sample}
         assert by_row[4].request is not None
@@ -270,13 +274,15 @@ def test_the_release_journal_opens_with_every_import_row_claim_correction_and_ou
         assert by_row[6].source[1] == "12,35"
         assert by_row[7].http_status == 422
         assert [e.code for e in by_row[7].errors]
+        assert (by_row[10].request, [e.field for e in by_row[10].errors]) == (None, ["amount"])
+        assert by_row[10].source[1] == "tio kronor"
         assert by_row[8].duplicate_of is not None
         assert by_row[8].duplicate_of["row"] == 2
         assert by_row[8].crediting_id == by_row[2].crediting_id
         assert all(by_row[n].crediting_id for n in (2, 3, 4, 5, 6, 9))
         # the correction: the cells the file first had
         originals = journal.original_sources(SAMPLE_IMPORT)
-        assert sorted(originals) == [6, 7]
+        assert sorted(originals) == [6]
         assert originals[6][1] == "12,345"
         assert journal.attempts(SAMPLE_IMPORT)[6][-1][1] == "credited"
         # claims: a credit note the release credited is still held by its row
@@ -289,7 +295,13 @@ def test_the_release_journal_opens_with_every_import_row_claim_correction_and_ou
         assert journal.latest_intent(LOST_IMPORT) is not None
         (cut,) = journal.rows(OUTAGE_IMPORT)
         assert (cut.outcome, cut.http_status) == (Outcome.NOT_SENT, 503)
-        assert journal.outcome_counts(SAMPLE_IMPORT)[Outcome.CREDITED] == 6
+        counts = journal.outcome_counts(SAMPLE_IMPORT)
+        assert {o: n for o, n in counts.items() if n} == {
+            Outcome.CREDITED: 6,
+            Outcome.INVALID: 1,
+            Outcome.REJECTED: 1,
+            Outcome.DUPLICATE: 1,
+        }
         assert journal.credited_notes(SAMPLE_API, CREDITOR, ["KF-5001"], exclude_import="x")
         assert journal.find_import(
             journal.get_import(SAMPLE_IMPORT).sha256 or "",
@@ -322,7 +334,7 @@ def test_show_and_report_read_the_release_journal(tmp_path: Path, release_copy: 
     )
     listed = importer(work, "imports")
     assert listed.returncode == 0, listed.stderr
-    assert "credited 6, rejected 1, duplicate 1" in listed.stdout
+    assert "credited 6, invalid 1, rejected 1, duplicate 1" in listed.stdout
     assert "unknown 1" in listed.stdout
     assert "not_sent 1" in listed.stdout
 
@@ -332,6 +344,7 @@ def test_show_and_report_read_the_release_journal(tmp_path: Path, release_copy: 
     assert "credited/warning" in shown.stdout
     assert "credited/error" in shown.stdout
     assert "rejected" in shown.stdout
+    assert "invalid" in shown.stdout
 
     lost = importer(work, "show", LOST_IMPORT)
     assert lost.returncode == 0, lost.stderr

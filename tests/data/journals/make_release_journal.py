@@ -3,17 +3,20 @@
 `meta.schema_version` '1'). The tests open a copy of it and find every import, row, claim,
 correction and outcome it holds, so a migration that loses or changes any of them fails.
 
-Run at commit a9e72ed (the last commit before the migrations), through the real command line
-against the embedded sandbox over a real socket:
+Run with the code of commit a9e72ed (the last commit before the migrations), through the real
+command line against the embedded sandbox over a real socket:
 
-    PYTHONPATH=$PWD python tests/data/journals/make_release_journal.py
+    mkdir /tmp/release && git archive a9e72ed | tar -x -C /tmp/release
+    PYTHONPATH=/tmp/release python tests/data/journals/make_release_journal.py
 
 It holds:
 
-* the sample import (samples/credits.csv, `;` and decimal comma): credited rows with status
-  completed, warning and error, an invalid row, a row the API rejects and a duplicate credit
-  note; credit-note claims for the rows sent; its report dialect and folder in `meta`;
-* a `rerun --fix` of that import correcting its invalid row (the `corrected` table);
+* the sample import (samples/credits.csv plus an invalid row 10, `;` and decimal comma):
+  credited rows with status completed, warning and error, invalid rows, a row the API
+  rejects and a duplicate credit note; credit-note claims for the rows sent; its report
+  dialect and folder in `meta`;
+* a `rerun --fix` of that import correcting its invalid row 6, which is then credited (the
+  `corrected` table); row 10 stays invalid;
 * an interrupted import: its one row's answer was lost (the sandbox drops every answer,
   `reconcile: manual`), so the row stays `unknown`;
 * an import cut by an outage (every POST answered 503): its one row is `not_sent`, the
@@ -33,17 +36,22 @@ import sys
 import tempfile
 from pathlib import Path
 
+import importer as importer_package
 from importer.sandbox import Sandbox
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 OUT = HERE / "release-1.sqlite"
+CODE = Path(importer_package.__file__).resolve().parents[1]
+"""The importer this script runs: the one on PYTHONPATH (the release's code)."""
 KEY = "release-journal-key-0123456789"
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
+INVALID_ROW = "F-1004;tio kronor;SEK;KF-5008;2026-11-23;Belopp i ord: ogiltig rad\n"
+"""Row 10 of the first import: invalid, and left so (the fix corrects row 6 only)."""
 
 
 def importer(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"AMILI_API_KEY": KEY, "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    env = {"AMILI_API_KEY": KEY, "PYTHONPATH": str(CODE), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
         [sys.executable, "-m", "importer", *args],
         cwd=workdir,
@@ -74,17 +82,17 @@ def config(workdir: Path, journal: Path, **extra: object) -> None:
 
 
 def fix_invalid_row(workdir: Path, import_id: str) -> Path:
-    """report.csv as a person fixes it: the three-decimal amount of row 6 made right."""
+    """report.csv as a person fixes it: the three-decimal amount of row 6 made right, the
+    other rows taken out (the invalid row 10 is left for later)."""
     report = workdir / "reports" / import_id / "report.csv"
     with report.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
     amount, row_col = rows[0].index("Belopp"), rows[0].index("row")
-    for line in rows[1:]:
-        if line[row_col] == "6":
-            line[amount] = "12,35"
+    (six,) = [line for line in rows[1:] if line[row_col] == "6"]
+    six[amount] = "12,35"
     fix = workdir / "fixed.csv"
     with fix.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle, delimiter=";").writerows(rows)
+        csv.writer(handle, delimiter=";").writerows([rows[0], six])
     return fix
 
 
@@ -93,11 +101,11 @@ def main() -> None:
         work = Path(tmp)
         journal = work / "journal.sqlite"
         config(work, journal)
+        credits = work / "credits.csv"
+        sample = (REPO / "samples" / "credits.csv").read_text(encoding="utf-8")
+        credits.write_text(sample + INVALID_ROW, encoding="utf-8")
         with Sandbox(db_path=work / "api.sqlite", api_key=KEY) as api:
-            expect(
-                importer(work, "run", str(REPO / "samples" / "credits.csv"), "--api-url", api.url),
-                1,
-            )
+            expect(importer(work, "run", str(credits), "--api-url", api.url), 1)
             (import_id,) = [p.name for p in (work / "reports").iterdir()]
             fix = fix_invalid_row(work, import_id)
             expect(importer(work, "rerun", import_id, "--fix", str(fix), "--api-url", api.url), 1)
