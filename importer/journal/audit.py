@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from importer.journal.schema import Store, iso_z
+from importer.journal.schema import Store, iso_z, reads
 
 AuditAction = Literal["correct", "resolve", "reopen"]
 
@@ -90,6 +90,7 @@ class AuditStore(Store):
                     [(import_id, row) for row in entry.rows],
                 )
 
+    @reads
     def audit_trail(self, import_id: str) -> list[AuditEntry]:
         """Every entry of the import, oldest first."""
         return [
@@ -99,6 +100,7 @@ class AuditStore(Store):
             )
         ]
 
+    @reads
     def resolutions(self, import_id: str) -> dict[int, AuditEntry]:
         """{row: the entry that resolved it} for the rows resolved now."""
         columns = ", ".join(f"a.{c}" for c in _COLUMNS.split(", "))

@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import NamedTuple
 
-from importer.journal.schema import Store
+from importer.journal.schema import Store, reads
 from importer.outcomes import Outcome, RowError
 
 
@@ -43,6 +43,7 @@ _RESOLVED = (
 class FigureStore(Store):
     """The counts and amounts an import's figures are made of."""
 
+    @reads
     def row_groups(self, import_id: str) -> list[RowGroup]:
         """The import's rows grouped by outcome, status and resolved; a credited row with
         errors alone, with its errors — whether it needs a person depends on them (credited
@@ -73,6 +74,7 @@ class FigureStore(Store):
         ]
         return groups
 
+    @reads
     def amounts(self, import_id: str) -> Amounts:
         """Every amount that could be read, those of credited rows, and what was settled
         (one pass over the import's rows; a credited row always has its amount)."""
