@@ -3,7 +3,8 @@
 One place for the rule, because the workbook's "Needs attention" sheet, report.html, the
 closing summary and `importer show` must all agree on it: invalid, rejected, credited with
 status `warning` or `error` or credited twice, credit-note conflicts, `not_sent` and
-`unknown` rows need attention; credited/completed and duplicate rows do not. In a dry run
+`unknown` rows need attention; credited/completed and duplicate rows do not, and neither does
+a row a person marked as handled (`importer resolve`). In a dry run
 nothing was sent, so a valid row (`not_sent`, "would be sent") needs nobody; only invalid
 rows do."""
 
@@ -48,10 +49,14 @@ def row_next_step(
     *,
     dry_run: bool = False,
     shared: bool = False,
+    resolved: bool = False,
 ) -> str | None:
     """The catalogue key (`importer.words`) of the next step for a row, or None when the row
-    needs nobody. `shared`: the rejected rows were refused for the import's own problem, whose
-    fix the import's next step gives (not a correction of each row)."""
+    needs nobody — a row a person marked as handled (`resolved`) needs nobody any more.
+    `shared`: the rejected rows were refused for the import's own problem, whose fix the
+    import's next step gives (not a correction of each row)."""
+    if resolved:
+        return None
     if outcome is Outcome.INVALID:
         if any(error.code in CONFLICT_CODES for error in errors):
             return "next.conflict"
@@ -75,6 +80,46 @@ def row_next_step(
     return None
 
 
+ATTENTION_KINDS: tuple[str, ...] = (
+    "invalid",
+    "rejected",
+    "unknown",
+    "not_sent",
+    "warning",
+    "error",
+    "credited_twice",
+    "answer_unusable",
+)
+"""What a row needing attention is counted as in a list of imports, in this order."""
+
+
+def attention_kind(outcome: Outcome, status: str | None, errors: Sequence[RowError]) -> str:
+    """The `ATTENTION_KINDS` word a row needing attention is counted under: its outcome, or
+    for a credited row what makes a person look at it (credited twice before its status)."""
+    if outcome is not Outcome.CREDITED:
+        return outcome.value
+    if any(error.code == CREDITED_TWICE for error in errors):
+        return "credited_twice"
+    if status in ("warning", "error"):
+        return status
+    return "answer_unusable"
+
+
+def still_open(
+    outcomes: Mapping[str, int],
+    statuses: Mapping[str, int],
+    resolved: Mapping[str, int] | None,
+) -> tuple[Mapping[str, int], Mapping[str, int]]:
+    """A summary's counts per outcome and per status without the rows a person resolved
+    (`resolved`: per `ATTENTION_KINDS` word): what the next steps and the exit code weigh."""
+    if not resolved:
+        return outcomes, statuses
+    return (
+        {k: n - resolved.get(k, 0) for k, n in outcomes.items()},
+        {k: n - resolved.get(k, 0) for k, n in statuses.items()},
+    )
+
+
 def import_next_steps(
     outcomes: Mapping[str, int],
     statuses: Mapping[str, int],
@@ -83,12 +128,15 @@ def import_next_steps(
     rejected_file: bool,
     problems: Collection[str] = (),
     sandbox: bool = False,
+    resolved: Mapping[str, int] | None = None,
 ) -> list[str]:
     """The catalogue keys of what to do next for a whole import, most urgent first: an
     outage is fixed by a plain rerun (a refused key by setting the key first), then the
     import's own problem (`problems`: the creditor unknown, one reason for every row sent),
     then rows to correct (`rerun --fix`), then credited rows to check. Exactly one key
-    ("nothing to do") when nothing is left."""
+    ("nothing to do") when nothing is left. `resolved` counts the rows a person resolved per
+    `ATTENTION_KINDS` word: they need no step."""
+    outcomes, statuses = still_open(outcomes, statuses, resolved)
     if rejected_file:
         return ["next.import_file"]
     if dry_run:

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from importer import logs, stopping
+from importer import cli_record, logs, stopping
 from importer.api.credentials import check_base_url
 from importer.cli_parser import DRY_RUN_IGNORES, build_parser
 from importer.config import SANDBOX, Config, check_paths, load_config, with_settings
@@ -129,6 +129,7 @@ def _run_or_rerun(
             stop=stop,
             creditor=options.creditor,
             dry_run=args.dry_run,
+            by=args.by,
         )
         return _report_result(result, started, config, options.creditor)
     codes: list[ExitCode] = []
@@ -189,12 +190,13 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
             since = parse_since(args.since)
         except ValueError:
             raise ConfigError(f"--since {args.since!r} is not a date (YYYY-MM-DD)") from None
-    entries = facade.imports(config, since=since, creditor=args.creditor, status=args.status)
+    filters = {"creditor": args.creditor, "status": args.status, "attention": args.attention}
+    entries = facade.imports(config, since=since, **filters)
     if args.json:
         print(json.dumps([entry.as_json() for entry in entries], ensure_ascii=False, indent=2))
         return ExitCode.OK
     if not entries:
-        print("no imports" + (" match" if since or args.creditor or args.status else " yet"))
+        print("no imports" + (" match" if since or any(filters.values()) else " yet"))
         return ExitCode.OK
     print(f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file")
     for entry in entries:
@@ -203,7 +205,7 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
         kind = " (dry run)" if record.dry_run else ""
         print(
             f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
-            f"{record.rows:>7}  {shown}  {record.file_name}{kind}"
+            f"{record.rows:>7}  {shown}  {record.file_name}{kind}  {entry.figures.text()}"
         )
     return ExitCode.OK
 
@@ -257,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(_list_imports(config, args))
         if args.command == "show":
             return int(_show(config, args.import_ref))
+        if args.command in cli_record.COMMANDS:
+            ref = getattr(args, "import_ref", None)  # resolve's: an id or a report.json
+            return int(cli_record.run(args, config, ref and _resolve_import(ref)))
         if args.command == "config":
             return int(_show_config(config, args, overrides))
         if args.command == "report":

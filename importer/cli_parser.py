@@ -64,10 +64,12 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "imports": (
         "list imports with counts per outcome",
-        "Every import the journal knows, oldest first, with its file, time, state and counts "
-        "per outcome.",
+        "Every import the journal knows, oldest first, with its file, time, state, counts "
+        "per outcome, creditor, amounts read, credited and settled, and the rows still "
+        "needing a person by kind (--attention: only imports with such rows).",
         """\
   importer imports
+  importer imports --attention
   importer imports --since 2026-11-24 --status open
   importer imports --creditor 5f1a2b3c4d5e6f7a8b9c0d1e --json""",
     ),
@@ -101,6 +103,38 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
   importer drop /srv/inbox                         one pass (cron, a systemd timer)
   importer drop --watch --interval 30 /srv/inbox   keep polling until SIGTERM
   importer drop --creditor 5f1a2b3c4d5e6f7a8b9c0d1e /srv/inbox""",
+    ),
+    "resolve": (
+        "mark rows needing attention as handled (nothing is sent)",
+        "Mark ROWs of an import as handled by a person: they leave 'needs attention', the "
+        "reports are written again showing who, when and why, and rerun leaves them alone. "
+        "The OS user and host are recorded always (--by adds a name). An unknown row must be "
+        "looked up (importer rerun) first. --reopen puts the rows back.",
+        """\
+  importer resolve 20261124-204500-3fa2c1d9 4 6 --note "credited by hand in Amili"
+  importer resolve 20261124-204500-3fa2c1d9 5 --note "creditor agrees" --by "Anna L"
+  importer resolve 20261124-204500-3fa2c1d9 4 --reopen --note 'was the wrong row'""",
+    ),
+    "backup": (
+        "write a consistent copy of the journal, while importers run",
+        "Copy the journal to PATH with SQLite's online backup: one consistent snapshot, "
+        "taken while importers keep posting (a cp of a journal in WAL mode is no backup). "
+        "PATH is one self-contained file; an existing PATH is refused unless --overwrite.",
+        """\
+  importer backup /srv/backup/journal-$(date +%F).sqlite
+  importer backup --overwrite /srv/backup/journal-latest.sqlite""",
+    ),
+    "prune": (
+        "remove old report folders, drop summaries and (with --archives) archived files",
+        "Remove report folders and drop summaries older than DAYS (by their newest file), "
+        "never those of an import with rows still needing a person or not finished; the "
+        "archived originals of INBOX's done/ and failed/ only with --archives INBOX; never "
+        "anything in processing/. The journal's rows are kept (importer report ID writes a "
+        "report again).",
+        """\
+  importer prune --older-than 90 --dry-run         see what would go
+  importer prune --older-than 90
+  importer prune --older-than 3650 --archives /srv/inbox""",
     ),
     "config": (
         "print the effective settings and where each came from",
@@ -214,6 +248,48 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError("must be a number of seconds") from None
 
 
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be a number of days, 0 or more")
+    return value
+
+
+def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """resolve, backup, prune: the commands that keep the record (importer.cli_record)."""
+    resolve = _command(sub, "resolve")
+    resolve.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
+    resolve.add_argument("rows", nargs="+", type=int, metavar="ROW", help="row numbers")
+    resolve.add_argument("--note", required=True, help="why: what was done, or decided")
+    resolve.add_argument("--by", metavar="NAME", help="a name, recorded beside the OS user")
+    resolve.add_argument("--reopen", action="store_true", help="put the rows back as open")
+    for add in (_config, _report_dir, _journal, _debug):
+        add(resolve)
+
+    backup = _command(sub, "backup")
+    backup.add_argument("path", type=Path, metavar="PATH")
+    backup.add_argument("--overwrite", action="store_true", help="replace an existing PATH")
+    for add in (_config, _journal, _debug):
+        add(backup)
+
+    prune = _command(sub, "prune")
+    prune.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
+    prune.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
+    prune.add_argument(
+        "--archives",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="INBOX",
+        help="also archived originals under INBOX's done/ and failed/ (repeatable)",
+    )
+    for add in (_config, _report_dir, _journal, _debug):
+        add(prune)
+
+
 def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     short, description, examples = _COMMANDS[name]
     return sub.add_parser(  # type: ignore[no-any-return]
@@ -265,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what the rerun would send (corrections applied); change nothing",
     )
+    rerun.add_argument(
+        "--by", metavar="NAME", help="a name, recorded beside the OS user with the corrections"
+    )
     for add in (_config, _api, _report_dir, _journal, _lanes, _repeats, _logging, _debug):
         add(rerun)
     _creditor(rerun)
@@ -274,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--since", metavar="DATE", help="started on or after DATE (UTC)")
     imports.add_argument("--creditor", metavar="ID", help="with rows for this creditor")
     imports.add_argument("--status", choices=["open", "finished"], help="open or finished")
+    imports.add_argument(
+        "--attention", action="store_true", help="only imports with rows still needing a person"
+    )
     for add in (_config, _journal, _debug):
         add(imports)
 
@@ -309,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     failure.add_argument("unit", metavar="UNIT", help="the job that failed (systemd: %%i)")
     for add in (_config, _report_dir, _debug):
         add(failure)
+    _record_commands(sub)
 
     config = _command(sub, "config")
     for add in (_config, _api, _report_dir, _journal, _debug):

@@ -13,6 +13,7 @@ so the CLI's one handler never interprets an exception itself.
     │   ├── RerunRefused          that import cannot be rerun or rendered (dry run, rejected,
     │   │                         made against another API)
     │   ├── LookupRefused         the API refused the look-up before sending (its filter)
+    │   ├── ResolveRefused        rows cannot be marked handled as asked (unknown, not open)
     │   ├── InboxUnsafe           a drop's processing/, done/ or failed/ links out of the inbox
     │   └── Unsupported           this system lacks what the command needs (no flock: drop)
     ├── FileRejected         (2)  the whole file cannot be imported; nothing of it is posted
@@ -98,6 +99,12 @@ class LookupRefused(UsageError):
     """The API refused the look-up made before sending (its filter): nothing is sent, since
     only the journal could say what is credited. A setting to decide, not a run to resume
     as it is (`dedupe.require_api_lookup: false` accepts the journal alone)."""
+
+
+class ResolveRefused(UsageError):
+    """Rows cannot be marked as handled (or reopened) as asked: a row not in the import, an
+    `unknown` row not looked up yet, a row that needs no attention or is resolved already.
+    Nothing is recorded."""
 
 
 class InboxUnsafe(UsageError):

@@ -140,6 +140,7 @@ def next_steps(report: Report, csv_path: Path | None, config: Config) -> list[st
         rejected_file=bool(report.file_errors) and not summary.rows,
         problems=problems,
         sandbox=report.sandbox,
+        resolved=summary.resolved_kinds,
     )
     import_id = report.file_import_report
     fix = csv_path or Path("reports") / import_id / "report.csv"
@@ -171,6 +172,7 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
         return text(key, language, **values)
 
     keys = ["cli.creditor", "cli.started", "cli.rows", "cli.requested", "cli.exit_code"]
+    keys += ["cli.amounts", "cli.open", "cli.by_hand"]
     width = _width([*keys, "cli.report"], language, _SHOW_LABEL)
 
     def line(key: str, value: str) -> str:
@@ -188,6 +190,8 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
         line("cli.started", f"{iso_utc(report.started)}   {t('cli.finished')} {finished}"),
         line("cli.rows", f"{summary.rows}: {outcomes}"),
         line("cli.requested", f"{requested}   {t('cli.settled')} {settled}"),
+        line("cli.amounts", view.figures.amounts_text()),
+        line("cli.open", view.figures.open_text().removeprefix("open ")),
         line("cli.exit_code", str(report.exit_code)),
     ]
     folder = view.report_csv.parent
@@ -197,6 +201,7 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     lines += [
         f"  {t('cli.next', step=step)}" for step in next_steps(report, view.report_csv, config)
     ]
+    lines += [line("cli.by_hand", said) for entry in report.audit for said in entry.lines()]
     if not view.attention:
         lines.append(t("cli.nothing_needs_attention"))
         return lines

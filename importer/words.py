@@ -230,6 +230,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.next_step": ("What to do next", "Nästa steg"),
     "label.file_errors": ("File errors", "Fel i filen"),
     "label.warnings": ("Warnings", "Varningar"),
+    "label.audit": ("Changed by hand", "Ändrat för hand"),
     "label.row": ("Row", "Rad"),
     "label.reason": ("Reason", "Orsak"),
     "label.field": ("Field", "Fält"),
@@ -511,6 +512,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.lane": ("lane", "flöde"),
     "cli.lanes": ("lanes", "parallella flöden"),
     "cli.report": ("report", "rapport"),
+    "cli.amounts": ("amounts", "belopp"),
+    "cli.open": ("open", "öppet"),
+    "cli.by_hand": ("by hand", "för hand"),
     "cli.next": ("next: {step}", "nästa steg: {step}"),
     "cli.next_outage": (
         "after the outage, once the API answers: importer rerun {id}",

@@ -15,7 +15,7 @@ def test_show_never_points_at_a_report_folder_deleted_since(workdir: Path, api: 
     the operator to fix rows in a report.csv that is gone. It names the configured folder,
     which still holds the report; with no report anywhere, it says so and how to write it."""
     importer(workdir, "run", str(SAMPLE), api=api)
-    (folder,) = (workdir / "reports").iterdir()
+    (folder,) = [p for p in (workdir / "reports").iterdir() if p.is_dir()]
     import_id = folder.name
     assert importer(workdir, "report", import_id, "--report-dir", "later").returncode == 0
     shutil.rmtree(workdir / "later")

@@ -19,6 +19,7 @@ TREE = {
         errors.ImportNotFound,
         errors.RerunRefused,
         errors.LookupRefused,
+        errors.ResolveRefused,
         errors.InboxUnsafe,
         errors.Unsupported,
     ),

@@ -17,7 +17,7 @@ def test_every_next_step_names_the_real_report_folder(workdir: Path, api: Sandbo
     out = workdir / "elsewhere"
     done = importer(workdir, "run", "--report-dir", str(out), str(SAMPLE), api=api)
     assert done.returncode == 1, done.stdout + done.stderr
-    (folder,) = out.iterdir()
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]  # and index.html
     import_id = folder.name
     real = str(out / import_id / "report.csv")
     relative = f"elsewhere/{import_id}/report.csv"

@@ -145,7 +145,9 @@ class NightTeller:
     say: Callable[[str], None]
     verbose: bool = False
 
-    def tell(self, done: DropSummary) -> None:
+    def tell(self, done: DropSummary) -> bool:
+        """Add the pass to its night; write, print and notify only when it brought news.
+        Whether it did (the overview page is written again only then)."""
         drop = self.config.drop
         now = done.finished or done.started
         label = drop.night_of(done.started).isoformat()
@@ -162,7 +164,7 @@ class NightTeller:
                 if self.verbose:
                     self.say(render(night))
                 self._settle(drops, night, folder, now, sent_now=False)
-                return
+                return False
             written = self._write(night, drops, done)
             if written:
                 said = text("night.summary_in", night.language, folder=str(folder))
@@ -187,6 +189,7 @@ class NightTeller:
                         night.write(drops.parent, render(night))
                 sent_now = True
             self._settle(drops, night, folder, now, sent_now=sent_now)
+        return True
 
     def _write(self, night: DropSummary, drops: Path, done: DropSummary) -> bool:
         """Write the night's summary; one that cannot be written is printed whole with the

@@ -49,6 +49,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
+from importer.pipeline.overview import write_overview
 from importer.stopping import Stage, StopFlag
 from importer.words import text
 
@@ -195,7 +196,8 @@ class Drop:
         self._last_notes = set(summary.notes)
         # Only news is written, printed and notified (drop.night): a pass a minute saying
         # again what the night's summary says would bury the real ones.
-        self._teller.tell(summary)
+        if self._teller.tell(summary):
+            write_overview(journal, self.config.report.dir)  # the night's summary linked
         return summary
 
     def _pass_inbox(

@@ -13,8 +13,10 @@ without their outcome, and each is looked up at the API before it is sent again
 The journal is one object (`Journal`) made of parts, one concept each: `migrations` (the
 tables, as ordered upgrades), `schema` (the connection), `imports`, `report_notes` (a report's
 dialect and folder), `row_values`, `row_queries` and `rows` (a row, its reads, its writes),
-`locks`, `dedupe`, `claims` (credit notes claimed by rows in flight or credited) and
-`uncertain` (rows whose attempt was uncertain). It depends
+`figures` (the few columns a list of imports counts), `audit` (changes made by hand,
+append-only, and the rows resolved), `locks`, `dedupe`, `claims` (credit
+notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt was
+uncertain). It depends
 on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
 validation.
 
@@ -25,8 +27,10 @@ else `JournalFailed` (a write) or `JournalUnreadable` (a read), never a raw `sql
 
 from __future__ import annotations
 
+from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
 from importer.journal.dedupe import DedupeStore, JournalCrediting
+from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.migrations import SCHEMA_VERSION
@@ -38,18 +42,30 @@ from importer.journal.uncertain import UncertainStore
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Amounts",
+    "AuditEntry",
+    "CellChange",
     "ImportRecord",
     "Journal",
     "JournalCrediting",
     "JournalRow",
     "NewRow",
+    "RowGroup",
     "damaged",
     "utcnow",
 ]
 
 
 class Journal(
-    ImportStore, ReportNotes, RowStore, LockStore, DedupeStore, ClaimStore, UncertainStore
+    ImportStore,
+    ReportNotes,
+    RowStore,
+    LockStore,
+    DedupeStore,
+    ClaimStore,
+    UncertainStore,
+    FigureStore,
+    AuditStore,
 ):
     """The SQLite journal. One instance per process, safe to share between threads (the
     posting lanes): see `journal.connection`."""

@@ -182,11 +182,57 @@ def _v3_report_notes_as_columns(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM meta WHERE key GLOB 'dialect:*' OR key GLOB 'report_dir:*'")
 
 
+def _v4_audit_trail(db: sqlite3.Connection) -> None:
+    """Who changed an import by hand, when and how: every `rerun --fix` (the fix file's name
+    and SHA-256, every cell changed, old and new) and every `resolve`/reopen (the rows and the
+    note), with the OS user and host always and a name when given. Append-only: triggers
+    refuse every UPDATE and DELETE, so the trail cannot be edited through SQL either."""
+    statements = (
+        """CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    import_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    host TEXT NOT NULL,
+    by_name TEXT,
+    note TEXT,
+    fix_file TEXT,
+    fix_sha256 TEXT,
+    rows TEXT NOT NULL,
+    changes TEXT NOT NULL
+)""",
+        "CREATE INDEX audit_import ON audit (import_id, id)",
+        """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+        """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    )
+    for statement in statements:
+        db.execute(statement)
+
+
+def _v5_resolutions(db: sqlite3.Connection) -> None:
+    """Rows a person marked as handled (`importer resolve`): the row leaves "needs
+    attention" and rerun leaves it alone. The row points at the audit entry that resolved it
+    (who, when, the note); reopening deletes the row here and appends to the audit."""
+    db.execute(
+        """CREATE TABLE resolutions (
+    import_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    audit_id INTEGER NOT NULL,
+    PRIMARY KEY (import_id, row)
+) WITHOUT ROWID"""
+    )
+
+
 MIGRATIONS: Sequence[Migration] = (
     # Append only: never edit, reorder or remove a released entry (see the module docstring).
     _v1_schema,
     _v2_api_identity,
     _v3_report_notes_as_columns,
+    _v4_audit_trail,
+    _v5_resolutions,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

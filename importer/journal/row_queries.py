@@ -73,13 +73,16 @@ class RowQueries(Store):
     ) -> Iterator[JournalRow]:
         """The rows with these outcomes, in row order, read `size` at a time after the last
         row handed out: the posting loop changes each row as it goes (no cursor is open
-        meanwhile), and a large import's rows are never all in memory at once."""
+        meanwhile), and a large import's rows are never all in memory at once. A row a
+        person resolved by hand is not pending: a rerun leaves it alone."""
         wanted = [o.value for o in outcomes]
         if not wanted:
             return
         sql = (
             f"SELECT {self._ROW_COLUMNS} FROM rows WHERE import_id=? AND row>?"
-            f" AND outcome IN ({','.join('?' * len(wanted))}) ORDER BY row LIMIT ?"
+            f" AND outcome IN ({','.join('?' * len(wanted))})"
+            " AND NOT EXISTS (SELECT 1 FROM resolutions r"
+            " WHERE r.import_id = rows.import_id AND r.row = rows.row) ORDER BY row LIMIT ?"
         )
         last = -1
         while chunk := self._db.fetchall(sql, (import_id, last, *wanted, size)):

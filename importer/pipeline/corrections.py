@@ -32,6 +32,8 @@ from importer.errors import FileRejected, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
+from importer.pipeline.actor import current_actor
+from importer.pipeline.audit import changed_cells, correction_entry, untouched
 from importer.pipeline.correction_origin import check_origin
 from importer.pipeline.reference import content_key, reimport_salt, row_reference
 from importer.report.cells import FORMULA_START
@@ -67,23 +69,40 @@ def apply_fixes(
     fix: Path,
     *,
     creditor: str | None = None,
+    by: str | None = None,
 ) -> list[str]:
     """Replace rows with their corrections, matched by key (see the module docstring). A
-    credited (or duplicate) row is final and an `unknown` one must be reconciled first:
-    corrections for them are not applied, and the operator is told which. Returns those
-    notes. A correction matching no row, or several, rejects the whole correction file
-    before anything changes."""
+    credited (or duplicate) row is final, an `unknown` one must be reconciled first and a
+    resolved one was handled by a person: corrections for them are not applied, and the
+    operator is told which. Returns those notes. A correction matching no row, or several,
+    rejects the whole correction file before anything changes.
+
+    Before any row changes, the import's audit trail records who (this process's OS user
+    and host, and `by`, a name given beside them), when, the fix file's name and SHA-256
+    and every cell changed (`importer.pipeline.audit`: an untouched copy is no change)."""
     kept: dict[str, list[int]] = {}
     originals = journal.rows(record.id)
     corrections = read_corrections(
         config, fix, record, originals, creditor=creditor, journal=journal
     )
     current = {row.row: row for row in originals}
+    resolved = journal.resolutions(record.id)
+    applied: list[NewRow] = []
     for new in corrections:
         outcome = current[new.row].outcome
         if outcome in (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN):
             kept.setdefault(outcome.value, []).append(new.row)
-            continue
+        elif new.row in resolved:
+            kept.setdefault("resolved", []).append(new.row)
+        else:
+            applied.append(new)
+    changes = [
+        change
+        for new in applied
+        for change in changed_cells(record.columns, new.row, current[new.row].source, new.source)
+    ]
+    journal.append_audit(record.id, correction_entry(fix, changes, current_actor(by)))
+    for new in applied:
         if new.request is not None and config.reference.generate:
             new.request.setdefault("creditor_reference", _reference(config, record, current, new))
         journal.replace_row(record.id, new)
@@ -169,10 +188,10 @@ def read_corrections(
     for source, columns in sheets[1:]:
         _, more = _sheet_corrections(config, record, originals, mapper, creditor, source, columns)
         for new in more:
-            if list(new.source) == current.get(new.row):
-                continue  # an untouched copy
+            if untouched(new.source, current.get(new.row)):
+                continue
             held, sheet = chosen.get(new.row, (None, None))
-            if held is None or list(held.source) == current.get(new.row):
+            if held is None or untouched(held.source, current.get(new.row)):
                 chosen[new.row] = (new, source.sheet)
             elif list(new.source) != list(held.source):
                 clashes.append(f"row {new.row} ('{sheet}' and '{source.sheet}')")

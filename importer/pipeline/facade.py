@@ -15,8 +15,18 @@ from pathlib import Path
 from importer.api.target import Target, open_target
 from importer.config import Config
 from importer.errors import RerunRefused
-from importer.journal import Journal
-from importer.pipeline.history import ImportEntry, ImportView, Status, list_imports, show_import
+from importer.journal import AuditEntry, Journal
+from importer.pipeline.actor import current_actor
+from importer.pipeline.history import (
+    ImportEntry,
+    ImportFigures,
+    ImportView,
+    Status,
+    import_figures,
+    list_imports,
+    show_import,
+)
+from importer.pipeline.resolve import resolve_rows
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.pipeline.run import Importer
 from importer.report.model import Report
@@ -60,9 +70,11 @@ def rerun(
     stop: StopFlag | None = None,
     creditor: str | None = None,
     dry_run: bool = False,
+    by: str | None = None,
 ) -> ImportResult:
     """Post again what did not go through in an import (not_sent, unknown after
-    reconciliation, rejected), after applying the corrections in `fix`, matched by key.
+    reconciliation, rejected), after applying the corrections in `fix`, matched by key
+    (recorded in the import's audit trail with the OS user and host, and `by` beside them).
     `creditor` (`--creditor`) refuses an import of another creditor; `dry_run` only says
     what would be sent and changes nothing."""
     with ExitStack() as stack:
@@ -72,7 +84,7 @@ def rerun(
             config, journal, target, progress=progress, stop=stop, creditor=creditor
         )
         stack.callback(importer.close)
-        return importer.rerun(import_id, fix, dry_run=dry_run)
+        return importer.rerun(import_id, fix, dry_run=dry_run, by=by)
 
 
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
@@ -83,17 +95,44 @@ def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
         return importer.render(import_id)
 
 
+def resolve(
+    config: Config,
+    import_id: str,
+    rows: Iterable[int],
+    note: str,
+    *,
+    by: str | None = None,
+    reopen: bool = False,
+) -> tuple[AuditEntry, ImportFigures, dict[str, Path]]:
+    """Mark rows of an import as handled by a person (or with `reopen`, open them again),
+    recorded with the OS user and host (and `by`, a name beside them) in the import's audit
+    trail, then write its reports again. Sends nothing. Returns the entry recorded, the
+    import's figures now, and the report files {format: path}."""
+    with Journal(config.journal.path) as journal:
+        entry = resolve_rows(
+            journal, import_id, list(rows), note=note, actor=current_actor(by), reopen=reopen
+        )
+        _, paths = Importer(config, journal, Target("", None, None, False)).render(import_id)
+        record = journal.get_import(import_id)
+        assert record is not None  # resolve_rows found it
+        return entry, import_figures(journal, record), paths
+
+
 def imports(
     config: Config,
     *,
     since: date | None = None,
     creditor: str | None = None,
     status: Status | None = None,
+    attention: bool = False,
 ) -> list[ImportEntry]:
-    """Every import in the journal, oldest first, with its creditors and rows counted by
-    outcome; filtered by start date (UTC), creditor and `open`/`finished`."""
+    """Every import in the journal, oldest first, with its creditors, rows counted by
+    outcome, amounts and rows needing attention; filtered by start date (UTC), creditor,
+    `open`/`finished`, and with `attention` only imports with a row still needing a person."""
     with Journal(config.journal.path) as journal:
-        return list_imports(journal, since=since, creditor=creditor, status=status)
+        return list_imports(
+            journal, since=since, creditor=creditor, status=status, attention=attention
+        )
 
 
 def show(config: Config, import_id: str, language: Language = "en") -> ImportView:

@@ -5,14 +5,17 @@ and a script can ask the same from Python."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
-from importer.attention import row_next_step, shares_rejection
+from importer.attention import ATTENTION_KINDS, attention_kind, row_next_step, shares_rejection
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
+from importer.report.cells import money_text, spaced_money
 from importer.report.model import Report
 from importer.report.render import build_report
 from importer.words import Language, error_text, reason_text, text
@@ -20,11 +23,94 @@ from importer.words import Language, error_text, reason_text, text
 Status = Literal["open", "finished"]
 
 
-class ImportEntry(NamedTuple):
-    """One import and its rows counted by outcome; unpacks as `(record, counts)`."""
+@dataclass(frozen=True, slots=True)
+class ImportFigures:
+    """What an operator looks at first in a list of imports: whose money, how much was read,
+    credited and settled, and how many rows still need a person, by kind."""
+
+    creditors: list[str]
+    amount_read: Decimal
+    """Every amount that could be read, whatever became of its row (the control total)."""
+    amount_credited: Decimal
+    amount_settled: Decimal
+    attention: dict[str, int]
+    """Rows needing attention (`importer.attention`) per `ATTENTION_KINDS` word, zero
+    included."""
+    resolved: int = 0
+    """Rows a person marked as handled (no longer needing attention)."""
+
+    @property
+    def open_items(self) -> int:
+        return sum(self.attention.values())
+
+    def text(self) -> str:
+        """One line: creditor, amounts, open items (for a list of imports)."""
+        creditors = ", ".join(self.creditors) or "-"
+        return f"creditor {creditors}  {self.amounts_text()}  {self.open_text()}"
+
+    def amounts_text(self) -> str:
+        return (
+            f"read {spaced_money(self.amount_read)} SEK   credited "
+            f"{spaced_money(self.amount_credited)} SEK   settled "
+            f"{spaced_money(self.amount_settled)} SEK"
+        )
+
+    def open_text(self) -> str:
+        """`open 4: invalid 1, rejected 1, warning 1, error 1`, or `nothing open`."""
+        if not self.open_items:
+            return "nothing open" + (f" ({self.resolved} resolved)" if self.resolved else "")
+        kinds = ", ".join(f"{kind} {n}" for kind, n in self.attention.items() if n)
+        return f"open {self.open_items}: {kinds}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "creditor": self.creditors,
+            "amount_read": money_text(self.amount_read),
+            "amount_credited": money_text(self.amount_credited),
+            "amount_settled": money_text(self.amount_settled),
+            "attention": dict(self.attention),
+            "open_items": self.open_items,
+            "resolved": self.resolved,
+        }
+
+
+def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
+    """An import's figures from the journal's rows, the rule of which row needs a person
+    taken from `importer.attention` (the one place that says so)."""
+    attention = dict.fromkeys(ATTENTION_KINDS, 0)
+    resolved = 0
+    for group in journal.row_groups(record.id):
+        resolved += group.rows if group.resolved else 0
+        if row_next_step(
+            group.outcome,
+            group.status,
+            group.errors,
+            dry_run=record.dry_run,
+            resolved=group.resolved,
+        ):
+            attention[attention_kind(group.outcome, group.status, group.errors)] += group.rows
+    amounts = journal.amounts(record.id)
+    creditors = journal.creditors(record.id)
+    return ImportFigures(
+        creditors, amounts.read, amounts.credited, amounts.settled, attention, resolved
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEntry:
+    """One import, its rows counted by outcome, and its figures; unpacks and indexes as the
+    tuple `(record, counts)`, as it did before it carried figures, so callers' scripts keep
+    working."""
 
     record: ImportRecord
     counts: dict[Outcome, int]
+    figures: ImportFigures
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.record, self.counts))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.record, self.counts)[index]
 
     @property
     def status(self) -> Status:
@@ -46,6 +132,7 @@ class ImportEntry(NamedTuple):
             "api": {"base_url": record.base_url},
             "rows": record.rows,
             "outcomes": {outcome.value: count for outcome, count in self.counts.items()},
+            **self.figures.as_json(),
         }
 
 
@@ -55,9 +142,11 @@ def list_imports(
     since: date | None = None,
     creditor: str | None = None,
     status: Status | None = None,
+    attention: bool = False,
 ) -> list[ImportEntry]:
     """Every import, oldest first, filtered: started on or after `since` (UTC date), with a
-    row for `creditor`, in `status`."""
+    row for `creditor`, in `status`, and with `attention` only those with a row still
+    needing a person."""
     entries = []
     for record in journal.imports():
         started = record.started if record.started.tzinfo else record.started.replace(tzinfo=UTC)
@@ -65,8 +154,12 @@ def list_imports(
             continue
         if creditor is not None and creditor not in journal.creditors(record.id):
             continue
-        entry = ImportEntry(record, journal.outcome_counts(record.id))
+        entry = ImportEntry(
+            record, journal.outcome_counts(record.id), import_figures(journal, record)
+        )
         if status is not None and entry.status != status:
+            continue
+        if attention and not entry.figures.open_items:
             continue
         entries.append(entry)
     return entries
@@ -86,6 +179,7 @@ class ImportView:
     creditors: list[str]
     report_csv: Path
     """The report.csv of the folder the report was last written to."""
+    figures: ImportFigures
     attention: list[AttentionLine] = field(default_factory=list)
 
 
@@ -95,10 +189,16 @@ def show_import(
     """One import's report (from the journal) and its rows needing attention, in words;
     a row's next step names `report_csv`, the report.csv the import's report folder holds."""
     report = build_report(journal, import_id)
-    view = ImportView(report, journal.creditors(import_id), report_csv)
+    record = journal.get_import(import_id)
+    assert record is not None  # build_report found it
+    figures = import_figures(journal, record)
+    view = ImportView(report, journal.creditors(import_id), report_csv, figures)
     dry_run, shared = report.dry_run, shares_rejection(report.warnings)
     for row in report.rows:
-        step = row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run, shared=shared)
+        resolved = row.resolution is not None
+        step = row_next_step(
+            row.outcome, row.status, row.errors, dry_run=dry_run, shared=shared, resolved=resolved
+        )
         if step is None:
             continue
         reasons = [error_text(e.code, language) + f" ({e.message})" for e in row.errors]

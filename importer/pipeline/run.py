@@ -40,12 +40,13 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
-from importer.outcomes import ImportWarning, Outcome, exit_code_for
+from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline import file_problems
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
+from importer.pipeline.overview import write_overview
 from importer.pipeline.posting import Poster
 from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
@@ -134,22 +135,16 @@ def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[Ex
     message that goes with it when it is not the counts' own: a credited row whose status
     could not be read back is not known to be `completed` (exit 3: the same command reads
     it, nothing is resent); a flagged row (credited twice, or an answer that did not fit)
-    makes an otherwise clean run ask for a person."""
-    code = exit_code_for(
-        report.summary.outcomes,
-        report.summary.statuses,
-        dry_run=report.dry_run,
-        rejected=bool(report.file_errors and not report.rows),
-        all_or_nothing=record.all_or_nothing,
-    )
+    makes an otherwise clean run ask for a person. The report, rendered from the journal
+    (`importer.report.render.report_head`), has weighed its counts, flagged rows and rows a
+    person resolved: its exit code is the import's (one place for the rule)."""
+    code = ExitCode(report.exit_code) if report.exit_code is not None else ExitCode.INCOMPLETE
     unread = journal.unread_statuses(record.id)
     if unread and code in (ExitCode.OK, ExitCode.ATTENTION):
         return ExitCode.INCOMPLETE, (
             f"the status of {unread} credited row(s) could not be read back from the API; "
             "run the same command again to read it (nothing is sent again)"
         )
-    if code is ExitCode.OK and journal.flagged(record.id):
-        return ExitCode.ATTENTION, None
     return code, None
 
 
@@ -216,6 +211,7 @@ class Importer:
         except OSError as exc:  # a full disk: the journal has it all, render it later
             raise report_unwritten(directory, import_id, exc) from exc
         self.journal.set_report_dir(import_id, directory)
+        write_overview(self.journal, self.config.report.dir)
         return rendered
 
     def _result(
@@ -330,7 +326,12 @@ class Importer:
         return result
 
     def rerun(
-        self, import_id: str, fix: Path | None = None, *, dry_run: bool = False
+        self,
+        import_id: str,
+        fix: Path | None = None,
+        *,
+        dry_run: bool = False,
+        by: str | None = None,
     ) -> ImportResult:
         """Post again what is not final (not_sent, unknown after reconciliation, rejected),
         after applying corrections from `fix`, matched by key (`corrections`). Credited rows
@@ -343,7 +344,7 @@ class Importer:
         # Corrections change the import's rows: not while another importer posts them.
         with self.journal.import_lock(import_id):
             notes = (
-                apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor)
+                apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor, by=by)
                 if fix is not None
                 else []
             )

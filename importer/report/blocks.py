@@ -12,8 +12,16 @@ from itertools import compress, repeat
 from operator import is_not, itemgetter
 from typing import Any, overload
 
+from importer.attention import attention_kind
 from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
-from importer.report.model import KNOWN_STATUSES, Attempt, Report, ReportRow, Summary
+from importer.report.model import (
+    KNOWN_STATUSES,
+    Attempt,
+    Report,
+    ReportRow,
+    Resolution,
+    Summary,
+)
 
 
 def build_summary(rows: Iterable[ReportRow]) -> Summary:
@@ -118,6 +126,7 @@ class RowBlock:
     case_reference_number: list[str | None] | None = None
     original_source: list[dict[str, str] | None] | None = None
     attempts: list[list[Attempt]] | None = None
+    resolution: list[Resolution | None] | None = None
 
     def __len__(self) -> int:
         return len(self.row)
@@ -174,6 +183,7 @@ _OPTIONAL_COLUMNS: tuple[str, ...] = (
     "case_invoice_number",
     "case_reference_number",
     "original_source",
+    "resolution",
     "attempts",
 )
 
@@ -207,8 +217,11 @@ def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
     count = 0
     credited = Outcome.NOT_SENT if dry_run else Outcome.CREDITED
     creditors: dict[str, None] = {}
+    resolved: Counter[str] = Counter()
     for block in blocks:
         count += len(block.row)
+        if block.resolution is not None:
+            resolved.update(_resolved_kinds(block))
         for outcome, seen in Counter(block.outcome).items():
             outcomes[outcome.value] = outcomes.get(outcome.value, 0) + seen
         _add_amounts(amounts, block.outcome, block_amounts(block))
@@ -235,8 +248,20 @@ def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
         amount_settled=settled,
         amount_read=sum(amounts.values(), Decimal(0)),
         amounts=amounts,
+        resolved=resolved.total(),
+        resolved_kinds=dict(resolved),
         creditors=list(creditors),
     )
+
+
+def _resolved_kinds(block: RowBlock) -> Iterator[str]:
+    """The `importer.attention` kind of each resolved row of the block."""
+    statuses = block.status or [None] * len(block.row)
+    for outcome, status, errors, resolution in zip(
+        block.outcome, statuses, block.errors, block.resolution or (), strict=False
+    ):
+        if resolution is not None:
+            yield attention_kind(outcome, status, errors)
 
 
 def _add_amounts(

@@ -38,6 +38,7 @@ def next_steps(report: Report, settings: ReportSettings, **values: object) -> li
         rejected_file=bool(report.file_errors) and not summary.rows,
         problems=file_problems(report.warnings),
         sandbox=report.sandbox,
+        resolved=summary.resolved_kinds,
     )
     filled = {**named(report, settings), **values}
     return [text(step, settings.language, **filled) for step in steps]

@@ -159,6 +159,10 @@ class HtmlWriter:
             parts.append(f"<h2>{_e(t('label.warnings'))}</h2><ul>")
             parts += [f"<li>{_e(warning)}</li>" for warning in warnings]
             parts.append("</ul>")
+        if report.audit:
+            parts.append(f"<h2>{_e(t('label.audit'))}</h2><ul>")
+            parts += [f"<li>{'<br>'.join(map(_e, e.lines()))}</li>" for e in report.audit]
+            parts.append("</ul>")
         parts.append(f"<h2>{_e(t('label.needs_attention'))}</h2>")
         header = [*self._columns, t("label.row"), t("label.outcome"), t("label.reason")]
         header += [t("label.next_step"), t("label.amount_requested"), t("label.message")]

@@ -273,6 +273,8 @@ def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
         _json_column(block.case_reference_number),
         ',"attempts":',
         _json_lists(block.attempts, _dict_of),
+        ',"resolution":',
+        _json_column(block.resolution, _model_json),
         "}",
     ]
     return join_parts(parts, count)
@@ -281,7 +283,7 @@ def json_rows(block: RowBlock, columns: Sequence[str]) -> list[str]:
 _JSON_KEYS = (
     "row", "outcome", "_id", "status", "status_reason_locale", "settled_amount", "http_status",
     "errors", "request", "source", "original_source", "duplicate_of", "case_invoice_number",
-    "case_reference_number", "attempts",
+    "case_reference_number", "attempts", "resolution",
 )  # fmt: skip
 if tuple(f.alias or n for n, f in ReportRow.model_fields.items()) != _JSON_KEYS:
     raise RuntimeError("json_rows must follow ReportRow's fields")  # pragma: no cover
@@ -289,6 +291,10 @@ if tuple(f.alias or n for n, f in ReportRow.model_fields.items()) != _JSON_KEYS:
 
 def _dict_of(model: BaseModel) -> dict[str, Any]:
     return model.__dict__
+
+
+def _model_json(model: BaseModel) -> str:
+    return model.model_dump_json()
 
 
 class JsonWriter:

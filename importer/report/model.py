@@ -28,6 +28,71 @@ class Attempt(BaseModel):
         return as_utc(value)
 
 
+class Resolution(BaseModel):
+    """A row a person marked as handled (`importer resolve`): it needs attention no more.
+    `os_user` and `host` are recorded always; `by` is a name given beside them."""
+
+    at: datetime
+    os_user: str
+    host: str
+    by: str | None = None
+    note: str | None = None
+
+    @field_serializer("at", when_used="json")
+    def _at_json(self, value: datetime) -> datetime:
+        return as_utc(value)
+
+    def text(self) -> str:
+        """`2026-12-07T09:30:00Z ops@batch-1 (Anna L): credited by hand`."""
+        name = f" ({self.by})" if self.by else ""
+        when = as_utc(self.at).isoformat().replace("+00:00", "Z")
+        return f"{when} {self.os_user}@{self.host}{name}: {self.note or ''}".rstrip(": ")
+
+
+class AuditChange(BaseModel):
+    """One cell a correction changed (the file's own column header)."""
+
+    row: int
+    column: str
+    old: str
+    new: str
+
+
+class AuditRecord(BaseModel):
+    """One change made to the import by hand: a correction (`rerun --fix`: the fix file's
+    name and SHA-256, every cell changed), a resolution or a reopening (the rows, the note).
+    `os_user` and `host` always; `by` is a name given beside them."""
+
+    at: datetime
+    action: str
+    """`correct`, `resolve` or `reopen`."""
+    os_user: str
+    host: str
+    by: str | None = None
+    note: str | None = None
+    fix_file: str | None = None
+    fix_sha256: str | None = None
+    rows: list[int] = Field(default_factory=list)
+    changes: list[AuditChange] = Field(default_factory=list)
+
+    @field_serializer("at", when_used="json")
+    def _at_json(self, value: datetime) -> datetime:
+        return as_utc(value)
+
+    def lines(self) -> list[str]:
+        """The entry as a person reads it: a first line (when, what, which rows, who, the
+        fix file or the note), then one line per cell changed."""
+        when = as_utc(self.at).isoformat().replace("+00:00", "Z")
+        who = f"{self.os_user}@{self.host}" + (f" ({self.by})" if self.by else "")
+        rows = ", ".join(map(str, self.rows))
+        head = f"{when} {self.action} row(s) {rows} by {who}"
+        if self.fix_file:
+            head += f" from {self.fix_file} (SHA-256 {self.fix_sha256})"
+        if self.note:
+            head += f": {self.note}"
+        return [head] + [f"  row {c.row} {c.column}: {c.old!r} -> {c.new!r}" for c in self.changes]
+
+
 class ReportRow(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -54,6 +119,8 @@ class ReportRow(BaseModel):
     case_invoice_number: str | None = None
     case_reference_number: str | None = None
     attempts: list[Attempt] = Field(default_factory=list)
+    resolution: Resolution | None = None
+    """Set when a person marked the row as handled: then it needs attention no more."""
 
     @field_serializer("settled_amount", when_used="json")
     def _settled_json(self, value: Decimal | None) -> str | None:
@@ -88,6 +155,12 @@ class Summary(BaseModel):
     amounts: dict[str, Decimal] = Field(default_factory=dict)
     """Control totals per outcome: the sum of the amounts of that outcome's rows (every
     outcome a key, zero included, when built by `summarise`)."""
+    resolved: int = 0
+    """Rows a person marked as handled: they need attention no more (still counted under
+    their outcome)."""
+    resolved_kinds: dict[str, int] = Field(default_factory=dict, exclude=True)
+    """The resolved rows per `importer.attention` kind (`invalid`, `warning`, …): what the
+    exit code leaves out."""
     creditors: list[str] = Field(default_factory=list, exclude=True)
     """The creditor ids of the rows with a request, in order of first appearance; the
     report shows them as its top-level `creditor` (not part of `summary`)."""
@@ -150,6 +223,8 @@ class Report(BaseModel):
     left out, hidden rows and sheets, daylight-saving times): see `ImportWarning`."""
     columns: list[str] = Field(default_factory=list)
     """The file's own header texts in order (the original columns of report.csv/xlsx)."""
+    audit: list[AuditRecord] = Field(default_factory=list)
+    """Every change made to the import by hand, oldest first (append-only in the journal)."""
     summary: Summary
     rows: list[ReportRow]
     """Last, so report.json can stream rows after the head (see _write_json)."""
@@ -179,6 +254,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "errors",
     "duplicate_of",
     "attempts",
+    "resolved",
 )
 """The columns appended after the file's own columns in report.csv / report.xlsx. The row
 number column is called `row` so that a corrected report.csv can be fed back with

@@ -9,13 +9,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from importer.attention import still_open
 from importer.bulk import trusted
 from importer.errors import ImportNotFound, RerunRefused
 from importer.exit_codes import ExitCode
-from importer.journal import ImportRecord, Journal, JournalRow
+from importer.journal import AuditEntry, ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome, exit_code_for
 from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
-from importer.report.model import Attempt, FileInfo, Report, ReportRow, Summary
+from importer.report.model import (
+    Attempt,
+    AuditRecord,
+    FileInfo,
+    Report,
+    ReportRow,
+    Resolution,
+    Summary,
+)
 from importer.report.settings import ReportSettings, SourceDialect
 from importer.report.writers import write_reports
 
@@ -40,12 +49,29 @@ def build_report(journal: Journal, import_id: str) -> Report:
     """The report of an import, from what the journal holds now, every row a model (for a
     Python caller; the report files are rendered by `render_from_journal`)."""
     record = _renderable(journal, import_id)
-    return report_of(
+    report = report_of(
         record,
         journal.rows(import_id),
         journal.attempts(import_id),
         journal.original_sources(import_id),
+        resolutions(journal, import_id),
     )
+    report.audit = audit_records(journal.audit_trail(import_id))
+    return report
+
+
+def resolutions(journal: Journal, import_id: str) -> dict[int, Resolution]:
+    """{row: who resolved it, when, why} for the import's rows resolved now."""
+    return {
+        row: Resolution(
+            at=entry.at, os_user=entry.os_user, host=entry.host, by=entry.by, note=entry.note
+        )
+        for row, entry in journal.resolutions(import_id).items()
+    }
+
+
+def audit_records(entries: Iterable[AuditEntry]) -> list[AuditRecord]:
+    return [AuditRecord.model_validate(entry.model_dump()) for entry in entries]
 
 
 def report_summary(journal: Journal, import_id: str) -> Report:
@@ -57,7 +83,11 @@ def report_summary(journal: Journal, import_id: str) -> Report:
 def _head(journal: Journal, record: ImportRecord) -> Report:
     """The report without its rows: one pass over the journal's rows for the summary."""
     summary = summarise(_journal_blocks(journal, record))
-    return report_head(record, summary, flagged=bool(journal.flagged(record.id)))
+    kinds = summary.resolved_kinds
+    flagged = journal.flagged(record.id) - kinds.get("credited_twice", 0)
+    head = report_head(record, summary, flagged=flagged - kinds.get("answer_unusable", 0) > 0)
+    head.audit = audit_records(journal.audit_trail(record.id))
+    return head
 
 
 def render_from_journal(
@@ -82,13 +112,20 @@ def render_from_journal(
 def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock]:
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
+    resolved = resolutions(journal, record.id)
     for chunk in journal.iter_rows(record.id, BLOCK_ROWS):
         span = (chunk[0].row, chunk[-1].row)
         attempts = journal.attempts(record.id, span)
         originals = journal.original_sources(record.id, span)
         yield RowBlock.of_rows(
             [
-                _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
+                _report_row(
+                    r,
+                    headers,
+                    attempts.get(r.row, no_attempts),
+                    originals.get(r.row),
+                    resolved.get(r.row),
+                )
                 for r in chunk
             ]
         )
@@ -99,15 +136,25 @@ def report_of(
     rows: Iterable[JournalRow],
     attempts: dict[int, list[tuple[str, str, int | None, str | None]]],
     originals: dict[int, list[str]] | None = None,
+    resolved: dict[int, Resolution] | None = None,
 ) -> Report:
     originals = originals or {}
+    resolved = resolved or {}
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
     report_rows = [
-        _report_row(r, headers, attempts.get(r.row, no_attempts), originals.get(r.row))
+        _report_row(
+            r,
+            headers,
+            attempts.get(r.row, no_attempts),
+            originals.get(r.row),
+            resolved.get(r.row),
+        )
         for r in rows
     ]
-    flagged = any(r.outcome is Outcome.CREDITED and r.errors for r in report_rows)
+    flagged = any(
+        r.outcome is Outcome.CREDITED and r.errors and r.resolution is None for r in report_rows
+    )
     report = report_head(record, build_summary(report_rows), flagged=flagged)
     report.rows = report_rows
     return report
@@ -117,9 +164,12 @@ def report_head(record: ImportRecord, summary: Summary, *, flagged: bool = False
     """The report of an import without its rows (`rows` empty): what a caller gets back from
     a dry run, whose rows are streamed into the report files and never held as models
     (see `importer.report.write_reports`)."""
+    # A row a person resolved needs nobody: the exit code leaves it out (it stays counted
+    # under its outcome in the summary).
+    outcomes, statuses = still_open(summary.outcomes, summary.statuses, summary.resolved_kinds)
     exit_code = exit_code_for(
-        summary.outcomes,
-        summary.statuses,
+        outcomes,
+        statuses,
         rejected=record.state == "rejected",
         dry_run=record.dry_run,
         all_or_nothing=record.all_or_nothing,
@@ -152,7 +202,11 @@ def report_head(record: ImportRecord, summary: Summary, *, flagged: bool = False
 
 
 def _report_row(
-    jrow: JournalRow, headers: list[str], attempts: Any, original: list[str] | None = None
+    jrow: JournalRow,
+    headers: list[str],
+    attempts: Any,
+    original: list[str] | None = None,
+    resolution: Resolution | None = None,
 ) -> ReportRow:
     return trusted(
         ReportRow,
@@ -187,6 +241,7 @@ def _report_row(
                 )
                 for at, outcome, http_status, note in attempts
             ],
+            "resolution": resolution,
         },
         _ROW_FIELDS,
     )

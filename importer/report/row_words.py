@@ -81,11 +81,13 @@ def attention_indices(block: RowBlock, *, dry_run: bool) -> list[int]:
     needs = _NEEDS_A_PERSON
     credited, flagged = Outcome.CREDITED, ("warning", "error")
     statuses = block.status or [None] * len(outcomes)
-    return [
+    found = [
         i
         for i, (o, s, e) in enumerate(zip(outcomes, statuses, block.errors, strict=True))
         if o in needs or (o is credited and (s in flagged or (e and _flagged_credit(e))))
     ]
+    resolved = block.resolution
+    return found if resolved is None else [i for i in found if resolved[i] is None]
 
 
 def _flagged_credit(errors: Sequence[RowError]) -> bool:
@@ -115,7 +117,10 @@ def worded_rows(
         status = block.status[index] if block.status else None
         errors: Sequence[RowError] = block.errors[index]
         reason_key = block.status_reason_locale[index] if block.status_reason_locale else None
-        step = row_next_step(outcome, status, errors, dry_run=dry_run, shared=shared)
+        resolved = block.resolution is not None and block.resolution[index] is not None
+        step = row_next_step(
+            outcome, status, errors, dry_run=dry_run, shared=shared, resolved=resolved
+        )
         if dry_run and outcome is Outcome.NOT_SENT:
             shown = text("label.would_be_sent", language)
         else:

@@ -56,6 +56,9 @@ def table_columns_of(block: RowBlock, columns: list[str], decimal: str = ".") ->
         neutralised([errors_text(e) if e else "" for e in errors]) if any(errors) else "",
         "" if duplicates is None else [duplicate_text(d) if d else "" for d in duplicates],
         0 if block.attempts is None else list(map(len, block.attempts)),
+        ""
+        if block.resolution is None
+        else neutralised([r.text() if r else "" for r in block.resolution]),
     )
     return cells
 

@@ -394,3 +394,8 @@ class _Summary:
             self._line(t("label.warnings"), formats=[book.bold])
             for warning in warnings:
                 self._line("", warning)
+        if report.audit:  # who changed the import by hand (written as strings, never formulas)
+            self._at += 1
+            self._line(t("label.audit"), formats=[book.bold])
+            for line in (line for entry in report.audit for line in entry.lines()):
+                self._line("", line)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from importer.errors import JournalDamaged, JournalUnreadable
-from importer.journal import ImportRecord, Journal, NewRow
+from importer.journal import AuditEntry, ImportRecord, Journal, NewRow
 from importer.outcomes import Outcome
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
@@ -121,6 +121,10 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "source_dialect": lambda j: j.source_dialect("imp-1"),
     "uncertain_credited": lambda j: j.uncertain_credited("imp-1"),
     "credited_twice": lambda j: j.credited_twice("imp-1"),
+    "row_groups": lambda j: j.row_groups("imp-1"),
+    "amounts": lambda j: j.amounts("imp-1"),
+    "audit_trail": lambda j: j.audit_trail("imp-1"),
+    "resolutions": lambda j: j.resolutions("imp-1"),
     # writes
     "create_import": lambda j: j.create_import(_record().model_copy(update={"id": "imp-2"}), []),
     "set_state": lambda j: j.set_state("imp-1", "finished"),
@@ -145,6 +149,17 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "import_lock": lambda j: _with(j.import_lock("imp-1")),
     "file_lock": lambda j: _with(j.file_lock(SHA, API, "credits.csv")),
     "check_writable": lambda j: j.check_writable(),
+    "append_audit": lambda j: j.append_audit(
+        "imp-1",
+        AuditEntry(
+            at=datetime(2026, 12, 7, tzinfo=UTC),
+            action="resolve",
+            os_user="ops",
+            host="batch-1",
+            note="handled",
+            rows=[2],
+        ),
+    ),
 }
 
 

@@ -101,7 +101,7 @@ def test_a_full_disk_after_posting_loses_no_outcome(workdir: Path, api: Sandbox)
         _clean_stderr(result.stderr)
         lines = [line for line in result.stderr.splitlines() if line.startswith("importer:")]
         assert len(lines) == 1, result.stderr  # besides the progress line: one line
-        import_id = next(reports.iterdir()).name
+        import_id = next(p for p in reports.iterdir() if p.is_dir()).name
         assert lines[0] == (
             f"importer: the report in {reports / import_id} could not be written (No space left "
             f"on device); every outcome is in the journal: run `importer report {import_id}` "

@@ -195,6 +195,7 @@ def test_json_shape_money_strings_and_request_numbers(tmp_path: Path) -> None:
         "file_errors",
         "warnings",
         "columns",
+        "audit",
         "summary",
         "rows",
     ]
@@ -223,6 +224,7 @@ def test_json_shape_money_strings_and_request_numbers(tmp_path: Path) -> None:
         "case_invoice_number",
         "case_reference_number",
         "attempts",
+        "resolution",
     ]
     assert first["_id"] == f"{2:024x}"
     assert first["settled_amount"] == "100.10"
@@ -304,6 +306,7 @@ def test_csv_bom_columns_order_and_outcome_cells(tmp_path: Path) -> None:
         "errors",
         "duplicate_of",
         "attempts",
+        "resolved",
         "import",  # the import id on every row: `rerun --fix` knows whose report it is
     ]
     rows = {r[len(COLUMNS)]: dict(zip(table[0], r, strict=True)) for r in table[1:]}

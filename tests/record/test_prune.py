@@ -1,0 +1,120 @@
+"""`importer prune --older-than DAYS` removes old report folders and drop summaries, and
+with `--archives INBOX` old archived originals — never those of an import with rows still
+needing a person, never anything in `processing/`, never the journal's rows; `--dry-run`
+removes nothing. Real drops and imports against the sandbox over a real socket; age is
+given by setting the files' times back, as a month of nights would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from cli_support import SAMPLE, importer
+
+from importer.sandbox import Sandbox
+
+DAY = 86_400
+
+
+def _age(path: Path, days: int) -> None:
+    """Every file and folder under `path` last changed `days` ago."""
+    stamp = time.time() - days * DAY
+    for root, dirs, files in os.walk(path):
+        for name in [*dirs, *files]:
+            os.utime(Path(root, name), (stamp, stamp))
+
+
+def _drop_night(workdir: Path, api: Sandbox, *files: Path, days_ago: int) -> Path:
+    """A drop of `files` through a real `importer drop`, its day folders renamed and its
+    files aged as if it ran `days_ago` days ago; returns the inbox."""
+    inbox = workdir / "inbox"
+    inbox.mkdir(exist_ok=True)
+    for file in files:
+        shutil.copy(file, inbox / file.name)
+    done = importer(workdir, "drop", str(inbox), api=api)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    then = (date.today() - timedelta(days=days_ago)).isoformat()
+    for kind in ("done", "failed"):
+        for day in (inbox / kind).glob("*"):
+            if day.name != then and day.name == date.today().isoformat():
+                day.rename(day.with_name(then))
+    _age(workdir / "reports", days_ago)
+    _age(inbox, days_ago)
+    return inbox
+
+
+def _clean(workdir: Path) -> Path:
+    clean = workdir.parent / "clean.csv"
+    clean.write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
+    return clean
+
+
+def _config_with_drops(workdir: Path) -> None:
+    config = workdir / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "drop:\n  settle_seconds: 0\n")
+
+
+def test_old_reports_go_and_those_of_an_import_with_open_rows_stay(
+    workdir: Path, api: Sandbox
+) -> None:
+    _config_with_drops(workdir)
+    inbox = _drop_night(workdir, api, SAMPLE, _clean(workdir), days_ago=40)
+    entries = {e["file"]: e for e in json.loads(importer(workdir, "imports", "--json").stdout)}
+    open_id = entries["credits.csv"]["file_import_report"]
+    closed_id = entries["clean.csv"]["file_import_report"]
+    stuck = inbox / "processing" / "half.csv"
+    stuck.parent.mkdir(exist_ok=True)
+    stuck.write_text("invoice_number;amount\nF-1001;1,00\n", encoding="utf-8")
+    _age(inbox / "processing", 40)
+    reports = workdir / "reports"
+    (summary,) = (reports / "drops").iterdir()
+    before = sorted(str(p) for p in workdir.rglob("*"))
+
+    dry = importer(workdir, "prune", "--older-than", "30", "--dry-run", "--archives", "inbox")
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(str(p) for p in workdir.rglob("*")) == before
+    assert f"would remove {reports / closed_id}" in dry.stdout
+
+    done = importer(workdir, "prune", "--older-than", "30")
+    assert done.returncode == 0, done.stderr
+    assert not (reports / closed_id).exists()
+    assert (reports / open_id / "report.json").is_file()
+    assert f"kept {reports / open_id} (import {open_id}: open 4: invalid 1" in done.stdout
+    assert summary.is_dir()  # it names the import with open rows
+    assert sorted(p.name for p in (inbox / "done").glob("*/*")) == ["clean.csv", "credits.csv"]
+
+    archives = importer(workdir, "prune", "--older-than", "30", "--archives", "inbox")
+    assert archives.returncode == 0, archives.stderr
+    assert sorted(p.name for p in (inbox / "done").glob("*/*")) == ["credits.csv"]
+    assert stuck.is_file()  # processing/ is never touched
+    listed = json.loads(importer(workdir, "imports", "--json").stdout)
+    assert {e["file_import_report"] for e in listed} == {open_id, closed_id}  # rows kept
+    assert importer(workdir, "report", closed_id).returncode == 0
+    assert (reports / closed_id / "report.json").is_file()
+
+
+def test_a_night_with_nothing_open_is_pruned_and_a_recent_one_kept(
+    workdir: Path, api: Sandbox
+) -> None:
+    _config_with_drops(workdir)
+    _drop_night(workdir, api, _clean(workdir), days_ago=40)
+    reports = workdir / "reports"
+    (summary,) = (reports / "drops").iterdir()
+    assert importer(workdir, "prune", "--older-than", "60").returncode == 0
+    assert summary.is_dir()  # 40 days is not older than 60
+    done = importer(workdir, "prune", "--older-than", "30")
+    assert done.returncode == 0, done.stderr
+    assert not summary.exists()
+    assert not [p for p in reports.iterdir() if p.is_dir() and p.name != "drops"]
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "report.html" not in index  # the overview was written again: nothing to link
+
+
+def test_a_negative_age_is_refused_in_one_line(workdir: Path) -> None:
+    done = importer(workdir, "prune", "--older-than", "-3")
+    assert done.returncode == 2
+    assert "must be a number of days" in done.stderr
