@@ -15,11 +15,16 @@ class ReportNotes(Store):
     """The report's dialect and folder, per import (keys `dialect:<id>`, `report_dir:<id>`)."""
 
     def set_source_dialect(
-        self, import_id: str, delimiter: str | None, decimal: str | None
+        self,
+        import_id: str,
+        delimiter: str | None,
+        decimal: str | None,
+        columns: dict[str, int] | None = None,
     ) -> None:
         """Keep the file's delimiter and decimal mark, so report.csv can follow them whenever
-        the report is rendered again."""
-        value = json.dumps({"delimiter": delimiter, "decimal": decimal})
+        the report is rendered again; `columns`: where the file's own amount and date are
+        (API field -> column index), so the reports can show them as what they are."""
+        value = json.dumps({"delimiter": delimiter, "decimal": decimal, "columns": columns or {}})
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"dialect:{import_id}", value))
 
@@ -49,3 +54,13 @@ class ReportNotes(Store):
             return None, None
         data = json.loads(row[0])
         return data.get("delimiter"), data.get("decimal")
+
+    def source_columns(self, import_id: str) -> dict[str, int]:
+        """The `columns` kept by `set_source_dialect`; empty when not kept."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key=?", (f"dialect:{import_id}",)
+        ).fetchone()
+        if row is None:
+            return {}
+        found: dict[str, int] = json.loads(row[0]).get("columns") or {}
+        return found

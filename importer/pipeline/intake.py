@@ -72,7 +72,11 @@ class Intake:
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
         dialect = SourceDialect(
-            source.delimiter, _decimal_mark(self._config, source.delimiter, mapped)
+            source.delimiter,
+            _decimal_mark(self._config, source.delimiter, mapped),
+            workbook=source.format != "csv",
+            amount_column=columns.fields.get("amount"),
+            date_column=columns.fields.get("client_registration_date"),
         )
         del source  # its records: the rows live on in `mapped` (memory of large files)
         checked = (
@@ -150,7 +154,9 @@ class Intake:
             self._journal.create_import(record, [])
         else:
             self._journal.create_import(record, new_rows)
-        self._journal.set_source_dialect(import_id, dialect.delimiter, dialect.decimal)
+        self._journal.set_source_dialect(
+            import_id, dialect.delimiter, dialect.decimal, dialect.columns
+        )
         log.info(
             "import.created",
             import_id=import_id,

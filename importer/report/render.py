@@ -73,9 +73,14 @@ def render_from_journal(
     are in the files) and the paths."""
     record = _renderable(journal, import_id)
     head = _head(journal, record)
-    settings = replace(
-        settings or ReportSettings(), source=SourceDialect(*journal.source_dialect(import_id))
+    kept = journal.source_columns(import_id)
+    dialect = SourceDialect(
+        *journal.source_dialect(import_id),
+        workbook=record.format not in (None, "csv"),
+        amount_column=kept.get("amount"),
+        date_column=kept.get("client_registration_date"),
     )
+    settings = replace(settings or ReportSettings(), source=dialect)
     return head, write_reports(head, directory, formats, _journal_blocks(journal, record), settings)
 
 

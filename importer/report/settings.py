@@ -18,10 +18,22 @@ CsvDialect = Literal["source", "excel", "excel-sv"]
 @dataclass(frozen=True, slots=True)
 class SourceDialect:
     """The delimiter and decimal mark of the file that was imported (None: unknown, e.g. a
-    workbook or an import journalled before they were kept)."""
+    workbook or an import journalled before they were kept); `workbook`: the file was a
+    workbook, which has neither."""
 
     delimiter: str | None = None
     decimal: str | None = None
+    workbook: bool = False
+    amount_column: int | None = None
+    """Where the file's own amount is among its columns (None: not known)."""
+    date_column: int | None = None
+    """Where the file's own date (`client_registration_date`) is (None: none, or not known)."""
+
+    @property
+    def columns(self) -> dict[str, int]:
+        """The known columns as the journal keeps them (API field -> column index)."""
+        found = {"amount": self.amount_column, "client_registration_date": self.date_column}
+        return {name: index for name, index in found.items() if index is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +71,12 @@ class ReportSettings:
     def csv_format(self) -> tuple[str, str]:
         """(delimiter, decimal mark) of report.csv: `excel` is `,` and `.`; `excel-sv` is `;`
         and `,` (what Swedish Excel writes and opens); `source` follows the file, where a
-        delimiter other than `,` `;` tab `|` or an unknown one falls back to `excel`."""
-        if self.csv_dialect == "excel-sv":
+        delimiter other than `,` `;` tab `|` or an unknown one falls back to `excel`. A
+        workbook has no dialect of its own: its report.csv is written as a spreadsheet set to
+        the report's language opens it (a Swedish one puts a `,` file all in column A)."""
+        if self.csv_dialect == "excel-sv" or (self.source.workbook and self.language == "sv"):
             return ";", ","
-        if self.csv_dialect == "excel":
+        if self.csv_dialect == "excel" or self.source.workbook:
             return ",", "."
         delimiter = self.source.delimiter if self.source.delimiter in (",", ";", "\t", "|") else ","
         decimal = self.source.decimal if self.source.decimal in (".", ",") else "."
