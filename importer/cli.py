@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from importer import logs, stopping
+from importer import local_time, logs, stopping
 from importer.api.credentials import check_base_url
 from importer.attention import import_next_steps
 from importer.cli_parser import build_parser
@@ -32,7 +32,7 @@ from importer.pipeline import ImportResult, RunOptions, facade
 from importer.pipeline.history import parse_since
 from importer.progress import ProgressLine
 from importer.report import Report
-from importer.report.cells import iso_utc
+from importer.report.control import reconciling_lines
 from importer.report.schema import shipped_text
 from importer.stopping import StopFlag
 from importer.validation import creditor_option
@@ -79,6 +79,14 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ")
 
 
+_RECONCILING = {
+    "label.rows_without_amount": ("no amount", "rows above without a readable amount"),
+    "label.left_out.total_rows": ("total rows", "left out: totals, not credits"),
+    "label.left_out.hidden_rows": ("hidden rows", "left out: hidden in the workbook"),
+}
+"""The control totals' reconciling lines (`reconciling_lines`) as the summary prints them."""
+
+
 def _print_result(
     result: ImportResult, elapsed: float, config: Config, given: str | None = None
 ) -> None:
@@ -108,17 +116,23 @@ def _print_result(
     for warning in report.warnings:
         print(f"  warning: {warning.message}", file=out)
     summary = report.summary
-    print(f"  {'outcome':<12}{'rows':>8}", file=out)
+    print(f"  {'outcome':<12}{'rows':>8}{'amount':>16}", file=out)
     for outcome in Outcome:
         count = summary.outcomes.get(outcome.value, 0)
+        amount = _money(summary.amounts.get(outcome.value, Decimal(0)))
         extra = ""
         shown = ", ".join(f"{k} {v}" for k, v in summary.statuses.items() if v)
         if outcome is Outcome.CREDITED and shown:
             extra = f"   ({shown})"
         if outcome is Outcome.NOT_SENT and report.dry_run and count:
             extra = "   (valid: would be sent)"
-        print(f"  {outcome.value:<12}{count:>8}{extra}", file=out)
-    print(f"  {'total':<12}{summary.rows:>8}", file=out)
+        print(f"  {outcome.value:<12}{count:>8}{amount:>16}{extra}", file=out)
+    read = _money(summary.amount_read)
+    print(f"  {'total':<12}{summary.rows:>8}{read:>16}   (amount read)", file=out)
+    for label, rows, money in reconciling_lines(summary):
+        short, meaning = _RECONCILING[label]
+        shown = "" if money is None else _money(money)
+        print(f"  {short:<12}{rows:>8}{shown:>16}   ({meaning})", file=out)
     print(f"  amount requested  {_money(summary.amount_requested)} SEK", file=out)
     print(f"  amount settled    {_money(summary.amount_settled)} SEK", file=out)
     print(f"  elapsed           {elapsed:.1f} s", file=out)
@@ -291,14 +305,16 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
     if not entries:
         print("no imports" + (" match" if since or args.creditor or args.status else " yet"))
         return ExitCode.OK
-    print(f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file")
+    zone = config.report.timezone
+    print(f"{'import':<28}{'started':<25}{'state':<10}{'rows':>7}  outcomes  file")
     for entry in entries:
         record = entry.record
-        shown = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
+        counts = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
         kind = " (dry run)" if record.dry_run else ""
+        started = local_time.shown(record.started, zone, seconds=False)
         print(
-            f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
-            f"{record.rows:>7}  {shown}  {record.file_name}{kind}"
+            f"{record.id:<28}{started}  {record.state:<10}"
+            f"{record.rows:>7}  {counts}  {record.file_name}{kind}"
         )
     return ExitCode.OK
 
@@ -313,7 +329,9 @@ def _show(config: Config, ref: str) -> ExitCode:
     print(f"import {report.file_import_report}: {report.file.name}")
     print(f"  creditor   {', '.join(view.creditors) or '-'}")
     print(f"  API        {report.api.get('base_url', '')}{sandbox}")
-    print(f"  started    {iso_utc(report.started)}   finished {iso_utc(report.finished) or '-'}")
+    zone = config.report.timezone
+    finished = local_time.shown(report.finished, zone) or "-"
+    print(f"  started    {local_time.shown(report.started, zone)}   finished {finished}")
     print(f"  rows       {summary.rows}: {outcomes}")
     print(f"  requested  {requested} SEK   settled {settled} SEK")
     print(f"  exit code  {report.exit_code}")

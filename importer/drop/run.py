@@ -45,6 +45,7 @@ from importer.drop.summary import DropSummary
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
+from importer.local_time import shown
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
 from importer.stopping import StopFlag
@@ -112,7 +113,8 @@ class Drop:
         if not self.inbox.is_dir():
             raise ConfigError(f"inbox {self.inbox} is not a folder")
         try:
-            with locked(self.inbox, f"importer drop since {_now():%Y-%m-%d %H:%M:%S} UTC"):
+            since = shown(_now(), self.config.report.timezone)
+            with locked(self.inbox, f"importer drop since {since}"):
                 return self._passes()
         except InboxBusy as busy:
             log.warning("drop.busy", inbox=str(self.inbox), holder=busy.holder)
@@ -137,7 +139,11 @@ class Drop:
         summary it wrote; in watch mode a pass that found nothing writes none."""
         started = _now()
         summary = DropSummary(
-            new_drop_id(started), self.inbox, started, self.config.defaults.currency
+            new_drop_id(started),
+            self.inbox,
+            started,
+            self.config.defaults.currency,
+            timezone=self.config.report.timezone,
         )
         subs, ignored = sub_inboxes(self.inbox)
         for folder in ignored:

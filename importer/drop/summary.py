@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.exit_codes import ExitCode
+from importer.local_time import shown
 from importer.outcomes import Outcome, worst
 
 ATTENTION_SHOWN = 50
@@ -94,6 +95,9 @@ class DropSummary:
     started: datetime
     currency: str
     finished: datetime | None = None
+    timezone: str | None = None
+    """`report.timezone`: the zone summary.txt shows its time in (None: the machine's);
+    summary.json keeps UTC."""
     files: list[FileSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What a person should know besides the files: a creditor inbox with a broken config.yaml,
@@ -124,7 +128,7 @@ class DropSummary:
         lines = [
             f"Drop {self.drop_id} — inbox {self.inbox}",
             f"{len(self.files)} file(s), exit code {int(self.exit_code)}"
-            f" ({meaning}); started {self.started:%Y-%m-%d %H:%M:%S} UTC",
+            f" ({meaning}); started {shown(self.started, self.timezone)}",
         ]
         if not self.files and not self.notes:
             lines.append("Nothing was ready.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from importer.journal.schema import Store
 
@@ -19,12 +20,13 @@ class ReportNotes(Store):
         import_id: str,
         delimiter: str | None,
         decimal: str | None,
-        columns: dict[str, int] | None = None,
+        notes: dict[str, Any] | None = None,
     ) -> None:
         """Keep the file's delimiter and decimal mark, so report.csv can follow them whenever
-        the report is rendered again; `columns`: where the file's own amount and date are
-        (API field -> column index), so the reports can show them as what they are."""
-        value = json.dumps({"delimiter": delimiter, "decimal": decimal, "columns": columns or {}})
+        the report is rendered again; `notes`: what else the reports need to know of the
+        file (where its amount and date columns are, how its amounts read), kept beside them
+        and given back by `source_notes`."""
+        value = json.dumps({**(notes or {}), "delimiter": delimiter, "decimal": decimal})
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"dialect:{import_id}", value))
 
@@ -55,12 +57,13 @@ class ReportNotes(Store):
         data = json.loads(row[0])
         return data.get("delimiter"), data.get("decimal")
 
-    def source_columns(self, import_id: str) -> dict[str, int]:
-        """The `columns` kept by `set_source_dialect`; empty when not kept."""
+    def source_notes(self, import_id: str) -> dict[str, Any]:
+        """Everything `set_source_dialect` kept (delimiter, decimal and notes); empty when
+        nothing was kept."""
         row = self._db.execute(
             "SELECT value FROM meta WHERE key=?", (f"dialect:{import_id}",)
         ).fetchone()
         if row is None:
             return {}
-        found: dict[str, int] = json.loads(row[0]).get("columns") or {}
-        return found
+        notes: dict[str, Any] = json.loads(row[0])
+        return notes

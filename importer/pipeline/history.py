@@ -13,6 +13,7 @@ from typing import Any, Literal, NamedTuple
 from importer.attention import row_next_step
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
+from importer.pipeline.amounts_read import amount_reading
 from importer.report.model import Report
 from importer.report.render import build_report
 from importer.words import Language, error_text, reason_text, text
@@ -94,7 +95,7 @@ def show_import(
 ) -> ImportView:
     """One import's report (from the journal) and its rows needing attention, in words;
     a row's next step names `report_csv`, the report.csv the import's report folder holds."""
-    report = build_report(journal, import_id)
+    report = build_report(journal, import_id, amount_reading)
     view = ImportView(report, journal.creditors(import_id), report_csv)
     for row in report.rows:
         step = row_next_step(row.outcome, row.status, row.errors, dry_run=report.dry_run)

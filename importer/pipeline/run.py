@@ -39,6 +39,7 @@ from importer.errors import (
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
 from importer.outcomes import ImportWarning, Outcome, exit_code_for
+from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -50,7 +51,7 @@ from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
-from importer.report.settings import ReportSettings
+from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import not_a_file
 
 if TYPE_CHECKING:
@@ -215,6 +216,7 @@ class Importer:
                 directory,
                 list(self.config.report.formats),
                 ReportSettings.of(self.config),
+                amount_reading,
             )
         except OSError as exc:  # a full disk: the journal has it all, render it later
             raise report_unwritten(directory, import_id, exc) from exc
@@ -391,8 +393,11 @@ def _rerun_plan(
 ) -> ImportResult:
     """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
     originals = journal.rows(record.id)
+    dialect = SourceDialect.of_notes(journal.source_notes(record.id), record.format)
     fixes = (
-        [] if fix is None else read_corrections(config, fix, record, originals, creditor=creditor)
+        []
+        if fix is None
+        else read_corrections(config, fix, record, originals, creditor=creditor, dialect=dialect)
     )
     shown = plan(record, originals, fixes)
     return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)

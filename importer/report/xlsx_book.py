@@ -21,6 +21,7 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DAY_FORMAT = "yyyy-mm-dd"
 
 
 def cell_text(value: str) -> str:
@@ -77,6 +78,7 @@ class Book:
         self.money: Format = add({"num_format": MONEY_FORMAT})
         self.money_bold: Format = add({"num_format": MONEY_FORMAT, "bold": True})
         self.date: Format = add({"num_format": DATE_FORMAT, "align": "left"})
+        self.day: Format = add({"num_format": DAY_FORMAT, "align": "left"})
         self.wrap: Format = add({"text_wrap": True, "valign": "top"})
         self.fills: dict[str, Format] = {
             key: add({"bg_color": rgb, "pattern": 1}) for key, rgb in OUTCOME_FILLS.items()

@@ -13,6 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from importer.attention import import_next_steps
 from importer.outcomes import OUTCOME_ORDER
+from importer.report.control import reconciling_lines
 from importer.report.model import KNOWN_STATUSES, Report
 from importer.report.settings import ReportSettings
 from importer.report.xlsx_book import Book, cell_text, print_setup
@@ -81,6 +82,7 @@ class SummarySheet:
                 "label.finished",
                 t("label.not_finished") if finished is None else self._settings.local(finished),
             ),
+            ("label.timezone", self._settings.zone_text(report.started)),
             ("label.exit_code", report.exit_code),
         ):
             self._line(t(label), value, formats=[book.bold])
@@ -102,6 +104,8 @@ class SummarySheet:
                 "  " + outcome_text("credited", status, self._settings.language),
                 summary.statuses.get(status, 0),
             )
+        for label, rows, amount in reconciling_lines(summary):
+            self._line(t(label), rows, amount)
         self._line(t("label.amount_settled"), None, summary.amount_settled, formats=[book.bold])
         self._at += 1
         self._line(t("label.next_step"), formats=[book.bold])

@@ -12,7 +12,10 @@ Imported lazily by `importer.report` so `validate` without a workbook starts fas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 from xlsxwriter.exceptions import FileCreateError
@@ -51,24 +54,62 @@ _ROW_LABELS = (
 """The columns after the file's own, on both row sheets (the same layout, so a person who
 knows one knows the other)."""
 _WIDE = {"label.reason": 50, "label.next_step": 50, "label.message": 60}
+_ID_WIDTH = 26
+"""An `_id` is 24 hexadecimal characters: readable whole."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+"""A date (and time) cell of the file that the workbook shows as a date: ISO, as workbooks
+and most exports write it; any other form stays the text the file has."""
+
+
+def _date_of(text: str) -> datetime | None:
+    """The file's date cell as a date, when it is one written the ISO way."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # 2026-13-45
+        return None
+
+
+def _report_labels(own: Sequence[str], language: Language) -> list[str]:
+    """The headers of the report's columns; one a column of the file already has (a file
+    with its own "Meddelande") is told apart: "Meddelande (rapport)". The row number keeps
+    its name: `rerun --fix` finds it as the last of the file's and the report's "Row"."""
+    taken = {header.strip().casefold() for header in own}
+    labels = []
+    for label in _ROW_LABELS:
+        shown = text(label, language) if label.startswith("label.") else label
+        if label != "label.row" and shown.casefold() in taken:
+            shown = text("label.report_column", language, label=shown)
+        labels.append(shown)
+    return labels
 
 
 class _RowSheet:
     """One row sheet: header, frozen panes, autofilter, outcome colours, money as numbers,
     long texts wrapped; stops at Excel's row limit and counts what it left out."""
 
-    def __init__(self, book: Book, name: str, columns: Sequence[str], language: Language) -> None:
+    def __init__(
+        self,
+        book: Book,
+        name: str,
+        columns: Sequence[str],
+        language: Language,
+        typed: tuple[int | None, int | None] = (None, None),
+    ) -> None:
         self.sheet: Worksheet = book.workbook.add_worksheet(name)
         self.name = name
         self._book = book
         self._width = len(columns)
-        header = [cell_text(c) for c in columns] + [
-            text(label, language) if label.startswith("label.") else label for label in _ROW_LABELS
-        ]
+        self._amount, self._date = typed
+        own = [cell_text(c) for c in columns]
+        header = own + _report_labels(own, language)
         sheet = self.sheet
         for index, label in enumerate(header):
             key = _ROW_LABELS[index - self._width] if index >= self._width else ""
             width = _WIDE.get(key) or min(max(len(label) + 2, 10), 40)
+            if key == "_id":
+                width = _ID_WIDTH
             wrap = book.wrap if key in _WIDE else None
             sheet.set_column(index, index, width, wrap)
         sheet.freeze_panes(1, 0)
@@ -77,7 +118,8 @@ class _RowSheet:
         self.written = 0
         self.left_out = 0
 
-    def add(self, row: WordedRow) -> None:
+    def add(self, row: WordedRow, amount: Decimal | None = None) -> None:
+        """One row; `amount`: the file's own amount cell as read (None: shown as text)."""
         if self.written + 1 >= MAX_ROWS:
             self.left_out += 1
             return
@@ -89,6 +131,13 @@ class _RowSheet:
         for index, cell in enumerate(source):
             if cell:
                 sheet.write_string(at, index, cell_text(cell))
+        if amount is not None and self._amount is not None and self._amount < len(source):
+            sheet.write_number(at, self._amount, float(amount), book.money)
+        if self._date is not None and self._date < len(source):
+            day = _date_of(source[self._date].strip())
+            if day is not None:
+                shown = book.day if day == datetime(day.year, day.month, day.day) else book.date
+                sheet.write_datetime(at, self._date, day, shown)
         col = self._width
         sheet.write_number(at, col, row.row)
         sheet.write_string(
@@ -112,6 +161,10 @@ class _RowSheet:
         print_setup(self.sheet, self.written + 1, self._columns)
 
 
+_NOT_WANTED = Decimal("NaN")
+"""Marks a row the reader must not read (not written to any sheet)."""
+
+
 class XlsxWriter:
     """report.xlsx, written block by block (see `importer.report.write_reports`)."""
 
@@ -127,10 +180,15 @@ class XlsxWriter:
         room = MAX_COLUMNS - len(_ROW_LABELS)
         self._columns_left_out = max(0, len(columns) - room)
         shown = columns[:room]
-        self._attention = _RowSheet(book, text("sheet.attention", language), shown, language)
+        source = settings.source
+        typed = (source.amount_column, source.date_column)
+        reading = settings.amount_reading
+        self._read = None if reading is None else reading(source, columns)
+        sheets = [text("sheet.attention", language), text("sheet.all_rows", language)]
+        self._attention = _RowSheet(book, sheets[0], shown, language, typed)
         self._all: _RowSheet | None = None
         if report.summary.rows <= settings.xlsx_all_rows:
-            self._all = _RowSheet(book, text("sheet.all_rows", language), shown, language)
+            self._all = _RowSheet(book, sheets[1], shown, language, typed)
         self._creditors: dict[str, None] = {}
 
     def add(self, block: RowBlock) -> None:
@@ -139,6 +197,7 @@ class XlsxWriter:
         attention = set(attention_indices(block, dry_run=dry_run))
         wanted = range(len(block)) if self._all is not None else sorted(attention)
         self._note_creditors(block)
+        amounts = self._own_amounts(block, wanted)
         for index, row in zip(
             wanted,
             worded_rows(
@@ -152,10 +211,22 @@ class XlsxWriter:
             ),
             strict=True,
         ):
+            amount = amounts[index]
             if index in attention:
-                self._attention.add(row)
+                self._attention.add(row, amount)
             if self._all is not None:
-                self._all.add(row)
+                self._all.add(row, amount)
+
+    def _own_amounts(self, block: RowBlock, wanted: Sequence[int]) -> list[Decimal | None]:
+        """The file's own amount cell of each row as read (None where it reads as no
+        amount), for the rows `wanted`; every row None without a reader."""
+        if self._read is None:
+            return [None] * len(block)
+        skip: list[Decimal | None] = [_NOT_WANTED] * len(block)
+        for index in wanted:
+            skip[index] = None
+        found = self._read(block, skip)
+        return [None if amount is _NOT_WANTED else amount for amount in found]
 
     def _note_creditors(self, block: RowBlock) -> None:
         """The creditor(s) the rows were (to be) credited for, for the Summary when the
