@@ -219,7 +219,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.field": ("Field", "Fält"),
     "label.code": ("Code", "Kod"),
     "label.message": ("Message", "Meddelande"),
-    "label.report_column": ("{label} (report)", "{label} (rapport)"),
+    "label.report_column": (" (report)", " (rapport)"),
     "label.needs_attention": ("Rows needing attention", "Rader som behöver åtgärdas"),
     "label.more_rows": (
         "… and {count} more rows: see report.csv or report.json.",

@@ -92,10 +92,8 @@ class Intake:
         )
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources
-        sheet_warnings = [
-            *_with_hidden_amount(mapped.warnings, mapped.hidden_amounts, amounts),
-            *totals.values(),
-        ]
+        hidden = _with_hidden_amount(mapped.warnings, mapped.hidden_amounts, amounts)
+        sheet_warnings = [*hidden, *totals.values()]
         if totals:  # left out of the rows: a total is not a credit
             checked = checked.without_rows(set(totals))
             numbers = [n for i, n in enumerate(numbers) if i not in totals]
@@ -181,11 +179,7 @@ class Intake:
                     directory,
                     list(self._config.report.formats),
                     _dry_run_blocks(*rows),
-                    replace(
-                        ReportSettings.of(self._config),
-                        source=dialect,
-                        amount_reading=amount_reading,
-                    ),
+                    _report_settings(self._config, dialect),
                 )
             except OSError as exc:
                 unwritten = report_unwritten(directory, import_id, exc)
@@ -237,6 +231,12 @@ class Intake:
         valid = checked.valid
         self._dedupe.mark_file(import_id, numbers, checked.fields, valid, outcomes, checked.errors)
         return RequestColumns(checked.fields, valid, len(numbers))
+
+
+def _report_settings(config: Config, dialect: SourceDialect) -> ReportSettings:
+    """A dry run's report settings: the file's dialect, and its amount cells read as
+    validation read them."""
+    return replace(ReportSettings.of(config), source=dialect, amount_reading=amount_reading)
 
 
 def _dialect(

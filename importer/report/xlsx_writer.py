@@ -80,7 +80,7 @@ def _report_labels(own: Sequence[str], language: Language) -> list[str]:
     for label in _ROW_LABELS:
         shown = text(label, language) if label.startswith("label.") else label
         if label != "label.row" and shown.casefold() in taken:
-            shown = text("label.report_column", language, label=shown)
+            shown += text("label.report_column", language)
         labels.append(shown)
     return labels
 
