@@ -1,7 +1,8 @@
 """One time zone wherever people read a time (`report.timezone`, by default the machine's),
-always with its offset: report.xlsx, report.html, `importer imports`, `importer show` and a
-drop's summary.txt say the same clock time; the journal and the JSON for machines keep UTC.
-The machine's zone is set the way an operator's machine has it, with TZ, for real processes."""
+always with its offset: report.xlsx, report.html, `importer imports`, `importer show`, the
+"already imported" answer and a drop's summary.txt say the same clock time; the journal and
+the JSON for machines keep UTC. The machine's zone is set the way an operator's machine has
+it, with TZ, for real processes."""
 
 from __future__ import annotations
 
@@ -88,9 +89,12 @@ def test_reports_and_the_command_line_say_the_same_time(
     assert f"started    {text}" in shown_by_show
     assert "UTC" not in shown_by_show
     listed = importer(workdir, "imports").stdout
-    assert text[:16] + " " + offset in listed
+    listed_time = text[:16] + " " + offset
+    assert listed_time in listed
     machine_list = json.loads(importer(workdir, "imports", "--json").stdout)
     assert machine_list[0]["started"] == report["started"]  # --json stays UTC
+    again = importer(workdir, "run", str(SAMPLE), api=api).stdout
+    assert f"was already imported as {report['file_import_report']} ({listed_time})" in again
 
 
 def test_a_drop_summary_says_the_time_in_the_same_zone(

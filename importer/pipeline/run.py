@@ -38,6 +38,7 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
+from importer.local_time import shown
 from importer.outcomes import ImportWarning, Outcome, exit_code_for
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.connections import Connections
@@ -99,8 +100,9 @@ def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool
     return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
 
 
-def _already_imported(path: Path, done: ImportRecord) -> ImportResult:
-    """The answer for a file this API has fully imported before: nothing is sent."""
+def _already_imported(path: Path, done: ImportRecord, zone: str | None) -> ImportResult:
+    """The answer for a file this API has fully imported before: nothing is sent. Its time
+    in `report.timezone`, as every time people read."""
     return ImportResult(
         str(path),
         ExitCode.OK,
@@ -108,7 +110,7 @@ def _already_imported(path: Path, done: ImportRecord) -> ImportResult:
         already_imported=True,
         message=(
             f"{path.name} was already imported as {done.id} "
-            f"({done.started:%Y-%m-%d %H:%M} UTC); nothing was sent. "
+            f"({shown(done.started, zone, seconds=False)}); nothing was sent. "
             "Use --force to import it again."
         ),
     )
@@ -252,7 +254,7 @@ class Importer:
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
-                return _already_imported(path, done)
+                return _already_imported(path, done, self.config.report.timezone)
             unfinished = self.journal.find_import(sha256, self.target.name, state="open")
             if unfinished is None and done is not None and not options.force:
                 # Finished with rows left unknown (reconcile manual or ambiguous): the same
