@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from importer import cli_record, logs, stopping
+from importer import cli_record, local_time, logs, stopping
 from importer.api.credentials import check_base_url
 from importer.cli_parser import DRY_RUN_IGNORES, build_parser
 from importer.config import SANDBOX, Config, check_paths, load_config, with_settings
@@ -198,14 +198,16 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
     if not entries:
         print("no imports" + (" match" if since or any(filters.values()) else " yet"))
         return ExitCode.OK
-    print(f"{'import':<28}{'started (UTC)':<18}{'state':<10}{'rows':>7}  outcomes  file")
+    zone = config.report.timezone
+    print(f"{'import':<28}{'started':<25}{'state':<10}{'rows':>7}  outcomes  file")
     for entry in entries:
         record = entry.record
-        shown = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
+        counts = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
         kind = " (dry run)" if record.dry_run else ""
+        started = local_time.shown(record.started, zone, seconds=False)
         print(
-            f"{record.id:<28}{record.started:%Y-%m-%d %H:%M}  {record.state:<10}"
-            f"{record.rows:>7}  {shown}  {record.file_name}{kind}  {entry.figures.text()}"
+            f"{record.id:<28}{started}  {record.state:<10}"
+            f"{record.rows:>7}  {counts}  {record.file_name}{kind}  {entry.figures.text()}"
         )
     return ExitCode.OK
 

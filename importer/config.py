@@ -18,6 +18,7 @@ from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.config_section import HOUR
 from importer.config_section import Section as _Section
 from importer.errors import ConfigError
+from importer.local_time import check_zone
 from importer.notify.settings import NotifyConfig
 
 SANDBOX = "sandbox"
@@ -152,6 +153,15 @@ class ReportConfig(_Section):
     """report.csv's delimiter and decimal mark: the source's own (a `;` file with decimal
     commas gets `;` and decimal commas), or pinned: `excel` (`,` and `.`), `excel-sv` (`;`
     and `,`)."""
+    timezone: str | None = None
+    """The one time zone people read times in — reports, the command line, drop summaries —
+    shown with its offset (`importer.local_time`); None: the machine's own. The journal and
+    JSON outputs keep UTC."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        return check_zone(v)
 
 
 class JournalConfig(_Section):

@@ -67,6 +67,9 @@ class MappedRows:
     """The raw cell texts, one per header, for the report's `source`."""
     warnings: list[ImportWarning] = field(default_factory=list)
     """What the sheet's view says about these rows (hidden rows and sheets: `sheet_view`)."""
+    hidden_amounts: list[Cell] = field(default_factory=list)
+    """The amount cells of the hidden rows left out (`input.hidden_rows: skip`): the
+    report's control totals name what they held."""
     problems: dict[int, list[RowError]] = field(default_factory=dict)
     """Row index -> errors found before validation (a CSV row whose field count is not the
     header's: `row_shape`); such a row is invalid whatever its cells hold."""
@@ -251,6 +254,15 @@ class Mapper:
                 problems[index] = [*problems.get(index, ()), *cut]
         shortest = min(map(len, rows), default=width)
         out = MappedRows(row_numbers=numbers, problems=problems, warnings=warnings)
+        below = source.records[start + 1 :]
+        amount = columns.fields.get("amount")
+        if len(records) < len(below) and amount is not None:
+            kept = set(numbers)
+            out.hidden_amounts = [
+                cells[amount] if amount < len(cells) else None
+                for number, cells in below
+                if number not in kept
+            ]
         for api_field, index in columns.fields.items():
             if index < shortest:
                 out.columns[api_field] = list(map(itemgetter(index), rows))

@@ -22,11 +22,12 @@ from importer.attention import (
 )
 from importer.config import Config
 from importer.exit_codes import ExitCode
+from importer.local_time import shown as shown_time
 from importer.outcomes import Outcome
 from importer.pipeline import ImportResult
 from importer.pipeline.history import ImportView
 from importer.report import Report
-from importer.report.cells import iso_utc
+from importer.report.control import reconciling_lines
 from importer.report.head_words import named
 from importer.report.settings import ReportSettings
 from importer.words import Language, number_text, outcome_text, rows_text, text, warning_text
@@ -109,22 +110,32 @@ def result_lines(
 
 
 def _outcome_lines(report: Report, language: Language) -> list[str]:
-    """The table of rows per outcome (English keeps the outcomes' names, as scripts grep)."""
+    """The table of rows and amounts per outcome (English keeps the outcomes' names, as
+    scripts grep), the amount read, and the lines that reconcile it with the file's own
+    total (`report.control.reconciling_lines`)."""
     summary = report.summary
     names = {outcome: _outcome(outcome.value, language) for outcome in Outcome}
     column = max(12, *(len(name) + 2 for name in names.values()))
-    rows = text("cli.rows", language)
-    lines = [f"  {text('cli.outcome', language):<{column}}{rows:>8}"]
+    rows, amount = text("cli.rows", language), text("cli.amount", language)
+    lines = [f"  {text('cli.outcome', language):<{column}}{rows:>8}{amount:>16}"]
     statuses = ", ".join(f"{_status(k, language)} {v}" for k, v in summary.statuses.items() if v)
     for outcome in Outcome:
         count = summary.outcomes.get(outcome.value, 0)
+        money = number_text(summary.amounts.get(outcome.value, Decimal(0)), language)
         extra = ""
         if outcome is Outcome.CREDITED and statuses:
             extra = f"   ({statuses})"
         if outcome is Outcome.NOT_SENT and report.dry_run and count:
             extra = f"   ({text('cli.would_be_sent', language)})"
-        lines.append(f"  {names[outcome]:<{column}}{count:>8}{extra}")
-    lines.append(f"  {text('cli.total', language):<{column}}{summary.rows:>8}")
+        lines.append(f"  {names[outcome]:<{column}}{count:>8}{money:>16}{extra}")
+    read = number_text(summary.amount_read, language)
+    total, meaning = text("cli.total", language), text("cli.amount_read", language)
+    lines.append(f"  {total:<{column}}{summary.rows:>8}{read:>16}   ({meaning})")
+    for label, count, money_or_none in reconciling_lines(summary):
+        short = text(f"cli.{label}", language)
+        meaning = text(f"cli.{label}.meaning", language)
+        shown = "" if money_or_none is None else number_text(money_or_none, language)
+        lines.append(f"  {short:<{column}}{count:>8}{shown:>16}   ({meaning})")
     return lines
 
 
@@ -182,12 +193,13 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     outcomes = ", ".join(f"{_outcome(k, language)} {v}" for k, v in summary.outcomes.items() if v)
     requested = _sek(summary.amount_requested, language)
     settled = _sek(summary.amount_settled, language)
-    finished = iso_utc(report.finished) or "-"
+    zone = config.report.timezone
+    finished = shown_time(report.finished, zone) or "-"
     lines = [
         t("cli.show_head", id=report.file_import_report, file=report.file.name),
         line("cli.creditor", ", ".join(view.creditors) or "-"),
         f"  {'API':<{width}}{report.api.get('base_url', '')}{sandbox}",
-        line("cli.started", f"{iso_utc(report.started)}   {t('cli.finished')} {finished}"),
+        line("cli.started", f"{shown_time(report.started, zone)}   {t('cli.finished')} {finished}"),
         line("cli.rows", f"{summary.rows}: {outcomes}"),
         line("cli.requested", f"{requested}   {t('cli.settled')} {settled}"),
         line("cli.amounts", view.figures.amounts_text()),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
+from importer.local_time import shown
 from importer.outcomes import Outcome
 from importer.words import Language, text
 
@@ -21,10 +22,10 @@ def money_text(value: Decimal, language: Language = "en") -> str:
     return shown.replace(",", " ")
 
 
-def local_time(moment: datetime) -> str:
-    """`2026-12-07 02:15:03 +01:00`: local time with its offset, never a bare clock time."""
-    shown = moment.isoformat(sep=" ", timespec="seconds")
-    return shown[:-6] + " " + shown[-6:] if moment.utcoffset() is not None else shown
+def local_time(moment: datetime, zone: str | None = None) -> str:
+    """`2026-12-07 02:15:03 +01:00`: the time in `zone` (`report.timezone`; None: the
+    machine's) with its offset, never a bare clock time."""
+    return shown(moment, zone)
 
 
 def counted(name: str, language: Language) -> str:

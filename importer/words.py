@@ -217,9 +217,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.finished": ("Finished (local time)", "Klar (lokal tid)"),
     "label.not_finished": ("not finished", "inte klar"),
     "label.exit_code": ("Exit code", "Returkod (för IT-driften)"),
+    "label.timezone": ("Time zone", "Tidszon"),
     "label.control_totals": ("Control totals", "Kontrollsummor"),
     "label.rows_read": ("Rows read", "Lästa rader"),
     "label.amount_read": ("Amount read", "Läst belopp"),
+    "label.rows_without_amount": ("Rows without a readable amount", "Rader utan läsbart belopp"),
+    "label.left_out.total_rows": (
+        "Total rows left out (not credits)",
+        "Summarader som utelämnats (inte krediteringar)",
+    ),
+    "label.left_out.hidden_rows": ("Hidden rows left out", "Dolda rader som utelämnats"),
     "label.outcome": ("Outcome", "Utfall"),
     "label.rows": ("Rows", "Rader"),
     "label.amount": ("Amount", "Belopp"),
@@ -236,6 +243,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "label.field": ("Field", "Fält"),
     "label.code": ("Code", "Kod"),
     "label.message": ("Message", "Meddelande"),
+    "label.report_column": (" (report)", " (rapport)"),
     "label.needs_attention": ("Rows needing attention", "Rader som behöver åtgärdas"),
     "label.more_rows": (
         "… and {count} more rows: see report.csv or report.json.",
@@ -271,6 +279,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "next.invalid": (
         "Correct the row in report.csv, then run: importer rerun {id} --fix {csv}",
         "Rätta raden i report.csv och kör sedan: importer rerun {id} --fix {csv}",
+    ),
+    "next.invalid_above": (
+        "Correct the row in report.csv, then run the command above.",
+        "Rätta raden i report.csv och kör sedan kommandot ovan.",
     ),
     "next.invalid_dry_run": (
         "Correct the row in the file, then validate or run the file again.",
@@ -513,6 +525,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cli.lanes": ("lanes", "parallella flöden"),
     "cli.report": ("report", "rapport"),
     "cli.amounts": ("amounts", "belopp"),
+    "cli.amount": ("amount", "belopp"),
+    "cli.amount_read": ("amount read", "läst belopp"),
+    "cli.label.rows_without_amount": ("no amount", "utan belopp"),
+    "cli.label.rows_without_amount.meaning": (
+        "rows above without a readable amount",
+        "rader ovan utan läsbart belopp",
+    ),
+    "cli.label.left_out.total_rows": ("total rows", "summarader"),
+    "cli.label.left_out.total_rows.meaning": (
+        "left out: totals, not credits",
+        "utelämnade: summor, inte krediteringar",
+    ),
+    "cli.label.left_out.hidden_rows": ("hidden rows", "dolda rader"),
+    "cli.label.left_out.hidden_rows.meaning": (
+        "left out: hidden in the workbook",
+        "utelämnade: dolda i arbetsboken",
+    ),
     "cli.open": ("open", "öppet"),
     "cli.by_hand": ("by hand", "för hand"),
     "cli.next": ("next: {step}", "nästa steg: {step}"),

@@ -32,7 +32,8 @@ def input_of(case: Path) -> Path:
 
 
 def golden_report(case: Path) -> dict[str, Any]:
-    """What the corpus pins of the case's report: file errors, warnings, the summary and,
+    """What the corpus pins of the case's report: file errors, warnings, the summary (its
+    counts and control totals) and,
     per row, outcome, errors, request and source (generated references without the import
     id, which changes every run)."""
     with tempfile.TemporaryDirectory() as folder:
@@ -74,6 +75,11 @@ def golden_report(case: Path) -> dict[str, Any]:
             "rows": summary["rows"],
             "outcomes": {k: v for k, v in summary["outcomes"].items() if v},
             "amount_requested": summary["amount_requested"],
+            # The control totals: what reconciles the report with the file's own total.
+            "amount_read": summary["amount_read"],
+            "amounts": {k: v for k, v in summary["amounts"].items() if v != "0.00"},
+            "rows_without_amount": summary["rows_without_amount"],
+            "left_out": {k: v for k, v in summary["left_out"].items() if v["rows"]},
         },
         "rows": rows,
     }

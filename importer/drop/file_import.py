@@ -36,6 +36,7 @@ from importer.journal import Journal, JournalRow
 from importer.mapping import Mapper
 from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
+from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import ControlTotal, control_total
 from importer.report import head_words
 from importer.report.render import report_summary
@@ -191,7 +192,7 @@ class FileImport:
             # the import's report could not be written (a full disk): its rows were posted
             # all the same, and the summary says what they became, from the journal
             with suppress(ImporterError):
-                result.report = report_summary(self.journal, result.import_id)
+                result.report = report_summary(self.journal, result.import_id, amount_reading)
         if result.report is not None:
             self._counts(item, result)
         try:

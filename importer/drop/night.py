@@ -87,6 +87,7 @@ def add_pass(
     if night is None:
         night = DropSummary(label, done.inbox, done.started, done.currency)
     night.language = done.language
+    night.timezone = done.timezone
     night.finished = done.finished
     night.currency = done.currency
     news = False

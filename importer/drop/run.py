@@ -47,6 +47,7 @@ from importer.drop.summary import DropSummary, Ignored, OrphanMarker
 from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
+from importer.local_time import shown
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
 from importer.pipeline.overview import write_overview
@@ -138,7 +139,8 @@ class Drop:
         if not self.inbox.is_dir():
             raise ConfigError(f"inbox {self.inbox} is not a folder")
         try:
-            with locked(self.inbox, f"importer drop since {_now():%Y-%m-%d %H:%M:%S} UTC"):
+            since = shown(_now(), self.config.report.timezone)
+            with locked(self.inbox, f"importer drop since {since}"):
                 return self._passes()
         except InboxBusy as busy:
             log.warning("drop.busy", inbox=str(self.inbox), holder=busy.holder)
@@ -168,6 +170,7 @@ class Drop:
             started,
             self.config.defaults.currency,
             language=self.config.report.language,
+            timezone=self.config.report.timezone,
         )
         summary.orphan_marker_days = self.config.drop.orphan_marker_days
         subs, ignored = sub_inboxes(self.inbox, self.config.drop.folders)

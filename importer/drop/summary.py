@@ -212,6 +212,9 @@ class DropSummary:
     language: Language = "en"
     """`report.language`: summary.txt is read by the same people as the reports."""
     finished: datetime | None = None
+    timezone: str | None = None
+    """`report.timezone`: the zone summary.txt shows its time in (None: the machine's);
+    summary.json keeps UTC."""
     files: list[FileSummary] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What a person should know besides the files: a creditor inbox with a broken config.yaml,
@@ -258,6 +261,7 @@ class DropSummary:
                 for o in self.orphan_markers
             ],
             "orphan_marker_days": self.orphan_marker_days,
+            "timezone": self.timezone,
         }
 
     @classmethod
@@ -280,6 +284,7 @@ class DropSummary:
             notifications=list(data.get("notifications", [])),
             orphan_markers=[OrphanMarker(**o) for o in data.get("orphan_markers", [])],
             orphan_marker_days=data.get("orphan_marker_days", 7.0),
+            timezone=data.get("timezone"),
         )
 
     def write(self, report_dir: Path, text: str) -> Path:

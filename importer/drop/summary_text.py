@@ -40,8 +40,8 @@ def render(summary: DropSummary) -> str:
             files=len(summary.files),
             code=int(code),
             meaning=meaning,
-            started=local_time(summary.started),
-            finished=local_time(finished),
+            started=local_time(summary.started, summary.timezone),
+            finished=local_time(finished, summary.timezone),
         ),
     ]
     if not summary.files and not summary.notes and not summary.missing:
@@ -72,7 +72,9 @@ def render(summary: DropSummary) -> str:
     if summary.waiting:
         lines += ["", text("night.waiting_head", lang, count=len(summary.waiting))]
         for wait in summary.waiting:
-            why = text(f"night.wait_{wait.kind}", lang, time=local_time(wait.since))
+            why = text(
+                f"night.wait_{wait.kind}", lang, time=local_time(wait.since, summary.timezone)
+            )
             lines.append(f"  {wait.inbox}/{wait.file}: {why}")
     if summary.ignored:
         lines += ["", text("night.ignored_head", lang)]
@@ -83,7 +85,7 @@ def render(summary: DropSummary) -> str:
     if summary.notifications:
         lines.append("")
         for sent in summary.notifications:
-            at = local_time(datetime.fromisoformat(sent["at"]))
+            at = local_time(datetime.fromisoformat(sent["at"]), summary.timezone)
             key = "night.notified" if sent.get("sent") else "night.not_notified"
             lines.append(
                 text(key, lang, channel=sent["channel"], time=at, problem=sent.get("problem"))

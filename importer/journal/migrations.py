@@ -226,6 +226,14 @@ def _v5_resolutions(db: sqlite3.Connection) -> None:
     )
 
 
+def _v6_source_notes(db: sqlite3.Connection) -> None:
+    """What the reports need to know of an import's file besides its dialect — where its
+    amount and date columns are, how its amounts read (a JSON object) — so a report rendered
+    again types the workbook's cells and reconciles the amounts read as the first one did.
+    Imports from before have none: their reports fall back to text cells."""
+    db.execute("ALTER TABLE imports ADD COLUMN source_notes TEXT")
+
+
 MIGRATIONS: Sequence[Migration] = (
     # Append only: never edit, reorder or remove a released entry (see the module docstring).
     _v1_schema,
@@ -233,6 +241,7 @@ MIGRATIONS: Sequence[Migration] = (
     _v3_report_notes_as_columns,
     _v4_audit_trail,
     _v5_resolutions,
+    _v6_source_notes,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

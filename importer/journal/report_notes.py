@@ -5,7 +5,9 @@ journals of earlier releases kept them as `meta` keys, moved there by that migra
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from importer.journal.schema import Store, reads
 
@@ -14,14 +16,21 @@ class ReportNotes(Store):
     """The report's dialect and folder, per import."""
 
     def set_source_dialect(
-        self, import_id: str, delimiter: str | None, decimal: str | None
+        self,
+        import_id: str,
+        delimiter: str | None,
+        decimal: str | None,
+        notes: dict[str, Any] | None = None,
     ) -> None:
         """Keep the file's delimiter and decimal mark, so report.csv can follow them whenever
-        the report is rendered again."""
+        the report is rendered again; `notes`: what else the reports need to know of the
+        file (where its amount and date columns are, how its amounts read), kept beside them
+        and given back by `source_notes`."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE imports SET source_delimiter=?, source_decimal=? WHERE id=?",
-                (delimiter, decimal, import_id),
+                "UPDATE imports SET source_delimiter=?, source_decimal=?, source_notes=?"
+                " WHERE id=?",
+                (delimiter, decimal, json.dumps(notes or {}, ensure_ascii=False), import_id),
             )
 
     def set_report_dir(self, import_id: str, folder: Path) -> None:
@@ -46,3 +55,17 @@ class ReportNotes(Store):
             "SELECT source_delimiter, source_decimal FROM imports WHERE id=?", (import_id,)
         )
         return (row[0][0], row[0][1]) if row else (None, None)
+
+    @reads
+    def source_notes(self, import_id: str) -> dict[str, Any]:
+        """Everything `set_source_dialect` kept (delimiter, decimal and notes); empty when
+        nothing was kept."""
+        row = self._db.fetchall(
+            "SELECT source_delimiter, source_decimal, source_notes FROM imports WHERE id=?",
+            (import_id,),
+        )
+        if not row or (row[0][0] is None and row[0][1] is None and row[0][2] is None):
+            return {}
+        delimiter, decimal, notes = row[0]
+        kept: dict[str, Any] = json.loads(notes) if notes else {}
+        return {**kept, "delimiter": delimiter, "decimal": decimal}

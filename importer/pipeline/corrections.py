@@ -33,10 +33,13 @@ from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
 from importer.outcomes import Outcome
 from importer.pipeline.actor import current_actor
+from importer.pipeline.amounts_read import cell_reader
 from importer.pipeline.audit import changed_cells, correction_entry, untouched
 from importer.pipeline.correction_origin import check_origin
 from importer.pipeline.reference import content_key, reimport_salt, row_reference
+from importer.pipeline.typed_cells import TypedCells
 from importer.report.cells import FORMULA_START
+from importer.report.settings import SourceDialect
 from importer.sources import Cell, SourceFile, read_source, sheet_count
 from importer.validation import Validator
 from importer.words import LANGUAGES, text
@@ -82,8 +85,9 @@ def apply_fixes(
     and every cell changed (`importer.pipeline.audit`: an untouched copy is no change)."""
     kept: dict[str, list[int]] = {}
     originals = journal.rows(record.id)
+    dialect = SourceDialect.of_notes(journal.source_notes(record.id), record.format)
     corrections = read_corrections(
-        config, fix, record, originals, creditor=creditor, journal=journal
+        config, fix, record, originals, creditor=creditor, journal=journal, dialect=dialect
     )
     current = {row.row: row for row in originals}
     resolved = journal.resolutions(record.id)
@@ -166,8 +170,12 @@ def read_corrections(
     *,
     creditor: str | None = None,
     journal: Journal | None = None,
+    dialect: SourceDialect | None = None,
 ) -> list[NewRow]:
-    """The corrections of `path` as new rows of `record` (whose rows are `originals`).
+    """The corrections of `path` as new rows of `record` (whose rows are `originals`): the
+    rows it changes. A row given back as it is (report.xlsx opened, saved and fed back
+    unchanged) is no correction; `dialect`, the import's, tells how its amounts read, so a
+    typed amount or date cell holding the row's own value counts as unchanged.
 
     Raises FileRejected, changing nothing, when the file cannot be read, is another import's
     report (`correction_origin`; `journal` names that import by a crediting's `_id`), or a
@@ -176,17 +184,21 @@ def read_corrections(
     mapper = Mapper(config, creditor=creditor)
     sheets, others = _read(config, path, mapper)
     check_origin(path.name, record, originals, sheets, others, ROW_HEADERS, journal)
-    key, corrections = _sheet_corrections(config, record, originals, mapper, creditor, *sheets[0])
+    typed = TypedCells(mapper.fields_of(record.columns), cell_reader(dialect or SourceDialect()))
+    current = {row.row: list(row.source) for row in originals}
+    found = _sheet_corrections(config, record, originals, mapper, creditor, typed, *sheets[0])
+    key, corrections = found
     if key != "row" or len(sheets) == 1:
-        return corrections
+        return [new for new in corrections if list(new.source) != current.get(new.row)]
     # report.xlsx shows a failed row on "Needs attention" and on "All rows": a person may
     # correct either copy. The copy whose cells differ from the row's is the correction; two
     # different corrections of one row are not guessed at.
-    current = {row.row: list(row.source) for row in originals}
     chosen = {new.row: (new, sheets[0][0].sheet) for new in corrections}
     clashes: list[str] = []
     for source, columns in sheets[1:]:
-        _, more = _sheet_corrections(config, record, originals, mapper, creditor, source, columns)
+        _, more = _sheet_corrections(
+            config, record, originals, mapper, creditor, typed, source, columns
+        )
         for new in more:
             if untouched(new.source, current.get(new.row)):
                 continue
@@ -201,7 +213,8 @@ def read_corrections(
             f"{_listed(clashes)} corrected differently on two sheets; correct each row on "
             "one sheet only: nothing was changed",
         )
-    return [new for _, (new, _) in sorted(chosen.items())]
+    changed = [new for _, (new, _) in sorted(chosen.items())]
+    return [new for new in changed if list(new.source) != current.get(new.row)]
 
 
 def _sheet_corrections(
@@ -210,6 +223,7 @@ def _sheet_corrections(
     originals: Sequence[JournalRow],
     mapper: Mapper,
     creditor: str | None,
+    typed: TypedCells,
     source: SourceFile,
     columns: ColumnMap,
 ) -> tuple[str, list[NewRow]]:
@@ -249,6 +263,7 @@ def _sheet_corrections(
             else (kept[k] if k < len(kept) else "")
             for k, i in enumerate(picks)
         ]
+        typed.as_written(cells, kept, mapped.columns, index)
         problems = mapped.problems.get(index)
         if problems:
             corrections.append(NewRow(number, cells, None, problems, Outcome.INVALID))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from importer.attention import ATTENTION_KINDS, attention_kind, row_next_step, shares_rejection
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
+from importer.pipeline.amounts_read import amount_reading
 from importer.report.cells import money_text, spaced_money
 from importer.report.model import Report
 from importer.report.render import build_report
@@ -188,7 +189,7 @@ def show_import(
 ) -> ImportView:
     """One import's report (from the journal) and its rows needing attention, in words;
     a row's next step names `report_csv`, the report.csv the import's report folder holds."""
-    report = build_report(journal, import_id)
+    report = build_report(journal, import_id, amount_reading)
     record = journal.get_import(import_id)
     assert record is not None  # build_report found it
     figures = import_figures(journal, record)

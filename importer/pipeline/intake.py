@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from importer import logs
@@ -16,6 +17,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome, RowError
+from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.prediction import dry_run_requests
@@ -25,8 +27,9 @@ from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
 from importer.report.settings import ReportSettings, SourceDialect
-from importer.sources import read_source
+from importer.sources import Cell, read_source
 from importer.validation import CheckedColumns, Validator
+from importer.validation.amounts import AmountParser
 from importer.validation.total_rows import total_rows
 
 log = logs.get_logger("importer")
@@ -74,15 +77,14 @@ class Intake:
         columns = mapper.find_columns(source)
         mapped = mapper.map_rows(source, columns)
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
-        dialect = SourceDialect(
-            source.delimiter, _decimal_mark(self._config, source.delimiter, mapped)
-        )
+        delimiter = source.delimiter
         del source  # its records: the rows live on in `mapped` (memory of large files)
-        checked = (
-            Validator(self._config, creditor=creditor)
-            .check_columns(mapped.columns, len(mapped.row_numbers), mapped.row_numbers)
-            .with_row_errors(mapped.problems)
-        )
+        validator = Validator(self._config, creditor=creditor)
+        checked = validator.check_columns(
+            mapped.columns, len(mapped.row_numbers), mapped.row_numbers
+        ).with_row_errors(mapped.problems)
+        amounts = validator.amount_reader
+        dialect = _dialect(file_format, delimiter, columns.fields, amounts, mapped)
         totals = total_rows(
             mapped.row_numbers,
             mapped.sources,
@@ -93,7 +95,8 @@ class Intake:
         )
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources
-        sheet_warnings = [*mapped.warnings, *totals.values()]
+        hidden = _with_hidden_amount(mapped.warnings, mapped.hidden_amounts, amounts)
+        sheet_warnings = [*hidden, *totals.values()]
         if totals:  # left out of the rows: a total is not a credit
             checked = checked.without_rows(set(totals))
             numbers = [n for i, n in enumerate(numbers) if i not in totals]
@@ -166,7 +169,9 @@ class Intake:
             self._journal.create_import(record, [])
         else:
             self._journal.create_import(record, new_rows)
-        self._journal.set_source_dialect(import_id, dialect.delimiter, dialect.decimal)
+        self._journal.set_source_dialect(
+            import_id, dialect.delimiter, dialect.decimal, dialect.notes()
+        )
         log.info(
             "import.created",
             import_id=import_id,
@@ -181,7 +186,8 @@ class Intake:
             whole = RowBlock(  # the file as one block: no slice copied to sum it up
                 row=numbers, outcome=outcomes, source=sources, request=requests, errors=errors
             )
-            report = report_head(record, summarise([whole], dry_run=True))
+            read = amount_reading(dialect, record.columns)
+            report = report_head(record, summarise([whole], dry_run=True, read=read))
             directory = self._config.report.dir / report.file_import_report
             try:
                 paths = write_reports(
@@ -189,7 +195,7 @@ class Intake:
                     directory,
                     list(self._config.report.formats),
                     _dry_run_blocks(*rows),
-                    replace(ReportSettings.of(self._config), source=dialect),
+                    _report_settings(self._config, dialect),
                 )
             except OSError as exc:
                 unwritten = report_unwritten(directory, import_id, exc)
@@ -235,15 +241,49 @@ class Intake:
         log.info("import.rejected", import_id=import_id, file=path.name)
 
 
-def _decimal_mark(config: Config, delimiter: str | None, mapped: MappedRows) -> str | None:
-    """The file's decimal mark, for report.csv in the source's dialect: only asked of a
-    delimited file whose delimiter is not `,` (with `,` the report writes `.` anyway)."""
-    if delimiter in (None, ","):
-        return None
-    amounts = mapped.columns.get("amount")
-    if not amounts:
-        return None
-    return Validator(config).detect_decimal_separator(amounts)
+def _report_settings(config: Config, dialect: SourceDialect) -> ReportSettings:
+    """A dry run's report settings: the file's dialect, and its amount cells read as
+    validation read them."""
+    return replace(ReportSettings.of(config), source=dialect, amount_reading=amount_reading)
+
+
+def _dialect(
+    file_format: str,
+    delimiter: str | None,
+    fields: dict[str, int],
+    amounts: AmountParser,
+    mapped: MappedRows,
+) -> SourceDialect:
+    """What the reports need to know of the file: its dialect, where its amount and date are
+    and how its amounts read. The decimal mark (for report.csv in the source's dialect) is
+    the one validation read the amounts with, asked only of a delimited file whose delimiter
+    is not `,` (with `,` the report writes `.` anyway)."""
+    own_mark = delimiter not in (None, ",") and bool(mapped.columns.get("amount"))
+    return SourceDialect(
+        delimiter,
+        amounts.separator if own_mark else None,
+        workbook=file_format != "csv",
+        amount_column=fields.get("amount"),
+        date_column=fields.get("client_registration_date"),
+        amount_decimal=amounts.separator,
+        amount_guard=amounts.ambiguity_guard,
+    )
+
+
+def _with_hidden_amount(
+    warnings: list[ImportWarning], cells: list[Cell], amounts: AmountParser
+) -> list[ImportWarning]:
+    """The warnings, the one about hidden rows left out carrying what their amounts add up
+    to (read as the file's other amounts are), so the report can reconcile to a total that
+    counts them."""
+    if not cells:
+        return warnings
+    read = [amount for amount in map(amounts.read, cells) if amount is not None]
+    total = f"{sum(read, Decimal(0)):.2f}" if read else None
+    return [
+        w.model_copy(update={"amount": total}) if w.code == "hidden_rows_skipped" else w
+        for w in warnings
+    ]
 
 
 def with_generated_references(checked: CheckedColumns, salt: str | None) -> CheckedColumns:

@@ -40,8 +40,10 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
+from importer.local_time import shown
 from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline import file_problems
+from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
@@ -54,7 +56,7 @@ from importer.pipeline.rerun_plan import plan
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
-from importer.report.settings import ReportSettings
+from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import not_a_file
 from importer.stopping import StopFlag
 from importer.words import Language, text
@@ -104,9 +106,12 @@ def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool
     return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
 
 
-def _already_imported(path: Path, done: ImportRecord, language: Language) -> ImportResult:
-    """The answer for a file this API has fully imported before: nothing is sent."""
-    when = f"{done.started:%Y-%m-%d %H:%M} UTC"
+def _already_imported(
+    path: Path, done: ImportRecord, language: Language, zone: str | None
+) -> ImportResult:
+    """The answer for a file this API has fully imported before: nothing is sent. Its time
+    in `report.timezone`, as every time people read."""
+    when = shown(done.started, zone, seconds=False)
     message = text("detail.already_imported", language, file=path.name, id=done.id, when=when)
     return ImportResult(str(path), ExitCode.OK, done.id, message=message, already_imported=True)
 
@@ -207,6 +212,7 @@ class Importer:
                 directory,
                 list(self.config.report.formats),
                 ReportSettings.of(self.config),
+                amount_reading,
             )
         except OSError as exc:  # a full disk: the journal has it all, render it later
             raise report_unwritten(directory, import_id, exc) from exc
@@ -245,7 +251,8 @@ class Importer:
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
-                return _already_imported(path, done, self.config.report.language)
+                report = self.config.report
+                return _already_imported(path, done, report.language, report.timezone)
             unfinished = find(state="open")
             if unfinished is None and done is not None and not options.force:
                 # Finished with rows left unknown (reconcile manual or ambiguous): the same
@@ -394,6 +401,9 @@ def _rerun_plan(
 ) -> ImportResult:
     """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
     rows = journal.rows(record.id)
-    fixes = fix and read_corrections(config, fix, record, rows, creditor=creditor, journal=journal)
-    shown = plan(record, rows, fixes or [])
-    return ImportResult(record.file_name, shown.exit_code, record.id, message=shown.text)
+    dialect = SourceDialect.of_notes(journal.source_notes(record.id), record.format)
+    fixes = fix and read_corrections(
+        config, fix, record, rows, creditor=creditor, journal=journal, dialect=dialect
+    )
+    shown_plan = plan(record, rows, fixes or [])
+    return ImportResult(record.file_name, shown_plan.exit_code, record.id, message=shown_plan.text)

@@ -24,19 +24,20 @@ from importer.report.model import (
 )
 
 
-def build_summary(rows: Iterable[ReportRow]) -> Summary:
+def build_summary(rows: Iterable[ReportRow], read: AmountFill | None = None) -> Summary:
     """Count and add up `rows` for the report's summary.
 
     Every outcome is a key (zero included) so the invariant `sum(outcomes) == rows` can be read
-    straight off the JSON. Amounts are summed only over `credited` rows: that is the money that
-    actually moved; a rejected or duplicate row's amount was never credited. The requested
-    amount is taken from the body that was sent (`request["amount"]`, a JSON number) through
-    `Decimal(str(...))`, which gives the decimal the number was written as, never a binary
-    float sum. Statuses are counted among credited rows only; a credited row not yet enriched
-    (status None) is counted in no status.
+    straight off the JSON. `amount_requested` is summed only over `credited` rows: that is the
+    money that actually moved; a rejected or duplicate row's amount was never credited (it
+    counts in its own outcome's control total, `amounts`). A row's amount is taken from the
+    body that was sent (`request["amount"]`, a JSON number) through `Decimal(str(...))`, which
+    gives the decimal the number was written as, never a binary float sum; a row without a
+    body has an amount only when `read` reads it from its cell. Statuses are counted among
+    credited rows only; a credited row not yet enriched (status None) is counted in no status.
     """
     rows = rows if isinstance(rows, Sequence) else list(rows)
-    return summarise(blocks_of(rows))
+    return summarise(blocks_of(rows), read=read)
 
 
 def table_columns(report: Report) -> list[str]:
@@ -204,9 +205,17 @@ def blocks_of(rows: Sequence[ReportRow], size: int = BLOCK_ROWS) -> Iterator[Row
         yield RowBlock.of_rows(rows[start : start + size])
 
 
-def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
+AmountFill = Callable[["RowBlock", list[Decimal | None]], list[Decimal | None]]
+"""Fills in the amounts of a block's rows without a request from their cells
+(`importer.pipeline.amounts_read.AmountReader.fill`)."""
+
+
+def summarise(
+    blocks: Iterable[RowBlock], *, dry_run: bool = False, read: AmountFill | None = None
+) -> Summary:
     """The summary, from the report's blocks: what `build_summary` computes (see there),
-    plus the control totals (`amount_read`, `amounts` per outcome).
+    plus the control totals (`amount_read`, `amounts` per outcome, `rows_without_amount`):
+    a row's amount is its request's, or — `read` given — the amount its cell shows.
 
     In a dry run nothing is credited, so `amount_requested` is what would be asked for: the
     total of the rows that would be sent (valid, not duplicate: `not_sent`)."""
@@ -215,6 +224,7 @@ def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
     statuses: dict[str, int] = dict.fromkeys(KNOWN_STATUSES, 0)
     settled = Decimal(0)
     count = 0
+    unread = 0
     credited = Outcome.NOT_SENT if dry_run else Outcome.CREDITED
     creditors: dict[str, None] = {}
     resolved: Counter[str] = Counter()
@@ -224,7 +234,11 @@ def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
             resolved.update(_resolved_kinds(block))
         for outcome, seen in Counter(block.outcome).items():
             outcomes[outcome.value] = outcomes.get(outcome.value, 0) + seen
-        _add_amounts(amounts, block.outcome, block_amounts(block))
+        found = block_amounts(block)
+        if read is not None:
+            found = read(block, found)
+        unread += found.count(None)
+        _add_amounts(amounts, block.outcome, found)
         creditors.update(dict.fromkeys(_creditors(block.request)))
         if credited not in block.outcome:
             continue
@@ -250,6 +264,7 @@ def summarise(blocks: Iterable[RowBlock], *, dry_run: bool = False) -> Summary:
         amounts=amounts,
         resolved=resolved.total(),
         resolved_kinds=dict(resolved),
+        rows_without_amount=unread,
         creditors=list(creditors),
     )
 

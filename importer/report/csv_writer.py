@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Any, BinaryIO
 
 from importer.outcomes import Outcome
@@ -84,14 +85,41 @@ class CsvWriter:
     ) -> None:
         self._handle = handle
         self._columns = columns
-        self._delimiter, self._decimal = (settings or ReportSettings()).csv_format()
+        settings = settings or ReportSettings()
+        self._delimiter, self._decimal = settings.csv_format()
+        source = settings.source
+        # A workbook's amounts were numbers, shown as General shows them ("1250.5"): in a
+        # decimal-comma report they are written with the comma, as the spreadsheet that
+        # opens it shows numbers, so an edited report reads back with one decimal mark.
+        self._amount_column = (
+            source.amount_column
+            if source.workbook and self._decimal == "," and source.amount_column is not None
+            else None
+        )
         self._import_id = report.file_import_report
         header = [*table_header(columns), IMPORT_COLUMN]
         handle.write(codecs.BOM_UTF8 + csv_lines(header, 1, self._delimiter).encode("utf-8"))
 
     def add(self, block: RowBlock) -> None:
         cells = [*table_columns_of(block, self._columns, self._decimal), self._import_id]
+        at = self._amount_column
+        if at is not None and at < len(self._columns):
+            cells[at] = _decimal_comma(cells[at])
         self._handle.write(csv_lines(cells, len(block.row), self._delimiter).encode("utf-8"))
 
     def finish(self) -> None:
         pass
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+def _decimal_comma(column: Any) -> Any:
+    """A column of a workbook's number texts ("1250.5") with a decimal comma ("1250,5");
+    any other text (an amount the workbook held as text) as it was."""
+    if not isinstance(column, list):
+        return _decimal_comma([column])[0]
+    return [
+        text.replace(".", ",") if isinstance(text, str) and _PLAIN_NUMBER.fullmatch(text) else text
+        for text in column
+    ]

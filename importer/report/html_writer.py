@@ -19,6 +19,7 @@ from importer.attention import shares_rejection
 from importer.outcomes import OUTCOME_ORDER
 from importer.report import head_words
 from importer.report.blocks import RowBlock
+from importer.report.control import reconciling_lines
 from importer.report.model import KNOWN_STATUSES, Report
 from importer.report.row_words import (
     OUTCOME_FILLS,
@@ -37,7 +38,9 @@ _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:24px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}
-th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
+table.rows{width:100%}
 th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .warn{color:#9c0006;font-weight:bold}
 .bar{display:flex;height:22px;width:100%;max-width:900px;border:1px solid #999}
@@ -63,9 +66,7 @@ def _money(value: Decimal | None, language: str = "en") -> str:
 
 
 def _time(moment: datetime | None, settings: ReportSettings) -> str:
-    if moment is None:
-        return ""
-    return settings.local(moment).strftime("%Y-%m-%d %H:%M:%S")
+    return settings.shown(moment)
 
 
 class HtmlWriter:
@@ -143,6 +144,11 @@ class HtmlWriter:
                 f"<tr><td>&nbsp;&nbsp;{_e(outcome_text('credited', status, language))}</td>"
                 f"<td class=n>{summary.statuses.get(status, 0)}</td><td></td></tr>"
             )
+        parts += [
+            f"<tr><td>{_e(t(label))}</td><td class=n>{rows}</td>"
+            f"<td class=n>{'' if amount is None else _money(amount, language)}</td></tr>"
+            for label, rows, amount in reconciling_lines(summary)
+        ]
         parts.append(
             f"<tr><th>{_e(t('label.amount_settled'))}</th><td></td>"
             f"<td class=n>{_money(summary.amount_settled, language)}</td></tr></table>"
@@ -166,7 +172,9 @@ class HtmlWriter:
         parts.append(f"<h2>{_e(t('label.needs_attention'))}</h2>")
         header = [*self._columns, t("label.row"), t("label.outcome"), t("label.reason")]
         header += [t("label.next_step"), t("label.amount_requested"), t("label.message")]
-        parts.append("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>")
+        parts.append(
+            '<table class="rows"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
+        )
         return "\n".join(parts) + "\n"
 
     def _bar(self) -> str:
@@ -218,11 +226,18 @@ class HtmlWriter:
             f"<td class=n>{row.row}</td>",
             f'<td style="background:{colour}">{_e(row.outcome_text)}</td>',
             f"<td>{_e(row.reason)}</td>",
-            f"<td>{_e(row.next_step)}</td>",
+            f"<td>{_e(self._next_step(row))}</td>",
             f"<td class=n>{_money(row.requested, self._settings.language)}</td>",
             f"<td>{_e(row.details)}</td>",
         ]
         return "<tr>" + "".join(cells) + "</tr>\n"
+
+    def _next_step(self, row: WordedRow) -> str:
+        """The row's next step; for a row to correct, without the `rerun --fix` command,
+        which the page says once, in its next steps above the table."""
+        if row.next_step_key == "next.invalid":
+            return self._t("next.invalid_above")
+        return row.next_step
 
     def finish(self) -> None:
         tail = ["</table>"]

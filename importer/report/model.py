@@ -138,6 +138,25 @@ class FileInfo(BaseModel):
     rows: int
 
 
+class ControlLine(BaseModel):
+    """Rows of the file that have no outcome, and what their amounts add up to: a line of
+    the control totals of its own, so the creditor's own total for the file can be found in
+    the report whether it counts them or not."""
+
+    rows: int = 0
+    amount: Decimal = Decimal(0)
+    """The sum of the amounts that could be read on those rows."""
+
+    @field_serializer("amount", when_used="json")
+    def _amount_json(self, value: Decimal) -> str:
+        return money_text(value)
+
+
+LEFT_OUT: tuple[str, ...] = ("total_rows", "hidden_rows")
+"""The rows with no outcome, in the order the control totals list them: total rows left out
+(a total is not a credit) and hidden workbook rows left out (`input.hidden_rows: skip`)."""
+
+
 class Summary(BaseModel):
     rows: int
     outcomes: dict[str, int]
@@ -150,11 +169,17 @@ class Summary(BaseModel):
     amount_settled: Decimal
     """Sum of `settled_amount` over credited rows."""
     amount_read: Decimal = Decimal(0)
-    """Control total: the sum of every amount that could be read (rows with a request body),
-    whatever became of the row."""
+    """Control total: the sum of every amount that could be read — the request's amount, or
+    for a row without one (invalid) the amount its cell shows — whatever became of the row.
+    It equals the sum of `amounts`."""
     amounts: dict[str, Decimal] = Field(default_factory=dict)
-    """Control totals per outcome: the sum of the amounts of that outcome's rows (every
-    outcome a key, zero included, when built by `summarise`)."""
+    """Control totals per outcome: the sum of the readable amounts of that outcome's rows
+    (every outcome a key, zero included, when built by `summarise`)."""
+    rows_without_amount: int = 0
+    """Rows (counted in `outcomes`) whose amount could not be read: empty, or no number."""
+    left_out: dict[str, ControlLine] = Field(default_factory=dict)
+    """Rows of the file with no outcome (not counted in `rows`), by kind (`LEFT_OUT`):
+    `total_rows`, `hidden_rows`; both keys when built from an import."""
     resolved: int = 0
     """Rows a person marked as handled: they need attention no more (still counted under
     their outcome)."""

@@ -15,7 +15,8 @@ from importer.errors import ImportNotFound, RerunRefused
 from importer.exit_codes import ExitCode
 from importer.journal import AuditEntry, ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome, exit_code_for
-from importer.report.blocks import BLOCK_ROWS, RowBlock, build_summary, summarise
+from importer.report.blocks import BLOCK_ROWS, AmountFill, RowBlock, build_summary, summarise
+from importer.report.control import AmountReading, left_out_lines
 from importer.report.model import (
     Attempt,
     AuditRecord,
@@ -45,16 +46,19 @@ def _renderable(journal: Journal, import_id: str) -> ImportRecord:
     return record
 
 
-def build_report(journal: Journal, import_id: str) -> Report:
+def build_report(journal: Journal, import_id: str, read: AmountReading | None = None) -> Report:
     """The report of an import, from what the journal holds now, every row a model (for a
-    Python caller; the report files are rendered by `render_from_journal`)."""
+    Python caller; the report files are rendered by `render_from_journal`). `read`: how an
+    invalid row's amount is read from its cell, for the control totals (none: not read)."""
     record = _renderable(journal, import_id)
+    fill = None if read is None else read(_dialect(journal, record), record.columns)
     report = report_of(
         record,
         journal.rows(import_id),
         journal.attempts(import_id),
         journal.original_sources(import_id),
         resolutions(journal, import_id),
+        fill,
     )
     report.audit = audit_records(journal.audit_trail(import_id))
     return report
@@ -74,15 +78,20 @@ def audit_records(entries: Iterable[AuditEntry]) -> list[AuditRecord]:
     return [AuditRecord.model_validate(entry.model_dump()) for entry in entries]
 
 
-def report_summary(journal: Journal, import_id: str) -> Report:
+def report_summary(journal: Journal, import_id: str, read: AmountReading | None = None) -> Report:
     """The report of an import without its rows, from the journal, nothing written (what a
     caller tells of an import whose report files could not be written)."""
-    return _head(journal, _renderable(journal, import_id))
+    return _head(journal, _renderable(journal, import_id), read)
 
 
-def _head(journal: Journal, record: ImportRecord) -> Report:
+def _dialect(journal: Journal, record: ImportRecord) -> SourceDialect:
+    return SourceDialect.of_notes(journal.source_notes(record.id), record.format)
+
+
+def _head(journal: Journal, record: ImportRecord, read: AmountReading | None) -> Report:
     """The report without its rows: one pass over the journal's rows for the summary."""
-    summary = summarise(_journal_blocks(journal, record))
+    fill = None if read is None else read(_dialect(journal, record), record.columns)
+    summary = summarise(_journal_blocks(journal, record), read=fill)
     kinds = summary.resolved_kinds
     flagged = journal.flagged(record.id) - kinds.get("credited_twice", 0)
     head = report_head(record, summary, flagged=flagged - kinds.get("answer_unusable", 0) > 0)
@@ -96,15 +105,16 @@ def render_from_journal(
     directory: Path,
     formats: list[str],
     settings: ReportSettings | None = None,
+    read: AmountReading | None = None,
 ) -> tuple[Report, dict[str, Path]]:
     """Write an import's report files from the journal, block by block: one pass for the
     summary (the head of report.json comes first), one to write the rows. Memory stays one
     block whatever the size of the import. Returns the report without its rows (the rows
-    are in the files) and the paths."""
+    are in the files) and the paths. `read`: as for `build_report`."""
     record = _renderable(journal, import_id)
-    head = _head(journal, record)
+    head = _head(journal, record, read)
     settings = replace(
-        settings or ReportSettings(), source=SourceDialect(*journal.source_dialect(import_id))
+        settings or ReportSettings(), source=_dialect(journal, record), amount_reading=read
     )
     return head, write_reports(head, directory, formats, _journal_blocks(journal, record), settings)
 
@@ -137,6 +147,7 @@ def report_of(
     attempts: dict[int, list[tuple[str, str, int | None, str | None]]],
     originals: dict[int, list[str]] | None = None,
     resolved: dict[int, Resolution] | None = None,
+    read: AmountFill | None = None,
 ) -> Report:
     originals = originals or {}
     resolved = resolved or {}
@@ -155,7 +166,7 @@ def report_of(
     flagged = any(
         r.outcome is Outcome.CREDITED and r.errors and r.resolution is None for r in report_rows
     )
-    report = report_head(record, build_summary(report_rows), flagged=flagged)
+    report = report_head(record, build_summary(report_rows, read), flagged=flagged)
     report.rows = report_rows
     return report
 
@@ -196,7 +207,7 @@ def report_head(record: ImportRecord, summary: Summary, *, flagged: bool = False
         file_errors=record.file_errors,
         warnings=record.warnings,
         columns=record.columns,
-        summary=summary,
+        summary=summary.model_copy(update={"left_out": left_out_lines(record.warnings)}),
         rows=[],
     )
 

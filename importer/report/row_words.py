@@ -56,6 +56,8 @@ class WordedRow:
     outcome_text: str
     reason: str
     next_step: str
+    next_step_key: str | None
+    """The catalogue key of `next_step` (None: the row needs nobody)."""
     details: str
     requested: Decimal | None
     settled: Decimal | None
@@ -140,6 +142,7 @@ def worded_rows(
             outcome_text=shown,
             reason=" ".join(r for r in dict.fromkeys(reasons) if r),
             next_step="" if step is None else text(step, language, id=import_id, csv=report_csv),
+            next_step_key=step,
             details="; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
             requested=amounts[index],
             settled=block.settled_amount[index] if block.settled_amount else None,

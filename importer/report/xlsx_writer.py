@@ -17,34 +17,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
-from zipfile import ZipFile
 
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
-from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from importer.attention import shares_rejection
-from importer.outcomes import OUTCOME_ORDER
-from importer.report import head_words
 from importer.report.blocks import RowBlock
-from importer.report.cells import safe_text
-from importer.report.model import KNOWN_STATUSES, Report
+from importer.report.model import Report
 from importer.report.row_words import (
-    OUTCOME_FILLS,
     WordedRow,
     attention_indices,
     fill_key,
     worded_rows,
 )
 from importer.report.settings import ReportSettings
-from importer.words import Language, outcome_text, text
+from importer.report.xlsx_book import MONEY_FORMAT, Book, cell_text, drop_archive, print_setup
+from importer.report.xlsx_summary import SummarySheet
+from importer.words import Language, text
 
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""Control characters XML 1.0 cannot hold (a raw CSV cell may contain them)."""
+__all__ = ["MONEY_FORMAT", "XlsxWriter", "cell_text"]
 
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 MAX_ROWS = 1_048_576
 """Excel's rows per sheet (the header is one of them)."""
 MAX_COLUMNS = 16_384
@@ -63,33 +55,62 @@ _ROW_LABELS = (
 """The columns after the file's own, on both row sheets (the same layout, so a person who
 knows one knows the other)."""
 _WIDE = {"label.reason": 50, "label.next_step": 50, "label.message": 60}
+_ID_WIDTH = 26
+"""An `_id` is 24 hexadecimal characters: readable whole."""
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+"""A date (and time) cell of the file that the workbook shows as a date: ISO, as workbooks
+and most exports write it; any other form stays the text the file has."""
 
 
-def cell_text(value: str) -> str:
-    """A text as the workbook holds it: neutralised (`safe_text`), and the control characters
-    XML cannot hold become U+FFFD, so a person sees that something was there."""
-    value = safe_text(value)
-    if _XML_ILLEGAL.search(value):
-        value = _XML_ILLEGAL.sub("\ufffd", value)
-    return value
+def _date_of(text: str) -> datetime | None:
+    """The file's date cell as a date, when it is one written the ISO way."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # 2026-13-45
+        return None
+
+
+def _report_labels(own: Sequence[str], language: Language) -> list[str]:
+    """The headers of the report's columns; one a column of the file already has (a file
+    with its own "Meddelande") is told apart: "Meddelande (rapport)". The row number keeps
+    its name: `rerun --fix` finds it as the last of the file's and the report's "Row"."""
+    taken = {header.strip().casefold() for header in own}
+    labels = []
+    for label in _ROW_LABELS:
+        shown = text(label, language) if label.startswith("label.") else label
+        if label != "label.row" and shown.casefold() in taken:
+            shown += text("label.report_column", language)
+        labels.append(shown)
+    return labels
 
 
 class _RowSheet:
     """One row sheet: header, frozen panes, autofilter, outcome colours, money as numbers,
     long texts wrapped; stops at Excel's row limit and counts what it left out."""
 
-    def __init__(self, book: _Book, name: str, columns: Sequence[str], language: Language) -> None:
+    def __init__(
+        self,
+        book: Book,
+        name: str,
+        columns: Sequence[str],
+        language: Language,
+        typed: tuple[int | None, int | None] = (None, None),
+    ) -> None:
         self.sheet: Worksheet = book.workbook.add_worksheet(name)
         self.name = name
         self._book = book
         self._width = len(columns)
-        header = [cell_text(c) for c in columns] + [
-            text(label, language) if label.startswith("label.") else label for label in _ROW_LABELS
-        ]
+        self._amount, self._date = typed
+        own = [cell_text(c) for c in columns]
+        header = own + _report_labels(own, language)
         sheet = self.sheet
         for index, label in enumerate(header):
             key = _ROW_LABELS[index - self._width] if index >= self._width else ""
             width = _WIDE.get(key) or min(max(len(label) + 2, 10), 40)
+            if key == "_id":
+                width = _ID_WIDTH
             wrap = book.wrap if key in _WIDE else None
             sheet.set_column(index, index, width, wrap)
         sheet.freeze_panes(1, 0)
@@ -98,7 +119,8 @@ class _RowSheet:
         self.written = 0
         self.left_out = 0
 
-    def add(self, row: WordedRow) -> None:
+    def add(self, row: WordedRow, amount: Decimal | None = None) -> None:
+        """One row; `amount`: the file's own amount cell as read (None: shown as text)."""
         if self.written + 1 >= MAX_ROWS:
             self.left_out += 1
             return
@@ -110,6 +132,13 @@ class _RowSheet:
         for index, cell in enumerate(source):
             if cell:
                 sheet.write_string(at, index, cell_text(cell))
+        if amount is not None and self._amount is not None and self._amount < len(source):
+            sheet.write_number(at, self._amount, float(amount), book.money)
+        if self._date is not None and self._date < len(source):
+            day = _date_of(source[self._date].strip())
+            if day is not None:
+                shown = book.day if day == datetime(day.year, day.month, day.day) else book.date
+                sheet.write_datetime(at, self._date, day, shown)
         col = self._width
         sheet.write_number(at, col, row.row)
         sheet.write_string(
@@ -130,57 +159,11 @@ class _RowSheet:
 
     def finish(self) -> None:
         self.sheet.autofilter(0, 0, max(self.written, 1), self._columns - 1)
+        print_setup(self.sheet, self.written + 1, self._columns)
 
 
-def _drop_archive(exc: BaseException) -> None:
-    """When a write fails (a full disk), XlsxWriter leaves its half-built zip archive to the
-    collector, and the collector may get to it only at interpreter exit (bulk phases pause
-    it), when the file is long closed and deleted: "Exception ignored" on stderr. The archive
-    is found in the failed call's frames and detached from its file here, so closing it
-    later does nothing."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo:
-        current = todo.pop()
-        if any(current is s for s in seen):
-            continue
-        seen.append(current)
-        tb = current.__traceback__
-        while tb is not None:
-            archive = tb.tb_frame.f_locals.get("xlsx_file")
-            if isinstance(archive, ZipFile):
-                archive.fp = None  # ZipFile.close is a no-op without its file
-            tb = tb.tb_next
-        nested = [*current.args, current.__cause__, current.__context__]
-        todo += [n for n in nested if isinstance(n, BaseException)]
-
-
-class _Book:
-    """The workbook and its formats (XlsxWriter shares one Format per style)."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.workbook = xlsxwriter.Workbook(
-            handle,
-            {
-                "constant_memory": True,
-                # Every cell is written as what it is: a text that looks like a formula,
-                # number or URL stays text (the report never runs what a file holds).
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
-        add = self.workbook.add_format
-        self.bold: Format = add({"bold": True})
-        self.title: Format = add({"bold": True, "font_size": 14})
-        self.warn: Format = add({"bold": True, "font_color": "#9C0006"})
-        self.money: Format = add({"num_format": MONEY_FORMAT})
-        self.money_bold: Format = add({"num_format": MONEY_FORMAT, "bold": True})
-        self.date: Format = add({"num_format": DATE_FORMAT, "align": "left"})
-        self.wrap: Format = add({"text_wrap": True, "valign": "top"})
-        self.fills: dict[str, Format] = {
-            key: add({"bg_color": rgb, "pattern": 1}) for key, rgb in OUTCOME_FILLS.items()
-        }
+_NOT_WANTED = Decimal("NaN")
+"""Marks a row the reader must not read (not written to any sheet)."""
 
 
 class XlsxWriter:
@@ -193,15 +176,20 @@ class XlsxWriter:
         self._settings = settings
         self._columns = columns
         language = settings.language
-        self._book = book = _Book(handle)
+        self._book = book = Book(handle)
         self._summary = book.workbook.add_worksheet(text("sheet.summary", language))
         room = MAX_COLUMNS - len(_ROW_LABELS)
         self._columns_left_out = max(0, len(columns) - room)
         shown = columns[:room]
-        self._attention = _RowSheet(book, text("sheet.attention", language), shown, language)
+        source = settings.source
+        typed = (source.amount_column, source.date_column)
+        reading = settings.amount_reading
+        self._read = None if reading is None else reading(source, columns)
+        sheets = [text("sheet.attention", language), text("sheet.all_rows", language)]
+        self._attention = _RowSheet(book, sheets[0], shown, language, typed)
         self._all: _RowSheet | None = None
         if report.summary.rows <= settings.xlsx_all_rows:
-            self._all = _RowSheet(book, text("sheet.all_rows", language), shown, language)
+            self._all = _RowSheet(book, sheets[1], shown, language, typed)
         self._creditors: dict[str, None] = {}
 
     def add(self, block: RowBlock) -> None:
@@ -210,6 +198,7 @@ class XlsxWriter:
         attention = set(attention_indices(block, dry_run=dry_run))
         wanted = range(len(block)) if self._all is not None else sorted(attention)
         self._note_creditors(block)
+        amounts = self._own_amounts(block, wanted)
         for index, row in zip(
             wanted,
             worded_rows(
@@ -224,10 +213,22 @@ class XlsxWriter:
             ),
             strict=True,
         ):
+            amount = amounts[index]
             if index in attention:
-                self._attention.add(row)
+                self._attention.add(row, amount)
             if self._all is not None:
-                self._all.add(row)
+                self._all.add(row, amount)
+
+    def _own_amounts(self, block: RowBlock, wanted: Sequence[int]) -> list[Decimal | None]:
+        """The file's own amount cell of each row as read (None where it reads as no
+        amount), for the rows `wanted`; every row None without a reader."""
+        if self._read is None:
+            return [None] * len(block)
+        skip: list[Decimal | None] = [_NOT_WANTED] * len(block)
+        for index in wanted:
+            skip[index] = None
+        found = self._read(block, skip)
+        return [None if amount is _NOT_WANTED else amount for amount in found]
 
     def _note_creditors(self, block: RowBlock) -> None:
         """The creditor(s) the rows were (to be) credited for, for the Summary when the
@@ -246,7 +247,7 @@ class XlsxWriter:
         self._attention.finish()
         if self._all is not None:
             self._all.finish()
-        _Summary(self._book, self._summary, self._report, self._settings).write(
+        SummarySheet(self._book, self._summary, self._report, self._settings).write(
             creditors=list(self._creditors),
             notes=self._notes(),
             attention=self._attention.written + self._attention.left_out,
@@ -254,7 +255,7 @@ class XlsxWriter:
         try:
             self._book.workbook.close()
         except FileCreateError as exc:  # XlsxWriter's wrapper of the OS's error (a full disk)
-            _drop_archive(exc)
+            drop_archive(exc)
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
             raise cause or OSError(str(exc)) from exc
 
@@ -292,110 +293,3 @@ class XlsxWriter:
                 )
             )
         return notes
-
-
-class _Summary:
-    """Sheet Summary: what finance asks first — which import, file and creditor, where to,
-    when, how many rows and how much money per outcome, and what to do next — on one
-    screen."""
-
-    def __init__(
-        self, book: _Book, sheet: Worksheet, report: Report, settings: ReportSettings
-    ) -> None:
-        self._book = book
-        self._sheet = sheet
-        self._report = report
-        self._settings = settings
-        self._at = 0
-        sheet.set_column(0, 0, 34)
-        sheet.set_column(1, 1, 70, book.wrap)
-        sheet.set_column(2, 2, 18)
-
-    def _t(self, key: str, **values: object) -> str:
-        return text(key, self._settings.language, **values)
-
-    def _line(self, *cells: Any, formats: Sequence[Format | None] = ()) -> None:
-        for index, cell in enumerate(cells):
-            chosen = formats[index] if index < len(formats) else None
-            if cell is None or cell == "":
-                continue
-            if isinstance(cell, datetime):
-                self._sheet.write_datetime(self._at, index, cell, chosen or self._book.date)
-            elif isinstance(cell, Decimal):
-                self._sheet.write_number(self._at, index, float(cell), chosen or self._book.money)
-            elif isinstance(cell, int):
-                self._sheet.write_number(self._at, index, cell, chosen)
-            else:
-                self._sheet.write_string(self._at, index, cell_text(str(cell)), chosen)
-        self._at += 1
-
-    def write(self, *, creditors: list[str], notes: list[str], attention: int) -> None:
-        report, book, t = self._report, self._book, self._t
-        summary = report.summary
-        self._line(t("label.title"), formats=[book.title])
-        if report.dry_run:
-            self._line(t("label.dry_run"), formats=[book.warn])
-        if report.sandbox and not report.dry_run:
-            self._line(t("label.sandbox_yes"), formats=[book.warn])
-        self._at += 1
-        creditor = ", ".join(report.creditor or creditors)
-        finished = report.finished
-        for label, value in (
-            ("label.import", report.file_import_report),
-            ("label.file", report.file.name),
-            ("label.sha256", report.file.sha256),
-            ("label.format", report.file.format),
-            ("label.creditor", creditor),
-            ("label.api", report.api.get("base_url", "")),
-            ("label.sandbox", t("label.sandbox_yes" if report.sandbox else "label.sandbox_no")),
-            ("label.started", self._settings.local(report.started)),
-            (
-                "label.finished",
-                t("label.not_finished") if finished is None else self._settings.local(finished),
-            ),
-            ("label.exit_code", report.exit_code),
-        ):
-            self._line(t(label), value, formats=[book.bold])
-        self._at += 1
-        self._line(
-            t("label.control_totals"), t("label.rows"), t("label.amount"), formats=[book.bold] * 3
-        )
-        self._line(t("label.rows_read"), summary.rows, summary.amount_read)
-        for outcome in OUTCOME_ORDER:
-            key = outcome.value
-            self._line(
-                outcome_text(key, None, self._settings.language),
-                summary.outcomes.get(key, 0),
-                summary.amounts.get(key, Decimal(0)),
-                formats=[book.fills[key]],
-            )
-        for status in KNOWN_STATUSES:
-            self._line(
-                "  " + outcome_text("credited", status, self._settings.language),
-                summary.statuses.get(status, 0),
-            )
-        self._line(t("label.amount_settled"), None, summary.amount_settled, formats=[book.bold])
-        self._at += 1
-        self._line(t("label.next_step"), formats=[book.bold])
-        for step in head_words.next_steps(report, self._settings):
-            self._line("", step)
-        if not attention:
-            self._line("", t("label.nothing_needs_attention"))
-        for note in notes:
-            self._line("", note, formats=[None, book.warn])
-        if report.file_errors:
-            self._at += 1
-            self._line(t("label.file_errors"), formats=[book.bold])
-            for error in report.file_errors:
-                self._line(error.field, error.message, error.code)
-        warnings = head_words.warnings(report, self._settings)
-        if warnings:
-            self._at += 1
-            self._line(t("label.warnings"), formats=[book.bold])
-            for warning in warnings:
-                self._line("", warning)
-        if report.audit:  # who changed the import by hand (written as strings, never formulas)
-            self._at += 1
-            self._line(t("label.audit"), formats=[book.bold])
-            for line in (line for entry in report.audit for line in entry.lines()):
-                self._line("", line)

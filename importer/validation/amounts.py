@@ -198,6 +198,7 @@ class AmountParser:
         max_amount: Decimal,
         negative_amounts: Literal["reject", "absolute"] = "reject",
         ambiguity_guard: bool = False,
+        checks: bool = True,
     ) -> None:
         if separator not in (".", ","):
             raise ValueError(f"decimal separator must be '.' or ',', not {separator!r}")
@@ -205,6 +206,9 @@ class AmountParser:
         self.max_amount = max_amount
         self.absolute = negative_amounts == "absolute"
         self.ambiguity_guard = ambiguity_guard
+        self.checks = checks
+        """False: a number is taken as the cell shows it, negative, zero or above the
+        maximum (`read`, for the report's control totals)."""
         self._grouping = ("," if separator == "." else ".") + _SPACE_GROUPING
 
     # ---------------------------------------------------------------- whole column
@@ -337,7 +341,18 @@ class AmountParser:
             return snapped
         raise _too_many_decimals(plain_float(number))
 
+    def read(self, cell: object) -> Decimal | None:
+        """The number an amount cell shows, None when it shows none (empty, text, more than
+        two decimals, ambiguous). Made with `checks=False`, a negative, zero or too large
+        amount is read too: the file holds it, and the control totals add it up."""
+        try:
+            return self.parse(cell)
+        except CellProblem:
+            return None
+
     def _check(self, value: Decimal, shown: str) -> Decimal:
+        if not self.checks:
+            return value.quantize(CENT) if value.adjusted() < 28 else value
         if value < 0:
             if not self.absolute:
                 raise CellProblem(

@@ -61,6 +61,12 @@ class Validator:
         self._defaults = config.defaults
         self._creditor_given = creditor
         """`--creditor`: the creditor of every row; a file cell naming another is refused."""
+        self.amount_reader = AmountParser(
+            self._pinned or ".", max_amount=self._max_amount, checks=False
+        )
+        """Reads amount cells as the last validated file's amounts were read (its decimal
+        separator), without the rules: what the report's control totals add up
+        (`AmountParser.read`)."""
 
     def detect_decimal_separator(self, amount_cells: Iterable[Cell]) -> str:
         """The decimal separator `validate()` would use for these amount cells: the pinned
@@ -171,12 +177,16 @@ class Validator:
         if self._pinned != ",":  # plain `1234.50` needs no detection (see plain_amounts)
             plain = plain_amounts(cells, ".", self._max_amount)
             if plain is not None:
+                self.amount_reader = AmountParser(".", max_amount=self._max_amount, checks=False)
                 return FieldColumn(plain, {}, filled=True)
         if self._pinned is not None:
             separator, guard = self._pinned, False
         else:
             detection = detect_decimal_separator(cells)
             separator, guard = detection.separator, not detection.evidenced
+        self.amount_reader = AmountParser(
+            separator, max_amount=self._max_amount, ambiguity_guard=guard, checks=False
+        )
         parser = AmountParser(
             separator,
             max_amount=self._max_amount,

@@ -130,6 +130,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "set_state": lambda j: j.set_state("imp-1", "finished"),
     "add_warning": lambda j: j.add_warning("imp-1", "a warning"),
     "remove_warnings": lambda j: j.remove_warnings("imp-1", {"api_key_refused"}),
+    "source_notes": lambda j: j.source_notes("imp-1"),
     "set_source_dialect": lambda j: j.set_source_dialect("imp-1", ",", "."),
     "set_report_dir": lambda j: j.set_report_dir("imp-1", Path("reports")),
     "mark_intent": lambda j: j.mark_intent("imp-1", 3),

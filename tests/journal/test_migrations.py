@@ -360,3 +360,28 @@ def test_show_and_report_read_the_release_journal(tmp_path: Path, release_copy: 
     assert rows[6]["original_source"]["Belopp"] == "12,345"  # the correction's first cells
     assert rows[6]["source"]["Belopp"] == "12,35"
     assert document["summary"]["outcomes"]["credited"] == 6
+
+
+# ------------------------------------------------------- migration 6: what reports know of a file
+
+
+def test_migration_6_keeps_what_the_reports_know_of_a_file_beside_its_dialect(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    db = journal_at(path, 5)
+    add_import(db, "imp-1", "http://localhost:8080")
+    db.execute("UPDATE imports SET source_delimiter=';', source_decimal=',' WHERE id='imp-1'")
+    db.close()
+    with Journal(path) as journal:
+        # an import of the release before keeps its dialect, and knows nothing more
+        assert journal.source_notes("imp-1") == {"delimiter": ";", "decimal": ","}
+        journal.set_source_dialect("imp-1", ";", ",", {"amount_column": 1, "workbook": False})
+        assert journal.source_notes("imp-1") == {
+            "amount_column": 1,
+            "workbook": False,
+            "delimiter": ";",
+            "decimal": ",",
+        }
+        assert journal.source_dialect("imp-1") == (";", ",")
+    assert user_version(raw(path)) == len(MIGRATIONS)

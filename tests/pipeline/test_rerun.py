@@ -90,6 +90,8 @@ def test_fix_file_corrects_an_invalid_row_by_row_number(workdir: Path, api: Sand
     for line in rows[1:]:
         if line[row_col] == "6":
             line[amount] = "123,45"
+        if line[row_col] == "2":  # a credited row edited too: final, it is left as it was
+            line[amount] = "9,99"
         fixed.append(line)
     fix = workdir / "fixed.csv"
     with fix.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -105,7 +107,8 @@ def test_fix_file_corrects_an_invalid_row_by_row_number(workdir: Path, api: Sand
     assert rows_now[6]["outcome"] == "credited"
     assert rows_now[6]["source"]["Belopp"] == "123,45"
     assert rows_now[7]["outcome"] == "rejected"
-    assert "left as they were" in done.stdout
+    assert "1 credited row(s) of fixed.csv left as they were (rows 2)" in done.stdout
+    assert rows_now[2]["source"]["Belopp"] == "1 250,00"
 
 
 def test_a_file_with_its_own_row_column_is_fixed_by_the_reports_row(

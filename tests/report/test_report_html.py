@@ -5,11 +5,14 @@ then a count), in the report's language; every cell from the file escaped."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from test_report import COLUMNS, make_report, sample_rows, source
 
-from importer.outcomes import Outcome
+from importer.outcomes import Outcome, RowError
 from importer.report import ReportRow, write_reports
 from importer.report.settings import ReportSettings
 
@@ -73,3 +76,79 @@ def test_first_500_rows_then_a_count(tmp_path: Path) -> None:
 
 def test_sample_covers_every_outcome() -> None:
     assert {row.outcome for row in sample_rows()} == set(Outcome)
+
+
+def _invalid_rows(count: int, columns: list[str]) -> list[ReportRow]:
+    """Invalid rows whose cells are as long as real exports' (a message of 200 characters, an
+    unbroken reference of 60), each with a long error message."""
+    long_text = "Kreditering enligt avtal " * 8
+    unbroken = "REF-" + "0123456789" * 6
+    cells = {name: f"{name} {n}" for n, name in enumerate(columns)}
+    cells[columns[-1]] = long_text
+    cells[columns[-2]] = unbroken
+    return [
+        ReportRow(
+            row=n,
+            outcome=Outcome.INVALID,
+            errors=[RowError(field="case", code="case_missing", message=long_text)],
+            source=cells,
+        )
+        for n in range(2, 2 + count)
+    ]
+
+
+EIGHT = ["Ärende", "Fakturanummer", "Belopp", "Valuta", "Kreditfaktura", "Datum", "Referens"]
+EIGHT.append("Meddelande")
+
+
+def test_the_fix_command_is_said_once_above_the_table(tmp_path: Path) -> None:
+    html = page(tmp_path, make_report(_invalid_rows(5, EIGHT), columns=EIGHT))
+    command = f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}"
+    assert html.count(command) == 1
+    assert html.index(command) < html.rindex("<table")  # the rows' table comes after it
+    steps = re.findall(r"<tr><td>Ärende 0</td>.*?</tr>", html)
+    assert len(steps) == 5
+    assert all("the command above" in row and "--fix" not in row for row in steps)
+
+
+def test_long_cells_wrap_and_the_table_fits_the_page(tmp_path: Path) -> None:
+    html = page(tmp_path, make_report(_invalid_rows(3, EIGHT), columns=EIGHT))
+    style = re.search(r"<style>(.*?)</style>", html, re.DOTALL)
+    assert style is not None
+    assert re.search(r"td\{[^}]*overflow-wrap:anywhere", style.group(1))
+    assert re.search(r"table\.rows\{[^}]*width:100%", style.group(1))
+    assert '<table class="rows">' in html
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_eight_columns_of_long_cells_need_no_horizontal_scrolling_at_1280_px(
+    tmp_path: Path,
+) -> None:
+    html = page(tmp_path, make_report(_invalid_rows(20, EIGHT), columns=EIGHT))
+    probe = tmp_path / "probe.html"
+    measure = (
+        "<script>document.body.setAttribute('data-scroll-width',"
+        "document.documentElement.scrollWidth)</script></body>"
+    )
+    probe.write_text(html.replace("</body>", measure), encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--window-size=1280,900",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = re.search(r'data-scroll-width="(\d+)"', done.stdout)
+    assert found is not None, done.stderr[-2000:]
+    assert int(found.group(1)) <= 1280

@@ -156,7 +156,7 @@ def test_summary_sheet(tmp_path: Path) -> None:
         warnings=[ImportWarning(code="note", message="3 empty rows skipped")],
         exit_code=1,
     )
-    write_reports(report, tmp_path, ["xlsx"])
+    write_reports(report, tmp_path, ["xlsx"], settings=ReportSettings(timezone="Europe/Stockholm"))
     path = tmp_path / "report.xlsx"
     rows = summary_rows(path)
     assert "Yes: no real credits were issued" in rows
@@ -170,6 +170,7 @@ def test_summary_sheet(tmp_path: Path) -> None:
     assert started.is_date
     assert started.value == datetime(2025, 7, 4, 16, 35, 29)
     assert rows["Finished (local time)"][1].value == datetime(2025, 7, 4, 16, 36, 29)
+    assert rows["Time zone"][1].value == "Europe/Stockholm (UTC+02:00)"
     # Control totals: rows and amount read, per outcome rows and amount, settled.
     assert rows["Rows read"][1].value == 8
     assert rows["Rows read"][2].value == pytest.approx(100.1 + 250.5 + 5 + 12.5)

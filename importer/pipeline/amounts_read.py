@@ -1,0 +1,63 @@
+"""Reads the amount of a row that has no request from its cell, as the file's amounts were
+read: what the report's control totals add up for an invalid row (`importer.report.control`).
+Here, not in the report, because reading an amount is validation's rule: the pipeline hands
+`amount_reading` to the renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from importer.report.blocks import AmountFill, RowBlock
+from importer.report.settings import SourceDialect
+from importer.validation.amounts import AmountParser
+
+
+def cell_reader(dialect: SourceDialect) -> AmountParser:
+    """Reads an amount cell as the file's amounts were read (`AmountParser.read`), with no
+    rule applied: a negative, zero or too large amount is the amount the cell shows."""
+    return AmountParser(
+        dialect.amount_decimal or ".",
+        max_amount=Decimal(0),
+        ambiguity_guard=dialect.amount_guard,
+        checks=False,
+    )
+
+
+class AmountReader:
+    """Reads the amount cell of a row that has no request, as the file's amounts were read
+    (its decimal separator; a guessed one keeps `1,234`-like cells unread). Without the
+    file's amount column or separator (an import journalled before they were kept) it reads
+    nothing, and such rows count as without a readable amount."""
+
+    def __init__(self, dialect: SourceDialect, headers: Sequence[str]) -> None:
+        column = dialect.amount_column
+        known = column is not None and column < len(headers) and dialect.amount_decimal
+        self._column = column if known else None
+        self._header = headers[column] if known and column is not None else ""
+        self._parser = cell_reader(dialect)
+
+    def fill(self, block: RowBlock, amounts: list[Decimal | None]) -> list[Decimal | None]:
+        """`amounts` (one per row of `block`, None where the row has no request) with each
+        None replaced by the amount the row's cell shows, where it shows one."""
+        column = self._column
+        if column is None or None not in amounts:
+            return amounts
+        read = self._parser.read
+        header = self._header
+        filled = list(amounts)  # never the request column itself
+        for index, amount in enumerate(amounts):
+            if amount is not None:
+                continue
+            source = block.source[index]
+            if block.keyed:
+                cell = source.get(header)
+            else:
+                cell = source[column] if column < len(source) else None
+            filled[index] = read(cell)
+        return filled
+
+
+def amount_reading(dialect: SourceDialect, headers: Sequence[str]) -> AmountFill:
+    """`importer.report.control.AmountReading`: the reader of a file's amount cells."""
+    return AmountReader(dialect, headers).fill

@@ -1,0 +1,159 @@
+"""Control totals reconcile to the file: "amount read" is the sum of every readable amount,
+each outcome's amount holds its rows' readable amounts (an invalid row's too), rows whose
+amount cannot be read are counted apart, and rows with no outcome (a total row left out,
+hidden rows skipped) are lines of their own — in report.json, the workbook's Summary, the
+page and the command line's summary, for a dry run and for an import alike. Real files run
+through the command line in this process against the sandbox over a real socket."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from cli_support import Main
+
+from importer.sandbox import Sandbox
+
+EXPORT = (
+    "Fakturanummer;Belopp;Kreditfaktura;Referens\r\n"
+    "F-1001;1 000,00;KF-1;R-1\r\n"
+    "F-1002;2 500,50;KF-2;R-2\r\n"
+    ";3 400,32;KF-3;R-3\r\n"  # invalid (no invoice), its amount readable
+    "F-1004;tusen;KF-4;R-4\r\n"  # invalid, no readable amount
+    "F-1005;;KF-5;R-5\r\n"  # invalid, no amount at all
+    "F-1006;2 821,07;KF-6;R-6\r\n"
+    "Summa;9 721,89;;\r\n"  # the ERP's total: a total row, left out
+)
+READ = Decimal("9721.89")
+
+
+def _export(workdir: Path) -> Path:
+    path = workdir / "export.csv"
+    path.write_bytes(EXPORT.encode("cp1252"))
+    return path
+
+
+def _report(workdir: Path) -> tuple[Path, dict[str, Any]]:
+    folder = max((workdir / "reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
+    return folder.parent, json.loads(folder.read_text(encoding="utf-8"))
+
+
+def _money(values: dict[str, str]) -> dict[str, Decimal]:
+    return {key: Decimal(value) for key, value in values.items()}
+
+
+class _Cells(HTMLParser):
+    """The text of every table cell of a page, row by row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _page_rows(path: Path) -> dict[str, list[str]]:
+    parser = _Cells()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return {row[0]: row[1:] for row in parser.rows if row}
+
+
+def _summary_rows(path: Path) -> dict[str, tuple[Any, ...]]:
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    return {
+        row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row and row[0] is not None
+    }
+
+
+def test_a_dry_runs_totals_add_up_to_the_files_total(main: Main, workdir: Path) -> None:
+    code, out, _ = main("validate", str(_export(workdir)))
+    assert code == 1
+    folder, report = _report(workdir)
+    summary = report["summary"]
+    assert summary["outcomes"]["invalid"] == 3
+    assert summary["outcomes"]["not_sent"] == 3
+    amounts = _money(summary["amounts"])
+    assert amounts["invalid"] == Decimal("3400.32")  # the readable one; two have none
+    assert amounts["not_sent"] == Decimal("6321.57")
+    assert Decimal(summary["amount_read"]) == READ == sum(amounts.values())
+    assert summary["rows_without_amount"] == 2
+    assert summary["left_out"]["total_rows"] == {"rows": 1, "amount": "9721.89"}
+    assert summary["left_out"]["hidden_rows"] == {"rows": 0, "amount": "0.00"}
+
+    rows = _summary_rows(folder / "report.xlsx")
+    assert rows["Rows read"][:2] == (6, float(READ))
+    assert rows["Invalid, not sent"][:2] == (3, 3400.32)
+    assert rows["Rows without a readable amount"][0] == 2
+    assert rows["Total rows left out (not credits)"][:2] == (1, 9721.89)
+
+    page = _page_rows(folder / "report.html")
+    assert page["Rows read"] == ["6", "9\u00a0721.89"]
+    assert page["Invalid, not sent"] == ["3", "3\u00a0400.32"]
+    assert page["Rows without a readable amount"] == ["2", ""]
+    assert page["Total rows left out (not credits)"] == ["1", "9\u00a0721.89"]
+
+    assert re.search(r"\n  invalid +3 +3 400\.32\n", out), out
+    assert re.search(r"\n  total +6 +9 721\.89   \(amount read\)\n", out), out
+    assert re.search(r"\n  no amount +2 +\(rows above without a readable amount\)\n", out)
+    assert re.search(r"\n  total rows +1 +9 721\.89   \(left out: totals, not credits\)", out)
+
+
+def test_an_imports_totals_count_invalid_rows_with_their_amounts(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    code, out, _ = main("run", "--api-url", api.url, str(_export(workdir)))
+    assert code == 1
+    _, report = _report(workdir)
+    summary = report["summary"]
+    amounts = _money(summary["amounts"])
+    assert amounts["invalid"] == Decimal("3400.32")
+    assert amounts["credited"] + amounts["rejected"] == Decimal("6321.57")
+    assert Decimal(summary["amount_read"]) == READ == sum(amounts.values())
+    assert summary["rows_without_amount"] == 2
+    assert re.search(r"\n  total +6 +9 721\.89   \(amount read\)\n", out), out
+    # Rendered again from the journal: the same totals.
+    assert main("report", report["file_import_report"])[0] in (0, 1)
+    _, again = _report(workdir)
+    assert again["summary"] == summary
+
+
+def test_hidden_rows_left_out_are_a_line_of_their_own(main: Main, workdir: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura", "Referens"])
+    sheet.append(["F-1001", 100.25, "KF-1", "R-1"])
+    sheet.append(["F-1002", 200, "KF-2", "R-2"])
+    sheet.append(["F-1003", 300.5, "KF-3", "R-3"])
+    sheet.row_dimensions[3].hidden = True
+    sheet.row_dimensions[4].hidden = True
+    path = workdir / "export.xlsx"
+    book.save(path)
+    code, out, _ = main("validate", str(path))
+    assert code == 0
+    folder, report = _report(workdir)
+    summary = report["summary"]
+    assert summary["rows"] == 1
+    assert summary["amount_read"] == "100.25"
+    assert summary["left_out"]["hidden_rows"] == {"rows": 2, "amount": "500.50"}
+    rows = _summary_rows(folder / "report.xlsx")
+    assert rows["Hidden rows left out"][:2] == (2, 500.5)
+    assert re.search(r"\n  hidden rows +2 +500\.50   \(left out: hidden in the workbook\)", out)
