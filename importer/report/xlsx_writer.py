@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 from zipfile import ZipFile
 
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
@@ -37,6 +36,7 @@ from importer.report.row_words import (
     worded_rows,
 )
 from importer.report.settings import ReportSettings
+from importer.report.xlsx_rows import SplicedWorkbook
 from importer.words import Language, outcome_text, text
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -86,11 +86,12 @@ class _RowSheet:
             text(label, language) if label.startswith("label.") else label for label in _ROW_LABELS
         ]
         sheet = self.sheet
+        self._cells = book.spliced.rows(sheet)  # the data rows: see xlsx_rows
         for index, label in enumerate(header):
             key = _ROW_LABELS[index - self._width] if index >= self._width else ""
             width = _WIDE.get(key) or min(max(len(label) + 2, 10), 40)
             wrap = book.wrap if key in _WIDE else None
-            sheet.set_column(index, index, width, wrap)
+            self._cells.set_column(index, index, width, wrap)
         sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, header, book.bold)
         self._columns = len(header)
@@ -103,7 +104,7 @@ class _RowSheet:
             return
         self.written += 1
         at = self.written
-        sheet = self.sheet
+        sheet = self._cells
         book = self._book
         source = row.source[: self._width]
         for index, cell in enumerate(source):
@@ -158,7 +159,7 @@ class _Book:
     """The workbook and its formats (XlsxWriter shares one Format per style)."""
 
     def __init__(self, handle: BinaryIO) -> None:
-        self.workbook = xlsxwriter.Workbook(
+        self.spliced = SplicedWorkbook(
             handle,
             {
                 "constant_memory": True,
@@ -169,6 +170,7 @@ class _Book:
                 "strings_to_urls": False,
             },
         )
+        self.workbook = self.spliced.workbook
         add = self.workbook.add_format
         self.bold: Format = add({"bold": True})
         self.title: Format = add({"bold": True, "font_size": 14})
@@ -250,7 +252,7 @@ class XlsxWriter:
             attention=self._attention.written + self._attention.left_out,
         )
         try:
-            self._book.workbook.close()
+            self._book.spliced.close()
         except FileCreateError as exc:  # XlsxWriter's wrapper of the OS's error (a full disk)
             _drop_archive(exc)
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
