@@ -43,14 +43,17 @@ _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _LEADING_SPACE = re.compile(r"^\s")
 _TRAILING_SPACE = re.compile(r"\s$")
 _MARKUP = re.compile('["&<>\n]')
-_PLAIN = re.compile(r"[\x00-\x1f&<>_]")
-"""A text without any of these (and without space at either end) is written as it is."""
+_PLAIN = re.compile(r"[\x00-\x1f&<>_]|^\s|\s\Z")
+"""A text without any of these (nor space at either end) is written as it is."""
 
 _STRING_MAX = 32_767
 """Excel's longest cell text, in UTF-16 units (XlsxWriter cuts longer texts there)."""
 _FLUSH_CELLS = 20_000
 """Cells held as text before they go to the temporary file (a few hundred kB)."""
 _ZIP64_FROM = (1 << 31) - 1
+_LEVEL = 1
+"""zlib's fastest level: the All rows sheet of 50,000 rows (25 MB of XML) compresses in
+0.07 s of CPU instead of 0.34 s at the default level 6, a workbook of 3.2 MB instead of 2.6."""
 
 
 def _column_names() -> Iterator[str]:
@@ -75,33 +78,37 @@ class SheetRows:
         self._row_end = ""
         self._reference = ""
         self._column = -1
-        self._styles: dict[Format, str] = {}
+        self._styles: dict[Format | None, str] = {None: ""}
+        self._slots: list[Format] = []
         self._column_styles: dict[int, Format] = {}
         self._names: list[str] = []
         self._more_names = _column_names()
 
     def _cell(self, row: int, col: int) -> str:
         """The cell's reference; opens the row when it is a new one."""
-        if row != self.last_row or not row:
-            if row < 1:
-                raise ValueError(f"row {row} written here: the header (row 0) is the sheet's own")
-            if row < self.last_row:
-                raise ValueError(f"row {row} written after row {self.last_row}")
-            self._parts.append(f'{self._row_end}<row r="{row + 1}">')
-            self._row_end = "</row>"
-            self._reference = str(row + 1)
-            self.last_row = row
-            self._column = -1
-            if len(self._parts) > _FLUSH_CELLS:
-                self._flush()
-        elif col <= self._column:
-            raise ValueError(f"column {col} of row {row} written after column {self._column}")
+        if row != self.last_row or not row or col <= self._column:
+            self._open(row, col)
         self._column = col
         if col > self.max_column:
             self.max_column = col
             while len(self._names) <= col:
                 self._names.append(next(self._more_names))
         return self._names[col] + self._reference
+
+    def _open(self, row: int, col: int) -> None:
+        if row < 1:
+            raise ValueError(f"row {row} written here: the header (row 0) is the sheet's own")
+        if row < self.last_row:
+            raise ValueError(f"row {row} written after row {self.last_row}")
+        if row == self.last_row:
+            raise ValueError(f"column {col} of row {row} written after column {self._column}")
+        self._parts.append(f'{self._row_end}<row r="{row + 1}">')
+        self._row_end = "</row>"
+        self._reference = str(row + 1)
+        self.last_row = row
+        self._column = -1
+        if len(self._parts) > _FLUSH_CELLS:
+            self._flush()
 
     def set_column(
         self, first: int, last: int, width: float | None = None, cell_format: Format | None = None
@@ -116,14 +123,14 @@ class SheetRows:
                 self._column_styles[col] = cell_format
 
     def _style(self, col: int, cell_format: Format | None) -> str:
+        """The cell's style attribute, a placeholder until the workbook numbers its styles."""
         if cell_format is None:
             cell_format = self._column_styles.get(col)
-            if cell_format is None:
-                return ""
-        placeholder = self._styles.get(cell_format)
-        if placeholder is None:
-            placeholder = self._styles[cell_format] = f' s="\x01{len(self._styles)}\x02"'
-        return placeholder
+        style = self._styles.get(cell_format)
+        if style is None and cell_format is not None:
+            style = self._styles[cell_format] = f' s="\x01{len(self._slots)}\x02"'
+            self._slots.append(cell_format)
+        return style or ""
 
     def write_string(
         self, row: int, col: int, string: str, cell_format: Format | None = None
@@ -132,11 +139,7 @@ class SheetRows:
         string: control characters as `_xHHHH_`, markup escaped, edge space preserved)."""
         reference = self._cell(row, col)
         style = self._style(col, cell_format)
-        if (
-            len(string) <= _STRING_MAX // 2
-            and not _PLAIN.search(string)
-            and not (string[:1].isspace() or string[-1:].isspace())
-        ):
+        if len(string) <= _STRING_MAX // 2 and not _PLAIN.search(string):
             self._parts.append(
                 f'<c r="{reference}"{style} t="inlineStr"><is><t>{string}</t></is></c>'
             )
@@ -167,14 +170,14 @@ class SheetRows:
         self._parts.append(self._row_end)
         self._row_end = ""
         self._flush()
-        for offset, cell_format in enumerate(self._styles, start=1):
+        for offset, cell_format in enumerate(self._slots, start=1):
             self.sheet.write_blank(offset, 0, None, cell_format)
 
     def chunks(self, indices: dict[int, int]) -> Iterator[bytes]:
         """The rows as XML, each style placeholder replaced by its index in the workbook."""
         replacements = [
             (placeholder.encode(), f' s="{indices[slot]}"'.encode())
-            for slot, placeholder in enumerate(self._styles.values())
+            for slot, placeholder in enumerate(map(self._styles.__getitem__, self._slots))
         ]
         self._file.seek(0)
         for size in self._sizes:
@@ -260,7 +263,7 @@ class SplicedWorkbook:
         self._buffer.seek(0)
         with (
             ZipFile(self._buffer) as built,
-            ZipFile(self._handle, "w", ZIP_DEFLATED, allowZip64=True) as out,
+            ZipFile(self._handle, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL) as out,
         ):
             for info in built.infolist():
                 copy = ZipInfo(info.filename, info.date_time)
