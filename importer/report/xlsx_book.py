@@ -8,12 +8,12 @@ import re
 from typing import BinaryIO
 from zipfile import ZipFile
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from importer.report.cells import safe_text
 from importer.report.row_words import OUTCOME_FILLS
+from importer.report.xlsx_rows import SplicedWorkbook
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Control characters XML 1.0 cannot hold (a raw CSV cell may contain them)."""
@@ -60,7 +60,9 @@ class Book:
     """The workbook and its formats (XlsxWriter shares one Format per style)."""
 
     def __init__(self, handle: BinaryIO) -> None:
-        self.workbook = xlsxwriter.Workbook(
+        # The row sheets' data rows are written by `xlsx_rows` and spliced into the archive
+        # XlsxWriter writes (see there for why and the measured gain).
+        self.spliced = SplicedWorkbook(
             handle,
             {
                 "constant_memory": True,
@@ -71,6 +73,7 @@ class Book:
                 "strings_to_urls": False,
             },
         )
+        self.workbook = self.spliced.workbook
         add = self.workbook.add_format
         self.bold: Format = add({"bold": True})
         self.title: Format = add({"bold": True, "font_size": 14})
