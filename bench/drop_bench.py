@@ -1,4 +1,4 @@
-"""Benchmark `importer drop` against `importer run` over the same night of files (issue 11).
+"""Benchmark `importer drop` against `importer run` over the same night of files.
 
 A night: `--files` files (20) of `--rows` rows (5,000) each, posted into the sandbox (its own
 process) answering every request after `--latency-ms` (5). Measured in the same run, each side

@@ -1,4 +1,4 @@
-"""Benchmark the importer against baselines measured in the same run (issue 3 §8).
+"""Benchmark the importer against baselines measured in the same run.
 
 (a) `importer validate` on an N-row credit file (default 200,000) — rows/s with the report
     written in the default formats (json, csv, xlsx, html), and peak RSS — beside

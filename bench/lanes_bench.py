@@ -1,4 +1,4 @@
-"""Per-case lanes (issue 12): `importer run --lanes N` against one sandbox at `--latency-ms
+"""Per-case lanes: `importer run --lanes N` against one sandbox at `--latency-ms
 20`, with every baseline measured in the same run against that same sandbox process.
 
 1. A 3,000-row file over 500 cases with 1, 8 and 32 lanes: rows/s end to end (process start,
@@ -11,7 +11,7 @@
 4. The journal under 32 threads: intent + outcome commits per second on one shared
    connection, against what 32 lanes ask of it.
 
-Targets (issue 12): 8 lanes >= 0.9 x 8 / 20 ms = 360 rows/s and >= 7x one lane; 32 lanes
+Targets: 8 lanes >= 0.9 x 8 / 20 ms = 360 rows/s and >= 7x one lane; 32 lanes
 as a share of the sandbox's ceiling; one case: 8 lanes <= 5% over 1 lane; peak RSS at 32
 lanes <= 1 lane + 50 MB. Printed, never asserted; the machine's load is printed too (the
 host is shared).
@@ -47,7 +47,7 @@ KEY = "bench-key"
 def run_import(work: Path, data: Path, url: str, lanes: int) -> dict[str, float]:
     """One `importer run` in a fresh folder (its own journal and reports), of a copy of
     `data` whose credit notes and references are this run's own: the importer asks the API
-    for the file's credit notes before posting (issue 9), so the same notes again would all
+    for the file's credit notes before posting, so the same notes again would all
     be `duplicate` and nothing would be posted."""
     folder = work / f"run-{data.stem}-{lanes}"
     folder.mkdir()

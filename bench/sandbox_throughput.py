@@ -1,6 +1,6 @@
 """Throughput of the sandbox for crediting POSTs, against a baseline measured in the same run.
 
-The claim under test (issue 2): the sandbox is not the bottleneck of an import below
+The claim under test: the sandbox is not the bottleneck of an import below
 1,000 requests/s on this machine. The sandbox runs in its own process
 (`python -m importer.sandbox`), exactly as `importer sandbox` does, and receives N valid
 creditings over keep-alive `requests.Session`s: once from a single client (how the importer

@@ -1,4 +1,4 @@
-"""Which library writes report.xlsx faster (issue 13): XlsxWriter in constant-memory mode
+"""Which library writes report.xlsx faster: XlsxWriter in constant-memory mode
 (what importer.report_xlsx uses) against openpyxl's write-only mode, for this workbook — the
 same rows in words (importer.row_words), the same sheets (Summary, Needs attention, All
 rows), the same formats (money, wrap, outcome fills, frozen header, autofilter).

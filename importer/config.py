@@ -1,4 +1,4 @@
-"""Configuration (DESIGN.md §4): one pydantic model, loaded from YAML or built-in defaults.
+"""Configuration (docs/reports.md): one pydantic model, loaded from YAML or built-in defaults.
 
 Secrets never live here: `api.api_key_env` names the environment variable that holds the key."""
 
@@ -184,7 +184,7 @@ class DedupeConfig(_Section):
 
 
 class DropConfig(_Section):
-    """`importer drop` (DESIGN.md §7): when a file in an inbox counts as finished."""
+    """`importer drop` (docs/drops.md): when a file in an inbox counts as finished."""
 
     ready: Literal["marker", "stable", "either"] = "either"
     """`marker`: a `<name>.done`/`.ok` beside it; `stable`: unchanged for `settle_seconds`

@@ -1,5 +1,5 @@
 """The exception tree. Every error the importer raises on purpose carries the one line a person
-reads (`str(err)`) and, as a class attribute, the exit code the CLI maps it to (DESIGN.md §4),
+reads (`str(err)`) and, as a class attribute, the exit code the CLI maps it to (docs/reports.md),
 so the CLI's one handler never interprets an exception itself.
 
     ImporterError                 root: everything raised on purpose

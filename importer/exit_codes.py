@@ -1,4 +1,4 @@
-"""The process exit codes: the one place a scheduler's contract lives (DESIGN.md §4)."""
+"""The process exit codes: the one place a scheduler's contract lives (docs/reports.md)."""
 
 from enum import IntEnum
 

@@ -1,4 +1,4 @@
-"""Map a file's columns to API fields (DESIGN.md §2 "Map").
+"""Map a file's columns to API fields (docs/pipeline.md).
 
 Headers are matched case- and whitespace-insensitively against the aliases of the
 configuration. The header is the first record that matches the mapping, so title rows and

@@ -1,5 +1,5 @@
-"""The report's vocabulary (DESIGN.md §3): what happened to a row, why it was not credited, and
-the exit code a run's outcomes add up to (DESIGN.md §4).
+"""The report's vocabulary (docs/outcomes.md): what happened to a row, why it was not credited, and
+the exit code a run's outcomes add up to (docs/reports.md).
 
 Shared by validation (which produces row errors), the journal (which stores them), the client
 (which classifies API answers into them) and the report (which renders them)."""
@@ -43,8 +43,8 @@ class RowError(BaseModel):
 
 
 CREDITED_TWICE = "credited_twice"
-"""The error code on a credited row whose reference the API holds more than once (issue 9
-§1): its outcome stands, a person reverses all but one."""
+"""The error code on a credited row whose reference the API holds more than once: its outcome
+stands, a person reverses all but one."""
 
 
 def exit_code_for(
@@ -55,7 +55,8 @@ def exit_code_for(
     rejected: bool = False,
     all_or_nothing: bool = False,
 ) -> ExitCode:
-    """DESIGN.md §4, from a report's summary counts: 2 when the file was `rejected` as a
+    """The exit code (docs/outcomes.md), from a report's summary counts: 2 when the file was
+    `rejected` as a
     whole, 3 when rows are left without a final answer, 1 when rows need a person (invalid,
     rejected, status warning or error), else 0. Duplicates are protection working, not a
     problem: they do not raise the code on their own."""
@@ -82,7 +83,7 @@ def worst(codes: Iterable[ExitCode]) -> ExitCode:
 
 class ImportWarning(BaseModel):
     """Something about the file a person should know that changes no row's outcome and does
-    not raise the exit code: report.json's `warnings` (DESIGN.md §4).
+    not raise the exit code: report.json's `warnings` (docs/reports.md).
 
     `code` is stable (machines match on it); `message` is the sentence for people; `rows`
     are the spreadsheet row numbers concerned; `amount` (a decimal string, "1234.00") is the

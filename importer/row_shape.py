@@ -1,7 +1,7 @@
 """A CSV record's shape against its header: a row with more or fewer fields than the header
 does not mean what its cells seem to say.
 
-Why it matters (issue 10 item 1): `F-1004,1 250,50,KQ-4` under `Fakturanummer,Belopp,
+Why it matters: `F-1004,1 250,50,KQ-4` under `Fakturanummer,Belopp,
 Kreditfaktura` is a decimal comma left unquoted in a comma file. Read by position it credits
 1 250.00 with credit note `50` and drops `KQ-4` — money wrong, exit 0. So such a row is
 `invalid` with code `field_count` and never sent; when most rows are ragged the delimiter
@@ -13,7 +13,7 @@ to the table's full width, and a sheet's stray formatting can widen it); a heade
 trailing cells are empty (those columns have no name, so a row need not reach them). A single
 record padded beyond that shape is ragged even when its extra fields are empty:
 `F-1004,1 250,50,KQ-4,` under a four-column header is the same shifted decimal comma, its
-trailing comma only hiding the shift (review R1).
+trailing comma only hiding the shift.
 
 A last row without a line break (`unterminated_row`) may have been cut off mid-row: an upload
 broken off at `F-1002;8 234` where the ERP wrote `8 234,50` reads as a whole row crediting

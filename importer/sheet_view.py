@@ -1,5 +1,5 @@
 """What a person sees of a workbook beyond its cells, and what it means for the rows below
-the header (issue 10 item 3): hidden rows, hidden sheets and merged cells.
+the header: hidden rows, hidden sheets and merged cells.
 
 - **Hidden rows** (.xlsx) were not seen by whoever checked the sheet before exporting it —
   often rows filtered away as handled or cancelled. `input.hidden_rows` decides: `skip`
@@ -11,7 +11,7 @@ the header (issue 10 item 3): hidden rows, hidden sheets and merged cells.
   otherwise); the warnings name them, so a credit list on a hidden sheet is not missed.
 - **Formulas without a computed value** (XlsxWriter, openpyxl): calamine reads them as 0 or
   empty, so a mapped one is `invalid` with code `formula_uncomputed`, saying to open and save
-  the file in Excel or LibreOffice — not "Amount 0.0 is zero" (review R1).
+  the file in Excel or LibreOffice — not "Amount 0.0 is zero".
 - **Merged cells**: only the first cell of a merged range holds the value. A row whose mapped
   cell is empty because it lies inside a range is `invalid` with code `merged_cell` ("B7 is
   part of the merged cells B6:B8") instead of being sent without it or called "missing".

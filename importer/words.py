@@ -52,7 +52,7 @@ _FIELDS_SV = {
 }
 
 CATALOGUE: dict[str, tuple[str, str]] = {
-    # ---- outcomes (DESIGN.md §3)
+    # ---- outcomes (docs/outcomes.md)
     "outcome.credited": ("Credited", "Krediterad"),
     "outcome.invalid": ("Invalid, not sent", "Ogiltig, ej skickad"),
     "outcome.rejected": ("Rejected by the API", "Avvisad av API:et"),

@@ -92,7 +92,7 @@ def _log_level_of_the_cli_forgotten() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _every_report_json_fits_the_schema(request: pytest.FixtureRequest) -> Iterator[None]:
     """After each test that used tmp_path, every report.json it (or a process it started)
-    wrote there is validated against the schema `importer schema` prints (issue 13)."""
+    wrote there is validated against the schema `importer schema` prints."""
     if "tmp_path" not in request.fixturenames:
         yield
         return

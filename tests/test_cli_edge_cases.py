@@ -1,4 +1,4 @@
-"""What the command line holds true at the edges (issue 10 item 7, issue 9 item 10):
+"""What the command line holds true at the edges:
 
 - a file whose every row fails the same way is an import with a report and exit 1, never an
   internal error, for every shape such a file takes;

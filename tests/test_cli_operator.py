@@ -1,4 +1,4 @@
-"""The operator's commands (issue 13): `show`, `imports` with filters and JSON, `config` with
+"""The operator's commands: `show`, `imports` with filters and JSON, `config` with
 where each value came from, per-command help, the closing summary's creditor and next step,
 the `columns:` hint on a header mismatch, `-v` retry logs with their wait, and the progress
 line. Through the real command line against the sandbox over a real socket."""
@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -204,3 +205,26 @@ def test_progress_without_a_terminal_writes_a_line_every_30_seconds() -> None:
     assert 6 <= len(lines) <= 8  # 199 s: at 0 (first), then every 30 s
     times = [int(re.search(r"posting (\d+)/", line).group(1)) for line in lines]  # type: ignore[union-attr]
     assert all(b - a <= 30 for a, b in itertools.pairwise(times))
+
+
+# ---- `importer show` names a report folder that is there.
+
+
+def test_show_never_points_at_a_report_folder_deleted_since(workdir: Path, api: Sandbox) -> None:
+    """`run`, then `report ID --report-dir later`, then `later` deleted: `show` must not send
+    the operator to fix rows in a report.csv that is gone. It names the configured folder,
+    which still holds the report; with no report anywhere, it says so and how to write it."""
+    importer(workdir, "run", str(SAMPLE), api=api)
+    (folder,) = [p for p in (workdir / "reports").iterdir() if p.is_dir()]
+    import_id = folder.name
+    assert importer(workdir, "report", import_id, "--report-dir", "later").returncode == 0
+    shutil.rmtree(workdir / "later")
+    done = importer(workdir, "show", import_id)
+    assert done.returncode == 0, done.stderr
+    assert str(workdir / "later") not in done.stdout
+    assert f"--fix {folder.resolve() / 'report.csv'}" in done.stdout
+
+    shutil.rmtree(folder)  # no report anywhere now
+    done = importer(workdir, "show", import_id)
+    assert done.returncode == 0, done.stderr
+    assert f"importer report {import_id}" in done.stdout

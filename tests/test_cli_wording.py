@@ -1,4 +1,4 @@
-"""Closing-summary and rejection wording (review R1 item 7): a correction that matches no row
+"""Closing-summary and rejection wording: a correction that matches no row
 says "matches" (one) or "match" (several); a file rejected as a whole names the creditor
 `--creditor` gave, and without one says no row was read — never "as given on each row".
 Through the real command line against the sandbox over a real socket."""

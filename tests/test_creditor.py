@@ -1,4 +1,4 @@
-"""The creditor is explicit (issue 10 item 6): `--creditor ID` on run, validate and rerun names
+"""The creditor is explicit: `--creditor ID` on run, validate and rerun names
 it; the console summary and report.json (`creditor`) say whose money moved; a file with no
 creditor column, no `--creditor` and no `defaults.creditor` is rejected as a whole naming the
 three ways; a row naming another creditor than `--creditor` is never sent."""

@@ -1,6 +1,6 @@
 """Every foreign exception the importer can meet (requests, sqlite3, calamine, zipfile, OSError,
 yaml, pydantic, codecs) is translated: the command line prints ONE clear line naming the thing
-to fix, never a traceback, and exits with the code DESIGN.md §4 gives it. Each case is made
+to fix, never a traceback, and exits with the code docs/outcomes.md gives it. Each case is made
 with real parts: a closed port, a server that never answers or answers wrongly, a corrupt or
 read-only SQLite file, a damaged workbook, a full or read-only file system."""
 

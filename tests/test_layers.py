@@ -1,4 +1,4 @@
-"""The package's layers point one way (STYLE.md §3): no import cycle between modules, and no
+"""The package's layers point one way (docs/code.md): no import cycle between modules, and no
 stage imports a stage after it — the journal never imports validation, the request contract
 imports nothing of the package. Read from the source (module-level imports, TYPE_CHECKING
 blocks included), so a lazy import inside a function is the only way around it, and then it
@@ -170,7 +170,7 @@ def test_the_private_name_check_sees_an_offence(tmp_path: Path) -> None:
 
 
 def test_no_class_is_over_200_lines() -> None:
-    # STYLE.md: a class past ~200 lines holds more than one concept; split it by concept.
+    # docs/code.md: a class past ~200 lines holds more than one concept; split it by concept.
     long = [
         f"{path.relative_to(PACKAGE.parent)}: {node.name} {node.end_lineno - node.lineno + 1}"
         for path in sorted(PACKAGE.rglob("*.py"))

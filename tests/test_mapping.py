@@ -1,4 +1,4 @@
-"""Mapping a file's columns to API fields (DESIGN.md §2 "Map", issue 3 §1–§2).
+"""Mapping a file's columns to API fields (docs/pipeline.md).
 
 SourceFiles are built directly, as the readers would return them: (row number a spreadsheet
 shows, cells). What is asserted is which column became which field, what a rejected file says,

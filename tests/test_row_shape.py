@@ -1,4 +1,4 @@
-"""A CSV row whose field count is not its header's is never sent (issue 10 item 1): it is
+"""A CSV row whose field count is not its header's is never sent: it is
 `invalid` with code `field_count`, the rows around it go through, trailing empty fields are
 no problem when they are the file's own shape (Excel pads the header and rows alike) but a
 single padded row is invalid (its padding may hide a shift), and a file where most rows are

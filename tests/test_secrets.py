@@ -1,4 +1,4 @@
-"""Secrets never reach what the importer writes (issue 9 §13).
+"""Secrets never reach what the importer writes.
 
 A base URL carrying a user, a password or a query is refused before anything is read or sent
 (with a message pointing at `api.api_key_env`, not echoing the secret); a key with a control

@@ -1,4 +1,4 @@
-"""The report's catalogue of words (issue 13): every outcome, status, error code, API reason
+"""The report's catalogue of words: every outcome, status, error code, API reason
 key, Summary label and next-step sentence has a text in English and in Swedish, and the keys
 are collected from the code itself — a new error code, reason key or label without both texts
 fails here, not in front of a finance person."""

@@ -1,4 +1,4 @@
-"""The API's answers, validated where they enter (issue 9 §7).
+"""The API's answers, validated where they enter.
 
 A crediting the API returns is used for a handful of fields: `_id`, `status`,
 `status_reason_locale`, `settled_amount`, `case_invoice_number`, `case_reference_number`.
@@ -34,7 +34,7 @@ SHOWN = 200
 
 
 class StoredCrediting(BaseModel):
-    """The fields of a stored crediting this importer uses, each as DESIGN.md §1 states it."""
+    """The fields of a stored crediting this importer uses, each as docs/api.md states it."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 

@@ -23,7 +23,7 @@ from importer.stopping import StopFlag
 RETRY_AFTER_CEILING = 300.0
 STOP_GRACE = 0.5
 """Seconds an answer in flight is still awaited after a stop was asked for: most arrive well
-within it, and the rest must not hold the run (issue 9 §8)."""
+within it, and the rest must not hold the run."""
 INTERRUPTED = "interrupted: the answer was not awaited"
 
 

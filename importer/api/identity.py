@@ -3,7 +3,7 @@
 The journal keys "already imported", credit-note dedupe, repeats and claims by the API a row
 was sent to. `http://127.0.0.1:8080`, `http://127.0.0.1:8080/` and `HTTP://127.0.0.1:80/../`
 name one server; keyed by their raw text they were three, and a credit note was credited
-once per spelling (issue 9 §2). So the identity is normalised: scheme and host in lower case,
+once per spelling. So the identity is normalised: scheme and host in lower case,
 the scheme's default port dropped, dot segments resolved, repeated and trailing slashes
 removed. `localhost`, `127.0.0.1` and `::1` are one machine and named `localhost` (a
 loopback address is the same server whatever it is called); other host names are kept as

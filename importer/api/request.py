@@ -1,4 +1,4 @@
-"""The contract of one request: the body of `POST /creditor--creditings` (DESIGN.md §1).
+"""The contract of one request: the body of `POST /creditor--creditings` (docs/api.md).
 
 `FIELDS` is the one list of request fields: the journal's columns, the configuration's
 built-in aliases and mapping's read-only list derive from it, and the JSON body is built here
@@ -68,7 +68,7 @@ Amount = Annotated[
 
 
 class CreditingRequest(BaseModel):
-    """The body of `POST /creditor--creditings` (DESIGN.md §1). Every constraint the API
+    """The body of `POST /creditor--creditings` (docs/api.md). Every constraint the API
     documents is a field constraint here, so `model_validate` refuses any body the API would.
     `file_import_report` is read-only and does not exist here on purpose; `account` is
     read-only in today's API and only reaches the model when `api.send_account` is true (older

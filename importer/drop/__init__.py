@@ -1,4 +1,4 @@
-"""Nightly drops (DESIGN.md §7): `importer drop INBOX` as a library.
+"""Nightly drops (docs/drops.md): `importer drop INBOX` as a library.
 
 `Drop` (in `run`) is the facade a caller uses: one pass over an inbox, or passes until asked to
 stop. Its parts, in the order a dropped file meets them: `readiness` (is the file finished?),

@@ -1,7 +1,7 @@
 """One claimed file of a drop: import it as `run` would, decide where it goes by its exit code,
 and say what became of it — in the log as it happens, in a FileSummary for the night's summary.
 
-Where a file goes (DESIGN.md §7):
+Where a file goes (docs/drops.md):
 
 * exit 0 or 1 — imported (rows needing attention are in its report): `done/<day>/`;
 * the same bytes were imported before: `done/<day>/` too, nothing sent, and said so;

@@ -1,4 +1,4 @@
-"""An inbox on disk (DESIGN.md §7): the folder a sender drops files into, and the three folders
+"""An inbox on disk (docs/drops.md): the folder a sender drops files into, and the three folders
 a drop keeps beside them — `processing/` (claimed, not archived yet), `done/YYYY-MM-DD/` and
 `failed/YYYY-MM-DD/`.
 

@@ -1,4 +1,4 @@
-"""When a file in an inbox is finished (DESIGN.md §7): the one question a drop asks before it
+"""When a file in an inbox is finished (docs/drops.md): the one question a drop asks before it
 claims anything, because a half-uploaded file imported and then imported again complete is the
 failure this command exists to prevent.
 

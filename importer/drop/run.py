@@ -1,4 +1,4 @@
-"""Nightly drops (DESIGN.md §7): one pass over an inbox — resume what an earlier pass left in
+"""Nightly drops (docs/drops.md): one pass over an inbox — resume what an earlier pass left in
 `processing/`, claim each finished file, import it exactly as `importer run` does, archive it by
 its result — and a summary of the night. `--watch` repeats passes until asked to stop.
 

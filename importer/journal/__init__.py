@@ -1,4 +1,4 @@
-"""The journal: every import and every row's state, in SQLite on disk (DESIGN.md §2).
+"""The journal: every import and every row's state, in SQLite on disk (docs/pipeline.md).
 
 It is what makes the importer exactly-once. A row's *intent* (outcome `unknown`) is committed
 before its request leaves, its outcome after the answer; a crash in between leaves the row

@@ -1,5 +1,4 @@
-"""Credit-note claims: two importers sharing a journal never send one credit note both
-(issue 9 §3).
+"""Credit-note claims: two importers sharing a journal never send one credit note both.
 
 Given different files with the same credit notes, each importer checked "already credited?"
 before the other had credited, and both posted. A claim closes that window: claiming a

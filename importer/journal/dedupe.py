@@ -2,8 +2,8 @@
 (the rules are `pipeline.dedupe_rules`). Each an indexed query:
 
 * **credited credit notes** of other imports at the same API, with the amount and case they
-  were credited for, so a later row can be told a duplicate from a conflict (issue 10 §4);
-* **repeats** (issue 9 §4): credited rows of other imports with a new row's amount — the
+  were credited for, so a later row can be told a duplicate from a conflict;
+* **repeats**: credited rows of other imports with a new row's amount — the
   candidates it is compared with field by field (index rows_credited_amount);
 * and, once posting is done, the `_id` of an original a duplicate was decided against
   before it had one."""

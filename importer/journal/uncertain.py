@@ -1,4 +1,4 @@
-"""Rows that ever had an uncertain attempt (issue 9 §1): after posting, each credited one is
+"""Rows that ever had an uncertain attempt: after posting, each credited one is
 looked up by its reference once more (`pipeline.double_credit`), and the import's rows
 flagged as credited twice are counted for its exit code."""
 

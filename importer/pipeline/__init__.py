@@ -1,4 +1,4 @@
-"""The import pipeline (DESIGN.md §2): read → map → validate → journal → post → report.
+"""The import pipeline (docs/pipeline.md): read → map → validate → journal → post → report.
 
 `facade` holds the functions a caller (and the CLI) uses: `run`, `rerun`, `render`,
 `imports`. `Importer` (in `run`) is the object behind them: `run_file`, `continue_import`,

@@ -1,6 +1,6 @@
 """The import's connections to the API: a client per thread (one keep-alive connection each,
 so every posting lane has its own), all sharing one throttle, so a 429 or 503 pauses them
-all; and the one wait every one of them uses, which a stop ends (issue 9 §8)."""
+all; and the one wait every one of them uses, which a stop ends."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Connections:
 
     def pause(self, seconds: float) -> None:
         """Every wait of a run (settle times, the client's backoff and Retry-After) ends when
-        a stop is asked for (issue 9 §8)."""
+        a stop is asked for."""
         if self._stop.wait(seconds):
             raise Interrupted("stopped on request; run the same command again to resume")
 

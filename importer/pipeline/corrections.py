@@ -11,8 +11,8 @@ matched to the row it corrects by, in this order of preference:
    file's and never match).
 
 Position is never used: a file holding just the two corrected rows would otherwise replace
-rows 2 and 3 with them, crediting one row's amount against another's invoice (issue 10 item
-5). A correction row that matches no row, or several, or a row another correction row already
+rows 2 and 3 with them, crediting one row's amount against another's invoice. A correction row that
+matches no row, or several, or a row another correction row already
 matched, rejects the whole correction file before anything changes, naming the rows.
 
 A workbook is read from its first sheet whose header matches the column mapping: report.xlsx

@@ -1,4 +1,4 @@
-"""Dedupe (DESIGN.md §3 `duplicate`): before anything of an import is posted, mark the rows
+"""Dedupe (`duplicate` in docs/outcomes.md): before anything of an import is posted, mark the rows
 that must not be — a dry run marks them the same way (`pipeline.prediction`).
 
 It walks the rows still to be sent in file order, a block at a time, and asks what was

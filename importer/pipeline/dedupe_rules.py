@@ -2,7 +2,7 @@
 
 Decided before a row is posted, in file order, from what is known at that moment — earlier
 rows of the file, the journal, the API — so the decision never depends on timing (posting in
-lanes relies on this). The rules (DESIGN.md §3, issue 9 §4, issue 10 §4):
+lanes relies on this). The rules (docs/outcomes.md):
 
 * **Credit notes.** A credit note credited before for the creditor (earlier row, earlier
   import, or found at the API) with the same amount and case: `duplicate`, pointing at the

@@ -1,4 +1,4 @@
-"""Detecting what settling cannot prevent: a reference credited twice (issue 9 §1).
+"""Detecting what settling cannot prevent: a reference credited twice.
 
 The settle time keeps a late-stored request from being posted again, but an API may store a
 request later still. So every row that had more than one attempt, or an uncertain one, is

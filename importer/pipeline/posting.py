@@ -1,4 +1,4 @@
-"""Posting: intent → post → record for each row, in file order per case (DESIGN.md §2).
+"""Posting: intent → post → record for each row, in file order per case (docs/pipeline.md).
 
 This is where exactly-once is kept:
 

@@ -1,4 +1,4 @@
-"""What must work after posting is checked before the first POST (issue 9 §9), and what
+"""What must work after posting is checked before the first POST, and what
 cannot be imported safely is refused before it is opened.
 
 Money moved and no report is the worst way for a run to end: the operator does not know what
@@ -65,7 +65,7 @@ def report_unwritten(folder: Path, import_id: str, exc: OSError) -> ReportUnwrit
 def regular_file(path: Path) -> None:
     """A pipe or device is refused before it is opened: opening a FIFO blocks until a writer
     comes, and an import must read its file twice (hash, then rows) and name it in the
-    journal for a resumed run (issue 9 §8)."""
+    journal for a resumed run."""
     try:
         mode = path.stat().st_mode
     except OSError:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 UNPROVEN_CODE = "crediting_unproven"
-"""A 2xx that named no crediting (issue 9 §5): looked up, credited only if found."""
+"""A 2xx that named no crediting: looked up, credited only if found."""
 
 
 def unproven_error(http_status: int | None) -> RowError:

@@ -1,4 +1,4 @@
-"""The import pipeline (DESIGN.md §2): read → map → validate → journal → post → report.
+"""The import pipeline (docs/pipeline.md): read → map → validate → journal → post → report.
 
 Each stage only consumes what the previous one produced. Posting works from the journal, not
 from memory, so a first run, a resumed run after a crash and a rerun of failed rows are the

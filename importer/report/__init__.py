@@ -1,4 +1,4 @@
-"""The file import report (DESIGN.md §4): rendered from the journal, never from memory, so it can
+"""The file import report (docs/reports.md): rendered from the journal, never from memory, so it can
 be regenerated at any time and a rerun updates it in place.
 
 `report.json` is the machine contract; `report.csv` and `report.xlsx` are for people (original

@@ -49,7 +49,7 @@ def safe_text(text: str) -> str:
 
 def money_text(value: Decimal, decimal: str = ".") -> str:
     """Money as a decimal string with exactly two decimals ("100.00"), never a float, never
-    "-0.00" (DESIGN.md §4); with a decimal comma ("100,00") for report.csv in a Swedish
+    "-0.00" (docs/reports.md); with a decimal comma ("100,00") for report.csv in a Swedish
     dialect."""
     shown = f"{value:.2f}" if value else "0.00"
     return shown if decimal == "." else shown.replace(".", decimal)

@@ -1,4 +1,4 @@
-"""The report's model (DESIGN.md §4): what report.json holds, field by field, and how each
+"""The report's model (docs/reports.md): what report.json holds, field by field, and how each
 field is written to JSON."""
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ LEFT_OUT: tuple[str, ...] = ("total_rows", "hidden_rows")
 class Summary(BaseModel):
     rows: int
     outcomes: dict[str, int]
-    """Every outcome of DESIGN.md §3 as a key, zero included; they add up to `rows`."""
+    """Every outcome (docs/outcomes.md) as a key, zero included; they add up to `rows`."""
     statuses: dict[str, int]
     """Counts of `status` among credited rows (completed / warning / error)."""
     amount_requested: Decimal
@@ -233,7 +233,7 @@ class Report(BaseModel):
     started: datetime
     finished: datetime | None = None
     exit_code: int | None = None
-    """The import's exit code as the report stands (DESIGN.md §4); None for a report built
+    """The import's exit code as the report stands (docs/reports.md); None for a report built
     by hand."""
     language: str = "en"
     """The language of `texts` (`report.language`)."""
@@ -260,7 +260,7 @@ class Report(BaseModel):
 
 
 KNOWN_STATUSES: tuple[str, ...] = ("completed", "warning", "error")
-"""The processing statuses of a stored crediting (DESIGN.md §1); always present in
+"""The processing statuses of a stored crediting (docs/api.md); always present in
 `Summary.statuses`, zero included, so a consumer never has to guess whether a key is missing
 because it is zero or because it was forgotten."""
 
@@ -283,7 +283,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 )
 """The columns appended after the file's own columns in report.csv / report.xlsx. The row
 number column is called `row` so that a corrected report.csv can be fed back with
-`importer rerun --fix report.csv` (issue 4 §4): the rows are matched by that number."""
+`importer rerun --fix report.csv`: the rows are matched by that number."""
 IMPORT_COLUMN = "import"
 """report.csv's last column: the import id on every row, so a corrected report fed to
 `rerun --fix` is known to be this import's (report.xlsx names it on its Summary sheet)."""

@@ -84,7 +84,7 @@ def write_reports(
     holding all of its rows as models.
 
     Each file is written to a temporary file beside it and renamed over the old one, so the
-    report can be rendered again in place after a rerun (issue 4 §4) and a crash mid-write
+    report can be rendered again in place after a rerun and a crash mid-write
     leaves the previous report, never half a new one. An unknown format is a configuration
     error, raised before anything is written.
 

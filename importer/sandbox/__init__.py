@@ -1,4 +1,4 @@
-"""The local Amili crediting-API sandbox (DESIGN.md §5): real HTTP, SQLite, Eve wire format,
+"""The local Amili crediting-API sandbox (docs/sandbox.md): real HTTP, SQLite, Eve wire format,
 the crediting rules, and fault injection.
 
     from importer.sandbox import Sandbox

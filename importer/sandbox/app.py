@@ -26,7 +26,7 @@ _POLL_INTERVAL = 0.05
 
 
 class Sandbox:
-    """A local, contract-faithful stand-in for Amili's crediting API (DESIGN.md §5).
+    """A local, contract-faithful stand-in for Amili's crediting API (docs/sandbox.md).
 
     `db_path` None uses a temporary database deleted on stop; `cases_path` None seeds the
     packaged sample cases. A database that already has cases is never re-seeded; with

@@ -1,4 +1,4 @@
-"""Python-Eve wire conventions the sandbox must reproduce (DESIGN.md §1).
+"""Python-Eve wire conventions the sandbox must reproduce (docs/api.md).
 
 Kept apart from the HTTP plumbing so the exact envelope, date format, ETag and id shapes are
 defined once and the importer's client can be tested against precisely what Amili sends.

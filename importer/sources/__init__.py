@@ -1,5 +1,5 @@
 """The file readers: turn a creditor's CSV or workbook into raw records with spreadsheet row
-numbers (DESIGN.md §2 "Read").
+numbers (docs/pipeline.md).
 
 `read_source` is the only entry point the pipeline needs. It reads the file's bytes once
 (they are hashed for the report and parsed from memory), tells the format from the content

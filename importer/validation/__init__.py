@@ -1,7 +1,7 @@
 """Row validation: mapped cells → a `CreditingRequest`, or row errors a finance person can act on.
 
 `importer.api.request.CreditingRequest` is the single source of truth for a request body
-(DESIGN.md §1, §2 "Validate"): its field types and constraints are the API contract.
+(docs/api.md, docs/pipeline.md): its field types and constraints are the API contract.
 `Validator` turns the mapping stage's rows (API field → raw cell) into requests, enforcing
 every documented rule and wording each failure as a `RowError(field, code, message)` with
 a stable code (see `ERROR_CODES`).

@@ -1,4 +1,4 @@
-"""Total rows: a row that sums the rows above is not a credit (issue 10 item 3).
+"""Total rows: a row that sums the rows above is not a credit.
 
 Finance staff add a total at the bottom of a sheet (or after each group) before sending it.
 Imported, such a row would be `invalid` (it has no invoice or case) and raise the exit code,

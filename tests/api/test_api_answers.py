@@ -1,4 +1,4 @@
-"""Unusable values from the API (issue 9 §7) are validated where they enter: a settled amount
+"""Unusable values from the API are validated where they enter: a settled amount
 of `1e999999999` or `"abc"`, a status nobody documented, a body nested 100,000 deep. The
 crediting was made, so the row stays `credited`, with what fits; what does not is an error
 on the row quoting it, kept raw in the journal; the import exits 1 (a person looks), and its
@@ -109,7 +109,7 @@ def test_an_unusable_value_is_flagged_kept_raw_and_the_reports_render(workdir: P
 
 
 def test_an_answer_nested_100000_deep_is_kept_raw(workdir: Path):
-    # A 201 whose body is not a JSON object names no crediting (issue 9 §5): the row is not
+    # A 201 whose body is not a JSON object names no crediting: the row is not
     # `credited` on its word but looked up by reference once settled; the answer itself is
     # kept raw and flagged until then, and nothing breaks on its depth.
     config = workdir / "config.yaml"

@@ -1,4 +1,4 @@
-"""Answers are bounded (issue 9 §6): an endless body, a 2 GB one, a body trickled a byte a
+"""Answers are bounded: an endless body, a 2 GB one, a body trickled a byte a
 second and an answer whose headers never end are all given up at `api.max_response_bytes` or
 `api.response_deadline`. Past either, the attempt is *uncertain* (`unknown`: the request
 left) and its note names the limit that was hit. Real sockets, a hostile server."""
@@ -120,7 +120,7 @@ def test_the_import_leaves_the_row_unknown_naming_the_limit(workdir: Path):
     assert "Traceback" not in result.stderr
     assert "MemoryError" not in result.stderr
     # Never reposted blind: each row's attempt is uncertain and holds its case, the other
-    # cases went ahead (issue 9 §1), and the lookup failing stops the run.
+    # cases went ahead, and the lookup failing stops the run.
     references = [json.loads(p.body)["creditor_reference"] for p in posts]
     assert posts
     assert len(references) == len(set(references))

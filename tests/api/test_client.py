@@ -1,4 +1,4 @@
-"""The API client (issue 3 §4, issue 4 §2 and §6) against the sandbox over a real socket.
+"""The API client against the sandbox over a real socket.
 
 The question every test asks is the one that matters for money: *could this request have been
 stored?* Certainly-not-stored failures are retried with backoff (the sleep is injected and
@@ -162,7 +162,7 @@ def test_422_is_rejected_with_a_row_error_per_issue(sandbox: Sandbox, client_for
 def test_a_base_url_without_the_collection_is_a_setting_not_a_row(
     sandbox: Sandbox, client_for
 ) -> None:
-    """Issue 9 §12: a 404 for the resource itself (the collection is not there either) is not
+    """A 404 for the resource itself (the collection is not there either) is not
     this row's rejection: nothing was stored, and every row would fail the same way."""
     result = client_for(sandbox.url + "/no-such-prefix").post_crediting(body("ref-404"))
     assert result.kind is PostKind.NOT_STORED

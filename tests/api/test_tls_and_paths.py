@@ -1,4 +1,4 @@
-"""TLS and wrong paths (issue 9 §12), over real sockets with a CA generated for the test by
+"""TLS and wrong paths, over real sockets with a CA generated for the test by
 the `openssl` command line tool.
 
 * A certificate the client cannot verify stops the run with "certificate verify failed for
@@ -110,7 +110,7 @@ def test_an_unverifiable_certificate_stops_the_run_naming_the_host(
     assert why in result.stderr
     assert "api.ca_bundle" in result.stderr
     report = json.loads(next((workdir / "reports").glob("*/report.json")).read_text("utf-8"))
-    # The credit-note lookup before the first POST meets the certificate (issue 9 §2):
+    # The credit-note lookup before the first POST meets the certificate:
     # nothing was attempted, the rows to post are all still `not_sent`.
     assert [r for r in report["rows"] if r["attempts"]] == []
     assert "not_sent" in {r["outcome"] for r in report["rows"]}

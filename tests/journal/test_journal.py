@@ -1,4 +1,4 @@
-"""The SQLite journal (issue 3 §5, issue 4 §2–§3): what is written is what is read back, a row's
+"""The SQLite journal: what is written is what is read back, a row's
 intent survives the process being killed, and two processes never work on one import.
 
 Real SQLite files in tmp_path; crashes and rival lock holders are real subprocesses."""
@@ -208,7 +208,7 @@ def test_pending_rows_come_in_order_a_chunk_at_a_time_while_they_change(
 
 
 def test_each_row_keeps_when_its_last_request_left(journal: Journal) -> None:
-    # The settle time runs per row from its own last attempt (issue 9 §1).
+    # The settle time runs per row from its own last attempt.
     journal.create_import(record("imp-1"), three_rows())
     assert journal.get_row("imp-1", 2).intent_at is None  # type: ignore[union-attr]
     journal.mark_intent("imp-1", 2)

@@ -118,7 +118,7 @@ def write_config(workdir: Path, **sections: Any) -> None:
 def importer_env(key: str = KEY) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env["AMILI_API_KEY"] = key
-    env["IMPORTER_SANDBOX_KEY"] = key  # the sandbox's key stays out of `ps` (issue 9 §13)
+    env["IMPORTER_SANDBOX_KEY"] = key  # the sandbox's key stays out of `ps`
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

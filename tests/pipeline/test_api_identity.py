@@ -1,4 +1,4 @@
-"""One API, one identity; a credit note credited at the API is never posted again (issue 9 §2).
+"""One API, one identity; a credit note credited at the API is never posted again.
 
 `http://127.0.0.1:P`, `…:P/` and `http://localhost:P` are one server: everything the journal
 keys by the API agrees across spellings. And credit-note dedupe asks the API itself before
@@ -171,7 +171,7 @@ def test_an_api_refusing_the_filter_leaves_the_journal_to_decide_when_so_configu
     assert done.returncode == 0, done.stderr
     report = read_report(workdir)
     assert [r["outcome"] for r in report["rows"]] == ["credited"] * 3
-    (warning,) = report["warnings"]  # a warning is {code, message, …} since issue 10
+    (warning,) = report["warnings"]  # a warning is {code, message, …}
     message = warning["message"]
     assert "refused the look-up made before sending" in message
     assert "journal alone" in message

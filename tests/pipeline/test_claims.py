@@ -1,4 +1,4 @@
-"""Two importers sharing a journal never credit one credit note twice (issue 9 §3).
+"""Two importers sharing a journal never credit one credit note twice.
 
 `importer run d.csv & importer run e.csv` — different bytes, the same 10 credit notes, an API
 answering in 300 ms: each importer checked "already credited?" before the other had credited,

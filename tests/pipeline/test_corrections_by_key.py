@@ -1,4 +1,4 @@
-"""Corrections are matched by key, never by position (issue 10 item 5): `rerun --fix` takes
+"""Corrections are matched by key, never by position: `rerun --fix` takes
 report.csv, report.xlsx or the original format; it matches by the `row` column, else by credit
 note, else by the file's own reference; a correction that matches no row or several rejects
 the whole correction file before anything changes; the report keeps the original cells beside

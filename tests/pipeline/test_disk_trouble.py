@@ -1,5 +1,5 @@
 """A disk that refuses writes is found before the first POST, and a report that cannot be
-written after posting loses nothing (issue 9 §9).
+written after posting loses nothing.
 
 Real file systems: a small tmpfs mounted for the test (read-only, or full). Mounting needs
 root (or CAP_SYS_ADMIN); where the test cannot mount, it is skipped, never faked."""

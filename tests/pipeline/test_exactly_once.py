@@ -1,4 +1,4 @@
-"""Exactly once (issue 4 §3, §7): no credit posted twice, no row lost — whatever happens to the
+"""Exactly once: no credit posted twice, no row lost — whatever happens to the
 process or the API. Real parts only: the importer CLI as a subprocess, the sandbox over a real
 socket (in the crash test as its own process, with a database file), the journal in SQLite on
 disk. The API's own state is the judge: every test counts the creditings it holds by

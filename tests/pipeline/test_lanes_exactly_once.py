@@ -1,4 +1,4 @@
-"""Per-case lanes end to end (issue 12): the importer CLI as a subprocess with `--lanes N` or
+"""Per-case lanes end to end: the importer CLI as a subprocess with `--lanes N` or
 `posting.lanes`, the sandbox over a real socket with jittered latency (answers overtake each
 other), the journal in SQLite on disk. What holds true:
 

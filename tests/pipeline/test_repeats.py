@@ -1,4 +1,4 @@
-"""Re-sent files without credit notes are not credited again (issue 9 §4).
+"""Re-sent files without credit notes are not credited again.
 
 A row identical in every mapped field (case or invoice number, amount, currency, date, the
 file's own reference, …) to a row credited by an earlier import for the same creditor at the

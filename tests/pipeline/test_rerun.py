@@ -1,4 +1,4 @@
-"""Reruns, corrections and duplicate protection across imports (issue 4 §4–§5), end to end
+"""Reruns, corrections and duplicate protection across imports, end to end
 through the command line against the sandbox over a real socket."""
 
 from __future__ import annotations

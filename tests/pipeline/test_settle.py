@@ -1,4 +1,4 @@
-"""A slow API never gets a crediting twice from one row (issue 9 §1).
+"""A slow API never gets a crediting twice from one row.
 
 An API that stores a request seconds after it arrived, later than the importer's read
 timeout: the row is looked up only once `api.settle_seconds` have passed since it was sent,

@@ -1,4 +1,4 @@
-"""One signal is enough (issue 9 §8): SIGINT or SIGTERM ends every wait of a run — a
+"""One signal is enough: SIGINT or SIGTERM ends every wait of a run — a
 Retry-After of 300 s, the settle time before an earlier run's request is looked up, a body
 trickled a byte a second — within about a second, writes the report and exits 3. A second
 signal exits at once, and what was recorded is still in the journal (`importer report ID`
@@ -69,8 +69,8 @@ def _signal_and_time(process: subprocess.Popen[str], sig: int) -> tuple[float, s
 def _notes_unknown(
     behaviour: Callable[[str, str, bytes], Answer],
 ) -> Callable[[str, str, bytes], Answer]:
-    """`behaviour`, except that the credit-note lookup made before the first POST (issue 9
-    §2) finds none credited: the run reaches the POST whose wait is under test."""
+    """`behaviour`, except that the credit-note lookup made before the first POST finds
+    none credited: the run reaches the POST whose wait is under test."""
 
     def answer(method: str, path: str, body: bytes) -> Answer:
         if method == "GET" and "$in" in unquote(path):

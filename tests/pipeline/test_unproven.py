@@ -1,4 +1,4 @@
-"""A 2xx that does not name a crediting proves nothing (issue 9 §5).
+"""A 2xx that does not name a crediting proves nothing.
 
 `credited` only with an `_id`: a 201 with an HTML body, a 201 without `_id`, a 200, 202 or
 204 is looked up by reference — found, the row is credited with the `_id` found; not found,

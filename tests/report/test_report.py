@@ -1,4 +1,4 @@
-"""The file import report renderers (DESIGN.md §3–§4, issue 3 §6, issue 4 §4).
+"""The file import report renderers (docs/outcomes.md, docs/reports.md).
 
 Real files on disk in tmp_path, read back with json / csv / openpyxl: what is asserted is what
 a machine or a person opening the file would get."""

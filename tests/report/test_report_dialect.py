@@ -1,4 +1,4 @@
-"""report.csv follows the source's dialect unless pinned (issue 13): a `;` file with decimal
+"""report.csv follows the source's dialect unless pinned: a `;` file with decimal
 commas gets a `;` report with decimal commas, `report.csv_dialect: excel|excel-sv` pins it,
 and `rerun --fix` reads every variant back. End to end through the command line against the
 sandbox over a real socket; the report is edited as a person would, in its own dialect."""

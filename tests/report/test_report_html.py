@@ -1,4 +1,4 @@
-"""report.html (issue 13): one self-contained page — no script, no external request of any
+"""report.html: one self-contained page — no script, no external request of any
 kind — with the Summary, a bar of the outcomes and the rows needing attention (the first 500,
 then a count), in the report's language; every cell from the file escaped."""
 

@@ -1,4 +1,4 @@
-"""report.json's JSON Schema (issue 13): generated from the pydantic models, shipped in the
+"""report.json's JSON Schema: generated from the pydantic models, shipped in the
 package, printed by `importer schema`; report.json carries `schema_version` and the import's
 `exit_code`. (Every report.json the suite writes is validated against it by conftest.)"""
 

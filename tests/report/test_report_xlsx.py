@@ -1,4 +1,4 @@
-"""report.xlsx as finance staff open it (issue 13, issue 9 item 10): sheets Summary, Needs
+"""report.xlsx as finance staff open it: sheets Summary, Needs
 attention and All rows in that order; money and times as numbers and dates; outcome colours;
 the rows a person must act on with the reason in words and the next step; Swedish when asked;
 Excel's row and column limits never lose the report. Real workbooks on disk, read back with

@@ -79,7 +79,7 @@ def test_flags_reach_the_sandbox(tmp_path):
 
 
 def test_key_stays_out_of_the_command_line(tmp_path):
-    """Issue 9 §13: the key comes from the environment (or a file), so `ps` never shows it;
+    """The key comes from the environment (or a file), so `ps` never shows it;
     the deprecated --api-key still works but says why it should not be used."""
     env = {**_env(), "IMPORTER_SANDBOX_KEY": "env-key-0451"}
     proc = subprocess.Popen(

@@ -1,5 +1,5 @@
 """A workbook formula cell without a computed value (XlsxWriter and openpyxl write formulas
-for a spreadsheet program to compute) is named as such (review R1 item 5): the row is
+for a spreadsheet program to compute) is named as such: the row is
 `invalid` with code `formula_uncomputed`, saying to open and save the file in Excel or
 LibreOffice — never "Amount 0.0 is zero" or "Amount is empty". Real workbooks, the real
 command line."""

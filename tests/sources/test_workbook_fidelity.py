@@ -1,4 +1,4 @@
-"""A workbook's rows mean what a person sees on screen (issue 10 item 3): text-like columns
+"""A workbook's rows mean what a person sees on screen: text-like columns
 from number cells read as the cell shows them; hidden rows and sheets are never imported
 silently (`input.hidden_rows`, default skip); a cell empty because it is merged says so; a
 total row is left out and listed in the warnings without raising the exit code. Real .xlsx

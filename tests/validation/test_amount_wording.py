@@ -1,4 +1,4 @@
-"""A spreadsheet number is quoted in a message as a person sees it (review R1 item 6): a float
+"""A spreadsheet number is quoted in a message as a person sees it: a float
 amount of 1e-07 reads `0.0000001`, and 1.234567890123457e+16 reads `12345678901234570`, never
 Python's exponent notation. Through a real workbook and the real command line."""
 

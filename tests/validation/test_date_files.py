@@ -1,4 +1,4 @@
-"""Dates in real files mean the day the file says (issue 10 item 2): a midnight datetime (text
+"""Dates in real files mean the day the file says: a midnight datetime (text
 or workbook cell) is that calendar date at 00:00:00 GMT; day-first or month-first is decided
 per file from the dates that tell; dotted dates are read; `input.date_format` pins the form;
 Excel's zero date is an empty date cell; naive times the clocks skip or repeat are warned

@@ -1,4 +1,4 @@
-"""Review R6: the operator's fix-and-rerun loop with corrections saved as a person saves them."""
+"""The operator's fix-and-rerun loop with corrections saved as a person saves them."""
 
 from __future__ import annotations
 

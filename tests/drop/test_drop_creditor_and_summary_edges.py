@@ -1,4 +1,4 @@
-"""Review R5: hostile cases of `importer drop` as a real process against the sandbox."""
+"""Hostile cases of `importer drop` as a real process against the sandbox."""
 
 from __future__ import annotations
 

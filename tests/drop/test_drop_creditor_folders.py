@@ -1,4 +1,6 @@
-"""Review R3 (issue 11): hostile cases of `importer drop` as a real process against the sandbox."""
+"""Hostile cases of `importer drop` as a real process against the sandbox: creditors' folders,
+file and folder names that are not UTF-8, archives and summaries that cannot be written,
+markers that come early."""
 
 from __future__ import annotations
 
