@@ -163,16 +163,7 @@ class Drop:
     def run_pass(self, target: Target, journal: Journal) -> DropSummary | None:
         """Everything ready now, inbox by inbox: the top one, then each creditor's. Returns the
         pass's own summary (its exit code); what is news is added to the night's (`night`)."""
-        started = self._clock()
-        summary = DropSummary(
-            new_drop_id(started),
-            self.inbox,
-            started,
-            self.config.defaults.currency,
-            language=self.config.report.language,
-            timezone=self.config.report.timezone,
-        )
-        summary.orphan_marker_days = self.config.drop.orphan_marker_days
+        summary = _new_summary(self.config, self.inbox, self._clock())
         subs, ignored = sub_inboxes(self.inbox, self.config.drop.folders)
         for folder in ignored:
             self._say_once(
@@ -305,6 +296,20 @@ class Drop:
         if key not in self._said:
             self._said.add(key)
             log.warning("drop.notice", notice=text)
+
+
+def _new_summary(config: Config, inbox: Path, started: datetime) -> DropSummary:
+    """A pass's own summary, before anything is done: its words and times as the reports'."""
+    summary = DropSummary(
+        new_drop_id(started),
+        inbox,
+        started,
+        config.defaults.currency,
+        language=config.report.language,
+        timezone=config.report.timezone,
+    )
+    summary.orphan_marker_days = config.drop.orphan_marker_days
+    return summary
 
 
 def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:

@@ -125,6 +125,7 @@ class DedupeStore(Store):
                 (import_id,),
             )
 
+    @reads
     def credited_rows_of(
         self, base_url: str, crediting_ids: Iterable[str]
     ) -> dict[str, tuple[str, int]]:
@@ -144,6 +145,7 @@ class DedupeStore(Store):
                 found.setdefault(crediting_id, (import_id, row))
         return found
 
+    @reads
     def first_attempt_at(self, import_id: str, row: int) -> datetime | None:
         """When the row's first attempt was recorded (or its intent, if earlier): what a
         crediting found under a reused reference must not be older than to be this row's."""

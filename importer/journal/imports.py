@@ -38,6 +38,46 @@ class ImportRecord(BaseModel):
     warnings: list[ImportWarning]
 
 
+def _record_of(row: sqlite3.Row | tuple[Any, ...]) -> ImportRecord:
+    """An `imports` row (`ImportStore._IMPORT_COLUMNS`, in that order) as its record."""
+    (
+        id_,
+        file_name,
+        file_path,
+        sha256,
+        fmt,
+        rows,
+        columns,
+        base_url,
+        dry_run,
+        sandbox,
+        aon,
+        state,
+        started,
+        finished,
+        file_errors,
+        warnings,
+    ) = row
+    return ImportRecord(
+        id=id_,
+        file_name=file_name,
+        file_path=file_path,
+        sha256=sha256,
+        format=fmt,
+        rows=rows,
+        columns=json.loads(columns),
+        base_url=base_url,
+        dry_run=bool(dry_run),
+        sandbox=bool(sandbox),
+        all_or_nothing=bool(aon),
+        state=state,
+        started=datetime.fromisoformat(started),
+        finished=datetime.fromisoformat(finished) if finished else None,
+        file_errors=[RowError(**e) for e in json.loads(file_errors)],
+        warnings=[ImportWarning.stored(w) for w in json.loads(warnings)],
+    )
+
+
 class ImportStore(Store):
     """Creating, finding and finishing imports."""
 
@@ -101,44 +141,6 @@ class ImportStore(Store):
                 ),
             )
 
-    def _import_from_row(self, row: sqlite3.Row | tuple[Any, ...]) -> ImportRecord:
-        (
-            id_,
-            file_name,
-            file_path,
-            sha256,
-            fmt,
-            rows,
-            columns,
-            base_url,
-            dry_run,
-            sandbox,
-            aon,
-            state,
-            started,
-            finished,
-            file_errors,
-            warnings,
-        ) = row
-        return ImportRecord(
-            id=id_,
-            file_name=file_name,
-            file_path=file_path,
-            sha256=sha256,
-            format=fmt,
-            rows=rows,
-            columns=json.loads(columns),
-            base_url=base_url,
-            dry_run=bool(dry_run),
-            sandbox=bool(sandbox),
-            all_or_nothing=bool(aon),
-            state=state,
-            started=datetime.fromisoformat(started),
-            finished=datetime.fromisoformat(finished) if finished else None,
-            file_errors=[RowError(**e) for e in json.loads(file_errors)],
-            warnings=[ImportWarning.stored(w) for w in json.loads(warnings)],
-        )
-
     _IMPORT_COLUMNS = (
         "id, file_name, file_path, sha256, format, rows, columns, base_url, dry_run, sandbox,"
         " all_or_nothing, state, started, finished, file_errors, warnings"
@@ -149,12 +151,12 @@ class ImportStore(Store):
         row = self._db.execute(
             f"SELECT {self._IMPORT_COLUMNS} FROM imports WHERE id=?", (import_id,)
         ).fetchone()
-        return self._import_from_row(row) if row else None
+        return _record_of(row) if row else None
 
     @reads
     def imports(self) -> list[ImportRecord]:
         return [
-            self._import_from_row(r)
+            _record_of(r)
             for r in self._db.execute(
                 f"SELECT {self._IMPORT_COLUMNS} FROM imports ORDER BY started, id"
             )
@@ -182,7 +184,7 @@ class ImportStore(Store):
             " ORDER BY started DESC LIMIT 1",
             (sha256, base_url, state, creditor, creditor),
         ).fetchone()
-        return self._import_from_row(row) if row else None
+        return _record_of(row) if row else None
 
     def set_state(self, import_id: str, state: str, finished: datetime | None = None) -> None:
         with self._transaction() as db:

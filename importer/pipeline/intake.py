@@ -35,6 +35,18 @@ from importer.validation.total_rows import total_rows
 log = logs.get_logger("importer")
 
 
+def _total_rows(mapped: MappedRows, amounts: Sequence[object]) -> dict[int, ImportWarning]:
+    """The rows that total the rows above (`validation.total_rows`), by index: left out."""
+    return total_rows(
+        mapped.row_numbers,
+        mapped.sources,
+        mapped.columns.get("invoice_number", []),
+        mapped.columns.get("case", []),
+        amounts,
+        [mapped.columns.get(key, []) for key in ("credit_invoice", "creditor_reference")],
+    )
+
+
 class Intake:
     """Turns a file into a journaled import (or a dry run's report)."""
 
@@ -85,14 +97,7 @@ class Intake:
         ).with_row_errors(mapped.problems)
         amounts = validator.amount_reader
         dialect = _dialect(file_format, delimiter, columns.fields, amounts, mapped)
-        totals = total_rows(
-            mapped.row_numbers,
-            mapped.sources,
-            mapped.columns.get("invoice_number", []),
-            mapped.columns.get("case", []),
-            checked.fields["amount"],
-            [mapped.columns.get(key, []) for key in ("credit_invoice", "creditor_reference")],
-        )
+        totals = _total_rows(mapped, checked.fields["amount"])
         mapped.columns.clear()
         numbers, sources = mapped.row_numbers, mapped.sources
         hidden = _with_hidden_amount(mapped.warnings, mapped.hidden_amounts, amounts)
@@ -112,9 +117,10 @@ class Intake:
             else [Outcome.NOT_SENT] * len(errors)
         )
         if self._config.reference.generate:
-            repeats_allowed = self._config.dedupe.repeats == "allow"
-            salt = reimport_salt(file_sha256, repeats_allowed=repeats_allowed)
-            checked = with_generated_references(checked, salt)
+            allowed = self._config.dedupe.repeats == "allow"
+            checked = with_generated_references(
+                checked, reimport_salt(file_sha256, repeats_allowed=allowed)
+            )
         new_rows: list[NewRow] = []
         dry_warnings: list[ImportWarning] = []
         if options.dry_run:

@@ -116,6 +116,17 @@ def _already_imported(
     return ImportResult(str(path), ExitCode.OK, done.id, message=message, already_imported=True)
 
 
+def _to_resume(
+    unfinished: ImportRecord | None, done: ImportRecord | None, *, force: bool
+) -> ImportRecord | None:
+    """The import of these bytes a run resumes: the one left open, else (without --force)
+    one finished with rows left unknown (reconcile manual or ambiguous) — a new import would
+    post those rows again."""
+    if unfinished is None and done is not None and not force:
+        return done
+    return unfinished
+
+
 def _block_for_conflicts(journal: Journal, import_id: str) -> None:
     """All-or-nothing, and the dedupe rules found invalid rows (a credit-note conflict)
     before the first POST: the file stops there, nothing posted, as intake stops it."""
@@ -153,6 +164,28 @@ def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[Ex
     return code, None
 
 
+def render_reports(
+    config: Config, journal: Journal, import_id: str
+) -> tuple[Report, dict[str, Path]]:
+    """(Re)render an import's reports from the journal, in place, block by block; the
+    report returned has no rows (`report.render.build_report` gives them as models)."""
+    directory = config.report.dir / import_id
+    try:
+        rendered = render_from_journal(
+            journal,
+            import_id,
+            directory,
+            list(config.report.formats),
+            ReportSettings.of(config),
+            amount_reading,
+        )
+    except OSError as exc:  # a full disk: the journal has it all, render it later
+        raise report_unwritten(directory, import_id, exc) from exc
+    journal.set_report_dir(import_id, directory)
+    write_overview(journal, config.report.dir)  # the overview links it
+    return rendered
+
+
 class Importer:
     """Runs imports against one target with one journal: the object behind
     `pipeline.facade` (and so behind the CLI), which a Python caller may also use directly."""
@@ -179,8 +212,9 @@ class Importer:
         self._connections = Connections(config, target, self._stop, sleep)
         self._dedupe = Dedupe(config, journal, target.name)
         self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
-        reconciler = Reconciler(config, journal, lambda: self.client, target.name)
-        self._reconciler = reconciler
+        self._reconciler = reconciler = Reconciler(
+            config, journal, lambda: self.client, target.name
+        )
         self._poster = Poster(
             config,
             journal,
@@ -201,24 +235,8 @@ class Importer:
         self._connections.close(keep=None)
 
     def render(self, import_id: str) -> tuple[Report, dict[str, Path]]:
-        """(Re)render an import's reports from the journal, in place, block by block.
-        The report returned has the summary but no rows: they are in the files (and
-        `importer.report.render.build_report` gives them as models)."""
-        directory = self.config.report.dir / import_id
-        try:
-            rendered = render_from_journal(
-                self.journal,
-                import_id,
-                directory,
-                list(self.config.report.formats),
-                ReportSettings.of(self.config),
-                amount_reading,
-            )
-        except OSError as exc:  # a full disk: the journal has it all, render it later
-            raise report_unwritten(directory, import_id, exc) from exc
-        self.journal.set_report_dir(import_id, directory)
-        write_overview(self.journal, self.config.report.dir)
-        return rendered
+        """(Re)render an import's reports from the journal, in place (`render_reports`)."""
+        return render_reports(self.config, self.journal, import_id)
 
     def _result(
         self, path: Path, import_id: str, exit_code: ExitCode, message: str | None = None
@@ -253,11 +271,7 @@ class Importer:
                     self.render(done.id)
                 report = self.config.report
                 return _already_imported(path, done, report.language, report.timezone)
-            unfinished = find(state="open")
-            if unfinished is None and done is not None and not options.force:
-                # Finished with rows left unknown (reconcile manual or ambiguous): the same
-                # command resumes that import; a new one would post those rows again.
-                unfinished = done
+            unfinished = _to_resume(find(state="open"), done, force=options.force)
             if unfinished is not None:
                 log.info("import.resume", import_id=unfinished.id, file=path.name)
                 return self.continue_import(unfinished.id)

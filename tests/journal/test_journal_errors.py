@@ -125,6 +125,9 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "amounts": lambda j: j.amounts("imp-1"),
     "audit_trail": lambda j: j.audit_trail("imp-1"),
     "resolutions": lambda j: j.resolutions("imp-1"),
+    "credited_rows_of": lambda j: j.credited_rows_of("http://localhost:8080", ["a" * 24]),
+    "first_attempt_at": lambda j: j.first_attempt_at("imp-1", 2),
+    "crediting_owner": lambda j: j.crediting_owner("a" * 24),
     # writes
     "create_import": lambda j: j.create_import(_record().model_copy(update={"id": "imp-2"}), []),
     "set_state": lambda j: j.set_state("imp-1", "finished"),
