@@ -19,7 +19,19 @@ from cli_support import CREDITOR, SAMPLE, importer, report_of
 from importer.progress import ProgressLine
 from importer.sandbox import Sandbox
 
-COMMANDS = ["run", "validate", "rerun", "imports", "show", "report", "config", "schema"]
+COMMANDS = [
+    "run",
+    "validate",
+    "rerun",
+    "imports",
+    "show",
+    "report",
+    "config",
+    "schema",
+    "resolve",
+    "backup",
+    "prune",
+]
 
 
 def test_summary_names_the_creditor_and_ends_with_the_next_step(
