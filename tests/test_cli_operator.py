@@ -21,7 +21,19 @@ from hostile import Answer, HostileServer, json_answer
 from importer.progress import ProgressLine
 from importer.sandbox import Sandbox
 
-COMMANDS = ["run", "validate", "rerun", "imports", "show", "report", "config", "schema"]
+COMMANDS = [
+    "run",
+    "validate",
+    "rerun",
+    "imports",
+    "show",
+    "report",
+    "config",
+    "schema",
+    "resolve",
+    "backup",
+    "prune",
+]
 
 
 def test_summary_names_the_creditor_and_ends_with_the_next_step(
