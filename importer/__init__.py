@@ -7,8 +7,10 @@ these functions):
     import importer
 
     config = importer.load_config("config.yaml")
-    for result in importer.run(config, [Path("credits.csv")]):
+    for result in importer.run(config, [Path("credits.csv")]):  # a list, work done
         print(result.import_id, result.exit_code, result.report_paths)
+    for result in importer.iter_run(config, paths):  # each result as its file is done
+        ...
     importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
     importer.render(config, "20261124-204500-3fa2c1d9")
     for record, counts in importer.imports(config): ...
@@ -19,8 +21,9 @@ these functions):
 
 `run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; `run` and `rerun`
 stop when the `StopFlag` passed as `stop` is set, `Drop` when its `DropStop`'s flags are;
-errors are the tree in `importer.errors` (catch `UsageError`, `FileRejected`, `RunStopped`,
-`InternalError`).
+errors are the tree drawn in `importer.errors`, exported here too (catch
+`importer.UsageError`, `importer.FileRejected`, `importer.RunStopped`,
+`importer.InternalError`).
 
 The names are loaded on first use (PEP 562): `python -m importer.sandbox` and `--help` need
 none of the pipeline, whose imports (pydantic models, orjson, structlog) cost start-up time.
@@ -35,6 +38,8 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "run": "importer.pipeline.facade",
+    "iter_run": "importer.pipeline.facade",
+    "resolve": "importer.pipeline.facade",
     "rerun": "importer.pipeline.facade",
     "render": "importer.pipeline.facade",
     "imports": "importer.pipeline.facade",
@@ -50,12 +55,32 @@ _PUBLIC = {
     "ExitCode": "importer.exit_codes",
     "Outcome": "importer.outcomes",
     "load_report": "importer.report.frame",
+    # the exception tree (drawn in importer/errors.py): the middle layer callers catch and
+    # the leaves they may want to tell apart
+    "ImporterError": "importer.errors",
+    "UsageError": "importer.errors",
+    "ConfigError": "importer.errors",
+    "FileRejected": "importer.errors",
+    "RunStopped": "importer.errors",
+    "ApiUnavailable": "importer.errors",
+    "AuthenticationFailed": "importer.errors",
+    "Interrupted": "importer.errors",
+    "InternalError": "importer.errors",
+    "NotificationFailed": "importer.errors",
+    "ImportNotFound": "importer.errors",
+    "RerunRefused": "importer.errors",
+    "LookupRefused": "importer.errors",
+    "ResolveRefused": "importer.errors",
+    "JournalDamaged": "importer.errors",
+    "JournalTooNew": "importer.errors",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "__version__",
     "run",
+    "iter_run",
     "rerun",
+    "resolve",
     "render",
     "imports",
     "show",
@@ -70,14 +95,48 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "ExitCode",
     "Outcome",
     "load_report",
+    "ImporterError",
+    "UsageError",
+    "ConfigError",
+    "FileRejected",
+    "RunStopped",
+    "ApiUnavailable",
+    "AuthenticationFailed",
+    "Interrupted",
+    "InternalError",
+    "NotificationFailed",
+    "ImportNotFound",
+    "RerunRefused",
+    "LookupRefused",
+    "ResolveRefused",
+    "JournalDamaged",
+    "JournalTooNew",
 ]
 
 if TYPE_CHECKING:
     from importer.config import Config, load_config
     from importer.drop import Drop, DropOptions, DropStop
+    from importer.errors import (
+        ApiUnavailable,
+        AuthenticationFailed,
+        ConfigError,
+        FileRejected,
+        ImporterError,
+        ImportNotFound,
+        InternalError,
+        Interrupted,
+        JournalDamaged,
+        JournalTooNew,
+        LookupRefused,
+        NotificationFailed,
+        RerunRefused,
+        ResolveRefused,
+        RunStopped,
+        UsageError,
+    )
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
-    from importer.pipeline.facade import imports, render, rerun, run, show
+    from importer.pipeline.facade import imports, iter_run, render, rerun, resolve, run, show
     from importer.pipeline.results import ImportResult, RunOptions
     from importer.report.frame import load_report
     from importer.stopping import StopFlag

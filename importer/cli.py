@@ -134,7 +134,7 @@ def _run_or_rerun(
         return _report_result(result, started, config, options.creditor)
     codes: list[ExitCode] = []
     started = time.monotonic()
-    for result in facade.run(config, args.files, options, progress=progress, stop=stop):
+    for result in facade.iter_run(config, args.files, options, progress=progress, stop=stop):
         codes.append(_report_result(result, started, config, options.creditor))
         started = time.monotonic()
     return worst(codes)

@@ -60,3 +60,26 @@ def test_an_unknown_import_is_a_usage_error(tmp_path: Path, api: Sandbox) -> Non
     assert isinstance(caught.value, ImportNotFound)
     assert caught.value.exit_code is importer.ExitCode.USAGE
     assert "no import 20990101-000000-deadbeef" in str(caught.value)
+
+
+def test_run_does_its_work_when_called_and_iter_run_when_iterated(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = make_config(tmp_path, api)
+    pending = importer.iter_run(config, [SAMPLE], importer.RunOptions(dry_run=True))
+    assert not (tmp_path / "reports").exists()  # nothing done before it is iterated
+    (result,) = pending
+    assert (tmp_path / "reports" / result.import_id / "report.json").is_file()
+    results = importer.run(config, [SAMPLE], importer.RunOptions(dry_run=True))
+    assert isinstance(results, list)
+    assert len(results) == 1
+
+
+def test_the_exception_tree_is_exported_from_the_package() -> None:
+    from importer import errors
+
+    for name in ("ImporterError", "UsageError", "FileRejected", "RunStopped", "InternalError"):
+        assert getattr(importer, name) is getattr(errors, name)
+        assert name in importer.__all__
+    assert issubclass(importer.ConfigError, importer.UsageError)

@@ -12,9 +12,10 @@ from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
+from importer import logs
 from importer.api.target import Target, open_target
 from importer.config import Config
-from importer.errors import RerunRefused
+from importer.errors import ImporterError, RerunRefused
 from importer.journal import AuditEntry, Journal
 from importer.pipeline.actor import current_actor
 from importer.pipeline.history import (
@@ -26,12 +27,28 @@ from importer.pipeline.history import (
     list_imports,
     show_import,
 )
+from importer.pipeline.overview import write_overview
 from importer.pipeline.resolve import resolve_rows
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.pipeline.run import Importer
 from importer.report.model import Report
 from importer.stopping import StopFlag
 from importer.words import Language
+
+log = logs.get_logger("importer.overview")
+
+
+def _overview_after(stack: ExitStack, config: Config, journal: Journal) -> None:
+    """`<report dir>/index.html` written again once the command's imports are done — once
+    per command, not per file: on a journal of a year of imports it takes seconds."""
+
+    def write() -> None:
+        try:
+            write_overview(journal, config.report.dir)
+        except ImporterError as exc:  # a journal that fails now: the command says so already
+            log.warning("overview.unwritten", folder=str(config.report.dir), error=str(exc))
+
+    stack.callback(write)
 
 
 def run(
@@ -41,16 +58,31 @@ def run(
     *,
     progress: Progress | None = None,
     stop: StopFlag | None = None,
+) -> list[ImportResult]:
+    """Import (or with `options.dry_run`, validate) each file in turn, and return every
+    file's result. It does its work when called; `iter_run` gives each result as soon as its
+    file is done."""
+    return list(iter_run(config, files, options, progress=progress, stop=stop))
+
+
+def iter_run(
+    config: Config,
+    files: Iterable[Path],
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
 ) -> Iterator[ImportResult]:
     """Import (or with `options.dry_run`, validate) each file in turn; yields each file's
-    result as soon as it is done. Setting `stop` (from any thread) ends every wait and the
-    answer in flight, the run stops after the row in flight (the current file's result says
-    so) and no further file is started."""
+    result as soon as it is done — nothing is read or sent until it is iterated. Setting
+    `stop` (from any thread) ends every wait and the answer in flight, the run stops after
+    the row in flight (the current file's result says so) and no further file is started."""
     options = options or RunOptions()
     stop = stop or StopFlag()
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
+        _overview_after(stack, config, journal)
         importer = Importer(
             config, journal, target, progress=progress, stop=stop, creditor=options.creditor
         )
@@ -80,6 +112,7 @@ def rerun(
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
+        _overview_after(stack, config, journal)
         importer = Importer(
             config, journal, target, progress=progress, stop=stop, creditor=creditor
         )
@@ -92,7 +125,9 @@ def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
     and {format: path}. Sends nothing."""
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target("", None, None, False))
-        return importer.render(import_id)
+        rendered = importer.render(import_id)
+        write_overview(journal, config.report.dir)
+        return rendered
 
 
 def resolve(
@@ -113,6 +148,7 @@ def resolve(
             journal, import_id, list(rows), note=note, actor=current_actor(by), reopen=reopen
         )
         _, paths = Importer(config, journal, Target("", None, None, False)).render(import_id)
+        write_overview(journal, config.report.dir)
         record = journal.get_import(import_id)
         assert record is not None  # resolve_rows found it
         return entry, import_figures(journal, record), paths

@@ -48,7 +48,6 @@ from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
-from importer.pipeline.overview import write_overview
 from importer.pipeline.posting import Poster
 from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
@@ -182,7 +181,6 @@ def render_reports(
     except OSError as exc:  # a full disk: the journal has it all, render it later
         raise report_unwritten(directory, import_id, exc) from exc
     journal.set_report_dir(import_id, directory)
-    write_overview(journal, config.report.dir)  # the overview links it
     return rendered
 
 
