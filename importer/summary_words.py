@@ -24,7 +24,11 @@ def money_text(value: Decimal, language: Language = "en") -> str:
 
 def local_time(moment: datetime, zone: str | None = None) -> str:
     """`2026-12-07 02:15:03 +01:00`: the time in `zone` (`report.timezone`; None: the
-    machine's) with its offset, never a bare clock time."""
+    machine's) with its offset, never a bare clock time. An aware time with no zone asked
+    for is shown in its own offset: the drop's clock already reads local time."""
+    if zone is None and moment.utcoffset() is not None:
+        text = moment.isoformat(sep=" ", timespec="seconds")
+        return text[:-6] + " " + text[-6:]
     return shown(moment, zone)
 
 

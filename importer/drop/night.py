@@ -106,6 +106,12 @@ def add_pass(
     known = {i.folder for i in night.ignored}
     news |= any(i.files and i.folder not in known for i in done.ignored)
     night.ignored = done.ignored
+    # an orphan marker is said once (news the pass it is first seen, and the pass that
+    # removes it); the night keeps the markers as the latest pass found them
+    said = {(o.inbox, o.marker, o.removed) for o in night.orphan_markers}
+    news |= any((o.inbox, o.marker, o.removed) not in said for o in done.orphan_markers)
+    night.orphan_markers = done.orphan_markers
+    night.orphan_marker_days = done.orphan_marker_days
     night.expecting = sorted(set(night.expecting) | set(done.expecting))
     now = done.finished or done.started
     if due is not None and now >= due:

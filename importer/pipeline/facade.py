@@ -7,6 +7,7 @@ adapter over these functions: it parses options, prints, and maps errors to exit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -43,6 +44,8 @@ def _overview_after(stack: ExitStack, config: Config, journal: Journal) -> None:
     per command, not per file: on a journal of a year of imports it takes seconds."""
 
     def write() -> None:
+        if not os.access(config.report.dir, os.W_OK):  # refused before anything was written
+            return
         try:
             write_overview(journal, config.report.dir)
         except ImporterError as exc:  # a journal that fails now: the command says so already
