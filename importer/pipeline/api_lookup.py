@@ -192,6 +192,12 @@ class ApiLookup:
         if own:
             found.credited.append((jrow.row, own[0]))
             return
+        # Another row of this very import holds it: identical rows of one file are separate
+        # credits (a look-up by content, or a resumed import, finds the first one's for the
+        # second), so it is neither this row's nor an earlier credit this row repeats.
+        creditings = [c for c in creditings if not _another_row_here(owners, c, here)]
+        if not creditings:
+            return
         first = None
         if question.generated:
             matching = creditings
@@ -220,6 +226,13 @@ class ApiLookup:
             found.credited.append((jrow.row, matching[0]))
             return
         found.verdicts.append(_held(jrow.row, matching, question))
+
+
+def _another_row_here(
+    owners: dict[str, tuple[str, int]], crediting: dict[str, Any], here: tuple[str, int]
+) -> bool:
+    owner = owners.get(str(crediting.get("_id")))
+    return owner is not None and owner[0] == here[0] and owner != here
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

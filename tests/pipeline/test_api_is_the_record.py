@@ -398,6 +398,37 @@ def test_without_generated_references_a_second_journal_finds_the_rows_by_content
     assert {e["code"] for r in report["rows"] for e in r["errors"]} == {"crediting_found_unclear"}
 
 
+def test_without_generated_references_a_resumed_import_sends_the_second_of_two_identical_rows(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """Two identical rows of one file are two credits. With `reference.generate: false` they
+    are looked up by content; stopped after the first was credited (the API busy), the
+    resumed import finds the first row's crediting for the second row too — it is that row's
+    of this very import, not an earlier credit the second repeats: the second is sent."""
+    file = tmp_path / "credits.csv"
+    file.write_text(
+        "invoice_number,amount,client_registration_date\n"
+        "EO-0001,10.00,2026-11-20\n"
+        "EO-0001,10.00,2026-11-20\n",
+        encoding="utf-8",
+    )
+    work = workdir(tmp_path, "work", reference={"generate": False}, api={"max_attempts": 2})
+    busy = [True]
+
+    def busy_after_the_first(n: int, body: bytes) -> Misbehaviour:
+        return Lie(429, b"{}", store=False) if n > 0 and busy[0] else Relay()
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=busy_after_the_first)) as api:
+        stopped = run_importer(work, file, api.url)
+        assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+        assert stored_total(sandbox_api.url) == 1
+        busy[0] = False
+        done = run_importer(work, file, api.url)
+    assert [r["outcome"] for r in read_report(work)["rows"]] == ["credited", "credited"]
+    assert stored_total(sandbox_api.url) == 2
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_an_import_begun_with_import_id_references_is_looked_up_under_both(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
