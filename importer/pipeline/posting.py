@@ -33,7 +33,7 @@ from importer import logs
 from importer.api.readback import StatusReader
 from importer.case_key import case_key
 from importer.config import Config
-from importer.errors import ApiUnavailable, Interrupted
+from importer.errors import ApiUnavailable, Interrupted, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome
 from importer.pipeline.double_credit import DoubleCredits
@@ -134,6 +134,7 @@ class Poster:
         double_credits = DoubleCredits(self._journal, self._target_name)
         due = double_credits.due(import_id, self._config.api.settle)
         if due is None:
+            self._sweep(double_credits, import_id)
             return
         remaining = due - time.time()
         if remaining > 0:
@@ -142,6 +143,18 @@ class Poster:
         if self._stop.is_set():
             raise Interrupted("stopped on request; run the same command again to resume")
         double_credits.check(import_id, self._client().find_by_reference)
+        self._sweep(double_credits, import_id)
+
+    def _sweep(self, double_credits: DoubleCredits, import_id: str) -> None:
+        """Every credited row looked up once more (`DoubleCredits.sweep`); not where the API
+        refuses the look-up's filter and the operator accepted the journal alone
+        (`dedupe.require_api_lookup: false`, named in every report already)."""
+        try:
+            double_credits.sweep(import_id, self._client().find_in)
+        except QueryRefused:
+            if self._config.dedupe.require_api_lookup:
+                raise
+            log.warning("import.sweep_refused", import_id=import_id)
 
     def _lane_keys(self, jrow: JournalRow) -> tuple[str, ...]:
         """What a row must wait for: the earlier rows of its case and, with credit-note
