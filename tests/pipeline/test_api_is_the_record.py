@@ -327,6 +327,33 @@ def test_a_reused_reference_in_a_file_without_dates_is_held_when_the_journal_can
     assert "the file gives no date" in row["errors"][0]["message"]
 
 
+def test_a_dateless_row_after_the_journal_was_lost_is_not_given_last_months_crediting(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """A file without dates: November credits EO-0005 500.00; December's file (other rows
+    beside it) credits the same invoice and amount again. Its generated reference is
+    November's (the same content), and with the journal lost whether the crediting found is
+    this file's or an earlier file's cannot be told: December's row is held for a person
+    (exit 1), never recorded credited with November's `_id` while its 500 SEK is never sent."""
+    november = tmp_path / "november.csv"
+    november.write_text("invoice_number,amount\nEO-0005,500.00\n", encoding="utf-8")
+    december = tmp_path / "december.csv"
+    december.write_text("invoice_number,amount\nEO-0005,500.00\nEO-0006,20.00\n", "utf-8")
+    work = workdir(tmp_path, "work")
+    assert run_importer(work, november, sandbox_api.url).returncode == 0
+    (novembers,) = all_creditings(sandbox_api.url)
+    remove_journal(work)
+
+    done = run_importer(work, december, sandbox_api.url)
+
+    row = next(r for r in latest_report(work)["rows"] if r["row"] == 2)
+    assert row["_id"] != novembers["_id"], "December's row was given November's crediting"
+    assert row["outcome"] == "invalid"
+    assert [e["code"] for e in row["errors"]] == ["crediting_found_unclear"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert stored_total(sandbox_api.url) == 2  # November's, and December's EO-0006
+
+
 # ------------------------------------------------------------------- the look-up itself
 
 
