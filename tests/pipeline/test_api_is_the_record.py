@@ -274,6 +274,40 @@ def test_a_503_sent_after_the_crediting_was_stored_is_looked_up_not_posted_again
         assert "reconciled" in row["attempts"][-1]["note"]
 
 
+def test_an_unknown_row_another_import_credited_meanwhile_is_a_duplicate_not_sent_again(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """Import A's row is left `unknown` (the API answered 503 every time; exit 3). Before A
+    is resumed, import B — another file carrying the same row, say a cumulative export —
+    credits it: A's row was not credited, so B's is no repeat. Resumed, A looks its row up
+    and finds B's crediting under the row's own (content-derived) reference: the same
+    credit, already made — a duplicate of B's row, not sent a second time."""
+    row = "EO-0001,10.00,2026-11-20"
+    header = "invoice_number,amount,client_registration_date"
+    first = tmp_path / "first.csv"
+    first.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    cumulative = tmp_path / "cumulative.csv"
+    cumulative.write_text(f"{header}\n{row}\nEO-0002,20.00,2026-11-21\n", encoding="utf-8")
+    work = workdir(tmp_path, "work", api={"max_attempts": 2, "settle_seconds": 0.5})
+    down = [True]
+
+    def unavailable(n: int, body: bytes) -> Misbehaviour:
+        return Lie(503, b'{"_status": "ERR"}', store=False) if down[0] else Relay()
+
+    with hostile_api(HostileApi(sandbox_api.url, on_post=unavailable)) as api:
+        stopped = run_importer(work, first, api.url)
+        assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+        down[0] = False
+        assert run_importer(work, cumulative, api.url).returncode == 0
+        resumed = run_importer(work, first, api.url)
+    assert stored_total(sandbox_api.url) == 2, "the row was credited twice"
+    every = [json.loads(p.read_text(encoding="utf-8")) for p in reports(work)]
+    (report,) = [r for r in every if r["file"]["name"] == "first.csv"]
+    (again,) = report["rows"]
+    assert again["outcome"] == "duplicate"
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+
+
 # ----------------------------------------------------------- a reused reference (issue §6)
 
 
