@@ -76,6 +76,9 @@ class Poster:
         self._sender = RowSender(config, journal, target_name, client=client, stop=stop)
         self.last_run: LaneRun | None = None
         """Lanes, rows posted and seconds of the latest `post_rows` that posted a row."""
+        self._posted_now = False
+        """Whether the latest `post_rows` took any row: only then is every credited row
+        looked up again after posting (`DoubleCredits.sweep`)."""
 
     def post_rows(self, import_id: str, rows: Iterator[JournalRow], total: int) -> None:
         """Post the rows in `posting.lanes` lanes: each row by `_post_one`, a row never
@@ -87,6 +90,7 @@ class Poster:
         """Attempts so far of rows that were held (by row): bounded by `api.max_attempts`."""
         done = 0
         posted = False
+        self._posted_now = False
 
         def post(jrow: JournalRow) -> float | None:
             nonlocal done
@@ -120,6 +124,7 @@ class Poster:
             )
             if run.posted:
                 self.last_run = run
+                self._posted_now = True
             if run.left:
                 raise Interrupted("stopped on request; run the same command again to resume")
             posted = True
@@ -149,6 +154,8 @@ class Poster:
         """Every credited row looked up once more (`DoubleCredits.sweep`); not where the API
         refuses the look-up's filter and the operator accepted the journal alone
         (`dedupe.require_api_lookup: false`, named in every report already)."""
+        if not self._posted_now:
+            return  # nothing sent: nothing new to find (a rerun with all final)
         try:
             double_credits.sweep(import_id, self._client().find_in)
         except QueryRefused:
