@@ -8,7 +8,8 @@ key (`api.connection`): it runs when a response's head has arrived and before it
 read, so every reader of the answer — the POST's classification, the look-ups' JSON, the read-
 back — only ever sees `[API key removed]`.
 
-What is replaced: the key as sent, and as JSON escapes it (`\\/` for `/`, `\\"`, `\\\\`), in
+What is replaced: the key as sent, and as JSON may escape it (`\\/` for `/`, `\\"`, `\\\\`, and any
+character as `\\uXXXX`, which some encoders write for '+' or '='), in
 the body (streamed: an echo split across two pieces of a chunked body is still found, since
 the last `len(key) - 1` bytes of each piece are held back until the next arrives), the reason
 phrase and the header values. The body is read through `response.raw.stream`, as requests'
@@ -19,6 +20,7 @@ reader.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,11 +36,13 @@ def redacting_hook(api_key: str) -> Callable[..., requests.Response]:
     redact ordinary words; the key checks at start refuse none of those lengths in practice,
     and no real key is that short)."""
     forms = _forms(api_key)
+    pattern = key_pattern(api_key)
+    hold = _longest(api_key) - 1
 
     def hook(response: requests.Response, *_args: Any, **_kwargs: Any) -> requests.Response:
         if not forms:
             return response
-        response.raw = RedactedBody(response.raw, forms)
+        response.raw = RedactedBody(response.raw, forms, pattern, hold)
         if response.reason:
             response.reason = redact_text(response.reason, forms)
         for name, value in list(response.headers.items()):
@@ -47,6 +51,32 @@ def redacting_hook(api_key: str) -> Callable[..., requests.Response]:
         return response
 
     return hook
+
+
+def _escapes(char: str) -> list[bytes]:
+    """How a JSON text may write one character: as itself, as `\\uXXXX` (hex in either
+    case: encoders escape what they like, .NET's default escapes '+'), and the short escapes
+    of '/', '"' and '\\'."""
+    ways = [re.escape(char.encode("utf-8"))]
+    if ord(char) < 0x10000:
+        hexits = f"{ord(char):04x}"
+        ways.append(rb"\\u" + b"".join(f"[{h}{h.upper()}]".encode() for h in hexits))
+    if char in '/"\\':
+        ways.append(re.escape(b"\\" + char.encode()))
+    return ways
+
+
+def key_pattern(api_key: str) -> re.Pattern[bytes] | None:
+    """The key in any way a JSON text may write it (each character as itself or escaped),
+    or None for a key too short to redact (see `redacting_hook`)."""
+    if len(api_key) < 4:
+        return None
+    return re.compile(b"".join(b"(?:" + b"|".join(_escapes(c)) + b")" for c in api_key))
+
+
+def _longest(api_key: str) -> int:
+    """The most bytes the key's pattern can match: six a character (`\\uXXXX`)."""
+    return sum(max(len(c.encode("utf-8")), 6) for c in api_key)
 
 
 def _forms(api_key: str) -> tuple[bytes, ...]:
@@ -74,10 +104,21 @@ class RedactedBody:
     """`response.raw` with the key removed from what `stream` and `read` give; everything else
     (closing, releasing the connection) is the wrapped urllib3 response's."""
 
-    def __init__(self, raw: Any, forms: tuple[bytes, ...]) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        forms: tuple[bytes, ...],
+        pattern: re.Pattern[bytes] | None = None,
+        hold: int = 0,
+    ) -> None:
         self._raw = raw
         self._forms = forms
-        self._hold = max(map(len, forms)) - 1
+        self._pattern = pattern
+        self._hold = max(hold, *(len(form) - 1 for form in forms))
+
+    def _redacted(self, data: bytes) -> bytes:
+        data = _redact(data, self._forms)
+        return self._pattern.sub(_REMOVED, data) if self._pattern is not None else data
 
     def stream(
         self, amt: int | None = 2**16, decode_content: bool | None = None
@@ -86,13 +127,13 @@ class RedactedBody:
         a piece but ends in a later one starts within the last `_hold` bytes: those wait."""
         held = b""
         for piece in self._raw.stream(amt, decode_content=decode_content):
-            held = _redact(held + piece, self._forms)
+            held = self._redacted(held + piece)
             if len(held) > self._hold:
                 cut = len(held) - self._hold
                 yield held[:cut]
                 held = held[cut:]
         if held:
-            yield _redact(held, self._forms)
+            yield self._redacted(held)
 
     def read(self, amt: int | None = None, decode_content: bool | None = None, **kw: Any) -> bytes:
         """The whole rest of the body, redacted (a part could cut a key in two, so `amt` is

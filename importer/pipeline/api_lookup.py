@@ -14,7 +14,10 @@ What is found is judged by `pipeline.ownership`:
 
 * credited by another import the journal knows → `duplicate`, pointing at it;
 * under a generated reference, unknown to the journal (a lost or restored journal, another
-  host's) → this row's: `credited` with the `_id` found, its status read back as usual;
+  host's) → this row's: `credited` with the `_id` found, its status read back as usual —
+  unless the row has no date: then the same content has the same reference in every file,
+  and last month's crediting of the same invoice and amount is this row's only if this
+  journal sent the row before it was created; otherwise the row is held for a person;
 * under a file's own reference (or by content), it counts only if it credits exactly this
   row's credit; when the journal cannot say whose it is (a lost journal, a file without
   dates) the row is held for a person (`invalid`, `crediting_found_unclear`, exit 1) —
@@ -177,6 +180,12 @@ class ApiLookup:
 
     # ------------------------------------------------------------------ verdicts
 
+    def _sent_before(self, import_id: str, row: int, crediting: dict[str, Any]) -> bool:
+        """This journal knows an attempt of this row, and the crediting was not created
+        before it: what that attempt stored."""
+        first = self._journal.first_attempt_at(import_id, row)
+        return first is not None and not created_before(crediting, first)
+
     def _judge(
         self,
         import_id: str,
@@ -191,6 +200,12 @@ class ApiLookup:
         own = [c for c in creditings if owners.get(str(c.get("_id"))) == here]
         if own:
             found.credited.append((jrow.row, own[0]))
+            return
+        # Another row of this very import holds it: identical rows of one file are separate
+        # credits (a look-up by content, or a resumed import, finds the first one's for the
+        # second), so it is neither this row's nor an earlier credit this row repeats.
+        creditings = [c for c in creditings if not _another_row_here(owners, c, here)]
+        if not creditings:
             return
         first = None
         if question.generated:
@@ -209,10 +224,18 @@ class ApiLookup:
         if others and not unclear:
             if self._config.dedupe.repeats == "duplicate" or question.generated:
                 earlier = next(c for c in matching if str(c.get("_id")) in owners)
-                found.verdicts.append(_duplicate(jrow.row, earlier, others[0]))
+                found.verdicts.append(duplicate_verdict(jrow.row, earlier, others[0]))
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
         if question.generated and not unclear:
+            if not request.get("client_registration_date") and not self._sent_before(
+                import_id, jrow.row, matching[0]
+            ):
+                # Without a date the same content is the same reference in every file:
+                # last month's crediting of the same invoice and amount cannot be told from
+                # this file's own, credited by a run this journal lost.
+                found.verdicts.append(_held(jrow.row, matching, question))
+                return
             found.credited.append((jrow.row, matching[0]))
             return
         if not unclear and len(matching) == 1 and first is not None:
@@ -222,12 +245,19 @@ class ApiLookup:
         found.verdicts.append(_held(jrow.row, matching, question))
 
 
+def _another_row_here(
+    owners: dict[str, tuple[str, int]], crediting: dict[str, Any], here: tuple[str, int]
+) -> bool:
+    owner = owners.get(str(crediting.get("_id")))
+    return owner is not None and owner[0] == here[0] and owner != here
+
+
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-def _duplicate(row: int, crediting: dict[str, Any], owner: tuple[str, int]) -> Verdict:
+def duplicate_verdict(row: int, crediting: dict[str, Any], owner: tuple[str, int]) -> Verdict:
     crediting_id = str(crediting.get("_id"))
     return Verdict(
         row,
@@ -257,7 +287,7 @@ def _held(row: int, creditings: list[dict[str, Any]], question: _Asked) -> Verdi
     no_date = not (question.row.request or {}).get("client_registration_date")
     why = (
         "the file gives no date to tell one credit from another"
-        if no_date and not question.generated
+        if no_date
         else "this journal does not know it (a lost or restored journal, or another host's)"
     )
     return Verdict(

@@ -110,6 +110,7 @@ def apply_fixes(
         if new.request is not None and config.reference.generate:
             new.request.setdefault("creditor_reference", _reference(config, record, current, new))
         journal.replace_row(record.id, new)
+        current[new.row] = replace(current[new.row], request=new.request)
     return [
         f"{len(rows)} {outcome} row(s) of {fix.name} left as they were (rows {_row_list(rows)})"
         for outcome, rows in kept.items()
@@ -120,16 +121,22 @@ def _reference(
     config: Config, record: ImportRecord, rows: dict[int, JournalRow], new: NewRow
 ) -> str:
     """A corrected row's generated reference, derived from its new content like any row's
-    (`pipeline.reference`): its occurrence counted among the import's earlier rows."""
+    (`pipeline.reference`). Its occurrence comes after every other identical row of the
+    import (those the file had, corrections applied before it), and never repeats another
+    row's reference: a row made valid by a correction was not counted at intake, so the
+    rows identical to it after it already hold the occurrences from its position on — and
+    a second row under one reference would be found "already credited" and never sent."""
     assert new.request is not None
     key = content_key(new.request)
-    occurrence = 1 + sum(
-        1
-        for number, row in rows.items()
-        if number < new.row and row.request is not None and content_key(row.request) == key
-    )
+    others = [r.request for n, r in rows.items() if n != new.row and r.request is not None]
+    taken = {request.get("creditor_reference") for request in others}
+    occurrence = 1 + sum(1 for request in others if content_key(request) == key)
     salt = reimport_salt(record.sha256, repeats_allowed=config.dedupe.repeats == "allow")
-    return row_reference(new.request, occurrence, salt)
+    reference = row_reference(new.request, occurrence, salt)
+    while reference in taken:
+        occurrence += 1
+        reference = row_reference(new.request, occurrence, salt)
+    return reference
 
 
 def _row_list(rows: list[int], shown: int = 10) -> str:

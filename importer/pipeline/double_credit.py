@@ -16,11 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from importer.journal import Journal, JournalRow
-from importer.outcomes import CREDITED_TWICE, RowError
+from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 from importer.pipeline.ownership import could_be_its
 
 Find = Callable[[str, str], list[dict[str, Any]]]
 """(creditor, reference) -> the creditings the API holds (`ApiClient.find_by_reference`)."""
+FindIn = Callable[[str, str, list[str]], dict[str, list[dict[str, Any]]]]
+"""(creditor, field, values) -> the creditings by value (`CreditingQueries.find_in`)."""
 
 
 class DoubleCredits:
@@ -58,6 +60,41 @@ class DoubleCredits:
                     self._flag(import_id, jrow, reference, found)
                     flagged += 1
             self._journal.forget_uncertain(import_id, jrow.row)
+        return flagged
+
+    def sweep(self, import_id: str, find_in: FindIn) -> int:
+        """Every credited row of the import looked up once more by its reference, in `$in`
+        batches (`api.queries`): the look-up before sending is made for all rows before the
+        first is posted, so a second importer with a journal of its own, started while this
+        one posted, found only what was posted by then and sent the rest too. Whichever
+        finishes last finds both creditings of such a row: it is flagged `credited_twice`
+        (exit 1), never left looking credited once. Returns how many were flagged."""
+        rows = [
+            r
+            for r in self._journal.rows(import_id, [Outcome.CREDITED])
+            if r.request and r.request.get("creditor_reference")
+        ]
+        wanted: dict[str, set[str]] = {}
+        for jrow in rows:
+            request = jrow.request or {}
+            wanted.setdefault(request["creditor"], set()).add(request["creditor_reference"])
+        found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for creditor, references in wanted.items():
+            for reference, creditings in find_in(
+                creditor, "creditor_reference", sorted(references)
+            ).items():
+                found[(creditor, reference)] = creditings
+        flagged = 0
+        for jrow in rows:
+            request = jrow.request or {}
+            reference = request["creditor_reference"]
+            held = found.get((request["creditor"], reference), [])
+            if len(held) < 2:
+                continue
+            theirs = could_be_its(self._journal, self._api, import_id, jrow, held)
+            if len(theirs) > 1:
+                self._flag(import_id, jrow, reference, theirs)
+                flagged += 1
         return flagged
 
     def _credited(self, import_id: str) -> list[JournalRow]:

@@ -33,7 +33,7 @@ from importer import logs
 from importer.api.readback import StatusReader
 from importer.case_key import case_key
 from importer.config import Config
-from importer.errors import ApiUnavailable, Interrupted
+from importer.errors import ApiUnavailable, Interrupted, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome
 from importer.pipeline.double_credit import DoubleCredits
@@ -76,6 +76,9 @@ class Poster:
         self._sender = RowSender(config, journal, target_name, client=client, stop=stop)
         self.last_run: LaneRun | None = None
         """Lanes, rows posted and seconds of the latest `post_rows` that posted a row."""
+        self._posted_now = False
+        """Whether the latest `post_rows` took any row: only then is every credited row
+        looked up again after posting (`DoubleCredits.sweep`)."""
 
     def post_rows(self, import_id: str, rows: Iterator[JournalRow], total: int) -> None:
         """Post the rows in `posting.lanes` lanes: each row by `_post_one`, a row never
@@ -87,6 +90,7 @@ class Poster:
         """Attempts so far of rows that were held (by row): bounded by `api.max_attempts`."""
         done = 0
         posted = False
+        self._posted_now = False
 
         def post(jrow: JournalRow) -> float | None:
             nonlocal done
@@ -120,6 +124,7 @@ class Poster:
             )
             if run.posted:
                 self.last_run = run
+                self._posted_now = True
             if run.left:
                 raise Interrupted("stopped on request; run the same command again to resume")
             posted = True
@@ -134,6 +139,7 @@ class Poster:
         double_credits = DoubleCredits(self._journal, self._target_name)
         due = double_credits.due(import_id, self._config.api.settle)
         if due is None:
+            self._sweep(double_credits, import_id)
             return
         remaining = due - time.time()
         if remaining > 0:
@@ -142,6 +148,20 @@ class Poster:
         if self._stop.is_set():
             raise Interrupted("stopped on request; run the same command again to resume")
         double_credits.check(import_id, self._client().find_by_reference)
+        self._sweep(double_credits, import_id)
+
+    def _sweep(self, double_credits: DoubleCredits, import_id: str) -> None:
+        """Every credited row looked up once more (`DoubleCredits.sweep`); not where the API
+        refuses the look-up's filter and the operator accepted the journal alone
+        (`dedupe.require_api_lookup: false`, named in every report already)."""
+        if not self._posted_now:
+            return  # nothing sent: nothing new to find (a rerun with all final)
+        try:
+            double_credits.sweep(import_id, self._client().find_in)
+        except QueryRefused:
+            if self._config.dedupe.require_api_lookup:
+                raise
+            log.warning("import.sweep_refused", import_id=import_id)
 
     def _lane_keys(self, jrow: JournalRow) -> tuple[str, ...]:
         """What a row must wait for: the earlier rows of its case and, with credit-note

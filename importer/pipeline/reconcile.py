@@ -9,12 +9,14 @@ recorded credited with November's `_id` while its own money was never sent."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from importer.config import Config
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError
+from importer.pipeline.api_lookup import duplicate_verdict
 from importer.pipeline.ownership import could_be_its, same_case_and_amount
+from importer.pipeline.reference import is_generated
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -78,6 +80,8 @@ class Reconciler:
         matches = could_be_its(self._journal, self._api, import_id, jrow, found)
         same = [m for m in matches if same_case_and_amount(m, request)]
         if not matches:
+            if is_generated(reference) and self._credited_elsewhere(import_id, jrow, found):
+                return True
             unproven = [e for e in jrow.errors if e.code == UNPROVEN_CODE]
             if unproven:
                 # The API said yes but named no crediting, and none is found: sending it
@@ -109,6 +113,34 @@ class Reconciler:
             ),
             "reconcile found no single match",
         )
+
+    def _credited_elsewhere(
+        self, import_id: str, jrow: JournalRow, found: list[dict[str, Any]]
+    ) -> bool:
+        """A crediting another import of this journal holds under this row's generated
+        reference is the same credit (the reference is derived from the row's content): made
+        while this row was unknown — by another file carrying the same row — it is not made
+        twice. The row becomes that row's duplicate, as the look-up before sending would
+        have made it. True when so recorded."""
+        owners = self._journal.credited_rows_of(self._api, (str(c.get("_id")) for c in found))
+        for crediting in found:
+            owner = owners.get(str(crediting.get("_id")))
+            if owner is not None and owner[0] != import_id:
+                verdict = duplicate_verdict(jrow.row, crediting, owner)
+                self._journal.record_verdicts(
+                    import_id,
+                    [
+                        (
+                            verdict.row,
+                            verdict.outcome,
+                            verdict.errors,
+                            verdict.duplicate_of,
+                            verdict.note,
+                        )
+                    ],
+                )
+                return True
+        return False
 
     def _leave_for_a_person(self, import_id: str, row: int, error: RowError, note: str) -> bool:
         """The row stays `unknown`, never reposted by this importer, with the reason why."""

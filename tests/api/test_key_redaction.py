@@ -22,10 +22,9 @@ def _echoing_gateway() -> HostileServer:
     server: HostileServer
 
     def behaviour(method: str, path: str, body: bytes) -> Answer:
+        if method == "GET":  # the look-up before sending: nothing credited yet
+            return Answer(200, b'{"_items": [], "_meta": {"total": 0}}')
         key = server.requests[-1].headers["x-api-key"]
-        if method == "GET":  # the look-ups before sending: nothing is credited yet
-            empty = {"_items": [], "_meta": {"page": 1, "max_results": 100, "total": 0}}
-            return Answer(200, json.dumps(empty).encode())
         row = json.loads(body)["invoice_number"]
         if row == "F-1001":
             issues = {
@@ -57,8 +56,8 @@ def test_an_echoed_key_reaches_no_journal_report_or_output(workdir: Path) -> Non
     credits.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with _echoing_gateway() as gateway:
         done = importer(workdir, "run", "--api-url", gateway.url, str(credits))
-        posted = [seen for seen in gateway.requests if seen.method == "POST"]
-        assert len(posted) == ROWS  # every row was answered with the echo
+        posts = [r for r in gateway.requests if r.method == "POST"]
+        assert len(posts) == ROWS  # every row was answered with the echo
     assert done.returncode == 1, done.stderr
     report = json.loads(next((workdir / "reports").glob("*/report.json")).read_text("utf-8"))
     messages = [error["message"] for row in report["rows"] for error in row["errors"]]
@@ -71,3 +70,40 @@ def test_an_echoed_key_reaches_no_journal_report_or_output(workdir: Path) -> Non
     written = [done.stdout, done.stderr, shown.stdout, shown.stderr]
     written += [p.read_bytes().decode("latin-1") for p in workdir.rglob("*") if p.is_file()]
     assert not [text for text in written if SECRET in text]
+
+
+PLUS_KEY = "s3cr3t+key/never+printed=0123456789"
+"""A key of base64's alphabet: '+', '/' and '=' are what JSON encoders escape as \\uXXXX."""
+
+
+def test_a_key_echoed_with_unicode_escapes_reaches_no_report(workdir: Path) -> None:
+    """A gateway whose JSON encoder escapes '+', '/' and '=' as `\\u002B`, `\\u002f`, `\\u003D`
+    (as .NET's default encoder does for '+', in either case of hex): decoded, the message
+    reads the key in full, so the key is removed in that form too."""
+
+    def escaped(key: str) -> str:
+        forms = {"+": "\\u002B", "/": "\\u002f", "=": "\\u003D"}
+        return "".join(forms.get(c, c) for c in key)
+
+    server: HostileServer
+
+    def behaviour(method: str, path: str, body: bytes) -> Answer:
+        if method == "GET":  # the look-up before sending: nothing credited yet
+            return Answer(200, b'{"_items": [], "_meta": {"total": 0}}')
+        key = server.requests[-1].headers["x-api-key"]
+        text = '{"_status": "ERR", "_error": {"message": "bad key ' + escaped(key) + '"}}'
+        return Answer(400, text.encode())
+
+    server = HostileServer(behaviour)
+    credits = workdir / "credits.csv"
+    credits.write_text("Fakturanummer;Belopp\nF-1001;10,00\n", encoding="utf-8")
+    with server as gateway:
+        done = importer(workdir, "run", "--api-url", gateway.url, str(credits), key=PLUS_KEY)
+        assert [r.method for r in gateway.requests].count("POST") == 1
+    assert done.returncode == 1, done.stderr
+    report = json.loads(next((workdir / "reports").glob("*/report.json")).read_text("utf-8"))
+    messages = [error["message"] for row in report["rows"] for error in row["errors"]]
+    assert any(f"bad key {REMOVED}" in m for m in messages), messages
+    written = [done.stdout, done.stderr]
+    written += [p.read_bytes().decode("latin-1") for p in workdir.rglob("*") if p.is_file()]
+    assert not [text for text in written if PLUS_KEY in text]

@@ -227,3 +227,59 @@ def test_credits_in_the_sandbox_do_not_block_the_real_import(workdir: Path, api:
     assert outcomes.count("credited") == 5
     assert outcomes.count("duplicate") == 1
     assert len(creditings(api)) == 5
+
+
+def test_a_corrected_row_identical_to_a_later_credited_row_is_credited_not_a_duplicate(
+    workdir: Path, api: Sandbox
+) -> None:
+    """Three identical credits in one file, the middle one unreadable: the first and the last
+    are credited (as the first and second of their kind). Corrected, the middle row is a
+    third credit of its own — not given the last row's reference, found "already credited"
+    under it and never sent."""
+    data = workdir / "export.csv"
+    data.write_text(
+        "Fakturanummer;Belopp;Datum\n"
+        "F-1001;10,00;2026-11-20\n"
+        "F-1001;10,0x;2026-11-20\n"
+        "F-1001;10,00;2026-11-20\n",
+        encoding="utf-8",
+    )
+    assert importer(workdir, "run", str(data), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    assert len(creditings(api)) == 2
+    fix = workdir / "fix.csv"
+    fix.write_text("row;Fakturanummer;Belopp;Datum\n3;F-1001;10,00;2026-11-20\n", encoding="utf-8")
+
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+
+    rows = {r["row"]: r for r in report_of(workdir)["rows"]}
+    assert rows[3]["outcome"] == "credited", rows[3]["errors"]
+    assert len(creditings(api)) == 3
+    assert done.returncode == 0, done.stdout + done.stderr
+    references = [r["request"]["creditor_reference"] for r in rows.values()]
+    assert len(set(references)) == 3
+
+
+def test_two_rows_corrected_into_one_credit_are_two_credits(workdir: Path, api: Sandbox) -> None:
+    """Two unreadable rows corrected in one fix file into the same credit are two credits, as
+    two identical rows of the file would be: each gets a reference of its own."""
+    data = workdir / "export.csv"
+    data.write_text(
+        "Fakturanummer;Belopp;Datum\nF-1001;10,0x;2026-11-20\nF-1001;10,0y;2026-11-20\n",
+        encoding="utf-8",
+    )
+    assert importer(workdir, "run", str(data), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    fix = workdir / "fix.csv"
+    fix.write_text(
+        "row;Fakturanummer;Belopp;Datum\n2;F-1001;10,00;2026-11-20\n3;F-1001;10,00;2026-11-20\n",
+        encoding="utf-8",
+    )
+
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = report_of(workdir)["rows"]
+    assert [r["outcome"] for r in rows] == ["credited", "credited"]
+    assert len(creditings(api)) == 2
+    assert len({r["request"]["creditor_reference"] for r in rows}) == 2
