@@ -164,6 +164,10 @@ NIGHT_VALUES = {
         "attention",
         "unit",
         "host",
+        "marker",
+        "age",
+        "fate",
+        "days",
     ]
 }
 """The placeholders of a night's summary and its notifications (`night.` keys)."""
