@@ -158,3 +158,18 @@ def test_a_swedish_drop_summary_is_swedish(swedish: Path, api: Sandbox) -> None:
     assert "  behöver åtgärdas: 4 rad(er)" in lines
     assert_swedish(text, "summary.txt")
     assert_swedish(done.stdout, "the drop's output")
+
+
+def test_swedish_show_gives_amounts_and_open_items_in_swedish_words_and_numbers(
+    swedish: Path, api: Sandbox
+) -> None:
+    assert importer(swedish, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(swedish)["file_import_report"]
+    lines = importer(swedish, "show", import_id).stdout.splitlines()
+    amounts = next(line for line in lines if line.startswith("  belopp "))
+    opened = next(line for line in lines if line.startswith("  öppet "))
+    assert "4 389,50 SEK" in amounts, amounts
+    for english in ("read", "credited", "settled", "4 389.50"):
+        assert english not in amounts.split(), amounts
+    for english in ("invalid", "rejected", "warning", "error"):
+        assert english not in opened, opened
