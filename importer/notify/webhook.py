@@ -15,7 +15,8 @@ URL into its exceptions' text). Plain http is refused except to a loopback host.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -96,11 +97,14 @@ def post_webhook(
         )
     poster = session or requests.Session()
     try:
-        response = poster.post(
-            url,
-            json=payload(settings.format, message),
-            timeout=settings.timeout,
-            allow_redirects=False,
+        response = _within(
+            settings.timeout,
+            lambda: poster.post(
+                url,
+                json=payload(settings.format, message),
+                timeout=settings.timeout,
+                allow_redirects=False,
+            ),
         )
         response.close()
     except requests.RequestException as exc:
@@ -113,6 +117,29 @@ def post_webhook(
         raise NotificationFailed(
             f"webhook not sent: the receiver answered HTTP {response.status_code}"
         )
+
+
+def _within(seconds: float, post: Callable[[], requests.Response]) -> requests.Response:
+    """`post()` given `seconds` in all. requests' timeout is each socket read's: a receiver
+    (or a proxy) that answers a byte at a time never lets it expire and would hold the
+    nightly drop as long as it likes. The POST runs on a daemon thread; past `seconds` it is
+    left behind (its socket's own timeout ends it, the process's exit at the latest)."""
+    done: list[requests.Response | BaseException] = []
+
+    def attempt() -> None:
+        try:
+            done.append(post())
+        except BaseException as exc:  # handed to the caller's thread
+            done.append(exc)
+
+    worker = threading.Thread(target=attempt, name="webhook-post", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not done:
+        raise requests.Timeout("the whole POST took longer than its timeout")
+    if isinstance(done[0], BaseException):
+        raise done[0]
+    return done[0]
 
 
 def _why(exc: requests.RequestException) -> str:
