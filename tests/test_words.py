@@ -202,6 +202,12 @@ _NAMED = dict.fromkeys(
         "settled",
         "currency",
         "when",
+        "page",
+        "pages",
+        "marker",
+        "age",
+        "days",
+        "fate",
     ],
     "x",
 )
