@@ -200,7 +200,12 @@ class Drop:
         # Only news is written, printed and notified (drop.night): a pass a minute saying
         # again what the night's summary says would bury the real ones.
         if self._teller.tell(summary):
-            write_overview(journal, self.config.report.dir)  # the night's summary linked
+            write_overview(  # the night's summary linked
+                journal,
+                self.config.report.dir,
+                language=self.config.report.language,
+                zone=self.config.report.timezone,
+            )
         return summary
 
     def _pass_inbox(

@@ -217,7 +217,12 @@ class Importer:
         except OSError as exc:  # a full disk: the journal has it all, render it later
             raise report_unwritten(directory, import_id, exc) from exc
         self.journal.set_report_dir(import_id, directory)
-        write_overview(self.journal, self.config.report.dir)
+        write_overview(
+            self.journal,
+            self.config.report.dir,
+            language=self.config.report.language,
+            zone=self.config.report.timezone,
+        )
         return rendered
 
     def _result(

@@ -34,6 +34,7 @@ from importer.errors import ConfigError
 from importer.journal import Journal
 from importer.pipeline.history import import_figures
 from importer.pipeline.overview import write_overview
+from importer.words import Language
 
 
 @dataclass(slots=True)
@@ -54,6 +55,8 @@ def prune(
     archives: Sequence[Path] = (),
     dry_run: bool = False,
     now: datetime | None = None,
+    language: Language = "en",
+    zone: str | None = None,
 ) -> PruneResult:
     """Remove what is older than `older_than_days` (see the module's docstring); with
     `dry_run` only say what would go."""
@@ -79,7 +82,7 @@ def prune(
             if not dry_run and not any(day_folder.iterdir()):
                 day_folder.rmdir()
     if not dry_run:
-        write_overview(journal, report_dir)  # it linked what is gone
+        write_overview(journal, report_dir, language=language, zone=zone)  # it linked what is gone
     return result
 
 
