@@ -544,6 +544,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cli.open": ("open", "öppet"),
     "cli.by_hand": ("by hand", "för hand"),
+    # ---- rows of a fix file that a rerun leaves as they were
+    "fix.left_alone": (
+        "{count} {kind} row(s) of {file} left as they were (rows {rows})",
+        "{count} rad(er) i {file} lämnades som de var ({kind}; rader {rows})",
+    ),
+    "fix.kind.credited": ("credited", "krediterade"),
+    "fix.kind.duplicate": ("duplicate", "dubbletter"),
+    "fix.kind.unknown": ("unknown", "okända"),
+    "fix.kind.resolved": ("resolved", "åtgärdade"),
     # ---- the overview page (index.html)
     "overview.title": ("Imports", "Importer"),
     "overview.count": (

@@ -173,3 +173,22 @@ def test_swedish_show_gives_amounts_and_open_items_in_swedish_words_and_numbers(
         assert english not in amounts.split(), amounts
     for english in ("invalid", "rejected", "warning", "error"):
         assert english not in opened, opened
+
+
+def test_a_swedish_rerun_says_in_swedish_which_rows_of_the_fix_file_it_left_alone(
+    swedish: Path, api: Sandbox
+) -> None:
+    assert importer(swedish, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(swedish)["file_import_report"]
+    resolved = importer(swedish, "resolve", import_id, "6", "--note", "krediterad för hand")
+    assert resolved.returncode == 0, resolved.stderr
+    report_csv = swedish / "reports" / import_id / "report.csv"
+    fix = swedish / "fix.csv"
+    fix.write_text(
+        report_csv.read_text(encoding="utf-8-sig").replace("F-1005;12,345;", "F-1005;12,34;"),
+        encoding="utf-8",
+    )
+    done = importer(swedish, "rerun", import_id, "--fix", str(fix), api=api)
+    assert "fix.csv" in done.stdout, done.stdout + done.stderr
+    assert "left as they were" not in done.stdout, done.stdout
+    assert "row(s)" not in done.stdout, done.stdout
