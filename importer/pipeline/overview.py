@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from importer import logs
+from importer.config import Config
 from importer.journal import Journal
 from importer.local_time import shown
 from importer.pipeline.history import ImportEntry, list_imports
@@ -81,6 +82,13 @@ def write_overview(
     except OSError as exc:
         log.warning("overview.unwritten", folder=str(report_dir), error=str(exc))
     return report_dir / INDEX
+
+
+def write_overview_of(journal: Journal, config: Config) -> Path:
+    """`write_overview` into the configured report folder, in the report's language and
+    time zone."""
+    report = config.report
+    return write_overview(journal, report.dir, language=report.language, zone=report.timezone)
 
 
 def page_name(page: int) -> str:

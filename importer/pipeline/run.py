@@ -48,7 +48,7 @@ from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes, read_corrections
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
-from importer.pipeline.overview import write_overview
+from importer.pipeline.overview import write_overview_of
 from importer.pipeline.posting import Poster
 from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
@@ -217,12 +217,7 @@ class Importer:
         except OSError as exc:  # a full disk: the journal has it all, render it later
             raise report_unwritten(directory, import_id, exc) from exc
         self.journal.set_report_dir(import_id, directory)
-        write_overview(
-            self.journal,
-            self.config.report.dir,
-            language=self.config.report.language,
-            zone=self.config.report.timezone,
-        )
+        write_overview_of(self.journal, self.config)
         return rendered
 
     def _result(
