@@ -213,7 +213,9 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     lines += [
         f"  {t('cli.next', step=step)}" for step in next_steps(report, view.report_csv, config)
     ]
-    lines += [line("cli.by_hand", said) for entry in report.audit for said in entry.lines()]
+    lines += [
+        line("cli.by_hand", said) for entry in report.audit for said in entry.lines(language, zone)
+    ]
     if not view.attention:
         lines.append(t("cli.nothing_needs_attention"))
         return lines

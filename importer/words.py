@@ -553,6 +553,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.kind.duplicate": ("duplicate", "dubbletter"),
     "fix.kind.unknown": ("unknown", "okända"),
     "fix.kind.resolved": ("resolved", "åtgärdade"),
+    # ---- the audit trail as people read it (show, report.html, report.xlsx)
+    "audit.head": (
+        "{when} {action} row(s) {rows} by {who}",
+        "{when} {action} rad(er) {rows} av {who}",
+    ),
+    "audit.action.correct": ("correct", "rättade"),
+    "audit.action.resolve": ("resolve", "åtgärdade"),
+    "audit.action.reopen": ("reopen", "öppnade igen"),
+    "audit.from": ("from {file} (SHA-256 {sha256})", "från {file} (SHA-256 {sha256})"),
+    "audit.change": ("row {row} {column}: {old} -> {new}", "rad {row} {column}: {old} -> {new}"),
     # ---- the overview page (index.html)
     "overview.title": ("Imports", "Importer"),
     "overview.count": (

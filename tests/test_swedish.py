@@ -192,3 +192,29 @@ def test_a_swedish_rerun_says_in_swedish_which_rows_of_the_fix_file_it_left_alon
     assert "fix.csv" in done.stdout, done.stdout + done.stderr
     assert "left as they were" not in done.stdout, done.stdout
     assert "row(s)" not in done.stdout, done.stdout
+
+
+def test_the_audit_trail_is_told_in_swedish_and_in_the_report_time_zone(
+    swedish: Path, api: Sandbox
+) -> None:
+    """`show`, report.html and report.xlsx read the trail to a person: their words and
+    their time zone, not `2026-12-07T10:24:43.497000Z resolve row(s) 6 by …`."""
+    config = swedish / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "  language: sv\n", "  language: sv\n  timezone: Asia/Kolkata\n"
+        ),
+        encoding="utf-8",
+    )
+    assert importer(swedish, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(swedish)["file_import_report"]
+    done = importer(swedish, "resolve", import_id, "6", "--note", "krediterad för hand")
+    assert done.returncode == 0, done.stderr
+    shown = importer(swedish, "show", import_id).stdout
+    trail = [line for line in shown.splitlines() if line.startswith("  för hand ")]
+    html = (swedish / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert trail, shown
+    for where, said in (("show", "\n".join(trail)), ("report.html", html)):
+        assert "+05:30" in said, where
+        for english in ("row(s)", " by ", "resolve row", "Z resolve"):
+            assert english not in said, f"{where}: {english!r}"

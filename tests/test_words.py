@@ -208,6 +208,12 @@ _NAMED = dict.fromkeys(
         "age",
         "days",
         "fate",
+        "action",
+        "who",
+        "sha256",
+        "column",
+        "old",
+        "new",
     ],
     "x",
 )
