@@ -44,10 +44,11 @@ class Resolution(BaseModel):
     def _at_json(self, value: datetime) -> datetime:
         return as_utc(value)
 
-    def text(self) -> str:
-        """`2026-12-07T09:30:00Z ops@batch-1 (Anna L): credited by hand`."""
+    def text(self, zone: str | None = None) -> str:
+        """`2026-12-07 10:30:00 +01:00 ops@batch-1 (Anna L): credited by hand`: the time in
+        `zone` (`report.timezone`; None: the machine's) with its offset."""
         name = f" ({self.by})" if self.by else ""
-        when = as_utc(self.at).isoformat().replace("+00:00", "Z")
+        when = shown(self.at, zone)
         return f"{when} {self.os_user}@{self.host}{name}: {self.note or ''}".rstrip(": ")
 
 
