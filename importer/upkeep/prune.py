@@ -158,10 +158,12 @@ def _archive_days(inbox: Path, before: date) -> Iterator[Path]:
 
 def _import_ids(folder: Path) -> set[str]:
     """The import ids a drop summary names (any `import_id` or `file_import_report` in its
-    summary.json); a summary that cannot be read names what it might: kept by the caller
-    only if it names an open import, so an unreadable one is judged by age alone."""
+    summary.json, or in a notification it still owes); a summary that cannot be read names
+    what it might: kept by the caller only if it names an open import, so an unreadable one
+    is judged by age alone."""
     ids: set[str] = set()
-    for path in folder.glob("*.json"):
+    # owed/: a notification not yet sent names its import as the summary does
+    for path in [*folder.glob("*.json"), *folder.glob("owed/*.json")]:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
