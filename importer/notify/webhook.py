@@ -37,7 +37,8 @@ inconsistently, one block per line always the same."""
 def payload(kind: str, message: Message) -> dict[str, Any]:
     body = _cut(message.full_body())
     if kind == "slack":
-        return {"text": f"*{message.subject}*\n```\n{body}\n```"}
+        block = _slack(body).replace("```", "`\u200b``")  # cannot close the block early
+        return {"text": f"*{_slack(message.subject)}*\n```\n{block}\n```"}
     if kind == "teams":
         lines = body.splitlines()
         shown = lines[:CARD_LINES]
@@ -150,6 +151,12 @@ def _why(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "the receiver could not be reached"
     return type(exc).__name__
+
+
+def _slack(words: str) -> str:
+    """Text for Slack's `text`, escaped as Slack documents: a file's name or cell (the
+    creditor's) is never read as a mention (`<!channel>`) or a link (`<https://…|…>`)."""
+    return words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(body: str) -> str:

@@ -148,3 +148,25 @@ def test_a_receiver_that_answers_a_byte_at_a_time_cannot_hold_the_post_past_its_
     finally:
         stop.set()
         server.close()
+
+
+def test_slack_text_escapes_what_slack_reads_as_mentions_and_links() -> None:
+    """A file's name and its cells come from the creditor: in Slack's `text`, `<!channel>`
+    pings everyone and `<https://x|y>` is a link, so `&`, `<` and `>` are escaped as Slack
+    documents, and a file's "```" cannot close the code block early."""
+    from importer.notify.webhook import payload
+
+    hostile = Message(
+        subject="importer: 5f1a — <!channel> <https://evil.example|open me>.csv: exit code 1",
+        headline="x",
+        body="row 3 invalid: credit note ```<!here>, invoice A&B\n",
+        summary={},
+        exit_code=1,
+    )
+    text = payload("slack", hostile)["text"]
+    assert "<!channel>" not in text
+    assert "<!here>" not in text
+    assert "<https://evil.example|open me>" not in text
+    assert "&lt;!channel&gt;" in text
+    assert "A&amp;B" in text
+    assert text.count("```") == 2, text
