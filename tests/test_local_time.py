@@ -109,8 +109,8 @@ def test_a_drop_summary_says_the_time_in_the_same_zone(
     started = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["started"]
     text = (folder / "summary.txt").read_text(encoding="utf-8")
     moment = datetime.fromisoformat(started)
-    assert f"started {shown(moment, 'America/New_York')}" in text
-    assert re.search(r"started \S+ \S+ -05:00", text)
+    assert f"; {shown(moment, 'America/New_York')} to " in text
+    assert re.search(r"; \S+ \S+ -05:00 to \S+ \S+ -05:00", text)
     assert "UTC" not in text
 
 

@@ -75,10 +75,10 @@ def test_a_swedish_run_summary_show_and_page_are_swedish(swedish: Path, api: San
         f"  borgenär          {CREDITOR}",
         "  varning: rad 10 är en summarad (belopp 4 389,50), inte en kreditering, och togs inte "
         "med",
-        "  utfall                   rader",
-        "  Krediterad                   5   (genomförd 3, varning 1, fel 1)",
-        "  Ogiltig, ej skickad          1",
-        "  totalt                       8",
+        "  utfall                   rader          belopp",
+        "  Krediterad                   5        2 939,50   (genomförd 3, varning 1, fel 1)",
+        "  Ogiltig, ej skickad          1            0,00",
+        "  totalt                       8        4 389,50   (läst belopp)",
         "  begärt belopp     2 939,50 SEK",
         "  reglerat belopp   2 689,50 SEK",
         f'  nästa steg: rätta raderna under "Behöver åtgärd" i {fix} och kör sedan: '
