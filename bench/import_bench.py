@@ -454,7 +454,7 @@ def bench_workbook_share(work: Path, rows: int) -> None:
     if done.returncode != 0:
         print(done.stdout.decode()[-2000:], done.stderr.decode()[-2000:])
         raise SystemExit(f"importer run failed with exit {done.returncode}")
-    import_id = next((work / "reports-d").iterdir()).name
+    import_id = next(p for p in (work / "reports-d").iterdir() if p.is_dir()).name
     timed = subprocess.run(
         [sys.executable, "-c", _TIME_WORKBOOK, import_id, str(work / "workbook-again")],
         cwd=work,

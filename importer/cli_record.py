@@ -55,6 +55,8 @@ def _prune(args: argparse.Namespace, config: Config) -> ExitCode:
             args.older_than,
             archives=args.archives,
             dry_run=args.dry_run,
+            language=config.report.language,
+            zone=config.report.timezone,
         )
     verb = "would remove" if result.dry_run else "removed"
     for path in result.removed:

@@ -202,8 +202,8 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
         line("cli.started", f"{shown_time(report.started, zone)}   {t('cli.finished')} {finished}"),
         line("cli.rows", f"{summary.rows}: {outcomes}"),
         line("cli.requested", f"{requested}   {t('cli.settled')} {settled}"),
-        line("cli.amounts", view.figures.amounts_text()),
-        line("cli.open", view.figures.open_text().removeprefix("open ")),
+        line("cli.amounts", view.figures.amounts_text(language)),
+        line("cli.open", view.figures.open_text(language, prefix=False)),
         line("cli.exit_code", str(report.exit_code)),
     ]
     folder = view.report_csv.parent
@@ -213,7 +213,9 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     lines += [
         f"  {t('cli.next', step=step)}" for step in next_steps(report, view.report_csv, config)
     ]
-    lines += [line("cli.by_hand", said) for entry in report.audit for said in entry.lines()]
+    lines += [
+        line("cli.by_hand", said) for entry in report.audit for said in entry.lines(language, zone)
+    ]
     if not view.attention:
         lines.append(t("cli.nothing_needs_attention"))
         return lines

@@ -140,3 +140,31 @@ def test_config_says_whether_the_notify_secrets_are_set_never_what_they_are(
     assert "SMTP password: read from $SMTP_PASSWORD (not set; never shown)" in done.stdout
     assert "webhook URL: read from $HOOK (set; never shown)" in done.stdout
     assert "secret-token" not in done.stdout + done.stderr
+
+
+def test_notify_failure_says_the_time_in_the_report_time_zone(workdir: Path) -> None:
+    """The failure mail is read beside the night's summaries: its time is in
+    `report.timezone` with that zone's offset, not the machine's."""
+    with smtp_server() as (port, mailbox):
+        mail = {"host": "127.0.0.1", "port": port, "security": "none"}
+        mail.update({"from": "importer@example.se", "to": ["ops@example.se"]})
+        _configure(workdir, {"mail": mail})
+        path = workdir / "config.yaml"
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config["report"]["timezone"] = "Asia/Kolkata"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        env = {**os.environ, "TZ": "UTC", "AMILI_API_KEY": SECRET}
+        env.pop("IMPORTER_CONFIG", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "importer", "notify-failure", "importer-drop.service"],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    (sent,) = mailbox.mails
+    body = sent.get_body().get_content()
+    assert "+05:30" in body, body
+    assert "+00:00" not in body, body

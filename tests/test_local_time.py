@@ -109,6 +109,23 @@ def test_a_drop_summary_says_the_time_in_the_same_zone(
     started = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["started"]
     text = (folder / "summary.txt").read_text(encoding="utf-8")
     moment = datetime.fromisoformat(started)
-    assert f"{shown(moment, 'America/New_York')} to " in text
+    assert f"; {shown(moment, 'America/New_York')} to " in text
     assert re.search(r"; \S+ \S+ -05:00 to \S+ \S+ -05:00", text)
     assert "UTC" not in text
+
+
+def test_report_csv_says_when_a_row_was_resolved_in_the_report_zone(
+    workdir: Path, api: Sandbox
+) -> None:
+    """report.csv is opened by people in a spreadsheet: the `resolved` column's time is in
+    `report.timezone` with its offset, like every other time they read (report.json keeps
+    UTC)."""
+    _with_zone(workdir, "Asia/Kolkata")
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    done = importer(workdir, "resolve", import_id, "6", "--note", "credited by hand")
+    assert done.returncode == 0, done.stderr
+    csv_text = (workdir / "reports" / import_id / "report.csv").read_text(encoding="utf-8-sig")
+    (line,) = [line for line in csv_text.splitlines() if "credited by hand" in line]
+    assert re.search(r"\d\d:\d\d:\d\d \+05:30 ", line), line
+    assert not re.search(r"\d\d:\d\d:\d\d(\.\d+)?Z ", line), line

@@ -50,7 +50,7 @@ from importer.journal import Journal
 from importer.local_time import shown
 from importer.outcomes import worst
 from importer.pipeline import Progress, RunOptions
-from importer.pipeline.overview import write_overview
+from importer.pipeline.overview import write_overview_of
 from importer.stopping import Stage, StopFlag
 from importer.words import text
 
@@ -191,7 +191,7 @@ class Drop:
         # Only news is written, printed and notified (drop.night): a pass a minute saying
         # again what the night's summary says would bury the real ones.
         if self._teller.tell(summary):
-            write_overview(journal, self.config.report.dir)  # the night's summary linked
+            write_overview_of(journal, self.config)  # the night's summary linked
         return summary
 
     def _pass_inbox(

@@ -138,7 +138,7 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
                 "night.attention_row",
                 lang,
                 row=row.row,
-                outcome=outcome_text(*_outcome(row.outcome), lang).lower(),
+                outcome=_inside(outcome_text(*_outcome(row.outcome), lang)),
                 note=row.credit_note or "-",
                 invoice=row.invoice or "-",
                 reason=row.reason,
@@ -175,3 +175,9 @@ def next_steps(item: FileSummary, lang: Language) -> list[str]:
     if not steps and item.attention_total:
         steps.append(text("night.next_show", lang, id=item.import_id))
     return steps
+
+
+def _inside(words: str) -> str:
+    """An outcome's words inside a sentence: its first letter small, the rest as written
+    ("avvisad av API:et", never "api:et")."""
+    return words[:1].lower() + words[1:]

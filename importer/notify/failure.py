@@ -46,7 +46,12 @@ def notify_failure(config: Config, unit: str, now: datetime | None = None) -> li
     night = drops / config.drop.night_of(moment).isoformat()
     subject = text("night.failure_subject", lang, unit=unit, host=host)
     body = text(
-        "night.failure_body", lang, unit=unit, host=host, time=local_time(moment), folder=drops
+        "night.failure_body",
+        lang,
+        unit=unit,
+        host=host,
+        time=local_time(moment, config.report.timezone),
+        folder=drops,
     )
     summary = night / "summary.txt"
     with suppress(OSError):  # no summary this night (yet): the message says where they are

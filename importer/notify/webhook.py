@@ -15,7 +15,8 @@ URL into its exceptions' text). Plain http is refused except to a loopback host.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +37,8 @@ inconsistently, one block per line always the same."""
 def payload(kind: str, message: Message) -> dict[str, Any]:
     body = _cut(message.full_body())
     if kind == "slack":
-        return {"text": f"*{message.subject}*\n```\n{body}\n```"}
+        block = _slack(body).replace("```", "`\u200b``")  # cannot close the block early
+        return {"text": f"*{_slack(message.subject)}*\n```\n{block}\n```"}
     if kind == "teams":
         lines = body.splitlines()
         shown = lines[:CARD_LINES]
@@ -96,11 +98,14 @@ def post_webhook(
         )
     poster = session or requests.Session()
     try:
-        response = poster.post(
-            url,
-            json=payload(settings.format, message),
-            timeout=settings.timeout,
-            allow_redirects=False,
+        response = _within(
+            settings.timeout,
+            lambda: poster.post(
+                url,
+                json=payload(settings.format, message),
+                timeout=settings.timeout,
+                allow_redirects=False,
+            ),
         )
         response.close()
     except requests.RequestException as exc:
@@ -115,6 +120,29 @@ def post_webhook(
         )
 
 
+def _within(seconds: float, post: Callable[[], requests.Response]) -> requests.Response:
+    """`post()` given `seconds` in all. requests' timeout is each socket read's: a receiver
+    (or a proxy) that answers a byte at a time never lets it expire and would hold the
+    nightly drop as long as it likes. The POST runs on a daemon thread; past `seconds` it is
+    left behind (its socket's own timeout ends it, the process's exit at the latest)."""
+    done: list[requests.Response | BaseException] = []
+
+    def attempt() -> None:
+        try:
+            done.append(post())
+        except BaseException as exc:  # handed to the caller's thread
+            done.append(exc)
+
+    worker = threading.Thread(target=attempt, name="webhook-post", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not done:
+        raise requests.Timeout("the whole POST took longer than its timeout")
+    if isinstance(done[0], BaseException):
+        raise done[0]
+    return done[0]
+
+
 def _why(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS failed (certificate not trusted, or not TLS)"
@@ -123,6 +151,12 @@ def _why(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "the receiver could not be reached"
     return type(exc).__name__
+
+
+def _slack(words: str) -> str:
+    """Text for Slack's `text`, escaped as Slack documents: a file's name or cell (the
+    creditor's) is never read as a mention (`<!channel>`) or a link (`<https://…|…>`)."""
+    return words.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(body: str) -> str:

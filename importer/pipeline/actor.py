@@ -21,8 +21,22 @@ class Actor:
 
 def current_actor(by: str | None = None) -> Actor:
     """The account and host this process runs under, with `by` (blank is no name)."""
+    return Actor(_account(), socket.gethostname(), (by or "").strip() or None)
+
+
+def _account() -> str:
+    """The login name of the process's user id — not $USER or $LOGNAME, which whoever runs
+    the command sets as freely as `--by` (getpass reads them first). Where there are no
+    user ids (Windows), getpass's answer."""
     try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in the environment nor in the password file
-        user = f"uid {os.getuid()}"
-    return Actor(user, socket.gethostname(), (by or "").strip() or None)
+        import pwd
+    except ImportError:  # Windows
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid without a name (a container's): the number says who
+        return f"uid {uid}"

@@ -111,8 +111,16 @@ def apply_fixes(
             new.request.setdefault("creditor_reference", _reference(config, record, current, new))
         journal.replace_row(record.id, new)
         current[new.row] = replace(current[new.row], request=new.request)
+    language = config.report.language
     return [
-        f"{len(rows)} {outcome} row(s) of {fix.name} left as they were (rows {_row_list(rows)})"
+        text(
+            "fix.left_alone",
+            language,
+            count=len(rows),
+            kind=text(f"fix.kind.{outcome}", language),
+            file=fix.name,
+            rows=_row_list(rows),
+        )
         for outcome, rows in kept.items()
     ]
 

@@ -28,7 +28,7 @@ from importer.pipeline.history import (
     list_imports,
     show_import,
 )
-from importer.pipeline.overview import write_overview
+from importer.pipeline.overview import write_overview_of
 from importer.pipeline.resolve import resolve_rows
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.pipeline.run import Importer
@@ -47,7 +47,7 @@ def _overview_after(stack: ExitStack, config: Config, journal: Journal) -> None:
         if not os.access(config.report.dir, os.W_OK):  # refused before anything was written
             return
         try:
-            write_overview(journal, config.report.dir)
+            write_overview_of(journal, config)
         except ImporterError as exc:  # a journal that fails now: the command says so already
             log.warning("overview.unwritten", folder=str(config.report.dir), error=str(exc))
 
@@ -129,7 +129,7 @@ def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
     with Journal(config.journal.path) as journal:
         importer = Importer(config, journal, Target("", None, None, False))
         rendered = importer.render(import_id)
-        write_overview(journal, config.report.dir)
+        write_overview_of(journal, config)
         return rendered
 
 
@@ -151,7 +151,7 @@ def resolve(
             journal, import_id, list(rows), note=note, actor=current_actor(by), reopen=reopen
         )
         _, paths = Importer(config, journal, Target("", None, None, False)).render(import_id)
-        write_overview(journal, config.report.dir)
+        write_overview_of(journal, config)
         record = journal.get_import(import_id)
         assert record is not None  # resolve_rows found it
         return entry, import_figures(journal, record), paths

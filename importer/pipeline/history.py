@@ -16,10 +16,10 @@ from importer.attention import ATTENTION_KINDS, attention_kind, row_next_step, s
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import amount_reading
-from importer.report.cells import money_text, spaced_money
+from importer.report.cells import money_text
 from importer.report.model import Report
 from importer.report.render import build_report
-from importer.words import Language, error_text, reason_text, text
+from importer.words import Language, error_text, number_text, reason_text, text
 
 Status = Literal["open", "finished"]
 
@@ -49,19 +49,34 @@ class ImportFigures:
         creditors = ", ".join(self.creditors) or "-"
         return f"creditor {creditors}  {self.amounts_text()}  {self.open_text()}"
 
-    def amounts_text(self) -> str:
-        return (
-            f"read {spaced_money(self.amount_read)} SEK   credited "
-            f"{spaced_money(self.amount_credited)} SEK   settled "
-            f"{spaced_money(self.amount_settled)} SEK"
+    def amounts_text(self, language: Language = "en") -> str:
+        """`read 4 389.50 SEK   credited …   settled …`, in `language` (its words and its
+        way of writing numbers)."""
+        return "   ".join(
+            text(f"figures.{name}", language, amount=number_text(amount, language))
+            for name, amount in (
+                ("read", self.amount_read),
+                ("credited", self.amount_credited),
+                ("settled", self.amount_settled),
+            )
         )
 
-    def open_text(self) -> str:
-        """`open 4: invalid 1, rejected 1, warning 1, error 1`, or `nothing open`."""
+    def open_text(self, language: Language = "en", *, prefix: bool = True) -> str:
+        """`open 4: invalid 1, rejected 1, warning 1, error 1`, or `nothing open`, in
+        `language`; without `prefix` the count only (`4: invalid 1, …`), for a line that
+        is labelled already."""
         if not self.open_items:
-            return "nothing open" + (f" ({self.resolved} resolved)" if self.resolved else "")
-        kinds = ", ".join(f"{kind} {n}" for kind, n in self.attention.items() if n)
-        return f"open {self.open_items}: {kinds}"
+            resolved = self.resolved
+            return text("figures.nothing_open", language) + (
+                " " + text("figures.resolved", language, count=resolved) if resolved else ""
+            )
+        kinds = ", ".join(
+            f"{text('figures.kind.' + kind, language)} {n}"
+            for kind, n in self.attention.items()
+            if n
+        )
+        shown = f"{self.open_items}: {kinds}"
+        return text("figures.open", language, text=shown) if prefix else shown
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -19,15 +19,16 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterator
-from datetime import UTC
 from pathlib import Path
 from urllib.parse import quote
 
 from importer import logs
+from importer.config import Config
 from importer.journal import Journal
+from importer.local_time import shown
 from importer.pipeline.history import ImportEntry, list_imports
-from importer.report.cells import spaced_money
 from importer.report.files import atomic_file
+from importer.words import Language, number_text, text
 
 log = logs.get_logger(__name__)
 
@@ -44,26 +45,38 @@ _CSS = (
     ".open{background:#fde2c8}nav a{margin-right:1em}"
 )
 _COLUMNS = (
-    ("Started (UTC)", "9%"),
-    ("File", "15%"),
-    ("Creditor", "14%"),
-    ("State", "6%"),
-    ("Rows", "5%"),
-    ("Credited", "6%"),
-    ("Read (SEK)", "9%"),
-    ("Credited (SEK)", "9%"),
-    ("Settled (SEK)", "9%"),
-    ("Open", "12%"),
-    ("Report", "6%"),
+    ("started", "10%"),
+    ("file", "15%"),
+    ("creditor", "13%"),
+    ("state", "6%"),
+    ("rows", "5%"),
+    ("credited", "6%"),
+    ("read", "9%"),
+    ("credited_sek", "9%"),
+    ("settled", "9%"),
+    ("open", "12%"),
+    ("report", "6%"),
 )
+"""Each column's word (`overview.column.<name>`, in the report language) and width."""
 
 
-def write_overview(journal: Journal, report_dir: Path, *, page_rows: int = PAGE_ROWS) -> Path:
-    """Write index.html (and its further pages) under `report_dir`; returns index.html. An
-    OSError is logged, not raised: the overview never fails an import."""
+def write_overview(
+    journal: Journal,
+    report_dir: Path,
+    *,
+    page_rows: int = PAGE_ROWS,
+    language: Language = "en",
+    zone: str | None = None,
+) -> Path:
+    """Write index.html (and its further pages) under `report_dir`, in `language` with times
+    in `zone` (`report.language`, `report.timezone`); returns index.html. An OSError is
+    logged, not raised: the overview never fails an import."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in overview_pages(journal, report_dir, page_rows=page_rows):
+        pages = overview_pages(
+            journal, report_dir, page_rows=page_rows, language=language, zone=zone
+        )
+        for name, text in pages:
             with atomic_file(report_dir / name) as handle:
                 handle.write(text.encode("utf-8"))
     except OSError as exc:
@@ -71,12 +84,24 @@ def write_overview(journal: Journal, report_dir: Path, *, page_rows: int = PAGE_
     return report_dir / INDEX
 
 
+def write_overview_of(journal: Journal, config: Config) -> Path:
+    """`write_overview` into the configured report folder, in the report's language and
+    time zone."""
+    report = config.report
+    return write_overview(journal, report.dir, language=report.language, zone=report.timezone)
+
+
 def page_name(page: int) -> str:
     return INDEX if page == 1 else f"index-{page}.html"
 
 
 def overview_pages(
-    journal: Journal, report_dir: Path, *, page_rows: int = PAGE_ROWS
+    journal: Journal,
+    report_dir: Path,
+    *,
+    page_rows: int = PAGE_ROWS,
+    language: Language = "en",
+    zone: str | None = None,
 ) -> Iterator[tuple[str, str]]:
     """(file name, HTML) of every page, newest import first; at least one page."""
     entries = list_imports(journal)[::-1]
@@ -84,23 +109,31 @@ def overview_pages(
     nights = _nights(report_dir)
     for page in range(1, pages + 1):
         chunk = entries[(page - 1) * page_rows : page * page_rows]
-        rows = [_row(entry, journal, report_dir) for entry in chunk]
-        yield page_name(page), _page(rows, page, pages, len(entries), nights if page == 1 else [])
+        rows = [_row(entry, journal, report_dir, language, zone) for entry in chunk]
+        shown_nights = nights if page == 1 else []
+        yield page_name(page), _page(rows, page, pages, len(entries), shown_nights, language)
 
 
-def _page(rows: list[str], page: int, pages: int, total: int, nights: list[str]) -> str:
+def _page(
+    rows: list[str], page: int, pages: int, total: int, nights: list[str], language: Language
+) -> str:
     e = html.escape
+
+    def t(key: str, **values: object) -> str:
+        return e(text(f"overview.{key}", language, **values))
+
     widths = "".join(f'<col style="width:{w}">' for _, w in _COLUMNS)
-    header = "".join(f"<th>{e(label)}</th>" for label, _ in _COLUMNS)
+    header = "".join(f"<th>{t('column.' + name)}</th>" for name, _ in _COLUMNS)
     nav = "".join(
-        f'<a href="{page_name(n)}">{"page " + str(n) if n != page else "[" + str(n) + "]"}</a>'
+        f'<a href="{page_name(n)}">{t("page", page=n) if n != page else "[" + str(n) + "]"}</a>'
         for n in range(1, pages + 1)
     )
+    title = t("title")
     parts = [
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>Imports</title><style>{_CSS}</style></head><body>",
-        f"<h1>Imports</h1><p>{total} import(s), newest first; page {page} of {pages}.</p>",
+        f"<title>{title}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{title}</h1><p>{t('count', count=total, page=page, pages=pages)}</p>",
         f"<nav>{nav}</nav>" if pages > 1 else "",
         f"<table>{widths}<tr>{header}</tr>",
         *rows,
@@ -108,20 +141,26 @@ def _page(rows: list[str], page: int, pages: int, total: int, nights: list[str])
         f"<nav>{nav}</nav>" if pages > 1 else "",
     ]
     if nights:
-        parts += ["<h2>Drop nights</h2><ul>", *nights, "</ul>"]
+        parts += [f"<h2>{t('nights')}</h2><ul>", *nights, "</ul>"]
     parts.append("</body></html>\n")
     return "\n".join(part for part in parts if part)
 
 
-def _row(entry: ImportEntry, journal: Journal, report_dir: Path) -> str:
+def _row(
+    entry: ImportEntry, journal: Journal, report_dir: Path, language: Language, zone: str | None
+) -> str:
     e = html.escape
     record, figures = entry.record, entry.figures
     report = (journal.report_dir(record.id) or report_dir / record.id) / "report.html"
     link = (
-        f'<a href="{e(_href(report, report_dir))}">report</a>' if report.is_file() else "not there"
+        f'<a href="{e(_href(report, report_dir))}">{e(text("overview.report", language))}</a>'
+        if report.is_file()
+        else e(text("overview.report_gone", language))
     )
-    started = record.started.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    state = record.state + (" (dry run)" if record.dry_run else "")
+    started = shown(record.started, zone, seconds=False)
+    state = text(f"overview.state.{record.state}", language)
+    if record.dry_run:
+        state += " " + text("overview.dry_run", language)
     credited = sum(n for outcome, n in entry.counts.items() if outcome.value == "credited")
     cells = [
         (started, ""),
@@ -130,10 +169,10 @@ def _row(entry: ImportEntry, journal: Journal, report_dir: Path) -> str:
         (state, ""),
         (str(record.rows), "n"),
         (str(credited), "n"),
-        (spaced_money(figures.amount_read), "n"),
-        (spaced_money(figures.amount_credited), "n"),
-        (spaced_money(figures.amount_settled), "n"),
-        (figures.open_text(), "open" if figures.open_items else ""),
+        (number_text(figures.amount_read, language), "n"),
+        (number_text(figures.amount_credited, language), "n"),
+        (number_text(figures.amount_settled, language), "n"),
+        (figures.open_text(language), "open" if figures.open_items else ""),
     ]
     tds = "".join(
         f'<td class="{kind}">{e(text)}</td>' if kind else f"<td>{e(text)}</td>"

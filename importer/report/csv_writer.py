@@ -97,11 +97,15 @@ class CsvWriter:
             else None
         )
         self._import_id = report.file_import_report
+        self._zone = settings.timezone
         header = [*table_header(columns), IMPORT_COLUMN]
         handle.write(codecs.BOM_UTF8 + csv_lines(header, 1, self._delimiter).encode("utf-8"))
 
     def add(self, block: RowBlock) -> None:
-        cells = [*table_columns_of(block, self._columns, self._decimal), self._import_id]
+        cells = [
+            *table_columns_of(block, self._columns, self._decimal, self._zone),
+            self._import_id,
+        ]
         at = self._amount_column
         if at is not None and at < len(self._columns):
             cells[at] = _decimal_comma(cells[at])

@@ -167,7 +167,8 @@ class HtmlWriter:
             parts.append("</ul>")
         if report.audit:
             parts.append(f"<h2>{_e(t('label.audit'))}</h2><ul>")
-            parts += [f"<li>{'<br>'.join(map(_e, e.lines()))}</li>" for e in report.audit]
+            said = (e.lines(self._settings.language, self._settings.timezone) for e in report.audit)
+            parts += [f"<li>{'<br>'.join(map(_e, lines))}</li>" for lines in said]
             parts.append("</ul>")
         parts.append(f"<h2>{_e(t('label.needs_attention'))}</h2>")
         header = [*self._columns, t("label.row"), t("label.outcome"), t("label.reason")]

@@ -11,8 +11,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from importer.api.request import body_of
+from importer.local_time import shown
 from importer.outcomes import OUTCOME_ORDER, ImportWarning, Outcome, RowError
 from importer.report.cells import as_utc, money_text
+from importer.words import Language, text
 
 
 class Attempt(BaseModel):
@@ -42,10 +44,11 @@ class Resolution(BaseModel):
     def _at_json(self, value: datetime) -> datetime:
         return as_utc(value)
 
-    def text(self) -> str:
-        """`2026-12-07T09:30:00Z ops@batch-1 (Anna L): credited by hand`."""
+    def text(self, zone: str | None = None) -> str:
+        """`2026-12-07 10:30:00 +01:00 ops@batch-1 (Anna L): credited by hand`: the time in
+        `zone` (`report.timezone`; None: the machine's) with its offset."""
         name = f" ({self.by})" if self.by else ""
-        when = as_utc(self.at).isoformat().replace("+00:00", "Z")
+        when = shown(self.at, zone)
         return f"{when} {self.os_user}@{self.host}{name}: {self.note or ''}".rstrip(": ")
 
 
@@ -79,18 +82,35 @@ class AuditRecord(BaseModel):
     def _at_json(self, value: datetime) -> datetime:
         return as_utc(value)
 
-    def lines(self) -> list[str]:
-        """The entry as a person reads it: a first line (when, what, which rows, who, the
-        fix file or the note), then one line per cell changed."""
-        when = as_utc(self.at).isoformat().replace("+00:00", "Z")
+    def lines(self, language: Language = "en", zone: str | None = None) -> list[str]:
+        """The entry as a person reads it, in `language` with its time in `zone` (the
+        report's): a first line (when, what, which rows, who, the fix file or the note),
+        then one line per cell changed."""
         who = f"{self.os_user}@{self.host}" + (f" ({self.by})" if self.by else "")
-        rows = ", ".join(map(str, self.rows))
-        head = f"{when} {self.action} row(s) {rows} by {who}"
+        head = text(
+            "audit.head",
+            language,
+            when=shown(self.at, zone),
+            action=text(f"audit.action.{self.action}", language),
+            rows=", ".join(map(str, self.rows)),
+            who=who,
+        )
         if self.fix_file:
-            head += f" from {self.fix_file} (SHA-256 {self.fix_sha256})"
+            head += " " + text("audit.from", language, file=self.fix_file, sha256=self.fix_sha256)
         if self.note:
             head += f": {self.note}"
-        return [head] + [f"  row {c.row} {c.column}: {c.old!r} -> {c.new!r}" for c in self.changes]
+        return [head] + [
+            "  "
+            + text(
+                "audit.change",
+                language,
+                row=c.row,
+                column=c.column,
+                old=repr(c.old),
+                new=repr(c.new),
+            )
+            for c in self.changes
+        ]
 
 
 class ReportRow(BaseModel):

@@ -18,13 +18,16 @@ from importer.report.cells import (
 from importer.report.model import OUTCOME_COLUMNS
 
 
-def table_columns_of(block: RowBlock, columns: list[str], decimal: str = ".") -> list[Any]:
+def table_columns_of(
+    block: RowBlock, columns: list[str], decimal: str = ".", zone: str | None = None
+) -> list[Any]:
     """The cells shared by report.csv and report.xlsx for one block, column by column: the
     file's raw cells, then the outcome columns (`OUTCOME_COLUMNS`). Text that came from
     outside — the file's cells, and the id, status, reason and error texts the API or
     validation (quoting input) produced — is neutralised; ints, the outcome, formatted money
     and our own "import X row N" phrasing cannot start a formula. Absent values are "".
-    A column the same on every row is a plain value (not a list): see `_join_parts`."""
+    A column the same on every row is a plain value (not a list): see `_join_parts`. A
+    resolution's time is shown in `zone` (`report.timezone`)."""
     count = len(block.row)
     width = len(columns)
     cells: list[Any]
@@ -58,7 +61,7 @@ def table_columns_of(block: RowBlock, columns: list[str], decimal: str = ".") ->
         0 if block.attempts is None else list(map(len, block.attempts)),
         ""
         if block.resolution is None
-        else neutralised([r.text() if r else "" for r in block.resolution]),
+        else neutralised([r.text(zone) if r else "" for r in block.resolution]),
     )
     return cells
 

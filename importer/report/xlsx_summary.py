@@ -129,6 +129,8 @@ class SummarySheet:
         if report.audit:  # who changed the import by hand (written as strings, never formulas)
             self._at += 1
             self._line(t("label.audit"), formats=[book.bold])
-            for line in (line for entry in report.audit for line in entry.lines()):
+            settings = self._settings
+            said = (entry.lines(settings.language, settings.timezone) for entry in report.audit)
+            for line in (line for lines in said for line in lines):
                 self._line("", line)
         print_setup(self._sheet, self._at, SUMMARY_COLUMNS, one_page=True)

@@ -22,6 +22,9 @@ from pathlib import Path
 
 from importer.errors import ConfigError, JournalUnavailable
 
+_BESIDE = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database: part of the journal while it is in use."""
+
 
 @dataclass(frozen=True, slots=True)
 class BackupResult:
@@ -43,6 +46,10 @@ def backup_journal(journal: Path, target: Path, *, overwrite: bool = False) -> B
         )
     if target.resolve() == journal.resolve():
         raise ConfigError(f"{target} is the journal itself: choose another name")
+    live = journal.resolve()
+    if target.resolve() in {live.with_name(live.name + end) for end in _BESIDE}:
+        # SQLite keeps the journal's last commits there: a copy over it loses them.
+        raise ConfigError(f"{target} is part of the journal {journal}: choose another name")
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         counts = _copy(journal, partial)

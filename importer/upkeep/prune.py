@@ -34,6 +34,7 @@ from importer.errors import ConfigError
 from importer.journal import Journal
 from importer.pipeline.history import import_figures
 from importer.pipeline.overview import write_overview
+from importer.words import Language
 
 
 @dataclass(slots=True)
@@ -54,6 +55,8 @@ def prune(
     archives: Sequence[Path] = (),
     dry_run: bool = False,
     now: datetime | None = None,
+    language: Language = "en",
+    zone: str | None = None,
 ) -> PruneResult:
     """Remove what is older than `older_than_days` (see the module's docstring); with
     `dry_run` only say what would go."""
@@ -79,7 +82,7 @@ def prune(
             if not dry_run and not any(day_folder.iterdir()):
                 day_folder.rmdir()
     if not dry_run:
-        write_overview(journal, report_dir)  # it linked what is gone
+        write_overview(journal, report_dir, language=language, zone=zone)  # it linked what is gone
     return result
 
 
@@ -155,10 +158,12 @@ def _archive_days(inbox: Path, before: date) -> Iterator[Path]:
 
 def _import_ids(folder: Path) -> set[str]:
     """The import ids a drop summary names (any `import_id` or `file_import_report` in its
-    summary.json); a summary that cannot be read names what it might: kept by the caller
-    only if it names an open import, so an unreadable one is judged by age alone."""
+    summary.json, or in a notification it still owes); a summary that cannot be read names
+    what it might: kept by the caller only if it names an open import, so an unreadable one
+    is judged by age alone."""
     ids: set[str] = set()
-    for path in folder.glob("*.json"):
+    # owed/: a notification not yet sent names its import as the summary does
+    for path in [*folder.glob("*.json"), *folder.glob("owed/*.json")]:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -54,7 +54,8 @@ def night_config(work: Path, url: str, **sections: Any) -> Config:
     data: dict[str, Any] = {
         "api": {"base_url": url, "read_timeout": 1.0, "max_attempts": 1},
         "defaults": {"creditor": CREDITOR},
-        "report": {"dir": str(work / "reports")},
+        # the clock's fixed +01:00 (ZONE) is the report's zone: the same on any machine
+        "report": {"dir": str(work / "reports"), "timezone": "Etc/GMT-1"},
         "journal": {"path": str(work / "journal.sqlite")},
         "drop": {"settle_seconds": 0},
     }

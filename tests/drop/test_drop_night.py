@@ -171,3 +171,21 @@ def test_a_files_warnings_are_in_the_summary(tmp_path: Path, api: Sandbox) -> No
     (warning,) = item["warnings"]
     assert "1 hidden row(s) of sheet 'Krediter' were left out: rows 3" in warning
     assert f"warning: {warning}" in printed
+
+
+@pytest.mark.parametrize(("language", "said"), [("sv", "avvisad av API:et"), ("en", "the API")])
+def test_an_outcome_named_inside_a_sentence_keeps_its_capitals(
+    tmp_path: Path, api: Sandbox, language: str, said: str
+) -> None:
+    """A row's outcome begins a sentence in the reports and is inside one in the summary:
+    only its first letter changes — "API:et" is no "api:et"."""
+    night = make_night(tmp_path, api.url, report={"language": language})
+    (night.inbox / "credits.csv").write_text(
+        "invoice_number,amount,credit_invoice\nEO-9999,10.00,KF-9\n", encoding="utf-8"
+    )
+    night.pass_at("2027-01-15 02:00")
+    text = (night.summary("2027-01-14") / "summary.txt").read_text(encoding="utf-8")
+    assert "rejected" in json.dumps(_json(night.summary("2027-01-14"))), text
+    assert said in text, text
+    assert "api:et" not in text, text
+    assert "the api" not in text, text

@@ -160,3 +160,42 @@ def test_a_line_break_in_the_subject_never_makes_a_header(tmp_path: Path) -> Non
     (mail,) = box.mails
     assert mail["Subject"] == "importer: evil.csv Bcc: someone@example.com"
     assert mail["Bcc"] is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="smtplib's timeout is each socket read's: a server that answers a byte at a time "
+    "holds the drop past notify.mail.timeout. A whole-conversation deadline needs a rule for "
+    "large attachments on slow links (the DATA phase may rightly take longer than the "
+    "timeout), which is a decision for the maintainers.",
+)
+def test_a_server_that_answers_a_byte_at_a_time_cannot_hold_the_mail_past_its_timeout(
+    tmp_path: Path,
+) -> None:
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        with connection:
+            for byte in b"220 " + b"x" * 60:
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+    threading.Thread(target=drip, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(NotificationFailed):
+            send_mail(_settings(port, security="none", timeout=0.5), _message(tmp_path), {})
+    finally:
+        server.close()
+    assert time.monotonic() - started < 3

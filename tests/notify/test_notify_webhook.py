@@ -108,3 +108,65 @@ def test_an_unset_url_variable_is_named() -> None:
     with pytest.raises(NotificationFailed) as failed:
         post_webhook(settings, MESSAGE, {})
     assert failed.value.message == "webhook not sent: $TEAMS_WEBHOOK_URL is not set"
+
+
+def test_a_receiver_that_answers_a_byte_at_a_time_cannot_hold_the_post_past_its_timeout() -> None:
+    """The timeout is the whole POST's, not one read's: a receiver (or a proxy) that sends
+    its answer one byte at a time never lets a per-read timeout expire, and would hold the
+    nightly drop for as long as it likes."""
+    import socket
+    import threading
+    import time
+
+    stop = threading.Event()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 400:
+                if stop.is_set():
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+    worker = threading.Thread(target=drip, daemon=True)
+    worker.start()
+    settings = WebhookConfig(url_env="HOOK_URL", format="json", timeout=0.5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(NotificationFailed, match="no answer in time"):
+            post_webhook(settings, MESSAGE, {"HOOK_URL": f"http://127.0.0.1:{port}{HOOK_PATH}"})
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        server.close()
+
+
+def test_slack_text_escapes_what_slack_reads_as_mentions_and_links() -> None:
+    """A file's name and its cells come from the creditor: in Slack's `text`, `<!channel>`
+    pings everyone and `<https://x|y>` is a link, so `&`, `<` and `>` are escaped as Slack
+    documents, and a file's "```" cannot close the code block early."""
+    from importer.notify.webhook import payload
+
+    hostile = Message(
+        subject="importer: 5f1a — <!channel> <https://evil.example|open me>.csv: exit code 1",
+        headline="x",
+        body="row 3 invalid: credit note ```<!here>, invoice A&B\n",
+        summary={},
+        exit_code=1,
+    )
+    text = payload("slack", hostile)["text"]
+    assert "<!channel>" not in text
+    assert "<!here>" not in text
+    assert "<https://evil.example|open me>" not in text
+    assert "&lt;!channel&gt;" in text
+    assert "A&amp;B" in text
+    assert text.count("```") == 2, text

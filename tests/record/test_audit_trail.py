@@ -101,3 +101,32 @@ def test_no_statement_in_the_package_changes_or_deletes_an_audit_entry() -> None
         for match in sql.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_os_user_recorded_is_the_account_not_what_the_environment_says(
+    workdir: Path, api: Sandbox
+) -> None:
+    """$USER and $LOGNAME are typed like --by: the trail's OS user is the account the
+    command runs under (its uid's login name), so a changed environment cannot put another
+    person's name on a resolution."""
+    import os
+    import pwd
+    import subprocess
+    import sys
+
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env.update(USER="mallory", LOGNAME="mallory", LNAME="mallory", USERNAME="mallory")
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "resolve", import_id, "6", "--note", "done"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    account = pwd.getpwuid(os.geteuid()).pw_name
+    (entry,) = report_of(workdir, import_id)["audit"]
+    assert entry["os_user"] == account

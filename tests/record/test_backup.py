@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_support import importer as cli
 from cli_support import one_line
 from pipeline.exactly_once_support import (
@@ -137,3 +138,33 @@ def test_a_restored_backup_is_the_journal_importer_works_with(workdir: Path, api
         leftover.unlink()
     shutil.copyfile(copy, workdir / "j.sqlite")
     assert cli(workdir, "imports", "--json").stdout == listed
+
+
+def test_the_journals_own_wal_and_shm_files_are_refused_even_with_overwrite(
+    tmp_path: Path,
+) -> None:
+    """`importer backup journal.sqlite-wal --overwrite` (a tab completion away) would put a
+    database where SQLite keeps the journal's last commits: they would be lost. The files
+    beside the journal are part of it, like the journal itself."""
+    from importer.errors import ConfigError
+    from importer.upkeep.backup import backup_journal
+
+    journal = tmp_path / "journal.sqlite"
+    writer = sqlite3.connect(journal)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE imports (id TEXT)")
+    writer.execute("CREATE TABLE rows (id TEXT)")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.commit()
+    writer.execute("INSERT INTO imports VALUES ('last-commit')")
+    writer.commit()
+    wal = tmp_path / "journal.sqlite-wal"
+    try:
+        for beside in (wal, tmp_path / "journal.sqlite-shm", tmp_path / "journal.sqlite-journal"):
+            with pytest.raises(ConfigError, match="part of the journal"):
+                backup_journal(journal, beside, overwrite=True)
+        reader = sqlite3.connect(journal)
+        assert reader.execute("SELECT id FROM imports").fetchall() == [("last-commit",)]
+        reader.close()
+    finally:
+        writer.close()

@@ -152,3 +152,24 @@ def test_the_overview_renders_in_chromium_within_1280_pixels(
     width, rows = int(found.group(1)), int(found.group(2))
     assert rows == 3  # the header and two imports rendered
     assert width <= 1280
+
+
+def test_under_swedish_settings_the_overview_is_swedish_and_in_the_report_time_zone(
+    workdir: Path, api: Sandbox
+) -> None:
+    """The overview is read by the same people as report.html: `report.language` and
+    `report.timezone` hold for it too (local time with its offset, Swedish words and
+    numbers), not English and UTC beside a Swedish report."""
+    (workdir / "config.yaml").write_text(
+        "defaults:\n  creditor: 5f1a2b3c4d5e6f7a8b9c0d1e\nreport:\n  dir: reports\n"
+        "  language: sv\n  timezone: Asia/Kolkata\njournal:\n  path: j.sqlite\n",
+        encoding="utf-8",
+    )
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    text = (workdir / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "UTC" not in text
+    assert "+05:30" in text
+    assert '<html lang="sv">' in text
+    assert "4 389,50" in text
+    for english in ("Started", "File", "Credited", "open 4:", "invalid 1", "newest first"):
+        assert english not in text, english

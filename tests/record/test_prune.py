@@ -118,3 +118,28 @@ def test_a_negative_age_is_refused_in_one_line(workdir: Path) -> None:
     done = importer(workdir, "prune", "--older-than", "-3")
     assert done.returncode == 2
     assert "must be a number of days" in done.stderr
+
+
+def test_a_notification_still_owed_for_an_import_with_open_rows_is_kept(
+    workdir: Path, api: Sandbox
+) -> None:
+    """`run` with a webhook that cannot be reached owes its notification in
+    `drops/<night>/owed/`: the message names the import, and while that import has open
+    rows the folder is kept like a summary naming it — else the only word of the open
+    rows that was to reach a person is deleted unsent."""
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "notify:\n  webhook:\n    url_env: HOOK\n",
+        encoding="utf-8",
+    )
+    os.environ["HOOK"] = "http://127.0.0.1:9/hook"
+    try:
+        done = importer(workdir, "run", str(SAMPLE), api=api)
+    finally:
+        del os.environ["HOOK"]
+    assert done.returncode == 1, done.stderr
+    (owed,) = (workdir / "reports" / "drops").glob("*/owed/*.json")
+    _age(workdir / "reports", 40)
+    pruned = importer(workdir, "prune", "--older-than", "30")
+    assert pruned.returncode == 0, pruned.stderr
+    assert owed.is_file(), pruned.stdout
