@@ -11,6 +11,7 @@ import mimetypes
 import smtplib
 import socket
 import ssl
+import threading
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -50,25 +51,54 @@ def send_mail(settings: MailConfig, message: Message, environ: Mapping[str, str]
                 f"{where} not sent: ${settings.password_env} (the SMTP password) is not set"
             )
     mail = compose(settings, message)
-    try:
-        context = ssl.create_default_context(
-            cafile=str(settings.ca_bundle) if settings.ca_bundle else None
+    # smtplib's timeout bounds each socket read, not the conversation: a server answering a
+    # byte at a time would hold the night's drop for ever. The conversation runs on a thread
+    # of its own and is given `timeout` plus the time the message takes at MIN_RATE; past
+    # that it is "not sent" (and owed again next pass) while the thread is left to end with
+    # the connection — a late delivery is a mail twice, never a drop that hangs.
+    deadline = settings.timeout + len(mail.as_bytes()) / MIN_RATE
+    failure: list[BaseException] = []
+
+    def converse() -> None:
+        try:
+            _converse(settings, mail, password)
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=converse, name="notify-mail", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        raise NotificationFailed(f"{where} not sent: no answer within {deadline:.0f} s")
+    if failure:
+        exc = failure[0]
+        if isinstance(exc, smtplib.SMTPException | OSError):
+            # from None: smtplib's exceptions may carry the server's answer to the login.
+            raise NotificationFailed(f"{where} not sent: {_why(exc)}") from None
+        raise exc
+
+
+MIN_RATE = 10_000
+"""Bytes a second a mail server is given at least for the message itself (a report.html
+attachment of a few MB on a slow link): slower than that is no answer in time."""
+
+
+def _converse(settings: MailConfig, mail: EmailMessage, password: str | None) -> None:
+    context = ssl.create_default_context(
+        cafile=str(settings.ca_bundle) if settings.ca_bundle else None
+    )
+    if settings.security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=context
         )
-        if settings.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=settings.timeout, context=context
-            )
-        else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with smtp:
-            if settings.security == "starttls":
-                smtp.starttls(context=context)
-            if settings.user and password is not None:
-                smtp.login(settings.user, password)
-            smtp.send_message(mail)
-    except (smtplib.SMTPException, OSError) as exc:
-        # from None: smtplib's exceptions may carry the server's answer to the login.
-        raise NotificationFailed(f"{where} not sent: {_why(exc)}") from None
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with smtp:
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+        if settings.user and password is not None:
+            smtp.login(settings.user, password)
+        smtp.send_message(mail)
 
 
 def _why(exc: BaseException) -> str:

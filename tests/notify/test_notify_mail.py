@@ -162,13 +162,6 @@ def test_a_line_break_in_the_subject_never_makes_a_header(tmp_path: Path) -> Non
     assert mail["Bcc"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="smtplib's timeout is each socket read's: a server that answers a byte at a time "
-    "holds the drop past notify.mail.timeout. A whole-conversation deadline needs a rule for "
-    "large attachments on slow links (the DATA phase may rightly take longer than the "
-    "timeout), which is a decision for the maintainers.",
-)
 def test_a_server_that_answers_a_byte_at_a_time_cannot_hold_the_mail_past_its_timeout(
     tmp_path: Path,
 ) -> None:
