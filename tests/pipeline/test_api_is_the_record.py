@@ -514,6 +514,33 @@ def test_validate_asks_the_api_and_predicts_nothing_to_send_after_the_journal_wa
     assert stored_total(sandbox_api.url) == 12
 
 
+def test_validate_predicts_rows_with_a_credit_note_held_as_their_own_after_the_journal_was_lost(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The dry run predicts what the run would record: a row whose note's crediting is its
+    own (under its own reference) is shown as already held by Amili with that `_id`, as a row
+    without a note is — not as a duplicate of an earlier credit note."""
+    file = tmp_path / "credits.csv"
+    file.write_text(
+        "invoice_number,amount,credit_invoice\nEO-0001,10.00,KF-1\nEO-0002,20.00,KF-2\n",
+        encoding="utf-8",
+    )
+    work = workdir(tmp_path, "work")
+    assert run_importer(work, file, sandbox_api.url).returncode == 0
+    remove_journal(work)
+    shutil.rmtree(work / "reports")
+    predicted = validate(work, file, sandbox_api.url)
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    ids = {c["credit_invoice"]: c["_id"] for c in all_creditings(sandbox_api.url)}
+    rows = read_report(work)["rows"]
+    assert [(r["outcome"], [e["code"] for e in r["errors"]]) for r in rows] == [
+        ("duplicate", ["row_already_credited"])
+    ] * 2
+    for row in rows:
+        assert ids[row["request"]["credit_invoice"]] in row["errors"][0]["message"]
+    assert stored_total(sandbox_api.url) == 2
+
+
 def test_validate_says_when_its_prediction_rests_on_the_journal_alone(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
