@@ -42,7 +42,7 @@ from importer.pipeline.dedupe_rules import (
     repeat_fingerprint,
     repeat_verdict,
 )
-from importer.pipeline.reference import legacy_origin
+from importer.pipeline.reference import is_generated, legacy_origin
 
 log = logs.get_logger("importer")
 
@@ -94,18 +94,31 @@ class Dedupe:
             decided = self._ask_api(import_id, sendable)
             rows = [(r.row, r.request or {}) for r in sendable if r.row not in decided]
             verdicts = self.decide(import_id, rows, in_file)
-            if verdicts:
-                self.journal.record_verdicts(
-                    import_id,
-                    ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in verdicts),
-                )
-                log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
+            self._record(import_id, verdicts)
         log.info(
             "dedupe.api_lookup",
             import_id=import_id,
             asked=self._asked[0],
             seconds=round(self._asked[1], 3),
         )
+
+    def _record(self, import_id: str, verdicts: list[Verdict]) -> None:
+        """The verdicts held back, in one commit; a row whose note's crediting is its own
+        (under its own reference) is recorded `credited` with it, as a row found by its
+        reference is (`_ask_api`), its status read back after posting as any crediting's."""
+        held = [v for v in verdicts if v.outcome is not Outcome.CREDITED]
+        for verdict in verdicts:
+            if verdict.outcome is Outcome.CREDITED:
+                crediting = {"_id": verdict.crediting_id}
+                self.journal.record(
+                    import_id, verdict.row, Outcome.CREDITED, crediting=crediting, note=verdict.note
+                )
+        if held:
+            self.journal.record_verdicts(
+                import_id, ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in held)
+            )
+        if verdicts:
+            log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
 
     # ------------------------------------------------------------ in file order
 
@@ -193,7 +206,12 @@ class Dedupe:
                     in_file[key] = earlier_of_request(request, import_id, number, None)
                 else:
                     language = self.config.report.language
-                    verdicts.append(note_verdict(number, request, earlier, import_id, language))
+                    verdict = note_verdict(number, request, earlier, import_id, language)
+                    verdicts.append(verdict)
+                    if verdict.outcome is Outcome.CREDITED:  # later rows of the note repeat it
+                        in_file[key] = earlier_of_request(
+                            request, import_id, number, verdict.crediting_id
+                        )
             elif repeats:
                 candidates = earlier_rows.get(repeat_fingerprint(request), [])
                 found = next(
@@ -214,18 +232,25 @@ class Dedupe:
         """For each (creditor, credit note) of these rows: the earliest crediting known to
         the journal (another import at this API) or, failing that, to the API."""
         by_creditor: dict[str, set[str]] = {}
+        references: set[str] = set()
         for _, request in rows:
             by_creditor.setdefault(request["creditor"], set()).add(request["credit_invoice"])
+            if is_generated(request.get("creditor_reference")):
+                references.add(request["creditor_reference"])
         known: dict[tuple[str, str], Earlier] = {}
         for creditor, notes in by_creditor.items():
-            # Every crediting found counts, even one whose reference looks like this import's
-            # own: the rows decided here were never stored (not sent, or refused), this
-            # import's credited and in-flight rows are decided first (in file order), and two
-            # journals can give one file the same import id (hence the same references).
+            # Every crediting found counts: the rows decided here have no outcome in this
+            # journal (not sent, refused, or one a lost journal forgot), this import's credited
+            # and in-flight rows are decided first (in file order). One under a row's own
+            # reference is that row's own (`dedupe_rules.is_own`), so it is the one kept when
+            # the note was credited more than once.
             for note, found in self._api_notes(import_id, creditor, sorted(notes)).items():
                 if found:
-                    origin = legacy_origin(found[0].get("creditor_reference"))
-                    known[(creditor, note)] = earlier_of_crediting(found[0], origin)
+                    chosen = next(
+                        (c for c in found if c.get("creditor_reference") in references), found[0]
+                    )
+                    origin = legacy_origin(chosen.get("creditor_reference"))
+                    known[(creditor, note)] = earlier_of_crediting(chosen, origin)
             journal = self.journal.credited_notes(
                 self.api, creditor, notes, exclude_import=import_id
             )

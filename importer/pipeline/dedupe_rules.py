@@ -9,7 +9,12 @@ lanes relies on this). The rules (docs/outcomes.md):
   original. With another amount or case it is not a duplicate but a disagreement that only a
   person can settle — treating it as a duplicate left 135 SEK uncredited without a word, and
   sending it would credit the note twice: `invalid`, code `credit_invoice_conflict`, naming
-  both amounts or cases and where the earlier one is.
+  both amounts or cases and where the earlier one is. A crediting found at the API by the
+  note that carries this row's own generated reference (`pipeline.reference`), amount and case
+  is no earlier credit but this row's own, which a lost or restored journal forgot (a power cut
+  between the answer and its commit): `credited` with its `_id`, as a row without a note found
+  under its reference is (`pipeline.api_lookup`). Called a duplicate of itself, it left money
+  the API holds out of the report's credited and settled totals.
 * **Repeats.** A row without a credit note identical in every mapped field (case or invoice
   number, amount, currency, date, the file's own reference, …) to a row credited by an
   earlier import for the same creditor at that API is `duplicate` of it: a re-sent or
@@ -28,7 +33,7 @@ from typing import Any
 from importer.api.request import FIELDS
 from importer.case_key import case_key
 from importer.outcomes import Outcome, RowError
-from importer.pipeline.reference import file_reference
+from importer.pipeline.reference import file_reference, is_generated
 from importer.words import Language, number_text, text
 
 
@@ -44,6 +49,9 @@ class Earlier:
     import_id: str | None
     row: int | None
     crediting_id: str | None
+    reference: str | None = None
+    """The `creditor_reference` of a crediting found at the API (None for one the journal
+    knows): what tells a row's own crediting from an earlier credit of its note."""
 
     @property
     def where(self) -> str:
@@ -71,6 +79,8 @@ class Verdict:
     errors: list[RowError]
     duplicate_of: dict[str, Any] | None
     note: str
+    crediting_id: str | None = None
+    """The row's own crediting, found at the API, when the outcome is `credited`."""
 
 
 def _case_ref(request: Mapping[str, Any]) -> tuple[str, str]:
@@ -138,6 +148,22 @@ def earlier_of_crediting(crediting: Mapping[str, Any], origin: tuple[str, int] |
         origin[0] if origin else None,
         origin[1] if origin else None,
         str(crediting.get("_id") or "") or None,
+        crediting.get("creditor_reference"),
+    )
+
+
+def is_own(request: Mapping[str, Any], earlier: Earlier) -> bool:
+    """The crediting of the note is this row's own: found at the API under the reference the
+    importer derived from this row's content (the same whatever the journal), with its amount
+    and case. A reference the file supplied may be reused by another credit, so it never
+    makes a crediting the row's own here."""
+    reference = request.get("creditor_reference")
+    return (
+        is_generated(reference)
+        and earlier.reference == reference
+        and earlier.crediting_id is not None
+        and _amount(request.get("amount")) == earlier.amount
+        and case_key(request) in earlier.cases
     )
 
 
@@ -145,8 +171,19 @@ def note_verdict(
     row: int, request: Mapping[str, Any], earlier: Earlier, here: str, language: Language = "en"
 ) -> Verdict:
     """The verdict on a row whose credit note was credited before (`earlier`); a conflict's
-    full message in `language` (`report.language`: it is the sentence a person acts on)."""
+    full message in `language` (`report.language`: it is the sentence a person acts on).
+    The row's own crediting (`is_own`) makes it `credited` with that crediting."""
     note = request["credit_invoice"]
+    if is_own(request, earlier):
+        return Verdict(
+            row,
+            Outcome.CREDITED,
+            [],
+            None,
+            "found at the API by its credit note under its own reference: credited by an "
+            "earlier run this journal does not know of; not sent again",
+            earlier.crediting_id,
+        )
     amount = _amount(request.get("amount"))
     where = (
         earlier.where_in(language)

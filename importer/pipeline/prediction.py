@@ -150,13 +150,22 @@ def _with_api(
     found = dedupe.api_lookup.decide(import_id, pending, asked)
     dedupe.taken |= found.taken
     verdicts = list(found.verdicts)
-    for row, crediting in found.credited:
-        message = (
-            f"Amili already holds this row's credit as {crediting.get('_id')}, found by its "
-            "reference; a run would not send it again."
-        )
-        error = RowError(field="creditor_reference", code="row_already_credited", message=message)
-        verdicts.append(Verdict(row, Outcome.DUPLICATE, [error], None, "found at the API"))
+    verdicts += [_held_at_api(row, crediting.get("_id")) for row, crediting in found.credited]
     decided = {v.row for v in verdicts}
-    verdicts += dedupe.decide(import_id, [(n, r) for n, r in rows if n not in decided], {})
+    verdicts += [
+        # A row whose note's crediting is its own: a run would record it credited with it.
+        _held_at_api(v.row, v.crediting_id) if v.outcome is Outcome.CREDITED else v
+        for v in dedupe.decide(import_id, [(n, r) for n, r in rows if n not in decided], {})
+    ]
     return verdicts
+
+
+def _held_at_api(row: int, crediting_id: Any) -> Verdict:
+    """A row the API holds as credited by this very row (a run would record it `credited`
+    with that crediting): shown as not to be sent."""
+    message = (
+        f"Amili already holds this row's credit as {crediting_id}, found by its "
+        "reference; a run would not send it again."
+    )
+    error = RowError(field="creditor_reference", code="row_already_credited", message=message)
+    return Verdict(row, Outcome.DUPLICATE, [error], None, "found at the API")

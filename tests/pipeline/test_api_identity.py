@@ -99,15 +99,13 @@ def test_a_credit_note_credited_at_the_api_is_not_posted_from_another_journal(
     assert done.returncode == 0, done.stderr
     assert len(all_creditings(sandbox_api.url)) == 4
     rows = read_report(second)["rows"]
-    assert [r["outcome"] for r in rows] == ["duplicate"] * 4
+    # The reference is the row's content, not its import or journal: the crediting found by
+    # the note carries this row's own reference, so it is this row's, as a lost journal's
+    # would be (the other journal's import is unknown here) — credited with it, not sent.
     for row in rows:
-        assert row["errors"][0]["code"] == "credit_invoice_already_credited"
-        pointer = row["duplicate_of"]
-        assert pointer["_id"] == original[row["row"]]["_id"]
-        # The reference is the row's content, not its import: the other journal's import
-        # is unknown here, and the row points at the crediting found at the API.
-        assert pointer["file_import_report"] is None
-        assert f"crediting {pointer['_id']} found at the API" in row["errors"][0]["message"]
+        assert (row["outcome"], row["errors"], row["duplicate_of"]) == ("credited", [], None)
+        assert row["_id"] == original[row["row"]]["_id"]
+        assert row["status"] == "completed"
 
 
 def test_a_failed_credit_note_lookup_posts_nothing_and_the_same_command_resumes(
@@ -183,8 +181,9 @@ def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
     tmp_path: Path,
 ) -> None:
     # Two journals can give one file the same import id (the same second, the same bytes),
-    # so another machine's crediting may carry this row's own generated reference: it was
-    # credited all the same, and this row — never sent — must not be.
+    # so another machine's crediting may carry this row's own generated reference, as may
+    # this row's own crediting whose outcome a lost journal forgot: it is not sent again but
+    # recorded credited with that crediting (a duplicate of itself left it out of the totals).
     config = Config(
         defaults=DefaultsConfig(creditor=CREDITOR),
         report=ReportConfig(dir=tmp_path / "reports", formats=["json"]),
@@ -231,12 +230,11 @@ def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
         )
         row = journal.get_row("20261129-120000-0123abcd", 2)
     assert row is not None
-    assert row.outcome is Outcome.DUPLICATE
-    assert row.duplicate_of == {
-        "file_import_report": "20261129-120000-0123abcd",
-        "row": 2,
-        "_id": "a" * 24,
-    }
+    assert (row.outcome, row.crediting_id, row.duplicate_of) == (
+        Outcome.CREDITED,
+        "a" * 24,
+        None,
+    )
 
 
 def test_an_api_paging_by_links_without_a_total_is_paged_through(
@@ -245,8 +243,9 @@ def test_an_api_paging_by_links_without_a_total_is_paged_through(
     """An Eve API may cap `max_results` (Eve's PAGINATION_LIMIT) and leave `_meta.total` out
     (OPTIMIZE_PAGINATION_FOR_SPEED), saying only `_links.next` while more pages exist. The
     credit-note lookup pages through by the link: a file whose 60 credit notes the API already
-    holds is all `duplicate` on another machine. Before, the lookup stopped after the first
-    page of 25 and 35 credit notes were credited a second time (exit 0)."""
+    holds (under the rows' own references) is all found on another machine. Before, the
+    lookup stopped after the first page of 25 and 35 credit notes were credited a second time
+    (exit 0)."""
     import requests
 
     first = machine(tmp_path, "first")
@@ -270,8 +269,9 @@ def test_an_api_paging_by_links_without_a_total_is_paged_through(
         done = run_importer(other, again, api.url)
     assert len(all_creditings(sandbox_api.url)) == 60
     assert done.returncode == 0, done.stderr
-    outcomes = {row["outcome"] for row in read_report(other)["rows"]}
-    assert outcomes == {"duplicate"}
+    ids = {row["row"]: row["_id"] for row in read_report(first)["rows"]}
+    found = {row["row"]: (row["outcome"], row["_id"]) for row in read_report(other)["rows"]}
+    assert found == {row: ("credited", crediting_id) for row, crediting_id in ids.items()}
 
 
 def test_an_upper_case_scheme_is_the_same_api(tmp_path: Path, sandbox_api: Sandbox) -> None:

@@ -388,24 +388,20 @@ def test_a_dateless_row_after_the_journal_was_lost_is_not_given_last_months_cred
     assert stored_total(sandbox_api.url) == 2  # November's, and December's EO-0006
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a row with a credit note is looked up by its note only, and a crediting found by "
-    "note is always an earlier credit: the row's own crediting, which the journal lost, "
-    "makes it a duplicate of itself (the report's credited and settled totals leave it out)",
-)
+@pytest.mark.parametrize("lanes", [1, 8])
 def test_a_row_with_a_credit_note_the_journal_lost_is_credited_with_its_own_crediting(
-    tmp_path: Path, sandbox_api: Sandbox
+    tmp_path: Path, sandbox_api: Sandbox, lanes: int
 ) -> None:
     """A power cut lost the outcome (and the intent) of a row with a credit note that the API
     credited: the same command finds that crediting under the row's own reference and records
-    the row `credited` with it, as it does for a row without a note — not `duplicate`."""
+    the row `credited` with it, as it does for a row without a note — not `duplicate` of
+    itself. In one lane or eight: the rows are decided before any is posted."""
     file = tmp_path / "credits.csv"
     file.write_text(
         "invoice_number,amount,credit_invoice\nEO-0001,10.00,KF-1\nEO-0002,20.00,KF-2\n",
         encoding="utf-8",
     )
-    work = workdir(tmp_path, "work")
+    work = workdir(tmp_path, "work", posting={"lanes": lanes})
     assert run_importer(work, file, sandbox_api.url).returncode == 0
     journal = sqlite3.connect(work / "journal.sqlite")
     with journal:  # what a WAL that never reached the disk leaves of row 3
@@ -419,8 +415,13 @@ def test_a_row_with_a_credit_note_the_journal_lost_is_credited_with_its_own_cred
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert stored_total(sandbox_api.url) == 2
-    row = next(r for r in read_report(work)["rows"] if r["row"] == 3)
+    own = next(c for c in all_creditings(sandbox_api.url) if c["credit_invoice"] == "KF-2")
+    report = read_report(work)
+    row = next(r for r in report["rows"] if r["row"] == 3)
     assert row["outcome"] == "credited", row["errors"]
+    assert (row["_id"], row["status"], row["errors"]) == (own["_id"], "completed", [])
+    assert report["summary"]["outcomes"]["credited"] == 2
+    assert report["summary"]["amount_settled"] == "30.00"
 
 
 # ------------------------------------------------------------------- the look-up itself
@@ -511,6 +512,33 @@ def test_validate_asks_the_api_and_predicts_nothing_to_send_after_the_journal_wa
     assert {r["outcome"] for r in report["rows"]} == {"duplicate"}
     assert not report["warnings"]
     assert stored_total(sandbox_api.url) == 12
+
+
+def test_validate_predicts_rows_with_a_credit_note_held_as_their_own_after_the_journal_was_lost(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The dry run predicts what the run would record: a row whose note's crediting is its
+    own (under its own reference) is shown as already held by Amili with that `_id`, as a row
+    without a note is — not as a duplicate of an earlier credit note."""
+    file = tmp_path / "credits.csv"
+    file.write_text(
+        "invoice_number,amount,credit_invoice\nEO-0001,10.00,KF-1\nEO-0002,20.00,KF-2\n",
+        encoding="utf-8",
+    )
+    work = workdir(tmp_path, "work")
+    assert run_importer(work, file, sandbox_api.url).returncode == 0
+    remove_journal(work)
+    shutil.rmtree(work / "reports")
+    predicted = validate(work, file, sandbox_api.url)
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    ids = {c["credit_invoice"]: c["_id"] for c in all_creditings(sandbox_api.url)}
+    rows = read_report(work)["rows"]
+    assert [(r["outcome"], [e["code"] for e in r["errors"]]) for r in rows] == [
+        ("duplicate", ["row_already_credited"])
+    ] * 2
+    for row in rows:
+        assert ids[row["request"]["credit_invoice"]] in row["errors"][0]["message"]
+    assert stored_total(sandbox_api.url) == 2
 
 
 def test_validate_says_when_its_prediction_rests_on_the_journal_alone(
