@@ -68,6 +68,12 @@ DETAILS: dict[str, tuple[str, str]] = {
         "Datumcellen innehåller talet {number}, inte ett datum; formatera kolumnen som datum "
         "eller skriv datumet som ÅÅÅÅ-MM-DD.",
     ),
+    "detail.date_ambiguous": (
+        "Date {date} is ambiguous (is the day or the month first?): {hint}; write dates as "
+        "YYYY-MM-DD, e.g. 2025-07-04, or set input.date_format.",
+        "Datumet {date} är tvetydigt (kommer dagen eller månaden först?): {hint}; skriv datum "
+        "som ÅÅÅÅ-MM-DD, t.ex. 2025-07-04, eller ange input.date_format.",
+    ),
     "detail.date_offset": (
         "Date {date} has an impossible UTC offset.",
         "Datumet {date} har en omöjlig UTC-förskjutning.",
@@ -134,6 +140,23 @@ DETAILS: dict[str, tuple[str, str]] = {
         "reference.",
         "Referensen {reference} används redan på rad {row}; varje rad behöver en egen referens.",
     ),
+    # ---- ids and texts (validation/cells.py)
+    "detail.id_length": (
+        "{label} {value} is not a valid id: it must be 24 characters 0-9 and a-f ({length} "
+        "characters).",
+        "{label} {value} är inget giltigt id: det ska vara 24 tecken 0-9 och a-f ({length} "
+        "tecken).",
+    ),
+    "detail.id_characters": (
+        "{label} {value} is not a valid id: it must be 24 characters 0-9 and a-f (not only 0-9 "
+        "and a-f).",
+        "{label} {value} är inget giltigt id: det ska vara 24 tecken 0-9 och a-f (andra tecken "
+        "än 0-9 och a-f).",
+    ),
+    "detail.text_too_long": (
+        "{label} {value} is {length} characters long; at most {limit} are allowed.",
+        "{label} {value} har {length} tecken; högst {limit} tecken är tillåtna.",
+    ),
     # ---- the file's shape (row_shape.py, sheet_view.py, validation/excel_numbers.py)
     "detail.field_count": (
         "row has {count} fields, the header {named} — {hint} The row reads: {cells}. Not sent.",
@@ -178,6 +201,12 @@ HINTS: dict[str, str] = {
         "ett decimalkomma utan citattecken, eller ett kommatecken i en cell utan citattecken?"
     ),
     "the delimiter inside an unquoted cell?": ("avgränsningstecknet i en cell utan citattecken?"),
+    "the file has dates written day-first and others month-first": (
+        "filen har datum skrivna med dagen först och andra med månaden först"
+    ),
+    "no date in the file shows whether the day or the month comes first": (
+        "inget datum i filen visar om dagen eller månaden kommer först"
+    ),
     "a decimal point": "decimalpunkt",
     "datetime": "datum och tid",
     "date": "datumet",
@@ -194,5 +223,6 @@ LABELS_SV: dict[str, str] = {
     "Invoice number": "Fakturanummer",
     "Credit invoice": "Kreditfaktura",
     "Creditor reference": "Referens",
+    "Account id": "Konto-id",
 }
 """The field labels the rules name a cell by, in Swedish."""

@@ -22,6 +22,8 @@ from importer.detail_words import HINTS, LABELS_SV
 from importer.outcomes import RowError
 from importer.words import Language, error_key, error_text, number_text, text
 
+_IDS = ("creditor", "case", "account")
+_TEXTS = ("invoice_number", "credit_invoice", "creditor_reference")
 _READ: dict[str, tuple[str, ...]] = {
     "error.amount_missing": ("detail.amount_empty",),
     "error.amount_not_a_number": (
@@ -37,6 +39,7 @@ _READ: dict[str, tuple[str, ...]] = {
     "error.date_invalid": (
         "detail.date_not_a_date",
         "detail.date_number",
+        "detail.date_ambiguous",
         "detail.date_offset",
         "detail.date_month_name",
         "detail.date_two_digit_year",
@@ -58,6 +61,10 @@ _READ: dict[str, tuple[str, ...]] = {
     "error.api_http": ("detail.api_refused_http",),
 }
 """Error key -> the templates its rule's English sentence takes, the most specific first."""
+_READ.update(
+    {f"error.{name}_invalid": ("detail.id_length", "detail.id_characters") for name in _IDS}
+)
+_READ.update({f"error.{name}_too_long": ("detail.text_too_long",) for name in _TEXTS})
 
 _WORDED: dict[str, tuple[str, ...]] = {
     "error.credit_invoice_conflict": ("detail.conflict_amount", "detail.conflict_case"),
@@ -135,10 +142,14 @@ def _worded(values: dict[str, str], language: Language) -> dict[str, str] | None
 @cache
 def _pattern(template: str, language: Language) -> re.Pattern[str]:
     """The regular expression a template's sentence fullmatches, a named group per
-    placeholder (each as short as the rest of the sentence allows)."""
+    placeholder: one of its table's phrases, or any text as short as the rest of the sentence
+    allows."""
     parts = []
     for literal, name, _spec, _conversion in Formatter().parse(text(template, language)):
         parts.append(re.escape(literal))
-        if name is not None:
+        if name in _PHRASES:  # one of the table's phrases: "Invoice number X" is not "Invoice"
+            phrases = "|".join(map(re.escape, sorted(_PHRASES[name], key=len, reverse=True)))
+            parts.append(f"(?P<{name}>{phrases})")
+        elif name is not None:
             parts.append(f"(?P<{name}>.*?)")
     return re.compile("".join(parts), re.DOTALL)

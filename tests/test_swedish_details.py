@@ -17,6 +17,8 @@ from test_swedish import assert_swedish
 from importer.outcomes import RowError
 from importer.row_detail import reason_with_detail, row_detail
 from importer.sandbox import Sandbox
+from importer.validation.cells import object_id
+from importer.validation.problems import CellProblem
 from importer.words import text
 
 
@@ -42,6 +44,7 @@ _CSV = (
     "F-9;10,00;SEK;K8;2026-11-20;x\n"
     "F-10;10,00;EUR;K9;2026-11-20\n"
     "9,87654E+11;10,00;SEK;K10;2026-11-20\n"
+    "F-11;10,00;SEK;K11;04/07/2025\n" + "X" * 300 + ";10,00;SEK;K12;2026-11-20\n"
     "F-13;10,00;SEK;K13;20261120"  # no final line break: the file may have been cut off
 )
 
@@ -59,7 +62,11 @@ SWEDISH_DETAILS = {
     10: "Valutan EUR stöds inte; bara SEK kan krediteras.",
     11: "Fakturanummer: Excel har gjort om talet till 9,87654E+11; formatera kolumnen som text "
     "och exportera igen.",
-    12: "filens sista rad saknar radbrytning: filen kan ha klippts av i den här raden. Raden "
+    12: "Datumet 04/07/2025 är tvetydigt (kommer dagen eller månaden först?): inget datum i "
+    "filen visar om dagen eller månaden kommer först; skriv datum som ÅÅÅÅ-MM-DD, t.ex. "
+    "2025-07-04, eller ange input.date_format.",
+    13: "Fakturanummer " + "X" * 40 + "… har 300 tecken; högst 100 tecken är tillåtna.",
+    14: "filens sista rad saknar radbrytning: filen kan ha klippts av i den här raden. Raden "
     "lyder: F-13;10,00;SEK;K13;20261120. Skicka hela filen igen (eller ange "
     "input.require_final_newline: false om avsändarens filer alltid slutar så). Skickades inte.",
 }
@@ -183,3 +190,25 @@ def test_a_credit_note_sentence_is_shown_only_when_it_is_already_in_the_language
             field="credit_invoice", code="credit_invoice_already_credited", message=message
         )
         assert row_detail(error, "sv") == shown
+
+
+@pytest.mark.parametrize(
+    ("cell", "swedish"),
+    [
+        (
+            "abc",
+            "Ärende-id abc är inget giltigt id: det ska vara 24 tecken 0-9 och a-f (3 tecken).",
+        ),
+        (
+            "g" * 24,
+            f"Ärende-id {'g' * 24} är inget giltigt id: det ska vara 24 tecken 0-9 och a-f "
+            "(andra tecken än 0-9 och a-f).",
+        ),
+    ],
+)
+def test_a_case_id_that_is_no_id_is_told_in_swedish(cell: str, swedish: str) -> None:
+    with pytest.raises(CellProblem) as raised:
+        object_id(cell, "case")
+    problem = raised.value
+    error = RowError(field="case", code=problem.code, message=problem.message)
+    assert row_detail(error, "sv") == swedish

@@ -240,6 +240,8 @@ _NAMED = dict.fromkeys(
         "shown",
         "reply",
         "status",
+        "value",
+        "length",
     ],
     "x",
 )
