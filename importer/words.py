@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from importer.outcomes import ImportWarning
 
+from importer.detail_words import DETAILS
 from importer.night_words import NIGHT
 
 Language = Literal["en", "sv"]
@@ -714,6 +715,9 @@ for _field, _en in _FIELDS_EN.items():
     )
 
 CATALOGUE.update(NIGHT)
+if DETAILS.keys() & CATALOGUE.keys():  # pragma: no cover - a key defined twice is a bug
+    raise RuntimeError(f"words: {sorted(DETAILS.keys() & CATALOGUE.keys())} defined twice")
+CATALOGUE.update(DETAILS)
 
 for _key, _texts in CATALOGUE.items():  # a key with an empty text is a bug, found at import
     if len(_texts) != len(LANGUAGES) or not all(t.strip() for t in _texts):

@@ -221,13 +221,6 @@ def test_the_audit_trail_is_told_in_swedish_and_in_the_report_time_zone(
             assert english not in said, f"{where}: {english!r}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the validation rules write their row messages in English only (amounts, dates, "
-    "fields); show, the drop summary and report.html add that message in parentheses after "
-    "the Swedish reason. Each rule needs a catalogue text with its values (the amount read, "
-    "the column) to say the specifics in Swedish.",
-)
 def test_a_swedish_show_gives_an_invalid_rows_reason_in_swedish_only(
     swedish: Path, api: Sandbox
 ) -> None:

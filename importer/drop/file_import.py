@@ -41,8 +41,9 @@ from importer.pipeline.control_total import ControlTotal, control_total
 from importer.report import head_words
 from importer.report.render import report_summary
 from importer.report.settings import ReportSettings
+from importer.row_detail import reason_with_detail
 from importer.stopping import StopFlag
-from importer.words import Language, error_text, reason_text, text
+from importer.words import Language, reason_text, text
 
 log = logs.get_logger("importer.drop")
 
@@ -331,7 +332,7 @@ def _reason(
 ) -> str:
     """In words, as `importer show` gives them: each error's text and message, the API's
     reason for a status, or what an unfinished row waits for."""
-    reasons = [f"{error_text(e.code, language)} ({e.message})" for e in errors]
+    reasons = [reason_with_detail(e, language) for e in errors]
     if status_reason:
         reasons.append(reason_text(status_reason, language) or status_reason)
     if not reasons and outcome is Outcome.UNKNOWN:

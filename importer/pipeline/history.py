@@ -19,7 +19,8 @@ from importer.pipeline.amounts_read import amount_reading
 from importer.report.cells import money_text
 from importer.report.model import Report
 from importer.report.render import build_report
-from importer.words import Language, error_text, number_text, reason_text, text
+from importer.row_detail import reason_with_detail
+from importer.words import Language, number_text, reason_text, text
 
 Status = Literal["open", "finished"]
 
@@ -217,7 +218,7 @@ def show_import(
         )
         if step is None:
             continue
-        reasons = [error_text(e.code, language) + f" ({e.message})" for e in row.errors]
+        reasons = [reason_with_detail(e, language) for e in row.errors]
         if row.status_reason_locale:
             reasons.append(reason_text(row.status_reason_locale, language) or "")
         if not reasons and row.outcome in (Outcome.NOT_SENT, Outcome.UNKNOWN) and row.attempts:

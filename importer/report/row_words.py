@@ -18,6 +18,7 @@ from typing import Any
 from importer.attention import ANSWER_UNUSABLE, row_next_step
 from importer.outcomes import CREDITED_TWICE, Outcome, RowError
 from importer.report.blocks import RowBlock, block_amounts
+from importer.row_detail import details_text
 from importer.words import Language, error_text, outcome_text, reason_text, text
 
 _GREEN = "#C6EFCE"
@@ -143,7 +144,7 @@ def worded_rows(
             reason=" ".join(r for r in dict.fromkeys(reasons) if r),
             next_step="" if step is None else text(step, language, id=import_id, csv=report_csv),
             next_step_key=step,
-            details="; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
+            details=details_text(errors, language),
             requested=amounts[index],
             settled=block.settled_amount[index] if block.settled_amount else None,
             crediting_id=block.id[index] if block.id else None,
