@@ -22,7 +22,13 @@ from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
-from importer.pipeline.reference import CONTENT_FIELDS, occurrences, reimport_salt, row_reference
+from importer.pipeline.reference import (
+    CONTENT_FIELDS,
+    key_of,
+    occurrences_of_keys,
+    reference_of,
+    reimport_salt,
+)
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -302,10 +308,8 @@ def with_generated_references(checked: CheckedColumns, salt: str | None) -> Chec
     if all(r is not None for i, r in enumerate(references) if valid is None or valid[i]):
         return checked  # the file supplies every reference
     columns = [checked.fields[name] for name in CONTENT_FIELDS]
-    contents = [
-        dict(zip(CONTENT_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)
-    ]
-    counted = iter(occurrences(c for i, c in enumerate(contents) if valid is None or valid[i]))
+    keys = list(map(key_of, zip(*columns, strict=True)))  # each row's once (200,000: 1.3 s)
+    counted = iter(occurrences_of_keys(k for i, k in enumerate(keys) if valid is None or valid[i]))
     filled: list[str | None] = []
     for index, reference in enumerate(references):
         if valid is not None and not valid[index]:
@@ -313,7 +317,7 @@ def with_generated_references(checked: CheckedColumns, salt: str | None) -> Chec
             continue
         occurrence = next(counted)  # counted among valid rows, whatever they supply
         filled.append(
-            row_reference(contents[index], occurrence, salt) if reference is None else reference
+            reference_of(keys[index], occurrence, salt) if reference is None else reference
         )
     return replace(
         checked,
