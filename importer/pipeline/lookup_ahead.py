@@ -23,13 +23,16 @@ of this import *now*. This run then lets it lead: the rows it is about to send t
 does not hold yet wait `api.settle` seconds (the lanes' hold: their cases wait, nothing
 else) and are asked about again, for as long as each look-up still finds new creditings.
 When the other has credited them, they are found and not sent; when it has stopped (a look-up
-finds nothing new), they are sent. What is left is two importers that start within one
+finds nothing new), they are sent. Rows the look-up before posting found credited that this
+journal does not know make the rows to send wait once the same way: a lost or restored
+journal leaves such rows, and so does an importer on another host posting now — only the
+next look-up tells which. What is left is two importers that start within one
 look-up of each other and so find nothing of each other's before posting: they credit
 the rows they post at once twice until one finds the other's creditings and follows; the
 look-up after posting flags every such row `credited_twice` (exit 1).
 
-Rows left `unknown` (or taken up again after a hold) are not asked here: their look-up is
-the reconciler's, after they settle. Rows with a credit note are asked about by their note
+Rows left `unknown` by an uncertain attempt (this run's or an earlier one's) are not asked
+here: their look-up is the reconciler's, after they settle. Rows with a credit note are asked about by their note
 before posting and claimed at their intent (`journal.claims`); the API look-up does not
 ask about them (`ApiLookup.asks`)."""
 

@@ -181,6 +181,31 @@ def test_two_journals_at_one_api_at_once_credit_each_row_once(tmp_path: Path, ca
         assert_each_row_once(api.url, 100)
 
 
+def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_that_host_stops(
+    tmp_path: Path, cases: Path
+) -> None:
+    """The second importer waits for the first only while it keeps finding new creditings:
+    the first killed mid-import, the second finds what it credited, waits once, finds
+    nothing new and credits the rest — each row once, exit 0."""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 100)
+    by_hand = workdir(tmp_path, "by-hand")
+    nightly = workdir(tmp_path, "nightly")
+    with Sandbox(
+        db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY, latency_ms=20
+    ) as api:
+        first = start_importer(by_hand, file, api.url)
+        assert wait_until(lambda: stored_total(api.url) >= 20, 60), "the first never posted"
+        kill(first)
+        stopped_at = stored_total(api.url)
+        assert stopped_at < 100, "the first finished before it was killed"
+        done = run_importer(nightly, file, api.url)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert_each_row_once(api.url, 100)
+    outcomes = read_report(nightly)["summary"]["outcomes"]
+    assert outcomes["credited"] == 100
+
+
 def test_rows_another_host_credits_again_while_this_one_posts_are_flagged_credited_twice(
     tmp_path: Path, cases: Path
 ) -> None:
