@@ -32,9 +32,9 @@ the rows they post at once twice until one finds the other's creditings and foll
 look-up after posting flags every such row `credited_twice` (exit 1).
 
 Rows left `unknown` by an uncertain attempt (this run's or an earlier one's) are not asked
-here: their look-up is the reconciler's, after they settle. Rows with a credit note are asked about by their note
-before posting and claimed at their intent (`journal.claims`); the API look-up does not
-ask about them (`ApiLookup.asks`)."""
+here: their look-up is the reconciler's, after they settle. Rows with a credit note are
+asked about by their note before posting and claimed at their intent (`journal.claims`);
+the API look-up does not ask about them (`ApiLookup.asks`)."""
 
 from __future__ import annotations
 
