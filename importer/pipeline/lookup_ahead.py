@@ -10,8 +10,10 @@ into the lanes' window after it (up to 100, one `$in` request, `api.queries.PAGE
 each row found is decided by the same rules as before posting (`Dedupe.ask_api`:
 `pipeline.api_lookup`, `pipeline.ownership`) — `credited` with the `_id` found, `duplicate`,
 or held for a person — instead of sent. Another lane that takes a row of a block still being
-asked waits for that answer. So a row is sent at most `FRESH` seconds after the API last said
-it did not hold it.
+asked waits for that answer. Before the answers in hand run out (fewer than half a block),
+the lane taking a row asks about the next rows of the window first, while the other lanes
+send rows already answered: one lane waits for a look-up, not all of them. So a row is sent
+at most `FRESH` seconds after the API last said it did not hold it.
 
 That alone does not keep two importers apart: one that follows another through the same
 file skips what the other credited faster than the other posts, catches it up, and from
@@ -136,9 +138,13 @@ class LookupAhead:
                         return True
                     block = self._asking.get(jrow.row)
                     if block is None:
-                        if self._fresh(jrow.row, FRESH):
+                        if not self._fresh(jrow.row, FRESH):
+                            block, rows = self._take_block(jrow)
+                            break
+                        refill = self._refill()
+                        if refill is None:
                             return False
-                        block, rows = self._take_block(jrow)
+                        block, rows = refill  # this row is sent after asking ahead
                         break
                 block.done.wait()  # another lane is asking: its answer, then check again
                 if block.failed:
@@ -163,6 +169,21 @@ class LookupAhead:
             if number == jrow.row or number in self._asking or self._fresh(number, FRESH / 2):
                 continue
             rows.append(other)
+        block = _Block([r.row for r in rows])
+        for number in block.rows:
+            self._asking[number] = block
+        return block, rows
+
+    def _refill(self) -> tuple[_Block, list[JournalRow]] | None:
+        """The rows of the window to ask about before the answers in hand run out — asked by
+        one lane while the others send rows already answered, so that they seldom wait —
+        or None while no look-up is due (one is in flight, or half a block is answered)."""
+        if self._asking:
+            return None
+        unanswered = [r for n, r in self._window.items() if not self._fresh(n, FRESH / 2)]
+        if not unanswered or len(self._window) - len(unanswered) >= PAGE_SIZE // 2:
+            return None
+        rows = unanswered[:PAGE_SIZE]
         block = _Block([r.row for r in rows])
         for number in block.rows:
             self._asking[number] = block
