@@ -32,7 +32,7 @@ from importer.config import Config
 from importer.errors import LookupRefused, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import ImportWarning, Outcome
-from importer.pipeline.api_lookup import ApiLookup, Find
+from importer.pipeline.api_lookup import ApiLookup, Find, Found
 from importer.pipeline.dedupe_rules import (
     Earlier,
     Verdict,
@@ -94,31 +94,13 @@ class Dedupe:
             decided = self._ask_api(import_id, sendable)
             rows = [(r.row, r.request or {}) for r in sendable if r.row not in decided]
             verdicts = self.decide(import_id, rows, in_file)
-            self._record(import_id, verdicts)
+            _record(self.journal, import_id, verdicts)
         log.info(
             "dedupe.api_lookup",
             import_id=import_id,
             asked=self._asked[0],
             seconds=round(self._asked[1], 3),
         )
-
-    def _record(self, import_id: str, verdicts: list[Verdict]) -> None:
-        """The verdicts held back, in one commit; a row whose note's crediting is its own
-        (under its own reference) is recorded `credited` with it, as a row found by its
-        reference is (`_ask_api`), its status read back after posting as any crediting's."""
-        held = [v for v in verdicts if v.outcome is not Outcome.CREDITED]
-        for verdict in verdicts:
-            if verdict.outcome is Outcome.CREDITED:
-                crediting = {"_id": verdict.crediting_id}
-                self.journal.record(
-                    import_id, verdict.row, Outcome.CREDITED, crediting=crediting, note=verdict.note
-                )
-        if held:
-            self.journal.record_verdicts(
-                import_id, ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in held)
-            )
-        if verdicts:
-            log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
 
     # ------------------------------------------------------------ in file order
 
@@ -137,28 +119,8 @@ class Dedupe:
         finally:
             self._asked[0] += 1
             self._asked[1] += time.perf_counter() - started
-        for row, crediting in found.credited:
-            self.journal.record(
-                import_id,
-                row,
-                Outcome.CREDITED,
-                crediting=crediting,
-                note="found at the API by its reference before sending: credited by an "
-                "earlier run this journal does not know of; not sent again",
-            )
-        if found.verdicts:
-            self.journal.record_verdicts(
-                import_id,
-                ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in found.verdicts),
-            )
+        _record_found(self.journal, import_id, found)
         self.taken |= found.taken
-        if found.credited or found.verdicts:
-            log.info(
-                "dedupe.found_at_api",
-                import_id=import_id,
-                credited=len(found.credited),
-                verdicts=len(found.verdicts),
-            )
         return {row for row, _ in found.credited} | {v.row for v in found.verdicts}
 
     def _refused(self, import_id: str, refused: QueryRefused) -> None:
@@ -278,6 +240,51 @@ class Dedupe:
         finally:
             self._asked[0] += 1
             self._asked[1] += time.perf_counter() - started
+
+
+def _record(journal: Journal, import_id: str, verdicts: list[Verdict]) -> None:
+    """The verdicts held back, in one commit; a row whose note's crediting is its own
+    (under its own reference) is recorded `credited` with it, as a row found by its
+    reference is (`_ask_api`), its status read back after posting as any crediting's."""
+    held = [v for v in verdicts if v.outcome is not Outcome.CREDITED]
+    for verdict in verdicts:
+        if verdict.outcome is Outcome.CREDITED:
+            crediting = {"_id": verdict.crediting_id}
+            journal.record(
+                import_id, verdict.row, Outcome.CREDITED, crediting=crediting, note=verdict.note
+            )
+    if held:
+        journal.record_verdicts(
+            import_id, ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in held)
+        )
+    if verdicts:
+        log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
+
+
+def _record_found(journal: Journal, import_id: str, found: Found) -> None:
+    """The rows the API's answer decided, recorded: its creditings of rows this journal lost
+    as `credited`, the rest's verdicts (duplicates, rows held for a person)."""
+    for row, crediting in found.credited:
+        journal.record(
+            import_id,
+            row,
+            Outcome.CREDITED,
+            crediting=crediting,
+            note="found at the API by its reference before sending: credited by an "
+            "earlier run this journal does not know of; not sent again",
+        )
+    if found.verdicts:
+        journal.record_verdicts(
+            import_id,
+            ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in found.verdicts),
+        )
+    if found.credited or found.verdicts:
+        log.info(
+            "dedupe.found_at_api",
+            import_id=import_id,
+            credited=len(found.credited),
+            verdicts=len(found.verdicts),
+        )
 
 
 def _notes_so_far(journal: Journal, import_id: str) -> dict[tuple[str, str], Earlier]:
