@@ -5,10 +5,14 @@ Before any row is sent the importer asks the API whether it already holds it (`$
 reference, 100 a request, paged: importer/pipeline/api_lookup.py). This bench imports a file
 of rows without credit notes (so every row is asked about by its reference) with 8 lanes:
 
-1. **first import** — nothing is found: the look-ups are pure overhead. Their time is what
-   the importer logs (`dedupe.api_lookup seconds=`), the posting time is what the run's
-   summary prints (rows / rows/s); the posting time is the run *without* look-ups, the sum
-   the run *with* them. Target: look-ups <= 10% of the posting time.
+1. **first import** — nothing is found: the look-ups are pure overhead. They are asked twice:
+   every row once before posting (`dedupe.api_lookup seconds=`: nothing is posted meanwhile)
+   and again, a block at a time, as the lanes are about to send it
+   (`posting.api_lookup seconds=`: the time lanes waited for those answers, summed over the
+   lanes; the other lanes post meanwhile, so a lane's share is that sum over the lane
+   count). The posting time is what the run's summary prints (rows / rows/s) and includes
+   the look-ups made while posting. Target: the look-ups' share of the posting time (before
+   posting, plus a lane's wait while posting) <= 10%.
 2. **the same file again with the journal lost** (a fresh folder) — every row is found and
    nothing is posted: the whole run, and its look-ups, against the first import's posting.
 3. **the intent commit, durable or not** — the journal's per-row commit (one UPDATE in WAL)
@@ -62,15 +66,18 @@ def run_import(folder: Path, data: Path, url: str, lanes: int) -> dict[str, floa
     text = output.decode("utf-8", "replace")
     if code != 0:
         raise SystemExit(f"importer run exited {code}:\n{text[-2000:]}")
-    asked = re.search(r'"asked": (\d+), "seconds": ([\d.]+)', text)
+    asked = re.search(r'"asked": (\d+), "seconds": ([\d.]+), "event": "dedupe.api_lookup"', text)
     if asked is None:
         raise SystemExit(f"no dedupe.api_lookup line in the log:\n{text[-2000:]}")
+    ahead = re.search(r'"asked": (\d+), "seconds": ([\d.]+), "event": "posting.api_lookup"', text)
     posting = re.search(r"posting\s+\d+ lanes?, (\d+) rows at ([\d.]+) rows/s", text)
     posted_s = int(posting[1]) / float(posting[2]) if posting else 0.0
     return {
         "seconds": elapsed,
         "lookups": float(asked[1]),
         "lookup_s": float(asked[2]),
+        "ahead": float(ahead[1]) if ahead else 0.0,
+        "ahead_s": float(ahead[2]) if ahead else 0.0,
         "posting_s": posted_s,
     }
 
@@ -119,13 +126,15 @@ def main() -> None:
     print(f"{args.rows} rows without credit notes, {args.lanes} lanes, sandbox at {LATENCY_MS} ms")
     print(f"machine load average: {load}")
     posting = first["posting_s"]
+    lane_wait = first["ahead_s"] / args.lanes
     print(
-        f"first import: posting {posting:.2f} s (without look-ups); look-ups "
+        f"first import: posting {posting:.2f} s; look-ups before posting "
         f"{first['lookup_s']:.2f} s in {first['lookups']:.0f} call(s) (100 references a "
-        "request); with them "
-        f"{posting + first['lookup_s']:.2f} s; whole run {first['seconds']:.2f} s"
+        f"request); while posting {first['ahead']:.0f} call(s), lanes waited "
+        f"{first['ahead_s']:.2f} s in all ({lane_wait:.2f} s a lane); whole run "
+        f"{first['seconds']:.2f} s"
     )
-    share = first["lookup_s"] / posting if posting else float("nan")
+    share = (first["lookup_s"] + lane_wait) / posting if posting else float("nan")
     print(f"ratio look-ups/posting: {share:.3f} (target <= 0.10)")
     print(
         f"journal lost, same file again: nothing posted, whole run {again['seconds']:.2f} s, "

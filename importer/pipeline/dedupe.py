@@ -22,6 +22,7 @@ the credit-note claim at the row's intent (`journal.claims`)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -72,6 +73,11 @@ class Dedupe:
         self._asked = [0, 0.0]
         """Look-up rounds asked of the API and the seconds they took, wall clock (logged as
         `dedupe.api_lookup`: bench/lookup_bench.py weighs them against posting)."""
+        self._refusal = threading.Lock()
+        self.found_unknown_at: float | None = None
+        """When (epoch seconds) the look-up before posting last found rows credited that
+        this journal does not know of (`pipeline.lookup_ahead` waits to see whether
+        another importer is crediting them now)."""
         self.taken: set[tuple[str | None, int | None]] = set()
         """Earlier creditings (import, row) a row of this import already repeats: each
         answers for one row only, so a cumulative export's extra repeat is still sent."""
@@ -80,6 +86,7 @@ class Dedupe:
         """Before posting: record a verdict on every row still to be sent that must not be."""
         self.lookup = lookup
         self._asked = [0, 0.0]
+        self.found_unknown_at = None
         wanted = list(wanted)
         in_file = _notes_so_far(self.journal, import_id)
         self.taken = {
@@ -105,39 +112,44 @@ class Dedupe:
     # ------------------------------------------------------------ in file order
 
     def _ask_api(self, import_id: str, block: list[JournalRow]) -> set[int]:
-        """The API's answer on these rows (`pipeline.api_lookup`), recorded: rows it holds
-        credited by them become `credited`, others' duplicates or held rows get their
-        verdicts. Returns the rows so decided."""
+        """`ask_api`, counted in this pass's `dedupe.api_lookup`."""
         if self.lookup is None:
             return set()
         started = time.perf_counter()
         try:
-            found = self.api_lookup.decide(import_id, block, self.lookup)
-        except QueryRefused as refused:
-            self._refused(import_id, refused)
-            return set()
+            return self.ask_api(import_id, block)
         finally:
             self._asked[0] += 1
             self._asked[1] += time.perf_counter() - started
+
+    def ask_api(self, import_id: str, block: list[JournalRow]) -> set[int]:
+        """The API's answer on these rows (`pipeline.api_lookup`), recorded: rows it holds
+        credited by them become `credited`, others' duplicates or held rows get their
+        verdicts. Returns the rows so decided. Asked before posting (`run`) and again as
+        the lanes are about to send the rows (`pipeline.lookup_ahead`)."""
+        lookup = self.lookup
+        if lookup is None:
+            return set()
+        try:
+            found = self.api_lookup.decide(import_id, block, lookup)
+        except QueryRefused as refused:
+            self._refused(import_id, refused)
+            return set()
         _record_found(self.journal, import_id, found)
         self.taken |= found.taken
+        if found.credited:
+            self.found_unknown_at = time.time()
         return {row for row, _ in found.credited} | {v.row for v in found.verdicts}
 
     def _refused(self, import_id: str, refused: QueryRefused) -> None:
         """The API refused a look-up's filter: the run stops (exit 2), unless the setting
-        accepts the journal alone — then noted once, as a weakened guarantee."""
-        if self.config.dedupe.require_api_lookup:
-            raise LookupRefused(
-                f"{refused.message}; nothing was sent: without that look-up a lost or "
-                "restored journal could credit a row twice. Set dedupe.require_api_lookup: "
-                "false to import on this machine's journal alone"
-            )
-        self.journal.add_warning(
-            import_id,
-            ImportWarning(code="api_lookup_refused", message=WEAKENED.format(why=refused.message)),
-        )
-        log.warning("dedupe.api_lookup_refused", import_id=import_id)
-        self.lookup = None  # noted once: the API will not answer it later either
+        accepts the journal alone — then noted once, as a weakened guarantee (lanes may
+        meet the refusal at once: the first notes it)."""
+        with self._refusal:
+            if self.lookup is None:
+                return
+            _note_refusal(self.config, self.journal, import_id, refused)
+            self.lookup = None  # noted once: the API will not answer it later either
 
     def decide(
         self,
@@ -259,6 +271,22 @@ def _record(journal: Journal, import_id: str, verdicts: list[Verdict]) -> None:
         )
     if verdicts:
         log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
+
+
+def _note_refusal(config: Config, journal: Journal, import_id: str, refused: QueryRefused) -> None:
+    """The API refused the look-up's filter: the run stops, unless the journal alone may
+    decide — then every report names the weakened guarantee."""
+    if config.dedupe.require_api_lookup:
+        raise LookupRefused(
+            f"{refused.message}; nothing was sent: without that look-up a lost or "
+            "restored journal could credit a row twice. Set dedupe.require_api_lookup: "
+            "false to import on this machine's journal alone"
+        )
+    journal.add_warning(
+        import_id,
+        ImportWarning(code="api_lookup_refused", message=WEAKENED.format(why=refused.message)),
+    )
+    log.warning("dedupe.api_lookup_refused", import_id=import_id)
 
 
 def _record_found(journal: Journal, import_id: str, found: Found) -> None:

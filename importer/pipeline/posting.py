@@ -13,7 +13,9 @@ This is where exactly-once is kept:
   (`pipeline.double_credit`).
 
 Which rows must not be sent at all (duplicates, credit-note conflicts, repeats) was decided
-before posting began (`pipeline.dedupe`).
+before posting began (`pipeline.dedupe`); right before a row is sent for the first time the
+API is asked about it once more, a block at a time (`pipeline.lookup_ahead`), so what another
+importer credited meanwhile is not sent again.
 
 Rows go one at a time in file order, or with `posting.lanes` > 1 several cases at once
 (`pipeline.lanes`). `_post_one` is the whole per-row path and is the lanes' `post`: it
@@ -36,8 +38,10 @@ from importer.config import Config
 from importer.errors import ApiUnavailable, Interrupted, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome
+from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.double_credit import DoubleCredits
 from importer.pipeline.lanes import LaneRun, post_in_lanes
+from importer.pipeline.lookup_ahead import LookupAhead
 from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.results import Progress
 from importer.pipeline.sending import UNCERTAIN, RowSender
@@ -62,6 +66,7 @@ class Poster:
         client: Callable[[], ApiClient],
         connect: Callable[[], ApiClient],
         reconciler: Reconciler,
+        dedupe: Dedupe,
         stop: threading.Event,
         progress: Progress | None,
     ) -> None:
@@ -71,6 +76,7 @@ class Poster:
         self._client = client
         self._connect = connect
         self._reconciler = reconciler
+        self._dedupe = dedupe
         self._stop = stop
         self._progress = progress
         self._sender = RowSender(config, journal, target_name, client=client, stop=stop)
@@ -91,6 +97,7 @@ class Poster:
         done = 0
         posted = False
         self._posted_now = False
+        ahead = LookupAhead(self._dedupe, import_id, self._config.api.settle)
 
         def post(jrow: JournalRow) -> float | None:
             nonlocal done
@@ -100,7 +107,13 @@ class Poster:
                 current = self._journal.get_row(import_id, jrow.row)
                 assert current is not None
                 jrow = current
-            created = self._post_one(import_id, jrow, tries, lock)
+            if ahead.decided(jrow):
+                created: str | float | None = None  # found at the API just now: not sent
+            else:
+                follow = ahead.follow_until(jrow)
+                if follow is not None:
+                    return follow  # another importer credits this import's rows: it leads
+                created = self._post_one(import_id, jrow, tries, lock)
             if isinstance(created, float):
                 return created  # held: its case waits, others go ahead
             with lock:
@@ -115,7 +128,7 @@ class Poster:
 
         try:
             run = post_in_lanes(
-                rows,
+                ahead.admitted(rows),
                 post,
                 lanes=self._config.posting.lanes,
                 keys=self._lane_keys,
@@ -129,6 +142,7 @@ class Poster:
                 raise Interrupted("stopped on request; run the same command again to resume")
             posted = True
         finally:
+            ahead.log()
             # A stopped run does not wait for lookups in flight (they may be retrying an API
             # that is down); the next run reads what is missing.
             self._journal.record_statuses(import_id, reader.close(wait=posted))

@@ -220,6 +220,7 @@ class Importer:
             client=lambda: self.client,
             connect=self._connections.connect,
             reconciler=reconciler,
+            dedupe=self._dedupe,
             stop=self._stop,
             progress=progress,
         )
