@@ -23,7 +23,13 @@ class Clock:
 
 def rows(n: int) -> list[JournalRow]:
     return [
-        JournalRow(row=r, outcome=Outcome.NOT_SENT, source=[], request={"amount": r, "creditor_reference": f"imp1-{r:032x}"}, errors=[])
+        JournalRow(
+            row=r,
+            outcome=Outcome.NOT_SENT,
+            source=[],
+            request={"amount": r, "creditor_reference": f"imp1-{r:032x}"},
+            errors=[],
+        )
         for r in range(2, n + 2)
     ]
 
