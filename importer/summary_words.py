@@ -1,4 +1,4 @@
-"""How a summary says money, times and counts in the report language — one place for the
+"""How a summary says times and counts in the report language — one place for the
 night's summary (`importer.drop.summary_text`) and an import's notification
 (`importer.notify.imports`), so the two never write the same count two ways."""
 
@@ -6,20 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 
 from importer.local_time import shown
 from importer.outcomes import Outcome
 from importer.words import Language, text
-
-
-def money_text(value: Decimal, language: Language = "en") -> str:
-    """`1 234 567.80` (`1 234 567,80` in Swedish): two decimals, groups of three, the way
-    finance staff read amounts."""
-    shown = f"{value:,.2f}"
-    if language == "sv":
-        return shown.replace(",", " ").replace(".", ",")
-    return shown.replace(",", " ")
 
 
 def local_time(moment: datetime, zone: str | None = None) -> str:

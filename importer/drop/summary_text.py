@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from importer.attention import import_next_steps
 from importer.exit_codes import ExitCode
-from importer.summary_words import local_time, money_text, outcome_counts, status_counts
-from importer.words import Language, outcome_text, rows_text, text
+from importer.summary_words import local_time, outcome_counts, status_counts
+from importer.words import Language, number_text, outcome_text, rows_text, text
 
 if TYPE_CHECKING:
     from importer.drop.summary import DropSummary, FileSummary
@@ -116,8 +116,8 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
             + text(
                 "night.amounts",
                 lang,
-                requested=money_text(item.amount_requested, lang),
-                settled=money_text(item.amount_settled, lang),
+                requested=number_text(item.amount_requested, lang),
+                settled=number_text(item.amount_settled, lang),
                 currency=currency,
             )
         )

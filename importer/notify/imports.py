@@ -14,8 +14,8 @@ from importer.notify.delivery import Delivery, deliver, owe, wanted
 from importer.notify.message import Message, attachable
 from importer.pipeline import ImportResult
 from importer.report import Report
-from importer.summary_words import money_text, outcome_counts, status_counts
-from importer.words import Language, text
+from importer.summary_words import outcome_counts, status_counts
+from importer.words import Language, number_text, text
 
 NEEDING = ("invalid", "rejected", "not_sent", "unknown")
 """Outcomes a person looks at (with the statuses warning and error of credited rows)."""
@@ -71,8 +71,8 @@ def import_message(config: Config, result: ImportResult, report: Report, night: 
         + text(
             "night.amounts",
             lang,
-            requested=money_text(summary.amount_requested, lang),
-            settled=money_text(summary.amount_settled, lang),
+            requested=number_text(summary.amount_requested, lang),
+            settled=number_text(summary.amount_settled, lang),
             currency=config.defaults.currency,
         )
     )

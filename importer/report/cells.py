@@ -55,12 +55,6 @@ def money_text(value: Decimal, decimal: str = ".") -> str:
     return shown if decimal == "." else shown.replace(".", decimal)
 
 
-def spaced_money(value: Decimal) -> str:
-    """Money for a person reading a terminal: thousands apart by a space, two decimals
-    ("1 980 000.00")."""
-    return f"{value:,.2f}".replace(",", " ")
-
-
 def iso_utc(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, as text: for the Summary sheet, because Excel cannot store a
     time zone. Same rule as report.json (see `as_utc`)."""
