@@ -17,6 +17,9 @@ from pipeline.exactly_once_support import CREDITOR, KEY, importer_env, write_con
 OTHER_CREDITOR = "6a0b1c2d3e4f5a6b7c8d9e0f"
 """A second creditor with cases of its own (invoice numbers OT-…)."""
 
+THEIRS = [f"OT-{n:04d}" for n in range(1, 11)]
+"""The second creditor's invoice numbers (`write_two_creditor_cases`)."""
+
 
 def write_two_creditor_cases(path: Path, count: int = 10) -> None:
     """`count` open cases for CREDITOR (EO-0001…) and as many for OTHER_CREDITOR (OT-0001…)."""

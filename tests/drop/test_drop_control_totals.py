@@ -6,24 +6,15 @@ with the reason and nothing of it is sent. A marker that says none of these is a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from drop_support import archived, run_drop, setup_work, summaries, write_two_creditor_cases
-from pipeline.exactly_once_support import KEY, stored_total, write_credits
+from drop_support import archived, run_drop, setup_work, summaries
+from pipeline.exactly_once_support import stored_total, write_credits
 
 from importer.sandbox import Sandbox
 
 INVOICES = [f"EO-{n:04d}" for n in range(1, 11)]
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Sandbox]:
-    cases = tmp_path / "cases.json"
-    write_two_creditor_cases(cases)
-    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
-        yield sandbox
 
 
 def _reason(inbox: Path) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,21 +19,12 @@ from drop_support import (
     run_drop,
     setup_work,
     summaries,
-    write_two_creditor_cases,
 )
-from pipeline.exactly_once_support import CREDITOR, KEY, write_credits
+from pipeline.exactly_once_support import CREDITOR, write_credits
 
 from importer.drop.summary import DropSummary
 from importer.drop.summary_text import render
 from importer.sandbox import Sandbox
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Sandbox]:
-    cases = tmp_path / "cases.json"
-    write_two_creditor_cases(cases)
-    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
-        yield sandbox
 
 
 def test_a_drop_pointed_at_a_creditors_subfolder_uses_its_config(

@@ -12,31 +12,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from drop_support import (
     OTHER_CREDITOR,
+    THEIRS,
     archived,
     creditings_of,
     run_drop,
     setup_work,
-    write_two_creditor_cases,
 )
-from pipeline.exactly_once_support import CREDITOR, KEY, stored_total, write_credits
+from pipeline.exactly_once_support import CREDITOR, stored_total, write_credits
 
 from importer.sandbox import Sandbox
-
-THEIRS = [f"OT-{n:04d}" for n in range(1, 11)]
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Sandbox]:
-    cases = tmp_path / "cases.json"
-    write_two_creditor_cases(cases)
-    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
-        yield sandbox
 
 
 def _acme(inbox: Path, settings: str | None = f"defaults:\n  creditor: {OTHER_CREDITOR}\n") -> Path:

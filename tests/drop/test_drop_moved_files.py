@@ -10,32 +10,20 @@ then the rows name their own, and the bytes alone decide)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from drop_support import (
     OTHER_CREDITOR,
+    THEIRS,
     archived,
     creditings_of,
     run_drop,
     setup_work,
     summaries,
-    write_two_creditor_cases,
 )
-from pipeline.exactly_once_support import CREDITOR, KEY, write_credits
+from pipeline.exactly_once_support import CREDITOR, write_credits
 
 from importer.sandbox import Sandbox
-
-THEIRS = [f"OT-{n:04d}" for n in range(1, 11)]
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Sandbox]:
-    cases = tmp_path / "cases.json"
-    write_two_creditor_cases(cases)
-    with Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox:
-        yield sandbox
 
 
 def _beta(inbox: Path) -> Path:
