@@ -72,6 +72,12 @@ def workdir(tmp_path: Path, name: str, **config: object) -> Path:
     return work
 
 
+def two_hosts(tmp_path: Path) -> tuple[Path, Path]:
+    """Two working folders, each with its journal: a hand import and the nightly drop on
+    two hosts, at one API."""
+    return workdir(tmp_path, "by-hand"), workdir(tmp_path, "nightly")
+
+
 def remove_journal(work: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         (work / f"journal.sqlite{suffix}").unlink(missing_ok=True)
@@ -155,8 +161,7 @@ def test_the_same_file_after_the_journal_was_lost_credits_nothing_new(
 def test_two_journals_at_one_api_credit_each_row_once(tmp_path: Path, sandbox_api: Sandbox) -> None:
     file = tmp_path / "credits.csv"
     write_plain_credits(file, INVOICES, 50)
-    by_hand = workdir(tmp_path, "by-hand")
-    nightly = workdir(tmp_path, "nightly")
+    by_hand, nightly = two_hosts(tmp_path)
     assert run_importer(by_hand, file, sandbox_api.url).returncode == 0
     done = run_importer(nightly, file, sandbox_api.url)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -169,8 +174,7 @@ def test_two_journals_at_one_api_at_once_credit_each_row_once(tmp_path: Path, ca
     is still posting (a few rows already at the API): each row is credited once."""
     file = tmp_path / "credits.csv"
     write_plain_credits(file, INVOICES, 100)
-    by_hand = workdir(tmp_path, "by-hand")
-    nightly = workdir(tmp_path, "nightly")
+    by_hand, nightly = two_hosts(tmp_path)
     with Sandbox(
         db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY, latency_ms=40
     ) as api:
@@ -190,8 +194,7 @@ def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_tha
     nothing new and credits the rest — each row once, exit 0."""
     file = tmp_path / "credits.csv"
     write_plain_credits(file, INVOICES, 100)
-    by_hand = workdir(tmp_path, "by-hand")
-    nightly = workdir(tmp_path, "nightly")
+    by_hand, nightly = two_hosts(tmp_path)
     with Sandbox(
         db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY, latency_ms=20
     ) as api:
@@ -256,8 +259,7 @@ def test_two_journals_with_the_files_own_references_hold_the_rows_for_a_person(
         + "".join(f"{line},REF-{n:03d}\n" for n, line in enumerate(lines)),
         encoding="utf-8",
     )
-    by_hand = workdir(tmp_path, "by-hand")
-    nightly = workdir(tmp_path, "nightly")
+    by_hand, nightly = two_hosts(tmp_path)
     assert run_importer(by_hand, file, sandbox_api.url).returncode == 0
     done = run_importer(nightly, file, sandbox_api.url)
     assert done.returncode == 1, done.stdout + done.stderr
