@@ -32,7 +32,9 @@ from importer.progress import ProgressLine
 from importer.report.schema import shipped_text
 from importer.stopping import Stage, StopFlag
 from importer.summary_text import result_lines, show_lines
+from importer.summary_words import counted
 from importer.validation import creditor_option
+from importer.words import text
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -195,21 +197,33 @@ def _list_imports(config: Config, args: argparse.Namespace) -> ExitCode:
     if args.json:
         print(json.dumps([entry.as_json() for entry in entries], ensure_ascii=False, indent=2))
         return ExitCode.OK
+    lang = config.report.language
     if not entries:
-        print("no imports" + (" match" if since or any(filters.values()) else " yet"))
+        matching = since or any(filters.values())
+        print(text("record.no_imports_match" if matching else "record.no_imports_yet", lang))
         return ExitCode.OK
     zone = config.report.timezone
-    print(f"{'import':<28}{'started':<25}{'state':<10}{'rows':>7}  outcomes  file")
+    column = {name: text(f"record.column.{name}", lang) for name in _IMPORTS_COLUMNS}
+    print(
+        f"{column['import']:<28}{column['started']:<25}{column['state']:<10}"
+        f"{column['rows']:>7}  {column['outcomes']}  {column['file']}"
+    )
     for entry in entries:
         record = entry.record
-        counts = ", ".join(f"{o.value} {n}" for o, n in entry.counts.items() if n) or "-"
-        kind = " (dry run)" if record.dry_run else ""
+        counts = (
+            ", ".join(f"{counted(o.value, lang)} {n}" for o, n in entry.counts.items() if n) or "-"
+        )
+        kind = " " + text("record.dry_run", lang) if record.dry_run else ""
         started = local_time.shown(record.started, zone, seconds=False)
+        state = text(f"record.state.{record.state}", lang)
         print(
-            f"{record.id:<28}{started}  {record.state:<10}"
-            f"{record.rows:>7}  {counts}  {record.file_name}{kind}  {entry.figures.text()}"
+            f"{record.id:<28}{started}  {state:<10}{record.rows:>7}  {counts}  "
+            f"{record.file_name}{kind}  {entry.figures.text(lang)}"
         )
     return ExitCode.OK
+
+
+_IMPORTS_COLUMNS = ("import", "started", "state", "rows", "outcomes", "file")
 
 
 def _show(config: Config, ref: str) -> ExitCode:

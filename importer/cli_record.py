@@ -11,6 +11,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.pipeline import facade
 from importer.upkeep import backup_journal, prune
+from importer.words import text
 
 COMMANDS = frozenset({"resolve", "backup", "prune"})
 
@@ -28,21 +29,30 @@ def _resolve(args: argparse.Namespace, config: Config, import_id: str) -> ExitCo
     entry, figures, paths = facade.resolve(
         config, import_id, args.rows, args.note, by=args.by, reopen=args.reopen
     )
-    done = "reopened" if entry.action == "reopen" else "resolved"
+    lang = config.report.language
+    done = "record.reopened" if entry.action == "reopen" else "record.resolved"
     who = f"{entry.os_user}@{entry.host}" + (f" ({entry.by})" if entry.by else "")
     rows = ", ".join(map(str, entry.rows))
-    print(f"import {import_id}: row(s) {rows} {done} by {who}: {entry.note}")
-    print(f"  now {figures.open_text()}; nothing was sent")
+    print(text(done, lang, id=import_id, rows=rows, who=who, note=entry.note))
+    print(text("record.now", lang, open=figures.open_text(lang)))
     if paths:
-        print(f"  report     {next(iter(paths.values())).parent}/ ({', '.join(paths)})")
+        folder = next(iter(paths.values())).parent
+        print(text("record.report", lang, folder=folder, files=", ".join(paths)))
     return ExitCode.OK
 
 
 def _backup(args: argparse.Namespace, config: Config) -> ExitCode:
     done = backup_journal(config.journal.path, args.path, overwrite=args.overwrite)
     print(
-        f"journal {config.journal.path} backed up to {done.path}: {done.imports} imports, "
-        f"{done.rows} rows, {done.bytes} bytes"
+        text(
+            "record.backed_up",
+            config.report.language,
+            journal=config.journal.path,
+            path=done.path,
+            imports=done.imports,
+            rows=done.rows,
+            bytes=done.bytes,
+        )
     )
     return ExitCode.OK
 
@@ -58,11 +68,13 @@ def _prune(args: argparse.Namespace, config: Config) -> ExitCode:
             language=config.report.language,
             zone=config.report.timezone,
         )
-    verb = "would remove" if result.dry_run else "removed"
+    lang = config.report.language
+    verb = "record.would_remove" if result.dry_run else "record.removed"
     for path in result.removed:
-        print(f"{verb} {path}")
+        print(text(verb, lang, path=path))
     for path, why in result.kept:
-        print(f"kept {path} ({why})")
+        print(text("record.kept", lang, path=path, why=why))
     megabytes = f"{result.bytes / 1_000_000:.1f}"
-    print(f"{verb} {len(result.removed)} item(s), {megabytes} MB; kept {len(result.kept)}")
+    count, kept = len(result.removed), len(result.kept)
+    print(text(f"{verb}_total", lang, count=count, megabytes=megabytes, kept=kept))
     return ExitCode.OK

@@ -9,10 +9,11 @@ module itself, at import) catches. Keys are namespaced: `outcome.`, `status.`, `
 
 Everything a person reads about an import speaks `report.language`: the report files, the
 command line's closing summary and `importer show` (`cli.`), the night's drop summary
-(`drop.`), the file-level warnings (`warning.`, by their stable code) and the detailed reasons
-a rule writes on a row (`detail.`). Errors of the command itself (a usage error, a missing
-file) stay English: they come before a configuration is read. Numbers inside a text follow
-the language too (`number_text`: `12 345.50`, `12 345,50`).
+(`drop.`), the commands that list and keep the record (`record.`: `imports`, `resolve`,
+`backup`, `prune`), the file-level warnings (`warning.`, by their stable code) and the
+detailed reasons a rule writes on a row (`detail.`). Errors of the command itself (a usage
+error, a missing file) stay English: they come before a configuration is read. Numbers
+inside a text follow the language too (`number_text`: `12 345.50`, `12 345,50`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 from importer.detail_words import DETAILS
 from importer.night_words import NIGHT
+from importer.record_words import RECORD
 
 Language = Literal["en", "sv"]
 LANGUAGES: tuple[Language, ...] = ("en", "sv")
@@ -715,6 +717,7 @@ for _field, _en in _FIELDS_EN.items():
     )
 
 CATALOGUE.update(NIGHT)
+CATALOGUE.update(RECORD)
 if DETAILS.keys() & CATALOGUE.keys():  # pragma: no cover - a key defined twice is a bug
     raise RuntimeError(f"words: {sorted(DETAILS.keys() & CATALOGUE.keys())} defined twice")
 CATALOGUE.update(DETAILS)

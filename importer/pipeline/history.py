@@ -45,10 +45,10 @@ class ImportFigures:
     def open_items(self) -> int:
         return sum(self.attention.values())
 
-    def text(self) -> str:
-        """One line: creditor, amounts, open items (for a list of imports)."""
-        creditors = ", ".join(self.creditors) or "-"
-        return f"creditor {creditors}  {self.amounts_text()}  {self.open_text()}"
+    def text(self, language: Language = "en") -> str:
+        """One line: creditor, amounts, open items (for a list of imports), in `language`."""
+        creditors = text("record.creditor", language, creditors=", ".join(self.creditors) or "-")
+        return f"{creditors}  {self.amounts_text(language)}  {self.open_text(language)}"
 
     def amounts_text(self, language: Language = "en") -> str:
         """`read 4 389.50 SEK   credited …   settled …`, in `language` (its words and its

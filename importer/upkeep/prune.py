@@ -34,7 +34,7 @@ from importer.errors import ConfigError
 from importer.journal import Journal
 from importer.pipeline.history import import_figures
 from importer.pipeline.overview import write_overview
-from importer.words import Language
+from importer.words import Language, text
 
 
 @dataclass(slots=True)
@@ -63,7 +63,7 @@ def prune(
     if older_than_days < 0:
         raise ConfigError(f"--older-than {older_than_days:g}: a number of days, 0 or more")
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
-    still_open = _open_imports(journal)
+    still_open = _open_imports(journal, language)
     result = PruneResult(dry_run)
     for import_id, folder in _report_folders(journal, report_dir):
         if _newest(folder) < cutoff:
@@ -100,15 +100,17 @@ def _judge(result: PruneResult, path: Path, open_import: str | None) -> None:
         path.unlink()
 
 
-def _open_imports(journal: Journal) -> dict[str, str]:
-    """{import id: why it is kept} for every import with something open."""
+def _open_imports(journal: Journal, language: Language) -> dict[str, str]:
+    """{import id: why it is kept, in `language`} for every import with something open."""
     found = {}
     for record in journal.imports():
         figures = import_figures(journal, record)
         if figures.open_items:
-            found[record.id] = f"import {record.id}: {figures.open_text()}"
+            found[record.id] = text(
+                "record.open_items", language, id=record.id, open=figures.open_text(language)
+            )
         elif record.state == "open":
-            found[record.id] = f"import {record.id}: not finished"
+            found[record.id] = text("record.not_finished", language, id=record.id)
     return found
 
 
