@@ -149,15 +149,15 @@ def journal_commits(work: Path, rows: int, threads: int) -> float:
         "amount": "1.25",
         "origin": "creditor_system",
     }
-    journal.create_import(
+    journal.imports.create(
         record, [NewRow(n, ["x"], dict(request), [], Outcome.NOT_SENT) for n in range(rows)]
     )
     crediting = {"_id": "65" + "0" * 22, "status": "completed"}
 
     def worker(index: int) -> None:
         for n in range(index, rows, threads):
-            journal.mark_intent("bench", n)
-            journal.record("bench", n, Outcome.CREDITED, http_status=201, crediting=crediting)
+            journal.rows.mark_intent("bench", n)
+            journal.rows.record("bench", n, Outcome.CREDITED, http_status=201, crediting=crediting)
 
     workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     started = time.perf_counter()

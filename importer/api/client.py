@@ -160,7 +160,7 @@ def _answer_of(response: Answer, endpoint_missing: Callable[[], str | None]) -> 
         )
     data = parse_answer(response.content)
     if status == 201 and isinstance(data.get("_id"), str) and data["_id"]:
-        # Its values are checked where it is stored (journal.record, importer.answers).
+        # Its values are checked where it is stored (journal.rows.record, importer.answers).
         return PostResult(PostKind.CREATED, http_status=status, body=data)
     missing = endpoint_missing() if status == 404 else None
     if missing is not None:

@@ -174,7 +174,7 @@ class FileImport:
         )
         day = datetime.now().astimezone()
         if result.already_imported and result.import_id is not None:
-            record = self.journal.get_import(result.import_id)
+            record = self.journal.imports.get(result.import_id)
             if resumed and record is not None and record.file_path == str(path):
                 # This very file, imported by a pass that died before archiving it.
                 report, _ = self.importer.render(result.import_id)
@@ -258,11 +258,11 @@ class FileImport:
         item.amount_settled = summary.amount_settled
         item.creditors = list(report.creditor)
         item.warnings = [warning.message for warning in report.warnings]
-        record = self.journal.get_import(result.import_id)
+        record = self.journal.imports.get(result.import_id)
         columns = Mapper(self.config).fields_of(record.columns) if record is not None else {}
         language = self.config.report.language
         shared = shares_rejection(report.warnings)
-        for block in self.journal.iter_rows(result.import_id, 2000):
+        for block in self.journal.rows.chunks(result.import_id, 2000):
             for row in block:
                 if row_next_step(row.outcome, row.status, row.errors) is None:
                     continue

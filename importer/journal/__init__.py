@@ -10,62 +10,128 @@ included); a power loss may lose everything since the last checkpoint — the ro
 without their outcome, and each is looked up at the API before it is sent again
 (`pipeline.api_lookup`), so the intent commit needs no fsync (README, "Durability").
 
-The journal is one object (`Journal`) made of parts, one concept each: `migrations` (the
-tables, as ordered upgrades), `schema` (the connection), `imports`, `report_notes` (a report's
-dialect and folder), `row_values`, `row_queries` and `rows` (a row, its reads, its writes),
-`figures` (the few columns a list of imports counts), `audit` (changes made by hand,
-append-only, and the rows resolved), `locks`, `dedupe`, `claims` (credit
-notes claimed by rows in flight or credited) and `uncertain` (rows whose attempt was
-uncertain). It depends
-on the request contract (`api.request.FIELDS`) and the outcome vocabulary only, never on
-validation.
+The journal is one object (`Journal`) composed of parts, one concept each, all over one
+shared connection (`connection`: with `migrations`, the only module that imports `sqlite3`,
+so a second database needs its own connection, not a second journal):
 
-SQLite's errors stop at this boundary: a write goes through `Store._transaction`, a read is
-marked `@reads` (`schema.read_failure`), so a damaged file is `JournalDamaged` and anything
-else `JournalFailed` (a write) or `JournalUnreadable` (a read), never a raw `sqlite3` error.
+* `journal.imports` — creating, finding and finishing imports (`imports`);
+* `journal.notes` — a report's dialect and folder (`report_notes`);
+* `journal.rows` — a row from intent to outcome, and its reads (`rows`; its values:
+  `row_values`);
+* `journal.statuses` — the processing statuses read back after posting (`statuses`);
+* `journal.history` — a row's attempts, raw answers and the cells a correction replaced
+  (`row_history`);
+* `journal.locks` — which process works on which import or file (`locks`);
+* `journal.dedupe` — what the journal knows of earlier creditings (`dedupe`);
+* `journal.claims` — credit notes claimed by rows in flight or credited (`claims`);
+* `journal.uncertain` — rows whose attempt was uncertain (`uncertain`);
+* `journal.figures` — the counts and amounts a list of imports shows (`figures`);
+* `journal.audit` — changes made by hand, append-only, and the rows resolved (`audit`).
+
+A caller that needs one concept can take that part alone (`pipeline.ownership` takes
+`journal.dedupe`). A part holds the connection and nothing of the others, and is no subclass
+of anything: a part that must write in another's transaction runs that part's statement
+inside its own (`claims` commits the row's intent with `rows.mark_intent_in`). Opening,
+closing and the write check are the journal's own (`Journal`). It
+depends on the request contract (`api.request.FIELDS`) and the outcome vocabulary only,
+never on validation.
+
+SQLite's errors stop at this boundary: a write goes through `SharedConnection.transaction`,
+a read is marked `@reads` (`connection.read_failure`), so a damaged file is `JournalDamaged`
+and anything else `JournalFailed` (a write) or `JournalUnreadable` (a read), never a raw
+`sqlite3` error.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Self
+
+from importer.errors import ConfigError, JournalFailed
 from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
+from importer.journal.connection import SharedConnection, damaged
 from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.migrations import SCHEMA_VERSION
 from importer.journal.report_notes import ReportNotes
+from importer.journal.row_history import RowHistory
 from importer.journal.row_values import JournalRow, NewRow
 from importer.journal.rows import RowStore
-from importer.journal.schema import damaged, utcnow
+from importer.journal.schema import iso_z, utcnow
+from importer.journal.statuses import StatusStore
 from importer.journal.uncertain import UncertainStore
 
 __all__ = [
     "SCHEMA_VERSION",
     "Amounts",
     "AuditEntry",
+    "AuditStore",
     "CellChange",
+    "ClaimStore",
+    "DedupeStore",
+    "FigureStore",
     "ImportRecord",
+    "ImportStore",
     "Journal",
     "JournalCrediting",
     "JournalRow",
+    "LockStore",
     "NewRow",
+    "ReportNotes",
     "RowGroup",
+    "RowHistory",
+    "RowStore",
+    "StatusStore",
+    "UncertainStore",
     "damaged",
     "utcnow",
 ]
 
 
-class Journal(
-    ImportStore,
-    ReportNotes,
-    RowStore,
-    LockStore,
-    DedupeStore,
-    ClaimStore,
-    UncertainStore,
-    FigureStore,
-    AuditStore,
-):
+class Journal:
     """The SQLite journal. One instance per process, safe to share between threads (the
-    posting lanes): see `journal.connection`."""
+    posting lanes): every part works through the one `SharedConnection`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db = SharedConnection.open(self.path)
+        self.imports = ImportStore(self._db)
+        self.notes = ReportNotes(self._db)
+        self.rows = RowStore(self._db)
+        self.statuses = StatusStore(self._db)
+        self.history = RowHistory(self._db)
+        self.locks = LockStore(self._db)
+        self.dedupe = DedupeStore(self._db)
+        self.claims = ClaimStore(self._db)
+        self.uncertain = UncertainStore(self._db)
+        self.figures = FigureStore(self._db)
+        self.audit = AuditStore(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def check_writable(self) -> None:
+        """A real write transaction, before anything is sent: a journal on a read-only or
+        full disk is found now (exit 2, nothing sent), not after the first POST."""
+        try:
+            with self._db.transaction() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('checked_writable', ?)", (iso_z(utcnow()),)
+                )
+        except JournalFailed as failed:  # `transaction` said why; a damaged file passes
+            raise ConfigError(
+                f"journal {self.path} cannot be written ({failed.__cause__}); nothing was sent"
+            ) from failed.__cause__
+        except OSError as exc:
+            raise ConfigError(
+                f"journal {self.path} cannot be written ({exc}); nothing was sent"
+            ) from exc
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from importer.journal.schema import Store, iso_z, reads
+from importer.journal.connection import SharedConnection
+from importer.journal.schema import iso_z, reads
 
 AuditAction = Literal["correct", "resolve", "reopen"]
 
@@ -56,13 +57,16 @@ def _entry(values: tuple[object, ...]) -> AuditEntry:
     return AuditEntry.model_validate(fields)
 
 
-class AuditStore(Store):
+class AuditStore:
     """Appending to an import's audit trail, and the rows resolved by hand."""
 
-    def append_audit(self, import_id: str, entry: AuditEntry) -> None:
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
+
+    def append(self, import_id: str, entry: AuditEntry) -> None:
         """One entry; for `resolve` the rows become resolved, for `reopen` they no longer
         are — in the same transaction as the entry, so no resolution lacks its record."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             cursor = db.execute(
                 _INSERT,
                 (
@@ -91,7 +95,7 @@ class AuditStore(Store):
                 )
 
     @reads
-    def audit_trail(self, import_id: str) -> list[AuditEntry]:
+    def trail(self, import_id: str) -> list[AuditEntry]:
         """Every entry of the import, oldest first."""
         return [
             _entry(values)

@@ -10,19 +10,24 @@ correction changed."""
 
 from __future__ import annotations
 
+from importer.journal.connection import SharedConnection
 from importer.journal.dedupe import SELECT_CREDITING, JournalCrediting, crediting_of
 from importer.journal.rows import mark_intent_in
-from importer.journal.schema import Store
 
 
-class ClaimStore(Store):
-    def claim(
+class ClaimStore:
+    """Claiming a credit note for a row, with the row's intent."""
+
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
+
+    def take(
         self, base_url: str, creditor: str, credit_invoice: str, import_id: str, row: int
     ) -> JournalCrediting | None:
         """Claim the credit note for this row and commit the row's intent in the same
         transaction. Returns the holder — another row, in flight or credited — instead when
         the note is already claimed; then nothing is changed."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             holder = db.execute(
                 f"{SELECT_CREDITING} JOIN claims c ON c.import_id = r.import_id AND c.row = r.row"
                 " WHERE c.api=? AND c.creditor=? AND c.credit_invoice=?"

@@ -16,7 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, Store, reads
+from importer.journal.connection import SharedConnection
+from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, reads
 
 _CHUNK = 500
 """Values per `IN (…)`: well below SQLite's 999 bound parameters, with room for the rest."""
@@ -50,8 +51,11 @@ def crediting_of(values: Iterable[Any]) -> JournalCrediting:
     return JournalCrediting(import_id, row, crediting_id, request, case_invoice_number)
 
 
-class DedupeStore(Store):
+class DedupeStore:
     """Look-ups of earlier creditings, across imports to the same API."""
+
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
 
     @reads
     def has_credited(
@@ -113,7 +117,7 @@ class DedupeStore(Store):
     def point_at_originals(self, import_id: str) -> None:
         """Duplicates decided before their original was posted (an earlier row of the
         file, another importer's row in flight) get the original's `_id` once it has one."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE rows SET crediting_id = o.crediting_id,"
                 " duplicate_of = json_set(rows.duplicate_of, '$._id', o.crediting_id)"
@@ -156,3 +160,12 @@ class DedupeStore(Store):
         ).fetchone()
         moments = [datetime.fromisoformat(m) for m in (first, intent) if m]
         return min(moments, default=None)
+
+    @reads
+    def crediting_owner(self, crediting_id: str) -> tuple[str, int] | None:
+        """(import id, row) of the row the crediting `crediting_id` was recorded for."""
+        found = self._db.fetchall(
+            "SELECT import_id, row FROM rows WHERE crediting_id=? ORDER BY import_id LIMIT 1",
+            (crediting_id,),
+        )
+        return (str(found[0][0]), int(found[0][1])) if found else None

@@ -13,7 +13,8 @@ import json
 from decimal import Decimal
 from typing import NamedTuple
 
-from importer.journal.schema import Store, reads
+from importer.journal.connection import SharedConnection
+from importer.journal.schema import reads
 from importer.outcomes import Outcome, RowError
 
 
@@ -40,8 +41,11 @@ _RESOLVED = (
 )
 
 
-class FigureStore(Store):
+class FigureStore:
     """The counts and amounts an import's figures are made of."""
+
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
 
     @reads
     def row_groups(self, import_id: str) -> list[RowGroup]:
@@ -95,3 +99,14 @@ class FigureStore(Store):
             sum(map(Decimal, credited), zero),
             sum(map(Decimal, settled), zero),
         )
+
+    @reads
+    def flagged(self, import_id: str) -> int:
+        """Credited rows that carry an error (an answer that did not fit): money moved, and a
+        person must look (exit 1)."""
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM rows WHERE import_id=? AND outcome='credited'"
+            " AND errors IS NOT NULL",
+            (import_id,),
+        ).fetchone()
+        return int(count)

@@ -4,15 +4,15 @@ one transaction."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from importer.journal.connection import SharedConnection
 from importer.journal.row_values import NewRow, errors_json, pack_cells, request_row_values
-from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, Store, iso_z, reads
+from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, iso_z, reads
 from importer.outcomes import ImportWarning, Outcome, RowError
 
 
@@ -38,7 +38,7 @@ class ImportRecord(BaseModel):
     warnings: list[ImportWarning]
 
 
-def _record_of(row: sqlite3.Row | tuple[Any, ...]) -> ImportRecord:
+def _record_of(row: Sequence[Any]) -> ImportRecord:
     """An `imports` row (`ImportStore._IMPORT_COLUMNS`, in that order) as its record."""
     (
         id_,
@@ -78,11 +78,17 @@ def _record_of(row: sqlite3.Row | tuple[Any, ...]) -> ImportRecord:
     )
 
 
-class ImportStore(Store):
+class ImportStore:
     """Creating, finding and finishing imports."""
 
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
+        self._issued: set[str] = set()
+        """Ids handed out by `new_id`, so two calls never return the same one even before
+        either import is created."""
+
     @reads
-    def new_import_id(self, sha256: str | None, started: datetime) -> str:
+    def new_id(self, sha256: str | None, started: datetime) -> str:
         """Readable and sortable: `20261124-204500-3fa2c1d9` (UTC time, file hash prefix)."""
         base = f"{started.astimezone(UTC):%Y%m%d-%H%M%S}-{(sha256 or 'nofile0')[:8]}"
         candidate, n = base, 1
@@ -95,10 +101,10 @@ class ImportStore(Store):
         self._issued.add(candidate)
         return candidate
 
-    def create_import(self, record: ImportRecord, rows: Iterable[NewRow]) -> None:
+    def create(self, record: ImportRecord, rows: Iterable[NewRow]) -> None:
         """The import and all its rows in one transaction: either the whole file is in the
         journal or none of it is."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO imports (id, file_name, file_path, sha256, format, rows, columns,"
                 " base_url, dry_run, sandbox, all_or_nothing, state, started, finished,"
@@ -147,14 +153,14 @@ class ImportStore(Store):
     )
 
     @reads
-    def get_import(self, import_id: str) -> ImportRecord | None:
+    def get(self, import_id: str) -> ImportRecord | None:
         row = self._db.execute(
             f"SELECT {self._IMPORT_COLUMNS} FROM imports WHERE id=?", (import_id,)
         ).fetchone()
         return _record_of(row) if row else None
 
     @reads
-    def imports(self) -> list[ImportRecord]:
+    def all(self) -> list[ImportRecord]:
         return [
             _record_of(r)
             for r in self._db.execute(
@@ -163,7 +169,7 @@ class ImportStore(Store):
         ]
 
     @reads
-    def find_import(
+    def find(
         self, sha256: str, base_url: str, *, state: str, creditor: str | None = None
     ) -> ImportRecord | None:
         """The latest real (not dry-run) import of these exact bytes to this API in `state`,
@@ -187,7 +193,7 @@ class ImportStore(Store):
         return _record_of(row) if row else None
 
     def set_state(self, import_id: str, state: str, finished: datetime | None = None) -> None:
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE imports SET state=?, finished=? WHERE id=?",
                 (state, iso_z(finished) if finished else None, import_id),
@@ -200,7 +206,7 @@ class ImportStore(Store):
             if isinstance(warning, ImportWarning)
             else warning
         )
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             (text,) = db.execute("SELECT warnings FROM imports WHERE id=?", (import_id,)).fetchone()
             warnings = json.loads(text)
             if stored not in warnings:
@@ -211,7 +217,7 @@ class ImportStore(Store):
 
     def remove_warnings(self, import_id: str, codes: Collection[str]) -> None:
         """Forget the import's warnings with these codes (a condition a new run re-checks)."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             row = db.execute("SELECT warnings FROM imports WHERE id=?", (import_id,)).fetchone()
             if row is None:
                 return

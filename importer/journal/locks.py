@@ -9,24 +9,28 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from importer.errors import ImportLocked
-from importer.journal.schema import Store, iso_z, utcnow
+from importer.journal.connection import SharedConnection
+from importer.journal.schema import iso_z, utcnow
 
 
-class LockStore(Store):
+class LockStore:
     """Import and file locks, held in the journal so every process sees them."""
 
-    def acquire_lock(self, import_id: str) -> None:
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
+
+    def acquire(self, import_id: str) -> None:
         """Two importers never work on one import at once."""
         self._acquire(f"import:{import_id}", f"import {import_id}")
 
-    def release_lock(self, import_id: str) -> None:
+    def release(self, import_id: str) -> None:
         self._release(f"import:{import_id}")
 
-    def import_lock(self, import_id: str) -> AbstractContextManager[None]:
-        """`acquire_lock` for the length of a `with` block."""
+    def for_import(self, import_id: str) -> AbstractContextManager[None]:
+        """`acquire` for the length of a `with` block."""
         return self._held(f"import:{import_id}", f"import {import_id}")
 
-    def file_lock(self, sha256: str, base_url: str, name: str) -> AbstractContextManager[None]:
+    def for_file(self, sha256: str, base_url: str, name: str) -> AbstractContextManager[None]:
         """Held while a file is read, journaled and posted, so two importers given the same
         file at once cannot both create an import of it (and post it twice)."""
         return self._held(f"file:{base_url}:{sha256}", f"file {name}")
@@ -43,7 +47,7 @@ class LockStore(Store):
         """A lock whose holder on this host is gone (killed) is stale and taken over; a live
         or foreign holder is named, so an operator knows whom to wait for."""
         host, pid = socket.gethostname(), os.getpid()
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             held = db.execute("SELECT pid, host, since FROM locks WHERE key=?", (key,)).fetchone()
             if held is not None and (held[0], held[1]) != (pid, host):
                 holder_pid, holder_host, since = held
@@ -58,7 +62,7 @@ class LockStore(Store):
             )
 
     def _release(self, key: str) -> None:
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "DELETE FROM locks WHERE key=? AND pid=? AND host=?",
                 (key, os.getpid(), socket.gethostname()),

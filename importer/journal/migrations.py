@@ -151,7 +151,7 @@ def _v1_schema(db: sqlite3.Connection) -> None:
 
 def _v2_api_identity(db: sqlite3.Connection) -> None:
     """Imports recorded before the API's name was normalised are keyed by its identity, like
-    every import recorded since (the duplicate checks and `find_import` compare
+    every import recorded since (the duplicate checks and `imports.find` compare
     `base_url` with the identity). Once: the release before ran this on every open. It
     calls the package's `api_identity` on purpose — the identity this program computes; a
     change to it needs a migration of its own that re-keys the imports."""

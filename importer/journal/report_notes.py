@@ -9,11 +9,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from importer.journal.schema import Store, reads
+from importer.journal.connection import SharedConnection
+from importer.journal.schema import reads
 
 
-class ReportNotes(Store):
+class ReportNotes:
     """The report's dialect and folder, per import."""
+
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
 
     def set_source_dialect(
         self,
@@ -26,7 +30,7 @@ class ReportNotes(Store):
         the report is rendered again; `notes`: what else the reports need to know of the
         file (where its amount and date columns are, how its amounts read), kept beside them
         and given back by `source_notes`."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE imports SET source_delimiter=?, source_decimal=?, source_notes=?"
                 " WHERE id=?",
@@ -36,7 +40,7 @@ class ReportNotes(Store):
     def set_report_dir(self, import_id: str, folder: Path) -> None:
         """Keep the folder the import's report was last written to (`report.dir` or
         `--report-dir`), so `importer show` names the report.csv that is really there."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE imports SET report_dir=? WHERE id=?", (str(folder.resolve()), import_id)
             )

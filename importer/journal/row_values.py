@@ -1,6 +1,6 @@
 """A journal row as values: what was read, what is (to be) sent, and what became of it
 (`JournalRow`), a row about to be stored (`NewRow`), and how cells, errors and the request
-are packed into the journal's columns."""
+are packed into the journal's columns and read back from them (`row_of`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from importer.journal.schema import (
-    AMOUNT_INDEX,
-    REQUEST_FIELDS,
-)
+from importer.journal.schema import AMOUNT_INDEX, REQUEST_COLUMN_LIST, REQUEST_FIELDS
 from importer.outcomes import Outcome, RowError
 
 
@@ -52,7 +49,7 @@ class JournalRow:
     http_status: int | None = None
     duplicate_of: dict[str, Any] | None = None
     intent_at: datetime | None = None
-    """When the row's last request was about to leave (set by mark_intent)."""
+    """When the row's last request was about to leave (set by `RowStore.mark_intent`)."""
 
 
 @dataclass(slots=True)
@@ -63,6 +60,44 @@ class NewRow:
     """Request fields (amount a Decimal), or None when the row is invalid."""
     errors: Sequence[RowError] = ()
     outcome: Outcome = Outcome.NOT_SENT
+
+
+ROW_COLUMNS = (
+    f"row, outcome, errors, source, {REQUEST_COLUMN_LIST}, crediting_id, status,"
+    " status_reason_locale, settled_amount, case_invoice_number, case_reference_number,"
+    " http_status, duplicate_of, intent_at"
+)
+"""The columns of `rows` a `JournalRow` is read from (`row_of`), in that order."""
+
+
+def row_of(values: Sequence[Any]) -> JournalRow:
+    """The `JournalRow` of a row's `ROW_COLUMNS`."""
+    split = 4 + len(REQUEST_FIELDS)
+    (row, outcome, errors, source, *request_values) = values[:split]
+    rest = values[split:]
+    request: dict[str, Any] | None = None
+    if any(v is not None for v in request_values):
+        request = {
+            f: v for f, v in zip(REQUEST_FIELDS, request_values, strict=True) if v is not None
+        }
+        if "amount" in request:
+            request["amount"] = Decimal(request["amount"])
+    return JournalRow(
+        row=row,
+        outcome=Outcome(outcome),
+        source=unpack_cells(source),
+        request=request,
+        errors=[RowError(**e) for e in json.loads(errors)] if errors else [],
+        crediting_id=rest[0],
+        status=rest[1],
+        status_reason_locale=rest[2],
+        settled_amount=Decimal(rest[3]) if rest[3] is not None else None,
+        case_invoice_number=rest[4],
+        case_reference_number=rest[5],
+        http_status=rest[6],
+        duplicate_of=json.loads(rest[7]) if rest[7] else None,
+        intent_at=datetime.fromisoformat(rest[8]) if rest[8] else None,
+    )
 
 
 def decimal_text(value: Any) -> str | None:

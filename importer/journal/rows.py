@@ -1,40 +1,107 @@
-"""The writes that move a journal row from intent to outcome: the intent committed before a
-request leaves, the outcome after it, statuses read back, verdicts, corrected rows. (Reads:
-`row_queries`; the row's values: `row_values`.)"""
+"""The rows of imports: read in row order, by outcome, in chunks or one at a time, and
+written from intent to outcome — the intent committed before a request leaves, the outcome
+after it, verdicts, corrected rows. (A row's attempts and raw answers: `row_history`; the
+statuses read back: `statuses`; the row's values: `row_values`.)"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from importer.api.answers import check as check_answer
 from importer.journal.connection import SharedConnection
-from importer.journal.row_queries import RowQueries
 from importer.journal.row_values import (
+    ROW_COLUMNS,
+    JournalRow,
     NewRow,
     decimal_text,
     errors_json,
     pack_cells,
     request_row_values,
+    row_of,
 )
 from importer.journal.schema import (
     REQUEST_COLUMN_LIST,
     REQUEST_PLACEHOLDERS,
     iso_z,
+    reads,
     utcnow,
 )
 from importer.outcomes import Outcome, RowError
 
 
-class RowStore(RowQueries):
-    """The rows of imports as written: intent committed before a request leaves, the outcome
-    after it, statuses read back, corrected rows replaced. (Reads: `RowQueries`.)"""
+class RowStore:
+    """The rows of imports as read, and as written: intent committed before a request
+    leaves, the outcome after it, corrected rows replaced."""
+
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
+
+    @reads
+    def all(self, import_id: str, outcomes: Iterable[Outcome] | None = None) -> list[JournalRow]:
+        sql = f"SELECT {ROW_COLUMNS} FROM rows WHERE import_id=?"
+        params: list[Any] = [import_id]
+        if outcomes is not None:
+            wanted = [o.value for o in outcomes]
+            sql += f" AND outcome IN ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        return [row_of(r) for r in self._db.execute(sql + " ORDER BY row", params)]
+
+    @reads
+    def get(self, import_id: str, row: int) -> JournalRow | None:
+        found = self._db.fetchall(
+            f"SELECT {ROW_COLUMNS} FROM rows WHERE import_id=? AND row=?", (import_id, row)
+        )
+        return row_of(found[0]) if found else None
+
+    @reads
+    def pending(
+        self, import_id: str, outcomes: Iterable[Outcome], size: int = 1000
+    ) -> Iterator[JournalRow]:
+        """The rows with these outcomes, in row order, read `size` at a time after the last
+        row handed out: the posting loop changes each row as it goes (no cursor is open
+        meanwhile), and a large import's rows are never all in memory at once. A row a
+        person resolved by hand is not pending: a rerun leaves it alone."""
+        wanted = [o.value for o in outcomes]
+        if not wanted:
+            return
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM rows WHERE import_id=? AND row>?"
+            f" AND outcome IN ({','.join('?' * len(wanted))})"
+            " AND NOT EXISTS (SELECT 1 FROM resolutions r"
+            " WHERE r.import_id = rows.import_id AND r.row = rows.row) ORDER BY row LIMIT ?"
+        )
+        last = -1
+        while chunk := self._db.fetchall(sql, (import_id, last, *wanted, size)):
+            for values in chunk:
+                yield row_of(values)
+            last = chunk[-1][0]
+
+    @reads
+    def chunks(self, import_id: str, size: int) -> Iterator[list[JournalRow]]:
+        """All rows in row order, `size` at a time: a large import's report is rendered
+        without holding every row in memory."""
+        cursor = self._db.execute(
+            f"SELECT {ROW_COLUMNS} FROM rows WHERE import_id=? ORDER BY row", (import_id,)
+        )
+        while chunk := cursor.fetchmany(size):
+            yield [row_of(values) for values in chunk]
+
+    @reads
+    def latest_intent(self, import_id: str) -> datetime | None:
+        """When the last request whose answer never arrived left (rows still `unknown`)."""
+        (latest,) = self._db.execute(
+            "SELECT MAX(intent_at) FROM rows WHERE import_id=? AND outcome='unknown'",
+            (import_id,),
+        ).fetchone()
+        return datetime.fromisoformat(latest) if latest else None
 
     def mark_intent(self, import_id: str, row: int) -> None:
         """Committed before the request leaves: if the process dies now, the row is
         `unknown` and will be looked up before anything is sent again."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             mark_intent_in(db, import_id, row)
 
     def record(
@@ -56,7 +123,7 @@ class RowStore(RowQueries):
         checked = check_answer(crediting or {})
         crediting = checked.fields
         errors = [*errors, *checked.errors]
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE rows SET outcome=?, http_status=?, errors=?, crediting_id=?, status=?,"
                 " status_reason_locale=?, settled_amount=?, case_invoice_number=?,"
@@ -90,7 +157,7 @@ class RowStore(RowQueries):
     def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
         """Errors on a row whose outcome stands (a credited row credited twice): the row
         keeps its crediting, the errors tell a person what to do."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
                 (errors_json(errors), import_id, row),
@@ -112,7 +179,7 @@ class RowStore(RowQueries):
         conflict) as (row, outcome, errors, duplicate_of, note), in one commit: a re-sent
         file of 200,000 rows is one transaction."""
         now = iso_z(utcnow())
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             for row, outcome, errors, pointer, note in verdicts:
                 db.execute(
                     "UPDATE rows SET outcome=?, errors=?, crediting_id=?, duplicate_of=?,"
@@ -131,46 +198,11 @@ class RowStore(RowQueries):
                     (import_id, row, now, outcome.value, None, note),
                 )
 
-    def record_statuses(self, import_id: str, read: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Processing statuses read back from the API after the creditings were created:
-        (row, crediting) pairs, in one commit."""
-        if not read:
-            return
-        checked = [(row, check_answer(crediting)) for row, crediting in read]
-        unusable = [(row, answer) for row, answer in checked if answer.errors]
-        read = [(row, answer.fields) for row, answer in checked]
-        with self._transaction() as db:
-            for row, answer in unusable:
-                db.execute(
-                    "UPDATE rows SET errors=? WHERE import_id=? AND row=?",
-                    (errors_json(answer.errors), import_id, row),
-                )
-                db.execute(
-                    "INSERT INTO answers VALUES (?,?,?,?)",
-                    (import_id, row, iso_z(utcnow()), answer.raw or ""),
-                )
-            db.executemany(
-                "UPDATE rows SET status=?, status_reason_locale=?, settled_amount=?,"
-                " case_invoice_number=?, case_reference_number=? WHERE import_id=? AND row=?",
-                [
-                    (
-                        crediting.get("status"),
-                        crediting.get("status_reason_locale"),
-                        decimal_text(crediting.get("settled_amount")),
-                        crediting.get("case_invoice_number"),
-                        crediting.get("case_reference_number"),
-                        import_id,
-                        row,
-                    )
-                    for row, crediting in read
-                ],
-            )
-
-    def replace_row(self, import_id: str, new: NewRow) -> None:
+    def replace(self, import_id: str, new: NewRow) -> None:
         """A correction (`rerun --fix`): new cells and request for a row that is not final.
         The row's cells as the file first had them are kept (`corrected`, written by the
         first correction only), so the report shows them beside the corrected ones."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO corrected SELECT import_id, row, source FROM rows"
                 " WHERE import_id=? AND row=?",

@@ -1,5 +1,6 @@
-"""The connection every part of the journal works through, opened on a journal brought to the
-current schema (`journal.migrations`, which holds the tables).
+"""What every part of the journal shares besides its connection (`journal.connection`): the
+request fields as columns, the way moments are stored, and `@reads`, which marks a read so
+the database's errors on it reach callers as the exception tree.
 
 Request fields are columns, not JSON, so duplicate checks are indexed lookups and a
 200,000-row import is stored in a fraction of a second. The columns are `api.request.FIELDS`,
@@ -9,30 +10,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sqlite3
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Concatenate, NoReturn, ParamSpec, Self, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from importer.api.request import FIELDS
-from importer.errors import (
-    ConfigError,
-    ImporterError,
-    JournalDamaged,
-    JournalFailed,
-    JournalUnavailable,
-    JournalUnreadable,
-)
 from importer.journal.connection import SharedConnection
-from importer.journal.migrations import migrate
-
-OPEN_TIMEOUT = 30.0
-"""Seconds to keep trying to open a journal another process is creating or migrating: two
-importers started together on a fresh journal can meet a lock that SQLite reports as busy
-without waiting (setting WAL mode, the schema), and that is no reason to refuse the run."""
 
 REQUEST_FIELDS: tuple[str, ...] = FIELDS
 """Stored as columns, in the model's (and the API body's) order. A new request field needs a
@@ -43,58 +26,32 @@ REQUEST_COLUMN_LIST = ", ".join(REQUEST_COLUMNS)
 REQUEST_PLACEHOLDERS = ",".join("?" * len(REQUEST_FIELDS))
 AMOUNT_INDEX = REQUEST_FIELDS.index("amount")
 
-_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+class Part(Protocol):
+    """A part of the journal (`journal.imports`, `journal.rows`, …): a plain object over the
+    journal's one shared connection."""
+
+    _db: SharedConnection
 
 
-def _busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
-    """The honest error for SQLite's "database disk image is malformed" (and "file is not a
-    database"), wherever in a run SQLite first notices it; None for any other exception.
-    A damaged page may be read only when a query reaches it, so no check at opening is
-    enough (and a full integrity check costs seconds on a large journal)."""
-    if not isinstance(exc, sqlite3.DatabaseError):
-        return None
-    if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
-        return None
-    return JournalDamaged(
-        f"journal {path}: SQLite reports the file damaged ({exc}); nothing more was sent. "
-        "Restore it from a backup, or move it aside and check in Amili what was credited"
-    )
-
-
-def read_failure(exc: sqlite3.Error, path: Path) -> JournalDamaged | JournalUnreadable:
-    """The one translation of SQLite's errors on the journal's reads (its writes are
-    translated by `Store._transaction`): a damaged file is `JournalDamaged`, anything else
-    SQLite refuses (locked past the timeout, an I/O error, a table gone) is
-    `JournalUnreadable` — a library caller meets the exception tree, never `sqlite3`."""
-    return damaged(exc, path) or JournalUnreadable(
-        f"journal {path}: cannot be read ({exc}); nothing more was sent. Once that is "
-        "fixed, run the same command again: the journal says where it stopped"
-    )
-
-
-_S = TypeVar("_S", bound="Store")
+_S = TypeVar("_S", bound=Part)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
 def reads(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S, _P], _R]:
-    """Marks a read of the journal: its SQLite errors are raised as `read_failure` says,
-    with the cause chained. A generator is covered over its whole iteration, where its
-    queries run. A plain `try`, not a context manager: it costs nothing until it catches,
-    and `get_row` is called once per row posted."""
+    """Marks a read of the journal: the errors its connection raises are raised as the
+    connection's `read_failure` says, with the cause chained. A generator is covered over its
+    whole iteration, where its queries run. A plain `try`, not a context manager: it costs
+    nothing until it catches, and `rows.get` is called once per row posted."""
     if inspect.isgeneratorfunction(method):
 
         @functools.wraps(method)
         def each(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> Iterator[Any]:
             try:
                 yield from cast(Iterator[Any], method(self, *args, **kwargs))
-            except sqlite3.Error as exc:
-                raise read_failure(exc, self.path) from exc
+            except self._db.failures as exc:
+                raise self._db.read_failure(exc) from exc
 
         return cast(Callable[Concatenate[_S, _P], _R], each)
 
@@ -102,8 +59,8 @@ def reads(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S,
     def read(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise read_failure(exc, self.path) from exc
+        except self._db.failures as exc:
+            raise self._db.read_failure(exc) from exc
 
     return read
 
@@ -115,100 +72,3 @@ def utcnow() -> datetime:
 def iso_z(moment: datetime) -> str:
     """A moment as the journal stores it: UTC, milliseconds, `Z` (sorts as text)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Store:
-    """The SQLite connection, opened with the schema; the journal's parts share it, and so do
-    the posting lanes' threads (`journal.connection`)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._issued: set[str] = set()
-        """Ids handed out by new_import_id, so two calls never return the same one even
-        before either import is created."""
-        deadline = time.monotonic() + OPEN_TIMEOUT
-        while True:
-            try:
-                self._open()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc) or time.monotonic() >= deadline:
-                    self._fail(exc)
-                with suppress(AttributeError, sqlite3.Error):  # connect itself may have failed
-                    self._db.close()
-                time.sleep(0.05)
-            except (sqlite3.Error, OSError) as exc:
-                self._fail(exc)
-            except ImporterError:  # a journal the program must not use (too new, foreign)
-                self._db.close()
-                raise
-            else:
-                return
-
-    def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = SharedConnection(
-            sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        migrate(self._db.connection, self.path)
-
-    def _fail(self, exc: sqlite3.Error | OSError) -> NoReturn:
-        honest = damaged(exc, self.path)
-        if honest is not None:
-            raise honest from exc
-        raise JournalUnavailable(f"journal {self.path}: cannot be opened ({exc})") from exc
-
-    def close(self) -> None:
-        self._db.close()
-
-    def check_writable(self) -> None:
-        """A real write transaction, before anything is sent: a journal on a read-only or
-        full disk is found now (exit 2, nothing sent), not after the first POST."""
-        try:
-            with self._transaction() as db:
-                db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('checked_writable', ?)", (iso_z(utcnow()),)
-                )
-        except JournalFailed as failed:  # `_transaction` said why; a damaged file passes
-            raise ConfigError(
-                f"journal {self.path} cannot be written ({failed.__cause__}); nothing was sent"
-            ) from failed.__cause__
-        except OSError as exc:
-            raise ConfigError(
-                f"journal {self.path} cannot be written ({exc}); nothing was sent"
-            ) from exc
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[SharedConnection]:
-        """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout)
-        stops the run as `JournalFailed`, one line, after the rollback; a damaged file is
-        `JournalDamaged` (`damaged`): a rerun would not help."""
-        with self._db.lock:  # the whole transaction: no other lane's statement inside it
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    if self._db.connection.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with suppress(sqlite3.Error):
-                    if self._db.connection.in_transaction:
-                        self._db.execute("ROLLBACK")
-                honest = damaged(exc, self.path)
-                if honest is not None:
-                    raise honest from exc
-                raise JournalFailed(
-                    f"journal {self.path}: cannot be written ({exc}); every row sent is in it "
-                    "and is looked up before anything is sent again: once that is fixed, run "
-                    "the same command again"
-                ) from exc

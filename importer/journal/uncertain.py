@@ -4,17 +4,23 @@ flagged as credited twice are counted for its exit code."""
 
 from __future__ import annotations
 
-from importer.journal.schema import Store, reads
+from importer.journal.connection import SharedConnection
+from importer.journal.schema import reads
 from importer.outcomes import CREDITED_TWICE
 
 
-class UncertainStore(Store):
-    def note_uncertain(self, import_id: str, row: int) -> None:
-        with self._transaction() as db:
+class UncertainStore:
+    """Rows whose attempt was uncertain, until they are looked up once more."""
+
+    def __init__(self, db: SharedConnection) -> None:
+        self._db = db
+
+    def note(self, import_id: str, row: int) -> None:
+        with self._db.transaction() as db:
             db.execute("INSERT OR IGNORE INTO uncertain VALUES (?,?)", (import_id, row))
 
     @reads
-    def uncertain_credited(self, import_id: str) -> list[int]:
+    def credited(self, import_id: str) -> list[int]:
         """The noted rows of the import that are credited now, in row order."""
         return [
             row
@@ -25,9 +31,9 @@ class UncertainStore(Store):
             )
         ]
 
-    def forget_uncertain(self, import_id: str, row: int) -> None:
+    def forget(self, import_id: str, row: int) -> None:
         """Looked up once more: not again."""
-        with self._transaction() as db:
+        with self._db.transaction() as db:
             db.execute("DELETE FROM uncertain WHERE import_id=? AND row=?", (import_id, row))
 
     @reads

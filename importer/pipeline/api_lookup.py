@@ -122,7 +122,7 @@ class ApiLookup:
                 candidates[question.row.row] = list(seen.values())
         if not candidates:
             return found
-        owners = self._journal.credited_rows_of(
+        owners = self._journal.dedupe.credited_rows_of(
             self._api, (str(c.get("_id")) for cs in candidates.values() for c in cs)
         )
         for question in asked:
@@ -162,8 +162,8 @@ class ApiLookup:
         """Today's generated reference of a row of an import begun with `<import id>/<row>`
         references, counted among the import's rows as intake would have."""
         if self._content_refs is None or self._content_refs[0] != import_id:
-            rows = [r for r in self._journal.rows(import_id) if r.request is not None]
-            record = self._journal.get_import(import_id)
+            rows = [r for r in self._journal.rows.all(import_id) if r.request is not None]
+            record = self._journal.imports.get(import_id)
             salt = reimport_salt(
                 record.sha256 if record else None,
                 repeats_allowed=self._config.dedupe.repeats == "allow",
@@ -183,7 +183,7 @@ class ApiLookup:
     def _sent_before(self, import_id: str, row: int, crediting: dict[str, Any]) -> bool:
         """This journal knows an attempt of this row, and the crediting was not created
         before it: what that attempt stored."""
-        first = self._journal.first_attempt_at(import_id, row)
+        first = self._journal.dedupe.first_attempt_at(import_id, row)
         return first is not None and not created_before(crediting, first)
 
     def _judge(
@@ -212,7 +212,7 @@ class ApiLookup:
             matching = creditings
             unclear = len(creditings) > 1 or not same_case_and_amount(creditings[0], request)
         else:
-            first = self._journal.first_attempt_at(import_id, jrow.row)
+            first = self._journal.dedupe.first_attempt_at(import_id, jrow.row)
             sameness = [(c, same_credit(c, request)) for c in creditings]
             matching = [
                 c for c, same in sameness if same is not False and not created_before(c, first)

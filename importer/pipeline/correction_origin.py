@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from importer.errors import FileRejected
-from importer.journal import ImportRecord, Journal, JournalRow
+from importer.journal import DedupeStore, ImportRecord, JournalRow
 from importer.mapping import ColumnMap, normalise_header
 from importer.report import IMPORT_COLUMN
 from importer.sources import SourceFile, cell_text
@@ -39,7 +39,7 @@ def check_origin(
     sheets: Sequence[tuple[SourceFile, ColumnMap]],
     others: Sequence[SourceFile],
     row_headers: frozenset[str],
-    journal: Journal | None,
+    dedupe: DedupeStore | None,
 ) -> None:
     """FileRejected, naming both imports, when the correction file is another import's
     report. `sheets` are its sheets with a header (and their columns), `others` the rest (a
@@ -61,7 +61,7 @@ def check_origin(
             row, crediting_id = _cell(cells, row_at), _cell(cells, id_at)
             number = int(float(row)) if row.replace(".", "", 1).isdecimal() else None
             if crediting_id and number is not None and crediting.get(number) != crediting_id:
-                said.add(_owner(journal, crediting_id, number, record))
+                said.add(_owner(dedupe, crediting_id, number, record))
     said.discard("")
     said.discard(record.id)
     if said:
@@ -73,9 +73,9 @@ def check_origin(
         )
 
 
-def _owner(journal: Journal | None, crediting_id: str, row: int, record: ImportRecord) -> str:
+def _owner(dedupe: DedupeStore | None, crediting_id: str, row: int, record: ImportRecord) -> str:
     """The import that recorded `crediting_id`, or words saying the row's is not it."""
-    found = journal.crediting_owner(crediting_id) if journal is not None else None
+    found = dedupe.crediting_owner(crediting_id) if dedupe is not None else None
     if found is not None:
         return found[0]
     return f"unknown (row {row}'s _id {crediting_id} is no crediting of {record.id})"

@@ -84,13 +84,13 @@ def apply_fixes(
     and host, and `by`, a name given beside them), when, the fix file's name and SHA-256
     and every cell changed (`importer.pipeline.audit`: an untouched copy is no change)."""
     kept: dict[str, list[int]] = {}
-    originals = journal.rows(record.id)
-    dialect = SourceDialect.of_notes(journal.source_notes(record.id), record.format)
+    originals = journal.rows.all(record.id)
+    dialect = SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
     corrections = read_corrections(
         config, fix, record, originals, creditor=creditor, journal=journal, dialect=dialect
     )
     current = {row.row: row for row in originals}
-    resolved = journal.resolutions(record.id)
+    resolved = journal.audit.resolutions(record.id)
     applied: list[NewRow] = []
     for new in corrections:
         outcome = current[new.row].outcome
@@ -105,11 +105,11 @@ def apply_fixes(
         for new in applied
         for change in changed_cells(record.columns, new.row, current[new.row].source, new.source)
     ]
-    journal.append_audit(record.id, correction_entry(fix, changes, current_actor(by)))
+    journal.audit.append(record.id, correction_entry(fix, changes, current_actor(by)))
     for new in applied:
         if new.request is not None and config.reference.generate:
             new.request.setdefault("creditor_reference", _reference(config, record, current, new))
-        journal.replace_row(record.id, new)
+        journal.rows.replace(record.id, new)
         current[new.row] = replace(current[new.row], request=new.request)
     language = config.report.language
     return [
@@ -198,7 +198,8 @@ def read_corrections(
     creditor = _imports_creditor(record, originals, creditor)
     mapper = Mapper(config, creditor=creditor)
     sheets, others = _read(config, path, mapper)
-    check_origin(path.name, record, originals, sheets, others, ROW_HEADERS, journal)
+    owners = journal.dedupe if journal is not None else None
+    check_origin(path.name, record, originals, sheets, others, ROW_HEADERS, owners)
     typed = TypedCells(mapper.fields_of(record.columns), cell_reader(dialect or SourceDialect()))
     current = {row.row: list(row.source) for row in originals}
     found = _sheet_corrections(config, record, originals, mapper, creditor, typed, *sheets[0])

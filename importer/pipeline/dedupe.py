@@ -91,10 +91,10 @@ class Dedupe:
         in_file = _notes_so_far(self.journal, import_id)
         self.taken = {
             (r.duplicate_of.get("file_import_report"), r.duplicate_of.get("row"))
-            for r in self.journal.pending(import_id, [Outcome.DUPLICATE])
+            for r in self.journal.rows.pending(import_id, [Outcome.DUPLICATE])
             if r.duplicate_of
         }
-        for block in _blocks(self.journal.pending(import_id, wanted), BLOCK):
+        for block in _blocks(self.journal.rows.pending(import_id, wanted), BLOCK):
             sendable = [
                 r for r in block if r.request is not None and r.outcome is not Outcome.UNKNOWN
             ]
@@ -225,7 +225,7 @@ class Dedupe:
                     )
                     origin = legacy_origin(chosen.get("creditor_reference"))
                     known[(creditor, note)] = earlier_of_crediting(chosen, origin)
-            journal = self.journal.credited_notes(
+            journal = self.journal.dedupe.credited_notes(
                 self.api, creditor, notes, exclude_import=import_id
             )
             for note, earlier in journal.items():
@@ -262,11 +262,11 @@ def _record(journal: Journal, import_id: str, verdicts: list[Verdict]) -> None:
     for verdict in verdicts:
         if verdict.outcome is Outcome.CREDITED:
             crediting = {"_id": verdict.crediting_id}
-            journal.record(
+            journal.rows.record(
                 import_id, verdict.row, Outcome.CREDITED, crediting=crediting, note=verdict.note
             )
     if held:
-        journal.record_verdicts(
+        journal.rows.record_verdicts(
             import_id, ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in held)
         )
     if verdicts:
@@ -282,7 +282,7 @@ def _note_refusal(config: Config, journal: Journal, import_id: str, refused: Que
             "restored journal could credit a row twice. Set dedupe.require_api_lookup: "
             "false to import on this machine's journal alone"
         )
-    journal.add_warning(
+    journal.imports.add_warning(
         import_id,
         ImportWarning(code="api_lookup_refused", message=WEAKENED.format(why=refused.message)),
     )
@@ -293,7 +293,7 @@ def _record_found(journal: Journal, import_id: str, found: Found) -> None:
     """The rows the API's answer decided, recorded: its creditings of rows this journal lost
     as `credited`, the rest's verdicts (duplicates, rows held for a person)."""
     for row, crediting in found.credited:
-        journal.record(
+        journal.rows.record(
             import_id,
             row,
             Outcome.CREDITED,
@@ -302,7 +302,7 @@ def _record_found(journal: Journal, import_id: str, found: Found) -> None:
             "earlier run this journal does not know of; not sent again",
         )
     if found.verdicts:
-        journal.record_verdicts(
+        journal.rows.record_verdicts(
             import_id,
             ((v.row, v.outcome, v.errors, v.duplicate_of, v.note) for v in found.verdicts),
         )
@@ -318,7 +318,7 @@ def _record_found(journal: Journal, import_id: str, found: Found) -> None:
 def _notes_so_far(journal: Journal, import_id: str) -> dict[tuple[str, str], Earlier]:
     """Credit notes this import already credited or has in flight (a resumed run)."""
     notes: dict[tuple[str, str], Earlier] = {}
-    for row in journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
+    for row in journal.rows.all(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
         request = row.request or {}
         if request.get("credit_invoice"):
             notes.setdefault(
@@ -343,10 +343,10 @@ def _repeat_candidates(
         by_creditor.setdefault(request["creditor"], []).append(request)
     found: dict[tuple[Any, ...], list[Earlier]] = {}
     for creditor, of_creditor in by_creditor.items():
-        if not journal.has_credited(creditor, base_url=api, exclude_import=import_id):
+        if not journal.dedupe.has_credited(creditor, base_url=api, exclude_import=import_id):
             continue
         amounts = [r["amount"] for r in of_creditor]
-        for crediting in journal.credited_with_amounts(
+        for crediting in journal.dedupe.credited_with_amounts(
             api, creditor, amounts, exclude_import=import_id
         ):
             fingerprint = repeat_fingerprint(crediting.request)
@@ -362,5 +362,5 @@ def _repeat_candidates(
 
 
 def _file_of(journal: Journal, earlier: Earlier) -> str | None:
-    record = journal.get_import(earlier.import_id) if earlier.import_id else None
+    record = journal.imports.get(earlier.import_id) if earlier.import_id else None
     return record.file_name if record is not None else None

@@ -50,7 +50,7 @@ class DoubleCredits:
             reference = request.get("creditor_reference")
             if reference:
                 found = could_be_its(
-                    self._journal,
+                    self._journal.dedupe,
                     self._api,
                     import_id,
                     jrow,
@@ -59,7 +59,7 @@ class DoubleCredits:
                 if len(found) > 1:
                     self._flag(import_id, jrow, reference, found)
                     flagged += 1
-            self._journal.forget_uncertain(import_id, jrow.row)
+            self._journal.uncertain.forget(import_id, jrow.row)
         return flagged
 
     def sweep(self, import_id: str, find_in: FindIn) -> int:
@@ -71,7 +71,7 @@ class DoubleCredits:
         (exit 1), never left looking credited once. Returns how many were flagged."""
         rows = [
             r
-            for r in self._journal.rows(import_id, [Outcome.CREDITED])
+            for r in self._journal.rows.all(import_id, [Outcome.CREDITED])
             if r.request and r.request.get("creditor_reference")
         ]
         wanted: dict[str, set[str]] = {}
@@ -91,7 +91,7 @@ class DoubleCredits:
             held = found.get((request["creditor"], reference), [])
             if len(held) < 2:
                 continue
-            theirs = could_be_its(self._journal, self._api, import_id, jrow, held)
+            theirs = could_be_its(self._journal.dedupe, self._api, import_id, jrow, held)
             if len(theirs) > 1:
                 self._flag(import_id, jrow, reference, theirs)
                 flagged += 1
@@ -99,7 +99,8 @@ class DoubleCredits:
 
     def _credited(self, import_id: str) -> list[JournalRow]:
         rows = (
-            self._journal.get_row(import_id, n) for n in self._journal.uncertain_credited(import_id)
+            self._journal.rows.get(import_id, n)
+            for n in self._journal.uncertain.credited(import_id)
         )
         return [row for row in rows if row is not None]
 
@@ -116,4 +117,4 @@ class DoubleCredits:
             ),
         )
         kept = [e for e in jrow.errors if e.code != CREDITED_TWICE]
-        self._journal.flag(import_id, jrow.row, [*kept, error], f"credited {len(found)} times")
+        self._journal.rows.flag(import_id, jrow.row, [*kept, error], f"credited {len(found)} times")

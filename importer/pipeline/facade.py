@@ -152,7 +152,7 @@ def resolve(
         )
         _, paths = Importer(config, journal, Target("", None, None, False)).render(import_id)
         write_overview_of(journal, config)
-        record = journal.get_import(import_id)
+        record = journal.imports.get(import_id)
         assert record is not None  # resolve_rows found it
         return entry, import_figures(journal, record), paths
 
@@ -179,12 +179,12 @@ def show(config: Config, import_id: str, language: Language = "en") -> ImportVie
     `language` (the CLI passes `report.language`). A dry run keeps no rows in the journal:
     refused, naming the folder its report was written to."""
     with Journal(config.journal.path) as journal:
-        kept, configured = journal.report_dir(import_id), config.report.dir / import_id
+        kept, configured = journal.notes.report_dir(import_id), config.report.dir / import_id
         # the folder last written, unless deleted since: then the configured one, if there
         folder = (
             kept if kept is not None and (kept.is_dir() or not configured.is_dir()) else configured
         )
-        record = journal.get_import(import_id)
+        record = journal.imports.get(import_id)
         if record is not None and record.dry_run and record.state != "rejected":
             there = "" if folder.is_dir() else " (not there now)"
             raise RerunRefused(

@@ -30,7 +30,7 @@ whatever the rows, that creditor is refused)."""
 
 def clear(journal: Journal, import_id: str) -> None:
     """Forget what the last run noted: this run finds out again."""
-    journal.remove_warnings(import_id, FILE_PROBLEMS)
+    journal.imports.remove_warnings(import_id, FILE_PROBLEMS)
 
 
 def stopped(journal: Journal, record: ImportRecord, stop: ImporterError, config: Config) -> str:
@@ -39,7 +39,7 @@ def stopped(journal: Journal, record: ImportRecord, stop: ImporterError, config:
     if not isinstance(stop, AuthenticationFailed):
         return stop.message
     base_url, env, import_id = record.base_url, config.api.api_key_env, record.id
-    journal.add_warning(
+    journal.imports.add_warning(
         import_id,
         ImportWarning(
             code=KEY_REFUSED, message=text("warning.api_key_refused", "en", url=base_url, env=env)
@@ -53,13 +53,13 @@ def stopped(journal: Journal, record: ImportRecord, stop: ImporterError, config:
 
 def note_shared_rejection(journal: Journal, import_id: str) -> None:
     """After posting: when every row sent was refused with the same errors, note it once."""
-    counts = journal.outcome_counts(import_id)
+    counts = journal.imports.outcome_counts(import_id)
     if counts[Outcome.CREDITED] or counts[Outcome.UNKNOWN] or counts[Outcome.NOT_SENT]:
         return
     first = None
     rows: list[int] = []
     creditor = ""
-    for row in journal.pending(import_id, [Outcome.REJECTED]):
+    for row in journal.rows.pending(import_id, [Outcome.REJECTED]):
         reason = tuple((e.field, e.code, e.message) for e in row.errors)
         if first is None:
             first = reason
@@ -74,4 +74,4 @@ def note_shared_rejection(journal: Journal, import_id: str) -> None:
         return
     code = CREDITOR_UNKNOWN if unknown_creditor else SAME_REASON
     message = text(f"warning.{code}", "en", creditor=creditor, count=len(rows))
-    journal.add_warning(import_id, ImportWarning(code=code, message=message, rows=rows))
+    journal.imports.add_warning(import_id, ImportWarning(code=code, message=message, rows=rows))

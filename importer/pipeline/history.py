@@ -96,7 +96,7 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
     taken from `importer.attention` (the one place that says so)."""
     attention = dict.fromkeys(ATTENTION_KINDS, 0)
     resolved = 0
-    for group in journal.row_groups(record.id):
+    for group in journal.figures.row_groups(record.id):
         resolved += group.rows if group.resolved else 0
         if row_next_step(
             group.outcome,
@@ -106,8 +106,8 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
             resolved=group.resolved,
         ):
             attention[attention_kind(group.outcome, group.status, group.errors)] += group.rows
-    amounts = journal.amounts(record.id)
-    creditors = journal.creditors(record.id)
+    amounts = journal.figures.amounts(record.id)
+    creditors = journal.imports.creditors(record.id)
     return ImportFigures(
         creditors, amounts.read, amounts.credited, amounts.settled, attention, resolved
     )
@@ -165,14 +165,14 @@ def list_imports(
     row for `creditor`, in `status`, and with `attention` only those with a row still
     needing a person."""
     entries = []
-    for record in journal.imports():
+    for record in journal.imports.all():
         started = record.started if record.started.tzinfo else record.started.replace(tzinfo=UTC)
         if since is not None and started.astimezone(UTC).date() < since:
             continue
-        if creditor is not None and creditor not in journal.creditors(record.id):
+        if creditor is not None and creditor not in journal.imports.creditors(record.id):
             continue
         entry = ImportEntry(
-            record, journal.outcome_counts(record.id), import_figures(journal, record)
+            record, journal.imports.outcome_counts(record.id), import_figures(journal, record)
         )
         if status is not None and entry.status != status:
             continue
@@ -206,10 +206,10 @@ def show_import(
     """One import's report (from the journal) and its rows needing attention, in words;
     a row's next step names `report_csv`, the report.csv the import's report folder holds."""
     report = build_report(journal, import_id, amount_reading)
-    record = journal.get_import(import_id)
+    record = journal.imports.get(import_id)
     assert record is not None  # build_report found it
     figures = import_figures(journal, record)
-    view = ImportView(report, journal.creditors(import_id), report_csv, figures)
+    view = ImportView(report, journal.imports.creditors(import_id), report_csv, figures)
     dry_run, shared = report.dry_run, shares_rejection(report.warnings)
     for row in report.rows:
         resolved = row.resolution is not None

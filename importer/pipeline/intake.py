@@ -178,10 +178,10 @@ class Intake:
         if options.dry_run:
             # A dry run moves no money: the journal records that it happened (for `importer
             # imports`), not its rows, and the report is rendered from the rows in hand.
-            self._journal.create_import(record, [])
+            self._journal.imports.create(record, [])
         else:
-            self._journal.create_import(record, new_rows)
-        self._journal.set_source_dialect(
+            self._journal.imports.create(record, new_rows)
+        self._journal.notes.set_source_dialect(
             import_id, dialect.delimiter, dialect.decimal, dialect.notes()
         )
         log.info(
@@ -213,7 +213,7 @@ class Intake:
                 unwritten = report_unwritten(directory, import_id, exc)
                 code = unwritten.exit_code
                 return ImportResult(str(path), code, import_id, message=unwritten.message)
-            self._journal.set_report_dir(import_id, directory)  # `show` names it
+            self._journal.notes.set_report_dir(import_id, directory)  # `show` names it
             code = ExitCode.ATTENTION if Outcome.INVALID in outcomes else ExitCode.OK
             return ImportResult(str(path), code, import_id, report, paths)
         if aborted:
@@ -249,7 +249,7 @@ class Intake:
             file_errors=[RowError(field="", code="file_rejected", message=rejected.problem)],
             warnings=[],
         )
-        self._journal.create_import(record, [])
+        self._journal.imports.create(record, [])
         log.info("import.rejected", import_id=import_id, file=path.name)
 
 

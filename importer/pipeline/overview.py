@@ -151,7 +151,7 @@ def _row(
 ) -> str:
     e = html.escape
     record, figures = entry.record, entry.figures
-    report = (journal.report_dir(record.id) or report_dir / record.id) / "report.html"
+    report = (journal.notes.report_dir(record.id) or report_dir / record.id) / "report.html"
     link = (
         f'<a href="{e(_href(report, report_dir))}">{e(text("overview.report", language))}</a>'
         if report.is_file()

@@ -18,7 +18,7 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from importer.journal import Journal, JournalRow
+from importer.journal import DedupeStore, JournalRow
 from importer.pipeline.reference import is_generated
 
 CLOCK_MARGIN = timedelta(minutes=5)
@@ -84,18 +84,22 @@ def created_before(found: Mapping[str, Any], moment: datetime | None) -> bool:
 
 
 def could_be_its(
-    journal: Journal, base_url: str, import_id: str, jrow: JournalRow, found: list[dict[str, Any]]
+    dedupe: DedupeStore,
+    base_url: str,
+    import_id: str,
+    jrow: JournalRow,
+    found: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The creditings found under a row's reference that may be this row's: none the journal
     knows as another row's and, under a reference the file supplied, none that credits
     another thing or was created before the row's first attempt left."""
     request = jrow.request or {}
     here = (import_id, jrow.row)
-    owners = journal.credited_rows_of(base_url, (str(c.get("_id")) for c in found))
+    owners = dedupe.credited_rows_of(base_url, (str(c.get("_id")) for c in found))
     kept = [c for c in found if owners.get(str(c.get("_id")), here) == here]
     if is_generated(request.get("creditor_reference")):
         return kept
-    first = journal.first_attempt_at(import_id, jrow.row)
+    first = dedupe.first_attempt_at(import_id, jrow.row)
     return [
         c for c in kept if same_credit(c, request) is not False and not created_before(c, first)
     ]

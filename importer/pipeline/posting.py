@@ -2,7 +2,7 @@
 
 This is where exactly-once is kept:
 
-* a row's intent is committed right before each attempt leaves (`journal.mark_intent`) — for
+* a row's intent is committed right before each attempt leaves (`journal.rows.mark_intent`) — for
   a row with a credit note, in one transaction with the note's claim (`journal.claims`), so
   two importers sharing a journal never send one note both (the attempt itself, intent to
   recorded answer, is `pipeline.sending`);
@@ -104,7 +104,7 @@ class Poster:
             with lock:
                 held_before = jrow.row in tries
             if held_before:  # taken up again after a hold: what the journal holds now
-                current = self._journal.get_row(import_id, jrow.row)
+                current = self._journal.rows.get(import_id, jrow.row)
                 assert current is not None
                 jrow = current
             if ahead.decided(jrow):
@@ -120,7 +120,7 @@ class Poster:
                 tries.pop(jrow.row, None)
                 if created is not None:
                     reader.add(jrow.row, created)
-                    self._journal.record_statuses(import_id, reader.take())
+                    self._journal.statuses.record(import_id, reader.take())
                 done += 1
                 if self._progress is not None:
                     self._progress(done, total, lambda: self._attention_so_far(import_id))
@@ -145,7 +145,7 @@ class Poster:
             ahead.log()
             # A stopped run does not wait for lookups in flight (they may be retrying an API
             # that is down); the next run reads what is missing.
-            self._journal.record_statuses(import_id, reader.close(wait=posted))
+            self._journal.statuses.record(import_id, reader.close(wait=posted))
 
     def check_double_credits(self, import_id: str) -> None:
         """After posting: every row that had an uncertain attempt, looked up once more when
@@ -189,7 +189,7 @@ class Poster:
         return keys
 
     def _attention_so_far(self, import_id: str) -> int:
-        counts = self._journal.outcome_counts(import_id)
+        counts = self._journal.imports.outcome_counts(import_id)
         return sum(counts[o] for o in (Outcome.INVALID, Outcome.REJECTED, Outcome.UNKNOWN))
 
     def _settled_at(self, jrow: JournalRow) -> float:
@@ -238,6 +238,6 @@ class Poster:
             return created if isinstance(created, str) else None
         with lock:
             tries[jrow.row] = tries.get(jrow.row, 0) + 1
-        after = self._journal.get_row(import_id, jrow.row)
+        after = self._journal.rows.get(import_id, jrow.row)
         assert after is not None
         return max(self._settled_at(after), time.time())

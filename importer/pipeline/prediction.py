@@ -106,7 +106,7 @@ def mark_file(
         lookup is None
         and len(set(creditors)) == 1
         and len(set(notes)) == len(notes)
-        and not dedupe.journal.has_credited(
+        and not dedupe.journal.dedupe.has_credited(
             creditors[0], base_url=dedupe.api, exclude_import=import_id
         )
     ):

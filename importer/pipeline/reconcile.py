@@ -75,9 +75,9 @@ class Reconciler:
                 ),
                 "left for a person",
             )
-        self._journal.note_uncertain(import_id, jrow.row)  # looked up once more after posting
+        self._journal.uncertain.note(import_id, jrow.row)  # looked up once more after posting
         found = self._client().find_by_reference(request["creditor"], reference)
-        matches = could_be_its(self._journal, self._api, import_id, jrow, found)
+        matches = could_be_its(self._journal.dedupe, self._api, import_id, jrow, found)
         same = [m for m in matches if same_case_and_amount(m, request)]
         if not matches:
             if is_generated(reference) and self._credited_elsewhere(import_id, jrow, found):
@@ -91,7 +91,7 @@ class Reconciler:
                 )
             return False
         if len(matches) == 1 and same and same[0].get("_id"):
-            self._journal.record(
+            self._journal.rows.record(
                 import_id,
                 jrow.row,
                 Outcome.CREDITED,
@@ -122,12 +122,14 @@ class Reconciler:
         while this row was unknown — by another file carrying the same row — it is not made
         twice. The row becomes that row's duplicate, as the look-up before sending would
         have made it. True when so recorded."""
-        owners = self._journal.credited_rows_of(self._api, (str(c.get("_id")) for c in found))
+        owners = self._journal.dedupe.credited_rows_of(
+            self._api, (str(c.get("_id")) for c in found)
+        )
         for crediting in found:
             owner = owners.get(str(crediting.get("_id")))
             if owner is not None and owner[0] != import_id:
                 verdict = duplicate_verdict(jrow.row, crediting, owner)
-                self._journal.record_verdicts(
+                self._journal.rows.record_verdicts(
                     import_id,
                     [
                         (
@@ -144,16 +146,16 @@ class Reconciler:
 
     def _leave_for_a_person(self, import_id: str, row: int, error: RowError, note: str) -> bool:
         """The row stays `unknown`, never reposted by this importer, with the reason why."""
-        self._journal.record(import_id, row, Outcome.UNKNOWN, errors=[error], note=note)
+        self._journal.rows.record(import_id, row, Outcome.UNKNOWN, errors=[error], note=note)
         return True
 
     def read_statuses(self, import_id: str) -> None:
         """A 201 can still be a business failure: read `status` of every new crediting with
         batched lookups (100 ids a request)."""
-        pending = self._journal.awaiting_status(import_id)
+        pending = self._journal.statuses.awaiting(import_id)
         if not pending:
             return
         found = self._client().fetch_creditings(crediting_id for _, crediting_id in pending)
-        self._journal.record_statuses(
+        self._journal.statuses.record(
             import_id, [(row, found[cid]) for row, cid in pending if cid in found]
         )

@@ -36,7 +36,7 @@ def resolve_rows(
 ) -> AuditEntry:
     """Resolve (or with `reopen`, reopen) `rows` of the import, recorded in its audit trail;
     an import left with nothing open is finished. Returns the entry recorded."""
-    record = journal.get_import(import_id)
+    record = journal.imports.get(import_id)
     if record is None:
         raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
     if record.dry_run:
@@ -46,7 +46,7 @@ def resolve_rows(
     wanted = sorted(set(rows))
     # Not while another importer posts the import: a row resolved as it is being sent would
     # be both handled by hand and credited.
-    with journal.import_lock(import_id):
+    with journal.locks.for_import(import_id):
         return _record(journal, record, wanted, note, actor, reopen=reopen, now=now)
 
 
@@ -61,7 +61,7 @@ def _record(
     now: datetime | None,
 ) -> AuditEntry:
     import_id = record.id
-    resolved = journal.resolutions(import_id)
+    resolved = journal.audit.resolutions(import_id)
     for row in wanted:
         _check(journal, import_id, row, resolved.get(row), reopen=reopen)
     entry = AuditEntry(
@@ -73,18 +73,21 @@ def _record(
         note=note.strip(),
         rows=wanted,
     )
-    journal.append_audit(import_id, entry)
+    journal.audit.append(import_id, entry)
     if not reopen and record.state == "open":
         figures = import_figures(journal, record)
-        if not figures.open_items and not journal.outcome_counts(import_id)[Outcome.UNKNOWN]:
-            journal.set_state(import_id, "finished", entry.at)
+        if (
+            not figures.open_items
+            and not journal.imports.outcome_counts(import_id)[Outcome.UNKNOWN]
+        ):
+            journal.imports.set_state(import_id, "finished", entry.at)
     return entry
 
 
 def _check(
     journal: Journal, import_id: str, row: int, resolution: AuditEntry | None, *, reopen: bool
 ) -> None:
-    found = journal.get_row(import_id, row)
+    found = journal.rows.get(import_id, row)
     if found is None:
         raise ResolveRefused(f"import {import_id} has no row {row}; nothing was recorded")
     if reopen:

@@ -4,7 +4,7 @@ Each stage only consumes what the previous one produced. Posting works from the 
 from memory, so a first run, a resumed run after a crash and a rerun of failed rows are the
 same loop over rows that are not final yet. That loop is where exactly-once is kept:
 
-* a row's intent is committed before its request leaves (journal.mark_intent);
+* a row's intent is committed before its request leaves (journal.rows.mark_intent);
 * a row whose answer never came is `unknown` and is looked up by its `creditor_reference`
   once it has settled, before anything of its case is sent again (`posting`, `lanes`);
 * rows that must not be sent (a credit note or a row credited before, a credit-note
@@ -92,17 +92,17 @@ def _report_current(config: Config, record: ImportRecord) -> bool:
 
 
 def _fully_imported(journal: Journal, import_id: str) -> bool:
-    counts = journal.outcome_counts(import_id)
+    counts = journal.imports.outcome_counts(import_id)
     return (
         counts[Outcome.NOT_SENT] == 0
         and counts[Outcome.UNKNOWN] == 0
-        and not journal.awaiting_status(import_id)
+        and not journal.statuses.awaiting(import_id)
     )
 
 
 def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool:
-    counts = journal.outcome_counts(import_id)
-    return any(counts[o] for o in wanted) or bool(journal.awaiting_status(import_id))
+    counts = journal.imports.outcome_counts(import_id)
+    return any(counts[o] for o in wanted) or bool(journal.statuses.awaiting(import_id))
 
 
 def _already_imported(
@@ -129,8 +129,8 @@ def _to_resume(
 def _block_for_conflicts(journal: Journal, import_id: str) -> None:
     """All-or-nothing, and the dedupe rules found invalid rows (a credit-note conflict)
     before the first POST: the file stops there, nothing posted, as intake stops it."""
-    invalid = journal.outcome_counts(import_id)[Outcome.INVALID]
-    journal.add_warning(
+    invalid = journal.imports.outcome_counts(import_id)[Outcome.INVALID]
+    journal.imports.add_warning(
         import_id,
         ImportWarning(
             code="all_or_nothing",
@@ -138,11 +138,11 @@ def _block_for_conflicts(journal: Journal, import_id: str) -> None:
             "posted; fix them and run the file again",
         ),
     )
-    journal.set_state(import_id, "finished", utcnow())
+    journal.imports.set_state(import_id, "finished", utcnow())
 
 
 def _all_or_nothing_blocked(journal: Journal, record: ImportRecord) -> bool:
-    return record.all_or_nothing and journal.outcome_counts(record.id)[Outcome.INVALID] > 0
+    return record.all_or_nothing and journal.imports.outcome_counts(record.id)[Outcome.INVALID] > 0
 
 
 def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[ExitCode, str | None]:
@@ -154,7 +154,7 @@ def _verdict(journal: Journal, record: ImportRecord, report: Report) -> tuple[Ex
     (`importer.report.render.report_head`), has weighed its counts, flagged rows and rows a
     person resolved: its exit code is the import's (one place for the rule)."""
     code = ExitCode(report.exit_code) if report.exit_code is not None else ExitCode.INCOMPLETE
-    unread = journal.unread_statuses(record.id)
+    unread = journal.statuses.unread(record.id)
     if unread and code in (ExitCode.OK, ExitCode.ATTENTION):
         return ExitCode.INCOMPLETE, (
             f"the status of {unread} credited row(s) could not be read back from the API; "
@@ -180,7 +180,7 @@ def render_reports(
         )
     except OSError as exc:  # a full disk: the journal has it all, render it later
         raise report_unwritten(directory, import_id, exc) from exc
-    journal.set_report_dir(import_id, directory)
+    journal.notes.set_report_dir(import_id, directory)
     return rendered
 
 
@@ -262,8 +262,8 @@ class Importer:
         if options.dry_run or sha256 is None:
             return self._start(path, sha256, started, options)
         creditor = options.creditor or self.creditor or self.config.defaults.creditor
-        find = partial(self.journal.find_import, sha256, self.target.name, creditor=creditor)
-        with self.journal.file_lock(sha256, self.target.name, path.name):
+        find = partial(self.journal.imports.find, sha256, self.target.name, creditor=creditor)
+        with self.journal.locks.for_file(sha256, self.target.name, path.name):
             done = find(state="finished")  # the bytes, the API and the creditor
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
@@ -279,7 +279,7 @@ class Importer:
     def _start(
         self, path: Path, sha256: str | None, started: datetime, options: RunOptions
     ) -> ImportResult:
-        import_id = self.journal.new_import_id(sha256, started)
+        import_id = self.journal.imports.new_id(sha256, started)
         try:
             with gc_paused():
                 done = self._intake.new_import(path, import_id, sha256, started, options)
@@ -294,7 +294,7 @@ class Importer:
         """Post every row that is not final yet, in file order (per case, with lanes); an
         `unknown` row is reconciled at its turn, before anything more of its case is sent.
         The same loop serves a first run, a resume after a crash and a rerun."""
-        record = self.journal.get_import(import_id)
+        record = self.journal.imports.get(import_id)
         if record is None:
             raise ImportNotFound(f"no import {import_id} in the journal {self.journal.path}")
         path = Path(record.file_path)
@@ -306,12 +306,12 @@ class Importer:
                 f"import {import_id} is all-or-nothing and still has invalid rows; "
                 "nothing was posted",
             )
-        with self.journal.import_lock(import_id):
+        with self.journal.locks.for_import(import_id):
             wanted = [Outcome.NOT_SENT, Outcome.UNKNOWN]
             if retry_rejected:
                 wanted.append(Outcome.REJECTED)
             if record.state != "finished" or _unfinished(self.journal, import_id, wanted):
-                self.journal.set_state(import_id, "open")
+                self.journal.imports.set_state(import_id, "open")
             file_problems.clear(self.journal, import_id)
             try:
                 # Dedupe before the first POST: nothing is sent blind if the API cannot be
@@ -320,23 +320,23 @@ class Importer:
                 if _all_or_nothing_blocked(self.journal, record):
                     _block_for_conflicts(self.journal, import_id)
                     return self._result(path, import_id, ExitCode.ATTENTION)
-                counts = self.journal.outcome_counts(import_id)
+                counts = self.journal.imports.outcome_counts(import_id)
                 total = sum(counts[outcome] for outcome in wanted)
                 try:
                     self._poster.post_rows(
-                        import_id, self.journal.pending(import_id, wanted), total
+                        import_id, self.journal.rows.pending(import_id, wanted), total
                     )
                 finally:
                     self._connections.close(keep=threading.get_ident())  # the lanes' are done
                 self._reconciler.read_statuses(import_id)
                 self._poster.check_double_credits(import_id)
-                self.journal.point_at_originals(import_id)
+                self.journal.dedupe.point_at_originals(import_id)
             except (RunStopped, LookupRefused) as stopped:  # nothing sent: the report says so
                 log.info("import.stopped", import_id=import_id, reason=stopped.message)
                 message = file_problems.stopped(self.journal, record, stopped, self.config)
                 return self._result(path, import_id, stopped.exit_code, message)
             file_problems.note_shared_rejection(self.journal, import_id)
-            self.journal.set_state(import_id, "finished", utcnow())
+            self.journal.imports.set_state(import_id, "finished", utcnow())
         result = self._result(path, import_id, ExitCode.OK)
         if result.report is None:  # the report could not be written: exit 3 says so
             return result
@@ -362,7 +362,7 @@ class Importer:
             return _rerun_plan(self.config, self.journal, record, fix, self.creditor)
         check_before_sending(self.config, self.journal, dry_run=False)
         # Corrections change the import's rows: not while another importer posts them.
-        with self.journal.import_lock(import_id):
+        with self.journal.locks.for_import(import_id):
             notes = (
                 apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor, by=by)
                 if fix is not None
@@ -380,7 +380,7 @@ def _rerunnable(
     """The import `rerun` may post again against this API, or why not: none such, a dry run,
     rejected as a whole, made against another API, or (`rerun --creditor`, the operator
     saying whose import it is) rows of another creditor: all before anything is sent."""
-    record = journal.get_import(import_id)
+    record = journal.imports.get(import_id)
     if record is None:
         raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
     if record.dry_run:
@@ -397,7 +397,7 @@ def _rerunnable(
     if creditor is not None:
         others = {
             row.request["creditor"]
-            for row in journal.rows(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
+            for row in journal.rows.all(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
             if row.request is not None and row.request.get("creditor") != creditor
         }
         if others:
@@ -413,8 +413,8 @@ def _rerun_plan(
     config: Config, journal: Journal, record: ImportRecord, fix: Path | None, creditor: str | None
 ) -> ImportResult:
     """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
-    rows = journal.rows(record.id)
-    dialect = SourceDialect.of_notes(journal.source_notes(record.id), record.format)
+    rows = journal.rows.all(record.id)
+    dialect = SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
     fixes = fix and read_corrections(
         config, fix, record, rows, creditor=creditor, journal=journal, dialect=dialect
     )

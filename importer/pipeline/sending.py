@@ -80,20 +80,20 @@ class RowSender:
                 attempts += 1
                 if attempts == 2 or (attempts == 1 and uncertain):
                     # More than one attempt: looked up once more after posting.
-                    self._journal.note_uncertain(import_id, row)
+                    self._journal.uncertain.note(import_id, row)
                 self._claim(import_id, row, request)
 
             result = self._client().post_crediting(request, before_send=before_send)
         except _ClaimLost:
             return None
         except AuthenticationFailed:
-            self._journal.record(
+            self._journal.rows.record(
                 import_id, row, Outcome.NOT_SENT, http_status=401, note="API key refused"
             )
             raise
         except Interrupted:  # raised in a wait before sending: this attempt stored nothing
             if not uncertain:  # else the row stays unknown: looked up before any resend
-                self._journal.record(import_id, row, Outcome.NOT_SENT, note="stopped")
+                self._journal.rows.record(import_id, row, Outcome.NOT_SENT, note="stopped")
             raise
         self._record(import_id, row, result)
         if result.kind is PostKind.CREATED:
@@ -113,7 +113,7 @@ class RowSender:
         from importer.api.client import PostKind
 
         if result.kind is PostKind.UNPROVEN:
-            self._journal.record(
+            self._journal.rows.record(
                 import_id,
                 row,
                 Outcome.UNKNOWN,
@@ -125,7 +125,7 @@ class RowSender:
                 note=result.note,
             )
             return
-        self._journal.record(
+        self._journal.rows.record(
             import_id,
             row,
             _OUTCOME_OF[result.kind],
@@ -143,9 +143,11 @@ class RowSender:
         stored, the row still holds its own claim: claiming again only renews the intent.)"""
         note = request.get("credit_invoice")
         if not (self._config.dedupe.credit_invoice and note):
-            self._journal.mark_intent(import_id, row)
+            self._journal.rows.mark_intent(import_id, row)
             return
-        holder = self._journal.claim(self._target_name, request["creditor"], note, import_id, row)
+        holder = self._journal.claims.take(
+            self._target_name, request["creditor"], note, import_id, row
+        )
         if holder is None:
             return
         verdict = note_verdict(
@@ -161,7 +163,7 @@ class RowSender:
             import_id,
             self._config.report.language,
         )
-        self._journal.record_verdicts(
+        self._journal.rows.record_verdicts(
             import_id,
             [(verdict.row, verdict.outcome, verdict.errors, verdict.duplicate_of, verdict.note)],
         )

@@ -35,7 +35,7 @@ _ATTEMPT_FIELDS = set(Attempt.model_fields)
 
 
 def _renderable(journal: Journal, import_id: str) -> ImportRecord:
-    record = journal.get_import(import_id)
+    record = journal.imports.get(import_id)
     if record is None:
         raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
     if record.dry_run and record.state != "rejected":  # a rejected file has no rows anyway
@@ -54,13 +54,13 @@ def build_report(journal: Journal, import_id: str, read: AmountReading | None = 
     fill = None if read is None else read(_dialect(journal, record), record.columns)
     report = report_of(
         record,
-        journal.rows(import_id),
-        journal.attempts(import_id),
-        journal.original_sources(import_id),
+        journal.rows.all(import_id),
+        journal.history.attempts(import_id),
+        journal.history.original_sources(import_id),
         resolutions(journal, import_id),
         fill,
     )
-    report.audit = audit_records(journal.audit_trail(import_id))
+    report.audit = audit_records(journal.audit.trail(import_id))
     return report
 
 
@@ -70,7 +70,7 @@ def resolutions(journal: Journal, import_id: str) -> dict[int, Resolution]:
         row: Resolution(
             at=entry.at, os_user=entry.os_user, host=entry.host, by=entry.by, note=entry.note
         )
-        for row, entry in journal.resolutions(import_id).items()
+        for row, entry in journal.audit.resolutions(import_id).items()
     }
 
 
@@ -85,7 +85,7 @@ def report_summary(journal: Journal, import_id: str, read: AmountReading | None 
 
 
 def _dialect(journal: Journal, record: ImportRecord) -> SourceDialect:
-    return SourceDialect.of_notes(journal.source_notes(record.id), record.format)
+    return SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
 
 
 def _head(journal: Journal, record: ImportRecord, read: AmountReading | None) -> Report:
@@ -93,9 +93,9 @@ def _head(journal: Journal, record: ImportRecord, read: AmountReading | None) ->
     fill = None if read is None else read(_dialect(journal, record), record.columns)
     summary = summarise(_journal_blocks(journal, record), read=fill)
     kinds = summary.resolved_kinds
-    flagged = journal.flagged(record.id) - kinds.get("credited_twice", 0)
+    flagged = journal.figures.flagged(record.id) - kinds.get("credited_twice", 0)
     head = report_head(record, summary, flagged=flagged - kinds.get("answer_unusable", 0) > 0)
-    head.audit = audit_records(journal.audit_trail(record.id))
+    head.audit = audit_records(journal.audit.trail(record.id))
     return head
 
 
@@ -123,10 +123,10 @@ def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
     resolved = resolutions(journal, record.id)
-    for chunk in journal.iter_rows(record.id, BLOCK_ROWS):
+    for chunk in journal.rows.chunks(record.id, BLOCK_ROWS):
         span = (chunk[0].row, chunk[-1].row)
-        attempts = journal.attempts(record.id, span)
-        originals = journal.original_sources(record.id, span)
+        attempts = journal.history.attempts(record.id, span)
+        originals = journal.history.original_sources(record.id, span)
         yield RowBlock.of_rows(
             [
                 _report_row(

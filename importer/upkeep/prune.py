@@ -103,7 +103,7 @@ def _judge(result: PruneResult, path: Path, open_import: str | None) -> None:
 def _open_imports(journal: Journal, language: Language) -> dict[str, str]:
     """{import id: why it is kept, in `language`} for every import with something open."""
     found = {}
-    for record in journal.imports():
+    for record in journal.imports.all():
         figures = import_figures(journal, record)
         if figures.open_items:
             found[record.id] = text(
@@ -117,7 +117,7 @@ def _open_imports(journal: Journal, language: Language) -> dict[str, str]:
 def _open_by_sha(journal: Journal, still_open: dict[str, str]) -> dict[str, str]:
     return {
         record.sha256: still_open[record.id]
-        for record in journal.imports()
+        for record in journal.imports.all()
         if record.sha256 and record.id in still_open
     }
 
@@ -125,9 +125,9 @@ def _open_by_sha(journal: Journal, still_open: dict[str, str]) -> dict[str, str]
 def _report_folders(journal: Journal, report_dir: Path) -> Iterator[tuple[str, Path]]:
     """Each import's report folder that is there: where it was last written, and the
     configured one."""
-    for record in journal.imports():
+    for record in journal.imports.all():
         seen = set()
-        for folder in (journal.report_dir(record.id), report_dir / record.id):
+        for folder in (journal.notes.report_dir(record.id), report_dir / record.id):
             if folder is None or folder.name != record.id or folder in seen:
                 continue
             seen.add(folder)

@@ -112,10 +112,10 @@ def test_import_and_rows_read_back_exactly(tmp_path: Path) -> None:
         file_errors=[RowError(field="", code="file_rejected", message="Åtgärda filen")],
     )
     with Journal(path) as j:
-        j.create_import(rec, three_rows())
+        j.imports.create(rec, three_rows())
     with Journal(path) as j:  # read from disk, not from a cache
-        got = j.get_import("imp-1")
-        rows = j.rows("imp-1")
+        got = j.imports.get("imp-1")
+        rows = j.rows.all("imp-1")
     assert got == rec
     assert got.started == STARTED  # milliseconds and the time zone survive
     assert [r.row for r in rows] == [2, 3, 4]
@@ -142,9 +142,9 @@ def test_case_id_request_round_trips(journal: Journal) -> None:
         "client_registration_date": "Fri, 04 Jul 2025 14:35:29 GMT",
         "creditor_reference": "ref-ö-1",
     }
-    journal.create_import(record("imp-1"), [NewRow(2, ["x"], by_case)])
-    assert journal.get_row("imp-1", 2).request == by_case
-    assert journal.get_row("imp-1", 3) is None
+    journal.imports.create(record("imp-1"), [NewRow(2, ["x"], by_case)])
+    assert journal.rows.get("imp-1", 2).request == by_case
+    assert journal.rows.get("imp-1", 3) is None
 
 
 @pytest.mark.parametrize(
@@ -164,20 +164,20 @@ def test_case_id_request_round_trips(journal: Journal) -> None:
 def test_source_cells_round_trip(tmp_path: Path, cells: list[str]) -> None:
     path = tmp_path / "journal.sqlite"
     with Journal(path) as j:
-        j.create_import(record("imp-1"), [NewRow(2, cells, None, outcome=Outcome.INVALID)])
+        j.imports.create(record("imp-1"), [NewRow(2, cells, None, outcome=Outcome.INVALID)])
     with Journal(path) as j:
-        assert j.get_row("imp-1", 2).source == cells
+        assert j.rows.get("imp-1", 2).source == cells
 
 
 def test_rows_filter_by_outcome_and_counts(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.create_import(record("imp-2"), three_rows())  # another import is not counted
-    journal.record("imp-1", 4, Outcome.REJECTED, http_status=422)
-    assert [r.row for r in journal.rows("imp-1", [Outcome.NOT_SENT])] == [2]
-    assert [r.row for r in journal.rows("imp-1", [Outcome.INVALID, Outcome.REJECTED])] == [3, 4]
-    assert journal.rows("imp-1", [Outcome.CREDITED]) == []
-    assert journal.rows("imp-1", []) == []
-    counts = journal.outcome_counts("imp-1")
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-2"), three_rows())  # another import is not counted
+    journal.rows.record("imp-1", 4, Outcome.REJECTED, http_status=422)
+    assert [r.row for r in journal.rows.all("imp-1", [Outcome.NOT_SENT])] == [2]
+    assert [r.row for r in journal.rows.all("imp-1", [Outcome.INVALID, Outcome.REJECTED])] == [3, 4]
+    assert journal.rows.all("imp-1", [Outcome.CREDITED]) == []
+    assert journal.rows.all("imp-1", []) == []
+    counts = journal.imports.outcome_counts("imp-1")
     assert counts[Outcome.NOT_SENT] == 1
     assert counts[Outcome.INVALID] == 1
     assert counts[Outcome.REJECTED] == 1
@@ -192,45 +192,45 @@ def test_pending_rows_come_in_order_a_chunk_at_a_time_while_they_change(
         NewRow(n, [f"F{n}"], {"invoice_number": f"F{n}", "amount": Decimal(1)}) for n in range(2, 9)
     ]
     rows[2] = NewRow(4, ["bad"], None, outcome=Outcome.INVALID)
-    journal.create_import(record("imp-1"), rows)
-    journal.create_import(record("imp-2"), rows)  # another import's rows are not handed out
-    journal.mark_intent("imp-1", 6)  # a request whose answer never came: still to settle
+    journal.imports.create(record("imp-1"), rows)
+    journal.imports.create(record("imp-2"), rows)  # another import's rows are not handed out
+    journal.rows.mark_intent("imp-1", 6)  # a request whose answer never came: still to settle
     seen = []
-    for jrow in journal.pending("imp-1", [Outcome.NOT_SENT, Outcome.UNKNOWN], size=2):
+    for jrow in journal.rows.pending("imp-1", [Outcome.NOT_SENT, Outcome.UNKNOWN], size=2):
         seen.append((jrow.row, jrow.outcome))
-        journal.record("imp-1", jrow.row, Outcome.CREDITED)  # the loop settles each row
+        journal.rows.record("imp-1", jrow.row, Outcome.CREDITED)  # the loop settles each row
     assert seen == [
         (2, Outcome.NOT_SENT), (3, Outcome.NOT_SENT), (5, Outcome.NOT_SENT),
         (6, Outcome.UNKNOWN), (7, Outcome.NOT_SENT), (8, Outcome.NOT_SENT),
     ]  # fmt: skip
-    assert list(journal.pending("imp-1", [Outcome.NOT_SENT, Outcome.UNKNOWN])) == []
-    assert list(journal.pending("imp-1", [])) == []
+    assert list(journal.rows.pending("imp-1", [Outcome.NOT_SENT, Outcome.UNKNOWN])) == []
+    assert list(journal.rows.pending("imp-1", [])) == []
 
 
 def test_each_row_keeps_when_its_last_request_left(journal: Journal) -> None:
     # The settle time runs per row from its own last attempt.
-    journal.create_import(record("imp-1"), three_rows())
-    assert journal.get_row("imp-1", 2).intent_at is None  # type: ignore[union-attr]
-    journal.mark_intent("imp-1", 2)
-    first = journal.get_row("imp-1", 2).intent_at  # type: ignore[union-attr]
+    journal.imports.create(record("imp-1"), three_rows())
+    assert journal.rows.get("imp-1", 2).intent_at is None  # type: ignore[union-attr]
+    journal.rows.mark_intent("imp-1", 2)
+    first = journal.rows.get("imp-1", 2).intent_at  # type: ignore[union-attr]
     assert first is not None
     assert first.tzinfo is not None
-    journal.mark_intent("imp-1", 2)  # posted again
-    again = journal.get_row("imp-1", 2)
+    journal.rows.mark_intent("imp-1", 2)  # posted again
+    again = journal.rows.get("imp-1", 2)
     assert again is not None
     assert again.intent_at is not None
     assert again.intent_at >= first
     assert again.outcome is Outcome.UNKNOWN
-    assert journal.get_row("imp-1", 4).intent_at is None  # type: ignore[union-attr]
+    assert journal.rows.get("imp-1", 4).intent_at is None  # type: ignore[union-attr]
 
 
 def test_create_import_is_all_or_nothing(journal: Journal) -> None:
     rows = three_rows()
     rows.append(NewRow(2, ["again"], None, outcome=Outcome.INVALID))  # primary key clash
     with pytest.raises((sqlite3.IntegrityError, ImporterError)):
-        journal.create_import(record("imp-1"), rows)
-    assert journal.get_import("imp-1") is None
-    assert journal.rows("imp-1") == []
+        journal.imports.create(record("imp-1"), rows)
+    assert journal.imports.get("imp-1") is None
+    assert journal.rows.all("imp-1") == []
 
 
 # ----------------------------------------------------------------- intent and outcome
@@ -242,8 +242,8 @@ from pathlib import Path
 from importer.journal import Journal
 from importer.outcomes import Outcome
 j = Journal(Path(sys.argv[1]))
-j.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "a" * 24})
-j.mark_intent("imp-1", 4)
+j.rows.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "a" * 24})
+j.rows.mark_intent("imp-1", 4)
 if sys.argv[2] == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
 os._exit(0)
@@ -254,13 +254,13 @@ os._exit(0)
 def test_intent_survives_a_crash(tmp_path: Path, how: str) -> None:
     path = tmp_path / "journal.sqlite"
     with Journal(path) as j:
-        j.create_import(record("imp-1"), three_rows())
+        j.imports.create(record("imp-1"), three_rows())
     proc = run_python(CRASH_AFTER_INTENT, str(path), how)
     _, err = proc.communicate(timeout=30)
     expected = -signal.SIGKILL if how == "kill" else 0
     assert proc.returncode == expected, err
     with Journal(path) as j:
-        rows = {r.row: r for r in j.rows("imp-1")}
+        rows = {r.row: r for r in j.rows.all("imp-1")}
     assert rows[2].outcome is Outcome.CREDITED
     assert rows[2].crediting_id == "a" * 24
     assert rows[4].outcome is Outcome.UNKNOWN  # sent or not: must be looked up, not reposted
@@ -269,17 +269,17 @@ def test_intent_survives_a_crash(tmp_path: Path, how: str) -> None:
 
 
 def test_mark_intent_makes_the_row_unknown(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.mark_intent("imp-1", 2)
-    assert journal.get_row("imp-1", 2).outcome is Outcome.UNKNOWN
-    assert journal.get_row("imp-1", 4).outcome is Outcome.NOT_SENT
-    assert journal.outcome_counts("imp-1")[Outcome.UNKNOWN] == 1
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.rows.mark_intent("imp-1", 2)
+    assert journal.rows.get("imp-1", 2).outcome is Outcome.UNKNOWN
+    assert journal.rows.get("imp-1", 4).outcome is Outcome.NOT_SENT
+    assert journal.imports.outcome_counts("imp-1")[Outcome.UNKNOWN] == 1
 
 
 def test_record_stores_crediting_fields_and_attempts(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.mark_intent("imp-1", 2)
-    journal.record("imp-1", 2, Outcome.UNKNOWN, note="no answer within the read timeout")
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.rows.mark_intent("imp-1", 2)
+    journal.rows.record("imp-1", 2, Outcome.UNKNOWN, note="no answer within the read timeout")
     crediting = {
         "_id": "6b05fcd187c57bc7cb84475a",
         "status": "warning",
@@ -288,14 +288,14 @@ def test_record_stores_crediting_fields_and_attempts(journal: Journal) -> None:
         "case_invoice_number": "F-1002",
         "case_reference_number": "70010002",
     }
-    journal.record(
+    journal.rows.record(
         "imp-1", 2, Outcome.CREDITED, http_status=201, crediting=crediting, note="reconciled"
     )
     errors = [RowError(field="invoice_number", code="api_rejected", message="okänt ärende")]
-    journal.record("imp-1", 4, Outcome.REJECTED, http_status=422, errors=errors)
-    journal.record("imp-1", 3, Outcome.INVALID, errors=[], attempt=False)
+    journal.rows.record("imp-1", 4, Outcome.REJECTED, http_status=422, errors=errors)
+    journal.rows.record("imp-1", 3, Outcome.INVALID, errors=[], attempt=False)
 
-    row = journal.get_row("imp-1", 2)
+    row = journal.rows.get("imp-1", 2)
     assert row.outcome is Outcome.CREDITED
     assert row.crediting_id == "6b05fcd187c57bc7cb84475a"
     assert row.status == "warning"
@@ -307,13 +307,13 @@ def test_record_stores_crediting_fields_and_attempts(journal: Journal) -> None:
     assert row.http_status == 201
     assert row.request == request("F-1001", "100.00", credit_invoice="K1")  # untouched
 
-    rejected = journal.get_row("imp-1", 4)
+    rejected = journal.rows.get("imp-1", 4)
     assert rejected.outcome is Outcome.REJECTED
     assert rejected.errors == errors
     assert rejected.http_status == 422
     assert rejected.crediting_id is None
 
-    attempts = journal.attempts("imp-1")
+    attempts = journal.history.attempts("imp-1")
     assert [(a[1], a[2], a[3]) for a in attempts[2]] == [
         ("unknown", None, "no answer within the read timeout"),
         ("credited", 201, "reconciled"),
@@ -325,19 +325,21 @@ def test_record_stores_crediting_fields_and_attempts(journal: Journal) -> None:
 
 
 def test_record_float_settled_amount_is_exact_text(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "b" * 24, "settled_amount": 0.3})
-    assert journal.get_row("imp-1", 2).settled_amount == Decimal("0.3")
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.rows.record(
+        "imp-1", 2, Outcome.CREDITED, crediting={"_id": "b" * 24, "settled_amount": 0.3}
+    )
+    assert journal.rows.get("imp-1", 2).settled_amount == Decimal("0.3")
 
 
 def test_statuses_read_back_update_status_only(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "c" * 24})
-    journal.record("imp-1", 3, Outcome.CREDITED, http_status=201, crediting={"_id": "d" * 24})
-    assert journal.awaiting_status("imp-1") == [(2, "c" * 24), (3, "d" * 24)]
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.rows.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "c" * 24})
+    journal.rows.record("imp-1", 3, Outcome.CREDITED, http_status=201, crediting={"_id": "d" * 24})
+    assert journal.statuses.awaiting("imp-1") == [(2, "c" * 24), (3, "d" * 24)]
     read = {"status": "completed", "settled_amount": Decimal("100.00"), "case_invoice_number": "F1"}
-    journal.record_statuses("imp-1", [(2, read)])
-    row = journal.get_row("imp-1", 2)
+    journal.statuses.record("imp-1", [(2, read)])
+    row = journal.rows.get("imp-1", 2)
     assert (row.outcome, row.crediting_id, row.status) == (
         Outcome.CREDITED,
         "c" * 24,
@@ -345,24 +347,24 @@ def test_statuses_read_back_update_status_only(journal: Journal) -> None:
     )
     assert row.settled_amount == Decimal("100.00")
     assert row.case_invoice_number == "F1"
-    assert len(journal.attempts("imp-1")[2]) == 1  # a status read is not an attempt
-    assert journal.awaiting_status("imp-1") == [(3, "d" * 24)]
+    assert len(journal.history.attempts("imp-1")[2]) == 1  # a status read is not an attempt
+    assert journal.statuses.awaiting("imp-1") == [(3, "d" * 24)]
 
 
 def test_duplicate_of_round_trips(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-1"), three_rows())
     original = {"file_import_report": "imp-0", "row": 7, "_id": "d" * 24}
-    journal.record("imp-1", 4, Outcome.DUPLICATE, duplicate_of=original)
-    assert journal.get_row("imp-1", 4).duplicate_of == original
-    assert journal.get_row("imp-1", 2).duplicate_of is None
+    journal.rows.record("imp-1", 4, Outcome.DUPLICATE, duplicate_of=original)
+    assert journal.rows.get("imp-1", 4).duplicate_of == original
+    assert journal.rows.get("imp-1", 2).duplicate_of is None
 
 
 # ------------------------------------------------------------------------ lookups
 
 
 def test_credited_notes_across_imports(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.create_import(record("imp-2"), three_rows())
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-2"), three_rows())
     other = [
         NewRow(
             2,
@@ -370,80 +372,85 @@ def test_credited_notes_across_imports(journal: Journal) -> None:
             {**request("F-1001", "1.00"), "creditor": OTHER_CREDITOR, "credit_invoice": "K1"},
         )
     ]
-    journal.create_import(record("imp-3"), other)
+    journal.imports.create(record("imp-3"), other)
 
     def found(creditor: str, notes: list[str], *, api: str = BASE_URL, but: str = "new") -> dict:
         return {
             note: (c.import_id, c.row, c.crediting_id, c.request["amount"])
-            for note, c in journal.credited_notes(api, creditor, notes, exclude_import=but).items()
+            for note, c in journal.dedupe.credited_notes(
+                api, creditor, notes, exclude_import=but
+            ).items()
         }
 
     # not credited yet anywhere: rows that were only read, rejected or unknown do not count
     assert found(CREDITOR, ["K1"]) == {}
-    journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)
-    journal.mark_intent("imp-2", 2)
+    journal.rows.record("imp-1", 2, Outcome.REJECTED, http_status=422)
+    journal.rows.mark_intent("imp-2", 2)
     assert found(CREDITOR, ["K1"]) == {}
-    assert not journal.has_credited(CREDITOR, base_url=BASE_URL)
+    assert not journal.dedupe.has_credited(CREDITOR, base_url=BASE_URL)
 
-    journal.record("imp-2", 2, Outcome.CREDITED, crediting={"_id": "e" * 24})
+    journal.rows.record("imp-2", 2, Outcome.CREDITED, crediting={"_id": "e" * 24})
     assert found(CREDITOR, ["K1", "K2"]) == {"K1": ("imp-2", 2, "e" * 24, Decimal("100.00"))}
     assert found(CREDITOR, ["K1"], but="imp-2") == {}  # an import's own rows are not "earlier"
     assert found(OTHER_CREDITOR, ["K1"]) == {}  # per creditor
 
-    journal.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "f" * 24})
+    journal.rows.record("imp-1", 2, Outcome.CREDITED, crediting={"_id": "f" * 24})
     assert found(CREDITOR, ["K1"]) == {"K1": ("imp-1", 2, "f" * 24, Decimal("100.00"))}  # first
     # per API: a credit note credited in the sandbox does not block the real one
     assert found(CREDITOR, ["K1"], api="sandbox") == {}
-    assert journal.has_credited(CREDITOR, base_url=BASE_URL)
-    assert journal.has_credited(CREDITOR, base_url=BASE_URL, exclude_import="imp-1") is not False
-    assert not journal.has_credited(CREDITOR, base_url="sandbox")
-    assert not journal.has_credited(OTHER_CREDITOR, base_url=BASE_URL)
-    amounts = journal.credited_with_amounts(
+    assert journal.dedupe.has_credited(CREDITOR, base_url=BASE_URL)
+    assert (
+        journal.dedupe.has_credited(CREDITOR, base_url=BASE_URL, exclude_import="imp-1")
+        is not False
+    )
+    assert not journal.dedupe.has_credited(CREDITOR, base_url="sandbox")
+    assert not journal.dedupe.has_credited(OTHER_CREDITOR, base_url=BASE_URL)
+    amounts = journal.dedupe.credited_with_amounts(
         BASE_URL, CREDITOR, [Decimal("100.00")], exclude_import="imp-2"
     )
     assert [(c.import_id, c.row) for c in amounts] == [("imp-1", 2)]
 
 
 def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.create_import(record("imp-2"), three_rows())
-    assert journal.claim(BASE_URL, CREDITOR, "K1", "imp-1", 2) is None  # claimed, intent set
-    assert journal.get_row("imp-1", 2).outcome is Outcome.UNKNOWN  # type: ignore[union-attr]
-    holder = journal.claim(BASE_URL, CREDITOR, "K1", "imp-2", 2)
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-2"), three_rows())
+    assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-1", 2) is None  # claimed, intent set
+    assert journal.rows.get("imp-1", 2).outcome is Outcome.UNKNOWN  # type: ignore[union-attr]
+    holder = journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2)
     assert holder is not None
     assert (holder.import_id, holder.row) == ("imp-1", 2)
-    assert journal.get_row("imp-2", 2).outcome is Outcome.NOT_SENT  # type: ignore[union-attr]
-    assert journal.claim("sandbox", CREDITOR, "K1", "imp-2", 2) is None  # another API
-    journal.record("imp-1", 2, Outcome.REJECTED, http_status=422)  # certainly not stored
-    assert journal.claim(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
+    assert journal.rows.get("imp-2", 2).outcome is Outcome.NOT_SENT  # type: ignore[union-attr]
+    assert journal.claims.take("sandbox", CREDITOR, "K1", "imp-2", 2) is None  # another API
+    journal.rows.record("imp-1", 2, Outcome.REJECTED, http_status=422)  # certainly not stored
+    assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
 
 
 def test_find_import_by_sha_url_and_state(journal: Journal) -> None:
     hour = timedelta(hours=1)
-    journal.create_import(record("old", state="finished", started=STARTED), [])
-    journal.create_import(record("new", state="finished", started=STARTED + hour), [])
-    journal.create_import(
+    journal.imports.create(record("old", state="finished", started=STARTED), [])
+    journal.imports.create(record("new", state="finished", started=STARTED + hour), [])
+    journal.imports.create(
         record("dry", state="finished", dry_run=True, started=STARTED + 2 * hour), []
     )
-    journal.create_import(record("open", state="open", started=STARTED + 3 * hour), [])
-    journal.create_import(
+    journal.imports.create(record("open", state="open", started=STARTED + 3 * hour), [])
+    journal.imports.create(
         record("elsewhere", state="finished", base_url="sandbox", started=STARTED + 4 * hour), []
     )
-    journal.create_import(
+    journal.imports.create(
         record("other-file", state="finished", sha256="9" * 64, started=STARTED + 5 * hour), []
     )
 
-    assert journal.find_import(SHA, BASE_URL, state="finished").id == "new"
-    assert journal.find_import(SHA, BASE_URL, state="open").id == "open"
-    assert journal.find_import(SHA, BASE_URL, state="rejected") is None
-    assert journal.find_import(SHA, "sandbox", state="finished").id == "elsewhere"
-    assert journal.find_import("9" * 64, "sandbox", state="finished") is None
-    assert journal.find_import("1" * 64, BASE_URL, state="finished") is None
+    assert journal.imports.find(SHA, BASE_URL, state="finished").id == "new"
+    assert journal.imports.find(SHA, BASE_URL, state="open").id == "open"
+    assert journal.imports.find(SHA, BASE_URL, state="rejected") is None
+    assert journal.imports.find(SHA, "sandbox", state="finished").id == "elsewhere"
+    assert journal.imports.find("9" * 64, "sandbox", state="finished") is None
+    assert journal.imports.find("1" * 64, BASE_URL, state="finished") is None
 
-    journal.set_state("open", "finished", STARTED + 6 * hour)
-    assert journal.find_import(SHA, BASE_URL, state="open") is None
-    assert journal.get_import("open").finished == STARTED + 6 * hour
-    assert [i.id for i in journal.imports()] == [
+    journal.imports.set_state("open", "finished", STARTED + 6 * hour)
+    assert journal.imports.find(SHA, BASE_URL, state="open") is None
+    assert journal.imports.get("open").finished == STARTED + 6 * hour
+    assert [i.id for i in journal.imports.all()] == [
         "old",
         "new",
         "dry",
@@ -454,31 +461,31 @@ def test_find_import_by_sha_url_and_state(journal: Journal) -> None:
 
 
 def test_only_dry_runs_are_never_found(journal: Journal) -> None:
-    journal.create_import(record("dry", state="finished", dry_run=True), [])
-    assert journal.find_import(SHA, BASE_URL, state="finished") is None
+    journal.imports.create(record("dry", state="finished", dry_run=True), [])
+    assert journal.imports.find(SHA, BASE_URL, state="finished") is None
 
 
 def test_new_import_id_is_unique_within_one_second(journal: Journal) -> None:
-    first = journal.new_import_id(SHA, STARTED)
+    first = journal.imports.new_id(SHA, STARTED)
     assert first == "20250704-143529-3fa2c1d9"
-    second = journal.new_import_id(SHA, STARTED + timedelta(milliseconds=500))
+    second = journal.imports.new_id(SHA, STARTED + timedelta(milliseconds=500))
     assert second != first  # asked twice before either is created
-    journal.create_import(record(first), [])
-    journal.create_import(record(second), [])
-    third = journal.new_import_id(SHA, STARTED)
+    journal.imports.create(record(first), [])
+    journal.imports.create(record(second), [])
+    third = journal.imports.new_id(SHA, STARTED)
     assert len({first, second, third}) == 3
-    assert journal.new_import_id(None, STARTED).startswith("20250704-143529-")
+    assert journal.imports.new_id(None, STARTED).startswith("20250704-143529-")
     # a different file in the same second needs no suffix
-    assert journal.new_import_id("abcdef12" + "0" * 56, STARTED) == "20250704-143529-abcdef12"
+    assert journal.imports.new_id("abcdef12" + "0" * 56, STARTED) == "20250704-143529-abcdef12"
 
 
 def test_new_import_id_unique_across_journal_instances(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
     with Journal(path) as a:
-        first = a.new_import_id(SHA, STARTED)
-        a.create_import(record(first), [])
+        first = a.imports.new_id(SHA, STARTED)
+        a.imports.create(record(first), [])
     with Journal(path) as b:
-        assert b.new_import_id(SHA, STARTED) != first
+        assert b.imports.new_id(SHA, STARTED) != first
 
 
 # ---------------------------------------------------------------------------- lock
@@ -491,13 +498,13 @@ from importer.errors import ImporterError, ImportLocked
 from importer.journal import Journal
 j = Journal(Path(sys.argv[1]))
 try:
-    j.acquire_lock(sys.argv[2])
+    j.locks.acquire(sys.argv[2])
 except ImportLocked as exc:
     print("LOCKED", exc, flush=True)
     sys.exit(3)
 print("HOLDING", os.getpid(), flush=True)
 sys.stdin.read()  # hold it until the test closes stdin (or kills us)
-j.release_lock(sys.argv[2])
+j.locks.release(sys.argv[2])
 print("RELEASED", flush=True)
 """
 
@@ -513,22 +520,22 @@ def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
 ) -> None:
     path = tmp_path / "journal.sqlite"
     journal = Journal(path)
-    journal.create_import(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-1"), three_rows())
     holder = run_python(HOLD_LOCK, str(path), "imp-1")
     try:
         line = holder.stdout.readline()
         assert line.startswith("HOLDING"), line + holder.stderr.read()
         with pytest.raises(ImportLocked) as caught:
-            journal.acquire_lock("imp-1")
+            journal.locks.acquire("imp-1")
         message = str(caught.value)
         assert f"process {holder.pid}" in message
         assert socket.gethostname() in message
         assert "imp-1" in message
         # a process that does not hold the lock cannot release it
-        journal.release_lock("imp-1")
+        journal.locks.release("imp-1")
         assert lock_holder(tmp_path)[0] == holder.pid
         with pytest.raises(ImportLocked):
-            journal.acquire_lock("imp-1")
+            journal.locks.acquire("imp-1")
     finally:
         holder.kill()
         holder.wait(timeout=10)  # reaped: the pid no longer exists
@@ -536,16 +543,16 @@ def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
         holder.stderr.close()
         holder.stdin.close()
     assert lock_holder(tmp_path)[0] == holder.pid  # the dead holder's lock is still recorded
-    journal.acquire_lock("imp-1")  # stale: taken over
+    journal.locks.acquire("imp-1")  # stale: taken over
     assert lock_holder(tmp_path)[:2] == (os.getpid(), socket.gethostname())
-    journal.acquire_lock("imp-1")  # re-entrant for the holder
+    journal.locks.acquire("imp-1")  # re-entrant for the holder
 
     rival = run_python(HOLD_LOCK, str(path), "imp-1")
     out, err = rival.communicate("", timeout=30)
     assert rival.returncode == 3, out + err
     assert f"process {os.getpid()}" in out
 
-    journal.release_lock("imp-1")
+    journal.locks.release("imp-1")
     assert lock_holder(tmp_path) == (None, None, None)
     follower = run_python(HOLD_LOCK, str(path), "imp-1")
     out, err = follower.communicate("", timeout=30)
@@ -556,14 +563,14 @@ def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
 
 
 def test_lock_of_another_host_is_never_taken_over(journal: Journal, tmp_path: Path) -> None:
-    journal.create_import(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-1"), three_rows())
     with sqlite3.connect(tmp_path / "journal.sqlite") as db:
         db.execute(
             "INSERT INTO locks VALUES ('import:imp-1', ?, 'other-host.example', 'x')",
             (os.getpid() + 1,),
         )
     with pytest.raises(ImportLocked, match=r"other-host\.example"):
-        journal.acquire_lock("imp-1")
+        journal.locks.acquire("imp-1")
 
 
 def test_a_killed_holder_not_yet_reaped_is_stale(tmp_path: Path) -> None:
@@ -572,7 +579,7 @@ def test_a_killed_holder_not_yet_reaped_is_stale(tmp_path: Path) -> None:
     kill takes the lock over instead of telling the operator to wait for a dead process."""
     path = tmp_path / "journal.sqlite"
     journal = Journal(path)
-    journal.create_import(record("imp-1"), three_rows())
+    journal.imports.create(record("imp-1"), three_rows())
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(path), "imp-1"],
         stdin=subprocess.PIPE,
@@ -589,7 +596,7 @@ def test_a_killed_holder_not_yet_reaped_is_stale(tmp_path: Path) -> None:
                 if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
                     break
             time.sleep(0.02)
-        journal.acquire_lock("imp-1")  # the zombie's lock is stale: taken over
+        journal.locks.acquire("imp-1")  # the zombie's lock is stale: taken over
         with sqlite3.connect(path) as db:
             found = db.execute("SELECT pid, host FROM locks WHERE key='import:imp-1'").fetchone()
         assert tuple(found) == (os.getpid(), socket.gethostname())
@@ -606,8 +613,8 @@ def test_a_killed_holder_not_yet_reaped_is_stale(tmp_path: Path) -> None:
 
 
 def test_replace_row(journal: Journal) -> None:
-    journal.create_import(record("imp-1"), three_rows())
-    journal.record(
+    journal.imports.create(record("imp-1"), three_rows())
+    journal.rows.record(
         "imp-1",
         4,
         Outcome.REJECTED,
@@ -615,25 +622,25 @@ def test_replace_row(journal: Journal) -> None:
         errors=[RowError(field="invoice_number", code="api_rejected", message="unknown")],
     )
     fixed = NewRow(4, ["F-1004", "12,50", "rättad"], request("F-1004", "12.50"))
-    journal.replace_row("imp-1", fixed)
-    row = journal.get_row("imp-1", 4)
+    journal.rows.replace("imp-1", fixed)
+    row = journal.rows.get("imp-1", 4)
     assert row.outcome is Outcome.NOT_SENT
     assert row.source == ["F-1004", "12,50", "rättad"]
     assert row.request == request("F-1004", "12.50")  # credit_invoice K2 is gone
     assert row.errors == []
     assert row.http_status is None
-    assert [(a[1], a[3]) for a in journal.attempts("imp-1")[4]] == [
+    assert [(a[1], a[3]) for a in journal.history.attempts("imp-1")[4]] == [
         ("rejected", None),
         ("not_sent", "corrected"),
     ]
     # a correction that is itself invalid
     bad = [RowError(field="amount", code="amount_zero", message="must be more than 0")]
-    journal.replace_row("imp-1", NewRow(4, ["F-1004", "0", ""], None, bad, Outcome.INVALID))
-    row = journal.get_row("imp-1", 4)
+    journal.rows.replace("imp-1", NewRow(4, ["F-1004", "0", ""], None, bad, Outcome.INVALID))
+    row = journal.rows.get("imp-1", 4)
     assert (row.outcome, row.request, row.errors) == (Outcome.INVALID, None, bad)
     # the other rows are untouched
-    assert journal.get_row("imp-1", 2).request == request("F-1001", "100.00", credit_invoice="K1")
-    assert journal.get_row("imp-1", 2).source == ["F-1001", "100.00", "a"]
+    assert journal.rows.get("imp-1", 2).request == request("F-1001", "100.00", credit_invoice="K1")
+    assert journal.rows.get("imp-1", 2).source == ["F-1001", "100.00", "a"]
 
 
 def test_journal_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
@@ -654,12 +661,12 @@ def test_find_import_counts_an_import_for_the_creditors_its_rows_were_credited_f
             return [NewRow(2, ["x"], None, [], Outcome.INVALID)]
         return [NewRow(2, ["F-1", "1.00"], {**request("F-1", "1.00"), "creditor": creditor})]
 
-    journal.create_import(record("mine"), rows(CREDITOR))
-    journal.create_import(record("theirs", sha256="2" * 64), rows(OTHER_CREDITOR))
-    journal.create_import(record("unknown", sha256="3" * 64), rows(None))
+    journal.imports.create(record("mine"), rows(CREDITOR))
+    journal.imports.create(record("theirs", sha256="2" * 64), rows(OTHER_CREDITOR))
+    journal.imports.create(record("unknown", sha256="3" * 64), rows(None))
 
     def found(sha: str, creditor: str | None) -> str | None:
-        match = journal.find_import(sha, BASE_URL, state="open", creditor=creditor)
+        match = journal.imports.find(sha, BASE_URL, state="open", creditor=creditor)
         return None if match is None else match.id
 
     assert found(SHA, CREDITOR) == "mine"

@@ -1,8 +1,9 @@
-"""SQLite's errors never leave the journal raw: every public method of `Journal`, read or write,
-turns them into the exception tree — a damaged file into `JournalDamaged`, anything else
-SQLite refuses on a read into `JournalUnreadable` (writes: `JournalFailed`, tested with the
-pipeline). Real journal files, really damaged: the root page of every table and index is
-overwritten on disk, as a failing disk or a bad copy would leave it."""
+"""SQLite's errors never leave the journal raw: every public method of `Journal` and of each of
+its parts (`journal.imports`, `journal.rows`, …), read or write, turns them into the
+exception tree — a damaged file into `JournalDamaged`, anything else SQLite refuses on a read
+into `JournalUnreadable` (writes: `JournalFailed`, tested with the pipeline). Real journal
+files, really damaged: the root page of every table and index is overwritten on disk, as a
+failing disk or a bad copy would leave it."""
 
 from __future__ import annotations
 
@@ -63,12 +64,12 @@ def _row(row: int, invoice: str, note: str) -> NewRow:
 def written_journal(path: Path) -> None:
     """A journal holding an import whose rows touched every table."""
     with Journal(path) as journal:
-        journal.create_import(_record(), [_row(2, "F-1", "K1"), _row(3, "F-2", "K2")])
-        journal.set_source_dialect("imp-1", ";", ",")
-        assert journal.claim(API, CREDITOR, "K1", "imp-1", 2) is None
-        journal.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "c1"})
-        journal.note_uncertain("imp-1", 2)
-        journal.replace_row("imp-1", _row(3, "F-3", "K3"))
+        journal.imports.create(_record(), [_row(2, "F-1", "K1"), _row(3, "F-2", "K2")])
+        journal.notes.set_source_dialect("imp-1", ";", ",")
+        assert journal.claims.take(API, CREDITOR, "K1", "imp-1", 2) is None
+        journal.rows.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "c1"})
+        journal.uncertain.note("imp-1", 2)
+        journal.rows.replace("imp-1", _row(3, "F-3", "K3"))
 
 
 def damage_every_table(path: Path) -> None:
@@ -95,65 +96,69 @@ def _with(manager: Any) -> None:
 
 CALLS: dict[str, Callable[[Journal], object]] = {
     # reads
-    "new_import_id": lambda j: j.new_import_id(SHA, datetime(2025, 7, 4, tzinfo=UTC)),
-    "get_import": lambda j: j.get_import("imp-1"),
-    "imports": lambda j: j.imports(),
-    "find_import": lambda j: j.find_import(SHA, API, state="open"),
-    "outcome_counts": lambda j: j.outcome_counts("imp-1"),
-    "creditors": lambda j: j.creditors("imp-1"),
-    "rows": lambda j: j.rows("imp-1"),
-    "pending": lambda j: list(j.pending("imp-1", [Outcome.NOT_SENT])),
-    "iter_rows": lambda j: list(j.iter_rows("imp-1", 10)),
-    "get_row": lambda j: j.get_row("imp-1", 2),
-    "flagged": lambda j: j.flagged("imp-1"),
-    "raw_answers": lambda j: j.raw_answers("imp-1", 2),
-    "latest_intent": lambda j: j.latest_intent("imp-1"),
-    "awaiting_status": lambda j: j.awaiting_status("imp-1"),
-    "unread_statuses": lambda j: j.unread_statuses("imp-1"),
-    "attempts": lambda j: j.attempts("imp-1"),
-    "original_sources": lambda j: j.original_sources("imp-1"),
-    "has_credited": lambda j: j.has_credited(CREDITOR, base_url=API),
-    "credited_notes": lambda j: j.credited_notes(API, CREDITOR, ["K1"], exclude_import="x"),
-    "credited_with_amounts": lambda j: list(
-        j.credited_with_amounts(API, CREDITOR, [Decimal("10.00")], exclude_import="x")
+    "imports.new_id": lambda j: j.imports.new_id(SHA, datetime(2025, 7, 4, tzinfo=UTC)),
+    "imports.get": lambda j: j.imports.get("imp-1"),
+    "imports.all": lambda j: j.imports.all(),
+    "imports.find": lambda j: j.imports.find(SHA, API, state="open"),
+    "imports.outcome_counts": lambda j: j.imports.outcome_counts("imp-1"),
+    "imports.creditors": lambda j: j.imports.creditors("imp-1"),
+    "rows.all": lambda j: j.rows.all("imp-1"),
+    "rows.pending": lambda j: list(j.rows.pending("imp-1", [Outcome.NOT_SENT])),
+    "rows.chunks": lambda j: list(j.rows.chunks("imp-1", 10)),
+    "rows.get": lambda j: j.rows.get("imp-1", 2),
+    "figures.flagged": lambda j: j.figures.flagged("imp-1"),
+    "history.raw_answers": lambda j: j.history.raw_answers("imp-1", 2),
+    "rows.latest_intent": lambda j: j.rows.latest_intent("imp-1"),
+    "statuses.awaiting": lambda j: j.statuses.awaiting("imp-1"),
+    "statuses.unread": lambda j: j.statuses.unread("imp-1"),
+    "history.attempts": lambda j: j.history.attempts("imp-1"),
+    "history.original_sources": lambda j: j.history.original_sources("imp-1"),
+    "dedupe.has_credited": lambda j: j.dedupe.has_credited(CREDITOR, base_url=API),
+    "dedupe.credited_notes": lambda j: j.dedupe.credited_notes(
+        API, CREDITOR, ["K1"], exclude_import="x"
     ),
-    "report_dir": lambda j: j.report_dir("imp-1"),
-    "source_dialect": lambda j: j.source_dialect("imp-1"),
-    "uncertain_credited": lambda j: j.uncertain_credited("imp-1"),
-    "credited_twice": lambda j: j.credited_twice("imp-1"),
-    "row_groups": lambda j: j.row_groups("imp-1"),
-    "amounts": lambda j: j.amounts("imp-1"),
-    "audit_trail": lambda j: j.audit_trail("imp-1"),
-    "resolutions": lambda j: j.resolutions("imp-1"),
-    "credited_rows_of": lambda j: j.credited_rows_of("http://localhost:8080", ["a" * 24]),
-    "first_attempt_at": lambda j: j.first_attempt_at("imp-1", 2),
-    "crediting_owner": lambda j: j.crediting_owner("a" * 24),
+    "dedupe.credited_with_amounts": lambda j: list(
+        j.dedupe.credited_with_amounts(API, CREDITOR, [Decimal("10.00")], exclude_import="x")
+    ),
+    "notes.report_dir": lambda j: j.notes.report_dir("imp-1"),
+    "notes.source_dialect": lambda j: j.notes.source_dialect("imp-1"),
+    "uncertain.credited": lambda j: j.uncertain.credited("imp-1"),
+    "uncertain.credited_twice": lambda j: j.uncertain.credited_twice("imp-1"),
+    "figures.row_groups": lambda j: j.figures.row_groups("imp-1"),
+    "figures.amounts": lambda j: j.figures.amounts("imp-1"),
+    "audit.trail": lambda j: j.audit.trail("imp-1"),
+    "audit.resolutions": lambda j: j.audit.resolutions("imp-1"),
+    "dedupe.credited_rows_of": lambda j: j.dedupe.credited_rows_of(
+        "http://localhost:8080", ["a" * 24]
+    ),
+    "dedupe.first_attempt_at": lambda j: j.dedupe.first_attempt_at("imp-1", 2),
+    "dedupe.crediting_owner": lambda j: j.dedupe.crediting_owner("a" * 24),
     # writes
-    "create_import": lambda j: j.create_import(_record().model_copy(update={"id": "imp-2"}), []),
-    "set_state": lambda j: j.set_state("imp-1", "finished"),
-    "add_warning": lambda j: j.add_warning("imp-1", "a warning"),
-    "remove_warnings": lambda j: j.remove_warnings("imp-1", {"api_key_refused"}),
-    "source_notes": lambda j: j.source_notes("imp-1"),
-    "set_source_dialect": lambda j: j.set_source_dialect("imp-1", ",", "."),
-    "set_report_dir": lambda j: j.set_report_dir("imp-1", Path("reports")),
-    "mark_intent": lambda j: j.mark_intent("imp-1", 3),
-    "record": lambda j: j.record("imp-1", 3, Outcome.NOT_SENT, http_status=503),
-    "flag": lambda j: j.flag("imp-1", 2, [], "looked up"),
-    "record_verdicts": lambda j: j.record_verdicts(
+    "imports.create": lambda j: j.imports.create(_record().model_copy(update={"id": "imp-2"}), []),
+    "imports.set_state": lambda j: j.imports.set_state("imp-1", "finished"),
+    "imports.add_warning": lambda j: j.imports.add_warning("imp-1", "a warning"),
+    "imports.remove_warnings": lambda j: j.imports.remove_warnings("imp-1", {"api_key_refused"}),
+    "notes.source_notes": lambda j: j.notes.source_notes("imp-1"),
+    "notes.set_source_dialect": lambda j: j.notes.set_source_dialect("imp-1", ",", "."),
+    "notes.set_report_dir": lambda j: j.notes.set_report_dir("imp-1", Path("reports")),
+    "rows.mark_intent": lambda j: j.rows.mark_intent("imp-1", 3),
+    "rows.record": lambda j: j.rows.record("imp-1", 3, Outcome.NOT_SENT, http_status=503),
+    "rows.flag": lambda j: j.rows.flag("imp-1", 2, [], "looked up"),
+    "rows.record_verdicts": lambda j: j.rows.record_verdicts(
         "imp-1", [(3, Outcome.DUPLICATE, [], None, "duplicate")]
     ),
-    "record_statuses": lambda j: j.record_statuses("imp-1", [(2, {"status": "completed"})]),
-    "replace_row": lambda j: j.replace_row("imp-1", _row(3, "F-4", "K4")),
-    "claim": lambda j: j.claim(API, CREDITOR, "K9", "imp-1", 3),
-    "note_uncertain": lambda j: j.note_uncertain("imp-1", 3),
-    "forget_uncertain": lambda j: j.forget_uncertain("imp-1", 2),
-    "point_at_originals": lambda j: j.point_at_originals("imp-1"),
-    "acquire_lock": lambda j: j.acquire_lock("imp-1"),
-    "release_lock": lambda j: j.release_lock("imp-1"),
-    "import_lock": lambda j: _with(j.import_lock("imp-1")),
-    "file_lock": lambda j: _with(j.file_lock(SHA, API, "credits.csv")),
+    "statuses.record": lambda j: j.statuses.record("imp-1", [(2, {"status": "completed"})]),
+    "rows.replace": lambda j: j.rows.replace("imp-1", _row(3, "F-4", "K4")),
+    "claims.take": lambda j: j.claims.take(API, CREDITOR, "K9", "imp-1", 3),
+    "uncertain.note": lambda j: j.uncertain.note("imp-1", 3),
+    "uncertain.forget": lambda j: j.uncertain.forget("imp-1", 2),
+    "dedupe.point_at_originals": lambda j: j.dedupe.point_at_originals("imp-1"),
+    "locks.acquire": lambda j: j.locks.acquire("imp-1"),
+    "locks.release": lambda j: j.locks.release("imp-1"),
+    "locks.for_import": lambda j: _with(j.locks.for_import("imp-1")),
+    "locks.for_file": lambda j: _with(j.locks.for_file(SHA, API, "credits.csv")),
     "check_writable": lambda j: j.check_writable(),
-    "append_audit": lambda j: j.append_audit(
+    "audit.append": lambda j: j.audit.append(
         "imp-1",
         AuditEntry(
             at=datetime(2026, 12, 7, tzinfo=UTC),
@@ -167,15 +172,27 @@ CALLS: dict[str, Callable[[Journal], object]] = {
 }
 
 
-def test_every_public_method_of_the_journal_is_checked_here() -> None:
-    # A method added to Journal without a line above fails here: add it, and if it reads
-    # outside a transaction, mark it `@reads`.
-    public = {
-        name
-        for name in dir(Journal)
-        if not name.startswith("_") and callable(getattr(Journal, name))
+def _public_methods(kind: type) -> set[str]:
+    return {
+        name for name in dir(kind) if not name.startswith("_") and callable(getattr(kind, name))
     }
-    assert public - {"close"} == set(CALLS)
+
+
+def test_every_public_method_of_the_journal_and_of_each_part_is_checked_here(
+    tmp_path: Path,
+) -> None:
+    # A method added to Journal or to one of its parts (`journal.rows`, …), or a part added
+    # to Journal, without a line above fails here: add it, and if it reads outside a
+    # transaction, mark it `@reads`.
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        parts = {name: part for name, part in vars(journal).items() if not name.startswith("_")}
+    del parts["path"]
+    assert all(type(part).__module__.startswith("importer.journal.") for part in parts.values())
+    public = _public_methods(Journal) - {"close"}
+    public |= {
+        f"{name}.{method}" for name, part in parts.items() for method in _public_methods(type(part))
+    }
+    assert public == set(CALLS)
 
 
 @pytest.fixture
@@ -201,12 +218,12 @@ def test_a_read_sqlite_refuses_for_another_reason_is_journal_unreadable(tmp_path
     path = tmp_path / "journal.sqlite"
     written_journal(path)
     with Journal(path) as journal:
-        assert journal.get_row("imp-1", 2) is not None
+        assert journal.rows.get("imp-1", 2) is not None
         with sqlite3.connect(path) as by_hand:  # someone "tidying" the file with sqlite3
             by_hand.execute("DROP TABLE attempts")
         by_hand.close()
         with pytest.raises(JournalUnreadable) as raised:
-            journal.attempts("imp-1")
+            journal.history.attempts("imp-1")
         assert str(raised.value) == (
             f"journal {path}: cannot be read (no such table: attempts); nothing more was "
             "sent. Once that is fixed, run the same command again: the journal says where "
@@ -214,4 +231,4 @@ def test_a_read_sqlite_refuses_for_another_reason_is_journal_unreadable(tmp_path
         )
         assert raised.value.exit_code == 3
         assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
-        assert journal.get_row("imp-1", 2) is not None  # the rest still reads
+        assert journal.rows.get("imp-1", 2) is not None  # the rest still reads

@@ -49,8 +49,8 @@ def test_migration_4_adds_an_empty_audit_trail_to_a_journal_at_version_3(
     path = tmp_path / "journal.sqlite"
     _journal_at(path, 3).close()
     with Journal(path) as journal:
-        assert journal.get_import(IMPORT) is not None
-        assert journal.audit_trail(IMPORT) == []
+        assert journal.imports.get(IMPORT) is not None
+        assert journal.audit.trail(IMPORT) == []
         fix = _entry(
             "correct",
             [4],
@@ -58,15 +58,15 @@ def test_migration_4_adds_an_empty_audit_trail_to_a_journal_at_version_3(
             fix_sha256="ab" * 32,
             changes=[CellChange(row=4, column="Belopp", old="12,345", new="12,35")],
         )
-        journal.append_audit(IMPORT, fix)
-        assert journal.audit_trail(IMPORT) == [fix]
+        journal.audit.append(IMPORT, fix)
+        assert journal.audit.trail(IMPORT) == [fix]
 
 
 def test_the_audit_trail_refuses_update_and_delete(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite"
     _journal_at(path, 3).close()
     with Journal(path) as journal:
-        journal.append_audit(IMPORT, _entry("resolve", [4], note="handled by phone"))
+        journal.audit.append(IMPORT, _entry("resolve", [4], note="handled by phone"))
     db = sqlite3.connect(path, isolation_level=None)
     for statement in (
         "UPDATE audit SET note='nothing happened'",
@@ -82,10 +82,10 @@ def test_migration_5_resolutions_follow_the_trail_and_reopen_appends(tmp_path: P
     path = tmp_path / "journal.sqlite"
     _journal_at(path, 4).close()
     with Journal(path) as journal:
-        assert journal.resolutions(IMPORT) == {}
+        assert journal.audit.resolutions(IMPORT) == {}
         resolved = _entry("resolve", [4, 6], note="credited by hand", by="Anna L")
-        journal.append_audit(IMPORT, resolved)
-        assert journal.resolutions(IMPORT) == {4: resolved, 6: resolved}
-        journal.append_audit(IMPORT, _entry("reopen", [6], note="wrong row"))
-        assert journal.resolutions(IMPORT) == {4: resolved}
-        assert [e.action for e in journal.audit_trail(IMPORT)] == ["resolve", "reopen"]
+        journal.audit.append(IMPORT, resolved)
+        assert journal.audit.resolutions(IMPORT) == {4: resolved, 6: resolved}
+        journal.audit.append(IMPORT, _entry("reopen", [6], note="wrong row"))
+        assert journal.audit.resolutions(IMPORT) == {4: resolved}
+        assert [e.action for e in journal.audit.trail(IMPORT)] == ["resolve", "reopen"]

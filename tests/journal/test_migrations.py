@@ -145,7 +145,7 @@ def test_two_processes_opening_a_fresh_journal_at_once_both_succeed(tmp_path: Pa
         while len(list(gate.iterdir())) < n:  # every process imported: open together
             time.sleep(0.001)
         with Journal(Path(sys.argv[1])) as journal:
-            print(len(journal.imports()))
+            print(len(journal.imports.all()))
         """
     )
     processes = [
@@ -194,7 +194,7 @@ def test_migration_2_keys_imports_by_the_apis_identity_once(tmp_path: Path) -> N
     add_import(db, "imp-2", "https://api.example.com/v1")
     db.close()
     with Journal(path) as journal:
-        assert [(i.id, i.base_url) for i in journal.imports()] == [
+        assert [(i.id, i.base_url) for i in journal.imports.all()] == [
             ("imp-1", "http://localhost:8080"),
             ("imp-2", "https://api.example.com/v1"),
         ]
@@ -202,7 +202,7 @@ def test_migration_2_keys_imports_by_the_apis_identity_once(tmp_path: Path) -> N
     with raw(path) as db:
         db.execute("UPDATE imports SET base_url='http://127.0.0.1:8080/' WHERE id='imp-1'")
     with Journal(path) as journal:
-        assert journal.get_import("imp-1").base_url == "http://127.0.0.1:8080/"  # type: ignore[union-attr]
+        assert journal.imports.get("imp-1").base_url == "http://127.0.0.1:8080/"  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------- migration 3: report notes as columns
@@ -228,15 +228,15 @@ def test_migration_3_moves_the_report_dialect_and_folder_from_meta_to_imports(
     )
     db.close()
     with Journal(path) as journal:
-        assert journal.source_dialect("imp-1") == (";", ",")
-        assert journal.report_dir("imp-1") == Path("/srv/reports/imp-1")
-        assert journal.source_dialect("imp-2") == ("\t", None)
-        assert journal.report_dir("imp-2") is None
-        assert journal.source_dialect("imp-3") == (None, None)
-        journal.set_report_dir("imp-3", tmp_path / "out")
-        journal.set_source_dialect("imp-3", ",", ".")
-        assert journal.report_dir("imp-3") == (tmp_path / "out").resolve()
-        assert journal.source_dialect("imp-3") == (",", ".")
+        assert journal.notes.source_dialect("imp-1") == (";", ",")
+        assert journal.notes.report_dir("imp-1") == Path("/srv/reports/imp-1")
+        assert journal.notes.source_dialect("imp-2") == ("\t", None)
+        assert journal.notes.report_dir("imp-2") is None
+        assert journal.notes.source_dialect("imp-3") == (None, None)
+        journal.notes.set_report_dir("imp-3", tmp_path / "out")
+        journal.notes.set_source_dialect("imp-3", ",", ".")
+        assert journal.notes.report_dir("imp-3") == (tmp_path / "out").resolve()
+        assert journal.notes.source_dialect("imp-3") == (",", ".")
     assert raw(path).execute("SELECT key FROM meta ORDER BY key").fetchall() == [
         ("checked_writable",),
         ("schema_version",),
@@ -250,12 +250,12 @@ def test_the_release_journal_opens_with_every_import_row_claim_correction_and_ou
     release_copy: Path,
 ) -> None:
     with Journal(release_copy) as journal:
-        assert [(i.id, i.file_name, i.state, i.rows) for i in journal.imports()] == [
+        assert [(i.id, i.file_name, i.state, i.rows) for i in journal.imports.all()] == [
             (SAMPLE_IMPORT, "credits.csv", "finished", 9),
             (LOST_IMPORT, "lost.csv", "finished", 1),
             (OUTAGE_IMPORT, "outage.csv", "open", 1),
         ]
-        sample = journal.rows(SAMPLE_IMPORT)
+        sample = journal.rows.all(SAMPLE_IMPORT)
         assert [(r.row, r.outcome, r.status) for r in sample] == [
             (2, Outcome.CREDITED, "completed"),
             (3, Outcome.CREDITED, "completed"),
@@ -281,37 +281,37 @@ def test_the_release_journal_opens_with_every_import_row_claim_correction_and_ou
         assert by_row[8].crediting_id == by_row[2].crediting_id
         assert all(by_row[n].crediting_id for n in (2, 3, 4, 5, 6, 9))
         # the correction: the cells the file first had
-        originals = journal.original_sources(SAMPLE_IMPORT)
+        originals = journal.history.original_sources(SAMPLE_IMPORT)
         assert sorted(originals) == [6]
         assert originals[6][1] == "12,345"
-        assert journal.attempts(SAMPLE_IMPORT)[6][-1][1] == "credited"
+        assert journal.history.attempts(SAMPLE_IMPORT)[6][-1][1] == "credited"
         # claims: a credit note the release credited is still held by its row
-        holder = journal.claim(SAMPLE_API, CREDITOR, "KF-5003", OUTAGE_IMPORT, 2)
+        holder = journal.claims.take(SAMPLE_API, CREDITOR, "KF-5003", OUTAGE_IMPORT, 2)
         assert holder is not None
         assert (holder.import_id, holder.row) == (SAMPLE_IMPORT, 4)
         # the interrupted imports' rows, and the look-ups a rerun starts from
-        (lost,) = journal.rows(LOST_IMPORT)
+        (lost,) = journal.rows.all(LOST_IMPORT)
         assert (lost.outcome, lost.request is not None) == (Outcome.UNKNOWN, True)
-        assert journal.latest_intent(LOST_IMPORT) is not None
-        (cut,) = journal.rows(OUTAGE_IMPORT)
+        assert journal.rows.latest_intent(LOST_IMPORT) is not None
+        (cut,) = journal.rows.all(OUTAGE_IMPORT)
         assert (cut.outcome, cut.http_status) == (Outcome.NOT_SENT, 503)
-        counts = journal.outcome_counts(SAMPLE_IMPORT)
+        counts = journal.imports.outcome_counts(SAMPLE_IMPORT)
         assert {o: n for o, n in counts.items() if n} == {
             Outcome.CREDITED: 6,
             Outcome.INVALID: 1,
             Outcome.REJECTED: 1,
             Outcome.DUPLICATE: 1,
         }
-        assert journal.credited_notes(SAMPLE_API, CREDITOR, ["KF-5001"], exclude_import="x")
-        assert journal.find_import(
-            journal.get_import(SAMPLE_IMPORT).sha256 or "",
+        assert journal.dedupe.credited_notes(SAMPLE_API, CREDITOR, ["KF-5001"], exclude_import="x")
+        assert journal.imports.find(
+            journal.imports.get(SAMPLE_IMPORT).sha256 or "",
             SAMPLE_API,
             state="finished",  # type: ignore[union-attr]
         )
         # what meta held, now columns
         for import_id in (SAMPLE_IMPORT, LOST_IMPORT, OUTAGE_IMPORT):
-            assert journal.source_dialect(import_id) == (";", ",")
-            assert journal.report_dir(import_id) == Path(RELEASE_REPORTS, import_id)
+            assert journal.notes.source_dialect(import_id) == (";", ",")
+            assert journal.notes.report_dir(import_id) == Path(RELEASE_REPORTS, import_id)
 
 
 def test_a_second_open_of_the_upgraded_release_journal_changes_nothing(
@@ -375,13 +375,13 @@ def test_migration_6_keeps_what_the_reports_know_of_a_file_beside_its_dialect(
     db.close()
     with Journal(path) as journal:
         # an import of the release before keeps its dialect, and knows nothing more
-        assert journal.source_notes("imp-1") == {"delimiter": ";", "decimal": ","}
-        journal.set_source_dialect("imp-1", ";", ",", {"amount_column": 1, "workbook": False})
-        assert journal.source_notes("imp-1") == {
+        assert journal.notes.source_notes("imp-1") == {"delimiter": ";", "decimal": ","}
+        journal.notes.set_source_dialect("imp-1", ";", ",", {"amount_column": 1, "workbook": False})
+        assert journal.notes.source_notes("imp-1") == {
             "amount_column": 1,
             "workbook": False,
             "delimiter": ";",
             "decimal": ",",
         }
-        assert journal.source_dialect("imp-1") == (";", ",")
+        assert journal.notes.source_dialect("imp-1") == (";", ",")
     assert user_version(raw(path)) == len(MIGRATIONS)

@@ -200,7 +200,7 @@ def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
     }
     crediting = {**request, "amount": Decimal("10.00"), "_id": "a" * 24}
     with Journal(config.journal.path) as journal:
-        journal.create_import(
+        journal.imports.create(
             ImportRecord(
                 id="20261129-120000-0123abcd",
                 file_name="credits.csv",
@@ -228,7 +228,7 @@ def test_a_crediting_at_the_api_counts_even_under_this_imports_own_reference(
                 {"KF-1": [crediting]} if field == "credit_invoice" else {}
             ),
         )
-        row = journal.get_row("20261129-120000-0123abcd", 2)
+        row = journal.rows.get("20261129-120000-0123abcd", 2)
     assert row is not None
     assert (row.outcome, row.crediting_id, row.duplicate_of) == (
         Outcome.CREDITED,

@@ -660,7 +660,7 @@ def test_an_import_begun_with_import_id_references_is_looked_up_under_both(
             "creditor_reference": f"{import_id}/{row}",
         }
     with Journal(work / "journal.sqlite") as journal:
-        journal.create_import(
+        journal.imports.create(
             ImportRecord(
                 id=import_id,
                 file_name=file.name,

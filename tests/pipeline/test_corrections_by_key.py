@@ -268,10 +268,10 @@ import sys
 from pathlib import Path
 from importer.journal import Journal
 journal = Journal(Path(sys.argv[1]))
-journal.acquire_lock(sys.argv[2])
+journal.locks.acquire(sys.argv[2])
 print("HOLDING", flush=True)
 sys.stdin.read()
-journal.release_lock(sys.argv[2])
+journal.locks.release(sys.argv[2])
 """
 
 
@@ -300,7 +300,7 @@ def test_corrections_wait_for_the_import_lock_like_everything_else(
     assert done.returncode == 3, done.stdout + done.stderr
     assert "is being worked on by process" in done.stderr
     journal = Journal(workdir / "j.sqlite")
-    row = {row.row: row for row in journal.rows(import_id)}[3]
+    row = {row.row: row for row in journal.rows.all(import_id)}[3]
     journal.close()
     assert row.outcome is Outcome.INVALID
     assert list(row.source)[1] == "0"  # not the correction's 20,00

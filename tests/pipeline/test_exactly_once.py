@@ -7,7 +7,7 @@ disk. The API's own state is the judge: every test counts the creditings it hold
 The crash and fault tests run with one lane (strict file order) and with 8 lanes (rows of
 different cases in flight at once, importer/lanes.py): the same guarantees hold for both.
 
-These tests fail if the journal's write-before-send (`Journal.mark_intent`) or the
+These tests fail if the journal's write-before-send (`journal.rows.mark_intent`) or the
 reconciliation step (`pipeline.reconcile.Reconciler.reconcile`) is removed."""
 
 from __future__ import annotations

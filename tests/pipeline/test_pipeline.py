@@ -64,9 +64,9 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
     with Journal(config.journal.path) as journal:
         first = Importer(config, journal, target, stop=stop)
         assert first.run_file(SAMPLE).exit_code is ExitCode.INCOMPLETE
-        import_id = journal.imports()[0].id
-        journal.mark_intent(import_id, 2)  # as if killed while row 2's request was in flight
-        sent = journal.get_row(import_id, 2).intent_at  # type: ignore[union-attr]
+        import_id = journal.imports.all()[0].id
+        journal.rows.mark_intent(import_id, 2)  # as if killed while row 2's request was in flight
+        sent = journal.rows.get(import_id, 2).intent_at  # type: ignore[union-attr]
         assert sent is not None
 
         second = Importer(config, journal, target)
@@ -74,10 +74,10 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         second.close()
         finished = datetime.now(UTC)
         assert result.import_id == import_id
-        assert journal.get_row(import_id, 2).outcome is Outcome.CREDITED  # type: ignore[union-attr]
+        assert journal.rows.get(import_id, 2).outcome is Outcome.CREDITED  # type: ignore[union-attr]
         at = {
             row: datetime.fromisoformat(attempts[-1][0])
-            for row, attempts in journal.attempts(import_id).items()
+            for row, attempts in journal.history.attempts(import_id).items()
         }
     # Lower bounds: they hold however loaded the machine is.
     assert (at[2] - sent).total_seconds() >= SETTLE  # looked up (and posted) only once settled
@@ -139,11 +139,11 @@ def test_a_dry_run_names_credit_notes_already_credited_and_repeated(
         assert first.report.summary.outcomes["credited"] == 5
         credited = {
             r.request["credit_invoice"]: r.row
-            for r in journal.rows(first.import_id, [Outcome.CREDITED])
+            for r in journal.rows.all(first.import_id, [Outcome.CREDITED])
             if r.request and r.request.get("credit_invoice")
         }
         note, row = next(iter(credited.items()))
-        original = journal.get_row(first.import_id, row).request  # type: ignore[union-attr]
+        original = journal.rows.get(first.import_id, row).request  # type: ignore[union-attr]
         assert original is not None
         invoice, amount = original["invoice_number"], str(original["amount"]).replace(".", ",")
         other = "0123456789abcdef01234567"
@@ -201,7 +201,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
         importer.close()
         assert import_id is not None
         monkeypatch.setattr(report_builder, "BLOCK_ROWS", 3)  # 8 rows: three blocks
-        dialect = SourceDialect(*journal.source_dialect(import_id))
+        dialect = SourceDialect(*journal.notes.source_dialect(import_id))
         assert dialect == SourceDialect(";", ",")  # samples/credits.csv: `;`, decimal commas
         settings = ReportSettings(source=dialect)
         head, streamed = report_builder.render_from_journal(

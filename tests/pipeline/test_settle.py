@@ -256,12 +256,12 @@ def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_an
     stop.set()  # the first run stops before posting anything
     with Journal(config.journal.path) as journal:
         assert Importer(config, journal, target, stop=stop).run_file(file).import_id
-        import_id = journal.imports()[0].id
-        journal.mark_intent(import_id, 2)
-        journal.mark_intent(import_id, 3)
+        import_id = journal.imports.all()[0].id
+        journal.rows.mark_intent(import_id, 2)
+        journal.rows.mark_intent(import_id, 3)
         stored = requests.post(  # row 3's request had been stored before the run died
             sandbox_api.url + "/creditor--creditings",
-            json={**journal.get_row(import_id, 3).request, "amount": 2.0},  # type: ignore[union-attr]
+            json={**journal.rows.get(import_id, 3).request, "amount": 2.0},  # type: ignore[union-attr]
             headers={"x-api-key": KEY},
             timeout=10,
         )
@@ -270,7 +270,7 @@ def test_rows_left_unknown_by_a_killed_run_are_each_looked_up_even_behind_one_an
         result = importer.run_file(file)
         importer.close()
         assert result.exit_code == 0
-        outcomes = [journal.get_row(import_id, n).outcome for n in (2, 3)]  # type: ignore[union-attr]
+        outcomes = [journal.rows.get(import_id, n).outcome for n in (2, 3)]  # type: ignore[union-attr]
     assert outcomes == [Outcome.CREDITED, Outcome.CREDITED]
     assert twice(sandbox_api.url) == []
     assert len(all_creditings(sandbox_api.url)) == 2

@@ -63,7 +63,7 @@ def _two_imports(workdir: Path, api: Sandbox) -> list[str]:
     assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
     assert importer(workdir, "run", str(odd), api=api).returncode == 0
     with Journal(workdir / "j.sqlite") as journal:
-        return [record.id for record in journal.imports()]
+        return [record.id for record in journal.imports.all()]
 
 
 def test_the_overview_lists_every_import_newest_first_escaped_with_links_that_resolve(

@@ -121,7 +121,7 @@ def test_refusals_are_one_line_and_record_nothing(workdir: Path) -> None:
     importer(workdir, "run", "--api-url", "http://127.0.0.1:9", str(clean))
     import_id = _entry(workdir)["file_import_report"]
     with Journal(workdir / "j.sqlite") as journal:
-        journal.mark_intent(import_id, 2)  # as a POST whose answer never came leaves it
+        journal.rows.mark_intent(import_id, 2)  # as a POST whose answer never came leaves it
 
     unknown = importer(workdir, "resolve", import_id, "2", "--note", NOTE)
     assert unknown.returncode == 2
@@ -146,7 +146,7 @@ def test_refusals_are_one_line_and_record_nothing(workdir: Path) -> None:
     not_resolved = importer(workdir, "resolve", import_id, "2", "--reopen", "--note", NOTE)
     assert "row 2 is not resolved" in one_line(not_resolved.stderr)
     with Journal(workdir / "j.sqlite") as journal:
-        assert [e.rows for e in journal.audit_trail(import_id)] == [[3]]
+        assert [e.rows for e in journal.audit.trail(import_id)] == [[3]]
 
 
 def test_a_row_that_needs_nobody_cannot_be_resolved(workdir: Path, api: Sandbox) -> None:
