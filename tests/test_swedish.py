@@ -239,19 +239,24 @@ def test_the_record_commands_speak_swedish(swedish: Path, api: Sandbox, tmp_path
     import_id = report_of(swedish)["file_import_report"]
     listed = importer(swedish, "imports")
     assert listed.returncode == 0, listed.stderr
-    assert "rader" in listed.stdout and "utfall" in listed.stdout, listed.stdout
-    assert "krediterade" in listed.stdout and "4 389,50" in listed.stdout, listed.stdout
-    assert " open " not in listed.stdout and "creditor" not in listed.stdout, listed.stdout
+    assert "rader" in listed.stdout, listed.stdout
+    assert "utfall" in listed.stdout, listed.stdout
+    assert "krediterade" in listed.stdout, listed.stdout
+    assert "4 389,50" in listed.stdout, listed.stdout
+    assert " open " not in listed.stdout, listed.stdout
+    assert "creditor" not in listed.stdout, listed.stdout
     resolved = importer(swedish, "resolve", import_id, "6", "--note", "krediterad för hand")
     assert resolved.returncode == 0, resolved.stderr
     assert "markerade som åtgärdade av" in resolved.stdout, resolved.stdout
     assert "inget skickades" in resolved.stdout, resolved.stdout
     backed = importer(swedish, "backup", str(tmp_path / "copy.sqlite"))
     assert backed.returncode == 0, backed.stderr
-    assert "säkerhetskopierad till" in backed.stdout and " rader" in backed.stdout, backed.stdout
+    assert "säkerhetskopierad till" in backed.stdout, backed.stdout
+    assert " rader" in backed.stdout, backed.stdout
     pruned = importer(swedish, "prune", "--older-than", "0", "--dry-run")
     assert pruned.returncode == 0, pruned.stderr
-    assert "behöll" in pruned.stdout and "objekt" in pruned.stdout, pruned.stdout
+    assert "behöll" in pruned.stdout, pruned.stdout
+    assert "objekt" in pruned.stdout, pruned.stdout
     for shown, where in ((listed, "imports"), (resolved, "resolve"), (backed, "backup")):
         assert_swedish(shown.stdout, where)
     assert_swedish(pruned.stdout, "prune")
