@@ -11,7 +11,8 @@ these functions):
         print(result.import_id, result.exit_code, result.report_paths)
     for result in importer.iter_run(config, paths):  # each result as its file is done
         ...
-    importer.rerun(config, "20261124-204500-3fa2c1d9", fix=Path("fixed.csv"))
+    importer.validate(config, [Path("credits.csv")])  # run with dry_run: nothing is sent
+    importer.rerun(config, "20261124-204500-3fa2c1d9", importer.RunOptions(fix=Path("fixed.csv")))
     importer.render(config, "20261124-204500-3fa2c1d9")
     for record, counts in importer.imports(config): ...
     frame = importer.load_report("20261124-204500-3fa2c1d9")  # a pandas DataFrame
@@ -19,7 +20,9 @@ these functions):
     importer.show(config, "20261124-204500-3fa2c1d9").attention  # rows needing a person
     code = importer.Drop(Path("/srv/inbox"), config, importer.DropOptions()).run()
 
-`run` takes `RunOptions(dry_run=..., all_or_nothing=..., force=...)`; `run` and `rerun`
+`run`, `iter_run`, `validate` and `rerun` take one options type, `RunOptions(dry_run=...,
+all_or_nothing=..., force=..., creditor=..., fix=..., by=...)`; an option the command does not
+take (`fix` for a run, `force` for a rerun) is refused with `ConfigError`. `run` and `rerun`
 stop when the `StopFlag` passed as `stop` is set, `Drop` when its `DropStop`'s flags are;
 errors are the tree drawn in `importer.errors`, exported here too (catch
 `importer.UsageError`, `importer.FileRejected`, `importer.RunStopped`,
@@ -39,6 +42,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "run": "importer.pipeline.facade",
     "iter_run": "importer.pipeline.facade",
+    "validate": "importer.pipeline.facade",
     "resolve": "importer.pipeline.facade",
     "rerun": "importer.pipeline.facade",
     "render": "importer.pipeline.facade",
@@ -79,6 +83,7 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
     "__version__",
     "run",
     "iter_run",
+    "validate",
     "rerun",
     "resolve",
     "render",
@@ -136,7 +141,16 @@ if TYPE_CHECKING:
     )
     from importer.exit_codes import ExitCode
     from importer.outcomes import Outcome
-    from importer.pipeline.facade import imports, iter_run, render, rerun, resolve, run, show
+    from importer.pipeline.facade import (
+        imports,
+        iter_run,
+        render,
+        rerun,
+        resolve,
+        run,
+        show,
+        validate,
+    )
     from importer.pipeline.results import ImportResult, RunOptions
     from importer.report.frame import load_report
     from importer.stopping import StopFlag

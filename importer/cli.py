@@ -101,6 +101,8 @@ def _run_imports(args: argparse.Namespace, config: Config) -> ExitCode:
         all_or_nothing=getattr(args, "all_or_nothing", False),
         force=getattr(args, "force", False),
         creditor=creditor,
+        fix=getattr(args, "fix", None),
+        by=getattr(args, "by", None),
     )
     stop = StopFlag()
     with stopping.installed(Stage(stop, stopping.STOPPING)):
@@ -124,14 +126,7 @@ def _run_or_rerun(
     if args.command == "rerun":
         started = time.monotonic()
         result = facade.rerun(
-            config,
-            _resolve_import(args.import_ref),
-            args.fix,
-            progress=progress,
-            stop=stop,
-            creditor=options.creditor,
-            dry_run=args.dry_run,
-            by=args.by,
+            config, _resolve_import(args.import_ref), options, progress=progress, stop=stop
         )
         return _report_result(result, started, config, options.creditor)
     codes: list[ExitCode] = []

@@ -1,45 +1,16 @@
-"""Bulk-phase helpers: trusted model construction and the collector pause."""
+"""Bulk phases: the collector pause restores what it found, and the request models a row-wise
+caller gets from checked values are indistinguishable from validated ones."""
 
 from __future__ import annotations
 
 import gc
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from pydantic import BaseModel
 
 from importer.api.request import FIELDS, CreditingRequest
-from importer.bulk import SLOTS, gc_paused, trusted, trusted_all
-from importer.outcomes import Outcome, RowError
-from importer.report import Attempt, ReportRow
-
-
-def test_trusted_builds_what_model_construct_builds() -> None:
-    values = {
-        "row": 7,
-        "outcome": Outcome.CREDITED,
-        "id": "a" * 24,
-        "status": "warning",
-        "status_reason_locale": "crediting.amount_exceeds_remaining",
-        "settled_amount": Decimal("300.00"),
-        "http_status": 201,
-        "errors": [RowError(field="amount", code="c", message="m")],
-        "request": {"amount": Decimal("450.00"), "invoice_number": "F-1002"},
-        "source": {"Belopp": "450,00"},
-        "original_source": None,
-        "duplicate_of": None,
-        "case_invoice_number": "F-1002",
-        "case_reference_number": "70010002",
-        "attempts": [Attempt(at=datetime(2026, 1, 1, tzinfo=UTC), outcome=Outcome.CREDITED)],
-        "resolution": None,
-    }
-    assert set(values) == set(ReportRow.model_fields)  # every field, as `trusted` requires
-    fast = trusted(ReportRow, dict(values), set(ReportRow.model_fields))
-    slow = ReportRow.model_construct(**values)
-    assert fast == slow
-    assert fast.model_dump_json(by_alias=True) == slow.model_dump_json(by_alias=True)
-    assert fast.model_fields_set == slow.model_fields_set
+from importer.bulk import gc_paused
+from importer.validation.checked import instances
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -54,15 +25,7 @@ def test_gc_paused_restores_the_collector_state(enabled: bool) -> None:
         (gc.enable if was else gc.disable)()
 
 
-def test_pydantic_still_keeps_a_model_in_the_slots_trusted_construction_fills() -> None:
-    """Trusted construction sets BaseModel's slots itself (no public API is fast enough:
-    see `importer.bulk`). A pydantic release that renames, adds or drops one fails here."""
-    assert BaseModel.__slots__ == SLOTS
-    for slot in SLOTS:
-        assert hasattr(BaseModel.__dict__[slot], "__set__")
-
-
-def test_trusted_requests_are_indistinguishable_from_validated_ones() -> None:
+def test_requests_of_checked_values_are_indistinguishable_from_validated_ones() -> None:
     data = {
         "creditor": "5f1a2b3c4d5e6f7a8b9c0d1e",
         "case": None,
@@ -76,7 +39,7 @@ def test_trusted_requests_are_indistinguishable_from_validated_ones() -> None:
         "account": None,
     }
     assert tuple(CreditingRequest.model_fields) == FIELDS
-    fast, again = trusted_all(CreditingRequest, [dict(data), dict(data)], set(FIELDS))
+    fast, again = instances([dict(data), dict(data)])
     slow = CreditingRequest.model_validate(data)
     assert fast == slow == again
     assert fast.model_dump() == slow.model_dump()

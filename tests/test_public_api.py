@@ -1,6 +1,7 @@
 """The package's public API does what the CLI does: a Python caller imports a file, reruns an
 import, renders its report and lists imports with `importer.run/rerun/render/imports`, against
-the sandbox over a real socket and a journal on disk; errors arrive as the documented middle
+the sandbox over a real socket and a journal on disk; `run`, `validate` and `rerun` take one
+options type and refuse an option they do not take; errors arrive as the documented middle
 layer of `importer.errors`."""
 
 from __future__ import annotations
@@ -8,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SAMPLE
+from cli_support import CREDITOR, SAMPLE, creditings
 
 import importer
 from importer.config import DefaultsConfig, JournalConfig, ReportConfig, with_settings
-from importer.errors import ImportNotFound, UsageError
+from importer.errors import ConfigError, ImportNotFound, RerunRefused, UsageError
 from importer.sandbox import Sandbox
 
 
@@ -83,3 +84,57 @@ def test_the_exception_tree_is_exported_from_the_package() -> None:
         assert getattr(importer, name) is getattr(errors, name)
         assert name in importer.__all__
     assert issubclass(importer.ConfigError, importer.UsageError)
+
+
+def test_validate_is_a_run_with_dry_run_whatever_the_options_say(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = make_config(tmp_path, api)
+    (checked,) = importer.validate(config, [SAMPLE], importer.RunOptions(dry_run=False))
+    assert checked.report is not None
+    assert checked.report.dry_run
+    assert (tmp_path / "reports" / checked.import_id / "report.json").is_file()
+    assert creditings(api) == []
+
+
+def test_rerun_takes_the_options_a_run_takes(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = make_config(tmp_path, api)
+    (result,) = importer.run(config, [SAMPLE])
+    assert result.import_id is not None
+    credited = len(creditings(api))
+
+    plan = importer.rerun(config, result.import_id, importer.RunOptions(dry_run=True))
+    assert plan.import_id == result.import_id
+    assert plan.report is None  # a plan: no report written again
+    assert plan.message is not None
+    assert "row 6" in plan.message  # what would be sent, and what not: the invalid row
+    with pytest.raises(RerunRefused) as refused:
+        importer.rerun(config, result.import_id, importer.RunOptions(creditor="f" * 24))
+    assert "f" * 24 in str(refused.value)
+    assert len(creditings(api)) == credited  # neither sent anything
+
+
+def test_an_option_the_command_does_not_take_is_refused_naming_it(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = make_config(tmp_path, api)
+    with pytest.raises(ConfigError) as caught:
+        importer.run(config, [SAMPLE], importer.RunOptions(fix=tmp_path / "fixed.csv", by="Bo"))
+    assert str(caught.value) == "run does not take fix, by"
+    with pytest.raises(ConfigError) as caught:
+        importer.validate(config, [SAMPLE], importer.RunOptions(by="Bo"))
+    assert str(caught.value) == "run does not take by"
+    with pytest.raises(ConfigError) as caught:
+        importer.rerun(
+            config, "20990101-000000-deadbeef", importer.RunOptions(all_or_nothing=True, force=True)
+        )
+    assert str(caught.value) == "rerun does not take all_or_nothing, force"
+    assert caught.value.exit_code is importer.ExitCode.USAGE
+    assert not (tmp_path / "reports").exists()  # refused before anything was opened
+    assert not (tmp_path / "journal.sqlite").exists()
+    assert creditings(api) == []

@@ -1,14 +1,15 @@
-"""The HTTP client for Amili's crediting API: one keep-alive session, bounded retries, and a
-classification of every answer by what it tells us about the server's state.
+"""The HTTP client for Amili's crediting API: one keep-alive session, one retry policy, and a
+verdict on every answer by what it tells us about the server's state.
 
-The distinction that matters for money is *could this request have been stored?* Failures that
-certainly did not reach the server (connection refused, connect timeout, 429) are retried here
-with capped exponential backoff and jitter, honouring `Retry-After`. Anything that may have
-been stored (read timeout, connection dropped after sending, every 5xx — a 503 included: a
-gateway such as Envoy answers one after forwarding the POST when the upstream resets) is
-returned as `MAYBE_STORED` and never retried here: the caller settles it, then reconciles it
-by looking the crediting up. The API key lives in the session headers only; it is never part
-of a message."""
+The distinction that matters for money is *could this request have been stored?* The one map
+from transport errors and refusing answers to "not stored / maybe stored / cut" is
+`api.failures`; the one retry policy for POST and GET is `api.retry`. A POST that certainly
+was not stored (connection refused, connect timeout, 429) is retried with capped exponential
+backoff and jitter, honouring `Retry-After`. One that may have been stored (read timeout,
+connection dropped after sending, every 5xx — a 503 included: a gateway such as Envoy answers
+one after forwarding the POST when the upstream resets) is returned as `MAYBE_STORED` and
+never retried here: the caller settles it, then reconciles it by looking the crediting up.
+The API key lives in the session headers only; it is never part of a message."""
 
 from __future__ import annotations
 
@@ -18,27 +19,23 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
 import requests
-import urllib3.exceptions
 
-from importer import logs
 from importer.api.answers import parse as parse_answer
-from importer.api.connection import INTERRUPTED, Connection, Cut
+from importer.api.connection import Connection
+from importer.api.failures import Fate, TransportFailure, refusal_of
 from importer.api.queries import CREDITINGS, CreditingQueries
 from importer.api.request import json_body
+from importer.api.retry import RetryPolicy
 from importer.api.throttle import Throttle
-from importer.api.tls import certificate_refusal
 from importer.api.transport import Answer
 from importer.config import ApiConfig
 from importer.errors import ApiUnavailable, AuthenticationFailed, Interrupted, QueryRefused
 from importer.outcomes import RowError
 from importer.stopping import StopFlag
-
-log = logs.get_logger("importer.client")
 
 
 class PostKind(StrEnum):
@@ -61,16 +58,6 @@ class PostResult:
     note: str | None = None
 
 
-class _NotStored(Exception):
-    """Internal: a failure that certainly did not reach the server; worth retrying."""
-
-    def __init__(self, note: str, http_status: int | None = None, wait: float | None = None):
-        super().__init__(note)
-        self.note = note
-        self.http_status = http_status
-        self.wait = wait
-
-
 def _issues_to_errors(issues: Any) -> list[RowError]:
     """Eve's `_issues` is {"field": "message" | [messages] | {nested}}."""
     errors: list[RowError] = []
@@ -88,35 +75,12 @@ def _issues_to_errors(issues: Any) -> list[RowError]:
     return errors
 
 
-def _retry_after(response: Answer) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
 def _unproven(response: Answer) -> str:
     kind = response.headers.get("Content-Type", "no content type").split(";")[0]
     return (
         f"the API answered HTTP {response.status_code} ({kind}) without naming a crediting; "
         "looked up by reference before anything else"
     )
-
-
-def _refused(exc: requests.ConnectionError) -> bool:
-    """True when the connection was never established, so nothing was sent."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
 def _check_auth(response: Answer, base_url: str) -> None:
@@ -141,9 +105,10 @@ def _check_not_redirected(response: Answer) -> None:
 
 def _answer_of(response: Answer, endpoint_missing: Callable[[], str | None]) -> PostResult:
     """What an answer to a POST means for the row (a refused key is checked before): stored,
-    refused with its reasons, maybe stored (server error), or not stored and worth retrying
-    (`_NotStored`: busy). `endpoint_missing` is asked after a 404 whether the URL itself is
-    wrong (then its note: nothing was stored, every row would fail the same way)."""
+    refused with its reasons, not stored (a setting to fix), or unproven; a busy or failing
+    server's answer raises its `TransportFailure` (`api.failures`: 429 not stored, 5xx maybe
+    stored). `endpoint_missing` is asked after a 404 whether the URL itself is wrong (then its
+    note: nothing was stored, every row would fail the same way)."""
     status = response.status_code
     if 300 <= status < 400:
         # Not followed: a redirected POST may be resent as a GET, or to a host nobody
@@ -154,10 +119,9 @@ def _answer_of(response: Answer, endpoint_missing: Callable[[], str | None]) -> 
             http_status=status,
             note=f"the API redirected the request to {where}; check api.base_url",
         )
-    if status == 429:  # refused before any work; a 5xx may come after the POST was stored
-        raise _NotStored(
-            f"API busy (HTTP {status})", http_status=status, wait=_retry_after(response)
-        )
+    refusal = refusal_of(response)
+    if refusal is not None:
+        raise refusal
     data = parse_answer(response.content)
     if status == 201 and isinstance(data.get("_id"), str) and data["_id"]:
         # Its values are checked where it is stored (journal.rows.record, importer.answers).
@@ -199,12 +163,13 @@ class ApiClient(CreditingQueries):
         throttle: Throttle | None = None,
         stop: StopFlag | None = None,
     ) -> None:
-        """`stop` cuts an answer in flight short when set (until `close`)."""
+        """`stop` cuts an answer in flight short when set (until `close`); `rng` draws the
+        backoff's jitter."""
         self.base_url = base_url.rstrip("/")
-        self._config = config
         self._timeout = (config.connect_timeout, config.read_timeout)
+        self._policy = RetryPolicy.of(config, rng)
         self._http = Connection(
-            self.base_url, api_key, config, sleep=sleep, rng=rng, throttle=throttle, stop=stop
+            self.base_url, api_key, config, sleep=sleep, throttle=throttle, stop=stop
         )
         # Every POST is the same request but for its body: prepared once here and copied per
         # row, it skips requests' per-call merging of settings, headers and hooks — at a 20 ms
@@ -233,61 +198,35 @@ class ApiClient(CreditingQueries):
         before each attempt leaves — after any backoff or shared pause — so the caller's
         intent carries the time the request really left."""
         payload = json_body(request)
-        last: _NotStored | None = None
-        for attempt in range(self._config.max_attempts):
-            delay: float | None = None
-            if last is not None:
-                delay = self._http.backoff(attempt - 1, last.wait)
-                log.info(
-                    "post.retry",
-                    attempt=attempt + 1,
-                    of=self._config.max_attempts,
-                    wait_s=round(delay, 2),
-                    reason=last.note,
-                    retry_after=last.wait is not None,
-                )
-            self._http.wait_turn(delay)
+
+        def once() -> PostResult:
             if before_send is not None:
                 before_send()
-            try:
-                return self._post_once(payload)
-            except _NotStored as exc:
-                last = exc
-        assert last is not None
-        return PostResult(
-            PostKind.NOT_STORED,
-            http_status=last.http_status,
-            note=f"{last.note} ({self._config.max_attempts} attempts)",
-        )
+            return self._post_once(payload)
+
+        try:
+            return self._policy.run(
+                once, idempotent=False, pace=self._http.wait_turn, event="post.retry"
+            )
+        except TransportFailure as failure:
+            if failure.fate is not Fate.NOT_STORED:  # maybe stored, or cut by a stop
+                return PostResult(
+                    PostKind.MAYBE_STORED, http_status=failure.http_status, note=failure.note
+                )
+            note = failure.note
+            if self._policy.spent(failure):
+                note = f"{note} ({self._policy.attempts} attempts)"
+            return PostResult(PostKind.NOT_STORED, http_status=failure.http_status, note=note)
 
     def _post_once(self, payload: bytes) -> PostResult:
-        try:
-            prepared = self._post_template.copy()
-            prepared.body = payload
-            prepared.headers["Content-Length"] = str(len(payload))
-            response = self._http.exchange(
-                lambda: self._http.session.send(
-                    prepared, timeout=self._timeout, allow_redirects=False, stream=True
-                )
+        prepared = self._post_template.copy()
+        prepared.body = payload
+        prepared.headers["Content-Length"] = str(len(payload))
+        response = self._http.exchange(
+            lambda: self._http.session.send(
+                prepared, timeout=self._timeout, allow_redirects=False, stream=True
             )
-        except Cut as cut:
-            return PostResult(PostKind.MAYBE_STORED, note=cut.note)
-        except requests.exceptions.SSLError as exc:
-            refusal = certificate_refusal(exc, self.base_url)
-            if refusal is not None:  # the handshake failed: nothing was sent
-                raise _NotStored(refusal) from None
-            return PostResult(PostKind.MAYBE_STORED, note="TLS error after the request was sent")
-        except requests.ConnectionError as exc:
-            if _refused(exc):
-                # from None: a requests error repeats the URL, which may carry credentials.
-                raise _NotStored("API unreachable: connection refused") from None
-            return PostResult(
-                PostKind.MAYBE_STORED, note="connection dropped after the request was sent"
-            )
-        except requests.Timeout:
-            return PostResult(PostKind.MAYBE_STORED, note="no answer within the read timeout")
-        except requests.RequestException as exc:
-            return PostResult(PostKind.MAYBE_STORED, note=f"transport error ({type(exc).__name__})")
+        )
         _check_auth(response, self.base_url)
         return _answer_of(response, self._endpoint_missing)
 
@@ -306,7 +245,7 @@ class ApiClient(CreditingQueries):
                     allow_redirects=False,
                 )
             )
-        except (Cut, requests.RequestException):
+        except TransportFailure:
             return None  # cannot tell: the row keeps its own 404
         if response.status_code != 404:
             return None
@@ -315,71 +254,61 @@ class ApiClient(CreditingQueries):
     # ------------------------------------------------------------------ get
 
     def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        """GETs are idempotent: any failure is retried within the budget, then the run
-        stops (ApiUnavailable) rather than guessing."""
-        note = ""
-        refused: _NotStored | None = None
-        for attempt in range(self._config.max_attempts):
-            delay: float | None = None
-            if refused is not None:
-                delay = self._http.backoff(attempt - 1, refused.wait)
-                log.info("lookup.retry", attempt=attempt + 1, wait_s=round(delay, 2), reason=note)
-            self._http.wait_turn(delay)
-            try:
-                response = self._http.exchange(
-                    lambda: self._http.session.get(
-                        self.base_url + path,
-                        params=params,
-                        timeout=self._timeout,
-                        stream=True,
-                        allow_redirects=False,  # it would take the x-api-key header along
-                    )
+        """GETs are idempotent: any failure worth another try is retried within the budget,
+        then the run stops (ApiUnavailable) rather than guessing."""
+
+        def once() -> dict[str, Any]:
+            response = self._http.exchange(
+                lambda: self._http.session.get(
+                    self.base_url + path,
+                    params=params,
+                    timeout=self._timeout,
+                    stream=True,
+                    allow_redirects=False,  # it would take the x-api-key header along
                 )
-            except Cut as cut:
-                if cut.note == INTERRUPTED:
-                    raise Interrupted(
-                        "stopped on request; run the same command again to resume"
-                    ) from None
-                note = cut.note
-                refused = _NotStored(note)
-            except requests.exceptions.SSLError as exc:
-                refusal = certificate_refusal(exc, self.base_url)
-                if refusal is not None:
-                    raise ApiUnavailable(refusal) from None
-                note = "TLS error"
-                refused = _NotStored(note)
-            except requests.RequestException as exc:
-                never_connected = isinstance(exc, requests.ConnectionError) and _refused(exc)
-                note = "unreachable: connection refused" if never_connected else type(exc).__name__
-                refused = _NotStored(note)
-            else:
-                _check_auth(response, self.base_url)
-                _check_not_redirected(response)
-                if response.status_code == 200:
-                    try:
-                        data = response.json(parse_float=Decimal)
-                    except (ValueError, RecursionError):
-                        data = None
-                    if isinstance(data, dict):
-                        return data
-                    note = "an answer that is not a JSON object"
-                    refused = _NotStored(note)
-                else:
-                    note = f"HTTP {response.status_code}"
-                    if response.status_code == 404 and path == CREDITINGS:
-                        raise ApiUnavailable(
-                            f"no crediting endpoint at {self.base_url}{CREDITINGS}: "
-                            "check api.base_url"
-                        )
-                    if 400 <= response.status_code < 500 and response.status_code not in (
-                        404,
-                        408,
-                        429,
-                    ):  # the filter itself, whatever code the API gives it
-                        raise QueryRefused(
-                            f"the API at {self.base_url} refused a lookup's filter ({note})"
-                        )
-                    if response.status_code not in (429, 500, 502, 503, 504):
-                        break
-                    refused = _NotStored(note, response.status_code, _retry_after(response))
-        raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup ({note})")
+            )
+            return self._lookup_answer(response, path)
+
+        try:
+            return self._policy.run(
+                once, idempotent=True, pace=self._http.wait_turn, event="lookup.retry"
+            )
+        except TransportFailure as failure:
+            if failure.fate is Fate.CUT:
+                raise Interrupted(
+                    "stopped on request; run the same command again to resume"
+                ) from None
+            if failure.final and failure.fate is Fate.NOT_STORED:
+                raise ApiUnavailable(failure.note) from None  # a setting: its note says which
+            raise ApiUnavailable(
+                f"the API at {self.base_url} did not answer a lookup ({failure.note})"
+            ) from None
+
+    def _lookup_answer(self, response: Answer, path: str) -> dict[str, Any]:
+        """A look-up's answer as a JSON object; a refusal that passes (`api.failures`) or an
+        unreadable answer raises its `TransportFailure`, anything else stops the run."""
+        _check_auth(response, self.base_url)
+        _check_not_redirected(response)
+        status = response.status_code
+        if status == 200:
+            try:
+                data = response.json(parse_float=Decimal)
+            except (ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict):
+                return data
+            # a look-up stores nothing, whatever became of it: worth another try
+            raise TransportFailure(Fate.NOT_STORED, "an answer that is not a JSON object")
+        if status == 404 and path == CREDITINGS:
+            raise ApiUnavailable(
+                f"no crediting endpoint at {self.base_url}{CREDITINGS}: check api.base_url"
+            )
+        if 400 <= status < 500 and status not in (404, 408, 429):
+            # the filter itself, whatever code the API gives it
+            raise QueryRefused(
+                f"the API at {self.base_url} refused a lookup's filter (HTTP {status})"
+            )
+        refusal = refusal_of(response)
+        if refusal is not None:
+            raise refusal
+        raise ApiUnavailable(f"the API at {self.base_url} did not answer a lookup (HTTP {status})")

@@ -1,12 +1,14 @@
 """One keep-alive connection to the API: the session that carries the key, each exchange
-bounded (deadline, size, a stop: `api.transport`) and paced (the shared throttle, backoff).
+bounded (deadline, size, a stop: `api.transport`) and paced (the shared throttle, the retry
+policy's waits).
 
-What an answer *means* for a row is `api.client`'s concern; this module only gets a whole,
-bounded answer, or says why there is none (`Cut`), and waits as long as it is told to."""
+The boundary of the transport: an exchange gives a whole, bounded answer or raises a
+`TransportFailure` (`api.failures`), whatever requests, urllib3 or the socket raised. What an
+answer *means* for a row is `api.client`'s concern; this module waits as long as it is told
+to."""
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 
@@ -14,26 +16,16 @@ import requests
 import urllib3.exceptions
 
 from importer import __version__
+from importer.api.failures import INTERRUPTED, cut, failure_of
 from importer.api.redaction import redacting_hook
 from importer.api.throttle import Throttle
 from importer.api.transport import Answer, AnswerTooLarge, Watchdog, WatchedAdapter, read_answer
 from importer.config import ApiConfig
 from importer.stopping import StopFlag
 
-RETRY_AFTER_CEILING = 300.0
 STOP_GRACE = 0.5
 """Seconds an answer in flight is still awaited after a stop was asked for: most arrive well
 within it, and the rest must not hold the run."""
-INTERRUPTED = "interrupted: the answer was not awaited"
-
-
-class Cut(Exception):
-    """The exchange was ended by a bound (deadline, size) or a stop; the request may have been
-    stored. `note` says which, in words for the report."""
-
-    def __init__(self, note: str) -> None:
-        super().__init__(note)
-        self.note = note
 
 
 class Connection:
@@ -46,7 +38,6 @@ class Connection:
         config: ApiConfig,
         *,
         sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
         throttle: Throttle | None = None,
         stop: StopFlag | None = None,
     ) -> None:
@@ -57,7 +48,7 @@ class Connection:
         them all, and max_rate spaces their requests. None: this connection waits alone."""
         self._config = config
         self._sleep = sleep
-        self._rng = rng or random.Random()
+        self._base_url = base_url
         self.session = requests.Session()
         self._watchdog = Watchdog()
         adapter = WatchedAdapter(self._watchdog, pool_connections=1, pool_maxsize=2, max_retries=0)
@@ -97,8 +88,9 @@ class Connection:
 
     def exchange(self, send: Callable[[], requests.Response]) -> Answer:
         """One request (`send`, made with `stream=True`) and its whole, bounded answer (see
-        `api.transport`). A bound that ends it raises Cut; transport errors are re-raised as
-        requests' own."""
+        `api.transport`), or the `TransportFailure` that stands for whatever ended it: a bound,
+        a stop, or an error of requests, urllib3 or the socket (`from None`: their text names
+        the URL)."""
         deadline = self._config.response_deadline
         self._watchdog.arm(
             deadline, f"no complete answer within {deadline:g} s (api.response_deadline)"
@@ -107,25 +99,14 @@ class Connection:
             answer = read_answer(send(), self._config.max_response_bytes)
         except AnswerTooLarge as exc:
             self._watchdog.disarm()
-            raise Cut(f"answer too large: {exc} (api.max_response_bytes)") from None
+            raise cut(f"answer too large: {exc} (api.max_response_bytes)") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             fired = self._watchdog.disarm()
             if fired is not None:
-                raise Cut(fired) from None
-            if isinstance(exc, requests.RequestException):
-                raise
-            raise requests.ConnectionError(exc) from exc
+                raise cut(fired) from None
+            raise failure_of(exc, self._base_url) from None
         self._watchdog.disarm()
         return answer
-
-    def backoff(self, attempt: int, wait: float | None) -> float:
-        """The server's `Retry-After` is honoured as asked (up to RETRY_AFTER_CEILING, so a
-        broken header cannot park a nightly run for a day); otherwise capped exponential
-        backoff with jitter, so many importers do not retry in lockstep."""
-        if wait is not None:
-            return min(wait, RETRY_AFTER_CEILING)
-        ceiling = min(self._config.backoff_cap, self._config.backoff_base * 2**attempt)
-        return float(ceiling * (0.5 + self._rng.random() / 2))
 
     def wait_turn(self, delay: float | None) -> None:
         """Before each attempt: back off `delay` after a refusal (pausing every connection

@@ -14,9 +14,9 @@ The journal is one object (`Journal`) composed of parts, one concept each, all o
 shared connection (`connection`: with `migrations`, the only module that imports `sqlite3`,
 so a second database needs its own connection, not a second journal):
 
-* `journal.imports` — creating, finding and finishing imports (`imports`);
+* `journal.imports.all` — creating, finding and finishing imports (`imports`);
 * `journal.notes` — a report's dialect and folder (`report_notes`);
-* `journal.rows` — a row from intent to outcome, and its reads (`rows`; its values:
+* `journal.rows.all` — a row from intent to outcome, and its reads (`rows`; its values:
   `row_values`);
 * `journal.statuses` — the processing statuses read back after posting (`statuses`);
 * `journal.history` — a row's attempts, raw answers and the cells a correction replaced

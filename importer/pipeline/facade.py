@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -30,7 +31,13 @@ from importer.pipeline.history import (
 )
 from importer.pipeline.overview import write_overview_of
 from importer.pipeline.resolve import resolve_rows
-from importer.pipeline.results import ImportResult, Progress, RunOptions
+from importer.pipeline.results import (
+    IMPORT_ONLY,
+    RERUN_ONLY,
+    ImportResult,
+    Progress,
+    RunOptions,
+)
 from importer.pipeline.run import Importer
 from importer.report.model import Report
 from importer.stopping import StopFlag
@@ -68,6 +75,20 @@ def run(
     return list(iter_run(config, files, options, progress=progress, stop=stop))
 
 
+def validate(
+    config: Config,
+    files: Iterable[Path],
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
+) -> list[ImportResult]:
+    """`run` with `dry_run` set, whatever `options` say (the CLI's `validate`): each file
+    checked and its report written; nothing is sent."""
+    options = replace(options or RunOptions(), dry_run=True)
+    return run(config, files, options, progress=progress, stop=stop)
+
+
 def iter_run(
     config: Config,
     files: Iterable[Path],
@@ -79,8 +100,10 @@ def iter_run(
     """Import (or with `options.dry_run`, validate) each file in turn; yields each file's
     result as soon as it is done — nothing is read or sent until it is iterated. Setting
     `stop` (from any thread) ends every wait and the answer in flight, the run stops after
-    the row in flight (the current file's result says so) and no further file is started."""
+    the row in flight (the current file's result says so) and no further file is started.
+    Options of a rerun only (`fix`, `by`) are refused (ConfigError) when it is iterated."""
     options = options or RunOptions()
+    options.refuse(RERUN_ONLY, "run")
     stop = stop or StopFlag()
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
@@ -99,28 +122,28 @@ def iter_run(
 def rerun(
     config: Config,
     import_id: str,
-    fix: Path | None = None,
+    options: RunOptions | None = None,
     *,
     progress: Progress | None = None,
     stop: StopFlag | None = None,
-    creditor: str | None = None,
-    dry_run: bool = False,
-    by: str | None = None,
 ) -> ImportResult:
     """Post again what did not go through in an import (not_sent, unknown after
-    reconciliation, rejected), after applying the corrections in `fix`, matched by key
-    (recorded in the import's audit trail with the OS user and host, and `by` beside them).
-    `creditor` (`--creditor`) refuses an import of another creditor; `dry_run` only says
-    what would be sent and changes nothing."""
+    reconciliation, rejected), after applying the corrections in `options.fix`, matched by
+    key (recorded in the import's audit trail with the OS user and host, and `options.by`
+    beside them). `options.creditor` refuses an import of another creditor;
+    `options.dry_run` only says what would be sent and changes nothing. Options of importing
+    a file only (`all_or_nothing`, `force`, `control`) are refused (ConfigError)."""
+    options = options or RunOptions()
+    options.refuse(IMPORT_ONLY, "rerun")
     with ExitStack() as stack:
-        target = stack.enter_context(open_target(config, dry_run=dry_run))
+        target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.path))
         _overview_after(stack, config, journal)
         importer = Importer(
-            config, journal, target, progress=progress, stop=stop, creditor=creditor
+            config, journal, target, progress=progress, stop=stop, creditor=options.creditor
         )
         stack.callback(importer.close)
-        return importer.rerun(import_id, fix, dry_run=dry_run, by=by)
+        return importer.rerun(import_id, options.fix, dry_run=options.dry_run, by=options.by)
 
 
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:

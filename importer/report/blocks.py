@@ -135,7 +135,14 @@ class RowBlock:
     @classmethod
     def of_rows(cls, rows: Sequence[ReportRow]) -> RowBlock:
         """The block of some `ReportRow`s (a report built as models)."""
-        column = _model_column(rows)
+        return cls.of_values([row.__dict__ for row in rows])
+
+    @classmethod
+    def of_values(cls, rows: Sequence[dict[str, Any]]) -> RowBlock:
+        """The block of rows given as the values of `ReportRow`s, under its field names
+        (what the journal's rows become: no model is built for a row only to be taken
+        apart into columns again)."""
+        column = _value_column(rows)
         return cls(
             row=column("row"),
             outcome=column("outcome"),
@@ -189,9 +196,8 @@ _OPTIONAL_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _model_column(rows: Sequence[ReportRow]) -> Callable[[str], list[Any]]:
-    dicts = [row.__dict__ for row in rows]
-    return lambda name: list(map(itemgetter(name), dicts))
+def _value_column(rows: Sequence[dict[str, Any]]) -> Callable[[str], list[Any]]:
+    return lambda name: list(map(itemgetter(name), rows))
 
 
 def _or_none(values: list[Any]) -> list[Any] | None:

@@ -3,7 +3,6 @@ holds each row byte-equal to `ReportRow.model_dump_json(by_alias=True)`)."""
 
 from __future__ import annotations
 
-import json.encoder
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from decimal import Decimal
@@ -24,36 +23,41 @@ from importer.report.settings import ReportSettings
 _ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 
-# JSON of one block, column by column. `c_encode_basestring` is the C function the json module
-# writes strings with: only the escapes JSON requires, non-ASCII kept, exactly as orjson and
-# pydantic write a string. It is not public; the public way, `JSONEncoder(ensure_ascii=False)
-# .encode`, costs a Python call per text: measured, 6-8% of the CPU of a 200,000-row
-# `validate` (1.76-1.82 s against 1.63-1.66 s), `orjson.dumps(text).decode()` more still. So it
-# is used here, in this one line, and `tests/report/test_json_strings.py` fails if a Python
-# release drops it or changes what it writes.
-_json_text = json.encoder.c_encode_basestring or json.encoder.encode_basestring  # type: ignore[attr-defined]
-
-
-_OUTCOME_JSON = {outcome: _json_text(outcome.value) for outcome in Outcome}
+_OUTCOME_JSON = {outcome: orjson.dumps(outcome.value).decode() for outcome in Outcome}
 
 
 _NULL = "null"
+
+_COLUMN_OPTIONS = _ORJSON_OPTIONS | orjson.OPT_INDENT_2
+_SEPARATOR = ",\n  "
 
 
 def _json_any(value: Any) -> str:
     return _NULL if value is None else orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
 
 
+def _json_text(text: str) -> str:
+    """JSON of one text (a key, a constant), as orjson and pydantic write it."""
+    return orjson.dumps(text).decode()
+
+
 def _json_texts(values: Sequence[Any]) -> list[str]:
-    """JSON of a column of texts (None as null; anything else as orjson writes it)."""
+    """JSON of a column of texts (None as null; anything else as orjson writes it), in one
+    orjson call for the whole column: indented by two spaces, orjson writes each element of a
+    list of scalars on a line of its own, and no JSON text holds a raw line break, so the
+    lines are the elements. A Python call per text (`JSONEncoder.encode`, or orjson value by
+    value) cost more: `bench/import_bench.py` (a) prints the time this column-wise writing
+    keeps. A column holding something that is not a scalar (its JSON spans lines: the count
+    of line breaks tells) is written value by value."""
+    if not values:
+        return []
     try:
-        return list(map(_json_text, values))
-    except TypeError:
-        return list(map(_json_text_or_any, values))
-
-
-def _json_text_or_any(value: Any) -> str:
-    return _json_text(value) if isinstance(value, str) else _json_any(value)
+        text = orjson.dumps(values, option=_COLUMN_OPTIONS).decode()
+    except TypeError:  # a value orjson does not write (a Decimal): the same error, by value
+        return list(map(_json_any, values))
+    if text.count("\n") != len(values) + 1:
+        return list(map(_json_any, values))
+    return text[4:-2].split(_SEPARATOR)
 
 
 def _json_amounts(values: Sequence[Any]) -> list[str]:
@@ -149,11 +153,8 @@ def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
     if amount:
         if set(map(type, column)) == {Decimal}:
             return _json_amounts(column)
-    else:
-        try:
-            return list(map(_json_text, column))
-        except TypeError:
-            pass
+    elif None not in column:
+        return _json_texts(column)
     present = [v for v in column if v is not None]
     encoded = _json_amounts(present) if amount else _json_texts(present)
     if len(present) == len(column):
@@ -311,7 +312,7 @@ class JsonWriter:
     ) -> None:
         if list(Report.model_fields)[-1] != "rows":  # pragma: no cover - guards a model change
             raise RuntimeError("Report.rows must stay the last field of report.json")
-        head = Report.__pydantic_serializer__.to_json(report, by_alias=True, exclude={"rows"})
+        head = report.model_dump_json(by_alias=True, exclude={"rows"}).encode()
         handle.write(head[:-1])
         handle.write(b',"rows":[')
         self._handle = handle

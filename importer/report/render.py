@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from importer.attention import still_open
-from importer.bulk import trusted
 from importer.errors import ImportNotFound, RerunRefused
 from importer.exit_codes import ExitCode
 from importer.journal import AuditEntry, ImportRecord, Journal, JournalRow
@@ -29,9 +28,8 @@ from importer.report.model import (
 from importer.report.settings import ReportSettings, SourceDialect
 from importer.report.writers import write_reports
 
-# The journal holds rows already checked: their report models are built as trusted.
-_ROW_FIELDS = set(ReportRow.model_fields)
-_ATTEMPT_FIELDS = set(Attempt.model_fields)
+_ROW = ReportRow(row=0, outcome=Outcome.NOT_SENT)
+"""What every row of `report_of` is copied from, with all its fields updated."""
 
 
 def _renderable(journal: Journal, import_id: str) -> ImportRecord:
@@ -127,9 +125,9 @@ def _journal_blocks(journal: Journal, record: ImportRecord) -> Iterator[RowBlock
         span = (chunk[0].row, chunk[-1].row)
         attempts = journal.history.attempts(record.id, span)
         originals = journal.history.original_sources(record.id, span)
-        yield RowBlock.of_rows(
+        yield RowBlock.of_values(
             [
-                _report_row(
+                _row_values(
                     r,
                     headers,
                     attempts.get(r.row, no_attempts),
@@ -149,17 +147,25 @@ def report_of(
     resolved: dict[int, Resolution] | None = None,
     read: AmountFill | None = None,
 ) -> Report:
+    """An import's report with every row a model, from the journal's values (already
+    checked where they were stored), each a copy of `_ROW` updated with a row's values:
+    pydantic's fastest public way to an unvalidated model. Measured on 20,000 rows (CPU):
+    98 ms, against 139 ms for `model_construct`, 222 ms for `model_validate` and 31 ms for
+    the former construction through BaseModel's slots. The report files never need models
+    (`_journal_blocks`)."""
     originals = originals or {}
     resolved = resolved or {}
     headers = record.columns
     no_attempts: list[tuple[str, str, int | None, str | None]] = []
     report_rows = [
-        _report_row(
-            r,
-            headers,
-            attempts.get(r.row, no_attempts),
-            originals.get(r.row),
-            resolved.get(r.row),
+        _ROW.model_copy(
+            update=_row_values(
+                r,
+                headers,
+                attempts.get(r.row, no_attempts),
+                originals.get(r.row),
+                resolved.get(r.row),
+            )
         )
         for r in rows
     ]
@@ -212,47 +218,40 @@ def report_head(record: ImportRecord, summary: Summary, *, flagged: bool = False
     )
 
 
-def _report_row(
+def _row_values(
     jrow: JournalRow,
     headers: list[str],
     attempts: Any,
     original: list[str] | None = None,
     resolution: Resolution | None = None,
-) -> ReportRow:
-    return trusted(
-        ReportRow,
-        {
-            "row": jrow.row,
-            "outcome": jrow.outcome,
-            "id": jrow.crediting_id,
-            "status": jrow.status,
-            "status_reason_locale": jrow.status_reason_locale,
-            "settled_amount": jrow.settled_amount,
-            "http_status": jrow.http_status,
-            "errors": jrow.errors,
-            # The body as sent; the report serialises its Decimal amount as a JSON number.
-            "request": jrow.request,
-            "source": dict(zip(headers, jrow.source, strict=False)),
-            "original_source": None
-            if original is None
-            else dict(zip(headers, original, strict=False)),
-            "duplicate_of": jrow.duplicate_of,
-            "case_invoice_number": jrow.case_invoice_number,
-            "case_reference_number": jrow.case_reference_number,
-            "attempts": [
-                trusted(
-                    Attempt,
-                    {
-                        "at": datetime.fromisoformat(at),
-                        "outcome": Outcome(outcome),
-                        "http_status": http_status,
-                        "note": note,
-                    },
-                    _ATTEMPT_FIELDS,
-                )
-                for at, outcome, http_status, note in attempts
-            ],
-            "resolution": resolution,
-        },
-        _ROW_FIELDS,
-    )
+) -> dict[str, Any]:
+    """A journal row as the values of a `ReportRow`, under its field names: what a block of
+    report files is made of (`RowBlock.of_values`), and what a report of models is built
+    from (`report_of`)."""
+    return {
+        "row": jrow.row,
+        "outcome": jrow.outcome,
+        "id": jrow.crediting_id,
+        "status": jrow.status,
+        "status_reason_locale": jrow.status_reason_locale,
+        "settled_amount": jrow.settled_amount,
+        "http_status": jrow.http_status,
+        "errors": jrow.errors,
+        # The body as sent; the report serialises its Decimal amount as a JSON number.
+        "request": jrow.request,
+        "source": dict(zip(headers, jrow.source, strict=False)),
+        "original_source": None if original is None else dict(zip(headers, original, strict=False)),
+        "duplicate_of": jrow.duplicate_of,
+        "case_invoice_number": jrow.case_invoice_number,
+        "case_reference_number": jrow.case_reference_number,
+        "attempts": [
+            Attempt(
+                at=datetime.fromisoformat(at),
+                outcome=Outcome(outcome),
+                http_status=http_status,
+                note=note,
+            )
+            for at, outcome, http_status, note in attempts
+        ],
+        "resolution": resolution,
+    }

@@ -11,8 +11,9 @@ file has hundreds of thousands of rows and pydantic's per-row validation alone c
 the whole import may spend per row. So the Validator works *column by column* with C-level
 fast paths (one regex pass over all amounts, each distinct date converted once), checks every
 constraint of the model itself (the tests prove it accepts nothing the model would refuse), and
-then builds the model instances the way `model_construct` does, only cheaper. Messages are
-built only for failing rows.
+then hands the checked values on column-wise; a row-wise caller gets models built by
+`model_construct` (the values are already what the model holds). Messages are built only for
+failing rows.
 
 Decisions worth knowing:
 
@@ -35,8 +36,8 @@ Decisions worth knowing:
 
 The package: `rules` (the Validator: the entry point and the cross-field rules), `cells`
 (per-cell rules), `amounts` and `dates` (each rule with its reason), `problems` (the one
-cell-problem class and the error codes), `checked` (verdicts column-wise, trusted
-construction).
+cell-problem class and the error codes), `checked` (verdicts column-wise, request
+models of checked values).
 """
 
 from importer.validation.cells import creditor_option

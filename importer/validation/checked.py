@@ -1,5 +1,5 @@
 """A file's verdicts column-wise (`CheckedColumns`), one row's verdict (`RowValidation`), and
-the trusted construction of request models from values already checked."""
+the request models of values already checked."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from operator import setitem
 from typing import Any
 
 from importer.api.request import FIELDS, CreditingRequest
-from importer.bulk import trusted_all
 from importer.outcomes import ImportWarning, RowError
 
 NO_ERRORS: tuple[RowError, ...] = ()
@@ -95,7 +94,9 @@ class CheckedColumns:
         return requests
 
 
-_ALL_FIELDS = set(FIELDS)  # shared: the model is frozen, pydantic copies it in model_copy
+_ALL_FIELDS = set(FIELDS)
+"""Every request field is set on a checked request (None where absent); one set shared by
+every model: the model is frozen, and pydantic copies it in `model_copy`."""
 
 
 def _request_dicts(
@@ -121,6 +122,8 @@ def _request_dicts(
 
 
 def instances(dicts: list[dict[str, Any]]) -> list[CreditingRequest]:
-    """Models of checked request fields, exactly as `BaseModel.model_construct` sets them up,
-    only cheaper (`bulk.trusted_all`; a test holds them equal to validated ones)."""
-    return trusted_all(CreditingRequest, dicts, _ALL_FIELDS)
+    """Models of checked request fields, built by pydantic's `model_construct`: the values
+    are already what the model holds, so they are not validated again. Only a row-wise
+    caller needs them (`Validator.validate`, corrections); an import or a validation works
+    on the columns and builds none (about 4.5 µs a model, measured with pydantic 2.14)."""
+    return [CreditingRequest.model_construct(_ALL_FIELDS, **values) for values in dicts]

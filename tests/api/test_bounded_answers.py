@@ -6,6 +6,7 @@ left) and its note names the limit that was hit. Real sockets, a hostile server.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -109,7 +110,12 @@ def test_the_import_leaves_the_row_unknown_naming_the_limit(workdir: Path):
         result = subprocess.run(
             [sys.executable, "-m", "importer", "run", str(SAMPLE), "--api-url", server.url],
             cwd=workdir,
-            env={"AMILI_API_KEY": SECRET, "PATH": "/usr/bin:/bin"},
+            env={
+                "AMILI_API_KEY": SECRET,
+                "PATH": "/usr/bin:/bin",
+                # where the package is found when it is not installed (a worktree)
+                **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+            },
             capture_output=True,
             text=True,
             timeout=120,

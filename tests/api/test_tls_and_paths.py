@@ -150,3 +150,21 @@ def test_a_404_for_one_row_is_still_that_rows_rejection():
             client.close()
     assert result.kind is PostKind.REJECTED
     assert "no case" in result.errors[0].message
+
+
+def test_a_certificate_refusal_is_not_stored_and_not_tried_again(pki: Path):
+    """The handshake failed, so nothing was sent; the same certificate fails every
+    handshake, so the POST is not tried again: the setting is named at once."""
+    sleeps: list[float] = []
+    with HostileServer(_api, _context(pki)) as server:
+        client = ApiClient(server.url, "key", ApiConfig(max_attempts=4), sleep=sleeps.append)
+        try:
+            result = client.post_crediting(BODY)
+        finally:
+            client.close()
+        assert server.requests == []
+    assert result.kind is PostKind.NOT_STORED
+    assert result.note is not None
+    assert result.note.startswith("certificate verify failed for 127.0.0.1")
+    assert "api.ca_bundle" in result.note
+    assert sleeps == []

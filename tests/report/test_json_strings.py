@@ -1,12 +1,14 @@
-"""report.json writes its texts with the json module's C string writer, which is not public
-(`importer.report.json_writer` says why: the public encoder costs 6-8% of a large validate).
-These tests fail the day a Python release drops it or makes it write a text differently from
-orjson and pydantic — the writers the rest of the report, and the test holding each row equal
-to `ReportRow.model_dump_json`, rely on."""
+"""report.json writes a column of texts in one orjson call, indented, and takes its lines as
+the elements (`importer.report.json_writer` says why). These tests hold each element equal to
+what orjson, pydantic and the public `json` encoder write for the value alone — for any text,
+line breaks, quotes and control characters included — and fail the day an orjson release
+lays out an indented list differently."""
 
 from __future__ import annotations
 
-import json.encoder
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import orjson
 import pytest
@@ -15,23 +17,44 @@ from hypothesis import strategies as st
 
 from importer.report import json_writer
 
-
-def test_the_c_string_writer_is_there_and_is_the_one_used() -> None:
-    native = json.encoder.c_encode_basestring  # type: ignore[attr-defined]
-    assert native is not None
-    assert json_writer._json_text is native
+TEXTS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
-def test_a_text_is_written_as_orjson_and_the_public_encoder_write_it(text: str) -> None:
-    written = json_writer._json_text(text)
-    assert written == orjson.dumps(text).decode()
-    assert written == json.JSONEncoder(ensure_ascii=False).encode(text)
-
-
-@pytest.mark.parametrize("value", [None, 1, 1.5, b"x"])
-def test_anything_but_a_text_is_refused_so_the_column_is_written_value_by_value(
-    value: object,
+@given(st.lists(TEXTS, max_size=20))
+def test_a_column_of_texts_is_each_text_as_orjson_and_the_public_encoder_write_it(
+    texts: list[str],
 ) -> None:
+    written = json_writer._json_texts(texts)
+    assert written == [orjson.dumps(text).decode() for text in texts]
+    assert written == [json.JSONEncoder(ensure_ascii=False).encode(text) for text in texts]
+
+
+@given(st.lists(st.one_of(st.none(), TEXTS, st.integers(-(2**63), 2**63 - 1)), max_size=20))
+def test_a_column_with_nulls_and_numbers_is_each_value_as_orjson_writes_it(
+    values: list[object],
+) -> None:
+    assert json_writer._json_texts(values) == [orjson.dumps(v).decode() for v in values]
+
+
+def test_a_tuple_of_cells_is_written_as_a_list_would_be() -> None:
+    assert json_writer._json_texts(("a", "b\nc")) == ['"a"', '"b\\nc"']
+
+
+def test_orjson_lays_out_an_indented_list_one_element_a_line() -> None:
+    assert orjson.dumps(["a", None, 1], option=orjson.OPT_INDENT_2) == b'[\n  "a",\n  null,\n  1\n]'
+    assert orjson.dumps([], option=orjson.OPT_INDENT_2) == b"[]"
+
+
+def test_a_value_spanning_lines_is_written_value_by_value() -> None:
+    values: list[object] = [["one"], {"k": "v"}, "text", [1, 2]]
+    assert json_writer._json_texts(values) == ['["one"]', '{"k":"v"}', '"text"', "[1,2]"]
+
+
+def test_a_time_is_written_as_the_other_report_values_are() -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert json_writer._json_texts([at, "x"]) == ['"2026-01-02T03:04:05Z"', '"x"']
+
+
+def test_a_value_orjson_cannot_write_raises_its_error() -> None:
     with pytest.raises(TypeError):
-        json_writer._json_text(value)  # type: ignore[arg-type]
+        json_writer._json_texts(["x", Decimal("1.5")])

@@ -17,10 +17,15 @@ from typing import Any
 import openpyxl
 import orjson
 import pytest
+from cli_support import CREDITOR as SAMPLE_CREDITOR
+from cli_support import SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import importer as library
+from importer.config import DefaultsConfig, JournalConfig, ReportConfig, with_settings
 from importer.errors import ConfigError
+from importer.journal import Journal
 from importer.outcomes import Outcome, RowError
 from importer.report import (
     IMPORT_COLUMN,
@@ -38,6 +43,8 @@ from importer.report import (
     summarise,
     write_reports,
 )
+from importer.report.render import build_report
+from importer.sandbox import Sandbox
 
 COLUMNS = ["Fakturanummer", "Belopp", "Valuta", "Kreditfaktura", "Referens"]
 STARTED = datetime(2025, 7, 4, 14, 35, 29, tzinfo=UTC)
@@ -714,3 +721,29 @@ def test_a_column_of_amounts_is_written_as_each_amount_alone(values: list[Decima
         return
     assert _json_amounts(values) == expected
     assert _json_amounts(tuple(values)) == expected
+
+
+def test_a_report_from_the_journal_is_byte_for_byte_its_models_json(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files are rendered from the journal's rows as plain values, never as models; a
+    caller's report (`build_report`) validates them into `ReportRow`s. Both say the same."""
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = with_settings(
+        library.Config(
+            defaults=DefaultsConfig(creditor=SAMPLE_CREDITOR),
+            report=ReportConfig(dir=tmp_path / "reports", formats=["json"]),
+            journal=JournalConfig(path=tmp_path / "journal.sqlite"),
+        ),
+        {"api.base_url": api.url},
+    )
+    (result,) = library.run(config, [SAMPLE])
+    assert result.import_id is not None
+    with Journal(config.journal.path) as journal:
+        models = build_report(journal, result.import_id).rows
+    lines = result.report_paths["json"].read_text(encoding="utf-8").splitlines()[1:-1]
+    assert {m.outcome for m in models} >= {Outcome.CREDITED, Outcome.INVALID}
+    assert any(m.attempts for m in models)
+    assert [line.removesuffix(",") for line in lines] == [
+        m.model_dump_json(by_alias=True) for m in models
+    ]
