@@ -158,3 +158,29 @@ def test_rows_a_slow_look_up_answered_are_sent_on_that_answer_not_asked_again_on
         assert ahead.follow_until(jrow) is None
         clock.now += 0.02
     assert len(asked) == 1, f"{len(asked)} look-ups for 3 rows of one answered block: {asked}"
+
+
+def test_a_row_asked_with_the_look_up_that_found_another_importer_is_asked_again_before_sent() -> (
+    None
+):
+    """A look-up that finds rows another importer credited meanwhile makes the rows it asked
+    about wait and be asked again; when that look-up took longer than the wait itself (1.3 s
+    against `api.settle` 1 s), the wait is over when its answer comes - the rows must still
+    be asked again, not sent on the answer that predates what the other importer credited."""
+    clock = Clock()
+    asked: list[list[int]] = []
+
+    def ask_api(import_id: str, block: list[JournalRow]) -> set[int]:
+        asked.append([r.row for r in block])
+        clock.now += 1.3
+        return {3} if len(asked) == 1 else set()
+
+    ahead = LookupAhead(fake_dedupe(ask_api), "imp", follow=1.0, clock=clock)
+    window = rows(3)  # rows 2, 3, 4: row 3 credited by another importer meanwhile
+    list(ahead.admitted(iter(window)))
+    assert ahead.decided(window[0]) is False
+    held = ahead.follow_until(window[0])
+    assert held is not None, "row 2 sent on the answer that found another importer at work"
+    assert ahead.decided(window[0]) is False  # asked again, nothing found
+    assert len(asked) == 2
+    assert ahead.follow_until(window[0]) is None
