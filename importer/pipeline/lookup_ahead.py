@@ -220,7 +220,7 @@ class LookupAhead:
     def _ask(self, block: _Block, rows: list[JournalRow]) -> None:
         asked_at = self._clock()
         try:
-            block.decided = self._dedupe.ask_api(self._import_id, rows)
+            block.decided = self._dedupe.ask_api(self._import_id, rows, while_posting=True)
         except BaseException as exc:
             block.failed = True
             block.error = exc

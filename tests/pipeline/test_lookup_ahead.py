@@ -51,7 +51,7 @@ def test_a_look_up_slower_than_fresh_still_lets_the_row_go() -> None:
     clock = Clock()
     asked: list[list[int]] = []
 
-    def ask_api(import_id: str, block: list[JournalRow]) -> set[int]:
+    def ask_api(import_id: str, block: list[JournalRow], **_: object) -> set[int]:
         asked.append([r.row for r in block])
         if len(asked) > 5:
             raise AssertionError(f"asked {len(asked)} times about row 2 alone")
@@ -73,7 +73,7 @@ def test_rows_waiting_for_a_look_up_that_failed_are_not_sent_unasked() -> None:
     started = threading.Event()
     release = threading.Event()
 
-    def ask_api(import_id: str, block: list[JournalRow]) -> set[int]:
+    def ask_api(import_id: str, block: list[JournalRow], **_: object) -> set[int]:
         started.set()
         release.wait(5)
         raise ConnectionError("the API did not answer the look-up")
@@ -122,7 +122,7 @@ def test_a_row_the_look_up_decided_is_not_asked_about_and_judged_again() -> None
     clock = Clock()
     asked: list[list[int]] = []
 
-    def ask_api(import_id: str, block: list[JournalRow]) -> set[int]:
+    def ask_api(import_id: str, block: list[JournalRow], **_: object) -> set[int]:
         asked.append([r.row for r in block])
         clock.now += 0.6  # an answer slower than FRESH / 2
         return {3} if len(asked) == 1 else set()
@@ -145,7 +145,7 @@ def test_rows_a_slow_look_up_answered_are_sent_on_that_answer_not_asked_again_on
     clock = Clock()
     asked: list[list[int]] = []
 
-    def ask_api(import_id: str, block: list[JournalRow]) -> set[int]:
+    def ask_api(import_id: str, block: list[JournalRow], **_: object) -> set[int]:
         asked.append([r.row for r in block])
         clock.now += FRESH + 0.3  # the answer takes longer than FRESH
         return set()
@@ -170,7 +170,7 @@ def test_a_row_asked_with_the_look_up_that_found_another_importer_is_asked_again
     clock = Clock()
     asked: list[list[int]] = []
 
-    def ask_api(import_id: str, block: list[JournalRow]) -> set[int]:
+    def ask_api(import_id: str, block: list[JournalRow], **_: object) -> set[int]:
         asked.append([r.row for r in block])
         clock.now += 1.3
         return {3} if len(asked) == 1 else set()
