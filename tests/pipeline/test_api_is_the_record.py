@@ -639,6 +639,48 @@ def test_without_generated_references_a_second_journal_finds_the_rows_by_content
     assert {e["code"] for r in report["rows"] for e in r["errors"]} == {"crediting_found_unclear"}
 
 
+def test_without_generated_references_rows_two_journals_credited_at_once_are_flagged_twice(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """`reference.generate: false`, two importers with journals of their own posting one
+    file at once: each asks before the other's creditings are stored, so both send every
+    row (what remains, README). The look-up after posting must then find each row twice
+    and flag it `credited_twice` (exit 1) - it skipped every row without a reference, and
+    the importer finishing last said "credited" for all and exit 0 (measured: 198 of 200
+    rows credited twice, exit 0)."""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 6)
+    first = workdir(tmp_path, "first", reference={"generate": False})
+    assert run_importer(first, file, sandbox_api.url).returncode == 0
+    posted = [False]
+
+    def asked_before_the_first_was_stored(path: str) -> tuple[int, bytes] | None:
+        if posted[0] or "invoice_number" not in path:
+            return None  # after its first POST: the API as it is
+        empty = {"_items": [], "_meta": {"page": 1, "max_results": 100, "total": 0}}
+        return 200, json.dumps(empty).encode()
+
+    def note_posting(n: int, body: bytes) -> Misbehaviour:
+        posted[0] = True
+        return Relay()
+
+    second = workdir(tmp_path, "second", reference={"generate": False})
+    hostile = HostileApi(
+        sandbox_api.url, on_post=note_posting, on_get=asked_before_the_first_was_stored
+    )
+    with hostile_api(hostile) as api:
+        done = run_importer(second, file, api.url)
+    assert stored_total(sandbox_api.url) == 12  # every row credited twice: what remains
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = read_report(second)
+    flagged = [r["row"] for r in report["rows"] if "credited_twice" in codes_of(r)]
+    assert flagged == [r["row"] for r in report["rows"]]
+
+
+def codes_of(row: dict) -> set[str]:
+    return {e["code"] for e in row["errors"]}
+
+
 def test_without_generated_references_a_resumed_import_sends_the_second_of_two_identical_rows(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
