@@ -29,6 +29,7 @@ from exactly_once_support import (
     CREDITOR,
     KEY,
     all_creditings,
+    assert_exactly_once,
     creditings_per_row,
     importer_env,
     kill,
@@ -39,6 +40,7 @@ from exactly_once_support import (
     stored_total,
     write_cases,
     write_config,
+    write_credits,
     write_plain_credits,
 )
 from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
@@ -205,6 +207,35 @@ def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_tha
         assert_each_row_once(api.url, 100)
     outcomes = read_report(nightly)["summary"]["outcomes"]
     assert outcomes["credited"] == 100
+
+
+def test_rows_with_credit_notes_another_journal_credits_while_this_one_posts_are_not_sent_again(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """Rows with credit notes are asked about by their note before posting; what another
+    importer with a journal of its own credits after that look-up must still be found right
+    before sending (by the row's generated reference, which carries its note) and not sent
+    again. Here the look-up by note answers before the other importer's creditings are
+    stored (an empty answer); the look-up right before sending sees the API as it is. It
+    never asked rows with a credit note: measured with two importers, the second started
+    once 10 rows were stored, 259 creditings for 150 rows (one lane each)."""
+    file = write_credits(tmp_path / "credits.csv", INVOICES, 40, seed=3)
+    first = workdir(tmp_path, "first")
+    assert run_importer(first, file.path, sandbox_api.url).returncode == 0
+
+    def notes_asked_too_early(path: str) -> tuple[int, bytes] | None:
+        if "credit_invoice" not in path:
+            return None
+        empty = {"_items": [], "_meta": {"page": 1, "max_results": 100, "total": 0}}
+        return 200, json.dumps(empty).encode()
+
+    second = workdir(tmp_path, "second")
+    with hostile_api(HostileApi(sandbox_api.url, on_get=notes_asked_too_early)) as api:
+        done = run_importer(second, file.path, api.url)
+        sent = len(api.posts())
+    assert sent == 0, f"{sent} rows another journal had credited were sent again"
+    assert_exactly_once(sandbox_api.url, file)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_rows_another_host_credits_again_while_this_one_posts_are_flagged_credited_twice(
