@@ -128,13 +128,16 @@ class Dedupe:
         """The API's answer on these rows (`pipeline.api_lookup`), recorded: rows it holds
         credited by them become `credited`, others' duplicates or held rows get their
         verdicts. Returns the rows so decided. Asked before posting (`run`) and again as
-        the lanes are about to send the rows (`pipeline.lookup_ahead`, `while_posting`: a
-        refusal then stops a run that has sent rows already)."""
+        the lanes are about to send the rows (`pipeline.lookup_ahead`, `while_posting`:
+        rows with a credit note are asked by their generated reference too, and a refusal
+        stops a run that has sent rows already)."""
         lookup = self.lookup
         if lookup is None:
             return set()
         try:
-            found = self.api_lookup.decide(import_id, block, lookup)
+            found = self.api_lookup.decide(
+                import_id, block, lookup, notes_by_reference=while_posting
+            )
         except QueryRefused as refused:
             self._refused(import_id, refused, while_posting=while_posting)
             return set()

@@ -47,8 +47,11 @@ once, before posting, as they always were; two importers posting them at once ar
 
 Rows left `unknown` by an uncertain attempt (this run's or an earlier one's) are not asked
 here: their look-up is the reconciler's, after they settle. Rows with a credit note are
-asked about by their note before posting and claimed at their intent (`journal.claims`);
-the API look-up does not ask about them (`ApiLookup.asks`)."""
+asked about by their note before posting and claimed at their intent (`journal.claims`),
+which only importers sharing the journal see; here they are asked by their generated
+reference, which carries the note (`ApiLookup.asks`): another journal's crediting of the
+same row is found (measured before: two importers, the second started once 10 rows were
+stored, 259 creditings for 150 rows with credit notes)."""
 
 from __future__ import annotations
 
@@ -134,7 +137,7 @@ class LookupAhead:
             and jrow.outcome in _ASKED
             and jrow.request is not None
             and is_generated(jrow.request.get("creditor_reference"))
-            and self._dedupe.api_lookup.asks(jrow.request)
+            and self._dedupe.api_lookup.asks(jrow.request, notes_by_reference=True)
         )
 
     def admitted(self, rows: Iterator[JournalRow]) -> Iterator[JournalRow]:

@@ -37,7 +37,7 @@ def rows(n: int) -> list[JournalRow]:
 def fake_dedupe(ask_api) -> SimpleNamespace:
     return SimpleNamespace(
         lookup=object(),
-        api_lookup=SimpleNamespace(asks=lambda request: True),
+        api_lookup=SimpleNamespace(asks=lambda request, **_: True),
         found_unknown_at=None,
         ask_api=ask_api,
     )
