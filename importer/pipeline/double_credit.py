@@ -70,10 +70,16 @@ class DoubleCredits:
         one posted, found only what was posted by then and sent the rest too. Whichever
         finishes last finds both creditings of such a row: it is flagged `credited_twice`
         (exit 1), never left looking credited once. Returns how many were flagged."""
+        settled = [
+            r
+            for r in self._journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN])
+            if r.request
+        ]
+        unreferenced = [r for r in settled if not (r.request or {}).get("creditor_reference")]
         rows = [
             r
-            for r in self._journal.rows(import_id, [Outcome.CREDITED])
-            if r.request and r.request.get("creditor_reference")
+            for r in settled
+            if r.outcome is Outcome.CREDITED and (r.request or {}).get("creditor_reference")
         ]
         wanted: dict[str, set[str]] = {}
         for jrow in rows:
@@ -96,9 +102,11 @@ class DoubleCredits:
             if len(theirs) > 1:
                 self._flag(import_id, jrow, f"with reference {reference}", theirs)
                 flagged += 1
-        return flagged + self._sweep_by_content(import_id, find_in)
+        return flagged + self._sweep_by_content(import_id, unreferenced, find_in)
 
-    def _sweep_by_content(self, import_id: str, find_in: FindIn) -> int:
+    def _sweep_by_content(
+        self, import_id: str, unreferenced: list[JournalRow], find_in: FindIn
+    ) -> int:
         """The sweep for rows without any reference (`reference.generate: false`, no
         reference column): looked up by their case or invoice number, as before sending.
         Identical rows of one file are separate credits, so rows are counted by content:
@@ -106,9 +114,8 @@ class DoubleCredits:
         unknown) that may be theirs — the same credit (`same_credit`), not another row's of
         the journal, not older than the rows' first attempt — flag each credited one."""
         groups: dict[tuple[str, ...], list[JournalRow]] = {}
-        for jrow in self._journal.rows(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
-            if jrow.request and not jrow.request.get("creditor_reference"):
-                groups.setdefault(content_key(jrow.request), []).append(jrow)
+        for jrow in unreferenced:
+            groups.setdefault(content_key(jrow.request or {}), []).append(jrow)
         if not any(r.outcome is Outcome.CREDITED for rows in groups.values() for r in rows):
             return 0
         wanted: dict[tuple[str, str], set[str]] = {}
