@@ -20,6 +20,8 @@ so the CLI's one handler never interprets an exception itself.
     ├── RunStopped           (3)  the run stopped before the end; the same command resumes it
     │   ├── ApiUnavailable        the API could not be reached or kept refusing
     │   │   └── QueryRefused          it refused a lookup's filter itself (a 4xx)
+    │   ├── LookupRefusedWhilePosting  the look-up right before sending was refused
+    │   │                         after rows were sent: those stay credited, the rest wait
     │   ├── AuthenticationFailed  the API refused the key (401/403)
     │   ├── ImportLocked          another importer process works on the same import or file
     │   ├── Interrupted           SIGINT/SIGTERM: every wait ended, report written
@@ -148,6 +150,13 @@ class ApiUnavailable(RunStopped):
 class QueryRefused(ApiUnavailable):
     """The API refused a lookup's filter itself (HTTP 400): it cannot answer that question,
     however often it is asked. Callers that can decide without the answer catch this."""
+
+
+class LookupRefusedWhilePosting(RunStopped):
+    """The API refused the look-up's filter once rows of the import had been sent (the
+    look-up right before sending): unlike `LookupRefused` something was sent, so it is not
+    a command to fix before anything happens but a run that could not finish — the rows
+    credited stay credited, the rest wait for the same command (asked again before sent)."""
 
 
 class AuthenticationFailed(RunStopped):

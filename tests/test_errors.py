@@ -26,6 +26,7 @@ TREE = {
     errors.RunStopped: (
         errors.ApiUnavailable,
         errors.QueryRefused,  # an ApiUnavailable: the API refused a lookup's filter
+        errors.LookupRefusedWhilePosting,
         errors.AuthenticationFailed,
         errors.ImportLocked,
         errors.Interrupted,

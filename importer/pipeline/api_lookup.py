@@ -32,14 +32,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from importer.api.queries import PAGE_SIZE
 from importer.config import Config
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError
-from importer.pipeline.dedupe_rules import Verdict
+from importer.pipeline.dedupe_rules import Verdict, earlier_of_crediting, note_verdict
 from importer.pipeline.ownership import created_before, same_case_and_amount, same_credit
 from importer.pipeline.reference import (
     is_generated,
@@ -88,13 +88,32 @@ class ApiLookup:
         """(import, today's reference of each of its rows), for an import begun with
         `<import id>/<row>` references."""
 
-    def asks(self, request: dict[str, Any]) -> bool:
+    def asks(self, request: dict[str, Any], *, notes_by_reference: bool = False) -> bool:
         """Whether a row is asked about by this look-up (a row with a credit note is asked
-        about by its note, with credit-note dedupe on)."""
-        return not (self._config.dedupe.credit_invoice and request.get("credit_invoice"))
+        about by its note, with credit-note dedupe on — before posting; right before it is
+        sent, `notes_by_reference`, by its generated reference too, which carries the note:
+        what another journal credited after the look-up by note is found there)."""
+        if not self._unique_note(request):
+            return True
+        return notes_by_reference and is_generated(request.get("creditor_reference"))
 
-    def decide(self, import_id: str, rows: Sequence[JournalRow], find: Find) -> Found:
-        asked = [self._question(import_id, r) for r in rows if r.request and self.asks(r.request)]
+    def _unique_note(self, request: dict[str, Any]) -> bool:
+        """The row carries a credit note that credits one thing only (credit-note dedupe)."""
+        return bool(self._config.dedupe.credit_invoice and request.get("credit_invoice"))
+
+    def decide(
+        self,
+        import_id: str,
+        rows: Sequence[JournalRow],
+        find: Find,
+        *,
+        notes_by_reference: bool = False,
+    ) -> Found:
+        asked = [
+            self._question(import_id, r)
+            for r in rows
+            if r.request and self.asks(r.request, notes_by_reference=notes_by_reference)
+        ]
         answers: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
         wanted: dict[tuple[str, str], set[str]] = {}
         for question in asked:
@@ -180,6 +199,20 @@ class ApiLookup:
 
     # ------------------------------------------------------------------ verdicts
 
+    def _duplicate(
+        self, import_id: str, jrow: JournalRow, crediting: dict[str, Any], owner: tuple[str, int]
+    ) -> Verdict:
+        """The verdict on a row another import of the journal credited: by its credit note
+        when it has one (found right before sending, under the reference that carries the
+        note: as the look-up by note would have said), else by its reference."""
+        request = jrow.request or {}
+        if not self._unique_note(request):
+            return duplicate_verdict(jrow.row, crediting, owner)
+        # The journal's row, not the reference, says whose it is: not this row's own.
+        earlier = replace(earlier_of_crediting(crediting, owner), reference=None)
+        language = self._config.report.language
+        return note_verdict(jrow.row, request, earlier, import_id, language)
+
     def _sent_before(self, import_id: str, row: int, crediting: dict[str, Any]) -> bool:
         """This journal knows an attempt of this row, and the crediting was not created
         before it: what that attempt stored."""
@@ -224,16 +257,19 @@ class ApiLookup:
         if others and not unclear:
             if self._config.dedupe.repeats == "duplicate" or question.generated:
                 earlier = next(c for c in matching if str(c.get("_id")) in owners)
-                found.verdicts.append(duplicate_verdict(jrow.row, earlier, others[0]))
+                found.verdicts.append(self._duplicate(import_id, jrow, earlier, others[0]))
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
         if question.generated and not unclear:
-            if not request.get("client_registration_date") and not self._sent_before(
-                import_id, jrow.row, matching[0]
+            if (
+                not request.get("client_registration_date")
+                and not self._unique_note(request)
+                and not self._sent_before(import_id, jrow.row, matching[0])
             ):
                 # Without a date the same content is the same reference in every file:
                 # last month's crediting of the same invoice and amount cannot be told from
-                # this file's own, credited by a run this journal lost.
+                # this file's own, credited by a run this journal lost. (A credit note
+                # credits one thing: under its reference it is this row's, as by note.)
                 found.verdicts.append(_held(jrow.row, matching, question))
                 return
             found.credited.append((jrow.row, matching[0]))

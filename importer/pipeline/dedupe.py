@@ -30,7 +30,7 @@ from typing import Any
 
 from importer import logs
 from importer.config import Config
-from importer.errors import LookupRefused, QueryRefused
+from importer.errors import LookupRefused, LookupRefusedWhilePosting, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline.api_lookup import ApiLookup, Find, Found
@@ -122,18 +122,24 @@ class Dedupe:
             self._asked[0] += 1
             self._asked[1] += time.perf_counter() - started
 
-    def ask_api(self, import_id: str, block: list[JournalRow]) -> set[int]:
+    def ask_api(
+        self, import_id: str, block: list[JournalRow], *, while_posting: bool = False
+    ) -> set[int]:
         """The API's answer on these rows (`pipeline.api_lookup`), recorded: rows it holds
         credited by them become `credited`, others' duplicates or held rows get their
         verdicts. Returns the rows so decided. Asked before posting (`run`) and again as
-        the lanes are about to send the rows (`pipeline.lookup_ahead`)."""
+        the lanes are about to send the rows (`pipeline.lookup_ahead`, `while_posting`:
+        rows with a credit note are asked by their generated reference too, and a refusal
+        stops a run that has sent rows already)."""
         lookup = self.lookup
         if lookup is None:
             return set()
         try:
-            found = self.api_lookup.decide(import_id, block, lookup)
+            found = self.api_lookup.decide(
+                import_id, block, lookup, notes_by_reference=while_posting
+            )
         except QueryRefused as refused:
-            self._refused(import_id, refused)
+            self._refused(import_id, refused, while_posting=while_posting)
             return set()
         _record_found(self.journal, import_id, found)
         self.taken |= found.taken
@@ -141,14 +147,16 @@ class Dedupe:
             self.found_unknown_at = time.time()
         return {row for row, _ in found.credited} | {v.row for v in found.verdicts}
 
-    def _refused(self, import_id: str, refused: QueryRefused) -> None:
-        """The API refused a look-up's filter: the run stops (exit 2), unless the setting
-        accepts the journal alone — then noted once, as a weakened guarantee (lanes may
-        meet the refusal at once: the first notes it)."""
+    def _refused(
+        self, import_id: str, refused: QueryRefused, *, while_posting: bool = False
+    ) -> None:
+        """The API refused a look-up's filter: the run stops (exit 2; exit 3 once rows were
+        sent), unless the setting accepts the journal alone — then noted once, as a
+        weakened guarantee (lanes may meet the refusal at once: the first notes it)."""
         with self._refusal:
             if self.lookup is None:
                 return
-            _note_refusal(self.config, self.journal, import_id, refused)
+            _note_refusal(self.config, self.journal, import_id, refused, while_posting)
             self.lookup = None  # noted once: the API will not answer it later either
 
     def decide(
@@ -273,9 +281,20 @@ def _record(journal: Journal, import_id: str, verdicts: list[Verdict]) -> None:
         log.info("dedupe.verdicts", import_id=import_id, rows=len(verdicts))
 
 
-def _note_refusal(config: Config, journal: Journal, import_id: str, refused: QueryRefused) -> None:
+def _note_refusal(
+    config: Config, journal: Journal, import_id: str, refused: QueryRefused, while_posting: bool
+) -> None:
     """The API refused the look-up's filter: the run stops, unless the journal alone may
-    decide — then every report names the weakened guarantee."""
+    decide — then every report names the weakened guarantee. Refused while posting, rows
+    have been sent: the run could not finish (what it sent stays credited), and says so."""
+    if config.dedupe.require_api_lookup and while_posting:
+        raise LookupRefusedWhilePosting(
+            f"{refused.message} while rows were being sent: the rows credited so far stay "
+            "credited, the others were not sent (without that look-up another importer's "
+            "creditings of them could not be found). Once the API answers the look-up "
+            "again, run the same command to send them; dedupe.require_api_lookup: false "
+            "sends them on this machine's journal alone"
+        )
     if config.dedupe.require_api_lookup:
         raise LookupRefused(
             f"{refused.message}; nothing was sent: without that look-up a lost or "

@@ -17,7 +17,8 @@ from typing import Any
 
 from importer.journal import Journal, JournalRow
 from importer.outcomes import CREDITED_TWICE, Outcome, RowError
-from importer.pipeline.ownership import could_be_its
+from importer.pipeline.ownership import could_be_its, created_before, same_credit
+from importer.pipeline.reference import content_key
 
 Find = Callable[[str, str], list[dict[str, Any]]]
 """(creditor, reference) -> the creditings the API holds (`ApiClient.find_by_reference`)."""
@@ -57,7 +58,7 @@ class DoubleCredits:
                     find(request["creditor"], reference),
                 )
                 if len(found) > 1:
-                    self._flag(import_id, jrow, reference, found)
+                    self._flag(import_id, jrow, f"with reference {reference}", found)
                     flagged += 1
             self._journal.uncertain.forget(import_id, jrow.row)
         return flagged
@@ -69,10 +70,16 @@ class DoubleCredits:
         one posted, found only what was posted by then and sent the rest too. Whichever
         finishes last finds both creditings of such a row: it is flagged `credited_twice`
         (exit 1), never left looking credited once. Returns how many were flagged."""
+        settled = [
+            r
+            for r in self._journal.rows.all(import_id, [Outcome.CREDITED, Outcome.UNKNOWN])
+            if r.request
+        ]
+        unreferenced = [r for r in settled if not (r.request or {}).get("creditor_reference")]
         rows = [
             r
-            for r in self._journal.rows.all(import_id, [Outcome.CREDITED])
-            if r.request and r.request.get("creditor_reference")
+            for r in settled
+            if r.outcome is Outcome.CREDITED and (r.request or {}).get("creditor_reference")
         ]
         wanted: dict[str, set[str]] = {}
         for jrow in rows:
@@ -93,8 +100,54 @@ class DoubleCredits:
                 continue
             theirs = could_be_its(self._journal.dedupe, self._api, import_id, jrow, held)
             if len(theirs) > 1:
-                self._flag(import_id, jrow, reference, theirs)
+                self._flag(import_id, jrow, f"with reference {reference}", theirs)
                 flagged += 1
+        return flagged + self._sweep_by_content(import_id, unreferenced, find_in)
+
+    def _sweep_by_content(
+        self, import_id: str, unreferenced: list[JournalRow], find_in: FindIn
+    ) -> int:
+        """The sweep for rows without any reference (`reference.generate: false`, no
+        reference column): looked up by their case or invoice number, as before sending.
+        Identical rows of one file are separate credits, so rows are counted by content:
+        more creditings of one content than this import's rows of it (credited or still
+        unknown) that may be theirs — the same credit (`same_credit`), not another row's of
+        the journal, not older than the rows' first attempt — flag each credited one."""
+        groups: dict[tuple[str, ...], list[JournalRow]] = {}
+        for jrow in unreferenced:
+            groups.setdefault(content_key(jrow.request or {}), []).append(jrow)
+        if not any(r.outcome is Outcome.CREDITED for rows in groups.values() for r in rows):
+            return 0
+        wanted: dict[tuple[str, str], set[str]] = {}
+        for rows in groups.values():
+            creditor, name, value = _by_content(rows[0].request or {})
+            wanted.setdefault((creditor, name), set()).add(value)
+        found: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for (creditor, name), values in wanted.items():
+            for value, creditings in find_in(creditor, name, sorted(values)).items():
+                found[(creditor, name, value)] = creditings
+        owners = self._journal.dedupe.credited_rows_of(
+            self._api, (str(c.get("_id")) for cs in found.values() for c in cs)
+        )
+        flagged = 0
+        for rows in groups.values():
+            request = rows[0].request or {}
+            here = {(import_id, r.row) for r in rows}
+            firsts = [self._journal.dedupe.first_attempt_at(import_id, r.row) for r in rows]
+            first = min((f for f in firsts if f is not None), default=None)
+            theirs = [
+                c
+                for c in found.get(_by_content(request), [])
+                if owners.get(str(c.get("_id")), (import_id, rows[0].row)) in here
+                and same_credit(c, request) is not False
+                and not created_before(c, first)
+            ]
+            if len(theirs) <= len(rows):
+                continue
+            for jrow in rows:
+                if jrow.outcome is Outcome.CREDITED:
+                    self._flag(import_id, jrow, f"of this credit for {len(rows)} row(s)", theirs)
+                    flagged += 1
         return flagged
 
     def _credited(self, import_id: str) -> list[JournalRow]:
@@ -105,16 +158,24 @@ class DoubleCredits:
         return [row for row in rows if row is not None]
 
     def _flag(
-        self, import_id: str, jrow: JournalRow, reference: str, found: list[dict[str, Any]]
+        self, import_id: str, jrow: JournalRow, how: str, found: list[dict[str, Any]]
     ) -> None:
+        """`how`: what the creditings were found as ("with reference R", or by content)."""
         ids = ", ".join(str(c.get("_id")) for c in found)
         error = RowError(
             field="creditor_reference",
             code=CREDITED_TWICE,
             message=(
-                f"Amili holds {len(found)} creditings with reference {reference} ({ids}): "
+                f"Amili holds {len(found)} creditings {how} ({ids}): "
                 "this row was credited more than once. Reverse all but one of them in Amili."
             ),
         )
         kept = [e for e in jrow.errors if e.code != CREDITED_TWICE]
         self._journal.rows.flag(import_id, jrow.row, [*kept, error], f"credited {len(found)} times")
+
+
+def _by_content(request: dict[str, Any]) -> tuple[str, str, str]:
+    """(creditor, field, value) a row without a reference is looked up by: its case, else
+    its invoice number (as `pipeline.api_lookup` asks before sending)."""
+    name = "case" if request.get("case") else "invoice_number"
+    return str(request.get("creditor")), name, str(request.get(name))

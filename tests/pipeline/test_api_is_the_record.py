@@ -29,6 +29,7 @@ from exactly_once_support import (
     CREDITOR,
     KEY,
     all_creditings,
+    assert_exactly_once,
     creditings_per_row,
     importer_env,
     kill,
@@ -39,6 +40,7 @@ from exactly_once_support import (
     stored_total,
     write_cases,
     write_config,
+    write_credits,
     write_plain_credits,
 )
 from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
@@ -208,6 +210,35 @@ def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_tha
         assert_each_row_once(api.url, 100)
     outcomes = read_report(nightly)["summary"]["outcomes"]
     assert outcomes["credited"] == 100
+
+
+def test_rows_with_credit_notes_another_journal_credits_while_this_one_posts_are_not_sent_again(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """Rows with credit notes are asked about by their note before posting; what another
+    importer with a journal of its own credits after that look-up must still be found right
+    before sending (by the row's generated reference, which carries its note) and not sent
+    again. Here the look-up by note answers before the other importer's creditings are
+    stored (an empty answer); the look-up right before sending sees the API as it is. It
+    never asked rows with a credit note: measured with two importers, the second started
+    once 10 rows were stored, 259 creditings for 150 rows (one lane each)."""
+    file = write_credits(tmp_path / "credits.csv", INVOICES, 40, seed=3)
+    first = workdir(tmp_path, "first")
+    assert run_importer(first, file.path, sandbox_api.url).returncode == 0
+
+    def notes_asked_too_early(path: str) -> tuple[int, bytes] | None:
+        if "credit_invoice" not in path:
+            return None
+        empty = {"_items": [], "_meta": {"page": 1, "max_results": 100, "total": 0}}
+        return 200, json.dumps(empty).encode()
+
+    second = workdir(tmp_path, "second")
+    with hostile_api(HostileApi(sandbox_api.url, on_get=notes_asked_too_early)) as api:
+        done = run_importer(second, file.path, api.url)
+        sent = len(api.posts())
+    assert sent == 0, f"{sent} rows another journal had credited were sent again"
+    assert_exactly_once(sandbox_api.url, file)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_rows_another_host_credits_again_while_this_one_posts_are_flagged_credited_twice(
@@ -506,6 +537,43 @@ def test_without_the_required_look_up_every_report_names_the_weakened_guarantee(
     assert "weakened guarantee" in done.stdout + done.stderr
 
 
+def test_a_look_up_refused_after_rows_were_sent_says_what_was_sent_and_the_same_command_resumes(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The API refuses the look-up's filter only once posting is under way (a gateway rule
+    changed mid-run), in the look-up right before sending: the rows already credited stay
+    credited, and the run must say so - not "nothing was sent", exit 2, which a drop files
+    as a file rejected as a whole in failed/ (measured: 148 of 600 rows credited, exit 2,
+    "nothing was sent"). It is a run that could not finish (exit 3): once the API answers
+    the look-up again, the same command sends the rest, each row once."""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 300)
+    work = workdir(tmp_path, "work", posting={"lanes": 4})
+    asked = [0]
+    refusing = [True]
+
+    def refused_once_posting(path: str) -> tuple[int, bytes] | None:
+        if "creditor_reference" not in path:
+            return None
+        asked[0] += 1
+        if refusing[0] and asked[0] > 4:  # 3 before posting, 1 as the lanes start
+            return refused_filter(path)
+        return None
+
+    with hostile_api(HostileApi(sandbox_api.url, on_get=refused_once_posting)) as api:
+        stopped = run_importer(work, file, api.url)
+        sent = stored_total(sandbox_api.url)
+        assert 0 < sent < 300, f"{sent} rows credited: the refusal was not met while posting"
+        output = stopped.stdout + stopped.stderr
+        assert "nothing was sent" not in output, output
+        assert stopped.returncode == 3, output
+        assert "Traceback" not in stopped.stderr
+        refusing[0] = False
+        done = run_importer(work, file, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_each_row_once(sandbox_api.url, 300)
+
+
 # --------------------------------------------------------------------- validate (dry run)
 
 
@@ -602,6 +670,48 @@ def test_without_generated_references_a_second_journal_finds_the_rows_by_content
     assert stored_total(sandbox_api.url) == 6
     report = read_report(second)
     assert {e["code"] for r in report["rows"] for e in r["errors"]} == {"crediting_found_unclear"}
+
+
+def test_without_generated_references_rows_two_journals_credited_at_once_are_flagged_twice(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """`reference.generate: false`, two importers with journals of their own posting one
+    file at once: each asks before the other's creditings are stored, so both send every
+    row (what remains, README). The look-up after posting must then find each row twice
+    and flag it `credited_twice` (exit 1) - it skipped every row without a reference, and
+    the importer finishing last said "credited" for all and exit 0 (measured: 198 of 200
+    rows credited twice, exit 0)."""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 6)
+    first = workdir(tmp_path, "first", reference={"generate": False})
+    assert run_importer(first, file, sandbox_api.url).returncode == 0
+    posted = [False]
+
+    def asked_before_the_first_was_stored(path: str) -> tuple[int, bytes] | None:
+        if posted[0] or "invoice_number" not in path:
+            return None  # after its first POST: the API as it is
+        empty = {"_items": [], "_meta": {"page": 1, "max_results": 100, "total": 0}}
+        return 200, json.dumps(empty).encode()
+
+    def note_posting(n: int, body: bytes) -> Misbehaviour:
+        posted[0] = True
+        return Relay()
+
+    second = workdir(tmp_path, "second", reference={"generate": False})
+    hostile = HostileApi(
+        sandbox_api.url, on_post=note_posting, on_get=asked_before_the_first_was_stored
+    )
+    with hostile_api(hostile) as api:
+        done = run_importer(second, file, api.url)
+    assert stored_total(sandbox_api.url) == 12  # every row credited twice: what remains
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = read_report(second)
+    flagged = [r["row"] for r in report["rows"] if "credited_twice" in codes_of(r)]
+    assert flagged == [r["row"] for r in report["rows"]]
+
+
+def codes_of(row: dict) -> set[str]:
+    return {e["code"] for e in row["errors"]}
 
 
 def test_without_generated_references_a_resumed_import_sends_the_second_of_two_identical_rows(
