@@ -34,6 +34,11 @@ OPEN_TIMEOUT = 30.0
 importers started together on a fresh journal can meet a lock that SQLite reports as busy
 without waiting (setting WAL mode, the schema), and that is no reason to refuse the run."""
 
+LOCK_TIMEOUT = 30.0
+"""Seconds a statement waits for a lock another process holds on the journal (SQLite's busy
+timeout) before it fails as locked: another importer's write transaction is short, so
+waiting that long means something holds the file, and the run says so in one line."""
+
 REQUEST_FIELDS: tuple[str, ...] = FIELDS
 """Stored as columns, in the model's (and the API body's) order. A new request field needs a
 migration adding its column."""
@@ -147,7 +152,9 @@ class Store:
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = SharedConnection(
-            sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            sqlite3.connect(
+                self.path, isolation_level=None, timeout=LOCK_TIMEOUT, check_same_thread=False
+            )
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
