@@ -67,3 +67,11 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def give_up_at_once(workdir: Path) -> None:
+    """Add to `workdir`'s config.yaml: an API that does not answer is given up after one retry
+    without a wait (by default the retries wait 0.5 + 1 + 2 + 4 + 8 s), for tests of what a
+    run says after an outage rather than of how long it tries."""
+    with (workdir / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write("api:\n  max_attempts: 2\n  backoff_base: 0\n")

@@ -84,7 +84,9 @@ class HostileServer:
         self.port = self._server.server_address[1]
         scheme = "https" if context is not None else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> HostileServer:
         self._thread.start()

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SAMPLE, importer, report_of
+from cli_support import CREDITOR, SAMPLE, give_up_at_once, importer, report_of
 from hostile import Answer, HostileServer, json_answer
 
 from importer.progress import ProgressLine
@@ -55,6 +55,7 @@ def test_summary_names_the_creditor_and_ends_with_the_next_step(
 
 
 def test_an_outage_says_rerun(workdir: Path, tmp_path: Path) -> None:
+    give_up_at_once(workdir)
     clean = workdir / "clean.csv"
     clean.write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
     done = importer(workdir, "run", "--api-url", "http://127.0.0.1:9", str(clean))

@@ -34,6 +34,7 @@ from cli_support import (
 import importer
 from importer import errors
 from importer.errors import FileRejected
+from importer.journal import connection as journal_connection
 from importer.sandbox import Sandbox
 from importer.sources import read_source
 
@@ -63,7 +64,9 @@ def hostile(answer: bytes | None) -> Iterator[str]:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -178,7 +181,11 @@ def test_a_malformed_journal(main: Main, workdir: Path) -> None:
     assert "journal" in one_line(err)
 
 
-def test_a_locked_journal(main: Main, workdir: Path) -> None:
+def test_a_locked_journal(main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another process holds the journal past the wait for its lock (30 s by default; short
+    # here, the same path otherwise): the run says so in one line.
+    monkeypatch.setattr(journal_connection, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(journal_connection, "OPEN_TIMEOUT", 0.3)
     configure(workdir)
     assert main("validate", str(SAMPLE))[0] == 1
     holder = sqlite3.connect(workdir / "j.sqlite", isolation_level=None)

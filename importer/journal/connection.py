@@ -41,6 +41,11 @@ OPEN_TIMEOUT = 30.0
 importers started together on a fresh journal can meet a lock that SQLite reports as busy
 without waiting (setting WAL mode, the schema), and that is no reason to refuse the run."""
 
+LOCK_TIMEOUT = 30.0
+"""Seconds a statement waits for a lock another process holds on the journal (SQLite's busy
+timeout) before it fails as locked: another importer's write transaction is short, so
+waiting that long means something holds the file, and the run says so in one line."""
+
 _DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
@@ -97,7 +102,7 @@ class SharedConnection:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 connection = sqlite3.connect(
-                    path, isolation_level=None, timeout=30, check_same_thread=False
+                    path, isolation_level=None, timeout=LOCK_TIMEOUT, check_same_thread=False
                 )
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")

@@ -20,6 +20,7 @@ from pipeline.exactly_once_support import (
     CreditFile,
     assert_exactly_once,
     write_cases,
+    write_config,
     write_credits,
 )
 
@@ -83,11 +84,13 @@ def _only_import_id(work: Path) -> str:
 def test_stable_rule_waits_for_the_writer_to_close_and_the_settle_time(
     tmp_path: Path, api: Sandbox
 ) -> None:
-    work, inbox = setup_work(tmp_path, ready="stable", settle_seconds=5)
+    # The settle time is the operator's (`drop.settle_seconds`): each pass below reads the one
+    # it needs, so no pass waits out a long one.
+    work, inbox = setup_work(tmp_path, ready="stable", settle_seconds=0.2)
     file = _credits(tmp_path)
     writer = SlowWriter(file.path, inbox / "credits.csv")
     try:
-        time.sleep(5.3)  # older than the settle time, but still held open for writing
+        time.sleep(0.3)  # older than the settle time, but still held open for writing
         held = run_drop(work, inbox, api.url)
         assert held.returncode == 0, held.stderr
         assert "still open for writing by another process" in held.stderr
@@ -96,12 +99,16 @@ def test_stable_rule_waits_for_the_writer_to_close_and_the_settle_time(
     finally:
         writer.finish()
     # Closed, but changed less than 5 s ago (a start-up under load takes about 2 s).
+    write_config(work, drop={"ready": "stable", "settle_seconds": 5}, api={"read_timeout": 1.0})
     fresh = run_drop(work, inbox, api.url)
     assert fresh.returncode == 0, fresh.stderr
     assert "waiting until 5 s unchanged" in fresh.stderr
     assert (inbox / "credits.csv").exists()
 
-    time.sleep(5.2)
+    # Unchanged for longer than a settle time of 1 s, and nobody writes it: taken.
+    write_config(work, drop={"ready": "stable", "settle_seconds": 1}, api={"read_timeout": 1.0})
+    written = os.stat(inbox / "credits.csv")
+    time.sleep(max(0.0, max(written.st_mtime, written.st_ctime) + 1.2 - time.time()))
     done = run_drop(work, inbox, api.url)
     assert done.returncode == 0, done.stdout + done.stderr
     assert archived(inbox, "done") == ["credits.csv"]

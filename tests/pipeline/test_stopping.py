@@ -66,6 +66,14 @@ def _signal_and_time(process: subprocess.Popen[str], sig: int) -> tuple[float, s
     return time.monotonic() - sent, out, err
 
 
+def _holds_an_import(journal: Path, pid: int) -> bool:
+    """Process `pid` holds the lock of an import in `journal`: it is working on it."""
+    with sqlite3.connect(journal, timeout=5) as db:
+        held = db.execute("SELECT pid FROM locks WHERE key LIKE 'import:%'").fetchall()
+    db.close()
+    return (pid,) in held
+
+
 def _notes_unknown(
     behaviour: Callable[[str, str, bytes], Answer],
 ) -> Callable[[str, str, bytes], Answer]:
@@ -146,7 +154,9 @@ def test_the_settle_wait_of_a_resumed_run_ends_at_the_signal(workdir: Path):
         seen = len(server.requests)
         _config(workdir, read_timeout=LONG, response_deadline=LONG, max_attempts=1)
         process = _start(workdir, server.url, file=one)
-        _wait_for((workdir / "reports").exists)
+        # The first run's reports are there already: what shows the second run is past its
+        # start (signal handlers installed) is its lock on the import it resumes.
+        _wait_for(lambda: _holds_an_import(workdir / "j.sqlite", process.pid))
         time.sleep(1.0)  # the second run is in its settle wait now
         elapsed, out, err = _signal_and_time(process, signal.SIGTERM)
         assert len(server.requests) == seen  # nothing was looked up or sent while waiting

@@ -13,7 +13,7 @@ import json
 import socket
 from pathlib import Path
 
-from cli_support import SAMPLE, creditings, importer, one_line, report_of
+from cli_support import SAMPLE, creditings, give_up_at_once, importer, one_line, report_of
 
 from importer.journal import Journal
 from importer.sandbox import Sandbox
@@ -106,6 +106,7 @@ def test_an_import_left_open_by_an_outage_is_finished_once_nothing_is_open(
 ) -> None:
     clean = workdir / "clean.csv"
     clean.write_text("invoice_number;amount\nF-1001;10,00\nF-1004;20,00\n", encoding="utf-8")
+    give_up_at_once(workdir)
     importer(workdir, "run", "--api-url", "http://127.0.0.1:9", str(clean))
     entry = _entry(workdir)
     assert entry["status"] == "open"
@@ -118,6 +119,7 @@ def test_an_import_left_open_by_an_outage_is_finished_once_nothing_is_open(
 def test_refusals_are_one_line_and_record_nothing(workdir: Path) -> None:
     clean = workdir / "clean.csv"
     clean.write_text("invoice_number;amount\nF-1001;10,00\nF-1004;20,00\n", encoding="utf-8")
+    give_up_at_once(workdir)
     importer(workdir, "run", "--api-url", "http://127.0.0.1:9", str(clean))
     import_id = _entry(workdir)["file_import_report"]
     with Journal(workdir / "j.sqlite") as journal:

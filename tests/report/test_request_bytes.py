@@ -68,7 +68,9 @@ class _Forward(BaseHTTPRequestHandler):
 @pytest.fixture
 def capture(api: Sandbox) -> Iterator[_Capture]:
     server = _Capture(api.url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server
