@@ -43,7 +43,7 @@ class AuditEntry(BaseModel):
 
 _INSERT = (
     "INSERT INTO audit (import_id, at, action, os_user, host, by_name, note, fix_file,"
-    " fix_sha256, rows, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    " fix_sha256, rows, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id"
 )
 _COLUMNS = "at, action, os_user, host, by_name, note, fix_file, fix_sha256, rows, changes"
 
@@ -63,7 +63,7 @@ class AuditStore(Store):
         """One entry; for `resolve` the rows become resolved, for `reopen` they no longer
         are — in the same transaction as the entry, so no resolution lacks its record."""
         with self._transaction() as db:
-            cursor = db.execute(
+            (audit_id,) = db.execute(
                 _INSERT,
                 (
                     import_id,
@@ -78,11 +78,12 @@ class AuditStore(Store):
                     json.dumps(entry.rows),
                     json.dumps([c.model_dump() for c in entry.changes], ensure_ascii=False),
                 ),
-            )
+            ).fetchone()
             if entry.action == "resolve":
                 db.executemany(
-                    "INSERT OR REPLACE INTO resolutions VALUES (?,?,?)",
-                    [(import_id, row, cursor.lastrowid) for row in entry.rows],
+                    "INSERT INTO resolutions VALUES (?,?,?) ON CONFLICT (import_id, row)"
+                    " DO UPDATE SET audit_id = excluded.audit_id",
+                    [(import_id, row, audit_id) for row in entry.rows],
                 )
             elif entry.action == "reopen":
                 db.executemany(

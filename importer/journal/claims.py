@@ -34,7 +34,8 @@ class ClaimStore(Store):
             if holder is not None:
                 return crediting_of(holder)
             db.execute(
-                "INSERT OR REPLACE INTO claims VALUES (?,?,?,?,?)",
+                "INSERT INTO claims VALUES (?,?,?,?,?) ON CONFLICT (api, creditor, credit_invoice)"
+                " DO UPDATE SET import_id = excluded.import_id, row = excluded.row",
                 (base_url, creditor, credit_invoice, import_id, row),
             )
             mark_intent_in(db, import_id, row)

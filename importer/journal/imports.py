@@ -178,7 +178,7 @@ class ImportStore(Store):
         the bytes alone to decide."""
         row = self._db.execute(
             f"SELECT {self._IMPORT_COLUMNS} FROM imports AS i WHERE sha256=? AND base_url=?"
-            " AND state=? AND dry_run=0 AND (? IS NULL"
+            " AND state=? AND dry_run=0 AND (CAST(? AS TEXT) IS NULL"
             " OR EXISTS (SELECT 1 FROM rows WHERE import_id=i.id AND creditor=?)"
             " OR NOT EXISTS (SELECT 1 FROM rows WHERE import_id=i.id AND creditor IS NOT NULL))"
             " ORDER BY started DESC LIMIT 1",

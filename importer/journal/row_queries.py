@@ -63,6 +63,8 @@ class RowQueries(Store):
         params: list[Any] = [import_id]
         if outcomes is not None:
             wanted = [o.value for o in outcomes]
+            if not wanted:  # `IN ()` is SQLite's, not standard SQL
+                return []
             sql += f" AND outcome IN ({','.join('?' * len(wanted))})"
             params.extend(wanted)
         return [self._row(r) for r in self._db.execute(sql + " ORDER BY row", params)]

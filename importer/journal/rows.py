@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from importer.api.answers import check as check_answer
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.row_queries import RowQueries
 from importer.journal.row_values import (
     NewRow,
@@ -172,8 +172,8 @@ class RowStore(RowQueries):
         first correction only), so the report shows them beside the corrected ones."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO corrected SELECT import_id, row, source FROM rows"
-                " WHERE import_id=? AND row=?",
+                "INSERT INTO corrected SELECT import_id, row, source FROM rows"
+                " WHERE import_id=? AND row=? ON CONFLICT DO NOTHING",
                 (import_id, new.row),
             )
             db.execute(
@@ -194,7 +194,7 @@ class RowStore(RowQueries):
             )
 
 
-def mark_intent_in(db: SharedConnection, import_id: str, row: int) -> None:
+def mark_intent_in(db: JournalConnection, import_id: str, row: int) -> None:
     """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
     db.execute(
         "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",

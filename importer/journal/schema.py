@@ -26,8 +26,9 @@ from importer.errors import (
     JournalUnavailable,
     JournalUnreadable,
 )
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection, SharedConnection
 from importer.journal.migrations import migrate
+from importer.journal.server import JournalServer
 
 OPEN_TIMEOUT = 30.0
 """Seconds to keep trying to open a journal another process is creating or migrating: two
@@ -51,7 +52,7 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
+def damaged(exc: BaseException, path: Path | JournalServer) -> JournalDamaged | None:
     """The honest error for SQLite's "database disk image is malformed" (and "file is not a
     database"), wherever in a run SQLite first notices it; None for any other exception.
     A damaged page may be read only when a query reaches it, so no check at opening is
@@ -66,11 +67,12 @@ def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
     )
 
 
-def read_failure(exc: sqlite3.Error, path: Path) -> JournalDamaged | JournalUnreadable:
-    """The one translation of SQLite's errors on the journal's reads (its writes are
+def read_failure(exc: Exception, path: Path | JournalServer) -> JournalDamaged | JournalUnreadable:
+    """The one translation of the database's errors on the journal's reads (its writes are
     translated by `Store._transaction`): a damaged file is `JournalDamaged`, anything else
-    SQLite refuses (locked past the timeout, an I/O error, a table gone) is
-    `JournalUnreadable` — a library caller meets the exception tree, never `sqlite3`."""
+    SQLite or the server refuses (locked past the timeout, an I/O error, a table gone, the
+    server gone) is `JournalUnreadable` — a library caller meets the exception tree, never
+    `sqlite3` or `psycopg`."""
     return damaged(exc, path) or JournalUnreadable(
         f"journal {path}: cannot be read ({exc}); nothing more was sent. Once that is "
         "fixed, run the same command again: the journal says where it stopped"
@@ -93,7 +95,7 @@ def reads(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S,
         def each(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> Iterator[Any]:
             try:
                 yield from cast(Iterator[Any], method(self, *args, **kwargs))
-            except sqlite3.Error as exc:
+            except self._db.errors as exc:
                 raise read_failure(exc, self.path) from exc
 
         return cast(Callable[Concatenate[_S, _P], _R], each)
@@ -102,7 +104,7 @@ def reads(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S,
     def read(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
+        except self._db.errors as exc:
             raise read_failure(exc, self.path) from exc
 
     return read
@@ -118,18 +120,24 @@ def iso_z(moment: datetime) -> str:
 
 
 class Store:
-    """The SQLite connection, opened with the schema; the journal's parts share it, and so do
-    the posting lanes' threads (`journal.connection`)."""
+    """The connection, opened with the schema: a SQLite file (a path) or a PostgreSQL
+    server (`JournalServer`). The journal's parts share it, and so do the posting lanes'
+    threads (`journal.connection`)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Path | JournalServer) -> None:
+        self.path: Path | JournalServer = path if isinstance(path, JournalServer) else Path(path)
+        """Where the journal is, as messages name it (a server's URL never holds a password)."""
         self._issued: set[str] = set()
         """Ids handed out by new_import_id, so two calls never return the same one even
         before either import is created."""
+        self._db: JournalConnection
+        if isinstance(self.path, JournalServer):
+            self._open_server(self.path)
+            return
         deadline = time.monotonic() + OPEN_TIMEOUT
         while True:
             try:
-                self._open()
+                self._open(self.path)
             except sqlite3.OperationalError as exc:
                 if not _busy(exc) or time.monotonic() >= deadline:
                     self._fail(exc)
@@ -144,14 +152,32 @@ class Store:
             else:
                 return
 
-    def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = SharedConnection(
-            sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+    def _open(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shared = SharedConnection(
+            sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        migrate(self._db.connection, self.path)
+        self._db = shared
+        shared.execute("PRAGMA journal_mode=WAL")
+        shared.execute("PRAGMA synchronous=NORMAL")
+        migrate(shared.connection, path)
+
+    def _open_server(self, server: JournalServer) -> None:
+        """Connect and bring the server's journal to the schema (`journal.pg_migrations`).
+        Imported here, not at the top: psycopg costs every other command 0.3 s to import."""
+        from importer.journal import pg_migrations, postgres
+
+        try:
+            self._db = postgres.connect(server)
+        except postgres.DRIVER_ERRORS as exc:
+            raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
+        try:
+            pg_migrations.migrate_server(self._db, server)
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, postgres.DRIVER_ERRORS):
+                raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
+            raise
 
     def _fail(self, exc: sqlite3.Error | OSError) -> NoReturn:
         honest = damaged(exc, self.path)
@@ -168,7 +194,9 @@ class Store:
         try:
             with self._transaction() as db:
                 db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('checked_writable', ?)", (iso_z(utcnow()),)
+                    "INSERT INTO meta VALUES ('checked_writable', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (iso_z(utcnow()),),
                 )
         except JournalFailed as failed:  # `_transaction` said why; a damaged file passes
             raise ConfigError(
@@ -186,23 +214,23 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[SharedConnection]:
-        """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout)
-        stops the run as `JournalFailed`, one line, after the rollback; a damaged file is
-        `JournalDamaged` (`damaged`): a rerun would not help."""
+    def _transaction(self) -> Iterator[JournalConnection]:
+        """One write, all or nothing; the database refusing it (disk full, locked past the
+        timeout, the server gone) stops the run as `JournalFailed`, one line, after the
+        rollback; a damaged file is `JournalDamaged` (`damaged`): a rerun would not help."""
         with self._db.lock:  # the whole transaction: no other lane's statement inside it
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                self._db.begin()
                 try:
                     yield self._db
                 except BaseException:
-                    if self._db.connection.in_transaction:
+                    if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                     raise
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with suppress(sqlite3.Error):
-                    if self._db.connection.in_transaction:
+            except self._db.errors as exc:
+                with suppress(*self._db.errors):
+                    if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                 honest = damaged(exc, self.path)
                 if honest is not None:

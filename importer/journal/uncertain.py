@@ -11,7 +11,9 @@ from importer.outcomes import CREDITED_TWICE
 class UncertainStore(Store):
     def note_uncertain(self, import_id: str, row: int) -> None:
         with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO uncertain VALUES (?,?)", (import_id, row))
+            db.execute(
+                "INSERT INTO uncertain VALUES (?,?) ON CONFLICT DO NOTHING", (import_id, row)
+            )
 
     @reads
     def uncertain_credited(self, import_id: str) -> list[int]:
