@@ -65,6 +65,8 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
             continue
         settings[key] = value
         overrides[key] = option
+        if key == "journal.path":  # the file named on the command line, not the server
+            settings["journal.url"] = None
     if getattr(args, "allow_repeats", False):
         settings["dedupe.repeats"] = "allow"
         overrides["dedupe.repeats"] = "--allow-repeats"
