@@ -198,3 +198,33 @@ def test_two_importers_on_one_server_journal_credit_one_file_once_though_one_is_
         assert_exactly_once(url, file)
     with pg_server.connect(pg_database) as db:
         assert db.execute("SELECT state FROM imports").fetchall() == [("finished",)]
+
+
+def test_resolve_rerun_prune_and_a_drop_work_on_a_server_journal(
+    workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    write_server_config(workdir, pg_server, pg_database)
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    resolved = importer(workdir, "resolve", import_id, "6", "--note", "credited by hand")
+    assert resolved.returncode == 0, resolved.stderr
+    rerun = importer(workdir, "rerun", import_id, api=api)
+    assert rerun.returncode in (0, 1), rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    shown = importer(workdir, "show", import_id)
+    assert "credited by hand" in shown.stdout
+    pruned = importer(workdir, "prune", "--older-than", "0", "--dry-run")
+    assert pruned.returncode == 0, pruned.stderr
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (inbox / "again.csv").write_bytes(SAMPLE.read_bytes())
+    (inbox / "again.csv.done").touch()  # ready now, not once unchanged for a minute
+    dropped = importer(workdir, "drop", str(inbox), api=api)
+    assert dropped.returncode == 0, dropped.stdout + dropped.stderr
+    assert "already imported" in dropped.stdout
+    assert len(creditings(api)) == 5  # nothing was credited twice by any of them
+    with pg_server.connect(pg_database) as db:
+        assert db.execute("SELECT action FROM audit").fetchall() == [("resolve",)]
+        assert db.execute("SELECT row FROM resolutions").fetchall() == [(6,)]
+    for output in (resolved, rerun, shown, pruned, dropped):
+        assert pg_support.PASSWORD not in output.stdout + output.stderr
