@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 
@@ -36,7 +37,7 @@ class Cursor(Protocol):
 
 class JournalConnection(Protocol):
     """The connection the journal's parts share: each call under `lock`, a transaction
-    between `begin` and COMMIT held under it too (`schema.Store._transaction`)."""
+    (`transaction`) held under it too (`schema.Store._transaction`)."""
 
     lock: threading.RLock
     errors: tuple[type[Exception], ...]
@@ -45,7 +46,10 @@ class JournalConnection(Protocol):
     """Whether an import's lock is the server's session lock (`journal.locks`), which dies
     with its holder on any host, or a row naming a process of this host."""
 
-    def begin(self) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]:
+        """BEGIN, as the one writer, … COMMIT, the connection's own way, under `lock`. An
+        exception leaves the transaction open: the caller rolls it back (`in_transaction`)."""
+        ...
 
     @property
     def in_transaction(self) -> bool: ...
@@ -69,10 +73,14 @@ class SharedConnection:
         self.connection = connection
         self.lock = threading.RLock()
 
-    def begin(self) -> None:
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
         """SQLite's one writer at a time, taken at BEGIN: a transaction that reads before it
         writes (a claim) decides on what no other writer can change meanwhile."""
-        self.execute("BEGIN IMMEDIATE")
+        with self.lock:
+            self.execute("BEGIN IMMEDIATE")
+            yield
+            self.execute("COMMIT")
 
     @property
     def in_transaction(self) -> bool:

@@ -181,7 +181,8 @@ def migrate_server(db: PgConnection, where: JournalServer) -> int:
     ran = 0
     while True:
         with db.lock:
-            db.execute(f"BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            db.execute("BEGIN")
+            db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
             try:
                 found = _version(db)
                 refuse_newer(found or 0, SCHEMA_VERSION, where)

@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -59,10 +60,17 @@ class PgConnection:
         self.connection = connection
         self.lock = threading.RLock()
 
-    def begin(self) -> None:
-        """BEGIN and the writer lock in one round trip (no parameters: one simple query)."""
-        with self.lock:
-            self.connection.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN, the writer lock, the statements and COMMIT in psycopg's pipeline mode:
+        sent together, one round trip to the server for a transaction that reads nothing
+        back (a row's intent, its outcome) where each statement would be one. A statement
+        whose answer is read (a claim's holder) is sent, with those before it, when read."""
+        with self.lock, self.connection.pipeline():
+            self.connection.execute("BEGIN")
+            self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            yield
+            self.connection.execute("COMMIT")
 
     @property
     def in_transaction(self) -> bool:

@@ -220,14 +220,13 @@ class Store:
         rollback; a damaged file is `JournalDamaged` (`damaged`): a rerun would not help."""
         with self._db.lock:  # the whole transaction: no other lane's statement inside it
             try:
-                self._db.begin()
                 try:
-                    yield self._db
+                    with self._db.transaction():
+                        yield self._db
                 except BaseException:
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                     raise
-                self._db.execute("COMMIT")
             except self._db.errors as exc:
                 with suppress(*self._db.errors):
                     if self._db.in_transaction:

@@ -42,7 +42,7 @@ def test_a_server_that_drops_the_session_stops_the_run_from_every_method(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                 (pg_database,),
             ).fetchall()
-        assert ended == [(True,)]
+        assert (True,) in ended  # the journal's (a session just closed may linger)
         with pytest.raises((JournalUnreadable, JournalFailed, ConfigError)) as raised:
             CALLS[method](journal)
     message = str(raised.value)
