@@ -98,8 +98,15 @@ def _as_postgres(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), capture_output=True, text=True, timeout=120)
 
 
-def start() -> PgServer:
-    """initdb (no fsync: a throwaway), start on a free loopback port, create the role."""
+THROWAWAY = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+"""The tests' server: nothing it holds must outlive a power cut."""
+LIKE_SQLITE_NORMAL = "-c fsync=on -c synchronous_commit=off"
+"""For measuring against SQLite's WAL with synchronous=NORMAL, which promises the same: a
+killed process loses nothing, a power cut may lose the last commits."""
+
+
+def start(durability: str = THROWAWAY) -> PgServer:
+    """initdb, start on a free loopback port with `durability`, create the role."""
     if not (BIN / "initdb").is_file():
         unavailable(f"no PostgreSQL server binaries in {BIN} (apt-get install postgresql-15)")
     folder = Path(tempfile.mkdtemp(prefix="pgtest-"))
@@ -126,8 +133,7 @@ def start() -> PgServer:
         unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
     port = _free_port()
     options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} {durability} -c max_connections=100"
     )
     server = PgServer(folder, port, itertools.count(1))
     started = server.run_as_owner(
