@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import PLACE_SCRIPT, place_arg
+from journal_place_support import PLACE_SCRIPT, place_arg
 
 from importer.errors import ImporterError, ImportLocked
 from importer.journal import ImportRecord, Journal, NewRow

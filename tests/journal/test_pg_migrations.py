@@ -16,7 +16,7 @@ from pathlib import Path
 import pg_support
 import psycopg
 import pytest
-from conftest import PLACE_SCRIPT
+from journal_place_support import PLACE_SCRIPT
 
 from importer.errors import JournalTooNew, JournalUnavailable
 from importer.journal import SCHEMA_VERSION, AuditEntry, Journal

@@ -16,7 +16,7 @@ import time
 
 import pg_support
 import pytest
-from conftest import PLACE_SCRIPT
+from journal_place_support import PLACE_SCRIPT
 from test_journal import record, three_rows
 
 from importer.errors import ImportLocked
