@@ -98,3 +98,7 @@ def test_journal_on_the_command_line_names_a_sqlite_file_even_beside_a_server(
     done = importer(workdir, "imports", "--journal", str(workdir / "here.sqlite"))
     assert done.returncode == 0, done.stderr
     assert (workdir / "here.sqlite").exists()
+    shown = importer(workdir, "config", "--journal", str(workdir / "here.sqlite"))
+    (url_line,) = [line for line in shown.stdout.splitlines() if "journal.url" in line]
+    assert "null" in url_line
+    assert "command line (--journal)" in url_line
