@@ -424,6 +424,60 @@ def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Jour
     assert journal.claim(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
 
 
+CLAIM_RACE = (
+    PLACE_SCRIPT
+    + """
+import sys
+from importer.journal import Journal
+j = Journal(journal_place(sys.argv[1]))
+import_id, notes = sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()  # every racer connected: go
+won = [n for n in range(notes)
+       if j.claim("http://localhost:8080", "5f1a2b3c4d5e6f7a8b9c0d1e", f"K{n}", import_id, n + 2)
+       is None]
+print(" ".join(map(str, won)), flush=True)
+"""
+)
+
+
+def test_importers_racing_for_the_same_credit_notes_each_win_a_note_once(
+    journal_place: Path | JournalServer,
+) -> None:
+    # Two hosts posting different files with the same credit notes: each process claims
+    # every note at once; whatever the interleaving, each note has one winner.
+    notes = 150
+    rows = [
+        NewRow(n + 2, [f"F{n}"], request(f"F{n}", "1.00", credit_invoice=f"K{n}"))
+        for n in range(notes)
+    ]
+    with Journal(journal_place) as j:
+        for import_id in ("imp-1", "imp-2", "imp-3"):
+            j.create_import(record(import_id), rows)
+    racers = [
+        run_python(CLAIM_RACE, place_arg(journal_place), import_id, str(notes))
+        for import_id in ("imp-1", "imp-2", "imp-3")
+    ]
+    for racer in racers:
+        assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
+    for racer in racers:
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    won = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        won.extend(int(n) for n in out.split())
+    assert sorted(won) == list(range(notes))
+    with Journal(journal_place) as j:
+        in_flight = [
+            (import_id, r.row)
+            for import_id in ("imp-1", "imp-2", "imp-3")
+            for r in j.rows(import_id, [Outcome.UNKNOWN])
+        ]
+    assert len(in_flight) == notes  # each note's one winner went on to send it
+
+
 def test_find_import_by_sha_url_and_state(journal: Journal) -> None:
     hour = timedelta(hours=1)
     journal.create_import(record("old", state="finished", started=STARTED), [])
