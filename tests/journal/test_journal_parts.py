@@ -8,6 +8,8 @@ backend, and from its source."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from importer.journal import Journal
@@ -76,3 +78,25 @@ def test_a_driver_is_imported_only_where_its_database_is_opened_and_migrated() -
                 if driver in importing:
                     importing[driver].add(path.name)
     assert importing == KNOWS_DRIVER
+
+
+def test_a_sqlite_journal_never_imports_psycopg(tmp_path: Path) -> None:
+    """psycopg costs every command about 0.3 s to import: the CLI and a journal on a file
+    never load it, only a journal naming a server does. A process of its own, so no other
+    test has loaded it already."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import importer.cli\n"
+        "from importer.journal import Journal\n"
+        "with Journal(Path(sys.argv[1])) as journal:\n"
+        "    journal.check_writable()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'psycopg'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "journal.sqlite")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
