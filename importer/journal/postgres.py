@@ -77,7 +77,7 @@ class PgConnection:
             raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
         try:
             migrate_server(opened, server)
-        except BaseException as exc:  # a journal the program must not use (too new, foreign)
+        except BaseException as exc:  # too new, foreign, the server gone: no session kept
             opened.close()
             if isinstance(exc, DRIVER_ERRORS):
                 raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
