@@ -38,20 +38,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_bench import CREDITOR, run_measured, start_sandbox, write_cases, write_credits
 
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
+from importer.journal.server import JournalServer
 from importer.outcomes import Outcome
 
 LATENCY_MS = 20
 KEY = "bench-key"
 
 
-def run_import(work: Path, data: Path, url: str, lanes: int) -> dict[str, float]:
+def run_import(
+    work: Path,
+    data: Path,
+    url: str,
+    lanes: int,
+    *,
+    label: str = "",
+    journal: str = "journal:\n  path: journal.sqlite\n",
+) -> dict[str, float]:
     """One `importer run` in a fresh folder (its own journal and reports), of a copy of
     `data` whose credit notes and references are this run's own: the importer asks the API
     for the file's credit notes before posting, so the same notes again would all
-    be `duplicate` and nothing would be posted."""
-    folder = work / f"run-{data.stem}-{lanes}"
+    be `duplicate` and nothing would be posted. `label` tells runs of the same file and
+    lanes apart; `journal` is the configuration's journal section (a server's, say)."""
+    folder = work / f"run-{data.stem}-{lanes}{label}"
     folder.mkdir()
-    tag = f"{data.stem}{lanes}"
+    tag = f"{data.stem}{lanes}{label}"
     own = folder / data.name
     own.write_text(
         data.read_text(encoding="utf-8").replace("KF-", f"KF{tag}-").replace("REF-", f"R{tag}-"),
@@ -59,8 +69,7 @@ def run_import(work: Path, data: Path, url: str, lanes: int) -> dict[str, float]
     )
     data = own
     (folder / "config.yaml").write_text(
-        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n"
-        "journal:\n  path: journal.sqlite\n",
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n{journal}",
         encoding="utf-8",
     )
     cmd = [sys.executable, "-m", "importer", "run", str(data), "--api-url", url]
@@ -120,10 +129,13 @@ def bare_concurrent(url: str, count: int, threads: int, cases: int) -> float:
     return count / elapsed
 
 
-def journal_commits(work: Path, rows: int, threads: int) -> float:
+def journal_commits(
+    work: Path, rows: int, threads: int, place: Path | JournalServer | None = None
+) -> float:
     """Rows per second whose intent and outcome (two commits each) `threads` threads can
-    journal through one shared Journal — what the lanes do besides waiting for the API."""
-    journal = Journal(work / "commits.sqlite")
+    journal through one shared Journal — what the lanes do besides waiting for the API.
+    `place`: the journal (a server's, say); by default a SQLite file in `work`."""
+    journal = Journal(place or work / "commits.sqlite")
     record = ImportRecord(
         id="bench",
         file_name="bench.csv",

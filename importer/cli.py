@@ -65,6 +65,9 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, str]]:
             continue
         settings[key] = value
         overrides[key] = option
+        if key == "journal.path":  # the file named on the command line, not the server
+            settings["journal.url"] = None
+            overrides["journal.url"] = option
     if getattr(args, "allow_repeats", False):
         settings["dedupe.repeats"] = "allow"
         overrides["dedupe.repeats"] = "--allow-repeats"

@@ -42,7 +42,7 @@ def _resolve(args: argparse.Namespace, config: Config, import_id: str) -> ExitCo
 
 
 def _backup(args: argparse.Namespace, config: Config) -> ExitCode:
-    done = backup_journal(config.journal.path, args.path, overwrite=args.overwrite)
+    done = backup_journal(config.journal.place(), args.path, overwrite=args.overwrite)
     print(
         text(
             "record.backed_up",
@@ -58,7 +58,7 @@ def _backup(args: argparse.Namespace, config: Config) -> ExitCode:
 
 
 def _prune(args: argparse.Namespace, config: Config) -> ExitCode:
-    with Journal(config.journal.path) as journal:
+    with Journal(config.journal.place()) as journal:
         result = prune(
             journal,
             config.report.dir,

@@ -18,8 +18,9 @@ from importer.api.request import FIELDS, SERVER_FIELDS
 from importer.config_section import HOUR
 from importer.config_section import Section as _Section
 from importer.errors import ConfigError
+from importer.journal.server import JournalServer, server_of, url_problem
 from importer.local_time import check_zone
-from importer.notify.settings import NotifyConfig
+from importer.notify.settings import ENV_NAME, NotifyConfig
 
 SANDBOX = "sandbox"
 LANES_MAX = 64
@@ -166,6 +167,37 @@ class ReportConfig(_Section):
 
 class JournalConfig(_Section):
     path: Path = Path("journal.sqlite")
+    """The SQLite file, when no `url` names a server."""
+    url: str | None = None
+    """A journal on a PostgreSQL server, `postgresql://user@host:port/database`, TLS as
+    libpq's own parameters (`?sslmode=verify-full&sslrootcert=/etc/importer/db-ca.pem`).
+    Never with a password: refused here, as it would be shown wherever the journal is named."""
+    password_env: str | None = Field(default=None, pattern=ENV_NAME)
+    """The *name* of the environment variable holding the server's password; None leaves it
+    to libpq (`PGPASSWORD`, `~/.pgpass`, a client certificate)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: object) -> object:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "journal.password is a secret and never goes into the file: put it in an "
+                "environment variable and name that variable in journal.password_env"
+            )
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _server_url(cls, url: str | None) -> str | None:
+        problem = None if url is None else url_problem(url)
+        if problem is not None:
+            raise ValueError(problem)
+        return url
+
+    def place(self) -> Path | JournalServer:
+        """Where the journal is: the server `url` names (with its password from
+        `password_env`), else the SQLite file at `path`."""
+        return self.path if self.url is None else server_of(self.url, self.password_env)
 
 
 class ReferenceConfig(_Section):

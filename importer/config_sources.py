@@ -61,14 +61,17 @@ def explain_config(
 
 
 def secret_note(config: Config) -> str:
-    """Whether the environment variables holding secrets are set — the API key's, and the
-    notify section's SMTP password and webhook URL — never their values."""
+    """Whether the environment variables holding secrets are set — the API key's, the
+    notify section's SMTP password and webhook URL, the journal server's password — never
+    their values."""
     named = [("API key", config.api.api_key_env)]
     mail, webhook = config.notify.mail, config.notify.webhook
     if mail is not None and mail.password_env:
         named.append(("SMTP password", mail.password_env))
     if webhook is not None:
         named.append(("webhook URL", webhook.url_env))
+    if config.journal.url is not None and config.journal.password_env:
+        named.append(("journal password", config.journal.password_env))
     return "\n".join(
         f"{what}: read from ${name} ({'set' if os.environ.get(name) else 'not set'}; never shown)"
         for what, name in named

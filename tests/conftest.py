@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pg_support
 import pytest
 from cli_support import CREDITOR, REPO, SECRET, Main
 
@@ -74,6 +75,27 @@ def main(
     yield run
     for sig, handler in saved.items():
         signal.signal(sig, handler)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pg_support.PgServer]:
+    """A throwaway PostgreSQL 15 for the whole session (tests/pg_support.py); skipped
+    without the server binaries, failed instead under IMPORTER_REQUIRE_PG=1 (.ci/run)."""
+    server = pg_support.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_database(pg_server: pg_support.PgServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh empty database of the test's own on the session's server; the `importer`
+    role's password in the environment variable a configuration names
+    (`journal.password_env: IMPORTER_TEST_PG_PASSWORD`), for this process and the importer
+    processes it starts. Returns the database's name."""
+    monkeypatch.setenv(pg_support.PASSWORD_ENV, pg_support.PASSWORD)
+    return pg_server.database()
 
 
 _REPORT_VALIDATOR: list[Any] = []

@@ -37,6 +37,11 @@ CASES = [
         ["--rows", "20", "--cases", "5", "--one-case-rows", "10"],
         ["8 lanes:", "peak RSS"],
     ),
+    (
+        "journal_backends_bench.py",
+        ["--rows", "20", "--cases", "5"],
+        ["PostgreSQL/SQLite", "journal commits from 32 threads"],
+    ),
     ("lookup_bench.py", ["--rows", "30", "--cases", "5"], ["ratio look-ups/posting"]),
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),
     ("workbook_layout.py", ["--rows", "100"], ["number_format", "layout as XML vs regular"]),

@@ -151,7 +151,7 @@ class Drop:
         codes: list[ExitCode] = []
         with ExitStack() as stack:
             target = stack.enter_context(open_target(self.config, dry_run=False))
-            journal = stack.enter_context(Journal(self.config.journal.path))
+            journal = stack.enter_context(Journal(self.config.journal.place()))
             while True:
                 summary = self.run_pass(target, journal)
                 if summary is not None:

@@ -1,4 +1,5 @@
-"""The journal: every import and every row's state, in SQLite on disk (docs/pipeline.md).
+"""The journal: every import and every row's state, in SQLite on disk or on a PostgreSQL
+server (`journal.url`; docs/pipeline.md, docs/journal.md).
 
 It is what makes the importer exactly-once. A row's *intent* (outcome `unknown`) is committed
 before its request leaves, its outcome after the answer; a crash in between leaves the row
@@ -11,8 +12,10 @@ without their outcome, and each is looked up at the API before it is sent again
 (`pipeline.api_lookup`), so the intent commit needs no fsync (README, "Durability").
 
 The journal is one object (`Journal`) composed of parts, one concept each, all over one
-shared connection (`connection`: with `migrations`, the only module that imports `sqlite3`,
-so a second database needs its own connection, not a second journal):
+shared connection (`connection.JournalConnection`): a `connection.SharedConnection` on a
+SQLite file (with `migrations`, the only modules that import `sqlite3`) or a
+`postgres.PgConnection` on a server (with `pg_migrations`; the only module that imports
+`psycopg`). The parts' SQL is the same on both:
 
 * `journal.imports.all` — creating, finding and finishing imports (`imports`);
 * `journal.notes` — a report's dialect and folder (`report_notes`);
@@ -36,10 +39,11 @@ closing and the write check are the journal's own (`Journal`). It
 depends on the request contract (`api.request.FIELDS`) and the outcome vocabulary only,
 never on validation.
 
-SQLite's errors stop at this boundary: a write goes through `SharedConnection.transaction`,
-a read is marked `@reads` (`connection.read_failure`), so a damaged file is `JournalDamaged`
-and anything else `JournalFailed` (a write) or `JournalUnreadable` (a read), never a raw
-`sqlite3` error.
+The database's errors stop at this boundary: a write goes through the connection's
+`transaction` (`connection.write_failure`), a read is marked `@reads`
+(`connection.read_failure`), so a damaged file is `JournalDamaged` and anything else
+`JournalFailed` (a write) or `JournalUnreadable` (a read), never a raw `sqlite3` or
+`psycopg` error.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from typing import Self
 from importer.errors import ConfigError, JournalFailed
 from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
-from importer.journal.connection import SharedConnection, damaged
+from importer.journal.connection import JournalConnection, SharedConnection, damaged
 from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
@@ -61,6 +65,7 @@ from importer.journal.row_history import RowHistory
 from importer.journal.row_values import JournalRow, NewRow
 from importer.journal.rows import RowStore
 from importer.journal.schema import iso_z, utcnow
+from importer.journal.server import JournalServer
 from importer.journal.statuses import StatusStore
 from importer.journal.uncertain import UncertainStore
 
@@ -92,12 +97,21 @@ __all__ = [
 
 
 class Journal:
-    """The SQLite journal. One instance per process, safe to share between threads (the
-    posting lanes): every part works through the one `SharedConnection`."""
+    """The journal, on a SQLite file (a path) or a PostgreSQL server (`JournalServer`,
+    `config.journal.place()`). One instance per process, safe to share between threads (the
+    posting lanes): every part works through the one connection."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._db = SharedConnection.open(self.path)
+    def __init__(self, place: Path | JournalServer) -> None:
+        self.path: Path | JournalServer = place if isinstance(place, JournalServer) else Path(place)
+        """Where the journal is, as messages name it (a server's URL never holds a password)."""
+        self._db: JournalConnection
+        if isinstance(self.path, JournalServer):
+            # imported here, not at the top: psycopg costs every other command 0.3 s to import
+            from importer.journal.postgres import PgConnection
+
+            self._db = PgConnection.open(self.path)
+        else:
+            self._db = SharedConnection.open(self.path)
         self.imports = ImportStore(self._db)
         self.notes = ReportNotes(self._db)
         self.rows = RowStore(self._db)
@@ -119,7 +133,9 @@ class Journal:
         try:
             with self._db.transaction() as db:
                 db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('checked_writable', ?)", (iso_z(utcnow()),)
+                    "INSERT INTO meta VALUES ('checked_writable', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (iso_z(utcnow()),),
                 )
         except JournalFailed as failed:  # `transaction` said why; a damaged file passes
             raise ConfigError(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.schema import iso_z, reads
 
 AuditAction = Literal["correct", "resolve", "reopen"]
@@ -44,7 +44,7 @@ class AuditEntry(BaseModel):
 
 _INSERT = (
     "INSERT INTO audit (import_id, at, action, os_user, host, by_name, note, fix_file,"
-    " fix_sha256, rows, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    " fix_sha256, rows, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id"
 )
 _COLUMNS = "at, action, os_user, host, by_name, note, fix_file, fix_sha256, rows, changes"
 
@@ -60,14 +60,14 @@ def _entry(values: tuple[object, ...]) -> AuditEntry:
 class AuditStore:
     """Appending to an import's audit trail, and the rows resolved by hand."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     def append(self, import_id: str, entry: AuditEntry) -> None:
         """One entry; for `resolve` the rows become resolved, for `reopen` they no longer
         are — in the same transaction as the entry, so no resolution lacks its record."""
         with self._db.transaction() as db:
-            cursor = db.execute(
+            (audit_id,) = db.execute(
                 _INSERT,
                 (
                     import_id,
@@ -82,11 +82,12 @@ class AuditStore:
                     json.dumps(entry.rows),
                     json.dumps([c.model_dump() for c in entry.changes], ensure_ascii=False),
                 ),
-            )
+            ).fetchone()
             if entry.action == "resolve":
                 db.executemany(
-                    "INSERT OR REPLACE INTO resolutions VALUES (?,?,?)",
-                    [(import_id, row, cursor.lastrowid) for row in entry.rows],
+                    "INSERT INTO resolutions VALUES (?,?,?) ON CONFLICT (import_id, row)"
+                    " DO UPDATE SET audit_id = excluded.audit_id",
+                    [(import_id, row, audit_id) for row in entry.rows],
                 )
             elif entry.action == "reopen":
                 db.executemany(

@@ -10,7 +10,7 @@ correction changed."""
 
 from __future__ import annotations
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.dedupe import SELECT_CREDITING, JournalCrediting, crediting_of
 from importer.journal.rows import mark_intent_in
 
@@ -18,7 +18,7 @@ from importer.journal.rows import mark_intent_in
 class ClaimStore:
     """Claiming a credit note for a row, with the row's intent."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     def take(
@@ -39,7 +39,8 @@ class ClaimStore:
             if holder is not None:
                 return crediting_of(holder)
             db.execute(
-                "INSERT OR REPLACE INTO claims VALUES (?,?,?,?,?)",
+                "INSERT INTO claims VALUES (?,?,?,?,?) ON CONFLICT (api, creditor, credit_invoice)"
+                " DO UPDATE SET import_id = excluded.import_id, row = excluded.row",
                 (base_url, creditor, credit_invoice, import_id, row),
             )
             mark_intent_in(db, import_id, row)

@@ -1,13 +1,17 @@
-"""The journal's one SQLite connection: opened on a journal brought to the current schema
-(`journal.migrations`), shared by every part of the journal and by the posting lanes
-(importer.pipeline.lanes), and the one place SQLite's errors become the exception tree.
+"""The journal's one connection: opened on a journal brought to the current schema, shared
+by every part of the journal and by the posting lanes (importer.pipeline.lanes), and the one
+place the database's errors become the exception tree. `JournalConnection` is what every part
+relies on; `SharedConnection` is its SQLite side (a file, `journal.migrations`), and
+`journal.postgres.PgConnection` its PostgreSQL side (a server, `journal.url`).
 
 The parts of the journal (`journal.imports`, `journal.rows`, …) hold this object and run
 every statement through its methods (`execute`, `fetchall`, `executemany`, `transaction`);
-none of them imports `sqlite3`, and `@reads` (`journal.schema`) catches what `failures` names.
-So `sqlite3` is imported here and in `journal.migrations` only: a journal on another database
-supplies its own connection with these methods (and, where its SQL differs from SQLite's, its
-own statements in the parts).
+none of them imports a driver, and `@reads` (`journal.schema`) catches what `failures` names.
+So `sqlite3` is imported here and in `journal.migrations` only, and `psycopg` in
+`journal.postgres` only. The journal's SQL is written once, in the forms both databases read
+(`?` placeholders, `INSERT … ON CONFLICT`, `RETURNING`, `CAST(? AS TEXT) IS NULL`, no
+`IN ()`, no JSON functions); the PostgreSQL side turns the placeholders into its own and
+nothing else.
 
 Every statement runs under one re-entrant lock and a transaction holds it from BEGIN to
 COMMIT, so one lane's update never lands inside another lane's transaction; reads the lanes
@@ -23,9 +27,9 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn, Protocol
 
 from importer.errors import (
     ImporterError,
@@ -35,6 +39,7 @@ from importer.errors import (
     JournalUnreadable,
 )
 from importer.journal.migrations import migrate
+from importer.journal.server import JournalServer
 
 OPEN_TIMEOUT = 30.0
 """Seconds to keep trying to open a journal another process is creating or migrating: two
@@ -54,7 +59,7 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
+def damaged(exc: BaseException, path: Path | JournalServer) -> JournalDamaged | None:
     """The honest error for SQLite's "database disk image is malformed" (and "file is not a
     database"), wherever in a run SQLite first notices it; None for any other exception.
     A damaged page may be read only when a query reaches it, so no check at opening is
@@ -69,23 +74,87 @@ def damaged(exc: BaseException, path: Path) -> JournalDamaged | None:
     )
 
 
-def read_failure(exc: BaseException, path: Path) -> JournalDamaged | JournalUnreadable:
-    """The one translation of SQLite's errors on the journal's reads (its writes are
-    translated by `SharedConnection.transaction`): a damaged file is `JournalDamaged`,
-    anything else SQLite refuses (locked past the timeout, an I/O error, a table gone) is
-    `JournalUnreadable` — a library caller meets the exception tree, never `sqlite3`."""
+def read_failure(
+    exc: BaseException, path: Path | JournalServer
+) -> JournalDamaged | JournalUnreadable:
+    """The one translation of the database's errors on the journal's reads (its writes are
+    translated by `write_failure`): a damaged file is `JournalDamaged`, anything else SQLite
+    or the server refuses (locked past the timeout, an I/O error, a table gone, the server
+    gone) is `JournalUnreadable` — a library caller meets the exception tree, never `sqlite3`
+    or `psycopg`."""
     return damaged(exc, path) or JournalUnreadable(
         f"journal {path}: cannot be read ({exc}); nothing more was sent. Once that is "
         "fixed, run the same command again: the journal says where it stopped"
     )
 
 
+def write_failure(exc: BaseException, path: Path | JournalServer) -> JournalDamaged | JournalFailed:
+    """The one translation of the database refusing a write (disk full, locked past the
+    timeout, the server gone), raised after the rollback: `JournalFailed`, one line; a
+    damaged file is `JournalDamaged` (`damaged`): a rerun would not help."""
+    return damaged(exc, path) or JournalFailed(
+        f"journal {path}: cannot be written ({exc}); every row sent is in it "
+        "and is looked up before anything is sent again: once that is fixed, run "
+        "the same command again"
+    )
+
+
+class Cursor(Protocol):
+    """What the journal reads from a statement's result, on either database."""
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class JournalConnection(Protocol):
+    """The connection every part of the journal shares: each call under `lock`, a
+    transaction (`transaction`) held under it from BEGIN to COMMIT."""
+
+    lock: threading.RLock
+    failures: ClassVar[tuple[type[Exception], ...]]
+    """What this database raises when it refuses a statement: `@reads` catches these and
+    raises `read_failure` instead."""
+    session_locks: ClassVar[bool]
+    """Whether an import's lock is the server's session lock (`journal.locks`), which dies
+    with its holder on any host, or a row naming a process of this host."""
+
+    @property
+    def path(self) -> Path | JournalServer:
+        """Where the journal is, as messages name it (a server's URL never holds a
+        password)."""
+        ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> Any: ...
+
+    def read_failure(self, exc: BaseException) -> JournalDamaged | JournalUnreadable: ...
+
+    def transaction(self) -> AbstractContextManager[JournalConnection]:
+        """One write, all or nothing, as the database's one writer at a time (a transaction
+        that reads before it writes, a claim, decides on what no other writer can change
+        meanwhile); the database refusing it is raised as `write_failure` says, after the
+        rollback."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class SharedConnection:
     """The few `sqlite3.Connection` methods the journal uses, each under `lock`."""
 
     failures: ClassVar[tuple[type[Exception], ...]] = (sqlite3.Error,)
-    """What this database raises when it refuses a statement: `@reads` catches these and
-    raises `read_failure` instead."""
+    session_locks: ClassVar[bool] = False
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
@@ -145,11 +214,14 @@ class SharedConnection:
         """`read_failure` for this journal's file."""
         return read_failure(exc, self.path)
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.connection.in_transaction
+
     @contextmanager
     def transaction(self) -> Iterator[SharedConnection]:
-        """One write, all or nothing; SQLite refusing it (disk full, locked past the timeout)
-        stops the run as `JournalFailed`, one line, after the rollback; a damaged file is
-        `JournalDamaged` (`damaged`): a rerun would not help."""
+        """`JournalConnection.transaction`: SQLite's one writer at a time is taken at BEGIN
+        (IMMEDIATE)."""
         with self.lock:  # the whole transaction: no other lane's statement inside it
             try:
                 self.connection.execute("BEGIN IMMEDIATE")
@@ -164,14 +236,7 @@ class SharedConnection:
                 with suppress(sqlite3.Error):
                     if self.connection.in_transaction:
                         self.connection.execute("ROLLBACK")
-                honest = damaged(exc, self.path)
-                if honest is not None:
-                    raise honest from exc
-                raise JournalFailed(
-                    f"journal {self.path}: cannot be written ({exc}); every row sent is in it "
-                    "and is looked up before anything is sent again: once that is fixed, run "
-                    "the same command again"
-                ) from exc
+                raise write_failure(exc, self.path) from exc
 
     def close(self) -> None:
         with self.lock:

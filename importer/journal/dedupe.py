@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, reads
 
 _CHUNK = 500
@@ -54,7 +55,7 @@ def crediting_of(values: Iterable[Any]) -> JournalCrediting:
 class DedupeStore:
     """Look-ups of earlier creditings, across imports to the same API."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     @reads
@@ -66,8 +67,9 @@ class DedupeStore:
         return (
             self._db.execute(
                 "SELECT 1 FROM rows r JOIN imports i ON i.id = r.import_id WHERE r.creditor=?"
-                " AND r.outcome='credited' AND i.base_url=? AND r.import_id IS NOT ? LIMIT 1",
-                (creditor, base_url, exclude_import),
+                " AND r.outcome='credited' AND i.base_url=?"
+                " AND (CAST(? AS TEXT) IS NULL OR r.import_id <> ?) LIMIT 1",
+                (creditor, base_url, exclude_import, exclude_import),
             ).fetchone()
             is not None
         )
@@ -118,16 +120,31 @@ class DedupeStore:
         """Duplicates decided before their original was posted (an earlier row of the
         file, another importer's row in flight) get the original's `_id` once it has one."""
         with self._db.transaction() as db:
-            db.execute(
-                "UPDATE rows SET crediting_id = o.crediting_id,"
-                " duplicate_of = json_set(rows.duplicate_of, '$._id', o.crediting_id)"
-                " FROM rows AS o WHERE rows.import_id=? AND rows.outcome='duplicate'"
-                " AND rows.crediting_id IS NULL AND rows.duplicate_of IS NOT NULL"
-                " AND o.import_id = json_extract(rows.duplicate_of, '$.file_import_report')"
-                " AND o.row = json_extract(rows.duplicate_of, '$.row')"
-                " AND o.outcome='credited' AND o.crediting_id IS NOT NULL",
+            waiting = db.fetchall(
+                "SELECT row, duplicate_of FROM rows WHERE import_id=? AND outcome='duplicate'"
+                " AND crediting_id IS NULL AND duplicate_of IS NOT NULL",
                 (import_id,),
             )
+            for row, pointer_text in waiting:
+                # the pointer is read here, not in SQL: the JSON functions differ between
+                # SQLite and PostgreSQL, and such rows are few (each found by its key)
+                pointer = json.loads(pointer_text)
+                original = db.fetchall(
+                    "SELECT crediting_id FROM rows WHERE import_id=? AND row=?"
+                    " AND outcome='credited' AND crediting_id IS NOT NULL",
+                    (str(pointer.get("file_import_report")), int(pointer.get("row", -1))),
+                )
+                if original:
+                    db.execute(
+                        "UPDATE rows SET crediting_id=?, duplicate_of=?"
+                        " WHERE import_id=? AND row=?",
+                        (
+                            original[0][0],
+                            json.dumps({**pointer, "_id": original[0][0]}),
+                            import_id,
+                            row,
+                        ),
+                    )
 
     @reads
     def credited_rows_of(

@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import NamedTuple
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.schema import reads
 from importer.outcomes import Outcome, RowError
 
@@ -44,7 +44,7 @@ _RESOLVED = (
 class FigureStore:
     """The counts and amounts an import's figures are made of."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     @reads

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.row_values import NewRow, errors_json, pack_cells, request_row_values
 from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, iso_z, reads
 from importer.outcomes import ImportWarning, Outcome, RowError
@@ -81,7 +81,7 @@ def _record_of(row: Sequence[Any]) -> ImportRecord:
 class ImportStore:
     """Creating, finding and finishing imports."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
         self._issued: set[str] = set()
         """Ids handed out by `new_id`, so two calls never return the same one even before
@@ -184,7 +184,7 @@ class ImportStore:
         the bytes alone to decide."""
         row = self._db.execute(
             f"SELECT {self._IMPORT_COLUMNS} FROM imports AS i WHERE sha256=? AND base_url=?"
-            " AND state=? AND dry_run=0 AND (? IS NULL"
+            " AND state=? AND dry_run=0 AND (CAST(? AS TEXT) IS NULL"
             " OR EXISTS (SELECT 1 FROM rows WHERE import_id=i.id AND creditor=?)"
             " OR NOT EXISTS (SELECT 1 FROM rows WHERE import_id=i.id AND creditor IS NOT NULL))"
             " ORDER BY started DESC LIMIT 1",

@@ -1,5 +1,11 @@
-"""Locks: two importers never work on one import, or on one file, at once. A lock whose
-holder on this host is gone (killed) is stale and taken over."""
+"""Locks: two importers never work on one import, or on one file, at once.
+
+On SQLite a lock is a row naming its holder's process and host; a holder on this host that
+is gone (killed) is stale and taken over, a holder on another host never is. On a
+PostgreSQL server (`connection.session_locks`) a lock is the server's session-level advisory
+lock, which dies with its holder's session on any host (`journal.postgres`: keepalives end a
+silent host's session within about a minute); the row beside it only names the holder for
+the message."""
 
 from __future__ import annotations
 
@@ -9,14 +15,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from importer.errors import ImportLocked
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.schema import iso_z, utcnow
+from importer.journal.server import advisory_key
 
 
 class LockStore:
     """Import and file locks, held in the journal so every process sees them."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     def acquire(self, import_id: str) -> None:
@@ -49,7 +56,17 @@ class LockStore:
         host, pid = socket.gethostname(), os.getpid()
         with self._db.transaction() as db:
             held = db.execute("SELECT pid, host, since FROM locks WHERE key=?", (key,)).fetchone()
-            if held is not None and (held[0], held[1]) != (pid, host):
+            if db.session_locks and not _session_holds(db, key):
+                (taken,) = db.execute(
+                    "SELECT pg_try_advisory_lock(?)", (advisory_key(key),)
+                ).fetchone()
+                if not taken:
+                    holder = f"process {held[0]} on {held[1]} since {held[2]}" if held else ""
+                    raise ImportLocked(
+                        f"{what} is being worked on by {holder or 'another importer'}; "
+                        "wait for it to finish"
+                    )
+            elif held is not None and (held[0], held[1]) != (pid, host):
                 holder_pid, holder_host, since = held
                 if holder_host != host or process_alive(holder_pid):
                     raise ImportLocked(
@@ -57,7 +74,8 @@ class LockStore:
                         f"{holder_host} since {since}; wait for it to finish"
                     )
             db.execute(
-                "INSERT OR REPLACE INTO locks (key, pid, host, since) VALUES (?,?,?,?)",
+                "INSERT INTO locks (key, pid, host, since) VALUES (?,?,?,?) ON CONFLICT (key)"
+                " DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since",
                 (key, pid, host, iso_z(utcnow())),
             )
 
@@ -67,6 +85,22 @@ class LockStore:
                 "DELETE FROM locks WHERE key=? AND pid=? AND host=?",
                 (key, os.getpid(), socket.gethostname()),
             )
+            if db.session_locks and _session_holds(db, key):  # taken once: released once
+                db.execute("SELECT pg_advisory_unlock(?)", (advisory_key(key),))
+
+
+def _session_holds(db: JournalConnection, key: str) -> bool:
+    """Whether this session holds the server lock `key` already: it is taken once however
+    often it is acquired (as the SQLite row is written once), so one release frees it, and
+    releasing a lock not held asks the server nothing (it would log a warning)."""
+    number = advisory_key(key)
+    (held,) = db.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+        " AND pid = pg_backend_pid() AND classid::bigint = ? AND objid::bigint = ?"
+        " AND objsubid = 1)",
+        ((number >> 32) & 0xFFFFFFFF, number & 0xFFFFFFFF),
+    ).fetchone()
+    return bool(held)
 
 
 def process_alive(pid: int) -> bool:

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from importer.api.identity import api_identity
 from importer.errors import JournalTooNew, JournalUnavailable
+from importer.journal.server import JournalServer
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -283,13 +284,13 @@ def migrate(
     migration (a journal at the version before it). Raises `JournalTooNew` for a journal a
     newer importer wrote, `JournalUnavailable` for a database no importer wrote; SQLite's own
     errors (busy, damaged) are left to the caller, which knows how to wait or say so."""
-    _refuse_newer(user_version(db), len(migrations), path)
+    refuse_newer(user_version(db), len(migrations), path)
     ran = 0
     while user_version(db) < up_to:
         db.execute("BEGIN IMMEDIATE")
         try:
             found = user_version(db)  # again: another process may have migrated meanwhile
-            _refuse_newer(found, len(migrations), path)
+            refuse_newer(found, len(migrations), path)
             version = _adopted(db, path, found)
             if version == found and version < up_to:
                 migrations[version](db)
@@ -304,7 +305,9 @@ def migrate(
     return ran
 
 
-def _refuse_newer(version: int, known: int, path: Path) -> None:
+def refuse_newer(version: int, known: int, path: Path | JournalServer) -> None:
+    """`JournalTooNew` for a journal at a version past the `known` migrations, on either
+    database."""
     if version > known:
         raise JournalTooNew(
             f"journal {path} was written by a newer importer (schema {version}, "

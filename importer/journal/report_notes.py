@@ -9,14 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.schema import reads
 
 
 class ReportNotes:
     """The report's dialect and folder, per import."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     def set_source_dialect(

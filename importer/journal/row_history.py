@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.row_values import unpack_cells
 from importer.journal.schema import reads
 
@@ -13,7 +13,7 @@ from importer.journal.schema import reads
 class RowHistory:
     """The attempts, raw answers and original cells of an import's rows."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     @reads

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from importer.api.answers import check as check_answer
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.row_values import (
     ROW_COLUMNS,
     JournalRow,
@@ -36,7 +36,7 @@ class RowStore:
     """The rows of imports as read, and as written: intent committed before a request
     leaves, the outcome after it, corrected rows replaced."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     @reads
@@ -45,6 +45,8 @@ class RowStore:
         params: list[Any] = [import_id]
         if outcomes is not None:
             wanted = [o.value for o in outcomes]
+            if not wanted:  # `IN ()` is SQLite's, not standard SQL
+                return []
             sql += f" AND outcome IN ({','.join('?' * len(wanted))})"
             params.extend(wanted)
         return [row_of(r) for r in self._db.execute(sql + " ORDER BY row", params)]
@@ -204,8 +206,8 @@ class RowStore:
         first correction only), so the report shows them beside the corrected ones."""
         with self._db.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO corrected SELECT import_id, row, source FROM rows"
-                " WHERE import_id=? AND row=?",
+                "INSERT INTO corrected SELECT import_id, row, source FROM rows"
+                " WHERE import_id=? AND row=? ON CONFLICT DO NOTHING",
                 (import_id, new.row),
             )
             db.execute(
@@ -226,7 +228,7 @@ class RowStore:
             )
 
 
-def mark_intent_in(db: SharedConnection, import_id: str, row: int) -> None:
+def mark_intent_in(db: JournalConnection, import_id: str, row: int) -> None:
     """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
     db.execute(
         "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",

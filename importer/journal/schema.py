@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from importer.api.request import FIELDS
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 
 REQUEST_FIELDS: tuple[str, ...] = FIELDS
 """Stored as columns, in the model's (and the API body's) order. A new request field needs a
@@ -31,7 +31,7 @@ class Part(Protocol):
     """A part of the journal (`journal.imports`, `journal.rows`, …): a plain object over the
     journal's one shared connection."""
 
-    _db: SharedConnection
+    _db: JournalConnection
 
 
 _S = TypeVar("_S", bound=Part)

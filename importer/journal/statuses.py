@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from importer.api.answers import check as check_answer
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.row_values import decimal_text, errors_json
 from importer.journal.schema import iso_z, reads, utcnow
 
@@ -15,7 +15,7 @@ from importer.journal.schema import iso_z, reads, utcnow
 class StatusStore:
     """Statuses awaited and read back, per import."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     @reads

@@ -4,7 +4,7 @@ flagged as credited twice are counted for its exit code."""
 
 from __future__ import annotations
 
-from importer.journal.connection import SharedConnection
+from importer.journal.connection import JournalConnection
 from importer.journal.schema import reads
 from importer.outcomes import CREDITED_TWICE
 
@@ -12,12 +12,14 @@ from importer.outcomes import CREDITED_TWICE
 class UncertainStore:
     """Rows whose attempt was uncertain, until they are looked up once more."""
 
-    def __init__(self, db: SharedConnection) -> None:
+    def __init__(self, db: JournalConnection) -> None:
         self._db = db
 
     def note(self, import_id: str, row: int) -> None:
         with self._db.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO uncertain VALUES (?,?)", (import_id, row))
+            db.execute(
+                "INSERT INTO uncertain VALUES (?,?) ON CONFLICT DO NOTHING", (import_id, row)
+            )
 
     @reads
     def credited(self, import_id: str) -> list[int]:

@@ -107,7 +107,7 @@ def iter_run(
     stop = stop or StopFlag()
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
-        journal = stack.enter_context(Journal(config.journal.path))
+        journal = stack.enter_context(Journal(config.journal.place()))
         _overview_after(stack, config, journal)
         importer = Importer(
             config, journal, target, progress=progress, stop=stop, creditor=options.creditor
@@ -137,7 +137,7 @@ def rerun(
     options.refuse(IMPORT_ONLY, "rerun")
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
-        journal = stack.enter_context(Journal(config.journal.path))
+        journal = stack.enter_context(Journal(config.journal.place()))
         _overview_after(stack, config, journal)
         importer = Importer(
             config, journal, target, progress=progress, stop=stop, creditor=options.creditor
@@ -149,7 +149,7 @@ def rerun(
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:
     """(Re)write an import's report files from the journal; the report (summary, no rows)
     and {format: path}. Sends nothing."""
-    with Journal(config.journal.path) as journal:
+    with Journal(config.journal.place()) as journal:
         importer = Importer(config, journal, Target("", None, None, False))
         rendered = importer.render(import_id)
         write_overview_of(journal, config)
@@ -169,7 +169,7 @@ def resolve(
     recorded with the OS user and host (and `by`, a name beside them) in the import's audit
     trail, then write its reports again. Sends nothing. Returns the entry recorded, the
     import's figures now, and the report files {format: path}."""
-    with Journal(config.journal.path) as journal:
+    with Journal(config.journal.place()) as journal:
         entry = resolve_rows(
             journal, import_id, list(rows), note=note, actor=current_actor(by), reopen=reopen
         )
@@ -191,7 +191,7 @@ def imports(
     """Every import in the journal, oldest first, with its creditors, rows counted by
     outcome, amounts and rows needing attention; filtered by start date (UTC), creditor,
     `open`/`finished`, and with `attention` only imports with a row still needing a person."""
-    with Journal(config.journal.path) as journal:
+    with Journal(config.journal.place()) as journal:
         return list_imports(
             journal, since=since, creditor=creditor, status=status, attention=attention
         )
@@ -201,7 +201,7 @@ def show(config: Config, import_id: str, language: Language = "en") -> ImportVie
     """One import's report (summary and rows) and its rows needing attention, in words of
     `language` (the CLI passes `report.language`). A dry run keeps no rows in the journal:
     refused, naming the folder its report was written to."""
-    with Journal(config.journal.path) as journal:
+    with Journal(config.journal.place()) as journal:
         kept, configured = journal.notes.report_dir(import_id), config.report.dir / import_id
         # the folder last written, unless deleted since: then the configured one, if there
         folder = (

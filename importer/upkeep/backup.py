@@ -20,7 +20,8 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from importer.errors import ConfigError, JournalUnavailable
+from importer.errors import ConfigError, JournalUnavailable, Unsupported
+from importer.journal.server import JournalServer
 
 _BESIDE = ("-wal", "-shm", "-journal")
 """The files SQLite keeps beside a database: part of the journal while it is in use."""
@@ -34,9 +35,17 @@ class BackupResult:
     rows: int
 
 
-def backup_journal(journal: Path, target: Path, *, overwrite: bool = False) -> BackupResult:
+def backup_journal(
+    journal: Path | JournalServer, target: Path, *, overwrite: bool = False
+) -> BackupResult:
     """Copy the journal at `journal` to `target` as one consistent snapshot; refuses an
-    existing `target` unless `overwrite`. Never changes the journal."""
+    existing `target` unless `overwrite`. Never changes the journal. A journal on a server
+    is the server's to back up (`pg_dump`): refused in one line."""
+    if isinstance(journal, JournalServer):
+        raise Unsupported(
+            f"journal {journal} is on a PostgreSQL server: back it up with pg_dump (importer "
+            "backup copies a SQLite journal); nothing was copied"
+        )
     journal, target = Path(journal), Path(target)
     if not journal.is_file():
         raise JournalUnavailable(f"journal {journal}: there is no such file to back up")

@@ -18,9 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from journal_place_support import PLACE_SCRIPT, place_arg
 
 from importer.errors import ImporterError, ImportLocked
 from importer.journal import ImportRecord, Journal, NewRow
+from importer.journal.server import JournalServer
 from importer.outcomes import ImportWarning, Outcome, RowError
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
@@ -79,8 +81,8 @@ def three_rows() -> list[NewRow]:
 
 
 @pytest.fixture
-def journal(tmp_path: Path):
-    with Journal(tmp_path / "journal.sqlite") as j:
+def journal(journal_place: Path | JournalServer):
+    with Journal(journal_place) as j:
         yield j
 
 
@@ -98,8 +100,10 @@ def run_python(code: str, *args: str, **kwargs) -> subprocess.Popen:
 # ------------------------------------------------------------------ imports and rows
 
 
-def test_import_and_rows_read_back_exactly(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "journal.sqlite"  # the folder is created
+def test_import_and_rows_read_back_exactly(journal_place: Path | JournalServer) -> None:
+    path = journal_place
+    if isinstance(path, Path):
+        path = path.parent / "sub" / "journal.sqlite"  # the folder is created
     rec = record(
         "imp-1",
         warnings=[
@@ -161,8 +165,8 @@ def test_case_id_request_round_trips(journal: Journal) -> None:
         ['{"json": [1, 2]}', "J", "U"],  # looks like the packed forms
     ],
 )
-def test_source_cells_round_trip(tmp_path: Path, cells: list[str]) -> None:
-    path = tmp_path / "journal.sqlite"
+def test_source_cells_round_trip(journal_place: Path | JournalServer, cells: list[str]) -> None:
+    path = journal_place
     with Journal(path) as j:
         j.imports.create(record("imp-1"), [NewRow(2, cells, None, outcome=Outcome.INVALID)])
     with Journal(path) as j:
@@ -236,26 +240,28 @@ def test_create_import_is_all_or_nothing(journal: Journal) -> None:
 # ----------------------------------------------------------------- intent and outcome
 
 
-CRASH_AFTER_INTENT = """
+CRASH_AFTER_INTENT = (
+    PLACE_SCRIPT
+    + """
 import os, signal, sys
-from pathlib import Path
 from importer.journal import Journal
 from importer.outcomes import Outcome
-j = Journal(Path(sys.argv[1]))
+j = Journal(journal_place(sys.argv[1]))
 j.rows.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "a" * 24})
 j.rows.mark_intent("imp-1", 4)
 if sys.argv[2] == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
 os._exit(0)
 """
+)
 
 
 @pytest.mark.parametrize("how", ["kill", "exit"])
-def test_intent_survives_a_crash(tmp_path: Path, how: str) -> None:
-    path = tmp_path / "journal.sqlite"
+def test_intent_survives_a_crash(journal_place: Path | JournalServer, how: str) -> None:
+    path = journal_place
     with Journal(path) as j:
         j.imports.create(record("imp-1"), three_rows())
-    proc = run_python(CRASH_AFTER_INTENT, str(path), how)
+    proc = run_python(CRASH_AFTER_INTENT, place_arg(path), how)
     _, err = proc.communicate(timeout=30)
     expected = -signal.SIGKILL if how == "kill" else 0
     assert proc.returncode == expected, err
@@ -425,6 +431,60 @@ def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Jour
     assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
 
 
+CLAIM_RACE = (
+    PLACE_SCRIPT
+    + """
+import sys
+from importer.journal import Journal
+j = Journal(journal_place(sys.argv[1]))
+import_id, notes = sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()  # every racer connected: go
+api, creditor = "http://localhost:8080", "5f1a2b3c4d5e6f7a8b9c0d1e"
+won = [n for n in range(notes)
+       if j.claims.take(api, creditor, f"K{n}", import_id, n + 2) is None]
+print(" ".join(map(str, won)), flush=True)
+"""
+)
+
+
+def test_importers_racing_for_the_same_credit_notes_each_win_a_note_once(
+    journal_place: Path | JournalServer,
+) -> None:
+    # Two hosts posting different files with the same credit notes: each process claims
+    # every note at once; whatever the interleaving, each note has one winner.
+    notes = 150
+    rows = [
+        NewRow(n + 2, [f"F{n}"], request(f"F{n}", "1.00", credit_invoice=f"K{n}"))
+        for n in range(notes)
+    ]
+    with Journal(journal_place) as j:
+        for import_id in ("imp-1", "imp-2", "imp-3"):
+            j.imports.create(record(import_id), rows)
+    racers = [
+        run_python(CLAIM_RACE, place_arg(journal_place), import_id, str(notes))
+        for import_id in ("imp-1", "imp-2", "imp-3")
+    ]
+    for racer in racers:
+        assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
+    for racer in racers:
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    won = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        won.extend(int(n) for n in out.split())
+    assert sorted(won) == list(range(notes))
+    with Journal(journal_place) as j:
+        in_flight = [
+            (import_id, r.row)
+            for import_id in ("imp-1", "imp-2", "imp-3")
+            for r in j.rows.all(import_id, [Outcome.UNKNOWN])
+        ]
+    assert len(in_flight) == notes  # each note's one winner went on to send it
+
+
 def test_find_import_by_sha_url_and_state(journal: Journal) -> None:
     hour = timedelta(hours=1)
     journal.imports.create(record("old", state="finished", started=STARTED), [])
@@ -479,8 +539,10 @@ def test_new_import_id_is_unique_within_one_second(journal: Journal) -> None:
     assert journal.imports.new_id("abcdef12" + "0" * 56, STARTED) == "20250704-143529-abcdef12"
 
 
-def test_new_import_id_unique_across_journal_instances(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite"
+def test_new_import_id_unique_across_journal_instances(
+    journal_place: Path | JournalServer,
+) -> None:
+    path = journal_place
     with Journal(path) as a:
         first = a.imports.new_id(SHA, STARTED)
         a.imports.create(record(first), [])
@@ -562,7 +624,9 @@ def test_lock_held_by_a_live_process_names_it_then_dead_holder_is_taken_over(
     journal.close()
 
 
-def test_lock_of_another_host_is_never_taken_over(journal: Journal, tmp_path: Path) -> None:
+def test_lock_of_another_host_is_never_taken_over_on_sqlite(tmp_path: Path) -> None:
+    # on a server the lock is the holder's session (tests/journal/test_server_locks.py)
+    journal = Journal(tmp_path / "journal.sqlite")
     journal.imports.create(record("imp-1"), three_rows())
     with sqlite3.connect(tmp_path / "journal.sqlite") as db:
         db.execute(
@@ -571,6 +635,7 @@ def test_lock_of_another_host_is_never_taken_over(journal: Journal, tmp_path: Pa
         )
     with pytest.raises(ImportLocked, match=r"other-host\.example"):
         journal.locks.acquire("imp-1")
+    journal.close()
 
 
 def test_a_killed_holder_not_yet_reaped_is_stale(tmp_path: Path) -> None:

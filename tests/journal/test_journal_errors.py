@@ -18,6 +18,7 @@ import pytest
 
 from importer.errors import JournalDamaged, JournalUnreadable
 from importer.journal import AuditEntry, ImportRecord, Journal, NewRow
+from importer.journal.server import JournalServer
 from importer.outcomes import Outcome
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
@@ -61,7 +62,7 @@ def _row(row: int, invoice: str, note: str) -> NewRow:
     return NewRow(row, [invoice, "10,00", note], _request(invoice, note))
 
 
-def written_journal(path: Path) -> None:
+def written_journal(path: Path | JournalServer) -> None:
     """A journal holding an import whose rows touched every table."""
     with Journal(path) as journal:
         journal.imports.create(_record(), [_row(2, "F-1", "K1"), _row(3, "F-2", "K2")])

@@ -1,0 +1,157 @@
+"""The journal's connection to a PostgreSQL server (`journal.url`): the interface of
+`journal.connection` (`JournalConnection`), over one psycopg connection shared under a lock
+as SQLite's is, opened on a journal brought to the schema (`journal.pg_migrations`), and the
+place psycopg's errors become the exception tree.
+
+Autocommit, with explicit transactions (`begin` … COMMIT), as on SQLite. Each transaction
+first takes one transaction-level advisory lock, the journal's writer lock: writers follow
+one another as SQLite's `BEGIN IMMEDIATE` makes them, on every host, so a transaction that
+reads before it writes (a credit-note claim, a lock) decides on what no other writer can
+change meanwhile, under PostgreSQL's default isolation. Reads take no lock.
+
+A host that loses power or its network holds its session (and with it its import locks,
+`journal.locks`) until the server notices: TCP keepalives are set on both ends (probes
+after 20 s of silence, every 10 s, 3 unanswered: the session is gone within about 50 s, and
+`tcp_user_timeout` bounds unacknowledged writes at 60 s). The client's side makes a run whose
+server went away stop (exit 3, resumable) rather than wait for ever.
+
+This module is imported only when a journal names a server: psycopg takes about 0.3 s to
+import, which every other command would pay."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+from typing import Any, ClassVar
+
+import psycopg
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
+
+from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadable
+from importer.journal.connection import read_failure, write_failure
+from importer.journal.pg_migrations import migrate_server
+from importer.journal.server import JournalServer, advisory_key
+
+DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg.Error,)
+
+KEEPALIVE_SECONDS = {"idle": 20, "interval": 10, "count": 3}
+"""Silence before the first probe, between probes, probes unanswered: a peer gone is
+noticed within idle + interval x count = 50 s ("about a minute", README)."""
+USER_TIMEOUT_MS = 60_000
+
+
+WRITER_LOCK = advisory_key("importer journal: one writer at a time")
+
+
+@lru_cache(maxsize=512)
+def placeholders(sql: str) -> str:
+    """The journal's SQL with psycopg's placeholders: `?` is `%s`, a literal `%` doubled.
+    The journal's statements hold `?` only as placeholders (never inside a quoted text)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PgConnection:
+    """`journal.connection.JournalConnection` on a psycopg connection."""
+
+    failures: ClassVar[tuple[type[Exception], ...]] = DRIVER_ERRORS
+    session_locks: ClassVar[bool] = True
+
+    def __init__(self, connection: psycopg.Connection[Any], server: JournalServer) -> None:
+        self.connection = connection
+        self.path = server
+        self.lock = threading.RLock()
+
+    @classmethod
+    def open(cls, server: JournalServer) -> PgConnection:
+        """Connect (`connect`) and bring the server's journal to the schema
+        (`journal.pg_migrations`); a server that cannot be reached or refuses is
+        `JournalUnavailable`, as a SQLite file that cannot be opened is."""
+        try:
+            opened = connect(server)
+        except DRIVER_ERRORS as exc:
+            raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
+        try:
+            migrate_server(opened, server)
+        except BaseException as exc:  # too new, foreign, the server gone: no session kept
+            opened.close()
+            if isinstance(exc, DRIVER_ERRORS):
+                raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
+            raise
+        return opened
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        """`JournalConnection.transaction`: BEGIN, the writer lock, the statements and
+        COMMIT in psycopg's pipeline mode: sent together, one round trip to the server for a
+        transaction that reads nothing back (a row's intent, its outcome) where each
+        statement would be one. A statement whose answer is read (a claim's holder) is sent,
+        with those before it, when read."""
+        with self.lock:  # the whole transaction: no other lane's statement inside it
+            try:
+                try:
+                    with self.connection.pipeline():
+                        self.connection.execute("BEGIN")
+                        self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                        yield self
+                        self.connection.execute("COMMIT")
+                except BaseException:
+                    if self.in_transaction:
+                        self.connection.execute("ROLLBACK")
+                    raise
+            except DRIVER_ERRORS as exc:
+                with suppress(*DRIVER_ERRORS):
+                    if self.in_transaction:
+                        self.connection.execute("ROLLBACK")
+                raise write_failure(exc, self.path) from exc
+
+    @property
+    def in_transaction(self) -> bool:
+        status = self.connection.info.transaction_status
+        return status not in (pq.TransactionStatus.IDLE, pq.TransactionStatus.UNKNOWN)
+
+    def read_failure(self, exc: BaseException) -> JournalDamaged | JournalUnreadable:
+        """`journal.connection.read_failure` for this server."""
+        return read_failure(exc, self.path)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        with self.lock:
+            return self.connection.execute(placeholders(sql), params)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.lock:
+            return self.connection.execute(placeholders(sql), params).fetchall()
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        with self.lock:
+            cursor = self.connection.cursor()
+            cursor.executemany(placeholders(sql), params)
+            return cursor
+
+    def close(self) -> None:
+        with self.lock:
+            self.connection.close()
+
+
+def connect(server: JournalServer) -> PgConnection:
+    """Connect as the URL says, with keepalives on both ends unless the URL sets its own,
+    and an application name that says which process of which host holds a session."""
+    params: dict[str, Any] = conninfo_to_dict(server.url)
+    params.setdefault("connect_timeout", "10")
+    params.setdefault("keepalives", "1")
+    for name, seconds in KEEPALIVE_SECONDS.items():
+        params.setdefault(f"keepalives_{name}", str(seconds))
+    params.setdefault("tcp_user_timeout", str(USER_TIMEOUT_MS))
+    server_side = " ".join(
+        [f"-c tcp_keepalives_{name}={seconds}" for name, seconds in KEEPALIVE_SECONDS.items()]
+        + [f"-c tcp_user_timeout={USER_TIMEOUT_MS}"]
+    )
+    params["options"] = f"{server_side} {params.get('options', '')}".strip()
+    params.setdefault("application_name", f"importer {os.getpid()} on {socket.gethostname()}"[:63])
+    if server.password is not None:
+        params["password"] = server.password
+    return PgConnection(psycopg.connect(autocommit=True, **params), server)

@@ -1,0 +1,74 @@
+"""Where a journal on a PostgreSQL server is (`journal.url`): its URL, which never carries a
+password (the configuration refuses one), and the password read from the environment.
+
+Its own module, free of the driver: the configuration names a server without importing
+psycopg, and so does every message that names the journal (`str()` is the URL as written,
+safe to print because no password can be in it)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from importer.errors import ConfigError
+
+SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True, slots=True)
+class JournalServer:
+    """A journal on a server: `url` as libpq reads it (`postgresql://user@host:port/db`,
+    TLS as its own parameters: `?sslmode=verify-full&sslrootcert=ca.pem`), `password` from
+    the variable `journal.password_env` names; None leaves it to libpq (`PGPASSWORD`,
+    `~/.pgpass`)."""
+
+    url: str
+    password: str | None = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot name a journal server (in words that never quote a password), or
+    None. A password in the URL is refused, not hidden: the URL is shown by `importer
+    config` and in every message about the journal."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme.lower() not in SCHEMES:
+        return "must start with postgresql:// (a PostgreSQL server)"
+    query_keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if parts.password is not None or "password" in query_keys:
+        return (
+            "must not carry a password: put it in an environment variable and name that "
+            "variable in journal.password_env (or use PGPASSWORD or ~/.pgpass)"
+        )
+    if not parts.hostname and "host" not in query_keys:
+        return "names no host (postgresql://user@host:port/database)"
+    return None
+
+
+def server_of(url: str, password_env: str | None) -> JournalServer:
+    """The server `url` names, with the password from the variable `password_env` names
+    (refused when that variable is not set: libpq would then try without one and say
+    something about authentication instead)."""
+    if password_env is None:
+        return JournalServer(url)
+    password = os.environ.get(password_env)
+    if not password:
+        raise ConfigError(
+            f"journal.password_env names ${password_env}, which is not set: set it to the "
+            f"password of the journal's database ({url}); nothing was sent"
+        )
+    return JournalServer(url, password)
+
+
+def advisory_key(name: str) -> int:
+    """A lock's name (`import:<id>`, the journal's writer lock) as the server's 64-bit
+    advisory lock key: the first 8 bytes of its SHA-256, the same on every host."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

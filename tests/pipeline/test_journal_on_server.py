@@ -1,0 +1,230 @@
+"""The importer end to end with its journal on a PostgreSQL server (`journal.url`): the
+sample credits as it does on SQLite, every command that reads the journal reads it there,
+the password is never shown, a run killed with SIGKILL and run again credits each row once,
+and a server that drops the run's session stops it (exit 3) and the same command finishes
+it. Real parts: the CLI as a subprocess, the sandbox over a socket, a real server
+(tests/pg_support.py)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pg_support
+from cli_support import CREDITOR, SAMPLE, SECRET, creditings, importer, one_line, report_of
+from exactly_once_support import (
+    assert_exactly_once,
+    kill,
+    run_importer,
+    run_until_done,
+    sandbox_process,
+    start_importer,
+    stored_total,
+    write_cases,
+    write_config,
+    write_credits,
+)
+
+from importer.sandbox import Sandbox
+
+SAMPLE_OUTCOMES = [  # the sample shows every outcome (tests/test_cli.py), on either journal
+    (2, "credited", "completed"),
+    (3, "credited", "completed"),
+    (4, "credited", "warning"),
+    (5, "credited", "error"),
+    (6, "invalid", None),
+    (7, "rejected", None),
+    (8, "duplicate", None),
+    (9, "credited", "completed"),
+]
+
+
+def server_section(server: pg_support.PgServer, database: str) -> dict[str, str]:
+    return {"url": server.url(database), "password_env": pg_support.PASSWORD_ENV}
+
+
+def write_server_config(work: Path, server: pg_support.PgServer, database: str) -> None:
+    config = {
+        "defaults": {"creditor": CREDITOR},
+        "report": {"dir": "reports"},
+        "journal": server_section(server, database),
+    }
+    (work / "config.yaml").write_text(json.dumps(config), encoding="utf-8")
+
+
+def every_byte_under(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_the_sample_on_a_server_journal_credits_and_reads_back_as_on_sqlite(
+    workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    write_server_config(workdir, pg_server, pg_database)
+    done = importer(workdir, "run", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    report = report_of(workdir)
+    got = [(r["row"], r["outcome"], r["status"]) for r in report["rows"]]
+    assert got == SAMPLE_OUTCOMES
+    assert not (workdir / "j.sqlite").exists()  # no SQLite journal beside it
+    with pg_server.connect(pg_database) as db:
+        assert db.execute("SELECT id, state FROM imports").fetchall() == [
+            (report["file_import_report"], "finished")
+        ]
+    outputs = [done]
+    for command in (
+        ["show", report["file_import_report"]],
+        ["imports"],
+        ["report", report["file_import_report"]],
+    ):
+        shown = importer(workdir, *command)
+        assert shown.returncode == 0, shown.stderr
+        outputs.append(shown)
+    again = importer(workdir, "run", str(SAMPLE), api=api)
+    assert again.returncode == 0, again.stderr
+    assert "already imported" in again.stdout
+    assert len(creditings(api)) == 5
+    outputs.append(again)
+    config = importer(workdir, "config")
+    assert config.returncode == 0, config.stderr
+    assert pg_server.url(pg_database) in config.stdout
+    assert f"journal password: read from ${pg_support.PASSWORD_ENV} (set; never shown)" in (
+        config.stdout
+    )
+    outputs.append(config)
+    for output in outputs:
+        assert pg_support.PASSWORD not in output.stdout + output.stderr
+        assert SECRET not in output.stdout + output.stderr
+    assert pg_support.PASSWORD.encode() not in every_byte_under(workdir)
+
+
+def test_backup_of_a_server_journal_is_refused_naming_pg_dump(
+    workdir: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    write_server_config(workdir, pg_server, pg_database)
+    done = importer(workdir, "backup", str(workdir / "copy.sqlite"))
+    assert done.returncode == 2
+    assert "back it up with pg_dump" in one_line(done.stderr)
+    assert not (workdir / "copy.sqlite").exists()
+
+
+def test_a_run_killed_mid_file_and_run_again_credits_each_row_once_on_a_server(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=7)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, posting={"lanes": 4}, journal=server_section(pg_server, pg_database))
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
+        process = start_importer(work, file.path, url)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and stored_total(url) < 100:
+            assert time.monotonic() < deadline, "the run did not get going"
+            time.sleep(0.01)
+        code, _, err = kill(process, signal.SIGKILL)
+        assert code == -signal.SIGKILL, err
+        with pg_server.connect(pg_database) as db:  # killed mid-file: work left
+            assert db.execute("SELECT state FROM imports").fetchall() == [("open",)]
+        run_until_done(work, file.path, url)
+        assert_exactly_once(url, file)
+    with pg_server.connect(pg_database) as db:
+        assert db.execute("SELECT state FROM imports").fetchall() == [("finished",)]
+        outcomes = db.execute("SELECT outcome, count(*) FROM rows GROUP BY outcome").fetchall()
+    assert outcomes == [("credited", 300)]
+
+
+def test_a_server_that_drops_the_session_mid_run_stops_it_and_the_same_command_finishes(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=11)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, journal=server_section(pg_server, pg_database))
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=10) as url:
+        process = start_importer(work, file.path, url)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and stored_total(url) < 40:
+            assert time.monotonic() < deadline, "the run did not get going"
+            time.sleep(0.01)
+        with pg_server.admin() as admin:  # a failover, a restart: the session is gone
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (pg_database,),
+            )
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 3, out + err
+        line = one_line(err)
+        assert f"journal {pg_server.url(pg_database)}: cannot be" in line
+        assert pg_support.PASSWORD not in out + err
+        assert stored_total(url) < 200
+        run_until_done(work, file.path, url)
+        assert_exactly_once(url, file)
+
+
+def test_two_importers_on_one_server_journal_credit_one_file_once_though_one_is_killed(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """Two working folders (two hosts' worth: their own config, reports, sandbox nothing
+    shared but the server and the file): the second is refused while the first holds the
+    file, the first is killed mid-file, and the second, run again, finishes the first's
+    import; the first, restarted, finds it imported. Each row once at the API."""
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=13)
+    works = [tmp_path / "host-a", tmp_path / "host-b"]
+    for work in works:
+        work.mkdir()
+        write_config(work, posting={"lanes": 4}, journal=server_section(pg_server, pg_database))
+    first, second = works
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
+        process = start_importer(first, file.path, url)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and stored_total(url) < 60:
+            assert time.monotonic() < deadline, "the run did not get going"
+            time.sleep(0.01)
+        refused = run_importer(second, file.path, url)
+        assert refused.returncode == 3, refused.stdout + refused.stderr
+        assert f"process {process.pid}" in one_line(refused.stderr)
+        code, _, err = kill(process, signal.SIGKILL)
+        assert code == -signal.SIGKILL, err
+        assert stored_total(url) < 300
+        run_until_done(second, file.path, url)  # the killed one's lock died with its session
+        assert_exactly_once(url, file)
+        again = run_importer(first, file.path, url)
+        assert again.returncode == 0, again.stderr
+        assert "already imported" in again.stdout
+        assert_exactly_once(url, file)
+    with pg_server.connect(pg_database) as db:
+        assert db.execute("SELECT state FROM imports").fetchall() == [("finished",)]
+
+
+def test_resolve_rerun_prune_and_a_drop_work_on_a_server_journal(
+    workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    write_server_config(workdir, pg_server, pg_database)
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    resolved = importer(workdir, "resolve", import_id, "6", "--note", "credited by hand")
+    assert resolved.returncode == 0, resolved.stderr
+    rerun = importer(workdir, "rerun", import_id, api=api)
+    assert rerun.returncode in (0, 1), rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    shown = importer(workdir, "show", import_id)
+    assert "credited by hand" in shown.stdout
+    pruned = importer(workdir, "prune", "--older-than", "0", "--dry-run")
+    assert pruned.returncode == 0, pruned.stderr
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (inbox / "again.csv").write_bytes(SAMPLE.read_bytes())
+    (inbox / "again.csv.done").touch()  # ready now, not once unchanged for a minute
+    dropped = importer(workdir, "drop", str(inbox), api=api)
+    assert dropped.returncode == 0, dropped.stdout + dropped.stderr
+    assert "already imported" in dropped.stdout
+    assert len(creditings(api)) == 5  # nothing was credited twice by any of them
+    with pg_server.connect(pg_database) as db:
+        assert db.execute("SELECT action FROM audit").fetchall() == [("resolve",)]
+        assert db.execute("SELECT row FROM resolutions").fetchall() == [(6,)]
+    for output in (resolved, rerun, shown, pruned, dropped):
+        assert pg_support.PASSWORD not in output.stdout + output.stderr

@@ -1,0 +1,104 @@
+"""`journal.url` names a journal on a PostgreSQL server; its password never goes into the
+configuration: a URL carrying one (as userinfo or as libpq's `password` parameter), or a
+`journal.password` key, is refused in one line that does not echo it, before anything is
+read or sent. `journal.password_env` names the variable that holds it; named but unset, the
+run stops in one line. Without `journal.url`, the SQLite file as before; `--journal FILE`
+names a SQLite file even when the configuration names a server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_support import SAMPLE, importer, one_line
+
+from importer.config import load_config
+from importer.journal.server import JournalServer
+
+LEAKED = "pw-in-the-file-0451"
+
+
+def write(work: Path, journal: dict[str, str]) -> None:
+    (work / "config.yaml").write_text(json.dumps({"journal": journal}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"url": f"postgresql://importer:{LEAKED}@db.example:5432/journal"},
+        {"url": f"postgresql://importer@db.example/journal?sslmode=require&password={LEAKED}"},
+        {"url": "postgresql://importer@db.example/journal", "password": LEAKED},
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "config"])
+def test_a_password_in_the_configuration_is_refused_unechoed(
+    workdir: Path, journal: dict[str, str], command: str
+) -> None:
+    write(workdir, journal)
+    args = [command, str(SAMPLE)] if command == "run" else [command]
+    done = importer(workdir, *args, "--debug")
+    assert done.returncode == 2, done.stdout + done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "password_env" in last
+    assert LEAKED not in done.stdout + done.stderr
+    assert not (workdir / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("mysql://importer@db.example/journal", "must start with postgresql://"),
+        ("postgresql://importer@db.example:port/journal", "is not a valid URL"),
+        ("postgresql:///journal", "names no host"),
+    ],
+)
+def test_a_url_that_names_no_postgresql_server_is_refused_in_one_line(
+    workdir: Path, url: str, said: str
+) -> None:
+    write(workdir, {"url": url})
+    done = importer(workdir, "run", str(SAMPLE))
+    assert done.returncode == 2
+    assert said in one_line(done.stderr)
+
+
+def test_a_password_variable_named_but_unset_stops_the_run_in_one_line(workdir: Path) -> None:
+    write(
+        workdir,
+        {"url": "postgresql://importer@127.0.0.1:1/journal", "password_env": "NO_SUCH_PG_PW"},
+    )
+    done = importer(workdir, "run", str(SAMPLE))
+    assert done.returncode == 2
+    assert one_line(done.stderr).endswith(
+        "journal.password_env names $NO_SUCH_PG_PW, which is not set: set it to the password"
+        " of the journal's database (postgresql://importer@127.0.0.1:1/journal); nothing was"
+        " sent"
+    )
+
+
+def test_the_place_is_the_server_with_its_password_or_the_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file = tmp_path / "config.yaml"
+    monkeypatch.setenv("JOURNAL_PW", "from-the-env")
+    url = "postgresql://importer@db.example/journal?sslmode=verify-full&sslrootcert=ca.pem"
+    write(tmp_path, {"url": url, "password_env": "JOURNAL_PW"})
+    place = load_config(config_file).journal.place()
+    assert place == JournalServer(url, "from-the-env")
+    assert str(place) == url
+    assert "from-the-env" not in repr(place)
+    write(tmp_path, {"path": "j.sqlite"})
+    assert load_config(config_file).journal.place() == tmp_path / "j.sqlite"
+
+
+def test_journal_on_the_command_line_names_a_sqlite_file_even_beside_a_server(
+    workdir: Path,
+) -> None:
+    write(workdir, {"url": "postgresql://importer@127.0.0.1:1/journal"})
+    done = importer(workdir, "imports", "--journal", str(workdir / "here.sqlite"))
+    assert done.returncode == 0, done.stderr
+    assert (workdir / "here.sqlite").exists()
+    shown = importer(workdir, "config", "--journal", str(workdir / "here.sqlite"))
+    (url_line,) = [line for line in shown.stdout.splitlines() if "journal.url" in line]
+    assert "null" in url_line
+    assert "command line (--journal)" in url_line
