@@ -178,7 +178,10 @@ def test_two_importers_on_one_server_journal_credit_one_file_once_though_one_is_
         work.mkdir()
         write_config(work, posting={"lanes": 4}, journal=server_section(pg_server, pg_database))
     first, second = works
-    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
+    # 100 ms a request at 4 lanes: the 240 rows left when the second is refused take six
+    # seconds, longer than a refused importer takes to start and stop on a loaded machine
+    # (at 5 ms the first had finished before it was killed).
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=100) as url:
         process = start_importer(first, file.path, url)
         deadline = time.monotonic() + 60
         while process.poll() is None and stored_total(url) < 60:
