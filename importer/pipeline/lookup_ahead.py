@@ -55,6 +55,7 @@ stored, 259 creditings for 150 rows with credit notes)."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -75,8 +76,25 @@ FRESH = 1.0
 once is sent within a quarter of a second at 8 lanes and 20 ms; a row held back longer (its
 case waiting behind an uncertain row, one slow lane) is asked about again."""
 
+CHECK_FIRST = 8
+"""Rows sent after which the first look-up that asks about them is due, once posting starts
+and again after each wait for another importer (doubled after each such look-up, until
+the look-ups made anyway for the next rows ask about them): two importers that start, or
+resume, in step are found within a few rows, while a long run asks no more often than
+before."""
+
 _ASKED = (Outcome.NOT_SENT, Outcome.REJECTED)
 """Outcomes of rows asked about before they are sent: never sent, or refused outright."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A row this run sent: what it is asked about by after sending."""
+
+    creditor: str
+    crediting_id: str
+    asked_at: float
+    """When the look-up it was sent on was asked (the lanes' clock)."""
 
 
 @dataclass(slots=True)
@@ -84,6 +102,8 @@ class _Block:
     """One look-up in flight: the rows it asks about, done when their answer is recorded."""
 
     rows: list[int]
+    checks: dict[str, _Sent] = field(default_factory=dict)
+    """Rows this run sent, asked about in the same requests, by reference."""
     done: threading.Event = field(default_factory=threading.Event)
     decided: set[int] = field(default_factory=set)
     failed: bool = False
@@ -100,13 +120,17 @@ class LookupAhead:
         import_id: str,
         follow: float,
         clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
     ) -> None:
         """`follow`: how long rows wait while another importer credits rows of this import
-        (`api.settle`); `clock`: the lanes' clock, of the times `follow_until` answers."""
+        (`api.settle`); `clock`: the lanes' clock, of the times `follow_until` answers;
+        `rng`: what draws the wait on meeting an importer in step (seeded from the system
+        by default, so two processes draw apart)."""
         self._dedupe = dedupe
         self._import_id = import_id
         self._follow = follow
         self._clock = clock
+        self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._window: OrderedDict[int, JournalRow] = OrderedDict()
         """Rows read into the lanes' window, neither sent nor decided yet, in file order."""
@@ -120,6 +144,14 @@ class LookupAhead:
         its start they would all be stale on arrival, and each asked about again, a look-up
         of the whole window per row sent."""
         self._decided: set[int] = set()
+        self._unchecked: OrderedDict[str, _Sent] = OrderedDict()
+        """Rows this run sent that no look-up has asked about since, by reference, in the
+        order sent."""
+        self._check_every = CHECK_FIRST
+        """Rows sent after which a look-up is due to ask about them (`CHECK_FIRST`)."""
+        self._met_at = float("-inf")
+        """When this run last found another importer in step: rows sent on older answers
+        were doubled in that encounter, already waited for."""
         found = dedupe.found_unknown_at
         self._other_until = found + follow if found is not None else 0.0
         """Until when rows the API does not hold wait for another importer crediting this
@@ -128,6 +160,8 @@ class LookupAhead:
         host both leave them, and only the next look-ups tell which."""
         self.asked = 0
         """Look-ups made (each one `$in` request of up to 100 rows)."""
+        self.in_step = 0
+        """Look-ups that found rows this run sent credited by another importer too."""
         self.seconds = 0.0
         """Time lanes spent waiting for them, summed over lanes (wall clock)."""
 
@@ -192,18 +226,17 @@ class LookupAhead:
 
     def _take_block(self, jrow: JournalRow) -> tuple[_Block, list[JournalRow]]:
         """This row and the rows of the window after it whose answer is missing or half as
-        old as `FRESH`, up to 100, marked as being asked."""
+        old as `FRESH`, up to 100 with the rows sent to check (`_checks`), marked as being
+        asked."""
         rows = [jrow]
+        room = PAGE_SIZE - min(len(self._unchecked), PAGE_SIZE // 2)
         for number, other in self._window.items():
-            if len(rows) == PAGE_SIZE:
+            if len(rows) >= room:
                 break
             if number == jrow.row or number in self._asking or self._fresh(number, FRESH / 2):
                 continue
             rows.append(other)
-        block = _Block([r.row for r in rows])
-        for number in block.rows:
-            self._asking[number] = block
-        return block, rows
+        return self._mark(rows), rows
 
     def _refill(self) -> tuple[_Block, list[JournalRow]] | None:
         """The rows of the window to ask about before the answers in hand run out — asked by
@@ -212,18 +245,44 @@ class LookupAhead:
         if self._asking:
             return None
         unanswered = [r for n, r in self._window.items() if not self._fresh(n, FRESH / 2)]
-        if not unanswered or len(self._window) - len(unanswered) >= PAGE_SIZE // 2:
+        checks_due = len(self._unchecked) >= self._check_every
+        if not checks_due and (
+            not unanswered or len(self._window) - len(unanswered) >= PAGE_SIZE // 2
+        ):
             return None
-        rows = unanswered[:PAGE_SIZE]
+        rows = unanswered[: PAGE_SIZE - min(len(self._unchecked), PAGE_SIZE // 2)]
+        return self._mark(rows), rows
+
+    def _mark(self, rows: list[JournalRow]) -> _Block:
+        """A look-up of these rows, marked as being asked, with as many rows this run sent
+        as fit in the same request (the oldest first; the rest go with the next look-up)."""
         block = _Block([r.row for r in rows])
+        while self._unchecked and len(rows) + len(block.checks) < PAGE_SIZE:
+            reference, sent = self._unchecked.popitem(last=False)
+            block.checks[reference] = sent
+        if block.checks and self._check_every <= PAGE_SIZE:
+            self._check_every *= 2
         for number in block.rows:
             self._asking[number] = block
-        return block, rows
+        return block
+
+    def sent(self, jrow: JournalRow, crediting_id: str) -> None:
+        """This row was sent and created `crediting_id`: the next look-up asks about it too,
+        to find another importer that credited it as well (the module docstring)."""
+        request = jrow.request
+        if request is None or not self._asks(jrow):
+            return
+        with self._lock:
+            asked_at = self._asked_at.get(jrow.row, float("-inf"))
+            sent = _Sent(request["creditor"], crediting_id, asked_at)
+            self._unchecked[request["creditor_reference"]] = sent
 
     def _ask(self, block: _Block, rows: list[JournalRow]) -> None:
         asked_at = self._clock()
+        doubled: set[str] = set()
         try:
-            block.decided = self._dedupe.ask_api(self._import_id, rows, while_posting=True)
+            sent = {ref: (s.creditor, s.crediting_id) for ref, s in block.checks.items()}
+            block.decided, doubled = self._dedupe.ask_while_posting(self._import_id, rows, sent)
         except BaseException as exc:
             block.failed = True
             block.error = exc
@@ -237,18 +296,41 @@ class LookupAhead:
                     if not block.failed:
                         self._asked_at[number] = asked_at
                         self._answered_at[number] = answered_at
+                if block.failed:  # asked again with the next look-up
+                    self._unchecked.update(block.checks)
                 self._decided |= block.decided
                 for number in block.decided:  # decided: never asked about and judged again
                     self._window.pop(number, None)
                 if block.decided:
-                    self._other_until = asked_at + self._follow
+                    self._other_until = max(self._other_until, asked_at + self._follow)
                     log.info(
                         "posting.found_meanwhile",
                         import_id=self._import_id,
                         rows=len(block.decided),
                         wait=self._follow,
                     )
+                met = [r for r in doubled if block.checks[r].asked_at > self._met_at]
+                if met:
+                    self._fall_back(len(met), answered_at)
             block.done.set()
+
+    def _fall_back(self, doubled: int, now: float) -> None:
+        """Rows this run sent were credited by another importer too: both asked about the
+        same rows before either had posted them, and walk the file in step. Every row not
+        sent yet waits a random time between `follow` and twice that (drawn per process: one
+        of the two resumes first and leads), then is asked again: the other's creditings
+        are found and it is followed, as any importer found crediting this import's rows."""
+        wait = self._rng.uniform(self._follow, 2 * self._follow)
+        self._other_until = max(self._other_until, now + wait)
+        self._met_at = now
+        self._check_every = CHECK_FIRST  # resumed in step again: found within a few rows
+        self.in_step += 1
+        log.warning(
+            "posting.in_step",
+            import_id=self._import_id,
+            rows=doubled,
+            wait=round(wait, 3),
+        )
 
     def follow_until(self, jrow: JournalRow) -> float | None:
         """For a row about to be sent that the API does not hold (`decided` said so): the
@@ -277,4 +359,5 @@ class LookupAhead:
             import_id=self._import_id,
             asked=self.asked,
             seconds=round(self.seconds, 3),
+            in_step=self.in_step,
         )
