@@ -294,11 +294,15 @@ def test_two_importers_started_together_credit_few_rows_twice_and_flag_each(
     a few ms apart). The look-up right before sending asks about the rows this run sent
     too: a second crediting of one means another importer in step, and each waits a random
     while, so one leads and the other finds its creditings and follows. The rows doubled
-    before that are few, each flagged `credited_twice` (exit 1 on both)."""
-    rows = 300
+    before that are few (22-23 a meeting, measured; two waits drawn close meet again), each
+    flagged `credited_twice` (exit 1 on both)."""
+    rows = 600
     file = tmp_path / "credits.csv"
     write_plain_credits(file, INVOICES, rows)
-    hosts = [workdir(tmp_path, name, posting={"lanes": 8}) for name in ("by-hand", "nightly")]
+    hosts = [
+        workdir(tmp_path, name, posting={"lanes": 8}, api={"settle_seconds": 2.0})
+        for name in ("by-hand", "nightly")
+    ]
     first_posts = [threading.Event(), threading.Event()]
 
     def together(host: int) -> Callable[[int, bytes], Misbehaviour]:

@@ -188,12 +188,13 @@ def test_a_row_asked_with_the_look_up_that_found_another_importer_is_asked_again
     assert ahead.follow_until(window[0]) is None
 
 
-def test_rows_this_run_sent_found_credited_again_make_the_next_rows_wait_a_random_while() -> None:
+def test_rows_sent_found_credited_again_make_the_next_rows_wait_ever_longer_random_whiles() -> None:
     """Another importer posting the same rows in step is found by asking, with the next
     rows, about the rows this run sent: one of them credited again makes every row not sent
     yet wait between `follow` and twice that (drawn at random: of two importers that both
     find each other, one resumes first and leads). Rows doubled in that same encounter,
-    found by a later look-up, do not make them wait again."""
+    found by a later look-up, do not make them wait again; meeting again (the two drew
+    waits too close) draws from a span twice as wide."""
     clock = Clock()
     checked: list[set[str]] = []
 
@@ -207,7 +208,7 @@ def test_rows_this_run_sent_found_credited_again_make_the_next_rows_wait_a_rando
     dedupe = fake_dedupe(lambda import_id, block: set())
     dedupe.ask_while_posting = ask_while_posting
     ahead = LookupAhead(dedupe, "imp", follow=1.0, clock=clock, rng=random.Random(7))
-    window = rows(3 * CHECK_FIRST)
+    window = rows(4 * CHECK_FIRST + 1)
     list(ahead.admitted(iter(window)))
     for jrow in window[:CHECK_FIRST]:  # asked about in one look-up and sent
         assert ahead.decided(jrow) is False
@@ -232,3 +233,14 @@ def test_rows_this_run_sent_found_credited_again_make_the_next_rows_wait_a_rando
     assert len(checked[2]) == CHECK_FIRST
     assert ahead.in_step == 1, "rows doubled in the encounter already met made it wait again"
     assert ahead.follow_until(window[-1]) is None
+
+    for jrow in window[2 * CHECK_FIRST + 1 :]:  # asked since (twice as many): in step again
+        ahead.sent(jrow, f"id-{jrow.request['creditor_reference']}")
+    clock.now += 0.1
+    met_again = clock.now
+    assert ahead.decided(window[CHECK_FIRST]) is False
+    assert ahead.in_step == 2
+    draws = random.Random(7)
+    draws.uniform(1.0, 2.0)
+    # met again: the span drawn from doubles, so two close draws seldom meet a third time
+    assert ahead.follow_until(window[CHECK_FIRST]) == met_again + draws.uniform(1.0, 4.0)
