@@ -47,15 +47,16 @@ leads, and the other's look-up finds its creditings and follows as above. Of the
 doubled, the later of the two sends finds it at its next look-up, so one encounter costs the
 rows sent between two look-ups: the first such look-up is due after `CHECK_FIRST` rows sent,
 once posting starts and after each wait (then after twice as many, until the look-ups made
-for the next rows anyway carry them). Measured, first POSTs released together: 22-23 rows
-credited twice of 300 or 600 at 8 lanes and 20 ms, 1-7 of 300 at one lane; three importers,
-8-17 of 300. Both drawing waits within one look-up of each other meet again, costing another
-such encounter; three importers find each other the same way. Rows doubled are flagged
-`credited_twice` by the look-up after posting (exit 1); rows sent on an answer older than
-the last encounter that are found doubled later belong to it and do not make the rows wait
-again. A look-up that fails stops the run as before (exit 3); the sent rows it was to ask
-about are asked, with every credited row, by the look-up after posting of the run that
-finishes the import. `drop` posts through the same lanes and look-ups.
+for the next rows anyway carry them). Measured, first POSTs released together: 15-23 rows
+credited twice of 300 or 600 at 8 lanes and 20 ms, 1-8 of 300 at one lane; three importers,
+8-22 of 300; started a few ms apart, 0 of 1,000. Both drawing waits within one look-up of
+each other meet again, costing another such encounter; three importers find each other the
+same way. Rows doubled are flagged `credited_twice` by the look-up after posting (exit 1);
+rows sent on an answer older than the last encounter that are found doubled later belong to
+it and do not make the rows wait again. A look-up that fails stops the run as before (exit
+3); the sent rows it was to ask about are asked, with every credited row, by the look-up
+after posting of the run that finishes the import. `drop` posts through the same lanes and
+look-ups.
 
 Only rows with a generated reference are asked here: it is unique to the row (its content and
 its occurrence among identical rows), so what a look-up finds by it is this row's crediting
