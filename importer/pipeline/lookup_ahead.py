@@ -34,29 +34,29 @@ next look-up tells which.
 
 Two importers that start (or resume from a wait) within one look-up of each other find
 nothing of each other's that way: each asks about the next rows before the other has posted
-them, and they walk the whole file in step, crediting every row twice (measured: 1,000 of
-1,000 rows; 112-223 of 300 with their first POSTs released together, 8 lanes). So each
-look-up also asks about the rows this run sent since the previous one (their references in
-the same `$in` requests, up to 100 values in all; the next rows make room for up to half): a
-crediting under one of them that is not this run's means another importer sent the row too,
-asking about it before this run's crediting was stored. Every row not sent yet then waits a
-random time between `follow` and twice that, drawn per process (the span doubling with each
-meeting, up to 8 times `follow`: two draws close enough to meet again grow ever rarer), and
-is asked about again: of two importers that find each other so, the one that resumes first
-leads, and the other's look-up finds its creditings and follows as above. Of the rows
-doubled, the later of the two sends finds it at its next look-up, so one encounter costs the
-rows sent between two look-ups: the first such look-up is due after `CHECK_FIRST` rows sent,
-once posting starts and after each wait (then after twice as many, until the look-ups made
-for the next rows anyway carry them). Measured, first POSTs released together: 15-23 rows
-credited twice of 300 or 600 at 8 lanes and 20 ms, 1-8 of 300 at one lane; three importers,
-8-22 of 300; started a few ms apart, 0 of 1,000. Both drawing waits within one look-up of
-each other meet again, costing another such encounter; three importers find each other the
-same way. Rows doubled are flagged `credited_twice` by the look-up after posting (exit 1);
-rows sent on an answer older than the last encounter that are found doubled later belong to
-it and do not make the rows wait again. A look-up that fails stops the run as before (exit
-3); the sent rows it was to ask about are asked, with every credited row, by the look-up
-after posting of the run that finishes the import. `drop` posts through the same lanes and
-look-ups.
+them, and they walk the whole file in step, crediting every row twice (measured, 8 lanes:
+the whole file in 2 of 5 runs started together; 112-223 of 300 rows with their first POSTs
+released together). So each look-up also asks about the rows this run sent since the
+previous one (their references in the same `$in` requests, up to 100 values in all; the next
+rows make room for up to half): a crediting under one of them that is not this run's means
+another importer sent the row too, asking about it before this run's crediting was stored.
+Every row not sent yet then waits a random time between `follow` and twice that, drawn per
+process (the span doubling with each meeting, up to 8 times `follow`: two draws close enough
+to meet again grow ever rarer), and is asked about again: of two importers that find each
+other so, the one that resumes first leads, and the other's look-up finds its creditings and
+follows as above. Of the rows doubled, the later of the two sends finds it at its next
+look-up, so one encounter costs the rows sent between two look-ups: the first such look-up
+is due after `CHECK_FIRST` rows sent, once posting starts and after each wait (then after
+twice as many, until the look-ups made for the next rows anyway carry them). Measured, first
+POSTs released together: 15-23 rows credited twice of 300 or 600 at 8 lanes and 20 ms, 1-8
+of 300 at one lane; three importers, 8-22 of 300; started together without that release,
+none in 8 runs of 1,000 rows. Both drawing waits within one look-up of each other meet
+again, costing another such encounter; three importers find each other the same way. Rows
+doubled are flagged `credited_twice` by the look-up after posting (exit 1); rows sent on an
+answer older than the last encounter that are found doubled later belong to it and do not
+make the rows wait again. A look-up that fails stops the run as before (exit 3); the sent
+rows it was to ask about are asked, with every credited row, by the look-up after posting of
+the run that finishes the import. `drop` posts through the same lanes and look-ups.
 
 Only rows with a generated reference are asked here: it is unique to the row (its content and
 its occurrence among identical rows), so what a look-up finds by it is this row's crediting

@@ -289,13 +289,13 @@ def test_two_importers_started_together_credit_few_rows_twice_and_flag_each(
 ) -> None:
     """Two hosts with journals of their own start the same file at the same moment (their
     first POSTs released together): each asks about the next rows before the other has
-    posted them, so neither finds the other's creditings and both walked the whole file in
-    step (measured: 112-223 of 300 rows credited twice at 8 lanes, 1,000 of 1,000 started
-    a few ms apart). The look-up right before sending asks about the rows this run sent
-    too: a second crediting of one means another importer in step, and each waits a random
-    while, so one leads and the other finds its creditings and follows. The rows doubled
-    before that are few (22-23 a meeting, measured; two waits drawn close meet again), each
-    flagged `credited_twice` (exit 1 on both)."""
+    posted them, so neither finds the other's creditings and both walked the file in step
+    (measured: 112-223 of 300 rows credited twice at 8 lanes, 110 of 600). The look-up
+    right before sending asks about the rows this run sent too: a second crediting of one
+    means another importer in step, and each waits a random while, so one leads and the
+    other finds its creditings and follows. The rows doubled before that are few (15-23 a
+    meeting, measured; two waits drawn close meet again), each flagged `credited_twice`
+    (exit 1 on both)."""
     rows = 600
     file = tmp_path / "credits.csv"
     write_plain_credits(file, INVOICES, rows)
