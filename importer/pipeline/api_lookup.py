@@ -30,7 +30,7 @@ refuses its filter the run stops with exit 2 (`LookupRefused`) unless
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -65,6 +65,9 @@ class Found:
     """Rows not to be sent: duplicates of another import's row, or held for a person."""
     taken: set[tuple[str | None, int | None]] = field(default_factory=set)
     """Earlier rows (import, row) a duplicate here points at."""
+    doubled: set[str] = field(default_factory=set)
+    """References of rows this run sent (`decide`'s `sent`) under which the API holds a
+    crediting besides this run's: another importer credited the row too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,12 @@ class ApiLookup:
         find: Find,
         *,
         notes_by_reference: bool = False,
+        sent: Mapping[str, tuple[str, str]] | None = None,
     ) -> Found:
+        """What the API's answer decides for these rows. `sent`: references of rows this run
+        sent, each with (creditor, the crediting's `_id`), asked in the same `$in` requests:
+        those the API holds another crediting under are `Found.doubled`."""
+        sent = sent or {}
         asked = [
             self._question(import_id, r)
             for r in rows
@@ -119,6 +127,8 @@ class ApiLookup:
         for question in asked:
             creditor = question.row.request["creditor"]  # type: ignore[index]
             wanted.setdefault((creditor, question.field), set()).update(question.values)
+        for reference, (creditor, _) in sent.items():
+            wanted.setdefault((creditor, "creditor_reference"), set()).add(reference)
         jobs = [
             (creditor, name, chunk)
             for (creditor, name), values in wanted.items()
@@ -129,6 +139,10 @@ class ApiLookup:
             for value, holding in answer.items():
                 merged.setdefault(value, []).extend(holding)
         found = Found()
+        for reference, (creditor, own) in sent.items():
+            holding = answers.get((creditor, "creditor_reference"), {}).get(reference, [])
+            if any(str(c.get("_id")) != own for c in holding):
+                found.doubled.add(reference)
         candidates: dict[int, list[dict[str, Any]]] = {}
         for question in asked:
             creditor = question.row.request["creditor"]  # type: ignore[index]

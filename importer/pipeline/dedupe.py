@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -131,21 +131,41 @@ class Dedupe:
         the lanes are about to send the rows (`pipeline.lookup_ahead`, `while_posting`:
         rows with a credit note are asked by their generated reference too, and a refusal
         stops a run that has sent rows already)."""
+        return self._answer(import_id, block, while_posting=while_posting)[0]
+
+    def ask_while_posting(
+        self, import_id: str, block: list[JournalRow], sent: Mapping[str, tuple[str, str]]
+    ) -> tuple[set[int], set[str]]:
+        """`ask_api` as the lanes are about to send the rows, asking in the same requests
+        about rows this run sent (reference -> (creditor, its crediting's `_id`)). Returns
+        the rows decided and the references of sent rows the API holds another crediting
+        under (`pipeline.lookup_ahead`: another importer posting the same rows in step)."""
+        return self._answer(import_id, block, while_posting=True, sent=sent)
+
+    def _answer(
+        self,
+        import_id: str,
+        block: list[JournalRow],
+        *,
+        while_posting: bool,
+        sent: Mapping[str, tuple[str, str]] | None = None,
+    ) -> tuple[set[int], set[str]]:
         lookup = self.lookup
         if lookup is None:
-            return set()
+            return set(), set()
         try:
             found = self.api_lookup.decide(
-                import_id, block, lookup, notes_by_reference=while_posting
+                import_id, block, lookup, notes_by_reference=while_posting, sent=sent
             )
         except QueryRefused as refused:
             self._refused(import_id, refused, while_posting=while_posting)
-            return set()
+            return set(), set()
         _record_found(self.journal, import_id, found)
         self.taken |= found.taken
         if found.credited:
             self.found_unknown_at = time.time()
-        return {row for row, _ in found.credited} | {v.row for v in found.verdicts}
+        decided = {row for row, _ in found.credited} | {v.row for v in found.verdicts}
+        return decided, found.doubled
 
     def _refused(
         self, import_id: str, refused: QueryRefused, *, while_posting: bool = False

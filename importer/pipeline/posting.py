@@ -114,6 +114,8 @@ class Poster:
                 if follow is not None:
                     return follow  # another importer credits this import's rows: it leads
                 created = self._post_one(import_id, jrow, tries, lock)
+                if isinstance(created, str):
+                    ahead.sent(jrow, created)  # asked about again: another importer in step?
             if isinstance(created, float):
                 return created  # held: its case waits, others go ahead
             with lock:

@@ -4,13 +4,14 @@ failed must not let the rows waiting for it be sent unasked."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from types import SimpleNamespace
 
 from importer.journal import JournalRow
 from importer.outcomes import Outcome
-from importer.pipeline.lookup_ahead import FRESH, LookupAhead
+from importer.pipeline.lookup_ahead import CHECK_FIRST, FRESH, LookupAhead
 
 
 class Clock:
@@ -27,7 +28,7 @@ def rows(n: int) -> list[JournalRow]:
             row=r,
             outcome=Outcome.NOT_SENT,
             source=[],
-            request={"amount": r, "creditor_reference": f"imp1-{r:032x}"},
+            request={"creditor": "c", "amount": r, "creditor_reference": f"imp1-{r:032x}"},
             errors=[],
         )
         for r in range(2, n + 2)
@@ -35,11 +36,12 @@ def rows(n: int) -> list[JournalRow]:
 
 
 def fake_dedupe(ask_api) -> SimpleNamespace:
+    """`ask_api(import_id, block)` answers the rows; no sent row is found credited twice."""
     return SimpleNamespace(
         lookup=object(),
         api_lookup=SimpleNamespace(asks=lambda request, **_: True),
         found_unknown_at=None,
-        ask_api=ask_api,
+        ask_while_posting=lambda import_id, block, sent: (ask_api(import_id, block), set()),
     )
 
 
@@ -184,3 +186,61 @@ def test_a_row_asked_with_the_look_up_that_found_another_importer_is_asked_again
     assert ahead.decided(window[0]) is False  # asked again, nothing found
     assert len(asked) == 2
     assert ahead.follow_until(window[0]) is None
+
+
+def test_rows_sent_found_credited_again_make_the_next_rows_wait_ever_longer_random_whiles() -> None:
+    """Another importer posting the same rows in step is found by asking, with the next
+    rows, about the rows this run sent: one of them credited again makes every row not sent
+    yet wait between `follow` and twice that (drawn at random: of two importers that both
+    find each other, one resumes first and leads). Rows doubled in that same encounter,
+    found by a later look-up, do not make them wait again; meeting again (the two drew
+    waits too close) draws from a span twice as wide."""
+    clock = Clock()
+    checked: list[set[str]] = []
+
+    def ask_while_posting(
+        import_id: str, block: list[JournalRow], sent: dict[str, tuple[str, str]]
+    ) -> tuple[set[int], set[str]]:
+        checked.append(set(sent))
+        assert all(own == f"id-{ref}" for ref, (_, own) in sent.items())
+        return set(), set(sent)  # every row sent was credited by another importer too
+
+    dedupe = fake_dedupe(lambda import_id, block: set())
+    dedupe.ask_while_posting = ask_while_posting
+    ahead = LookupAhead(dedupe, "imp", follow=1.0, clock=clock, rng=random.Random(7))
+    window = rows(4 * CHECK_FIRST + 1)
+    list(ahead.admitted(iter(window)))
+    for jrow in window[:CHECK_FIRST]:  # asked about in one look-up and sent
+        assert ahead.decided(jrow) is False
+        assert ahead.follow_until(jrow) is None
+        ahead.sent(jrow, f"id-{jrow.request['creditor_reference']}")
+    assert checked == [set()]
+
+    clock.now += 0.2
+    met_at = clock.now
+    assert ahead.decided(window[CHECK_FIRST]) is False  # the next look-up asks about them
+    assert len(checked[1]) == CHECK_FIRST
+    until = ahead.follow_until(window[CHECK_FIRST])
+    assert until is not None, "the next row sent at once beside another importer in step"
+    assert until == met_at + random.Random(7).uniform(1.0, 2.0)
+    assert ahead.in_step == 1
+
+    for jrow in window[CHECK_FIRST + 1 : 2 * CHECK_FIRST + 1]:  # in flight meanwhile
+        ahead.sent(jrow, f"id-{jrow.request['creditor_reference']}")
+    clock.now = until
+    assert ahead.follow_until(window[-1]) == until  # the wait over: asked again
+    assert ahead.decided(window[-1]) is False
+    assert len(checked[2]) == CHECK_FIRST
+    assert ahead.in_step == 1, "rows doubled in the encounter already met made it wait again"
+    assert ahead.follow_until(window[-1]) is None
+
+    for jrow in window[2 * CHECK_FIRST + 1 :]:  # asked since (twice as many): in step again
+        ahead.sent(jrow, f"id-{jrow.request['creditor_reference']}")
+    clock.now += 0.1
+    met_again = clock.now
+    assert ahead.decided(window[CHECK_FIRST]) is False
+    assert ahead.in_step == 2
+    draws = random.Random(7)
+    draws.uniform(1.0, 2.0)
+    # met again: the span drawn from doubles, so two close draws seldom meet a third time
+    assert ahead.follow_until(window[CHECK_FIRST]) == met_again + draws.uniform(1.0, 4.0)
