@@ -16,6 +16,9 @@ credited before (the rules are in `pipeline.dedupe_rules`):
 2. earlier rows of this import (a credit note twice in one file);
 3. the journal: other imports at the same API (credit notes, and repeated rows).
 
+Where those earlier creditings are found is `pipeline.earlier_creditings`; here they are
+weighed and the verdicts recorded.
+
 Verdicts are recorded before the first POST, so a row's fate does not depend on which row
 happens to be posted first. What a concurrent importer credits after this pass is caught by
 the credit-note claim at the row's intent (`journal.claims`)."""
@@ -37,13 +40,17 @@ from importer.pipeline.api_lookup import ApiLookup, Find, Found
 from importer.pipeline.dedupe_rules import (
     Earlier,
     Verdict,
-    earlier_of_crediting,
     earlier_of_request,
     note_verdict,
     repeat_fingerprint,
     repeat_verdict,
 )
-from importer.pipeline.reference import is_generated, legacy_origin
+from importer.pipeline.earlier_creditings import (
+    credited_notes,
+    file_of,
+    notes_so_far,
+    repeat_candidates,
+)
 
 log = logs.get_logger("importer")
 
@@ -88,7 +95,7 @@ class Dedupe:
         self._asked = [0, 0.0]
         self.found_unknown_at = None
         wanted = list(wanted)
-        in_file = _notes_so_far(self.journal, import_id)
+        in_file = notes_so_far(self.journal, import_id)
         self.taken = {
             (r.duplicate_of.get("file_import_report"), r.duplicate_of.get("row"))
             for r in self.journal.rows.pending(import_id, [Outcome.DUPLICATE])
@@ -190,11 +197,15 @@ class Dedupe:
         alone (`lookup` None) and records nothing."""
         notes_on = self.config.dedupe.credit_invoice
         with_note = [(n, r) for n, r in rows if notes_on and r.get("credit_invoice")]
-        known = self._credited_notes(import_id, with_note) if with_note else {}
+        known = (
+            credited_notes(self.journal, self.api, import_id, with_note, self._api_notes)
+            if with_note
+            else {}
+        )
         repeats = self.config.dedupe.repeats == "duplicate"
         without_note = [(n, r) for n, r in rows if not (notes_on and r.get("credit_invoice"))]
         earlier_rows = (
-            _repeat_candidates(self.journal, self.api, import_id, without_note)
+            repeat_candidates(self.journal, self.api, import_id, without_note)
             if repeats and without_note
             else {}
         )
@@ -221,50 +232,10 @@ class Dedupe:
                 )
                 if found is not None:
                     self.taken.add((found.import_id, found.row))
-                    of_file = _file_of(self.journal, found)
+                    of_file = file_of(self.journal, found)
                     language = self.config.report.language
                     verdicts.append(repeat_verdict(number, found, of_file, language))
         return verdicts
-
-    # ------------------------------------------------------------- the journal
-
-    def _credited_notes(
-        self, import_id: str, rows: list[tuple[int, dict[str, Any]]]
-    ) -> dict[tuple[str, str], Earlier]:
-        """For each (creditor, credit note) of these rows: the earliest crediting known to
-        the journal (another import at this API) or, failing that, to the API."""
-        by_creditor: dict[str, set[str]] = {}
-        references: set[str] = set()
-        for _, request in rows:
-            by_creditor.setdefault(request["creditor"], set()).add(request["credit_invoice"])
-            if is_generated(request.get("creditor_reference")):
-                references.add(request["creditor_reference"])
-        known: dict[tuple[str, str], Earlier] = {}
-        for creditor, notes in by_creditor.items():
-            # Every crediting found counts: the rows decided here have no outcome in this
-            # journal (not sent, refused, or one a lost journal forgot), this import's credited
-            # and in-flight rows are decided first (in file order). One under a row's own
-            # reference is that row's own (`dedupe_rules.is_own`), so it is the one kept when
-            # the note was credited more than once.
-            for note, found in self._api_notes(import_id, creditor, sorted(notes)).items():
-                if found:
-                    chosen = next(
-                        (c for c in found if c.get("creditor_reference") in references), found[0]
-                    )
-                    origin = legacy_origin(chosen.get("creditor_reference"))
-                    known[(creditor, note)] = earlier_of_crediting(chosen, origin)
-            journal = self.journal.dedupe.credited_notes(
-                self.api, creditor, notes, exclude_import=import_id
-            )
-            for note, earlier in journal.items():
-                known[(creditor, note)] = earlier_of_request(
-                    earlier.request,
-                    earlier.import_id,
-                    earlier.row,
-                    earlier.crediting_id,
-                    earlier.case_invoice_number,
-                )
-        return known
 
     def _api_notes(
         self, import_id: str, creditor: str, notes: list[str]
@@ -354,52 +325,6 @@ def _record_found(journal: Journal, import_id: str, found: Found) -> None:
         )
 
 
-def _notes_so_far(journal: Journal, import_id: str) -> dict[tuple[str, str], Earlier]:
-    """Credit notes this import already credited or has in flight (a resumed run)."""
-    notes: dict[tuple[str, str], Earlier] = {}
-    for row in journal.rows.all(import_id, [Outcome.CREDITED, Outcome.UNKNOWN]):
-        request = row.request or {}
-        if request.get("credit_invoice"):
-            notes.setdefault(
-                (request["creditor"], request["credit_invoice"]),
-                earlier_of_request(request, import_id, row.row, row.crediting_id),
-            )
-    return notes
-
-
 def _blocks(rows: Iterator[JournalRow], size: int) -> Iterator[list[JournalRow]]:
     while block := list(islice(rows, size)):
         yield block
-
-
-def _repeat_candidates(
-    journal: Journal, api: str, import_id: str, rows: list[tuple[int, dict[str, Any]]]
-) -> dict[tuple[Any, ...], list[Earlier]]:
-    """Credited rows of earlier imports that these rows may repeat, by fingerprint (all of
-    them, in the journal's order: each answers for one repeated row)."""
-    by_creditor: dict[str, list[dict[str, Any]]] = {}
-    for _, request in rows:
-        by_creditor.setdefault(request["creditor"], []).append(request)
-    found: dict[tuple[Any, ...], list[Earlier]] = {}
-    for creditor, of_creditor in by_creditor.items():
-        if not journal.dedupe.has_credited(creditor, base_url=api, exclude_import=import_id):
-            continue
-        amounts = [r["amount"] for r in of_creditor]
-        for crediting in journal.dedupe.credited_with_amounts(
-            api, creditor, amounts, exclude_import=import_id
-        ):
-            fingerprint = repeat_fingerprint(crediting.request)
-            found.setdefault(fingerprint, []).append(
-                earlier_of_request(
-                    crediting.request,
-                    crediting.import_id,
-                    crediting.row,
-                    crediting.crediting_id,
-                ),
-            )
-    return found
-
-
-def _file_of(journal: Journal, earlier: Earlier) -> str | None:
-    record = journal.imports.get(earlier.import_id) if earlier.import_id else None
-    return record.file_name if record is not None else None
