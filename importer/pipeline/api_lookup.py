@@ -10,19 +10,7 @@ no reference at all (`reference.generate: false`) by its case or invoice number.
 credit note are asked about by their note instead (`pipeline.dedupe`): a crediting of the
 note is found whatever its reference.
 
-What is found is judged by `pipeline.ownership`:
-
-* credited by another import the journal knows → `duplicate`, pointing at it;
-* under a generated reference, unknown to the journal (a lost or restored journal, another
-  host's) → this row's: `credited` with the `_id` found, its status read back as usual —
-  unless the row has no date: then the same content has the same reference in every file,
-  and last month's crediting of the same invoice and amount is this row's only if this
-  journal sent the row before it was created; otherwise the row is held for a person;
-* under a file's own reference (or by content), it counts only if it credits exactly this
-  row's credit; when the journal cannot say whose it is (a lost journal, a file without
-  dates) the row is held for a person (`invalid`, `crediting_found_unclear`, exit 1) —
-  never silently called credited or duplicate. A reused reference of another credit
-  (November's, for December's row) is not this row's: the row is sent.
+What is found is judged row by row (`pipeline.found_verdicts`).
 
 If the look-up fails nothing is posted (the run stops, exit 3, and resumes). If the API
 refuses its filter the run stops with exit 2 (`LookupRefused`) unless
@@ -32,15 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from importer.api.queries import PAGE_SIZE
 from importer.config import Config
 from importer.journal import Journal, JournalRow
-from importer.outcomes import Outcome, RowError
-from importer.pipeline.dedupe_rules import Verdict, earlier_of_crediting, note_verdict
-from importer.pipeline.ownership import created_before, same_case_and_amount, same_credit
+from importer.pipeline.found_verdicts import Asked, Found, FoundJudge, unique_note
 from importer.pipeline.reference import (
     is_generated,
     legacy_origin,
@@ -52,33 +37,6 @@ from importer.pipeline.reference import (
 Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
 """(creditor, field, values) -> the API's creditings by value (`CreditingQueries.find_in`)."""
 
-UNCLEAR = "crediting_found_unclear"
-
-
-@dataclass(slots=True)
-class Found:
-    """What the API's answer decides for a block of rows."""
-
-    credited: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    """Rows the API already holds as credited by them: (row, the crediting found)."""
-    verdicts: list[Verdict] = field(default_factory=list)
-    """Rows not to be sent: duplicates of another import's row, or held for a person."""
-    taken: set[tuple[str | None, int | None]] = field(default_factory=set)
-    """Earlier rows (import, row) a duplicate here points at."""
-    doubled: set[str] = field(default_factory=set)
-    """References of rows this run sent (`decide`'s `sent`) under which the API holds a
-    crediting besides this run's: another importer credited the row too."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Asked:
-    """One row's question: under which values of which field it is looked up."""
-
-    row: JournalRow
-    field: str
-    values: tuple[str, ...]
-    generated: bool
-
 
 class ApiLookup:
     """The look-up before sending, over one import's rows, at one target."""
@@ -87,6 +45,7 @@ class ApiLookup:
         self._config = config
         self._journal = journal
         self._api = base_url
+        self._judge = FoundJudge(config, journal)
         self._content_refs: tuple[str, dict[int, str]] | None = None
         """(import, today's reference of each of its rows), for an import begun with
         `<import id>/<row>` references."""
@@ -96,13 +55,9 @@ class ApiLookup:
         about by its note, with credit-note dedupe on — before posting; right before it is
         sent, `notes_by_reference`, by its generated reference too, which carries the note:
         what another journal credited after the look-up by note is found there)."""
-        if not self._unique_note(request):
+        if not unique_note(self._config, request):
             return True
         return notes_by_reference and is_generated(request.get("creditor_reference"))
-
-    def _unique_note(self, request: dict[str, Any]) -> bool:
-        """The row carries a credit note that credits one thing only (credit-note dedupe)."""
-        return bool(self._config.dedupe.credit_invoice and request.get("credit_invoice"))
 
     def decide(
         self,
@@ -161,7 +116,7 @@ class ApiLookup:
         for question in asked:
             creditings = candidates.get(question.row.row)
             if creditings:
-                self._judge(import_id, question, creditings, owners, found)
+                self._judge.judge(import_id, question, creditings, owners, found)
         return found
 
     def _ask(
@@ -180,16 +135,16 @@ class ApiLookup:
 
     # ------------------------------------------------------------------ questions
 
-    def _question(self, import_id: str, jrow: JournalRow) -> _Asked:
+    def _question(self, import_id: str, jrow: JournalRow) -> Asked:
         request = jrow.request or {}
         reference = request.get("creditor_reference")
         if reference:
             values = [reference]
             if legacy_origin(reference) is not None:  # begun before: asked under both
                 values.append(self._content_reference(import_id, jrow.row))
-            return _Asked(jrow, "creditor_reference", tuple(values), is_generated(reference))
+            return Asked(jrow, "creditor_reference", tuple(values), is_generated(reference))
         name = "case" if request.get("case") else "invoice_number"
-        return _Asked(jrow, name, (str(request.get(name)),), generated=False)
+        return Asked(jrow, name, (str(request.get(name)),), generated=False)
 
     def _content_reference(self, import_id: str, row: int) -> str:
         """Today's generated reference of a row of an import begun with `<import id>/<row>`
@@ -211,149 +166,7 @@ class ApiLookup:
             )
         return self._content_refs[1][row]
 
-    # ------------------------------------------------------------------ verdicts
-
-    def _duplicate(
-        self, import_id: str, jrow: JournalRow, crediting: dict[str, Any], owner: tuple[str, int]
-    ) -> Verdict:
-        """The verdict on a row another import of the journal credited: by its credit note
-        when it has one (found right before sending, under the reference that carries the
-        note: as the look-up by note would have said), else by its reference."""
-        request = jrow.request or {}
-        if not self._unique_note(request):
-            return duplicate_verdict(jrow.row, crediting, owner)
-        # The journal's row, not the reference, says whose it is: not this row's own.
-        earlier = replace(earlier_of_crediting(crediting, owner), reference=None)
-        language = self._config.report.language
-        return note_verdict(jrow.row, request, earlier, import_id, language)
-
-    def _sent_before(self, import_id: str, row: int, crediting: dict[str, Any]) -> bool:
-        """This journal knows an attempt of this row, and the crediting was not created
-        before it: what that attempt stored."""
-        first = self._journal.dedupe.first_attempt_at(import_id, row)
-        return first is not None and not created_before(crediting, first)
-
-    def _judge(
-        self,
-        import_id: str,
-        question: _Asked,
-        creditings: list[dict[str, Any]],
-        owners: dict[str, tuple[str, int]],
-        found: Found,
-    ) -> None:
-        jrow = question.row
-        request = jrow.request or {}
-        here = (import_id, jrow.row)
-        own = [c for c in creditings if owners.get(str(c.get("_id"))) == here]
-        if own:
-            found.credited.append((jrow.row, own[0]))
-            return
-        # Another row of this very import holds it: identical rows of one file are separate
-        # credits (a look-up by content, or a resumed import, finds the first one's for the
-        # second), so it is neither this row's nor an earlier credit this row repeats.
-        creditings = [c for c in creditings if not _another_row_here(owners, c, here)]
-        if not creditings:
-            return
-        first = None
-        if question.generated:
-            matching = creditings
-            unclear = len(creditings) > 1 or not same_case_and_amount(creditings[0], request)
-        else:
-            first = self._journal.dedupe.first_attempt_at(import_id, jrow.row)
-            sameness = [(c, same_credit(c, request)) for c in creditings]
-            matching = [
-                c for c, same in sameness if same is not False and not created_before(c, first)
-            ]
-            if not matching:
-                return  # a reused reference of another credit: this row is sent
-            unclear = any(same is None for c, same in sameness if c in matching)
-        others = [owners[str(c.get("_id"))] for c in matching if str(c.get("_id")) in owners]
-        if others and not unclear:
-            if self._config.dedupe.repeats == "duplicate" or question.generated:
-                earlier = next(c for c in matching if str(c.get("_id")) in owners)
-                found.verdicts.append(self._duplicate(import_id, jrow, earlier, others[0]))
-                found.taken.add(others[0])
-            return  # repeats allowed: the same credit again, on purpose
-        if question.generated and not unclear:
-            if (
-                not request.get("client_registration_date")
-                and not self._unique_note(request)
-                and not self._sent_before(import_id, jrow.row, matching[0])
-            ):
-                # Without a date the same content is the same reference in every file:
-                # last month's crediting of the same invoice and amount cannot be told from
-                # this file's own, credited by a run this journal lost. (A credit note
-                # credits one thing: under its reference it is this row's, as by note.)
-                found.verdicts.append(_held(jrow.row, matching, question))
-                return
-            found.credited.append((jrow.row, matching[0]))
-            return
-        if not unclear and len(matching) == 1 and first is not None:
-            # Created after this row's first attempt left, and no other row's: its own.
-            found.credited.append((jrow.row, matching[0]))
-            return
-        found.verdicts.append(_held(jrow.row, matching, question))
-
-
-def _another_row_here(
-    owners: dict[str, tuple[str, int]], crediting: dict[str, Any], here: tuple[str, int]
-) -> bool:
-    owner = owners.get(str(crediting.get("_id")))
-    return owner is not None and owner[0] == here[0] and owner != here
-
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def duplicate_verdict(row: int, crediting: dict[str, Any], owner: tuple[str, int]) -> Verdict:
-    crediting_id = str(crediting.get("_id"))
-    return Verdict(
-        row,
-        Outcome.DUPLICATE,
-        [
-            RowError(
-                field="creditor_reference",
-                code="row_already_credited",
-                message=(
-                    f"Amili already holds this credit as {crediting_id} (import {owner[0]} "
-                    f"row {owner[1]}), found by its reference; not sent again. If it is a "
-                    "new credit, run with --allow-repeats."
-                ),
-            )
-        ],
-        {"file_import_report": owner[0], "row": owner[1], "_id": crediting_id},
-        "found credited at the API",
-    )
-
-
-def _held(row: int, creditings: list[dict[str, Any]], question: _Asked) -> Verdict:
-    ids = ", ".join(str(c.get("_id")) for c in creditings)
-    if question.field == "creditor_reference":
-        how = f"under reference {question.values[0]}"
-    else:
-        how = f"for the same {question.field.replace('_', ' ')} and amount"
-    no_date = not (question.row.request or {}).get("client_registration_date")
-    why = (
-        "the file gives no date to tell one credit from another"
-        if no_date
-        else "this journal does not know it (a lost or restored journal, or another host's)"
-    )
-    return Verdict(
-        row,
-        Outcome.INVALID,
-        [
-            RowError(
-                field="creditor_reference",
-                code=UNCLEAR,
-                message=(
-                    f"Amili already holds {len(creditings)} crediting(s) {how} ({ids}), and "
-                    f"whether one is this row's cannot be told: {why}. Not sent: check in "
-                    "Amili, and credit it by hand if it is another credit."
-                ),
-            )
-        ],
-        None,
-        "found at the API, whose cannot be told",
-    )

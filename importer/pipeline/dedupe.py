@@ -36,7 +36,7 @@ from importer.config import Config
 from importer.errors import LookupRefused, LookupRefusedWhilePosting, QueryRefused
 from importer.journal import Journal, JournalRow
 from importer.outcomes import ImportWarning, Outcome
-from importer.pipeline.api_lookup import ApiLookup, Find, Found
+from importer.pipeline.api_lookup import ApiLookup, Find
 from importer.pipeline.dedupe_rules import (
     Earlier,
     Verdict,
@@ -51,6 +51,7 @@ from importer.pipeline.earlier_creditings import (
     notes_so_far,
     repeat_candidates,
 )
+from importer.pipeline.found_verdicts import Found
 
 log = logs.get_logger("importer")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from importer.config import Config
 from importer.journal import Journal, JournalRow
 from importer.outcomes import Outcome, RowError
-from importer.pipeline.api_lookup import duplicate_verdict
+from importer.pipeline.found_verdicts import duplicate_verdict
 from importer.pipeline.ownership import could_be_its, same_case_and_amount
 from importer.pipeline.reference import is_generated
 
