@@ -56,7 +56,8 @@ doubled are flagged `credited_twice` by the look-up after posting (exit 1); rows
 answer older than the last encounter that are found doubled later belong to it and do not
 make the rows wait again. A look-up that fails stops the run as before (exit 3); the sent
 rows it was to ask about are asked, with every credited row, by the look-up after posting of
-the run that finishes the import. `drop` posts through the same lanes and look-ups.
+the run that finishes the import. `drop` posts through the same lanes and look-ups. What the
+look-ups tell of other importers, and the waits for them, is `pipeline.other_importers`.
 
 Only rows with a generated reference are asked here: it is unique to the row (its content and
 its occurrence among identical rows), so what a look-up finds by it is this row's crediting
@@ -90,6 +91,7 @@ from importer.api.queries import PAGE_SIZE
 from importer.journal import JournalRow
 from importer.outcomes import Outcome
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.other_importers import OtherImporters, Sent
 from importer.pipeline.reference import is_generated
 
 log = logs.get_logger("importer")
@@ -99,31 +101,20 @@ FRESH = 1.0
 once is sent within a quarter of a second at 8 lanes and 20 ms; a row held back longer (its
 case waiting behind an uncertain row, one slow lane) is asked about again."""
 
-CHECK_FIRST = 8
-"""Rows sent after which the first look-up that asks about them is due, once posting starts
-and again after each wait for another importer (doubled after each such look-up, until
-the look-ups made anyway for the next rows ask about them): two importers that start, or
-resume, in step are found within a few rows, while a long run asks no more often than
-before."""
-
-MEETINGS_SPREAD = 3
-"""Meetings with an importer in step after which the span of the random wait stops doubling
-(up to 8 times `follow`): two importers that resume within one look-up of each other meet
-again (after 1 to 2 s of wait, a look-up of 0.1 s under load does so about one time in
-five), a second time one in fifteen, a third one in thirty-five."""
-
 _ASKED = (Outcome.NOT_SENT, Outcome.REJECTED)
 """Outcomes of rows asked about before they are sent: never sent, or refused outright."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Sent:
-    """A row this run sent: what it is asked about by after sending."""
-
-    creditor: str
-    crediting_id: str
-    asked_at: float
-    """When the look-up it was sent on was asked (the lanes' clock)."""
+def _asked_here(dedupe: Dedupe, jrow: JournalRow) -> bool:
+    """Whether the row is asked about right before it is sent: not sent yet (or refused),
+    under a generated reference, while the API answers (the module docstring says why)."""
+    return (
+        dedupe.lookup is not None
+        and jrow.outcome in _ASKED
+        and jrow.request is not None
+        and is_generated(jrow.request.get("creditor_reference"))
+        and dedupe.api_lookup.asks(jrow.request, notes_by_reference=True)
+    )
 
 
 @dataclass(slots=True)
@@ -131,13 +122,41 @@ class _Block:
     """One look-up in flight: the rows it asks about, done when their answer is recorded."""
 
     rows: list[int]
-    checks: dict[str, _Sent] = field(default_factory=dict)
+    checks: dict[str, Sent] = field(default_factory=dict)
     """Rows this run sent, asked about in the same requests, by reference."""
     done: threading.Event = field(default_factory=threading.Event)
     decided: set[int] = field(default_factory=set)
     failed: bool = False
     error: BaseException | None = None
     """What the look-up raised: the lanes waiting for it raise it too, not send unasked."""
+
+
+class _Answers:
+    """How old the API's latest answer about each row is: whether it is still good enough
+    to send the row on. Guarded by the look-ups' lock."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self.asked_at: dict[int, float] = {}
+        """When each row's latest look-up was sent (this clock): what a wait for another
+        importer is weighed against (`LookupAhead.follow_until`)."""
+        self._answered_at: dict[int, float] = {}
+        """When each row's latest answer came (this clock): what its freshness is counted
+        from. A block's look-up that took longer than `FRESH` answers for all its rows — from
+        its start they would all be stale on arrival, and each asked about again, a look-up
+        of the whole window per row sent."""
+
+    def record(self, row: int, asked_at: float, answered_at: float) -> None:
+        self.asked_at[row] = asked_at
+        self._answered_at[row] = answered_at
+
+    def fresh(self, row: int, within: float) -> bool:
+        answered_at = self._answered_at.get(row)
+        return answered_at is not None and self._clock() - answered_at <= within
+
+    def forget(self, row: int) -> None:
+        """The row's answer predates what another importer credited since: asked again."""
+        self._answered_at.pop(row, None)
 
 
 class LookupAhead:
@@ -157,57 +176,29 @@ class LookupAhead:
         by default, so two processes draw apart)."""
         self._dedupe = dedupe
         self._import_id = import_id
-        self._follow = follow
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._others = OtherImporters(import_id, follow, dedupe.found_unknown_at, rng)
         self._lock = threading.Lock()
         self._window: OrderedDict[int, JournalRow] = OrderedDict()
         """Rows read into the lanes' window, neither sent nor decided yet, in file order."""
         self._asking: dict[int, _Block] = {}
-        self._asked_at: dict[int, float] = {}
-        """When each row's latest look-up was sent (this clock): what a wait for another
-        importer is weighed against (`follow_until`)."""
-        self._answered_at: dict[int, float] = {}
-        """When each row's latest answer came (this clock): what its freshness is counted
-        from. A block's look-up that took longer than `FRESH` answers for all its rows — from
-        its start they would all be stale on arrival, and each asked about again, a look-up
-        of the whole window per row sent."""
+        self._answers = _Answers(clock)
         self._decided: set[int] = set()
-        self._unchecked: OrderedDict[str, _Sent] = OrderedDict()
-        """Rows this run sent that no look-up has asked about since, by reference, in the
-        order sent."""
-        self._check_every = CHECK_FIRST
-        """Rows sent after which a look-up is due to ask about them (`CHECK_FIRST`)."""
-        self._met_at = float("-inf")
-        """When this run last found another importer in step: rows sent on older answers
-        were doubled in that encounter, already waited for."""
-        found = dedupe.found_unknown_at
-        self._other_until = found + follow if found is not None else 0.0
-        """Until when rows the API does not hold wait for another importer crediting this
-        import's rows: `follow` after the latest look-up that found some this journal does
-        not know of — before posting too: a lost journal's run and an importer on another
-        host both leave them, and only the next look-ups tell which."""
         self.asked = 0
         """Look-ups made (each one `$in` request of up to 100 rows)."""
-        self.in_step = 0
-        """Look-ups that found rows this run sent credited by another importer too."""
         self.seconds = 0.0
         """Time lanes spent waiting for them, summed over lanes (wall clock)."""
 
-    def _asks(self, jrow: JournalRow) -> bool:
-        return (
-            self._dedupe.lookup is not None
-            and jrow.outcome in _ASKED
-            and jrow.request is not None
-            and is_generated(jrow.request.get("creditor_reference"))
-            and self._dedupe.api_lookup.asks(jrow.request, notes_by_reference=True)
-        )
+    @property
+    def in_step(self) -> int:
+        """Look-ups that found rows this run sent credited by another importer too."""
+        return self._others.in_step
 
     def admitted(self, rows: Iterator[JournalRow]) -> Iterator[JournalRow]:
         """The rows, as the lanes read them into their window: each to be asked about (with
         the rows after it) when a lane is about to send it."""
         for jrow in rows:
-            if self._asks(jrow):
+            if _asked_here(self._dedupe, jrow):
                 with self._lock:
                     self._window[jrow.row] = jrow
             yield jrow
@@ -215,7 +206,7 @@ class LookupAhead:
     def decided(self, jrow: JournalRow) -> bool:
         """Ask the API about this row unless its answer is fresh; True when that answer
         decided it (recorded `credited`, `duplicate` or held): it is not to be sent."""
-        if not self._asks(jrow):
+        if not _asked_here(self._dedupe, jrow):
             return False
         started = time.perf_counter()
         try:
@@ -226,7 +217,7 @@ class LookupAhead:
                         return True
                     block = self._asking.get(jrow.row)
                     if block is None:
-                        if not self._fresh(jrow.row, FRESH):
+                        if not self._answers.fresh(jrow.row, FRESH):
                             block, rows = self._take_block(jrow)
                             break
                         refill = self._refill()
@@ -249,20 +240,20 @@ class LookupAhead:
             with self._lock:
                 self.seconds += time.perf_counter() - started
 
-    def _fresh(self, row: int, within: float) -> bool:
-        answered_at = self._answered_at.get(row)
-        return answered_at is not None and self._clock() - answered_at <= within
-
     def _take_block(self, jrow: JournalRow) -> tuple[_Block, list[JournalRow]]:
         """This row and the rows of the window after it whose answer is missing or half as
-        old as `FRESH`, up to 100 with the rows sent to check (`_checks`), marked as being
-        asked."""
+        old as `FRESH`, up to 100 with the rows sent to check (`OtherImporters.checks`),
+        marked as being asked."""
         rows = [jrow]
-        room = PAGE_SIZE - min(len(self._unchecked), PAGE_SIZE // 2)
+        room = self._others.room()
         for number, other in self._window.items():
             if len(rows) >= room:
                 break
-            if number == jrow.row or number in self._asking or self._fresh(number, FRESH / 2):
+            if (
+                number == jrow.row
+                or number in self._asking
+                or self._answers.fresh(number, FRESH / 2)
+            ):
                 continue
             rows.append(other)
         return self._mark(rows), rows
@@ -273,24 +264,19 @@ class LookupAhead:
         or None while no look-up is due (one is in flight, or half a block is answered)."""
         if self._asking:
             return None
-        unanswered = [r for n, r in self._window.items() if not self._fresh(n, FRESH / 2)]
-        checks_due = len(self._unchecked) >= self._check_every
+        unanswered = [r for n, r in self._window.items() if not self._answers.fresh(n, FRESH / 2)]
+        checks_due = self._others.checks_due()
         if not checks_due and (
             not unanswered or len(self._window) - len(unanswered) >= PAGE_SIZE // 2
         ):
             return None
-        rows = unanswered[: PAGE_SIZE - min(len(self._unchecked), PAGE_SIZE // 2)]
+        rows = unanswered[: self._others.room()]
         return self._mark(rows), rows
 
     def _mark(self, rows: list[JournalRow]) -> _Block:
         """A look-up of these rows, marked as being asked, with as many rows this run sent
         as fit in the same request (the oldest first; the rest go with the next look-up)."""
-        block = _Block([r.row for r in rows])
-        while self._unchecked and len(rows) + len(block.checks) < PAGE_SIZE:
-            reference, sent = self._unchecked.popitem(last=False)
-            block.checks[reference] = sent
-        if block.checks and self._check_every <= PAGE_SIZE:
-            self._check_every *= 2
+        block = _Block([r.row for r in rows], self._others.checks(len(rows)))
         for number in block.rows:
             self._asking[number] = block
         return block
@@ -299,12 +285,12 @@ class LookupAhead:
         """This row was sent and created `crediting_id`: the next look-up asks about it too,
         to find another importer that credited it as well (the module docstring)."""
         request = jrow.request
-        if request is None or not self._asks(jrow):
+        if request is None or not _asked_here(self._dedupe, jrow):
             return
         with self._lock:
-            asked_at = self._asked_at.get(jrow.row, float("-inf"))
-            sent = _Sent(request["creditor"], crediting_id, asked_at)
-            self._unchecked[request["creditor_reference"]] = sent
+            asked_at = self._answers.asked_at.get(jrow.row, float("-inf"))
+            sent = Sent(request["creditor"], crediting_id, asked_at)
+            self._others.sent(request["creditor_reference"], sent)
 
     def _ask(self, block: _Block, rows: list[JournalRow]) -> None:
         asked_at = self._clock()
@@ -323,46 +309,17 @@ class LookupAhead:
                 for number in block.rows:
                     del self._asking[number]
                     if not block.failed:
-                        self._asked_at[number] = asked_at
-                        self._answered_at[number] = answered_at
-                if block.failed:  # asked again with the next look-up
-                    self._unchecked.update(block.checks)
+                        self._answers.record(number, asked_at, answered_at)
                 self._decided |= block.decided
                 for number in block.decided:  # decided: never asked about and judged again
                     self._window.pop(number, None)
-                if block.decided:
-                    self._other_until = max(self._other_until, asked_at + self._follow)
-                    log.info(
-                        "posting.found_meanwhile",
-                        import_id=self._import_id,
-                        rows=len(block.decided),
-                        wait=self._follow,
+                if block.failed:  # asked again with the next look-up
+                    self._others.not_asked(block.checks)
+                else:
+                    self._others.answered(
+                        len(block.decided), block.checks, doubled, asked_at, answered_at
                     )
-                met = [r for r in doubled if block.checks[r].asked_at > self._met_at]
-                if met:
-                    self._fall_back(len(met), answered_at)
             block.done.set()
-
-    def _fall_back(self, doubled: int, now: float) -> None:
-        """Rows this run sent were credited by another importer too: both asked about the
-        same rows before either had posted them, and walk the file in step. Every row not
-        sent yet waits a random time between `follow` and twice that (drawn per process: one
-        of the two resumes first and leads), then is asked again: the other's creditings
-        are found and it is followed, as any importer found crediting this import's rows.
-        Two waits drawn within a look-up of each other meet again: each meeting doubles the
-        span drawn from (`MEETINGS_SPREAD`), so meeting again grows ever less likely."""
-        self.in_step += 1
-        spread = 2 ** min(self.in_step, MEETINGS_SPREAD)
-        wait = self._rng.uniform(self._follow, spread * self._follow)
-        self._other_until = max(self._other_until, now + wait)
-        self._met_at = now
-        self._check_every = CHECK_FIRST  # resumed in step again: found within a few rows
-        log.warning(
-            "posting.in_step",
-            import_id=self._import_id,
-            rows=doubled,
-            wait=round(wait, 3),
-        )
 
     def follow_until(self, jrow: JournalRow) -> float | None:
         """For a row about to be sent that the API does not hold (`decided` said so): the
@@ -371,16 +328,16 @@ class LookupAhead:
         whose look-up was sent before such a wait ended is asked again once it is over (its
         answer forgotten, the time now returned: the lanes take it up at once), whatever
         that answer's age: it predates what the other importer credited meanwhile."""
-        if not self._asks(jrow):
+        if not _asked_here(self._dedupe, jrow):
             return None
         with self._lock:
-            until = self._other_until
-            asked_at = self._asked_at.get(jrow.row)
+            until = self._others.until
+            asked_at = self._answers.asked_at.get(jrow.row)
             now = self._clock()
             if asked_at is None or asked_at < until:
                 if now < until:
                     return until
-                self._answered_at.pop(jrow.row, None)
+                self._answers.forget(jrow.row)
                 return now
             self._window.pop(jrow.row, None)  # sent now
             return None

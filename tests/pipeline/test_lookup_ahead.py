@@ -11,7 +11,8 @@ from types import SimpleNamespace
 
 from importer.journal import JournalRow
 from importer.outcomes import Outcome
-from importer.pipeline.lookup_ahead import CHECK_FIRST, FRESH, LookupAhead
+from importer.pipeline.lookup_ahead import FRESH, LookupAhead
+from importer.pipeline.other_importers import CHECK_FIRST
 
 
 class Clock:
