@@ -53,6 +53,7 @@ Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
 """(creditor, field, values) -> the API's creditings by value (`CreditingQueries.find_in`)."""
 
 UNCLEAR = "crediting_found_unclear"
+MEANWHILE = "credited_by_another_importer"
 
 
 @dataclass(slots=True)
@@ -112,10 +113,13 @@ class ApiLookup:
         *,
         notes_by_reference: bool = False,
         sent: Mapping[str, tuple[str, str]] | None = None,
+        while_posting: bool = False,
     ) -> Found:
         """What the API's answer decides for these rows. `sent`: references of rows this run
         sent, each with (creditor, the crediting's `_id`), asked in the same `$in` requests:
-        those the API holds another crediting under are `Found.doubled`."""
+        those the API holds another crediting under are `Found.doubled`. `while_posting`:
+        asked right before sending (`pipeline.lookup_ahead`), so a crediting found that this
+        journal does not know is another importer's (`_judge`)."""
         sent = sent or {}
         asked = [
             self._question(import_id, r)
@@ -161,7 +165,7 @@ class ApiLookup:
         for question in asked:
             creditings = candidates.get(question.row.row)
             if creditings:
-                self._judge(import_id, question, creditings, owners, found)
+                self._judge(import_id, question, creditings, owners, found, while_posting)
         return found
 
     def _ask(
@@ -240,6 +244,7 @@ class ApiLookup:
         creditings: list[dict[str, Any]],
         owners: dict[str, tuple[str, int]],
         found: Found,
+        while_posting: bool = False,
     ) -> None:
         jrow = question.row
         request = jrow.request or {}
@@ -274,6 +279,14 @@ class ApiLookup:
                 found.verdicts.append(self._duplicate(import_id, jrow, earlier, others[0]))
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
+        if question.generated and not unclear and while_posting:
+            # Asked right before sending: the row was not at the API when this run's posting
+            # began (the look-up before posting would have decided it), and this run has not
+            # sent it (a row it sent is `unknown` or final, never asked here). So the crediting
+            # is another importer's, made meanwhile: not this run's, whatever a lost journal
+            # would look like — a report calling it this run's credit counts it twice.
+            found.verdicts.append(_credited_meanwhile(jrow.row, matching[0]))
+            return
         if question.generated and not unclear:
             if (
                 not request.get("client_registration_date")
@@ -293,6 +306,29 @@ class ApiLookup:
             found.credited.append((jrow.row, matching[0]))
             return
         found.verdicts.append(_held(jrow.row, matching, question))
+
+
+def _credited_meanwhile(row: int, crediting: dict[str, Any]) -> Verdict:
+    """The verdict on a row another importer (not this journal) credited while this run was
+    posting: a duplicate of that crediting, which only the API knows."""
+    crediting_id = str(crediting.get("_id"))
+    return Verdict(
+        row,
+        Outcome.DUPLICATE,
+        [
+            RowError(
+                field="creditor_reference",
+                code=MEANWHILE,
+                message=(
+                    f"Amili received this credit as {crediting_id} from another importer "
+                    "(not this journal) while this import was being sent; not sent again. "
+                    "Another importer is crediting the same rows: check which one should."
+                ),
+            )
+        ],
+        {"_id": crediting_id},
+        "found at the API right before sending: credited by another importer meanwhile",
+    )
 
 
 def _another_row_here(
