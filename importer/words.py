@@ -169,6 +169,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This row was already credited by an earlier import; not sent again.",
         "Raden är redan krediterad av en tidigare import; skickades inte igen.",
     ),
+    "error.credited_by_another_importer": (
+        "Another importer credited this row while this import was being sent; not sent again.",
+        "En annan importör krediterade raden medan importen skickades; skickades inte igen.",
+    ),
+    "error.crediting_found_unclear": (
+        "A crediting found at the API may be this row's: check it before sending the row.",
+        "En kreditering i Amili kan vara radens: kontrollera den innan raden skickas.",
+    ),
     "error.credited_twice": (
         "The API holds this row's crediting more than once: reverse all but one.",
         "Raden har krediterats mer än en gång: återför alla krediteringar utom en.",

@@ -67,10 +67,13 @@ class ApiLookup:
         *,
         notes_by_reference: bool = False,
         sent: Mapping[str, tuple[str, str]] | None = None,
+        while_posting: bool = False,
     ) -> Found:
         """What the API's answer decides for these rows. `sent`: references of rows this run
         sent, each with (creditor, the crediting's `_id`), asked in the same `$in` requests:
-        those the API holds another crediting under are `Found.doubled`."""
+        those the API holds another crediting under are `Found.doubled`. `while_posting`:
+        asked right before sending (`pipeline.lookup_ahead`), so a crediting found that this
+        journal does not know is another importer's (`FoundJudge.judge`)."""
         sent = sent or {}
         asked = [
             self._question(import_id, r)
@@ -116,7 +119,7 @@ class ApiLookup:
         for question in asked:
             creditings = candidates.get(question.row.row)
             if creditings:
-                self._judge.judge(import_id, question, creditings, owners, found)
+                self._judge.judge(import_id, question, creditings, owners, found, while_posting)
         return found
 
     def _ask(

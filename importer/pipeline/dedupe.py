@@ -163,7 +163,12 @@ class Dedupe:
             return set(), set()
         try:
             found = self.api_lookup.decide(
-                import_id, block, lookup, notes_by_reference=while_posting, sent=sent
+                import_id,
+                block,
+                lookup,
+                notes_by_reference=while_posting,
+                sent=sent,
+                while_posting=while_posting,
             )
         except QueryRefused as refused:
             self._refused(import_id, refused, while_posting=while_posting)

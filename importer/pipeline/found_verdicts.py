@@ -26,6 +26,7 @@ from importer.pipeline.dedupe_rules import Verdict, earlier_of_crediting, note_v
 from importer.pipeline.ownership import created_before, same_case_and_amount, same_credit
 
 UNCLEAR = "crediting_found_unclear"
+MEANWHILE = "credited_by_another_importer"
 
 
 @dataclass(slots=True)
@@ -92,10 +93,11 @@ class FoundJudge:
         creditings: list[dict[str, Any]],
         owners: dict[str, tuple[str, int]],
         found: Found,
+        while_posting: bool = False,
     ) -> None:
         """Add to `found` what these creditings, found for the question's row, decide for it
         (`owners`: the journal's row of each crediting it knows, by `_id`): `credited`, a
-        verdict, or nothing — the row is sent."""
+        verdict, or nothing — the row is sent. `while_posting`: asked right before sending."""
         jrow = question.row
         request = jrow.request or {}
         here = (import_id, jrow.row)
@@ -129,6 +131,14 @@ class FoundJudge:
                 found.verdicts.append(self._duplicate(import_id, jrow, earlier, others[0]))
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
+        if question.generated and not unclear and while_posting:
+            # Asked right before sending: the row was not at the API when this run's posting
+            # began (the look-up before posting would have decided it), and this run has not
+            # sent it (a row it sent is `unknown` or final, never asked here). So the crediting
+            # is another importer's, made meanwhile: not this run's, whatever a lost journal
+            # would look like — a report calling it this run's credit counts it twice.
+            found.verdicts.append(_credited_meanwhile(jrow.row, matching[0]))
+            return
         if question.generated and not unclear:
             if (
                 not request.get("client_registration_date")
@@ -175,6 +185,29 @@ def duplicate_verdict(row: int, crediting: dict[str, Any], owner: tuple[str, int
         ],
         {"file_import_report": owner[0], "row": owner[1], "_id": crediting_id},
         "found credited at the API",
+    )
+
+
+def _credited_meanwhile(row: int, crediting: dict[str, Any]) -> Verdict:
+    """The verdict on a row another importer (not this journal) credited while this run was
+    posting: a duplicate of that crediting, which only the API knows."""
+    crediting_id = str(crediting.get("_id"))
+    return Verdict(
+        row,
+        Outcome.DUPLICATE,
+        [
+            RowError(
+                field="creditor_reference",
+                code=MEANWHILE,
+                message=(
+                    f"Amili received this credit as {crediting_id} from another importer "
+                    "(not this journal) while this import was being sent; not sent again. "
+                    "Another importer is crediting the same rows: check which one should."
+                ),
+            )
+        ],
+        {"_id": crediting_id},
+        "found at the API right before sending: credited by another importer meanwhile",
     )
 
 

@@ -1,21 +1,22 @@
 """Asking the API again right before a row is sent, not only once before the first POST.
 
-The look-up before posting (`pipeline.dedupe`) decides every row before anything is sent, but
-a second importer with a journal of its own, started while this one is posting the same
-file, was only ever looked for at that moment: what it credited afterwards was sent again,
-so the window was the whole posting time. Here every row still to be sent for the first time
-is asked about again as the lanes are about to send it: when a lane takes a row whose answer
-is missing or older than `FRESH` seconds, it asks the API about that row and the rows read
-into the lanes' window after it (up to 100, one `$in` request, `api.queries.PAGE_SIZE`), and
-each row found is decided by the same rules as before posting (`Dedupe.ask_api`:
-`pipeline.api_lookup`, `pipeline.ownership`) — `credited` with the `_id` found, `duplicate`,
-or held for a person — instead of sent. Another lane that takes a row of a block still being
-asked waits for that answer. Before the answers in hand run out (fewer than half a block),
-the lane taking a row asks about the next rows of the window first, while the other lanes
-send rows already answered: one lane waits for a look-up, not all of them. So a row is sent
-at most `FRESH` seconds after the API's latest answer that it did not hold it came
-(counted from the answer, not the question: a look-up slower than `FRESH` answers for its
-whole block, or every row of it would be stale on arrival and asked about again alone).
+The look-up before posting (`pipeline.dedupe`) decides every row before anything is sent, but a
+second importer with a journal of its own, started while this one is posting the same file, was
+only ever looked for at that moment: what it credited afterwards was sent again, so the window
+was the whole posting time. Here every row still to be sent for the first time is asked about
+again as the lanes are about to send it: when a lane takes a row whose answer is missing or
+older than `FRESH` seconds, it asks the API about that row and the rows read into the lanes'
+window after it (up to 100, one `$in` request, `api.queries.PAGE_SIZE`), and each row found is
+decided as before posting (`Dedupe.ask_while_posting`: `pipeline.api_lookup`,
+`pipeline.ownership`) instead of sent — but a crediting this journal does not know is another
+importer's here, never this run's (the row was not at the API when posting began, and this run
+has not sent it): `duplicate` of it, or held for a person. Another lane that takes a row of a
+block still being asked waits for that answer. Before the answers in hand run out (fewer than
+half a block), the lane taking a row asks about the next rows of the window first, while the
+other lanes send rows already answered: one lane waits for a look-up, not all of them. So a row
+is sent at most `FRESH` seconds after the API's latest answer that it did not hold it came
+(counted from the answer, not the question: a look-up slower than `FRESH` answers for its whole
+block, or every row of it would be stale on arrival and asked about again alone).
 
 That alone does not keep two importers apart: one that follows another through the same
 file skips what the other credited faster than the other posts, catches it up, and from

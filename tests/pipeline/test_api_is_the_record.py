@@ -189,6 +189,40 @@ def test_two_journals_at_one_api_at_once_credit_each_row_once(tmp_path: Path, ca
         assert_each_row_once(api.url, 100)
 
 
+def test_rows_another_importer_credits_while_this_one_posts_are_its_duplicates_not_this_runs(
+    tmp_path: Path, cases: Path
+) -> None:
+    """A row found right before sending was not at the API when this run's posting began,
+    and this run did not send it: another importer credited it meanwhile. The report says
+    so (`duplicate`, pointing at that crediting) instead of calling it this run's credit "by
+    an earlier run this journal does not know of": each crediting is then `credited` in one
+    report only, and the two reports add up to what the API holds, not to twice the file.
+    (What the second's look-up before posting found, it cannot tell from its own credits
+    that a lost journal forgot: those stay `credited` in both, a few rows at its start.)"""
+    file = tmp_path / "credits.csv"
+    write_plain_credits(file, INVOICES, 200)
+    by_hand, nightly = two_hosts(tmp_path)
+    with Sandbox(
+        db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY, latency_ms=40
+    ) as api:
+        first = start_importer(by_hand, file, api.url)
+        assert wait_until(lambda: stored_total(api.url) >= 5, 60), "the first never posted"
+        second = start_importer(nightly, file, api.url)
+        second.communicate(timeout=300)
+        first.communicate(timeout=300)
+        assert_each_row_once(api.url, 200)
+    credited = [
+        {r["_id"] for r in read_report(work)["rows"] if r["outcome"] == "credited"}
+        for work in (by_hand, nightly)
+    ]
+    both = credited[0] & credited[1]
+    assert len(both) < 100, f"{len(both)} of 200 creditings called their own by both reports"
+    found = [r for r in read_report(nightly)["rows"] if r["outcome"] == "duplicate"]
+    assert found, "the second found none of the first's creditings while posting"
+    assert all(r["duplicate_of"]["_id"] in credited[0] for r in found)
+    assert all("another importer" in r["errors"][0]["message"] for r in found)
+
+
 def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_that_host_stops(
     tmp_path: Path, cases: Path
 ) -> None:
