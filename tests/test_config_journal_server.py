@@ -46,6 +46,28 @@ def test_a_password_in_the_configuration_is_refused_unechoed(
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://importer:#{LEAKED}@db.example/journal",
+        f"postgresql://importer:5432?{LEAKED}@db.example/journal",
+        f"postgresql://importer@db.example/journal#x?password={LEAKED}",
+    ],
+)
+def test_a_password_libpq_reads_where_a_web_url_has_none_is_refused_unechoed(
+    workdir: Path, url: str
+) -> None:
+    """libpq, not a web browser, reads the URL: its userinfo runs to the first `@` before a
+    `/` (a `#` or `?` in a password included) and its parameters follow the first `?`, even
+    after a `#`. Each of these URLs hands libpq the password; each is refused like
+    `user:pw@`, never shown by `importer config`."""
+    write(workdir, {"url": url})
+    done = importer(workdir, "config", "--debug")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "password_env" in done.stderr.strip().splitlines()[-1]
+    assert LEAKED not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
     ("url", "said"),
     [
         ("mysql://importer@db.example/journal", "must start with postgresql://"),
