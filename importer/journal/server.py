@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from importer.errors import ConfigError
 
@@ -43,7 +43,7 @@ def url_problem(url: str) -> str | None:
     if parts.scheme.lower() not in SCHEMES:
         return "must start with postgresql:// (a PostgreSQL server)"
     query_keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if parts.password is not None or "password" in query_keys:
+    if parts.password is not None or "password" in query_keys or libpq_reads_a_password(url):
         return (
             "must not carry a password: put it in an environment variable and name that "
             "variable in journal.password_env (or use PGPASSWORD or ~/.pgpass)"
@@ -51,6 +51,22 @@ def url_problem(url: str) -> str | None:
     if not parts.hostname and "host" not in query_keys:
         return "names no host (postgresql://user@host:port/database)"
     return None
+
+
+def libpq_reads_a_password(url: str) -> bool:
+    """Whether libpq, which connects with the URL, finds a password in it where a web URL
+    parser (`urlsplit`) may see none: libpq's userinfo runs to the first `@` before any `/`
+    (so `user:#pw@host` and `user:5432?pw@host` carry the password `#pw`, `5432?pw`), and its
+    parameters follow the first `?` after it, a `#` included (`/db#x?password=pw`)."""
+    rest = url.partition("://")[2]
+    userinfo, at, after = rest.partition("@")
+    if at and "/" not in userinfo:
+        if ":" in userinfo:
+            return True
+        rest = after
+    query = rest.partition("?")[2]
+    keys = {unquote(pair.partition("=")[0]).strip().lower() for pair in query.split("&")}
+    return "password" in keys
 
 
 def server_of(url: str, password_env: str | None) -> JournalServer:
