@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from importer.errors import ConfigError
 
 SCHEMES = ("postgresql", "postgres")
+SECRET_PARAMETERS = ("password", "sslpassword", "oauth_client_secret")
+"""libpq's parameters that hold a secret (those it marks for display as "*")."""
 
 
 @dataclass(frozen=True, slots=True)
