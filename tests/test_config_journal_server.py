@@ -14,7 +14,7 @@ import pytest
 from cli_support import SAMPLE, importer, one_line
 
 from importer.config import load_config
-from importer.journal.server import JournalServer
+from importer.journal.server import SECRET_PARAMETERS, JournalServer
 
 LEAKED = "pw-in-the-file-0451"
 
@@ -43,6 +43,55 @@ def test_a_password_in_the_configuration_is_refused_unechoed(
     assert "password_env" in last
     assert LEAKED not in done.stdout + done.stderr
     assert not (workdir / "reports").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://importer:#{LEAKED}@db.example/journal",
+        f"postgresql://importer:5432?{LEAKED}@db.example/journal",
+        f"postgresql://importer@db.example/journal#x?password={LEAKED}",
+    ],
+)
+def test_a_password_libpq_reads_where_a_web_url_has_none_is_refused_unechoed(
+    workdir: Path, url: str
+) -> None:
+    """libpq, not a web browser, reads the URL: its userinfo runs to the first `@` before a
+    `/` (a `#` or `?` in a password included) and its parameters follow the first `?`, even
+    after a `#`. Each of these URLs hands libpq the password; each is refused like
+    `user:pw@`, never shown by `importer config`."""
+    write(workdir, {"url": url})
+    done = importer(workdir, "config", "--debug")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "password_env" in done.stderr.strip().splitlines()[-1]
+    assert LEAKED not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://importer@db.example/journal?sslcert=c.pem&sslkey=k.pem&sslpassword={LEAKED}",
+        f"postgresql://importer@db.example/journal?oauth_client_secret={LEAKED}",
+    ],
+)
+def test_every_secret_libpq_takes_in_a_url_is_refused_unechoed(workdir: Path, url: str) -> None:
+    """Not only `password`: libpq takes the client key's passphrase (`sslpassword`) and an
+    OAuth client secret as parameters too, and the URL is shown wherever the journal is."""
+    write(workdir, {"url": url})
+    for args in (["config", "--debug"], ["run", str(SAMPLE), "--debug"]):
+        done = importer(workdir, *args)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "must not carry" in done.stderr.strip().splitlines()[-1]
+        assert LEAKED not in done.stdout + done.stderr
+
+
+def test_the_secrets_refused_in_a_url_are_every_one_libpq_marks_secret() -> None:
+    """libpq marks its secret parameters (display "*"); a libpq that adds one fails here
+    rather than letting it through into `importer config`."""
+    from psycopg import pq
+
+    marked = {o.keyword.decode() for o in pq.Conninfo.get_defaults() if o.dispchar == b"*"}
+    assert marked <= set(SECRET_PARAMETERS)
 
 
 @pytest.mark.parametrize(

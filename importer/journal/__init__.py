@@ -54,7 +54,7 @@ from typing import Self
 from importer.errors import ConfigError, JournalFailed
 from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
-from importer.journal.connection import JournalConnection, SharedConnection, damaged
+from importer.journal.connection import JournalConnection, SharedConnection, damaged, said
 from importer.journal.dedupe import DedupeStore, JournalCrediting
 from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
@@ -139,11 +139,12 @@ class Journal:
                 )
         except JournalFailed as failed:  # `transaction` said why; a damaged file passes
             raise ConfigError(
-                f"journal {self.path} cannot be written ({failed.__cause__}); nothing was sent"
+                f"journal {self.path} cannot be written ({said(failed.__cause__ or failed)});"
+                " nothing was sent"
             ) from failed.__cause__
         except OSError as exc:
             raise ConfigError(
-                f"journal {self.path} cannot be written ({exc}); nothing was sent"
+                f"journal {self.path} cannot be written ({said(exc)}); nothing was sent"
             ) from exc
 
     def __enter__(self) -> Self:

@@ -59,6 +59,13 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def said(exc: BaseException) -> str:
+    """What the database said, on one line: libpq puts its hints on lines of their own
+    ("Connection refused" then "Is the server running…"), and the importer's error is one
+    line wherever it is printed."""
+    return " ".join(str(exc).split())
+
+
 def damaged(exc: BaseException, path: Path | JournalServer) -> JournalDamaged | None:
     """The honest error for SQLite's "database disk image is malformed" (and "file is not a
     database"), wherever in a run SQLite first notices it; None for any other exception.
@@ -69,7 +76,7 @@ def damaged(exc: BaseException, path: Path | JournalServer) -> JournalDamaged | 
     if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
         return None
     return JournalDamaged(
-        f"journal {path}: SQLite reports the file damaged ({exc}); nothing more was sent. "
+        f"journal {path}: SQLite reports the file damaged ({said(exc)}); nothing more was sent. "
         "Restore it from a backup, or move it aside and check in Amili what was credited"
     )
 
@@ -83,7 +90,7 @@ def read_failure(
     gone) is `JournalUnreadable` — a library caller meets the exception tree, never `sqlite3`
     or `psycopg`."""
     return damaged(exc, path) or JournalUnreadable(
-        f"journal {path}: cannot be read ({exc}); nothing more was sent. Once that is "
+        f"journal {path}: cannot be read ({said(exc)}); nothing more was sent. Once that is "
         "fixed, run the same command again: the journal says where it stopped"
     )
 
@@ -93,7 +100,7 @@ def write_failure(exc: BaseException, path: Path | JournalServer) -> JournalDama
     timeout, the server gone), raised after the rollback: `JournalFailed`, one line; a
     damaged file is `JournalDamaged` (`damaged`): a rerun would not help."""
     return damaged(exc, path) or JournalFailed(
-        f"journal {path}: cannot be written ({exc}); every row sent is in it "
+        f"journal {path}: cannot be written ({said(exc)}); every row sent is in it "
         "and is looked up before anything is sent again: once that is fixed, run "
         "the same command again"
     )
@@ -247,4 +254,4 @@ def _unavailable(exc: sqlite3.Error | OSError, path: Path) -> NoReturn:
     honest = damaged(exc, path)
     if honest is not None:
         raise honest from exc
-    raise JournalUnavailable(f"journal {path}: cannot be opened ({exc})") from exc
+    raise JournalUnavailable(f"journal {path}: cannot be opened ({said(exc)})") from exc

@@ -33,7 +33,7 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 
 from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadable
-from importer.journal.connection import read_failure, write_failure
+from importer.journal.connection import read_failure, said, write_failure
 from importer.journal.pg_migrations import migrate_server
 from importer.journal.server import JournalServer, advisory_key
 
@@ -74,13 +74,15 @@ class PgConnection:
         try:
             opened = connect(server)
         except DRIVER_ERRORS as exc:
-            raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
+            raise JournalUnavailable(f"journal {server}: cannot be opened ({said(exc)})") from exc
         try:
             migrate_server(opened, server)
         except BaseException as exc:  # too new, foreign, the server gone: no session kept
             opened.close()
             if isinstance(exc, DRIVER_ERRORS):
-                raise JournalUnavailable(f"journal {server}: cannot be opened ({exc})") from exc
+                raise JournalUnavailable(
+                    f"journal {server}: cannot be opened ({said(exc)})"
+                ) from exc
             raise
         return opened
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from importer.errors import ConfigError
 
 SCHEMES = ("postgresql", "postgres")
+SECRET_PARAMETERS = ("password", "sslpassword", "oauth_client_secret")
+"""libpq's parameters that hold a secret (those it marks for display as "*")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +45,40 @@ def url_problem(url: str) -> str | None:
     if parts.scheme.lower() not in SCHEMES:
         return "must start with postgresql:// (a PostgreSQL server)"
     query_keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if parts.password is not None or "password" in query_keys:
+    secret = "password" if parts.password is not None else libpq_secret(url, query_keys)
+    if secret == "password":
         return (
             "must not carry a password: put it in an environment variable and name that "
             "variable in journal.password_env (or use PGPASSWORD or ~/.pgpass)"
         )
+    if secret is not None:
+        return (
+            f"must not carry {secret}, a secret, as it is shown wherever the journal is "
+            "named: leave it out (a client key readable only by the importer's user needs "
+            "no sslpassword)"
+        )
     if not parts.hostname and "host" not in query_keys:
         return "names no host (postgresql://user@host:port/database)"
     return None
+
+
+def libpq_secret(url: str, query_keys: set[str]) -> str | None:
+    """The secret parameter (`SECRET_PARAMETERS`) libpq, which connects with the URL, finds
+    in it, or None; `query_keys` are the parameters a web URL parser (`urlsplit`) sees.
+    libpq may find more: its userinfo runs to the first `@` before any `/` (so
+    `user:#pw@host` and `user:5432?pw@host` carry the password `#pw`, `5432?pw`), and its
+    parameters follow the first `?` after it, a `#` included (`/db#x?password=pw`)."""
+    rest = url.partition("://")[2]
+    userinfo, at, after = rest.partition("@")
+    if at and "/" not in userinfo:
+        if ":" in userinfo:
+            return "password"
+        rest = after
+    query = rest.partition("?")[2]
+    keys = query_keys | {
+        unquote(pair.partition("=")[0]).strip().lower() for pair in query.split("&")
+    }
+    return next((name for name in SECRET_PARAMETERS if name in keys), None)
 
 
 def server_of(url: str, password_env: str | None) -> JournalServer:

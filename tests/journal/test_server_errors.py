@@ -10,9 +10,10 @@ from __future__ import annotations
 import pg_support
 import psycopg
 import pytest
+from cli_support import closed_port
 from test_journal_errors import CALLS, written_journal
 
-from importer.errors import ConfigError, JournalFailed, JournalUnreadable
+from importer.errors import ConfigError, JournalFailed, JournalUnavailable, JournalUnreadable
 from importer.journal import Journal
 from importer.journal.server import JournalServer
 
@@ -47,9 +48,22 @@ def test_a_server_that_drops_the_session_stops_the_run_from_every_method(
             CALLS[method](journal)
     message = str(raised.value)
     assert message.startswith(f"journal {server_journal.url}")
+    assert "\n" not in message, message  # libpq's words span lines; the error is one
     assert pg_support.PASSWORD not in message
     assert isinstance(raised.value.__cause__, psycopg.Error)
     if method == "check_writable":  # before anything is sent: a journal that cannot be used
         assert isinstance(raised.value, ConfigError)
     else:
         assert raised.value.exit_code == 3
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_naming_the_journal() -> None:
+    """libpq says "Connection refused" and, on a line of its own, a hint: the error the
+    importer prints is one line all the same."""
+    place = JournalServer(f"postgresql://importer@127.0.0.1:{closed_port()}/journal", "pw-0")
+    with pytest.raises(JournalUnavailable) as refused:
+        Journal(place)
+    message = str(refused.value)
+    assert message.startswith(f"journal {place.url}: cannot be opened (")
+    assert "Connection refused" in message
+    assert "\n" not in message, message

@@ -8,11 +8,14 @@ it. Real parts: the CLI as a subprocess, the sandbox over a socket, a real serve
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pg_support
+import pytest
 from cli_support import CREDITOR, SAMPLE, SECRET, creditings, importer, one_line, report_of
 from exactly_once_support import (
     assert_exactly_once,
@@ -231,3 +234,48 @@ def test_resolve_rerun_prune_and_a_drop_work_on_a_server_journal(
         assert db.execute("SELECT row FROM resolutions").fetchall() == [(6,)]
     for output in (resolved, rerun, shown, pruned, dropped):
         assert pg_support.PASSWORD not in output.stdout + output.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a server that stops answering while its host's kernel still acknowledges (a "
+    "frozen backend, a storage stall) is waited on for ever: keepalives and tcp_user_timeout "
+    "see a live peer, and no client-side deadline bounds a statement",
+)
+def test_a_server_that_stops_answering_mid_run_stops_it_within_a_minute_and_a_half(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=17)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, journal=server_section(pg_server, pg_database))
+    frozen: list[int] = []
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=10) as url:
+        process = start_importer(work, file.path, url)
+        try:
+            deadline = time.monotonic() + 60
+            while process.poll() is None and stored_total(url) < 40:
+                assert time.monotonic() < deadline, "the run did not get going"
+                time.sleep(0.01)
+            with pg_server.admin() as admin:
+                frozen = [
+                    pid
+                    for (pid,) in admin.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                        (pg_database,),
+                    ).fetchall()
+                ]
+            for pid in frozen:  # the backend process: its socket stays open and acknowledged
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                out, err = process.communicate(timeout=90)
+            except subprocess.TimeoutExpired:
+                pytest.fail("the run still waits on the server 90 s after it stopped answering")
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+            if process.poll() is None:
+                kill(process, signal.SIGKILL)
+        assert process.returncode == 3, out + err
+        assert f"journal {pg_server.url(pg_database)}: cannot be" in one_line(err)
