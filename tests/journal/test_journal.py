@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from journal_place_support import PLACE_SCRIPT, place_arg
+from journal_place_support import HOLD_LOCK, PLACE_SCRIPT, place_arg
 
 from importer.errors import ImporterError, ImportLocked
 from importer.journal import ImportRecord, Journal, NewRow
@@ -551,24 +551,6 @@ def test_new_import_id_unique_across_journal_instances(
 
 
 # ---------------------------------------------------------------------------- lock
-
-
-HOLD_LOCK = """
-import os, sys
-from pathlib import Path
-from importer.errors import ImporterError, ImportLocked
-from importer.journal import Journal
-j = Journal(Path(sys.argv[1]))
-try:
-    j.locks.acquire(sys.argv[2])
-except ImportLocked as exc:
-    print("LOCKED", exc, flush=True)
-    sys.exit(3)
-print("HOLDING", os.getpid(), flush=True)
-sys.stdin.read()  # hold it until the test closes stdin (or kills us)
-j.locks.release(sys.argv[2])
-print("RELEASED", flush=True)
-"""
 
 
 def lock_holder(tmp_path: Path) -> tuple[int | None, str | None, str | None]:

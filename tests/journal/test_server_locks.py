@@ -11,35 +11,17 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 
 import pg_support
 import pytest
-from journal_place_support import PLACE_SCRIPT
+from journal_place_support import HOLD_LOCK
 from test_journal import record, three_rows
 
 from importer.errors import ImportLocked
 from importer.journal import Journal
 from importer.journal import postgres as pg_journal
 from importer.journal.server import JournalServer
-
-HOLD_LOCK = PLACE_SCRIPT + textwrap.dedent(
-    """
-    from importer.errors import ImportLocked
-    from importer.journal import Journal
-    j = Journal(journal_place(sys.argv[1]))
-    try:
-        j.locks.acquire(sys.argv[2])
-    except ImportLocked as exc:
-        print("LOCKED", exc, flush=True)
-        sys.exit(3)
-    print("HOLDING", os.getpid(), flush=True)
-    sys.stdin.read()  # hold it until the test closes stdin (or kills us)
-    j.locks.release(sys.argv[2])
-    print("RELEASED", flush=True)
-    """
-)
 
 
 @pytest.fixture
