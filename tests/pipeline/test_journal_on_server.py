@@ -61,6 +61,23 @@ def every_byte_under(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
 
+def posting_until(process: subprocess.Popen[str], url: str, rows: int) -> None:
+    """Wait (up to a minute) until the API holds `rows` creditings or the importer ended."""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and stored_total(url) < rows:
+        assert time.monotonic() < deadline, "the run did not get going"
+        time.sleep(0.01)
+
+
+def server_work(
+    work: Path, pg_server: pg_support.PgServer, pg_database: str, **config: object
+) -> Path:
+    """A working folder whose config.yaml names the test server's database as its journal."""
+    work.mkdir()
+    write_config(work, **config, journal=server_section(pg_server, pg_database))
+    return work
+
+
 def test_the_sample_on_a_server_journal_credits_and_reads_back_as_on_sqlite(
     workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
@@ -117,15 +134,10 @@ def test_a_run_killed_mid_file_and_run_again_credits_each_row_once_on_a_server(
 ) -> None:
     invoices = write_cases(tmp_path / "cases.json", 20)
     file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=7)
-    work = tmp_path / "work"
-    work.mkdir()
-    write_config(work, posting={"lanes": 4}, journal=server_section(pg_server, pg_database))
+    work = server_work(tmp_path / "work", pg_server, pg_database, posting={"lanes": 4})
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
         process = start_importer(work, file.path, url)
-        deadline = time.monotonic() + 60
-        while process.poll() is None and stored_total(url) < 100:
-            assert time.monotonic() < deadline, "the run did not get going"
-            time.sleep(0.01)
+        posting_until(process, url, 100)
         code, _, err = kill(process, signal.SIGKILL)
         assert code == -signal.SIGKILL, err
         with pg_server.connect(pg_database) as db:  # killed mid-file: work left
@@ -143,15 +155,10 @@ def test_a_server_that_drops_the_session_mid_run_stops_it_and_the_same_command_f
 ) -> None:
     invoices = write_cases(tmp_path / "cases.json", 20)
     file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=11)
-    work = tmp_path / "work"
-    work.mkdir()
-    write_config(work, journal=server_section(pg_server, pg_database))
+    work = server_work(tmp_path / "work", pg_server, pg_database)
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=10) as url:
         process = start_importer(work, file.path, url)
-        deadline = time.monotonic() + 60
-        while process.poll() is None and stored_total(url) < 40:
-            assert time.monotonic() < deadline, "the run did not get going"
-            time.sleep(0.01)
+        posting_until(process, url, 40)
         with pg_server.admin() as admin:  # a failover, a restart: the session is gone
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
@@ -176,20 +183,16 @@ def test_two_importers_on_one_server_journal_credit_one_file_once_though_one_is_
     import; the first, restarted, finds it imported. Each row once at the API."""
     invoices = write_cases(tmp_path / "cases.json", 20)
     file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=13)
-    works = [tmp_path / "host-a", tmp_path / "host-b"]
-    for work in works:
-        work.mkdir()
-        write_config(work, posting={"lanes": 4}, journal=server_section(pg_server, pg_database))
-    first, second = works
+    first, second = (
+        server_work(tmp_path / host, pg_server, pg_database, posting={"lanes": 4})
+        for host in ("host-a", "host-b")
+    )
     # 100 ms a request at 4 lanes: the 240 rows left when the second is refused take six
     # seconds, longer than a refused importer takes to start and stop on a loaded machine
     # (at 5 ms the first had finished before it was killed).
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=100) as url:
         process = start_importer(first, file.path, url)
-        deadline = time.monotonic() + 60
-        while process.poll() is None and stored_total(url) < 60:
-            assert time.monotonic() < deadline, "the run did not get going"
-            time.sleep(0.01)
+        posting_until(process, url, 60)
         refused = run_importer(second, file.path, url)
         assert refused.returncode == 3, refused.stdout + refused.stderr
         assert f"process {process.pid}" in one_line(refused.stderr)
@@ -247,17 +250,12 @@ def test_a_server_that_stops_answering_mid_run_stops_it_within_a_minute_and_a_ha
 ) -> None:
     invoices = write_cases(tmp_path / "cases.json", 20)
     file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=17)
-    work = tmp_path / "work"
-    work.mkdir()
-    write_config(work, journal=server_section(pg_server, pg_database))
+    work = server_work(tmp_path / "work", pg_server, pg_database)
     frozen: list[int] = []
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=10) as url:
         process = start_importer(work, file.path, url)
         try:
-            deadline = time.monotonic() + 60
-            while process.poll() is None and stored_total(url) < 40:
-                assert time.monotonic() < deadline, "the run did not get going"
-                time.sleep(0.01)
+            posting_until(process, url, 40)
             with pg_server.admin() as admin:
                 frozen = [
                     pid
