@@ -45,7 +45,7 @@ class ApiLookup:
         self._config = config
         self._journal = journal
         self._api = base_url
-        self._judge = FoundJudge(config, journal)
+        self._judge = FoundJudge(config, journal, base_url)
         self._content_refs: tuple[str, dict[int, str]] | None = None
         """(import, today's reference of each of its rows), for an import begun with
         `<import id>/<row>` references."""

@@ -62,9 +62,10 @@ def unique_note(config: Config, request: dict[str, Any]) -> bool:
 class FoundJudge:
     """Whose the creditings found for a row are, and so what becomes of the row."""
 
-    def __init__(self, config: Config, journal: Journal) -> None:
+    def __init__(self, config: Config, journal: Journal, base_url: str) -> None:
         self._config = config
         self._journal = journal
+        self._api = base_url
 
     def _duplicate(
         self, import_id: str, jrow: JournalRow, crediting: dict[str, Any], owner: tuple[str, int]
@@ -85,6 +86,14 @@ class FoundJudge:
         before it: what that attempt stored."""
         first = self._journal.dedupe.first_attempt_at(import_id, row)
         return first is not None and not created_before(crediting, first)
+
+    def _note_held_here(self, import_id: str, row: int, request: dict[str, Any]) -> bool:
+        if not unique_note(self._config, request):
+            return False
+        holder = self._journal.claims.holder(
+            self._api, request["creditor"], request["credit_invoice"], import_id, row
+        )
+        return holder is not None
 
     def judge(
         self,
@@ -132,6 +141,11 @@ class FoundJudge:
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
         if question.generated and not unclear and while_posting:
+            if self._note_held_here(import_id, jrow.row, request):
+                # Another row of this journal holds the credit note's claim: its POST is
+                # stored, its outcome not yet recorded. The claim decides (`sending`), and
+                # says whose the crediting is — not "another importer's".
+                return
             # Asked right before sending: the row was not at the API when this run's posting
             # began (the look-up before posting would have decided it), and this run has not
             # sent it (a row it sent is `unknown` or final, never asked here). So the crediting

@@ -420,15 +420,22 @@ def test_credited_notes_across_imports(journal: Journal) -> None:
 def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Journal) -> None:
     journal.imports.create(record("imp-1"), three_rows())
     journal.imports.create(record("imp-2"), three_rows())
+    assert journal.claims.holder(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # unclaimed
     assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-1", 2) is None  # claimed, intent set
     assert journal.rows.get("imp-1", 2).outcome is Outcome.UNKNOWN  # type: ignore[union-attr]
+    # asking who holds it claims nothing, and a row's own claim is not another's
+    asked = journal.claims.holder(BASE_URL, CREDITOR, "K1", "imp-2", 2)
+    assert asked is not None and (asked.import_id, asked.row) == ("imp-1", 2)
+    assert journal.rows.get("imp-2", 2).outcome is Outcome.NOT_SENT  # type: ignore[union-attr]
+    assert journal.claims.holder(BASE_URL, CREDITOR, "K1", "imp-1", 2) is None
     holder = journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2)
     assert holder is not None
     assert (holder.import_id, holder.row) == ("imp-1", 2)
     assert journal.rows.get("imp-2", 2).outcome is Outcome.NOT_SENT  # type: ignore[union-attr]
     assert journal.claims.take("sandbox", CREDITOR, "K1", "imp-2", 2) is None  # another API
     journal.rows.record("imp-1", 2, Outcome.REJECTED, http_status=422)  # certainly not stored
-    assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
+    assert journal.claims.holder(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None  # a stale claim
+    assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None
 
 
 CLAIM_RACE = (

@@ -134,6 +134,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     ),
     "dedupe.first_attempt_at": lambda j: j.dedupe.first_attempt_at("imp-1", 2),
     "dedupe.crediting_owner": lambda j: j.dedupe.crediting_owner("a" * 24),
+    "claims.holder": lambda j: j.claims.holder(API, CREDITOR, "K9", "imp-1", 3),
     # writes
     "imports.create": lambda j: j.imports.create(_record().model_copy(update={"id": "imp-2"}), []),
     "imports.set_state": lambda j: j.imports.set_state("imp-1", "finished"),
