@@ -15,6 +15,8 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +24,28 @@ import pg_support
 import pytest
 from cli_support import CREDITOR, SAMPLE, SECRET, creditings, importer, one_line, report_of
 from journal.test_migrations import LOST_IMPORT, OUTAGE_IMPORT, RELEASE_1, SAMPLE_IMPORT
+from pipeline.exactly_once_support import (
+    importer_env,
+    sandbox_process,
+    start_importer,
+    write_cases,
+    write_config,
+    write_credits,
+)
 
-from importer.errors import InternalError, JournalFailed, UsageError
+from importer.errors import ConfigError, InternalError, JournalFailed, UsageError
 from importer.journal import SCHEMA_VERSION, Journal
 from importer.journal.server import JournalServer
 from importer.sandbox import Sandbox
 from importer.upkeep import copy_journal
 
 
-def _config(work: Path, name: str, journal: dict[str, str]) -> Path:
+def _config(work: Path, name: str, journal: dict[str, str], *, password_env: bool = True) -> Path:
+    named = {"password_env": pg_support.PASSWORD_ENV} if password_env else {}
     config = {
         "defaults": {"creditor": CREDITOR},
         "report": {"dir": "reports"},
-        "journal": {"password_env": pg_support.PASSWORD_ENV, **journal},
+        "journal": {**named, **journal},
     }
     path = work / name
     path.write_text(json.dumps(config), encoding="utf-8")
@@ -406,3 +417,105 @@ def test_journal_copy_has_help_with_an_example_and_only_its_options(workdir: Pat
     assert "--api-url" not in shown.stdout
     assert "--journal" in shown.stdout
     assert "journal copy" in importer(workdir, "journal", "--help").stdout
+
+
+# ------------------------------------------------------------------------ while importers run
+
+
+def test_copies_taken_while_an_importer_posts_are_consistent_snapshots(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """Each copy holds every import with all its rows (written in one transaction), every
+    claim with the row that holds it and every attempt with its row: never half a
+    transaction, whatever the importer was doing when the snapshot was taken."""
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work)
+    journal = work / "journal.sqlite"
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
+        first = write_credits(work / "first.csv", invoices, 30, seed=1)
+        assert (
+            subprocess.run(
+                [sys.executable, "-m", "importer", "run", str(first.path), "--api-url", url],
+                cwd=work,
+                env=importer_env(),
+                capture_output=True,
+                timeout=120,
+            ).returncode
+            == 0
+        )
+        second = write_credits(work / "second.csv", invoices, 300, seed=2)
+        posting = start_importer(work, second.path, url)
+        databases = []
+        try:
+            while posting.poll() is None and len(databases) < 6:
+                database = pg_server.database()
+                copy_journal(journal, _target(pg_server, database))
+                databases.append(database)
+        finally:
+            _out, err = posting.communicate(timeout=120)
+        assert posting.returncode == 0, err
+    assert len(databases) >= 2, "the importer finished before a second copy"
+    credited = []
+    for database in databases:
+        with pg_server.connect(database) as db:
+            for import_id, rows in db.execute("SELECT id, rows FROM imports"):
+                (held,) = db.execute(
+                    "SELECT count(*) FROM rows WHERE import_id = %s", (import_id,)
+                ).fetchone()
+                assert held == rows
+            orphans = db.execute(
+                "SELECT count(*) FROM claims c LEFT JOIN rows r"
+                " ON (r.import_id, r.row) = (c.import_id, c.row) WHERE r.row IS NULL"
+            ).fetchone()
+            assert orphans == (0,)
+            (done,) = db.execute("SELECT count(*) FROM rows WHERE outcome = 'credited'").fetchone()
+            answered = db.execute(
+                "SELECT count(DISTINCT (import_id, row)) FROM attempts WHERE outcome = 'credited'"
+            ).fetchone()
+            assert answered == (done,)
+            credited.append(done)
+    assert credited == sorted(credited)
+    assert credited[0] < 330  # the first copy was taken mid-file
+
+
+def test_two_copies_at_once_into_one_database_copy_once(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    journal = tmp_path / "journal.sqlite"
+    shutil.copyfile(RELEASE_1, journal)
+    outcomes: list[object] = []
+
+    def copy() -> None:
+        try:
+            outcomes.append(copy_journal(journal, _target(pg_server, pg_database)))
+        except ConfigError as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=copy) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConfigError", "CopyResult"]
+    assert "already holds 3 import(s)" in str(
+        next(o for o in outcomes if isinstance(o, ConfigError))
+    )
+    upgraded = tmp_path / "upgraded.sqlite"
+    shutil.copyfile(RELEASE_1, upgraded)
+    Journal(upgraded).close()
+    _same_content(upgraded, pg_server, pg_database)
+
+
+def test_the_password_may_come_from_pgpassword(
+    workdir: Path, pg_server: pg_support.PgServer, pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without journal.password_env, libpq's own PGPASSWORD gives it, as for journal.url."""
+    _config(workdir, "config.yaml", {"path": "j.sqlite"}, password_env=False)
+    shutil.copyfile(RELEASE_1, workdir / "j.sqlite")
+    monkeypatch.setenv("PGPASSWORD", pg_support.PASSWORD)
+    copied = _copy(workdir, "--to", pg_server.url(pg_database))
+    assert copied.returncode == 0, copied.stderr
+    assert pg_support.PASSWORD not in copied.stdout + copied.stderr
+    assert _counts(pg_server, pg_database)["imports"] == 3
