@@ -124,6 +124,20 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
   importer backup /srv/backup/journal-$(date +%F).sqlite
   importer backup --overwrite /srv/backup/journal-latest.sqlite""",
     ),
+    "journal copy": (
+        "copy the SQLite journal into an empty journal on a PostgreSQL server",
+        "Copy every import, row, attempt, claim, correction, resolution and note of the "
+        "SQLite journal (journal.path, or --journal) into the empty journal of the "
+        "PostgreSQL server URL names, in one transaction, and check the counts table by "
+        "table. It copies a consistent snapshot: importers may keep writing the file, and "
+        "what they write after the snapshot is not copied (stop them, then switch to "
+        "journal.url). A journal that already holds imports is refused: nothing is doubled. "
+        "The URL never holds the password: journal.password_env names the variable that does, "
+        "or libpq's PGPASSWORD or ~/.pgpass give it.",
+        """\
+  importer journal copy --to postgresql://importer@db.example.se/importer_journal
+  importer journal copy --journal old/journal.sqlite --to 'postgresql://importer@db/j?sslmode=verify-full'""",
+    ),
     "prune": (
         "remove old report folders, drop summaries and (with --archives) archived files",
         "Remove report folders and drop summaries older than DAYS (by their newest file), "
@@ -259,7 +273,8 @@ def _days(text: str) -> float:
 
 
 def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """resolve, backup, prune: the commands that keep the record (importer.cli_record)."""
+    """resolve, backup, journal copy, prune: the commands that keep the record
+    (importer.cli_record)."""
     resolve = _command(sub, "resolve")
     resolve.add_argument("import_ref", metavar="IMPORT_ID|REPORT_JSON")
     resolve.add_argument("rows", nargs="+", type=int, metavar="ROW", help="row numbers")
@@ -274,6 +289,24 @@ def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     backup.add_argument("--overwrite", action="store_true", help="replace an existing PATH")
     for add in (_config, _journal, _debug):
         add(backup)
+
+    journal = sub.add_parser(
+        "journal",
+        help="move the journal to a PostgreSQL server (journal copy)",
+        description="The journal itself: copy a SQLite journal to a PostgreSQL server.",
+        epilog=f"examples:\n{_COMMANDS['journal copy'][2]}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = journal.add_subparsers(dest="journal_action", required=True, metavar="ACTION")
+    copy = _command(actions, "copy", "journal copy")
+    copy.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the PostgreSQL journal, postgresql://user@host:port/database (no password)",
+    )
+    for add in (_config, _journal, _debug):
+        add(copy)
 
     prune = _command(sub, "prune")
     prune.add_argument("--older-than", type=_days, required=True, metavar="DAYS")
@@ -290,8 +323,13 @@ def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         add(prune)
 
 
-def _command(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    short, description, examples = _COMMANDS[name]
+def _command(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    entry: str | None = None,
+) -> argparse.ArgumentParser:
+    """`name` as `_COMMANDS[entry]` describes it (`entry`: `journal copy` for `copy`)."""
+    short, description, examples = _COMMANDS[entry or name]
     return sub.add_parser(  # type: ignore[no-any-return]
         name,
         help=short,

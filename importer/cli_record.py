@@ -1,6 +1,7 @@
-"""The command line of the commands that keep the record — `resolve`, `backup`, `prune`:
-each parses nothing itself (`importer.cli_parser` does), calls one library function and
-prints what it did. Apart from `importer.cli` so that module stays an adapter of one screen."""
+"""The command line of the commands that keep the record — `resolve`, `backup`,
+`journal copy`, `prune`: each parses nothing itself (`importer.cli_parser` does), calls one
+library function and prints what it did. Apart from `importer.cli` so that module stays an
+adapter of one screen."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from importer.config import Config
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.pipeline import facade
-from importer.upkeep import backup_journal, prune
+from importer.upkeep import backup_journal, copy_journal, copy_target, prune
 from importer.words import text
 
-COMMANDS = frozenset({"resolve", "backup", "prune"})
+COMMANDS = frozenset({"resolve", "backup", "journal", "prune"})
 
 
 def run(args: argparse.Namespace, config: Config, import_id: str | None = None) -> ExitCode:
@@ -22,6 +23,8 @@ def run(args: argparse.Namespace, config: Config, import_id: str | None = None) 
         return _resolve(args, config, import_id or args.import_ref)
     if args.command == "backup":
         return _backup(args, config)
+    if args.command == "journal":
+        return _copy(args, config)
     return _prune(args, config)
 
 
@@ -54,6 +57,27 @@ def _backup(args: argparse.Namespace, config: Config) -> ExitCode:
             bytes=done.bytes,
         )
     )
+    return ExitCode.OK
+
+
+def _copy(args: argparse.Namespace, config: Config) -> ExitCode:
+    """`journal copy`: the source is always the SQLite file (`journal.path`, `--journal`),
+    even when the configuration already names a server."""
+    done = copy_journal(config.journal.path, copy_target(args.to, config.journal.password_env))
+    lang = config.report.language
+    counts = ", ".join(f"{table} {n}" for table, n in done.counts)
+    print(
+        text(
+            "record.copied",
+            lang,
+            journal=done.source,
+            url=done.target,
+            when=done.snapshot_at,
+            imports=done.count("imports"),
+            rows=done.count("rows"),
+        )
+    )
+    print(text("record.copied_counts", lang, counts=counts))
     return ExitCode.OK
 
 

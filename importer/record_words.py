@@ -1,7 +1,7 @@
 """The words of the commands that list and keep the record — `imports`, `resolve`, `backup`,
-`prune` (the `record.` keys of `importer.words`, merged into its one catalogue): kept apart
-only because the report's own words already fill that module. Same rule as there: every key
-holds its English and Swedish text, with the same placeholders."""
+`journal copy`, `prune` (the `record.` keys of `importer.words`, merged into its one
+catalogue): kept apart only because the report's own words already fill that module. Same
+rule as there: every key holds its English and Swedish text, with the same placeholders."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ RECORD: dict[str, tuple[str, str]] = {
         "journal {journal} backed up to {path}: {imports} imports, {rows} rows, {bytes} bytes",
         "journalen {journal} säkerhetskopierad till {path}: {imports} importer, {rows} rader, "
         "{bytes} byte",
+    ),
+    "record.copied": (
+        "journal {journal} copied to {url} as it stood at {when} (a snapshot): {imports} "
+        "imports, {rows} rows",
+        "journalen {journal} kopierad till {url} som den var {when} (en ögonblicksbild): "
+        "{imports} importer, {rows} rader",
+    ),
+    "record.copied_counts": (
+        "  counts checked table by table, the same in both: {counts}",
+        "  antalen kontrollerade tabell för tabell, lika i båda: {counts}",
     ),
     "record.not_finished": ("import {id}: not finished", "import {id}: inte slutförd"),
     "record.open_items": ("import {id}: {open}", "import {id}: {open}"),

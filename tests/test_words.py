@@ -252,6 +252,7 @@ _NAMED = dict.fromkeys(
         "status",
         "value",
         "length",
+        "counts",
     ],
     "x",
 )
