@@ -241,7 +241,7 @@ def _creditor(parser: argparse.ArgumentParser) -> None:
 
 
 def _seconds(text: str) -> float:
-    """A number; its range is the setting's own (`config.DropConfig`), checked with it."""
+    """A number; its range is the setting's own (`config_drop.DropConfig`), checked with it."""
     try:
         return float(text)
     except ValueError:
