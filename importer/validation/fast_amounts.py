@@ -4,8 +4,9 @@ sign, currency or anything to word.
 
 A speed trick, kept apart from the rules it shortcuts (`validation.amounts`, whose
 `AmountParser.parse_column` tries these first): the checks run over the joined column in C (a
-few regex passes) instead of cell by cell, which is what lets a 200,000-row file validate in a
-fraction of a second; grouped columns went from cell-by-cell parsing to this path too. Anything
+few regex passes) instead of cell by cell. Measured on 200,000 cells (2026-12-07, the shared
+2-core machine under load): plain `1234.50` 0.14 s here against 3.0 s through
+`AmountParser.parse`, grouped `1 234,50` 0.31 s against 5.9 s — about 20 times faster. Anything
 unusual returns None and the caller parses cell by cell with full rules and messages. Property
 tests (`tests/validation/test_amounts.py`) pin every result here to `AmountParser.parse`.
 
