@@ -6,7 +6,7 @@ Why the English text is here too: report.json keeps each rule's English sentence
 stable `message`, and a report in another language words the same facts from it. The English
 template is the exact shape of the rule's sentence — `importer.row_detail` reads the facts
 back out of a stored message with it — so a rule's sentence and its template are held equal by
-a test that runs the rule. Kept apart from `importer.words` only because that module is full.
+a test that runs the rule.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""The words of a night's summary and of the notifications (the `night.` keys of
-`importer.words`, merged into its one catalogue): kept apart only because the report's own
-words already fill that module. Same rule as there: every key holds its English and Swedish
-text, with the same placeholders."""
+"""The words of a night's summary and of the notifications (the `night.` and `drop.` keys of
+`importer.words`, merged into its one catalogue). Same rule as every section: each key holds
+its English and Swedish text, with the same placeholders."""
 
 from __future__ import annotations
 
@@ -152,5 +151,67 @@ NIGHT: dict[str, tuple[str, str]] = {
         "slutföras (returkod 3: API:et nere, nyckeln nekad, eller avbruten) eller så är dess "
         "inställningar fel (returkod 2). Vad den skrev: journalctl -u {unit}. En fil som inte "
         "slutfördes återupptas av nästa körning; nattens sammanfattningar finns i {folder}.",
+    ),
+    # ---- the night's drop summary (summary.txt)
+    "drop.head": ("Drop {id} — inbox {inbox}", "Körning {id} — inkorg {inbox}"),
+    "drop.files": (
+        "{count} file(s), exit code {code} ({meaning}); started {started}",
+        "antal filer {count}, returkod {code} ({meaning}); start {started}",
+    ),
+    "drop.unwritten": (
+        "this summary could not be written; every file's outcome is below",
+        "sammanfattningen kunde inte sparas; varje fils resultat står nedan",
+    ),
+    "drop.nothing": ("Nothing was ready.", "Inget var klart att importera."),
+    "drop.note": ("NOTE: {note}", "OBS: {note}"),
+    "drop.meaning_0": ("all credited", "allt krediterat"),
+    "drop.meaning_1": ("rows need attention", "rader behöver åtgärdas"),
+    "drop.meaning_2": ("a file or setting was rejected", "en fil eller inställning avvisades"),
+    "drop.meaning_3": (
+        "a file could not finish; the next pass resumes it",
+        "en fil kunde inte slutföras; nästa körning fortsätter med den",
+    ),
+    "drop.file": (
+        "{file}  (inbox {inbox}, creditor {creditor})",
+        "{file}  (inkorg {inbox}, borgenär {creditor})",
+    ),
+    "drop.no_creditor": ("none given", "ingen angiven"),
+    "drop.archived": ("→ {path}", "→ {path}"),
+    "drop.in_processing": ("→ left in processing/", "→ ligger kvar i processing/"),
+    "drop.state": ("{state}, exit code {code} {where}", "{state}, returkod {code} {where}"),
+    "drop.state_imported": ("imported", "importerad"),
+    "drop.state_already_imported": ("already imported", "redan importerad"),
+    "drop.state_rejected": ("rejected", "avvisad"),
+    "drop.state_unfinished": ("unfinished", "inte klar"),
+    "drop.rows": ("{count} rows: {outcomes}", "antal rader {count}: {outcomes}"),
+    "drop.statuses": ("statuses: {statuses}", "status: {statuses}"),
+    "drop.amounts": (
+        "amount requested {requested} {currency}, settled {settled} {currency}",
+        "begärt belopp {requested} {currency}, reglerat {settled} {currency}",
+    ),
+    "drop.report": ("report: {path}", "rapport: {path}"),
+    "drop.open_html": (" (open {name})", " (öppna {name})"),
+    "drop.attention": ("needs attention: {count} row(s)", "rader som behöver åtgärdas: {count}"),
+    "drop.more": ("… and {count} more in the report", "… och {count} till i rapporten"),
+    "drop.key_refused": (
+        "the API at {url} refused the API key: put the right key in the environment variable "
+        "{env} (api.api_key_env); the file stays in processing/ and the next pass resumes it",
+        "API:et på {url} godtog inte API-nyckeln: lägg rätt nyckel i miljövariabeln {env} "
+        "(api.api_key_env); filen ligger kvar i processing/ och nästa körning fortsätter med den",
+    ),
+    "drop.summary_in": ("(summary in {path})", "(sammanfattningen finns i {path})"),
+    "drop.halted": (
+        "a file could not finish (see below), so this pass claimed nothing more; files still "
+        "in the inboxes wait for the next pass",
+        "en fil kunde inte slutföras (se nedan), så den här körningen tog inte fler filer; "
+        "filer som ligger kvar i inkorgarna väntar på nästa körning",
+    ),
+    "drop.no_answer": (
+        "no answer from the API; it is looked up before anything is resent",
+        "inget svar från API:et; krediteringen kontrolleras innan något skickas igen",
+    ),
+    "drop.not_sent_yet": (
+        "not sent yet; the next pass sends it",
+        "inte skickad än; nästa körning skickar den",
     ),
 }

@@ -1,7 +1,7 @@
 """The words of the commands that list and keep the record — `imports`, `resolve`, `backup`,
 `journal copy`, `prune` (the `record.` keys of `importer.words`, merged into its one
-catalogue): kept apart only because the report's own words already fill that module. Same
-rule as there: every key holds its English and Swedish text, with the same placeholders."""
+catalogue). Same rule as every section: each key holds its English and Swedish text, with the
+same placeholders."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ elsewhere, switching dedupe off. So a folder's settings must come from the opera
 
 Anything else refuses the folder with one line; its files wait. Both at once are refused too:
 two statements of one folder's settings. Either way a folder may change only
-`config.FOLDER_SETTINGS` (whose files these are and how they read), never where reports go,
+`config_drop.FOLDER_SETTINGS` (whose files these are and how they read), never where reports go,
 nor the API, the journal, the dedupe rules, reconciliation or references.
 """
 
@@ -25,7 +25,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from importer.config import Config, folder_problem, read_mapping, validated
+from importer.config import Config, read_mapping, validated
+from importer.config_drop import folder_problem
 from importer.errors import ConfigError
 
 MAX_SETTINGS_BYTES = 1024 * 1024

@@ -1,19 +1,10 @@
-"""Correction files for `importer rerun --fix`, matched to the import's rows by key, never by
-position.
+"""Correction files for `importer rerun --fix`: read, matched to the import's rows by key
+(never by position: `pipeline.correction_match`) and applied.
 
 The usual workflow is to open the import's report.csv or report.xlsx, fix the failed rows and
-save it; or to export the corrected rows again in the original format. A correction row is
-matched to the row it corrects by, in this order of preference:
-
-1. the `row` column (report.csv and report.xlsx carry the original row number);
-2. else the credit note (`credit_invoice`), as the original file has it;
-3. else the file's own reference (`creditor_reference`; generated references are not the
-   file's and never match).
-
-Position is never used: a file holding just the two corrected rows would otherwise replace
-rows 2 and 3 with them, crediting one row's amount against another's invoice. A correction row that
-matches no row, or several, or a row another correction row already
-matched, rejects the whole correction file before anything changes, naming the rows.
+save it; or to export the corrected rows again in the original format. A correction row that
+cannot be matched to exactly one row rejects the whole correction file before anything
+changes, naming the rows.
 
 A workbook is read from its first sheet whose header matches the column mapping: report.xlsx
 opens on its rows (or its summary, which is skipped), and a creditor's own workbook on its
@@ -24,17 +15,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from importer.config import Config
 from importer.errors import FileRejected, RerunRefused
 from importer.journal import ImportRecord, Journal, JournalRow, NewRow
-from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
+from importer.mapping import ColumnMap, Mapper
 from importer.outcomes import Outcome
 from importer.pipeline.actor import current_actor
 from importer.pipeline.amounts_read import cell_reader
 from importer.pipeline.audit import changed_cells, correction_entry, untouched
+from importer.pipeline.correction_match import ROW_HEADERS, cell_text, listed, match_corrections
 from importer.pipeline.correction_origin import check_origin
 from importer.pipeline.reference import content_key, reimport_salt, row_reference
 from importer.pipeline.typed_cells import TypedCells
@@ -42,19 +34,7 @@ from importer.report.cells import FORMULA_START
 from importer.report.settings import SourceDialect
 from importer.sources import Cell, SourceFile, read_source, sheet_count
 from importer.validation import Validator
-from importer.words import LANGUAGES, text
-
-KEYS = ("credit_invoice", "creditor_reference")
-"""The file-supplied keys a correction can be matched by when it has no `row` column."""
-ROW_HEADERS = frozenset(
-    {"row", *(normalise_header(text("label.row", language)) for language in LANGUAGES)}
-)
-"""The row column's header: report.csv's `row`, report.xlsx's "Row" or, in Swedish, "Rad"."""
-_KEY_NAMES = {
-    "row": "row number",
-    "credit_invoice": "credit note",
-    "creditor_reference": "reference",
-}
+from importer.words import text
 
 
 def _restore(cell: Cell) -> Cell:
@@ -152,14 +132,6 @@ def _row_list(rows: list[int], shown: int = 10) -> str:
     return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """How a correction file was matched: the key, and each correction's original row."""
-
-    key: str
-    rows: list[int]
-
-
 def _imports_creditor(
     record: ImportRecord, originals: Sequence[JournalRow], creditor: str | None
 ) -> str | None:
@@ -226,7 +198,7 @@ def read_corrections(
     if clashes:
         raise FileRejected(
             path.name,
-            f"{_listed(clashes)} corrected differently on two sheets; correct each row on "
+            f"{listed(clashes)} corrected differently on two sheets; correct each row on "
             "one sheet only: nothing was changed",
         )
     changed = [new for _, (new, _) in sorted(chosen.items())]
@@ -245,7 +217,7 @@ def _sheet_corrections(
 ) -> tuple[str, list[NewRow]]:
     """One sheet's (or a CSV file's) corrections, and the key they were matched by."""
     mapped = mapper.map_rows(source, columns)
-    match = _match(source.name, record, originals, mapper, columns, mapped)
+    match = match_corrections(source.name, record, originals, mapper, columns, mapped)
     numbers = match.rows
     # Keep only the original file's columns: outcome columns of a report are not source cells.
     # A header the original file has twice is matched by order of appearance.
@@ -264,7 +236,7 @@ def _sheet_corrections(
     current = {row.row: row.source for row in originals}
     for api_field, column in mapper.fields_of(record.columns).items():
         if api_field not in columns.fields:
-            mapped.columns[api_field] = [_text(current[n], column) for n in numbers]
+            mapped.columns[api_field] = [cell_text(current[n], column) for n in numbers]
     checked = Validator(config, creditor=creditor).validate_columns(
         mapped.columns, len(numbers), numbers
     )
@@ -323,107 +295,3 @@ def _read(
     if found:
         return found, others
     raise first_problem or FileRejected(path.name, "the workbook has no sheets")
-
-
-def _match(
-    file: str,
-    record: ImportRecord,
-    originals: Sequence[JournalRow],
-    mapper: Mapper,
-    columns: ColumnMap,
-    mapped: MappedRows,
-) -> Match:
-    key, wanted = _keys(file, record, columns, mapped)
-    index = _index(key, record, originals, mapper)
-    rows: list[int] = []
-    unmatched: list[str] = []
-    several: list[str] = []
-    taken: dict[int, int] = {}
-    twice: list[str] = []
-    for file_row, value in zip(mapped.row_numbers, wanted, strict=True):
-        found = index.get(value, []) if value else []
-        shown = f"row {file_row} ({_KEY_NAMES[key]} {value or 'empty'})"
-        if not found:
-            unmatched.append(shown)
-        elif len(found) > 1:
-            several.append(f"{shown} matches rows {', '.join(map(str, found))}")
-        elif found[0] in taken:
-            twice.append(f"rows {taken[found[0]]} and {file_row} both correct row {found[0]}")
-        else:
-            taken[found[0]] = file_row
-        rows.append(found[0] if found else 0)
-    problems = []
-    if unmatched:
-        verb = "matches" if len(unmatched) == 1 else "match"
-        problems.append(f"{_listed(unmatched)} {verb} no row of the import")
-    if several:
-        problems.append(f"{_listed(several)}; a correction must match exactly one row")
-    if twice:
-        problems.append(_listed(twice))
-    if problems:
-        raise FileRejected(
-            file,
-            f"corrections are matched to import {record.id} ({record.file_name}) by "
-            f"{_KEY_NAMES[key]}: {'; '.join(problems)}; nothing was changed",
-        )
-    return Match(key, rows)
-
-
-def _keys(
-    file: str, record: ImportRecord, columns: ColumnMap, mapped: MappedRows
-) -> tuple[str, list[str]]:
-    """Which key the file is matched by, and each correction row's value of it."""
-    # report.csv adds its `row` after the file's own columns. A file with a "Row" column
-    # of its own keeps that column in its report, so only a `row` column beyond as many as
-    # the original file had numbers the rows — the last one.
-    own = sum(normalise_header(h) in ROW_HEADERS for h in record.columns)
-    numbered = [i for i, h in enumerate(columns.headers) if normalise_header(h) in ROW_HEADERS]
-    if len(numbered) > own:
-        column = numbered[-1]
-        values = [_text(texts, column) for texts in mapped.sources]
-        for file_row, value in zip(mapped.row_numbers, values, strict=True):
-            if not value.isdecimal():
-                raise FileRejected(
-                    file,
-                    f"row {file_row}: the 'row' column must hold the original row number, "
-                    f"not {value!r}",
-                )
-        return "row", [str(int(v)) for v in values]
-    for key in KEYS:
-        if key in columns.fields:
-            column = columns.fields[key]
-            return key, [_text(texts, column) for texts in mapped.sources]
-    raise FileRejected(
-        file,
-        "the corrections cannot be matched to the import's rows: the file has no 'row' "
-        "column (as report.csv and report.xlsx have), no credit note column and no "
-        "reference column; rows are never matched by position, so nothing was changed",
-    )
-
-
-def _index(
-    key: str, record: ImportRecord, originals: Sequence[JournalRow], mapper: Mapper
-) -> dict[str, list[int]]:
-    """The import's rows by the key's value, as the original file's cells show it."""
-    index: dict[str, list[int]] = {}
-    if key == "row":
-        for original in originals:
-            index[str(original.row)] = [original.row]
-        return index
-    column = mapper.fields_of(record.columns).get(key)
-    if column is None:
-        return index  # the original file has no such column: nothing can match
-    for original in originals:
-        value = _text(original.source, column)
-        if value:
-            index.setdefault(value, []).append(original.row)
-    return index
-
-
-def _text(texts: Sequence[str], column: int) -> str:
-    return texts[column].strip() if column < len(texts) else ""
-
-
-def _listed(items: list[str], shown: int = 10) -> str:
-    text = ", ".join(items[:shown])
-    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")

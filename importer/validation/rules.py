@@ -16,7 +16,7 @@ from importer.errors import ConfigError
 from importer.mapping import NAME_THE_CREDITOR
 from importer.outcomes import RowError
 from importer.sources.model import Cell
-from importer.validation.amounts import AmountParser, plain_amounts
+from importer.validation.amounts import AmountParser
 from importer.validation.cells import (
     DATE_TABLE_TYPES,
     FieldColumn,
@@ -32,6 +32,7 @@ from importer.validation.checked import NO_ERRORS, CheckedColumns, RowValidation
 from importer.validation.dates import DateConverter, daylight_saving
 from importer.validation.excel_numbers import FIELDS as EXCEL_KEY_FIELDS
 from importer.validation.excel_numbers import exponent_form_errors, hold_back
+from importer.validation.fast_amounts import plain_amounts
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
 

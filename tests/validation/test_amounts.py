@@ -12,11 +12,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from importer.validation.amounts import (
-    AmountParser,
-    grouped_amounts,
-    plain_amounts,
-)
+from importer.validation.amounts import AmountParser
+from importer.validation.fast_amounts import grouped_amounts, plain_amounts
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
 

@@ -20,7 +20,7 @@ from importer.config import Config, DefaultsConfig, InputConfig
 from importer.errors import ConfigError
 from importer.outcomes import RowError
 from importer.validation import ERROR_CODES, RowValidation, Validator
-from importer.validation.amounts import plain_amounts
+from importer.validation.fast_amounts import plain_amounts
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 CASE = "64b0c0ffee00000000000001"
