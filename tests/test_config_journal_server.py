@@ -176,3 +176,35 @@ def test_a_deadline_below_a_second_or_above_an_hour_is_refused_naming_the_key(
     with pytest.raises(ConfigError) as refused:
         load_config(tmp_path / "config.yaml")
     assert "journal.statement_timeout" in str(refused.value)
+
+
+def test_a_url_naming_several_hosts_is_taken_as_libpq_takes_it(tmp_path: Path) -> None:
+    """libpq tries each host of a list in turn (`target_session_attrs` picks the one that
+    takes writes after a failover): such a URL names the journal as it is written."""
+    url = (
+        "postgresql://importer@db1.example:5432,db2.example:5433,[::1]:5434/journal"
+        "?target_session_attrs=read-write&sslmode=verify-full"
+    )
+    write(tmp_path, {"url": url})
+    assert load_config(tmp_path / "config.yaml").journal.place() == JournalServer(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (f"postgresql://importer:{LEAKED}@db1.example,db2.example/journal", "password_env"),
+        (f"postgresql://importer@db1.example,importer:{LEAKED}@db2.example/j", "password_env"),
+        (f"postgresql://importer@db1.example,db2.example/j?password={LEAKED}", "password_env"),
+        (f"postgresql://importer@db1.example,db2.example/j?sslpassword={LEAKED}", "sslpassword"),
+        (f"postgresql://importer@db1.example:5432,db2.example:{LEAKED}/j", "is not a valid URL"),
+        ("postgresql://importer@db1.example:5432,db2.example:65536/j", "is not a valid URL"),
+    ],
+)
+def test_every_host_of_a_url_naming_several_is_checked_and_never_echoed(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    write(tmp_path, {"url": url})
+    with pytest.raises(ConfigError) as refused:
+        load_config(tmp_path / "config.yaml")
+    assert said in str(refused.value)
+    assert LEAKED not in str(refused.value)

@@ -47,7 +47,6 @@ def url_problem(url: str) -> str | None:
     config` and in every message about the journal."""
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         return "is not a valid URL"
     if parts.scheme.lower() not in SCHEMES:
@@ -65,9 +64,26 @@ def url_problem(url: str) -> str | None:
             "named: leave it out (a client key readable only by the importer's user needs "
             "no sslpassword)"
         )
+    if not all(port_ok(host) for host in hosts(parts.netloc)):
+        return "is not a valid URL"
     if not parts.hostname and "host" not in query_keys:
         return "names no host (postgresql://user@host:port/database)"
     return None
+
+
+def hosts(netloc: str) -> list[str]:
+    """The `host[:port]` parts of a URL's authority as libpq reads them: after its userinfo,
+    which runs to the first `@`, a comma-separated list (`h1:5432,h2:5432`: libpq tries each
+    in turn, `target_session_attrs` choosing among them)."""
+    _, at, after = netloc.partition("@")
+    return (after if at else netloc).split(",")
+
+
+def port_ok(host: str) -> bool:
+    """Whether a `host[:port]` (`[::1]:5432` for an IPv6 address) has no port, or one that
+    is a number a port can be."""
+    _, colon, port = (host.rpartition("]")[2] if host.startswith("[") else host).partition(":")
+    return not colon or not port or (port.isdigit() and int(port) <= 65535)
 
 
 def libpq_secret(url: str, query_keys: set[str]) -> str | None:
