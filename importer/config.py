@@ -18,7 +18,7 @@ from importer.config_drop import DropConfig
 from importer.config_section import HOUR
 from importer.config_section import Section as _Section
 from importer.errors import ConfigError
-from importer.journal.server import JournalServer, server_of, url_problem
+from importer.journal.server import STATEMENT_TIMEOUT, JournalServer, server_of, url_problem
 from importer.local_time import check_zone
 from importer.notify.settings import ENV_NAME, NotifyConfig
 
@@ -175,6 +175,11 @@ class JournalConfig(_Section):
     password_env: str | None = Field(default=None, pattern=ENV_NAME)
     """The *name* of the environment variable holding the server's password; None leaves it
     to libpq (`PGPASSWORD`, `~/.pgpass`, a client certificate)."""
+    statement_timeout: float = Field(default=STATEMENT_TIMEOUT, ge=1, le=HOUR)
+    """Seconds a journal server has to answer one round trip (a statement, a transaction's
+    commit, a block of a report) before the run stops as for a server gone (exit 3, resumed
+    by the same command): a frozen server would otherwise hold the run for ever. Per round
+    trip, never per import; below a second a loaded server's ordinary answer could miss it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -197,7 +202,9 @@ class JournalConfig(_Section):
     def place(self) -> Path | JournalServer:
         """Where the journal is: the server `url` names (with its password from
         `password_env`), else the SQLite file at `path`."""
-        return self.path if self.url is None else server_of(self.url, self.password_env)
+        if self.url is None:
+            return self.path
+        return server_of(self.url, self.password_env, self.statement_timeout)
 
 
 class ReferenceConfig(_Section):

@@ -16,10 +16,12 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,27 @@ class PgServer:
     def connect(self, database: str) -> psycopg.Connection:
         """The importer role over TCP, as a test looks at what the importer wrote."""
         return psycopg.connect(self.url(database), password=PASSWORD, autocommit=True)
+
+    @contextmanager
+    def frozen(self, database: str) -> Iterator[list[int]]:
+        """Every session of `database` frozen (its backend process stopped, SIGSTOP) for the
+        block, as a hung backend or a stalled disk leaves it: the machine's kernel still
+        acknowledges its TCP, so keepalives see a live peer. Yields the pids; they run on
+        (SIGCONT) after the block, whatever happened in it."""
+        with self.admin() as admin:
+            pids = [
+                pid
+                for (pid,) in admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+                ).fetchall()
+            ]
+        try:
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+            yield pids
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
 
     def run_as_owner(self, *args: str) -> subprocess.CompletedProcess[str]:
         return _as_postgres([str(BIN / "pg_ctl"), "-D", str(self.folder / "data"), *args])

@@ -43,6 +43,7 @@ CASES = [
         ["PostgreSQL/SQLite", "journal commits from 32 threads"],
     ),
     ("lookup_bench.py", ["--rows", "30", "--cases", "5"], ["ratio look-ups/posting"]),
+    ("server_report_memory.py", ["--rows", "30"], ["peak RSS PostgreSQL/SQLite"]),
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),
     ("workbook_layout.py", ["--rows", "100"], ["number_format", "layout as XML vs regular"]),
     ("xlsx_bench.py", ["--rows", "50", "--rounds", "1"], ["XlsxWriter is"]),

@@ -8,18 +8,20 @@ names a SQLite file even when the configuration names a server."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from cli_support import SAMPLE, importer, one_line
 
 from importer.config import load_config
+from importer.errors import ConfigError
 from importer.journal.server import SECRET_PARAMETERS, JournalServer
 
 LEAKED = "pw-in-the-file-0451"
 
 
-def write(work: Path, journal: dict[str, str]) -> None:
+def write(work: Path, journal: Mapping[str, object]) -> None:
     (work / "config.yaml").write_text(json.dumps({"journal": journal}), encoding="utf-8")
 
 
@@ -151,3 +153,58 @@ def test_journal_on_the_command_line_names_a_sqlite_file_even_beside_a_server(
     (url_line,) = [line for line in shown.stdout.splitlines() if "journal.url" in line]
     assert "null" in url_line
     assert "command line (--journal)" in url_line
+
+
+def test_a_server_journal_has_the_deadline_the_configuration_gives_its_round_trips(
+    tmp_path: Path,
+) -> None:
+    config_file = tmp_path / "config.yaml"
+    url = "postgresql://importer@db.example/journal"
+    write(tmp_path, {"url": url})
+    assert load_config(config_file).journal.place() == JournalServer(url, None, 30.0)
+    write(tmp_path, {"url": url, "statement_timeout": 2.5})
+    assert load_config(config_file).journal.place() == JournalServer(url, None, 2.5)
+
+
+@pytest.mark.parametrize("seconds", [0, 0.5, 3601, "soon", True])
+def test_a_deadline_below_a_second_or_above_an_hour_is_refused_naming_the_key(
+    tmp_path: Path, seconds: object
+) -> None:
+    write(
+        tmp_path, {"url": "postgresql://importer@db.example/journal", "statement_timeout": seconds}
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(tmp_path / "config.yaml")
+    assert "journal.statement_timeout" in str(refused.value)
+
+
+def test_a_url_naming_several_hosts_is_taken_as_libpq_takes_it(tmp_path: Path) -> None:
+    """libpq tries each host of a list in turn (`target_session_attrs` picks the one that
+    takes writes after a failover): such a URL names the journal as it is written."""
+    url = (
+        "postgresql://importer@db1.example:5432,db2.example:5433,[::1]:5434/journal"
+        "?target_session_attrs=read-write&sslmode=verify-full"
+    )
+    write(tmp_path, {"url": url})
+    assert load_config(tmp_path / "config.yaml").journal.place() == JournalServer(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (f"postgresql://importer:{LEAKED}@db1.example,db2.example/journal", "password_env"),
+        (f"postgresql://importer@db1.example,importer:{LEAKED}@db2.example/j", "password_env"),
+        (f"postgresql://importer@db1.example,db2.example/j?password={LEAKED}", "password_env"),
+        (f"postgresql://importer@db1.example,db2.example/j?sslpassword={LEAKED}", "sslpassword"),
+        (f"postgresql://importer@db1.example:5432,db2.example:{LEAKED}/j", "is not a valid URL"),
+        ("postgresql://importer@db1.example:5432,db2.example:65536/j", "is not a valid URL"),
+    ],
+)
+def test_every_host_of_a_url_naming_several_is_checked_and_never_echoed(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    write(tmp_path, {"url": url})
+    with pytest.raises(ConfigError) as refused:
+        load_config(tmp_path / "config.yaml")
+    assert said in str(refused.value)
+    assert LEAKED not in str(refused.value)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from importer.journal.connection import JournalConnection
-from importer.journal.schema import reads
+from importer.journal.schema import in_row_order, reads
 from importer.outcomes import Outcome, RowError
 
 
@@ -35,6 +35,10 @@ class Amounts(NamedTuple):
     credited: Decimal
     settled: Decimal
 
+
+AMOUNT_BLOCK = 10_000
+"""Rows whose amounts are read at once: one query for an import of up to that many rows (a
+list of a year's imports reads every one), a few megabytes at most."""
 
 _RESOLVED = (
     "EXISTS (SELECT 1 FROM resolutions r WHERE r.import_id = rows.import_id AND r.row = rows.row)"
@@ -81,24 +85,24 @@ class FigureStore:
     @reads
     def amounts(self, import_id: str) -> Amounts:
         """Every amount that could be read, those of credited rows, and what was settled
-        (one pass over the import's rows; a credited row always has its amount)."""
-        read, credited, settled = [], [], []
-        for amount, is_credited, settled_amount in self._db.fetchall(
-            "SELECT amount, outcome='credited', settled_amount FROM rows"
-            " WHERE import_id=? AND amount IS NOT NULL",
-            (import_id,),
+        (one pass over the import's rows, `AMOUNT_BLOCK` at a time: a large import's
+        amounts are never all in memory; a credited row always has its amount)."""
+        read = credited = settled = Decimal(0)
+        for block in in_row_order(
+            self._db,
+            "SELECT row, amount, outcome='credited', settled_amount FROM rows"
+            " WHERE import_id=? AND row>? AND amount IS NOT NULL ORDER BY row LIMIT ?",
+            import_id,
+            size=AMOUNT_BLOCK,
         ):
-            read.append(amount)
-            if is_credited:
-                credited.append(amount)
-                if settled_amount is not None:
-                    settled.append(settled_amount)
-        zero = Decimal(0)
-        return Amounts(
-            sum(map(Decimal, read), zero),
-            sum(map(Decimal, credited), zero),
-            sum(map(Decimal, settled), zero),
-        )
+            for _, amount, is_credited, settled_amount in block:
+                value = Decimal(amount)
+                read += value
+                if is_credited:
+                    credited += value
+                    if settled_amount is not None:
+                        settled += Decimal(settled_amount)
+        return Amounts(read, credited, settled)
 
     @reads
     def flagged(self, import_id: str) -> int:

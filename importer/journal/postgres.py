@@ -15,6 +15,15 @@ after 20 s of silence, every 10 s, 3 unanswered: the session is gone within abou
 `tcp_user_timeout` bounds unacknowledged writes at 60 s). The client's side makes a run whose
 server went away stop (exit 3, resumable) rather than wait for ever.
 
+A server that freezes instead (its backend stopped, its disk stalled) goes on acknowledging
+TCP, which neither keepalives nor `tcp_user_timeout` can tell from a live one: every round
+trip has a deadline (`journal.statement_timeout`, `journal.deadline`), past which the
+statement is cancelled and, if that is not answered either, the connection cut; the run stops
+as for a server gone, saying the server did not answer. The server applies the same bound a
+grace period later (`statement_timeout`, `idle_in_transaction_session_timeout` on the
+session), so a statement or a transaction whose client can no longer reach it ends there too
+and frees the journal's writer lock.
+
 This module is imported only when a journal names a server: psycopg takes about 0.3 s to
 import, which every other command would pay."""
 
@@ -34,6 +43,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadable
 from importer.journal.connection import read_failure, said, write_failure
+from importer.journal.deadline import GRACE_SECONDS, RoundTripDeadline
 from importer.journal.pg_migrations import migrate_server
 from importer.journal.server import JournalServer, advisory_key
 
@@ -43,6 +53,9 @@ KEEPALIVE_SECONDS = {"idle": 20, "interval": 10, "count": 3}
 """Silence before the first probe, between probes, probes unanswered: a peer gone is
 noticed within idle + interval x count = 50 s ("about a minute", README)."""
 USER_TIMEOUT_MS = 60_000
+SERVER_TIMEOUTS = ("statement_timeout", "idle_in_transaction_session_timeout")
+MIGRATION_SECONDS = 3600.0
+"""The deadline of a migration's statements: one may rebuild a large table by design."""
 
 
 WRITER_LOCK = advisory_key("importer journal: one writer at a time")
@@ -65,6 +78,15 @@ class PgConnection:
         self.connection = connection
         self.path = server
         self.lock = threading.RLock()
+        # A socket of our own on the connection's, for the deadline to shut down: a read
+        # blocked on a frozen server returns, and the driver reports the connection lost.
+        # Its own descriptor stays valid whatever the driver does with the connection's.
+        self._socket = socket.socket(fileno=os.dup(connection.fileno()))
+        self.deadline = RoundTripDeadline(
+            server.statement_timeout,
+            lambda grace: connection.cancel_safe(timeout=grace),
+            lambda: self._socket.shutdown(socket.SHUT_RDWR),
+        )
 
     @classmethod
     def open(cls, server: JournalServer) -> PgConnection:
@@ -76,7 +98,8 @@ class PgConnection:
         except DRIVER_ERRORS as exc:
             raise JournalUnavailable(f"journal {server}: cannot be opened ({said(exc)})") from exc
         try:
-            migrate_server(opened, server)
+            with opened.patient(MIGRATION_SECONDS):
+                migrate_server(opened, server)
         except BaseException as exc:  # too new, foreign, the server gone: no session kept
             opened.close()
             if isinstance(exc, DRIVER_ERRORS):
@@ -93,7 +116,9 @@ class PgConnection:
         transaction that reads nothing back (a row's intent, its outcome) where each
         statement would be one. A statement whose answer is read (a claim's holder) is sent,
         with those before it, when read."""
-        with self.lock:  # the whole transaction: no other lane's statement inside it
+        # the whole transaction under the lock (no other lane's statement inside it) and
+        # on the clock: its statements are answered when one is read or at COMMIT
+        with self.lock, self.deadline.watch():
             try:
                 try:
                     with self.connection.pipeline():
@@ -109,7 +134,8 @@ class PgConnection:
                 with suppress(*DRIVER_ERRORS):
                     if self.in_transaction:
                         self.connection.execute("ROLLBACK")
-                raise write_failure(exc, self.path) from exc
+                cause = self._overdue(exc)
+                raise write_failure(cause, self.path) from cause
 
     @property
     def in_transaction(self) -> bool:
@@ -118,25 +144,51 @@ class PgConnection:
 
     def read_failure(self, exc: BaseException) -> JournalDamaged | JournalUnreadable:
         """`journal.connection.read_failure` for this server."""
-        return read_failure(exc, self.path)
+        return read_failure(self._overdue(exc), self.path)
+
+    def _overdue(self, exc: BaseException) -> BaseException:
+        """What to say of `exc`: once a round trip ran past the deadline, whatever fails on
+        this connection (the statement cancelled, the connection cut, the next statement on
+        it) fails because the server did not answer, with `exc` as its cause."""
+        if not self.deadline.overdue:
+            return exc
+        seconds = self.deadline.seconds
+        overdue = TimeoutError(
+            f"the server did not answer within {seconds:g} second{'' if seconds == 1 else 's'}"
+            ", journal.statement_timeout"
+        )
+        overdue.__cause__ = exc
+        return overdue
+
+    @contextmanager
+    def patient(self, seconds: float) -> Iterator[None]:
+        """A longer deadline, on both ends, for statements long by design (a migration)."""
+        with self.lock, self.deadline.extended(seconds):
+            self.execute("SELECT set_config('statement_timeout', ?, false)", (f"{seconds}s",))
+            yield  # failed: the caller closes the connection (`open`)
+            self.execute("RESET statement_timeout")  # to the session's, `connect`'s
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        with self.lock:
+        with self.lock, self.deadline.watch():
             return self.connection.execute(placeholders(sql), params)
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self.lock:
+        with self.lock, self.deadline.watch():
             return self.connection.execute(placeholders(sql), params).fetchall()
 
     def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
-        with self.lock:
+        with self.lock, self.deadline.watch():
             cursor = self.connection.cursor()
-            cursor.executemany(placeholders(sql), params)
+            cursor.executemany(placeholders(sql), self.deadline.paced(params))
             return cursor
 
     def close(self) -> None:
         with self.lock:
-            self.connection.close()
+            self.deadline.close()
+            try:
+                self.connection.close()
+            finally:
+                self._socket.close()
 
 
 def connect(server: JournalServer) -> PgConnection:
@@ -148,9 +200,13 @@ def connect(server: JournalServer) -> PgConnection:
     for name, seconds in KEEPALIVE_SECONDS.items():
         params.setdefault(f"keepalives_{name}", str(seconds))
     params.setdefault("tcp_user_timeout", str(USER_TIMEOUT_MS))
+    # the server's own bound a grace period after the client's: a statement or a
+    # transaction whose client cannot reach it (to cancel, to go on) ends there too
+    server_ms = round((server.statement_timeout + GRACE_SECONDS) * 1000)
     server_side = " ".join(
         [f"-c tcp_keepalives_{name}={seconds}" for name, seconds in KEEPALIVE_SECONDS.items()]
         + [f"-c tcp_user_timeout={USER_TIMEOUT_MS}"]
+        + [f"-c {name}={server_ms}" for name in SERVER_TIMEOUTS]
     )
     params["options"] = f"{server_side} {params.get('options', '')}".strip()
     params.setdefault("application_name", f"importer {os.getpid()} on {socket.gethostname()}"[:63])

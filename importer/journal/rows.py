@@ -25,6 +25,7 @@ from importer.journal.row_values import (
 from importer.journal.schema import (
     REQUEST_COLUMN_LIST,
     REQUEST_PLACEHOLDERS,
+    in_row_order,
     iso_z,
     reads,
     utcnow,
@@ -83,12 +84,10 @@ class RowStore:
 
     @reads
     def chunks(self, import_id: str, size: int) -> Iterator[list[JournalRow]]:
-        """All rows in row order, `size` at a time: a large import's report is rendered
-        without holding every row in memory."""
-        cursor = self._db.execute(
-            f"SELECT {ROW_COLUMNS} FROM rows WHERE import_id=? ORDER BY row", (import_id,)
-        )
-        while chunk := cursor.fetchmany(size):
+        """All rows in row order, `size` at a time (`schema.in_row_order`): a large
+        import's report is rendered without holding every row in memory, on a server too."""
+        sql = f"SELECT {ROW_COLUMNS} FROM rows WHERE import_id=? AND row>? ORDER BY row LIMIT ?"
+        for chunk in in_row_order(self._db, sql, import_id, size=size):
             yield [row_of(values) for values in chunk]
 
     @reads

@@ -65,6 +65,26 @@ def reads(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S,
     return read
 
 
+def in_row_order(
+    db: JournalConnection, sql: str, import_id: str, *params: Any, size: int
+) -> Iterator[list[Any]]:
+    """The rows `sql` selects from one import, `size` at a time in row order, each block a
+    query of its own after the last row of the one before (keyset paging): a large import is
+    never held whole in memory — a server's driver keeps a query's whole result until its
+    last row is read — nor a cursor open between blocks (a caller may write meanwhile), and
+    each block is one round trip within the server's deadline (`journal.deadline`). `sql`
+    reads `row` first, takes `import_id` and the last row read as its first two parameters
+    (`WHERE import_id=? AND row>?`), `params` after them, and ends `ORDER BY row LIMIT ?`."""
+    last = -1
+    while True:
+        block = db.fetchall(sql, (import_id, last, *params, size))
+        if block:
+            yield block
+        if len(block) < size:
+            return
+        last = block[-1][0]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

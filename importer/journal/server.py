@@ -17,6 +17,13 @@ from importer.errors import ConfigError
 SCHEMES = ("postgresql", "postgres")
 SECRET_PARAMETERS = ("password", "sslpassword", "oauth_client_secret")
 """libpq's parameters that hold a secret (those it marks for display as "*")."""
+STATEMENT_TIMEOUT = 30.0
+"""Seconds the server has to answer one round trip (`journal.statement_timeout`): what a
+SQLite journal gives a lock another process holds (`connection.LOCK_TIMEOUT`), so a writer
+waits on another host's writer as long on either; a journal's round trip takes milliseconds,
+and thirty seconds of silence mean a server frozen or stalled. Bounded below the 50 s a silent
+host's keepalives take, so a frozen server is noticed no later than one gone
+(`journal.deadline`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +31,11 @@ class JournalServer:
     """A journal on a server: `url` as libpq reads it (`postgresql://user@host:port/db`,
     TLS as its own parameters: `?sslmode=verify-full&sslrootcert=ca.pem`), `password` from
     the variable `journal.password_env` names; None leaves it to libpq (`PGPASSWORD`,
-    `~/.pgpass`)."""
+    `~/.pgpass`); `statement_timeout`, the seconds it has to answer a round trip."""
 
     url: str
     password: str | None = field(default=None, repr=False)
+    statement_timeout: float = STATEMENT_TIMEOUT
 
     def __str__(self) -> str:
         return self.url
@@ -39,7 +47,6 @@ def url_problem(url: str) -> str | None:
     config` and in every message about the journal."""
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         return "is not a valid URL"
     if parts.scheme.lower() not in SCHEMES:
@@ -57,9 +64,26 @@ def url_problem(url: str) -> str | None:
             "named: leave it out (a client key readable only by the importer's user needs "
             "no sslpassword)"
         )
+    if not all(port_ok(host) for host in hosts(parts.netloc)):
+        return "is not a valid URL"
     if not parts.hostname and "host" not in query_keys:
         return "names no host (postgresql://user@host:port/database)"
     return None
+
+
+def hosts(netloc: str) -> list[str]:
+    """The `host[:port]` parts of a URL's authority as libpq reads them: after its userinfo,
+    which runs to the first `@`, a comma-separated list (`h1:5432,h2:5432`: libpq tries each
+    in turn, `target_session_attrs` choosing among them)."""
+    _, at, after = netloc.partition("@")
+    return (after if at else netloc).split(",")
+
+
+def port_ok(host: str) -> bool:
+    """Whether a `host[:port]` (`[::1]:5432` for an IPv6 address) has no port, or one that
+    is a number a port can be."""
+    _, colon, port = (host.rpartition("]")[2] if host.startswith("[") else host).partition(":")
+    return not colon or not port or (port.isdigit() and int(port) <= 65535)
 
 
 def libpq_secret(url: str, query_keys: set[str]) -> str | None:
@@ -81,19 +105,21 @@ def libpq_secret(url: str, query_keys: set[str]) -> str | None:
     return next((name for name in SECRET_PARAMETERS if name in keys), None)
 
 
-def server_of(url: str, password_env: str | None) -> JournalServer:
+def server_of(
+    url: str, password_env: str | None, statement_timeout: float = STATEMENT_TIMEOUT
+) -> JournalServer:
     """The server `url` names, with the password from the variable `password_env` names
     (refused when that variable is not set: libpq would then try without one and say
     something about authentication instead)."""
     if password_env is None:
-        return JournalServer(url)
+        return JournalServer(url, statement_timeout=statement_timeout)
     password = os.environ.get(password_env)
     if not password:
         raise ConfigError(
             f"journal.password_env names ${password_env}, which is not set: set it to the "
             f"password of the journal's database ({url}); nothing was sent"
         )
-    return JournalServer(url, password)
+    return JournalServer(url, password, statement_timeout)
 
 
 def advisory_key(name: str) -> int:

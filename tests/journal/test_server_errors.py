@@ -67,3 +67,18 @@ def test_a_server_that_cannot_be_reached_is_one_line_naming_the_journal() -> Non
     assert message.startswith(f"journal {place.url}: cannot be opened (")
     assert "Connection refused" in message
     assert "\n" not in message, message
+
+
+def test_a_url_naming_several_hosts_opens_the_first_that_takes_writes(
+    pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """The first host is down (a failover): libpq goes on to the next, and the journal,
+    named by the URL as written, works there."""
+    url = (
+        f"postgresql://importer@127.0.0.1:{closed_port()},127.0.0.1:{pg_server.port}"
+        f"/{pg_database}?target_session_attrs=read-write"
+    )
+    with Journal(JournalServer(url, pg_support.PASSWORD)) as journal:
+        journal.check_writable()
+        assert journal.imports.all() == []
+        assert str(journal.path) == url
