@@ -138,6 +138,7 @@ class Drop:
         file handled (0 when nothing was ready, and when another drop holds the inbox)."""
         if not self.inbox.is_dir():
             raise ConfigError(f"inbox {self.inbox} is not a folder")
+        ready_by_marker(self.config, "the configuration")
         try:
             since = shown(_now(), self.config.report.timezone)
             with locked(self.inbox, f"importer drop since {since}"):
@@ -316,7 +317,14 @@ def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
     """The configuration of one inbox: the main one, with a creditor's folder settings laid
     over it — from `drop.folders`, or from a config.yaml the operator's (`drop.folders`
     module) — which must name its creditor, or agree with `named` (the drop's --creditor),
-    and may change only what a folder may."""
+    and may change only what a folder may — on a server journal, not away from `marker`."""
+    config = _folder_config(main, inbox, named)
+    ready_by_marker(config, str(inbox.overlay or f"drop.folders.{inbox.path.name}"))
+    return config
+
+
+def _folder_config(main: Config, inbox: Inbox, named: str | None) -> Config:
+    """The main configuration with the folder's own settings laid over it, if it has any."""
     settings = main.drop.folders.get(inbox.path.name) if inbox.named else None
     if settings is not None and inbox.overlay is not None:
         raise ConfigError(
@@ -331,6 +339,20 @@ def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
         return main
     text = read_folder_settings(inbox.overlay)
     return overlay_config(main, inbox.overlay, creditor_said=True, creditor=named, text=text)
+
+
+def ready_by_marker(config: Config, where: str) -> None:
+    """A journal on a server (`journal.url`) is what lets several hosts drain one inbox, and
+    no host sees the processes of another writing a file there: `stable` would take a file
+    an uploader on another host still writes, whose rows written after the claim are lost.
+    Only the sender's marker says a file is finished, so only `marker` is allowed."""
+    if config.journal.url is not None and config.drop.ready != "marker":
+        raise ConfigError(
+            f"drop.ready is {config.drop.ready} in {where}, but the journal is on a server "
+            "(journal.url), so other hosts may drain this inbox and a file still being "
+            "written from another machine would look finished here; set drop.ready: marker "
+            "(the sender writes <name>.done or <name>.ok once the file is complete)"
+        )
 
 
 def _orphans(inbox: Inbox, summary: DropSummary, keep_days: float) -> None:

@@ -425,7 +425,8 @@ def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Jour
     assert journal.rows.get("imp-1", 2).outcome is Outcome.UNKNOWN  # type: ignore[union-attr]
     # asking who holds it claims nothing, and a row's own claim is not another's
     asked = journal.claims.holder(BASE_URL, CREDITOR, "K1", "imp-2", 2)
-    assert asked is not None and (asked.import_id, asked.row) == ("imp-1", 2)
+    assert asked is not None
+    assert (asked.import_id, asked.row) == ("imp-1", 2)
     assert journal.rows.get("imp-2", 2).outcome is Outcome.NOT_SENT  # type: ignore[union-attr]
     assert journal.claims.holder(BASE_URL, CREDITOR, "K1", "imp-1", 2) is None
     holder = journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2)
