@@ -191,7 +191,8 @@ class Drop:
         self._last_notes = set(summary.notes)
         # Only news is written, printed and notified (drop.night): a pass a minute saying
         # again what the night's summary says would bury the real ones.
-        if self._teller.tell(summary):
+        shared = journal.nights if self.config.journal.url is not None else None
+        if self._teller.tell(summary, shared):
             write_overview_of(journal, self.config)  # the night's summary linked
         return summary
 

@@ -55,22 +55,33 @@ def drop_cmd(inbox: Path, url: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "importer", "drop", str(inbox), "--api-url", url, *extra]
 
 
-def run_drop(work: Path, inbox: Path, url: str, *extra: str, timeout: float = 120):
+def run_drop(
+    work: Path,
+    inbox: Path,
+    url: str,
+    *extra: str,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+):
+    """`importer drop` run to its end in `work`; `env`: its environment (a host's own HOME,
+    say), by default `importer_env()`."""
     return subprocess.run(
         drop_cmd(inbox, url, *extra),
         cwd=work,
-        env=importer_env(),
+        env=env or importer_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
     )
 
 
-def start_drop(work: Path, inbox: Path, url: str, *extra: str) -> subprocess.Popen[str]:
+def start_drop(
+    work: Path, inbox: Path, url: str, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         drop_cmd(inbox, url, *extra),
         cwd=work,
-        env=importer_env(),
+        env=env or importer_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

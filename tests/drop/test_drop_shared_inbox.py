@@ -6,17 +6,24 @@ of what was credited (tests/pg_support.py starts the server)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pg_support
 from cli_support import one_line
-from drop_support import OTHER_CREDITOR, THEIRS, archived, creditings_of, run_drop
-from pipeline.exactly_once_support import CREDITOR, write_credits
+from drop_support import OTHER_CREDITOR, THEIRS, archived, creditings_of, run_drop, summaries
+from notify.notify_support import receiver
+from pipeline.exactly_once_support import CREDITOR, importer_env, write_credits
 from pipeline.server_journal_support import server_work
 
 from importer.sandbox import Sandbox
 
 OURS = [f"EO-{n:04d}" for n in range(1, 11)]
+
+
+def host_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment of the importer on the host `work` stands for: HOME its own."""
+    return {**importer_env(), "HOME": str(work / "home"), **extra}
 
 
 def shared_host(
@@ -88,3 +95,52 @@ def test_a_creditors_folder_that_takes_files_without_a_marker_waits_on_a_server_
     assert (other / "theirs.csv").exists()
     assert creditings_of(api.url, OTHER_CREDITOR) == []
     assert len(creditings_of(api.url, CREDITOR)) == 2
+
+
+def test_two_hosts_draining_one_inbox_keep_one_summary_a_night_told_once_per_news(
+    tmp_path: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """Host A imports one file, host B the next: the night's summary is one (in the shared
+    journal), holding both files; B's notification carries both, A's quiet pass afterwards
+    tells nothing, and no file is listed twice."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    notify = {"when": "always", "webhook": {"url_env": "HOOK"}}
+    hosts = [
+        server_work(
+            tmp_path / name,
+            pg_server,
+            pg_database,
+            drop={"settle_seconds": 0, "ready": "marker"},
+            api={"read_timeout": 1.0},
+            notify=notify,
+        )
+        for name in ("host-a", "host-b")
+    ]
+    first, second = hosts
+    with receiver() as box:
+        envs = []
+        for work in hosts:
+            (work / "home").mkdir()
+            envs.append(host_env(work, HOOK=box.url))
+        write_credits(inbox / "first.csv", OURS, 2, seed=21)
+        (inbox / "first.csv.done").touch()
+        done = run_drop(first, inbox, api.url, env=envs[0])
+        assert done.returncode == 0, done.stdout + done.stderr
+        write_credits(inbox / "second.csv", OURS, 3, seed=22)
+        (inbox / "second.csv.done").touch()
+        done = run_drop(second, inbox, api.url, env=envs[1])
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "first.csv" in done.stdout  # the night so far: the other host's file too
+        quiet = run_drop(first, inbox, api.url, env=envs[0])
+        assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+        assert quiet.stdout == ""  # no news: nothing printed, nothing sent
+    assert len(box.bodies) == 2  # one per pass that brought news, not one per host
+    told = [sorted(f["file"] for f in body["summary"]["files"]) for body in box.bodies]
+    assert told == [["first.csv"], ["first.csv", "second.csv"]]
+    (night,) = summaries(second)
+    assert sorted(f["file"] for f in night["files"]) == ["first.csv", "second.csv"]
+    with pg_server.connect(pg_database) as db:
+        ((kept,),) = db.execute("SELECT summary FROM drop_nights").fetchall()
+    assert sorted(f["file"] for f in json.loads(kept)["files"]) == ["first.csv", "second.csv"]
+    assert len(creditings_of(api.url, CREDITOR)) == 5

@@ -160,6 +160,8 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "locks.for_import": lambda j: _with(j.locks.for_import("imp-1")),
     "locks.for_file": lambda j: _with(j.locks.for_file(SHA, API, "credits.csv")),
     "check_writable": lambda j: j.check_writable(),
+    "nights.get": lambda j: j.nights.get("2027-01-14"),
+    "nights.update": lambda j: j.nights.update("2027-01-14", lambda stored: "{}"),
     "audit.append": lambda j: j.audit.append(
         "imp-1",
         AuditEntry(
