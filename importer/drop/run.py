@@ -37,14 +37,15 @@ from importer.drop.inbox import (
     claim,
     clear_orphans,
     in_processing,
+    lock_name,
     locked,
     readable_name,
     sub_inboxes,
 )
 from importer.drop.night import NightTeller, count_files, waiting
 from importer.drop.readiness import judge, marker_index, open_for_writing
-from importer.drop.summary import DropSummary, Ignored, OrphanMarker
-from importer.errors import ConfigError
+from importer.drop.summary import DropSummary, FileSummary, Ignored, OrphanMarker
+from importer.errors import ConfigError, ImportLocked
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.local_time import shown
@@ -132,6 +133,7 @@ class Drop:
         self._last_notes: set[str] = set()
         """The previous pass's notes: in watch mode a note said then is not news now."""
         self._waiting_said: set[Path] = set()
+        self._lock_name = lock_name(shared=config.journal.url is not None)
 
     def run(self) -> ExitCode:
         """One pass, or passes until `stop.files` with `watch`. Exit: the worst code of every
@@ -141,7 +143,7 @@ class Drop:
         ready_by_marker(self.config, "the configuration")
         try:
             since = shown(_now(), self.config.report.timezone)
-            with locked(self.inbox, f"importer drop since {since}"):
+            with locked(self.inbox, f"importer drop since {since}", self._lock_name):
                 return self._passes()
         except InboxBusy as busy:
             log.warning("drop.busy", inbox=str(self.inbox), holder=busy.holder)
@@ -215,7 +217,9 @@ class Drop:
         with ExitStack() as stack:
             if inbox.path != self.inbox:
                 try:
-                    stack.enter_context(locked(inbox.path, "importer drop of the parent inbox"))
+                    stack.enter_context(
+                        locked(inbox.path, "importer drop of the parent inbox", self._lock_name)
+                    )
                 except InboxBusy as busy:
                     summary.notes.append(f"{inbox.label}: skipped — {busy}")
                     return
@@ -234,7 +238,7 @@ class Drop:
             for path in in_processing(inbox):
                 if self.stop.files.is_set() or _halted(summary):
                     return
-                summary.files.append(runner.handle(path, resumed=True))
+                summary.files += _held_and_handled(runner, journal, path, resumed=True)
             while not self.stop.files.is_set() and not _halted(summary):
                 try:
                     taken = self._claim_next(inbox, config, summary)
@@ -252,7 +256,7 @@ class Drop:
                     return
                 if taken is None:
                     return
-                summary.files.append(runner.handle(taken, resumed=False))
+                summary.files += _held_and_handled(runner, journal, taken, resumed=False)
 
     def _claim_next(self, inbox: Inbox, config: Config, summary: DropSummary) -> Path | None:
         """The first ready file of the inbox, claimed into processing/; None when none is.
@@ -298,6 +302,28 @@ class Drop:
         if key not in self._said:
             self._said.add(key)
             log.warning("drop.notice", notice=text)
+
+
+def _held_and_handled(
+    runner: FileImport, journal: Journal, path: Path, *, resumed: bool
+) -> list[FileSummary]:
+    """`runner.handle(path)` while this drop holds the claimed file's lock in the journal,
+    from before it is read until it is archived: a drop of another host on the same inbox
+    (a server journal) then never resumes a file in processing/ that a live drop works on, nor
+    archives it twice; the lock dies with a killed holder, and the next pass of any host
+    resumes its file. Nothing when another drop holds it, or archived it meanwhile: that one
+    tells what became of it."""
+    try:
+        with journal.locks.for_claimed(str(path)):
+            if not path.is_file():
+                log.info("drop.taken_elsewhere", file=path.name, inbox=runner.inbox.label)
+                return []
+            return [runner.handle(path, resumed=resumed)]
+    except ImportLocked as held:
+        log.info(
+            "drop.held_elsewhere", file=path.name, inbox=runner.inbox.label, holder=held.message
+        )
+        return []
 
 
 def _new_summary(config: Config, inbox: Path, started: datetime) -> DropSummary:

@@ -7,13 +7,36 @@ of what was credited (tests/pg_support.py starts the server)."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pg_support
 from cli_support import one_line
-from drop_support import OTHER_CREDITOR, THEIRS, archived, creditings_of, run_drop, summaries
+from drop_support import (
+    OTHER_CREDITOR,
+    THEIRS,
+    archived,
+    as_host,
+    creditings_of,
+    run_drop,
+    start_drop,
+    summaries,
+)
 from notify.notify_support import receiver
-from pipeline.exactly_once_support import CREDITOR, importer_env, write_credits
+from pipeline.exactly_once_support import (
+    CREDITOR,
+    CreditFile,
+    all_creditings,
+    importer_env,
+    kill,
+    sandbox_process,
+    write_cases,
+    write_credits,
+)
 from pipeline.server_journal_support import server_work
 
 from importer.sandbox import Sandbox
@@ -144,3 +167,104 @@ def test_two_hosts_draining_one_inbox_keep_one_summary_a_night_told_once_per_new
         ((kept,),) = db.execute("SELECT summary FROM drop_nights").fetchall()
     assert sorted(f["file"] for f in json.loads(kept)["files"]) == ["first.csv", "second.csv"]
     assert len(creditings_of(api.url, CREDITOR)) == 5
+
+
+def other_machine() -> str:
+    """A host name for a drop that stands for another machine (`drop_support.as_host`);
+    where this machine cannot give a process a host name of its own (no `unshare`, no
+    right to), the test is skipped, or fails where PostgreSQL tests are required (CI)."""
+    name = "drill-host-b"
+    try:
+        tried = subprocess.run(
+            as_host(name, ["hostname"]), capture_output=True, text=True, timeout=30
+        )
+    except OSError as exc:
+        pg_support.unavailable(f"no unshare to run a drop as another host: {exc}")
+    if tried.returncode != 0 or tried.stdout.strip() != name:
+        pg_support.unavailable(f"unshare --uts cannot name a host: {tried.stderr.strip()}")
+    return name
+
+
+def assert_each_row_once(url: str, files: list[CreditFile]) -> None:
+    """The API holds one crediting per row of `files` (their credit notes are unique across
+    them), with the row's amount: none twice, none missing, none foreign."""
+    expected = {note: amount for f in files for _, amount, note in f.rows.values()}
+    creditings = all_creditings(url)
+    counts = Counter(c["credit_invoice"] for c in creditings)
+    twice = sorted(note for note, n in counts.items() if n > 1)
+    assert not twice, f"{len(twice)} credit note(s) credited more than once, e.g. {twice[:5]}"
+    missing = sorted(set(expected) - set(counts))
+    assert not missing, f"{len(missing)} row(s) never credited, e.g. {missing[:5]}"
+    assert set(counts) == set(expected), "creditings of no row of the files"
+    for crediting in creditings:
+        assert Decimal(str(crediting["amount"])) == expected[crediting["credit_invoice"]]
+
+
+def mid_file(pg_server: pg_support.PgServer, database: str, pid: int, rows: int) -> bool:
+    """`pid` holds an import's lock and that import has `rows` rows credited: it is posting a
+    file, part of it sent."""
+    with pg_server.connect(database) as db:
+        if db.execute("SELECT to_regclass('locks')").fetchone() == (None,):
+            return False  # not created yet
+        ((count,),) = db.execute(
+            "SELECT count(*) FROM rows r JOIN locks l ON l.key = 'import:' || r.import_id"
+            " WHERE l.pid = %s AND r.outcome = 'credited'",
+            (pid,),
+        ).fetchall()
+    return int(count) >= rows
+
+
+def test_two_hosts_drain_one_inbox_and_one_killed_mid_file_every_row_is_credited_once(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """Two drops (two hosts: working folders and HOMEs of their own) drain one inbox of six
+    files into one server journal at once; one is killed with SIGKILL mid-file. The survivor
+    finishes its pass, the killed one started again resumes its file: every row of every
+    file once at the API, every file in done/, none left, none failed, and the night's
+    summary lists each file once. The killed one is started again while the survivor is
+    mid-file: the survivor's file in processing/ is not the restarted one's to resume."""
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    files = []
+    for n in range(6):
+        files.append(write_credits(inbox / f"night-{n}.csv", invoices, 80, seed=100 + n))
+        (inbox / f"night-{n}.csv.done").touch()
+    hosts = [
+        shared_host(tmp_path, name, pg_server, pg_database, ready="marker")
+        for name in ("host-a", "host-b")
+    ]
+    envs = [host_env(work) for work in hosts]
+    other = other_machine()
+    # 20 ms a request, one lane: a file takes over a second, so the kill lands mid-file
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=20) as url:
+        first = start_drop(hosts[0], inbox, url, env=envs[0])
+        second = start_drop(hosts[1], inbox, url, env=envs[1], host=other)
+        deadline = time.monotonic() + 60
+        while not mid_file(pg_server, pg_database, first.pid, 10):
+            assert first.poll() is None, "the first drop ended: " + "".join(first.communicate())
+            assert time.monotonic() < deadline, "the first drop did not get going"
+            time.sleep(0.02)
+        code, _, err = kill(first, signal.SIGKILL)
+        assert code == -signal.SIGKILL, err
+        assert [p.name for p in (inbox / "processing").glob("*.csv")]  # left mid-file
+        while not mid_file(pg_server, pg_database, second.pid, 1):  # the survivor mid-file:
+            assert second.poll() is None, "the survivor ended too soon for this test"
+            time.sleep(0.02)  # its file is in processing/ when the restarted one looks there
+        again = run_drop(hosts[0], inbox, url, env=envs[0])
+        assert again.returncode == 0, again.stdout + again.stderr
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 0, out + err
+        assert_each_row_once(url, files)
+    names = [f"night-{n}.csv" for n in range(6)]
+    assert archived(inbox, "done") == sorted([*names, *(f"{name}.done" for name in names)])
+    assert not list((inbox / "processing").iterdir())
+    assert not (inbox / "failed").exists()
+    assert sorted(p.name for p in inbox.iterdir() if not p.name.startswith(".")) == [
+        "done",
+        "processing",
+    ]
+    with pg_server.connect(pg_database) as db:
+        ((kept,),) = db.execute("SELECT summary FROM drop_nights").fetchall()
+    listed = Counter(f["file"] for f in json.loads(kept)["files"])
+    assert listed == Counter(names), listed
