@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -268,3 +269,54 @@ def test_two_hosts_drain_one_inbox_and_one_killed_mid_file_every_row_is_credited
         ((kept,),) = db.execute("SELECT summary FROM drop_nights").fetchall()
     listed = Counter(f["file"] for f in json.loads(kept)["files"])
     assert listed == Counter(names), listed
+
+
+HOLD_CLAIM = """
+import os, sys
+from importer.journal import Journal
+from importer.journal.server import JournalServer
+journal = Journal(JournalServer(sys.argv[1], os.environ["IMPORTER_TEST_PG_PASSWORD"]))
+with journal.locks.for_claimed(sys.argv[2]):
+    print("HOLDING", flush=True)
+    sys.stdin.read()  # until the test closes stdin
+"""
+"""Another host's drop at work on a file it claimed: it holds that file's lock in the server
+journal (`sys.argv[1]`, the file's path `sys.argv[2]`) until its stdin closes."""
+
+
+def test_a_file_another_hosts_drop_holds_in_processing_is_left_to_it_and_the_rest_imported(
+    tmp_path: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """A pass that finds in processing/ a file another host's live drop holds neither imports
+    it nor stops at it (exit 3, nothing more claimed): it imports the inbox's other files,
+    and says nothing of the held one. Once the holder is gone, the next pass resumes it."""
+    work = shared_host(tmp_path, "host", pg_server, pg_database, ready="marker")
+    inbox = work / "inbox"
+    (inbox / "processing").mkdir(parents=True)
+    held = write_credits(inbox / "processing" / "held.csv", OURS, 3, seed=41)
+    write_credits(inbox / "fresh.csv", OURS, 2, seed=42)
+    (inbox / "fresh.csv.done").touch()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_CLAIM, pg_server.url(pg_database), str(held.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=importer_env(),
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "HOLDING"
+        done = run_drop(work, inbox, api.url)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert held.path.exists()  # left to its holder
+        assert len(creditings_of(api.url, CREDITOR)) == 2  # fresh.csv's rows only
+        assert "held.csv" not in done.stdout
+        assert "drop.held_elsewhere" in done.stderr
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    again = run_drop(work, inbox, api.url)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(creditings_of(api.url, CREDITOR)) == 5
+    assert archived(inbox, "done") == ["fresh.csv", "fresh.csv.done", "held.csv"]
