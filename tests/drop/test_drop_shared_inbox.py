@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -320,3 +321,30 @@ def test_a_file_another_hosts_drop_holds_in_processing_is_left_to_it_and_the_res
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(creditings_of(api.url, CREDITOR)) == 5
     assert archived(inbox, "done") == ["fresh.csv", "fresh.csv.done", "held.csv"]
+
+
+def test_on_a_server_journal_one_host_still_runs_one_drop_of_an_inbox_at_a_time(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """The inbox lock is per host on a server journal, not gone: a second drop of the same
+    host (a cron pass overlapping a long one) exits 0 at once, naming the first."""
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    work = shared_host(tmp_path, "host", pg_server, pg_database, ready="marker")
+    inbox = work / "inbox"
+    inbox.mkdir()
+    write_credits(inbox / "long.csv", invoices, 80, seed=51)
+    (inbox / "long.csv.done").touch()
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=20) as url:
+        first = start_drop(work, inbox, url)
+        deadline = time.monotonic() + 60
+        while not mid_file(pg_server, pg_database, first.pid, 1):
+            assert first.poll() is None, "".join(first.communicate())
+            assert time.monotonic() < deadline, "the first drop did not get going"
+            time.sleep(0.02)
+        second = run_drop(work, inbox, url)
+        out, err = first.communicate(timeout=120)
+        assert first.returncode == 0, out + err
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "being processed by another drop (importer drop since" in second.stdout
+    assert f"pid {first.pid})" in second.stdout
+    assert (inbox / f".drop.{socket.gethostname()}.lock").is_file()
