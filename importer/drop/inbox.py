@@ -16,6 +16,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
+import socket
 import stat
 import time
 from collections.abc import Collection, Iterator
@@ -38,6 +40,21 @@ RESERVED = frozenset({PROCESSING, DONE, FAILED})
 OVERLAY = "config.yaml"
 """In a subfolder: the creditor's settings, laid over the main ones. Never imported."""
 LOCK = ".drop.lock"
+
+
+def lock_name(shared: bool) -> str:
+    """The inbox lock's file: `.drop.lock`, or, when the inbox may be shared by several hosts
+    (a server journal), one per host, `.drop.<host>.lock` — one drop per inbox on each host,
+    while the hosts drain it side by side (the claim by rename decides between them). One
+    name for every host would make the hosts exclude one another only where the shared
+    filesystem passes flock on (NFS v4 does, SMB mostly not): the same inbox would be drained
+    by one host or by all, depending on the mount."""
+    if not shared:
+        return LOCK
+    host = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname()) or "host"
+    return f".drop.{host}.lock"
+
+
 IN_TRANSFER = (".part", ".partial", ".tmp", ".filepart", ".crdownload")
 """Suffixes uploaders give a file while it is still arriving; never a finished file."""
 
@@ -230,10 +247,10 @@ def clear_orphans(
 
 
 @contextmanager
-def locked(inbox: Path, holder: str) -> Iterator[None]:
-    """One drop per inbox: an exclusive, non-blocking flock on `INBOX/.drop.lock`, released by
-    the kernel when the process ends however it ends (SIGKILL included), so a crash never leaves
-    an inbox locked. The file holds who has it, for the second drop's log line.
+def locked(inbox: Path, holder: str, name: str = LOCK) -> Iterator[None]:
+    """One drop per inbox: an exclusive, non-blocking flock on `INBOX/<name>` (`lock_name`),
+    released by the kernel when the process ends however it ends (SIGKILL included), so a
+    crash never leaves an inbox locked. The file holds who has it, for the second drop's log line.
 
     flock is POSIX: without it two drops could claim files of one inbox at once, so a drop
     on a system that lacks it is refused (`Unsupported`) rather than run unguarded."""
@@ -242,7 +259,7 @@ def locked(inbox: Path, holder: str) -> Iterator[None]:
             "importer drop needs flock (fcntl) to keep a second drop off the inbox, and this "
             "Python has none; run drops on Linux or another POSIX system"
         )
-    handle: IO[str] = open(inbox / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held for the with
+    handle: IO[str] = open(inbox / name, "a+", encoding="utf-8")  # noqa: SIM115 - held for the with
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

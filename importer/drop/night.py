@@ -14,6 +14,13 @@ unfinished state again is no news. `-v` prints the night's summary every pass.
 
 Notifications follow `notify.when` against the pass's exit code; one that cannot be sent is
 said in the summary and owed (`importer.notify.delivery`), and any later pass sends it.
+
+Several hosts on one inbox share a journal on a server, not a report folder: there the night
+is kept in the journal (`journal.nights`), read, added to and written back in one of its
+write transactions, so every host's pass adds to one summary a night and news is news once,
+whichever host brings it — the host whose pass brought it tells it. Each host still writes
+the summary into its own report folder, as it stands after its pass (the record is the
+journal's). On a SQLite journal (one host) the report folder's summary.json is the night.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from importer.config import Config
 from importer.drop.summary import DropSummary, FileSummary, Waiting, WaitKind
 from importer.drop.summary_text import render
 from importer.exit_codes import ExitCode
+from importer.journal import NightStore
 from importer.notify.delivery import deliver, owe, settle_owed, wanted
 from importer.notify.message import Message, attachable
 from importer.words import text
@@ -152,9 +160,10 @@ class NightTeller:
     say: Callable[[str], None]
     verbose: bool = False
 
-    def tell(self, done: DropSummary) -> bool:
+    def tell(self, done: DropSummary, shared: NightStore | None = None) -> bool:
         """Add the pass to its night; write, print and notify only when it brought news.
-        Whether it did (the overview page is written again only then)."""
+        Whether it did (the overview page is written again only then). `shared`: the night is
+        the journal's, shared by several hosts (see the module docstring)."""
         drop = self.config.drop
         now = done.finished or done.started
         label = drop.night_of(done.started).isoformat()
@@ -166,11 +175,11 @@ class NightTeller:
                 date.fromisoformat(label), drop.clock("night_starts"), drop.clock("expect_by"), now
             )
         with _locked(folder):
-            night, news = add_pass(load(folder), done, label, due)
+            night, news = _added(shared, folder, done, label, due)
             if not news:
                 if self.verbose:
                     self.say(render(night))
-                self._settle(drops, night, folder, now, sent_now=False)
+                self._settle(drops, night, folder, now, sent_now=False, shared=shared)
                 return False
             written = self._write(night, drops, done)
             if written:
@@ -191,11 +200,12 @@ class NightTeller:
                 deliveries = deliver(notify, message, now)
                 owe(folder, NIGHT_KEY, message, deliveries)
                 night.notifications.extend(d.as_json() for d in deliveries)
+                _record_told(shared, label, [d.as_json() for d in deliveries])
                 if written:
                     with suppress(OSError):  # the notification went; its record is extra
                         night.write(drops.parent, render(night))
                 sent_now = True
-            self._settle(drops, night, folder, now, sent_now=sent_now)
+            self._settle(drops, night, folder, now, sent_now=sent_now, shared=shared)
         return True
 
     def _write(self, night: DropSummary, drops: Path, done: DropSummary) -> bool:
@@ -217,7 +227,14 @@ class NightTeller:
         return True
 
     def _settle(
-        self, drops: Path, night: DropSummary, folder: Path, now: datetime, *, sent_now: bool
+        self,
+        drops: Path,
+        night: DropSummary,
+        folder: Path,
+        now: datetime,
+        *,
+        sent_now: bool,
+        shared: NightStore | None,
     ) -> None:
         """Send what earlier passes (or imports) still owe; this night's own message is the
         summary as it stands now."""
@@ -229,6 +246,7 @@ class NightTeller:
         for other, deliveries in tried.items():
             if other == folder:
                 night.notifications.extend(d.as_json() for d in deliveries)
+                _record_told(shared, night.drop_id, [d.as_json() for d in deliveries])
                 with suppress(OSError):
                     night.write(drops.parent, render(night))
             else:
@@ -237,6 +255,52 @@ class NightTeller:
                     earlier.notifications.extend(d.as_json() for d in deliveries)
                     with suppress(OSError):
                         earlier.write(drops.parent, render(earlier))
+
+
+def _added(
+    shared: NightStore | None, folder: Path, done: DropSummary, label: str, due: datetime | None
+) -> tuple[DropSummary, bool]:
+    """`add_pass` to the night as it is kept: in the journal when `shared` (read, added to
+    and, when news, written back in one write transaction), else in `folder`."""
+    if shared is None:
+        return add_pass(load(folder), done, label, due)
+    added: list[tuple[DropSummary, bool]] = []
+
+    def change(stored: str | None) -> str | None:
+        night, news = add_pass(_parsed(stored, label), done, label, due)
+        added.append((night, news))
+        return json.dumps(night.as_json(), ensure_ascii=False) if news else None
+
+    shared.update(label, change)
+    return added[-1]
+
+
+def _record_told(shared: NightStore | None, label: str, told: list[dict[str, object]]) -> None:
+    """The notifications a pass sent, added to the shared night (another host's pass may have
+    added to it meanwhile: added to what it is now, not replaced)."""
+    if shared is None or not told:
+        return
+
+    def change(stored: str | None) -> str | None:
+        night = _parsed(stored, label)
+        if night is None:
+            return None
+        night.notifications.extend(told)
+        return json.dumps(night.as_json(), ensure_ascii=False)
+
+    shared.update(label, change)
+
+
+def _parsed(stored: str | None, label: str) -> DropSummary | None:
+    """A night as the journal keeps it; None when there is none (or it cannot be read: then
+    the night starts afresh, as with a summary.json that cannot be read)."""
+    if stored is None:
+        return None
+    try:
+        return DropSummary.from_json(json.loads(stored))
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("drop.summary_unreadable", night=label, error=type(exc).__name__)
+        return None
 
 
 def night_message(night: DropSummary, folder: Path, done: DropSummary, limit: int) -> Message:

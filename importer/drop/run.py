@@ -37,14 +37,15 @@ from importer.drop.inbox import (
     claim,
     clear_orphans,
     in_processing,
+    lock_name,
     locked,
     readable_name,
     sub_inboxes,
 )
 from importer.drop.night import NightTeller, count_files, waiting
 from importer.drop.readiness import judge, marker_index, open_for_writing
-from importer.drop.summary import DropSummary, Ignored, OrphanMarker
-from importer.errors import ConfigError
+from importer.drop.summary import DropSummary, FileSummary, Ignored, OrphanMarker
+from importer.errors import ConfigError, ImportLocked
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.local_time import shown
@@ -132,15 +133,17 @@ class Drop:
         self._last_notes: set[str] = set()
         """The previous pass's notes: in watch mode a note said then is not news now."""
         self._waiting_said: set[Path] = set()
+        self._lock_name = lock_name(shared=config.journal.url is not None)
 
     def run(self) -> ExitCode:
         """One pass, or passes until `stop.files` with `watch`. Exit: the worst code of every
         file handled (0 when nothing was ready, and when another drop holds the inbox)."""
         if not self.inbox.is_dir():
             raise ConfigError(f"inbox {self.inbox} is not a folder")
+        ready_by_marker(self.config, "the configuration")
         try:
             since = shown(_now(), self.config.report.timezone)
-            with locked(self.inbox, f"importer drop since {since}"):
+            with locked(self.inbox, f"importer drop since {since}", self._lock_name):
                 return self._passes()
         except InboxBusy as busy:
             log.warning("drop.busy", inbox=str(self.inbox), holder=busy.holder)
@@ -190,7 +193,8 @@ class Drop:
         self._last_notes = set(summary.notes)
         # Only news is written, printed and notified (drop.night): a pass a minute saying
         # again what the night's summary says would bury the real ones.
-        if self._teller.tell(summary):
+        shared = journal.nights if self.config.journal.url is not None else None
+        if self._teller.tell(summary, shared):
             write_overview_of(journal, self.config)  # the night's summary linked
         return summary
 
@@ -213,7 +217,9 @@ class Drop:
         with ExitStack() as stack:
             if inbox.path != self.inbox:
                 try:
-                    stack.enter_context(locked(inbox.path, "importer drop of the parent inbox"))
+                    stack.enter_context(
+                        locked(inbox.path, "importer drop of the parent inbox", self._lock_name)
+                    )
                 except InboxBusy as busy:
                     summary.notes.append(f"{inbox.label}: skipped — {busy}")
                     return
@@ -232,7 +238,7 @@ class Drop:
             for path in in_processing(inbox):
                 if self.stop.files.is_set() or _halted(summary):
                     return
-                summary.files.append(runner.handle(path, resumed=True))
+                summary.files += _held_and_handled(runner, journal, path, resumed=True)
             while not self.stop.files.is_set() and not _halted(summary):
                 try:
                     taken = self._claim_next(inbox, config, summary)
@@ -250,7 +256,7 @@ class Drop:
                     return
                 if taken is None:
                     return
-                summary.files.append(runner.handle(taken, resumed=False))
+                summary.files += _held_and_handled(runner, journal, taken, resumed=False)
 
     def _claim_next(self, inbox: Inbox, config: Config, summary: DropSummary) -> Path | None:
         """The first ready file of the inbox, claimed into processing/; None when none is.
@@ -298,6 +304,28 @@ class Drop:
             log.warning("drop.notice", notice=text)
 
 
+def _held_and_handled(
+    runner: FileImport, journal: Journal, path: Path, *, resumed: bool
+) -> list[FileSummary]:
+    """`runner.handle(path)` while this drop holds the claimed file's lock in the journal,
+    from before it is read until it is archived: a drop of another host on the same inbox
+    (a server journal) then never resumes a file in processing/ that a live drop works on, nor
+    archives it twice; the lock dies with a killed holder, and the next pass of any host
+    resumes its file. Nothing when another drop holds it, or archived it meanwhile: that one
+    tells what became of it."""
+    try:
+        with journal.locks.for_claimed(str(path)):
+            if not path.is_file():
+                log.info("drop.taken_elsewhere", file=path.name, inbox=runner.inbox.label)
+                return []
+            return [runner.handle(path, resumed=resumed)]
+    except ImportLocked as held:
+        log.info(
+            "drop.held_elsewhere", file=path.name, inbox=runner.inbox.label, holder=held.message
+        )
+        return []
+
+
 def _new_summary(config: Config, inbox: Path, started: datetime) -> DropSummary:
     """A pass's own summary, before anything is done: its words and times as the reports'."""
     summary = DropSummary(
@@ -316,7 +344,14 @@ def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
     """The configuration of one inbox: the main one, with a creditor's folder settings laid
     over it — from `drop.folders`, or from a config.yaml the operator's (`drop.folders`
     module) — which must name its creditor, or agree with `named` (the drop's --creditor),
-    and may change only what a folder may."""
+    and may change only what a folder may — on a server journal, not away from `marker`."""
+    config = _folder_config(main, inbox, named)
+    ready_by_marker(config, str(inbox.overlay or f"drop.folders.{inbox.path.name}"))
+    return config
+
+
+def _folder_config(main: Config, inbox: Inbox, named: str | None) -> Config:
+    """The main configuration with the folder's own settings laid over it, if it has any."""
     settings = main.drop.folders.get(inbox.path.name) if inbox.named else None
     if settings is not None and inbox.overlay is not None:
         raise ConfigError(
@@ -331,6 +366,20 @@ def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
         return main
     text = read_folder_settings(inbox.overlay)
     return overlay_config(main, inbox.overlay, creditor_said=True, creditor=named, text=text)
+
+
+def ready_by_marker(config: Config, where: str) -> None:
+    """A journal on a server (`journal.url`) is what lets several hosts drain one inbox, and
+    no host sees the processes of another writing a file there: `stable` would take a file
+    an uploader on another host still writes, whose rows written after the claim are lost.
+    Only the sender's marker says a file is finished, so only `marker` is allowed."""
+    if config.journal.url is not None and config.drop.ready != "marker":
+        raise ConfigError(
+            f"drop.ready is {config.drop.ready} in {where}, but the journal is on a server "
+            "(journal.url), so other hosts may drain this inbox and a file still being "
+            "written from another machine would look finished here; set drop.ready: marker "
+            "(the sender writes <name>.done or <name>.ok once the file is complete)"
+        )
 
 
 def _orphans(inbox: Inbox, summary: DropSummary, keep_days: float) -> None:

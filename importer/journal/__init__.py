@@ -29,7 +29,8 @@ SQLite file (with `migrations`, the only modules that import `sqlite3`) or a
 * `journal.claims` — credit notes claimed by rows in flight or credited (`claims`);
 * `journal.uncertain` — rows whose attempt was uncertain (`uncertain`);
 * `journal.figures` — the counts and amounts a list of imports shows (`figures`);
-* `journal.audit` — changes made by hand, append-only, and the rows resolved (`audit`).
+* `journal.audit` — changes made by hand, append-only, and the rows resolved (`audit`);
+* `journal.nights` — a night's drop summary, shared by the hosts of one journal (`nights`).
 
 A caller that needs one concept can take that part alone (`pipeline.ownership` takes
 `journal.dedupe`). A part holds the connection and nothing of the others, and is no subclass
@@ -60,6 +61,7 @@ from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
 from importer.journal.migrations import SCHEMA_VERSION
+from importer.journal.nights import NightStore
 from importer.journal.report_notes import ReportNotes
 from importer.journal.row_history import RowHistory
 from importer.journal.row_values import JournalRow, NewRow
@@ -85,6 +87,7 @@ __all__ = [
     "JournalRow",
     "LockStore",
     "NewRow",
+    "NightStore",
     "ReportNotes",
     "RowGroup",
     "RowHistory",
@@ -123,6 +126,7 @@ class Journal:
         self.uncertain = UncertainStore(self._db)
         self.figures = FigureStore(self._db)
         self.audit = AuditStore(self._db)
+        self.nights = NightStore(self._db)
 
     def close(self) -> None:
         self._db.close()

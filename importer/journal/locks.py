@@ -42,6 +42,12 @@ class LockStore:
         file at once cannot both create an import of it (and post it twice)."""
         return self._held(f"file:{base_url}:{sha256}", f"file {name}")
 
+    def for_claimed(self, path: str) -> AbstractContextManager[None]:
+        """Held by a drop from before it reads a file it claimed into processing/ until the
+        file is archived, so that drops of several hosts on one inbox never work on one
+        claimed file at once (`drop.run`); `path` as every host sees it."""
+        return self._held(f"claimed:{path}", f"claimed file {path}")
+
     @contextmanager
     def _held(self, key: str, what: str) -> Iterator[None]:
         self._acquire(key, what)

@@ -235,6 +235,14 @@ def _v6_source_notes(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE imports ADD COLUMN source_notes TEXT")
 
 
+def _v7_drop_nights(db: sqlite3.Connection) -> None:
+    """A night's drop summary kept in the journal, so that the drops of several hosts sharing
+    one journal (a server) add up in one summary a night and tell each piece of news once
+    (`journal.nights`). The summary is the JSON `drop.summary` writes, under the night's
+    name."""
+    db.execute("CREATE TABLE drop_nights (night TEXT PRIMARY KEY, summary TEXT NOT NULL)")
+
+
 MIGRATIONS: Sequence[Migration] = (
     # Append only: never edit, reorder or remove a released entry (see the module docstring).
     _v1_schema,
@@ -243,6 +251,7 @@ MIGRATIONS: Sequence[Migration] = (
     _v4_audit_trail,
     _v5_resolutions,
     _v6_source_notes,
+    _v7_drop_nights,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

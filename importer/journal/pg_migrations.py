@@ -161,7 +161,16 @@ FOR EACH ROW EXECUTE FUNCTION audit_append_only()""",
         db.execute(statement)
 
 
-STEPS: Mapping[int, Callable[[JournalConnection], None]] = {BASELINE: _baseline}
+def _v7_drop_nights(db: JournalConnection) -> None:
+    """`journal.migrations._v7_drop_nights` on the server: a night's drop summary, shared by
+    the hosts whose drops write to this journal."""
+    db.execute("CREATE TABLE drop_nights (night TEXT PRIMARY KEY, summary TEXT NOT NULL)")
+
+
+STEPS: Mapping[int, Callable[[JournalConnection], None]] = {
+    BASELINE: _baseline,
+    7: _v7_drop_nights,
+}
 """Version -> the server step that reaches it: the baseline, then one per migration
 appended to `journal.migrations` after it (append only, as there)."""
 

@@ -51,26 +51,53 @@ def setup_work(tmp_path: Path, api: dict[str, Any] | None = None, **drop: Any) -
     return work, inbox
 
 
-def drop_cmd(inbox: Path, url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "importer", "drop", str(inbox), "--api-url", url, *extra]
+def drop_cmd(inbox: Path, url: str, *extra: str, host: str | None = None) -> list[str]:
+    """`importer drop`; with `host`, as a process of a machine of that name (`as_host`)."""
+    command = [sys.executable, "-m", "importer", "drop", str(inbox), "--api-url", url, *extra]
+    return command if host is None else as_host(host, command)
 
 
-def run_drop(work: Path, inbox: Path, url: str, *extra: str, timeout: float = 120):
+def as_host(host: str, command: list[str]) -> list[str]:
+    """`command` in a UTS namespace of its own whose host name is `host`: to the importer it
+    runs on another machine (what it records of its locks, the inbox lock it takes), while
+    it shares this one's files and loopback. The same process (no fork), so its pid is the
+    command's."""
+    return ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', host, *command]
+
+
+def run_drop(
+    work: Path,
+    inbox: Path,
+    url: str,
+    *extra: str,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+    host: str | None = None,
+):
+    """`importer drop` run to its end in `work`; `env`: its environment (a host's own HOME,
+    say), by default `importer_env()`; `host`: as on a machine of that name (`as_host`)."""
     return subprocess.run(
-        drop_cmd(inbox, url, *extra),
+        drop_cmd(inbox, url, *extra, host=host),
         cwd=work,
-        env=importer_env(),
+        env=env or importer_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
     )
 
 
-def start_drop(work: Path, inbox: Path, url: str, *extra: str) -> subprocess.Popen[str]:
+def start_drop(
+    work: Path,
+    inbox: Path,
+    url: str,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    host: str | None = None,
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        drop_cmd(inbox, url, *extra),
+        drop_cmd(inbox, url, *extra, host=host),
         cwd=work,
-        env=importer_env(),
+        env=env or importer_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -159,7 +159,10 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "locks.release": lambda j: j.locks.release("imp-1"),
     "locks.for_import": lambda j: _with(j.locks.for_import("imp-1")),
     "locks.for_file": lambda j: _with(j.locks.for_file(SHA, API, "credits.csv")),
+    "locks.for_claimed": lambda j: _with(j.locks.for_claimed("/inbox/processing/credits.csv")),
     "check_writable": lambda j: j.check_writable(),
+    "nights.get": lambda j: j.nights.get("2027-01-14"),
+    "nights.update": lambda j: j.nights.update("2027-01-14", lambda stored: "{}"),
     "audit.append": lambda j: j.audit.append(
         "imp-1",
         AuditEntry(

@@ -43,6 +43,7 @@ def test_every_part_shares_the_journals_one_connection(
             "uncertain",
             "figures",
             "audit",
+            "nights",
         }
         assert len(connections) == 1
         if isinstance(journal_place, JournalServer):

@@ -385,3 +385,19 @@ def test_migration_6_keeps_what_the_reports_know_of_a_file_beside_its_dialect(
         }
         assert journal.notes.source_dialect("imp-1") == (";", ",")
     assert user_version(raw(path)) == len(MIGRATIONS)
+
+
+# ------------------------------------------------------- migration 7: a night's drop summary
+
+
+def test_migration_7_adds_the_drop_nights_and_keeps_the_imports(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    db = journal_at(path, 6)
+    add_import(db, "imp-1", "http://localhost:8080")
+    db.close()
+    with Journal(path) as journal:
+        assert journal.imports.get("imp-1") is not None
+        assert journal.nights.get("2027-01-14") is None
+        journal.nights.update("2027-01-14", lambda stored: '{"files": []}')
+        assert journal.nights.get("2027-01-14") == '{"files": []}'
+    assert user_version(raw(path)) == len(MIGRATIONS) == 7

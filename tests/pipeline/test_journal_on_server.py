@@ -25,9 +25,9 @@ from exactly_once_support import (
     start_importer,
     stored_total,
     write_cases,
-    write_config,
     write_credits,
 )
+from server_journal_support import server_section, server_work
 
 from importer.sandbox import Sandbox
 
@@ -43,15 +43,12 @@ SAMPLE_OUTCOMES = [  # the sample shows every outcome (tests/test_cli.py), on ei
 ]
 
 
-def server_section(server: pg_support.PgServer, database: str) -> dict[str, str]:
-    return {"url": server.url(database), "password_env": pg_support.PASSWORD_ENV}
-
-
 def write_server_config(work: Path, server: pg_support.PgServer, database: str) -> None:
     config = {
         "defaults": {"creditor": CREDITOR},
         "report": {"dir": "reports"},
         "journal": server_section(server, database),
+        "drop": {"ready": "marker"},  # a shared journal's inbox may be shared: markers only
     }
     (work / "config.yaml").write_text(json.dumps(config), encoding="utf-8")
 
@@ -66,15 +63,6 @@ def posting_until(process: subprocess.Popen[str], url: str, rows: int) -> None:
     while process.poll() is None and stored_total(url) < rows:
         assert time.monotonic() < deadline, "the run did not get going"
         time.sleep(0.01)
-
-
-def server_work(
-    work: Path, pg_server: pg_support.PgServer, pg_database: str, **config: object
-) -> Path:
-    """A working folder whose config.yaml names the test server's database as its journal."""
-    work.mkdir()
-    write_config(work, **config, journal=server_section(pg_server, pg_database))
-    return work
 
 
 def test_the_sample_on_a_server_journal_credits_and_reads_back_as_on_sqlite(

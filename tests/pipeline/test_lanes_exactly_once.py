@@ -1,6 +1,7 @@
 """Per-case lanes end to end: the importer CLI as a subprocess with `--lanes N` or
 `posting.lanes`, the sandbox over a real socket with jittered latency (answers overtake each
-other), the journal in SQLite on disk. What holds true:
+other), the journal in SQLite on disk (the credit-note test also on a real PostgreSQL server,
+tests/pg_support.py). What holds true:
 
 - each case's creditings reach the API in file order — read from the sandbox's own database,
   the order it stored them in — and the remaining-capital outcomes (completed, warning,
@@ -44,6 +45,7 @@ from exactly_once_support import (
     write_config,
     write_credits,
 )
+from server_journal_support import JOURNALS, journal_setting
 from test_exactly_once import wait_until
 
 from importer.sandbox import Sandbox
@@ -152,7 +154,10 @@ def test_each_case_arrives_in_file_order_and_outcomes_equal_one_lane(tmp_path: P
     assert [r["row"] for r in eight["rows"]] == sorted(file.rows)
 
 
-def test_a_credit_note_on_two_cases_is_credited_once_with_lanes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal", JOURNALS)
+def test_a_credit_note_on_two_cases_is_credited_once_with_lanes(
+    tmp_path: Path, journal: str, request: pytest.FixtureRequest
+) -> None:
     """Rows carrying one credit note are decided as in strict order whatever the lanes do
     (dedupe before posting, in file order): on other cases or amounts the later rows are
     `credit_invoice_conflict` (invalid, exit 1); on the same case and amount `duplicate`."""
@@ -166,7 +171,7 @@ def test_a_credit_note_on_two_cases_is_credited_once_with_lanes(tmp_path: Path) 
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     work = tmp_path / "work"
     work.mkdir()
-    write_config(work, posting={"lanes": 8})
+    write_config(work, posting={"lanes": 8}, journal=journal_setting(request, journal)[0])
     with Sandbox(
         db_path=tmp_path / "api.sqlite",
         cases_path=tmp_path / "cases.json",

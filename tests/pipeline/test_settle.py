@@ -8,8 +8,9 @@ once more after posting, and flagged `credited_twice` with exit 1. A signal ends
 wait at once; the same command resumes and looks the row up.
 
 Real parts: the importer CLI as a subprocess, the sandbox over a real socket behind the
-hostile proxy of tests/hostile_api.py (which stores late), the journal on disk. The API's own
-creditings are the judge."""
+hostile proxy of tests/hostile_api.py (which stores late), the journal on disk (the first
+test also on a real PostgreSQL server: tests/pg_support.py). The API's own creditings are the
+judge."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from exactly_once_support import (
     write_config,
 )
 from hostile_api import HostileApi, Misbehaviour, Relay, StoreLate, hostile_api
+from server_journal_support import journal_setting
 
 from importer.api.target import Target
 from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig, with_settings
@@ -91,12 +93,16 @@ def twice(url: str) -> list[tuple[str, int]]:
     return [(reference, n) for reference, n in counts.items() if n > 1]
 
 
-@LANES
+@pytest.mark.parametrize(("lanes", "journal"), [(1, "sqlite"), (8, "sqlite"), (8, "postgresql")])
 def test_a_request_stored_after_the_read_timeout_is_found_not_posted_again(
-    tmp_path: Path, sandbox_api: Sandbox, lanes: int
+    tmp_path: Path, sandbox_api: Sandbox, lanes: int, journal: str, request: pytest.FixtureRequest
 ) -> None:
+    section, _ = journal_setting(request, journal)
     write_config(
-        tmp_path, api={"read_timeout": 2.0, "settle_seconds": 5.0}, posting={"lanes": lanes}
+        tmp_path,
+        api={"read_timeout": 2.0, "settle_seconds": 5.0},
+        posting={"lanes": lanes},
+        journal=section,
     )
     file = credits_file(tmp_path, [("EO-0001", "10.00"), ("EO-0002", "20.00")])
 
