@@ -25,6 +25,7 @@ from exactly_once_support import (
     start_importer,
     stored_total,
     write_cases,
+    write_config,
     write_credits,
 )
 from server_journal_support import server_section, server_work
