@@ -95,8 +95,8 @@ class CheckedColumns:
 
     def request_blocks(self, size: int) -> Iterator[list[dict[str, Any] | None]]:
         """`requests()` made `size` rows at a time, in row order: what an import journals.
-        Only one block's dicts are alive at once — a dict a row for the whole file is about
-        350 bytes a row (700 MB at 2,000,000 rows) held until the last row is stored."""
+        Only one block's dicts are alive at once, not a dict for every row of the file held
+        until its last row is stored (README, Performance: what that cost at 2,000,000 rows)."""
         count = len(self.errors)
         for start in range(0, count, size):
             end = start + size
