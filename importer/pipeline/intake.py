@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 from pathlib import Path
 
 from importer import logs
@@ -269,15 +270,20 @@ def _new_rows(
     errors = checked.errors
     for requests in checked.request_blocks(JOURNAL_BLOCK_ROWS):
         end = start + len(requests)
-        yield from map(
+        yield from starmap(
             NewRow,
-            numbers[start:end],
-            sources[start:end],
-            requests,
-            errors[start:end],
-            outcomes[start:end],
+            zip(  # strict: columns out of step raise (nothing stored), never drop a row
+                numbers[start:end],
+                sources[start:end],
+                requests,
+                errors[start:end],
+                outcomes[start:end],
+                strict=True,
+            ),
         )
         start = end
+    if start != len(numbers):  # pragma: no cover - validation's contract
+        raise InternalError("validation lost rows")
 
 
 def _report_settings(config: Config, dialect: SourceDialect) -> ReportSettings:
