@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 from pathlib import Path
 
 from importer import logs
@@ -127,7 +128,7 @@ class Intake:
             checked = with_generated_references(
                 checked, reimport_salt(file_sha256, repeats_allowed=allowed)
             )
-        new_rows: list[NewRow] = []
+        new_rows: Iterator[NewRow] = iter(())
         dry_warnings: list[ImportWarning] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
@@ -142,9 +143,8 @@ class Intake:
                 dry_warnings,
             )
         else:
-            listed = checked.requests()
-            new_rows = list(map(NewRow, numbers, sources, listed, errors, outcomes))
-            del sources, listed, errors, outcomes
+            new_rows = _new_rows(numbers, sources, checked, outcomes)
+            del sources, errors, outcomes  # held by `new_rows` alone, freed once journaled
         warnings = [*columns.warnings, *sheet_warnings, *checked.warnings, *dry_warnings]
         del checked
 
@@ -251,6 +251,39 @@ class Intake:
         )
         self._journal.imports.create(record, [])
         log.info("import.rejected", import_id=import_id, file=path.name)
+
+
+JOURNAL_BLOCK_ROWS = 5_000
+"""Rows whose request dicts are made at once while an import's rows are journaled."""
+
+
+def _new_rows(
+    numbers: list[int],
+    sources: list[Sequence[str]],
+    checked: CheckedColumns,
+    outcomes: list[Outcome],
+) -> Iterator[NewRow]:
+    """The rows to journal, in row order, their requests made a block at a time
+    (`CheckedColumns.request_blocks`) as the journal stores them: the file's columns are
+    held once, never beside a dict and a `NewRow` for every row of the file."""
+    start = 0
+    errors = checked.errors
+    for requests in checked.request_blocks(JOURNAL_BLOCK_ROWS):
+        end = start + len(requests)
+        yield from starmap(
+            NewRow,
+            zip(  # strict: columns out of step raise (nothing stored), never drop a row
+                numbers[start:end],
+                sources[start:end],
+                requests,
+                errors[start:end],
+                outcomes[start:end],
+                strict=True,
+            ),
+        )
+        start = end
+    if start != len(numbers):  # pragma: no cover - validation's contract
+        raise InternalError("validation lost rows")
 
 
 def _report_settings(config: Config, dialect: SourceDialect) -> ReportSettings:

@@ -4,7 +4,7 @@ the request models of values already checked."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import compress, repeat
 from operator import setitem
@@ -92,6 +92,22 @@ class CheckedColumns:
         for index, request in zip(valid, made, strict=True):
             requests[index] = request
         return requests
+
+    def request_blocks(self, size: int) -> Iterator[list[dict[str, Any] | None]]:
+        """`requests()` made `size` rows at a time, in row order: what an import journals.
+        Only one block's dicts are alive at once, not a dict for every row of the file held
+        until its last row is stored (README, Performance: what that cost at 2,000,000 rows)."""
+        count = len(self.errors)
+        for start in range(0, count, size):
+            end = start + size
+            errors = self.errors[start:end]
+            block = replace(
+                self,
+                fields={name: values[start:end] for name, values in self.fields.items()},
+                errors=errors,
+                invalid=sum(1 for e in errors if e),
+            )
+            yield block.requests()
 
 
 _ALL_FIELDS = set(FIELDS)

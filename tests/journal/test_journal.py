@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -235,6 +236,23 @@ def test_create_import_is_all_or_nothing(journal: Journal) -> None:
         journal.imports.create(record("imp-1"), rows)
     assert journal.imports.get("imp-1") is None
     assert journal.rows.all("imp-1") == []
+
+
+def test_rows_made_while_they_are_stored_that_fail_midway_leave_no_import(
+    journal: Journal,
+) -> None:
+    # An import's rows are made block by block as the journal stores them (only a block's
+    # requests alive at once): a failure after some rows are in leaves no half import.
+    def made() -> Iterator[NewRow]:
+        yield from three_rows()
+        raise MemoryError("the fourth row could not be made")
+
+    with pytest.raises(MemoryError):
+        journal.imports.create(record("imp-1"), made())
+    assert journal.imports.get("imp-1") is None
+    assert journal.rows.all("imp-1") == []
+    journal.imports.create(record("imp-1"), three_rows())  # the id was never taken
+    assert [r.row for r in journal.rows.all("imp-1")] == [r.row for r in three_rows()]
 
 
 # ----------------------------------------------------------------- intent and outcome

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import Outcome
 from importer.pipeline import Importer, RunOptions
+from importer.pipeline.intake import JOURNAL_BLOCK_ROWS
 from importer.pipeline.reference import is_generated
 from importer.report import ReportRow
 from importer.sandbox import Sandbox
@@ -213,3 +215,46 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
     assert head.summary == whole.summary
     for fmt in ("json", "csv"):
         assert streamed[fmt].read_bytes() == modelled[fmt].read_bytes()
+
+
+def test_every_row_of_a_file_larger_than_a_block_is_journaled_with_its_own_request(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    # An import's requests are made a block of rows at a time as they are stored: across the
+    # blocks' edges each row keeps its own cells, request and verdict, and none is lost.
+    count = 2 * JOURNAL_BLOCK_ROWS + 3
+    bad = {JOURNAL_BLOCK_ROWS - 1, JOURNAL_BLOCK_ROWS, 2 * JOURNAL_BLOCK_ROWS + 1}
+    data = tmp_path / "credits.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["invoice_number", "amount", "credit_invoice", "creditor_reference"])
+        for i in range(count):
+            amount = "oops" if i in bad else f"{i % 997 + 1}.{i % 100:02d}"
+            writer.writerow([f"INV-{i}", amount, f"KF-{i}", f"REF-{i}"])
+    config = make_config(tmp_path)
+    stop = StopFlag()
+    stop.set()  # stopped before posting: the rows stay as intake journaled them
+    with Journal(config.journal.path) as journal:
+        importer = Importer(
+            config, journal, Target(api.url, api.url, api.api_key, False), stop=stop
+        )
+        assert importer.run_file(data).exit_code is ExitCode.INCOMPLETE
+        importer.close()
+        (record,) = journal.imports.all()
+        rows = journal.rows.all(record.id)
+    assert [r.row for r in rows] == list(range(2, count + 2))
+    for index, stored in enumerate(rows):
+        invoice, amount, credit_note, reference = stored.source
+        assert invoice == f"INV-{index}"
+        if index in bad:
+            assert stored.outcome is Outcome.INVALID
+            assert stored.request is None
+            assert [e.code for e in stored.errors] == ["amount_not_a_number"]
+            continue
+        assert stored.outcome is Outcome.NOT_SENT
+        assert stored.request is not None
+        assert stored.request["invoice_number"] == invoice
+        assert stored.request["amount"] == Decimal(amount)
+        assert stored.request["credit_invoice"] == credit_note
+        assert stored.request["creditor_reference"] == reference
+        assert stored.request["creditor"] == CREDITOR

@@ -696,3 +696,33 @@ def test_a_large_uniform_file_stays_exact() -> None:
     assert made.client_registration_date == "Thu, 03 Jul 2025 00:00:00 GMT"
     assert made.to_json_body()["creditor_reference"] == "REF-1234"
     assert list(made.__dict__) == list(FIELDS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows_strategy, st.integers(min_value=1, max_value=7))
+def test_requests_made_a_block_at_a_time_are_the_whole_files_requests(
+    rows: list[dict[str, Any]], size: int
+) -> None:
+    # An import journals its rows a block at a time (only a block's request dicts alive at
+    # once): block by block, every row gets exactly the request (or None) it gets in one go,
+    # constant columns and invalid rows included.
+    columns = {name: [r.get(name) for r in rows] for name in FIELDS}
+    checked = Validator(Config()).check_columns(columns, len(rows))
+    blocks = list(checked.request_blocks(size))
+    assert all(0 < len(block) <= size for block in blocks)
+    assert [request for block in blocks for request in block] == checked.requests()
+
+
+def test_a_constant_column_fills_every_block_not_only_the_first() -> None:
+    rows = [row(invoice_number=str(i), amount="abc" if i == 3 else "10.00") for i in range(7)]
+    columns = {name: [r.get(name) for r in rows] for name in FIELDS}
+    checked = Validator(Config()).check_columns(columns, len(rows))
+    assert "currency" in checked.constant
+    blocks = list(checked.request_blocks(2))
+    assert [len(block) for block in blocks] == [2, 2, 2, 1]
+    requests = [request for block in blocks for request in block]
+    assert requests[3] is None  # the invalid row
+    assert [r["currency"] for r in requests if r is not None] == ["SEK"] * 6
+    assert [r["invoice_number"] for r in requests if r is not None] == [
+        str(i) for i in range(7) if i != 3
+    ]
