@@ -6,8 +6,11 @@ place psycopg's errors become the exception tree.
 Autocommit, with explicit transactions (`begin` … COMMIT), as on SQLite. Each transaction
 first takes one transaction-level advisory lock, the journal's writer lock: writers follow
 one another as SQLite's `BEGIN IMMEDIATE` makes them, on every host, so a transaction that
-reads before it writes (a credit-note claim, a lock) decides on what no other writer can
-change meanwhile, under PostgreSQL's default isolation. Reads take no lock.
+reads before it writes (a lock, an import's warnings) decides on what no other writer can
+change meanwhile, under PostgreSQL's default isolation. Reads take no lock. A row's hot path
+goes without it, in one statement and one round trip each: its intent and its outcome are
+blind writes (`write`), and its credit-note claim is a function of the session
+(`journal.claims`, defined at `open`) that takes the writer lock itself before it reads.
 
 A host that loses power or its network holds its session (and with it its import locks,
 `journal.locks`) until the server notices: TCP keepalives are set on both ends (probes
@@ -33,9 +36,10 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 
 from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadable
+from importer.journal.claims import SERVER_TAKE
 from importer.journal.connection import read_failure, said, write_failure
 from importer.journal.pg_migrations import migrate_server
-from importer.journal.server import JournalServer, advisory_key
+from importer.journal.server import WRITER_LOCK, JournalServer
 
 DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg.Error,)
 
@@ -43,9 +47,6 @@ KEEPALIVE_SECONDS = {"idle": 20, "interval": 10, "count": 3}
 """Silence before the first probe, between probes, probes unanswered: a peer gone is
 noticed within idle + interval x count = 50 s ("about a minute", README)."""
 USER_TIMEOUT_MS = 60_000
-
-
-WRITER_LOCK = advisory_key("importer journal: one writer at a time")
 
 
 @lru_cache(maxsize=512)
@@ -60,6 +61,7 @@ class PgConnection:
 
     failures: ClassVar[tuple[type[Exception], ...]] = DRIVER_ERRORS
     session_locks: ClassVar[bool] = True
+    on_server: ClassVar[bool] = True
 
     def __init__(self, connection: psycopg.Connection[Any], server: JournalServer) -> None:
         self.connection = connection
@@ -68,15 +70,19 @@ class PgConnection:
 
     @classmethod
     def open(cls, server: JournalServer) -> PgConnection:
-        """Connect (`connect`) and bring the server's journal to the schema
-        (`journal.pg_migrations`); a server that cannot be reached or refuses is
-        `JournalUnavailable`, as a SQLite file that cannot be opened is."""
+        """Connect (`connect`), bring the server's journal to the schema
+        (`journal.pg_migrations`) and define the session's function (the credit-note claim,
+        `journal.claims.SERVER_TAKE`: in the session's own temporary schema, so it is always
+        this program's, whichever importer versions share the journal); a server that
+        cannot be reached or refuses is `JournalUnavailable`, as a SQLite file that cannot
+        be opened is."""
         try:
             opened = connect(server)
         except DRIVER_ERRORS as exc:
             raise JournalUnavailable(f"journal {server}: cannot be opened ({said(exc)})") from exc
         try:
             migrate_server(opened, server)
+            opened.execute(SERVER_TAKE)
         except BaseException as exc:  # too new, foreign, the server gone: no session kept
             opened.close()
             if isinstance(exc, DRIVER_ERRORS):
@@ -111,6 +117,16 @@ class PgConnection:
                         self.connection.execute("ROLLBACK")
                 raise write_failure(exc, self.path) from exc
 
+    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> psycopg.Cursor[Any]:
+        """`JournalConnection.write`: the statements as one (`one_statement`), in autocommit
+        its own transaction, one round trip, without the writer lock."""
+        sql, params = one_statement(statements)
+        with self.lock:
+            try:
+                return self.connection.execute(placeholders(sql), params)
+            except DRIVER_ERRORS as exc:
+                raise write_failure(exc, self.path) from exc
+
     @property
     def in_transaction(self) -> bool:
         status = self.connection.info.transaction_status
@@ -137,6 +153,18 @@ class PgConnection:
     def close(self) -> None:
         with self.lock:
             self.connection.close()
+
+
+def one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:
+    """Statements as one: all but the last as data-modifying `WITH` clauses of the last,
+    which the server runs once each, to completion, in one snapshot (so none may read what
+    another writes, and none may change a row another changes: `JournalConnection.write`).
+    Their parameters follow in the same order."""
+    *clauses, (last, _) = statements
+    sql = "".join(
+        f"{'WITH' if n == 0 else ','} w{n} AS ({clause}) " for n, (clause, _) in enumerate(clauses)
+    )
+    return sql + last, [value for _, params in statements for value in params]
 
 
 def connect(server: JournalServer) -> PgConnection:
