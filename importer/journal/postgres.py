@@ -28,6 +28,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -67,6 +68,8 @@ class PgConnection:
         self.connection = connection
         self.path = server
         self.lock = threading.RLock()
+        self._queued: list[_Queued] = []
+        self._queue_lock = threading.Lock()
 
     @classmethod
     def open(cls, server: JournalServer) -> PgConnection:
@@ -118,14 +121,57 @@ class PgConnection:
                 raise write_failure(exc, self.path) from exc
 
     def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> psycopg.Cursor[Any]:
-        """`JournalConnection.write`: the statements as one (`one_statement`), in autocommit
-        its own transaction, one round trip, without the writer lock."""
+        """`JournalConnection.write`, with the lanes' writes committed in groups: the
+        statements as one (`one_statement`), queued; whoever holds the connection next
+        sends every write queued meanwhile in one transaction and one round trip
+        (`_commit_group`), and each returns once that COMMIT is answered. No writer lock:
+        no read of theirs decides them. Under load the group grows by itself: while one
+        round trip is out, the other lanes' writes queue for the next."""
         sql, params = one_statement(statements)
+        mine = _Queued(placeholders(sql), params)
+        with self._queue_lock:
+            self._queued.append(mine)
         with self.lock:
+            if mine.cursor is None and mine.failure is None:
+                if self.in_transaction:  # this thread's own transaction: it joins that, alone
+                    with self._queue_lock:
+                        self._queued.remove(mine)
+                    group = [mine]
+                else:
+                    with self._queue_lock:
+                        group, self._queued = self._queued, []
+                self._commit_group(group)
+        if mine.cursor is None:  # a group drained holds an answer or a failure for each
+            failure = mine.failure or RuntimeError("the write's group left it unanswered")
+            raise write_failure(failure, self.path) from failure
+        return mine.cursor
+
+    def _commit_group(self, group: list[_Queued]) -> None:
+        """One write as it is (autocommit: its own transaction), several between BEGIN and
+        COMMIT in pipeline mode, sent together; a failure fails every write of the group
+        (none is committed, each writer raises it)."""
+        try:
+            if len(group) == 1 or self.in_transaction:
+                for queued in group:
+                    queued.cursor = self.connection.execute(queued.sql, queued.params)
+                return
             try:
-                return self.connection.execute(placeholders(sql), params)
-            except DRIVER_ERRORS as exc:
-                raise write_failure(exc, self.path) from exc
+                with self.connection.pipeline():
+                    self.connection.execute("BEGIN")
+                    cursors = [self.connection.execute(q.sql, q.params) for q in group]
+                    self.connection.execute("COMMIT")
+            except BaseException:
+                with suppress(*DRIVER_ERRORS):
+                    if self.in_transaction:
+                        self.connection.execute("ROLLBACK")
+                raise
+            for queued, cursor in zip(group, cursors, strict=True):
+                queued.cursor = cursor
+        except BaseException as exc:  # the others of the group learn it from `failure`
+            for queued in group:
+                queued.failure = exc
+            if not isinstance(exc, DRIVER_ERRORS):
+                raise
 
     @property
     def in_transaction(self) -> bool:
@@ -153,6 +199,17 @@ class PgConnection:
     def close(self) -> None:
         with self.lock:
             self.connection.close()
+
+
+@dataclass(slots=True)
+class _Queued:
+    """A write waiting for its group's COMMIT (`PgConnection.write`): what its statement
+    answered, or why the group failed."""
+
+    sql: str
+    params: list[Any]
+    cursor: psycopg.Cursor[Any] | None = None
+    failure: BaseException | None = None
 
 
 def one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:
