@@ -69,7 +69,8 @@ class PgConnection:
         self.path = server
         self.lock = threading.RLock()
         self._queued: list[_Queued] = []
-        self._queue_lock = threading.Lock()
+        self._leading = False
+        self._turn = threading.Condition(threading.Lock())
 
     @classmethod
     def open(cls, server: JournalServer) -> PgConnection:
@@ -122,29 +123,37 @@ class PgConnection:
 
     def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> psycopg.Cursor[Any]:
         """`JournalConnection.write`, with the lanes' writes committed in groups: the
-        statements as one (`one_statement`), queued; whoever holds the connection next
-        sends every write queued meanwhile in one transaction and one round trip
-        (`_commit_group`), and each returns once that COMMIT is answered. No writer lock:
-        no read of theirs decides them. Under load the group grows by itself: while one
-        round trip is out, the other lanes' writes queue for the next."""
+        statements as one (`one_statement`), queued; one writer at a time leads, taking
+        every write queued so far to the server in one transaction and one round trip
+        (`_commit_group`), and each writer returns once its group's COMMIT is answered
+        (woken by the leader, not queued behind the next group for the connection). No
+        writer lock: no read of theirs decides them. Under load the group grows by itself:
+        while one round trip is out, the other lanes' writes queue for the next."""
         sql, params = one_statement(statements)
         mine = _Queued(placeholders(sql), params)
-        with self._queue_lock:
+        if self.lock.acquire(blocking=False):  # free, or this thread's own (re-entered)
+            try:
+                if self.in_transaction:  # this thread's own transaction: the write joins it
+                    self._commit_group([mine])
+                    return _answer(mine, self.path)
+            finally:
+                self.lock.release()
+        with self._turn:
             self._queued.append(mine)
-        with self.lock:
-            if mine.cursor is None and mine.failure is None:
-                if self.in_transaction:  # this thread's own transaction: it joins that, alone
-                    with self._queue_lock:
-                        self._queued.remove(mine)
-                    group = [mine]
-                else:
-                    with self._queue_lock:
-                        group, self._queued = self._queued, []
+            while self._leading and not mine.done:
+                self._turn.wait()
+            if mine.done:
+                return _answer(mine, self.path)
+            self._leading = True
+            group, self._queued = self._queued, []
+        try:
+            with self.lock:
                 self._commit_group(group)
-        if mine.cursor is None:  # a group drained holds an answer or a failure for each
-            failure = mine.failure or RuntimeError("the write's group left it unanswered")
-            raise write_failure(failure, self.path) from failure
-        return mine.cursor
+        finally:
+            with self._turn:
+                self._leading = False
+                self._turn.notify_all()
+        return _answer(mine, self.path)
 
     def _commit_group(self, group: list[_Queued]) -> None:
         """One write as it is (autocommit: its own transaction), several between BEGIN and
@@ -210,6 +219,18 @@ class _Queued:
     params: list[Any]
     cursor: psycopg.Cursor[Any] | None = None
     failure: BaseException | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.cursor is not None or self.failure is not None
+
+
+def _answer(queued: _Queued, path: JournalServer) -> psycopg.Cursor[Any]:
+    """What a write's group answered it, or its failure as `write_failure` says."""
+    if queued.cursor is None:
+        failure = queued.failure or RuntimeError("the write's group left it unanswered")
+        raise write_failure(failure, path) from failure
+    return queued.cursor
 
 
 def one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:

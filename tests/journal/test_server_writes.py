@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pg_support
 import pytest
@@ -19,6 +20,7 @@ from importer.journal.server import JournalServer
 from importer.outcomes import Outcome
 
 ROWS = range(2, 8)
+FIRST = 8
 SET_STATUS = "UPDATE rows SET outcome='credited', http_status=? WHERE import_id='imp-1' AND row=?"
 
 
@@ -28,8 +30,10 @@ def server_journal(pg_server: pg_support.PgServer, pg_database: str) -> JournalS
 
 
 def write_as_one_group(connection: PgConnection, statuses: dict[int, object]) -> dict[int, str]:
-    """Each row's write from a thread of its own, all queued while the test holds the
-    connection (as a lane's round trip would), then let go at once: what each was told."""
+    """Each row's write from a thread of its own, all queued while the connection is busy (the
+    test holds it, as a round trip out would, with a first write leading and waiting for it),
+    then let go at once: the first write goes alone, the others as one group. What each
+    was told."""
     told: dict[int, str] = {}
 
     def write(row: int, status: object) -> None:
@@ -39,23 +43,34 @@ def write_as_one_group(connection: PgConnection, statuses: dict[int, object]) ->
         except JournalFailed:
             told[row] = "failed"
 
+    first = threading.Thread(target=write, args=(FIRST, 201))
     threads = [threading.Thread(target=write, args=item) for item in statuses.items()]
     with connection.lock:
+        first.start()
+        wait_for(lambda: connection._leading)
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
-        while len(connection._queued) < len(threads) and time.monotonic() < deadline:
-            time.sleep(0.01)
-    for thread in threads:
+        wait_for(lambda: len(connection._queued) == len(threads))
+    for thread in [first, *threads]:
         thread.join(timeout=30)
+    assert told.pop(FIRST) == "committed"
     return told
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the writes did not queue within 30 s"
+        time.sleep(0.01)
 
 
 def test_writes_committed_as_one_group_are_each_told_and_a_refused_one_keeps_none_of_it(
     server_journal: JournalServer,
 ) -> None:
     with Journal(server_journal) as journal:
-        journal.imports.create(record("imp-1"), [NewRow(row, [f"F{row}"], None) for row in ROWS])
+        journal.imports.create(
+            record("imp-1"), [NewRow(row, [f"F{row}"], None) for row in [*ROWS, FIRST]]
+        )
     connection = PgConnection.open(server_journal)
     try:
         told = write_as_one_group(connection, dict.fromkeys(ROWS, 201))
