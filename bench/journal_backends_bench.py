@@ -9,10 +9,11 @@ the same sandbox process:
 
 The server is a throwaway PostgreSQL 15 (tests/pg_support.py) with fsync on and
 synchronous_commit off — what SQLite's WAL with synchronous=NORMAL promises: a killed process
-loses nothing, a power cut may lose the last commits — each run in a fresh database. Printed,
-never asserted; the machine's load is printed too (the host is shared).
+loses nothing, a power cut may lose the last commits — each run in a fresh database;
+`--synchronous-commit on` measures the server's default instead (every commit waits for its
+WAL flush). Printed, never asserted; the machine's load is printed too (the host is shared).
 
-    python bench/journal_backends_bench.py [--rows 5000] [--cases 500]
+    python bench/journal_backends_bench.py [--rows 5000] [--cases 500] [--synchronous-commit on]
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument(
+        "--synchronous-commit",
+        choices=("off", "on"),
+        default="off",
+        help="the server's synchronous_commit (off: SQLite's synchronous=NORMAL promise)",
+    )
     args = parser.parse_args()
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "importer")],
@@ -50,7 +57,11 @@ def main() -> None:
     os.environ["AMILI_API_KEY"] = KEY
     os.environ[pg_support.PASSWORD_ENV] = pg_support.PASSWORD
     load_before = os.getloadavg()
-    server = pg_support.start(pg_support.LIKE_SQLITE_NORMAL)
+    server = pg_support.start(
+        pg_support.LIKE_SQLITE_NORMAL
+        if args.synchronous_commit == "off"
+        else "-c fsync=on -c synchronous_commit=on"
+    )
     runs: dict[tuple[int, int, str], dict[str, float]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="journal-backends-") as tmp:
@@ -90,7 +101,8 @@ def main() -> None:
 
     print(
         f"\n{args.rows:,} rows over {args.cases} cases; load average {load_before[0]:.1f}"
-        f" before, {load_after[0]:.1f} after ({os.cpu_count()} CPUs)\n"
+        f" before, {load_after[0]:.1f} after ({os.cpu_count()} CPUs);"
+        f" PostgreSQL with fsync on, synchronous_commit {args.synchronous_commit}\n"
     )
     print("| latency, lanes | journal | rows/s end to end | posting rows/s | seconds |")
     print("|---|---|---:|---:|---:|")

@@ -129,6 +129,9 @@ class JournalConnection(Protocol):
     session_locks: ClassVar[bool]
     """Whether an import's lock is the server's session lock (`journal.locks`), which dies
     with its holder on any host, or a row naming a process of this host."""
+    on_server: ClassVar[bool]
+    """Whether the journal is on a PostgreSQL server, where a part may call what the session
+    defines on it (the credit-note claim's function, `journal.claims`), or in a SQLite file."""
 
     @property
     def path(self) -> Path | JournalServer:
@@ -154,6 +157,16 @@ class JournalConnection(Protocol):
         rollback."""
         ...
 
+    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> Cursor:
+        """Statements that no read of theirs decides (a row's intent, its outcome), each on
+        other rows than the others, as one transaction, all or nothing; returns the last
+        one's cursor. On SQLite that is a `transaction` like any other; on a server it is
+        one statement (the others become its data-modifying `WITH` clauses) sent in one
+        round trip without the writer lock: nothing another writer does meanwhile can make
+        a blind write wrong, and the row's hot path is where a round trip counts. The
+        database refusing it is raised as `write_failure` says."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -162,6 +175,7 @@ class SharedConnection:
 
     failures: ClassVar[tuple[type[Exception], ...]] = (sqlite3.Error,)
     session_locks: ClassVar[bool] = False
+    on_server: ClassVar[bool] = False
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
@@ -244,6 +258,12 @@ class SharedConnection:
                     if self.connection.in_transaction:
                         self.connection.execute("ROLLBACK")
                 raise write_failure(exc, self.path) from exc
+
+    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> sqlite3.Cursor:
+        """`JournalConnection.write`: a `transaction` of the statements."""
+        with self.transaction():
+            cursors = [self.connection.execute(sql, params) for sql, params in statements]
+        return cursors[-1]
 
     def close(self) -> None:
         with self.lock:

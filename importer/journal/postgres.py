@@ -6,8 +6,11 @@ place psycopg's errors become the exception tree.
 Autocommit, with explicit transactions (`begin` … COMMIT), as on SQLite. Each transaction
 first takes one transaction-level advisory lock, the journal's writer lock: writers follow
 one another as SQLite's `BEGIN IMMEDIATE` makes them, on every host, so a transaction that
-reads before it writes (a credit-note claim, a lock) decides on what no other writer can
-change meanwhile, under PostgreSQL's default isolation. Reads take no lock.
+reads before it writes (a lock, an import's warnings) decides on what no other writer can
+change meanwhile, under PostgreSQL's default isolation. Reads take no lock. A row's hot path
+goes without it, in one statement and one round trip each: its intent and its outcome are
+blind writes (`write`), and its credit-note claim is a function of the session
+(`journal.claims`, defined at `open`) that takes the writer lock itself before it reads.
 
 A host that loses power or its network holds its session (and with it its import locks,
 `journal.locks`) until the server notices: TCP keepalives are set on both ends (probes
@@ -34,6 +37,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -42,10 +46,11 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
 
 from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadable
+from importer.journal.claims import SERVER_TAKE
 from importer.journal.connection import read_failure, said, write_failure
 from importer.journal.deadline import GRACE_SECONDS, RoundTripDeadline
 from importer.journal.pg_migrations import migrate_server
-from importer.journal.server import JournalServer, advisory_key
+from importer.journal.server import WRITER_LOCK, JournalServer
 
 DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg.Error,)
 
@@ -56,9 +61,6 @@ USER_TIMEOUT_MS = 60_000
 SERVER_TIMEOUTS = ("statement_timeout", "idle_in_transaction_session_timeout")
 MIGRATION_SECONDS = 3600.0
 """The deadline of a migration's statements: one may rebuild a large table by design."""
-
-
-WRITER_LOCK = advisory_key("importer journal: one writer at a time")
 
 
 @lru_cache(maxsize=512)
@@ -73,6 +75,7 @@ class PgConnection:
 
     failures: ClassVar[tuple[type[Exception], ...]] = DRIVER_ERRORS
     session_locks: ClassVar[bool] = True
+    on_server: ClassVar[bool] = True
 
     def __init__(self, connection: psycopg.Connection[Any], server: JournalServer) -> None:
         self.connection = connection
@@ -87,12 +90,18 @@ class PgConnection:
             lambda grace: connection.cancel_safe(timeout=grace),
             lambda: self._socket.shutdown(socket.SHUT_RDWR),
         )
+        self._queued: list[_Queued] = []
+        self._leading = False
+        self._turn = threading.Condition(threading.Lock())
 
     @classmethod
     def open(cls, server: JournalServer) -> PgConnection:
-        """Connect (`connect`) and bring the server's journal to the schema
-        (`journal.pg_migrations`); a server that cannot be reached or refuses is
-        `JournalUnavailable`, as a SQLite file that cannot be opened is."""
+        """Connect (`connect`), bring the server's journal to the schema
+        (`journal.pg_migrations`) and define the session's function (the credit-note claim,
+        `journal.claims.SERVER_TAKE`: in the session's own temporary schema, so it is always
+        this program's, whichever importer versions share the journal); a server that
+        cannot be reached or refuses is `JournalUnavailable`, as a SQLite file that cannot
+        be opened is."""
         try:
             opened = connect(server)
         except DRIVER_ERRORS as exc:
@@ -100,6 +109,7 @@ class PgConnection:
         try:
             with opened.patient(MIGRATION_SECONDS):
                 migrate_server(opened, server)
+            opened.execute(SERVER_TAKE)
         except BaseException as exc:  # too new, foreign, the server gone: no session kept
             opened.close()
             if isinstance(exc, DRIVER_ERRORS):
@@ -136,6 +146,78 @@ class PgConnection:
                         self.connection.execute("ROLLBACK")
                 cause = self._overdue(exc)
                 raise write_failure(cause, self.path) from cause
+
+    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> psycopg.Cursor[Any]:
+        """`JournalConnection.write`, with the lanes' writes committed in groups: the
+        statements as one (`one_statement`), queued; one writer at a time leads, taking
+        every write queued so far to the server in one transaction and one round trip
+        (`_commit_group`), and each writer returns once its group's COMMIT is answered
+        (woken by the leader, not queued behind the next group for the connection). No
+        writer lock: no read of theirs decides them. Under load the group grows by itself:
+        while one round trip is out, the other lanes' writes queue for the next."""
+        sql, params = one_statement(statements)
+        mine = _Queued(placeholders(sql), params)
+        if self.lock.acquire(blocking=False):  # free, or this thread's own (re-entered)
+            try:
+                if self.in_transaction:  # this thread's own transaction: the write joins it
+                    with self.deadline.watch():
+                        self._commit_group([mine])
+                    return self._answer(mine)
+            finally:
+                self.lock.release()
+        with self._turn:
+            self._queued.append(mine)
+            while self._leading and not mine.done:
+                self._turn.wait()
+            if mine.done:
+                return self._answer(mine)
+            self._leading = True
+            group, self._queued = self._queued, []
+        try:
+            with self.lock, self.deadline.watch():
+                self._commit_group(group)
+        finally:
+            with self._turn:
+                self._leading = False
+                self._turn.notify_all()
+        return self._answer(mine)
+
+    def _answer(self, queued: _Queued) -> psycopg.Cursor[Any]:
+        """What a write's group answered it, or its failure as `write_failure` says (a
+        group past the deadline: the server did not answer, `_overdue`)."""
+        if queued.cursor is None:
+            failure = self._overdue(
+                queued.failure or RuntimeError("the write's group left it unanswered")
+            )
+            raise write_failure(failure, self.path) from failure
+        return queued.cursor
+
+    def _commit_group(self, group: list[_Queued]) -> None:
+        """One write as it is (autocommit: its own transaction), several between BEGIN and
+        COMMIT in pipeline mode, sent together; a failure fails every write of the group
+        (none is committed, each writer raises it)."""
+        try:
+            if len(group) == 1 or self.in_transaction:
+                for queued in group:
+                    queued.cursor = self.connection.execute(queued.sql, queued.params)
+                return
+            try:
+                with self.connection.pipeline():
+                    self.connection.execute("BEGIN")
+                    cursors = [self.connection.execute(q.sql, q.params) for q in group]
+                    self.connection.execute("COMMIT")
+            except BaseException:
+                with suppress(*DRIVER_ERRORS):
+                    if self.in_transaction:
+                        self.connection.execute("ROLLBACK")
+                raise
+            for queued, cursor in zip(group, cursors, strict=True):
+                queued.cursor = cursor
+        except BaseException as exc:  # the others of the group learn it from `failure`
+            for queued in group:
+                queued.failure = exc
+            if not isinstance(exc, DRIVER_ERRORS):
+                raise
 
     @property
     def in_transaction(self) -> bool:
@@ -189,6 +271,33 @@ class PgConnection:
                 self.connection.close()
             finally:
                 self._socket.close()
+
+
+@dataclass(slots=True)
+class _Queued:
+    """A write waiting for its group's COMMIT (`PgConnection.write`): what its statement
+    answered, or why the group failed."""
+
+    sql: str
+    params: list[Any]
+    cursor: psycopg.Cursor[Any] | None = None
+    failure: BaseException | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.cursor is not None or self.failure is not None
+
+
+def one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:
+    """Statements as one: all but the last as data-modifying `WITH` clauses of the last,
+    which the server runs once each, to completion, in one snapshot (so none may read what
+    another writes, and none may change a row another changes: `JournalConnection.write`).
+    Their parameters follow in the same order."""
+    *clauses, (last, _) = statements
+    sql = "".join(
+        f"{'WITH' if n == 0 else ','} w{n} AS ({clause}) " for n, (clause, _) in enumerate(clauses)
+    )
+    return sql + last, [value for _, params in statements for value in params]
 
 
 def connect(server: JournalServer) -> PgConnection:

@@ -102,8 +102,7 @@ class RowStore:
     def mark_intent(self, import_id: str, row: int) -> None:
         """Committed before the request leaves: if the process dies now, the row is
         `unknown` and will be looked up before anything is sent again."""
-        with self._db.transaction() as db:
-            mark_intent_in(db, import_id, row)
+        self._db.write([_intent(import_id, row)])
 
     def record(
         self,
@@ -124,8 +123,8 @@ class RowStore:
         checked = check_answer(crediting or {})
         crediting = checked.fields
         errors = [*errors, *checked.errors]
-        with self._db.transaction() as db:
-            db.execute(
+        statements: list[tuple[str, Sequence[Any]]] = [
+            (
                 "UPDATE rows SET outcome=?, http_status=?, errors=?, crediting_id=?, status=?,"
                 " status_reason_locale=?, settled_amount=?, case_invoice_number=?,"
                 " case_reference_number=?, duplicate_of=? WHERE import_id=? AND row=?",
@@ -144,16 +143,22 @@ class RowStore:
                     row,
                 ),
             )
-            if attempt:
-                db.execute(
+        ]
+        if attempt:
+            statements.append(
+                (
                     "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                     (import_id, row, iso_z(utcnow()), outcome.value, http_status, note),
                 )
-            if checked.raw is not None:
-                db.execute(
+            )
+        if checked.raw is not None:
+            statements.append(
+                (
                     "INSERT INTO answers VALUES (?,?,?,?)",
                     (import_id, row, iso_z(utcnow()), checked.raw),
                 )
+            )
+        self._db.write(statements)
 
     def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
         """Errors on a row whose outcome stands (a credited row credited twice): the row
@@ -229,7 +234,11 @@ class RowStore:
 
 def mark_intent_in(db: JournalConnection, import_id: str, row: int) -> None:
     """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
-    db.execute(
+    db.execute(*_intent(import_id, row))
+
+
+def _intent(import_id: str, row: int) -> tuple[str, tuple[Any, ...]]:
+    return (
         "UPDATE rows SET outcome='unknown', intent_at=? WHERE import_id=? AND row=?",
         (iso_z(utcnow()), import_id, row),
     )

@@ -126,3 +126,9 @@ def advisory_key(name: str) -> int:
     """A lock's name (`import:<id>`, the journal's writer lock) as the server's 64-bit
     advisory lock key: the first 8 bytes of its SHA-256, the same on every host."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+WRITER_LOCK = advisory_key("importer journal: one writer at a time")
+"""The journal's writer lock on a server: taken by each transaction whose read decides a
+write (`journal.postgres`, the claim's function in `journal.claims`), so such transactions
+follow one another as SQLite's do, on every host."""
