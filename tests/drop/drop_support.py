@@ -1,5 +1,5 @@
-"""Helpers for the drop tests: an inbox in a work folder, `python -m importer drop` as a real
-process, and cases of two creditors so a test can tell whose account a credit reached."""
+"""Helpers for the drop tests: an inbox in a work folder, `importer drop` in-process or as a
+real process, and cases of two creditors so a test can tell whose account a credit reached."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cli_support import in_process
 from pipeline.exactly_once_support import CREDITOR, KEY, importer_env, write_config
 
 OTHER_CREDITOR = "6a0b1c2d3e4f5a6b7c8d9e0f"
@@ -55,7 +56,13 @@ def drop_cmd(inbox: Path, url: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "importer", "drop", str(inbox), "--api-url", url, *extra]
 
 
-def run_drop(work: Path, inbox: Path, url: str, *extra: str, timeout: float = 120):
+def run_drop(
+    work: Path, inbox: Path, url: str, *extra: str, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`importer drop` run to its end in this process (`cli_support.in_process`); with a
+    `timeout`, as a real process given that long."""
+    if timeout is None:
+        return in_process(drop_cmd(inbox, url, *extra)[3:], cwd=work, env=importer_env())
     return subprocess.run(
         drop_cmd(inbox, url, *extra),
         cwd=work,
