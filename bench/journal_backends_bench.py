@@ -12,7 +12,10 @@ synchronous_commit off — what SQLite's WAL with synchronous=NORMAL promises: a
 loses nothing, a power cut may lose the last commits — each run in a fresh database. Printed,
 never asserted; the machine's load is printed too (the host is shared).
 
-    python bench/journal_backends_bench.py [--rows 5000] [--cases 500]
+    python bench/journal_backends_bench.py [--rows 5000] [--cases 500] [--quick]
+
+`--quick` measures only the first setup (the journal's pace): the script end to end, each
+figure and ratio printed, at a fraction of the time (the tests run it so).
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--quick", action="store_true", help="only the first setup")
     args = parser.parse_args()
+    setups = SETUPS[:1] if args.quick else SETUPS
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "importer")],
         check=True,
@@ -59,7 +64,7 @@ def main() -> None:
             write_cases(cases, max(args.cases, 1))
             data = work / "credits.csv"
             write_credits(data, args.rows, cases=args.cases, seed=21)
-            for latency, lanes in SETUPS:
+            for latency, lanes in setups:
                 proc, url = start_sandbox(work, cases, latency, f"api{latency}")
                 try:
                     runs[latency, lanes, "sqlite"] = run_import(
@@ -100,7 +105,7 @@ def main() -> None:
             f" {r['posting_rows_per_s']:.0f} | {r['seconds']:.1f} |"
         )
     print()
-    for latency, lanes in SETUPS:
+    for latency, lanes in setups:
         sqlite, pg = runs[latency, lanes, "sqlite"], runs[latency, lanes, "postgresql"]
         target = ">= 0.70x" if latency == 1 else "0.90x to 1.10x"
         print(
