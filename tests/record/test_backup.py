@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import importer as cli
-from cli_support import one_line
+from cli_support import in_process, one_line
 from pipeline.exactly_once_support import (
     importer_env,
     sandbox_process,
@@ -26,14 +26,7 @@ from pipeline.exactly_once_support import (
 
 
 def _backup(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "importer", "backup", *args],
-        cwd=workdir,
-        env=importer_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return in_process(["backup", *args], cwd=workdir, env=importer_env())
 
 
 def _check(copy: Path) -> tuple[int, int]:
@@ -61,14 +54,7 @@ def test_backups_taken_while_an_importer_posts_are_consistent(tmp_path: Path) ->
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
         first = write_credits(work / "first.csv", invoices, 30, seed=1)
         second = write_credits(work / "second.csv", invoices, 300, seed=2)
-        done = subprocess.run(
-            [sys.executable, "-m", "importer", "run", str(first.path), "--api-url", url],
-            cwd=work,
-            env=importer_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = in_process(["run", str(first.path), "--api-url", url], cwd=work, env=importer_env())
         assert done.returncode == 0, done.stderr
         posting = start_importer(work, second.path, url)
         copies = []
