@@ -7,8 +7,6 @@ job failed, and exits 3 when it could not. No secret reaches a message or the ou
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -153,14 +151,7 @@ def test_notify_failure_says_the_time_in_the_report_time_zone(workdir: Path) -> 
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         env = {**os.environ, "TZ": "UTC", "AMILI_API_KEY": SECRET}
         env.pop("IMPORTER_CONFIG", None)
-        done = subprocess.run(
-            [sys.executable, "-m", "importer", "notify-failure", "importer-drop.service"],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = in_process(["notify-failure", "importer-drop.service"], cwd=workdir, env=env)
         assert done.returncode == 0, done.stderr
     (sent,) = mailbox.mails
     body = sent.get_body().get_content()

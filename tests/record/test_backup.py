@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -81,14 +80,7 @@ def test_an_existing_file_is_refused_unless_overwrite_is_given(tmp_path: Path) -
     work.mkdir()
     write_config(work)
     (work / "clean.csv").write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "importer", "validate", "clean.csv"],
-        cwd=work,
-        env=importer_env(),
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    assert in_process(["validate", "clean.csv"], cwd=work, env=importer_env()).returncode == 0
     target = tmp_path / "keep.sqlite"
     target.write_bytes(b"last week's backup")
     refused = _backup(work, str(target))
