@@ -1,18 +1,28 @@
-"""Driving the real command line in tests: `python -m importer` as a subprocess, in a work
-folder with its own config.yaml, against a sandbox over a real socket."""
+"""Driving the real command line in tests: `importer ARGS` in a work folder with its own
+config.yaml, against a sandbox over a real socket — in this process (`importer`, `in_process`)
+or as `python -m importer`, a real process (`importer_process`), where the test proves
+something only a process shows: signals, a kill, the environment it starts with, what its
+interpreter prints."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import requests
 
+from importer import cli, logs
 from importer.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,20 +34,95 @@ Main = Callable[..., tuple[int, str, str]]
 """The `main` fixture: `importer ARGS` in-process -> (exit code, stdout, stderr)."""
 
 
-def importer(workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET):
+def in_process(
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`importer ARGV` run by `cli.main` in this process as `python -m importer` would run it in
+    `cwd` with exactly `env`: the same exit code (a `SystemExit`'s, 1 and the traceback on
+    stderr for an exception that escapes), stdout and stderr, without a process's start-up
+    (half a second of CPU each, hundreds of times a suite). What a process would leave
+    behind is put back: the working folder, the environment, the SIGINT/SIGTERM handlers and
+    the event log's configuration. Called from a thread other than the main one (where
+    signal handlers cannot be set, and two runs would share the working folder), it starts
+    the real process instead."""
+    cmd = [sys.executable, "-m", "importer", *argv]
+    if threading.current_thread() is not threading.main_thread():
+        return subprocess.run(
+            cmd, cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=120
+        )
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()  # the zone a process started with TZ would have
+    try:
+        os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = cli.main(list(argv))
+            except SystemExit as exit_:
+                code = _exit_status(exit_.code)
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        time.tzset()
+        for sig, handler in saved_signals.items():
+            signal.signal(sig, handler)
+        logs.reset()
+    return subprocess.CompletedProcess(cmd, code, out.getvalue(), err.getvalue())
+
+
+def _exit_status(code: object) -> int:
+    """The status the interpreter exits with for `SystemExit(code)` (a text is printed)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def cli_env(key: str = SECRET) -> dict[str, str]:
+    """This process's environment without IMPORTER_CONFIG, with `key` as the API key."""
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env["AMILI_API_KEY"] = key
+    return env
+
+
+def importer(
+    workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET
+) -> subprocess.CompletedProcess[str]:
+    """`importer ARGS` (with `--api-url` of `api`) run in `workdir`, in this process."""
+    argv = [*args, "--api-url", api.url] if api is not None else list(args)
+    return in_process(argv, cwd=workdir, env=cli_env(key))
+
+
+def importer_process(
+    workdir: Path, *args: str, api: Sandbox | None = None, key: str = SECRET
+) -> subprocess.CompletedProcess[str]:
+    """`python -m importer ARGS` as a real process: for what only a process shows."""
     cmd = [sys.executable, "-m", "importer", *args]
     if api is not None:
         cmd += ["--api-url", api.url]
-    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        cmd, cwd=workdir, env=cli_env(key), capture_output=True, text=True, timeout=120
+    )
 
 
 def report_of(workdir: Path, import_id: str = "*") -> dict:
-    """The report.json of `import_id` (by default the latest import's)."""
-    reports = sorted((workdir / "reports").glob(f"{import_id}/report.json"))
+    """The report.json of `import_id` (by default the latest import's: the one started last,
+    as ids name the second only and two runs in-process share one)."""
+    reports = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in (workdir / "reports").glob(f"{import_id}/report.json")
+    ]
     assert reports, "no report written"
-    return json.loads(reports[-1].read_text(encoding="utf-8"))
+    return max(reports, key=lambda report: (report["started"], report["file_import_report"]))
 
 
 def creditings(api: Sandbox) -> list[dict]:

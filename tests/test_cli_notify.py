@@ -7,12 +7,10 @@ job failed, and exits 3 when it could not. No secret reaches a message or the ou
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
-from cli_support import CREDITOR, SAMPLE, SECRET, importer
+from cli_support import CREDITOR, SAMPLE, SECRET, importer, in_process
 from notify.notify_support import HOOK_PATH, receiver, smtp_server
 
 from importer.sandbox import Sandbox
@@ -29,8 +27,7 @@ def _run(workdir: Path, api: Sandbox, *args: str, hook: str = ""):
     """`importer ARGS` with the webhook's URL in $HOOK."""
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env.update(AMILI_API_KEY=SECRET, HOOK=hook)
-    cmd = [sys.executable, "-m", "importer", *args, "--api-url", api.url]
-    return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    return in_process([*args, "--api-url", api.url], cwd=workdir, env=env)
 
 
 def test_run_and_rerun_notify_an_import_that_needs_attention(workdir: Path, api: Sandbox) -> None:
@@ -134,8 +131,7 @@ def test_config_says_whether_the_notify_secrets_are_set_never_what_they_are(
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env.update(AMILI_API_KEY=SECRET, HOOK="https://chat.example/hook/secret-token-Wb27")
     env.pop("SMTP_PASSWORD", None)
-    cmd = [sys.executable, "-m", "importer", "config"]
-    done = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=60)
+    done = in_process(["config"], cwd=workdir, env=env)
     assert done.returncode == 0, done.stderr
     assert "SMTP password: read from $SMTP_PASSWORD (not set; never shown)" in done.stdout
     assert "webhook URL: read from $HOOK (set; never shown)" in done.stdout
@@ -155,14 +151,7 @@ def test_notify_failure_says_the_time_in_the_report_time_zone(workdir: Path) -> 
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         env = {**os.environ, "TZ": "UTC", "AMILI_API_KEY": SECRET}
         env.pop("IMPORTER_CONFIG", None)
-        done = subprocess.run(
-            [sys.executable, "-m", "importer", "notify-failure", "importer-drop.service"],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = in_process(["notify-failure", "importer-drop.service"], cwd=workdir, env=env)
         assert done.returncode == 0, done.stderr
     (sent,) = mailbox.mails
     body = sent.get_body().get_content()

@@ -8,14 +8,13 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SAMPLE, give_up_at_once, importer, report_of
+from cli_support import CREDITOR, SAMPLE, give_up_at_once, importer, in_process, report_of
 from hostile import Answer, HostileServer, json_answer
 
 from importer.progress import ProgressLine
@@ -143,12 +142,7 @@ def test_config_refuses_a_base_url_carrying_a_password_and_never_prints_it(
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_a_description_examples_and_only_its_options(command: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "importer", command, "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = in_process([command, "--help"], cwd=Path.cwd(), env=os.environ)
     assert done.returncode == 0
     help_text = done.stdout
     assert "examples:" in help_text

@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SAMPLE, importer, one_line
+from cli_support import CREDITOR, SAMPLE, importer, in_process, one_line
 from pydantic import ValidationError
 
 from importer.config import Config, load_config, with_settings
@@ -124,14 +123,7 @@ def test_report_dir_naming_a_file(workdir: Path):
 
 def test_importer_config_set_but_empty(workdir: Path):
     env = {**os.environ, "IMPORTER_CONFIG": "", "AMILI_API_KEY": "k"}
-    result = subprocess.run(
-        [sys.executable, "-m", "importer", "run", str(SAMPLE)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = in_process(["run", str(SAMPLE)], cwd=workdir, env=env)
     _one_line_exit_2(result, "IMPORTER_CONFIG", "empty")
 
 

@@ -4,14 +4,15 @@ A base URL carrying a user, a password or a query is refused before anything is 
 (with a message pointing at `api.api_key_env`, not echoing the secret); a key with a control
 character is refused at start without echoing it; and with `--debug`, `-v` and `--log-json`
 every byte written — stdout, stderr, logs, every report file, the journal and its WAL — is
-searched for the key, against an API that accepts it and one that refuses it."""
+searched for the key, against an API that accepts it and one that refuses it. Each runs as a
+real process, so what its interpreter prints of an escaping error is searched too."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from cli_support import SAMPLE, SECRET, creditings, importer, one_line
+from cli_support import SAMPLE, SECRET, creditings, importer_process, one_line
 
 from importer.api.credentials import check_plain_http
 from importer.sandbox import Sandbox
@@ -44,7 +45,7 @@ def test_url_with_a_secret_is_refused(
 ):
     port = api.url.rsplit(":", 1)[1]
     url = shape.format(secret=secret, port=port)
-    result = importer(workdir, command, "--api-url", url, "--debug", str(SAMPLE))
+    result = importer_process(workdir, command, "--api-url", url, "--debug", str(SAMPLE))
     assert result.returncode == 2, result.stderr
     assert "api_key_env" in result.stderr.strip().splitlines()[-1]  # after --debug's traceback
     assert secret.encode() not in _written_bytes(workdir, result.stdout, result.stderr)
@@ -55,7 +56,7 @@ def test_url_with_a_secret_is_refused(
 @pytest.mark.parametrize("bad", ["\x01", "\x1b[2J", "\t", "\u00a0", " middle "])
 def test_key_with_a_control_character_is_refused_unechoed(workdir: Path, api: Sandbox, bad: str):
     key = f"abc-0451{bad}tail-0451"
-    result = importer(workdir, "run", str(SAMPLE), "--debug", api=api, key=key)
+    result = importer_process(workdir, "run", str(SAMPLE), "--debug", api=api, key=key)
     assert result.returncode == 2, result.stderr
     assert "AMILI_API_KEY" in result.stderr
     assert "position 9" in result.stderr
@@ -67,14 +68,14 @@ def test_key_with_a_control_character_is_refused_unechoed(workdir: Path, api: Sa
 def test_the_key_is_in_no_byte_written(workdir: Path, api: Sandbox, accepted: bool):
     key = SECRET if accepted else "wrong-key-0451-never-printed"
     args = ("run", str(SAMPLE), "--debug", "-v", "--log-json")
-    result = importer(workdir, *args, api=api, key=key)
+    result = importer_process(workdir, *args, api=api, key=key)
     assert result.returncode == (1 if accepted else 3), result.stderr
     written = _written_bytes(workdir, result.stdout, result.stderr)
     assert key.encode() not in written
     assert key.encode("utf-16-le") not in written
     # and `importer report ID`, `imports` and a rerun add nothing that carries it
     for more in (("imports", "--debug"), ("rerun", _import_id(workdir), "--debug", "-v")):
-        again = importer(workdir, *more, api=api if more[0] == "rerun" else None, key=key)
+        again = importer_process(workdir, *more, api=api if more[0] == "rerun" else None, key=key)
         assert key not in again.stdout + again.stderr
 
 
@@ -84,7 +85,9 @@ def _import_id(workdir: Path) -> str:
 
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_plain_http_to_another_host_is_refused_before_the_key_is_sent(workdir: Path, command: str):
-    result = importer(workdir, command, "--api-url", "http://api.example.invalid:8080", str(SAMPLE))
+    result = importer_process(
+        workdir, command, "--api-url", "http://api.example.invalid:8080", str(SAMPLE)
+    )
     assert result.returncode == 2, result.stderr
     line = one_line(result.stderr)
     assert "http://api.example.invalid:8080 is plain http" in line
@@ -98,7 +101,9 @@ def test_plain_http_to_another_host_is_sent_when_the_operator_allows_it(workdir:
         config.read_text(encoding="utf-8") + "api:\n  allow_plain_http: true\n  max_attempts: 1\n",
         encoding="utf-8",
     )
-    result = importer(workdir, "run", "--api-url", "http://api.example.invalid:8080", str(SAMPLE))
+    result = importer_process(
+        workdir, "run", "--api-url", "http://api.example.invalid:8080", str(SAMPLE)
+    )
     assert result.returncode == 3, result.stderr  # allowed: the host is tried, and not found
     assert "plain http" not in result.stderr
 

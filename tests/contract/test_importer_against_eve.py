@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import requests
-from cli_support import CREDITOR, SECRET, report_of
+from cli_support import CREDITOR, SECRET, in_process, report_of
 from eve_server import eve_server
 
 FILE = (
@@ -26,14 +25,7 @@ FILE = (
 def _run(work: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env["AMILI_API_KEY"] = SECRET
-    return subprocess.run(
-        [sys.executable, "-m", "importer", "run", "credits.csv", "--api-url", url, *args],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return in_process(["run", "credits.csv", "--api-url", url, *args], cwd=work, env=env)
 
 
 def test_each_row_reaches_eve_once_and_a_second_import_finds_its_credit_notes(

@@ -1,5 +1,5 @@
-"""Helpers for the drop tests: an inbox in a work folder, `python -m importer drop` as a real
-process, and cases of two creditors so a test can tell whose account a credit reached."""
+"""Helpers for the drop tests: an inbox in a work folder, `importer drop` in-process or as a
+real process, and cases of two creditors so a test can tell whose account a credit reached."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cli_support import in_process
 from pipeline.exactly_once_support import CREDITOR, KEY, importer_env, write_config
 
 OTHER_CREDITOR = "6a0b1c2d3e4f5a6b7c8d9e0f"
@@ -70,12 +71,16 @@ def run_drop(
     inbox: Path,
     url: str,
     *extra: str,
-    timeout: float = 120,
+    timeout: float | None = None,
     env: dict[str, str] | None = None,
     host: str | None = None,
-):
-    """`importer drop` run to its end in `work`; `env`: its environment (a host's own HOME,
-    say), by default `importer_env()`; `host`: as on a machine of that name (`as_host`)."""
+) -> subprocess.CompletedProcess[str]:
+    """`importer drop` run to its end: in this process (`cli_support.in_process`) unless a
+    `timeout`, an `env` (a host's own HOME, say) or a `host` (as on a machine of that name,
+    `as_host`) asks for a real process."""
+    if timeout is None and env is None and host is None:
+        return in_process(drop_cmd(inbox, url, *extra)[3:], cwd=work, env=importer_env())
+    timeout = 120 if timeout is None else timeout
     return subprocess.run(
         drop_cmd(inbox, url, *extra, host=host),
         cwd=work,

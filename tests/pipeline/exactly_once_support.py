@@ -1,6 +1,7 @@
 """Helpers for tests/test_exactly_once.py: generated cases and credit files, the sandbox as its
-own process, the importer CLI as a subprocess, and reading the API's state back by paging
-through `GET /creditor--creditings` like any client would."""
+own process, the importer CLI as a process to signal or kill or run to its end in-process, and
+reading the API's state back by paging through `GET /creditor--creditings` like any client
+would."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from random import Random
 from typing import Any
 
 import requests
+from cli_support import in_process
 
 from importer.pipeline.reference import row_reference
 
@@ -139,7 +141,13 @@ def start_importer(workdir: Path, file: Path, url: str) -> subprocess.Popen[str]
     )
 
 
-def run_importer(workdir: Path, file: Path, url: str, timeout: float = 120):
+def run_importer(
+    workdir: Path, file: Path, url: str, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command run to its end in this process (`cli_support.in_process`); with a
+    `timeout`, as a real process given that long."""
+    if timeout is None:
+        return in_process(importer_cmd(file, url)[3:], cwd=workdir, env=importer_env())
     return subprocess.run(
         importer_cmd(file, url),
         cwd=workdir,

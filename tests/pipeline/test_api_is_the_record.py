@@ -16,7 +16,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import requests as requests_lib
+from cli_support import in_process
 from exactly_once_support import (
     CREDITOR,
     KEY,
@@ -667,14 +667,7 @@ def test_a_look_up_refused_after_rows_were_sent_says_what_was_sent_and_the_same_
 
 
 def validate(work: Path, file: Path, url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "importer", "validate", str(file), "--api-url", url],
-        cwd=work,
-        env=importer_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return in_process(["validate", str(file), "--api-url", url], cwd=work, env=importer_env())
 
 
 def test_validate_asks_the_api_and_predicts_nothing_to_send_after_the_journal_was_lost(

@@ -22,7 +22,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +30,7 @@ from random import Random
 from typing import Any
 
 import pytest
+from cli_support import in_process
 from exactly_once_support import (
     KEY,
     CreditFile,
@@ -257,15 +257,7 @@ def test_lanes_option_and_the_summary(tmp_path: Path) -> None:
     ) as api:
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "importer", *args, "--api-url", api.url],
-                cwd=work,
-                env=importer_env(),
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+            return in_process([*args, "--api-url", api.url], cwd=work, env=importer_env())
 
         bad = cli("run", str(file.path), "--lanes", "0")
         assert bad.returncode == 2

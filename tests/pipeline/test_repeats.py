@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import in_process
 from exactly_once_support import (
     KEY,
     all_creditings,
-    importer_cmd,
     importer_env,
     reports,
     write_cases,
@@ -48,14 +48,7 @@ def export(path: Path, rows: list[tuple[str, str, str]]) -> Path:
 
 
 def run(workdir: Path, file: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*importer_cmd(file, url), *extra],
-        cwd=workdir,
-        env=importer_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return in_process(["run", str(file), "--api-url", url, *extra], cwd=workdir, env=importer_env())
 
 
 def report_of(workdir: Path, file: Path) -> dict[str, Any]:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from urllib.parse import unquote
 
 import pytest
 import requests
+from cli_support import in_process
 from exactly_once_support import (
     CREDITOR,
     KEY,
@@ -211,14 +210,7 @@ def test_a_row_credited_twice_makes_the_report_and_show_say_exit_1(
     report = read_report(tmp_path)
     assert report["rows"][0]["errors"][0]["code"] == "credited_twice"
     assert report["exit_code"] == 1
-    shown = subprocess.run(
-        [sys.executable, "-m", "importer", "show", report["file_import_report"]],
-        cwd=tmp_path,
-        env=importer_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    shown = in_process(["show", report["file_import_report"]], cwd=tmp_path, env=importer_env())
     assert "exit code  1" in shown.stdout, shown.stdout
 
 

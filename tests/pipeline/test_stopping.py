@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from cli_support import CREDITOR, SAMPLE, SECRET, importer
+from cli_support import CREDITOR, SAMPLE, SECRET, importer, importer_process
 from hostile import Answer, HostileServer, json_answer
 
 from importer.stopping import STOPPING, Stage, StopFlag, installed
@@ -208,7 +208,8 @@ def test_a_fifo_is_refused_without_blocking(workdir: Path):
     fifo = workdir / "credits.csv"
     os.mkfifo(fifo)
     started = time.monotonic()
-    result = importer(workdir, "run", str(fifo))  # no writer: opening it would block forever
+    # A real process: a blocking open would end at its timeout, where this process would hang.
+    result = importer_process(workdir, "run", str(fifo))  # no writer: opening it blocks forever
     assert time.monotonic() - started < 30
     assert result.returncode == 2, result.stderr
     assert "credits.csv: is not a regular file" in result.stdout + result.stderr

@@ -14,7 +14,7 @@ import socket
 from pathlib import Path
 
 import openpyxl
-from cli_support import SAMPLE, importer, report_of
+from cli_support import SAMPLE, importer, in_process, report_of
 
 from importer.sandbox import Sandbox
 
@@ -111,21 +111,12 @@ def test_the_os_user_recorded_is_the_account_not_what_the_environment_says(
     person's name on a resolution."""
     import os
     import pwd
-    import subprocess
-    import sys
 
     assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
     import_id = report_of(workdir)["file_import_report"]
     env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
     env.update(USER="mallory", LOGNAME="mallory", LNAME="mallory", USERNAME="mallory")
-    done = subprocess.run(
-        [sys.executable, "-m", "importer", "resolve", import_id, "6", "--note", "done"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = in_process(["resolve", import_id, "6", "--note", "done"], cwd=workdir, env=env)
     assert done.returncode == 0, done.stderr
     account = pwd.getpwuid(os.geteuid()).pw_name
     (entry,) = report_of(workdir, import_id)["audit"]

@@ -9,12 +9,11 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from cli_support import importer as cli
-from cli_support import one_line
+from cli_support import in_process, one_line
 from pipeline.exactly_once_support import (
     importer_env,
     sandbox_process,
@@ -26,14 +25,7 @@ from pipeline.exactly_once_support import (
 
 
 def _backup(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "importer", "backup", *args],
-        cwd=workdir,
-        env=importer_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return in_process(["backup", *args], cwd=workdir, env=importer_env())
 
 
 def _check(copy: Path) -> tuple[int, int]:
@@ -61,14 +53,7 @@ def test_backups_taken_while_an_importer_posts_are_consistent(tmp_path: Path) ->
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
         first = write_credits(work / "first.csv", invoices, 30, seed=1)
         second = write_credits(work / "second.csv", invoices, 300, seed=2)
-        done = subprocess.run(
-            [sys.executable, "-m", "importer", "run", str(first.path), "--api-url", url],
-            cwd=work,
-            env=importer_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = in_process(["run", str(first.path), "--api-url", url], cwd=work, env=importer_env())
         assert done.returncode == 0, done.stderr
         posting = start_importer(work, second.path, url)
         copies = []
@@ -95,14 +80,7 @@ def test_an_existing_file_is_refused_unless_overwrite_is_given(tmp_path: Path) -
     work.mkdir()
     write_config(work)
     (work / "clean.csv").write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "importer", "validate", "clean.csv"],
-        cwd=work,
-        env=importer_env(),
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
+    assert in_process(["validate", "clean.csv"], cwd=work, env=importer_env()).returncode == 0
     target = tmp_path / "keep.sqlite"
     target.write_bytes(b"last week's backup")
     refused = _backup(work, str(target))

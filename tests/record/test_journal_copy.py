@@ -15,14 +15,22 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pg_support
 import pytest
-from cli_support import CREDITOR, SAMPLE, SECRET, creditings, importer, one_line, report_of
+from cli_support import (
+    CREDITOR,
+    SAMPLE,
+    SECRET,
+    creditings,
+    importer,
+    in_process,
+    one_line,
+    report_of,
+)
 from journal.test_migrations import LOST_IMPORT, OUTAGE_IMPORT, RELEASE_1, SAMPLE_IMPORT
 from pipeline.exactly_once_support import (
     importer_env,
@@ -436,12 +444,8 @@ def test_copies_taken_while_an_importer_posts_are_consistent_snapshots(
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
         first = write_credits(work / "first.csv", invoices, 30, seed=1)
         assert (
-            subprocess.run(
-                [sys.executable, "-m", "importer", "run", str(first.path), "--api-url", url],
-                cwd=work,
-                env=importer_env(),
-                capture_output=True,
-                timeout=120,
+            in_process(
+                ["run", str(first.path), "--api-url", url], cwd=work, env=importer_env()
             ).returncode
             == 0
         )

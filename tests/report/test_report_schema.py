@@ -5,12 +5,12 @@ package, printed by `importer schema`; report.json carries `schema_version` and 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import jsonschema
 import pytest
+from cli_support import in_process
 from test_report import make_report
 
 from importer.report import SCHEMA_VERSION, write_reports
@@ -22,9 +22,7 @@ def test_the_shipped_schema_is_the_generated_one() -> None:
 
 
 def test_importer_schema_prints_it() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "importer", "schema"], capture_output=True, text=True, timeout=60
-    )
+    done = in_process(["schema"], cwd=Path.cwd(), env=os.environ)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(shipped_text())
 
