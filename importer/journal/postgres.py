@@ -37,7 +37,6 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -49,6 +48,7 @@ from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadabl
 from importer.journal.claims import SERVER_TAKE
 from importer.journal.connection import read_failure, said, write_failure
 from importer.journal.deadline import GRACE_SECONDS, RoundTripDeadline
+from importer.journal.group_commit import Queued, WriteGroups, one_statement
 from importer.journal.pg_migrations import migrate_server
 from importer.journal.server import WRITER_LOCK, JournalServer
 
@@ -90,9 +90,7 @@ class PgConnection:
             lambda grace: connection.cancel_safe(timeout=grace),
             lambda: self._socket.shutdown(socket.SHUT_RDWR),
         )
-        self._queued: list[_Queued] = []
-        self._leading = False
-        self._turn = threading.Condition(threading.Lock())
+        self.groups = WriteGroups()
 
     @classmethod
     def open(cls, server: JournalServer) -> PgConnection:
@@ -156,7 +154,7 @@ class PgConnection:
         writer lock: no read of theirs decides them. Under load the group grows by itself:
         while one round trip is out, the other lanes' writes queue for the next."""
         sql, params = one_statement(statements)
-        mine = _Queued(placeholders(sql), params)
+        mine = Queued(placeholders(sql), params)
         if self.lock.acquire(blocking=False):  # free, or this thread's own (re-entered)
             try:
                 if self.in_transaction:  # this thread's own transaction: the write joins it
@@ -165,24 +163,14 @@ class PgConnection:
                     return self._answer(mine)
             finally:
                 self.lock.release()
-        with self._turn:
-            self._queued.append(mine)
-            while self._leading and not mine.done:
-                self._turn.wait()
-            if mine.done:
-                return self._answer(mine)
-            self._leading = True
-            group, self._queued = self._queued, []
-        try:
-            with self.lock, self.deadline.watch():
-                self._commit_group(group)
-        finally:
-            with self._turn:
-                self._leading = False
-                self._turn.notify_all()
+        self.groups.join(mine, self._lead)
         return self._answer(mine)
 
-    def _answer(self, queued: _Queued) -> psycopg.Cursor[Any]:
+    def _lead(self, group: list[Queued]) -> None:
+        with self.lock, self.deadline.watch():
+            self._commit_group(group)
+
+    def _answer(self, queued: Queued) -> psycopg.Cursor[Any]:
         """What a write's group answered it, or its failure as `write_failure` says (a
         group past the deadline: the server did not answer, `_overdue`)."""
         if queued.cursor is None:
@@ -192,7 +180,7 @@ class PgConnection:
             raise write_failure(failure, self.path) from failure
         return queued.cursor
 
-    def _commit_group(self, group: list[_Queued]) -> None:
+    def _commit_group(self, group: list[Queued]) -> None:
         """One write as it is (autocommit: its own transaction), several between BEGIN and
         COMMIT in pipeline mode, sent together; a failure fails every write of the group
         (none is committed, each writer raises it)."""
@@ -271,33 +259,6 @@ class PgConnection:
                 self.connection.close()
             finally:
                 self._socket.close()
-
-
-@dataclass(slots=True)
-class _Queued:
-    """A write waiting for its group's COMMIT (`PgConnection.write`): what its statement
-    answered, or why the group failed."""
-
-    sql: str
-    params: list[Any]
-    cursor: psycopg.Cursor[Any] | None = None
-    failure: BaseException | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.cursor is not None or self.failure is not None
-
-
-def one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:
-    """Statements as one: all but the last as data-modifying `WITH` clauses of the last,
-    which the server runs once each, to completion, in one snapshot (so none may read what
-    another writes, and none may change a row another changes: `JournalConnection.write`).
-    Their parameters follow in the same order."""
-    *clauses, (last, _) = statements
-    sql = "".join(
-        f"{'WITH' if n == 0 else ','} w{n} AS ({clause}) " for n, (clause, _) in enumerate(clauses)
-    )
-    return sql + last, [value for _, params in statements for value in params]
 
 
 def connect(server: JournalServer) -> PgConnection:

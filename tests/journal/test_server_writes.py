@@ -47,10 +47,10 @@ def write_as_one_group(connection: PgConnection, statuses: dict[int, object]) ->
     threads = [threading.Thread(target=write, args=item) for item in statuses.items()]
     with connection.lock:
         first.start()
-        wait_for(lambda: connection._leading)
+        wait_for(lambda: connection.groups.leading)
         for thread in threads:
             thread.start()
-        wait_for(lambda: len(connection._queued) == len(threads))
+        wait_for(lambda: len(connection.groups.queued) == len(threads))
     for thread in [first, *threads]:
         thread.join(timeout=30)
     assert told.pop(FIRST) == "committed"
