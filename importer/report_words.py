@@ -122,6 +122,12 @@ REPORT: dict[str, tuple[str, str]] = {
         "Not sent yet: run importer rerun {id} once the API is reachable.",
         "Ännu inte skickad: kör importer rerun {id} när API:et går att nå.",
     ),
+    "next.not_sent_held": (
+        "Not sent: the import is all-or-nothing and has invalid rows; this row is posted once "
+        "they are fixed (importer rerun {id} --fix {csv}).",
+        "Ej skickad: importen är allt eller inget och har ogiltiga rader; raden skickas när de "
+        "är rättade (importer rerun {id} --fix {csv}).",
+    ),
     "next.answer_unusable": (
         "Credited, but the API's answer held a value that cannot be used: check this crediting "
         "in Amili (the answer is kept in the journal).",
@@ -149,6 +155,14 @@ REPORT: dict[str, tuple[str, str]] = {
         "importer rerun {id} --fix {csv}",
         "Rätta raderna under 'Behöver åtgärd' i report.csv och kör sedan: "
         "importer rerun {id} --fix {csv}",
+    ),
+    "next.import_all_or_nothing": (
+        "Nothing was posted, because rows are invalid and the import is all-or-nothing: fix the "
+        "invalid rows in report.csv, then run: importer rerun {id} --fix {csv} (every row is "
+        "then posted).",
+        "Inget skickades, eftersom rader är ogiltiga och importen är allt eller inget: rätta de "
+        "ogiltiga raderna i report.csv och kör sedan: importer rerun {id} --fix {csv} (då "
+        "skickas alla rader).",
     ),
     "next.import_outage": (
         "Rows were not sent or got no answer: once the API is reachable, run: importer rerun {id}",

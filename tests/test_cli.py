@@ -87,6 +87,28 @@ def test_all_or_nothing_posts_nothing(workdir: Path, api: Sandbox) -> None:
     assert report["warnings"][0]["code"] == "all_or_nothing"
 
 
+def test_an_all_or_nothing_stop_says_to_fix_the_invalid_rows_not_to_wait_for_an_outage(
+    workdir: Path, api: Sandbox
+) -> None:
+    done = importer(workdir, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(workdir)["file_import_report"]
+    fix = f"{workdir}/reports/{import_id}/report.csv"
+    step = (
+        "  next: nothing was posted, because rows are invalid and the import is "
+        f"all-or-nothing: fix the invalid rows in {fix}, then: importer rerun {import_id} "
+        f"--fix {fix} (every row is then posted)"
+    )
+    nexts = [line for line in done.stdout.splitlines() if line.startswith("  next:")]
+    assert nexts == [step], done.stdout
+    shown = importer(workdir, "show", import_id)
+    assert [line for line in shown.stdout.splitlines() if line.startswith("  next:")] == [step]
+    html = (workdir / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert "outage" not in html
+    assert "once the API is reachable" not in html
+    assert f"importer rerun {import_id} --fix" in html
+
+
 def test_same_file_twice_is_not_imported_again(workdir: Path, api: Sandbox) -> None:
     assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
     again = importer(workdir, "run", str(SAMPLE), api=api)

@@ -12,7 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from importer.attention import ATTENTION_KINDS, attention_kind, row_next_step, shares_rejection
+from importer.attention import (
+    ATTENTION_KINDS,
+    attention_kind,
+    held_back,
+    row_next_step,
+    shares_rejection,
+)
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import amount_reading
@@ -211,10 +217,17 @@ def show_import(
     figures = import_figures(journal, record)
     view = ImportView(report, journal.imports.creditors(import_id), report_csv, figures)
     dry_run, shared = report.dry_run, shares_rejection(report.warnings)
+    held = held_back(report.warnings, report.summary.outcomes)
     for row in report.rows:
         resolved = row.resolution is not None
         step = row_next_step(
-            row.outcome, row.status, row.errors, dry_run=dry_run, shared=shared, resolved=resolved
+            row.outcome,
+            row.status,
+            row.errors,
+            dry_run=dry_run,
+            shared=shared,
+            resolved=resolved,
+            held=held,
         )
         if step is None:
             continue

@@ -15,7 +15,7 @@ from decimal import Decimal
 from html import escape
 from typing import BinaryIO
 
-from importer.attention import shares_rejection
+from importer.attention import held_back, shares_rejection
 from importer.outcomes import OUTCOME_ORDER
 from importer.report import head_words
 from importer.report.blocks import RowBlock
@@ -215,6 +215,7 @@ class HtmlWriter:
             dry_run=report.dry_run,
             report_csv=self._settings.report_csv,
             shared=shares_rejection(report.warnings),
+            held=held_back(report.warnings, report.summary.outcomes),
         )
         self._write("".join(map(self._row, rows)))
         self._shown += len(indices)

@@ -109,8 +109,9 @@ def worded_rows(
     dry_run: bool,
     report_csv: str,
     shared: bool = False,
+    held: bool = False,
 ) -> Iterator[WordedRow]:
-    """The rows of `block` at `indices`, in words (`shared`: see `row_next_step`)."""
+    """The rows of `block` at `indices`, in words (`shared`, `held`: see `row_next_step`)."""
     if not indices:
         return
     amounts = block_amounts(block)
@@ -122,7 +123,13 @@ def worded_rows(
         reason_key = block.status_reason_locale[index] if block.status_reason_locale else None
         resolved = block.resolution is not None and block.resolution[index] is not None
         step = row_next_step(
-            outcome, status, errors, dry_run=dry_run, shared=shared, resolved=resolved
+            outcome,
+            status,
+            errors,
+            dry_run=dry_run,
+            shared=shared,
+            resolved=resolved,
+            held=held,
         )
         if dry_run and outcome is Outcome.NOT_SENT:
             shown = text("label.would_be_sent", language)

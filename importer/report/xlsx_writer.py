@@ -24,7 +24,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from importer.attention import shares_rejection
+from importer.attention import held_back, shares_rejection
 from importer.report.blocks import RowBlock
 from importer.report.model import Report
 from importer.report.row_words import (
@@ -223,6 +223,7 @@ class XlsxWriter:
                 dry_run=dry_run,
                 report_csv=self._settings.report_csv,
                 shared=shares_rejection(report.warnings),
+                held=held_back(report.warnings, report.summary.outcomes),
             ),
             strict=True,
         ):
