@@ -6,7 +6,9 @@ status `warning` or `error` or credited twice, credit-note conflicts, `not_sent`
 `unknown` rows need attention; credited/completed and duplicate rows do not, and neither does
 a row a person marked as handled (`importer resolve`). In a dry run
 nothing was sent, so a valid row (`not_sent`, "would be sent") needs nobody; only invalid
-rows do."""
+rows do. Nor does a valid row an all-or-nothing import held back for its invalid rows
+(`held_back`): correcting those posts it, and listed beside them it buried the rows to fix
+(the first 500 of report.html, Excel's last row)."""
 
 from __future__ import annotations
 
@@ -87,7 +89,7 @@ def row_next_step(
     if outcome is Outcome.REJECTED:
         return "next.rejected_shared" if shared else "next.rejected"
     if outcome is Outcome.NOT_SENT:
-        return "next.not_sent_held" if held else "next.not_sent"
+        return None if held else "next.not_sent"
     if outcome is Outcome.UNKNOWN:
         return "next.unknown"
     return None

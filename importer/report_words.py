@@ -122,12 +122,6 @@ REPORT: dict[str, tuple[str, str]] = {
         "Not sent yet: run importer rerun {id} once the API is reachable.",
         "Ännu inte skickad: kör importer rerun {id} när API:et går att nå.",
     ),
-    "next.not_sent_held": (
-        "Not sent: the import is all-or-nothing and has invalid rows; this row is posted once "
-        "they are fixed (importer rerun {id} --fix {csv}).",
-        "Ej skickad: importen är allt eller inget och har ogiltiga rader; raden skickas när de "
-        "är rättade (importer rerun {id} --fix {csv}).",
-    ),
     "next.answer_unusable": (
         "Credited, but the API's answer held a value that cannot be used: check this crediting "
         "in Amili (the answer is kept in the journal).",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from cli_support import SAMPLE, SECRET, creditings, importer, report_of
 
@@ -107,6 +108,37 @@ def test_an_all_or_nothing_stop_says_to_fix_the_invalid_rows_not_to_wait_for_an_
     assert "outage" not in html
     assert "once the API is reachable" not in html
     assert f"importer rerun {import_id} --fix" in html
+
+
+def test_an_all_or_nothing_stop_puts_its_invalid_row_before_a_person_not_the_rows_it_held(
+    workdir: Path, api: Sandbox
+) -> None:
+    """The held rows wait for the invalid one's correction and need nobody themselves: listed
+    among the rows needing attention they pushed the one row to fix past report.html's first
+    500 and Excel's last row."""
+    lines = [f"F-1001;1,00;SEK;KF-{n:05d};2026-11-20;ok" for n in range(600)]
+    credits = workdir / "credits.csv"
+    credits.write_text(
+        "Fakturanummer;Belopp;Valuta;Kreditfaktura;Datum;Meddelande\n"
+        + "\n".join([*lines, "F-1002;12,345;SEK;KF-BAD;2026-11-20;three decimals"])
+        + "\n",
+        encoding="utf-8",
+    )
+    done = importer(workdir, "run", "--all-or-nothing", str(credits), api=api)
+    assert done.returncode == 1, done.stderr
+    assert creditings(api) == []
+    import_id = report_of(workdir)["file_import_report"]
+    folder = workdir / "reports" / import_id
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "KF-BAD" in html
+    assert "KF-00000" not in html
+    attention = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)["Needs attention"]
+    listed = [r[0] for r in attention.iter_rows(min_row=2, values_only=True)]
+    assert listed == ["F-1002"]
+    shown = importer(workdir, "show", import_id).stdout.splitlines()
+    assert "  open       1: invalid 1" in shown
+    assert "1 row(s) need attention:" in shown
+    assert next(line for line in shown if line.startswith("  row ")).startswith("  row 602 ")
 
 
 def test_same_file_twice_is_not_imported_again(workdir: Path, api: Sandbox) -> None:

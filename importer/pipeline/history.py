@@ -102,7 +102,10 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
     taken from `importer.attention` (the one place that says so)."""
     attention = dict.fromkeys(ATTENTION_KINDS, 0)
     resolved = 0
-    for group in journal.figures.row_groups(record.id):
+    groups = journal.figures.row_groups(record.id)
+    invalid = sum(g.rows for g in groups if g.outcome is Outcome.INVALID)
+    held = held_back(record.warnings, {"invalid": invalid})
+    for group in groups:
         resolved += group.rows if group.resolved else 0
         if row_next_step(
             group.outcome,
@@ -110,6 +113,7 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
             group.errors,
             dry_run=record.dry_run,
             resolved=group.resolved,
+            held=held,
         ):
             attention[attention_kind(group.outcome, group.status, group.errors)] += group.rows
     amounts = journal.figures.amounts(record.id)

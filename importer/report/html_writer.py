@@ -200,7 +200,8 @@ class HtmlWriter:
 
     def add(self, block: RowBlock) -> None:
         report = self._report
-        indices = attention_indices(block, dry_run=report.dry_run)
+        held = held_back(report.warnings, report.summary.outcomes)
+        indices = attention_indices(block, dry_run=report.dry_run, held=held)
         room = SHOWN_ROWS - self._shown
         self._more += max(0, len(indices) - room)
         indices = indices[: max(room, 0)]
@@ -215,7 +216,7 @@ class HtmlWriter:
             dry_run=report.dry_run,
             report_csv=self._settings.report_csv,
             shared=shares_rejection(report.warnings),
-            held=held_back(report.warnings, report.summary.outcomes),
+            held=held,
         )
         self._write("".join(map(self._row, rows)))
         self._shown += len(indices)

@@ -70,18 +70,21 @@ class WordedRow:
 
 
 _NEEDS_A_PERSON = frozenset({Outcome.INVALID, Outcome.REJECTED, Outcome.NOT_SENT, Outcome.UNKNOWN})
+_HELD_NEED_A_PERSON = _NEEDS_A_PERSON - {Outcome.NOT_SENT}
 
 
-def attention_indices(block: RowBlock, *, dry_run: bool) -> list[int]:
+def attention_indices(block: RowBlock, *, dry_run: bool, held: bool = False) -> list[int]:
     """Positions of the block's rows that need a person: exactly the rows for which
     `importer.attention.row_next_step` has a step (a test holds the two equal), picked by a
     comprehension over the outcome column — a function call per row cost half a second of a
-    200,000-row `validate` — and for a dry run (only invalid rows) by one C-level pass."""
+    200,000-row `validate` — and for a dry run (only invalid rows) by one C-level pass.
+    `held`: an all-or-nothing import held back by its invalid rows, whose `not_sent` rows
+    need nobody (`importer.attention.held_back`)."""
     outcomes = block.outcome
     if dry_run:
         invalid = map(is_, outcomes, repeat(Outcome.INVALID))
         return list(compress(range(len(outcomes)), invalid))
-    needs = _NEEDS_A_PERSON
+    needs = _HELD_NEED_A_PERSON if held else _NEEDS_A_PERSON
     credited, flagged = Outcome.CREDITED, ("warning", "error")
     statuses = block.status or [None] * len(outcomes)
     found = [

@@ -208,7 +208,8 @@ class XlsxWriter:
     def add(self, block: RowBlock) -> None:
         report = self._report
         dry_run = report.dry_run
-        attention = set(attention_indices(block, dry_run=dry_run))
+        held = held_back(report.warnings, report.summary.outcomes)
+        attention = set(attention_indices(block, dry_run=dry_run, held=held))
         wanted = range(len(block)) if self._all is not None else sorted(attention)
         self._note_creditors(block)
         amounts = self._own_amounts(block, wanted)
@@ -223,7 +224,7 @@ class XlsxWriter:
                 dry_run=dry_run,
                 report_csv=self._settings.report_csv,
                 shared=shares_rejection(report.warnings),
-                held=held_back(report.warnings, report.summary.outcomes),
+                held=held,
             ),
             strict=True,
         ):
