@@ -3,6 +3,7 @@ the sandbox over a real socket, the journal in SQLite on disk."""
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -108,6 +109,41 @@ def test_an_all_or_nothing_stop_says_to_fix_the_invalid_rows_not_to_wait_for_an_
     assert "outage" not in html
     assert "once the API is reachable" not in html
     assert f"importer rerun {import_id} --fix" in html
+
+
+def test_the_step_an_all_or_nothing_stop_gives_posts_every_row_once_the_invalid_one_is_fixed(
+    workdir: Path, api: Sandbox
+) -> None:
+    done = importer(workdir, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(workdir)["file_import_report"]
+    plain = importer(workdir, "rerun", import_id, api=api)
+    assert plain.returncode == 1, plain.stderr
+    assert creditings(api) == []  # what "after the outage: importer rerun ID" would have done
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    amount, row = rows[0].index("Belopp"), rows[0].index("row")
+    for line in rows[1:]:
+        if line[row] == "6":
+            line[amount] = "123,45"
+    with report_csv.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+
+    fixed = importer(workdir, "rerun", import_id, "--fix", str(report_csv), api=api)
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # row 7: F-9999 is unknown
+    outcomes = {r["row"]: r["outcome"] for r in report_of(workdir)["rows"]}
+    assert outcomes == {
+        2: "credited",
+        3: "credited",
+        4: "credited",
+        5: "credited",
+        6: "credited",
+        7: "rejected",
+        8: "duplicate",
+        9: "credited",
+    }
+    assert len(creditings(api)) == 6
 
 
 def test_an_all_or_nothing_stop_puts_its_invalid_row_before_a_person_not_the_rows_it_held(
