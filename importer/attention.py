@@ -6,7 +6,9 @@ status `warning` or `error` or credited twice, credit-note conflicts, `not_sent`
 `unknown` rows need attention; credited/completed and duplicate rows do not, and neither does
 a row a person marked as handled (`importer resolve`). In a dry run
 nothing was sent, so a valid row (`not_sent`, "would be sent") needs nobody; only invalid
-rows do."""
+rows do. Nor does a valid row an all-or-nothing import held back for its invalid rows
+(`held_back`): correcting those posts it, and listed beside them it buried the rows to fix
+(the first 500 of report.html, Excel's last row)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,17 @@ with the fix of their cause, instead of a row problem on every row (the rows kee
 outcome: a rejected row stays `rejected`). Set and cleared by `importer.pipeline.file_problems`."""
 
 
+ALL_OR_NOTHING = "all_or_nothing"
+"""The warning of an all-or-nothing import that posted nothing because rows are invalid."""
+
+
+def held_back(warnings: Sequence[ImportWarning], outcomes: Mapping[str, int]) -> bool:
+    """An all-or-nothing import stopped by its invalid rows: its `not_sent` rows wait for
+    their correction (`rerun --fix`), not for the API — a plain rerun posts nothing while an
+    invalid row is left, so "after the outage" would send a person the wrong way."""
+    return bool(outcomes.get("invalid")) and any(w.code == ALL_OR_NOTHING for w in warnings)
+
+
 def file_problems(warnings: Sequence[ImportWarning]) -> frozenset[str]:
     """The codes of `FILE_PROBLEMS` among an import's warnings."""
     return frozenset(w.code for w in warnings) & FILE_PROBLEMS
@@ -50,11 +63,13 @@ def row_next_step(
     dry_run: bool = False,
     shared: bool = False,
     resolved: bool = False,
+    held: bool = False,
 ) -> str | None:
     """The catalogue key (`importer.words`) of the next step for a row, or None when the row
     needs nobody — a row a person marked as handled (`resolved`) needs nobody any more.
     `shared`: the rejected rows were refused for the import's own problem, whose fix the
-    import's next step gives (not a correction of each row)."""
+    import's next step gives (not a correction of each row). `held`: the import is an
+    all-or-nothing one stopped by its invalid rows (`held_back`)."""
     if resolved:
         return None
     if outcome is Outcome.INVALID:
@@ -74,7 +89,7 @@ def row_next_step(
     if outcome is Outcome.REJECTED:
         return "next.rejected_shared" if shared else "next.rejected"
     if outcome is Outcome.NOT_SENT:
-        return "next.not_sent"
+        return None if held else "next.not_sent"
     if outcome is Outcome.UNKNOWN:
         return "next.unknown"
     return None
@@ -129,18 +144,22 @@ def import_next_steps(
     problems: Collection[str] = (),
     sandbox: bool = False,
     resolved: Mapping[str, int] | None = None,
+    held: bool = False,
 ) -> list[str]:
     """The catalogue keys of what to do next for a whole import, most urgent first: an
     outage is fixed by a plain rerun (a refused key by setting the key first), then the
     import's own problem (`problems`: the creditor unknown, one reason for every row sent),
     then rows to correct (`rerun --fix`), then credited rows to check. Exactly one key
     ("nothing to do") when nothing is left. `resolved` counts the rows a person resolved per
-    `ATTENTION_KINDS` word: they need no step."""
+    `ATTENTION_KINDS` word: they need no step. `held`: an all-or-nothing import stopped by
+    its invalid rows (`held_back`): its one step is to correct them, which posts every row."""
     outcomes, statuses = still_open(outcomes, statuses, resolved)
     if rejected_file:
         return ["next.import_file"]
     if dry_run:
         return ["next.import_dry_run"] if outcomes.get("invalid") else ["next.import_done"]
+    if held:
+        return ["next.import_all_or_nothing"]
     steps = []
     if outcomes.get("not_sent") or outcomes.get("unknown"):
         steps.append("next.import_key_refused" if KEY_REFUSED in problems else "next.import_outage")

@@ -67,6 +67,14 @@ CLI: dict[str, tuple[str, str]] = {
         "after the outage, once the API answers: importer rerun {id}",
         "när API:et svarar igen: importer rerun {id}",
     ),
+    "cli.next_all_or_nothing": (
+        "nothing was posted, because rows are invalid and the import is all-or-nothing: fix "
+        "the invalid rows in {csv}, then: importer rerun {id} --fix {csv} (every row is then "
+        "posted)",
+        "inget skickades, eftersom rader är ogiltiga och importen är allt eller inget: rätta "
+        "de ogiltiga raderna i {csv} och kör sedan: importer rerun {id} --fix {csv} (då "
+        "skickas alla rader)",
+    ),
     "cli.next_fix": (
         'fix the rows in "Needs attention" in {csv}, then: importer rerun {id} --fix {csv}',
         'rätta raderna under "Behöver åtgärd" i {csv} och kör sedan: '

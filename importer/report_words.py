@@ -150,6 +150,14 @@ REPORT: dict[str, tuple[str, str]] = {
         "Rätta raderna under 'Behöver åtgärd' i report.csv och kör sedan: "
         "importer rerun {id} --fix {csv}",
     ),
+    "next.import_all_or_nothing": (
+        "Nothing was posted, because rows are invalid and the import is all-or-nothing: fix the "
+        "invalid rows in report.csv, then run: importer rerun {id} --fix {csv} (every row is "
+        "then posted).",
+        "Inget skickades, eftersom rader är ogiltiga och importen är allt eller inget: rätta de "
+        "ogiltiga raderna i report.csv och kör sedan: importer rerun {id} --fix {csv} (då "
+        "skickas alla rader).",
+    ),
     "next.import_outage": (
         "Rows were not sent or got no answer: once the API is reachable, run: importer rerun {id}",
         "Rader skickades inte eller fick inget svar: när API:et går att nå, kör: "

@@ -18,6 +18,7 @@ from importer.attention import (
     KEY_REFUSED,
     SAME_REASON,
     file_problems,
+    held_back,
     import_next_steps,
 )
 from importer.config import Config
@@ -152,6 +153,7 @@ def next_steps(report: Report, csv_path: Path | None, config: Config) -> list[st
         problems=problems,
         sandbox=report.sandbox,
         resolved=summary.resolved_kinds,
+        held=held_back(report.warnings, summary.outcomes),
     )
     import_id = report.file_import_report
     fix = csv_path or Path("reports") / import_id / "report.csv"
@@ -162,6 +164,8 @@ def next_steps(report: Report, csv_path: Path | None, config: Config) -> list[st
             lines.append(text("cli.next_outage", language, id=import_id))
         elif step == "next.import_fix":
             lines.append(text("cli.next_fix", language, id=import_id, csv=fix))
+        elif step == "next.import_all_or_nothing":
+            lines.append(text("cli.next_all_or_nothing", language, id=import_id, csv=fix))
         elif step != "next.import_done":
             lines.append(text(step, language, **values))
     if not lines and report.exit_code == 1 and not report.dry_run:

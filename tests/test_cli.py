@@ -3,9 +3,11 @@ the sandbox over a real socket, the journal in SQLite on disk."""
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from cli_support import SAMPLE, SECRET, creditings, importer, report_of
 
@@ -85,6 +87,94 @@ def test_all_or_nothing_posts_nothing(workdir: Path, api: Sandbox) -> None:
     report = report_of(workdir)
     assert any("all-or-nothing" in w["message"] for w in report["warnings"])
     assert report["warnings"][0]["code"] == "all_or_nothing"
+
+
+def test_an_all_or_nothing_stop_says_to_fix_the_invalid_rows_not_to_wait_for_an_outage(
+    workdir: Path, api: Sandbox
+) -> None:
+    done = importer(workdir, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(workdir)["file_import_report"]
+    fix = f"{workdir}/reports/{import_id}/report.csv"
+    step = (
+        "  next: nothing was posted, because rows are invalid and the import is "
+        f"all-or-nothing: fix the invalid rows in {fix}, then: importer rerun {import_id} "
+        f"--fix {fix} (every row is then posted)"
+    )
+    nexts = [line for line in done.stdout.splitlines() if line.startswith("  next:")]
+    assert nexts == [step], done.stdout
+    shown = importer(workdir, "show", import_id)
+    assert [line for line in shown.stdout.splitlines() if line.startswith("  next:")] == [step]
+    html = (workdir / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert "outage" not in html
+    assert "once the API is reachable" not in html
+    assert f"importer rerun {import_id} --fix" in html
+
+
+def test_the_step_an_all_or_nothing_stop_gives_posts_every_row_once_the_invalid_one_is_fixed(
+    workdir: Path, api: Sandbox
+) -> None:
+    done = importer(workdir, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(workdir)["file_import_report"]
+    plain = importer(workdir, "rerun", import_id, api=api)
+    assert plain.returncode == 1, plain.stderr
+    assert creditings(api) == []  # what "after the outage: importer rerun ID" would have done
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    amount, row = rows[0].index("Belopp"), rows[0].index("row")
+    for line in rows[1:]:
+        if line[row] == "6":
+            line[amount] = "123,45"
+    with report_csv.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+
+    fixed = importer(workdir, "rerun", import_id, "--fix", str(report_csv), api=api)
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # row 7: F-9999 is unknown
+    outcomes = {r["row"]: r["outcome"] for r in report_of(workdir)["rows"]}
+    assert outcomes == {
+        2: "credited",
+        3: "credited",
+        4: "credited",
+        5: "credited",
+        6: "credited",
+        7: "rejected",
+        8: "duplicate",
+        9: "credited",
+    }
+    assert len(creditings(api)) == 6
+
+
+def test_an_all_or_nothing_stop_puts_its_invalid_row_before_a_person_not_the_rows_it_held(
+    workdir: Path, api: Sandbox
+) -> None:
+    """The held rows wait for the invalid one's correction and need nobody themselves: listed
+    among the rows needing attention they pushed the one row to fix past report.html's first
+    500 and Excel's last row."""
+    lines = [f"F-1001;1,00;SEK;KF-{n:05d};2026-11-20;ok" for n in range(600)]
+    credits = workdir / "credits.csv"
+    credits.write_text(
+        "Fakturanummer;Belopp;Valuta;Kreditfaktura;Datum;Meddelande\n"
+        + "\n".join([*lines, "F-1002;12,345;SEK;KF-BAD;2026-11-20;three decimals"])
+        + "\n",
+        encoding="utf-8",
+    )
+    done = importer(workdir, "run", "--all-or-nothing", str(credits), api=api)
+    assert done.returncode == 1, done.stderr
+    assert creditings(api) == []
+    import_id = report_of(workdir)["file_import_report"]
+    folder = workdir / "reports" / import_id
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "KF-BAD" in html
+    assert "KF-00000" not in html
+    attention = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)["Needs attention"]
+    listed = [r[0] for r in attention.iter_rows(min_row=2, values_only=True)]
+    assert listed == ["F-1002"]
+    shown = importer(workdir, "show", import_id).stdout.splitlines()
+    assert "  open       1: invalid 1" in shown
+    assert "1 row(s) need attention:" in shown
+    assert next(line for line in shown if line.startswith("  row ")).startswith("  row 602 ")
 
 
 def test_same_file_twice_is_not_imported_again(workdir: Path, api: Sandbox) -> None:

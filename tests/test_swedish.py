@@ -106,6 +106,27 @@ def test_a_swedish_run_summary_show_and_page_are_swedish(swedish: Path, api: San
     assert_swedish(again.stdout, "the summary of a file imported before")
 
 
+def test_a_swedish_all_or_nothing_stop_says_to_fix_the_invalid_rows_not_to_wait_for_the_api(
+    swedish: Path, api: Sandbox
+) -> None:
+    done = importer(swedish, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(swedish)["file_import_report"]
+    fix = f"{swedish}/reports/{import_id}/report.csv"
+    step = (
+        "  nästa steg: inget skickades, eftersom rader är ogiltiga och importen är allt eller "
+        f"inget: rätta de ogiltiga raderna i {fix} och kör sedan: importer rerun {import_id} "
+        f"--fix {fix} (då skickas alla rader)"
+    )
+    nexts = [line for line in done.stdout.splitlines() if line.startswith("  nästa steg:")]
+    assert nexts == [step], done.stdout
+    assert_swedish(done.stdout, "the summary of an all-or-nothing stop")
+    html = (swedish / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert "när API:et går att nå" not in html
+    assert "när API:et svarar igen" not in html
+    assert_swedish(html, "report.html of an all-or-nothing stop")
+
+
 def test_a_credit_note_conflict_is_told_in_swedish_with_swedish_amounts(
     swedish: Path, api: Sandbox
 ) -> None:

@@ -12,7 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from importer.attention import ATTENTION_KINDS, attention_kind, row_next_step, shares_rejection
+from importer.attention import (
+    ATTENTION_KINDS,
+    attention_kind,
+    held_back,
+    row_next_step,
+    shares_rejection,
+)
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import amount_reading
@@ -96,7 +102,10 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
     taken from `importer.attention` (the one place that says so)."""
     attention = dict.fromkeys(ATTENTION_KINDS, 0)
     resolved = 0
-    for group in journal.figures.row_groups(record.id):
+    groups = journal.figures.row_groups(record.id)
+    invalid = sum(g.rows for g in groups if g.outcome is Outcome.INVALID)
+    held = held_back(record.warnings, {"invalid": invalid})
+    for group in groups:
         resolved += group.rows if group.resolved else 0
         if row_next_step(
             group.outcome,
@@ -104,6 +113,7 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
             group.errors,
             dry_run=record.dry_run,
             resolved=group.resolved,
+            held=held,
         ):
             attention[attention_kind(group.outcome, group.status, group.errors)] += group.rows
     amounts = journal.figures.amounts(record.id)
@@ -211,10 +221,17 @@ def show_import(
     figures = import_figures(journal, record)
     view = ImportView(report, journal.imports.creditors(import_id), report_csv, figures)
     dry_run, shared = report.dry_run, shares_rejection(report.warnings)
+    held = held_back(report.warnings, report.summary.outcomes)
     for row in report.rows:
         resolved = row.resolution is not None
         step = row_next_step(
-            row.outcome, row.status, row.errors, dry_run=dry_run, shared=shared, resolved=resolved
+            row.outcome,
+            row.status,
+            row.errors,
+            dry_run=dry_run,
+            shared=shared,
+            resolved=resolved,
+            held=held,
         )
         if step is None:
             continue

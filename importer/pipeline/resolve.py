@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from importer.attention import row_next_step
+from importer.attention import held_back, row_next_step
 from importer.errors import ImportNotFound, ResolveRefused
 from importer.journal import AuditEntry, ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome
@@ -62,8 +62,10 @@ def _record(
 ) -> AuditEntry:
     import_id = record.id
     resolved = journal.audit.resolutions(import_id)
+    invalid = journal.imports.outcome_counts(import_id)[Outcome.INVALID]
+    held = held_back(record.warnings, {"invalid": invalid})
     for row in wanted:
-        _check(journal, import_id, row, resolved.get(row), reopen=reopen)
+        _check(journal, import_id, row, resolved.get(row), reopen=reopen, held=held)
     entry = AuditEntry(
         at=now or utcnow(),
         action="reopen" if reopen else "resolve",
@@ -85,8 +87,16 @@ def _record(
 
 
 def _check(
-    journal: Journal, import_id: str, row: int, resolution: AuditEntry | None, *, reopen: bool
+    journal: Journal,
+    import_id: str,
+    row: int,
+    resolution: AuditEntry | None,
+    *,
+    reopen: bool,
+    held: bool,
 ) -> None:
+    """Refuses a row that cannot be resolved (`held`: an all-or-nothing import held back by
+    its invalid rows, whose other rows wait for their correction: see `held_back`)."""
     found = journal.rows.get(import_id, row)
     if found is None:
         raise ResolveRefused(f"import {import_id} has no row {row}; nothing was recorded")
@@ -105,6 +115,6 @@ def _check(
             f"up; run importer rerun {import_id} first (it looks the row up before sending "
             "anything), then resolve what is left; nothing was recorded"
         )
-    if row_next_step(found.outcome, found.status, found.errors) is None:
+    if row_next_step(found.outcome, found.status, found.errors, held=held) is None:
         shown = found.outcome.value + (f", {found.status}" if found.status else "")
         raise ResolveRefused(f"row {row} needs no attention ({shown}); nothing was recorded")

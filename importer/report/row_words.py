@@ -70,18 +70,21 @@ class WordedRow:
 
 
 _NEEDS_A_PERSON = frozenset({Outcome.INVALID, Outcome.REJECTED, Outcome.NOT_SENT, Outcome.UNKNOWN})
+_HELD_NEED_A_PERSON = _NEEDS_A_PERSON - {Outcome.NOT_SENT}
 
 
-def attention_indices(block: RowBlock, *, dry_run: bool) -> list[int]:
+def attention_indices(block: RowBlock, *, dry_run: bool, held: bool = False) -> list[int]:
     """Positions of the block's rows that need a person: exactly the rows for which
     `importer.attention.row_next_step` has a step (a test holds the two equal), picked by a
     comprehension over the outcome column — a function call per row cost half a second of a
-    200,000-row `validate` — and for a dry run (only invalid rows) by one C-level pass."""
+    200,000-row `validate` — and for a dry run (only invalid rows) by one C-level pass.
+    `held`: an all-or-nothing import held back by its invalid rows, whose `not_sent` rows
+    need nobody (`importer.attention.held_back`)."""
     outcomes = block.outcome
     if dry_run:
         invalid = map(is_, outcomes, repeat(Outcome.INVALID))
         return list(compress(range(len(outcomes)), invalid))
-    needs = _NEEDS_A_PERSON
+    needs = _HELD_NEED_A_PERSON if held else _NEEDS_A_PERSON
     credited, flagged = Outcome.CREDITED, ("warning", "error")
     statuses = block.status or [None] * len(outcomes)
     found = [
@@ -109,8 +112,9 @@ def worded_rows(
     dry_run: bool,
     report_csv: str,
     shared: bool = False,
+    held: bool = False,
 ) -> Iterator[WordedRow]:
-    """The rows of `block` at `indices`, in words (`shared`: see `row_next_step`)."""
+    """The rows of `block` at `indices`, in words (`shared`, `held`: see `row_next_step`)."""
     if not indices:
         return
     amounts = block_amounts(block)
@@ -122,7 +126,13 @@ def worded_rows(
         reason_key = block.status_reason_locale[index] if block.status_reason_locale else None
         resolved = block.resolution is not None and block.resolution[index] is not None
         step = row_next_step(
-            outcome, status, errors, dry_run=dry_run, shared=shared, resolved=resolved
+            outcome,
+            status,
+            errors,
+            dry_run=dry_run,
+            shared=shared,
+            resolved=resolved,
+            held=held,
         )
         if dry_run and outcome is Outcome.NOT_SENT:
             shown = text("label.would_be_sent", language)

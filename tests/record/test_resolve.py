@@ -159,3 +159,18 @@ def test_a_row_that_needs_nobody_cannot_be_resolved(workdir: Path, api: Sandbox)
     assert one_line(done.stderr) == (
         "importer: row 2 needs no attention (credited, completed); nothing was recorded"
     )
+
+
+def test_a_row_an_all_or_nothing_import_held_back_cannot_be_resolved(
+    workdir: Path, api: Sandbox
+) -> None:
+    """It waits for the invalid rows' correction, which posts it: resolving it by hand would
+    leave it unsent for good."""
+    importer(workdir, "run", "--all-or-nothing", str(SAMPLE), api=api)
+    import_id = report_of(workdir)["file_import_report"]
+    done = importer(workdir, "resolve", import_id, "2", "--note", NOTE)
+    assert done.returncode == 2
+    assert one_line(done.stderr) == (
+        "importer: row 2 needs no attention (not_sent); nothing was recorded"
+    )
+    assert importer(workdir, "resolve", import_id, "6", "--note", NOTE).returncode == 0

@@ -280,8 +280,8 @@ def test_sample_rows_cover_every_outcome() -> None:
     assert {row.outcome for row in sample_rows()} == set(Outcome)
 
 
-@pytest.mark.parametrize("dry_run", [False, True])
-def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool) -> None:
+@pytest.mark.parametrize(("dry_run", "held"), [(False, False), (True, False), (False, True)])
+def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool, held: bool) -> None:
     from importer.attention import row_next_step
     from importer.report import blocks_of
     from importer.report.row_words import attention_indices
@@ -297,9 +297,10 @@ def test_attention_rows_are_exactly_those_with_a_next_step(dry_run: bool) -> Non
     expected = [
         i
         for i, row in enumerate(rows)
-        if row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run) is not None
+        if row_next_step(row.outcome, row.status, row.errors, dry_run=dry_run, held=held)
+        is not None
     ]
-    assert attention_indices(block, dry_run=dry_run) == expected
+    assert attention_indices(block, dry_run=dry_run, held=held) == expected
     assert (len(rows) - 1 in expected) is not dry_run
 
 
