@@ -17,6 +17,8 @@ import pg_support
 import pytest
 from cli_support import CREDITOR, SAMPLE, SECRET, creditings, importer, one_line, report_of
 from exactly_once_support import (
+    KEY,
+    all_creditings,
     assert_exactly_once,
     kill,
     run_importer,
@@ -28,8 +30,10 @@ from exactly_once_support import (
     write_config,
     write_credits,
 )
-from server_journal_support import server_section, server_work
+from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
+from server_journal_support import ServerJournal, server_section, server_work
 
+from importer.journal.server import WRITER_LOCK
 from importer.sandbox import Sandbox
 
 SAMPLE_OUTCOMES = [  # the sample shows every outcome (tests/test_cli.py), on either journal
@@ -279,8 +283,6 @@ def test_a_run_waiting_on_another_hosts_long_transaction_is_not_stopped_by_the_d
     large import's rows or copying a journal does in one transaction, while the server
     answers every round trip at once: the run waits for the lock and finishes, exit 0,
     each row once at the API. The deadline is for a server that does not answer."""
-    from importer.journal.server import WRITER_LOCK
-
     invoices = write_cases(tmp_path / "cases.json", 20)
     file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=19)
     work = tmp_path / "work"
@@ -301,3 +303,42 @@ def test_a_run_waiting_on_another_hosts_long_transaction_is_not_stopped_by_the_d
                 kill(process, signal.SIGKILL)
         assert process.returncode == 0, out + err
         assert_exactly_once(url, file)
+
+
+def test_an_answer_holding_a_nul_character_is_kept_and_the_run_finishes_on_a_server(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """PostgreSQL's text holds no NUL character, SQLite's does: an API answer with one (a
+    body that is not JSON, a field's JSON escape) is kept in the server's journal as on
+    SQLite, the row looked up and credited, the run finished (exit 0), each row once."""
+    cases = tmp_path / "cases.json"
+    write_cases(cases, 5)
+    write_config(tmp_path, journal=server_section(pg_server, pg_database))
+    file = tmp_path / "credits.csv"
+    file.write_text(
+        "invoice_number,amount\n" + "".join(f"EO-{n + 1:04d},{n + 1}.00\n" for n in range(4)),
+        "utf-8",
+    )
+    lies = [
+        Lie(201, b"Created\x00"),
+        Lie(201, b'{"_status": "OK", "status_reason_locale": "st\\u0000ngd"}'),
+    ]
+
+    def lie(n: int, body: bytes) -> Misbehaviour:
+        return lies[n] if n < len(lies) else Relay()
+
+    with (
+        Sandbox(db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY) as sandbox,
+        hostile_api(HostileApi(sandbox.url, on_post=lie)) as api,
+    ):
+        done = run_importer(tmp_path, file, api.url)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert len(api.posts()) == 4  # every row sent once, none again
+        assert len(all_creditings(sandbox.url)) == 4
+    kept = [
+        text
+        for (text,) in ServerJournal(pg_server, pg_database).query(
+            "SELECT raw FROM answers ORDER BY row"
+        )
+    ]
+    assert any(text.startswith("Created") for text in kept), kept
