@@ -33,19 +33,24 @@ SHOWN = 200
 """Characters of an unusable value quoted in a message (the journal keeps all of it)."""
 
 
+NO_NUL = r"^[^\x00]*$"
+"""A text without the NUL character, which a PostgreSQL journal's text cannot hold (SQLite's
+can): a field holding one does not fit, and the answer is kept raw, its escape as sent."""
+
+
 class StoredCrediting(BaseModel):
     """The fields of a stored crediting this importer uses, each as docs/api.md states it."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    id: str | None = Field(default=None, alias="_id", min_length=1, max_length=64)
+    id: str | None = Field(default=None, alias="_id", min_length=1, max_length=64, pattern=NO_NUL)
     status: Literal["completed", "warning", "error"] | None = None
-    status_reason_locale: str | None = Field(default=None, max_length=200)
+    status_reason_locale: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     settled_amount: Decimal | None = Field(
         default=None, allow_inf_nan=False, max_digits=15, decimal_places=2
     )
-    case_invoice_number: str | None = Field(default=None, max_length=200)
-    case_reference_number: str | None = Field(default=None, max_length=200)
+    case_invoice_number: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    case_reference_number: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
 
 
 @dataclass(slots=True)
@@ -58,8 +63,10 @@ class Checked:
 
 
 def parse(content: bytes) -> dict[str, Any]:
-    """An answer's JSON object (floats as Decimal); anything else as {RAW: its text}."""
-    text = content.decode("utf-8", errors="replace")
+    """An answer's JSON object (floats as Decimal); anything else as {RAW: its text}. A NUL
+    character is replaced as an undecodable byte is (U+FFFD): the text is kept in the
+    journal, and a PostgreSQL journal's text cannot hold one."""
+    text = content.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     try:  # the C decoder stops at the recursion limit with RecursionError, not a crash
         data = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError):
