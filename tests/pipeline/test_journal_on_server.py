@@ -8,6 +8,7 @@ it. Real parts: the CLI as a subprocess, the sandbox over a socket, a real serve
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -33,7 +34,9 @@ from exactly_once_support import (
 from hostile_api import HostileApi, Lie, Misbehaviour, Relay, hostile_api
 from server_journal_support import ServerJournal, server_section, server_work
 
-from importer.journal.server import WRITER_LOCK
+from importer.journal.pg_migrations import MIGRATION_LOCK
+from importer.journal.postgres import PgConnection
+from importer.journal.server import WRITER_LOCK, server_of
 from importer.sandbox import Sandbox
 
 SAMPLE_OUTCOMES = [  # the sample shows every outcome (tests/test_cli.py), on either journal
@@ -342,3 +345,65 @@ def test_an_answer_holding_a_nul_character_is_kept_and_the_run_finishes_on_a_ser
         )
     ]
     assert any(text.startswith("Created") for text in kept), kept
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="opening the journal (the schema's check, waiting for another host's migration) "
+    "runs on the migrations' hour-long deadline, so a server that freezes then holds the "
+    "run for an hour, not journal.statement_timeout",
+)
+def test_a_server_that_freezes_while_the_run_opens_the_journal_stops_it_within_its_deadline(
+    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    """The run opens the journal while another host's migration holds the migrations' lock;
+    when it is granted, the run's backend is frozen (a hung process, a stalled disk): the
+    run stops within its deadline (2 s here), exit 3, nothing sent, as a freeze mid-run
+    does."""
+    invoices = write_cases(tmp_path / "cases.json", 5)
+    file = write_credits(tmp_path / "credits.csv", invoices, 20, seed=23)
+    work = tmp_path / "work"
+    work.mkdir()
+    journal = {**server_section(pg_server, pg_database), "statement_timeout": 2}
+    write_config(work, journal=journal)
+    PgConnection.open(server_of(pg_server.url(pg_database), pg_support.PASSWORD_ENV)).close()
+    frozen: list[int] = []
+    with (
+        sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=1) as url,
+        pg_server.connect(pg_database) as other_host,
+    ):
+        other_host.execute("BEGIN")  # another host's migration
+        other_host.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        process = start_importer(work, file.path, url)
+        try:
+            frozen.append(waiting_on_a_lock(pg_server, pg_database))
+            os.kill(frozen[0], signal.SIGSTOP)
+            other_host.execute("COMMIT")  # granted to a backend that runs no more
+            try:
+                out, err = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                pytest.fail("the run still waits on the server 60 s after it stopped answering")
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+            if process.poll() is None:
+                kill(process, signal.SIGKILL)
+        assert process.returncode == 3, out + err
+        assert "(the server did not answer within 2 seconds" in one_line(err)
+        assert stored_total(url) == 0
+
+
+def waiting_on_a_lock(server: pg_support.PgServer, database: str) -> int:
+    """The backend of an importer's session that waits on a lock (within 60 s)."""
+    with server.admin() as admin:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
+                " AND application_name LIKE 'importer %%'",
+                (database,),
+            ).fetchall()
+            if found:
+                return int(found[0][0])
+            time.sleep(0.05)
+    pytest.fail("no importer waited on the migrations' lock")
