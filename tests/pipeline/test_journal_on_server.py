@@ -308,12 +308,13 @@ def test_a_run_waiting_on_another_hosts_long_transaction_is_not_stopped_by_the_d
         assert_exactly_once(url, file)
 
 
-def test_an_answer_holding_a_nul_character_is_kept_and_the_run_finishes_on_a_server(
+def test_an_answer_holding_a_nul_or_half_a_character_is_kept_and_the_run_finishes_on_a_server(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
-    """PostgreSQL's text holds no NUL character, SQLite's does: an API answer with one (a
-    body that is not JSON, a field's JSON escape) is kept in the server's journal as on
-    SQLite, the row looked up and credited, the run finished (exit 0), each row once."""
+    """PostgreSQL's text holds no NUL character, SQLite's does, and neither journal encodes
+    half a character (a JSON escape of a lone surrogate): an API answer with either (a body
+    that is not JSON, a field's JSON escape) is kept in the server's journal, the row looked
+    up and credited, the run finished (exit 0), each row once."""
     cases = tmp_path / "cases.json"
     write_cases(cases, 5)
     write_config(tmp_path, journal=server_section(pg_server, pg_database))
@@ -325,6 +326,7 @@ def test_an_answer_holding_a_nul_character_is_kept_and_the_run_finishes_on_a_ser
     lies = [
         Lie(201, b"Created\x00"),
         Lie(201, b'{"_status": "OK", "status_reason_locale": "st\\u0000ngd"}'),
+        Lie(201, b'{"_id": "half", "status": "completed", "status_reason_locale": "a\\ud800"}'),
     ]
 
     def lie(n: int, body: bytes) -> Misbehaviour:
