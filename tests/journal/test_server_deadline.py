@@ -102,8 +102,8 @@ def test_a_write_waiting_on_another_writer_past_the_deadline_stops_and_keeps_its
     with pg_server.connect(pg_database) as other_host:
         other_host.execute("BEGIN")
         other_host.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
-        with pytest.raises(JournalFailed) as stopped:
-            journal.rows.mark_intent("imp-1", 2)
+        with pytest.raises(JournalFailed) as stopped:  # a claim: its read takes the lock
+            journal.claims.take("https://api.example", "creditor", "KF-1", "imp-1", 2)
         other_host.execute("ROLLBACK")
     assert "(the server did not answer within 1 second, journal.statement_timeout)" in str(
         stopped.value
