@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from importer.outcomes import RowError
 
@@ -33,19 +33,36 @@ SHOWN = 200
 """Characters of an unusable value quoted in a message (the journal keeps all of it)."""
 
 
+def _storable(text: str) -> str:
+    """A text the journal can keep: a NUL character (which a PostgreSQL journal's text cannot
+    hold) or a lone surrogate (a JSON escape of half a character, which no journal can
+    encode) makes the field one that does not fit, and the answer is kept raw, its escape
+    as sent."""
+    if "\x00" in text:
+        raise ValueError("a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("half a character (a lone surrogate)") from None
+    return text
+
+
+Storable = Annotated[str, AfterValidator(_storable)]
+
+
 class StoredCrediting(BaseModel):
     """The fields of a stored crediting this importer uses, each as docs/api.md states it."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    id: str | None = Field(default=None, alias="_id", min_length=1, max_length=64)
+    id: Storable | None = Field(default=None, alias="_id", min_length=1, max_length=64)
     status: Literal["completed", "warning", "error"] | None = None
-    status_reason_locale: str | None = Field(default=None, max_length=200)
+    status_reason_locale: Storable | None = Field(default=None, max_length=200)
     settled_amount: Decimal | None = Field(
         default=None, allow_inf_nan=False, max_digits=15, decimal_places=2
     )
-    case_invoice_number: str | None = Field(default=None, max_length=200)
-    case_reference_number: str | None = Field(default=None, max_length=200)
+    case_invoice_number: Storable | None = Field(default=None, max_length=200)
+    case_reference_number: Storable | None = Field(default=None, max_length=200)
 
 
 @dataclass(slots=True)
@@ -58,8 +75,10 @@ class Checked:
 
 
 def parse(content: bytes) -> dict[str, Any]:
-    """An answer's JSON object (floats as Decimal); anything else as {RAW: its text}."""
-    text = content.decode("utf-8", errors="replace")
+    """An answer's JSON object (floats as Decimal); anything else as {RAW: its text}. A NUL
+    character is replaced as an undecodable byte is (U+FFFD): the text is kept in the
+    journal, and a PostgreSQL journal's text cannot hold one."""
+    text = content.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     try:  # the C decoder stops at the recursion limit with RecursionError, not a crash
         data = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError):
@@ -88,7 +107,8 @@ def _shown(value: Any) -> str:
             text = json.dumps(value, default=str, ensure_ascii=False)
         except (ValueError, TypeError, RecursionError):
             text = repr(value)
-    return _cut(text)
+    # half a character (a lone surrogate) as its escape: the message must be encodable
+    return _cut(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def check(answer: dict[str, Any]) -> Checked:

@@ -10,11 +10,17 @@ under its number; a test holds the two lists and the two schemas equal.
 
 Two importers opening a fresh journal at once: each migration runs in one transaction under
 a transaction-level advisory lock, and reads the version again inside it, so the second
-waits for the first and finds nothing left to do."""
+waits for the first and finds nothing left to do. It waits by asking for the lock again
+and again, each ask one round trip on the journal's usual deadline, and only a step itself
+gets the migrations' long one (`patient`): a wait for another host's long migration is
+patient, a server that freezes while a run opens the journal stops the run as it does
+mid-run."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 
 from importer.errors import JournalUnavailable
 from importer.journal.connection import JournalConnection
@@ -26,6 +32,9 @@ BASELINE = 6
 left it on SQLite."""
 
 MIGRATION_LOCK = advisory_key("importer journal: migrations")
+MIGRATION_WAIT_SECONDS = 3600.0
+"""How long a run waits for another importer's migration before it stops."""
+LOCK_POLL_SECONDS = 0.2
 
 
 def _baseline(db: JournalConnection) -> None:
@@ -183,16 +192,21 @@ def _version(db: JournalConnection) -> int | None:
     return int(found[0][0]) if found else None
 
 
-def migrate_server(db: JournalConnection, where: JournalServer) -> int:
+def migrate_server(
+    db: JournalConnection,
+    where: JournalServer,
+    patient: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> int:
     """Bring the server's journal to `SCHEMA_VERSION`, one step per transaction; returns
     how many ran. A journal a newer importer wrote is `JournalTooNew`; a database with
-    tables but no journal is refused, as a foreign SQLite file is."""
+    tables but no journal is refused, as a foreign SQLite file is. `patient`: the
+    connection's longer deadline, for a step (which may rebuild a large table) only."""
     ran = 0
     while True:
         with db.lock:
             db.execute("BEGIN")
-            db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
             try:
+                _wait_for_the_lock(db, where)
                 found = _version(db)
                 refuse_newer(found or 0, SCHEMA_VERSION, where)
                 if found == SCHEMA_VERSION:
@@ -203,7 +217,8 @@ def migrate_server(db: JournalConnection, where: JournalServer) -> int:
                     db.execute("CREATE TABLE journal_schema (version INTEGER NOT NULL)")
                     db.execute("INSERT INTO journal_schema VALUES (0)")
                 target = BASELINE if not found else found + 1
-                STEPS[target](db)
+                with patient():
+                    STEPS[target](db)
                 db.execute("UPDATE journal_schema SET version = ?", (target,))
             except BaseException:
                 if db.in_transaction:
@@ -211,6 +226,20 @@ def migrate_server(db: JournalConnection, where: JournalServer) -> int:
                 raise
             db.execute("COMMIT")
             ran += 1
+
+
+def _wait_for_the_lock(db: JournalConnection, where: JournalServer) -> None:
+    """The migrations' lock, for this transaction: asked for until it is granted, each ask
+    a round trip of its own, so another importer's long migration is waited for while a
+    server that stops answering is noticed at the journal's usual deadline."""
+    gives_up = time.monotonic() + MIGRATION_WAIT_SECONDS
+    while not db.execute("SELECT pg_try_advisory_xact_lock(?)", (MIGRATION_LOCK,)).fetchone()[0]:
+        if time.monotonic() > gives_up:
+            raise JournalUnavailable(
+                f"journal {where}: another importer has been migrating it for over "
+                f"{MIGRATION_WAIT_SECONDS:g} seconds; nothing was sent. Run again once it is done"
+            )
+        time.sleep(LOCK_POLL_SECONDS)
 
 
 def _refuse_foreign(db: JournalConnection, where: JournalServer) -> None:

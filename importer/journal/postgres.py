@@ -105,15 +105,15 @@ class PgConnection:
         except DRIVER_ERRORS as exc:
             raise JournalUnavailable(f"journal {server}: cannot be opened ({said(exc)})") from exc
         try:
-            with opened.patient(MIGRATION_SECONDS):
-                migrate_server(opened, server)
+            migrate_server(opened, server, lambda: opened.patient(MIGRATION_SECONDS))
             opened.execute(SERVER_TAKE)
         except BaseException as exc:  # too new, foreign, the server gone: no session kept
             opened.close()
             if isinstance(exc, DRIVER_ERRORS):
+                cause = opened._overdue(exc)  # a server that froze: it did not answer
                 raise JournalUnavailable(
-                    f"journal {server}: cannot be opened ({said(exc)})"
-                ) from exc
+                    f"journal {server}: cannot be opened ({said(cause)})"
+                ) from cause
             raise
         return opened
 
