@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
+from importer.journal.connection import Cursor
 
 
 @dataclass(slots=True)
@@ -26,7 +26,8 @@ class Queued:
 
     sql: str
     params: list[Any]
-    cursor: psycopg.Cursor[Any] | None = None
+    cursor: Cursor | None = None
+    """The driver's cursor of its statement, once the group's COMMIT was answered."""
     failure: BaseException | None = None
 
     @property

@@ -46,7 +46,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from importer.errors import JournalDamaged, JournalUnavailable, JournalUnreadable
 from importer.journal.claims import SERVER_TAKE
-from importer.journal.connection import read_failure, said, write_failure
+from importer.journal.connection import Cursor, read_failure, said, write_failure
 from importer.journal.deadline import GRACE_SECONDS, RoundTripDeadline
 from importer.journal.group_commit import Queued, WriteGroups, one_statement
 from importer.journal.pg_migrations import migrate_server
@@ -145,7 +145,7 @@ class PgConnection:
                 cause = self._overdue(exc)
                 raise write_failure(cause, self.path) from cause
 
-    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> psycopg.Cursor[Any]:
+    def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> Cursor:
         """`JournalConnection.write`, with the lanes' writes committed in groups: the
         statements as one (`one_statement`), queued; one writer at a time leads, taking
         every write queued so far to the server in one transaction and one round trip
@@ -170,7 +170,7 @@ class PgConnection:
         with self.lock, self.deadline.watch():
             self._commit_group(group)
 
-    def _answer(self, queued: Queued) -> psycopg.Cursor[Any]:
+    def _answer(self, queued: Queued) -> Cursor:
         """What a write's group answered it, or its failure as `write_failure` says (a
         group past the deadline: the server did not answer, `_overdue`)."""
         if queued.cursor is None:
