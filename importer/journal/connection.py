@@ -150,11 +150,13 @@ class JournalConnection(Protocol):
 
     def read_failure(self, exc: BaseException) -> JournalDamaged | JournalUnreadable: ...
 
-    def transaction(self) -> AbstractContextManager[JournalConnection]:
+    def transaction(self, *, blind: bool = False) -> AbstractContextManager[JournalConnection]:
         """One write, all or nothing, as the database's one writer at a time (a transaction
         that reads before it writes, a claim, decides on what no other writer can change
         meanwhile); the database refusing it is raised as `write_failure` says, after the
-        rollback."""
+        rollback. `blind`: nothing in it reads to decide what it writes (a new import and
+        its rows): on a server it goes without the writer lock, so a long one (a large
+        file's rows) holds no other host's claims back past their deadline."""
         ...
 
     def write(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> Cursor:
@@ -240,9 +242,9 @@ class SharedConnection:
         return self.connection.in_transaction
 
     @contextmanager
-    def transaction(self) -> Iterator[SharedConnection]:
+    def transaction(self, *, blind: bool = False) -> Iterator[SharedConnection]:
         """`JournalConnection.transaction`: SQLite's one writer at a time is taken at BEGIN
-        (IMMEDIATE)."""
+        (IMMEDIATE), blind or not: a file has one writer at a time whatever it writes."""
         with self.lock:  # the whole transaction: no other lane's statement inside it
             try:
                 self.connection.execute("BEGIN IMMEDIATE")

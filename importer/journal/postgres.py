@@ -118,7 +118,7 @@ class PgConnection:
         return opened
 
     @contextmanager
-    def transaction(self) -> Iterator[PgConnection]:
+    def transaction(self, *, blind: bool = False) -> Iterator[PgConnection]:
         """`JournalConnection.transaction`: BEGIN, the writer lock, the statements and
         COMMIT in psycopg's pipeline mode: sent together, one round trip to the server for a
         transaction that reads nothing back (a row's intent, its outcome) where each
@@ -131,7 +131,10 @@ class PgConnection:
                 try:
                     with self.connection.pipeline():
                         self.connection.execute("BEGIN")
-                        self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                        if not blind:  # a blind one decides nothing on what it reads
+                            self.connection.execute(
+                                "SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,)
+                            )
                         yield self
                         self.connection.execute("COMMIT")
                 except BaseException:

