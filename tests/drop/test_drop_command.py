@@ -150,7 +150,7 @@ def test_a_second_drop_on_the_same_inbox_exits_0_naming_the_holder(
     tmp_path: Path, slow_api: Sandbox
 ) -> None:
     work, inbox = setup_work(tmp_path)
-    file = write_credits(inbox / "credits.csv", INVOICES, 1000, seed=3)  # long enough to overlap
+    file = write_credits(inbox / "credits.csv", INVOICES, 300, seed=3)  # long enough to overlap
     first = start_drop(work, inbox, slow_api.url)
     assert wait_until(lambda: stored_total(slow_api.url) >= 10, 60), "the drop never started"
     second = run_drop(work, inbox, slow_api.url)
