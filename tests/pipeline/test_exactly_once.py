@@ -218,7 +218,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
 # --------------------------------------------------------------------------- fault test
 
 
-FAULT_ROWS = 300
+FAULT_ROWS = 150
 FAULT_SEED = 7
 
 
@@ -261,7 +261,7 @@ def test_fail_drop_and_rate_limit_still_credit_each_row_once(
         api_key=KEY,
         fail_rate=0.1,
         drop_rate=0.05,
-        rate_limit=50,
+        rate_limit=40,
         seed=FAULT_SEED,
     ) as api:
         runs = run_until_done(work, file.path, api.url)
