@@ -102,15 +102,19 @@ _REPORT_VALIDATOR: list[Any] = []
 
 
 def _report_validator() -> Any:
-    """The validator of the shipped report.json schema (built once per session)."""
+    """The validator of the shipped report.json schema (built once per session): the schema
+    is checked against its meta-schema by jsonschema, the reports are validated by
+    jsonschema-rs, the same draft in compiled code — jsonschema took 3 s for a report of
+    12,000 rows, after every test that writes one."""
     if not _REPORT_VALIDATOR:
         import jsonschema
+        import jsonschema_rs
 
         from importer.report.schema import shipped_text
 
         schema = json.loads(shipped_text())
         jsonschema.Draft202012Validator.check_schema(schema)
-        _REPORT_VALIDATOR.append(jsonschema.Draft202012Validator(schema))
+        _REPORT_VALIDATOR.append(jsonschema_rs.Draft202012Validator(schema))
     return _REPORT_VALIDATOR[0]
 
 
@@ -138,5 +142,5 @@ def _every_report_json_fits_the_schema(request: pytest.FixtureRequest) -> Iterat
             continue  # a test that breaks a report on purpose
         errors = sorted(_report_validator().iter_errors(document), key=str)
         if errors:
-            where = list(errors[0].absolute_path)
+            where = list(errors[0].instance_path)
             pytest.fail(f"{path} does not fit the schema: {errors[0].message} at {where}")

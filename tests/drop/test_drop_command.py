@@ -150,7 +150,7 @@ def test_a_second_drop_on_the_same_inbox_exits_0_naming_the_holder(
     tmp_path: Path, slow_api: Sandbox
 ) -> None:
     work, inbox = setup_work(tmp_path)
-    file = write_credits(inbox / "credits.csv", INVOICES, 1000, seed=3)  # long enough to overlap
+    file = write_credits(inbox / "credits.csv", INVOICES, 300, seed=3)  # long enough to overlap
     first = start_drop(work, inbox, slow_api.url)
     assert wait_until(lambda: stored_total(slow_api.url) >= 10, 60), "the drop never started"
     second = run_drop(work, inbox, slow_api.url)
@@ -412,7 +412,7 @@ def test_watch_takes_a_file_dropped_while_it_runs_and_stops_on_sigterm_after_it(
     process = start_drop(work, inbox, slow_api.url, "--watch", "--interval", "0.2", "--log-json")
     try:
         assert wait_until((inbox / ".drop.lock").exists, 30)
-        file = write_credits(tmp_path / "credits.csv", INVOICES, 300, seed=14)
+        file = write_credits(tmp_path / "credits.csv", INVOICES, 150, seed=14)
         (inbox / "credits.csv").write_bytes(file.path.read_bytes())
         assert wait_until(lambda: stored_total(slow_api.url) >= 20, 60), "never picked up"
         process.send_signal(signal.SIGTERM)  # mid-file: the file finishes, then the drop stops
@@ -424,14 +424,14 @@ def test_watch_takes_a_file_dropped_while_it_runs_and_stops_on_sigterm_after_it(
     assert process.returncode == 0, stderr
     assert "stopping after the file in flight" in stderr
     assert archived(inbox, "done") == ["credits.csv"]
-    assert stored_total(slow_api.url) == 300
+    assert stored_total(slow_api.url) == 150
     events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     names = [e["event"] for e in events]
     assert names.count("file.claimed") == 1
     assert names.count("file.finished") == 1
     finished = next(e for e in events if e["event"] == "file.finished")
     assert finished["exit_code"] == 0
-    assert finished["credited"] == 300
+    assert finished["credited"] == 150
     (item,) = _files_of(work)
     assert finished["import_id"] == item["import_id"]
     assert_exactly_once(slow_api.url, file)

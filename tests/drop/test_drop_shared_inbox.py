@@ -230,7 +230,7 @@ def test_two_hosts_drain_one_inbox_and_one_killed_mid_file_every_row_is_credited
     inbox.mkdir()
     files = []
     for n in range(6):
-        files.append(write_credits(inbox / f"night-{n}.csv", invoices, 80, seed=100 + n))
+        files.append(write_credits(inbox / f"night-{n}.csv", invoices, 50, seed=100 + n))
         (inbox / f"night-{n}.csv.done").touch()
     hosts = [
         shared_host(tmp_path, name, pg_server, pg_database, ready="marker")
@@ -238,7 +238,7 @@ def test_two_hosts_drain_one_inbox_and_one_killed_mid_file_every_row_is_credited
     ]
     envs = [host_env(work) for work in hosts]
     other = other_machine()
-    # 20 ms a request, one lane: a file takes over a second, so the kill lands mid-file
+    # 20 ms a request, one lane: a file takes a second, so the kill lands mid-file
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=20) as url:
         first = start_drop(hosts[0], inbox, url, env=envs[0])
         second = start_drop(hosts[1], inbox, url, env=envs[1], host=other)

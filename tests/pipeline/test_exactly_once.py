@@ -45,7 +45,7 @@ from server_journal_support import ServerJournal, journal_setting
 
 from importer.sandbox import Sandbox
 
-CRASH_ROWS = 2000
+CRASH_ROWS = 1000
 CRASH_SEED = 20261124
 
 
@@ -153,7 +153,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
             if phase == "startup":
                 time.sleep(rng.uniform(0.02, 0.5))
             elif phase == "posting":
-                target = min(before + rng.randint(40, 200), CRASH_ROWS - 1)
+                target = min(before + rng.randint(20, 100), CRASH_ROWS - 1)
                 wait_until(stored_at_least(process, target), 60)
                 time.sleep(rng.uniform(0, 0.006))
             elif phase == "statuses":
@@ -218,7 +218,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
 # --------------------------------------------------------------------------- fault test
 
 
-FAULT_ROWS = 300
+FAULT_ROWS = 150
 FAULT_SEED = 7
 
 
@@ -261,7 +261,7 @@ def test_fail_drop_and_rate_limit_still_credit_each_row_once(
         api_key=KEY,
         fail_rate=0.1,
         drop_rate=0.05,
-        rate_limit=50,
+        rate_limit=40,
         seed=FAULT_SEED,
     ) as api:
         runs = run_until_done(work, file.path, api.url)

@@ -239,14 +239,14 @@ def test_a_server_that_stops_answering_mid_run_stops_it_within_its_deadline_and_
 ) -> None:
     """The server's backend stopped mid-run (a hung process, a stalled disk) while its
     machine still acknowledges TCP, which keepalives cannot tell from a live server: the
-    deadline on each round trip (2 s here, `journal.statement_timeout`) stops the run in one
+    deadline on each round trip (1 s here, `journal.statement_timeout`) stops the run in one
     line saying so, exit 3; once the server runs again, the import's lock is free and the
     same command finishes the file, each row once at the API."""
     invoices = write_cases(tmp_path / "cases.json", 20)
     file = write_credits(tmp_path / "credits.csv", invoices, 200, seed=17)
     work = tmp_path / "work"
     work.mkdir()
-    journal = {**server_section(pg_server, pg_database), "statement_timeout": 2}
+    journal = {**server_section(pg_server, pg_database), "statement_timeout": 1}
     write_config(work, journal=journal)
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=10) as url:
         process = start_importer(work, file.path, url)
@@ -263,10 +263,10 @@ def test_a_server_that_stops_answering_mid_run_stops_it_within_its_deadline_and_
             if process.poll() is None:
                 kill(process, signal.SIGKILL)
         assert process.returncode == 3, out + err
-        assert took < 30, took  # 2 s, a tick, two graces of 2 s, and a loaded machine
+        assert took < 30, took  # 1 s, a tick, two graces of 1 s, and a loaded machine
         line = one_line(err)
         assert f"journal {pg_server.url(pg_database)}: cannot be" in line
-        assert "(the server did not answer within 2 seconds, journal.statement_timeout)" in line
+        assert "(the server did not answer within 1 second, journal.statement_timeout)" in line
         assert pg_support.PASSWORD not in out + err
         assert stored_total(url) < 200
         run_until_done(work, file.path, url)

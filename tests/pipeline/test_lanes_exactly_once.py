@@ -215,7 +215,7 @@ def test_rate_limit_with_16_lanes_credits_once_and_bounds_the_429s(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="importer.sandbox")
     invoices = write_cases(tmp_path / "cases.json", 100)
-    file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=21)
+    file = write_credits(tmp_path / "credits.csv", invoices, 150, seed=21)
     work = tmp_path / "work"
     work.mkdir()
     write_config(work, posting={"lanes": LANES, "max_rate": max_rate}, api={"max_attempts": 10})

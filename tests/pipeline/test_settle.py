@@ -99,14 +99,14 @@ def test_a_request_stored_after_the_read_timeout_is_found_not_posted_again(
     section, _ = journal_setting(request, journal)
     write_config(
         tmp_path,
-        api={"read_timeout": 2.0, "settle_seconds": 5.0},
+        api={"read_timeout": 1.0, "settle_seconds": 3.0},
         posting={"lanes": lanes},
         journal=section,
     )
     file = credits_file(tmp_path, [("EO-0001", "10.00"), ("EO-0002", "20.00")])
 
     with hostile_api(
-        HostileApi(sandbox_api.url, on_post=late_once(("EO-0001", "10.00"), 3.5))
+        HostileApi(sandbox_api.url, on_post=late_once(("EO-0001", "10.00"), 2.0))
     ) as api:
         done = run_importer(tmp_path, file, api.url)
     assert done.returncode == 0, done.stderr

@@ -52,13 +52,13 @@ def test_backups_taken_while_an_importer_posts_are_consistent(tmp_path: Path) ->
     invoices = write_cases(tmp_path / "cases.json", 20)
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
         first = write_credits(work / "first.csv", invoices, 30, seed=1)
-        second = write_credits(work / "second.csv", invoices, 300, seed=2)
+        second = write_credits(work / "second.csv", invoices, 150, seed=2)
         done = in_process(["run", str(first.path), "--api-url", url], cwd=work, env=importer_env())
         assert done.returncode == 0, done.stderr
         posting = start_importer(work, second.path, url)
         copies = []
         try:
-            while posting.poll() is None and len(copies) < 20:
+            while posting.poll() is None and len(copies) < 10:
                 copy = tmp_path / f"backup-{len(copies)}.sqlite"
                 taken = _backup(work, str(copy))
                 assert taken.returncode == 0, taken.stderr
@@ -70,7 +70,7 @@ def test_backups_taken_while_an_importer_posts_are_consistent(tmp_path: Path) ->
     for copy in copies:
         imports, rows = _check(copy)
         assert imports in (1, 2)
-        assert rows == 30 + (300 if imports == 2 else 0)
+        assert rows == 30 + (150 if imports == 2 else 0)
         assert sorted(p.name for p in copy.parent.glob(copy.name + "*")) == [copy.name]
     assert "backed up to" in taken.stdout
 

@@ -449,7 +449,7 @@ def test_copies_taken_while_an_importer_posts_are_consistent_snapshots(
             ).returncode
             == 0
         )
-        second = write_credits(work / "second.csv", invoices, 300, seed=2)
+        second = write_credits(work / "second.csv", invoices, 150, seed=2)
         posting = start_importer(work, second.path, url)
         databases = []
         try:
@@ -481,7 +481,8 @@ def test_copies_taken_while_an_importer_posts_are_consistent_snapshots(
             assert answered == (done,)
             credited.append(done)
     assert credited == sorted(credited)
-    assert credited[0] < 330  # the first copy was taken mid-file
+    print(f"\ncredited rows in each copy: {credited}")
+    assert credited[0] < 180  # the first copy was taken mid-file
 
 
 def test_two_copies_at_once_into_one_database_copy_once(
