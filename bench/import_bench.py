@@ -412,7 +412,7 @@ def bench_post(work: Path, rows: int, latency_ms: int, label: str) -> None:
 _TIME_WORKBOOK = """
 import sys, time
 from pathlib import Path
-from importer.config import load_config
+from importer.config_load import load_config
 from importer.journal import Journal
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings

@@ -55,7 +55,7 @@ _PUBLIC = {
     "RunOptions": "importer.pipeline.results",
     "ImportResult": "importer.pipeline.results",
     "Config": "importer.config",
-    "load_config": "importer.config",
+    "load_config": "importer.config_load",
     "ExitCode": "importer.exit_codes",
     "Outcome": "importer.outcomes",
     "load_report": "importer.report.frame",
@@ -119,7 +119,8 @@ __all__ = [  # noqa: RUF022 - grouped as _PUBLIC is
 ]
 
 if TYPE_CHECKING:
-    from importer.config import Config, load_config
+    from importer.config import Config
+    from importer.config_load import load_config
     from importer.drop import Drop, DropOptions, DropStop
     from importer.errors import (
         ApiUnavailable,

@@ -18,7 +18,8 @@ from pathlib import Path
 from importer import cli_record, local_time, logs, stopping
 from importer.api.credentials import check_base_url
 from importer.cli_parser import DRY_RUN_IGNORES, build_parser
-from importer.config import SANDBOX, Config, check_paths, load_config, with_settings
+from importer.config import SANDBOX, Config
+from importer.config_load import check_paths, load_config, with_settings
 from importer.config_sources import explain_config, secret_note
 from importer.errors import ConfigError, ImporterError, InternalError
 from importer.exit_codes import ExitCode

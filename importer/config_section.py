@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 class Section(BaseModel):
     # `.inf` and `.nan` are valid YAML floats; no timeout or wait of ours means either.
-    # Frozen: a setting changes only through `importer.config.with_settings`, which validates
+    # Frozen: a setting changes only through `importer.config_load.with_settings`, which validates
     # the result, so every limit is written once and holds for the command line's overrides too.
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 

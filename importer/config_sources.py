@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from importer.config import Config, config_path
+from importer.config import Config
+from importer.config_load import config_path
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.api.target import Target
-from importer.config import load_config, with_settings
+from importer.config_load import load_config, with_settings
 from importer.journal import Journal
 from importer.pipeline.reference import is_generated
 from importer.pipeline.results import RunOptions

@@ -13,7 +13,8 @@ import pytest
 from cli_support import CREDITOR, SAMPLE, importer, in_process, one_line
 from pydantic import ValidationError
 
-from importer.config import Config, load_config, with_settings
+from importer.config import Config
+from importer.config_load import load_config, with_settings
 from importer.errors import ConfigError
 
 BASE = f"defaults:\n  creditor: {CREDITOR}\njournal:\n  path: j.sqlite\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_support import SAMPLE, importer, one_line
 
-from importer.config import load_config
+from importer.config_load import load_config
 from importer.errors import ConfigError
 from importer.journal.server import SECRET_PARAMETERS, JournalServer
 

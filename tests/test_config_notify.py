@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.config import load_config
+from importer.config_load import load_config
 from importer.errors import ConfigError
 
 SHAPE = """\

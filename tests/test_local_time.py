@@ -17,7 +17,7 @@ import pytest
 from cli_support import SAMPLE, importer, report_of
 from drop.drop_support import run_drop, setup_work
 
-from importer.config import load_config
+from importer.config_load import load_config
 from importer.errors import ConfigError
 from importer.local_time import shown
 from importer.sandbox import Sandbox

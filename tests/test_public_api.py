@@ -12,7 +12,8 @@ import pytest
 from cli_support import CREDITOR, SAMPLE, creditings
 
 import importer
-from importer.config import DefaultsConfig, JournalConfig, ReportConfig, with_settings
+from importer.config import DefaultsConfig, JournalConfig, ReportConfig
+from importer.config_load import with_settings
 from importer.errors import ConfigError, ImportNotFound, RerunRefused, UsageError
 from importer.sandbox import Sandbox
 

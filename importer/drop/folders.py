@@ -25,8 +25,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from importer.config import Config, read_mapping, validated
+from importer.config import Config
 from importer.config_drop import folder_problem
+from importer.config_load import read_mapping, validated
 from importer.errors import ConfigError
 
 MAX_SETTINGS_BYTES = 1024 * 1024

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from importer.api.request import FIELDS
-from importer.config import load_config
+from importer.config_load import load_config
 from importer.errors import ConfigError
 from importer.report.model import OUTCOME_COLUMNS
 

@@ -13,7 +13,8 @@ import structlog
 from pipeline.exactly_once_support import KEY, write_cases, write_credits
 
 import importer
-from importer.config import Config, load_config, with_settings
+from importer.config import Config
+from importer.config_load import load_config, with_settings
 from importer.drop.folders import overlay_config
 from importer.drop.inbox import InboxBusy, free_name, locked
 from importer.errors import ConfigError

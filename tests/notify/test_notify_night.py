@@ -27,7 +27,7 @@ from notify_support import (
 )
 from pipeline.exactly_once_support import CREDITOR, KEY, write_cases, write_credits
 
-from importer.config import with_settings
+from importer.config_load import with_settings
 from importer.exit_codes import ExitCode
 from importer.sandbox import Sandbox
 

@@ -13,7 +13,8 @@ import pytest
 from cli_support import CREDITOR, SAMPLE, creditings
 
 from importer.api.target import Target
-from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig, with_settings
+from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
+from importer.config_load import with_settings
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.outcomes import Outcome

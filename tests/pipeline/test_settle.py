@@ -41,7 +41,8 @@ from hostile_api import HostileApi, Misbehaviour, Relay, StoreLate, hostile_api
 from server_journal_support import journal_setting
 
 from importer.api.target import Target
-from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig, with_settings
+from importer.config import Config, DefaultsConfig, JournalConfig, ReportConfig
+from importer.config_load import with_settings
 from importer.journal import Journal
 from importer.outcomes import Outcome
 from importer.pipeline import Importer

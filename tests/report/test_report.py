@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import importer as library
-from importer.config import DefaultsConfig, JournalConfig, ReportConfig, with_settings
+from importer.config import DefaultsConfig, JournalConfig, ReportConfig
+from importer.config_load import with_settings
 from importer.errors import ConfigError
 from importer.journal import Journal
 from importer.outcomes import Outcome, RowError
