@@ -2,19 +2,7 @@
 
 Named `delimited` rather than `csv` so it never shadows the standard library module.
 
-Encoding, when not pinned by the caller, is decided from the bytes, in this order:
-
-1. a UTF-8 byte-order mark → `utf-8-sig`; a UTF-16 one (LE or BE, Excel's "Unicode text")
-   → `utf-16`;
-2. strict UTF-8 (plain ASCII is UTF-8 too);
-3. strict Windows-1252, the code page Swedish Windows exports use. Strict matters: cp1252
-   leaves 0x81 0x8D 0x8F 0x90 0x9D undefined, so bytes that fit none of these encodings
-   reject the file instead of being silently read in a code page nobody meant. Latin-1 is
-   never tried because it accepts every byte and would hide exactly that.
-
-A file whose bytes are mostly UTF-8 but contain a stray Windows-1252 byte (two exports
-concatenated, a hand edit) would decode as Windows-1252 and turn every "å" into "Ã¥"; that
-mix is recognised and rejected rather than mangling the names in it.
+Encoding, when not pinned by the caller, is decided from the bytes (`sources.text_encoding`).
 
 The delimiter, when not pinned, is the one among `,` `;` tab `|` under which the start of
 the file reads most like one table (see `detect_delimiter`). Parsing uses the
@@ -32,7 +20,6 @@ the mapping stage holds it back unless the operator says the sender's files end 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -42,16 +29,13 @@ from operator import itemgetter
 
 from importer.errors import FileRejected
 from importer.sources.model import Record
+from importer.sources.text_encoding import decode, line_of
 
 CANDIDATES = (",", ";", "\t", "|")
 SAMPLE_CHARS = 64 * 1024
 SAMPLE_LINES = 5
 """The sample always reaches the end of this many lines, however long they are."""
 
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# UTF-8 encodings of Å Ä Ö å ä ö É é Ü ü. Read as Windows-1252 they are "Ã" plus a symbol,
-# which Swedish text never contains; in a file that is not valid UTF-8 they betray a mix.
-_UTF8_NORDIC = re.compile(rb"\xc3[\x85\x84\x96\xa5\xa4\xb6\x89\xa9\x9c\xbc]")
 _LINE_END = re.compile(r"\r\n?|\n")
 _SEP_HINT = re.compile(r"sep=(.)(\r\n|\n|\r)")
 _NOISE = str.maketrans("", "", "".join(CANDIDATES) + '"')
@@ -70,7 +54,7 @@ def read_delimited(
     if nul >= 0:
         raise FileRejected(
             file,
-            f"the file contains a NUL byte at line {_line_of(text, nul)}; it is not plain text",
+            f"the file contains a NUL byte at line {line_of(text, nul)}; it is not plain text",
         )
     _reject_markup(text, file)
     # Excel honours a first line "sep=;" as the delimiter and does not show it as a row.
@@ -97,62 +81,6 @@ def unterminated_row(text: str, delimiter: str, records: list[Record]) -> int | 
     if not tail.replace(delimiter, "").replace('"', "").strip() or len(records) < 2:
         return None
     return records[-1][0]
-
-
-def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
-    """Return (text, codec actually used). See the module docstring for the order."""
-    if encoding is not None:
-        return _decode_pinned(data, file, encoding)
-    if data.startswith(codecs.BOM_UTF8):
-        return _decode_strict(data, file, "utf-8-sig", "UTF-8"), "utf-8-sig"
-    if data.startswith(_UTF16_BOMS):
-        return _decode_strict(data, file, "utf-16", "UTF-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
-        bad = utf8_error.start
-    if _UTF8_NORDIC.search(data):
-        raise FileRejected(
-            file,
-            "the file mixes two text encodings: most of it is UTF-8, but line "
-            f"{_line_of_bytes(data, bad)} has byte 0x{data[bad]:02X}, which is not; "
-            "save the file again as UTF-8",
-        )
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as error:
-        raise FileRejected(
-            file,
-            "the file is not UTF-8, UTF-16 or Windows-1252 text (undecodable byte "
-            f"0x{data[error.start]:02X} at line {_line_of_bytes(data, error.start)})",
-        ) from error
-
-
-def _decode_pinned(data: bytes, file: str, encoding: str) -> tuple[str, str]:
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError as exc:
-        raise FileRejected(
-            file, f"the configured encoding '{encoding}' is not a known text encoding"
-        ) from exc
-    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
-        codec = "utf-8-sig"  # the mark is not part of the first header cell
-    text = _decode_strict(data, file, codec, encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, codec
-
-
-def _decode_strict(data: bytes, file: str, codec: str, label: str) -> str:
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as error:
-        valid = data[: error.start].decode(codec, errors="replace")
-        raise FileRejected(
-            file,
-            f"the file is not valid {label} text (undecodable byte "
-            f"0x{data[error.start]:02X} at line {_line_of(valid, len(valid))})",
-        ) from error
 
 
 def _reject_markup(text: str, file: str) -> None:
@@ -396,14 +324,3 @@ def _parse_problem(message: str, row: int, *, quoted: bool = True) -> str:
             'quoted cell must be doubled ("")'
         )
     return f"row {row}: the line cannot be read as CSV ({message})"
-
-
-def _line_of(text: str, pos: int) -> int:
-    """Line number (1-based) of character `pos`, for LF, CRLF and old-Mac CR files alike."""
-    breaks = text.count("\n", 0, pos) or text.count("\r", 0, pos)
-    return breaks + 1
-
-
-def _line_of_bytes(data: bytes, pos: int) -> int:
-    breaks = data.count(b"\n", 0, pos) or data.count(b"\r", 0, pos)
-    return breaks + 1
