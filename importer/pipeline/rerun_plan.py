@@ -1,4 +1,5 @@
-"""`importer rerun --dry-run`: what a rerun would send, said before anything changes.
+"""Before a rerun sends anything: whether the import may be posted again at all
+(`rerunnable`), and, for `importer rerun --dry-run`, what it would send (`dry_run_plan`).
 
 A rerun posts again every row that is not final (`not_sent`, `rejected`, and `unknown` rows
 once a lookup finds no crediting), and every invalid row that `--fix` corrects. Corrections reach
@@ -12,10 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
+from importer.api.identity import api_identity
+from importer.config import Config
+from importer.errors import ImportNotFound, RerunRefused
 from importer.exit_codes import ExitCode
-from importer.journal import ImportRecord, JournalRow, NewRow
+from importer.journal import ImportRecord, Journal, JournalRow, NewRow
 from importer.outcomes import Outcome
+from importer.pipeline.corrections import read_corrections
+from importer.pipeline.results import ImportResult
+from importer.report.settings import SourceDialect
 
 _RESENT = (Outcome.NOT_SENT, Outcome.REJECTED, Outcome.UNKNOWN)
 _FINAL_OR_UNKNOWN = (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN)
@@ -80,3 +88,51 @@ def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[
         )
     code = ExitCode.ATTENTION if invalid else ExitCode.OK
     return Plan("\n".join(lines), code)
+
+
+def rerunnable(
+    journal: Journal, target_name: str, creditor: str | None, import_id: str
+) -> ImportRecord:
+    """The import `rerun` may post again against this API, or why not: none such, a dry run,
+    rejected as a whole, made against another API, or (`rerun --creditor`, the operator
+    saying whose import it is) rows of another creditor: all before anything is sent."""
+    record = journal.imports.get(import_id)
+    if record is None:
+        raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
+    if record.dry_run:
+        raise RerunRefused(f"import {import_id} was a dry run; run the file instead")
+    if record.state == "rejected":
+        raise RerunRefused(
+            f"import {import_id} was rejected as a whole; fix the file and run it again"
+        )
+    if api_identity(record.base_url) != target_name:
+        raise RerunRefused(
+            f"import {import_id} was made against {record.base_url}, not "
+            f"{target_name}; rerun it against the same API (--api-url)"
+        )
+    if creditor is not None:
+        others = {
+            row.request["creditor"]
+            for row in journal.rows.all(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
+            if row.request is not None and row.request.get("creditor") != creditor
+        }
+        if others:
+            raise RerunRefused(
+                f"import {record.id} ({record.file_name}) has rows of creditor "
+                f"{', '.join(sorted(others))}, not {creditor} given with --creditor; "
+                "nothing was sent"
+            )
+    return record
+
+
+def dry_run_plan(
+    config: Config, journal: Journal, record: ImportRecord, fix: Path | None, creditor: str | None
+) -> ImportResult:
+    """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
+    rows = journal.rows.all(record.id)
+    dialect = SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
+    fixes = fix and read_corrections(
+        config, fix, record, rows, creditor=creditor, journal=journal, dialect=dialect
+    )
+    shown_plan = plan(record, rows, fixes or [])
+    return ImportResult(record.file_name, shown_plan.exit_code, record.id, message=shown_plan.text)

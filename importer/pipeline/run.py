@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from importer import logs
-from importer.api.identity import api_identity
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
@@ -35,7 +34,6 @@ from importer.errors import (
     ImportNotFound,
     LookupRefused,
     ReportUnwritten,
-    RerunRefused,
     RunStopped,
 )
 from importer.exit_codes import ExitCode
@@ -45,17 +43,17 @@ from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline import file_problems
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.connections import Connections
-from importer.pipeline.corrections import apply_fixes, read_corrections
+from importer.pipeline.corrections import apply_fixes
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
 from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
-from importer.pipeline.rerun_plan import plan
+from importer.pipeline.rerun_plan import dry_run_plan, rerunnable
 from importer.pipeline.results import ImportResult, Progress, RunOptions
 from importer.report import Report
 from importer.report.render import render_from_journal
-from importer.report.settings import ReportSettings, SourceDialect
+from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
 from importer.stopping import StopFlag
 from importer.words import Language, text
@@ -357,9 +355,9 @@ class Importer:
         after applying corrections from `fix`, matched by key (`corrections`). Credited rows
         are never posted again, whatever their status. `dry_run` only says what would be
         sent (`rerun_plan`)."""
-        record = _rerunnable(self.journal, self.target.name, self.creditor, import_id)
+        record = rerunnable(self.journal, self.target.name, self.creditor, import_id)
         if dry_run:
-            return _rerun_plan(self.config, self.journal, record, fix, self.creditor)
+            return dry_run_plan(self.config, self.journal, record, fix, self.creditor)
         check_before_sending(self.config, self.journal, dry_run=False)
         # Corrections change the import's rows: not while another importer posts them.
         with self.journal.locks.for_import(import_id):
@@ -372,51 +370,3 @@ class Importer:
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
-
-
-def _rerunnable(
-    journal: Journal, target_name: str, creditor: str | None, import_id: str
-) -> ImportRecord:
-    """The import `rerun` may post again against this API, or why not: none such, a dry run,
-    rejected as a whole, made against another API, or (`rerun --creditor`, the operator
-    saying whose import it is) rows of another creditor: all before anything is sent."""
-    record = journal.imports.get(import_id)
-    if record is None:
-        raise ImportNotFound(f"no import {import_id} in the journal {journal.path}")
-    if record.dry_run:
-        raise RerunRefused(f"import {import_id} was a dry run; run the file instead")
-    if record.state == "rejected":
-        raise RerunRefused(
-            f"import {import_id} was rejected as a whole; fix the file and run it again"
-        )
-    if api_identity(record.base_url) != target_name:
-        raise RerunRefused(
-            f"import {import_id} was made against {record.base_url}, not "
-            f"{target_name}; rerun it against the same API (--api-url)"
-        )
-    if creditor is not None:
-        others = {
-            row.request["creditor"]
-            for row in journal.rows.all(record.id, [Outcome.NOT_SENT, Outcome.REJECTED])
-            if row.request is not None and row.request.get("creditor") != creditor
-        }
-        if others:
-            raise RerunRefused(
-                f"import {record.id} ({record.file_name}) has rows of creditor "
-                f"{', '.join(sorted(others))}, not {creditor} given with --creditor; "
-                "nothing was sent"
-            )
-    return record
-
-
-def _rerun_plan(
-    config: Config, journal: Journal, record: ImportRecord, fix: Path | None, creditor: str | None
-) -> ImportResult:
-    """`rerun --dry-run`: what would be sent, corrections applied; nothing changes."""
-    rows = journal.rows.all(record.id)
-    dialect = SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
-    fixes = fix and read_corrections(
-        config, fix, record, rows, creditor=creditor, journal=journal, dialect=dialect
-    )
-    shown_plan = plan(record, rows, fixes or [])
-    return ImportResult(record.file_name, shown_plan.exit_code, record.id, message=shown_plan.text)
