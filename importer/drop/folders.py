@@ -16,6 +16,9 @@ Anything else refuses the folder with one line; its files wait. Both at once are
 two statements of one folder's settings. Either way a folder may change only
 `config_drop.FOLDER_SETTINGS` (whose files these are and how they read), never where reports go,
 nor the API, the journal, the dedupe rules, reconciliation or references.
+
+`inbox_config` is what a drop reads an inbox by: the main configuration with the folder's
+settings laid over it; on a server journal, files ready by marker only (`ready_by_marker`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from importer.config import Config
 from importer.config_drop import folder_problem
 from importer.config_load import read_mapping, validated
+from importer.drop.inbox import Inbox
 from importer.errors import ConfigError
 
 MAX_SETTINGS_BYTES = 1024 * 1024
@@ -130,3 +134,45 @@ def folder_config(
             "(its files wait)"
         )
     return config
+
+
+def inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
+    """The configuration of one inbox: the main one, with a creditor's folder settings laid
+    over it — from `drop.folders`, or from a config.yaml the operator's (`drop.folders`
+    module) — which must name its creditor, or agree with `named` (the drop's --creditor),
+    and may change only what a folder may — on a server journal, not away from `marker`."""
+    config = _folder_config(main, inbox, named)
+    ready_by_marker(config, str(inbox.overlay or f"drop.folders.{inbox.path.name}"))
+    return config
+
+
+def _folder_config(main: Config, inbox: Inbox, named: str | None) -> Config:
+    """The main configuration with the folder's own settings laid over it, if it has any."""
+    settings = main.drop.folders.get(inbox.path.name) if inbox.named else None
+    if settings is not None and inbox.overlay is not None:
+        raise ConfigError(
+            f"{inbox.overlay}: this folder's settings are in drop.folders.{inbox.path.name} "
+            "of the main configuration; remove its config.yaml (two statements of one "
+            "folder's settings; its files wait)"
+        )
+    if settings is not None:
+        source = Path(f"drop.folders.{inbox.path.name}")
+        return folder_config(main, source, settings, creditor_said=True, creditor=named)
+    if inbox.overlay is None:
+        return main
+    text = read_folder_settings(inbox.overlay)
+    return overlay_config(main, inbox.overlay, creditor_said=True, creditor=named, text=text)
+
+
+def ready_by_marker(config: Config, where: str) -> None:
+    """A journal on a server (`journal.url`) is what lets several hosts drain one inbox, and
+    no host sees the processes of another writing a file there: `stable` would take a file
+    an uploader on another host still writes, whose rows written after the claim are lost.
+    Only the sender's marker says a file is finished, so only `marker` is allowed."""
+    if config.journal.url is not None and config.drop.ready != "marker":
+        raise ConfigError(
+            f"drop.ready is {config.drop.ready} in {where}, but the journal is on a server "
+            "(journal.url), so other hosts may drain this inbox and a file still being "
+            "written from another machine would look finished here; set drop.ready: marker "
+            "(the sender writes <name>.done or <name>.ok once the file is complete)"
+        )

@@ -28,7 +28,7 @@ from importer import logs
 from importer.api.target import Target, open_target
 from importer.config import Config
 from importer.drop.file_import import FileImport
-from importer.drop.folders import folder_config, overlay_config, read_folder_settings
+from importer.drop.folders import inbox_config, ready_by_marker
 from importer.drop.inbox import (
     OVERLAY,
     Inbox,
@@ -203,7 +203,7 @@ class Drop:
     ) -> None:
         named = self.options.creditor if inbox.path == self.inbox else None  # --creditor
         try:
-            config = _inbox_config(self.config, inbox, named)
+            config = inbox_config(self.config, inbox, named)
         except ConfigError as exc:
             note = f"{inbox.label}: not processed — {exc.message}"
             summary.notes.append(note)
@@ -293,7 +293,7 @@ class Drop:
         a second creditor's file credited to the default creditor)."""
         if not inbox.creditors_folder or named:
             # --creditor names the creditor of the files directly in INBOX (a config.yaml
-            # there naming another one was refused by `_inbox_config`)
+            # there naming another one was refused by `inbox_config`)
             return RunOptions(creditor=named)
         own = config.defaults.creditor
         return RunOptions(creditor=own if own != self.config.defaults.creditor else None)
@@ -338,48 +338,6 @@ def _new_summary(config: Config, inbox: Path, started: datetime) -> DropSummary:
     )
     summary.orphan_marker_days = config.drop.orphan_marker_days
     return summary
-
-
-def _inbox_config(main: Config, inbox: Inbox, named: str | None) -> Config:
-    """The configuration of one inbox: the main one, with a creditor's folder settings laid
-    over it — from `drop.folders`, or from a config.yaml the operator's (`drop.folders`
-    module) — which must name its creditor, or agree with `named` (the drop's --creditor),
-    and may change only what a folder may — on a server journal, not away from `marker`."""
-    config = _folder_config(main, inbox, named)
-    ready_by_marker(config, str(inbox.overlay or f"drop.folders.{inbox.path.name}"))
-    return config
-
-
-def _folder_config(main: Config, inbox: Inbox, named: str | None) -> Config:
-    """The main configuration with the folder's own settings laid over it, if it has any."""
-    settings = main.drop.folders.get(inbox.path.name) if inbox.named else None
-    if settings is not None and inbox.overlay is not None:
-        raise ConfigError(
-            f"{inbox.overlay}: this folder's settings are in drop.folders.{inbox.path.name} "
-            "of the main configuration; remove its config.yaml (two statements of one "
-            "folder's settings; its files wait)"
-        )
-    if settings is not None:
-        source = Path(f"drop.folders.{inbox.path.name}")
-        return folder_config(main, source, settings, creditor_said=True, creditor=named)
-    if inbox.overlay is None:
-        return main
-    text = read_folder_settings(inbox.overlay)
-    return overlay_config(main, inbox.overlay, creditor_said=True, creditor=named, text=text)
-
-
-def ready_by_marker(config: Config, where: str) -> None:
-    """A journal on a server (`journal.url`) is what lets several hosts drain one inbox, and
-    no host sees the processes of another writing a file there: `stable` would take a file
-    an uploader on another host still writes, whose rows written after the claim are lost.
-    Only the sender's marker says a file is finished, so only `marker` is allowed."""
-    if config.journal.url is not None and config.drop.ready != "marker":
-        raise ConfigError(
-            f"drop.ready is {config.drop.ready} in {where}, but the journal is on a server "
-            "(journal.url), so other hosts may drain this inbox and a file still being "
-            "written from another machine would look finished here; set drop.ready: marker "
-            "(the sender writes <name>.done or <name>.ok once the file is complete)"
-        )
 
 
 def _orphans(inbox: Inbox, summary: DropSummary, keep_days: float) -> None:
