@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
+from operator import is_not
 
 from importer.report.blocks import AmountFill, RowBlock
 from importer.report.settings import SourceDialect
 from importer.validation.amounts import AmountParser
+
+_not_none = partial(is_not, None)
 
 
 def cell_reader(dialect: SourceDialect) -> AmountParser:
@@ -41,7 +45,7 @@ class AmountReader:
         """`amounts` (one per row of `block`, None where the row has no request) with each
         None replaced by the amount the row's cell shows, where it shows one."""
         column = self._column
-        if column is None or None not in amounts:
+        if column is None or all(map(_not_none, amounts)):  # by identity: no Decimal ==
             return amounts
         read = self._parser.read
         header = self._header
