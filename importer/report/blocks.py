@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from itertools import compress, repeat
-from operator import is_not, itemgetter
+from operator import is_, is_not, itemgetter
 from typing import Any, overload
 
 from importer.attention import attention_kind
@@ -243,7 +243,7 @@ def summarise(
         found = block_amounts(block)
         if read is not None:
             found = read(block, found)
-        unread += found.count(None)
+        unread += sum(map(is_, found, repeat(None)))  # by identity: no Decimal ==
         _add_amounts(amounts, block.outcome, found)
         creditors.update(dict.fromkeys(_creditors(block.request)))
         if credited not in block.outcome:
