@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from importer import cli_record, local_time, logs, stopping
+from importer import local_time, logs, stopping
 from importer.api.credentials import check_base_url
 from importer.cli_parser import DRY_RUN_IGNORES, build_parser
 from importer.config import SANDBOX, Config
@@ -164,6 +164,10 @@ def _report_result(
     return result.exit_code
 
 
+#: The commands `importer.cli_record` runs (the journal's record and its upkeep).
+RECORD_COMMANDS = frozenset({"resolve", "backup", "journal", "prune"})
+
+
 def _drop(args: argparse.Namespace, config: Config) -> ExitCode:
     from importer.drop import Drop, DropOptions, DropStop  # only `drop` needs the drop stage
 
@@ -274,7 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(_list_imports(config, args))
         if args.command == "show":
             return int(_show(config, args.import_ref))
-        if args.command in cli_record.COMMANDS:
+        if args.command in RECORD_COMMANDS:
+            from importer import cli_record  # its upkeep and drop load only for these commands
+
             ref = getattr(args, "import_ref", None)  # resolve's: an id or a report.json
             return int(cli_record.run(args, config, ref and _resolve_import(ref)))
         if args.command == "config":

@@ -14,8 +14,6 @@ from importer.pipeline import facade
 from importer.upkeep import backup_journal, copy_journal, copy_target, prune
 from importer.words import text
 
-COMMANDS = frozenset({"resolve", "backup", "journal", "prune"})
-
 
 def run(args: argparse.Namespace, config: Config, import_id: str | None = None) -> ExitCode:
     """`import_id`: the import `resolve` names (the CLI reads it from a report.json path)."""

@@ -22,10 +22,8 @@ from typing import Any, Literal
 
 from importer import logs
 from importer.errors import NotificationFailed
-from importer.notify.mail import send_mail
 from importer.notify.message import Message
 from importer.notify.settings import NotifyConfig
-from importer.notify.webhook import post_webhook
 
 log = logs.get_logger("importer.notify")
 
@@ -80,6 +78,11 @@ def deliver(
     environ: Mapping[str, str] | None = None,
 ) -> list[Delivery]:
     """Send `message` over each configured channel (or those in `only`)."""
+    # The channels' transports (smtplib, requests: a tenth of a second of start-up) load when
+    # a message is sent, not with every command that may notify.
+    from importer.notify.mail import send_mail
+    from importer.notify.webhook import post_webhook
+
     env = os.environ if environ is None else environ
     done: list[Delivery] = []
     for channel in only if only is not None else channels(settings):
