@@ -18,7 +18,6 @@ from importer.attention import (
     KEY_REFUSED,
     SAME_REASON,
     file_problems,
-    held_back,
     import_next_steps,
 )
 from importer.config import Config
@@ -153,7 +152,7 @@ def next_steps(report: Report, csv_path: Path | None, config: Config) -> list[st
         problems=problems,
         sandbox=report.sandbox,
         resolved=summary.resolved_kinds,
-        held=held_back(report.warnings, summary.outcomes),
+        held=report.held_back,
     )
     import_id = report.file_import_report
     fix = csv_path or Path("reports") / import_id / "report.csv"

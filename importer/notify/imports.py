@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from importer.attention import held_back, import_next_steps
+from importer.attention import import_next_steps
 from importer.config import Config
 from importer.notify.delivery import Delivery, deliver, owe, wanted
 from importer.notify.message import Message, attachable
@@ -89,7 +89,7 @@ def import_message(config: Config, result: ImportResult, report: Report, night: 
         summary.statuses,
         dry_run=False,
         rejected_file=bool(report.file_errors) and not summary.rows,
-        held=held_back(report.warnings, summary.outcomes),
+        held=report.held_back,
     )
     lines += [
         "  " + text("night.next", lang, step=text(k, lang, id=report.file_import_report, csv=csv))

@@ -221,7 +221,7 @@ def show_import(
     figures = import_figures(journal, record)
     view = ImportView(report, journal.imports.creditors(import_id), report_csv, figures)
     dry_run, shared = report.dry_run, shares_rejection(report.warnings)
-    held = held_back(report.warnings, report.summary.outcomes)
+    held = report.held_back
     for row in report.rows:
         resolved = row.resolution is not None
         step = row_next_step(

@@ -8,7 +8,7 @@ fix; they are left out of the warnings, which would only say them a second time.
 
 from __future__ import annotations
 
-from importer.attention import FILE_PROBLEMS, file_problems, held_back, import_next_steps
+from importer.attention import FILE_PROBLEMS, file_problems, import_next_steps
 from importer.report.model import Report
 from importer.report.settings import ReportSettings
 from importer.words import text, warning_text
@@ -39,7 +39,7 @@ def next_steps(report: Report, settings: ReportSettings, **values: object) -> li
         problems=file_problems(report.warnings),
         sandbox=report.sandbox,
         resolved=summary.resolved_kinds,
-        held=held_back(report.warnings, summary.outcomes),
+        held=report.held_back,
     )
     filled = {**named(report, settings), **values}
     return [text(step, settings.language, **filled) for step in steps]

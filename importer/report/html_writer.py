@@ -15,7 +15,7 @@ from decimal import Decimal
 from html import escape
 from typing import BinaryIO
 
-from importer.attention import held_back, shares_rejection
+from importer.attention import shares_rejection
 from importer.outcomes import OUTCOME_ORDER
 from importer.report import head_words
 from importer.report.blocks import RowBlock
@@ -200,7 +200,7 @@ class HtmlWriter:
 
     def add(self, block: RowBlock) -> None:
         report = self._report
-        held = held_back(report.warnings, report.summary.outcomes)
+        held = report.held_back
         indices = attention_indices(block, dry_run=report.dry_run, held=held)
         room = SHOWN_ROWS - self._shown
         self._more += max(0, len(indices) - room)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from importer.api.request import body_of
+from importer.attention import held_back
 from importer.local_time import shown
 from importer.outcomes import OUTCOME_ORDER, ImportWarning, Outcome, RowError
 from importer.report.cells import as_utc, money_text
@@ -273,6 +274,12 @@ class Report(BaseModel):
     summary: Summary
     rows: list[ReportRow]
     """Last, so report.json can stream rows after the head (see _write_json)."""
+
+    @property
+    def held_back(self) -> bool:
+        """An all-or-nothing import stopped by its invalid rows: its `not_sent` rows wait for
+        the correction, not for the API (`importer.attention.held_back`)."""
+        return held_back(self.warnings, self.summary.outcomes)
 
     @field_serializer("started", "finished", when_used="json")
     def _time_json(self, value: datetime | None) -> datetime | None:

@@ -24,7 +24,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from importer.attention import held_back, shares_rejection
+from importer.attention import shares_rejection
 from importer.report.blocks import RowBlock
 from importer.report.model import Report
 from importer.report.row_words import (
@@ -208,7 +208,7 @@ class XlsxWriter:
     def add(self, block: RowBlock) -> None:
         report = self._report
         dry_run = report.dry_run
-        held = held_back(report.warnings, report.summary.outcomes)
+        held = report.held_back
         attention = set(attention_indices(block, dry_run=dry_run, held=held))
         wanted = range(len(block)) if self._all is not None else sorted(attention)
         self._note_creditors(block)
