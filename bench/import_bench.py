@@ -113,7 +113,9 @@ def write_cases(path: Path, cases: int) -> None:
     path.write_text(json.dumps(docs), encoding="utf-8")
 
 
-def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int, bytes]:
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, float, float, int, bytes]:
+    """`cmd` run to its end: its wall seconds, its CPU seconds (user + system: on a machine
+    others share, the steadier of the two), its peak RSS in MB, exit code and output."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
@@ -121,7 +123,14 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int, bytes]:
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode, output
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss / 1024, proc.returncode, output
+
+
+def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int, bytes]:
+    """`run_timed` without the CPU seconds: wall seconds, peak RSS in MB, exit code, output."""
+    elapsed, _cpu, rss, code, output = run_timed(cmd, cwd)
+    return elapsed, rss, code, output
 
 
 PLAIN_SCHEMA = {  # the Table Schema equivalent to the importer's rules for write_credits
@@ -152,40 +161,44 @@ SWEDISH_SCHEMA = {  # the same for write_swedish_credits, told its number format
 }
 
 
-def validate_ours(work: Path, data: Path, rows: int, label: str) -> float:
-    """`importer validate` of `data`, timed and printed; its seconds."""
-    ours, rss, code, out = run_measured(
+def validate_ours(work: Path, data: Path, rows: int, label: str) -> tuple[float, float]:
+    """`importer validate` of `data`, timed and printed; its wall and CPU seconds."""
+    ours, cpu, rss, code, out = run_timed(
         [sys.executable, "-m", "importer", "validate", str(data)], work
     )
     if code != 0:
         print(out.decode(errors="replace")[-2000:])
         raise SystemExit(f"importer validate failed with exit {code}")
     print(
-        f"(a) {label}: {rows:,} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s, "
-        f"peak RSS {rss:.0f} MB (default formats: report.json, .csv, .xlsx, .html written)"
+        f"(a) {label}: {rows:,} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s "
+        f"(CPU {cpu:.2f} s), peak RSS {rss:.0f} MB (default formats: report.json, .csv, "
+        ".xlsx, .html written)"
     )
-    return ours
+    return ours, cpu
 
 
 def validate_frictionless(
-    work: Path, data: Path, rows: int, schema: dict, ours: float, options: list[str]
+    work: Path, data: Path, rows: int, schema: dict, ours: tuple[float, float], options: list[str]
 ) -> None:
-    """`frictionless validate` of the same file with `schema`, and the ratio to `ours`."""
+    """`frictionless validate` of the same file with `schema`, and the ratios to `ours`
+    (wall and CPU seconds)."""
     frictionless = shutil.which("frictionless", path=str(Path(sys.executable).parent))
     if frictionless is None:
         print("    frictionless not installed (pip install '.[bench]'): no baseline")
         return
     schema_file = work / f"{data.stem}.schema.json"
     schema_file.write_text(json.dumps(schema), encoding="utf-8")
-    theirs, their_rss, code, out = run_measured(
+    theirs, their_cpu, their_rss, code, out = run_timed(
         [frictionless, "validate", "--schema", schema_file.name, *options, data.name], work
     )
     valid = b"VALID" in out.upper() and b"INVALID" not in out.upper()
     print(
-        f"    frictionless validate: {theirs:.2f} s = {rows / theirs:,.0f} rows/s, "
-        f"peak RSS {their_rss:.0f} MB (exit {code}, {'valid' if valid else 'see output'})"
+        f"    frictionless validate: {theirs:.2f} s = {rows / theirs:,.0f} rows/s "
+        f"(CPU {their_cpu:.2f} s), peak RSS {their_rss:.0f} MB "
+        f"(exit {code}, {'valid' if valid else 'see output'})"
     )
-    print(f"    ratio importer/frictionless: {theirs / ours:.2f}x")
+    wall, cpu = ours
+    print(f"    ratio importer/frictionless: {theirs / wall:.2f}x (CPU: {their_cpu / cpu:.2f}x)")
 
 
 def bench_validate(work: Path, rows: int) -> None:
@@ -207,35 +220,36 @@ def bench_validate(work: Path, rows: int) -> None:
     validate_frictionless(work, swedish, rows, SWEDISH_SCHEMA, ours, dialect)
 
 
-def _timed_validate(work: Path, data: Path, formats: str | None) -> tuple[float, float]:
+def _timed_validate(work: Path, data: Path, formats: str | None) -> tuple[float, float, float]:
     """One `importer validate` of `data` in `work` with `report.formats` set to `formats`
-    (None: the defaults); its seconds and peak RSS in MB."""
+    (None: the defaults); its wall seconds, CPU seconds and peak RSS in MB."""
     chosen = f"  formats: [{formats}]\n" if formats else ""
     (work / "config.yaml").write_text(
         f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports-e\n{chosen}"
         "journal:\n  path: journal-e.sqlite\n",
         encoding="utf-8",
     )
-    seconds, rss, code, out = run_measured(
+    seconds, cpu, rss, code, out = run_timed(
         [sys.executable, "-m", "importer", "validate", str(data)], work
     )
     if code != 0:
         print(out.decode(errors="replace")[-2000:])
         raise SystemExit(f"importer validate failed with exit {code}")
     shutil.rmtree(work / "reports-e", ignore_errors=True)
-    return seconds, rss
+    return seconds, cpu, rss
 
 
-def _frictionless_seconds(work: Path, data: Path) -> float | None:
+def _frictionless_seconds(work: Path, data: Path) -> tuple[float, float] | None:
+    """`frictionless validate` of `data`: its wall and CPU seconds (None: not installed)."""
     frictionless = shutil.which("frictionless", path=str(Path(sys.executable).parent))
     if frictionless is None:
         return None
     schema_file = work / "sizes.schema.json"
     schema_file.write_text(json.dumps(PLAIN_SCHEMA), encoding="utf-8")
-    seconds, _rss, _code, _out = run_measured(
+    seconds, cpu, _rss, _code, _out = run_timed(
         [frictionless, "validate", "--schema", schema_file.name, data.name], work
     )
-    return seconds
+    return seconds, cpu
 
 
 def bench_sizes(work: Path, sizes: list[int], memory_rows: int) -> None:
@@ -246,22 +260,25 @@ def bench_sizes(work: Path, sizes: list[int], memory_rows: int) -> None:
     for rows in sizes:
         data = folder / f"credits-{rows}.csv"
         write_credits(data, rows, cases=1000)
-        theirs = _frictionless_seconds(folder, data)
-        default, default_rss = _timed_validate(folder, data, None)
-        machine, machine_rss = _timed_validate(folder, data, "json, csv")
-        if theirs is None:
+        baseline = _frictionless_seconds(folder, data)
+        default, default_cpu, default_rss = _timed_validate(folder, data, None)
+        machine, machine_cpu, machine_rss = _timed_validate(folder, data, "json, csv")
+        if baseline is None:
             print("(e) frictionless not installed (pip install '.[bench]'): no baseline")
-            theirs = float("nan")
+            baseline = (float("nan"), float("nan"))
+        theirs, their_cpu = baseline
         print(
             f"(e) {rows:,} rows: default formats {default:.2f} s ({theirs / default:.2f}x "
-            f"frictionless, {default_rss:.0f} MB); json+csv {machine:.2f} s "
-            f"({theirs / machine:.2f}x, {machine_rss:.0f} MB); frictionless {theirs:.2f} s"
+            f"frictionless, CPU {their_cpu / default_cpu:.2f}x, {default_rss:.0f} MB); "
+            f"json+csv {machine:.2f} s ({theirs / machine:.2f}x, CPU "
+            f"{their_cpu / machine_cpu:.2f}x, {machine_rss:.0f} MB); frictionless "
+            f"{theirs:.2f} s (CPU {their_cpu:.2f} s)"
         )
         data.unlink()
     if memory_rows:
         data = folder / "credits-memory.csv"
         write_credits(data, memory_rows, cases=1000)
-        seconds, rss = _timed_validate(folder, data, None)
+        seconds, _cpu, rss = _timed_validate(folder, data, None)
         print(f"(e) {memory_rows:,} rows, default formats: {seconds:.2f} s, peak RSS {rss:.0f} MB")
 
 
