@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from itertools import starmap
+from itertools import compress, starmap
 from pathlib import Path
 
 from importer import logs
@@ -25,7 +25,7 @@ from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
 from importer.pipeline.reference import (
     CONTENT_FIELDS,
-    key_of,
+    keys_of_columns,
     occurrences_of_keys,
     reference_of,
     reimport_salt,
@@ -340,9 +340,8 @@ def with_generated_references(checked: CheckedColumns, salt: str | None) -> Chec
     valid = checked.valid
     if all(r is not None for i, r in enumerate(references) if valid is None or valid[i]):
         return checked  # the file supplies every reference
-    columns = [checked.fields[name] for name in CONTENT_FIELDS]
-    keys = list(map(key_of, zip(*columns, strict=True)))  # each row's once (200,000: 1.3 s)
-    counted = iter(occurrences_of_keys(k for i, k in enumerate(keys) if valid is None or valid[i]))
+    keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
+    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid)))
     filled: list[str | None] = []
     for index, reference in enumerate(references):
         if valid is not None and not valid[index]:

@@ -80,6 +80,24 @@ def key_of(values: Sequence[Any]) -> tuple[str, ...]:
 _AMOUNT = CONTENT_FIELDS.index("amount")
 
 
+def keys_of_columns(columns: Sequence[Sequence[Any]]) -> list[tuple[str, ...]]:
+    """`key_of` of every row, from the columns of `CONTENT_FIELDS` in that order: the same
+    keys, built a column at a time. A column of plain texts is its own key column, so the
+    only step per value is the amount's (`key_of` took 1.7 s of a 200,000-row file)."""
+    texts = [
+        [_NOTHING if v is None else _amount(v) for v in column]
+        if index == _AMOUNT
+        else column
+        if set(map(type, column)) == {str}
+        else [_NOTHING if v is None else str(v) for v in column]
+        for index, column in enumerate(columns)
+    ]
+    return list(zip(*texts, strict=True))
+
+
+_NOTHING = ""
+
+
 def content_key(request: Mapping[str, Any]) -> tuple[str, ...]:
     """What makes two rows identical credits: the content fields, the amount to the öre."""
     return key_of([request.get(name) for name in CONTENT_FIELDS])
@@ -89,7 +107,7 @@ def reference_of(key: tuple[str, ...], occurrence: int, salt: str | None = None)
     """The generated reference of a row whose content is `key` (`key_of`): its content, its
     occurrence (1 for the first of identical rows of the file), and the re-import salt
     (`reimport_salt`) when there is one."""
-    text = orjson.dumps([salt or "", occurrence, *key])  # unambiguous, and C: per row
+    text = orjson.dumps((salt or "", occurrence, *key))  # unambiguous, and C: per row
     return PREFIX + hashlib.sha256(text).digest()[:_BYTES].hex()
 
 
@@ -104,7 +122,11 @@ def occurrences(requests: Iterable[Mapping[str, Any]]) -> list[int]:
 
 
 def occurrences_of_keys(keys: Iterable[tuple[str, ...]]) -> list[int]:
-    """`occurrences`, from the rows' `key_of` keys."""
+    """`occurrences`, from the rows' `key_of` keys (a file without identical rows, the
+    usual one, is told by one set: every row is its content's first)."""
+    keys = list(keys)
+    if len(set(keys)) == len(keys):
+        return [1] * len(keys)
     seen: Counter[tuple[str, ...]] = Counter()
     numbers = []
     for key in keys:
