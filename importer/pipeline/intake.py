@@ -338,8 +338,8 @@ def with_generated_references(checked: CheckedColumns, salt: str | None) -> Chec
     it gets none (a correction that makes it valid gets its own, `pipeline.corrections`)."""
     references = checked.fields["creditor_reference"]
     valid = checked.valid
-    if all(r is not None for i, r in enumerate(references) if valid is None or valid[i]):
-        return checked  # the file supplies every reference
+    if None not in (references if valid is None else compress(references, valid)):
+        return checked  # the file supplies every valid row's reference
     keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
     counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid)))
     filled: list[str | None] = []
