@@ -7,6 +7,7 @@ Real files through the command line against the sandbox over a real socket."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,22 @@ def test_a_typed_amount_corrected_in_the_workbook_is_applied(workdir: Path, api:
     assert after[3]["outcome"] == "credited"
     assert after[3]["original_source"]["Belopp"] == "0"
     assert after[2]["original_source"] is None
+
+
+def test_the_pages_row_headers_are_told_apart_as_the_workbooks_are(
+    workdir: Path, api: Sandbox
+) -> None:
+    """report.html's table of rows needing attention has the file's "Meddelande" and the
+    report's own message column side by side: a reader must see which is which, as in the
+    workbook."""
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("report:\n", "report:\n  language: sv\n"),
+        encoding="utf-8",
+    )
+    _run(workdir, api)
+    page = next((workdir / "reports").glob("*/report.html")).read_text(encoding="utf-8")
+    table = page[page.index('<table class="rows">') :]
+    header = re.findall(r"<th>([^<]*)</th>", table[: table.index("</tr>")])
+    assert header.count("Meddelande") == 1
+    assert "Meddelande (rapport)" in header
