@@ -26,6 +26,7 @@ from importer.report.row_words import (
     WordedRow,
     attention_indices,
     fill_key,
+    report_labels,
     worded_rows,
 )
 from importer.report.settings import ReportSettings
@@ -33,6 +34,16 @@ from importer.words import outcome_text, text
 
 SHOWN_ROWS = 500
 """Rows needing attention shown on the page; the rest are counted (report.csv has them)."""
+
+_ROW_LABELS = (
+    "label.row",
+    "label.outcome",
+    "label.reason",
+    "label.next_step",
+    "label.amount_requested",
+    "label.message",
+)
+"""The page's columns after the file's own, in the rows needing attention."""
 
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:24px;color:#222}
@@ -171,8 +182,8 @@ class HtmlWriter:
             parts += [f"<li>{'<br>'.join(map(_e, lines))}</li>" for lines in said]
             parts.append("</ul>")
         parts.append(f"<h2>{_e(t('label.needs_attention'))}</h2>")
-        header = [*self._columns, t("label.row"), t("label.outcome"), t("label.reason")]
-        header += [t("label.next_step"), t("label.amount_requested"), t("label.message")]
+        language = self._settings.language
+        header = [*self._columns, *report_labels(self._columns, _ROW_LABELS, language)]
         parts.append(
             '<table class="rows"><tr>' + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
         )

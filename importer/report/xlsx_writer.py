@@ -31,6 +31,7 @@ from importer.report.row_words import (
     WordedRow,
     attention_indices,
     fill_key,
+    report_labels,
     worded_rows,
 )
 from importer.report.settings import ReportSettings
@@ -75,20 +76,6 @@ def _date_of(text: str) -> datetime | None:
         return None
 
 
-def _report_labels(own: Sequence[str], language: Language) -> list[str]:
-    """The headers of the report's columns; one a column of the file already has (a file
-    with its own "Meddelande") is told apart: "Meddelande (rapport)". The row number keeps
-    its name: `rerun --fix` finds it as the last of the file's and the report's "Row"."""
-    taken = {header.strip().casefold() for header in own}
-    labels = []
-    for label in _ROW_LABELS:
-        shown = text(label, language) if label.startswith("label.") else label
-        if label != "label.row" and shown.casefold() in taken:
-            shown += text("label.report_column", language)
-        labels.append(shown)
-    return labels
-
-
 class _RowSheet:
     """One row sheet: header, frozen panes, autofilter, outcome colours, money as numbers,
     long texts wrapped; stops at Excel's row limit and counts what it left out."""
@@ -107,7 +94,7 @@ class _RowSheet:
         self._width = len(columns)
         self._amount, self._date = typed
         own = [cell_text(c) for c in columns]
-        header = own + _report_labels(own, language)
+        header = own + report_labels(own, _ROW_LABELS, language)
         sheet = self.sheet
         self._cells = book.spliced.rows(sheet)  # the data rows: see xlsx_rows
         for index, label in enumerate(header):
