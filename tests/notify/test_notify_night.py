@@ -179,6 +179,34 @@ def test_a_notification_that_cannot_be_sent_is_said_and_sent_by_the_next_pass(
         assert len(box.bodies) == 2  # owed once, sent once
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="every pass that retries an owed message adds a NOT notified line per channel to "
+    "the night's summary (and to the message sent once the channel is back)",
+)
+def test_a_channel_down_for_many_passes_is_said_once_in_the_summary_not_once_a_pass(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """`drop --watch` retries an owed notification every pass: a webhook down for an hour of
+    one-minute passes must not write sixty "NOT notified" lines into the summary a person
+    reads (nor into the message finally delivered) — the failure is said once, and when the
+    channel is back, that it was notified."""
+    with receiver(status=500) as box, pytest.MonkeyPatch.context() as env:
+        env.setenv("HOOK", box.url)
+        night = make_night(tmp_path, api.url, notify={"webhook": {"url_env": "HOOK"}})
+        _attention(night.inbox)
+        night.pass_at("2027-01-15 02:00")
+        for minute in range(1, 7):
+            night.pass_at(f"2027-01-15 02:{minute:02d}")
+        folder = night.summary("2027-01-14")
+        text = (folder / "summary.txt").read_text(encoding="utf-8")
+        assert text.count("NOT notified by webhook") == 1, text
+        box.status = 200
+        night.pass_at("2027-01-15 02:07")
+        told = box.bodies[-1]["summary"]["notifications"]
+        assert sum(not told_once["sent"] for told_once in told) <= 1, told
+
+
 def test_silence_is_notified_once_a_night(tmp_path: Path, api: Sandbox) -> None:
     with receiver() as box, pytest.MonkeyPatch.context() as env:
         env.setenv("HOOK", box.url)
