@@ -17,6 +17,33 @@ HISTORY: dict[str, tuple[str, str]] = {
     "fix.kind.duplicate": ("duplicate", "dubbletter"),
     "fix.kind.unknown": ("unknown", "okända"),
     "fix.kind.resolved": ("resolved", "åtgärdade"),
+    # ---- what `rerun --dry-run` would send
+    "plan.head": (
+        "rerun of import {id} ({file}): dry run, nothing was changed",
+        "omkörning av import {id} ({file}): provkörning, inget ändrades",
+    ),
+    "plan.row": ("row", "rad"),
+    "plan.looked_up": (
+        "(looked up first: sent only if no crediting is found)",
+        "(söks först: skickas bara om ingen kreditering hittas)",
+    ),
+    "plan.corrected": ("(corrected; was: {was})", "(rättad; var: {was})"),
+    "plan.same_cells": ("the same cells", "samma celler"),
+    "plan.more": ("… and {count} more", "… och {count} till"),
+    "plan.would_send": (
+        "would send {count} row(s), {amount} SEK in all",
+        "skulle skicka {count} rad(er), {amount} SEK totalt",
+    ),
+    "plan.still_invalid": (
+        "still invalid, not sent: {rows}",
+        "fortfarande ogiltiga, skickas inte: {rows}",
+    ),
+    "plan.kept": (
+        "corrections of credited, duplicate or unknown rows would be left as they were: "
+        "rows {rows}",
+        "rättelser av krediterade, dubbletter eller okända rader skulle lämnas som de var: "
+        "rader {rows}",
+    ),
     # ---- the audit trail as people read it (show, report.html, report.xlsx)
     "audit.head": (
         "{when} {action} row(s) {rows} by {who}",

@@ -283,11 +283,6 @@ def test_the_record_commands_speak_swedish(swedish: Path, api: Sandbox, tmp_path
     assert_swedish(pruned.stdout, "prune")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rerun --dry-run's list of what would be sent is written in English with English "
-    "numbers whatever report.language says (pipeline/rerun_plan.py has no catalogue words)",
-)
 def test_a_swedish_rerun_dry_run_lists_what_it_would_send_in_swedish(
     swedish: Path, api: Sandbox
 ) -> None:

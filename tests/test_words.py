@@ -253,6 +253,7 @@ _NAMED = dict.fromkeys(
         "value",
         "length",
         "counts",
+        "was",
     ],
     "x",
 )

@@ -24,6 +24,8 @@ from importer.outcomes import Outcome
 from importer.pipeline.corrections import read_corrections
 from importer.pipeline.results import ImportResult
 from importer.report.settings import SourceDialect
+from importer.row_detail import row_detail
+from importer.words import Language, error_text, number_text, text
 
 _RESENT = (Outcome.NOT_SENT, Outcome.REJECTED, Outcome.UNKNOWN)
 _FINAL_OR_UNKNOWN = (Outcome.CREDITED, Outcome.DUPLICATE, Outcome.UNKNOWN)
@@ -36,10 +38,16 @@ class Plan:
     exit_code: ExitCode
 
 
-def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[NewRow]) -> Plan:
-    """The rows a rerun of `record` would send, given its rows and the corrections."""
+def plan(
+    record: ImportRecord,
+    originals: Sequence[JournalRow],
+    fixes: Sequence[NewRow],
+    language: Language = "en",
+) -> Plan:
+    """The rows a rerun of `record` would send, given its rows and the corrections, in the
+    words and numbers of `language` (`report.language`: a person reads it before money moves)."""
     corrected = {fix.row: fix for fix in fixes}
-    lines = [f"rerun of import {record.id} ({record.file_name}): dry run, nothing was changed"]
+    lines = [text("plan.head", language, id=record.id, file=record.file_name)]
     total = Decimal(0)
     count = 0
     invalid: list[str] = []
@@ -56,7 +64,10 @@ def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[
             request = None  # a credit-note conflict keeps its request, but is not sent
         if request is None:
             errors = fix.errors if fix is not None else original.errors
-            invalid.append(f"row {original.row} ({'; '.join(e.message for e in errors)})")
+            reasons = "; ".join(
+                row_detail(e, language) or error_text(e.code, language) for e in errors
+            )
+            invalid.append(f"{text('plan.row', language)} {original.row} ({reasons})")
             continue
         count += 1
         amount = Decimal(str(request["amount"]))
@@ -65,7 +76,7 @@ def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[
             target = request.get("invoice_number") or request.get("case")
             note = ""
             if original.outcome is Outcome.UNKNOWN:
-                note = "  (looked up first: sent only if no crediting is found)"
+                note = "  " + text("plan.looked_up", language)
             if fix is not None:
                 was = ", ".join(
                     f"{header} {old!r}"
@@ -74,18 +85,21 @@ def plan(record: ImportRecord, originals: Sequence[JournalRow], fixes: Sequence[
                     )
                     if old != new
                 )
-                note += f"  (corrected; was: {was or 'the same cells'})"
-            lines.append(f"  row {original.row:<6} {target}  {amount:.2f} SEK{note}")
+                was = was or text("plan.same_cells", language)
+                note += "  " + text("plan.corrected", language, was=was)
+            shown = number_text(amount, language)
+            lines.append(
+                f"  {text('plan.row', language)} {original.row:<6} {target}  {shown} SEK{note}"
+            )
     if count > _SHOWN:
-        lines.append(f"  … and {count - _SHOWN} more")
-    lines.append(f"would send {count} row(s), {total:.2f} SEK in all")
+        lines.append("  " + text("plan.more", language, count=count - _SHOWN))
+    lines.append(
+        text("plan.would_send", language, count=count, amount=number_text(total, language))
+    )
     if invalid:
-        lines.append(f"still invalid, not sent: {', '.join(invalid[:_SHOWN])}")
+        lines.append(text("plan.still_invalid", language, rows=", ".join(invalid[:_SHOWN])))
     if kept:
-        lines.append(
-            "corrections of credited, duplicate or unknown rows would be left as they were: "
-            f"rows {', '.join(map(str, kept))}"
-        )
+        lines.append(text("plan.kept", language, rows=", ".join(map(str, kept))))
     code = ExitCode.ATTENTION if invalid else ExitCode.OK
     return Plan("\n".join(lines), code)
 
@@ -134,5 +148,5 @@ def dry_run_plan(
     fixes = fix and read_corrections(
         config, fix, record, rows, creditor=creditor, journal=journal, dialect=dialect
     )
-    shown_plan = plan(record, rows, fixes or [])
+    shown_plan = plan(record, rows, fixes or [], config.report.language)
     return ImportResult(record.file_name, shown_plan.exit_code, record.id, message=shown_plan.text)
