@@ -234,6 +234,7 @@ def _sheet_corrections(
     # rows and the columns being fixed) keeps the row's cells: a date, credit note or
     # reference is not dropped because its column was left out.
     current = {row.row: row.source for row in originals}
+    sent = {row.row: row.request for row in originals}
     for api_field, column in mapper.fields_of(record.columns).items():
         if api_field not in columns.fields:
             mapped.columns[api_field] = [cell_text(current[n], column) for n in numbers]
@@ -258,7 +259,9 @@ def _sheet_corrections(
         elif result.request is None:
             corrections.append(NewRow(number, cells, None, result.errors, Outcome.INVALID))
         else:
-            corrections.append(NewRow(number, cells, result.request.model_dump(exclude_none=True)))
+            request = result.request.model_dump(exclude_none=True)
+            typed.amount_as_written(cells, kept, request, sent.get(number))
+            corrections.append(NewRow(number, cells, request))
     return match.key, corrections
 
 

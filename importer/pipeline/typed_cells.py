@@ -1,12 +1,16 @@
 """Corrections read back from report.xlsx, whose own amount and date cells the workbook shows
 typed (`importer.report.xlsx_writer`): a typed cell still holding the row's value is the row's
-text, so a workbook opened, saved and fed back unchanged changes no row."""
+text, so a workbook opened, saved and fed back unchanged changes no row. The same holds for a
+report.csv saved again in another dialect (`1 250,00` written back as `1250`): an amount
+that reads as the row's own is the row's text."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from importer.sources import Cell
 from importer.validation.amounts import AmountParser
@@ -41,6 +45,22 @@ class TypedCells:
                 same = _moment(cell) == _moment(original) is not None
             if same:
                 cells[column] = original
+
+    def amount_as_written(
+        self,
+        cells: list[str],
+        kept: Sequence[str],
+        request: dict[str, Any] | None,
+        original: dict[str, Any] | None,
+    ) -> None:
+        """An amount cell that the correction file's own dialect reads as the amount the row
+        was sent with keeps the row's text: a report.csv opened with other settings and
+        saved (`200,00` written back as `200`) changes no amount."""
+        column = self.own.get("amount")
+        if column is None or column >= len(kept) or request is None or original is None:
+            return
+        if Decimal(str(request["amount"])) == Decimal(str(original["amount"])):
+            cells[column] = kept[column]
 
 
 def _moment(value: object) -> dt.datetime | None:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-import pytest
 from cli_support import SAMPLE, importer, in_process, report_of
 
 from importer.sandbox import Sandbox
@@ -125,11 +124,6 @@ def test_the_os_user_recorded_is_the_account_not_what_the_environment_says(
     assert entry["os_user"] == account
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cells are compared as text: '200,00' saved back as 200 is recorded as a changed "
-    "cell, and the credited rows' copies are said to be corrections left alone",
-)
 def test_a_report_csv_saved_again_with_english_settings_records_only_the_cell_changed(
     workdir: Path, api: Sandbox
 ) -> None:
