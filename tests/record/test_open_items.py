@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_support import CREDITOR, SAMPLE, importer, report_of
 
 from importer.sandbox import Sandbox
@@ -74,3 +75,23 @@ def test_show_prints_the_amounts_and_the_open_items_by_kind(workdir: Path, api: 
     assert done.returncode == 0, done.stderr
     assert "  amounts    read 4 389.50 SEK   credited 2 939.50 SEK   settled " in done.stdout
     assert "  open       4: invalid 1, rejected 1, warning 1, error 1" in done.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the journal keeps no rows of a dry run, so imports lists its outcomes, amount "
+    "read and creditor as zeros and none, not what its report says",
+)
+def test_imports_lists_a_dry_run_with_the_figures_its_report_gives(
+    workdir: Path, api: Sandbox
+) -> None:
+    """A dry run's line in `importer imports` is read beside its report: it must not say
+    "read 0.00 SEK, nothing open" of a file whose report read 4,389.50 and found an invalid
+    row — a figure it does not have is left out, never shown as zero."""
+    assert importer(workdir, "validate", str(SAMPLE), api=api).returncode == 1
+    summary = report_of(workdir)["summary"]
+    (entry,) = json.loads(importer(workdir, "imports", "--json").stdout)
+    assert entry["dry_run"] is True
+    assert entry["outcomes"] == summary["outcomes"]
+    assert entry["amount_read"] == summary["amount_read"]
+    assert entry["creditor"] == [CREDITOR]
