@@ -11,7 +11,7 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -113,6 +113,9 @@ class Receiver:
     raw: list[bytes] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     status: int = 200
+    on_post: Callable[[], None] | None = None
+    """Called while a POST is in flight (received, not yet answered): what the sender has
+    already recorded by then is what survives its process being killed mid-send."""
 
     @property
     def url(self) -> str:
@@ -129,6 +132,8 @@ def receiver(status: int = 200) -> Iterator[Receiver]:
             box.raw.append(body)
             box.paths.append(self.path)
             box.bodies.append(json.loads(body))
+            if box.on_post is not None:
+                box.on_post()
             self.send_response(box.status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -207,6 +207,24 @@ def test_a_channel_down_for_many_passes_is_said_once_in_the_summary_not_once_a_p
         assert sum(not told_once["sent"] for told_once in told) <= 1, told
 
 
+def test_a_nights_message_is_owed_before_it_leaves_so_a_kill_mid_send_does_not_lose_it(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A pass killed while its message is on the way (systemd's stop timeout while a mail
+    server hangs, a reboot) has imported and archived the night's files, so the next pass
+    has no news: unless the message was owed before it left, the night is never told."""
+    in_flight: list[bool] = []
+    with receiver() as box, pytest.MonkeyPatch.context() as env:
+        env.setenv("HOOK", box.url)
+        night = make_night(tmp_path, api.url, notify={"webhook": {"url_env": "HOOK"}})
+        owed = night.summary("2027-01-14") / "owed" / "night.json"
+        box.on_post = lambda: in_flight.append(owed.is_file())
+        _attention(night.inbox)
+        night.pass_at("2027-01-15 02:00")
+        assert in_flight == [True]  # owed while the message was on its way
+        assert not owed.exists()  # and forgotten once it went
+
+
 def test_silence_is_notified_once_a_night(tmp_path: Path, api: Sandbox) -> None:
     with receiver() as box, pytest.MonkeyPatch.context() as env:
         env.setenv("HOOK", box.url)
