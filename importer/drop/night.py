@@ -44,7 +44,7 @@ from importer.drop.summary import DropSummary, FileSummary, Waiting, WaitKind
 from importer.drop.summary_text import render
 from importer.exit_codes import ExitCode
 from importer.journal import NightStore
-from importer.notify.delivery import deliver, owe, settle_owed, wanted
+from importer.notify.delivery import deliver_owed, settle_owed, wanted
 from importer.notify.message import Message, attachable
 from importer.words import text
 
@@ -197,8 +197,7 @@ class NightTeller:
             if notify.configured and wanted(notify.when, int(done.exit_code)):
                 # told even when the summary could not be written: a person must hear of it
                 message = night_message(night, folder, done, notify.max_attachment_bytes)
-                deliveries = deliver(notify, message, now)
-                owe(folder, NIGHT_KEY, message, deliveries)
+                deliveries = deliver_owed(folder, NIGHT_KEY, notify, message, now)
                 night.notifications.extend(d.as_json() for d in deliveries)
                 _record_told(shared, label, [d.as_json() for d in deliveries])
                 if written:

@@ -5,8 +5,9 @@ configured channel and says per channel whether it went; a channel that fails is
 one line, never a secret) and never changes an exit code. What could not be sent is *owed*: a
 JSON file in `owed/` of the night's folder (`<report dir>/drops/<night>/owed/<key>.json`, the
 message and the channels that failed), so no journal change is needed and a person can see and
-delete it. `settle_owed` sends what is owed, from any night, and removes each file once every
-channel took it.
+delete it. A night's own message is owed before it is sent (`deliver_owed`), so a process
+killed on the way leaves it owed. `settle_owed` sends what is owed, from any night, and
+removes each file once every channel took it.
 """
 
 from __future__ import annotations
@@ -123,6 +124,21 @@ def owe(folder: Path, key: str, message: Message, deliveries: list[Delivery]) ->
         os.replace(temporary, path)
     except OSError as exc:
         log.warning("notify.owed_unwritten", key=key, error=exc.strerror or str(exc))
+
+
+def deliver_owed(
+    folder: Path, key: str, settings: NotifyConfig, message: Message, now: datetime
+) -> list[Delivery]:
+    """`deliver` a message that is owed until it has gone: kept under `key` for every channel
+    before anything is sent, then forgotten for the channels that took it. A process killed
+    while the message is on its way (a mail server that hangs past a service manager's stop
+    timeout) leaves it owed, and the next pass sends it — a night's files are archived by
+    then, so no later pass would have news to tell it by."""
+    pending = [Delivery(channel, now, "not sent yet") for channel in channels(settings)]
+    owe(folder, key, message, pending)
+    deliveries = deliver(settings, message, now)
+    owe(folder, key, message, deliveries)
+    return deliveries
 
 
 def settle_owed(
