@@ -88,15 +88,23 @@ def merged_cell_errors(
     headers: Sequence[str],
 ) -> dict[int, list[RowError]]:
     """Row index -> `merged_cell` errors, for mapped cells that are empty because they lie
-    inside a merged range."""
-    merged, uncomputed = source.merged, source.uncomputed
+    inside a merged range, and for an amount merged over several rows: the figure shown
+    beside each of them may be each row's or the rows' together, which the file cannot
+    tell, so its first row is not credited the whole of it either."""
+    merged, uncomputed, heads = source.merged, source.uncomputed, source.merged_heads
     if not merged and not uncomputed:
         return {}
     errors: dict[int, list[RowError]] = {}
+    amount_column = fields.get("amount")
     for index, (number, cells) in enumerate(zip(row_numbers, rows, strict=True)):
         for field, column in fields.items():
             if (number, column) in uncomputed:
                 errors.setdefault(index, []).append(_uncomputed(field, headers[column]))
+                continue
+            if column == amount_column and (number, column) in heads:
+                errors.setdefault(index, []).append(
+                    _merged_amount(headers[column], *heads[number, column])
+                )
                 continue
             found = merged.get((number, column))
             if found is None:
@@ -115,3 +123,13 @@ def merged_cell_errors(
                 )
             )
     return errors
+
+
+def _merged_amount(header: str, name: str, where: str) -> RowError:
+    return RowError(
+        field="amount",
+        code="merged_cell",
+        message=f"{header} {name} is merged over the rows of {where}: whether the amount is "
+        "this row's or theirs together cannot be told; unmerge the cells and give every row "
+        "its own amount. Not sent.",
+    )

@@ -99,6 +99,7 @@ def read_source(
         hidden_rows=chosen.hidden_rows,
         hidden_sheets=chosen.hidden_sheets,
         merged=chosen.merged,
+        merged_heads=chosen.merged_heads,
         uncomputed=chosen.uncomputed,
     )
 

@@ -63,6 +63,9 @@ class SourceFile:
     """(row number, column index) -> the cell's name and the merged range it is part of
     (("B7", "B6:B8")), for every cell of a merged range except its first: those cells hold
     no value of their own."""
+    merged_heads: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    """The same for the first cell of every merged range over several rows (("B6",
+    "B6:B8")): the one value it holds is shown beside each of those rows."""
     unterminated_row: int | None = None
     """The last row of a CSV text whose last line has no line break (it may have been cut
     off mid-row); None when the text ends with one."""

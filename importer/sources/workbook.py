@@ -64,6 +64,7 @@ class Sheet:
     hidden_rows: tuple[int, ...] = ()
     hidden_sheets: tuple[str, ...] = ()
     merged: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    merged_heads: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     uncomputed: frozenset[tuple[int, int]] = frozenset()
     """(row number, column index within the records) of formula cells without a computed
     value (.xlsx; see `xlsx_layout`)."""
@@ -127,6 +128,7 @@ def read_sheet(
         hidden_rows=tuple(layout.hidden_rows),
         hidden_sheets=tuple(n for n in hidden_sheets if n != name),
         merged=_merged(ranges, first_column),
+        merged_heads=_merged_heads(ranges, first_column),
         uncomputed=frozenset((row, column - first_column) for row, column in layout.uncomputed),
     )
 
@@ -161,6 +163,21 @@ def _merged(
                 if (row, column) != (top, left):
                     merged[(row + 1, column - first_column)] = (_cell_name(row, column), text)
     return merged
+
+
+def _merged_heads(
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]], first_column: int
+) -> dict[tuple[int, int], tuple[str, str]]:
+    """The first cell of every merged range over several rows -> its name and the range's,
+    keyed as `_merged`'s: the one value it holds is shown beside each of those rows."""
+    return {
+        (top + 1, left - first_column): (
+            _cell_name(top, left),
+            f"{_cell_name(top, left)}:{_cell_name(bottom, right)}",
+        )
+        for (top, left), (bottom, right) in ranges
+        if bottom > top and (bottom - top + 1) * (right - left + 1) <= 100_000
+    }
 
 
 def _cell_name(row: int, column: int) -> str:
