@@ -198,7 +198,7 @@ class NightTeller:
                 # told even when the summary could not be written: a person must hear of it
                 message = night_message(night, folder, done, notify.max_attachment_bytes)
                 deliveries = deliver_owed(folder, NIGHT_KEY, notify, message, now)
-                night.notifications.extend(d.as_json() for d in deliveries)
+                night.add_notifications(d.as_json() for d in deliveries)
                 _record_told(shared, label, [d.as_json() for d in deliveries])
                 if written:
                     with suppress(OSError):  # the notification went; its record is extra
@@ -244,14 +244,14 @@ class NightTeller:
         tried = settle_owed(drops, notify, now, fresh=refreshed, skip=skip)
         for other, deliveries in tried.items():
             if other == folder:
-                night.notifications.extend(d.as_json() for d in deliveries)
+                night.add_notifications(d.as_json() for d in deliveries)
                 _record_told(shared, night.drop_id, [d.as_json() for d in deliveries])
                 with suppress(OSError):
                     night.write(drops.parent, render(night))
             else:
                 earlier = load(other)
                 if earlier is not None:
-                    earlier.notifications.extend(d.as_json() for d in deliveries)
+                    earlier.add_notifications(d.as_json() for d in deliveries)
                     with suppress(OSError):
                         earlier.write(drops.parent, render(earlier))
 
@@ -284,7 +284,7 @@ def _record_told(shared: NightStore | None, label: str, told: list[dict[str, obj
         night = _parsed(stored, label)
         if night is None:
             return None
-        night.notifications.extend(told)
+        night.add_notifications(told)
         return json.dumps(night.as_json(), ensure_ascii=False)
 
     shared.update(label, change)

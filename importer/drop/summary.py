@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -231,6 +232,21 @@ class DropSummary:
     orphan_markers: list[OrphanMarker] = field(default_factory=list)
     """Markers without their file, listed every pass until they are removed."""
     orphan_marker_days: float = 7.0
+
+    def add_notifications(self, told: Iterable[dict[str, Any]]) -> None:
+        """Record what a pass told over each channel. A channel that fails again as it failed
+        last time is not recorded again: a webhook down for an hour of one-minute passes is
+        one "NOT notified" line in the summary (and in the message finally sent), not sixty;
+        once it takes a message, that is recorded."""
+        for entry in told:
+            last = next(
+                (n for n in reversed(self.notifications) if n.get("channel") == entry["channel"]),
+                None,
+            )
+            repeated = last is not None and not last.get("sent") and not entry.get("sent")
+            if repeated and last is not None and last.get("problem") == entry.get("problem"):
+                continue
+            self.notifications.append(entry)
 
     @property
     def exit_code(self) -> ExitCode:

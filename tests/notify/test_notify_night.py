@@ -179,11 +179,6 @@ def test_a_notification_that_cannot_be_sent_is_said_and_sent_by_the_next_pass(
         assert len(box.bodies) == 2  # owed once, sent once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every pass that retries an owed message adds a NOT notified line per channel to "
-    "the night's summary (and to the message sent once the channel is back)",
-)
 def test_a_channel_down_for_many_passes_is_said_once_in_the_summary_not_once_a_pass(
     tmp_path: Path, api: Sandbox
 ) -> None:
