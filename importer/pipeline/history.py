@@ -23,6 +23,7 @@ from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import amount_reading
 from importer.report.cells import money_text
+from importer.report.json_writer import read_head
 from importer.report.model import Report
 from importer.report.render import build_report
 from importer.row_detail import reason_with_detail
@@ -181,15 +182,38 @@ def list_imports(
             continue
         if creditor is not None and creditor not in journal.imports.creditors(record.id):
             continue
-        entry = ImportEntry(
-            record, journal.imports.outcome_counts(record.id), import_figures(journal, record)
-        )
+        entry = _dry_run_entry(journal, record) if record.dry_run else None
+        if entry is None:
+            entry = ImportEntry(
+                record, journal.imports.outcome_counts(record.id), import_figures(journal, record)
+            )
         if status is not None and entry.status != status:
             continue
         if attention and not entry.figures.open_items:
             continue
         entries.append(entry)
     return entries
+
+
+def _dry_run_entry(journal: Journal, record: ImportRecord) -> ImportEntry | None:
+    """A dry run's entry from its report.json: the journal records that the dry run
+    happened, not its rows (nothing was sent), so its figures are the report's. None when
+    the report is gone (then the journal's, without rows, is all there is)."""
+    folder = journal.notes.report_dir(record.id)
+    head = None if folder is None else read_head(folder / "report.json")
+    summary = head.get("summary") if head else None
+    if not isinstance(summary, dict) or head is None:
+        return None
+    try:
+        counts = {outcome: int(summary["outcomes"].get(outcome.value, 0)) for outcome in Outcome}
+        read = Decimal(str(summary["amount_read"]))
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+        return None
+    attention = dict.fromkeys(ATTENTION_KINDS, 0)
+    attention[Outcome.INVALID.value] = counts[Outcome.INVALID]  # in a dry run, only these
+    creditors = [str(c) for c in head.get("creditor") or []]
+    figures = ImportFigures(creditors, read, Decimal(0), Decimal(0), attention)
+    return ImportEntry(record, counts, figures)
 
 
 @dataclass(frozen=True, slots=True)

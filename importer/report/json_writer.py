@@ -8,6 +8,7 @@ from contextlib import suppress
 from decimal import Decimal
 from itertools import compress
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -298,6 +299,29 @@ def _model_json(model: BaseModel) -> str:
     return model.model_dump_json()
 
 
+_ROWS_OPEN = ',"rows":['
+
+
+def read_head(path: Path) -> dict[str, Any] | None:
+    """The head of a report.json `JsonWriter` wrote (everything but its rows) from the
+    file's first line alone, whatever the report's size; None when there is no such file or
+    its first line is not a head."""
+    try:
+        with path.open("rb") as handle:
+            line = handle.readline().decode("utf-8").rstrip("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    text = line[: -len(_ROWS_OPEN)] + "}" if line.endswith(_ROWS_OPEN) else line
+    try:
+        head = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(head, dict):
+        return None
+    head.pop("rows", None)
+    return head
+
+
 class JsonWriter:
     """report.json: the head on the first line, then one row per line — valid JSON either way,
     and `grep`/`diff` work on a 200,000-row report. `rows` is the last field of `Report`, so
@@ -314,7 +338,7 @@ class JsonWriter:
             raise RuntimeError("Report.rows must stay the last field of report.json")
         head = report.model_dump_json(by_alias=True, exclude={"rows"}).encode()
         handle.write(head[:-1])
-        handle.write(b',"rows":[')
+        handle.write(_ROWS_OPEN.encode())
         self._handle = handle
         self._columns = columns
         self._any = False
