@@ -27,6 +27,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         compileall.compile_dir(REPO / "importer", quiet=1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` (processes killed and resumed, two importers at once, the
+    benchmarks: 5 to 50 s each) start first, the rest after them in their usual order. In 4
+    processes (`-n 4`) handed one test at a time (`--maxschedchunk=1`, pyproject.toml), a
+    50-second test started last is 50 seconds of one process working while three wait idle
+    at the end; started first, the short ones fill in around it. Every worker sorts the same
+    collection the same way (a stable sort), as pytest-xdist requires."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """A fresh local Amili sandbox over a real socket: temporary database seeded with the

@@ -52,6 +52,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("script", "args", "says"), CASES, ids=[c[0] for c in CASES])
 def test_the_benchmark_runs(script: str, args: list[str], says: list[str]) -> None:
     done = subprocess.run(

@@ -114,6 +114,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.005) -> bool:
 # --------------------------------------------------------------------------- crash test
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lanes", "journal"), [(1, "sqlite"), (8, "sqlite"), (8, "postgresql")])
 def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
     tmp_path: Path, lanes: int, journal: str, request: pytest.FixtureRequest
@@ -234,6 +235,7 @@ def wire_statuses(caplog: pytest.LogCaptureFixture, method: str) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lanes", "journal"), [(1, "sqlite"), (8, "sqlite"), (8, "postgresql")])
 def test_fail_drop_and_rate_limit_still_credit_each_row_once(
     tmp_path: Path,
@@ -317,6 +319,7 @@ def _setup(tmp_path: Path, rows: int, seed: int, **config) -> tuple[Path, Credit
     return work, file
 
 
+@pytest.mark.slow
 def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
     tmp_path: Path, cases_file: Path
 ) -> None:
@@ -347,6 +350,7 @@ def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
     assert_report_all_credited(report, file)
 
 
+@pytest.mark.slow
 def test_second_importer_on_same_file_exits_3_naming_the_holder(
     tmp_path: Path, cases_file: Path
 ) -> None:

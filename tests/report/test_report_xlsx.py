@@ -240,6 +240,7 @@ def test_all_rows_left_out_above_the_limit_and_the_summary_says_where_they_are(
     )
 
 
+@pytest.mark.slow
 def test_twenty_thousand_columns_fit_excel_with_a_note(tmp_path: Path) -> None:
     columns = [f"c{i}" for i in range(20_000)]
     rows = [
