@@ -45,7 +45,7 @@ from server_journal_support import ServerJournal, journal_setting
 
 from importer.sandbox import Sandbox
 
-CRASH_ROWS = 1000
+CRASH_ROWS = 500
 CRASH_SEED = 20261124
 
 
@@ -154,7 +154,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
             if phase == "startup":
                 time.sleep(rng.uniform(0.02, 0.5))
             elif phase == "posting":
-                target = min(before + rng.randint(20, 100), CRASH_ROWS - 1)
+                target = min(before + rng.randint(10, 50), CRASH_ROWS - 1)
                 wait_until(stored_at_least(process, target), 60)
                 time.sleep(rng.uniform(0, 0.006))
             elif phase == "statuses":
