@@ -5,6 +5,7 @@ from __future__ import annotations
 import compileall
 import json
 import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     the suite runs in several processes (`-n 4`)."""
     if not hasattr(session.config, "workerinput"):
         compileall.compile_dir(REPO / "importer", quiet=1)
+
+
+_BYTECODE_SETTING: list[bool] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Test modules are collected with their rewritten bytecode cached, whatever
+    PYTHONDONTWRITEBYTECODE says: pytest rewrites the asserts of every test module it imports,
+    and without its cache each of the 4 processes of `-n 4` rewrote all 130 modules at every
+    run (14.7 s of CPU to collect, measured under --cov; 7.9 s with the cache warm). The cache
+    is keyed by each file's size and time, so an edited module is rewritten again; the first
+    run in a fresh checkout still writes it. The setting is put back once collection is done."""
+    _BYTECODE_SETTING.append(sys.dont_write_bytecode)
+    sys.dont_write_bytecode = False
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _BYTECODE_SETTING:
+        sys.dont_write_bytecode = _BYTECODE_SETTING.pop()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
