@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import compileall
 import json
-import signal
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +12,9 @@ from typing import Any
 
 import pg_support
 import pytest
-from cli_support import CREDITOR, REPO, SECRET, Main
+from cli_support import CREDITOR, REPO, SECRET, Main, in_process
 
-from importer import cli, logs
+from importer import logs
 from importer.sandbox import Sandbox
 
 
@@ -85,26 +85,22 @@ def workdir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def main(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Main]:
-    """`importer ARGS` run in this process from `workdir`, with the key in the environment;
-    returns (exit code, stdout, stderr). The CLI's SIGINT/SIGTERM handlers are put back after."""
+def main(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Main:
+    """`importer ARGS` run in this process from `workdir` by `cli_support.in_process` (the
+    one in-process runner: what a process would leave behind is put back), in the test's
+    environment as it is at the call: the key set by this fixture (or the one the test set
+    since), no IMPORTER_CONFIG. The test itself runs in `workdir`. Returns (exit code,
+    stdout, stderr), checked for the key."""
     monkeypatch.chdir(workdir)
     monkeypatch.setenv("AMILI_API_KEY", SECRET)
     monkeypatch.delenv("IMPORTER_CONFIG", raising=False)
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        assert SECRET not in out + err
-        return code, out, err
+        done = in_process(argv, cwd=workdir, env=dict(os.environ))
+        assert SECRET not in done.stdout + done.stderr
+        return done.returncode, done.stdout, done.stderr
 
-    yield run
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+    return run
 
 
 @pytest.fixture(scope="session")
