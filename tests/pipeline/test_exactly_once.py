@@ -323,7 +323,7 @@ def _setup(tmp_path: Path, rows: int, seed: int, **config) -> tuple[Path, Credit
 def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
     tmp_path: Path, cases_file: Path
 ) -> None:
-    work, file = _setup(tmp_path, 400, seed=11)
+    work, file = _setup(tmp_path, 200, seed=11)
     with Sandbox(
         db_path=tmp_path / "api.sqlite", cases_path=cases_file, api_key=KEY, latency_ms=5
     ) as api:
@@ -354,9 +354,11 @@ def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
 def test_second_importer_on_same_file_exits_3_naming_the_holder(
     tmp_path: Path, cases_file: Path
 ) -> None:
-    work, file = _setup(tmp_path, 600, seed=12)
+    # 300 rows at 10 ms a request: the first importer is mid-file for 3 s or more, time for
+    # the second to start and exit, with half the rows of 600 at 5 ms
+    work, file = _setup(tmp_path, 300, seed=12)
     with Sandbox(
-        db_path=tmp_path / "api.sqlite", cases_path=cases_file, api_key=KEY, latency_ms=5
+        db_path=tmp_path / "api.sqlite", cases_path=cases_file, api_key=KEY, latency_ms=10
     ) as api:
         first = start_importer(work, file.path, api.url)
         assert wait_until(lambda: stored_total(api.url) >= 10, 30), "the import never started"
