@@ -60,6 +60,7 @@ def test_every_module_imports_without_fcntl(workdir: Path) -> None:
     assert done.stdout.strip() == "imported"
 
 
+@pytest.mark.slow
 def test_without_fcntl_run_works_and_drop_says_it_needs_flock(workdir: Path) -> None:
     checked = _without_fcntl(workdir, "-m", "importer", "validate", str(SAMPLE))
     assert checked.returncode == 1, checked.stderr  # the sample's invalid rows, nothing else

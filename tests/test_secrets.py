@@ -64,6 +64,7 @@ def test_key_with_a_control_character_is_refused_unechoed(workdir: Path, api: Sa
     assert creditings(api) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("accepted", [True, False])
 def test_the_key_is_in_no_byte_written(workdir: Path, api: Sandbox, accepted: bool):
     key = SECRET if accepted else "wrong-key-0451-never-printed"

@@ -146,6 +146,7 @@ def test_same_bytes_again_are_archived_as_already_imported_without_overwriting(
     assert_exactly_once(api.url, file)
 
 
+@pytest.mark.slow
 def test_a_second_drop_on_the_same_inbox_exits_0_naming_the_holder(
     tmp_path: Path, slow_api: Sandbox
 ) -> None:
@@ -164,6 +165,7 @@ def test_a_second_drop_on_the_same_inbox_exits_0_naming_the_holder(
     assert_exactly_once(slow_api.url, file)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_file_then_the_next_pass_resumes_and_credits_each_row_once(
     tmp_path: Path, slow_api: Sandbox
 ) -> None:

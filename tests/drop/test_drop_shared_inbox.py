@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pg_support
+import pytest
 from cli_support import one_line
 from drop_support import (
     OTHER_CREDITOR,
@@ -122,6 +123,7 @@ def test_a_creditors_folder_that_takes_files_without_a_marker_waits_on_a_server_
     assert len(creditings_of(api.url, CREDITOR)) == 2
 
 
+@pytest.mark.slow
 def test_two_hosts_draining_one_inbox_keep_one_summary_a_night_told_once_per_news(
     tmp_path: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
@@ -216,6 +218,7 @@ def mid_file(pg_server: pg_support.PgServer, database: str, pid: int, rows: int)
     return int(count) >= rows
 
 
+@pytest.mark.slow
 def test_two_hosts_drain_one_inbox_and_one_killed_mid_file_every_row_is_credited_once(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
@@ -323,6 +326,7 @@ def test_a_file_another_hosts_drop_holds_in_processing_is_left_to_it_and_the_res
     assert archived(inbox, "done") == ["fresh.csv", "fresh.csv.done", "held.csv"]
 
 
+@pytest.mark.slow
 def test_on_a_server_journal_one_host_still_runs_one_drop_of_an_inbox_at_a_time(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:

@@ -11,6 +11,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from journal_place_support import PLACE_SCRIPT, place_arg
 from test_journal import record, request
 
@@ -51,6 +52,7 @@ def big_import(place: Path | JournalServer) -> None:
         journal.imports.create(record("imp-big", rows=ROWS), rows)
 
 
+@pytest.mark.slow
 def test_a_large_imports_rows_are_read_in_blocks_in_the_memory_of_one(
     journal_place: Path | JournalServer,
 ) -> None:

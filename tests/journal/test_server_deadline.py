@@ -150,6 +150,7 @@ def test_the_server_ends_the_transaction_of_a_client_gone_silent_in_it(
     assert took < BOUND, took
 
 
+@pytest.mark.slow
 def test_a_bulk_write_and_a_report_read_longer_than_the_deadline_finish(
     pg_server: pg_support.PgServer, pg_database: str
 ) -> None:

@@ -172,6 +172,7 @@ def test_two_journals_at_one_api_credit_each_row_once(tmp_path: Path, sandbox_ap
     assert stored_total(sandbox_api.url) == 50
 
 
+@pytest.mark.slow
 def test_two_journals_at_one_api_at_once_credit_each_row_once(tmp_path: Path, cases: Path) -> None:
     """The hand import and the nightly drop on two hosts, the second started while the first
     is still posting (a few rows already at the API): each row is credited once."""
@@ -189,6 +190,7 @@ def test_two_journals_at_one_api_at_once_credit_each_row_once(tmp_path: Path, ca
         assert_each_row_once(api.url, 100)
 
 
+@pytest.mark.slow
 def test_rows_another_importer_credits_while_this_one_posts_are_its_duplicates_not_this_runs(
     tmp_path: Path, cases: Path
 ) -> None:
@@ -223,6 +225,7 @@ def test_rows_another_importer_credits_while_this_one_posts_are_its_duplicates_n
     assert all("another importer" in r["errors"][0]["message"] for r in found)
 
 
+@pytest.mark.slow
 def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_that_host_stops(
     tmp_path: Path, cases: Path
 ) -> None:
@@ -276,6 +279,7 @@ def test_rows_with_credit_notes_another_journal_credits_while_this_one_posts_are
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_rows_another_host_credits_again_while_this_one_posts_are_flagged_credited_twice(
     tmp_path: Path, cases: Path
 ) -> None:
@@ -318,6 +322,7 @@ def flagged_twice(work: Path) -> set[tuple[str, Decimal, str]]:
     return flagged
 
 
+@pytest.mark.slow
 def test_two_importers_started_together_credit_few_rows_twice_and_flag_each(
     tmp_path: Path, cases: Path
 ) -> None:
@@ -634,6 +639,7 @@ def test_without_the_required_look_up_every_report_names_the_weakened_guarantee(
     assert "weakened guarantee" in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_a_look_up_refused_after_rows_were_sent_says_what_was_sent_and_the_same_command_resumes(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
@@ -932,6 +938,7 @@ def test_a_file_s_references_are_each_rows_own_reference_whatever_the_path() -> 
     assert re.fullmatch(r"imp1-[0-9a-f]{32}", reference_of(keys[0], 1))
 
 
+@pytest.mark.slow
 def test_without_generated_references_identical_rows_of_one_run_are_each_credited_once(
     tmp_path: Path, cases: Path
 ) -> None:

@@ -28,6 +28,7 @@ from exactly_once_support import (
 NOTES = [f"KF-{n:03d}" for n in range(1, 11)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lanes", [1, 8])
 def test_two_importers_sharing_a_journal_credit_each_credit_note_once(
     tmp_path: Path, lanes: int

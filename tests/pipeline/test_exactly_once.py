@@ -45,7 +45,7 @@ from server_journal_support import ServerJournal, journal_setting
 
 from importer.sandbox import Sandbox
 
-CRASH_ROWS = 1000
+CRASH_ROWS = 500
 CRASH_SEED = 20261124
 
 
@@ -114,6 +114,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.005) -> bool:
 # --------------------------------------------------------------------------- crash test
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lanes", "journal"), [(1, "sqlite"), (8, "sqlite"), (8, "postgresql")])
 def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
     tmp_path: Path, lanes: int, journal: str, request: pytest.FixtureRequest
@@ -153,7 +154,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
             if phase == "startup":
                 time.sleep(rng.uniform(0.02, 0.5))
             elif phase == "posting":
-                target = min(before + rng.randint(20, 100), CRASH_ROWS - 1)
+                target = min(before + rng.randint(10, 50), CRASH_ROWS - 1)
                 wait_until(stored_at_least(process, target), 60)
                 time.sleep(rng.uniform(0, 0.006))
             elif phase == "statuses":
@@ -234,6 +235,7 @@ def wire_statuses(caplog: pytest.LogCaptureFixture, method: str) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lanes", "journal"), [(1, "sqlite"), (8, "sqlite"), (8, "postgresql")])
 def test_fail_drop_and_rate_limit_still_credit_each_row_once(
     tmp_path: Path,
@@ -317,10 +319,11 @@ def _setup(tmp_path: Path, rows: int, seed: int, **config) -> tuple[Path, Credit
     return work, file
 
 
+@pytest.mark.slow
 def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
     tmp_path: Path, cases_file: Path
 ) -> None:
-    work, file = _setup(tmp_path, 400, seed=11)
+    work, file = _setup(tmp_path, 200, seed=11)
     with Sandbox(
         db_path=tmp_path / "api.sqlite", cases_path=cases_file, api_key=KEY, latency_ms=5
     ) as api:
@@ -347,12 +350,15 @@ def test_sigterm_stops_after_row_in_flight_and_same_command_resumes(
     assert_report_all_credited(report, file)
 
 
+@pytest.mark.slow
 def test_second_importer_on_same_file_exits_3_naming_the_holder(
     tmp_path: Path, cases_file: Path
 ) -> None:
-    work, file = _setup(tmp_path, 600, seed=12)
+    # 300 rows at 10 ms a request: the first importer is mid-file for 3 s or more, time for
+    # the second to start and exit, with half the rows of 600 at 5 ms
+    work, file = _setup(tmp_path, 300, seed=12)
     with Sandbox(
-        db_path=tmp_path / "api.sqlite", cases_path=cases_file, api_key=KEY, latency_ms=5
+        db_path=tmp_path / "api.sqlite", cases_path=cases_file, api_key=KEY, latency_ms=10
     ) as api:
         first = start_importer(work, file.path, api.url)
         assert wait_until(lambda: stored_total(api.url) >= 10, 30), "the import never started"

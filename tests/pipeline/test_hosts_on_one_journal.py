@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pg_support
+import pytest
 from exactly_once_support import (
     CreditFile,
     all_creditings,
@@ -38,6 +39,7 @@ def same_notes_other_file(path: Path, original: CreditFile) -> CreditFile:
     return CreditFile(path, rows)
 
 
+@pytest.mark.slow
 def test_two_hosts_posting_different_files_with_the_same_credit_notes_credit_each_note_once(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:

@@ -124,6 +124,7 @@ def test_backup_of_a_server_journal_is_refused_naming_pg_dump(
     assert not (workdir / "copy.sqlite").exists()
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_file_and_run_again_credits_each_row_once_on_a_server(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
@@ -145,6 +146,7 @@ def test_a_run_killed_mid_file_and_run_again_credits_each_row_once_on_a_server(
     assert outcomes == [("credited", 300)]
 
 
+@pytest.mark.slow
 def test_a_server_that_drops_the_session_mid_run_stops_it_and_the_same_command_finishes(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
@@ -169,6 +171,7 @@ def test_a_server_that_drops_the_session_mid_run_stops_it_and_the_same_command_f
         assert_exactly_once(url, file)
 
 
+@pytest.mark.slow
 def test_two_importers_on_one_server_journal_credit_one_file_once_though_one_is_killed(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:
@@ -234,6 +237,7 @@ def test_resolve_rerun_prune_and_a_drop_work_on_a_server_journal(
         assert pg_support.PASSWORD not in output.stdout + output.stderr
 
 
+@pytest.mark.slow
 def test_a_server_that_stops_answering_mid_run_stops_it_within_its_deadline_and_resumes(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:

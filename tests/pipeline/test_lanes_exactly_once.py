@@ -118,6 +118,7 @@ def _import(
     return report, stored
 
 
+@pytest.mark.slow
 def test_each_case_arrives_in_file_order_and_outcomes_equal_one_lane(tmp_path: Path) -> None:
     invoices = _cases_with_one_small(tmp_path / "cases.json", 41, small_balance=1000)
     file, special = _interleaved_file(tmp_path / "credits.csv", invoices, ORDER_SEED)
@@ -273,6 +274,7 @@ def test_lanes_option_and_the_summary(tmp_path: Path) -> None:
         assert "setting posting.lanes" in refused.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_with_8_lanes_finishes_the_rows_in_flight_and_resumes(tmp_path: Path) -> None:
     """A stop with 8 rows in flight: each of them gets its answer journaled (none left
     `unknown`), nothing more is sent, and the same command finishes the import once."""
@@ -336,6 +338,7 @@ def test_api_down_with_8_lanes_stops_everyone_and_a_later_run_finishes(tmp_path:
         assert_exactly_once(api.url, file)
 
 
+@pytest.mark.slow
 def test_intent_is_recommitted_when_a_request_finally_leaves_after_a_pause(
     tmp_path: Path,
 ) -> None:

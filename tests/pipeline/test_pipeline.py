@@ -218,6 +218,7 @@ def test_reports_render_from_the_journal_block_by_block_as_from_models(
         assert streamed[fmt].read_bytes() == modelled[fmt].read_bytes()
 
 
+@pytest.mark.slow
 def test_every_row_of_a_file_larger_than_a_block_is_journaled_with_its_own_request(
     tmp_path: Path, api: Sandbox
 ) -> None:

@@ -128,6 +128,7 @@ def test_a_trickled_body_ends_at_the_signal_and_the_row_stays_unknown(workdir: P
     assert [r.method for r in server.requests].count("POST") == 1
 
 
+@pytest.mark.slow
 def test_the_settle_wait_of_a_resumed_run_ends_at_the_signal(workdir: Path):
     """The first run leaves its one row unknown (the connection dropped after the request
     was sent, and lookups fail); the second must wait before looking it up — until

@@ -45,6 +45,7 @@ def _check(copy: Path) -> tuple[int, int]:
     return imports, rows
 
 
+@pytest.mark.slow
 def test_backups_taken_while_an_importer_posts_are_consistent(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()

@@ -430,6 +430,7 @@ def test_journal_copy_has_help_with_an_example_and_only_its_options(workdir: Pat
 # ------------------------------------------------------------------------ while importers run
 
 
+@pytest.mark.slow
 def test_copies_taken_while_an_importer_posts_are_consistent_snapshots(
     tmp_path: Path, pg_server: pg_support.PgServer, pg_database: str
 ) -> None:

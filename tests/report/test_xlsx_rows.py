@@ -180,12 +180,14 @@ def test_a_hostile_text_is_written_as_xlsxwriter_writes_it(text: str) -> None:
     _same_workbook([[(1, 0, text, None), (1, 3, text, "wrap"), (2, 2, text, "red")]])
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=6))
 def test_any_text_is_written_as_xlsxwriter_writes_it(texts: list[str]) -> None:
     _same_workbook([[(1, col, text, None) for col, text in enumerate(texts)]])
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=6))
 def test_any_number_is_written_as_xlsxwriter_writes_it(numbers: list[float]) -> None:

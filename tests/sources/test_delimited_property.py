@@ -22,6 +22,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -63,6 +64,7 @@ def is_blank(row: list[str]) -> bool:
     delimiter=st.sampled_from(DELIMITERS),
     encoding=st.sampled_from(ENCODINGS),
 )
+@pytest.mark.slow
 def test_written_tables_read_back(table: list[list[str]], delimiter: str, encoding: str) -> None:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter=delimiter).writerows(table)
@@ -99,6 +101,7 @@ def open_quote_files(draw: st.DrawFn) -> tuple[str, int]:
     return text, row + 2
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=open_quote_files(), encoding=st.sampled_from(ENCODINGS))
 def test_a_quote_never_closed_is_named_whatever_the_delimiter(

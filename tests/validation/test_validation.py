@@ -631,6 +631,7 @@ rows_strategy = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(rows_strategy)
 def test_whatever_the_validator_accepts_the_model_accepts_identically(
@@ -649,6 +650,7 @@ def test_whatever_the_validator_accepts_the_model_accepts_identically(
             assert result.request.amount.as_tuple().exponent == -2
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(rows_strategy)
 def test_the_fast_construction_equals_full_model_validation(rows: list[dict[str, Any]]) -> None:
