@@ -140,12 +140,17 @@ class FoundJudge:
                 found.verdicts.append(self._duplicate(import_id, jrow, earlier, others[0]))
                 found.taken.add(others[0])
             return  # repeats allowed: the same credit again, on purpose
+        if (
+            question.generated
+            and not unclear
+            and self._note_held_here(import_id, jrow.row, request)
+        ):
+            # Another row of this journal holds the credit note's claim: its POST is stored,
+            # its outcome not yet recorded. The claim decides (`sending`), and says whose the
+            # crediting is — not "another importer's", nor (asked before posting) one "an
+            # earlier run this journal does not know of" that this row would call its own.
+            return
         if question.generated and not unclear and while_posting:
-            if self._note_held_here(import_id, jrow.row, request):
-                # Another row of this journal holds the credit note's claim: its POST is
-                # stored, its outcome not yet recorded. The claim decides (`sending`), and
-                # says whose the crediting is — not "another importer's".
-                return
             # Asked right before sending: the row was not at the API when this run's posting
             # began (the look-up before posting would have decided it), and this run has not
             # sent it (a row it sent is `unknown` or final, never asked here). So the crediting

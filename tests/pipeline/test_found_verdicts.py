@@ -66,14 +66,16 @@ def _import(journal: Journal, import_id: str) -> None:
     )
 
 
-def _judged_right_before_sending(config: Config, journal: Journal) -> Found:
+def _judged_right_before_sending(
+    config: Config, journal: Journal, *, while_posting: bool = True
+) -> Found:
     row = journal.rows.get("imp-e", 2)
     assert row is not None
     crediting = {**_request(), "_id": "a" * 24}  # stored at the API, not yet in the journal
     question = Asked(row, "creditor_reference", (crediting["creditor_reference"],), True)
     found = Found()
     FoundJudge(config, journal, API).judge(
-        "imp-e", question, [crediting], {}, found, while_posting=True
+        "imp-e", question, [crediting], {}, found, while_posting=while_posting
     )
     return found
 
@@ -101,3 +103,19 @@ def test_a_note_found_that_no_row_of_the_journal_holds_is_another_importers_cred
         found = _judged_right_before_sending(config, journal)
     assert [(v.row, v.errors[0].code) for v in found.verdicts] == [(2, MEANWHILE)]
     assert found.credited == []
+
+
+def test_a_note_found_before_posting_while_another_row_holds_its_claim_is_not_called_this_rows(
+    tmp_path: Path,
+) -> None:
+    """The look-up before posting (not right before sending) finds the crediting another
+    import of the journal just made under the same content reference: without the claim's
+    word it was called this row's own, "credited by an earlier run this journal does not know
+    of" — two reports claiming one crediting."""
+    config = _config(tmp_path)
+    with Journal(config.journal.path) as journal:
+        _import(journal, "imp-d")
+        _import(journal, "imp-e")
+        assert journal.claims.take(API, CREDITOR, "KF-1", "imp-d", 2) is None  # d's POST left
+        found = _judged_right_before_sending(config, journal, while_posting=False)
+    assert (found.credited, found.verdicts) == ([], [])
