@@ -98,7 +98,10 @@ class ImportWarning(BaseModel):
     - `columns_not_sent`: columns the API sets itself; `all_or_nothing`: nothing was posted;
     - `api_lookup_refused`: the API refused the look-up before sending and
       `dedupe.require_api_lookup` is false: the journal alone decided (a weakened guarantee);
-    - `journal_alone`: a dry run could not ask the API; its prediction rests on the journal.
+    - `journal_alone`: a dry run could not ask the API; its prediction rests on the journal;
+    - `imported_before`: run with repeats allowed, every row the file would credit was at the
+      API already under its plain reference, so the references were left plain
+      (`pipeline.generated_references`).
     """
 
     model_config = ConfigDict(frozen=True)

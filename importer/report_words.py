@@ -209,6 +209,14 @@ REPORT: dict[str, tuple[str, str]] = {
         "orsaken i inställningarna eller filen och kör sedan: importer rerun {id}",
     ),
     # ---- file-level warnings (report.json `warnings`, by code); English keeps the stored text
+    "warning.imported_before": (
+        "Amili already holds every row this file would credit, each under its own reference: "
+        "the file was imported before, so --allow-repeats does not credit it again (--force "
+        "credits it all the same)",
+        "Amili har redan varje rad som filen skulle kreditera, var och en under sin egen "
+        "referens: filen har importerats tidigare, så --allow-repeats krediterar den inte igen "
+        "(med --force krediteras den ändå)",
+    ),
     "warning.total_row_left_out": (
         "row {rows} is a total, not a credit: left out",
         "rad {rows} är en summarad, inte en kreditering, och togs inte med",

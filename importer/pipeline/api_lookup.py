@@ -27,6 +27,7 @@ from importer.config import Config
 from importer.journal import Journal, JournalRow
 from importer.pipeline.found_verdicts import Asked, Found, FoundJudge, unique_note
 from importer.pipeline.reference import (
+    IMPORTED_BEFORE,
     is_generated,
     legacy_origin,
     occurrences,
@@ -158,6 +159,9 @@ class ApiLookup:
             salt = reimport_salt(
                 record.sha256 if record else None,
                 repeats_allowed=self._config.dedupe.repeats == "allow",
+                imported_before=any(w.code == IMPORTED_BEFORE for w in record.warnings)
+                if record
+                else False,
             )
             numbers = occurrences(r.request or {} for r in rows)
             self._content_refs = (

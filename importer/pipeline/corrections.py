@@ -28,7 +28,12 @@ from importer.pipeline.amounts_read import cell_reader
 from importer.pipeline.audit import changed_cells, correction_entry, untouched
 from importer.pipeline.correction_match import ROW_HEADERS, cell_text, listed, match_corrections
 from importer.pipeline.correction_origin import check_origin
-from importer.pipeline.reference import content_key, reimport_salt, row_reference
+from importer.pipeline.reference import (
+    IMPORTED_BEFORE,
+    content_key,
+    reimport_salt,
+    row_reference,
+)
 from importer.pipeline.typed_cells import TypedCells
 from importer.report.cells import FORMULA_START
 from importer.report.settings import SourceDialect
@@ -119,7 +124,11 @@ def _reference(
     others = [r.request for n, r in rows.items() if n != new.row and r.request is not None]
     taken = {request.get("creditor_reference") for request in others}
     occurrence = 1 + sum(1 for request in others if content_key(request) == key)
-    salt = reimport_salt(record.sha256, repeats_allowed=config.dedupe.repeats == "allow")
+    salt = reimport_salt(
+        record.sha256,
+        repeats_allowed=config.dedupe.repeats == "allow",
+        imported_before=any(w.code == IMPORTED_BEFORE for w in record.warnings),
+    )
     reference = row_reference(new.request, occurrence, salt)
     while reference in taken:
         occurrence += 1

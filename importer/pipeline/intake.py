@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from itertools import compress, starmap
+from itertools import starmap
 from pathlib import Path
 
 from importer import logs
@@ -21,13 +21,10 @@ from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.generated_references import Find, generated_references
 from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
 from importer.pipeline.reference import (
-    CONTENT_FIELDS,
-    keys_of_columns,
-    occurrences_of_keys,
-    reference_of,
     reimport_salt,
 )
 from importer.pipeline.results import ImportResult, RunOptions
@@ -65,7 +62,9 @@ class Intake:
         dedupe: Dedupe,
         result: Callable[[Path, str, ExitCode], ImportResult],
         creditor: str | None = None,
+        find: Find | None = None,
     ) -> None:
+        self._find = find  # the API look-up: was a repeat imported before (generated_references)
         self._config = config
         self._creditor = creditor
         self._journal = journal
@@ -123,13 +122,13 @@ class Intake:
             if invalid
             else [Outcome.NOT_SENT] * len(errors)
         )
+        dry_warnings: list[ImportWarning] = []
         if self._config.reference.generate:
             allowed = self._config.dedupe.repeats == "allow"
-            checked = with_generated_references(
-                checked, reimport_salt(file_sha256, repeats_allowed=allowed)
-            )
+            salt = reimport_salt(file_sha256, repeats_allowed=allowed)
+            find = None if options.force or options.dry_run else self._find
+            checked = generated_references(checked, salt, find, dry_warnings)
         new_rows: Iterator[NewRow] = iter(())
-        dry_warnings: list[ImportWarning] = []
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
             requests = dry_run_requests(
@@ -329,33 +328,6 @@ def _with_hidden_amount(
         w.model_copy(update={"amount": total}) if w.code == "hidden_rows_skipped" else w
         for w in warnings
     ]
-
-
-def with_generated_references(checked: CheckedColumns, salt: str | None) -> CheckedColumns:
-    """Each valid row without a creditor_reference gets the generated one, derived from its
-    content and its occurrence among identical rows of the file (`pipeline.reference`), on
-    the column — for dry runs and imports alike. An invalid row's values are no request, so
-    it gets none (a correction that makes it valid gets its own, `pipeline.corrections`)."""
-    references = checked.fields["creditor_reference"]
-    valid = checked.valid
-    if None not in (references if valid is None else compress(references, valid)):
-        return checked  # the file supplies every valid row's reference
-    keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
-    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid)))
-    filled: list[str | None] = []
-    for index, reference in enumerate(references):
-        if valid is not None and not valid[index]:
-            filled.append(reference)
-            continue
-        occurrence = next(counted)  # counted among valid rows, whatever they supply
-        filled.append(
-            reference_of(keys[index], occurrence, salt) if reference is None else reference
-        )
-    return replace(
-        checked,
-        fields={**checked.fields, "creditor_reference": filled},
-        constant=checked.constant - {"creditor_reference"},
-    )
 
 
 def _dry_run_blocks(

@@ -135,10 +135,19 @@ def occurrences_of_keys(keys: Iterable[tuple[str, ...]]) -> list[int]:
     return numbers
 
 
-def reimport_salt(sha256: str | None, *, repeats_allowed: bool) -> str | None:
+IMPORTED_BEFORE = "imported_before"
+"""The warning of an import run with repeats allowed whose every row the API already held
+under its plain reference: its references are left plain (`pipeline.generated_references`)."""
+
+
+def reimport_salt(
+    sha256: str | None, *, repeats_allowed: bool, imported_before: bool = False
+) -> str | None:
     """The salt of a deliberate re-import's references: the file's bytes, when rows that
-    repeat credited ones are to be credited again; else None (see the module docstring)."""
-    return sha256 if repeats_allowed and sha256 else None
+    repeat credited ones are to be credited again — unless the API showed the file was
+    imported before (`imported_before`: the import's `IMPORTED_BEFORE` warning); else None
+    (see the module docstring)."""
+    return sha256 if repeats_allowed and sha256 and not imported_before else None
 
 
 def is_generated(reference: str | None) -> bool:

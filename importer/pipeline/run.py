@@ -207,7 +207,15 @@ class Importer:
         self._stop = stop or StopFlag()
         self._connections = Connections(config, target, self._stop, sleep)
         self._dedupe = Dedupe(config, journal, target.name)
-        self._intake = Intake(config, journal, target, self._dedupe, self._result, creditor)
+        self._intake = Intake(
+            config,
+            journal,
+            target,
+            self._dedupe,
+            self._result,
+            creditor,
+            find=None if target.url is None else self._connections.find_in,
+        )
         self._reconciler = reconciler = Reconciler(
             config, journal, lambda: self.client, target.name
         )

@@ -11,6 +11,7 @@ disk; the API's creditings are the judge."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 from collections.abc import Iterator
@@ -143,11 +144,6 @@ def test_a_cumulative_export_with_a_row_repeated_once_more_credits_the_new_repea
     assert len(all_creditings(sandbox_api.url)) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the same-bytes rule lives in the journal alone: with it lost, --allow-repeats "
-    "salts the references and the API finds none of the rows it holds under the plain ones",
-)
 def test_the_same_file_with_repeats_allowed_after_the_journal_is_lost_credits_nothing_again(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
@@ -165,3 +161,71 @@ def test_the_same_file_with_repeats_allowed_after_the_journal_is_lost_credits_no
     done = run(tmp_path, file, sandbox_api.url, "--allow-repeats")
     assert done.returncode == 0, done.stderr
     assert len(all_creditings(sandbox_api.url)) == 3
+    report = report_of(tmp_path, file)
+    assert [w["code"] for w in report["warnings"]] == ["imported_before"]
+    assert [r["outcome"] for r in report["rows"]] == ["credited"] * 3  # found: each its own
+    forced = run(tmp_path, file, sandbox_api.url, "--allow-repeats", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert len(all_creditings(sandbox_api.url)) == 6  # --force: again, as with the journal
+
+
+def _lose_journal(workdir: Path) -> None:
+    for lost in workdir.glob("journal.sqlite*"):
+        lost.unlink()
+
+
+def _corrected(report_csv: Path, row: int, amount: str) -> Path:
+    """The import's report.csv with `row`'s Belopp changed, as a person saves it."""
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle, delimiter=";"))
+    head = table[0]
+    for line in table[1:]:
+        if line[head.index("row")] == str(row):
+            line[head.index("Belopp")] = amount
+    fixed = report_csv.with_name("fixed.csv")
+    with fixed.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(table)
+    return fixed
+
+
+def test_a_row_corrected_in_a_file_imported_before_is_not_credited_again(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """A file whose invalid row was corrected and credited, run again with repeats allowed
+    after the journal was lost: the file is found imported before, and when its invalid row
+    is corrected again, that row gets the plain reference the rest have (the import's
+    `imported_before` warning says so), is found, and is not credited a second time."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", [*ROWS[:3], ("EO-0001", "0", "2026-11-20")])
+    assert run(tmp_path, file, url).returncode == 1  # row 5: an amount of zero
+    first = report_of(tmp_path, file)["file_import_report"]
+    fix = _corrected(tmp_path / "reports" / first / "report.csv", 5, "7.00")
+    rerun = ["rerun", first, "--fix", str(fix), "--api-url", url]
+    assert in_process(rerun, cwd=tmp_path, env=importer_env()).returncode == 0
+    assert len(all_creditings(url)) == 4
+    _lose_journal(tmp_path)
+    assert run(tmp_path, file, url, "--allow-repeats").returncode == 1
+    second = report_of(tmp_path, file)
+    assert "imported_before" in [w["code"] for w in second["warnings"]]
+    assert len(all_creditings(url)) == 4
+    fix = _corrected(tmp_path / "reports" / second["file_import_report"] / "report.csv", 5, "7.00")
+    rerun = ["rerun", second["file_import_report"], "--fix", str(fix), "--api-url", url]
+    done = in_process([*rerun, "--allow-repeats"], cwd=tmp_path, env=importer_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(all_creditings(url)) == 4
+
+
+def test_a_file_with_new_rows_beside_credited_ones_is_a_deliberate_repeat_after_a_lost_journal(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """Not every row at the API: not the same file. With repeats allowed every row is sent,
+    the repeated ones included, as with the journal."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    assert run(tmp_path, export(tmp_path / "mon.csv", ROWS[:3]), url).returncode == 0
+    _lose_journal(tmp_path)
+    tuesday = export(tmp_path / "tue.csv", ROWS[:4])
+    assert run(tmp_path, tuesday, url, "--allow-repeats").returncode == 0
+    assert report_of(tmp_path, tuesday)["warnings"] == []
+    assert len(all_creditings(url)) == 7

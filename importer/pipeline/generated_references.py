@@ -1,0 +1,123 @@
+"""The references intake gives the rows that have none (`pipeline.reference` derives each).
+
+Each valid row without a `creditor_reference` gets the one derived from its content and its
+occurrence among identical rows of the file, on the column, for dry runs and imports alike.
+
+With `--allow-repeats` (`dedupe.repeats: allow`) they are salted with the file's bytes, so
+the rows are new credits even where they repeat credited ones. The journal refuses the same
+bytes a second time ("already imported"); with the journal lost, the API is the record: when
+it already holds every row the file would credit under the row's plain (unsalted)
+reference, the file was credited before, and a deliberate repeat it is not. Its references
+are then left plain, so the look-up before sending finds each row as what it is, nothing is
+credited again, and the import carries the `imported_before` warning — which `rerun --fix`
+reads too, so a row corrected later gets a plain reference like the rest
+(`reference.reimport_salt`). `--force` credits the file again anyway, as with the journal,
+and a dry run does not ask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from itertools import compress
+from typing import Any
+
+from importer.api.queries import PAGE_SIZE
+from importer.outcomes import ImportWarning
+from importer.pipeline.reference import (
+    CONTENT_FIELDS,
+    IMPORTED_BEFORE,
+    keys_of_columns,
+    occurrences_of_keys,
+    reference_of,
+)
+from importer.validation import CheckedColumns
+
+Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
+"""(creditor, field, values) -> the API's creditings by value (`CreditingQueries.find_in`)."""
+
+
+def generated_references(
+    checked: CheckedColumns,
+    salt: str | None,
+    find: Find | None,
+    warnings: list[ImportWarning],
+) -> CheckedColumns:
+    """The rows with their generated references, salted with `salt` (a deliberate repeat's:
+    `reference.reimport_salt`) — unless `find` (given for a run that is not forced) shows
+    the API holds every one of them under its plain reference: then plain, and the
+    `imported_before` warning is added to `warnings`."""
+    if salt is None or find is None:
+        return with_generated_references(checked, salt)
+    plain = with_generated_references(checked, None)
+    valid = checked.valid
+    generated = [
+        reference is None and (valid is None or valid[i])
+        for i, reference in enumerate(checked.fields["creditor_reference"])
+    ]
+    fields = plain.fields
+    if credited_before(fields["creditor"], fields["creditor_reference"], generated, find):
+        warnings.append(imported_before_warning(sum(generated)))
+        return plain
+    return with_generated_references(checked, salt)
+
+
+def with_generated_references(checked: CheckedColumns, salt: str | None) -> CheckedColumns:
+    """Each valid row without a creditor_reference gets the generated one, derived from its
+    content and its occurrence among identical rows of the file (`pipeline.reference`), on
+    the column — for dry runs and imports alike. An invalid row's values are no request, so
+    it gets none (a correction that makes it valid gets its own, `pipeline.corrections`)."""
+    references = checked.fields["creditor_reference"]
+    valid = checked.valid
+    if None not in (references if valid is None else compress(references, valid)):
+        return checked  # the file supplies every valid row's reference
+    keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
+    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid)))
+    filled: list[str | None] = []
+    for index, reference in enumerate(references):
+        if valid is not None and not valid[index]:
+            filled.append(reference)
+            continue
+        occurrence = next(counted)  # counted among valid rows, whatever they supply
+        filled.append(
+            reference_of(keys[index], occurrence, salt) if reference is None else reference
+        )
+    return replace(
+        checked,
+        fields={**checked.fields, "creditor_reference": filled},
+        constant=checked.constant - {"creditor_reference"},
+    )
+
+
+def credited_before(
+    creditors: Sequence[str | None],
+    plain: Sequence[str | None],
+    generated: Sequence[bool],
+    find: Find,
+) -> bool:
+    """Whether the API holds every generated row's plain reference (`generated`: the rows
+    that would get a salted one). Asked 100 references at a time, per creditor, stopping at
+    the first that is missing: a file not imported before costs one request."""
+    wanted: dict[str, list[str]] = {}
+    for creditor, reference in compress(zip(creditors, plain, strict=True), generated):
+        if creditor is None or reference is None:
+            return False
+        wanted.setdefault(creditor, []).append(reference)
+    if not wanted:
+        return False
+    for creditor, references in wanted.items():
+        for start in range(0, len(references), PAGE_SIZE):
+            chunk = references[start : start + PAGE_SIZE]
+            held = find(creditor, "creditor_reference", chunk)
+            if not all(held.get(reference) for reference in chunk):
+                return False
+    return True
+
+
+def imported_before_warning(rows: int) -> ImportWarning:
+    return ImportWarning(
+        code=IMPORTED_BEFORE,
+        message=f"Amili already holds every one of the {rows} row(s) this file would credit, "
+        "each under its own reference: the file was imported before (through a journal this "
+        "one does not have), so --allow-repeats does not credit it again. To credit it again "
+        "all the same, run it with --force.",
+    )
