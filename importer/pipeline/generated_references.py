@@ -22,6 +22,7 @@ from itertools import compress
 from typing import Any
 
 from importer.api.queries import PAGE_SIZE
+from importer.errors import LookupRefused
 from importer.outcomes import ImportWarning
 from importer.pipeline.reference import (
     CONTENT_FIELDS,
@@ -107,7 +108,10 @@ def credited_before(
     for creditor, references in wanted.items():
         for start in range(0, len(references), PAGE_SIZE):
             chunk = references[start : start + PAGE_SIZE]
-            held = find(creditor, "creditor_reference", chunk)
+            try:
+                held = find(creditor, "creditor_reference", chunk)
+            except LookupRefused:  # the look-up before sending says so, or the journal rules
+                return False
             if not all(held.get(reference) for reference in chunk):
                 return False
     return True
