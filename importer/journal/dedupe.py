@@ -96,11 +96,20 @@ class DedupeStore:
         wanted = sorted({str(Decimal(a)) for a in amounts})
         yield from self._credited_among(base_url, creditor, "amount", wanted, exclude_import)
 
+    @reads
+    def holds_references(self, base_url: str, creditor: str, references: Iterable[str]) -> bool:
+        """Whether an import of this journal credited one of these references of the creditor
+        at this API: rows the journal knows, so it is not lost for them
+        (`pipeline.generated_references`)."""
+        wanted = sorted(set(references))
+        found = self._credited_among(base_url, creditor, "creditor_reference", wanted, "")
+        return next(found, None) is not None
+
     def _credited_among(
         self,
         base_url: str,
         creditor: str,
-        column: Literal["credit_invoice", "amount"],
+        column: Literal["credit_invoice", "amount", "creditor_reference"],
         values: list[str],
         exclude_import: str,
     ) -> Iterator[JournalCrediting]:

@@ -36,17 +36,22 @@ from importer.validation import CheckedColumns
 Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
 """(creditor, field, values) -> the API's creditings by value (`CreditingQueries.find_in`)."""
 
+Known = Callable[[str, Sequence[str]], bool]
+"""(creditor, references) -> whether this journal credited one of them (`DedupeStore`)."""
+
 
 def generated_references(
     checked: CheckedColumns,
     salt: str | None,
     find: Find | None,
     warnings: list[ImportWarning],
+    known: Known,
 ) -> CheckedColumns:
     """The rows with their generated references, salted with `salt` (a deliberate repeat's:
     `reference.reimport_salt`) — unless `find` (given for a run that is not forced) shows
-    the API holds every one of them under its plain reference: then plain, and the
-    `imported_before` warning is added to `warnings`."""
+    the API holds every one of them under its plain reference and this journal credited
+    none of them (`known`): then plain, and the `imported_before` warning is added to
+    `warnings`."""
     if salt is None or find is None:
         return with_generated_references(checked, salt)
     plain = with_generated_references(checked, None)
@@ -56,7 +61,8 @@ def generated_references(
         for i, reference in enumerate(checked.fields["creditor_reference"])
     ]
     fields = plain.fields
-    if credited_before(fields["creditor"], fields["creditor_reference"], generated, find):
+    creditors, plain_references = fields["creditor"], fields["creditor_reference"]
+    if credited_before(creditors, plain_references, generated, find, known):
         warnings.append(imported_before_warning(sum(generated)))
         return plain
     return with_generated_references(checked, salt)
@@ -94,16 +100,20 @@ def credited_before(
     plain: Sequence[str | None],
     generated: Sequence[bool],
     find: Find,
+    known: Known,
 ) -> bool:
     """Whether the API holds every generated row's plain reference (`generated`: the rows
-    that would get a salted one). Asked 100 references at a time, per creditor, stopping at
-    the first that is missing: a file not imported before costs one request."""
+    that would get a salted one) and this journal credited none of them. Asked 100
+    references at a time, per creditor, stopping at the first that is missing: a file not
+    imported before costs one request. A journal that credited one of them is not lost: it
+    refused these bytes had it imported them ("already imported"), so the file is another
+    one repeating credited rows — from one earlier file or several — a deliberate repeat."""
     wanted: dict[str, list[str]] = {}
     for creditor, reference in compress(zip(creditors, plain, strict=True), generated):
         if creditor is None or reference is None:
             return False
         wanted.setdefault(creditor, []).append(reference)
-    if not wanted:
+    if not wanted or any(known(c, references) for c, references in wanted.items()):
         return False
     for creditor, references in wanted.items():
         for start in range(0, len(references), PAGE_SIZE):

@@ -127,7 +127,7 @@ class Intake:
             allowed = self._config.dedupe.repeats == "allow"
             salt = reimport_salt(file_sha256, repeats_allowed=allowed)
             find = None if options.force or options.dry_run else self._find
-            checked = generated_references(checked, salt, find, dry_warnings)
+            checked = generated_references(checked, salt, find, dry_warnings, self._known)
         new_rows: Iterator[NewRow] = iter(())
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
@@ -218,6 +218,11 @@ class Intake:
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
+
+    def _known(self, creditor: str, references: Sequence[str]) -> bool:
+        """Whether this journal credited one of these references at this API: it is not
+        lost for them (`generated_references.credited_before`)."""
+        return self._journal.dedupe.holds_references(self._target.name, creditor, references)
 
     def reject(
         self,

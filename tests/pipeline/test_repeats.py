@@ -229,3 +229,30 @@ def test_a_file_with_new_rows_beside_credited_ones_is_a_deliberate_repeat_after_
     assert run(tmp_path, tuesday, url, "--allow-repeats").returncode == 0
     assert report_of(tmp_path, tuesday)["warnings"] == []
     assert len(all_creditings(url)) == 7
+
+
+@pytest.mark.parametrize(
+    ("earlier", "again"),
+    [([ROWS[:2], ROWS[2:3]], ROWS[:3]), ([ROWS[:2]], ROWS[1:2])],
+    ids=["rows-of-two-files", "one-row"],
+)
+def test_a_deliberate_repeat_of_rows_the_journal_credited_is_credited_again(
+    tmp_path: Path,
+    sandbox_api: Sandbox,
+    earlier: list[list[tuple[str, str, str]]],
+    again: list[tuple[str, str, str]],
+) -> None:
+    """With the journal kept, a new file whose every row repeats rows earlier imports of
+    this journal credited — rows of several files, or one row alone — is a deliberate repeat
+    under --allow-repeats: every row is credited again. The API holding every plain reference
+    says nothing of a lost journal when the journal has them."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    for day, rows in enumerate(earlier):
+        assert run(tmp_path, export(tmp_path / f"day{day}.csv", rows), url).returncode == 0
+    held = len(all_creditings(url))
+    repeat = export(tmp_path / "repeat.csv", again)
+    done = run(tmp_path, repeat, url, "--allow-repeats")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report_of(tmp_path, repeat)["warnings"] == []
+    assert len(all_creditings(url)) == held + len(again)
