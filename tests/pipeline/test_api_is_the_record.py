@@ -915,8 +915,9 @@ def post(url: str, request: dict) -> None:
 
 
 def test_a_file_s_references_are_each_rows_own_reference_whatever_the_path() -> None:
-    """The column-wise derivation an import uses (`generated_references.with_generated_references`) gives
-    every row the reference `row_reference` gives it alone, identical rows counted apart."""
+    """The column-wise derivation an import uses
+    (`generated_references.with_generated_references`) gives every row the reference
+    `row_reference` gives it alone, identical rows counted apart."""
     from importer.pipeline.reference import (
         CONTENT_FIELDS,
         key_of,
