@@ -22,7 +22,7 @@ from itertools import compress
 from typing import Any
 
 from importer.api.queries import PAGE_SIZE
-from importer.errors import LookupRefused
+from importer.errors import LookupRefused, QueryRefused
 from importer.outcomes import ImportWarning
 from importer.pipeline.reference import (
     CONTENT_FIELDS,
@@ -46,6 +46,8 @@ def generated_references(
     find: Find | None,
     warnings: list[ImportWarning],
     known: Known,
+    *,
+    lookup_required: bool = True,
 ) -> CheckedColumns:
     """The rows with their generated references, salted with `salt` (a deliberate repeat's:
     `reference.reimport_salt`) — unless `find` (given for a run that is not forced) shows
@@ -62,7 +64,7 @@ def generated_references(
     ]
     fields = plain.fields
     creditors, plain_references = fields["creditor"], fields["creditor_reference"]
-    if credited_before(creditors, plain_references, generated, find, known):
+    if credited_before(creditors, plain_references, generated, find, known, lookup_required):
         warnings.append(imported_before_warning(sum(generated)))
         return plain
     return with_generated_references(checked, salt)
@@ -101,13 +103,20 @@ def credited_before(
     generated: Sequence[bool],
     find: Find,
     known: Known,
+    lookup_required: bool = True,
 ) -> bool:
     """Whether the API holds every generated row's plain reference (`generated`: the rows
     that would get a salted one) and this journal credited none of them. Asked 100
     references at a time, per creditor, stopping at the first that is missing: a file not
     imported before costs one request. A journal that credited one of them is not lost: it
     refused these bytes had it imported them ("already imported"), so the file is another
-    one repeating credited rows — from one earlier file or several — a deliberate repeat."""
+    one repeating credited rows — from one earlier file or several — a deliberate repeat.
+
+    The API refusing the look-up's filter stops the import before anything is journaled
+    (`LookupRefused`, exit 2) where `lookup_required` (`dedupe.require_api_lookup`): an
+    import journaled with salted references would be credited again by the same command
+    once the API answers. Where the journal alone may decide, the file is a repeat and the
+    look-up before sending names the weakened guarantee."""
     wanted: dict[str, list[str]] = {}
     for creditor, reference in compress(zip(creditors, plain, strict=True), generated):
         if creditor is None or reference is None:
@@ -120,7 +129,15 @@ def credited_before(
             chunk = references[start : start + PAGE_SIZE]
             try:
                 held = find(creditor, "creditor_reference", chunk)
-            except LookupRefused:  # the look-up before sending says so, or the journal rules
+            except QueryRefused as refused:
+                if lookup_required:
+                    raise LookupRefused(
+                        f"{refused.message} while asking whether this file was imported "
+                        "before; nothing was sent: without that look-up --allow-repeats "
+                        "would credit again a file imported through a lost journal. Set "
+                        "dedupe.require_api_lookup: false to import on this machine's journal "
+                        "alone"
+                    ) from None
                 return False
             if not all(held.get(reference) for reference in chunk):
                 return False

@@ -127,7 +127,14 @@ class Intake:
             allowed = self._config.dedupe.repeats == "allow"
             salt = reimport_salt(file_sha256, repeats_allowed=allowed)
             find = None if options.force or options.dry_run else self._find
-            checked = generated_references(checked, salt, find, dry_warnings, self._known)
+            checked = generated_references(
+                checked,
+                salt,
+                find,
+                dry_warnings,
+                self._known,
+                lookup_required=self._config.dedupe.require_api_lookup,
+            )
         new_rows: Iterator[NewRow] = iter(())
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.

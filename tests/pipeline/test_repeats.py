@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from exactly_once_support import (
     write_cases,
     write_config,
 )
+from hostile_api import HostileApi, hostile_api
 
 from importer.sandbox import Sandbox
 
@@ -256,3 +257,77 @@ def test_a_deliberate_repeat_of_rows_the_journal_credited_is_credited_again(
     assert done.returncode == 0, done.stdout + done.stderr
     assert report_of(tmp_path, repeat)["warnings"] == []
     assert len(all_creditings(url)) == held + len(again)
+
+
+def _refusing(down: list[bool], status: int) -> Callable[[str], tuple[int, bytes] | None]:
+    """The API's look-ups by reference answered `status` while `down[0]` holds."""
+
+    def answer(path: str) -> tuple[int, bytes] | None:
+        if down[0] and "creditor_reference" in path:
+            return status, b'{"_status": "ERR", "_error": {"code": %d, "message": "no"}}' % status
+        return None
+
+    return answer
+
+
+def test_a_repeat_asked_while_the_look_ups_fail_sends_nothing_and_the_same_command_resumes(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The file imported before, the journal lost, run with repeats allowed while the API
+    fails its look-ups (503): nothing is journaled or sent (exit 3); once it answers, the same
+    command finds the file imported before and credits nothing again."""
+    write_config(tmp_path, api={"max_attempts": 2, "backoff_base": 0.01})
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, sandbox_api.url).returncode == 0
+    _lose_journal(tmp_path)
+    down = [True]
+    with hostile_api(HostileApi(sandbox_api.url, on_get=_refusing(down, 503))) as api:
+        stopped = run(tmp_path, file, api.url, "--allow-repeats")
+        assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+        assert "Traceback" not in stopped.stderr
+        assert api.posts() == []
+        down[0] = False
+        done = run(tmp_path, file, api.url, "--allow-repeats")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [w["code"] for w in report_of(tmp_path, file)["warnings"]] == ["imported_before"]
+    assert len(all_creditings(sandbox_api.url)) == 3
+
+
+def test_a_repeat_whose_look_up_filter_is_refused_is_sent_on_the_journal_alone_if_allowed(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """dedupe.require_api_lookup: false accepts the journal alone when the API refuses the
+    look-up's filter (400): with repeats allowed the file is a deliberate repeat, credited
+    again under the weakened guarantee the report names — the run is not stopped."""
+    write_config(tmp_path, dedupe={"require_api_lookup": False})
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, sandbox_api.url).returncode == 0
+    _lose_journal(tmp_path)
+    with hostile_api(HostileApi(sandbox_api.url, on_get=_refusing([True], 400))) as api:
+        done = run(tmp_path, file, api.url, "--allow-repeats")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "weakened guarantee" in done.stdout + done.stderr
+    assert len(all_creditings(sandbox_api.url)) == 6
+
+
+def test_a_repeat_whose_look_up_filter_is_refused_stops_with_nothing_journaled_to_resume(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The API refusing the look-up's filter (400) with the look-up required: exit 2, nothing
+    sent — and no import journaled with salted references for the same command to credit
+    again once the API answers: then the file is found imported before."""
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, sandbox_api.url).returncode == 0
+    _lose_journal(tmp_path)
+    down = [True]
+    with hostile_api(HostileApi(sandbox_api.url, on_get=_refusing(down, 400))) as api:
+        stopped = run(tmp_path, file, api.url, "--allow-repeats")
+        assert stopped.returncode == 2, stopped.stdout + stopped.stderr
+        assert "dedupe.require_api_lookup" in stopped.stdout + stopped.stderr
+        assert "Traceback" not in stopped.stderr
+        assert api.posts() == []
+        down[0] = False
+        done = run(tmp_path, file, api.url, "--allow-repeats")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(all_creditings(sandbox_api.url)) == 3
