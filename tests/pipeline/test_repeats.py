@@ -331,3 +331,25 @@ def test_a_repeat_whose_look_up_filter_is_refused_stops_with_nothing_journaled_t
         done = run(tmp_path, file, api.url, "--allow-repeats")
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(all_creditings(sandbox_api.url)) == 3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a dry run does not ask whether a repeat was imported before: it salts the "
+    "references and predicts every row sent, where the run credits none of them",
+)
+def test_a_dry_run_of_a_file_imported_before_predicts_what_the_run_does(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The journal lost, the same file run dry with repeats allowed: the run would find every
+    row at the API and send none (imported_before), so the dry run must not predict them
+    sent ("not_sent: valid, would be sent") — it asks the API for its other predictions."""
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, sandbox_api.url).returncode == 0
+    _lose_journal(tmp_path)
+    dry = run(tmp_path, file, sandbox_api.url, "--allow-repeats", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    report = report_of(tmp_path, file)
+    assert report["summary"]["outcomes"]["not_sent"] == 0
+    assert [w["code"] for w in report["warnings"]] == ["imported_before"]
