@@ -97,19 +97,29 @@ class DedupeStore:
         yield from self._credited_among(base_url, creditor, "amount", wanted, exclude_import)
 
     @reads
-    def holds_references(self, base_url: str, creditor: str, references: Iterable[str]) -> bool:
-        """Whether an import of this journal credited one of these references of the creditor
-        at this API: rows the journal knows, so it is not lost for them
+    def sent_references(self, base_url: str, creditor: str, references: Iterable[str]) -> bool:
+        """Whether this journal sent and credited one of these references of the creditor at
+        this API (the row's intent recorded: not merely found there, as after a lost
+        journal): it knows the imports that credited them, so it is not lost for them
         (`pipeline.generated_references`)."""
         wanted = sorted(set(references))
-        found = self._credited_among(base_url, creditor, "creditor_reference", wanted, "")
-        return next(found, None) is not None
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            found = self._db.execute(
+                "SELECT 1 FROM rows r JOIN imports i ON i.id = r.import_id WHERE r.creditor=?"
+                " AND r.outcome='credited' AND i.base_url=? AND r.intent_at IS NOT NULL"
+                f" AND r.creditor_reference IN ({','.join('?' * len(chunk))}) LIMIT 1",
+                (creditor, base_url, *chunk),
+            ).fetchone()
+            if found is not None:
+                return True
+        return False
 
     def _credited_among(
         self,
         base_url: str,
         creditor: str,
-        column: Literal["credit_invoice", "amount", "creditor_reference"],
+        column: Literal["credit_invoice", "amount"],
         values: list[str],
         exclude_import: str,
     ) -> Iterator[JournalCrediting]:

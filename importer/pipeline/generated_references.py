@@ -37,7 +37,8 @@ Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
 """(creditor, field, values) -> the API's creditings by value (`CreditingQueries.find_in`)."""
 
 Known = Callable[[str, Sequence[str]], bool]
-"""(creditor, references) -> whether this journal credited one of them (`DedupeStore`)."""
+"""(creditor, references) -> whether this journal sent and credited one of them
+(`DedupeStore.sent_references`)."""
 
 
 def generated_references(
@@ -51,7 +52,7 @@ def generated_references(
 ) -> CheckedColumns:
     """The rows with their generated references, salted with `salt` (a deliberate repeat's:
     `reference.reimport_salt`) — unless `find` (given for a run that is not forced) shows
-    the API holds every one of them under its plain reference and this journal credited
+    the API holds every one of them under its plain reference and this journal sent
     none of them (`known`): then plain, and the `imported_before` warning is added to
     `warnings`."""
     if salt is None or find is None:
@@ -106,11 +107,13 @@ def credited_before(
     lookup_required: bool = True,
 ) -> bool:
     """Whether the API holds every generated row's plain reference (`generated`: the rows
-    that would get a salted one) and this journal credited none of them. Asked 100
-    references at a time, per creditor, stopping at the first that is missing: a file not
-    imported before costs one request. A journal that credited one of them is not lost: it
+    that would get a salted one) and this journal sent none of them. Asked 100 references
+    at a time, per creditor, stopping at the first that is missing: a file not imported
+    before costs one request. A journal that sent and credited one of them is not lost: it
     refused these bytes had it imported them ("already imported"), so the file is another
     one repeating credited rows — from one earlier file or several — a deliberate repeat.
+    Rows it only found at the API (recorded credited after a lost journal, never sent) say
+    nothing of which file sent them.
 
     The API refusing the look-up's filter stops the import before anything is journaled
     (`LookupRefused`, exit 2) where `lookup_required` (`dedupe.require_api_lookup`): an

@@ -227,9 +227,9 @@ class Intake:
         return None
 
     def _known(self, creditor: str, references: Sequence[str]) -> bool:
-        """Whether this journal credited one of these references at this API: it is not
-        lost for them (`generated_references.credited_before`)."""
-        return self._journal.dedupe.holds_references(self._target.name, creditor, references)
+        """Whether this journal sent and credited one of these references at this API: it is
+        not lost for them (`generated_references.credited_before`)."""
+        return self._journal.dedupe.sent_references(self._target.name, creditor, references)
 
     def reject(
         self,

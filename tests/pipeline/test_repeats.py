@@ -353,3 +353,26 @@ def test_a_dry_run_of_a_file_imported_before_predicts_what_the_run_does(
     report = report_of(tmp_path, file)
     assert report["summary"]["outcomes"]["not_sent"] == 0
     assert [w["code"] for w in report["warnings"]] == ["imported_before"]
+
+
+def test_a_file_imported_before_a_lost_journal_is_not_credited_again_once_found_in_a_new_one(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The journal lost, another file of the same rows run normally: the new journal records
+    them credited, as found at the API, never sent by it. The first file, run again with
+    repeats allowed, is still the file imported before: a journal that only found the rows
+    does not know whether these bytes were imported (only one that sent them would have
+    refused them as "already imported")."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, url).returncode == 0
+    _lose_journal(tmp_path)
+    again = export(tmp_path / "again.csv", list(reversed(ROWS[:3])))
+    assert run(tmp_path, again, url).returncode == 0
+    assert [r["outcome"] for r in report_of(tmp_path, again)["rows"]] == ["credited"] * 3
+    assert len(all_creditings(url)) == 3
+    done = run(tmp_path, file, url, "--allow-repeats")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [w["code"] for w in report_of(tmp_path, file)["warnings"]] == ["imported_before"]
+    assert len(all_creditings(url)) == 3
