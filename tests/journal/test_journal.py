@@ -457,6 +457,26 @@ def test_a_credit_note_is_claimed_by_one_row_in_flight_or_credited(journal: Jour
     assert journal.claims.take(BASE_URL, CREDITOR, "K1", "imp-2", 2) is None
 
 
+def test_a_reference_counts_as_sent_by_the_journal_only_when_its_row_was_sent_and_credited(
+    journal: Journal,
+) -> None:
+    """`sent_references`: credited through this journal (its intent recorded), not merely
+    found credited at the API, as after a lost journal."""
+    rows = [
+        NewRow(2, ["F-1"], request("F-1", "1.00", creditor_reference="R-sent")),
+        NewRow(3, ["F-2"], request("F-2", "2.00", creditor_reference="R-found")),
+        NewRow(4, ["F-3"], request("F-3", "3.00", creditor_reference="R-open")),
+    ]
+    journal.imports.create(record("imp-1"), rows)
+    journal.rows.mark_intent("imp-1", 2)
+    journal.rows.record("imp-1", 2, Outcome.CREDITED, http_status=201, crediting={"_id": "a" * 24})
+    journal.rows.record("imp-1", 3, Outcome.CREDITED, crediting={"_id": "b" * 24})  # found only
+    assert journal.dedupe.sent_references(BASE_URL, CREDITOR, ["R-x", "R-sent"])
+    assert not journal.dedupe.sent_references(BASE_URL, CREDITOR, ["R-found", "R-open"])
+    assert not journal.dedupe.sent_references("sandbox", CREDITOR, ["R-sent"])
+    assert not journal.dedupe.sent_references(BASE_URL, OTHER_CREDITOR, ["R-sent"])
+
+
 CLAIM_RACE = (
     PLACE_SCRIPT
     + """

@@ -133,6 +133,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
         "http://localhost:8080", ["a" * 24]
     ),
     "dedupe.first_attempt_at": lambda j: j.dedupe.first_attempt_at("imp-1", 2),
+    "dedupe.sent_references": lambda j: j.dedupe.sent_references(API, CREDITOR, ["R-1"]),
     "dedupe.crediting_owner": lambda j: j.dedupe.crediting_owner("a" * 24),
     "claims.holder": lambda j: j.claims.holder(API, CREDITOR, "K9", "imp-1", 3),
     # writes
