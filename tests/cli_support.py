@@ -6,6 +6,7 @@ interpreter prints."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -123,6 +124,21 @@ def report_of(workdir: Path, import_id: str = "*") -> dict:
     ]
     assert reports, "no report written"
     return max(reports, key=lambda report: (report["started"], report["file_import_report"]))
+
+
+def corrected_report_csv(report_csv: Path, row: int, cells: Mapping[str, str], to: Path) -> Path:
+    """`report_csv` with `row`'s `cells` (column -> text) changed, every other cell as it
+    was, saved to `to` as a person saves it (UTF-8 with a BOM, `;`): a `rerun --fix` file."""
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle, delimiter=";"))
+    head = table[0]
+    for line in table[1:]:
+        if line[head.index("row")] == str(row):
+            for column, value in cells.items():
+                line[head.index(column)] = value
+    with to.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(table)
+    return to
 
 
 def creditings(api: Sandbox) -> list[dict]:

@@ -3,13 +3,12 @@ the sandbox over a real socket, the journal in SQLite on disk."""
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from cli_support import SAMPLE, SECRET, creditings, importer, report_of
+from cli_support import SAMPLE, SECRET, corrected_report_csv, creditings, importer, report_of
 
 from importer.sandbox import Sandbox
 
@@ -121,14 +120,7 @@ def test_the_step_an_all_or_nothing_stop_gives_posts_every_row_once_the_invalid_
     assert plain.returncode == 1, plain.stderr
     assert creditings(api) == []  # what "after the outage: importer rerun ID" would have done
     report_csv = workdir / "reports" / import_id / "report.csv"
-    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";"))
-    amount, row = rows[0].index("Belopp"), rows[0].index("row")
-    for line in rows[1:]:
-        if line[row] == "6":
-            line[amount] = "123,45"
-    with report_csv.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle, delimiter=";").writerows(rows)
+    corrected_report_csv(report_csv, 6, {"Belopp": "123,45"}, report_csv)
 
     fixed = importer(workdir, "rerun", import_id, "--fix", str(report_csv), api=api)
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # row 7: F-9999 is unknown

@@ -11,7 +11,6 @@ disk; the API's creditings are the judge."""
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import in_process
+from cli_support import corrected_report_csv, in_process
 from exactly_once_support import (
     KEY,
     all_creditings,
@@ -175,20 +174,6 @@ def _lose_journal(workdir: Path) -> None:
         lost.unlink()
 
 
-def _corrected(report_csv: Path, row: int, amount: str) -> Path:
-    """The import's report.csv with `row`'s Belopp changed, as a person saves it."""
-    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
-        table = list(csv.reader(handle, delimiter=";"))
-    head = table[0]
-    for line in table[1:]:
-        if line[head.index("row")] == str(row):
-            line[head.index("Belopp")] = amount
-    fixed = report_csv.with_name("fixed.csv")
-    with fixed.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=";").writerows(table)
-    return fixed
-
-
 def test_a_row_corrected_in_a_file_imported_before_is_not_credited_again(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
@@ -201,7 +186,9 @@ def test_a_row_corrected_in_a_file_imported_before_is_not_credited_again(
     file = export(tmp_path / "credits.csv", [*ROWS[:3], ("EO-0001", "0", "2026-11-20")])
     assert run(tmp_path, file, url).returncode == 1  # row 5: an amount of zero
     first = report_of(tmp_path, file)["file_import_report"]
-    fix = _corrected(tmp_path / "reports" / first / "report.csv", 5, "7.00")
+    fix = corrected_report_csv(
+        tmp_path / "reports" / first / "report.csv", 5, {"Belopp": "7.00"}, tmp_path / "fix.csv"
+    )
     rerun = ["rerun", first, "--fix", str(fix), "--api-url", url]
     assert in_process(rerun, cwd=tmp_path, env=importer_env()).returncode == 0
     assert len(all_creditings(url)) == 4
@@ -210,7 +197,12 @@ def test_a_row_corrected_in_a_file_imported_before_is_not_credited_again(
     second = report_of(tmp_path, file)
     assert "imported_before" in [w["code"] for w in second["warnings"]]
     assert len(all_creditings(url)) == 4
-    fix = _corrected(tmp_path / "reports" / second["file_import_report"] / "report.csv", 5, "7.00")
+    fix = corrected_report_csv(
+        tmp_path / "reports" / second["file_import_report"] / "report.csv",
+        5,
+        {"Belopp": "7.00"},
+        tmp_path / "fix-2.csv",
+    )
     rerun = ["rerun", second["file_import_report"], "--fix", str(fix), "--api-url", url]
     done = in_process([*rerun, "--allow-repeats"], cwd=tmp_path, env=importer_env())
     assert done.returncode == 0, done.stdout + done.stderr

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from cli_support import SAMPLE, importer, in_process, report_of
+from cli_support import SAMPLE, corrected_report_csv, importer, in_process, report_of
 
 from importer.sandbox import Sandbox
 
@@ -25,16 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "importer"
 def _fixed_csv(workdir: Path, import_id: str) -> Path:
     """report.csv with row 6's amount corrected, every other row as it was."""
     report_csv = workdir / "reports" / import_id / "report.csv"
-    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";"))
-    header = rows[0]
-    for line in rows[1:]:
-        if line[header.index("row")] == "6":
-            line[header.index("Belopp")] = "12,35"
-    fix = workdir / "fixed.csv"
-    with fix.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle, delimiter=";").writerows(rows)
-    return fix
+    return corrected_report_csv(report_csv, 6, {"Belopp": "12,35"}, workdir / "fixed.csv")
 
 
 def test_a_fix_records_who_when_which_file_and_every_cell_changed(
