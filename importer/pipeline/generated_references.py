@@ -22,6 +22,7 @@ from itertools import compress
 from typing import Any
 
 from importer.api.queries import PAGE_SIZE
+from importer.config import Config
 from importer.errors import LookupRefused, QueryRefused
 from importer.outcomes import ImportWarning
 from importer.pipeline.reference import (
@@ -30,6 +31,7 @@ from importer.pipeline.reference import (
     keys_of_columns,
     occurrences_of_keys,
     reference_of,
+    reimport_salt,
 )
 from importer.validation import CheckedColumns
 
@@ -39,6 +41,28 @@ Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
 Known = Callable[[str, Sequence[str]], bool]
 """(creditor, references) -> whether this journal sent and credited one of them
 (`DedupeStore.sent_references`)."""
+
+
+Ask = tuple[Find, Known]
+"""The API look-up and the journal's answer a run asks whether a repeat was imported before."""
+
+
+def file_references(
+    config: Config,
+    checked: CheckedColumns,
+    sha256: str | None,
+    ask: Ask | None,
+    warnings: list[ImportWarning],
+) -> CheckedColumns:
+    """`generated_references` as `config` asks for them: salted for a deliberate repeat
+    (`dedupe.repeats: allow`) unless the API, asked through `ask` (None: a dry run, a forced
+    run), shows the file imported before."""
+    salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")
+    if ask is None:
+        return with_generated_references(checked, salt)
+    find, known = ask
+    required = config.dedupe.require_api_lookup
+    return generated_references(checked, salt, find, warnings, known, lookup_required=required)
 
 
 def generated_references(

@@ -21,12 +21,9 @@ from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
-from importer.pipeline.generated_references import Find, generated_references
+from importer.pipeline.generated_references import Ask, file_references
 from importer.pipeline.prediction import dry_run_requests
 from importer.pipeline.preflight import regular_file, report_unwritten
-from importer.pipeline.reference import (
-    reimport_salt,
-)
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.render import report_head
@@ -62,9 +59,9 @@ class Intake:
         dedupe: Dedupe,
         result: Callable[[Path, str, ExitCode], ImportResult],
         creditor: str | None = None,
-        find: Find | None = None,
+        ask: Ask | None = None,
     ) -> None:
-        self._find = find  # the API look-up: was a repeat imported before (generated_references)
+        self._ask = ask  # was a repeat imported before? (generated_references)
         self._config = config
         self._creditor = creditor
         self._journal = journal
@@ -124,17 +121,8 @@ class Intake:
         )
         dry_warnings: list[ImportWarning] = []
         if self._config.reference.generate:
-            allowed = self._config.dedupe.repeats == "allow"
-            salt = reimport_salt(file_sha256, repeats_allowed=allowed)
-            find = None if options.force or options.dry_run else self._find
-            checked = generated_references(
-                checked,
-                salt,
-                find,
-                dry_warnings,
-                self._known,
-                lookup_required=self._config.dedupe.require_api_lookup,
-            )
+            ask = None if options.force or options.dry_run else self._ask
+            checked = file_references(self._config, checked, file_sha256, ask, dry_warnings)
         new_rows: Iterator[NewRow] = iter(())
         if options.dry_run:
             # A dry run keeps the rows column-wise, straight to its report.
@@ -225,11 +213,6 @@ class Intake:
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
-
-    def _known(self, creditor: str, references: Sequence[str]) -> bool:
-        """Whether this journal sent and credited one of these references at this API: it is
-        not lost for them (`generated_references.credited_before`)."""
-        return self._journal.dedupe.sent_references(self._target.name, creditor, references)
 
     def reject(
         self,

@@ -214,7 +214,9 @@ class Importer:
             self._dedupe,
             self._result,
             creditor,
-            find=None if target.url is None else self._connections.find_in,
+            ask=None
+            if target.url is None
+            else (self._connections.find_in, partial(journal.dedupe.sent_references, target.name)),
         )
         self._reconciler = reconciler = Reconciler(
             config, journal, lambda: self.client, target.name
