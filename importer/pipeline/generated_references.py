@@ -16,15 +16,15 @@ and a dry run does not ask."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import compress
-from typing import Any
 
 from importer.api.queries import PAGE_SIZE
 from importer.config import Config
 from importer.errors import LookupRefused, QueryRefused
 from importer.outcomes import ImportWarning
+from importer.pipeline.api_lookup import Find
 from importer.pipeline.reference import (
     CONTENT_FIELDS,
     IMPORTED_BEFORE,
@@ -34,9 +34,6 @@ from importer.pipeline.reference import (
     reimport_salt,
 )
 from importer.validation import CheckedColumns
-
-Find = Callable[[str, str, Iterable[str]], dict[str, list[dict[str, Any]]]]
-"""(creditor, field, values) -> the API's creditings by value (`CreditingQueries.find_in`)."""
 
 Known = Callable[[str, Sequence[str]], bool]
 """(creditor, references) -> whether this journal sent and credited one of them
@@ -54,42 +51,24 @@ def file_references(
     ask: Ask | None,
     warnings: list[ImportWarning],
 ) -> CheckedColumns:
-    """`generated_references` as `config` asks for them: salted for a deliberate repeat
-    (`dedupe.repeats: allow`) unless the API, asked through `ask` (None: a dry run, a forced
-    run), shows the file imported before."""
+    """The rows with their generated references, salted for a deliberate repeat
+    (`dedupe.repeats: allow`, `reference.reimport_salt`) — unless the API, asked through
+    `ask` (None: a dry run, a forced run), holds every one of them under its plain reference
+    and this journal sent none of them: then plain, and the `imported_before` warning is
+    added to `warnings`."""
     salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")
-    if ask is None:
+    if salt is None or ask is None:
         return with_generated_references(checked, salt)
     find, known = ask
-    required = config.dedupe.require_api_lookup
-    return generated_references(checked, salt, find, warnings, known, lookup_required=required)
-
-
-def generated_references(
-    checked: CheckedColumns,
-    salt: str | None,
-    find: Find | None,
-    warnings: list[ImportWarning],
-    known: Known,
-    *,
-    lookup_required: bool = True,
-) -> CheckedColumns:
-    """The rows with their generated references, salted with `salt` (a deliberate repeat's:
-    `reference.reimport_salt`) — unless `find` (given for a run that is not forced) shows
-    the API holds every one of them under its plain reference and this journal sent
-    none of them (`known`): then plain, and the `imported_before` warning is added to
-    `warnings`."""
-    if salt is None or find is None:
-        return with_generated_references(checked, salt)
     plain = with_generated_references(checked, None)
     valid = checked.valid
     generated = [
         reference is None and (valid is None or valid[i])
         for i, reference in enumerate(checked.fields["creditor_reference"])
     ]
-    fields = plain.fields
-    creditors, plain_references = fields["creditor"], fields["creditor_reference"]
-    if credited_before(creditors, plain_references, generated, find, known, lookup_required):
+    creditors, references = plain.fields["creditor"], plain.fields["creditor_reference"]
+    required = config.dedupe.require_api_lookup
+    if credited_before(creditors, references, generated, find, known, required):
         warnings.append(imported_before_warning(sum(generated)))
         return plain
     return with_generated_references(checked, salt)
