@@ -122,13 +122,14 @@ def read_sheet(
     first_column = start[1] if start else 0
     layout = sheet_layout(data, index) if xlsx else SheetLayout()
     records = _records(_shown(rows, layout.formats, first_row, first_column), first_row)
+    merged, heads = _merged(ranges, first_column)
     return Sheet(
         name=name,
         records=records,
         hidden_rows=tuple(layout.hidden_rows),
         hidden_sheets=tuple(n for n in hidden_sheets if n != name),
-        merged=_merged(ranges, first_column),
-        merged_heads=_merged_heads(ranges, first_column),
+        merged=merged,
+        merged_heads=heads,
         uncomputed=frozenset((row, column - first_column) for row, column in layout.uncomputed),
     )
 
@@ -148,36 +149,29 @@ def _shown(
     return rows
 
 
+Cells = dict[tuple[int, int], tuple[str, str]]
+
+
 def _merged(
     ranges: list[tuple[tuple[int, int], tuple[int, int]]], first_column: int
-) -> dict[tuple[int, int], tuple[str, str]]:
-    """Every cell of a merged range but its first (which holds the value) -> its name and
-    the range's ("B7", "B6:B8"), keyed by (row number, column index in the rows read)."""
-    merged: dict[tuple[int, int], tuple[str, str]] = {}
+) -> tuple[Cells, Cells]:
+    """Every cell of a merged range but its first (which holds the value), and the first
+    cell of every range over several rows (whose one value is shown beside each of those
+    rows) -> its name and the range's ("B7", "B6:B8"), keyed by (row number, column index in
+    the rows read)."""
+    merged: Cells = {}
+    heads: Cells = {}
     for (top, left), (bottom, right) in ranges:
         if (bottom - top + 1) * (right - left + 1) > 100_000:
             continue  # a whole-sheet merge: no table lives inside it
         text = f"{_cell_name(top, left)}:{_cell_name(bottom, right)}"
+        if bottom > top:
+            heads[(top + 1, left - first_column)] = (_cell_name(top, left), text)
         for row in range(top, bottom + 1):
             for column in range(left, right + 1):
                 if (row, column) != (top, left):
                     merged[(row + 1, column - first_column)] = (_cell_name(row, column), text)
-    return merged
-
-
-def _merged_heads(
-    ranges: list[tuple[tuple[int, int], tuple[int, int]]], first_column: int
-) -> dict[tuple[int, int], tuple[str, str]]:
-    """The first cell of every merged range over several rows -> its name and the range's,
-    keyed as `_merged`'s: the one value it holds is shown beside each of those rows."""
-    return {
-        (top + 1, left - first_column): (
-            _cell_name(top, left),
-            f"{_cell_name(top, left)}:{_cell_name(bottom, right)}",
-        )
-        for (top, left), (bottom, right) in ranges
-        if bottom > top and (bottom - top + 1) * (right - left + 1) <= 100_000
-    }
+    return merged, heads
 
 
 def _cell_name(row: int, column: int) -> str:
