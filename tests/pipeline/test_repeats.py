@@ -144,6 +144,11 @@ def test_a_cumulative_export_with_a_row_repeated_once_more_credits_the_new_repea
     assert len(all_creditings(sandbox_api.url)) == 4
 
 
+def _lose_journal(workdir: Path) -> None:
+    for lost in workdir.glob("journal.sqlite*"):
+        lost.unlink()
+
+
 def test_the_same_file_with_repeats_allowed_after_the_journal_is_lost_credits_nothing_again(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
@@ -156,8 +161,7 @@ def test_the_same_file_with_repeats_allowed_after_the_journal_is_lost_credits_no
     again = run(tmp_path, file, sandbox_api.url, "--allow-repeats")
     assert again.returncode == 0, again.stderr
     assert len(all_creditings(sandbox_api.url)) == 3  # with the journal: already imported
-    for lost in tmp_path.glob("journal.sqlite*"):
-        lost.unlink()
+    _lose_journal(tmp_path)
     done = run(tmp_path, file, sandbox_api.url, "--allow-repeats")
     assert done.returncode == 0, done.stderr
     assert len(all_creditings(sandbox_api.url)) == 3
@@ -167,11 +171,6 @@ def test_the_same_file_with_repeats_allowed_after_the_journal_is_lost_credits_no
     forced = run(tmp_path, file, sandbox_api.url, "--allow-repeats", "--force")
     assert forced.returncode == 0, forced.stderr
     assert len(all_creditings(sandbox_api.url)) == 6  # --force: again, as with the journal
-
-
-def _lose_journal(workdir: Path) -> None:
-    for lost in workdir.glob("journal.sqlite*"):
-        lost.unlink()
 
 
 def test_a_row_corrected_in_a_file_imported_before_is_not_credited_again(
