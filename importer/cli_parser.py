@@ -63,8 +63,10 @@ def _repeats(parser: argparse.ArgumentParser) -> None:
     )
 
 
-DRY_RUN_IGNORES = {"lanes": "--lanes", "all_or_nothing": "--all-or-nothing", "force": "--force"}
-"""Options of `run` that mean nothing when nothing is sent (`validate`, `run --dry-run`)."""
+DRY_RUN_IGNORES = {"lanes": "--lanes", "all_or_nothing": "--all-or-nothing"}
+"""Options of `run` that mean nothing when nothing is sent (`validate`, `run --dry-run`).
+`--force` is not one: with repeats allowed it changes what a dry run predicts (a file
+imported before is credited again, `pipeline.prediction`)."""
 
 
 def _logging(parser: argparse.ArgumentParser) -> None:

@@ -76,7 +76,7 @@ def test_validate_takes_runs_options_and_says_which_it_ignores(main: Main) -> No
     )
     assert code == 1, err  # the sample's invalid row
     assert err.splitlines() == [
-        "importer: --lanes, --all-or-nothing, --force: ignored in a dry run (nothing is sent)"
+        "importer: --lanes, --all-or-nothing: ignored in a dry run (nothing is sent)"
     ]
     assert "dry run, nothing sent" in out
 

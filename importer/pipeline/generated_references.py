@@ -11,8 +11,9 @@ reference, the file was credited before, and a deliberate repeat it is not. Its 
 are then left plain, so the look-up before sending finds each row as what it is, nothing is
 credited again, and the import carries the `imported_before` warning — which `rerun --fix`
 reads too, so a row corrected later gets a plain reference like the rest
-(`reference.reimport_salt`). `--force` credits the file again anyway, as with the journal,
-and a dry run does not ask."""
+(`reference.reimport_salt`). `--force` credits the file again anyway, as with the journal.
+A dry run asks the same question through this same code, with its own client
+(`pipeline.prediction`), so it predicts what the run does."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def file_references(
 ) -> CheckedColumns:
     """The rows with their generated references, salted for a deliberate repeat
     (`dedupe.repeats: allow`, `reference.reimport_salt`) — unless the API, asked through
-    `ask` (None: a dry run, a forced run), holds every one of them under its plain reference
+    `ask` (None: a forced run, or no API to ask), holds every one of them under its plain reference
     and this journal sent none of them: then plain, and the `imported_before` warning is
     added to `warnings`."""
     salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")

@@ -120,13 +120,12 @@ class Intake:
             else [Outcome.NOT_SENT] * len(errors)
         )
         dry_warnings: list[ImportWarning] = []
-        if self._config.reference.generate:
-            ask = None if options.force or options.dry_run else self._ask
-            checked = file_references(self._config, checked, file_sha256, ask, dry_warnings)
+        ask = None if options.force else self._ask  # --force credits a repeat all the same
         new_rows: Iterator[NewRow] = iter(())
         if options.dry_run:
-            # A dry run keeps the rows column-wise, straight to its report.
-            requests = dry_run_requests(
+            # A dry run keeps the rows column-wise, straight to its report; it asks what the
+            # run would ask through its own client, each look-up tried once.
+            checked, requests = dry_run_requests(
                 self._config,
                 self._target,
                 self._dedupe,
@@ -135,8 +134,12 @@ class Intake:
                 checked,
                 outcomes,
                 dry_warnings,
+                file_sha256,
+                None if ask is None else ask[1],
             )
         else:
+            if self._config.reference.generate:
+                checked = file_references(self._config, checked, file_sha256, ask, dry_warnings)
             new_rows = _new_rows(numbers, sources, checked, outcomes)
             del sources, errors, outcomes  # held by `new_rows` alone, freed once journaled
         warnings = [*columns.warnings, *sheet_warnings, *checked.warnings, *dry_warnings]

@@ -3,9 +3,14 @@ recording or sending anything.
 
 A run asks the API before any row is sent (`pipeline.api_lookup`); so does a dry run when it
 can — an API key is set — each look-up tried once (a prediction waits for no backoff). A row
-the API already holds as this row's is shown `duplicate` (a run would not send it). When the
-API cannot be asked, the prediction rests on the journal alone, and a `journal_alone`
-warning says so (the embedded sandbox keeps its database beside the journal: they agree)."""
+the API already holds as this row's is shown `duplicate` (a run would not send it). With
+repeats allowed, a run first asks whether the file was imported before (its references
+then stay plain, `pipeline.generated_references`); a dry run asks the same through the same
+code, so it never predicts rows sent that the run would find credited. When the API cannot
+be asked, the prediction rests on the journal alone — the rows of a repeat shown salted, to
+send — and a `journal_alone` warning says so and why, once: the first look-up that fails
+is the last tried (the embedded sandbox keeps its database beside the journal: they
+agree)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.api_lookup import Find
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.dedupe_rules import Verdict
+from importer.pipeline.generated_references import Known, file_references
 from importer.report import RequestColumns
 from importer.validation import CheckedColumns
 
@@ -41,14 +47,23 @@ def dry_run_requests(
     checked: CheckedColumns,
     outcomes: list[Outcome],
     warnings: list[ImportWarning],
-) -> RequestColumns:
-    """What a dry run would send, column-wise, with the rows the dedupe rules hold back
-    marked (duplicate, held, or a credit-note conflict) in `outcomes` and `checked.errors`;
-    `warnings` gets the one saying the prediction rests on the journal alone, if it does."""
-    valid = checked.valid
+    sha256: str | None,
+    known: Known | None,
+) -> tuple[CheckedColumns, RequestColumns]:
+    """The rows with the references a run would give them, and what a dry run would send,
+    column-wise, with the rows the dedupe rules hold back marked (duplicate, held, or a
+    credit-note conflict) in `outcomes` and `checked.errors`. `known` is the journal's answer
+    a run asks with whether a repeat was imported before (None: `--force`, which does not
+    ask). `warnings` gets `imported_before` where the run would add it, and the one saying
+    the prediction rests on the journal alone, if it does."""
     client = _client(config, target)
     try:
-        blind = mark_file(
+        find = None if client is None else client.find_in
+        blind = None
+        if config.reference.generate:
+            checked, blind = _references(config, checked, sha256, find, known, warnings)
+        valid = checked.valid  # before the verdicts: a row held back is still a request
+        marked = mark_file(  # not asked again where the first look-up failed
             dedupe,
             import_id,
             numbers,
@@ -56,8 +71,9 @@ def dry_run_requests(
             valid,
             outcomes,
             checked.errors,
-            client.find_in if client is not None else None,
+            find if blind is None else None,
         )
+        blind = blind or marked
     finally:
         if client is not None:
             client.close()
@@ -69,7 +85,27 @@ def dry_run_requests(
             "credited through another journal is shown as one to send."
         )
         warnings.append(ImportWarning(code="journal_alone", message=message))
-    return RequestColumns(checked.fields, valid, len(numbers))
+    return checked, RequestColumns(checked.fields, valid, len(numbers))
+
+
+def _references(
+    config: Config,
+    checked: CheckedColumns,
+    sha256: str | None,
+    find: Find | None,
+    known: Known | None,
+    warnings: list[ImportWarning],
+) -> tuple[CheckedColumns, str | None]:
+    """The rows with the references a run would give them (`file_references`, asked through
+    the dry run's client), and why the API could not be asked whether a repeat was imported
+    before, if it could not: then salted, as a deliberate repeat the journal alone would
+    send (a refused filter included, which stops a run: it is no answer to predict with)."""
+    ask = None if find is None or known is None else (_answered(find), known)
+    try:
+        return file_references(config, checked, sha256, ask, warnings), None
+    except _Blind as blind:
+        why = f"{blind}, when asked whether this file was imported before"
+        return file_references(config, checked, sha256, None, warnings), why
 
 
 def _client(config: Config, target: Target) -> ApiClient | None:
@@ -134,10 +170,8 @@ def mark_file(
     return blind
 
 
-def _with_api(
-    dedupe: Dedupe, import_id: str, rows: list[tuple[int, dict[str, Any]]], lookup: Find
-) -> list[Verdict]:
-    """The verdicts with the API asked as a run asks it. Raises `_Blind` when it cannot be."""
+def _answered(lookup: Find) -> Find:
+    """`lookup` raising `_Blind` where the API cannot answer it."""
 
     def asked(creditor: str, name: str, values: Iterable[str]) -> dict[str, Any]:
         try:
@@ -145,6 +179,14 @@ def _with_api(
         except ApiUnavailable as exc:  # a refused filter too: nothing decided on it
             raise _Blind(exc.message) from None
 
+    return asked
+
+
+def _with_api(
+    dedupe: Dedupe, import_id: str, rows: list[tuple[int, dict[str, Any]]], lookup: Find
+) -> list[Verdict]:
+    """The verdicts with the API asked as a run asks it. Raises `_Blind` when it cannot be."""
+    asked = _answered(lookup)
     dedupe.lookup = asked
     pending = [JournalRow(n, Outcome.NOT_SENT, (), r, []) for n, r in rows]
     found = dedupe.api_lookup.decide(import_id, pending, asked)

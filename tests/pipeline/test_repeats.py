@@ -29,6 +29,7 @@ from exactly_once_support import (
 )
 from hostile_api import HostileApi, hostile_api
 
+from importer.journal import Journal
 from importer.sandbox import Sandbox
 
 ROWS = [(f"EO-{n % 3 + 1:04d}", f"{n + 1}.00", f"2026-11-{n % 20 + 1:02d}") for n in range(15)]
@@ -324,26 +325,134 @@ def test_a_repeat_whose_look_up_filter_is_refused_stops_with_nothing_journaled_t
     assert len(all_creditings(sandbox_api.url)) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a dry run does not ask whether a repeat was imported before: it salts the "
-    "references and predicts every row sent, where the run credits none of them",
-)
+def _journal_holds_dry_runs_alone(workdir: Path) -> None:
+    """The journal records that dry runs happened, not their rows (what a dry run records)."""
+    with Journal(workdir / "journal.sqlite") as journal:
+        records = journal.imports.all()
+        assert records
+        assert all(record.dry_run for record in records)
+        assert sum(sum(journal.imports.outcome_counts(r.id).values()) for r in records) == 0
+
+
+def _references(report: dict[str, Any]) -> list[str]:
+    return [row["request"]["creditor_reference"] for row in report["rows"]]
+
+
 def test_a_dry_run_of_a_file_imported_before_predicts_what_the_run_does(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
-    """The journal lost, the same file run dry with repeats allowed: the run would find every
-    row at the API and send none (imported_before), so the dry run must not predict them
-    sent ("not_sent: valid, would be sent") — it asks the API for its other predictions."""
+    """The journal lost, the same file run dry with repeats allowed: the run finds every row
+    at the API and sends none (imported_before), so the dry run asks the same question and
+    predicts no row sent — each shown as held by Amili already, under its plain reference —
+    with the same warning, recording no row in the journal."""
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, sandbox_api.url).returncode == 0
+    plain = _references(report_of(tmp_path, file))
+    _lose_journal(tmp_path)
+    dry = run(tmp_path, file, sandbox_api.url, "--allow-repeats", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    predicted = report_of(tmp_path, file)
+    assert predicted["summary"]["outcomes"]["not_sent"] == 0
+    assert [w["code"] for w in predicted["warnings"]] == ["imported_before"]
+    assert [(r["outcome"], [e["code"] for e in r["errors"]]) for r in predicted["rows"]] == [
+        ("duplicate", ["row_already_credited"])
+    ] * 3
+    assert _references(predicted) == plain
+    _journal_holds_dry_runs_alone(tmp_path)
+    done = run(tmp_path, file, sandbox_api.url, "--allow-repeats")  # what it predicted
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [w["code"] for w in report_of(tmp_path, file)["warnings"]] == ["imported_before"]
+    assert len(all_creditings(sandbox_api.url)) == 3
+
+
+def test_a_dry_run_of_a_deliberate_repeat_after_a_lost_journal_predicts_every_row_sent(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """A new row beside credited ones: not the file imported before. The dry run predicts
+    every row sent under references salted with the file's bytes — the ones the run sends."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    monday = export(tmp_path / "mon.csv", ROWS[:3])
+    assert run(tmp_path, monday, url).returncode == 0
+    plain = set(_references(report_of(tmp_path, monday)))
+    _lose_journal(tmp_path)
+    tuesday = export(tmp_path / "tue.csv", ROWS[:4])
+    dry = run(tmp_path, tuesday, url, "--allow-repeats", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    predicted = report_of(tmp_path, tuesday)
+    assert predicted["warnings"] == []
+    assert predicted["summary"]["outcomes"]["not_sent"] == 4
+    salted = _references(predicted)
+    assert not plain & set(salted)
+    _journal_holds_dry_runs_alone(tmp_path)
+    assert len(all_creditings(url)) == 3
+    assert run(tmp_path, tuesday, url, "--allow-repeats").returncode == 0
+    assert _references(report_of(tmp_path, tuesday)) == salted
+    assert len(all_creditings(url)) == 7
+
+
+def test_a_forced_dry_run_of_a_file_imported_before_predicts_every_row_sent(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """--force credits a file imported before again, with repeats allowed: its dry run says
+    so (every row sent, no imported_before warning), and --force is not called ignored."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, url).returncode == 0
+    _lose_journal(tmp_path)
+    dry = run(tmp_path, file, url, "--allow-repeats", "--force", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "ignored" not in dry.stderr
+    predicted = report_of(tmp_path, file)
+    assert predicted["warnings"] == []
+    assert predicted["summary"]["outcomes"]["not_sent"] == 3
+    _journal_holds_dry_runs_alone(tmp_path)
+    assert run(tmp_path, file, url, "--allow-repeats", "--force").returncode == 0
+    assert len(all_creditings(url)) == 6
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (503, "HTTP 503), when asked whether this file was imported before"),
+        (400, "refused a lookup's filter (HTTP 400), when asked whether this file was imported"),
+        (None, "no API key in AMILI_API_KEY to ask the API with"),
+    ],
+    ids=["look-ups-failing", "filter-refused", "no-api-key"],
+)
+def test_a_dry_run_that_cannot_ask_whether_a_file_was_imported_before_says_so(
+    tmp_path: Path, sandbox_api: Sandbox, answer: int | None, why: str
+) -> None:
+    """The journal lost and the API not to be asked (its look-ups failing, their filter
+    refused, no key to ask with): as for its other predictions, the dry run rests on the
+    journal alone and says so in its `journal_alone` warning — the rows shown as a deliberate
+    repeat to send, which a run, asking first, would not send — with one look-up tried, none
+    posted, and no row journaled."""
     write_config(tmp_path)
     file = export(tmp_path / "credits.csv", ROWS[:3])
     assert run(tmp_path, file, sandbox_api.url).returncode == 0
     _lose_journal(tmp_path)
-    dry = run(tmp_path, file, sandbox_api.url, "--allow-repeats", "--dry-run")
+    refusing = _refusing([answer is not None], answer or 503)
+    dry_run = ["run", str(file), "--allow-repeats", "--dry-run"]
+    with hostile_api(HostileApi(sandbox_api.url, on_get=refusing)) as api:
+        env = importer_env()
+        if answer is None:
+            del env["AMILI_API_KEY"]
+        dry = in_process([*dry_run, "--api-url", api.url], cwd=tmp_path, env=env)
+        assert api.posts() == []
+        assert len(api.gets()) == (0 if answer is None else 1)  # tried once, not again
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    report = report_of(tmp_path, file)
-    assert report["summary"]["outcomes"]["not_sent"] == 0
-    assert [w["code"] for w in report["warnings"]] == ["imported_before"]
+    assert "Traceback" not in dry.stderr
+    predicted = report_of(tmp_path, file)
+    (warning,) = predicted["warnings"]
+    assert warning["code"] == "journal_alone"
+    assert why in warning["message"]
+    assert "a row credited through another journal is shown as one to send" in warning["message"]
+    assert predicted["summary"]["outcomes"]["not_sent"] == 3
+    _journal_holds_dry_runs_alone(tmp_path)
+    assert len(all_creditings(sandbox_api.url)) == 3
 
 
 def test_a_file_imported_before_a_lost_journal_is_not_credited_again_once_found_in_a_new_one(
