@@ -135,7 +135,7 @@ class Intake:
                 outcomes,
                 dry_warnings,
                 file_sha256,
-                None if ask is None else ask[1],
+                None if ask is None else ask[1],  # the journal's answer; its client asks Amili
             )
         else:
             if self._config.reference.generate:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from importer import logs
 from importer.api.target import Target
 from importer.bulk import gc_paused
-from importer.config import Config
+from importer.config import Config, ReportConfig
 from importer.errors import (
     FileRejected,
     ImportNotFound,
@@ -56,7 +56,7 @@ from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
 from importer.stopping import StopFlag
-from importer.words import Language, text
+from importer.words import text
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -103,14 +103,27 @@ def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool
     return any(counts[o] for o in wanted) or bool(journal.statuses.awaiting(import_id))
 
 
-def _already_imported(
-    path: Path, done: ImportRecord, language: Language, zone: str | None
-) -> ImportResult:
+def _already_imported(path: Path, done: ImportRecord, report: ReportConfig) -> ImportResult:
     """The answer for a file this API has fully imported before: nothing is sent. Its time
-    in `report.timezone`, as every time people read."""
-    when = shown(done.started, zone, seconds=False)
-    message = text("detail.already_imported", language, file=path.name, id=done.id, when=when)
+    in `report.timezone`, as every time people read, its words in `report.language`."""
+    when = shown(done.started, report.timezone, seconds=False)
+    message = text(
+        "detail.already_imported", report.language, file=path.name, id=done.id, when=when
+    )
     return ImportResult(str(path), ExitCode.OK, done.id, message=message, already_imported=True)
+
+
+def _imported_repeat(
+    config: Config, journal: Journal, api: str, creditor: str | None, sha256: str | None
+) -> ImportRecord | None:
+    """The import that fully imported these bytes, with repeats allowed: a dry run answers
+    "already imported" as the run does, where it would predict the rows sent under
+    references salted anew. Without repeats allowed the dry run keeps its report (each row
+    a duplicate, its invalid rows listed): no money moves either way."""
+    if sha256 is None or config.dedupe.repeats != "allow":
+        return None
+    done = journal.imports.find(sha256, api, state="finished", creditor=creditor)
+    return done if done is not None and _fully_imported(journal, done.id) else None
 
 
 def _to_resume(
@@ -267,17 +280,19 @@ class Importer:
         check_before_sending(self.config, self.journal, dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)
-        if options.dry_run or sha256 is None:
-            return self._start(path, sha256, started, options)
         creditor = options.creditor or self.creditor or self.config.defaults.creditor
+        if options.dry_run or sha256 is None:
+            done = _imported_repeat(self.config, self.journal, self.target.name, creditor, sha256)
+            if done is None or options.force:  # a forced run credits it again
+                return self._start(path, sha256, started, options)
+            return _already_imported(path, done, self.config.report)
         find = partial(self.journal.imports.find, sha256, self.target.name, creditor=creditor)
         with self.journal.locks.for_file(sha256, self.target.name, path.name):
             done = find(state="finished")  # the bytes, the API and the creditor
             if done is not None and not options.force and _fully_imported(self.journal, done.id):
                 if not _report_current(self.config, done):
                     self.render(done.id)
-                report = self.config.report
-                return _already_imported(path, done, report.language, report.timezone)
+                return _already_imported(path, done, self.config.report)
             unfinished = _to_resume(find(state="open"), done, force=options.force)
             if unfinished is not None:
                 log.info("import.resume", import_id=unfinished.id, file=path.name)

@@ -366,6 +366,32 @@ def test_a_dry_run_of_a_file_imported_before_predicts_what_the_run_does(
     assert len(all_creditings(sandbox_api.url)) == 3
 
 
+def test_a_dry_run_of_bytes_this_journal_imported_answers_already_imported_as_the_run_does(
+    tmp_path: Path, sandbox_api: Sandbox
+) -> None:
+    """The journal kept: the run of the same bytes with repeats allowed is "already
+    imported" and sends nothing, so its dry run says the same — it predicted every row sent
+    under references salted anew. With --force both credit it again."""
+    url = sandbox_api.url
+    write_config(tmp_path)
+    file = export(tmp_path / "credits.csv", ROWS[:3])
+    assert run(tmp_path, file, url).returncode == 0
+    first = report_of(tmp_path, file)["file_import_report"]
+    dry = run(tmp_path, file, url, "--allow-repeats", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"was already imported as {first}" in dry.stdout
+    assert len(reports(tmp_path)) == 1  # no dry run's report predicting rows sent
+    done = run(tmp_path, file, url, "--allow-repeats")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"was already imported as {first}" in done.stdout
+    forced = run(tmp_path, file, url, "--allow-repeats", "--force", "--dry-run")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert report_of(tmp_path, file)["summary"]["outcomes"]["not_sent"] == 3
+    assert len(all_creditings(url)) == 3
+    assert run(tmp_path, file, url, "--allow-repeats", "--force").returncode == 0
+    assert len(all_creditings(url)) == 6
+
+
 def test_a_dry_run_of_a_deliberate_repeat_after_a_lost_journal_predicts_every_row_sent(
     tmp_path: Path, sandbox_api: Sandbox
 ) -> None:
