@@ -44,6 +44,8 @@ a comment saying which).
 from __future__ import annotations
 
 from importer.exit_codes import ExitCode
+from importer.refusal import Refusal, worded
+from importer.words import Language
 
 
 class ImporterError(Exception):
@@ -124,14 +126,25 @@ class Unsupported(UsageError):
 
 class FileRejected(ImporterError):
     """The whole file cannot be imported (unreadable, unknown format, no matching header, a
-    required column missing). Nothing of it is posted."""
+    required column missing). Nothing of it is posted.
+
+    `problem` is a `Refusal` (a code and its facts), worded in English for `str(err)` and in
+    any language by `said_in`, where a person reads it (`importer.refusal`). A problem given as
+    a sentence (a correction file's, for `rerun --fix`) is English in every language."""
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, file: str, problem: str) -> None:
-        super().__init__(f"{file}: {problem}")
+    def __init__(self, file: str, problem: str | Refusal) -> None:
+        self.refusal = problem if isinstance(problem, Refusal) else None
+        self.problem = worded(problem, "en") if isinstance(problem, Refusal) else problem
+        super().__init__(f"{file}: {self.problem}")
         self.file = file
-        self.problem = problem
+
+    def said_in(self, language: Language) -> str:
+        """`file: problem` as a person reading `language` reads it."""
+        if self.refusal is None or language == "en":
+            return self.message
+        return f"{self.file}: {worded(self.refusal, language)}"
 
 
 # ---------------------------------------------------------------------- stopped (exit 3)

@@ -51,6 +51,7 @@ from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.rerun_plan import dry_run_plan, rerunnable
 from importer.pipeline.results import ImportResult, Progress, RunOptions
+from importer.refusal import worded
 from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
@@ -263,7 +264,8 @@ class Importer:
         options = options or RunOptions()
         problem = not_a_file(path)
         if problem is not None:  # a mistyped path: no import, no report folder
-            return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
+            said = f"{path}: {worded(problem, 'en')}"  # a usage error: English (importer.words)
+            return ImportResult(str(path), ExitCode.USAGE, message=said)
         check_before_sending(self.config, self.journal, dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)

@@ -1,0 +1,127 @@
+"""Why a file is refused as a whole, as a value: a stable code and the facts it names.
+
+A refusal is raised deep in a reader (`FileRejected(file, Refusal("same_field", …))`) and
+read by a person far away — on the command line, in the night's summary, in the report of the
+rejected import — each in its own `report.language`. So it travels as its code and facts, and
+is worded (`worded`) only where a person reads it, from the `refusal.` words of
+`importer.refusal_words`; English is the sentence the command line has always printed.
+
+The facts are plain JSON values (text, whole numbers, lists of text), so a refusal can be kept
+beside the import that it rejected (`as_json`, `from_json`) and worded again later. A few
+facts are worded per language rather than shown as they are (the names below): a fixed phrase
+(`what` a binary file looks like, the tab `delimiter`), a request `field` or a list of them, counts
+with their thousands grouped, amounts and sizes in the language's own form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from importer.refusal_words import FIELDS_SV
+from importer.words import CATALOGUE, Language, number_text, text
+
+Fact = str | int | Sequence[str]
+
+_PHRASES = frozenset({"what", "delimiter", "seen"})
+"""Facts that are one of a refusal's fixed phrases (`refusal.<name>_<value>`); any other
+value of them (a header row's cells) is shown as it is."""
+_FIELD_LISTS = frozenset({"missing", "expected"})
+"""Facts that list request fields, each worded as a `field` fact is."""
+_GROUPED = frozenset({"parts", "most"})
+"""Counts written with their thousands grouped (`10,000`; `10 000` in Swedish)."""
+_AMOUNTS = frozenset({"amount", "total"})
+"""Amounts as a decimal text (`1234.50`), written as the language writes an amount."""
+_SIZES = frozenset({"packed", "expanded"})
+"""Sizes in bytes, written in KB or MB."""
+
+
+class Refusal:
+    """Why a file is refused: `code` (a `refusal.<code>` key) and the facts its words name."""
+
+    __slots__ = ("code", "facts")
+
+    def __init__(self, code: str, **facts: Fact) -> None:
+        self.code = code
+        self.facts: dict[str, Fact] = facts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Refusal) and (self.code, self.facts) == (other.code, other.facts)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.code!r}, {self.facts!r})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "facts": {k: _plain(v) for k, v in self.facts.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Refusal | None:
+        """The refusal `as_json` kept, or None for anything else (a record written before
+        refusals were kept, a code this version has no words for)."""
+        code, facts = data.get("code"), data.get("facts")
+        if not isinstance(code, str) or not isinstance(facts, dict):
+            return None
+        if f"refusal.{code}" not in CATALOGUE:
+            return None
+        return cls(code, **facts)
+
+
+def worded(refusal: Refusal, language: Language) -> str:
+    """The refusal as a sentence in `language` (without the file's name)."""
+    values = {name: _fact(name, value, language) for name, value in refusal.facts.items()}
+    return text(f"refusal.{refusal.code}", language, **values)
+
+
+def _fact(name: str, value: Fact, language: Language) -> str:
+    if name in _PHRASES and isinstance(value, str):
+        return _phrase(name, value, language)
+    if name == "field" and isinstance(value, str):
+        return _field(value, language)
+    if name in _FIELD_LISTS and not isinstance(value, str | int):
+        return ", ".join(_field(field, language) for field in value)
+    if name in _GROUPED and isinstance(value, int):
+        return f"{value:,}" if language == "en" else number_text(value, language, 0)
+    if name in _AMOUNTS and isinstance(value, str):
+        return _amount(value, language)
+    if name in _SIZES and isinstance(value, int):
+        return _size(value, language)
+    return value if isinstance(value, str) else str(value)
+
+
+def _phrase(name: str, value: str, language: Language) -> str:
+    key = f"refusal.{name}_{value}"
+    return text(key, language) if key in CATALOGUE else value
+
+
+def _field(name: str, language: Language) -> str:
+    return FIELDS_SV.get(name, name) if language == "sv" else name
+
+
+def _amount(value: str, language: Language) -> str:
+    if language == "en":
+        return value
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return value
+    exponent = amount.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return number_text(amount, language, places)
+
+
+def _size(size: int, language: Language) -> str:
+    if size < 1 << 20:
+        shown, unit = size / 1024, "KB"
+    else:
+        shown, unit = size / (1 << 20), "MB"
+    if language == "en":
+        return f"{shown:,.0f} {unit}"
+    return f"{number_text(shown, language, 0)} {unit}"
+
+
+def _plain(value: Fact) -> str | int | list[str]:
+    return value if isinstance(value, str | int) else list(value)
