@@ -298,7 +298,9 @@ class Importer:
             return done if done is not None else self.continue_import(import_id)
         except FileRejected as rejected:
             self._intake.reject(path, import_id, sha256, started, options, rejected)
-            return self._result(path, import_id, ExitCode.USAGE, rejected.message)
+            result = self._result(path, import_id, ExitCode.USAGE, rejected.message)
+            result.rejected = rejected
+            return result
 
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
         """Post every row that is not final yet, in file order (per case, with lanes); an

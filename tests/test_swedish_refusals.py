@@ -1,0 +1,226 @@
+"""A file refused as a whole is explained in the reader's language: under `report.language: sv`
+the night's summary (summary.txt, and the reason.txt beside the file in failed/) and the
+command line's line for the file say in Swedish why it was refused — two amount columns, an
+empty file, bytes that are no text, a file cut short against its marker's control total, a
+PDF, a web page — with the file, row and column named and numbers written the Swedish way,
+while an English configuration keeps the sentences printed until now, word for word. Real
+files in a real inbox, the real command line, the sandbox over a real socket."""
+
+from __future__ import annotations
+
+import ast
+import zipfile
+from pathlib import Path
+
+import pytest
+from cli_support import CREDITOR, importer
+from test_swedish import assert_swedish
+
+from importer.errors import FileRejected
+from importer.sandbox import Sandbox
+from importer.sources import read_source, zipguard
+from importer.words import CATALOGUE
+
+PACKAGE = Path(__file__).resolve().parents[1] / "importer"
+
+
+def _config(workdir: Path, language: str) -> Path:
+    (workdir / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  language: {language}\n"
+        "journal:\n  path: j.sqlite\n",
+        encoding="utf-8",
+    )
+    return workdir
+
+
+@pytest.fixture
+def swedish(workdir: Path) -> Path:
+    return _config(workdir, "sv")
+
+
+@pytest.fixture
+def english(workdir: Path) -> Path:
+    return _config(workdir, "en")
+
+
+def _refused_inbox(workdir: Path) -> Path:
+    """An inbox of five finished files, each refused as a whole for another reason."""
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    (inbox / "tom.csv").write_bytes(b"")
+    (inbox / "trasig.csv").write_bytes(b"Fakturanummer;Belopp\nF-1001;10\x81,00\n")
+    (inbox / "kort.csv").write_text("Fakturanummer;Belopp\nF-1001;10,00\n", "utf-8")
+    (inbox / "summa.csv").write_text("Fakturanummer;Belopp\nF-1001;10,00\n", "utf-8")
+    for name in ("dubbel", "tom", "trasig"):
+        (inbox / f"{name}.csv.done").touch()
+    (inbox / "kort.csv.done").write_text("rows: 5\n", "utf-8")
+    (inbox / "summa.csv.done").write_text("rows: 1\namount: 1234.50\n", "utf-8")
+    return inbox
+
+
+def _night(workdir: Path, api: Sandbox) -> tuple[str, str]:
+    """(summary.txt, the drop's stdout) of one pass over the refused inbox."""
+    inbox = _refused_inbox(workdir)
+    done = importer(workdir, "drop", str(inbox), api=api)
+    assert done.returncode == 2, done.stderr
+    [summary] = (workdir / "reports" / "drops").glob("*/summary.txt")
+    return summary.read_text(encoding="utf-8"), done.stdout
+
+
+def _reasons(workdir: Path) -> dict[str, str]:
+    failed = workdir / "inbox" / "failed"
+    return {
+        path.name.removesuffix(".reason.txt"): path.read_text(encoding="utf-8").strip()
+        for path in failed.glob("*/*.reason.txt")
+    }
+
+
+def test_a_swedish_night_summary_says_in_swedish_why_each_file_was_refused(
+    swedish: Path, api: Sandbox
+) -> None:
+    text, shown = _night(swedish, api)
+    processing = swedish / "inbox" / "processing"
+    lines = text.splitlines()
+    for line in [
+        "  dubbel.csv: rubrikrad 1: kolumnerna 'Belopp', 'Belopp (2)' betyder alla belopp; "
+        "behåll en av dem",
+        f"  {processing}/tom.csv: filen är tom",
+        f"  {processing}/trasig.csv: filen är inte text i UTF-8, UTF-16 eller Windows-1252 "
+        "(byten 0x81 på rad 2 kan inte läsas)",
+        "  kort.csv: markören kort.csv.done säger 5 rader, filen har 1: den kan ha kortats av; "
+        "inget skickades — be avsändaren leverera hela filen igen",
+        "  summa.csv: markören summa.csv.done säger beloppet 1 234,50, filens rader summerar "
+        "till 10,00: den kan ha kortats av eller ändrats; inget skickades — be avsändaren "
+        "leverera hela filen igen",
+    ]:
+        assert line in lines, f"{line!r} not in\n{text}"
+    assert text.count("  avvisad, returkod 2 → ") == 5
+    assert_swedish(text, "summary.txt")
+    assert_swedish(shown, "the drop's output")
+    reasons = _reasons(swedish)
+    assert reasons["dubbel.csv"] == (
+        "dubbel.csv: rubrikrad 1: kolumnerna 'Belopp', 'Belopp (2)' betyder alla belopp; "
+        "behåll en av dem"
+    )
+    assert sorted(reasons) == ["dubbel.csv", "kort.csv", "summa.csv", "tom.csv", "trasig.csv"]
+    for name, reason in reasons.items():
+        assert_swedish(reason, f"{name}.reason.txt")
+
+
+def test_an_english_night_summary_says_why_files_were_refused_as_it_always_has(
+    english: Path, api: Sandbox
+) -> None:
+    text, _ = _night(english, api)
+    processing = english / "inbox" / "processing"
+    lines = text.splitlines()
+    for line in [
+        "  dubbel.csv: header row 1: columns 'Belopp', 'Belopp (2)' all mean amount; "
+        "keep one of them",
+        f"  {processing}/tom.csv: the file is empty",
+        f"  {processing}/trasig.csv: the file is not UTF-8, UTF-16 or Windows-1252 text "
+        "(undecodable byte 0x81 at line 2)",
+        "  kort.csv: the marker kort.csv.done says 5 rows, the file has 1: it may have been cut "
+        "short; nothing was sent — have the sender deliver the whole file again",
+        "  summa.csv: the marker summa.csv.done says an amount of 1234.50, the file's rows add "
+        "up to 10.00: it may have been cut short or changed; nothing was sent — have the "
+        "sender deliver the whole file again",
+    ]:
+        assert line in lines, f"{line!r} not in\n{text}"
+    assert _reasons(english)["tom.csv"] == f"{processing}/tom.csv: the file is empty"
+
+
+_RUN_REFUSALS = {
+    "datum.csv": (
+        b"Fakturanummer;Belopp;Datum;Krediteringsdatum\nF-1001;10,00;2026-11-20;2026-11-20\n",
+        "datum.csv: rubrikrad 1: kolumnerna 'Datum', 'Krediteringsdatum' betyder alla "
+        "registreringsdatum; behåll en av dem",
+        "datum.csv: header row 1: columns 'Datum', 'Krediteringsdatum' all mean "
+        "client_registration_date; keep one of them",
+    ),
+    "utan-belopp.csv": (
+        b"Fakturanummer;Summa\nF-1001;10,00\n",
+        "utan-belopp.csv: obligatorisk kolumn saknas: belopp (rubrikrad 1; förväntade belopp, "
+        "ärende / fakturanummer; hittade 'Fakturanummer', 'Summa'). Om filen kallar en kolumn "
+        "något annat, lägg till kolumnens rubrik under `columns:` i config.yaml (t.ex. "
+        '`columns: {amount: ["Kreditbelopp"]}`)',
+        "utan-belopp.csv: required column missing: amount (header row 1; expected amount, "
+        "case / invoice_number; found 'Fakturanummer', 'Summa'). If the file names a column "
+        "differently, add its header under `columns:` in config.yaml (e.g. "
+        '`columns: {amount: ["Kreditbelopp"]}`)',
+    ),
+    "kvitto.csv": (
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        "{path}: filen är inte en CSV- eller Excelfil (den ser ut att vara ett PDF-dokument)",
+        "{path}: not a CSV or Excel file (it looks like a PDF document)",
+    ),
+    "sida.xls": (
+        b"<!DOCTYPE html><html><body><table><tr><td>Belopp</td></tr></table></body></html>\n",
+        "{path}: filen är inte en CSV- eller Excelfil (den är en webbsida eller ett "
+        "XML-dokument, som vissa system sparar med filändelsen .xls); öppna den i Excel och "
+        "spara den som .xlsx eller CSV",
+        "{path}: not a CSV or Excel file (it is a web page or XML document, which some "
+        "systems save with an .xls name); open it in Excel and save it as .xlsx or CSV",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_RUN_REFUSALS))
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_importer_run_says_why_a_file_was_refused_in_the_reports_language(
+    workdir: Path, api: Sandbox, name: str, language: str
+) -> None:
+    _config(workdir, language)
+    data, swedish_line, english_line = _RUN_REFUSALS[name]
+    path = workdir / name
+    path.write_bytes(data)
+    done = importer(workdir, "run", str(path), api=api)
+    assert done.returncode == 2, done.stderr
+    said = (swedish_line if language == "sv" else english_line).replace("{path}", str(path))
+    assert f"importer: {said}" in done.stderr.splitlines(), done.stderr
+    if language == "sv":
+        assert_swedish(done.stdout + done.stderr, f"importer run {name}")
+
+
+def test_a_swedish_refusal_counts_a_zip_bombs_parts_the_swedish_way(tmp_path: Path) -> None:
+    path = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        for i in range(zipguard.MAX_MEMBERS):
+            archive.writestr(f"xl/media/{i}.bin", b"")
+    with pytest.raises(FileRejected) as caught:
+        read_source(path)
+    assert caught.value.said_in("sv") == (
+        f"{path}: arbetsboken består av 10 001 delar (högst 10 000 godtas); filen avvisas "
+        "eftersom den kan vara en zipbomb"
+    )
+    assert caught.value.said_in("en") == caught.value.message
+    assert "consists of 10,001 parts (at most 10,000 are accepted)" in caught.value.message
+
+
+def _raised_codes() -> set[str]:
+    """The code of every `Refusal("…")` the package makes."""
+    codes = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Refusal"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                codes.add(node.args[0].value)
+    return codes
+
+
+def test_every_refusal_the_importer_raises_has_words_in_english_and_swedish() -> None:
+    codes = _raised_codes()
+    assert {"same_field", "empty", "undecodable", "marker_amount", "zip_parts"} <= codes
+    assert not sorted(code for code in codes if f"refusal.{code}" not in CATALOGUE)
+
+
+def test_no_swedish_refusal_holds_an_english_sentence() -> None:
+    for key, (_english, swedish) in CATALOGUE.items():
+        if key.startswith("refusal."):
+            assert_swedish(swedish, key)
