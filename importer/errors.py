@@ -140,11 +140,15 @@ class FileRejected(ImporterError):
         super().__init__(f"{file}: {self.problem}")
         self.file = file
 
+    def problem_in(self, language: Language) -> str:
+        """The problem as a person reading `language` reads it."""
+        if self.refusal is None or language == "en":
+            return self.problem
+        return worded(self.refusal, language)
+
     def said_in(self, language: Language) -> str:
         """`file: problem` as a person reading `language` reads it."""
-        if self.refusal is None or language == "en":
-            return self.message
-        return f"{self.file}: {worded(self.refusal, language)}"
+        return f"{self.file}: {self.problem_in(language)}"
 
 
 # ---------------------------------------------------------------------- stopped (exit 3)

@@ -9,11 +9,16 @@ files in a real inbox, the real command line, the sandbox over a real socket."""
 from __future__ import annotations
 
 import ast
+import os
 import zipfile
+from html import escape
 from pathlib import Path
 
+import openpyxl
 import pytest
-from cli_support import CREDITOR, importer
+import yaml
+from cli_support import CREDITOR, SECRET, importer, in_process, report_of
+from notify.notify_support import receiver
 from test_swedish import assert_swedish
 
 from importer.errors import FileRejected
@@ -180,6 +185,69 @@ def test_importer_run_says_why_a_file_was_refused_in_the_reports_language(
     assert f"importer: {said}" in done.stderr.splitlines(), done.stderr
     if language == "sv":
         assert_swedish(done.stdout + done.stderr, f"importer run {name}")
+
+
+_DOUBLE_SV = "rubrikrad 1: kolumnerna 'Belopp', 'Belopp (2)' betyder alla belopp; behåll en av dem"
+_DOUBLE_EN = "header row 1: columns 'Belopp', 'Belopp (2)' all mean amount; keep one of them"
+
+
+def _summary_cells(xlsx: Path) -> list[str]:
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    sheet = book.worksheets[0]
+    return [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+
+
+def test_the_report_of_a_refused_file_says_why_in_swedish_and_report_json_keeps_the_english(
+    swedish: Path, api: Sandbox
+) -> None:
+    """report.html and report.xlsx are what the finance person opens; report.json is the
+    machine contract. Rendered again from the journal (`importer report`), still Swedish."""
+    path = swedish / "dubbel.csv"
+    path.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    assert importer(swedish, "run", str(path), api=api).returncode == 2
+    report = report_of(swedish)
+    assert [e["message"] for e in report["file_errors"]] == [_DOUBLE_EN]
+    folder = swedish / "reports" / report["file_import_report"]
+    for _ in range(2):
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        assert f"<h2>Fel i filen</h2><ul>\n<li>{escape(_DOUBLE_SV)}</li>" in html
+        assert_swedish(html, "report.html")
+        assert _DOUBLE_SV in _summary_cells(folder / "report.xlsx")
+        assert_swedish(" ".join(_summary_cells(folder / "report.xlsx")), "report.xlsx")
+        (folder / "report.html").unlink()
+        (folder / "report.xlsx").unlink()
+        again = importer(swedish, "report", report["file_import_report"])
+        assert again.returncode == 0, again.stderr
+
+
+def test_the_report_of_a_refused_file_says_why_in_english_under_an_english_configuration(
+    english: Path, api: Sandbox
+) -> None:
+    path = english / "dubbel.csv"
+    path.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    assert importer(english, "run", str(path), api=api).returncode == 2
+    folder = english / "reports" / report_of(english)["file_import_report"]
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert f"<li>{escape(_DOUBLE_EN)}</li>" in html
+    assert _DOUBLE_EN in _summary_cells(folder / "report.xlsx")
+
+
+def test_a_swedish_notification_of_a_refused_file_says_why_in_swedish(
+    swedish: Path, api: Sandbox
+) -> None:
+    config = yaml.safe_load((swedish / "config.yaml").read_text(encoding="utf-8"))
+    config["notify"] = {"webhook": {"url_env": "HOOK", "format": "slack"}}  # the whole text
+    (swedish / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    path = swedish / "dubbel.csv"
+    path.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    with receiver() as box:
+        env.update(AMILI_API_KEY=SECRET, HOOK=box.url)
+        done = in_process(["run", str(path), "--api-url", api.url], cwd=swedish, env=env)
+        assert done.returncode == 2, done.stderr
+    [body] = box.bodies
+    assert f"  varning: {_DOUBLE_SV}" in body["text"].splitlines(), body["text"]
+    assert_swedish(body["text"], "the notification")
 
 
 def test_a_swedish_refusal_counts_a_zip_bombs_parts_the_swedish_way(tmp_path: Path) -> None:

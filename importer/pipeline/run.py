@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -298,9 +299,8 @@ class Importer:
             return done if done is not None else self.continue_import(import_id)
         except FileRejected as rejected:
             self._intake.reject(path, import_id, sha256, started, options, rejected)
-            result = self._result(path, import_id, ExitCode.USAGE, rejected.message)
-            result.rejected = rejected
-            return result
+            said = self._result(path, import_id, ExitCode.USAGE, rejected.message)
+            return replace(said, rejected=rejected)  # worded where it is read (`said_in`)
 
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
         """Post every row that is not final yet, in file order (per case, with lanes); an
