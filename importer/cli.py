@@ -295,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImporterError as exc:
         if debug:
             traceback.print_exc()
-        print(f"importer: {exc.message}", file=sys.stderr)
+        said = exc.message if config is None else exc.said_in(config.report.language)
+        print(f"importer: {said}", file=sys.stderr)
         return int(exc.exit_code)
     except BrokenPipeError:  # `importer imports | head`: the reader has what it wanted
         _stdout_gone()

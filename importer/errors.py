@@ -58,6 +58,11 @@ class ImporterError(Exception):
         super().__init__(message)
         self.message = message
 
+    def said_in(self, language: Language) -> str:
+        """The one line as a person reading `language` reads it: `message`, in English, but
+        for an error that words itself (a file's refusal, `FileRejected`)."""
+        return self.message
+
 
 # ------------------------------------------------------------------------- usage (exit 2)
 

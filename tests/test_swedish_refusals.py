@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from cli_support import CREDITOR, SECRET, importer, in_process, report_of
+from cli_support import CREDITOR, SAMPLE, SECRET, importer, in_process, report_of
 from notify.notify_support import receiver
 from test_swedish import assert_swedish
 
@@ -248,6 +248,29 @@ def test_a_swedish_notification_of_a_refused_file_says_why_in_swedish(
     [body] = box.bodies
     assert f"  varning: {_DOUBLE_SV}" in body["text"].splitlines(), body["text"]
     assert_swedish(body["text"], "the notification")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_refused_correction_file_is_told_in_the_reports_language(
+    workdir: Path, api: Sandbox, language: str
+) -> None:
+    """`rerun --fix` reads its file with the same readers: a correction file they refuse is
+    told as the report's language words it, and nothing is changed."""
+    _config(workdir, language)
+    assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    empty, double = workdir / "tom.csv", workdir / "dubbel.csv"
+    empty.write_bytes(b"")
+    double.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    said = {
+        "sv": [f"importer: {empty}: filen är tom", f"importer: dubbel.csv: {_DOUBLE_SV}"],
+        "en": [f"importer: {empty}: the file is empty", f"importer: dubbel.csv: {_DOUBLE_EN}"],
+    }[language]
+    for fix, line in zip((empty, double), said, strict=True):
+        done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [line]
+    assert report_of(workdir, import_id)["summary"]["outcomes"]["invalid"] > 0  # unchanged
 
 
 def test_a_swedish_refusal_counts_a_zip_bombs_parts_the_swedish_way(tmp_path: Path) -> None:
