@@ -44,7 +44,7 @@ a comment saying which).
 from __future__ import annotations
 
 from importer.exit_codes import ExitCode
-from importer.refusal import Refusal, worded
+from importer.refusal import Refusal, more_characters, worded
 from importer.words import Language
 
 
@@ -247,4 +247,4 @@ def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
     """`text` as a message quotes it: at most `limit` characters, with how much was left out."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return text[:limit] + more_characters(len(text) - limit, "en")

@@ -15,9 +15,9 @@ from typing import cast
 
 from importer.api.request import READ_ONLY_FIELDS
 from importer.config import Config
-from importer.errors import FileRejected, excerpt
+from importer.errors import QUOTE_LIMIT, FileRejected
 from importer.outcomes import ImportWarning, RowError
-from importer.refusal import Refusal
+from importer.refusal import Refusal, quoted
 from importer.row_shape import field_count_errors, unterminated_error
 from importer.sheet_view import merged_cell_errors, visible_records
 from importer.sources import Cell, SourceFile, cell_text
@@ -143,15 +143,14 @@ class Mapper:
         expected = self.required_fields()
         if best is None:
             first = source.records[0][1] if source.records else ()
-            seen = (
-                excerpt(", ".join(repr(cell_text(c)) for c in first if cell_text(c))) or "nothing"
-            )  # `refusal.seen_nothing`
-            raise FileRejected(source.name, Refusal("no_header", expected=expected, seen=seen))
+            held = ", ".join(repr(cell_text(c)) for c in first if cell_text(c))
+            seen = quoted("seen", held or "nothing", QUOTE_LIMIT)  # `refusal.seen_nothing`
+            raise FileRejected(source.name, Refusal("no_header", expected=expected, **seen))
         position, row_number, found = best
         headers = [cell_text(c) for c in source.records[position][1] if cell_text(c)]
-        shown = excerpt(", ".join(repr(h) for h in headers))
+        shown = quoted("found", ", ".join(repr(h) for h in headers), QUOTE_LIMIT)
         if self._missing(found) == ["creditor"]:
-            raise FileRejected(source.name, Refusal("no_creditor", row=row_number, found=shown))
+            raise FileRejected(source.name, Refusal("no_creditor", row=row_number, **shown))
         raise FileRejected(
             source.name,
             Refusal(
@@ -159,7 +158,7 @@ class Mapper:
                 missing=self._missing(found),
                 row=row_number,
                 expected=expected,
-                found=shown,
+                **shown,
             ),
         )
 

@@ -35,6 +35,8 @@ _AMOUNTS = frozenset({"amount", "total"})
 """Amounts as a decimal text (`1234.50`), written as the language writes an amount."""
 _SIZES = frozenset({"packed", "expanded"})
 """Sizes in bytes, written in KB or MB."""
+_QUOTES = frozenset({"found", "seen"})
+"""Texts quoted from the file, cut short (`quoted`): followed by how much was left out."""
 
 
 class Refusal:
@@ -72,8 +74,25 @@ class Refusal:
 
 def worded(refusal: Refusal, language: Language) -> str:
     """The refusal as a sentence in `language` (without the file's name)."""
-    values = {name: _fact(name, value, language) for name, value in refusal.facts.items()}
+    facts = refusal.facts
+    values = {name: _fact(name, value, language) for name, value in facts.items()}
+    for name in values.keys() & _QUOTES:
+        more = facts.get(f"{name}_more")
+        if isinstance(more, int) and more > 0:
+            values[name] += more_characters(more, language)
     return text(f"refusal.{refusal.code}", language, **values)
+
+
+def quoted(name: str, said: str, limit: int) -> dict[str, Fact]:
+    """A text a refusal quotes (a header row's cells) as two facts: `name`, its first `limit`
+    characters, and `<name>_more`, how many were left out — worded as `errors.excerpt`
+    words a quote, in the refusal's language."""
+    return {name: said[:limit], f"{name}_more": max(0, len(said) - limit)}
+
+
+def more_characters(count: int, language: Language) -> str:
+    """What follows a quote cut short: "… (1,234 more characters)"."""
+    return text("refusal.more_characters", language, count=_grouped(count, language))
 
 
 def _fact(name: str, value: Fact, language: Language) -> str:
@@ -84,12 +103,16 @@ def _fact(name: str, value: Fact, language: Language) -> str:
     if name in _FIELD_LISTS and not isinstance(value, str | int):
         return ", ".join(_field(field, language) for field in value)
     if name in _GROUPED and isinstance(value, int):
-        return f"{value:,}" if language == "en" else number_text(value, language, 0)
+        return _grouped(value, language)
     if name in _AMOUNTS and isinstance(value, str):
         return _amount(value, language)
     if name in _SIZES and isinstance(value, int):
         return _size(value, language)
     return value if isinstance(value, str) else str(value)
+
+
+def _grouped(count: int, language: Language) -> str:
+    return f"{count:,}" if language == "en" else number_text(count, language, 0)
 
 
 def _phrase(name: str, value: str, language: Language) -> str:

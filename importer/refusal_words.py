@@ -223,6 +223,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "raden innehåller {seen}. " + _COLUMNS_HINT_SV,
     ),
     "refusal.seen_nothing": ("nothing", "ingenting"),
+    "refusal.more_characters": ("… ({count} more characters)", "… ({count} tecken till)"),
     "refusal.no_creditor": (
         "no creditor is named for this file (header row {row} has no creditor column; found "
         "{found}): " + NAME_THE_CREDITOR,

@@ -250,6 +250,29 @@ def test_a_swedish_notification_of_a_refused_file_says_why_in_swedish(
     assert_swedish(body["text"], "the notification")
 
 
+def test_a_wide_header_quoted_in_a_swedish_refusal_says_how_much_was_left_out_in_swedish(
+    workdir: Path, api: Sandbox
+) -> None:
+    """A wide export's header is quoted cut short; what follows the cut is in the refusal's
+    language too (`… (1 234 tecken till)`), as it is in English (`… (1,234 more characters)`)."""
+    headers = ["Fakturanummer", *(f"Kolumn nummer {i}" for i in range(1, 121))]
+    path = workdir / "bred.csv"
+    path.write_text(";".join(headers) + "\n" + ";".join(["F-1001"] * len(headers)) + "\n")
+    quoted = ", ".join(repr(h) for h in headers)
+    left_out = len(quoted) - 200
+    assert left_out > 1000
+    said = {}
+    for language in ("sv", "en"):
+        _config(workdir, language)
+        done = importer(workdir, "run", str(path), api=api)
+        assert done.returncode == 2, done.stderr
+        said[language] = done.stderr
+    swedish_count = f"{left_out // 1000} {left_out % 1000:03}"
+    assert f"hittade {quoted[:200]}… ({swedish_count} tecken till))" in said["sv"]
+    assert "more characters" not in said["sv"]
+    assert f"found {quoted[:200]}… ({left_out:,} more characters))" in said["en"]
+
+
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_a_refused_correction_file_is_told_in_the_reports_language(
     workdir: Path, api: Sandbox, language: str
