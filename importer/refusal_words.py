@@ -210,8 +210,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "one it uses; set input.delimiter to the file's delimiter, or quote cells that contain "
         "it",
         "{count} av {rows} rader har inte rubrikradens {fields} fält (den första är rad "
-        "{first}): filen lästes med avgränsaren {delimiter}, som troligen inte är den filen "
-        "använder; ange filens avgränsare i input.delimiter, eller sätt citattecken kring "
+        "{first}): filen lästes med avgränsaren {delimiter}, som troligen inte är den som "
+        "filen använder; ange filens avgränsare i input.delimiter, eller sätt citattecken kring "
         "celler som innehåller den",
     ),
     "refusal.delimiter_tab": ("tab", "tabb"),
@@ -244,46 +244,46 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "refusal.marker_rows_unreadable": (
         "the marker {marker} says rows: {value}, which is not a number of rows; "
         + _UNREADABLE_MARKER,
-        "markören {marker} säger rows: {value}, vilket inte är ett antal rader; "
+        "markören {marker} anger rows: {value}, vilket inte är ett antal rader; "
         + _UNREADABLE_MARKER_SV,
     ),
     "refusal.marker_amount_unreadable": (
         "the marker {marker} says amount: {value}, which is not an amount such as 1234.50; "
         + _UNREADABLE_MARKER,
-        "markören {marker} säger amount: {value}, vilket inte är ett belopp som 1234,50; "
+        "markören {marker} anger amount: {value}, vilket inte är ett belopp som 1234,50; "
         + _UNREADABLE_MARKER_SV,
     ),
     "refusal.marker_sha256_unreadable": (
         "the marker {marker} says sha256: {value}, which is not a SHA-256 hash; "
         + _UNREADABLE_MARKER,
-        "markören {marker} säger sha256: {value}, vilket inte är en SHA-256-summa; "
+        "markören {marker} anger sha256: {value}, vilket inte är en SHA-256-summa; "
         + _UNREADABLE_MARKER_SV,
     ),
     "refusal.marker_sha256": (
         "the file's bytes are not the ones the marker {marker} names (its SHA-256 is {sha256}, "
         "the marker says {expected}): it was changed or cut short on the way; nothing was "
         "sent — have the sender deliver it again",
-        "filens innehåll är inte det som markören {marker} anger (dess SHA-256 är {sha256}, "
-        "markören säger {expected}): den ändrades eller kortades av på vägen; inget skickades "
+        "filens innehåll är inte det som markören {marker} anger (filens SHA-256 är {sha256}, "
+        "markören anger {expected}): den ändrades eller kortades av på vägen; inget skickades "
         "— be avsändaren leverera den igen",
     ),
     "refusal.marker_rows": (
         "the marker {marker} says {expected} rows, the file has {rows}: it may have been cut "
         "short; " + _MARKER_AGAIN,
-        "markören {marker} säger {expected} rader, filen har {rows}: den kan ha kortats av; "
+        "markören {marker} anger {expected} rader, filen har {rows}: den kan ha kortats av; "
         + _MARKER_AGAIN_SV,
     ),
     "refusal.marker_amount_unread": (
         "the marker {marker} says an amount of {amount}, but {count} row(s) have no readable "
         "amount, so the file's total cannot be checked; " + _MARKER_AGAIN,
-        "markören {marker} säger beloppet {amount}, men {count} rad(er) har inget läsbart "
+        "markören {marker} anger beloppet {amount}, men {count} rad(er) har inget läsbart "
         "belopp, så filens summa kan inte kontrolleras; " + _MARKER_AGAIN_SV,
     ),
     "refusal.marker_amount": (
         "the marker {marker} says an amount of {amount}, the file's rows add up to {total}: it "
         "may have been cut short or changed; " + _MARKER_AGAIN,
-        "markören {marker} säger beloppet {amount}, filens rader summerar till {total}: den kan "
-        "ha kortats av eller ändrats; " + _MARKER_AGAIN_SV,
+        "markören {marker} anger beloppet {amount}, men filens rader summerar till {total}: "
+        "den kan ha kortats av eller ändrats; " + _MARKER_AGAIN_SV,
     ),
 }
 

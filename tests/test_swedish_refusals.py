@@ -93,10 +93,10 @@ def test_a_swedish_night_summary_says_in_swedish_why_each_file_was_refused(
         f"  {processing}/tom.csv: filen är tom",
         f"  {processing}/trasig.csv: filen är inte text i UTF-8, UTF-16 eller Windows-1252 "
         "(byten 0x81 på rad 2 kan inte läsas)",
-        "  kort.csv: markören kort.csv.done säger 5 rader, filen har 1: den kan ha kortats av; "
+        "  kort.csv: markören kort.csv.done anger 5 rader, filen har 1: den kan ha kortats av; "
         "inget skickades — be avsändaren leverera hela filen igen",
-        "  summa.csv: markören summa.csv.done säger beloppet 1 234,50, filens rader summerar "
-        "till 10,00: den kan ha kortats av eller ändrats; inget skickades — be avsändaren "
+        "  summa.csv: markören summa.csv.done anger beloppet 1 234,50, men filens rader "
+        "summerar till 10,00: den kan ha kortats av eller ändrats; inget skickades — be avsändaren "
         "leverera hela filen igen",
     ]:
         assert line in lines, f"{line!r} not in\n{text}"
