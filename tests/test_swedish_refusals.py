@@ -15,10 +15,12 @@ from html import escape
 from pathlib import Path
 
 import openpyxl
+import pg_support
 import pytest
 import yaml
 from cli_support import CREDITOR, SAMPLE, SECRET, importer, in_process, report_of
 from notify.notify_support import receiver
+from pipeline.server_journal_support import server_section
 from test_swedish import assert_swedish
 
 from importer.errors import FileRejected
@@ -218,6 +220,26 @@ def test_the_report_of_a_refused_file_says_why_in_swedish_and_report_json_keeps_
         (folder / "report.xlsx").unlink()
         again = importer(swedish, "report", report["file_import_report"])
         assert again.returncode == 0, again.stderr
+
+
+def test_a_server_journal_keeps_the_refusal_for_the_swedish_report_rendered_again(
+    workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    config = {
+        "defaults": {"creditor": CREDITOR},
+        "report": {"dir": "reports", "language": "sv"},
+        "journal": server_section(pg_server, pg_database),
+    }
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    path = workdir / "dubbel.csv"
+    path.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    done = importer(workdir, "run", str(path), api=api)
+    assert done.returncode == 2, done.stderr
+    import_id = report_of(workdir)["file_import_report"]
+    page = workdir / "reports" / import_id / "report.html"
+    page.unlink()
+    assert importer(workdir, "report", import_id).returncode == 0
+    assert f"<li>{escape(_DOUBLE_SV)}</li>" in page.read_text(encoding="utf-8")
 
 
 def test_the_report_of_a_refused_file_says_why_in_english_under_an_english_configuration(
