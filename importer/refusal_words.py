@@ -240,6 +240,28 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "header row {row}: columns {columns} all mean {field}; keep one of them",
         "rubrikrad {row}: kolumnerna {columns} betyder alla {field}; behåll en av dem",
     ),
+    # ---- a correction file (rerun --fix: pipeline/correction_match.py, correction_origin.py)
+    "refusal.fix_row_number": (
+        "row {row}: the 'row' column must hold the original row number, not {value}",
+        "rad {row}: kolumnen 'row' ('Rad') måste innehålla det ursprungliga radnumret, inte "
+        "{value}",
+    ),
+    "refusal.fix_no_key": (
+        "the corrections cannot be matched to the import's rows: the file has no 'row' column "
+        "(as report.csv and report.xlsx have), no credit note column and no reference column; "
+        "rows are never matched by position, so nothing was changed",
+        "rättelserna kan inte kopplas till importens rader: filen har ingen kolumn 'row' eller "
+        "'Rad' (som report.csv och report.xlsx har), ingen kolumn för kreditfaktura och ingen "
+        "kolumn för referens; rader kopplas aldrig efter sin plats, så inget ändrades",
+    ),
+    "refusal.fix_other_import": (
+        "this is the report of import {imports}, not of import {id} ({name}): corrections "
+        "belong to the import they came from (importer rerun {first} --fix {file}); nothing "
+        "was changed",
+        "detta är rapporten för import {imports}, inte för import {id} ({name}): rättelser "
+        "hör till den import de kommer från (importer rerun {first} --fix {file}); inget "
+        "ändrades",
+    ),
     # ---- a sender's control total (pipeline/control_total.py)
     "refusal.marker_rows_unreadable": (
         "the marker {marker} says rows: {value}, which is not a number of rows; "

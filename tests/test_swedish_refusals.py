@@ -304,14 +304,29 @@ def test_a_refused_correction_file_is_told_in_the_reports_language(
     _config(workdir, language)
     assert importer(workdir, "run", str(SAMPLE), api=api).returncode == 1
     import_id = report_of(workdir)["file_import_report"]
-    empty, double = workdir / "tom.csv", workdir / "dubbel.csv"
+    empty, double, keyless = workdir / "tom.csv", workdir / "dubbel.csv", workdir / "nyckel.csv"
     empty.write_bytes(b"")
     double.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    keyless.write_text("Fakturanummer;Belopp\nF-1001;10,00\n", "utf-8")
     said = {
-        "sv": [f"importer: {empty}: filen är tom", f"importer: dubbel.csv: {_DOUBLE_SV}"],
-        "en": [f"importer: {empty}: the file is empty", f"importer: dubbel.csv: {_DOUBLE_EN}"],
+        "sv": [
+            f"importer: {empty}: filen är tom",
+            f"importer: dubbel.csv: {_DOUBLE_SV}",
+            "importer: nyckel.csv: rättelserna kan inte kopplas till importens rader: filen har "
+            "ingen kolumn 'row' eller 'Rad' (som report.csv och report.xlsx har), ingen kolumn "
+            "för kreditfaktura och ingen kolumn för referens; rader kopplas aldrig efter sin "
+            "plats, så inget ändrades",
+        ],
+        "en": [
+            f"importer: {empty}: the file is empty",
+            f"importer: dubbel.csv: {_DOUBLE_EN}",
+            "importer: nyckel.csv: the corrections cannot be matched to the import's rows: the "
+            "file has no 'row' column (as report.csv and report.xlsx have), no credit note "
+            "column and no reference column; rows are never matched by position, so nothing "
+            "was changed",
+        ],
     }[language]
-    for fix, line in zip((empty, double), said, strict=True):
+    for fix, line in zip((empty, double, keyless), said, strict=True):
         done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
         assert done.returncode == 2, done.stderr
         assert done.stderr.splitlines() == [line]

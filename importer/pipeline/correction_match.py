@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from importer.errors import FileRejected
 from importer.journal import ImportRecord, JournalRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
+from importer.refusal import Refusal
 from importer.words import LANGUAGES, text
 
 KEYS = ("credit_invoice", "creditor_reference")
@@ -108,11 +109,7 @@ def _keys(
         values = [cell_text(texts, column) for texts in mapped.sources]
         for file_row, value in zip(mapped.row_numbers, values, strict=True):
             if not value.isdecimal():
-                raise FileRejected(
-                    file,
-                    f"row {file_row}: the 'row' column must hold the original row number, "
-                    f"not {value!r}",
-                )
+                raise FileRejected(file, Refusal("fix_row_number", row=file_row, value=repr(value)))
         return "row", [str(int(v)) for v in values]
     for key in KEYS:
         if key in columns.fields:
@@ -120,9 +117,7 @@ def _keys(
             return key, [cell_text(texts, column) for texts in mapped.sources]
     raise FileRejected(
         file,
-        "the corrections cannot be matched to the import's rows: the file has no 'row' "
-        "column (as report.csv and report.xlsx have), no credit note column and no "
-        "reference column; rows are never matched by position, so nothing was changed",
+        Refusal("fix_no_key"),
     )
 
 

@@ -35,6 +35,7 @@ from importer.pipeline.reference import (
     row_reference,
 )
 from importer.pipeline.typed_cells import TypedCells
+from importer.refusal import Refusal
 from importer.report.cells import FORMULA_START
 from importer.report.settings import SourceDialect
 from importer.sources import Cell, SourceFile, read_source, sheet_count
@@ -306,4 +307,4 @@ def _read(
             others.append(source)
     if found:
         return found, others
-    raise first_problem or FileRejected(path.name, "the workbook has no sheets")
+    raise first_problem or FileRejected(path.name, Refusal("no_sheets"))
