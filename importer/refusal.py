@@ -22,9 +22,11 @@ from typing import Any
 from importer.refusal_words import FIELDS_SV
 from importer.words import CATALOGUE, Language, number_text, text
 
-Fact = str | int | Sequence[str]
+Fact = str | int | Sequence[str] | Sequence[Sequence[str | int]]
+"""A refusal's fact: text, a whole number, a list of text, or a list of rows of facts (each
+row one item of a list the refusal names, e.g. a correction row that matches nothing)."""
 
-_PHRASES = frozenset({"what", "delimiter", "seen"})
+_PHRASES = frozenset({"what", "delimiter", "seen", "by"})
 """Facts that are one of a refusal's fixed phrases (`refusal.<name>_<value>`); any other
 value of them (a header row's cells) is shown as it is."""
 _FIELD_LISTS = frozenset({"missing", "expected"})
@@ -80,6 +82,14 @@ def worded(refusal: Refusal, language: Language) -> str:
         more = facts.get(f"{name}_more")
         if isinstance(more, int) and more > 0:
             values[name] += more_characters(more, language)
+    if refusal.code == "fix_match":
+        values["problems"] = _match_problems(facts, values["by"], language)
+    if refusal.code == "fix_sheets":
+        clashes = _items(facts, "clashes")
+        values["items"] = _listed(
+            [text("refusal.fix_sheets_item", language, **_named(c, _CLASH)) for c in clashes],
+            language,
+        )
     return text(f"refusal.{refusal.code}", language, **values)
 
 
@@ -101,7 +111,7 @@ def _fact(name: str, value: Fact, language: Language) -> str:
     if name == "field" and isinstance(value, str):
         return _field(value, language)
     if name in _FIELD_LISTS and not isinstance(value, str | int):
-        return ", ".join(_field(field, language) for field in value)
+        return ", ".join(_field(str(field), language) for field in value)
     if name in _GROUPED and isinstance(value, int):
         return _grouped(value, language)
     if name in _AMOUNTS and isinstance(value, str):
@@ -109,6 +119,63 @@ def _fact(name: str, value: Fact, language: Language) -> str:
     if name in _SIZES and isinstance(value, int):
         return _size(value, language)
     return value if isinstance(value, str) else str(value)
+
+
+LISTED = 10
+"""How many items of a list a refusal names before "and 3 more"."""
+_UNMATCHED = ("row", "value")
+_SEVERAL = ("row", "value", "rows")
+_TWICE = ("first", "second", "row")
+_CLASH = ("row", "first", "second")
+"""The facts of an item of each list a refusal names, in the order each item holds them."""
+
+
+def _match_problems(facts: Mapping[str, Fact], by: str, language: Language) -> str:
+    """Why correction rows match no row, several rows or a row another took (`fix_match`)."""
+
+    def item(row: object, value: object) -> str:
+        value = value or text("refusal.fix_empty", language)
+        return text("refusal.fix_item", language, row=row, by=by, value=value)
+
+    problems = []
+    unmatched = [item(**_named(i, _UNMATCHED)) for i in _items(facts, "unmatched")]
+    if unmatched:
+        one = "one" if len(unmatched) == 1 else "many"
+        said = _listed(unmatched, language)
+        problems.append(text(f"refusal.fix_unmatched_{one}", language, items=said))
+    several = []
+    for found in _items(facts, "several"):
+        row, value, rows = (found[_SEVERAL.index(n)] for n in _SEVERAL)
+        several.append(text("refusal.fix_several_item", language, item=item(row, value), rows=rows))
+    if several:
+        problems.append(text("refusal.fix_several", language, items=_listed(several, language)))
+    twice = [
+        text("refusal.fix_twice_item", language, **_named(t, _TWICE))
+        for t in _items(facts, "twice")
+    ]
+    if twice:
+        problems.append(_listed(twice, language))
+    return "; ".join(problems)
+
+
+def _items(facts: Mapping[str, Fact], name: str) -> list[Sequence[str | int]]:
+    """The items of a list fact (each a row of facts; none when the fact is not a list)."""
+    found = facts.get(name)
+    if found is None or isinstance(found, str | int):
+        return []
+    return [item for item in found if not isinstance(item, str)]
+
+
+def _named(item: Sequence[str | int], names: tuple[str, ...]) -> dict[str, str | int]:
+    return dict(zip(names, item, strict=True))
+
+
+def _listed(items: list[str], language: Language) -> str:
+    """Items as a refusal lists them: the first `LISTED`, then how many more."""
+    shown = ", ".join(items[:LISTED])
+    if len(items) <= LISTED:
+        return shown
+    return text("refusal.and_more", language, items=shown, count=len(items) - LISTED)
 
 
 def _grouped(count: int, language: Language) -> str:
@@ -146,5 +213,8 @@ def _size(size: int, language: Language) -> str:
     return f"{number_text(shown, language, 0)} {unit}"
 
 
-def _plain(value: Fact) -> str | int | list[str]:
-    return value if isinstance(value, str | int) else list(value)
+def _plain(value: Fact) -> Any:
+    """A fact as JSON holds it: lists for sequences (a tuple of a list's item, too)."""
+    if isinstance(value, str | int):
+        return value
+    return [item if isinstance(item, str) else list(item) for item in value]

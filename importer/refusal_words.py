@@ -262,6 +262,43 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "hör till den import de kommer från (importer rerun {first} --fix {file}); inget "
         "ändrades",
     ),
+    "refusal.fix_match": (
+        "corrections are matched to import {id} ({name}) by {by}: {problems}; nothing was changed",
+        "rättelserna kopplas till import {id} ({name}) efter {by}: {problems}; inget ändrades",
+    ),
+    "refusal.by_row": ("row number", "radnummer"),
+    "refusal.by_credit_invoice": ("credit note", "kreditfaktura"),
+    "refusal.by_creditor_reference": ("reference", "referens"),
+    "refusal.fix_item": ("row {row} ({by} {value})", "rad {row} ({by} {value})"),
+    "refusal.fix_empty": ("empty", "tom"),
+    "refusal.fix_unmatched_one": (
+        "{items} matches no row of the import",
+        "{items} motsvarar ingen rad i importen",
+    ),
+    "refusal.fix_unmatched_many": (
+        "{items} match no row of the import",
+        "{items} motsvarar ingen rad i importen",
+    ),
+    "refusal.fix_several_item": ("{item} matches rows {rows}", "{item} motsvarar raderna {rows}"),
+    "refusal.fix_several": (
+        "{items}; a correction must match exactly one row",
+        "{items}; en rättelse måste motsvara exakt en rad",
+    ),
+    "refusal.fix_twice_item": (
+        "rows {first} and {second} both correct row {row}",
+        "raderna {first} och {second} rättar båda rad {row}",
+    ),
+    "refusal.fix_sheets": (
+        "{items} corrected differently on two sheets; correct each row on one sheet only: "
+        "nothing was changed",
+        "{items} rättade på olika sätt på två blad; rätta varje rad på ett enda blad: inget "
+        "ändrades",
+    ),
+    "refusal.fix_sheets_item": (
+        "row {row} ('{first}' and '{second}')",
+        "rad {row} ('{first}' och '{second}')",
+    ),
+    "refusal.and_more": ("{items} and {count} more", "{items} och {count} till"),
     # ---- a sender's control total (pipeline/control_total.py)
     "refusal.marker_rows_unreadable": (
         "the marker {marker} says rows: {value}, which is not a number of rows; "

@@ -276,6 +276,11 @@ _NAMED = dict.fromkeys(
         "sheets",
         "total",
         "what",
+        "by",
+        "item",
+        "items",
+        "problems",
+        "second",
     ],
     "x",
 )
