@@ -6,11 +6,13 @@ rejected import — each in its own `report.language`. So it travels as its code
 is worded (`worded`) only where a person reads it, from the `refusal.` words of
 `importer.refusal_words`; English is the sentence the command line has always printed.
 
-The facts are plain JSON values (text, whole numbers, lists of text), so a refusal can be kept
-beside the import that it rejected (`as_json`, `from_json`) and worded again later. A few
-facts are worded per language rather than shown as they are (the names below): a fixed phrase
-(`what` a binary file looks like, the tab `delimiter`), a request `field` or a list of them, counts
-with their thousands grouped, amounts and sizes in the language's own form.
+The facts are plain JSON values (text, whole numbers, lists of text or of items), so a refusal
+can be kept beside the import that it rejected (`as_json`, `from_json`) and worded again
+later. A few facts are worded per language rather than shown as they are (the names below):
+a fixed phrase (`what` a binary file looks like, the tab `delimiter`, what corrections are
+matched `by`), a request `field` or a list of them, counts with their thousands grouped,
+amounts and sizes in the language's own form, a quote cut short, and the lists of items of a
+correction file's refusals (`fix_match`, `fix_sheets`), each item worded on its own.
 """
 
 from __future__ import annotations
