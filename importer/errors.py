@@ -133,23 +133,21 @@ class FileRejected(ImporterError):
     """The whole file cannot be imported (unreadable, unknown format, no matching header, a
     required column missing). Nothing of it is posted.
 
-    `problem` is a `Refusal` (a code and its facts), worded in English for `str(err)` and in
-    any language by `said_in`, where a person reads it (`importer.refusal`). A problem given as
-    a sentence (a correction file's, for `rerun --fix`) is English in every language."""
+    `refusal` is why (`importer.refusal.Refusal`: a code and its facts), worded in English
+    for `str(err)` and `problem`, and in any language by `said_in`, where a person reads it.
+    Never a sentence: a sentence could be said in one language only."""
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, file: str, problem: str | Refusal) -> None:
-        self.refusal = problem if isinstance(problem, Refusal) else None
-        self.problem = worded(problem, "en") if isinstance(problem, Refusal) else problem
+    def __init__(self, file: str, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.problem = worded(refusal, "en")
         super().__init__(f"{file}: {self.problem}")
         self.file = file
 
     def problem_in(self, language: Language) -> str:
         """The problem as a person reading `language` reads it."""
-        if self.refusal is None or language == "en":
-            return self.problem
-        return worded(self.refusal, language)
+        return self.problem if language == "en" else worded(self.refusal, language)
 
     def said_in(self, language: Language) -> str:
         """`file: problem` as a person reading `language` reads it."""
