@@ -244,8 +244,8 @@ class Intake:
             warnings=[],
         )
         self._journal.imports.create(record, [])
-        if rejected.refusal is not None:  # its report words it in the report's language
-            self._journal.notes.set_refusal(import_id, rejected.refusal.as_json())
+        # kept as code and facts: its report words it in the report's language
+        self._journal.notes.set_refusal(import_id, rejected.refusal.as_json())
         log.info("import.rejected", import_id=import_id, file=path.name)
 
 

@@ -299,8 +299,8 @@ class Importer:
             return done if done is not None else self.continue_import(import_id)
         except FileRejected as rejected:
             self._intake.reject(path, import_id, sha256, started, options, rejected)
-            said = self._result(path, import_id, ExitCode.USAGE, rejected.message)
-            return replace(said, rejected=rejected)  # worded where it is read (`said_in`)
+            result = self._result(path, import_id, ExitCode.USAGE, rejected.message)
+            return replace(result, rejected=rejected)  # worded where it is read (`said_in`)
 
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
         """Post every row that is not final yet, in file order (per case, with lanes); an
