@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from importer.refusal_words import FIELDS_SV
-from importer.words import CATALOGUE, Language, number_text, text
+from importer.words import CATALOGUE, LANGUAGES, Language, number_text, text
 
 Fact = str | int | Sequence[str] | Sequence[Sequence[str | int]]
 """A refusal's fact: text, a whole number, a list of text, or a list of rows of facts (each
@@ -48,7 +48,7 @@ class Refusal:
 
     __slots__ = ("code", "facts")
 
-    def __init__(self, code: str, **facts: Fact) -> None:
+    def __init__(self, code: str, /, **facts: Fact) -> None:
         self.code = code
         self.facts: dict[str, Fact] = facts
 
@@ -66,14 +66,22 @@ class Refusal:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Refusal | None:
-        """The refusal `as_json` kept, or None for anything else (a record written before
-        refusals were kept, a code this version has no words for)."""
+        """The refusal `as_json` kept, or None for anything else: a record written before
+        refusals were kept, or a refusal this version cannot word (a code it has no words
+        for, facts another version's words name) — its report then says the English kept
+        with it, never a half-worded sentence or an error."""
         code, facts = data.get("code"), data.get("facts")
         if not isinstance(code, str) or not isinstance(facts, dict):
             return None
         if f"refusal.{code}" not in CATALOGUE:
             return None
-        return cls(code, **facts)
+        refusal = cls(code, **facts)
+        try:
+            for language in LANGUAGES:
+                worded(refusal, language)
+        except (KeyError, IndexError, TypeError, ValueError):
+            return None
+        return refusal
 
 
 def worded(refusal: Refusal, language: Language) -> str:

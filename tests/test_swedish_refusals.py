@@ -12,7 +12,9 @@ socket."""
 from __future__ import annotations
 
 import ast
+import json
 import os
+import sqlite3
 import zipfile
 from html import escape
 from pathlib import Path
@@ -243,6 +245,32 @@ def test_a_server_journal_keeps_the_refusal_for_the_swedish_report_rendered_agai
     page.unlink()
     assert importer(workdir, "report", import_id).returncode == 0
     assert f"<li>{escape(DOUBLE_SV)}</li>" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"code": "same_field", "facts": {"row": 1}},  # facts another version's words name
+        {"code": "from_a_later_version", "facts": {}},  # a code this version has no words for
+        {"code": "same_field"},
+    ],
+)
+def test_a_kept_refusal_this_version_cannot_word_leaves_the_report_in_its_english(
+    swedish: Path, api: Sandbox, kept: dict
+) -> None:
+    """The journal keeps a refusal's code and facts beside the import; one this version
+    cannot word (another release wrote it) gives the English kept with it, never an error."""
+    path = swedish / "dubbel.csv"
+    path.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    assert importer(swedish, "run", str(path), api=api).returncode == 2
+    import_id = report_of(swedish)["file_import_report"]
+    with sqlite3.connect(swedish / "j.sqlite") as db:
+        notes = json.dumps({"refusal": kept})
+        db.execute("UPDATE imports SET source_notes=? WHERE id=?", (notes, import_id))
+    again = importer(swedish, "report", import_id)
+    assert again.returncode == 0, again.stderr
+    html = (swedish / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert f"<li>{escape(DOUBLE_EN)}</li>" in html
 
 
 def test_the_report_of_a_refused_file_says_why_in_english_under_an_english_configuration(
