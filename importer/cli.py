@@ -159,7 +159,9 @@ def _report_result(
     except BrokenPipeError:
         _stdout_gone()
     tell_import(config, result)  # one that cannot be sent is logged, and owed
-    if result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
+    if result.rejected is not None:  # a refusal is worded for the person reading it
+        print(f"importer: {result.rejected.said_in(config.report.language)}", file=sys.stderr)
+    elif result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:
         print(f"importer: {result.message}", file=sys.stderr)
     return result.exit_code
 
@@ -293,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImporterError as exc:
         if debug:
             traceback.print_exc()
-        print(f"importer: {exc.message}", file=sys.stderr)
+        said = exc.message if config is None else exc.said_in(config.report.language)
+        print(f"importer: {said}", file=sys.stderr)
         return int(exc.exit_code)
     except BrokenPipeError:  # `importer imports | head`: the reader has what it wanted
         _stdout_gone()

@@ -44,6 +44,8 @@ a comment saying which).
 from __future__ import annotations
 
 from importer.exit_codes import ExitCode
+from importer.refusal import Refusal, more_characters, worded
+from importer.words import Language
 
 
 class ImporterError(Exception):
@@ -55,6 +57,11 @@ class ImporterError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def said_in(self, language: Language) -> str:
+        """The one line as a person reading `language` reads it: `message`, in English, but
+        for an error that words itself (a file's refusal, `FileRejected`)."""
+        return self.message
 
 
 # ------------------------------------------------------------------------- usage (exit 2)
@@ -124,14 +131,27 @@ class Unsupported(UsageError):
 
 class FileRejected(ImporterError):
     """The whole file cannot be imported (unreadable, unknown format, no matching header, a
-    required column missing). Nothing of it is posted."""
+    required column missing). Nothing of it is posted.
+
+    `refusal` is why (`importer.refusal.Refusal`: a code and its facts), worded in English
+    for `str(err)` and `problem`, and in any language by `said_in`, where a person reads it.
+    Never a sentence: a sentence could be said in one language only."""
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, file: str, problem: str) -> None:
-        super().__init__(f"{file}: {problem}")
+    def __init__(self, file: str, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.problem = worded(refusal, "en")
+        super().__init__(f"{file}: {self.problem}")
         self.file = file
-        self.problem = problem
+
+    def problem_in(self, language: Language) -> str:
+        """The problem as a person reading `language` reads it."""
+        return self.problem if language == "en" else worded(self.refusal, language)
+
+    def said_in(self, language: Language) -> str:
+        """`file: problem` as a person reading `language` reads it."""
+        return f"{self.file}: {self.problem_in(language)}"
 
 
 # ---------------------------------------------------------------------- stopped (exit 3)
@@ -225,4 +245,4 @@ def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
     """`text` as a message quotes it: at most `limit` characters, with how much was left out."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return text[:limit] + more_characters(len(text) - limit, "en")

@@ -15,20 +15,14 @@ from typing import cast
 
 from importer.api.request import READ_ONLY_FIELDS
 from importer.config import Config
-from importer.errors import FileRejected, excerpt
+from importer.errors import QUOTE_LIMIT, FileRejected
 from importer.outcomes import ImportWarning, RowError
+from importer.refusal import Refusal, quoted
 from importer.row_shape import field_count_errors, unterminated_error
 from importer.sheet_view import merged_cell_errors, visible_records
 from importer.sources import Cell, SourceFile, cell_text
 
 """Set by the server; a file that carries them gets one warning and they are not sent."""
-
-NAME_THE_CREDITOR = (
-    "add a creditor column (Borgenär), give --creditor ID, or set defaults.creditor in the "
-    "configuration"
-)
-"""The three ways to name the creditor, said the same way wherever one is missing."""
-
 
 HEADER_SEARCH_DEPTH = 50
 """How many records from the top may be titles and notes before the header must appear."""
@@ -90,13 +84,6 @@ class MappedRows:
         return rows
 
 
-_COLUMNS_HINT = (
-    "If the file names a column differently, add its header under `columns:` in "
-    'config.yaml (e.g. `columns: {amount: ["Kreditbelopp"]}`)'
-)
-"""The way out of a header mismatch, said where the mismatch is reported."""
-
-
 class Mapper:
     """Turns a read file into field values using one configuration."""
 
@@ -153,31 +140,26 @@ class Mapper:
                 return self._column_map(source, position, found)
             if best is None or len(found) > len(best[2]):
                 best = (position, row_number, found)
-        expected = ", ".join(self.required_fields())
+        expected = self.required_fields()
         if best is None:
             first = source.records[0][1] if source.records else ()
-            seen = (
-                excerpt(", ".join(repr(cell_text(c)) for c in first if cell_text(c))) or "nothing"
-            )
-            raise FileRejected(
-                source.name,
-                f"no header row matches the column mapping: expected columns {expected}; "
-                f"the first row holds {seen}. {_COLUMNS_HINT}",
-            )
+            held = ", ".join(repr(cell_text(c)) for c in first if cell_text(c))
+            seen = quoted("seen", held or "nothing", QUOTE_LIMIT)  # `refusal.seen_nothing`
+            raise FileRejected(source.name, Refusal("no_header", expected=expected, **seen))
         position, row_number, found = best
         headers = [cell_text(c) for c in source.records[position][1] if cell_text(c)]
+        shown = quoted("found", ", ".join(repr(h) for h in headers), QUOTE_LIMIT)
         if self._missing(found) == ["creditor"]:
-            raise FileRejected(
-                source.name,
-                f"no creditor is named for this file (header row {row_number} has no "
-                f"creditor column; found {excerpt(', '.join(repr(h) for h in headers))}): "
-                f"{NAME_THE_CREDITOR}",
-            )
-        missing = ", ".join(self._missing(found))
+            raise FileRejected(source.name, Refusal("no_creditor", row=row_number, **shown))
         raise FileRejected(
             source.name,
-            f"required column missing: {missing} (header row {row_number}; expected "
-            f"{expected}; found {excerpt(', '.join(repr(h) for h in headers))}). {_COLUMNS_HINT}",
+            Refusal(
+                "column_missing",
+                missing=self._missing(found),
+                row=row_number,
+                expected=expected,
+                **shown,
+            ),
         )
 
     def _missing(self, found: dict[str, list[int]]) -> list[str]:
@@ -209,8 +191,7 @@ class Mapper:
                 names = ", ".join(repr(headers[i]) for i in indexes)
                 raise FileRejected(
                     source.name,
-                    f"header row {row_number}: columns {names} all mean {api_field}; "
-                    "keep one of them",
+                    Refusal("same_field", row=row_number, columns=names, field=api_field),
                 )
         read_only_fields = self._read_only
         fields = {f: idx[0] for f, idx in found.items() if f not in read_only_fields}

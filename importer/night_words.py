@@ -162,6 +162,7 @@ NIGHT: dict[str, tuple[str, str]] = {
         "this summary could not be written; every file's outcome is below",
         "sammanfattningen kunde inte sparas; varje fils resultat står nedan",
     ),
+    "drop.rejected_whole": ("the file was rejected as a whole", "filen avvisades i sin helhet"),
     "drop.nothing": ("Nothing was ready.", "Inget var klart att importera."),
     "drop.note": ("NOTE: {note}", "OBS: {note}"),
     "drop.meaning_0": ("all credited", "allt krediterat"),

@@ -42,6 +42,9 @@ class RowError(BaseModel):
     message: str
 
 
+FILE_REJECTED = "file_rejected"
+"""The error code of a file refused as a whole (its import's one file error, no rows)."""
+
 CREDITED_TWICE = "credited_twice"
 """The error code on a credited row whose reference the API holds more than once: its outcome
 stands, a person reverses all but one."""

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 
 from importer.errors import FileRejected, excerpt
 from importer.outcomes import RowError
+from importer.refusal import Refusal
 from importer.sources import Cell, SourceFile
 
 CODE = "field_count"
@@ -83,13 +84,17 @@ def field_count_errors(
         ]
     if len(errors) >= 2 and 2 * len(errors) > len(rows):
         first = row_numbers[next(iter(errors))]
-        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        shown = "tab" if delimiter == "\t" else repr(delimiter)  # `refusal.delimiter_tab`
         raise FileRejected(
             file,
-            f"{len(errors)} of {len(rows)} rows do not have the header's {named} fields "
-            f"(the first is row {first}): the file was read with the delimiter {shown}, "
-            "which is probably not the one it uses; set input.delimiter to the file's "
-            "delimiter, or quote cells that contain it",
+            Refusal(
+                "ragged_rows",
+                count=len(errors),
+                rows=len(rows),
+                fields=named,
+                first=first,
+                delimiter=shown,
+            ),
         )
     return errors
 

@@ -21,8 +21,8 @@ named for what it words: `outcome_words` (a row's outcome, status, reason and er
 `report_words` (the report's labels, sheet names, next steps, warnings), `cli_words` (the
 closing summary and `show`), `history_words` (fix files, the audit trail, the overview page,
 an import's figures), `night_words` (a night's summary, the drop's words, the notifications),
-`record_words` (`imports`, `resolve`, `backup`, `prune`) and `detail_words` (a row error's
-detail).
+`record_words` (`imports`, `resolve`, `backup`, `prune`), `detail_words` (a row error's
+detail) and `refusal_words` (why a file is refused as a whole, worded by `importer.refusal`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from importer.history_words import HISTORY
 from importer.night_words import NIGHT
 from importer.outcome_words import OUTCOMES
 from importer.record_words import RECORD
+from importer.refusal_words import REFUSALS
 from importer.report_words import REPORT
 
 Language = Literal["en", "sv"]
@@ -54,6 +55,7 @@ _SECTIONS: tuple[dict[str, tuple[str, str]], ...] = (
     NIGHT,
     RECORD,
     DETAILS,
+    REFUSALS,
 )
 CATALOGUE: dict[str, tuple[str, str]] = {}
 for _section in _SECTIONS:

@@ -182,11 +182,6 @@ def test_a_swedish_drop_summary_is_swedish(swedish: Path, api: Sandbox) -> None:
     assert_swedish(done.stdout, "the drop's output")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file rejected as a whole is told in the Swedish night summary by the English "
-    "sentence of its refusal",
-)
 def test_a_swedish_drop_summary_says_why_a_file_was_rejected_in_swedish(
     swedish: Path, api: Sandbox
 ) -> None:

@@ -254,6 +254,33 @@ _NAMED = dict.fromkeys(
         "length",
         "counts",
         "was",
+        # the facts a refusal names (`refusal.` keys)
+        "byte",
+        "columns",
+        "delimiter",
+        "encoding",
+        "expanded",
+        "expected",
+        "field",
+        "fields",
+        "found",
+        "given",
+        "line",
+        "missing",
+        "most",
+        "packed",
+        "part",
+        "parts",
+        "ratio",
+        "seen",
+        "sheets",
+        "total",
+        "what",
+        "by",
+        "item",
+        "items",
+        "problems",
+        "second",
     ],
     "x",
 )
@@ -273,7 +300,8 @@ def test_texts_fill_their_placeholders(language: str) -> None:
             csv="reports/imp-1/report.csv",
             **{**NIGHT_VALUES, **_NAMED},
         )
-        assert "{" not in filled, key
+        # a placeholder left unfilled; a literal brace (config.yaml's `{amount: [...]}`) is text
+        assert not re.search(r"\{[a-z_]*\}", filled), key
 
 
 def test_an_unknown_reason_key_shows_as_itself() -> None:

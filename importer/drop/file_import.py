@@ -131,7 +131,7 @@ class FileImport:
             options = replace(self.options, control=marker_control(path))
             result = self.importer.run_file(path, options)
         except FileRejected as exc:  # a control total that cannot be read: the file waits
-            result = ImportResult(str(path), ExitCode.USAGE, message=exc.message)
+            result = ImportResult(str(path), ExitCode.USAGE, message=exc.message, rejected=exc)
         except ImporterError as exc:
             result = ImportResult(str(path), ExitCode.INCOMPLETE, message=exc.message)
         except Exception as exc:  # a bug: the night goes on; the file waits in processing/
@@ -201,7 +201,7 @@ class FileImport:
                 item.archived = archive(path, self.inbox, DONE, day, None)
             elif item.exit_code == ExitCode.USAGE:
                 item.state = "rejected"
-                item.reason = result.message or "the file was rejected as a whole"
+                item.reason = _rejection(result, self.config.report.language)
                 item.archived = archive(path, self.inbox, FAILED, day, item.reason)
         except OSError as exc:  # a full or read-only disk, a file where done/ should be
             kind = FAILED if item.exit_code == ExitCode.USAGE else DONE
@@ -294,6 +294,14 @@ def marker_control(path: Path) -> ControlTotal | None:
         if control is not None:
             return control
     return None
+
+
+def _rejection(result: ImportResult, language: Language) -> str:
+    """Why the file was refused, in the night's language: the summary, the notification and
+    the reason.txt beside the file in failed/ are read by the same person."""
+    if result.rejected is not None:
+        return result.rejected.said_in(language)
+    return result.message or text("drop.rejected_whole", language)
 
 
 def _shown(row: JournalRow) -> str:

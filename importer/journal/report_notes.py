@@ -45,6 +45,16 @@ class ReportNotes:
                 "UPDATE imports SET report_dir=? WHERE id=?", (str(folder.resolve()), import_id)
             )
 
+    def set_refusal(self, import_id: str, refusal: dict[str, Any]) -> None:
+        """Keep why a file was refused as a whole (`importer.refusal.Refusal.as_json`), so
+        its report is worded in the report's language whenever it is rendered; kept among
+        the source notes (`source_notes()["refusal"]`): a rejected file has no dialect."""
+        with self._db.transaction() as db:
+            db.execute(
+                "UPDATE imports SET source_notes=? WHERE id=?",
+                (json.dumps({"refusal": refusal}, ensure_ascii=False), import_id),
+            )
+
     @reads
     def report_dir(self, import_id: str) -> Path | None:
         """The folder the import's report was last written to; None when not kept (an import

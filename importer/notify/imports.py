@@ -6,6 +6,7 @@ nobody (nothing was sent). What cannot be sent is logged and owed in the night's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from importer.attention import import_next_steps
@@ -13,7 +14,8 @@ from importer.config import Config
 from importer.notify.delivery import Delivery, deliver, owe, wanted
 from importer.notify.message import Message, attachable
 from importer.pipeline import ImportResult
-from importer.report import Report
+from importer.report import Report, head_words
+from importer.report.settings import ReportSettings
 from importer.summary_words import outcome_counts, status_counts
 from importer.words import Language, number_text, text
 
@@ -76,7 +78,10 @@ def import_message(config: Config, result: ImportResult, report: Report, night: 
             currency=config.defaults.currency,
         )
     )
-    lines += ["  " + text("night.warning", lang, text=e.message) for e in report.file_errors]
+    refusal = result.rejected.refusal if result.rejected is not None else None
+    refused = replace(ReportSettings.of(config), refusal=refusal)
+    said = head_words.file_errors(report, refused)  # a refused file's reason, in `lang`
+    lines += ["  " + text("night.warning", lang, text=problem) for problem in said]
     lines += ["  " + text("night.warning", lang, text=w.message) for w in report.warnings]
     html = result.report_paths.get("html")
     folder = next(iter(result.report_paths.values())).parent if result.report_paths else None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 from importer.validation.amounts import AmountParser
 from importer.validation.problems import CellProblem
 
@@ -50,7 +51,7 @@ def control_total(file: str, marker: str, text: str) -> ControlTotal | None:
         value = found["rows"].replace(" ", "")
         if not value.isdigit():
             raise FileRejected(
-                file, _unreadable(marker, f"rows: {found['rows']}", "a number of rows")
+                file, Refusal("marker_rows_unreadable", marker=marker, value=found["rows"])
             )
         rows = int(value)
     if "amount" in found:
@@ -58,7 +59,7 @@ def control_total(file: str, marker: str, text: str) -> ControlTotal | None:
     if "sha256" in found:
         if not _SHA256.fullmatch(found["sha256"]):
             raise FileRejected(
-                file, _unreadable(marker, f"sha256: {found['sha256']}", "a SHA-256 hash")
+                file, Refusal("marker_sha256_unreadable", marker=marker, value=found["sha256"])
             )
         sha256 = found["sha256"].lower()
     return ControlTotal(marker, rows, amount, sha256)
@@ -69,9 +70,7 @@ def check_sha256(control: ControlTotal | None, file: str, sha256: str) -> None:
     if control is not None and control.sha256 is not None and control.sha256 != sha256:
         raise FileRejected(
             file,
-            f"the file's bytes are not the ones the marker {control.marker} names (its SHA-256 "
-            f"is {sha256}, the marker says {control.sha256}): it was changed or cut short on "
-            "the way; nothing was sent — have the sender deliver it again",
+            Refusal("marker_sha256", marker=control.marker, sha256=sha256, expected=control.sha256),
         )
 
 
@@ -80,12 +79,10 @@ def check_rows(control: ControlTotal | None, file: str, amounts: Sequence[Decima
     not as many, or do not add up to, what the marker says."""
     if control is None:
         return
-    again = "nothing was sent — have the sender deliver the whole file again"
     if control.rows is not None and control.rows != len(amounts):
         raise FileRejected(
             file,
-            f"the marker {control.marker} says {control.rows} rows, the file has "
-            f"{len(amounts)}: it may have been cut short; {again}",
+            Refusal("marker_rows", marker=control.marker, expected=control.rows, rows=len(amounts)),
         )
     if control.amount is None:
         return
@@ -94,16 +91,20 @@ def check_rows(control: ControlTotal | None, file: str, amounts: Sequence[Decima
     if unread:
         raise FileRejected(
             file,
-            f"the marker {control.marker} says an amount of {control.amount}, but "
-            f"{unread} row(s) have no readable amount, so the file's total cannot be "
-            f"checked; {again}",
+            Refusal(
+                "marker_amount_unread",
+                marker=control.marker,
+                amount=str(control.amount),
+                count=unread,
+            ),
         )
     total = sum(readable, Decimal("0.00"))
     if total != control.amount:
         raise FileRejected(
             file,
-            f"the marker {control.marker} says an amount of {control.amount}, the file's rows "
-            f"add up to {total}: it may have been cut short or changed; {again}",
+            Refusal(
+                "marker_amount", marker=control.marker, amount=str(control.amount), total=str(total)
+            ),
         )
 
 
@@ -119,12 +120,5 @@ def _amount(file: str, marker: str, text: str) -> Decimal:
         return parser.parse(text)
     except CellProblem:
         raise FileRejected(
-            file, _unreadable(marker, f"amount: {text}", "an amount such as 1234.50")
+            file, Refusal("marker_amount_unreadable", marker=marker, value=text)
         ) from None
-
-
-def _unreadable(marker: str, line: str, wanted: str) -> str:
-    return (
-        f"the marker {marker} says {line}, which is not {wanted}; its control total cannot "
-        "be checked, so nothing was sent — correct the marker and deliver it again"
-    )

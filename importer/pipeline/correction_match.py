@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from importer.errors import FileRejected
 from importer.journal import ImportRecord, JournalRow
 from importer.mapping import ColumnMap, MappedRows, Mapper, normalise_header
+from importer.refusal import Refusal
 from importer.words import LANGUAGES, text
 
 KEYS = ("credit_invoice", "creditor_reference")
@@ -32,11 +33,6 @@ ROW_HEADERS = frozenset(
     {"row", *(normalise_header(text("label.row", language)) for language in LANGUAGES)}
 )
 """The row column's header: report.csv's `row`, report.xlsx's "Row" or, in Swedish, "Rad"."""
-_KEY_NAMES = {
-    "row": "row number",
-    "credit_invoice": "credit note",
-    "creditor_reference": "reference",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,36 +57,32 @@ def match_corrections(
     key, wanted = _keys(file, record, columns, mapped)
     index = _index(key, record, originals, mapper)
     rows: list[int] = []
-    unmatched: list[str] = []
-    several: list[str] = []
+    unmatched: list[tuple[int, str]] = []  # the items of `refusal.fix_match`'s lists
+    several: list[tuple[int, str, str]] = []
     taken: dict[int, int] = {}
-    twice: list[str] = []
+    twice: list[tuple[int, int, int]] = []
     for file_row, value in zip(mapped.row_numbers, wanted, strict=True):
         found = index.get(value, []) if value else []
-        shown = f"row {file_row} ({_KEY_NAMES[key]} {value or 'empty'})"
         if not found:
-            unmatched.append(shown)
+            unmatched.append((file_row, value))
         elif len(found) > 1:
-            several.append(f"{shown} matches rows {', '.join(map(str, found))}")
+            several.append((file_row, value, ", ".join(map(str, found))))
         elif found[0] in taken:
-            twice.append(f"rows {taken[found[0]]} and {file_row} both correct row {found[0]}")
+            twice.append((taken[found[0]], file_row, found[0]))
         else:
             taken[found[0]] = file_row
         rows.append(found[0] if found else 0)
-    problems = []
-    if unmatched:
-        verb = "matches" if len(unmatched) == 1 else "match"
-        problems.append(f"{listed(unmatched)} {verb} no row of the import")
-    if several:
-        problems.append(f"{listed(several)}; a correction must match exactly one row")
-    if twice:
-        problems.append(listed(twice))
-    if problems:
-        raise FileRejected(
-            file,
-            f"corrections are matched to import {record.id} ({record.file_name}) by "
-            f"{_KEY_NAMES[key]}: {'; '.join(problems)}; nothing was changed",
+    if unmatched or several or twice:
+        refusal = Refusal(
+            "fix_match",
+            id=record.id,
+            name=record.file_name,
+            by=key,
+            unmatched=unmatched,
+            several=several,
+            twice=twice,
         )
+        raise FileRejected(file, refusal)
     return Match(key, rows)
 
 
@@ -108,11 +100,7 @@ def _keys(
         values = [cell_text(texts, column) for texts in mapped.sources]
         for file_row, value in zip(mapped.row_numbers, values, strict=True):
             if not value.isdecimal():
-                raise FileRejected(
-                    file,
-                    f"row {file_row}: the 'row' column must hold the original row number, "
-                    f"not {value!r}",
-                )
+                raise FileRejected(file, Refusal("fix_row_number", row=file_row, value=repr(value)))
         return "row", [str(int(v)) for v in values]
     for key in KEYS:
         if key in columns.fields:
@@ -120,9 +108,7 @@ def _keys(
             return key, [cell_text(texts, column) for texts in mapped.sources]
     raise FileRejected(
         file,
-        "the corrections cannot be matched to the import's rows: the file has no 'row' "
-        "column (as report.csv and report.xlsx have), no credit note column and no "
-        "reference column; rows are never matched by position, so nothing was changed",
+        Refusal("fix_no_key"),
     )
 
 
@@ -147,8 +133,3 @@ def _index(
 
 def cell_text(texts: Sequence[str], column: int) -> str:
     return texts[column].strip() if column < len(texts) else ""
-
-
-def listed(items: list[str], shown: int = 10) -> str:
-    text = ", ".join(items[:shown])
-    return text + (f" and {len(items) - shown} more" if len(items) > shown else "")

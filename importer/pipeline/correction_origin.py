@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from importer.errors import FileRejected
 from importer.journal import DedupeStore, ImportRecord, JournalRow
 from importer.mapping import ColumnMap, normalise_header
+from importer.refusal import Refusal
 from importer.report import IMPORT_COLUMN
 from importer.sources import SourceFile, cell_text
 from importer.words import LANGUAGES, text
@@ -67,9 +68,14 @@ def check_origin(
     if said:
         raise FileRejected(
             file,
-            f"this is the report of import {', '.join(sorted(said))}, not of import "
-            f"{record.id} ({record.file_name}): corrections belong to the import they came "
-            f"from (importer rerun {sorted(said)[0]} --fix {file}); nothing was changed",
+            Refusal(
+                "fix_other_import",
+                imports=", ".join(sorted(said)),
+                id=record.id,
+                name=record.file_name,
+                first=sorted(said)[0],
+                file=file,
+            ),
         )
 
 

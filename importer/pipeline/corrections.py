@@ -26,7 +26,7 @@ from importer.outcomes import Outcome
 from importer.pipeline.actor import current_actor
 from importer.pipeline.amounts_read import cell_reader
 from importer.pipeline.audit import changed_cells, correction_entry, untouched
-from importer.pipeline.correction_match import ROW_HEADERS, cell_text, listed, match_corrections
+from importer.pipeline.correction_match import ROW_HEADERS, cell_text, match_corrections
 from importer.pipeline.correction_origin import check_origin
 from importer.pipeline.reference import (
     IMPORTED_BEFORE,
@@ -35,6 +35,7 @@ from importer.pipeline.reference import (
     row_reference,
 )
 from importer.pipeline.typed_cells import TypedCells
+from importer.refusal import Refusal
 from importer.report.cells import FORMULA_START
 from importer.report.settings import SourceDialect
 from importer.sources import Cell, SourceFile, read_source, sheet_count
@@ -191,7 +192,7 @@ def read_corrections(
     # correct either copy. The copy whose cells differ from the row's is the correction; two
     # different corrections of one row are not guessed at.
     chosen = {new.row: (new, sheets[0][0].sheet) for new in corrections}
-    clashes: list[str] = []
+    clashes: list[tuple[int, str, str]] = []  # row, and the two sheets (`refusal.fix_sheets`)
     for source, columns in sheets[1:]:
         _, more = _sheet_corrections(
             config, record, originals, mapper, creditor, typed, source, columns
@@ -203,13 +204,9 @@ def read_corrections(
             if held is None or untouched(held.source, current.get(new.row)):
                 chosen[new.row] = (new, source.sheet)
             elif list(new.source) != list(held.source):
-                clashes.append(f"row {new.row} ('{sheet}' and '{source.sheet}')")
+                clashes.append((new.row, str(sheet), str(source.sheet)))
     if clashes:
-        raise FileRejected(
-            path.name,
-            f"{listed(clashes)} corrected differently on two sheets; correct each row on "
-            "one sheet only: nothing was changed",
-        )
+        raise FileRejected(path.name, Refusal("fix_sheets", clashes=clashes))
     changed = [new for _, (new, _) in sorted(chosen.items())]
     return [new for new in changed if list(new.source) != current.get(new.row)]
 
@@ -306,4 +303,4 @@ def _read(
             others.append(source)
     if found:
         return found, others
-    raise first_problem or FileRejected(path.name, "the workbook has no sheets")
+    raise first_problem or FileRejected(path.name, Refusal("no_sheets"))

@@ -17,7 +17,7 @@ from importer.errors import FileRejected, InternalError
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import MappedRows, Mapper
-from importer.outcomes import ImportWarning, Outcome, RowError
+from importer.outcomes import FILE_REJECTED, ImportWarning, Outcome, RowError
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
@@ -243,10 +243,12 @@ class Intake:
             state="rejected",
             started=started,
             finished=utcnow(),
-            file_errors=[RowError(field="", code="file_rejected", message=rejected.problem)],
+            file_errors=[RowError(field="", code=FILE_REJECTED, message=rejected.problem)],
             warnings=[],
         )
         self._journal.imports.create(record, [])
+        # kept as code and facts: its report words it in the report's language
+        self._journal.notes.set_refusal(import_id, rejected.refusal.as_json())
         log.info("import.rejected", import_id=import_id, file=path.name)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from importer.config import Config
 from importer.errors import ConfigError, FileRejected, ReportUnwritten
 from importer.journal import Journal
+from importer.refusal import Refusal
 
 PROBE = b"importer write probe\n"
 
@@ -71,6 +72,4 @@ def regular_file(path: Path) -> None:
     except OSError:
         return  # the reader names what is wrong with a missing or unreadable file
     if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        raise FileRejected(
-            path.name, "is not a regular file (a pipe or a device); save it as a file first"
-        )
+        raise FileRejected(path.name, Refusal("not_regular"))

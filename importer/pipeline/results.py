@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importer.errors import ConfigError
+from importer.errors import ConfigError, FileRejected
 from importer.exit_codes import ExitCode
 from importer.pipeline.control_total import ControlTotal
 from importer.pipeline.lanes import LaneRun
@@ -75,3 +75,6 @@ class ImportResult:
     """Lanes used, rows posted and how long it took, when this run posted anything."""
     already_imported: bool = False
     """The same bytes were fully imported before (as `import_id`); nothing was sent."""
+    rejected: FileRejected | None = None
+    """Why the file was refused as a whole, when it was: `message` is its English; whoever
+    tells a person words it in their language (`FileRejected.said_in`)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -51,6 +52,7 @@ from importer.pipeline.preflight import check_before_sending, report_unwritten
 from importer.pipeline.reconcile import Reconciler
 from importer.pipeline.rerun_plan import dry_run_plan, rerunnable
 from importer.pipeline.results import ImportResult, Progress, RunOptions
+from importer.refusal import worded
 from importer.report import Report
 from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
@@ -276,7 +278,8 @@ class Importer:
         options = options or RunOptions()
         problem = not_a_file(path)
         if problem is not None:  # a mistyped path: no import, no report folder
-            return ImportResult(str(path), ExitCode.USAGE, message=f"{path}: {problem}")
+            said = f"{path}: {worded(problem, 'en')}"  # a usage error: English (importer.words)
+            return ImportResult(str(path), ExitCode.USAGE, message=said)
         check_before_sending(self.config, self.journal, dry_run=options.dry_run)
         started = utcnow()
         sha256 = _sha256(path)
@@ -311,7 +314,8 @@ class Importer:
             return done if done is not None else self.continue_import(import_id)
         except FileRejected as rejected:
             self._intake.reject(path, import_id, sha256, started, options, rejected)
-            return self._result(path, import_id, ExitCode.USAGE, rejected.message)
+            result = self._result(path, import_id, ExitCode.USAGE, rejected.message)
+            return replace(result, rejected=rejected)  # worded where it is read (`said_in`)
 
     def continue_import(self, import_id: str, *, retry_rejected: bool = False) -> ImportResult:
         """Post every row that is not final yet, in file order (per case, with lanes); an

@@ -9,6 +9,8 @@ fix; they are left out of the warnings, which would only say them a second time.
 from __future__ import annotations
 
 from importer.attention import FILE_PROBLEMS, file_problems, import_next_steps
+from importer.outcomes import FILE_REJECTED
+from importer.refusal import worded
 from importer.report.model import Report
 from importer.report.settings import ReportSettings
 from importer.words import text, warning_text
@@ -25,6 +27,18 @@ def named(report: Report, settings: ReportSettings) -> dict[str, object]:
         "creditor": ", ".join(report.creditor) or "-",
         "file": report.file.name,
     }
+
+
+def file_errors(report: Report, settings: ReportSettings) -> list[str]:
+    """Why the file was refused as a whole, in the report's language when the refusal is
+    known (`settings.refusal`); report.json keeps each error's English `message`."""
+    refusal = settings.refusal
+    return [
+        worded(refusal, settings.language)
+        if refusal is not None and error.code == FILE_REJECTED
+        else error.message
+        for error in report.file_errors
+    ]
 
 
 def next_steps(report: Report, settings: ReportSettings, **values: object) -> list[str]:

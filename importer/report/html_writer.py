@@ -169,7 +169,9 @@ class HtmlWriter:
         parts.append("</ul>")
         if report.file_errors:
             parts.append(f"<h2>{_e(t('label.file_errors'))}</h2><ul>")
-            parts += [f"<li>{_e(error.message)}</li>" for error in report.file_errors]
+            parts += [
+                f"<li>{_e(said)}</li>" for said in head_words.file_errors(report, self._settings)
+            ]
             parts.append("</ul>")
         warnings = head_words.warnings(report, self._settings)
         if warnings:

@@ -14,6 +14,7 @@ from importer.errors import ImportNotFound, RerunRefused
 from importer.exit_codes import ExitCode
 from importer.journal import AuditEntry, ImportRecord, Journal, JournalRow
 from importer.outcomes import Outcome, exit_code_for
+from importer.refusal import Refusal
 from importer.report.blocks import BLOCK_ROWS, AmountFill, RowBlock, build_summary, summarise
 from importer.report.control import AmountReading, left_out_lines
 from importer.report.model import (
@@ -86,6 +87,15 @@ def _dialect(journal: Journal, record: ImportRecord) -> SourceDialect:
     return SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
 
 
+def _refusal(journal: Journal, record: ImportRecord) -> Refusal | None:
+    """Why the file was refused, as the journal kept it (None: not refused, or refused before
+    refusals were kept — its report then says the English it journaled)."""
+    if record.state != "rejected":
+        return None
+    kept = journal.notes.source_notes(record.id).get("refusal")
+    return Refusal.from_json(kept) if isinstance(kept, dict) else None
+
+
 def _head(journal: Journal, record: ImportRecord, read: AmountReading | None) -> Report:
     """The report without its rows: one pass over the journal's rows for the summary."""
     fill = None if read is None else read(_dialect(journal, record), record.columns)
@@ -112,7 +122,10 @@ def render_from_journal(
     record = _renderable(journal, import_id)
     head = _head(journal, record, read)
     settings = replace(
-        settings or ReportSettings(), source=_dialect(journal, record), amount_reading=read
+        settings or ReportSettings(),
+        source=_dialect(journal, record),
+        amount_reading=read,
+        refusal=_refusal(journal, record),
     )
     return head, write_reports(head, directory, formats, _journal_blocks(journal, record), settings)
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from importer.config import Config
 from importer.local_time import in_zone, offset_text, shown
+from importer.refusal import Refusal
 from importer.report.blocks import AmountFill
 from importer.words import Language
 
@@ -81,6 +82,9 @@ class ReportSettings:
     amount_reading: AmountReading | None = None
     """How the file's own amount cells read (the workbook shows them as numbers); None:
     they stay text."""
+    refusal: Refusal | None = None
+    """Why the file was refused as a whole, when it was and the journal kept it: the pages
+    word it in `language` (`head_words.file_errors`); report.json keeps the English."""
 
     @classmethod
     def of(cls, config: Config) -> ReportSettings:

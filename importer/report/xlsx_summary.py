@@ -118,8 +118,9 @@ class SummarySheet:
         if report.file_errors:
             self._at += 1
             self._line(t("label.file_errors"), formats=[book.bold])
-            for error in report.file_errors:
-                self._line(error.field, error.message, error.code)
+            worded = head_words.file_errors(report, self._settings)
+            for error, words in zip(report.file_errors, worded, strict=True):
+                self._line(error.field, words, error.code)
         warnings = head_words.warnings(report, self._settings)
         if warnings:
             self._at += 1

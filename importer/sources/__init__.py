@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 from importer.sources.delimited import read_delimited
 from importer.sources.model import Cell, Record, SourceFile, cell_text
 from importer.sources.sniff import detect_format
@@ -39,15 +40,15 @@ def sheet_count(path: Path) -> int | None:
     return len(workbook_sheet_names(data, str(path)))
 
 
-def not_a_file(path: Path) -> str | None:
+def not_a_file(path: Path) -> Refusal | None:
     """Why `path` cannot be a credit file at all (missing, a folder), or None.
 
     Asked before an import is created: a typo in a path is a usage error, not an import to
     list, journal and report."""
     if path.is_dir():
-        return "this is a folder, not a file"
+        return Refusal("folder")
     if not path.exists():
-        return "the file does not exist"
+        return Refusal("missing")
     return None
 
 
@@ -69,7 +70,7 @@ def read_source(
     file = str(path)
     data = _read_bytes(path, file)
     if not data:
-        raise FileRejected(file, "the file is empty")
+        raise FileRejected(file, Refusal("empty"))
     file_format = detect_format(data, file)
     sha256 = hashlib.sha256(data).hexdigest()
     if file_format == "csv":
@@ -111,9 +112,9 @@ def _read_bytes(path: Path, file: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise FileRejected(file, "the file does not exist") from exc
+        raise FileRejected(file, Refusal("missing")) from exc
     except PermissionError as exc:
-        raise FileRejected(file, "the file cannot be opened: permission denied") from exc
+        raise FileRejected(file, Refusal("permission")) from exc
     except OSError as error:
         reason = error.strerror or "unknown error"
-        raise FileRejected(file, f"the file cannot be read ({reason.lower()})") from error
+        raise FileRejected(file, Refusal("unreadable", reason=reason.lower())) from error

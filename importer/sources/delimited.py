@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from operator import itemgetter
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 from importer.sources.model import Record
 from importer.sources.text_encoding import decode, line_of
 
@@ -52,10 +53,7 @@ def read_delimited(
     text, used_encoding = decode(data, file, encoding)
     nul = text.find("\x00")
     if nul >= 0:
-        raise FileRejected(
-            file,
-            f"the file contains a NUL byte at line {line_of(text, nul)}; it is not plain text",
-        )
+        raise FileRejected(file, Refusal("nul_byte", line=line_of(text, nul)))
     _reject_markup(text, file)
     # Excel honours a first line "sep=;" as the delimiter and does not show it as a row.
     hint = _SEP_HINT.match(text)
@@ -66,7 +64,7 @@ def read_delimited(
     if delimiter is None:
         delimiter = detect_delimiter(text)
     elif len(delimiter) != 1 or delimiter in '"\r\n':
-        raise FileRejected(file, f"the configured delimiter {delimiter!r} cannot be used")
+        raise FileRejected(file, Refusal("bad_delimiter", given=repr(delimiter)))
     records = parse(text, delimiter, file)
     return used_encoding, delimiter, records, unterminated_row(text, delimiter, records)
 
@@ -88,11 +86,7 @@ def _reject_markup(text: str, file: str) -> None:
     it would only fail later with a puzzling "no header row"; say what it is instead."""
     head = text[:1024].lstrip().lower()
     if head.startswith(_MARKUP_STARTS):
-        raise FileRejected(
-            file,
-            "not a CSV or Excel file (it is a web page or XML document, which some systems "
-            "save with an .xls name); open it in Excel and save it as .xlsx or CSV",
-        )
+        raise FileRejected(file, Refusal("markup"))
 
 
 def detect_delimiter(text: str) -> str:
@@ -299,28 +293,15 @@ def _has_text(row: Sequence[str]) -> bool:
     return bool(joined) and not joined.isspace()
 
 
-def _parse_problem(message: str, row: int, *, quoted: bool = True) -> str:
+def _parse_problem(message: str, row: int, *, quoted: bool = True) -> Refusal:
     """Turn the csv module's message into words a finance person can act on. `quoted` says
     whether the text holds a quote character at all: without one, an overlong cell is just
     that, and no quote may be blamed."""
     if "unexpected end of data" in message:
-        return (
-            f"row {row}: a quoted field is never closed; the quote would swallow every row "
-            "after it, so the file is refused (check the quote characters in that row)"
-        )
-    if "field larger than field limit" in message and not quoted:
-        return (
-            f"row {row}: a cell is longer than {csv.field_size_limit():,} characters; "
-            "no credit file has such a cell, so the file is refused (is it the right file?)"
-        )
+        return Refusal("unclosed_quote", row=row)
     if "field larger than field limit" in message:
-        return (
-            f"row {row}: a cell is longer than {csv.field_size_limit():,} characters, most "
-            "likely because a quoted field is never closed (check the quote characters)"
-        )
+        code = "cell_too_long_quote" if quoted else "cell_too_long"
+        return Refusal(code, row=row, most=csv.field_size_limit())
     if "expected after" in message:
-        return (
-            f"row {row}: text follows the closing quote of a quoted field; a quote inside a "
-            'quoted cell must be doubled ("")'
-        )
-    return f"row {row}: the line cannot be read as CSV ({message})"
+        return Refusal("text_after_quote", row=row)
+    return Refusal("csv_unreadable", row=row, reason=message)

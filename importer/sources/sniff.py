@@ -17,6 +17,7 @@ import codecs
 import zipfile
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 from importer.sources import zipguard
 from importer.sources.model import Format
 
@@ -24,8 +25,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-NOT_A_TABLE = "not a CSV or Excel file"
-PASSWORD = "the workbook is protected with a password; save it without a password and retry"
+PASSWORD = Refusal("password")
 
 # OLE2 directory entries store names in UTF-16LE; Office's encrypted-package wrapper has these.
 _ENCRYPTED_STREAM_NAMES = (
@@ -33,15 +33,16 @@ _ENCRYPTED_STREAM_NAMES = (
     "EncryptionInfo".encode("utf-16-le"),
 )
 
-# Signatures of files people attach by mistake, so the message can say what the file is.
+# Signatures of files people attach by mistake, so the message can say what the file is
+# (`refusal.what_<name>`).
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"\x1f\x8b", "gzip"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!", "rar"),
 )
 
 _TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -54,17 +55,17 @@ def detect_format(data: bytes, file: str) -> Format:
     if head.startswith(ZIP_MAGIC):
         return _zip_format(data, file)
     if head.startswith(EMPTY_ZIP_MAGIC):
-        raise FileRejected(file, f"{NOT_A_TABLE} (it is an empty zip archive)")
+        raise FileRejected(file, Refusal("empty_zip"))
     if head.startswith(OLE2_MAGIC):
         if any(name in data for name in _ENCRYPTED_STREAM_NAMES):
             raise FileRejected(file, PASSWORD)
         return "xls"
     for signature, what in _BINARY_SIGNATURES:
         if head.startswith(signature):
-            raise FileRejected(file, f"{NOT_A_TABLE} (it looks like {what})")
+            raise FileRejected(file, Refusal("looks_like", what=what))
     # Binary formats are full of NUL bytes; text has none, except UTF-16, which has a mark.
     if b"\x00" in head and not head.startswith(_TEXT_BOMS):
-        raise FileRejected(file, NOT_A_TABLE)
+        raise FileRejected(file, Refusal("not_a_table"))
     return "csv"
 
 
@@ -79,19 +80,11 @@ def _zip_format(data: bytes, file: str) -> Format:
                 raise FileRejected(file, zipguard.DAMAGED) from exc
             if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
                 return "ods"
-            raise FileRejected(
-                file, f"{NOT_A_TABLE} (it is an OpenDocument file, but not a spreadsheet)"
-            )
+            raise FileRejected(file, Refusal("open_document"))
         if "xl/workbook.bin" in names:
-            raise FileRejected(
-                file,
-                "Excel binary workbooks (.xlsb) are not supported; "
-                "save the file as .xlsx or CSV and retry",
-            )
+            raise FileRejected(file, Refusal("xlsb"))
         if any(name.startswith("xl/") for name in names):
             return "xlsx"
         if "[Content_Types].xml" in names:
-            raise FileRejected(
-                file, f"{NOT_A_TABLE} (it is an Office document, but not an Excel workbook)"
-            )
-        raise FileRejected(file, f"{NOT_A_TABLE} (it is a zip archive)")
+            raise FileRejected(file, Refusal("office_document"))
+        raise FileRejected(file, Refusal("zip_archive"))

@@ -21,6 +21,7 @@ import codecs
 import re
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # UTF-8 encodings of Å Ä Ö å ä ö É é Ü ü. Read as Windows-1252 they are "Ã" plus a symbol,
@@ -43,17 +44,14 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
     if _UTF8_NORDIC.search(data):
         raise FileRejected(
             file,
-            "the file mixes two text encodings: most of it is UTF-8, but line "
-            f"{line_of_bytes(data, bad)} has byte 0x{data[bad]:02X}, which is not; "
-            "save the file again as UTF-8",
+            Refusal("mixed_encodings", line=line_of_bytes(data, bad), byte=f"{data[bad]:02X}"),
         )
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as error:
+        line = line_of_bytes(data, error.start)
         raise FileRejected(
-            file,
-            "the file is not UTF-8, UTF-16 or Windows-1252 text (undecodable byte "
-            f"0x{data[error.start]:02X} at line {line_of_bytes(data, error.start)})",
+            file, Refusal("undecodable", byte=f"{data[error.start]:02X}", line=line)
         ) from error
 
 
@@ -61,9 +59,7 @@ def _decode_pinned(data: bytes, file: str, encoding: str) -> tuple[str, str]:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError as exc:
-        raise FileRejected(
-            file, f"the configured encoding '{encoding}' is not a known text encoding"
-        ) from exc
+        raise FileRejected(file, Refusal("unknown_encoding", encoding=encoding)) from exc
     if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
         codec = "utf-8-sig"  # the mark is not part of the first header cell
     text = _decode_strict(data, file, codec, encoding)
@@ -77,10 +73,9 @@ def _decode_strict(data: bytes, file: str, codec: str, label: str) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as error:
         valid = data[: error.start].decode(codec, errors="replace")
+        byte, line = f"{data[error.start]:02X}", line_of(valid, len(valid))
         raise FileRejected(
-            file,
-            f"the file is not valid {label} text (undecodable byte "
-            f"0x{data[error.start]:02X} at line {line_of(valid, len(valid))})",
+            file, Refusal("not_valid_text", encoding=label, byte=byte, line=line)
         ) from error
 
 

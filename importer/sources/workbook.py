@@ -38,15 +38,13 @@ from typing import Any
 import python_calamine as calamine
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 from importer.sources.model import Cell, Record, ShownNumber
 from importer.sources.sniff import PASSWORD, ZIP_MAGIC
 from importer.sources.xlsx_layout import SheetLayout, sheet_layout, show
 from importer.sources.zipguard import DAMAGED
 
-ENTITIES = (
-    "the workbook's XML uses entity declarations, which Excel never writes and which are a "
-    "known attack pattern; the file is refused"
-)
+ENTITIES = Refusal("entities")
 # BOF record (type 0x0809) of a workbook-globals substream (dt = 0x0005), any BIFF version.
 _GLOBALS_BOF = re.compile(rb"\x09\x08[\x08-\x14]\x00..\x05\x00", re.DOTALL)
 _FILEPASS = b"\x2f\x00"
@@ -239,7 +237,7 @@ def _declares_entities(data: bytes) -> bool:
 def _sheet_index(workbook: calamine.CalamineWorkbook, sheet: str | int | None, file: str) -> int:
     names: list[str] = workbook.sheet_names
     if not names:
-        raise FileRejected(file, "the workbook has no sheets")
+        raise FileRejected(file, Refusal("no_sheets"))
     if sheet is None:
         for index, meta in enumerate(workbook.sheets_metadata):
             if (
@@ -252,18 +250,14 @@ def _sheet_index(workbook: calamine.CalamineWorkbook, sheet: str | int | None, f
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if 0 <= sheet < len(names):
             return sheet
-        raise FileRejected(
-            file,
-            f"the workbook has no sheet number {sheet} (sheets are counted from 0); "
-            f"its sheets are: {listed}",
-        )
+        raise FileRejected(file, Refusal("no_sheet_number", sheet=sheet, sheets=listed))
     if sheet in names:
         return names.index(sheet)
     wanted = str(sheet).strip().casefold()
     loose = [index for index, name in enumerate(names) if name.strip().casefold() == wanted]
     if len(loose) == 1:
         return loose[0]
-    raise FileRejected(file, f"the workbook has no sheet named '{sheet}'; its sheets are: {listed}")
+    raise FileRejected(file, Refusal("no_sheet_named", sheet=str(sheet), sheets=listed))
 
 
 def _records(rows: Iterable[list[Any]], first_row: int) -> list[Record]:

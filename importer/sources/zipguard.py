@@ -22,13 +22,14 @@ import struct
 import zipfile
 
 from importer.errors import FileRejected
+from importer.refusal import Refusal
 
 MAX_MEMBERS = 10_000
 MAX_TOTAL_UNCOMPRESSED = 1 << 30  # 1 GiB
 MAX_RATIO = 200
 RATIO_MIN_SIZE = 1 << 20  # 1 MiB: tiny members (e.g. a run of empty XML) may compress better
 
-DAMAGED = "the workbook is damaged or not an Excel file"
+DAMAGED = Refusal("damaged")
 
 _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
@@ -67,30 +68,21 @@ def check_limits(members: list[zipfile.ZipInfo], file: str) -> None:
         if size > RATIO_MIN_SIZE and size > MAX_RATIO * max(info.compress_size, 1):
             raise FileRejected(
                 file,
-                f"the workbook part '{info.filename}' would expand from "
-                f"{_size(info.compress_size)} to {_size(size)} (more than {MAX_RATIO} times); "
-                "the file is refused as a possible zip bomb",
+                Refusal(
+                    "zip_ratio",
+                    part=info.filename,
+                    packed=info.compress_size,
+                    expanded=size,
+                    ratio=MAX_RATIO,
+                ),
             )
         total += size
         if total > MAX_TOTAL_UNCOMPRESSED:
-            raise FileRejected(
-                file,
-                "the workbook would expand to more than 1 GB when opened; "
-                "the file is refused as a possible zip bomb",
-            )
+            raise FileRejected(file, Refusal("zip_size"))
 
 
-def _too_many(count: int) -> str:
-    return (
-        f"the workbook consists of {count:,} parts (at most {MAX_MEMBERS:,} are accepted); "
-        "the file is refused as a possible zip bomb"
-    )
-
-
-def _size(size: int) -> str:
-    if size < 1 << 20:
-        return f"{size / 1024:,.0f} KB"
-    return f"{size / (1 << 20):,.0f} MB"
+def _too_many(count: int) -> Refusal:
+    return Refusal("zip_parts", parts=count, most=MAX_MEMBERS)
 
 
 def _declared_member_count(data: bytes) -> int | None:

@@ -13,8 +13,8 @@ from importer.api.request import AMOUNT_CEILING, FIELDS
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import ConfigError
-from importer.mapping import NAME_THE_CREDITOR
 from importer.outcomes import RowError
+from importer.refusal_words import NAME_THE_CREDITOR
 from importer.sources.model import Cell
 from importer.validation.amounts import AmountParser
 from importer.validation.cells import (

@@ -144,6 +144,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "notes.source_notes": lambda j: j.notes.source_notes("imp-1"),
     "notes.set_source_dialect": lambda j: j.notes.set_source_dialect("imp-1", ",", "."),
     "notes.set_report_dir": lambda j: j.notes.set_report_dir("imp-1", Path("reports")),
+    "notes.set_refusal": lambda j: j.notes.set_refusal("imp-1", {"code": "empty", "facts": {}}),
     "rows.mark_intent": lambda j: j.rows.mark_intent("imp-1", 3),
     "rows.record": lambda j: j.rows.record("imp-1", 3, Outcome.NOT_SENT, http_status=503),
     "rows.flag": lambda j: j.rows.flag("imp-1", 2, [], "looked up"),
