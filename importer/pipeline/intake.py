@@ -172,12 +172,9 @@ class Intake:
             file_errors=[],
             warnings=warnings,
         )
-        if options.dry_run:
-            # A dry run moves no money: the journal records that it happened (for `importer
-            # imports`), not its rows, and the report is rendered from the rows in hand.
-            self._journal.imports.create(record, [])
-        else:
-            self._journal.imports.create(record, new_rows)
+        # A dry run moves no money: the journal records that it happened (for `importer
+        # imports`), not its rows, and the report is rendered from the rows in hand.
+        self._journal.imports.create(record, [] if options.dry_run else new_rows)
         self._journal.notes.set_source_dialect(
             import_id, dialect.delimiter, dialect.decimal, dialect.notes()
         )
@@ -247,8 +244,7 @@ class Intake:
             warnings=[],
         )
         self._journal.imports.create(record, [])
-        # kept as code and facts: its report words it in the report's language
-        self._journal.notes.set_refusal(import_id, rejected.refusal.as_json())
+        self._journal.notes.set_refusal(import_id, rejected.refusal.as_json())  # for its words
         log.info("import.rejected", import_id=import_id, file=path.name)
 
 

@@ -46,6 +46,7 @@ from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.generated_references import Ask
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
 from importer.pipeline.preflight import check_before_sending, report_unwritten
@@ -197,6 +198,14 @@ def render_reports(
     return rendered
 
 
+def _repeat_question(target: Target, connections: Connections, journal: Journal) -> Ask | None:
+    """What a run with repeats allowed asks whether a file was imported before
+    (`generated_references.Ask`): the API, then the journal; None without an API to ask."""
+    if target.url is None:
+        return None
+    return connections.find_in, partial(journal.dedupe.sent_references, target.name)
+
+
 class Importer:
     """Runs imports against one target with one journal: the object behind
     `pipeline.facade` (and so behind the CLI), which a Python caller may also use directly."""
@@ -229,9 +238,7 @@ class Importer:
             self._dedupe,
             self._result,
             creditor,
-            ask=None
-            if target.url is None
-            else (self._connections.find_in, partial(journal.dedupe.sent_references, target.name)),
+            ask=_repeat_question(target, self._connections, journal),
         )
         self._reconciler = reconciler = Reconciler(
             config, journal, lambda: self.client, target.name
@@ -284,11 +291,11 @@ class Importer:
         started = utcnow()
         sha256 = _sha256(path)
         creditor = options.creditor or self.creditor or self.config.defaults.creditor
-        if options.dry_run or sha256 is None:
+        if options.dry_run or sha256 is None:  # --force: a forced run credits it again
             done = _imported_repeat(self.config, self.journal, self.target.name, creditor, sha256)
-            if done is None or options.force:  # a forced run credits it again
-                return self._start(path, sha256, started, options)
-            return _already_imported(path, done, self.config.report)
+            if done is not None and not options.force:
+                return _already_imported(path, done, self.config.report)
+            return self._start(path, sha256, started, options)
         find = partial(self.journal.imports.find, sha256, self.target.name, creditor=creditor)
         with self.journal.locks.for_file(sha256, self.target.name, path.name):
             done = find(state="finished")  # the bytes, the API and the creditor
