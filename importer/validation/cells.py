@@ -7,12 +7,16 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.api.request import MAX_TEXT_LENGTH
 from importer.errors import ConfigError
+from importer.refusal_words import NAME_THE_CREDITOR
 from importer.sources.model import Cell, ShownNumber
 from importer.validation.problems import CellProblem
+
+if TYPE_CHECKING:
+    from importer.config import DefaultsConfig
 
 _LABELS = {
     "creditor": "Creditor id",
@@ -204,3 +208,52 @@ def creditor_option(text: str) -> str:
     if value is None:
         raise ConfigError("--creditor: the creditor id is empty")
     return value
+
+
+class DefaultedCells:
+    """The fields a configured default (or `--creditor`) fills where the file's cell is
+    empty: the creditor, the currency, the origin."""
+
+    def __init__(self, defaults: DefaultsConfig, creditor: str | None) -> None:
+        self._defaults = defaults
+        self._given = creditor
+        """`--creditor`: the creditor of every row; a file cell naming another is refused."""
+
+    def creditor(self, cell: Cell) -> str:
+        given = self._given
+        if is_blank(cell):
+            cell = given or self._defaults.creditor
+        if is_blank(cell):
+            raise CellProblem("creditor_missing", f"Creditor id is missing: {NAME_THE_CREDITOR}.")
+        value = object_id(cell, "creditor")
+        assert value is not None  # not blank, so either an id or a CellProblem
+        if given is not None and value != given:
+            raise CellProblem(
+                "creditor_conflict",
+                f"Creditor {value} in the file is not {given}, the creditor given with "
+                "--creditor; not sent (check that this is the right creditor's file).",
+            )
+        return value
+
+    def currency(self, cell: Cell) -> str:
+        if is_blank(cell):
+            cell = self._defaults.currency
+        if is_blank(cell):
+            raise CellProblem("currency_missing", "Currency is empty; it must be SEK.")
+        if isinstance(cell, str) and cell.strip().upper() == "SEK":
+            return "SEK"
+        raise CellProblem(
+            "currency_not_supported",
+            f"Currency {shown(cell)} is not supported; only SEK can be credited.",
+        )
+
+    def origin(self, cell: Cell) -> str:
+        if is_blank(cell):
+            cell = self._defaults.origin
+        if isinstance(cell, str) and cell.strip().lower() == "creditor_system":
+            return "creditor_system"
+        raise CellProblem(
+            "origin_invalid",
+            f"Origin {shown(cell)} is not allowed; it must be creditor_system "
+            "(or leave the column out).",
+        )

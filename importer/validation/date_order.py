@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Order = Literal["day", "month"]
 
@@ -39,22 +39,8 @@ class FileOrder:
 
     @classmethod
     def of(cls, cells: Iterable[object]) -> FileOrder:
-        """Look at every distinct text cell once; only slash and dash dates vote."""
-        day_first = month_first = False
-        for cell in set(cells):
-            if not isinstance(cell, str):
-                continue
-            match = NUMERIC_DATE.fullmatch(cell.strip())
-            if match is None or match["sep"] == ".":
-                continue
-            a, b = int(match["a"]), int(match["b"])
-            day_first |= a > 12 >= b
-            month_first |= b > 12 >= a
-        if day_first and month_first:
-            return cls(None, conflicting=True)
-        if day_first:
-            return cls("day", conflicting=False)
-        return cls("month" if month_first else None, conflicting=False)
+        """The order the file's date cells tell (`DateVotes`)."""
+        return DateVotes.of(cells).order()
 
     def day_and_month(self, a: int, b: int, separator: str) -> tuple[int, int] | str:
         """(day, month) for a date written `a<sep>b<sep>year`, or why it cannot be told."""
@@ -71,3 +57,39 @@ class FileOrder:
         if self.conflicting:
             return "the file has dates written day-first and others month-first"
         return "no date in the file shows whether the day or the month comes first"
+
+
+class DateVotes(NamedTuple):
+    """Whether some date of a file is written day-first, and whether some is month-first.
+    Each date votes on its own, so the votes of a file read a block of rows at a time, or'ed
+    together, are the file's."""
+
+    day_first: bool
+    month_first: bool
+
+    @classmethod
+    def of(cls, cells: Iterable[object]) -> DateVotes:
+        """Look at every distinct text cell once; only slash and dash dates vote."""
+        day_first = month_first = False
+        for cell in set(cells):
+            if not isinstance(cell, str):
+                continue
+            match = NUMERIC_DATE.fullmatch(cell.strip())
+            if match is None or match["sep"] == ".":
+                continue
+            a, b = int(match["a"]), int(match["b"])
+            day_first |= a > 12 >= b
+            month_first |= b > 12 >= a
+        return cls(day_first, month_first)
+
+    def __or__(self, other: object) -> DateVotes:
+        if not isinstance(other, DateVotes):
+            return NotImplemented
+        return DateVotes(self.day_first or other.day_first, self.month_first or other.month_first)
+
+    def order(self) -> FileOrder:
+        if self.day_first and self.month_first:
+            return FileOrder(None, conflicting=True)
+        if self.day_first:
+            return FileOrder("day", conflicting=False)
+        return FileOrder("month" if self.month_first else None, conflicting=False)

@@ -106,7 +106,12 @@ class DateConverter:
 
     def learn(self, cells: Iterable[object]) -> None:
         """Take one file's date cells: its day/month order, and no shifts noted yet."""
-        self.order = FileOrder.of(cells)
+        self.begin(FileOrder.of(cells))
+
+    def begin(self, order: FileOrder) -> None:
+        """Start a file whose day/month order is known (told by all its dates, which may be
+        read a block at a time: `date_order.DateVotes`): no shifts noted yet."""
+        self.order = order
         self.shifted = {}
 
     def convert(self, cell: object) -> str | None:
@@ -277,9 +282,17 @@ def daylight_saving(
     """Warnings for naive times the clocks skipped or repeated (`DateConverter.shifted`,
     keyed by the text shown): read with the offset before the change, which a person should
     confirm. One pass over the date column, only when there is something to say."""
+    return daylight_warnings(daylight_rows(shifted, cells, numbers), zone)
+
+
+def daylight_rows(
+    shifted: dict[str, Shift], cells: Sequence[object], numbers: Sequence[int]
+) -> dict[Shift, list[int]]:
+    """The numbers of the rows whose date cell names a skipped ("gap") or repeated
+    ("overlap") local time, by kind: rows of a file read a block at a time add up."""
+    rows: dict[Shift, list[int]] = {"gap": [], "overlap": []}
     if not shifted:
-        return ()
-    rows: dict[str, list[int]] = {"gap": [], "overlap": []}
+        return rows
     for number, cell in zip(numbers, cells, strict=True):
         if isinstance(cell, str):
             shown = cell.strip()
@@ -290,6 +303,11 @@ def daylight_saving(
         kind = shifted.get(shown)
         if kind is not None:
             rows[kind].append(number)
+    return rows
+
+
+def daylight_warnings(rows: dict[Shift, list[int]], zone: str) -> tuple[ImportWarning, ...]:
+    """One warning per kind of shift some row's date has (`daylight_rows`)."""
     what = {
         "gap": "does not exist (the clocks jumped forward that night)",
         "overlap": "occurs twice (the clocks went back that night)",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
 from typing import Literal
@@ -13,26 +14,31 @@ from importer.api.request import AMOUNT_CEILING, FIELDS
 from importer.bulk import gc_paused
 from importer.config import Config
 from importer.errors import ConfigError
-from importer.outcomes import RowError
-from importer.refusal_words import NAME_THE_CREDITOR
+from importer.outcomes import ImportWarning, RowError
 from importer.sources.model import Cell
+from importer.validation.amount_column import FileAmounts
 from importer.validation.amounts import AmountParser
 from importer.validation.cells import (
     DATE_TABLE_TYPES,
+    DefaultedCells,
     FieldColumn,
     account_id,
     case_id_of,
-    is_blank,
     map_distinct,
-    object_id,
     shown,
     text_column,
 )
 from importer.validation.checked import NO_ERRORS, CheckedColumns, RowValidation, instances
-from importer.validation.dates import DateConverter, daylight_saving
+from importer.validation.dates import (
+    DateConverter,
+    Shift,
+    daylight_rows,
+    daylight_saving,
+    daylight_warnings,
+)
 from importer.validation.excel_numbers import FIELDS as EXCEL_KEY_FIELDS
 from importer.validation.excel_numbers import exponent_form_errors, hold_back
-from importer.validation.fast_amounts import plain_amounts
+from importer.validation.file_facts import FactsGatherer, FileFacts
 from importer.validation.problems import CellProblem
 from importer.validation.separators import detect_decimal_separator
 
@@ -55,19 +61,18 @@ class Validator:
         if pinned not in (None, ".", ","):
             raise ConfigError(f"decimal separator must be '.' or ',', not {pinned!r}")
         self._pinned: Literal[".", ","] | None = pinned  # type: ignore[assignment]
-        self._negative_amounts = config.input.negative_amounts
         self._max_amount = _max_amount(config.input.max_amount)
         self._zone_name = config.input.timezone
         self._dates = DateConverter(_zone(config.input.timezone), config.input.date_format)
-        self._defaults = config.defaults
-        self._creditor_given = creditor
-        """`--creditor`: the creditor of every row; a file cell naming another is refused."""
-        self.amount_reader = AmountParser(
-            self._pinned or ".", max_amount=self._max_amount, checks=False
-        )
+        self._defaulted = DefaultedCells(config.defaults, creditor)
+        self._amounts = FileAmounts(self._pinned, self._max_amount, config.input.negative_amounts)
+
+    @property
+    def amount_reader(self) -> AmountParser:
         """Reads amount cells as the last validated file's amounts were read (its decimal
         separator), without the rules: what the report's control totals add up
         (`AmountParser.read`)."""
+        return self._amounts.reader
 
     def detect_decimal_separator(self, amount_cells: Iterable[Cell]) -> str:
         """The decimal separator `validate()` would use for these amount cells: the pinned
@@ -130,17 +135,51 @@ class Validator:
         with gc_paused():
             return self._validate(cells, count, numbers)
 
-    def _validate(
-        self, cells: dict[str, list[Cell]], count: int, numbers: Sequence[int]
+    def gather_facts(self) -> FactsGatherer:
+        """What gathers a file's `FileFacts` a block at a time, for `begin`."""
+        return FactsGatherer(self._pinned, self._max_amount)
+
+    def begin(self, facts: FileFacts) -> FileCheck:
+        """Start a file validated a block at a time (`check_block`) with the facts all its
+        rows decide (`file_facts`): its amounts read as the whole file's would be."""
+        self._amounts.begin(facts)
+        self._dates.begin(facts.order)
+        return FileCheck(facts)
+
+    def check_block(
+        self, columns: dict[str, list[Cell]], count: int, numbers: Sequence[int], file: FileCheck
     ) -> CheckedColumns:
-        self._dates.learn(cells["client_registration_date"])
+        """`check_columns` of one block of a file begun with `begin`, the blocks in file
+        order: a reference repeating one of an earlier block is refused as within a block,
+        and the file's warnings come once, at the end (`block_warnings`)."""
+        if len(numbers) != count:
+            raise ValueError(f"{len(numbers)} row numbers for {count} rows")
+        absent: list[Cell] = [None] * count
+        cells = {name: columns.get(name, absent) for name in FIELDS}
+        with gc_paused():
+            return self._validate(cells, count, numbers, file)
+
+    def block_warnings(self, file: FileCheck) -> tuple[ImportWarning, ...]:
+        """The warnings of a file validated a block at a time (daylight-saving times)."""
+        return daylight_warnings(file.daylight, self._zone_name)
+
+    def _validate(
+        self,
+        cells: dict[str, list[Cell]],
+        count: int,
+        numbers: Sequence[int],
+        file: FileCheck | None = None,
+    ) -> CheckedColumns:
+        facts = None if file is None else file.facts
+        if facts is None:
+            self._dates.learn(cells["client_registration_date"])
         columns = {
-            "creditor": map_distinct(cells["creditor"], self._creditor),
+            "creditor": map_distinct(cells["creditor"], self._defaulted.creditor),
             "case": map_distinct(cells["case"], case_id_of),
             "invoice_number": text_column(cells["invoice_number"], "invoice_number"),
-            "currency": map_distinct(cells["currency"], self._currency),
-            "amount": self._amounts(cells["amount"]),
-            "origin": map_distinct(cells["origin"], self._origin),
+            "currency": map_distinct(cells["currency"], self._defaulted.currency),
+            "amount": self._amounts.column(cells["amount"], facts),
+            "origin": map_distinct(cells["origin"], self._defaulted.origin),
             "credit_invoice": text_column(cells["credit_invoice"], "credit_invoice"),
             "client_registration_date": map_distinct(
                 cells["client_registration_date"], self._dates.convert, DATE_TABLE_TYPES
@@ -157,83 +196,29 @@ class Validator:
             if name == "invoice_number":
                 failures.append(("case", _one_of_case_and_invoice(columns)))
             elif name == "creditor_reference":
-                failures.append((name, _duplicates(column.values, numbers)))
+                repeats = (
+                    _duplicates(column.values, numbers)
+                    if file is None
+                    else file.repeats(column.values, numbers)
+                )
+                failures.append((name, repeats))
         bad = set().union(*(found for _, found in failures))
         errors: list[Sequence[RowError]] = [NO_ERRORS] * count
         for index in sorted(bad):
             errors[index] = _row_errors(index, failures)
+        dates = cells["client_registration_date"]
+        if file is None:
+            warnings = daylight_saving(self._dates.shifted, dates, numbers, self._zone_name)
+        else:
+            warnings = ()
+            for kind, rows in daylight_rows(self._dates.shifted, dates, numbers).items():
+                file.daylight[kind] += rows
         return CheckedColumns(
             {name: column.values for name, column in columns.items()},
             errors,
             len(bad),
             frozenset(name for name, column in columns.items() if column.constant),
-            daylight_saving(
-                self._dates.shifted, cells["client_registration_date"], numbers, self._zone_name
-            ),
-        )
-
-    # ------------------------------------------------------------------ per-field rules
-
-    def _amounts(self, cells: list[Cell]) -> FieldColumn:
-        if self._pinned != ",":  # plain `1234.50` needs no detection (see plain_amounts)
-            plain = plain_amounts(cells, ".", self._max_amount)
-            if plain is not None:
-                self.amount_reader = AmountParser(".", max_amount=self._max_amount, checks=False)
-                return FieldColumn(plain, {}, filled=True)
-        if self._pinned is not None:
-            separator, guard = self._pinned, False
-        else:
-            detection = detect_decimal_separator(cells)
-            separator, guard = detection.separator, not detection.evidenced
-        self.amount_reader = AmountParser(
-            separator, max_amount=self._max_amount, ambiguity_guard=guard, checks=False
-        )
-        parser = AmountParser(
-            separator,
-            max_amount=self._max_amount,
-            negative_amounts=self._negative_amounts,
-            ambiguity_guard=guard,
-        )
-        values, errors = parser.parse_column(cells)
-        return FieldColumn(values, dict(errors))
-
-    def _creditor(self, cell: Cell) -> str:
-        given = self._creditor_given
-        if is_blank(cell):
-            cell = given or self._defaults.creditor
-        if is_blank(cell):
-            raise CellProblem("creditor_missing", f"Creditor id is missing: {NAME_THE_CREDITOR}.")
-        value = object_id(cell, "creditor")
-        assert value is not None  # not blank, so either an id or a CellProblem
-        if given is not None and value != given:
-            raise CellProblem(
-                "creditor_conflict",
-                f"Creditor {value} in the file is not {given}, the creditor given with "
-                "--creditor; not sent (check that this is the right creditor's file).",
-            )
-        return value
-
-    def _currency(self, cell: Cell) -> str:
-        if is_blank(cell):
-            cell = self._defaults.currency
-        if is_blank(cell):
-            raise CellProblem("currency_missing", "Currency is empty; it must be SEK.")
-        if isinstance(cell, str) and cell.strip().upper() == "SEK":
-            return "SEK"
-        raise CellProblem(
-            "currency_not_supported",
-            f"Currency {shown(cell)} is not supported; only SEK can be credited.",
-        )
-
-    def _origin(self, cell: Cell) -> str:
-        if is_blank(cell):
-            cell = self._defaults.origin
-        if isinstance(cell, str) and cell.strip().lower() == "creditor_system":
-            return "creditor_system"
-        raise CellProblem(
-            "origin_invalid",
-            f"Origin {shown(cell)} is not allowed; it must be creditor_system "
-            "(or leave the column out).",
+            warnings,
         )
 
 
@@ -292,12 +277,45 @@ def _duplicates(references: list[str | None], numbers: Sequence[int]) -> dict[in
             continue
         earlier = first.setdefault(reference, index)
         if earlier != index:
-            errors[index] = CellProblem(
-                "creditor_reference_duplicate",
-                f"Creditor reference {reference} is already used on row {numbers[earlier]}; "
-                "every row needs its own reference.",
-            )
+            errors[index] = _repeated_reference(reference, numbers[earlier])
     return errors
+
+
+def _repeated_reference(reference: str, row: int) -> CellProblem:
+    return CellProblem(
+        "creditor_reference_duplicate",
+        f"Creditor reference {reference} is already used on row {row}; every row needs its "
+        "own reference.",
+    )
+
+
+@dataclass(slots=True)
+class FileCheck:
+    """What validating a file a block at a time carries from one block to the next."""
+
+    facts: FileFacts
+    first: dict[str, int] = field(default_factory=dict)
+    """Each repeated reference (`FileFacts.repeated`) -> the row that used it first."""
+    daylight: dict[Shift, list[int]] = field(default_factory=lambda: {"gap": [], "overlap": []})
+    """The rows whose dates name a skipped or repeated local time (`dates.daylight_rows`)."""
+
+    def repeats(
+        self, references: list[str | None], numbers: Sequence[int]
+    ) -> dict[int, CellProblem]:
+        """`_duplicates` across the blocks: rows repeating a reference of this block or of
+        an earlier one, each naming the first row that used it."""
+        repeated = self.facts.repeated
+        if not repeated:
+            return {}
+        first = self.first
+        errors: dict[int, CellProblem] = {}
+        for index, reference in enumerate(references):
+            if reference is None or hash(reference) not in repeated:
+                continue
+            earlier = first.setdefault(reference, numbers[index])
+            if earlier != numbers[index]:
+                errors[index] = _repeated_reference(reference, earlier)
+        return errors
 
 
 def _row_errors(index: int, failures: list[tuple[str, dict[int, CellProblem]]]) -> list[RowError]:

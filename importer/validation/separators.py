@@ -45,6 +45,50 @@ def detect_decimal_separator(cells: Iterable[object]) -> Detection:
     convention are then rejected one by one, never silently misread). No votes at all →
     `.` with `evidenced=False`, which switches on the ambiguity guard for `1,234`-like cells.
     """
+    joined = _joined(cells)
+    if joined is None:
+        return Detection(".", False)
+    comma = _COMMA_DECIMAL.search(joined) or _DOT_GROUPS.search(joined)
+    dot = _DOT_DECIMAL.search(joined) or _COMMA_GROUPS.search(joined)
+    if not (comma and dot):  # the common case: one side (or neither) has evidence
+        return Detection("," if comma else ".", bool(comma or dot))
+    return Votes.of_joined(joined).detection()
+
+
+class Votes(NamedTuple):
+    """The cells voting for each separator (`detect_decimal_separator`). Each cell votes on
+    its own, so the votes of a file read a block of rows at a time add up to the file's."""
+
+    comma: int
+    dot: int
+
+    @classmethod
+    def of(cls, cells: Iterable[object]) -> Votes:
+        joined = _joined(cells)
+        return cls(0, 0) if joined is None else cls.of_joined(joined)
+
+    @classmethod
+    def of_joined(cls, joined: str) -> Votes:
+        return cls(
+            len(_COMMA_DECIMAL.findall(joined)) + _count_lines(_DOT_GROUPS, joined),
+            len(_DOT_DECIMAL.findall(joined)) + _count_lines(_COMMA_GROUPS, joined),
+        )
+
+    def __add__(self, other: object) -> Votes:
+        if not isinstance(other, Votes):
+            return NotImplemented
+        return Votes(self.comma + other.comma, self.dot + other.dot)
+
+    def detection(self) -> Detection:
+        """The separator these votes decide: one side alone wins; both, the larger (a tie
+        goes to `.`); none, `.` unevidenced."""
+        if not (self.comma and self.dot):
+            return Detection("," if self.comma else ".", bool(self.comma or self.dot))
+        return Detection("," if self.comma > self.dot else ".", True)
+
+
+def _joined(cells: Iterable[object]) -> str | None:
+    """The text cells joined by line breaks, one line per cell; None without a text cell."""
     cells = list(cells)
     texts: list[str] = (
         cast(list[str], cells)
@@ -52,17 +96,11 @@ def detect_decimal_separator(cells: Iterable[object]) -> Detection:
         else [c for c in cells if isinstance(c, str)]
     )
     if not texts:
-        return Detection(".", False)
+        return None
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1:  # a cell with a line break must stay one line
         joined = "\n".join(t.replace("\n", " ") for t in texts)
-    comma = _COMMA_DECIMAL.search(joined) or _DOT_GROUPS.search(joined)
-    dot = _DOT_DECIMAL.search(joined) or _COMMA_GROUPS.search(joined)
-    if not (comma and dot):  # the common case: one side (or neither) has evidence
-        return Detection("," if comma else ".", bool(comma or dot))
-    comma_votes = len(_COMMA_DECIMAL.findall(joined)) + _count_lines(_DOT_GROUPS, joined)
-    dot_votes = len(_DOT_DECIMAL.findall(joined)) + _count_lines(_COMMA_GROUPS, joined)
-    return Detection("," if comma_votes > dot_votes else ".", True)
+    return joined
 
 
 def _count_lines(pattern: re.Pattern[str], joined: str) -> int:

@@ -18,6 +18,7 @@ and amount; it does not raise the exit code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import compress
 from operator import itemgetter, not_
@@ -32,6 +33,15 @@ TOTAL_WORDS = frozenset(
 )  # fmt: skip
 
 
+@dataclass(slots=True)
+class TotalsCarry:
+    """The amounts above the next total row that lie in the earlier blocks of a file read a
+    block at a time: their sum and how many there are."""
+
+    total: Decimal = Decimal(0)
+    count: int = 0
+
+
 def total_rows(
     numbers: Sequence[int],
     sources: Sequence[Sequence[str]],
@@ -39,12 +49,15 @@ def total_rows(
     cases: Sequence[Cell],
     amounts: Sequence[Any],
     own_keys: Sequence[Sequence[Cell]] = (),
+    carry: TotalsCarry | None = None,
 ) -> dict[int, ImportWarning]:
     """Row index -> the warning for each total row (see the module docstring).
 
     Only rows without an invoice and a case can be totals: they are found column-wise first
     (`_keyless`), so a 200,000-row file with an invoice on every row costs one regular
-    expression scan, not a Python step per row."""
+    expression scan, not a Python step per row. For one block of a file read a block at a
+    time, `carry` holds the amounts above it since the header or the last total (and is
+    moved past this block)."""
     candidates = _keyless(invoices, len(numbers))
     if candidates and cases:
         candidates &= _keyless(cases, len(numbers))
@@ -53,12 +66,16 @@ def total_rows(
             candidates &= _keyless(column, len(numbers))
     totals: dict[int, ImportWarning] = {}
     since = 0  # the rows above a candidate: since the header or the previous total
+    before = carry or TotalsCarry()  # the rows above this block's first row
     for index in sorted(candidates):
         first = next((text.strip() for text in sources[index] if text.strip()), "")
         word = _word(first) in TOTAL_WORDS
         amount = amounts[index]
         above = [value for value in amounts[since:index] if value is not None]
-        sums = amount is not None and len(above) >= 2 and amount == sum(above, Decimal(0))
+        summed, count = sum(above, Decimal(0)), len(above)
+        if not totals:
+            summed, count = before.total + summed, before.count + count
+        sums = amount is not None and count >= 2 and amount == summed
         if not (word or sums):
             continue
         shown = "" if amount is None else f"{amount:.2f}"
@@ -71,6 +88,12 @@ def total_rows(
             amount=shown or None,
         )
         since = index + 1
+    if carry is not None:
+        rest = [value for value in amounts[since:] if value is not None]
+        if totals:
+            carry.total, carry.count = Decimal(0), 0
+        carry.total += sum(rest, Decimal(0))
+        carry.count += len(rest)
     return totals
 
 
