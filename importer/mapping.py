@@ -8,8 +8,10 @@ whole, before anything is posted, naming what was expected and what was found.""
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from operator import itemgetter
 from typing import cast
 
@@ -20,7 +22,7 @@ from importer.outcomes import ImportWarning, RowError
 from importer.refusal import Refusal, quoted
 from importer.row_shape import field_count_errors, unterminated_error
 from importer.sheet_view import merged_cell_errors, visible_records
-from importer.sources import Cell, SourceFile, cell_text
+from importer.sources import Cell, Record, SourceFile, cell_text
 
 """Set by the server; a file that carries them gets one warning and they are not sent."""
 
@@ -46,6 +48,8 @@ class ColumnMap:
     read_only: tuple[str, ...] = ()
     """Headers of read-only columns found in the file (they are ignored, with a warning)."""
     warnings: tuple[ImportWarning, ...] = ()
+    header_cells: tuple[Cell, ...] = ()
+    """The header row's cells as read (a CSV row's field count is measured against them)."""
 
 
 @dataclass(slots=True)
@@ -132,22 +136,23 @@ class Mapper:
         """Pick the header: the first record carrying every required column; failing that,
         the record with the most recognised headers, to name what is missing."""
         best: tuple[int, int, dict[str, list[int]]] | None = None
-        for position, (row_number, cells) in enumerate(source.records[:HEADER_SEARCH_DEPTH]):
+        head = list(islice(chain.from_iterable(source.record_blocks()), HEADER_SEARCH_DEPTH))
+        for position, (row_number, cells) in enumerate(head):
             found = self._match(cells)
             if not found:
                 continue
             if not self._missing(found):
-                return self._column_map(source, position, found)
+                return self._column_map(source, head[position], found)
             if best is None or len(found) > len(best[2]):
                 best = (position, row_number, found)
         expected = self.required_fields()
         if best is None:
-            first = source.records[0][1] if source.records else ()
+            first = head[0][1] if head else ()
             held = ", ".join(repr(cell_text(c)) for c in first if cell_text(c))
             seen = quoted("seen", held or "nothing", QUOTE_LIMIT)  # `refusal.seen_nothing`
             raise FileRejected(source.name, Refusal("no_header", expected=expected, **seen))
         position, row_number, found = best
-        headers = [cell_text(c) for c in source.records[position][1] if cell_text(c)]
+        headers = [cell_text(c) for c in head[position][1] if cell_text(c)]
         shown = quoted("found", ", ".join(repr(h) for h in headers), QUOTE_LIMIT)
         if self._missing(found) == ["creditor"]:
             raise FileRejected(source.name, Refusal("no_creditor", row=row_number, **shown))
@@ -173,9 +178,9 @@ class Mapper:
         return missing
 
     def _column_map(
-        self, source: SourceFile, position: int, found: dict[str, list[int]]
+        self, source: SourceFile, header: Record, found: dict[str, list[int]]
     ) -> ColumnMap:
-        row_number, cells = source.records[position]
+        row_number, cells = header
         headers: list[str] = []
         used: set[str] = set()
         for index, cell in enumerate(cells):
@@ -206,16 +211,23 @@ class Mapper:
                     message=f"column(s) {', '.join(read_only)} are set by Amili and were not sent",
                 ),
             )
-        return ColumnMap(row_number, tuple(headers), fields, read_only, warnings)
+        return ColumnMap(row_number, tuple(headers), fields, read_only, warnings, tuple(cells))
 
-    def map_rows(self, source: SourceFile, columns: ColumnMap) -> MappedRows:
-        """The records below the header, column by column."""
-        start = next(
-            i for i, (number, _) in enumerate(source.records) if number == columns.header_row
-        )
-        records, warnings = visible_records(
-            source, source.records[start + 1 :], self._config.input.hidden_rows
-        )
+    def map_rows(
+        self,
+        source: SourceFile,
+        columns: ColumnMap,
+        block: list[Record] | None = None,
+        lengths: Counter[int] | None = None,
+    ) -> MappedRows:
+        """The records below the header, column by column: the file's (`source.records`),
+        or one `block` of them for a file read a block at a time (then `lengths` counts the
+        field counts of all the file's rows: `row_shape.field_count_errors`)."""
+        records_read = source.records if block is None else block
+        header = columns.header_row
+        start = next((i for i, (number, _) in enumerate(records_read) if number > header), None)
+        below = [] if start is None else records_read[start:]
+        records, warnings = visible_records(source, below, self._config.input.hidden_rows)
         rows = list(map(itemgetter(1), records))
         numbers = list(map(itemgetter(0), records))
         width = len(columns.headers)
@@ -223,9 +235,10 @@ class Mapper:
             field_count_errors(
                 rows,
                 numbers,
-                source.records[start][1],
+                columns.header_cells,
                 file=source.name,
                 delimiter=source.delimiter,
+                lengths=lengths,
             )
             if source.format == "csv"
             else merged_cell_errors(source, numbers, rows, columns.fields, columns.headers)
@@ -235,7 +248,6 @@ class Mapper:
                 problems[index] = [*problems.get(index, ()), *cut]
         shortest = min(map(len, rows), default=width)
         out = MappedRows(row_numbers=numbers, problems=problems, warnings=warnings)
-        below = source.records[start + 1 :]
         amount = columns.fields.get("amount")
         if len(records) < len(below) and amount is not None:
             kept = set(numbers)

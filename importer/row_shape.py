@@ -54,16 +54,45 @@ def field_count_errors(
     *,
     file: str,
     delimiter: str | None,
+    lengths: Counter[int] | None = None,
 ) -> dict[int, list[RowError]]:
     """Row index -> the `field_count` error, for each ragged row.
 
     Raises FileRejected when most rows (and at least two) are ragged: then it is the
-    delimiter, not the rows, that is wrong."""
+    delimiter, not the rows, that is wrong. For a block of a file read a block at a time,
+    `lengths` counts the field counts of all the file's rows (`field_counts`), and the
+    caller refuses the file once all its blocks are seen (`refuse_mostly_ragged`)."""
     width, named = len(header), header_width(header)
-    lengths = list(map(len, rows))
-    if not lengths or (min(lengths) >= named and max(lengths) <= width):
+    counts = list(map(len, rows))
+    if not counts or (min(counts) >= named and max(counts) <= width):
         return {}  # the usual file: two C-level passes and done
-    padded = _padded_width(lengths, width)
+    padded = _padded_width(Counter(counts) if lengths is None else lengths, width)
+    errors = _ragged(rows, counts, named, width, padded, delimiter)
+    if lengths is None and errors:
+        refuse_mostly_ragged(
+            len(errors),
+            len(rows),
+            row_numbers[next(iter(errors))],
+            named,
+            file=file,
+            delimiter=delimiter,
+        )
+    return errors
+
+
+def field_counts(rows: Sequence[Sequence[Cell]]) -> Counter[int]:
+    """How many rows have each field count: a file's counts add up from its blocks'."""
+    return Counter(map(len, rows))
+
+
+def _ragged(
+    rows: Sequence[Sequence[Cell]],
+    lengths: Sequence[int],
+    named: int,
+    width: int,
+    padded: int,
+    delimiter: str | None,
+) -> dict[int, list[RowError]]:
     errors: dict[int, list[RowError]] = {}
     for index, (cells, count) in enumerate(zip(rows, lengths, strict=True)):
         if count < named:
@@ -82,21 +111,27 @@ def field_count_errors(
                 ),
             )
         ]
-    if len(errors) >= 2 and 2 * len(errors) > len(rows):
-        first = row_numbers[next(iter(errors))]
+    return errors
+
+
+def refuse_mostly_ragged(
+    ragged: int, rows: int, first: int, named: int, *, file: str, delimiter: str | None
+) -> None:
+    """Raise FileRejected when most rows (and at least two) are ragged (`ragged` of `rows`,
+    the first of them row `first`): then it is the delimiter, not the rows, that is wrong."""
+    if ragged >= 2 and 2 * ragged > rows:
         shown = "tab" if delimiter == "\t" else repr(delimiter)  # `refusal.delimiter_tab`
         raise FileRejected(
             file,
             Refusal(
                 "ragged_rows",
-                count=len(errors),
-                rows=len(rows),
+                count=ragged,
+                rows=rows,
                 fields=named,
                 first=first,
                 delimiter=shown,
             ),
         )
-    return errors
 
 
 def unterminated_error(
@@ -125,16 +160,16 @@ def unterminated_error(
     }
 
 
-def _padded_width(lengths: Sequence[int], width: int) -> int:
+def _padded_width(lengths: Counter[int], width: int) -> int:
     """The field count beyond the header's that is the file's own padding, or `width`.
 
     Padding is the file's shape only when most records (and at least two) carry exactly it:
     one padded record among unpadded ones is a shift its empty last field hides."""
-    wider = Counter(count for count in lengths if count > width)
+    wider = Counter({count: rows for count, rows in lengths.items() if count > width})
     if not wider:
         return width
     count, records = wider.most_common(1)[0]
-    return count if records >= 2 and 2 * records > len(lengths) else width
+    return count if records >= 2 and 2 * records > lengths.total() else width
 
 
 def _filled(cell: Cell) -> bool:

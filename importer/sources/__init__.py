@@ -11,11 +11,17 @@ unusable is raised as `FileRejected` with a sentence a finance person can act on
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 from importer.errors import FileRejected
 from importer.refusal import Refusal
-from importer.sources.delimited import read_delimited
+from importer.sources.delimited import (
+    decode_delimited,
+    parse_blocks,
+    read_delimited,
+    unterminated_row,
+)
 from importer.sources.model import Cell, Record, SourceFile, cell_text
 from importer.sources.sniff import detect_format
 from importer.sources.workbook import read_sheet, workbook_sheet_names
@@ -58,6 +64,8 @@ def read_source(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    block_rows: int | None = None,
+    whole_rows: int | None = None,
 ) -> SourceFile:
     """Read `path` into a SourceFile.
 
@@ -65,6 +73,11 @@ def read_source(
     or 0-based index) picks a workbook sheet instead of the first one. Options that do not
     apply to the file's format are ignored, so one configuration serves both kinds of file.
     Raises FileRejected (naming the file as given) when the file cannot be imported at all.
+
+    With `block_rows`, a CSV file of more records than `whole_rows` (default: `block_rows`)
+    is parsed a block of `block_rows` records at a time whenever its records are asked for
+    (`SourceFile.more`): its cells are never all held at once. A workbook is read whole
+    either way.
     """
     path = Path(path)
     file = str(path)
@@ -73,6 +86,9 @@ def read_source(
         raise FileRejected(file, Refusal("empty"))
     file_format = detect_format(data, file)
     sha256 = hashlib.sha256(data).hexdigest()
+    if file_format == "csv" and block_rows is not None:
+        whole = max(block_rows, whole_rows or block_rows)
+        return _csv_in_blocks(path, data, sha256, (block_rows, whole), encoding, delimiter)
     if file_format == "csv":
         used_encoding, used_delimiter, records, cut = read_delimited(
             data, file, encoding=encoding, delimiter=delimiter
@@ -102,6 +118,49 @@ def read_source(
         merged=chosen.merged,
         merged_heads=chosen.merged_heads,
         uncomputed=chosen.uncomputed,
+    )
+
+
+HEAD_RECORDS = 100
+"""The records a file read a block at a time keeps at hand (`SourceFile.records`): its first,
+where its header is; the rest are parsed again when asked for (`SourceFile.more`)."""
+
+
+def _csv_in_blocks(
+    path: Path,
+    data: bytes,
+    sha256: str,
+    rows: tuple[int, int],
+    encoding: str | None,
+    delimiter: str | None,
+) -> SourceFile:
+    """`read_source` of a CSV file: whole when it has up to `rows[1]` records, else a block
+    of `rows[0]` records at a time."""
+    file = str(path)
+    used_encoding, used_delimiter, text = decode_delimited(
+        data, file, encoding=encoding, delimiter=delimiter
+    )
+    block_rows, whole_rows = rows
+    first = next(parse_blocks(text, used_delimiter, file, whole_rows + 1), [])
+    blocks = partial(parse_blocks, text, used_delimiter, file, block_rows)
+    more = blocks if len(first) > whole_rows else None
+    cut = unterminated_row(text, used_delimiter, first)
+    if cut is not None and more is not None:  # the last record of the last block
+        last: list[Record] = first
+        count = 0
+        for block in blocks():
+            last, count = block, count + len(block)
+        cut = last[-1][0] if count > 1 else None
+    return SourceFile(
+        path=path,
+        name=path.name,
+        sha256=sha256,
+        format="csv",
+        encoding=used_encoding,
+        delimiter=used_delimiter,
+        records=first if more is None else first[:HEAD_RECORDS],
+        unterminated_row=cut,
+        more=more,
     )
 
 

@@ -24,7 +24,8 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from operator import itemgetter
 
 from importer.errors import FileRejected
@@ -50,6 +51,19 @@ def read_delimited(
 ) -> tuple[str, str, list[Record], int | None]:
     """Decode and parse `data`; return (encoding used, delimiter used, non-blank records,
     the row a missing final line break may have cut — see `unterminated_row`)."""
+    used_encoding, delimiter, text = decode_delimited(
+        data, file, encoding=encoding, delimiter=delimiter
+    )
+    records = parse(text, delimiter, file)
+    return used_encoding, delimiter, records, unterminated_row(text, delimiter, records)
+
+
+def decode_delimited(
+    data: bytes, file: str, *, encoding: str | None = None, delimiter: str | None = None
+) -> tuple[str, str, str]:
+    """Decode `data` and tell its delimiter; return (encoding used, delimiter used, the text
+    to parse: without a leading `sep=` line). Raises FileRejected for a text that is no CSV
+    (NUL bytes, markup)."""
     text, used_encoding = decode(data, file, encoding)
     nul = text.find("\x00")
     if nul >= 0:
@@ -65,20 +79,25 @@ def read_delimited(
         delimiter = detect_delimiter(text)
     elif len(delimiter) != 1 or delimiter in '"\r\n':
         raise FileRejected(file, Refusal("bad_delimiter", given=repr(delimiter)))
-    records = parse(text, delimiter, file)
-    return used_encoding, delimiter, records, unterminated_row(text, delimiter, records)
+    return used_encoding, delimiter, text
 
 
-def unterminated_row(text: str, delimiter: str, records: list[Record]) -> int | None:
+def unterminated_row(text: str, delimiter: str, records: Sequence[Record]) -> int | None:
     """The row number of the last record when the text's last line has no line break and
     holds more than delimiters, quotes and spaces (a blank last line cut nothing), unless
     that record is the header alone (there is no row to hold back)."""
-    if not records or text.endswith(("\n", "\r")):
-        return None
-    tail = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]
-    if not tail.replace(delimiter, "").replace('"', "").strip() or len(records) < 2:
+    if not records or not maybe_unterminated(text, delimiter) or len(records) < 2:
         return None
     return records[-1][0]
+
+
+def maybe_unterminated(text: str, delimiter: str) -> bool:
+    """Whether the text's last line has no line break and holds more than delimiters,
+    quotes and spaces: then its last record may have been cut (`unterminated_row`)."""
+    if text.endswith(("\n", "\r")):
+        return False
+    tail = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]
+    return bool(tail.replace(delimiter, "").replace('"', "").strip())
 
 
 def _reject_markup(text: str, file: str) -> None:
@@ -214,22 +233,66 @@ def parse(text: str, delimiter: str, file: str) -> list[Record]:
 
 def _parse_with_reader(text: str, delimiter: str, file: str) -> list[Record]:
     """`parse` by the csv module's reader: any text."""
-    reader = csv.reader(_physical_lines(text), delimiter=delimiter, strict=True)
-    records: list[Record] = []
-    append = records.append
-    row_number = 0
+    return list(_reader_records(_physical_lines(text), delimiter, file, quoted='"' in text))
+
+
+def _reader_records(
+    lines: Iterable[str], delimiter: str, file: str, *, quoted: bool, before: int = 0
+) -> Iterator[Record]:
+    """The non-blank records the csv module reads from `lines`, numbered after `before`."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    row_number = before
     try:
         for row in reader:
             row_number += 1
             if row:
                 first = row[0]
                 if (first and not first.isspace()) or _has_text(row):
-                    append((row_number, tuple(row)))
+                    yield (row_number, tuple(row))
     except csv.Error as error:
         raise FileRejected(
-            file, _parse_problem(str(error), row_number + 1, quoted='"' in text)
+            file, _parse_problem(str(error), row_number + 1, quoted=quoted)
         ) from error
-    return records
+
+
+def parse_blocks(
+    text: str, delimiter: str, file: str, size: int, first: int | None = None
+) -> Iterator[list[Record]]:
+    """`parse` a block of `size` records at a time (the first block `first` records, when
+    given), parsing as it goes: a large file's cells are never all held at once
+    (docs/pipeline.md, "Blocks"). A text the csv reader refuses raises FileRejected when the
+    block holding the bad row is reached."""
+    records = _records(text, delimiter, file)
+    block = list(islice(records, size if first is None else first))
+    while block:
+        yield block
+        block = list(islice(records, size))
+
+
+def _records(text: str, delimiter: str, file: str) -> Iterator[Record]:
+    """`parse`'s records one by one: a text without quotes split line by line a slice at a
+    time as `_parse_unquoted` splits it (a slice holding a line too long for that, by the csv
+    reader), any other by the csv reader."""
+    if '"' in text or any(separator in text for separator in _OTHER_LINE_BREAKS):
+        yield from _reader_records(_physical_lines(text), delimiter, file, quoted='"' in text)
+        return
+    limit = csv.field_size_limit()
+    number = 0
+    for piece in _slices(text):
+        lines = piece.splitlines()
+        if max(map(len, lines), default=0) > limit:
+            yield from _reader_records(
+                piece.splitlines(keepends=True), delimiter, file, quoted=False, before=number
+            )
+        else:
+            for line in lines:
+                number += 1
+                row = tuple(line.split(delimiter))
+                first = row[0]
+                if (first and not first.isspace()) or _has_text(row):
+                    yield (number, row)
+            continue
+        number += len(lines)
 
 
 def _parse_unquoted(text: str, delimiter: str) -> list[Record] | None:

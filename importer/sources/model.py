@@ -8,6 +8,7 @@ explain a row error in the person's own terms.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeAlias
@@ -72,6 +73,17 @@ class SourceFile:
     uncomputed: frozenset[tuple[int, int]] = frozenset()
     """(row number, column index) of formula cells no spreadsheet program has computed
     (.xlsx): their cell reads empty or 0, which is not what the sheet will show."""
+    more: Callable[[], Iterator[list[Record]]] | None = None
+    """A CSV file read a block at a time (`read_source(block_rows=…)`) that has more records
+    than one block: all of its records, a block at a time from the first, parsed again at
+    each call. `records` then holds its first records alone (`sources.HEAD_RECORDS`)."""
+
+    def record_blocks(self) -> Iterator[list[Record]]:
+        """Every record, a block at a time (one block: `records`)."""
+        if self.more is None:
+            yield self.records
+        else:
+            yield from self.more()
 
 
 def cell_text(cell: Cell) -> str:
