@@ -197,10 +197,12 @@ class Dedupe:
         import_id: str,
         rows: Sequence[tuple[int, dict[str, Any]]],
         in_file: dict[tuple[str, str], Earlier],
+        repeated_notes: frozenset[int] | None = None,
     ) -> list[Verdict]:
         """Verdicts on these (row, request) pairs, in file order, after the rows whose credit
-        notes are in `in_file` (which this extends). A dry run calls it with the journal
-        alone (`lookup` None) and records nothing."""
+        notes are in `in_file` (which this extends — with the notes `repeated_notes` holds
+        the `hash()` of, when given: the only ones a later row can repeat). A dry run calls
+        it with the journal alone (`lookup` None) and records nothing."""
         notes_on = self.config.dedupe.credit_invoice
         with_note = [(n, r) for n, r in rows if notes_on and r.get("credit_invoice")]
         known = (
@@ -222,7 +224,8 @@ class Dedupe:
                 key = (request["creditor"], note)
                 earlier = in_file.get(key) or known.get(key)
                 if earlier is None:
-                    in_file[key] = earlier_of_request(request, import_id, number, None)
+                    if repeated_notes is None or hash(note) in repeated_notes:
+                        in_file[key] = earlier_of_request(request, import_id, number, None)
                 else:
                     language = self.config.report.language
                     verdict = note_verdict(number, request, earlier, import_id, language)

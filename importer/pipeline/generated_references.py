@@ -17,7 +17,7 @@ A dry run asks the same question through this same code, with its own client
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import compress
 
@@ -26,6 +26,7 @@ from importer.config import Config
 from importer.errors import LookupRefused, QueryRefused
 from importer.outcomes import ImportWarning
 from importer.pipeline.api_lookup import Find
+from importer.pipeline.file_rows import Block, FileRows
 from importer.pipeline.reference import (
     CONTENT_FIELDS,
     IMPORTED_BEFORE,
@@ -75,17 +76,55 @@ def file_references(
     return with_generated_references(checked, salt)
 
 
-def with_generated_references(checked: CheckedColumns, salt: str | None) -> CheckedColumns:
+def block_salt(
+    config: Config,
+    sha256: str | None,
+    ask: Ask | None,
+    warnings: list[ImportWarning],
+    blocks: Iterable[CheckedColumns],
+) -> str | None:
+    """`file_references`' salt for a file read a block at a time (`pipeline.file_rows`):
+    the API asked, through `ask`, of the plain references of all its blocks (`blocks`, in
+    file order, is iterated only when it is asked)."""
+    salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")
+    if salt is None or ask is None:
+        return salt
+    seen: dict[bytes, int] = {}
+    creditors: list[str | None] = []
+    references: list[str | None] = []
+    for checked in blocks:
+        plain = with_generated_references(checked, None, seen)
+        valid = checked.valid
+        generated = [
+            reference is None and (valid is None or valid[i])
+            for i, reference in enumerate(checked.fields["creditor_reference"])
+        ]
+        creditors += compress(plain.fields["creditor"], generated)
+        references += compress(plain.fields["creditor_reference"], generated)
+    find, known = ask
+    required = config.dedupe.require_api_lookup
+    everyone = [True] * len(references)
+    if credited_before(creditors, references, everyone, find, known, required):
+        warnings.append(imported_before_warning(len(references)))
+        return None
+    return salt
+
+
+def with_generated_references(
+    checked: CheckedColumns, salt: str | None, seen: dict[bytes, int] | None = None
+) -> CheckedColumns:
     """Each valid row without a creditor_reference gets the generated one, derived from its
     content and its occurrence among identical rows of the file (`pipeline.reference`), on
     the column — for dry runs and imports alike. An invalid row's values are no request, so
-    it gets none (a correction that makes it valid gets its own, `pipeline.corrections`)."""
+    it gets none (a correction that makes it valid gets its own, `pipeline.corrections`).
+    For one block of a file read a block at a time, `seen` counts the rows of the blocks
+    before (`reference.occurrences_of_keys`)."""
     references = checked.fields["creditor_reference"]
     valid = checked.valid
-    if None not in (references if valid is None else compress(references, valid)):
+    if seen is None and None not in (references if valid is None else compress(references, valid)):
         return checked  # the file supplies every valid row's reference
     keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
-    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid)))
+    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid), seen))
     filled: list[str | None] = []
     for index, reference in enumerate(references):
         if valid is not None and not valid[index]:
@@ -161,3 +200,46 @@ def imported_before_warning(rows: int) -> ImportWarning:
         "one does not have), so --allow-repeats does not credit it again. To credit it again "
         "all the same, run it with --force.",
     )
+
+
+class References:
+    """The rows with their generated references (`pipeline.generated_references`), block by
+    block: a one-block file's are made once, and its repeat question asked once; a larger
+    file's salt is decided before its rows are journaled, its rows counted among identical
+    ones across the blocks."""
+
+    def __init__(self, config: Config, rows: FileRows, sha256: str | None) -> None:
+        self._config = config
+        self._rows = rows
+        self._sha256 = sha256
+        self._generate = config.reference.generate
+        self._whole: Block | None = None
+        self._salt: str | None = None
+
+    def decide(self, ask: Ask | None, warnings: list[ImportWarning]) -> None:
+        """Decide the references (`file_references`: asking, through `ask`, whether a
+        repeat was imported before; `warnings` gets `imported_before` if it was)."""
+        rows, config, sha256 = self._rows, self._config, self._sha256
+        if rows.whole:
+            [block] = rows.blocks()
+            if self._generate:
+                checked = file_references(config, block.checked, sha256, ask, warnings)
+                block = Block(block.numbers, block.sources, checked)
+            self._whole = block
+        elif self._generate:
+            every = (block.checked for block in rows.blocks())
+            self._salt = block_salt(config, sha256, ask, warnings, every)
+
+    def blocks(self) -> Iterator[Block]:
+        """The file's blocks with their references (`decide` first)."""
+        if self._whole is not None:
+            yield self._whole
+            return
+        seen: dict[bytes, int] | None = (
+            None if not self._generate or self._rows.references_given else {}
+        )
+        for block in self._rows.blocks():
+            checked = block.checked
+            if self._generate:
+                checked = with_generated_references(checked, self._salt, seen)
+            yield Block(block.numbers, block.sources, checked)

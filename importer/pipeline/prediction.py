@@ -14,7 +14,7 @@ agree)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +25,8 @@ from importer.journal import JournalRow
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.api_lookup import Find
 from importer.pipeline.dedupe import Dedupe
-from importer.pipeline.dedupe_rules import Verdict
-from importer.pipeline.generated_references import Known, file_references
+from importer.pipeline.dedupe_rules import Earlier, Verdict
+from importer.pipeline.generated_references import Ask, Known
 from importer.report import RequestColumns
 from importer.validation import CheckedColumns
 
@@ -38,74 +38,87 @@ class _Blind(Exception):
     """A dry run's look-up could not be made: its prediction rests on the journal alone."""
 
 
-def dry_run_requests(
-    config: Config,
-    target: Target,
-    dedupe: Dedupe,
-    import_id: str,
-    numbers: list[int],
-    checked: CheckedColumns,
-    outcomes: list[Outcome],
-    warnings: list[ImportWarning],
-    sha256: str | None,
-    known: Known | None,
-) -> tuple[CheckedColumns, RequestColumns]:
-    """The rows with the references a run would give them, and what a dry run would send,
-    column-wise, with the rows the dedupe rules hold back marked (duplicate, held, or a
-    credit-note conflict) in `outcomes` and `checked.errors`. `known` is the journal's answer
-    a run asks with whether a repeat was imported before (None: `--force`, which does not
-    ask). `warnings` gets `imported_before` where the run would add it, and the one saying
-    the prediction rests on the journal alone, if it does."""
-    client = _client(config, target)
-    try:
-        find = None if client is None else client.find_in
-        blind = None
-        if config.reference.generate:
-            checked, blind = _references(config, checked, sha256, find, known, warnings)
-        valid = checked.valid  # before the verdicts: a row held back is still a request
-        marked = mark_file(  # not asked again where the first look-up failed
-            dedupe,
-            import_id,
+class Prediction:
+    """A dry run's prediction of one file, a block of rows at a time in file order
+    (`dry_run_requests` for a file as one block): the credit notes met in earlier blocks, and
+    the earlier rows they repeat, carry over to the later blocks.
+
+    `repeated_notes` (`hash()` of the credit notes found on two rows or more of the file,
+    `validation.file_facts`), when given, is all the notes the blocks after need to
+    remember."""
+
+    def __init__(
+        self,
+        config: Config,
+        target: Target,
+        dedupe: Dedupe,
+        import_id: str,
+        repeated_notes: frozenset[int] | None = None,
+    ) -> None:
+        self._config = config
+        self._target = target
+        self._dedupe = dedupe
+        self._import_id = import_id
+        self._repeated = repeated_notes
+        self._in_file: dict[tuple[str, str], Earlier] = {}
+        self._blind: str | None = None
+        self._client = _client(config, target)
+        dedupe.lookup = None
+        dedupe.taken = set()
+
+    def references(self, decide: Callable[[Ask | None], None], known: Known | None) -> None:
+        """`decide` the file's references with the run's question whether a repeat was
+        imported before (`generated_references`), asked through this dry run's client, each
+        look-up once (`known`: the journal's answer; None: `--force`, which does not ask).
+        Where the API cannot be asked, decided without it — salted, as a deliberate repeat
+        the journal alone would send (a refused filter included, which stops a run: it is
+        no answer to predict with) — and the prediction rests on the journal alone from
+        then on, no look-up tried again."""
+        client = self._client
+        ask = None if client is None or known is None else (_answered(client.find_in), known)
+        try:
+            decide(ask)
+        except _Blind as blind:
+            self._blind = f"{blind}, when asked whether this file was imported before"
+            decide(None)
+
+    def block(
+        self, numbers: list[int], checked: CheckedColumns, outcomes: list[Outcome]
+    ) -> RequestColumns:
+        """One block's requests, its held-back rows marked in `outcomes` and
+        `checked.errors`."""
+        valid = checked.valid
+        client = self._client
+        lookup = client.find_in if client is not None and self._blind is None else None
+        blind = mark_file(
+            self._dedupe,
+            self._import_id,
             numbers,
             checked.fields,
             valid,
             outcomes,
             checked.errors,
-            find if blind is None else None,
+            lookup,
+            self._in_file,
+            self._repeated,
         )
-        blind = blind or marked
-    finally:
-        if client is not None:
-            client.close()
-    if client is None and not target.sandbox:
-        blind = f"no API key in {config.api.api_key_env} to ask the API with"
-    if blind is not None:
-        message = (
-            f"This prediction rests on this machine's journal alone ({blind}): a row "
-            "credited through another journal is shown as one to send."
-        )
-        warnings.append(ImportWarning(code="journal_alone", message=message))
-    return checked, RequestColumns(checked.fields, valid, len(numbers))
+        self._blind = self._blind or blind
+        return RequestColumns(checked.fields, valid, len(numbers))
 
-
-def _references(
-    config: Config,
-    checked: CheckedColumns,
-    sha256: str | None,
-    find: Find | None,
-    known: Known | None,
-    warnings: list[ImportWarning],
-) -> tuple[CheckedColumns, str | None]:
-    """The rows with the references a run would give them (`file_references`, asked through
-    the dry run's client), and why the API could not be asked whether a repeat was imported
-    before, if it could not: then salted, as a deliberate repeat the journal alone would
-    send (a refused filter included, which stops a run: it is no answer to predict with)."""
-    ask = None if find is None or known is None else (_answered(find), known)
-    try:
-        return file_references(config, checked, sha256, ask, warnings), None
-    except _Blind as blind:
-        why = f"{blind}, when asked whether this file was imported before"
-        return file_references(config, checked, sha256, None, warnings), why
+    def close(self, warnings: list[ImportWarning]) -> None:
+        """Done: `warnings` gets the one saying the prediction rests on the journal alone,
+        if it does."""
+        if self._client is not None:
+            self._client.close()
+        blind = self._blind
+        if self._client is None and not self._target.sandbox:
+            blind = f"no API key in {self._config.api.api_key_env} to ask the API with"
+        if blind is not None:
+            message = (
+                f"This prediction rests on this machine's journal alone ({blind}): a row "
+                "credited through another journal is shown as one to send."
+            )
+            warnings.append(ImportWarning(code="journal_alone", message=message))
 
 
 def _client(config: Config, target: Target) -> ApiClient | None:
@@ -128,20 +141,27 @@ def mark_file(
     outcomes: list[Outcome],
     errors: list[Sequence[RowError]],
     lookup: Find | None = None,
+    in_file: dict[tuple[str, str], Earlier] | None = None,
+    repeated_notes: frozenset[int] | None = None,
 ) -> str | None:
-    """A dry run's whole file at once, column-wise: the verdicts a run would record, set in
-    `outcomes` and `errors` — asking the API as a run would when `lookup` is given. Returns
-    why the API could not be asked when it was tried, else None."""
-    dedupe.lookup = None
-    dedupe.taken = set()
+    """A dry run's file (or one block of it: `Prediction`), column-wise: the verdicts a run
+    would record, set in `outcomes` and `errors` — asking the API as a run would when
+    `lookup` is given. Returns why the API could not be asked when it was tried, else None.
+    `in_file` holds the credit notes of the blocks before (`Dedupe.decide`)."""
+    in_file = {} if in_file is None else in_file
     creditors, invoices = fields["creditor"], fields["credit_invoice"]
     if valid is not None:
         creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
     notes = [n for n in invoices if n]
+    unique = (
+        len(set(notes)) == len(notes)
+        if repeated_notes is None
+        else repeated_notes.isdisjoint(map(hash, notes))
+    )
     if not creditors or (
         lookup is None
         and len(set(creditors)) == 1
-        and len(set(notes)) == len(notes)
+        and unique
         and not dedupe.journal.dedupe.has_credited(
             creditors[0], base_url=dedupe.api, exclude_import=import_id
         )
@@ -158,12 +178,12 @@ def mark_file(
     verdicts: list[Verdict] = []
     if lookup is not None:
         try:
-            verdicts = _with_api(dedupe, import_id, rows, lookup)
+            verdicts = _with_api(dedupe, import_id, rows, lookup, in_file, repeated_notes)
         except _Blind as exc:
             blind = str(exc)
-            dedupe.lookup, dedupe.taken = None, set()
+            dedupe.lookup = None
     if lookup is None or blind is not None:
-        verdicts = dedupe.decide(import_id, rows, {})
+        verdicts = dedupe.decide(import_id, rows, in_file, repeated_notes)
     for verdict in verdicts:
         outcomes[indices[verdict.row]] = verdict.outcome
         errors[indices[verdict.row]] = verdict.errors
@@ -183,7 +203,12 @@ def _answered(lookup: Find) -> Find:
 
 
 def _with_api(
-    dedupe: Dedupe, import_id: str, rows: list[tuple[int, dict[str, Any]]], lookup: Find
+    dedupe: Dedupe,
+    import_id: str,
+    rows: list[tuple[int, dict[str, Any]]],
+    lookup: Find,
+    in_file: dict[tuple[str, str], Earlier],
+    repeated_notes: frozenset[int] | None,
 ) -> list[Verdict]:
     """The verdicts with the API asked as a run asks it. Raises `_Blind` when it cannot be."""
     asked = _answered(lookup)
@@ -197,7 +222,9 @@ def _with_api(
     verdicts += [
         # A row whose note's crediting is its own: a run would record it credited with it.
         _held_at_api(v.row, v.crediting_id) if v.outcome is Outcome.CREDITED else v
-        for v in dedupe.decide(import_id, [(n, r) for n, r in rows if n not in decided], {})
+        for v in dedupe.decide(
+            import_id, [(n, r) for n, r in rows if n not in decided], in_file, repeated_notes
+        )
     ]
     return verdicts
 

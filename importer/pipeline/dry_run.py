@@ -1,0 +1,122 @@
+"""A dry run's rows (`importer validate`): each block predicted as a run would decide it
+(`pipeline.prediction`), summed up for the report's head, then given to the report — a
+one-block file's from the rows in hand, a larger file's made again block by block with the
+verdicts the prediction gave (docs/pipeline.md, "Blocks"). Nothing is sent or journaled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from importer.api.target import Target
+from importer.config import Config
+from importer.outcomes import ImportWarning, Outcome, RowError
+from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.file_rows import FileRows
+from importer.pipeline.generated_references import References
+from importer.pipeline.prediction import Prediction
+from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise
+from importer.report.blocks import AmountFill
+from importer.report.model import Summary
+
+
+class DryRun:
+    """A dry run's rows: predicted and summed up once (`summarise`), then given to its
+    report (`report_blocks`) — a one-block file's from the rows in hand, a larger file's
+    made again block by block, with the verdicts the prediction gave them."""
+
+    def __init__(
+        self,
+        config: Config,
+        target: Target,
+        dedupe: Dedupe,
+        import_id: str,
+        rows: FileRows,
+        references: References,
+    ) -> None:
+        self._config, self._target, self._dedupe = config, target, dedupe
+        self._import_id = import_id
+        self._rows = rows
+        self._references = references
+        self._kept: list[_Predicted] = []
+        self._verdicts: list[tuple[bytes, dict[int, Sequence[RowError]]]] = []
+        self.any_invalid = False
+        self.prediction = Prediction(config, target, dedupe, import_id, rows.repeated_notes)
+        """The prediction, asked first for the file's references (`Prediction.references`)."""
+
+    def summarise(self, read: AmountFill, warnings: list[ImportWarning]) -> Summary:
+        """The summary of the predicted rows; `warnings` gets the prediction's."""
+        prediction = self.prediction
+        try:
+            summary = summarise(self._predicted(prediction), dry_run=True, read=read)
+        finally:
+            prediction.close(warnings)
+        return summary
+
+    def _predicted(self, prediction: Prediction) -> Iterator[RowBlock]:
+        for block in self._references.blocks():
+            checked = block.checked
+            before = list(checked.errors)
+            outcomes = block.outcomes()
+            requests = prediction.block(block.numbers, checked, outcomes)
+            self.any_invalid |= Outcome.INVALID in outcomes
+            predicted = (block.numbers, outcomes, block.sources, requests, checked.errors)
+            if self._rows.whole:
+                self._kept.append(predicted)
+            else:
+                changed = {
+                    i: errors for i, errors in enumerate(checked.errors) if errors is not before[i]
+                }
+                self._verdicts.append((bytes(map(_OUTCOME_CODES.__getitem__, outcomes)), changed))
+            yield RowBlock(
+                row=block.numbers,
+                outcome=outcomes,
+                source=block.sources,
+                request=requests,
+                errors=checked.errors,
+            )
+
+    def report_blocks(self) -> Iterator[RowBlock]:
+        """The report's rows, a report block at a time."""
+        if self._rows.whole:
+            for predicted in self._kept:
+                yield from _dry_run_blocks(*predicted)
+            return
+        verdicts = iter(self._verdicts)
+        for block in self._references.blocks():
+            codes, changed = next(verdicts)
+            checked = block.checked
+            valid = checked.valid
+            errors = list(checked.errors)
+            for index, found in changed.items():
+                errors[index] = found
+            outcomes = list(map(_OUTCOMES.__getitem__, codes))
+            requests = RequestColumns(checked.fields, valid, len(block.numbers))
+            yield from _dry_run_blocks(block.numbers, outcomes, block.sources, requests, errors)
+
+
+_OUTCOMES = tuple(Outcome)
+_OUTCOME_CODES = {outcome: code for code, outcome in enumerate(_OUTCOMES)}
+_Predicted = tuple[
+    list[int], list[Outcome], list[Sequence[str]], RequestColumns, list[Sequence[RowError]]
+]
+
+
+def _dry_run_blocks(
+    numbers: list[int],
+    outcomes: list[Outcome],
+    sources: list[Sequence[str]],
+    requests: RequestColumns,
+    errors: list[Sequence[RowError]],
+) -> Iterator[RowBlock]:
+    """A dry run's report rows, straight from the validated columns, block by block: the
+    request keeps its None fields (the report leaves them out) and the cells stay the
+    reader's, so no per-row copy is made."""
+    for start in range(0, len(numbers), BLOCK_ROWS):
+        end = start + BLOCK_ROWS
+        yield RowBlock(
+            row=numbers[start:end],
+            outcome=outcomes[start:end],
+            source=sources[start:end],
+            request=requests[start:end],
+            errors=errors[start:end],
+        )
