@@ -74,36 +74,53 @@ def check_sha256(control: ControlTotal | None, file: str, sha256: str) -> None:
         )
 
 
-def check_rows(control: ControlTotal | None, file: str, amounts: Sequence[Decimal | None]) -> None:
-    """FileRejected when the file's rows (`amounts`, one per row, None where unreadable) are
-    not as many, or do not add up to, what the marker says."""
+@dataclass(slots=True)
+class RowAmounts:
+    """A file's rows as a control total counts them — how many, how many have no readable
+    amount, what the readable ones add up to — added up a block of rows at a time."""
+
+    rows: int = 0
+    unread: int = 0
+    total: Decimal = Decimal("0.00")
+
+    def add(self, amounts: Sequence[Decimal | None]) -> None:
+        """A block's amounts, one per row (None where unreadable)."""
+        readable = [amount for amount in amounts if amount is not None]
+        self.rows += len(amounts)
+        self.unread += len(amounts) - len(readable)
+        self.total += sum(readable, Decimal("0.00"))
+
+
+def check_rows(control: ControlTotal | None, file: str, amounts: RowAmounts) -> None:
+    """FileRejected when the file's rows (`amounts`) are not as many, or do not add up to,
+    what the marker says."""
     if control is None:
         return
-    if control.rows is not None and control.rows != len(amounts):
+    if control.rows is not None and control.rows != amounts.rows:
         raise FileRejected(
             file,
-            Refusal("marker_rows", marker=control.marker, expected=control.rows, rows=len(amounts)),
+            Refusal("marker_rows", marker=control.marker, expected=control.rows, rows=amounts.rows),
         )
     if control.amount is None:
         return
-    readable = [amount for amount in amounts if amount is not None]
-    unread = len(amounts) - len(readable)
-    if unread:
+    if amounts.unread:
         raise FileRejected(
             file,
             Refusal(
                 "marker_amount_unread",
                 marker=control.marker,
                 amount=str(control.amount),
-                count=unread,
+                count=amounts.unread,
             ),
         )
-    total = sum(readable, Decimal("0.00"))
-    if total != control.amount:
+    if amounts.total != control.amount:
         raise FileRejected(
             file,
             Refusal(
-                "marker_amount", marker=control.marker, amount=str(control.amount), total=str(total)
+                "marker_amount",
+                marker=control.marker,
+                amount=str(control.amount),
+                total=str(amounts.total),
             ),
         )
 

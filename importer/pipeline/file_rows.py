@@ -22,6 +22,7 @@ from importer.config import Config
 from importer.errors import InternalError
 from importer.mapping import ColumnMap, MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome
+from importer.pipeline.control_total import RowAmounts
 from importer.row_shape import CODE as FIELD_COUNT
 from importer.row_shape import field_counts, header_width, refuse_mostly_ragged
 from importer.sources import Cell, SourceFile
@@ -65,9 +66,9 @@ class FileTally:
     invalid: int = 0
     warnings: list[ImportWarning] = field(default_factory=list)
     """The sheet's (hidden rows and sheets), the total rows', then the dates'."""
-    amounts: list[Decimal | None] = field(default_factory=list)
-    """Each row's validated amount (`control_total.check_rows`) — kept only when a control
-    total asks for them."""
+    amounts: RowAmounts = field(default_factory=RowAmounts)
+    """The rows' validated amounts, counted and added up (`control_total.check_rows`) — when
+    a control total asks for them."""
     has_amounts: bool = False
     """Some row has an amount cell (the file's decimal mark is its own: `intake._dialect`)."""
 
@@ -214,7 +215,7 @@ class FileRows:
         tally.rows += len(numbers)
         tally.invalid += checked.invalid
         if self._keep_amounts:
-            tally.amounts += checked.fields["amount"]
+            tally.amounts.add(checked.fields["amount"])
         return Block(numbers, sources, checked)
 
 

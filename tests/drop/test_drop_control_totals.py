@@ -6,12 +6,14 @@ with the reason and nothing of it is sent. A marker that says none of these is a
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from drop_support import archived, run_drop, setup_work, summaries
 from pipeline.exactly_once_support import stored_total, write_credits
 
+from importer.pipeline import intake
 from importer.sandbox import Sandbox
 
 INVOICES = [f"EO-{n:04d}" for n in range(1, 11)]
@@ -75,3 +77,25 @@ def test_a_truncated_upload_with_a_control_total_is_failed_not_half_credited(
     assert done.returncode == 2, done.stdout + done.stderr
     assert stored_total(api.url) == 0
     assert "says 12 rows, the file has" in _reason(inbox)
+
+
+@pytest.mark.parametrize("off_by", [Decimal(0), Decimal("0.01")])
+def test_a_file_read_in_blocks_is_held_to_its_markers_control_total_whole(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch, off_by: Decimal
+) -> None:
+    """Read four rows at a time (`pipeline.file_rows`), the file's rows are still counted and
+    added up whole before any is journaled: an öre off refuses the file, nothing sent."""
+    monkeypatch.setattr(intake, "INTAKE_BLOCK_ROWS", 4)
+    monkeypatch.setattr(intake, "INTAKE_WHOLE_ROWS", 4)
+    work, inbox = setup_work(tmp_path, ready="marker")
+    file = write_credits(inbox / "credits.csv", INVOICES, 12, seed=6)
+    amount = Decimal(file.total) + off_by
+    (inbox / "credits.csv.done").write_text(f"rows: 12\namount: {amount}\n", encoding="utf-8")
+    done = run_drop(work, inbox, api.url)
+    if off_by:
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert stored_total(api.url) == 0
+        assert "the file's rows add up to" in _reason(inbox)
+    else:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert stored_total(api.url) == 12
