@@ -262,37 +262,55 @@ def parse_blocks(
     given), parsing as it goes: a large file's cells are never all held at once
     (docs/pipeline.md, "Blocks"). A text the csv reader refuses raises FileRejected when the
     block holding the bad row is reached."""
-    records = _records(text, delimiter, file)
-    block = list(islice(records, size if first is None else first))
-    while block:
+    want = size if first is None else first
+    block: list[Record] = []
+    for records in _record_slices(text, delimiter, file):
+        block += records
+        while len(block) >= want:
+            yield block[:want]
+            block, want = block[want:], size
+    if block:
         yield block
-        block = list(islice(records, size))
 
 
-def _records(text: str, delimiter: str, file: str) -> Iterator[Record]:
-    """`parse`'s records one by one: a text without quotes split line by line a slice at a
-    time as `_parse_unquoted` splits it (a slice holding a line too long for that, by the csv
+_READER_SLICE = 10_000
+"""Records the csv reader's path hands on at a time (`_record_slices`)."""
+
+
+def _record_slices(text: str, delimiter: str, file: str) -> Iterator[list[Record]]:
+    """`parse`'s records a slice at a time: a text without quotes split line by line as
+    `_parse_unquoted` splits it (a slice holding a line too long for that, by the csv
     reader), any other by the csv reader."""
     if '"' in text or any(separator in text for separator in _OTHER_LINE_BREAKS):
-        yield from _reader_records(_physical_lines(text), delimiter, file, quoted='"' in text)
+        records = _reader_records(_physical_lines(text), delimiter, file, quoted='"' in text)
+        while chunk := list(islice(records, _READER_SLICE)):
+            yield chunk
         return
     limit = csv.field_size_limit()
     number = 0
     for piece in _slices(text):
         lines = piece.splitlines()
         if max(map(len, lines), default=0) > limit:
-            yield from _reader_records(
-                piece.splitlines(keepends=True), delimiter, file, quoted=False, before=number
-            )
+            keep = piece.splitlines(keepends=True)
+            yield list(_reader_records(keep, delimiter, file, quoted=False, before=number))
         else:
-            for line in lines:
-                number += 1
-                row = tuple(line.split(delimiter))
-                first = row[0]
-                if (first and not first.isspace()) or _has_text(row):
-                    yield (number, row)
-            continue
+            yield _numbered([tuple(line.split(delimiter)) for line in lines], number)
         number += len(lines)
+
+
+def _numbered(rows: list[tuple[str, ...]], before: int) -> list[Record]:
+    """The non-blank rows of a slice of lines split at the delimiter, numbered after
+    `before` (`_parse_unquoted`'s numbering, without a Python step a row for the usual
+    slice, which has no blank row)."""
+    numbers = range(before + 1, before + len(rows) + 1)
+    firsts = list(map(str.strip, map(itemgetter(0), rows)))
+    if "" not in firsts:
+        return list(zip(numbers, rows, strict=True))
+    return [
+        (number, row)
+        for number, row, first in zip(numbers, rows, firsts, strict=True)
+        if first or _has_text(row)
+    ]
 
 
 def _parse_unquoted(text: str, delimiter: str) -> list[Record] | None:
@@ -314,14 +332,7 @@ def _parse_unquoted(text: str, delimiter: str) -> list[Record] | None:
         if max(map(len, lines), default=0) > limit:
             return None
         rows += [tuple(line.split(delimiter)) for line in lines]
-    firsts = list(map(str.strip, map(itemgetter(0), rows)))
-    if "" not in firsts:  # no blank row: the usual file, numbered without a Python step
-        return list(enumerate(rows, 1))
-    return [
-        (number, row)
-        for (number, row), first in zip(enumerate(rows, 1), firsts, strict=True)
-        if first or _has_text(row)
-    ]
+    return _numbered(rows, 0)
 
 
 def _physical_lines(text: str) -> Iterator[str]:
