@@ -30,6 +30,8 @@ from importer.pipeline.file_rows import Block, FileRows
 from importer.pipeline.reference import (
     CONTENT_FIELDS,
     IMPORTED_BEFORE,
+    FileOccurrences,
+    key_digests,
     keys_of_columns,
     occurrences_of_keys,
     reference_of,
@@ -82,18 +84,20 @@ def block_salt(
     ask: Ask | None,
     warnings: list[ImportWarning],
     blocks: Iterable[CheckedColumns],
+    occurrences: FileOccurrences | None,
 ) -> str | None:
     """`file_references`' salt for a file read a block at a time (`pipeline.file_rows`):
     the API asked, through `ask`, of the plain references of all its blocks (`blocks`, in
-    file order, is iterated only when it is asked)."""
+    file order, is iterated only when it is asked; `occurrences` counts its identical rows,
+    None when every row has its own reference)."""
     salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")
-    if salt is None or ask is None:
+    if salt is None or ask is None or occurrences is None:
         return salt
-    seen: dict[bytes, int] = {}
+    numbers = occurrences.numbers()
     creditors: list[str | None] = []
     references: list[str | None] = []
     for checked in blocks:
-        plain = with_generated_references(checked, None, seen)
+        plain = with_generated_references(checked, None, numbers)
         valid = checked.valid
         generated = [
             reference is None and (valid is None or valid[i])
@@ -111,20 +115,24 @@ def block_salt(
 
 
 def with_generated_references(
-    checked: CheckedColumns, salt: str | None, seen: dict[bytes, int] | None = None
+    checked: CheckedColumns, salt: str | None, occurrences: Iterator[int] | None = None
 ) -> CheckedColumns:
     """Each valid row without a creditor_reference gets the generated one, derived from its
     content and its occurrence among identical rows of the file (`pipeline.reference`), on
     the column — for dry runs and imports alike. An invalid row's values are no request, so
     it gets none (a correction that makes it valid gets its own, `pipeline.corrections`).
-    For one block of a file read a block at a time, `seen` counts the rows of the blocks
-    before (`reference.occurrences_of_keys`)."""
+    For one block of a file read a block at a time, `occurrences` gives its valid rows'
+    occurrences, counted across the file (`reference.FileOccurrences.numbers`)."""
     references = checked.fields["creditor_reference"]
     valid = checked.valid
-    if seen is None and None not in (references if valid is None else compress(references, valid)):
+    if occurrences is None and None not in (
+        references if valid is None else compress(references, valid)
+    ):
         return checked  # the file supplies every valid row's reference
     keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
-    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid), seen))
+    if occurrences is None:
+        occurrences = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid)))
+    counted = occurrences
     filled: list[str | None] = []
     for index, reference in enumerate(references):
         if valid is not None and not valid[index]:
@@ -203,10 +211,11 @@ def imported_before_warning(rows: int) -> ImportWarning:
 
 
 class References:
-    """The rows with their generated references (`pipeline.generated_references`), block by
-    block: a one-block file's are made once, and its repeat question asked once; a larger
-    file's salt is decided before its rows are journaled, its rows counted among identical
-    ones across the blocks."""
+    """The rows with their generated references (`file_references`), block by block: a
+    one-block file's are made once, and its repeat question asked once. A larger file's
+    identical rows are counted across its blocks first (`reference.FileOccurrences`, one pass
+    over them, which also counts the rows: `FileRows.tally`), and its salt decided, before
+    its rows are journaled or predicted."""
 
     def __init__(self, config: Config, rows: FileRows, sha256: str | None) -> None:
         self._config = config
@@ -215,6 +224,7 @@ class References:
         self._generate = config.reference.generate
         self._whole: Block | None = None
         self._salt: str | None = None
+        self._occurrences: FileOccurrences | None = None
 
     def decide(self, ask: Ask | None, warnings: list[ImportWarning]) -> None:
         """Decide the references (`file_references`: asking, through `ask`, whether a
@@ -226,20 +236,31 @@ class References:
                 checked = file_references(config, block.checked, sha256, ask, warnings)
                 block = Block(block.numbers, block.sources, checked)
             self._whole = block
-        elif self._generate:
-            every = (block.checked for block in rows.blocks())
-            self._salt = block_salt(config, sha256, ask, warnings, every)
+            return
+        if not self._generate:
+            return
+        if not rows.references_given and self._occurrences is None:
+            self._occurrences = FileOccurrences(
+                b"".join(_content_digests(block.checked) for block in rows.blocks())
+            )
+        every = (block.checked for block in rows.blocks())
+        self._salt = block_salt(config, sha256, ask, warnings, every, self._occurrences)
 
     def blocks(self) -> Iterator[Block]:
         """The file's blocks with their references (`decide` first)."""
         if self._whole is not None:
             yield self._whole
             return
-        seen: dict[bytes, int] | None = (
-            None if not self._generate or self._rows.references_given else {}
-        )
+        numbers = None if self._occurrences is None else self._occurrences.numbers()
         for block in self._rows.blocks():
             checked = block.checked
-            if self._generate:
-                checked = with_generated_references(checked, self._salt, seen)
+            if numbers is not None:
+                checked = with_generated_references(checked, self._salt, numbers)
             yield Block(block.numbers, block.sources, checked)
+
+
+def _content_digests(checked: CheckedColumns) -> bytes:
+    """The `reference.key_digests` of a block's valid rows."""
+    keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
+    valid = checked.valid
+    return key_digests(keys if valid is None else compress(keys, valid))

@@ -17,6 +17,7 @@ import pytest
 from cli_support import Main
 
 from importer.pipeline import intake
+from importer.pipeline.reference import FileOccurrences, key_digests, occurrences_of_keys
 from importer.sandbox import Sandbox
 from importer.sources.delimited import parse, parse_blocks
 from importer.validation.date_order import DateVotes, FileOrder
@@ -176,3 +177,12 @@ def test_votes_of_blocks_add_up_to_the_votes_of_the_file() -> None:
         order = (DateVotes.of(cells[:cut]) | DateVotes.of(cells[cut:])).order()
         expected = FileOrder.of(cells)
         assert (order.order, order.conflicting) == (expected.order, expected.conflicting)
+
+
+def test_identical_rows_counted_across_blocks_by_digest_are_counted_as_in_the_whole_file() -> None:
+    rng = random.Random(11)
+    for _ in range(50):
+        keys = [(rng.choice("abc"), str(rng.randint(1, 4))) for _ in range(rng.randint(0, 40))]
+        occurrences = FileOccurrences(key_digests(keys))
+        assert list(occurrences.numbers()) == occurrences_of_keys(keys)
+        assert list(occurrences.numbers()) == occurrences_of_keys(keys)  # each pass anew
