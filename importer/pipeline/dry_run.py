@@ -6,17 +6,25 @@ verdicts the prediction gave (docs/pipeline.md, "Blocks"). Nothing is sent or jo
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from importer.api.target import Target
 from importer.config import Config
+from importer.errors import InternalError
+from importer.exit_codes import ExitCode
+from importer.journal import ImportRecord, Journal
 from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.file_rows import FileRows
 from importer.pipeline.generated_references import References
 from importer.pipeline.prediction import Prediction
-from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise
+from importer.pipeline.preflight import report_unwritten
+from importer.pipeline.results import ImportResult
+from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.blocks import AmountFill
 from importer.report.model import Summary
+from importer.report.render import report_head
+from importer.report.settings import ReportSettings
 
 
 class DryRun:
@@ -40,17 +48,39 @@ class DryRun:
         self._kept: list[_Predicted] = []
         self._verdicts: list[tuple[bytes, dict[int, Sequence[RowError]]]] = []
         self.any_invalid = False
+        self._summary: Summary | None = None
         self.prediction = Prediction(config, target, dedupe, import_id, rows.repeated_notes)
         """The prediction, asked first for the file's references (`Prediction.references`)."""
 
-    def summarise(self, read: AmountFill, warnings: list[ImportWarning]) -> Summary:
-        """The summary of the predicted rows; `warnings` gets the prediction's."""
+    def summarise(self, read: AmountFill, warnings: list[ImportWarning]) -> None:
+        """Predict the rows and sum them up for the report's head (`write`); `warnings`
+        gets the prediction's."""
         prediction = self.prediction
         try:
-            summary = summarise(self._predicted(prediction), dry_run=True, read=read)
+            self._summary = summarise(self._predicted(prediction), dry_run=True, read=read)
         finally:
             prediction.close(warnings)
-        return summary
+
+    def write(
+        self, record: ImportRecord, path: Path, settings: ReportSettings, journal: Journal
+    ) -> ImportResult:
+        """The dry run's report, written, and its result: the import `record` (journaled,
+        without rows) headed by the summary, the rows as predicted."""
+        if self._summary is None:  # pragma: no cover - the intake sums up first
+            raise InternalError("a dry run's report written before its rows were summed up")
+        report = report_head(record, self._summary)
+        directory = self._config.report.dir / report.file_import_report
+        try:
+            paths = write_reports(
+                report, directory, list(self._config.report.formats), self._rows_out(), settings
+            )
+        except OSError as exc:
+            unwritten = report_unwritten(directory, record.id, exc)
+            code = unwritten.exit_code
+            return ImportResult(str(path), code, record.id, message=unwritten.message)
+        journal.notes.set_report_dir(record.id, directory)  # `show` names it
+        code = ExitCode.ATTENTION if self.any_invalid else ExitCode.OK
+        return ImportResult(str(path), code, record.id, report, paths)
 
     def _predicted(self, prediction: Prediction) -> Iterator[RowBlock]:
         for block in self._references.blocks():
@@ -75,7 +105,7 @@ class DryRun:
                 errors=checked.errors,
             )
 
-    def report_blocks(self) -> Iterator[RowBlock]:
+    def _rows_out(self) -> Iterator[RowBlock]:
         """The report's rows, a report block at a time."""
         if self._rows.whole:
             for predicted in self._kept:

@@ -28,10 +28,8 @@ from importer.pipeline.generated_references import (
     Ask,
     References,
 )
-from importer.pipeline.preflight import regular_file, report_unwritten
+from importer.pipeline.preflight import regular_file
 from importer.pipeline.results import ImportResult, RunOptions
-from importer.report import write_reports
-from importer.report.render import report_head
 from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import Cell, read_source
 from importer.validation import Validator
@@ -111,7 +109,7 @@ class Intake:
         dialect = _dialect(file_format, delimiter, columns.fields, amounts, rows.has_amounts)
         if dry is not None:  # its pass predicts, sums up and counts the rows at once
             read = amount_reading(dialect, list(columns.headers))
-            summary = dry.summarise(read, dry_warnings)
+            dry.summarise(read, dry_warnings)
         tally = rows.tally
         check_rows(options.control, file_name, tally.amounts)
         sheet_warnings = _with_hidden_amount(tally.warnings, rows.hidden_amounts, amounts)
@@ -161,23 +159,7 @@ class Intake:
             dry_run=options.dry_run,
         )
         if dry is not None:
-            report = report_head(record, summary)
-            directory = config.report.dir / report.file_import_report
-            try:
-                paths = write_reports(
-                    report,
-                    directory,
-                    list(config.report.formats),
-                    dry.report_blocks(),
-                    _report_settings(config, dialect),
-                )
-            except OSError as exc:
-                unwritten = report_unwritten(directory, import_id, exc)
-                code = unwritten.exit_code
-                return ImportResult(str(path), code, import_id, message=unwritten.message)
-            self._journal.notes.set_report_dir(import_id, directory)  # `show` names it
-            code = ExitCode.ATTENTION if dry.any_invalid else ExitCode.OK
-            return ImportResult(str(path), code, import_id, report, paths)
+            return dry.write(record, path, _report_settings(config, dialect), self._journal)
         if aborted:
             return self._result(path, import_id, ExitCode.ATTENTION)
         return None
