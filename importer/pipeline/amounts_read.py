@@ -10,11 +10,16 @@ from decimal import Decimal
 from functools import partial
 from operator import is_not
 
+from importer.api.request import AMOUNT_CEILING
 from importer.report.blocks import AmountFill, RowBlock
 from importer.report.settings import SourceDialect
 from importer.validation.amounts import AmountParser
+from importer.validation.fast_amounts import plain_amounts
 
 _not_none = partial(is_not, None)
+
+_AT_ONCE = 64
+"""Cells from which a column is first tried at once (`AmountReader._read`)."""
 
 
 def cell_reader(dialect: SourceDialect) -> AmountParser:
@@ -47,19 +52,28 @@ class AmountReader:
         column = self._column
         if column is None or all(map(_not_none, amounts)):  # by identity: no Decimal ==
             return amounts
-        read = self._parser.read
         header = self._header
+        wanted = [index for index, amount in enumerate(amounts) if amount is None]
+        if block.keyed:
+            cells = [block.source[index].get(header) for index in wanted]
+        else:
+            rows = [block.source[index] for index in wanted]
+            cells = [row[column] if column < len(row) else None for row in rows]
         filled = list(amounts)  # never the request column itself
-        for index, amount in enumerate(amounts):
-            if amount is not None:
-                continue
-            source = block.source[index]
-            if block.keyed:
-                cell = source.get(header)
-            else:
-                cell = source[column] if column < len(source) else None
-            filled[index] = read(cell)
+        for index, amount in zip(wanted, self._read(cells), strict=True):
+            filled[index] = amount
         return filled
+
+    def _read(self, cells: list[object]) -> list[Decimal | None]:
+        """Each cell's amount (`AmountParser.read`): a column of plain positive amounts at
+        once (`fast_amounts.plain_amounts`, the same values), any other cell by cell."""
+        parser = self._parser
+        separator = parser.separator
+        if len(cells) >= _AT_ONCE and separator in (".", ","):
+            plain = plain_amounts(cells, separator, AMOUNT_CEILING)
+            if plain is not None:
+                return list(plain)
+        return list(map(parser.read, cells))
 
 
 def amount_reading(dialect: SourceDialect, headers: Sequence[str]) -> AmountFill:
