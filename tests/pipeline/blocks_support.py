@@ -8,12 +8,14 @@ import json
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_support import Main
 from exactly_once_support import KEY, all_creditings
+from hostile_api import HostileApi, hostile_api
 
 from importer.pipeline import intake
 from importer.sandbox import Sandbox
@@ -24,6 +26,7 @@ VOLATILE = (
 SIZES = (3, 4, 7)
 """Block sizes every comparison reads the file in: each rule lands on a different edge."""
 
+_LOCAL_PORT = re.compile(r"127\.0\.0\.1:\d+")
 _IMPORT_ID = re.compile(r"\d{8}-\d{6}-[0-9a-z]{8}(?:-\d+)?")
 
 
@@ -47,6 +50,8 @@ def stable(value: Any) -> Any:
         return [stable(v) for v in value]
     if isinstance(value, str) and "reports/" in value:
         return "<path>"
+    if isinstance(value, str):
+        return _LOCAL_PORT.sub("127.0.0.1:<port>", value)  # a sandbox's, the proxy's
     return value
 
 
@@ -160,3 +165,32 @@ def run_alike(
         assert report["summary"] == whole[1]["summary"], size
         assert report["warnings"] == whole[1]["warnings"], size
     return whole
+
+
+def after_lost_journal(
+    main: Main,
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file: Path,
+    rows: int | None,
+    command: tuple[str, ...],
+    on_get: Callable[[str], tuple[int, bytes] | None] | None = None,
+) -> Ran:
+    """`file` run (read whole) against a fresh sandbox, its journal then lost; then `command`
+    (`validate`, or `run --allow-repeats`…) of `file` read `rows` at a time, against that
+    sandbox behind a proxy answering GETs as `on_get` says (`hostile_api`)."""
+    fresh(workdir)
+    blocks_of(monkeypatch, None)
+    (workdir / "api.sqlite").unlink(missing_ok=True)
+    monkeypatch.setenv("AMILI_API_KEY", KEY)
+    with Sandbox(db_path=workdir / "api.sqlite", api_key=KEY) as api:
+        assert main("run", "--api-url", api.url, str(file))[0] in (0, 1)  # a case closed: 1
+        fresh(workdir)
+        blocks_of(monkeypatch, rows)
+        proxy = HostileApi(api.url, on_get=on_get or (lambda path: None))
+        with hostile_api(proxy):
+            code = main(*command[:1], "--api-url", proxy.url, *command[1:], str(file))[0]
+        creditings = all_creditings(api.url)
+    posted = sorted(tuple(str(c.get(key)) for key in _POSTED) for c in creditings)
+    report = latest_report(workdir) if (workdir / "reports").exists() else None
+    return code, report, journaled(workdir), posted
