@@ -48,6 +48,11 @@ class DryRun:
         prediction = self.prediction
         try:
             summary = summarise(self._predicted(prediction), dry_run=True, read=read)
+            if prediction.answered_then_blind:  # as the file read whole: all on the journal
+                prediction.restart()
+                self._verdicts.clear()
+                self.any_invalid = False
+                summary = summarise(self._predicted(prediction), dry_run=True, read=read)
         finally:
             prediction.close(warnings)
         return summary

@@ -220,32 +220,18 @@ def _credits(workdir: Path) -> Path:
     return _file(workdir, HEAD + body)
 
 
-@pytest.mark.parametrize(
-    "answered",
-    [
-        0,
-        pytest.param(
-            1,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="defect: a dry run in blocks asks the API a block at a time, and when "
-                "a look-up fails after the first block's was answered, the rows of the blocks "
-                "before keep the API's verdict (duplicate) while the later ones rest on the "
-                "journal alone (to send); the file read whole asked once and rests on the "
-                "journal alone for every row — the prediction differs (no money moves: a "
-                "run asks again before sending)",
-            ),
-        ),
-    ],
-)
-def test_a_dry_run_whose_lookups_fail_mid_way_predicts_as_the_file_read_whole(
+@pytest.mark.parametrize("answered", [1, 2])
+def test_a_dry_run_whose_lookups_fail_mid_way_rests_on_the_journal_alone_for_every_row(
     main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch, answered: int
 ) -> None:
-    """The file was credited through a journal since lost; the API answers `answered`
-    look-ups, then none."""
+    """The file was credited through a journal since lost. Read whole, it is asked in one
+    look-up: when that fails, every row rests on the journal alone. Read in blocks of 3 or 4
+    (a look-up each), the API answers the first `answered` blocks' look-ups and fails the
+    next: every row rests on the journal alone all the same — not the first blocks' rows
+    shown held by Amili and the later ones shown to send."""
     file = _credits(workdir)
 
-    def outcome(rows: int | None) -> tuple[int, dict | None]:  # type: ignore[type-arg]
+    def predicted(rows: int | None, answered: int) -> tuple[int, dict | None]:  # type: ignore[type-arg]
         asked: list[str] = []
 
         def down_after(path: str) -> tuple[int, bytes] | None:
@@ -258,9 +244,20 @@ def test_a_dry_run_whose_lookups_fail_mid_way_predicts_as_the_file_read_whole(
         assert len(posted) == 11
         return code, report
 
-    whole = outcome(None)
-    for size in (3, 4, 7):
-        assert outcome(size) == whole, size
+    down = predicted(None, 0)
+    assert down[1] is not None
+    assert {row["outcome"] for row in down[1]["rows"]} == {"not_sent"}
+    assert [w["code"] for w in down[1]["warnings"]] == ["journal_alone"]
+    for size in (3, 4):
+        assert predicted(size, 0) == down, size
+        assert predicted(size, answered) == down, size
+    # every look-up answered: every row held by Amili (each under its own crediting's _id)
+    for rows, answered_all in ((None, 1), (4, 3)):
+        code, report = predicted(rows, answered_all)
+        assert code == 0
+        assert report is not None
+        assert {row["outcome"] for row in report["rows"]} == {"duplicate"}
+        assert not report["warnings"]
 
 
 def test_allow_repeats_after_a_lost_journal_credits_nothing_again_in_blocks_as_whole(
