@@ -21,7 +21,7 @@ from blocks_support import (
     run_alike,
     validate_alike,
 )
-from cli_support import Main
+from cli_support import Main, importer_process
 
 HEAD = "Fakturanummer;Belopp;Kreditfaktura;Referens;Datum\r\n"
 
@@ -329,3 +329,22 @@ def test_a_dry_run_in_blocks_of_rows_mostly_duplicates_holds_no_verdict_per_row(
     duplicates = peak(16_000, "KF-X") - peak(4_000, "KF-X")
     unique = peak(16_000, "KF-{}") - peak(4_000, "KF-{}")
     assert duplicates < unique + 12_000 * 150, (duplicates, unique)
+
+
+@pytest.mark.parametrize("setting", ["100k", "0", "-5"])
+def test_a_block_size_that_is_no_count_of_records_is_one_line_not_a_traceback(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    """Read when the command starts (a real process: the size is read at import), the
+    setting is said in one line when a file is read, exit 2, no import made."""
+    file = _credits(workdir)
+    monkeypatch.setenv("IMPORTER_INTAKE_BLOCK_ROWS", setting)
+    done = importer_process(workdir, "validate", str(file))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "importer: IMPORTER_INTAKE_BLOCK_ROWS must be a whole number of records, 1 or more, "
+        f"not '{setting}'"
+    )
+    monkeypatch.setenv("IMPORTER_INTAKE_BLOCK_ROWS", "1_000")
+    assert importer_process(workdir, "validate", str(file)).returncode == 0
