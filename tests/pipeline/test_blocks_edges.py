@@ -9,6 +9,7 @@ file is read whole and in blocks of 3, 4 and 7 records (`blocks_support.SIZES`).
 
 from __future__ import annotations
 
+import random
 import tracemalloc
 from pathlib import Path
 
@@ -348,3 +349,37 @@ def test_a_block_size_that_is_no_count_of_records_is_one_line_not_a_traceback(
     )
     monkeypatch.setenv("IMPORTER_INTAKE_BLOCK_ROWS", "1_000")
     assert importer_process(workdir, "validate", str(file)).returncode == 0
+
+
+_PIECES = (
+    "F-1001;10,00;KF-1;;2026-02-01",  # a credit note met again
+    "F-1001;10,00;KF-1;;2026-02-01",
+    "F-1002;20,00;KF-1;;2026-02-01",  # the same note, another amount
+    "F-1003;1.234;;R-1;04/07/2026",  # thousands or decimals? a reference repeated
+    "F-1004;5,5;;R-1;20/11/2026",
+    "F-1005;7;;;",  # identical rows without references
+    "F-1005;7;;;",
+    ";17;;;",  # maybe a total
+    "Summa;99;;;",
+    "",  # a blank row
+    "F-1006;;KF-9;;",  # no amount
+    "F-1006;3,00;KF-8;;;x",  # ragged
+    'F-1002;"4,00";"KF\r\n7";;',  # a quoted line break
+    "F-1003;-2,00;;;",  # negative
+    "F-1004;12,50;KF-3;R-2;2026-03-29 02:30",  # a skipped local time
+)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_a_file_of_hostile_rows_in_any_order_reads_in_blocks_as_whole(
+    main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Rows drawn at random from the ones every rule above looks at (totals, repeats,
+    notes, blanks, ragged and quoted rows, amounts that need the file's separator); the
+    first few also run, journaled and posted."""
+    rng = random.Random(seed)
+    rows = [rng.choice(_PIECES) for _ in range(rng.randint(8, 30))]
+    file = _file(workdir, HEAD + "\r\n".join(rows) + "\r\n")
+    validate_alike(main, workdir, monkeypatch, file)
+    if seed < 3:
+        run_alike(main, workdir, monkeypatch, file)
