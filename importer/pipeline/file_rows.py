@@ -156,6 +156,12 @@ class FileRows:
         return None if self._facts is None else self._facts.repeated_notes
 
     @property
+    def repeated_pairs(self) -> frozenset[int] | None:
+        """`hash()` of the (invoice number, credit note) pairs on two rows or more of a file
+        of several blocks (None for one block: `FileFacts.repeated_pairs`)."""
+        return None if self._facts is None else self._facts.repeated_pairs
+
+    @property
     def whole(self) -> bool:
         """Whether the file is one block (mapped and validated once, then kept)."""
         return self._source.more is None

@@ -111,20 +111,34 @@ def block_salt(
 
 
 def with_generated_references(
-    checked: CheckedColumns, salt: str | None, seen: dict[bytes, int] | None = None
+    checked: CheckedColumns,
+    salt: str | None,
+    seen: dict[bytes, int] | None = None,
+    pairs: frozenset[int] | None = None,
 ) -> CheckedColumns:
     """Each valid row without a creditor_reference gets the generated one, derived from its
     content and its occurrence among identical rows of the file (`pipeline.reference`), on
     the column — for dry runs and imports alike. An invalid row's values are no request, so
     it gets none (a correction that makes it valid gets its own, `pipeline.corrections`).
     For one block of a file read a block at a time, `seen` counts the rows of the blocks
-    before (`reference.occurrences_of_keys`)."""
+    before (`reference.occurrences_of_keys`) — only those whose (invoice number, credit
+    note) is among `pairs` (`FileFacts.repeated_pairs`), when given: any other is the
+    first of its content, since identical rows share both."""
     references = checked.fields["creditor_reference"]
     valid = checked.valid
     if seen is None and None not in (references if valid is None else compress(references, valid)):
         return checked  # the file supplies every valid row's reference
     keys = keys_of_columns([checked.fields[name] for name in CONTENT_FIELDS])
-    counted = iter(occurrences_of_keys(keys if valid is None else compress(keys, valid), seen))
+    may_repeat = None
+    if pairs is not None and seen is not None:
+        fields = checked.fields
+        pair_of = zip(fields["invoice_number"], fields["credit_invoice"], strict=True)
+        may_repeat = [hash(pair) in pairs for pair in pair_of]
+        if valid is not None:
+            may_repeat = list(compress(may_repeat, valid))
+    counted = iter(
+        occurrences_of_keys(keys if valid is None else compress(keys, valid), seen, may_repeat)
+    )
     filled: list[str | None] = []
     for index, reference in enumerate(references):
         if valid is not None and not valid[index]:
@@ -238,8 +252,9 @@ class References:
         seen: dict[bytes, int] | None = (
             None if not self._generate or self._rows.references_given else {}
         )
+        pairs = self._rows.repeated_pairs
         for block in self._rows.blocks():
             checked = block.checked
             if self._generate:
-                checked = with_generated_references(checked, self._salt, seen)
+                checked = with_generated_references(checked, self._salt, seen, pairs)
             yield Block(block.numbers, block.sources, checked)

@@ -122,17 +122,23 @@ def occurrences(requests: Iterable[Mapping[str, Any]]) -> list[int]:
 
 
 def occurrences_of_keys(
-    keys: Iterable[tuple[str, ...]], seen: dict[bytes, int] | None = None
+    keys: Iterable[tuple[str, ...]],
+    seen: dict[bytes, int] | None = None,
+    may_repeat: Sequence[bool] | None = None,
 ) -> list[int]:
     """`occurrences`, from the rows' `key_of` keys (a file without identical rows, the
     usual one, is told by one set: every row is its content's first).
 
     For one block of a file read a block at a time, `seen` counts the keys of the blocks
     before — each by a 16-byte digest of it, not the key (at 2,000,000 rows the keys would
-    be most of the memory) — and is counted on."""
+    be most of the memory) — and is counted on; with `may_repeat`, only the keys of the
+    rows it marks (the others are known to be their content's first: 1, and not kept)."""
     if seen is not None:
         numbers = []
-        for key in keys:
+        for index, key in enumerate(keys):
+            if may_repeat is not None and not may_repeat[index]:
+                numbers.append(1)
+                continue
             digest = hashlib.blake2b(orjson.dumps(key), digest_size=16).digest()
             number = seen[digest] = seen.get(digest, 0) + 1
             numbers.append(number)

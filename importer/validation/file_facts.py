@@ -41,6 +41,11 @@ class FileFacts:
     repeated_notes: frozenset[int]
     """`hash()` of each credit note found on two rows or more: only these are remembered
     from block to block by a dry run's prediction (`pipeline.prediction.Prediction`)."""
+    repeated_pairs: frozenset[int] = frozenset()
+    """`hash()` of each (invoice number, credit note) found on two rows or more (none when
+    every row has a reference of its own). Identical rows share both, so a row whose pair is
+    not among these is the first of its content, and only the others are counted from block
+    to block among identical rows (`pipeline.generated_references`)."""
 
 
 class FactsGatherer:
@@ -54,6 +59,7 @@ class FactsGatherer:
         self._dates = DateVotes(False, False)
         self._references: array[int] = array("q")
         self._notes: array[int] = array("q")
+        self._pairs: array[int] = array("q")
         self._given = True
 
     def add(self, columns: dict[str, list[Cell]]) -> None:
@@ -64,15 +70,24 @@ class FactsGatherer:
         if self._pinned is None:
             self._votes += Votes.of(amounts)
         self._dates |= DateVotes.of(columns.get("client_registration_date", []))
+        texts: dict[str, list[str | None]] = {}
         for name, hashes in (
             ("creditor_reference", self._references),
             ("credit_invoice", self._notes),
         ):
             cells = columns.get(name)
-            values = text_column(cells, name).values if cells else []
+            values = texts[name] = text_column(cells, name).values if cells else []
             hashes.extend(hash(value) for value in values if value is not None)
             if name == "creditor_reference" and (name not in columns or None in values):
                 self._given = False
+        invoices = columns.get("invoice_number")
+        nothing = [None] * len(amounts)  # the amount column is every file's
+        pairs = zip(
+            text_column(invoices, "invoice_number").values if invoices else nothing,
+            texts["credit_invoice"] or nothing,
+            strict=True,
+        )
+        self._pairs.extend(map(hash, pairs))
 
     def facts(self) -> FileFacts:
         return FileFacts(
@@ -82,6 +97,7 @@ class FactsGatherer:
             _repeated(self._references),
             self._given,
             _repeated(self._notes),
+            _repeated(self._pairs),
         )
 
 

@@ -126,6 +126,27 @@ def test_identical_rows_across_blocks_get_the_generated_references_of_the_file_r
     assert len(posted) == 12
 
 
+def test_identical_rows_among_rows_of_their_own_get_the_references_of_the_file_read_whole(
+    main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows each with an invoice and credit note of their own (only these are not counted
+    among identical rows from block to block) between identical rows sharing theirs, and
+    rows sharing an invoice and note but not an amount."""
+    lines = []
+    for i in range(14):
+        lines.append(f"F-100{i % 6 + 1};{i + 1},00;KF-{i};;2026-02-01\r\n")
+        if i % 3 == 0:
+            lines.append("F-1001;10,00;KF-S;;2026-02-01\r\n")
+        if i % 5 == 0:
+            lines.append(f"F-1002;{i + 2},00;KF-T;;2026-02-01\r\n")
+    file = _file(workdir, HEAD + "".join(lines))
+    _, report, _ = validate_alike(main, workdir, monkeypatch, file)
+    assert report is not None
+    references = [row["request"]["creditor_reference"] for row in report["rows"]]
+    assert len(set(references)) == len(references)
+    run_alike(main, workdir, monkeypatch, file)
+
+
 @pytest.mark.parametrize(("later", "code"), [("10,00", "credit_invoice_already_credited"),
                                               ("20,00", "credit_invoice_conflict")])  # fmt: skip
 def test_a_credit_note_met_in_the_first_block_and_again_in_the_third_is_told_alike(
