@@ -81,33 +81,48 @@ def block_salt(
     sha256: str | None,
     ask: Ask | None,
     warnings: list[ImportWarning],
-    blocks: Iterable[CheckedColumns],
+    blocks: Callable[[], Iterable[CheckedColumns]],
+    pairs: frozenset[int] | None = None,
 ) -> str | None:
     """`file_references`' salt for a file read a block at a time (`pipeline.file_rows`):
-    the API asked, through `ask`, of the plain references of all its blocks (`blocks`, in
-    file order, is iterated only when it is asked)."""
+    the API asked, through `ask`, of the plain references of all its blocks (`blocks()`, in
+    file order, is read only when it is asked) a block at a time, as `credited_before` asks
+    them, so they are never all held: first whether the API holds every one (stopping at
+    the first missing), then — read again — whether this journal sent one. `pairs`: as
+    `with_generated_references`."""
     salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")
     if salt is None or ask is None:
         return salt
+    find, known = ask
+    required = config.dedupe.require_api_lookup
+    rows = 0
+    for wanted in _wanted_blocks(blocks(), pairs):
+        if wanted is None or not _held_at_api(wanted, find, required):
+            return salt
+        rows += sum(map(len, wanted.values()))
+    if not rows:
+        return salt
+    for wanted in _wanted_blocks(blocks(), pairs):
+        if any(known(c, references) for c, references in (wanted or {}).items()):
+            return salt
+    warnings.append(imported_before_warning(rows))
+    return None
+
+
+def _wanted_blocks(
+    blocks: Iterable[CheckedColumns], pairs: frozenset[int] | None
+) -> Iterator[dict[str, list[str]] | None]:
+    """`_wanted` of each block: the plain references of its generated rows, by creditor,
+    counted among identical rows across the blocks."""
     seen: dict[bytes, int] = {}
-    creditors: list[str | None] = []
-    references: list[str | None] = []
     for checked in blocks:
-        plain = with_generated_references(checked, None, seen)
+        plain = with_generated_references(checked, None, seen, pairs)
         valid = checked.valid
         generated = [
             reference is None and (valid is None or valid[i])
             for i, reference in enumerate(checked.fields["creditor_reference"])
         ]
-        creditors += compress(plain.fields["creditor"], generated)
-        references += compress(plain.fields["creditor_reference"], generated)
-    find, known = ask
-    required = config.dedupe.require_api_lookup
-    everyone = [True] * len(references)
-    if credited_before(creditors, references, everyone, find, known, required):
-        warnings.append(imported_before_warning(len(references)))
-        return None
-    return salt
+        yield _wanted(plain.fields["creditor"], plain.fields["creditor_reference"], generated)
 
 
 def with_generated_references(
@@ -177,13 +192,30 @@ def credited_before(
     import journaled with salted references would be credited again by the same command
     once the API answers. Where the journal alone may decide, the file is a repeat and the
     look-up before sending names the weakened guarantee."""
+    wanted = _wanted(creditors, plain, generated)
+    if not wanted or not _held_at_api(wanted, find, lookup_required):
+        return False
+    # Asked last: the journal's rows have no index by reference, and a file the API does not
+    # hold whole (a deliberate repeat with a new row, the usual one) never needs the answer.
+    return not any(known(c, references) for c, references in wanted.items())
+
+
+def _wanted(
+    creditors: Sequence[str | None], plain: Sequence[str | None], generated: Sequence[bool]
+) -> dict[str, list[str]] | None:
+    """Creditor -> the plain references of its generated rows; None when one of those rows
+    has no creditor or reference (the file cannot have been credited before)."""
     wanted: dict[str, list[str]] = {}
     for creditor, reference in compress(zip(creditors, plain, strict=True), generated):
         if creditor is None or reference is None:
-            return False
+            return None
         wanted.setdefault(creditor, []).append(reference)
-    if not wanted:
-        return False
+    return wanted
+
+
+def _held_at_api(wanted: dict[str, list[str]], find: Find, lookup_required: bool) -> bool:
+    """Whether the API holds every one of these references (`credited_before`), asked 100
+    at a time, stopping at the first missing."""
     for creditor, references in wanted.items():
         for start in range(0, len(references), PAGE_SIZE):
             chunk = references[start : start + PAGE_SIZE]
@@ -201,9 +233,7 @@ def credited_before(
                 return False
             if not all(held.get(reference) for reference in chunk):
                 return False
-    # Asked last: the journal's rows have no index by reference, and a file the API does not
-    # hold whole (a deliberate repeat with a new row, the usual one) never needs the answer.
-    return not any(known(c, references) for c, references in wanted.items())
+    return True
 
 
 def imported_before_warning(rows: int) -> ImportWarning:
@@ -241,8 +271,12 @@ class References:
                 block = Block(block.numbers, block.sources, checked)
             self._whole = block
         elif self._generate:
-            every = (block.checked for block in rows.blocks())
-            self._salt = block_salt(config, sha256, ask, warnings, every)
+
+            def every() -> Iterator[CheckedColumns]:
+                return (block.checked for block in rows.blocks())
+
+            pairs = rows.repeated_pairs
+            self._salt = block_salt(config, sha256, ask, warnings, every, pairs)
 
     def blocks(self) -> Iterator[Block]:
         """The file's blocks with their references (`decide` first)."""

@@ -18,11 +18,15 @@ from blocks_support import (
     after_lost_journal,
     blocks_of,
     fresh,
+    journaled,
     ran,
     run_alike,
     validate_alike,
 )
 from cli_support import Main, importer_process
+from exactly_once_support import KEY, all_creditings
+
+from importer.sandbox import Sandbox
 
 HEAD = "Fakturanummer;Belopp;Kreditfaktura;Referens;Datum\r\n"
 
@@ -404,3 +408,36 @@ def test_a_file_of_hostile_rows_in_any_order_reads_in_blocks_as_whole(
     validate_alike(main, workdir, monkeypatch, file)
     if seed < 3:
         run_alike(main, workdir, monkeypatch, file)
+
+
+@pytest.mark.parametrize("journal", ["kept", "lost"])
+def test_allow_repeats_of_rows_credited_before_credits_them_again_in_blocks_as_whole(
+    main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch, journal: str
+) -> None:
+    """A deliberate repeat: the rows of a file credited before, in another file — with one
+    row more (the API does not hold it: a repeat), or, the journal kept, the same rows
+    (the journal sent them: a repeat). Each row is credited again, under the same salted
+    references whether the file is read in blocks or whole."""
+    first = _credits(workdir)
+    text = first.read_text(encoding="utf-8")
+    if journal == "lost":
+        text += "F-1001;99,00;;;2026-02-01\r\n"
+    else:
+        text = text.replace("2026-02-01", "2026-02-01 ", 1)  # other bytes, the same rows
+    second = _file(workdir, text, name="again.csv")
+    outcomes = []
+    for rows in (None, 3, 4, 7):
+        fresh(workdir)
+        (workdir / "api.sqlite").unlink(missing_ok=True)
+        monkeypatch.setenv("AMILI_API_KEY", KEY)
+        with Sandbox(db_path=workdir / "api.sqlite", api_key=KEY) as api:
+            blocks_of(monkeypatch, None)
+            assert main("run", "--api-url", api.url, str(first))[0] in (0, 1)
+            if journal == "lost":
+                fresh(workdir)
+            blocks_of(monkeypatch, rows)
+            code = main("run", "--api-url", api.url, "--allow-repeats", str(second))[0]
+            posted = sorted(c["creditor_reference"] for c in all_creditings(api.url))
+        outcomes.append((code, posted, journaled(workdir)[-12:]))
+    assert len(outcomes[0][1]) == (23 if journal == "lost" else 22)
+    assert outcomes[1:] == [outcomes[0]] * 3
