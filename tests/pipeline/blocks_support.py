@@ -23,11 +23,27 @@ from importer.sandbox import Sandbox
 VOLATILE = (
     "file_import_report", "started", "finished", "_id", "journal", "report_dir", "at", "base_url",
 )  # fmt: skip
+HEAD = "Fakturanummer;Belopp;Kreditfaktura;Referens;Datum\r\n"
+"""The header of the tests' files (row 1)."""
+
 SIZES = (3, 4, 7)
 """Block sizes every comparison reads the file in: each rule lands on a different edge."""
 
 _LOCAL_PORT = re.compile(r"127\.0\.0\.1:\d+")
 _IMPORT_ID = re.compile(r"\d{8}-\d{6}-[0-9a-z]{8}(?:-\d+)?")
+
+
+def written(workdir: Path, text: str, encoding: str = "utf-8", name: str = "f.csv") -> Path:
+    """`text` written to `workdir`/`name` in `encoding`."""
+    path = workdir / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def credits_file(workdir: Path) -> Path:
+    """Eleven credits of the sandbox's cases, each its own (no note, no reference)."""
+    body = "".join(f"F-100{i % 6 + 1};{i + 1},00;;;2026-02-0{i % 9 + 1}\r\n" for i in range(11))
+    return written(workdir, HEAD + body)
 
 
 def blocks_of(monkeypatch: pytest.MonkeyPatch, rows: int | None) -> None:
