@@ -5,8 +5,11 @@ verdicts the prediction gave (docs/pipeline.md, "Blocks"). Nothing is sent or jo
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 from importer.api.target import Target
 from importer.config import Config
@@ -46,7 +49,7 @@ class DryRun:
         self._rows = rows
         self._references = references
         self._kept: list[_Predicted] = []
-        self._verdicts: list[tuple[bytes, dict[int, Sequence[RowError]]]] = []
+        self._verdicts = _Verdicts()
         self.any_invalid = False
         self._summary: Summary | None = None
         self.prediction = Prediction(config, target, dedupe, import_id, rows.repeated_notes)
@@ -57,7 +60,13 @@ class DryRun:
         gets the prediction's."""
         prediction = self.prediction
         try:
-            self._summary = summarise(self._predicted(prediction), dry_run=True, read=read)
+            summary = summarise(self._predicted(prediction), dry_run=True, read=read)
+            if prediction.answered_then_blind:  # as the file read whole: all on the journal
+                prediction.restart()
+                self._verdicts.close()
+                self.any_invalid = False
+                summary = summarise(self._predicted(prediction), dry_run=True, read=read)
+            self._summary = summary
         finally:
             prediction.close(warnings)
 
@@ -96,7 +105,7 @@ class DryRun:
                 changed = {
                     i: errors for i, errors in enumerate(checked.errors) if errors is not before[i]
                 }
-                self._verdicts.append((bytes(map(_OUTCOME_CODES.__getitem__, outcomes)), changed))
+                self._verdicts.add(bytes(map(_OUTCOME_CODES.__getitem__, outcomes)), changed)
             yield RowBlock(
                 row=block.numbers,
                 outcome=outcomes,
@@ -111,7 +120,7 @@ class DryRun:
             for predicted in self._kept:
                 yield from _dry_run_blocks(*predicted)
             return
-        verdicts = iter(self._verdicts)
+        verdicts = self._verdicts.read()
         for block in self._references.blocks():
             codes, changed = next(verdicts)
             checked = block.checked
@@ -122,6 +131,40 @@ class DryRun:
             outcomes = list(map(_OUTCOMES.__getitem__, codes))
             requests = RequestColumns(checked.fields, valid, len(block.numbers))
             yield from _dry_run_blocks(block.numbers, outcomes, block.sources, requests, errors)
+        self._verdicts.close()
+
+
+class _Verdicts:
+    """The verdicts a dry run's prediction gave each block of a file read in blocks (each
+    row's outcome, and the errors of the rows it changed), kept in a temporary file until
+    the report is written: a file whose rows are mostly predicted duplicates would hold an
+    error for each of its rows, a kilobyte a row."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+
+    def add(self, outcomes: bytes, changed: dict[int, Sequence[RowError]]) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        pickle.dump((outcomes, changed), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def read(self) -> Iterator[tuple[bytes, dict[int, Sequence[RowError]]]]:
+        """The blocks' verdicts, in the order added (this process wrote them)."""
+        file = self._file
+        if file is None:
+            return
+        file.seek(0)
+        while True:
+            try:
+                yield pickle.load(file)  # written by `add` in this process
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        """Forget the verdicts (their file is removed)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 _OUTCOMES = tuple(Outcome)

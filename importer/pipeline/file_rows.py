@@ -19,7 +19,7 @@ from decimal import Decimal
 from itertools import compress
 
 from importer.config import Config
-from importer.errors import InternalError
+from importer.errors import ConfigError, InternalError
 from importer.mapping import ColumnMap, MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline.control_total import RowAmounts
@@ -31,14 +31,39 @@ from importer.validation.file_facts import FileFacts
 from importer.validation.rules import FileCheck
 from importer.validation.total_rows import TotalsCarry, total_rows
 
-INTAKE_BLOCK_ROWS = max(1, int(os.environ.get("IMPORTER_INTAKE_BLOCK_ROWS", "100000")))
+BLOCK_ROWS_ENV = "IMPORTER_INTAKE_BLOCK_ROWS"
+WHOLE_ROWS_ENV = "IMPORTER_INTAKE_WHOLE_ROWS"
+
+
+def _rows_setting(name: str, default: int) -> int | None:
+    """The count of records the environment variable `name` sets (`default` unset): a whole
+    number of at least 1, else None — said when a file is read (`intake_sizes`), not as a
+    traceback at start-up."""
+    text = os.environ.get(name, "").strip().replace("_", "")
+    if not text:
+        return default
+    return int(text) if text.isdecimal() and int(text) >= 1 else None
+
+
+INTAKE_BLOCK_ROWS = _rows_setting(BLOCK_ROWS_ENV, 100_000)
 """Records of a CSV file larger than `INTAKE_WHOLE_ROWS` mapped and validated at a time: it
 is read again for each pass and never held whole (`IMPORTER_INTAKE_BLOCK_ROWS` sets it:
 fewer rows, less memory; README, Performance)."""
 
-INTAKE_WHOLE_ROWS = max(1, int(os.environ.get("IMPORTER_INTAKE_WHOLE_ROWS", "250000")))
+INTAKE_WHOLE_ROWS = _rows_setting(WHOLE_ROWS_ENV, 250_000)
 """Records of a CSV file read, mapped and validated whole, at once: up to this many, a file is
 one block (`IMPORTER_INTAKE_WHOLE_ROWS` sets it)."""
+
+
+def intake_sizes(block_rows: int | None, whole_rows: int | None) -> tuple[int, int]:
+    """(`INTAKE_BLOCK_ROWS`, `INTAKE_WHOLE_ROWS`), or a `ConfigError` naming the environment
+    variable that set one to no count of records."""
+    if block_rows is not None and whole_rows is not None:
+        return block_rows, whole_rows
+    name = BLOCK_ROWS_ENV if block_rows is None else WHOLE_ROWS_ENV
+    raise ConfigError(
+        f"{name} must be a whole number of records, 1 or more, not {os.environ.get(name)!r}"
+    )
 
 
 @dataclass(slots=True)

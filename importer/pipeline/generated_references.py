@@ -83,19 +83,41 @@ def block_salt(
     sha256: str | None,
     ask: Ask | None,
     warnings: list[ImportWarning],
-    blocks: Iterable[CheckedColumns],
+    blocks: Callable[[], Iterable[CheckedColumns]],
     occurrences: FileOccurrences | None,
 ) -> str | None:
     """`file_references`' salt for a file read a block at a time (`pipeline.file_rows`):
-    the API asked, through `ask`, of the plain references of all its blocks (`blocks`, in
-    file order, is iterated only when it is asked; `occurrences` counts its identical rows,
-    None when every row has its own reference)."""
+    the API asked, through `ask`, of the plain references of all its blocks (`blocks()`, in
+    file order, is read only when it is asked) a block at a time, as `credited_before` asks
+    them, so they are never all held: first whether the API holds every one (stopping at
+    the first missing), then — read again — whether this journal sent one. `occurrences`
+    counts its identical rows (None when every row has its own reference: none is
+    generated)."""
     salt = reimport_salt(sha256, repeats_allowed=config.dedupe.repeats == "allow")
     if salt is None or ask is None or occurrences is None:
         return salt
+    find, known = ask
+    required = config.dedupe.require_api_lookup
+    rows = 0
+    for wanted in _wanted_blocks(blocks(), occurrences):
+        if wanted is None or not _held_at_api(wanted, find, required):
+            return salt
+        rows += sum(map(len, wanted.values()))
+    if not rows:
+        return salt
+    for wanted in _wanted_blocks(blocks(), occurrences):
+        if any(known(c, references) for c, references in (wanted or {}).items()):
+            return salt
+    warnings.append(imported_before_warning(rows))
+    return None
+
+
+def _wanted_blocks(
+    blocks: Iterable[CheckedColumns], occurrences: FileOccurrences
+) -> Iterator[dict[str, list[str]] | None]:
+    """`_wanted` of each block: the plain references of its generated rows, by creditor,
+    counted among identical rows across the blocks."""
     numbers = occurrences.numbers()
-    creditors: list[str | None] = []
-    references: list[str | None] = []
     for checked in blocks:
         plain = with_generated_references(checked, None, numbers)
         valid = checked.valid
@@ -103,15 +125,7 @@ def block_salt(
             reference is None and (valid is None or valid[i])
             for i, reference in enumerate(checked.fields["creditor_reference"])
         ]
-        creditors += compress(plain.fields["creditor"], generated)
-        references += compress(plain.fields["creditor_reference"], generated)
-    find, known = ask
-    required = config.dedupe.require_api_lookup
-    everyone = [True] * len(references)
-    if credited_before(creditors, references, everyone, find, known, required):
-        warnings.append(imported_before_warning(len(references)))
-        return None
-    return salt
+        yield _wanted(plain.fields["creditor"], plain.fields["creditor_reference"], generated)
 
 
 def with_generated_references(
@@ -171,13 +185,30 @@ def credited_before(
     import journaled with salted references would be credited again by the same command
     once the API answers. Where the journal alone may decide, the file is a repeat and the
     look-up before sending names the weakened guarantee."""
+    wanted = _wanted(creditors, plain, generated)
+    if not wanted or not _held_at_api(wanted, find, lookup_required):
+        return False
+    # Asked last: the journal's rows have no index by reference, and a file the API does not
+    # hold whole (a deliberate repeat with a new row, the usual one) never needs the answer.
+    return not any(known(c, references) for c, references in wanted.items())
+
+
+def _wanted(
+    creditors: Sequence[str | None], plain: Sequence[str | None], generated: Sequence[bool]
+) -> dict[str, list[str]] | None:
+    """Creditor -> the plain references of its generated rows; None when one of those rows
+    has no creditor or reference (the file cannot have been credited before)."""
     wanted: dict[str, list[str]] = {}
     for creditor, reference in compress(zip(creditors, plain, strict=True), generated):
         if creditor is None or reference is None:
-            return False
+            return None
         wanted.setdefault(creditor, []).append(reference)
-    if not wanted:
-        return False
+    return wanted
+
+
+def _held_at_api(wanted: dict[str, list[str]], find: Find, lookup_required: bool) -> bool:
+    """Whether the API holds every one of these references (`credited_before`), asked 100
+    at a time, stopping at the first missing."""
     for creditor, references in wanted.items():
         for start in range(0, len(references), PAGE_SIZE):
             chunk = references[start : start + PAGE_SIZE]
@@ -195,9 +226,7 @@ def credited_before(
                 return False
             if not all(held.get(reference) for reference in chunk):
                 return False
-    # Asked last: the journal's rows have no index by reference, and a file the API does not
-    # hold whole (a deliberate repeat with a new row, the usual one) never needs the answer.
-    return not any(known(c, references) for c, references in wanted.items())
+    return True
 
 
 def imported_before_warning(rows: int) -> ImportWarning:
@@ -243,7 +272,10 @@ class References:
             self._occurrences = FileOccurrences(
                 b"".join(_content_digests(block.checked) for block in rows.blocks())
             )
-        every = (block.checked for block in rows.blocks())
+
+        def every() -> Iterator[CheckedColumns]:
+            return (block.checked for block in rows.blocks())
+
         self._salt = block_salt(config, sha256, ask, warnings, every, self._occurrences)
 
     def blocks(self) -> Iterator[Block]:

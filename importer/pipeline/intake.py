@@ -23,7 +23,13 @@ from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.dry_run import DryRun
-from importer.pipeline.file_rows import INTAKE_BLOCK_ROWS, INTAKE_WHOLE_ROWS, Block, FileRows
+from importer.pipeline.file_rows import (
+    INTAKE_BLOCK_ROWS,
+    INTAKE_WHOLE_ROWS,
+    Block,
+    FileRows,
+    intake_sizes,
+)
 from importer.pipeline.generated_references import (
     Ask,
     References,
@@ -76,13 +82,14 @@ class Intake:
         run's report) — never held whole."""
         regular_file(path)
         config = self._config
+        block_rows, whole_rows = intake_sizes(INTAKE_BLOCK_ROWS, INTAKE_WHOLE_ROWS)
         source = read_source(
             path,
             encoding=config.input.encoding,
             delimiter=config.input.delimiter,
             sheet=config.input.sheet,
-            block_rows=INTAKE_BLOCK_ROWS,
-            whole_rows=INTAKE_WHOLE_ROWS,
+            block_rows=block_rows,
+            whole_rows=whole_rows,
         )
         check_sha256(options.control, source.name, source.sha256)
         creditor = options.creditor or self._creditor

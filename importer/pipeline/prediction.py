@@ -62,9 +62,26 @@ class Prediction:
         self._repeated = repeated_notes
         self._in_file: dict[tuple[str, str], Earlier] = {}
         self._blind: str | None = None
+        self._answered = False
         self._client = _client(config, target)
         dedupe.lookup = None
         dedupe.taken = set()
+
+    @property
+    def answered_then_blind(self) -> bool:
+        """Whether the API answered a block's look-ups and then failed a later block's: the
+        blocks before were predicted with its answers, the later ones without. A file read
+        whole, asked once, rests on the journal alone for every row then; so must a file
+        read in blocks (`restart`)."""
+        return self._answered and self._blind is not None
+
+    def restart(self) -> None:
+        """Predict the file again from its first block, on the journal alone (the API
+        failed: `answered_then_blind`), forgetting what the blocks before told."""
+        self._in_file = {}
+        self._answered = False
+        self._dedupe.lookup = None
+        self._dedupe.taken = set()
 
     def references(self, decide: Callable[[Ask | None], None], known: Known | None) -> None:
         """`decide` the file's references with the run's question whether a repeat was
@@ -103,6 +120,7 @@ class Prediction:
             self._repeated,
         )
         self._blind = self._blind or blind
+        self._answered |= lookup is not None and blind is None
         return RequestColumns(checked.fields, valid, len(numbers))
 
     def close(self, warnings: list[ImportWarning]) -> None:

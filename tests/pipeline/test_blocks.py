@@ -8,15 +8,14 @@ the block is made four rows long so that every rule below straddles an edge."""
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+from blocks_support import blocks_of, latest_report
 from cli_support import Main
 
-from importer.pipeline import intake
 from importer.pipeline.reference import FileOccurrences, key_digests, occurrences_of_keys
 from importer.sandbox import Sandbox
 from importer.sources.delimited import parse, parse_blocks
@@ -41,8 +40,6 @@ EXPORT = (
     "F-1013;5,00;KF-13;R-13;31/12/2026\r\n"
 )
 
-VOLATILE = ("file_import_report", "started", "finished", "_id", "journal", "report_dir")
-
 
 def _export(folder: Path) -> Path:
     path = folder / "export.csv"
@@ -50,38 +47,15 @@ def _export(folder: Path) -> Path:
     return path
 
 
-def _report(folder: Path) -> dict[str, Any]:
-    found = max((folder / "reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime)
-    report: dict[str, Any] = json.loads(found.read_text(encoding="utf-8"))
-    return _stable(report)
-
-
-def _stable(value: Any) -> Any:
-    """The report without what differs between two runs of one file (ids, times, paths)."""
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    if isinstance(value, str) and "reports/" in value:
-        return "<path>"
-    return value
-
-
-def _blocks_of(monkeypatch: pytest.MonkeyPatch, rows: int | None) -> None:
-    """Files of more than `rows` records read `rows` at a time (None: read whole)."""
-    monkeypatch.setattr(intake, "INTAKE_BLOCK_ROWS", rows or 100_000)
-    monkeypatch.setattr(intake, "INTAKE_WHOLE_ROWS", rows or 250_000)
-
-
 def _in_blocks_and_whole(
     main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch, *argv: str
 ) -> tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]:
     file = _export(workdir)
-    _blocks_of(monkeypatch, 4)
-    in_blocks = main(*argv, str(file))[0], _report(workdir)
+    blocks_of(monkeypatch, 4)
+    in_blocks = main(*argv, str(file))[0], latest_report(workdir)
     (workdir / "j.sqlite").unlink()
-    _blocks_of(monkeypatch, None)
-    whole = main(*argv, str(file))[0], _report(workdir)
+    blocks_of(monkeypatch, None)
+    whole = main(*argv, str(file))[0], latest_report(workdir)
     return in_blocks, whole
 
 
@@ -116,13 +90,13 @@ def test_an_import_of_a_file_in_blocks_journals_and_credits_every_row_as_the_fil
     ):
         monkeypatch.setenv("AMILI_API_KEY", "k")
         file = _export(workdir)
-        _blocks_of(monkeypatch, 4)
+        blocks_of(monkeypatch, 4)
         code = main("run", "--api-url", first.url, str(file))[0]
-        report = _report(workdir)
+        report = latest_report(workdir)
         (workdir / "j.sqlite").unlink()
-        _blocks_of(monkeypatch, None)
+        blocks_of(monkeypatch, None)
         whole_code = main("run", "--api-url", second.url, str(file))[0]
-        whole = _report(workdir)
+        whole = latest_report(workdir)
     assert code == whole_code
     assert [(r["row"], r["outcome"], r["request"]) for r in report["rows"]] == [
         (r["row"], r["outcome"], r["request"]) for r in whole["rows"]
@@ -141,7 +115,7 @@ def test_a_file_mostly_of_rows_with_the_wrong_field_count_is_refused_whole_in_bl
     )
     file = workdir / "ragged.csv"
     file.write_text(text, encoding="utf-8")
-    _blocks_of(monkeypatch, 4)
+    blocks_of(monkeypatch, 4)
     code, out, err = main("validate", str(file))
     assert code == 2, out + err
     assert "8 of 12 rows do not have the header's 2 fields" in out + err
