@@ -1,14 +1,27 @@
-"""What a refusal names is safe to word: every `Refusal` the importer raises names exactly the
-facts its words take, in English and in Swedish, so wording one can never raise (a KeyError
-where a person should read a reason), and each is kept in the journal and read back whole."""
+"""What a refusal names is safe to word and safe to read: every `Refusal` the importer raises
+names exactly the facts its words take, in English and in Swedish, so wording one can never
+raise in place of a reason; and a fact a hostile file supplies (a zip part's name, a
+workbook's sheet names, a marker's value) is shown on one line — its control characters
+written out, its length cut with how much was left out in the reader's language — wherever a
+person reads it (the command's line, the night's summary and the reason.txt beside the file
+in failed/), while report.html escapes it as markup. Real files, the real command line in
+process, the sandbox over a real socket."""
 
 from __future__ import annotations
 
 import ast
 import string
+import unicodedata
+import zipfile
 from pathlib import Path
 
+import openpyxl
+import pytest
+from cli_support import CREDITOR, Main
+from test_swedish_refusals import configured
+
 from importer.refusal import Refusal, worded
+from importer.sandbox import Sandbox
 from importer.words import CATALOGUE, LANGUAGES
 
 PACKAGE = Path(__file__).resolve().parents[1] / "importer"
@@ -102,3 +115,93 @@ def test_wording_every_raised_refusal_with_its_facts_never_raises() -> None:
         for language in LANGUAGES:
             assert worded(refusal, language), where
         assert Refusal.from_json(refusal.as_json()) == refusal, where
+
+
+HOSTILE = 'a\nb<script>alert(1)</script>\x07\x1b[31m=cmd|"/C calc"!A0\u202e' + "X" * 5_000
+"""A name a hostile file gives a part of itself: a line break, markup, a bell, a terminal's
+colour escape, a formula, a right-to-left override, and 5,000 characters more."""
+
+LEFT_OUT = {"en": "more characters)", "sv": "tecken till)"}
+
+
+def _bomb(path: Path) -> Path:
+    """A workbook whose part named `HOSTILE` expands 3 MB of zeros past the ratio allowed."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr(HOSTILE, b"\0" * (3 << 20))
+    return path
+
+
+def _one_line(said: str, where: str) -> None:
+    """`said` holds no character that breaks or hides a line, and not the whole hostile name."""
+    hidden = sorted({c for c in said if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"}})
+    assert hidden == ["\n"] * bool(hidden), f"{where} holds {hidden!r}"
+    assert all(len(line) < 2_000 for line in said.splitlines()), f"{where}: a line past 2,000"
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_a_hostile_part_name_is_said_on_one_line_cut_short_and_escaped_in_the_report(
+    main: Main, workdir: Path, api: Sandbox, language: str
+) -> None:
+    configured(workdir, language)
+    path = _bomb(workdir / "bomb.xlsx")
+    code, _, stderr = main("run", str(path), "--api-url", api.url)
+    assert code == 2, stderr
+    [line] = [line for line in stderr.splitlines() if line.startswith("importer: ")]
+    _one_line(stderr, "the command's output")
+    assert "'a\\nb<script>alert(1)</script>\\x07\\x1b[31m=cmd|" in line
+    assert LEFT_OUT[language] in line
+    [page] = (workdir / "reports").glob("*/report.html")
+    html = page.read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_a_hostile_marker_value_is_said_on_one_line_in_the_summary_and_reason_txt(
+    main: Main, workdir: Path, api: Sandbox, language: str
+) -> None:
+    configured(workdir, language)
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (inbox / "kort.csv").write_text("Fakturanummer;Belopp\nF-1001;10,00\n", "utf-8")
+    value = "\x1b[2J\x1b[31mfem\x07\u202e" + "9" * 3_000 + "x"
+    (inbox / "kort.csv.done").write_text(f"rows: {value}\n", "utf-8")
+    code, stdout, stderr = main("drop", str(inbox), "--api-url", api.url)
+    assert code == 2, stderr
+    [summary] = (workdir / "reports" / "drops").glob("*/summary.txt")
+    [reason] = (inbox / "failed").glob("*/kort.csv.reason.txt")
+    for where, said in [
+        ("summary.txt", summary.read_text(encoding="utf-8")),
+        ("kort.csv.reason.txt", reason.read_text(encoding="utf-8")),
+        ("the drop's output", stdout + stderr),
+    ]:
+        _one_line(said, where)
+    said = reason.read_text(encoding="utf-8")
+    assert "\\x1b[2J\\x1b[31mfem\\x07\\u202e999" in said
+    assert LEFT_OUT[language] in said
+
+
+def test_a_workbooks_many_sheet_names_are_listed_cut_short(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    """Sheet names are the file's: 400 of them are named up to a point, then counted."""
+    (workdir / "config.yaml").write_text(
+        f"defaults:\n  creditor: {CREDITOR}\nreport:\n  dir: reports\n  language: sv\n"
+        "journal:\n  path: j.sqlite\ninput:\n  sheet: Krediteringar\n",
+        encoding="utf-8",
+    )
+    path = workdir / "blad.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Blad\n000"
+    for number in range(1, 400):
+        book.create_sheet(f"Blad\n{number:03}")
+    book.save(path)
+    code, _, stderr = main("run", str(path), "--api-url", api.url)
+    assert code == 2, stderr
+    _one_line(stderr, "the command's output")
+    [line] = [line for line in stderr.splitlines() if line.startswith("importer: ")]
+    assert (
+        "arbetsboken har inget blad som heter 'Krediteringar'; dess blad är: 'Blad\\n000'" in line
+    )
+    assert LEFT_OUT["sv"] in line
