@@ -12,7 +12,8 @@ later. A few facts are worded per language rather than shown as they are (the na
 a fixed phrase (`what` a binary file looks like, the tab `delimiter`, what corrections are
 matched `by`), a request `field` or a list of them, counts with their thousands grouped,
 amounts and sizes in the language's own form, a quote cut short, and the lists of items of a
-correction file's refusals (`fix_match`, `fix_sheets`), each item worded on its own.
+correction file's refusals (`fix_match`, `fix_sheets`, and `fix_other_import`'s rows whose
+`_id` is no import's crediting), each item worded on its own.
 
 Any other text is shown as it is — but a file can name a part of itself, a sheet or a marker's
 value anything, so it is shown on one line (`shown`): a refusal is one line of a summary, of a
@@ -99,6 +100,10 @@ def worded(refusal: Refusal, language: Language) -> str:
             values[name] += more_characters(more, language)
     if refusal.code == "fix_match":
         values["problems"] = _match_problems(facts, values["by"], language)
+    if refusal.code == "fix_other_import":
+        unknown = [_unknown_owner(facts, item, language) for item in _items(facts, "unknown")]
+        values["imports"] = ", ".join(filter(None, [values.get("imports", ""), *unknown]))
+        values["first"] = values.get("first") or (unknown[0] if unknown else "")
     if refusal.code == "fix_sheets":
         clashes = _items(facts, "clashes")
         values["items"] = _listed(
@@ -202,6 +207,13 @@ def _clash(row: object, first: object, second: object, language: Language) -> st
     """A row two sheets correct two ways; the sheets are named as the file names them."""
     named = {"first": shown(str(first), language), "second": shown(str(second), language)}
     return text("refusal.fix_sheets_item", language, row=row, **named)
+
+
+def _unknown_owner(facts: Mapping[str, Fact], item: Sequence[str | int], language: Language) -> str:
+    """A correction row whose `_id` no import credited: it names no import to rerun."""
+    row, crediting = item
+    said = shown(str(crediting), language)
+    return text("refusal.fix_unknown_owner", language, row=row, crediting=said, id=facts["id"])
 
 
 def _items(facts: Mapping[str, Fact], name: str) -> list[Sequence[str | int]]:

@@ -28,7 +28,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "importer"
 
 _DERIVED = {"fix_match": {"problems"}, "fix_sheets": {"items"}}
 """Placeholders `refusal.worded` makes from a refusal's list facts rather than takes."""
-_LISTS = {"fix_match": {"unmatched", "several", "twice"}, "fix_sheets": {"clashes"}}
+_LISTS = {
+    "fix_match": {"unmatched", "several", "twice"},
+    "fix_sheets": {"clashes"},
+    "fix_other_import": {"unknown"},
+}
 """The list facts each of those is made from (worded item by item, never as they are)."""
 
 
