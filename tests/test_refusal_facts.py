@@ -234,3 +234,27 @@ def test_a_header_cell_that_is_the_api_key_is_not_quoted_by_the_refusal(
         str(p.relative_to(workdir)) for p in written if SECRET.encode() in p.read_bytes()
     )
     assert holding == []
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_a_refused_file_with_a_hostile_name_is_named_on_one_line_in_its_reason(
+    main: Main, workdir: Path, api: Sandbox, language: str
+) -> None:
+    """A file's name is the sender's: a line break or a terminal's escape in it is written out
+    where the refusal names the file (the command's line, reason.txt), as in its facts."""
+    configured(workdir, language)
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    name = "<b>ny\nrad\x1b[31m.csv"
+    (inbox / name).write_bytes(b"")
+    (inbox / f"{name}.done").touch()
+    code, _, stderr = main("drop", str(inbox), "--api-url", api.url)
+    assert code == 2, stderr
+    [reason] = (inbox / "failed").glob("*/*.reason.txt")
+    said = reason.read_text(encoding="utf-8")
+    _one_line(said, "reason.txt")
+    assert "<b>ny\\nrad\\x1b[31m.csv: " in said
+    code, _, stderr = main("run", str(next((inbox / "failed").glob(f"*/{name}"))))
+    assert code == 2, stderr
+    _one_line(stderr, "the command's line")
+    assert "<b>ny\\nrad\\x1b[31m.csv: " in stderr
