@@ -44,7 +44,7 @@ a comment saying which).
 from __future__ import annotations
 
 from importer.exit_codes import ExitCode
-from importer.refusal import Refusal, more_characters, worded
+from importer.refusal import Refusal, more_characters, shown, worded
 from importer.words import Language
 
 
@@ -135,14 +135,15 @@ class FileRejected(ImporterError):
 
     `refusal` is why (`importer.refusal.Refusal`: a code and its facts), worded in English
     for `str(err)` and `problem`, and in any language by `said_in`, where a person reads it.
-    Never a sentence: a sentence could be said in one language only."""
+    Never a sentence: a sentence could be said in one language only. `file` is named as a
+    refusal shows a text of the file (`refusal.shown`): its name is the sender's too."""
 
     exit_code = ExitCode.USAGE
 
     def __init__(self, file: str, refusal: Refusal) -> None:
         self.refusal = refusal
         self.problem = worded(refusal, "en")
-        super().__init__(f"{file}: {self.problem}")
+        super().__init__(f"{shown(file, 'en')}: {self.problem}")
         self.file = file
 
     def problem_in(self, language: Language) -> str:
@@ -151,7 +152,7 @@ class FileRejected(ImporterError):
 
     def said_in(self, language: Language) -> str:
         """`file: problem` as a person reading `language` reads it."""
-        return f"{self.file}: {self.problem_in(language)}"
+        return f"{shown(self.file, language)}: {self.problem_in(language)}"  # the sender's name
 
 
 # ---------------------------------------------------------------------- stopped (exit 3)

@@ -12,11 +12,17 @@ later. A few facts are worded per language rather than shown as they are (the na
 a fixed phrase (`what` a binary file looks like, the tab `delimiter`, what corrections are
 matched `by`), a request `field` or a list of them, counts with their thousands grouped,
 amounts and sizes in the language's own form, a quote cut short, and the lists of items of a
-correction file's refusals (`fix_match`, `fix_sheets`), each item worded on its own.
+correction file's refusals (`fix_match`, `fix_sheets`, and `fix_other_import`'s rows whose
+`_id` is no import's crediting), each item worded on its own.
+
+Any other text is shown as it is — but a file can name a part of itself, a sheet or a marker's
+value anything, so it is shown on one line (`shown`): a refusal is one line of a summary, of a
+reason.txt and of the command's output.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -94,10 +100,14 @@ def worded(refusal: Refusal, language: Language) -> str:
             values[name] += more_characters(more, language)
     if refusal.code == "fix_match":
         values["problems"] = _match_problems(facts, values["by"], language)
+    if refusal.code == "fix_other_import":
+        unknown = [_unknown_owner(facts, item, language) for item in _items(facts, "unknown")]
+        values["imports"] = ", ".join(filter(None, [values.get("imports", ""), *unknown]))
+        values["first"] = values.get("first") or (unknown[0] if unknown else "")
     if refusal.code == "fix_sheets":
         clashes = _items(facts, "clashes")
         values["items"] = _listed(
-            [text("refusal.fix_sheets_item", language, **_named(c, _CLASH)) for c in clashes],
+            [_clash(**_named(clash, _CLASH), language=language) for clash in clashes],
             language,
         )
     return text(f"refusal.{refusal.code}", language, **values)
@@ -128,7 +138,32 @@ def _fact(name: str, value: Fact, language: Language) -> str:
         return _amount(value, language)
     if name in _SIZES and isinstance(value, int):
         return _size(value, language)
-    return value if isinstance(value, str) else str(value)
+    return shown(value, language) if isinstance(value, str) else str(value)
+
+
+LONGEST = 1_000
+"""How many characters of a text a refusal shows as it is (a zip part's name, a marker's
+value, a workbook's sheet names, a correction's cell): more than a real file's ever are, so a
+real refusal reads as it always has, while a hostile file's 64 KB part name never makes one
+line kilobytes long; what is left out is counted ("… (1,234 more characters)")."""
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Unicode's control, format and line/paragraph separator characters: a line break, a bell,
+a terminal's escape, a right-to-left override — what would break a line or hide a text."""
+
+
+def shown(said: str, language: Language) -> str:
+    """A text of the file as a refusal shows it: each character that would break or hide the
+    line written out as Python writes it (`\\n`, `\\x1b`, `\\u202e`), cut after `LONGEST`."""
+    if any(unicodedata.category(char) in _HIDDEN for char in said):
+        said = "".join(
+            char.encode("unicode_escape").decode("ascii")
+            if unicodedata.category(char) in _HIDDEN
+            else char
+            for char in said
+        )
+    if len(said) <= LONGEST:
+        return said
+    return said[:LONGEST] + more_characters(len(said) - LONGEST, language)
 
 
 LISTED = 10
@@ -144,8 +179,8 @@ def _match_problems(facts: Mapping[str, Fact], by: str, language: Language) -> s
     """Why correction rows match no row, several rows or a row another took (`fix_match`)."""
 
     def item(row: object, value: object) -> str:
-        value = value or text("refusal.fix_empty", language)
-        return text("refusal.fix_item", language, row=row, by=by, value=value)
+        said = shown(str(value), language) if value else text("refusal.fix_empty", language)
+        return text("refusal.fix_item", language, row=row, by=by, value=said)
 
     problems = []
     unmatched = [item(**_named(i, _UNMATCHED)) for i in _items(facts, "unmatched")]
@@ -166,6 +201,19 @@ def _match_problems(facts: Mapping[str, Fact], by: str, language: Language) -> s
     if twice:
         problems.append(_listed(twice, language))
     return "; ".join(problems)
+
+
+def _clash(row: object, first: object, second: object, language: Language) -> str:
+    """A row two sheets correct two ways; the sheets are named as the file names them."""
+    named = {"first": shown(str(first), language), "second": shown(str(second), language)}
+    return text("refusal.fix_sheets_item", language, row=row, **named)
+
+
+def _unknown_owner(facts: Mapping[str, Fact], item: Sequence[str | int], language: Language) -> str:
+    """A correction row whose `_id` no import credited: it names no import to rerun."""
+    row, crediting = item
+    said = shown(str(crediting), language)
+    return text("refusal.fix_unknown_owner", language, row=row, crediting=said, id=facts["id"])
 
 
 def _items(facts: Mapping[str, Fact], name: str) -> list[Sequence[str | int]]:
@@ -194,7 +242,7 @@ def _grouped(count: int, language: Language) -> str:
 
 def _phrase(name: str, value: str, language: Language) -> str:
     key = f"refusal.{name}_{value}"
-    return text(key, language) if key in CATALOGUE else value
+    return text(key, language) if key in CATALOGUE else shown(value, language)
 
 
 def _field(name: str, language: Language) -> str:

@@ -262,6 +262,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "hör till den import de kommer från (importer rerun {first} --fix {file}); inget "
         "ändrades",
     ),
+    "refusal.fix_unknown_owner": (
+        "unknown (row {row}'s _id {crediting} is no crediting of {id})",
+        "okänd (rad {row} har _id {crediting}, som ingen kreditering i {id} har)",
+    ),
     "refusal.fix_match": (
         "corrections are matched to import {id} ({name}) by {by}: {problems}; nothing was changed",
         "rättelserna kopplas till import {id} ({name}) efter {by}: {problems}; inget ändrades",

@@ -9,6 +9,7 @@ the command line has always printed (scripts and people grep them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from importer.pipeline import ImportResult
 from importer.pipeline.history import ImportView
 from importer.report import Report
 from importer.report.control import reconciling_lines
-from importer.report.head_words import named
+from importer.report.head_words import file_errors, named
 from importer.report.settings import ReportSettings
 from importer.words import Language, number_text, outcome_text, rows_text, text, warning_text
 
@@ -212,6 +213,8 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     folder = view.report_csv.parent
     gone = "" if folder.is_dir() else " " + t("cli.report_gone", id=report.file_import_report)
     lines.append(line("cli.report", f"{folder}/{gone}"))
+    refused = replace(ReportSettings.of(config), refusal=view.refusal)  # worded as the report
+    lines += [f"  {t('cli.file_rejected_reason', message=m)}" for m in file_errors(report, refused)]
     lines += _warning_lines(report, config)
     lines += [
         f"  {t('cli.next', step=step)}" for step in next_steps(report, view.report_csv, config)

@@ -7,11 +7,14 @@ real command line, the sandbox over a real socket."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import openpyxl
 import pytest
 from cli_support import SAMPLE, importer, report_of
+from test_swedish import assert_swedish
 from test_swedish_refusals import DOUBLE_EN, DOUBLE_SV, configured
 
 from importer.sandbox import Sandbox
@@ -122,3 +125,41 @@ def test_a_row_corrected_two_ways_in_a_swedish_report_xlsx_is_told_in_swedish(
         "importer: fixed.xlsx: rad 2 ('Behöver åtgärd' och 'Alla rader') rättade på olika sätt "
         "på två blad; rätta varje rad på ett enda blad: inget ändrades"
     ]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_a_report_whose_id_names_no_crediting_of_the_import_is_told_in_the_reports_language(
+    workdir: Path, api: Sandbox, language: str
+) -> None:
+    """A report.csv without its import column whose credited row holds an `_id` the journal
+    knows no crediting by is no report of this import; the refusal says so in its language."""
+    configured(workdir, language)
+    export = workdir / "export.csv"
+    export.write_text("Fakturanummer;Belopp\nF-1001;10,00\nF-1002;0\n", encoding="utf-8")
+    assert importer(workdir, "run", str(export), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    text = (workdir / "reports" / import_id / "report.csv").read_text(encoding="utf-8-sig")
+    table = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    header = table[0]
+    gone = header.index("import")
+    table[1][header.index("_id")] = "okänd-kreditering"
+    fix = workdir / "fixed.csv"
+    with fix.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out, delimiter=";").writerows(line[:gone] + line[gone + 1 :] for line in table)
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    assert done.returncode == 2, done.stderr
+    unknown = {
+        "sv": f"okänd (rad 2 har _id okänd-kreditering, som ingen kreditering i {import_id} har)",
+        "en": f"unknown (row 2's _id okänd-kreditering is no crediting of {import_id})",
+    }[language]
+    said = {
+        "sv": f"detta är rapporten för import {unknown}, inte för import {import_id} "
+        f"(export.csv): rättelser hör till den import de kommer från (importer rerun {unknown} "
+        "--fix fixed.csv); inget ändrades",
+        "en": f"this is the report of import {unknown}, not of import {import_id} (export.csv): "
+        f"corrections belong to the import they came from (importer rerun {unknown} --fix "
+        "fixed.csv); nothing was changed",
+    }[language]
+    assert done.stderr.splitlines() == [f"importer: fixed.csv: {said}"]
+    if language == "sv":
+        assert_swedish(done.stderr, "the refusal")

@@ -281,6 +281,7 @@ _NAMED = dict.fromkeys(
         "items",
         "problems",
         "second",
+        "crediting",
     ],
     "x",
 )

@@ -46,6 +46,7 @@ def check_origin(
     report. `sheets` are its sheets with a header (and their columns), `others` the rest (a
     report.xlsx's Summary); `row_headers` the names of the row-number column."""
     said = {_value(cells) for source in others for _, cells in source.records if _names(cells)}
+    unknown: set[tuple[int, str]] = set()  # a row whose `_id` is no import's crediting
     own = {normalise_header(h) for h in record.columns}
     crediting = {row.row: row.crediting_id for row in originals}
     for source, columns in sheets:
@@ -62,29 +63,33 @@ def check_origin(
             row, crediting_id = _cell(cells, row_at), _cell(cells, id_at)
             number = int(float(row)) if row.replace(".", "", 1).isdecimal() else None
             if crediting_id and number is not None and crediting.get(number) != crediting_id:
-                said.add(_owner(dedupe, crediting_id, number, record))
+                owner = _owner(dedupe, crediting_id)
+                if owner is None:  # `refusal.fix_unknown_owner`: no import's crediting
+                    unknown.add((number, crediting_id))
+                else:
+                    said.add(owner)
     said.discard("")
     said.discard(record.id)
-    if said:
+    if said or unknown:
+        known = sorted(said)
         raise FileRejected(
             file,
             Refusal(
                 "fix_other_import",
-                imports=", ".join(sorted(said)),
+                imports=", ".join(known),
+                unknown=sorted(unknown, key=lambda item: (str(item[0]), item[1])),
                 id=record.id,
                 name=record.file_name,
-                first=sorted(said)[0],
+                first=known[0] if known else "",
                 file=file,
             ),
         )
 
 
-def _owner(dedupe: DedupeStore | None, crediting_id: str, row: int, record: ImportRecord) -> str:
-    """The import that recorded `crediting_id`, or words saying the row's is not it."""
+def _owner(dedupe: DedupeStore | None, crediting_id: str) -> str | None:
+    """The import that recorded `crediting_id`, None when none did."""
     found = dedupe.crediting_owner(crediting_id) if dedupe is not None else None
-    if found is not None:
-        return found[0]
-    return f"unknown (row {row}'s _id {crediting_id} is no crediting of {record.id})"
+    return found[0] if found is not None else None
 
 
 def _header_index(source: SourceFile, columns: ColumnMap) -> int:

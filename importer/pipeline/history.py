@@ -22,10 +22,11 @@ from importer.attention import (
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import amount_reading
+from importer.refusal import Refusal
 from importer.report.cells import money_text
 from importer.report.json_writer import read_head
 from importer.report.model import Report
-from importer.report.render import build_report
+from importer.report.render import build_report, kept_refusal
 from importer.row_detail import reason_with_detail
 from importer.words import Language, number_text, reason_text, text
 
@@ -232,6 +233,8 @@ class ImportView:
     """The report.csv of the folder the report was last written to."""
     figures: ImportFigures
     attention: list[AttentionLine] = field(default_factory=list)
+    refusal: Refusal | None = None
+    """Why the file was refused as a whole, as the journal keeps it (to word in any language)."""
 
 
 def show_import(
@@ -243,7 +246,8 @@ def show_import(
     record = journal.imports.get(import_id)
     assert record is not None  # build_report found it
     figures = import_figures(journal, record)
-    view = ImportView(report, journal.imports.creditors(import_id), report_csv, figures)
+    creditors, refusal = journal.imports.creditors(import_id), kept_refusal(journal, record)
+    view = ImportView(report, creditors, report_csv, figures, refusal=refusal)
     dry_run, shared = report.dry_run, shares_rejection(report.warnings)
     held = report.held_back
     for row in report.rows:

@@ -87,7 +87,7 @@ def _dialect(journal: Journal, record: ImportRecord) -> SourceDialect:
     return SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
 
 
-def _refusal(journal: Journal, record: ImportRecord) -> Refusal | None:
+def kept_refusal(journal: Journal, record: ImportRecord) -> Refusal | None:
     """Why the file was refused, as the journal kept it (None: not refused, or refused before
     refusals were kept — its report then says the English it journaled)."""
     if record.state != "rejected":
@@ -125,7 +125,7 @@ def render_from_journal(
         settings or ReportSettings(),
         source=_dialect(journal, record),
         amount_reading=read,
-        refusal=_refusal(journal, record),
+        refusal=kept_refusal(journal, record),
     )
     return head, write_reports(head, directory, formats, _journal_blocks(journal, record), settings)
 

@@ -1,0 +1,88 @@
+"""`importer show` of an import refused as a whole says why, as its report does: in Swedish
+under `report.language: sv` (worded from the refusal the journal keeps), in the English printed
+until now otherwise — and an import refused before refusals were kept (its journal holds only
+the English sentence) is shown with that sentence under either language, never an error. Its
+next step sends the reader to the file's errors; they are on the screen, not only in a report
+that may be gone. (A night's summary that changes language between passes is a known defect,
+held by a strict xfail.) Real files, the real command line in process, the sandbox over a real
+socket, the journal in SQLite on disk."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cli_support import Main, report_of
+from test_swedish_refusals import DOUBLE_EN, DOUBLE_SV, configured
+
+from importer.sandbox import Sandbox
+
+SAID = {
+    "sv": f"  filen avvisades: {DOUBLE_SV}",
+    "en": f"  file rejected: {DOUBLE_EN}",
+}
+
+
+def _refused(main: Main, workdir: Path, api: Sandbox) -> str:
+    """The id of the import of a file with two amount columns, refused as a whole."""
+    path = workdir / "dubbel.csv"
+    path.write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    code, _, stderr = main("run", str(path), "--api-url", api.url)
+    assert code == 2, stderr
+    return str(report_of(workdir)["file_import_report"])
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_importer_show_says_why_a_file_was_refused_in_the_reports_language(
+    main: Main, workdir: Path, api: Sandbox, language: str
+) -> None:
+    configured(workdir, language)
+    import_id = _refused(main, workdir, api)
+    code, stdout, stderr = main("show", import_id)
+    assert code == 0, stderr
+    assert SAID[language] in stdout.splitlines(), stdout
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_an_import_refused_before_refusals_were_kept_is_shown_and_reported_with_its_english(
+    main: Main, workdir: Path, api: Sandbox, language: str
+) -> None:
+    configured(workdir, language)
+    import_id = _refused(main, workdir, api)
+    with sqlite3.connect(workdir / "j.sqlite") as db:  # as a journal of the last release
+        db.execute("UPDATE imports SET source_notes=NULL WHERE id=?", (import_id,))
+    code, stdout, stderr = main("show", import_id)
+    assert code == 0, stderr
+    assert f"  {SAID[language].split(': ')[0].strip()}: {DOUBLE_EN}" in stdout.splitlines()
+    code, _, stderr = main("report", import_id)
+    assert code == 0, stderr
+    html = (workdir / "reports" / import_id / "report.html").read_text(encoding="utf-8")
+    assert "all mean amount; keep one of them</li>" in html
+    code, stdout, stderr = main("imports")
+    assert code == 0, stderr
+    assert import_id in stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: the night's summary keeps each refused file's reason as the words of the "
+    "pass that refused it, so a night whose report.language changes between passes says an "
+    "earlier file's reason in the old language under the new one's headings",
+)
+def test_a_night_whose_language_changes_says_every_refusal_in_the_language_of_its_summary(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    configured(workdir, "sv")
+    (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    (inbox / "dubbel.csv.done").touch()
+    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
+    configured(workdir, "en")
+    (inbox / "tom.csv").write_bytes(b"")
+    (inbox / "tom.csv.done").touch()
+    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
+    [summary] = (workdir / "reports" / "drops").glob("*/summary.txt")
+    lines = summary.read_text(encoding="utf-8").splitlines()
+    assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines
