@@ -13,7 +13,7 @@ from typing import IO
 
 from importer.api.target import Target
 from importer.config import Config
-from importer.errors import InternalError
+from importer.errors import InternalError, ReportUnwritten
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import ImportWarning, Outcome, RowError
@@ -21,7 +21,7 @@ from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.file_rows import FileRows
 from importer.pipeline.generated_references import References
 from importer.pipeline.prediction import Prediction
-from importer.pipeline.preflight import report_unwritten
+from importer.pipeline.preflight import reason, report_unwritten
 from importer.pipeline.results import ImportResult
 from importer.report import BLOCK_ROWS, RequestColumns, RowBlock, summarise, write_reports
 from importer.report.blocks import AmountFill
@@ -144,9 +144,18 @@ class _Verdicts:
         self._file: IO[bytes] | None = None
 
     def add(self, outcomes: bytes, changed: dict[int, Sequence[RowError]]) -> None:
-        if self._file is None:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        pickle.dump((outcomes, changed), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        """One block's verdicts. A temporary folder without room (or none at all) stops the
+        dry run in one line, nothing journaled or written (`ReportUnwritten`)."""
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+            pickle.dump((outcomes, changed), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as exc:
+            raise ReportUnwritten(
+                f"the dry run could not keep its predictions in the temporary folder "
+                f"{tempfile.gettempdir()} ({reason(exc)}); nothing was journaled or written: "
+                "free space there, or set TMPDIR to a folder with room, and run it again"
+            ) from None
 
     def read(self) -> Iterator[tuple[bytes, dict[int, Sequence[RowError]]]]:
         """The blocks' verdicts, in the order added (this process wrote them)."""

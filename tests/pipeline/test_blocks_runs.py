@@ -8,6 +8,7 @@ at start-up), the sandbox over a real socket behind a hostile proxy where a look
 
 from __future__ import annotations
 
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -167,3 +168,23 @@ def test_allow_repeats_of_rows_credited_before_credits_them_again_in_blocks_as_w
         outcomes.append((code, posted, sorted(map(repr, journaled(workdir)))))
     assert len(outcomes[0][1]) == (23 if journal == "lost" else 22)
     assert outcomes[1:] == [outcomes[0]] * 3
+
+
+def test_a_dry_run_in_blocks_without_room_for_its_predictions_stops_in_one_line(
+    main: Main, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The predictions of a file read in blocks wait in the temporary folder: one that
+    cannot take them (full, or no folder at all) stops the dry run with a sentence naming
+    it and what to do, exit 3, nothing journaled and no report written."""
+    file = credits_file(workdir)
+    not_a_folder = workdir / "tmp-is-a-file"
+    not_a_folder.write_text("", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder))
+    blocks_of(monkeypatch, 3)
+    code, out, err = main("validate", str(file))
+    assert code == 3, out + err
+    assert "Traceback" not in out + err
+    assert f"temporary folder {not_a_folder}" in err
+    assert "set TMPDIR to a folder with room" in err
+    assert journaled(workdir) == []
+    assert not list((workdir / "reports").glob("*/report.json"))
