@@ -11,13 +11,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from importer.api.target import Target
 from importer.config import Config
 from importer.errors import InternalError, ReportUnwritten
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import ImportWarning, Outcome, RowError
-from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.file_rows import FileRows
 from importer.pipeline.generated_references import References
 from importer.pipeline.prediction import Prediction
@@ -31,28 +29,21 @@ from importer.report.settings import ReportSettings
 
 
 class DryRun:
-    """A dry run's rows: predicted and summed up once (`summarise`), then given to its
-    report (`report_blocks`) — a one-block file's from the rows in hand, a larger file's
-    made again block by block, with the verdicts the prediction gave them."""
+    """A dry run's rows: predicted and summed up once (`summarise`), then written to its
+    report (`write`) — a one-block file's from the rows in hand, a larger file's made again
+    block by block, with the verdicts the prediction gave them."""
 
     def __init__(
-        self,
-        config: Config,
-        target: Target,
-        dedupe: Dedupe,
-        import_id: str,
-        rows: FileRows,
-        references: References,
+        self, config: Config, rows: FileRows, references: References, prediction: Prediction
     ) -> None:
-        self._config, self._target, self._dedupe = config, target, dedupe
-        self._import_id = import_id
+        self._config = config
         self._rows = rows
         self._references = references
         self._kept: list[_Predicted] = []
         self._verdicts = _Verdicts()
         self.any_invalid = False
         self._summary: Summary | None = None
-        self.prediction = Prediction(config, target, dedupe, import_id, rows.repeated_notes)
+        self.prediction = prediction
         """The prediction, asked first for the file's references (`Prediction.references`)."""
 
     def summarise(self, read: AmountFill, warnings: list[ImportWarning]) -> None:

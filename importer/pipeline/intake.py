@@ -34,6 +34,7 @@ from importer.pipeline.generated_references import (
     Ask,
     References,
 )
+from importer.pipeline.prediction import Prediction
 from importer.pipeline.preflight import regular_file
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report.settings import ReportSettings, SourceDialect
@@ -107,7 +108,10 @@ class Intake:
         references = References(config, rows, file_sha256)
         dry: DryRun | None = None
         if options.dry_run:  # it asks what the run would ask, through its own client
-            dry = DryRun(config, self._target, self._dedupe, import_id, rows, references)
+            prediction = Prediction(
+                config, self._target, self._dedupe, import_id, rows.repeated_notes
+            )
+            dry = DryRun(config, rows, references, prediction)
             known = None if ask is None else ask[1]
             dry.prediction.references(partial(references.decide, warnings=dry_warnings), known)
         else:
