@@ -103,7 +103,7 @@ def test_a_dry_run_in_blocks_of_rows_mostly_duplicates_holds_no_verdict_per_row(
         rows = "".join(f"F-1001;10,00;{note.format(i)};;\r\n" for i in range(count))
         file = written(workdir, HEAD + rows)
         fresh(workdir)
-        blocks_of(monkeypatch, 500)
+        blocks_of(monkeypatch, 250)
         tracemalloc.start()
         try:
             code = main("validate", str(file))[0]
@@ -112,10 +112,10 @@ def test_a_dry_run_in_blocks_of_rows_mostly_duplicates_holds_no_verdict_per_row(
             tracemalloc.stop()
             assert code == 0
 
-    peak(1_000, "KF-{}")  # what is loaded once (numpy, the report's writers) loaded first
-    duplicates = peak(16_000, "KF-X") - peak(4_000, "KF-X")
-    unique = peak(16_000, "KF-{}") - peak(4_000, "KF-{}")
-    assert duplicates < unique + 12_000 * 150, (duplicates, unique)
+    peak(500, "KF-{}")  # what is loaded once (numpy, the report's writers) loaded first
+    duplicates = peak(8_000, "KF-X") - peak(2_000, "KF-X")
+    unique = peak(8_000, "KF-{}") - peak(2_000, "KF-{}")
+    assert duplicates < unique + 6_000 * 150, (duplicates, unique)
 
 
 @pytest.mark.parametrize("setting", ["100k", "0", "-5"])
