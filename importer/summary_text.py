@@ -27,6 +27,7 @@ from importer.local_time import shown as shown_time
 from importer.outcomes import Outcome
 from importer.pipeline import ImportResult
 from importer.pipeline.history import ImportView
+from importer.refusal import shown as one_line
 from importer.report import Report
 from importer.report.control import reconciling_lines
 from importer.report.head_words import file_errors, named
@@ -66,7 +67,8 @@ def result_lines(
         return f"  {t(key):<{width}}{value}"
 
     kind = t("cli.dry_run") if report.dry_run else t("cli.api", url=report.api.get("base_url", ""))
-    lines = ["", t("cli.head", file=result.file, id=report.file_import_report, kind=kind)]
+    named_file = one_line(result.file, language)  # on one line, whatever the name holds
+    lines = ["", t("cli.head", file=named_file, id=report.file_import_report, kind=kind)]
     # `given` is --creditor: a file rejected as a whole has no rows to name a creditor.
     creditor = ", ".join(report.creditor) or given or config.defaults.creditor
     if not creditor:

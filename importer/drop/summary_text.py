@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from importer.attention import import_next_steps
 from importer.exit_codes import ExitCode
+from importer.refusal import shown as one_line
 from importer.summary_words import local_time, outcome_counts, status_counts
 from importer.words import Language, number_text, outcome_text, rows_text, text
 
@@ -95,10 +96,14 @@ def render(summary: DropSummary) -> str:
 
 def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
     creditor = ", ".join(item.creditors) or text("night.no_creditor", lang)
-    where = str(item.archived) if item.archived else text("night.in_processing", lang)
+    where = (
+        one_line(str(item.archived), lang) if item.archived else text("night.in_processing", lang)
+    )
     state = text(f"night.state_{item.state.replace(' ', '_')}", lang)
-    lines = [
-        text("night.file", lang, file=item.file, inbox=item.inbox, creditor=creditor),
+    lines = [  # the file's name as the sender wrote it, on one line (`refusal.shown`)
+        text(
+            "night.file", lang, file=one_line(item.file, lang), inbox=item.inbox, creditor=creditor
+        ),
         "  " + text("night.file_state", lang, state=state, code=int(item.exit_code), where=where),
     ]
     if item.reason:

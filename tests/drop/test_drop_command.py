@@ -463,3 +463,22 @@ def test_watch_says_a_refused_inbox_once_not_every_pass(tmp_path: Path, api: San
     assert len(summaries(work)) == 1
     assert stdout.count("names no creditor") == 1
     assert (acme / "theirs.csv").exists()
+
+
+def test_a_file_whose_name_hides_control_characters_is_named_on_one_line(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """A file name may hold a line break or a terminal's escape codes: the night's summary,
+    the drop's output and the import's own summary name it with those written out, so no
+    line is broken in two and nothing reaches a terminal as a command."""
+    work, inbox = setup_work(tmp_path)
+    hostile = "ev\x1b[2Jil\nname.csv"
+    write_credits(inbox / hostile, INVOICES, 3, seed=2)
+    done = run_drop(work, inbox, api.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (summary,) = (work / "reports" / "drops").glob("*/summary.txt")
+    for text in (summary.read_text(encoding="utf-8"), done.stdout):
+        assert "\x1b" not in text
+        assert "ev\\x1b[2Jil\\nname.csv" in text
+        assert not any(line.startswith("name.csv") for line in text.splitlines())
+    assert stored_total(api.url) == 3
