@@ -1,6 +1,6 @@
 """A file's rows mapped and validated a block at a time (docs/pipeline.md, "Blocks").
 
-A file of up to `INTAKE_BLOCK_ROWS` records — nearly every file — is one block, mapped and
+A file of up to `INTAKE_WHOLE_ROWS` records — nearly every file — is one block, mapped and
 validated once, whole. A larger CSV file is never held whole: its records are parsed a block
 at a time (`sources.read_source(block_rows=…)`), first to gather what all its rows decide
 for each of them (`validation.file_facts`, the field counts of its rows), then, as often as
@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
 
-from importer.config import Config
 from importer.errors import ConfigError, InternalError
 from importer.mapping import ColumnMap, MappedRows, Mapper
 from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline.control_total import RowAmounts
 from importer.row_shape import CODE as FIELD_COUNT
 from importer.row_shape import field_counts, header_width, refuse_mostly_ragged
-from importer.sources import Cell, SourceFile
+from importer.sources import Cell, Record, SourceFile
 from importer.validation import CheckedColumns, Validator
 from importer.validation.file_facts import FileFacts
 from importer.validation.rules import FileCheck
@@ -94,8 +93,6 @@ class FileTally:
     amounts: RowAmounts = field(default_factory=RowAmounts)
     """The rows' validated amounts, counted and added up (`control_total.check_rows`) — when
     a control total asks for them."""
-    has_amounts: bool = False
-    """Some row has an amount cell (the file's decimal mark is its own: `intake._dialect`)."""
 
 
 class FileRows:
@@ -107,7 +104,6 @@ class FileRows:
         columns: ColumnMap,
         mapper: Mapper,
         validator: Validator,
-        config: Config,
         *,
         keep_amounts: bool = False,
     ) -> None:
@@ -115,7 +111,6 @@ class FileRows:
         self._columns = columns
         self._mapper = mapper
         self._validator = validator
-        self._config = config
         self._keep_amounts = keep_amounts
         self._whole: Block | None = None
         self._hidden: list[Cell] = []
@@ -140,8 +135,8 @@ class FileRows:
     def has_amounts(self) -> bool:
         """Some row has an amount cell (the file's decimal mark is its own:
         `intake._dialect`)."""
-        if self.whole:
-            return self.tally.has_amounts
+        if self.whole and self._whole is None:
+            deque(self.blocks(), maxlen=0)  # the one block, mapped, tells
         return self._has_amounts
 
     @property
@@ -175,7 +170,8 @@ class FileRows:
                 self._tally = self._pass_tally
             yield self._whole
             return
-        file = self._validator.begin(self._facts)  # type: ignore[arg-type]
+        assert self._facts is not None  # gathered when the file has more than one block
+        file = self._validator.begin(self._facts)
         carry = TotalsCarry()
         ragged = _Ragged()
         self._start_tally()
@@ -197,6 +193,7 @@ class FileRows:
         for records in self._source.record_blocks():
             below = [cells for number, cells in records if number > header]
             lengths.update(field_counts(below))
+            # No field counts yet (an empty Counter): a ragged file is refused after a pass.
             mapped = self._mapper.map_rows(self._source, self._columns, records, Counter())
             gatherer.add(mapped.columns)
             self._has_amounts |= bool(mapped.columns.get("amount"))
@@ -207,7 +204,7 @@ class FileRows:
 
     def _one(
         self,
-        records: list | None,  # type: ignore[type-arg]
+        records: list[Record] | None,
         file: FileCheck | None,
         carry: TotalsCarry | None,
         ragged: _Ragged | None = None,
@@ -215,17 +212,13 @@ class FileRows:
         """One block mapped and validated (`records` None: the whole file, at once)."""
         mapped = self._mapper.map_rows(self._source, self._columns, records, self._lengths)
         count = len(mapped.row_numbers)
-        validator = self._validator
-        if file is None:
-            checked = validator.check_columns(mapped.columns, count, mapped.row_numbers)
-        else:
-            checked = validator.check_block(mapped.columns, count, mapped.row_numbers, file)
+        checked = self._validator.check_columns(mapped.columns, count, mapped.row_numbers, file)
         checked = checked.with_row_errors(mapped.problems)
         if ragged is not None:
             ragged.add(mapped)
         totals = _total_rows(mapped, checked.fields["amount"], carry)
         tally = self._pass_tally
-        tally.has_amounts |= bool(mapped.columns.get("amount"))
+        self._has_amounts |= bool(mapped.columns.get("amount"))
         tally.warnings += [*mapped.warnings, *totals.values(), *checked.warnings]
         if records is None:
             self._hidden = mapped.hidden_amounts

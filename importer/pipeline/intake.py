@@ -30,10 +30,7 @@ from importer.pipeline.file_rows import (
     FileRows,
     intake_sizes,
 )
-from importer.pipeline.generated_references import (
-    Ask,
-    References,
-)
+from importer.pipeline.generated_references import Ask, References
 from importer.pipeline.prediction import Prediction
 from importer.pipeline.preflight import regular_file
 from importer.pipeline.results import ImportResult, RunOptions
@@ -98,7 +95,7 @@ class Intake:
         columns = mapper.find_columns(source)
         validator = Validator(config, creditor=creditor)
         rows = FileRows(
-            source, columns, mapper, validator, config, keep_amounts=options.control is not None
+            source, columns, mapper, validator, keep_amounts=options.control is not None
         )
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
         delimiter = source.delimiter
@@ -113,7 +110,7 @@ class Intake:
             )
             dry = DryRun(config, rows, references, prediction)
             known = None if ask is None else ask[1]
-            dry.prediction.references(partial(references.decide, warnings=dry_warnings), known)
+            prediction.references(partial(references.decide, warnings=dry_warnings), known)
         else:
             references.decide(ask, dry_warnings)
         amounts = validator.amount_reader  # as `begin`, or the one block, read them

@@ -5,8 +5,8 @@ A file validated whole decides these from its columns as it validates them
 (`rules.Validator.check_columns`). A file too large to hold whole is read twice a block of
 rows at a time (docs/pipeline.md, "Blocks"): first these facts are gathered from every block
 (`FactsGatherer`), each one from votes that add up across blocks, then each block is
-validated with them (`rules.Validator.check_block`), so every row reads as it would in the
-file validated whole."""
+validated with them (`rules.Validator.check_columns` with a `FileCheck`), so every row reads
+as it would in the file validated whole."""
 
 from __future__ import annotations
 

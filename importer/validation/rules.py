@@ -122,9 +122,15 @@ class Validator:
         columns: dict[str, list[Cell]],
         count: int,
         row_numbers: Sequence[int] | None = None,
+        file: FileCheck | None = None,
     ) -> CheckedColumns:
         """`validate_columns` without the models: each valid row's request fields as the
-        model would hold them (see `CheckedColumns`)."""
+        model would hold them (see `CheckedColumns`).
+
+        With `file` (`begin`), the columns are one block of a file validated a block at a
+        time, the blocks in file order: a reference repeating one of an earlier block is
+        refused as within a block, and the file's warnings come once, at the end
+        (`block_warnings`)."""
         numbers: Sequence[int] = range(2, count + 2) if row_numbers is None else row_numbers
         if len(numbers) != count:
             raise ValueError(f"{len(numbers)} row numbers for {count} rows")
@@ -133,31 +139,19 @@ class Validator:
         if any(len(column) != count for column in cells.values()):
             raise ValueError(f"every column must hold {count} cells")
         with gc_paused():
-            return self._validate(cells, count, numbers)
+            return self._validate(cells, count, numbers, file)
 
     def gather_facts(self) -> FactsGatherer:
         """What gathers a file's `FileFacts` a block at a time, for `begin`."""
         return FactsGatherer(self._pinned, self._max_amount)
 
     def begin(self, facts: FileFacts) -> FileCheck:
-        """Start a file validated a block at a time (`check_block`) with the facts all its
-        rows decide (`file_facts`): its amounts read as the whole file's would be."""
+        """Start a file validated a block at a time (`check_columns` with `file`) with the
+        facts all its rows decide (`file_facts`): its amounts read as the whole file's would
+        be."""
         self._amounts.begin(facts)
         self._dates.begin(facts.order)
         return FileCheck(facts)
-
-    def check_block(
-        self, columns: dict[str, list[Cell]], count: int, numbers: Sequence[int], file: FileCheck
-    ) -> CheckedColumns:
-        """`check_columns` of one block of a file begun with `begin`, the blocks in file
-        order: a reference repeating one of an earlier block is refused as within a block,
-        and the file's warnings come once, at the end (`block_warnings`)."""
-        if len(numbers) != count:
-            raise ValueError(f"{len(numbers)} row numbers for {count} rows")
-        absent: list[Cell] = [None] * count
-        cells = {name: columns.get(name, absent) for name in FIELDS}
-        with gc_paused():
-            return self._validate(cells, count, numbers, file)
 
     def block_warnings(self, file: FileCheck) -> tuple[ImportWarning, ...]:
         """The warnings of a file validated a block at a time (daylight-saving times)."""
