@@ -18,8 +18,8 @@ from importer.errors import FileRejected
 from importer.refusal import Refusal
 from importer.sources.delimited import (
     decode_delimited,
+    parse,
     parse_blocks,
-    read_delimited,
     unterminated_row,
 )
 from importer.sources.model import Cell, Record, SourceFile, cell_text
@@ -86,23 +86,11 @@ def read_source(
         raise FileRejected(file, Refusal("empty"))
     file_format = detect_format(data, file)
     sha256 = hashlib.sha256(data).hexdigest()
-    if file_format == "csv" and block_rows is not None:
-        whole = max(block_rows, whole_rows or block_rows)
-        return _csv_in_blocks(path, data, sha256, (block_rows, whole), encoding, delimiter)
     if file_format == "csv":
-        used_encoding, used_delimiter, records, cut = read_delimited(
-            data, file, encoding=encoding, delimiter=delimiter
-        )
-        return SourceFile(
-            path=path,
-            name=path.name,
-            sha256=sha256,
-            format=file_format,
-            encoding=used_encoding,
-            delimiter=used_delimiter,
-            records=records,
-            unterminated_row=cut,
-        )
+        rows = None
+        if block_rows is not None:
+            rows = block_rows, max(block_rows, whole_rows or block_rows)
+        return _csv(path, data, sha256, rows, encoding, delimiter)
     chosen = read_sheet(data, file, sheet=sheet, xlsx=file_format == "xlsx")
     return SourceFile(
         path=path,
@@ -126,29 +114,33 @@ HEAD_RECORDS = 100
 where its header is; the rest are parsed again when asked for (`SourceFile.more`)."""
 
 
-def _csv_in_blocks(
+def _csv(
     path: Path,
     data: bytes,
     sha256: str,
-    rows: tuple[int, int],
+    rows: tuple[int, int] | None,
     encoding: str | None,
     delimiter: str | None,
 ) -> SourceFile:
-    """`read_source` of a CSV file: whole when it has up to `rows[1]` records, else a block
-    of `rows[0]` records at a time."""
+    """`read_source` of a CSV file: whole (`rows` None, or up to `rows[1]` records), else a
+    block of `rows[0]` records at a time."""
     file = str(path)
     used_encoding, used_delimiter, text = decode_delimited(
         data, file, encoding=encoding, delimiter=delimiter
     )
-    block_rows, whole_rows = rows
-    first = next(parse_blocks(text, used_delimiter, file, whole_rows + 1), [])
-    blocks = partial(parse_blocks, text, used_delimiter, file, block_rows)
-    more = blocks if len(first) > whole_rows else None
+    more = None
+    if rows is None:
+        first = parse(text, used_delimiter, file)
+    else:
+        block_rows, whole_rows = rows
+        first = next(parse_blocks(text, used_delimiter, file, whole_rows + 1), [])
+        if len(first) > whole_rows:
+            more = partial(parse_blocks, text, used_delimiter, file, block_rows)
     cut = unterminated_row(text, used_delimiter, first)
     if cut is not None and more is not None:  # the last record of the last block
         last: list[Record] = first
         count = 0
-        for block in blocks():
+        for block in more():
             last, count = block, count + len(block)
         cut = last[-1][0] if count > 1 else None
     return SourceFile(

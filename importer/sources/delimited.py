@@ -25,7 +25,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 
 from importer.errors import FileRejected
@@ -44,18 +44,6 @@ _NOISE = str.maketrans("", "", "".join(CANDIDATES) + '"')
 _OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines breaks at these
 _SLICE_CHARS = 1 << 20
 _MARKUP_STARTS = ("<!doctype html", "<html", "<table", "<?xml", "<workbook")
-
-
-def read_delimited(
-    data: bytes, file: str, *, encoding: str | None = None, delimiter: str | None = None
-) -> tuple[str, str, list[Record], int | None]:
-    """Decode and parse `data`; return (encoding used, delimiter used, non-blank records,
-    the row a missing final line break may have cut — see `unterminated_row`)."""
-    used_encoding, delimiter, text = decode_delimited(
-        data, file, encoding=encoding, delimiter=delimiter
-    )
-    records = parse(text, delimiter, file)
-    return used_encoding, delimiter, records, unterminated_row(text, delimiter, records)
 
 
 def decode_delimited(
@@ -220,20 +208,9 @@ def _sample_records(
 
 
 def parse(text: str, delimiter: str, file: str) -> list[Record]:
-    """Parse decoded text into (row number, cells) for every non-blank record.
-
-    The loop is the hot path for large files: one C-level csv reader over the whole text,
-    and the blank-row test only goes past the first cell when that cell is empty. A text
-    without a quote character is read by `_parse_unquoted` instead, which gives the same
-    records in half the time.
-    """
-    unquoted = _parse_unquoted(text, delimiter)
-    return _parse_with_reader(text, delimiter, file) if unquoted is None else unquoted
-
-
-def _parse_with_reader(text: str, delimiter: str, file: str) -> list[Record]:
-    """`parse` by the csv module's reader: any text."""
-    return list(_reader_records(_physical_lines(text), delimiter, file, quoted='"' in text))
+    """Parse decoded text into (row number, cells) for every non-blank record, all at once
+    (`parse_blocks` hands them on a block at a time; both read `_record_slices`)."""
+    return list(chain.from_iterable(_record_slices(text, delimiter, file)))
 
 
 def _reader_records(
@@ -278,9 +255,15 @@ _READER_SLICE = 10_000
 
 
 def _record_slices(text: str, delimiter: str, file: str) -> Iterator[list[Record]]:
-    """`parse`'s records a slice at a time: a text without quotes split line by line as
-    `_parse_unquoted` splits it (a slice holding a line too long for that, by the csv
-    reader), any other by the csv reader."""
+    """`parse`'s records a slice of about a megabyte of text at a time.
+
+    The hot path for large files. Without a quote, csv's reading of a line is splitting it
+    at the delimiter: every line is one record (csv reads an empty line as no cells, this as
+    one empty cell: blank either way), so such a text is split, which gives the same records
+    in half the time. Texts csv would read differently are left to the one C-level csv
+    reader: one with a quote, or with a line break `str.splitlines` knows and csv does not —
+    and a slice holding a line longer than csv's field limit (its error names the row). The
+    blank-row test only goes past the first cell when that cell is empty."""
     if '"' in text or any(separator in text for separator in _OTHER_LINE_BREAKS):
         records = _reader_records(_physical_lines(text), delimiter, file, quoted='"' in text)
         while chunk := list(islice(records, _READER_SLICE)):
@@ -300,8 +283,7 @@ def _record_slices(text: str, delimiter: str, file: str) -> Iterator[list[Record
 
 def _numbered(rows: list[tuple[str, ...]], before: int) -> list[Record]:
     """The non-blank rows of a slice of lines split at the delimiter, numbered after
-    `before` (`_parse_unquoted`'s numbering, without a Python step a row for the usual
-    slice, which has no blank row)."""
+    `before` (without a Python step a row for the usual slice, which has no blank row)."""
     numbers = range(before + 1, before + len(rows) + 1)
     firsts = list(map(str.strip, map(itemgetter(0), rows)))
     if "" not in firsts:
@@ -311,28 +293,6 @@ def _numbered(rows: list[tuple[str, ...]], before: int) -> list[Record]:
         for number, row, first in zip(numbers, rows, firsts, strict=True)
         if first or _has_text(row)
     ]
-
-
-def _parse_unquoted(text: str, delimiter: str) -> list[Record] | None:
-    """`parse` of a text with no quote character, or None for a text that needs the csv
-    reader.
-
-    Without a quote, csv's reading of a line is splitting it at the delimiter: every line is
-    one record (csv reads an empty line as no cells, this as one empty cell: blank either
-    way). Texts csv would read differently are left to it: one with a line break
-    `str.splitlines` knows and csv does not, or a line longer than csv's field limit (its
-    error names the row). The text is split in slices of about a megabyte, so the lines of a
-    large file are never all held at once."""
-    if '"' in text or any(separator in text for separator in _OTHER_LINE_BREAKS):
-        return None
-    limit = csv.field_size_limit()
-    rows: list[tuple[str, ...]] = []
-    for piece in _slices(text):
-        lines = piece.splitlines()
-        if max(map(len, lines), default=0) > limit:
-            return None
-        rows += [tuple(line.split(delimiter)) for line in lines]
-    return _numbered(rows, 0)
 
 
 def _physical_lines(text: str) -> Iterator[str]:
