@@ -54,6 +54,7 @@ class DryRun:
             summary = summarise(self._predicted(prediction), dry_run=True, read=read)
             if prediction.answered_then_blind:  # as the file read whole: all on the journal
                 prediction.restart()
+                self._kept.clear()
                 self._verdicts.close()
                 self.any_invalid = False
                 summary = summarise(self._predicted(prediction), dry_run=True, read=read)
@@ -85,12 +86,13 @@ class DryRun:
     def _predicted(self, prediction: Prediction) -> Iterator[RowBlock]:
         for block in self._references.blocks():
             checked = block.checked
-            before = list(checked.errors)
+            whole = self._rows.whole
+            before = None if whole else list(checked.errors)  # what the prediction changes
             outcomes = block.outcomes()
             requests = prediction.block(block.numbers, checked, outcomes)
             self.any_invalid |= Outcome.INVALID in outcomes
             predicted = (block.numbers, outcomes, block.sources, requests, checked.errors)
-            if self._rows.whole:
+            if before is None:
                 self._kept.append(predicted)
             else:
                 changed = {

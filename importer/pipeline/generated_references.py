@@ -65,11 +65,7 @@ def file_references(
         return with_generated_references(checked, salt)
     find, known = ask
     plain = with_generated_references(checked, None)
-    valid = checked.valid
-    generated = [
-        reference is None and (valid is None or valid[i])
-        for i, reference in enumerate(checked.fields["creditor_reference"])
-    ]
+    generated = _generated(checked)
     creditors, references = plain.fields["creditor"], plain.fields["creditor_reference"]
     required = config.dedupe.require_api_lookup
     if credited_before(creditors, references, generated, find, known, required):
@@ -120,12 +116,17 @@ def _wanted_blocks(
     numbers = occurrences.numbers()
     for checked in blocks:
         plain = with_generated_references(checked, None, numbers)
-        valid = checked.valid
-        generated = [
-            reference is None and (valid is None or valid[i])
-            for i, reference in enumerate(checked.fields["creditor_reference"])
-        ]
+        generated = _generated(checked)
         yield _wanted(plain.fields["creditor"], plain.fields["creditor_reference"], generated)
+
+
+def _generated(checked: CheckedColumns) -> list[bool]:
+    """Which rows get a generated reference: the valid ones without one of their own."""
+    valid = checked.valid
+    return [
+        reference is None and (valid is None or valid[i])
+        for i, reference in enumerate(checked.fields["creditor_reference"])
+    ]
 
 
 def with_generated_references(

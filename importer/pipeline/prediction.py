@@ -39,9 +39,9 @@ class _Blind(Exception):
 
 
 class Prediction:
-    """A dry run's prediction of one file, a block of rows at a time in file order
-    (`dry_run_requests` for a file as one block): the credit notes met in earlier blocks, and
-    the earlier rows they repeat, carry over to the later blocks.
+    """A dry run's prediction of one file, a block of rows at a time in file order (a file
+    read whole is one block): the credit notes met in earlier blocks, and the earlier rows
+    they repeat, carry over to the later blocks.
 
     `repeated_notes` (`hash()` of the credit notes found on two rows or more of the file,
     `validation.file_facts`), when given, is all the notes the blocks after need to
@@ -158,15 +158,14 @@ def mark_file(
     valid: list[bool] | None,
     outcomes: list[Outcome],
     errors: list[Sequence[RowError]],
-    lookup: Find | None = None,
-    in_file: dict[tuple[str, str], Earlier] | None = None,
-    repeated_notes: frozenset[int] | None = None,
+    lookup: Find | None,
+    in_file: dict[tuple[str, str], Earlier],
+    repeated_notes: frozenset[int] | None,
 ) -> str | None:
     """A dry run's file (or one block of it: `Prediction`), column-wise: the verdicts a run
     would record, set in `outcomes` and `errors` — asking the API as a run would when
     `lookup` is given. Returns why the API could not be asked when it was tried, else None.
     `in_file` holds the credit notes of the blocks before (`Dedupe.decide`)."""
-    in_file = {} if in_file is None else in_file
     creditors, invoices = fields["creditor"], fields["credit_invoice"]
     if valid is not None:
         creditors, invoices = list(compress(creditors, valid)), list(compress(invoices, valid))
