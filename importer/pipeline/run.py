@@ -17,7 +17,6 @@ and `corrections`."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING
 from importer import logs
 from importer.api.target import Target
 from importer.bulk import gc_paused
-from importer.config import Config, ReportConfig
+from importer.config import Config
 from importer.errors import (
     FileRejected,
     ImportNotFound,
@@ -39,13 +38,20 @@ from importer.errors import (
 )
 from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, utcnow
-from importer.local_time import shown
 from importer.outcomes import ImportWarning, Outcome
 from importer.pipeline import file_problems
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.connections import Connections
 from importer.pipeline.corrections import apply_fixes
 from importer.pipeline.dedupe import Dedupe
+from importer.pipeline.earlier_imports import (
+    already_imported,
+    file_sha256,
+    fully_imported,
+    imported_repeat,
+    report_current,
+    to_resume,
+)
 from importer.pipeline.generated_references import Ask
 from importer.pipeline.intake import Intake
 from importer.pipeline.posting import Poster
@@ -59,7 +65,6 @@ from importer.report.render import render_from_journal
 from importer.report.settings import ReportSettings
 from importer.sources import not_a_file
 from importer.stopping import StopFlag
-from importer.words import text
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -67,77 +72,9 @@ if TYPE_CHECKING:
 log = logs.get_logger("importer")
 
 
-def _sha256(path: Path) -> str | None:
-    try:
-        if not path.is_file():  # a FIFO would block here; intake refuses it
-            return None
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-def _report_current(config: Config, record: ImportRecord) -> bool:
-    """True when every configured report of a finished import was written after it was
-    marked finished. A process killed in between leaves no report, or an older one from
-    an interrupted run, which "already imported" must not leave behind."""
-    directory = config.report.dir / record.id
-    for name in config.report.formats:
-        try:
-            written = (directory / f"report.{name}").stat().st_mtime
-        except OSError:
-            return False
-        if record.finished is None or written < record.finished.timestamp():
-            return False
-    return True
-
-
-def _fully_imported(journal: Journal, import_id: str) -> bool:
-    counts = journal.imports.outcome_counts(import_id)
-    return (
-        counts[Outcome.NOT_SENT] == 0
-        and counts[Outcome.UNKNOWN] == 0
-        and not journal.statuses.awaiting(import_id)
-    )
-
-
 def _unfinished(journal: Journal, import_id: str, wanted: list[Outcome]) -> bool:
     counts = journal.imports.outcome_counts(import_id)
     return any(counts[o] for o in wanted) or bool(journal.statuses.awaiting(import_id))
-
-
-def _already_imported(path: Path, done: ImportRecord, report: ReportConfig) -> ImportResult:
-    """The answer for a file this API has fully imported before: nothing is sent. Its time
-    in `report.timezone`, as every time people read, its words in `report.language`."""
-    when = shown(done.started, report.timezone, seconds=False)
-    message = text(
-        "detail.already_imported", report.language, file=path.name, id=done.id, when=when
-    )
-    return ImportResult(str(path), ExitCode.OK, done.id, message=message, already_imported=True)
-
-
-def _imported_repeat(
-    config: Config, journal: Journal, api: str, creditor: str | None, sha256: str | None
-) -> ImportRecord | None:
-    """The import that fully imported these bytes, with repeats allowed: a dry run answers
-    "already imported" as the run does, where it would predict the rows sent under
-    references salted anew. Without repeats allowed the dry run keeps its report (each row
-    a duplicate, its invalid rows listed): no money moves either way."""
-    if sha256 is None or config.dedupe.repeats != "allow":
-        return None
-    done = journal.imports.find(sha256, api, state="finished", creditor=creditor)
-    return done if done is not None and _fully_imported(journal, done.id) else None
-
-
-def _to_resume(
-    unfinished: ImportRecord | None, done: ImportRecord | None, *, force: bool
-) -> ImportRecord | None:
-    """The import of these bytes a run resumes: the one left open, else (without --force)
-    one finished with rows left unknown (reconcile manual or ambiguous) — a new import would
-    post those rows again."""
-    if unfinished is None and done is not None and not force:
-        return done
-    return unfinished
 
 
 def _block_for_conflicts(journal: Journal, import_id: str) -> None:
@@ -289,21 +226,21 @@ class Importer:
             return ImportResult(str(path), ExitCode.USAGE, message=said)
         check_before_sending(self.config, self.journal, dry_run=options.dry_run)
         started = utcnow()
-        sha256 = _sha256(path)
+        sha256 = file_sha256(path)
         creditor = options.creditor or self.creditor or self.config.defaults.creditor
         if options.dry_run or sha256 is None:  # --force: a forced run credits it again
-            done = _imported_repeat(self.config, self.journal, self.target.name, creditor, sha256)
+            done = imported_repeat(self.config, self.journal, self.target.name, creditor, sha256)
             if done is not None and not options.force:
-                return _already_imported(path, done, self.config.report)
+                return already_imported(path, done, self.config.report)
             return self._start(path, sha256, started, options)
         find = partial(self.journal.imports.find, sha256, self.target.name, creditor=creditor)
         with self.journal.locks.for_file(sha256, self.target.name, path.name):
             done = find(state="finished")  # the bytes, the API and the creditor
-            if done is not None and not options.force and _fully_imported(self.journal, done.id):
-                if not _report_current(self.config, done):
+            if done is not None and not options.force and fully_imported(self.journal, done.id):
+                if not report_current(self.config, done):
                     self.render(done.id)
-                return _already_imported(path, done, self.config.report)
-            unfinished = _to_resume(find(state="open"), done, force=options.force)
+                return already_imported(path, done, self.config.report)
+            unfinished = to_resume(find(state="open"), done, force=options.force)
             if unfinished is not None:
                 log.info("import.resume", import_id=unfinished.id, file=path.name)
                 return self.continue_import(unfinished.id)
