@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import unmeasured
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -57,14 +58,6 @@ CASES = [
 ]
 
 
-def unmeasured_environment() -> dict[str, str]:
-    """This process's environment without coverage's variables (`COVERAGE_PROCESS_CONFIG`,
-    set under `patch = subprocess`, and `COVERAGE_PROCESS_START`), so that coverage does not
-    start in the benchmark or the processes it starts. Should coverage rename them, the
-    benchmarks are measured again: slower, never wrong."""
-    return {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE_")}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("script", "args", "says"), CASES, ids=[c[0] for c in CASES])
 def test_the_benchmark_runs(script: str, args: list[str], says: list[str]) -> None:
@@ -74,7 +67,7 @@ def test_the_benchmark_runs(script: str, args: list[str], says: list[str]) -> No
         text=True,
         timeout=300,
         cwd=BENCH.parent,
-        env=unmeasured_environment(),
+        env=unmeasured(os.environ),
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     for words in says:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import unmeasured
 from drop_support import (
     OTHER_CREDITOR,
     archived,
@@ -33,6 +34,7 @@ from pipeline.exactly_once_support import (
     KEY,
     all_creditings,
     assert_exactly_once,
+    importer_env,
     kill,
     stored_total,
     write_credits,
@@ -173,7 +175,8 @@ def test_sigkill_mid_file_then_the_next_pass_resumes_and_credits_each_row_once(
     file = write_credits(tmp_path / "credits.csv", INVOICES, 400, seed=4)
     (inbox / "credits.csv").write_bytes(file.path.read_bytes())
     (inbox / "credits.csv.done").touch()
-    process = start_drop(work, inbox, slow_api.url, "--lanes", "4")  # 4 cases at once
+    # 4 cases at once; unmeasured by coverage, as the process is to be killed
+    process = start_drop(work, inbox, slow_api.url, "--lanes", "4", env=unmeasured(importer_env()))
     assert wait_until(lambda: stored_total(slow_api.url) >= 40, 60), "the drop never started"
     code, _, _ = kill(process, signal.SIGKILL)
     assert code == -signal.SIGKILL

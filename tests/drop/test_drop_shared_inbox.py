@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pg_support
 import pytest
-from cli_support import one_line
+from cli_support import one_line, unmeasured
 from drop_support import (
     OTHER_CREDITOR,
     THEIRS,
@@ -243,7 +243,7 @@ def test_two_hosts_drain_one_inbox_and_one_killed_mid_file_every_row_is_credited
     other = other_machine()
     # 20 ms a request, one lane: a file takes a second, so the kill lands mid-file
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=20) as url:
-        first = start_drop(hosts[0], inbox, url, env=envs[0])
+        first = start_drop(hosts[0], inbox, url, env=unmeasured(envs[0]))  # to be killed
         second = start_drop(hosts[1], inbox, url, env=envs[1], host=other)
         deadline = time.monotonic() + 60
         while not mid_file(pg_server, pg_database, first.pid, 10):

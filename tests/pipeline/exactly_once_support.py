@@ -21,7 +21,7 @@ from random import Random
 from typing import Any
 
 import requests
-from cli_support import in_process
+from cli_support import in_process, unmeasured
 
 from importer.pipeline.reference import row_reference
 
@@ -130,11 +130,16 @@ def importer_cmd(file: Path, url: str) -> list[str]:
     return [sys.executable, "-m", "importer", "run", str(file), "--api-url", url]
 
 
-def start_importer(workdir: Path, file: Path, url: str) -> subprocess.Popen[str]:
+def start_importer(
+    workdir: Path, file: Path, url: str, *, to_be_killed: bool = False
+) -> subprocess.Popen[str]:
+    """The command as a real process; `to_be_killed` (the test ends it with SIGKILL) starts it
+    unmeasured by coverage, whose data a killed process never writes."""
+    env = importer_env()
     return subprocess.Popen(
         importer_cmd(file, url),
         cwd=workdir,
-        env=importer_env(),
+        env=unmeasured(env) if to_be_killed else env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -203,7 +208,9 @@ def sandbox_process(
     rate_limit: int | None = None,
     seed: int | None = None,
 ) -> Iterator[str]:
-    """`python -m importer sandbox` as its own process on a database file; yields its URL."""
+    """`python -m importer sandbox` as its own process on a database file; yields its URL.
+    Unmeasured by coverage: the floor leaves the sandbox out, and measuring its every request
+    only cost CPU."""
     cmd = [
         sys.executable,
         "-m",
@@ -230,7 +237,7 @@ def sandbox_process(
         cmd += ["--seed", str(seed)]
     log = (tmp / "sandbox.log").open("w", encoding="utf-8")
     process = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=importer_env()
+        cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=unmeasured(importer_env())
     )
     try:
         assert process.stdout is not None

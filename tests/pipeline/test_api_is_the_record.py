@@ -238,7 +238,7 @@ def test_an_importer_that_found_another_hosts_creditings_sends_the_rest_once_tha
     with Sandbox(
         db_path=tmp_path / "api.sqlite", cases_path=cases, api_key=KEY, latency_ms=20
     ) as api:
-        first = start_importer(by_hand, file, api.url)
+        first = start_importer(by_hand, file, api.url, to_be_killed=True)
         assert wait_until(lambda: stored_total(api.url) >= 20, 60), "the first never posted"
         kill(first)
         stopped_at = stored_total(api.url)

@@ -98,7 +98,7 @@ def test_an_importer_killed_mid_run_beside_another_leaves_each_credit_note_credi
         encoding="utf-8",
     )
     with sandbox_process(tmp_path, cases=cases, latency_ms=300) as url:
-        first = start_importer(tmp_path, d, url)
+        first = start_importer(tmp_path, d, url, to_be_killed=True)
         time.sleep(after)
         second = start_importer(tmp_path, e, url)
         time.sleep(0.3)

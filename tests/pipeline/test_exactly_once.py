@@ -150,7 +150,7 @@ def test_sigkill_at_random_moments_then_same_command_credits_each_row_once(
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=3) as url:
         for phase in phases:
             before, unknown_before = stored_total(url), journal_unknown_rows(work, server)
-            process = start_importer(work, file.path, url)
+            process = start_importer(work, file.path, url, to_be_killed=True)
             if phase == "startup":
                 time.sleep(rng.uniform(0.02, 0.5))
             elif phase == "posting":

@@ -132,7 +132,7 @@ def test_a_run_killed_mid_file_and_run_again_credits_each_row_once_on_a_server(
     file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=7)
     work = server_work(tmp_path / "work", pg_server, pg_database, posting={"lanes": 4})
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=5) as url:
-        process = start_importer(work, file.path, url)
+        process = start_importer(work, file.path, url, to_be_killed=True)
         posting_until(process, url, 100)
         code, _, err = kill(process, signal.SIGKILL)
         assert code == -signal.SIGKILL, err
@@ -189,7 +189,7 @@ def test_two_importers_on_one_server_journal_credit_one_file_once_though_one_is_
     # seconds, longer than a refused importer takes to start and stop on a loaded machine
     # (at 5 ms the first had finished before it was killed).
     with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=100) as url:
-        process = start_importer(first, file.path, url)
+        process = start_importer(first, file.path, url, to_be_killed=True)
         posting_until(process, url, 60)
         refused = run_importer(second, file.path, url)
         assert refused.returncode == 3, refused.stdout + refused.stderr
