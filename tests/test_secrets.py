@@ -4,15 +4,18 @@ A base URL carrying a user, a password or a query is refused before anything is 
 (with a message pointing at `api.api_key_env`, not echoing the secret); a key with a control
 character is refused at start without echoing it; and with `--debug`, `-v` and `--log-json`
 every byte written — stdout, stderr, logs, every report file, the journal and its WAL — is
-searched for the key, against an API that accepts it and one that refuses it. Each runs as a
-real process, so what its interpreter prints of an escaping error is searched too."""
+searched for the key, against an API that accepts it and one that refuses it. That search
+runs real processes, so what an interpreter prints of an escaping error or at its exit is
+searched too; the refusals, made before anything is read or sent, run in this process
+(`cli_support.importer`: the same exit code, stdout and stderr, an escaping exception's
+traceback included)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from cli_support import SAMPLE, SECRET, creditings, importer_process, one_line
+from cli_support import SAMPLE, SECRET, creditings, importer, importer_process, one_line
 
 from importer.api.credentials import check_plain_http
 from importer.sandbox import Sandbox
@@ -45,7 +48,7 @@ def test_url_with_a_secret_is_refused(
 ):
     port = api.url.rsplit(":", 1)[1]
     url = shape.format(secret=secret, port=port)
-    result = importer_process(workdir, command, "--api-url", url, "--debug", str(SAMPLE))
+    result = importer(workdir, command, "--api-url", url, "--debug", str(SAMPLE))
     assert result.returncode == 2, result.stderr
     assert "api_key_env" in result.stderr.strip().splitlines()[-1]  # after --debug's traceback
     assert secret.encode() not in _written_bytes(workdir, result.stdout, result.stderr)
@@ -56,7 +59,7 @@ def test_url_with_a_secret_is_refused(
 @pytest.mark.parametrize("bad", ["\x01", "\x1b[2J", "\t", "\u00a0", " middle "])
 def test_key_with_a_control_character_is_refused_unechoed(workdir: Path, api: Sandbox, bad: str):
     key = f"abc-0451{bad}tail-0451"
-    result = importer_process(workdir, "run", str(SAMPLE), "--debug", api=api, key=key)
+    result = importer(workdir, "run", str(SAMPLE), "--debug", api=api, key=key)
     assert result.returncode == 2, result.stderr
     assert "AMILI_API_KEY" in result.stderr
     assert "position 9" in result.stderr
@@ -86,9 +89,7 @@ def _import_id(workdir: Path) -> str:
 
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_plain_http_to_another_host_is_refused_before_the_key_is_sent(workdir: Path, command: str):
-    result = importer_process(
-        workdir, command, "--api-url", "http://api.example.invalid:8080", str(SAMPLE)
-    )
+    result = importer(workdir, command, "--api-url", "http://api.example.invalid:8080", str(SAMPLE))
     assert result.returncode == 2, result.stderr
     line = one_line(result.stderr)
     assert "http://api.example.invalid:8080 is plain http" in line
@@ -102,9 +103,7 @@ def test_plain_http_to_another_host_is_sent_when_the_operator_allows_it(workdir:
         config.read_text(encoding="utf-8") + "api:\n  allow_plain_http: true\n  max_attempts: 1\n",
         encoding="utf-8",
     )
-    result = importer_process(
-        workdir, "run", "--api-url", "http://api.example.invalid:8080", str(SAMPLE)
-    )
+    result = importer(workdir, "run", "--api-url", "http://api.example.invalid:8080", str(SAMPLE))
     assert result.returncode == 3, result.stderr  # allowed: the host is tried, and not found
     assert "plain http" not in result.stderr
 
