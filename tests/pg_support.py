@@ -3,10 +3,10 @@ server package, run as the `postgres` user when the tests run as root (PostgreSQ
 run as root), in a temporary folder, on a free loopback port, its unix socket in that folder.
 
 The server is started once per session (about half a second) and each test gets a database
-of its own, created empty (`CREATE DATABASE … TEMPLATE template0`, tens of milliseconds).
-Clients log in over TCP as the role `importer` with a password (scram-sha-256), as an
-importer on another host would; the superuser works over the unix socket only (`trust`), to
-create and drop databases.
+of its own, created empty (`CREATE DATABASE … TEMPLATE template0`, copied as files, tens of
+milliseconds). Clients log in over TCP as the role `importer` with a password
+(scram-sha-256), as an importer on another host would; the superuser works over the unix
+socket only (`trust`), to create and drop databases.
 
 Without the server binaries the PostgreSQL tests are skipped, unless `IMPORTER_REQUIRE_PG=1`
 (set by .ci/run): then a missing server fails them, so CI never passes with them unrun."""
@@ -75,10 +75,16 @@ class PgServer:
         )
 
     def database(self) -> str:
-        """A new empty database owned by the `importer` role; returns its name."""
+        """A new empty database owned by the `importer` role; returns its name. Copied as
+        files (`STRATEGY FILE_COPY`): PostgreSQL 15's default writes every page of the
+        template to the WAL, 0.09 s a database against 0.05 s (a third of the time with four
+        test processes creating them at once); the checkpoint a file copy takes first costs
+        nothing on the tests' server, which never syncs."""
         name = f"journal_{os.getpid()}_{next(self._names)}"
         with self.admin() as admin:
-            admin.execute(f'CREATE DATABASE "{name}" OWNER {ROLE} TEMPLATE template0')
+            admin.execute(
+                f'CREATE DATABASE "{name}" OWNER {ROLE} TEMPLATE template0 STRATEGY FILE_COPY'
+            )
         return name
 
     def connect(self, database: str) -> psycopg.Connection:
