@@ -11,13 +11,15 @@ import sys
 import tomllib
 from pathlib import Path
 
+from package_source import modules, nodes
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _imported_modules() -> set[str]:
     found: set[str] = set()
-    for path in (ROOT / "importer").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for _path, tree in modules():
+        for node in nodes(tree):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

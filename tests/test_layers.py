@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 
 import pytest
-
-PACKAGE = Path(__file__).resolve().parents[1] / "importer"
+from package_source import PACKAGE, nodes
+from package_source import modules as parsed_modules
 
 
 def _module_name(path: Path) -> str:
@@ -117,12 +117,11 @@ def _private_uses(package: Path = PACKAGE) -> list[str]:
     """Every `from importer.x import _name` and `x._name` (x an imported importer module) in
     the package, anywhere in a module (lazy imports included)."""
     found: list[str] = []
-    for path in sorted(package.rglob("*.py")):
+    for path, tree in parsed_modules(package):
         here = ".".join(path.relative_to(package.parent).with_suffix("").parts)
         here = here.removesuffix(".__init__")
-        tree = ast.parse(path.read_text(encoding="utf-8"))
         aliases: set[str] = set()
-        for node in ast.walk(tree):
+        for node in nodes(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if not node.module.startswith("importer") or node.module == here:
                     continue
@@ -137,7 +136,7 @@ def _private_uses(package: Path = PACKAGE) -> list[str]:
                 )
         found.extend(
             f"{here} uses {node.value.id}.{node.attr}"
-            for node in ast.walk(tree)
+            for node in nodes(tree)
             if isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
             and node.value.id in aliases
@@ -173,8 +172,8 @@ def test_no_class_is_over_200_lines() -> None:
     # docs/code.md: a class past ~200 lines holds more than one concept; split it by concept.
     long = [
         f"{path.relative_to(PACKAGE.parent)}: {node.name} {node.end_lineno - node.lineno + 1}"
-        for path in sorted(PACKAGE.rglob("*.py"))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for path, tree in parsed_modules()
+        for node in nodes(tree)
         if isinstance(node, ast.ClassDef)
         and node.end_lineno is not None
         and node.end_lineno - node.lineno + 1 > 200

@@ -18,13 +18,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from cli_support import CREDITOR, SECRET, Main, importer
+from package_source import PACKAGE, modules, nodes
 from test_swedish_refusals import configured
 
 from importer.refusal import Refusal, worded
 from importer.sandbox import Sandbox
 from importer.words import CATALOGUE, LANGUAGES
-
-PACKAGE = Path(__file__).resolve().parents[1] / "importer"
 
 _DERIVED = {"fix_match": {"problems"}, "fix_sheets": {"items"}}
 """Placeholders `refusal.worded` makes from a refusal's list facts rather than takes."""
@@ -50,18 +49,18 @@ def _raised() -> list[tuple[str, str, frozenset[str]]]:
     variable is read from its assignment in the same function, and `**seen` from the
     `quoted("seen", …)` that made it (the fact and its `_more`)."""
     found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for function in [tree, *ast.walk(tree)]:
+    for path, tree in modules():
+        for function in [tree, *nodes(tree)]:
             if not isinstance(function, ast.Module | ast.FunctionDef):
                 continue
+            inside = nodes(tree) if function is tree else list(ast.walk(function))
             assigned: dict[str, ast.expr] = {}
-            for node in ast.walk(function):
+            for node in inside:
                 if isinstance(node, ast.Assign) and len(node.targets) == 1:
                     target = node.targets[0]
                     if isinstance(target, ast.Name):
                         assigned[target.id] = node.value
-            for node in ast.walk(function):
+            for node in inside:
                 if not (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)

@@ -25,6 +25,7 @@ import pytest
 import yaml
 from cli_support import CREDITOR, SECRET, importer, in_process, report_of
 from notify.notify_support import receiver
+from package_source import modules, nodes
 from pipeline.server_journal_support import server_section
 from test_swedish import assert_swedish
 
@@ -32,8 +33,6 @@ from importer.errors import FileRejected
 from importer.sandbox import Sandbox
 from importer.sources import read_source, zipguard
 from importer.words import CATALOGUE
-
-PACKAGE = Path(__file__).resolve().parents[1] / "importer"
 
 
 def configured(workdir: Path, language: str) -> Path:
@@ -345,8 +344,8 @@ def test_a_swedish_refusal_counts_a_zip_bombs_parts_the_swedish_way(tmp_path: Pa
 def _raised_codes() -> set[str]:
     """The code of every `Refusal("…")` the package makes."""
     codes = set()
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for _path, tree in modules():
+        for node in nodes(tree):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import ast
 import re
 import string
-from pathlib import Path
 
 import pytest
+from package_source import modules, nodes
 
 from importer.config import BUILTIN_ALIASES
 from importer.outcomes import Outcome
@@ -18,13 +18,8 @@ from importer.report import KNOWN_STATUSES
 from importer.validation import ERROR_CODES
 from importer.words import CATALOGUE, LANGUAGES, error_key, text
 
-PACKAGE = Path(__file__).resolve().parents[1] / "importer"
 _ERROR_MAKERS = {"CellProblem", "RowError", "PostResult"}
 _KEY = re.compile(r"(label|next|sheet|outcome|status|reason|error)\.[a-z_.]+\Z")
-
-
-def _modules() -> list[tuple[Path, ast.Module]]:
-    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in PACKAGE.rglob("*.py")]
 
 
 def _pattern(node: ast.JoinedStr) -> str:
@@ -42,8 +37,8 @@ def error_codes_in_code() -> tuple[set[str], set[str]]:
     """(literal codes, f-string code patterns) passed to the error constructors."""
     literal: set[str] = set()
     patterns: set[str] = set()
-    for _path, tree in _modules():
-        for node in ast.walk(tree):
+    for _path, tree in modules():
+        for node in nodes(tree):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
@@ -102,8 +97,8 @@ def test_every_error_code_in_the_code_has_words() -> None:
 def test_every_reason_key_the_sandbox_produces_has_words() -> None:
     reasons = {
         node.value
-        for _path, tree in _modules()
-        for node in ast.walk(tree)
+        for _path, tree in modules()
+        for node in nodes(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and re.fullmatch(r"crediting\.[a-z_]+", node.value)
@@ -116,9 +111,9 @@ def test_every_reason_key_the_sandbox_produces_has_words() -> None:
 def test_every_key_the_code_asks_for_exists() -> None:
     asked = {
         node.value
-        for path, tree in _modules()
+        for path, tree in modules()
         if path.name != "words.py"
-        for node in ast.walk(tree)
+        for node in nodes(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and _KEY.fullmatch(node.value)
