@@ -147,11 +147,11 @@ def test_the_settle_wait_of_a_resumed_run_ends_at_the_signal(workdir: Path):
     one = workdir / "one.csv"
     one.write_text("Fakturanummer;Belopp\nF-1001;10,00\n", encoding="utf-8")
     with HostileServer(behaviour) as server:
-        # The first run settles for 1 s, then its lookup fails: it stops with the row unknown.
+        # The first run settles for 1 s, then its lookup fails: it stops with the row unknown
+        # (run in this process: only the second is signalled).
         _config(workdir, read_timeout=1, settle_seconds=1, max_attempts=1)
-        first = _start(workdir, server.url, file=one)
-        first.communicate(timeout=60)
-        assert first.returncode == 3
+        first = importer(workdir, "run", str(one), "--api-url", server.url)
+        assert first.returncode == 3, first.stderr
         seen = len(server.requests)
         _config(workdir, read_timeout=LONG, response_deadline=LONG, max_attempts=1)
         process = _start(workdir, server.url, file=one)
