@@ -85,7 +85,7 @@ class HostileServer:
         scheme = "https" if context is not None else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
     def __enter__(self) -> HostileServer:

@@ -356,7 +356,7 @@ def test_a_redirect_is_not_followed_and_not_retried(client_for) -> None:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
     threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     ).start()
     try:
         sleeps = Sleeps()
@@ -408,7 +408,7 @@ def test_a_redirected_lookup_is_not_followed_and_the_key_stays_home(client_for) 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
     for running in (other, server):
         threading.Thread(
-            target=running.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=running.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         ).start()
     try:
         client = client_for(f"http://127.0.0.1:{server.server_address[1]}", sleep=Sleeps())

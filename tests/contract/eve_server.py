@@ -84,7 +84,7 @@ def eve_server(
         app = Eve(settings=_settings(pagination_limit, links_only), auth=_KeyAuth(api_key))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         thread.start()
         try:

@@ -143,7 +143,7 @@ def hostile_api(api: HostileApi) -> Iterator[HostileApi]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
     thread.start()
     api.url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -69,7 +69,7 @@ class _Forward(BaseHTTPRequestHandler):
 def capture(api: Sandbox) -> Iterator[_Capture]:
     server = _Capture(api.url)
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
     thread.start()
     try:
