@@ -202,6 +202,7 @@ class FileImport:
             elif item.exit_code == ExitCode.USAGE:
                 item.state = "rejected"
                 item.reason = _rejection(result, self.config.report.language)
+                item.refused = result.rejected
                 item.archived = archive(path, self.inbox, FAILED, day, item.reason)
         except OSError as exc:  # a full or read-only disk, a file where done/ should be
             kind = FAILED if item.exit_code == ExitCode.USAGE else DONE
