@@ -23,7 +23,7 @@ reason.txt and of the command's output.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -69,6 +69,11 @@ class Refusal:
 
     def as_json(self) -> dict[str, Any]:
         return {"code": self.code, "facts": {k: _plain(v) for k, v in self.facts.items()}}
+
+    def redacted(self, redact: Callable[[str], str]) -> Refusal:
+        """The same refusal with `redact` applied to every text among its facts (a header
+        cell, a sheet's name, a list's items): a file can hold anything, the API key too."""
+        return type(self)(self.code, **{k: _redacted(v, redact) for k, v in self.facts.items()})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Refusal | None:
@@ -276,3 +281,17 @@ def _plain(value: Fact) -> Any:
     if isinstance(value, str | int):
         return value
     return [item if isinstance(item, str) else list(item) for item in value]
+
+
+def _redacted(value: Fact, redact: Callable[[str], str]) -> Fact:
+    """`value` with `redact` applied to each of its texts; numbers as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int):
+        return value
+    return [
+        redact(item)
+        if isinstance(item, str)
+        else [redact(part) if isinstance(part, str) else part for part in item]
+        for item in value
+    ]

@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:  # annotations only: a refusal's redaction (`key_remover`) needs no HTTP
+    import requests
 
 REMOVED = "[API key removed]"
 _REMOVED = REMOVED.encode()
@@ -86,6 +87,16 @@ def _forms(api_key: str) -> tuple[bytes, ...]:
     variants = {api_key, escaped, escaped.replace("/", "\\/")}
     # longest first: a form that contains another is replaced whole
     return tuple(sorted((v.encode("utf-8") for v in variants), key=len, reverse=True))
+
+
+def key_remover(*keys: str | None) -> Callable[[str], str]:
+    """A text with each of `keys` replaced by `REMOVED`, in every form `redacting_hook`
+    removes from answers — for the texts of a file the program quotes to people (a refused
+    file's header cells and name: `FileRejected.redacted`). None, or a key too short to
+    redact, removes nothing."""
+    forms = tuple(form for key in keys if key for form in _forms(key))
+    forms = tuple(sorted(set(forms), key=len, reverse=True))  # a longer form replaced whole
+    return lambda text: redact_text(text, forms)
 
 
 def redact_text(text: str, forms: tuple[bytes, ...]) -> str:

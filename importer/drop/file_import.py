@@ -130,7 +130,8 @@ class FileImport:
         try:
             options = replace(self.options, control=marker_control(path))
             result = self.importer.run_file(path, options)
-        except FileRejected as exc:  # a control total that cannot be read: the file waits
+        except FileRejected as refused:  # a control total that cannot be read: the file waits
+            exc = self.importer.without_key(refused)
             result = ImportResult(str(path), ExitCode.USAGE, message=exc.message, rejected=exc)
         except ImporterError as exc:
             result = ImportResult(str(path), ExitCode.INCOMPLETE, message=exc.message)
