@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,27 +66,12 @@ def test_an_import_refused_before_refusals_were_kept_is_shown_and_reported_with_
     assert import_id in stdout
 
 
-def test_a_night_whose_language_changes_says_every_refusal_in_the_language_of_its_summary(
-    main: Main, workdir: Path, api: Sandbox
-) -> None:
-    inbox = workdir / "inbox"
-    inbox.mkdir()
-    configured(workdir, "sv")
-    (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
-    (inbox / "dubbel.csv.done").touch()
-    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    configured(workdir, "en")
-    (inbox / "tom.csv").write_bytes(b"")
-    (inbox / "tom.csv.done").touch()
-    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    [summary] = (workdir / "reports" / "drops").glob("*/summary.txt")
-    lines = summary.read_text(encoding="utf-8").splitlines()
-    assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines
-
-
-def test_a_night_summary_written_before_refusals_were_kept_says_its_reason_as_it_was_worded(
-    main: Main, workdir: Path, api: Sandbox
-) -> None:
+def _night_in_two_languages(
+    main: Main, workdir: Path, api: Sandbox, between: Callable[[Path], None] | None = None
+) -> list[str]:
+    """A pass in Swedish refusing a file with two amount columns, then (after `between` is
+    given the night's summary.json) a pass in English refusing an empty file: the lines of
+    the night's summary.txt."""
     inbox = workdir / "inbox"
     inbox.mkdir()
     configured(workdir, "sv")
@@ -93,13 +79,30 @@ def test_a_night_summary_written_before_refusals_were_kept_says_its_reason_as_it
     (inbox / "dubbel.csv.done").touch()
     assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
     [kept] = (workdir / "reports" / "drops").glob("*/summary.json")
-    night = json.loads(kept.read_text(encoding="utf-8"))
-    for item in night["files"]:  # as the last release wrote it
-        del item["refusal"]
-    kept.write_text(json.dumps(night), encoding="utf-8")
+    if between is not None:
+        between(kept)
     configured(workdir, "en")
     (inbox / "tom.csv").write_bytes(b"")
     (inbox / "tom.csv.done").touch()
     assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    lines = kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+    return kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_night_whose_language_changes_says_every_refusal_in_the_language_of_its_summary(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    lines = _night_in_two_languages(main, workdir, api)
+    assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines
+
+
+def test_a_night_summary_written_before_refusals_were_kept_says_its_reason_as_it_was_worded(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    def as_the_last_release_wrote_it(kept: Path) -> None:
+        night = json.loads(kept.read_text(encoding="utf-8"))
+        for item in night["files"]:
+            del item["refusal"]
+        kept.write_text(json.dumps(night), encoding="utf-8")
+
+    lines = _night_in_two_languages(main, workdir, api, as_the_last_release_wrote_it)
     assert f"  dubbel.csv: {DOUBLE_SV}" in lines, lines
