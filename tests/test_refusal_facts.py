@@ -293,3 +293,23 @@ def test_a_refused_file_with_a_hostile_name_is_named_on_one_line_in_its_reason(
     assert code == 2, stderr
     _one_line(stderr, "the command's line")
     assert "<b>ny\\nrad\\x1b[31m.csv: " in stderr
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_header_quote_cut_short_inside_the_api_key_quotes_none_of_its_beginning(
+    workdir: Path, api: Sandbox, command: str
+) -> None:
+    configured(workdir, "en")
+    path = workdir / "credits.csv"
+    # The quote of the header row ("'xxx…', 's3cr3t-…") is cut after 200 characters: 20 of
+    # them are the key's first 20.
+    path.write_text(f"{'x' * 176},{SECRET},invoice_number\nF-1001,10.00\n", "utf-8")
+    done = importer(workdir, command, str(path), api=api)
+    assert done.returncode == 2, done.stderr
+    assert "required column" in done.stderr
+    assert "[API key removed]" in done.stderr
+    beginning = SECRET[:20]
+    assert beginning not in done.stdout + done.stderr
+    written = [p for p in workdir.rglob("*") if p.is_file() and p != path]
+    holding = [str(p.relative_to(workdir)) for p in written if beginning.encode() in p.read_bytes()]
+    assert holding == []
