@@ -103,3 +103,25 @@ def test_a_night_summary_written_before_refusals_were_kept_says_its_reason_as_it
     assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
     lines = kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
     assert f"  dubbel.csv: {DOUBLE_SV}" in lines, lines
+
+
+def test_a_refused_file_that_cannot_be_moved_to_failed_is_said_to_stay_in_processing(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    (inbox / "failed").write_text("a file where the folder should be\n", "utf-8")
+    configured(workdir, "en")
+    (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    (inbox / "dubbel.csv.done").touch()
+    code, stdout, _ = main("drop", str(inbox), "--api-url", api.url)
+    assert code == 3, stdout
+    assert (inbox / "processing" / "dubbel.csv").is_file()
+    [kept] = (workdir / "reports" / "drops").glob("*/summary.json")
+    [item] = json.loads(kept.read_text(encoding="utf-8"))["files"]
+    assert item["state"] == "unfinished"
+    lines = kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+    said = [line for line in lines if "could not be moved to failed/" in line]
+    assert said, lines
+    assert "stays in processing/" in said[0]
+    assert said[0] in stdout

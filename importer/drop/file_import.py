@@ -220,6 +220,7 @@ class FileImport:
                 f"{result.message or 'the import could not finish'} — the file stays in "
                 "processing/ and is resumed first on the next pass"
             )
+            item.refused = None  # a refusal failed/ could not take: the reason is this one
         if result.import_id is not None:
             folder = self.config.report.dir / result.import_id
             if folder.is_dir():
