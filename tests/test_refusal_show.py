@@ -13,8 +13,11 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pg_support
 import pytest
-from cli_support import Main, report_of
+import yaml
+from cli_support import CREDITOR, Main, report_of
+from pipeline.server_journal_support import server_section
 from test_swedish_refusals import DOUBLE_EN, DOUBLE_SV, configured
 
 from importer.sandbox import Sandbox
@@ -125,3 +128,30 @@ def test_a_refused_file_that_cannot_be_moved_to_failed_is_said_to_stay_in_proces
     assert said, lines
     assert "stays in processing/" in said[0]
     assert said[0] in stdout
+
+
+def test_a_night_on_a_server_journal_whose_language_changes_says_every_refusal_in_its_language(
+    main: Main, workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    def configured_on_the_server(language: str) -> None:
+        config = {
+            "defaults": {"creditor": CREDITOR},
+            "report": {"dir": "reports", "language": language},
+            "journal": server_section(pg_server, pg_database),
+            "drop": {"ready": "marker", "settle_seconds": 0},
+        }
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    configured_on_the_server("sv")
+    (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    (inbox / "dubbel.csv.done").touch()
+    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
+    configured_on_the_server("en")
+    (inbox / "tom.csv").write_bytes(b"")
+    (inbox / "tom.csv.done").touch()
+    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
+    [summary] = (workdir / "reports" / "drops").glob("*/summary.txt")
+    lines = summary.read_text(encoding="utf-8").splitlines()
+    assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines
