@@ -196,8 +196,10 @@ class Importer:
 
     def without_key(self, rejected: FileRejected) -> FileRejected:
         """`rejected` with the API key removed from the file's texts it quotes (a header
-        cell, the file's name), before it is journaled, reported or said: the key this
-        importer sends, and the one its environment variable holds."""
+        cell, a sheet's name, the name in its sentence), before it is journaled, reported or
+        said: the key this importer sends, and the one its environment variable holds. A file
+        whose own name is the key keeps that name where the file is named as a file (the
+        journal's file name, the log, the night's summary, the archive in failed/)."""
         key = os.environ.get(self.config.api.api_key_env, "").strip()
         return rejected.redacted(key_remover(self.target.api_key, key))
 
