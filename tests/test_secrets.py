@@ -12,7 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import SAMPLE, SECRET, creditings, importer_process, one_line, report_of
+from cli_support import (
+    SAMPLE,
+    SECRET,
+    creditings,
+    importer_process,
+    one_line,
+    report_of,
+    searchable_bytes,
+)
 
 from importer.api.credentials import check_plain_http
 from importer.sandbox import Sandbox
@@ -22,7 +30,7 @@ def _written_bytes(workdir: Path, *streams: str) -> bytes:
     """Everything the importer left behind in its work folder, plus what it printed."""
     chunks = [stream.encode("utf-8") for stream in streams]
     chunks.extend(
-        path.read_bytes()
+        searchable_bytes(path)
         for path in workdir.rglob("*")
         if path.is_file() and path.name not in ("config.yaml", "sandbox.sqlite")
     )
