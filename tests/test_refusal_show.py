@@ -86,25 +86,39 @@ def test_a_night_whose_language_changes_says_every_refusal_in_the_language_of_it
     assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines
 
 
+@pytest.mark.parametrize(
+    "kept",
+    [
+        None,  # as the last release wrote it: no refusal kept
+        {"file": "dubbel.csv", "code": "from_a_later_version", "facts": {}},
+        {"file": "dubbel.csv", "code": "same_field", "facts": {"row": 1}},  # another's facts
+        {"code": "same_field", "facts": {"row": 1, "columns": [], "field": "amount"}},
+    ],
+)
 def test_a_night_summary_written_before_refusals_were_kept_says_its_reason_as_it_was_worded(
-    main: Main, workdir: Path, api: Sandbox
+    main: Main, workdir: Path, api: Sandbox, kept: dict | None
 ) -> None:
+    """A summary.json whose refusal is absent or one this version cannot word (a later
+    version's code, facts its words do not name, no file) says the reason as worded."""
     inbox = workdir / "inbox"
     inbox.mkdir()
     configured(workdir, "sv")
     (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
     (inbox / "dubbel.csv.done").touch()
     assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    [kept] = (workdir / "reports" / "drops").glob("*/summary.json")
-    night = json.loads(kept.read_text(encoding="utf-8"))
-    for item in night["files"]:  # as the last release wrote it
-        del item["refusal"]
-    kept.write_text(json.dumps(night), encoding="utf-8")
+    [summary] = (workdir / "reports" / "drops").glob("*/summary.json")
+    night = json.loads(summary.read_text(encoding="utf-8"))
+    for item in night["files"]:
+        if kept is None:
+            del item["refusal"]
+        else:
+            item["refusal"] = kept
+    summary.write_text(json.dumps(night), encoding="utf-8")
     configured(workdir, "en")
     (inbox / "tom.csv").write_bytes(b"")
     (inbox / "tom.csv.done").touch()
     assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    lines = kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+    lines = summary.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
     assert f"  dubbel.csv: {DOUBLE_SV}" in lines, lines
 
 
