@@ -43,10 +43,8 @@ a comment saying which).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from importer.exit_codes import ExitCode
-from importer.refusal import Refusal, more_characters, shown, worded
+from importer.refusal import Redaction, Refusal, more_characters, shown, worded
 from importer.words import Language
 
 
@@ -152,7 +150,7 @@ class FileRejected(ImporterError):
         """The problem as a person reading `language` reads it."""
         return self.problem if language == "en" else worded(self.refusal, language)
 
-    def redacted(self, redact: Callable[[str], str]) -> FileRejected:
+    def redacted(self, redact: Redaction) -> FileRejected:
         """The same refusal with `redact` applied to the file's name and every text of its
         refusal's facts (`Refusal.redacted`)."""
         return FileRejected(redact(self.file), self.refusal.redacted(redact))

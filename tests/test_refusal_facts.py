@@ -17,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from cli_support import CREDITOR, SECRET, Main, importer, report_of
+from cli_support import CREDITOR, SECRET, Main, importer, report_of, searchable_bytes
 from test_swedish_refusals import configured
 
 from importer.refusal import Refusal, worded
@@ -228,14 +228,16 @@ def test_a_header_cell_that_is_the_api_key_is_not_quoted_by_the_refusal(
     assert SECRET not in done.stdout + done.stderr
     written = [p for p in workdir.rglob("*") if p.is_file() and p.name != "nyckel.csv"]
     holding = sorted(
-        str(p.relative_to(workdir)) for p in written if SECRET.encode() in p.read_bytes()
+        str(p.relative_to(workdir)) for p in written if SECRET.encode() in searchable_bytes(p)
     )
     assert holding == []
 
 
 def _holding_the_key(workdir: Path, *leave: str) -> list[str]:
     written = [p for p in workdir.rglob("*") if p.is_file() and p.name not in leave]
-    return sorted(str(p.relative_to(workdir)) for p in written if SECRET.encode() in p.read_bytes())
+    return sorted(
+        str(p.relative_to(workdir)) for p in written if SECRET.encode() in searchable_bytes(p)
+    )
 
 
 @pytest.mark.parametrize("command", ["run", "validate"])
@@ -293,3 +295,25 @@ def test_a_refused_file_with_a_hostile_name_is_named_on_one_line_in_its_reason(
     assert code == 2, stderr
     _one_line(stderr, "the command's line")
     assert "<b>ny\\nrad\\x1b[31m.csv: " in stderr
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_header_quote_cut_short_inside_the_api_key_quotes_none_of_its_beginning(
+    workdir: Path, api: Sandbox, command: str
+) -> None:
+    configured(workdir, "en")
+    path = workdir / "credits.csv"
+    # The quote of the header row ("'xxx…', 's3cr3t-…") is cut after 200 characters: 20 of
+    # them are the key's first 20.
+    path.write_text(f"{'x' * 176},{SECRET},invoice_number\nF-1001,10.00\n", "utf-8")
+    done = importer(workdir, command, str(path), api=api)
+    assert done.returncode == 2, done.stderr
+    assert "required column" in done.stderr
+    assert "[API key removed]" in done.stderr
+    beginning = SECRET[:20]
+    assert beginning not in done.stdout + done.stderr
+    written = [p for p in workdir.rglob("*") if p.is_file() and p != path]
+    holding = [
+        str(p.relative_to(workdir)) for p in written if beginning.encode() in searchable_bytes(p)
+    ]
+    assert holding == []

@@ -89,14 +89,41 @@ def _forms(api_key: str) -> tuple[bytes, ...]:
     return tuple(sorted((v.encode("utf-8") for v in variants), key=len, reverse=True))
 
 
-def key_remover(*keys: str | None) -> Callable[[str], str]:
-    """A text with each of `keys` replaced by `REMOVED`, in every form `redacting_hook`
-    removes from answers — for the texts of a file the program quotes to people (a refused
-    file's header cells and name: `FileRejected.redacted`). None, or a key too short to
-    redact, removes nothing."""
+def key_remover(*keys: str | None) -> KeyRemover:
+    """Each of `keys` removed from a text, in every form `redacting_hook` removes from
+    answers — for the texts of a file the program quotes to people (a refused file's header
+    cells and name: `FileRejected.redacted`). None, or a key too short to redact, removes
+    nothing."""
     forms = tuple(form for key in keys if key for form in _forms(key))
-    forms = tuple(sorted(set(forms), key=len, reverse=True))  # a longer form replaced whole
-    return lambda text: redact_text(text, forms)
+    return KeyRemover(tuple(sorted(set(forms), key=len, reverse=True)))  # longer forms first
+
+
+CUT_KEY_SHORTEST = 4
+"""The fewest of a key's first characters a quote cut short may end in and be removed: as
+few as a key too short to redact, fewer would hide ordinary endings."""
+
+
+class KeyRemover:
+    """A text with the keys' forms replaced by `REMOVED` (called), or a quote cut short
+    (`cut`): one cut inside the key ends in the key's beginning, which no whole form
+    matches — `'xxx…', 's3cr3t-k… (27 more characters)` gives the key's first characters
+    away, so its end that begins a form is removed too."""
+
+    __slots__ = ("_forms",)
+
+    def __init__(self, forms: tuple[bytes, ...]) -> None:
+        self._forms = forms
+
+    def __call__(self, text: str) -> str:
+        return redact_text(text, self._forms)
+
+    def cut(self, text: str) -> str:
+        text = self(text)
+        forms = [form.decode("utf-8") for form in self._forms]
+        for length in range(max(map(len, forms), default=0) - 1, CUT_KEY_SHORTEST - 1, -1):
+            if any(text.endswith(form[:length]) for form in forms if len(form) > length):
+                return text[: len(text) - length] + REMOVED
+        return text
 
 
 def redact_text(text: str, forms: tuple[bytes, ...]) -> str:

@@ -17,7 +17,6 @@ and `corrections`."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from importer import logs
-from importer.api.redaction import key_remover
 from importer.api.target import Target
 from importer.bulk import gc_paused
 from importer.config import Config
@@ -194,13 +192,6 @@ class Importer:
             progress=progress,
         )
 
-    def without_key(self, rejected: FileRejected) -> FileRejected:
-        """`rejected` with the API key removed from the file's texts it quotes (a header
-        cell, the file's name), before it is journaled, reported or said: the key this
-        importer sends, and the one its environment variable holds."""
-        key = os.environ.get(self.config.api.api_key_env, "").strip()
-        return rejected.redacted(key_remover(self.target.api_key, key))
-
     @property
     def client(self) -> ApiClient:
         """This thread's client: the lanes post over a connection each."""
@@ -266,8 +257,7 @@ class Importer:
             # create reference cycles.
             return done if done is not None else self.continue_import(import_id)
         except FileRejected as refused:
-            rejected = self.without_key(refused)
-            self._intake.reject(path, import_id, sha256, started, options, rejected)
+            rejected = self._intake.reject(path, import_id, sha256, started, options, refused)
             result = self._result(path, import_id, ExitCode.USAGE, rejected.message)
             return replace(result, rejected=rejected)  # worded where it is read (`said_in`)
 
@@ -339,22 +329,17 @@ class Importer:
         are never posted again, whatever their status. `dry_run` only says what would be
         sent (`rerun_plan`)."""
         record = rerunnable(self.journal, self.target.name, self.creditor, import_id)
-        try:  # a correction file refused as a whole is said without the key it may quote
-            if dry_run:
-                return dry_run_plan(self.config, self.journal, record, fix, self.creditor)
-            check_before_sending(self.config, self.journal, dry_run=False)
-            # Corrections change the import's rows: not while another importer posts them.
-            with self.journal.locks.for_import(import_id):
-                notes = (
-                    apply_fixes(
-                        self.config, self.journal, record, fix, creditor=self.creditor, by=by
-                    )
-                    if fix is not None
-                    else []
-                )
-                result = self.continue_import(import_id, retry_rejected=True)
-        except FileRejected as refused:
-            raise self.without_key(refused) from None
+        if dry_run:
+            return dry_run_plan(self.config, self.journal, record, fix, self.creditor)
+        check_before_sending(self.config, self.journal, dry_run=False)
+        # Corrections change the import's rows: not while another importer posts them.
+        with self.journal.locks.for_import(import_id):
+            notes = (
+                apply_fixes(self.config, self.journal, record, fix, creditor=self.creditor, by=by)
+                if fix is not None
+                else []
+            )
+            result = self.continue_import(import_id, retry_rejected=True)
         if notes:
             result.message = "; ".join(filter(None, [result.message, *notes]))
         return result
