@@ -117,6 +117,22 @@ class KeyRemover:
     def __call__(self, text: str) -> str:
         return redact_text(text, self._forms)
 
+    def __bool__(self) -> bool:
+        """Whether there is a key to remove (none set, or too short: nothing is changed)."""
+        return bool(self._forms)
+
+    def quoted(self, text: str) -> str:
+        """`text` with the keys removed, and a quote cut short inside one (`'s3cr3t-k… (27
+        more characters)'`, as `errors.excerpt` cuts a cell) removed too: a message's quote of
+        a cell may stand anywhere in it."""
+        text = self(text)
+        if "…" not in text:
+            return text
+        for form in (form.decode("utf-8") for form in self._forms):
+            for length in range(len(form) - 1, CUT_KEY_SHORTEST - 1, -1):
+                text = text.replace(form[:length] + "…", REMOVED + "…")
+        return text
+
     def cut(self, text: str) -> str:
         text = self(text)
         forms = [form.decode("utf-8") for form in self._forms]

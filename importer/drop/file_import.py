@@ -38,7 +38,7 @@ from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import ControlTotal, control_total
-from importer.pipeline.refused_key import without_key
+from importer.pipeline.quoted_key import without_key
 from importer.report import head_words
 from importer.report.render import report_summary
 from importer.report.settings import ReportSettings

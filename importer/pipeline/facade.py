@@ -30,7 +30,7 @@ from importer.pipeline.history import (
     show_import,
 )
 from importer.pipeline.overview import write_overview_of
-from importer.pipeline.refused_key import refusals_without_key
+from importer.pipeline.quoted_key import refusals_without_key
 from importer.pipeline.resolve import resolve_rows
 from importer.pipeline.results import (
     IMPORT_ONLY,

@@ -33,7 +33,7 @@ from importer.pipeline.file_rows import (
 from importer.pipeline.generated_references import Ask, References
 from importer.pipeline.prediction import Prediction
 from importer.pipeline.preflight import regular_file
-from importer.pipeline.refused_key import without_key
+from importer.pipeline.quoted_key import remover, without_key
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import Cell, read_source
@@ -95,8 +95,14 @@ class Intake:
         mapper = Mapper(config, creditor=creditor)
         columns = mapper.find_columns(source)
         validator = Validator(config, creditor=creditor)
+        quoted = remover(config, self._target)
         rows = FileRows(
-            source, columns, mapper, validator, keep_amounts=options.control is not None
+            source,
+            columns,
+            mapper,
+            validator,
+            keep_amounts=options.control is not None,
+            quoted=quoted.quoted if quoted else None,
         )
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
         delimiter = source.delimiter
