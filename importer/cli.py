@@ -265,7 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sandbox_command.run(args)
     if args.command == "schema":
-        sys.stdout.write(shipped_text())
+        try:
+            sys.stdout.write(shipped_text())
+            sys.stdout.flush()  # here, not at the interpreter's exit, where it would be a traceback
+        except BrokenPipeError:  # `importer schema | head`
+            _stdout_gone()
         return int(ExitCode.OK)
     _configure_logging(args)
     debug = getattr(args, "debug", False)

@@ -44,7 +44,7 @@ a comment saying which).
 from __future__ import annotations
 
 from importer.exit_codes import ExitCode
-from importer.refusal import Refusal, more_characters, shown, worded
+from importer.refusal import Redaction, Refusal, more_characters, shown, worded
 from importer.words import Language
 
 
@@ -149,6 +149,11 @@ class FileRejected(ImporterError):
     def problem_in(self, language: Language) -> str:
         """The problem as a person reading `language` reads it."""
         return self.problem if language == "en" else worded(self.refusal, language)
+
+    def redacted(self, redact: Redaction) -> FileRejected:
+        """The same refusal with `redact` applied to the file's name and every text of its
+        refusal's facts (`Refusal.redacted`)."""
+        return FileRejected(redact(self.file), self.refusal.redacted(redact))
 
     def said_in(self, language: Language) -> str:
         """`file: problem` as a person reading `language` reads it."""

@@ -23,9 +23,9 @@ reason.txt and of the command's output.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from importer.refusal_words import FIELDS_SV
 from importer.words import CATALOGUE, LANGUAGES, Language, number_text, text
@@ -49,6 +49,16 @@ _QUOTES = frozenset({"found", "seen"})
 """Texts quoted from the file, cut short (`quoted`): followed by how much was left out."""
 
 
+class Redaction(Protocol):
+    """What removes a text from the texts a refusal quotes (`api.redaction.KeyRemover`)."""
+
+    def __call__(self, text: str) -> str: ...
+
+    def cut(self, text: str) -> str:
+        """`text`, a quote cut short, with its end removed too where a removed text begins."""
+        ...
+
+
 class Refusal:
     """Why a file is refused: `code` (a `refusal.<code>` key) and the facts its words name."""
 
@@ -69,6 +79,17 @@ class Refusal:
 
     def as_json(self) -> dict[str, Any]:
         return {"code": self.code, "facts": {k: _plain(v) for k, v in self.facts.items()}}
+
+    def redacted(self, redact: Redaction) -> Refusal:
+        """The same refusal with `redact` applied to every text among its facts (a header
+        cell, a sheet's name, a list's items): a file can hold anything, the API key too. A
+        quote cut short (`quoted`) may have been cut inside the key: its end is `redact.cut`."""
+        facts = {k: _redacted(v, redact) for k, v in self.facts.items()}
+        for name in _QUOTES:
+            said, more = self.facts.get(name), self.facts.get(f"{name}_more")
+            if isinstance(said, str) and isinstance(more, int) and more > 0:
+                facts[name] = redact.cut(said)
+        return type(self)(self.code, **facts)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Refusal | None:
@@ -276,3 +297,17 @@ def _plain(value: Fact) -> Any:
     if isinstance(value, str | int):
         return value
     return [item if isinstance(item, str) else list(item) for item in value]
+
+
+def _redacted(value: Fact, redact: Callable[[str], str]) -> Fact:
+    """`value` with `redact` applied to each of its texts; numbers as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int):
+        return value
+    return [
+        redact(item)
+        if isinstance(item, str)
+        else [redact(part) if isinstance(part, str) else part for part in item]
+        for item in value
+    ]

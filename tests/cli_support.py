@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -124,6 +125,16 @@ def importer_process(
     return subprocess.run(
         cmd, cwd=workdir, env=cli_env(key), capture_output=True, text=True, timeout=120
     )
+
+
+def searchable_bytes(path: Path) -> bytes:
+    """A file's bytes as a search for a secret must see them: a workbook's parts (report.xlsx
+    is a zip) unpacked too, where their text is compressed out of a plain search's sight."""
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(path):
+        return data
+    with zipfile.ZipFile(path) as packed:
+        return b"\n".join([data, *(packed.read(name) for name in packed.namelist())])
 
 
 def report_of(workdir: Path, import_id: str = "*") -> dict:

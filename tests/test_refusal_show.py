@@ -3,17 +3,22 @@ under `report.language: sv` (worded from the refusal the journal keeps), in the 
 until now otherwise — and an import refused before refusals were kept (its journal holds only
 the English sentence) is shown with that sentence under either language, never an error. Its
 next step sends the reader to the file's errors; they are on the screen, not only in a report
-that may be gone. (A night's summary that changes language between passes is a known defect,
-held by a strict xfail.) Real files, the real command line in process, the sandbox over a real
+that may be gone. A night's summary that changes language between passes says every refusal in
+the language of the summary. Real files, the real command line in process, the sandbox over a real
 socket, the journal in SQLite on disk."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+import pg_support
 import pytest
-from cli_support import Main, report_of
+import yaml
+from cli_support import CREDITOR, Main, report_of
+from pipeline.server_journal_support import server_section
 from test_swedish_refusals import DOUBLE_EN, DOUBLE_SV, configured
 
 from importer.sandbox import Sandbox
@@ -64,25 +69,101 @@ def test_an_import_refused_before_refusals_were_kept_is_shown_and_reported_with_
     assert import_id in stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the night's summary keeps each refused file's reason as the words of the "
-    "pass that refused it, so a night whose report.language changes between passes says an "
-    "earlier file's reason in the old language under the new one's headings",
-)
+def _night_in_two_languages(
+    main: Main,
+    workdir: Path,
+    api: Sandbox,
+    between: Callable[[Path], None] | None = None,
+    configure: Callable[[str], None] | None = None,
+) -> list[str]:
+    """A pass in Swedish refusing a file with two amount columns, then (after `between` is
+    given the night's summary.json) a pass in English refusing an empty file: the lines of
+    the night's summary.txt. `configure` writes the configuration of a language."""
+    language_is = configure or (lambda language: configured(workdir, language))
+    inbox = workdir / "inbox"
+    inbox.mkdir()
+    language_is("sv")
+    (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
+    (inbox / "dubbel.csv.done").touch()
+    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
+    [kept] = (workdir / "reports" / "drops").glob("*/summary.json")
+    if between is not None:
+        between(kept)
+    language_is("en")
+    (inbox / "tom.csv").write_bytes(b"")
+    (inbox / "tom.csv.done").touch()
+    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
+    return kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+
+
 def test_a_night_whose_language_changes_says_every_refusal_in_the_language_of_its_summary(
+    main: Main, workdir: Path, api: Sandbox
+) -> None:
+    lines = _night_in_two_languages(main, workdir, api)
+    assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        None,  # as the last release wrote it: no refusal kept
+        {"file": "dubbel.csv", "code": "from_a_later_version", "facts": {}},
+        {"file": "dubbel.csv", "code": "same_field", "facts": {"row": 1}},  # another's facts
+        {"code": "same_field", "facts": {"row": 1, "columns": [], "field": "amount"}},
+    ],
+)
+def test_a_night_summary_written_before_refusals_were_kept_says_its_reason_as_it_was_worded(
+    main: Main, workdir: Path, api: Sandbox, kept: dict | None
+) -> None:
+    """A summary.json whose refusal is absent or one this version cannot word (a later
+    version's code, facts its words do not name, no file) says the reason as worded."""
+
+    def rewritten(summary: Path) -> None:
+        night = json.loads(summary.read_text(encoding="utf-8"))
+        for item in night["files"]:
+            if kept is None:
+                del item["refusal"]
+            else:
+                item["refusal"] = kept
+        summary.write_text(json.dumps(night), encoding="utf-8")
+
+    lines = _night_in_two_languages(main, workdir, api, rewritten)
+    assert f"  dubbel.csv: {DOUBLE_SV}" in lines, lines
+
+
+def test_a_refused_file_that_cannot_be_moved_to_failed_is_said_to_stay_in_processing(
     main: Main, workdir: Path, api: Sandbox
 ) -> None:
     inbox = workdir / "inbox"
     inbox.mkdir()
-    configured(workdir, "sv")
+    (inbox / "failed").write_text("a file where the folder should be\n", "utf-8")
+    configured(workdir, "en")
     (inbox / "dubbel.csv").write_text("Fakturanummer;Belopp;Belopp\nF-1001;10,00;1\n", "utf-8")
     (inbox / "dubbel.csv.done").touch()
-    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    configured(workdir, "en")
-    (inbox / "tom.csv").write_bytes(b"")
-    (inbox / "tom.csv.done").touch()
-    assert main("drop", str(inbox), "--api-url", api.url)[0] == 2
-    [summary] = (workdir / "reports" / "drops").glob("*/summary.txt")
-    lines = summary.read_text(encoding="utf-8").splitlines()
+    code, stdout, _ = main("drop", str(inbox), "--api-url", api.url)
+    assert code == 3, stdout
+    assert (inbox / "processing" / "dubbel.csv").is_file()
+    [kept] = (workdir / "reports" / "drops").glob("*/summary.json")
+    [item] = json.loads(kept.read_text(encoding="utf-8"))["files"]
+    assert item["state"] == "unfinished"
+    lines = kept.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+    said = [line for line in lines if "could not be moved to failed/" in line]
+    assert said, lines
+    assert "stays in processing/" in said[0]
+    assert said[0] in stdout
+
+
+def test_a_night_on_a_server_journal_whose_language_changes_says_every_refusal_in_its_language(
+    main: Main, workdir: Path, api: Sandbox, pg_server: pg_support.PgServer, pg_database: str
+) -> None:
+    def configured_on_the_server(language: str) -> None:
+        config = {
+            "defaults": {"creditor": CREDITOR},
+            "report": {"dir": "reports", "language": language},
+            "journal": server_section(pg_server, pg_database),
+            "drop": {"ready": "marker", "settle_seconds": 0},
+        }
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    lines = _night_in_two_languages(main, workdir, api, configure=configured_on_the_server)
     assert f"  dubbel.csv: {DOUBLE_EN}" in lines, lines

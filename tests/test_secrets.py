@@ -15,7 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import SAMPLE, SECRET, creditings, importer, importer_process, one_line
+from cli_support import (
+    SAMPLE,
+    SECRET,
+    creditings,
+    importer,
+    importer_process,
+    one_line,
+    report_of,
+    searchable_bytes,
+)
 
 from importer.api.credentials import check_plain_http
 from importer.sandbox import Sandbox
@@ -25,7 +34,7 @@ def _written_bytes(workdir: Path, *streams: str) -> bytes:
     """Everything the importer left behind in its work folder, plus what it printed."""
     chunks = [stream.encode("utf-8") for stream in streams]
     chunks.extend(
-        path.read_bytes()
+        searchable_bytes(path)
         for path in workdir.rglob("*")
         if path.is_file() and path.name not in ("config.yaml", "sandbox.sqlite")
     )
@@ -115,3 +124,24 @@ def test_plain_http_to_another_host_is_sent_when_the_operator_allows_it(workdir:
 )  # fmt: skip
 def test_plain_http_to_the_loopback_and_https_anywhere_are_accepted(url: str) -> None:
     check_plain_http(url, allowed=False)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [SECRET, "x" * 50 + SECRET],  # the second quoted cut short inside the key (60 characters)
+    ids=["the key", "cut inside the key"],
+)
+def test_an_amount_cell_that_is_the_api_key_is_not_printed(
+    workdir: Path, api: Sandbox, cell: str
+) -> None:
+    path = workdir / "credits.csv"
+    path.write_text(f"invoice_number,amount\nF-1001,{cell}\nF-1004,10.00\n", "utf-8")
+    done = importer_process(workdir, "run", str(path), api=api)
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(workdir)["file_import_report"]
+    shown = importer_process(workdir, "show", import_id)
+    assert shown.returncode in (0, 1), shown.stderr
+    assert "not a number" in shown.stdout
+    printed = done.stdout + done.stderr + shown.stdout + shown.stderr
+    assert SECRET[:6] not in printed  # nor the beginning a quote cut short would show
+    assert "[API key removed]" in printed

@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:  # annotations only: a refusal's redaction (`key_remover`) needs no HTTP
+    import requests
 
 REMOVED = "[API key removed]"
 _REMOVED = REMOVED.encode()
@@ -86,6 +87,59 @@ def _forms(api_key: str) -> tuple[bytes, ...]:
     variants = {api_key, escaped, escaped.replace("/", "\\/")}
     # longest first: a form that contains another is replaced whole
     return tuple(sorted((v.encode("utf-8") for v in variants), key=len, reverse=True))
+
+
+def key_remover(*keys: str | None) -> KeyRemover:
+    """Each of `keys` removed from a text, in every form `redacting_hook` removes from
+    answers — for the texts of a file the program quotes to people (a refused file's header
+    cells and name: `FileRejected.redacted`). None, or a key too short to redact, removes
+    nothing."""
+    forms = tuple(form for key in keys if key for form in _forms(key))
+    return KeyRemover(tuple(sorted(set(forms), key=len, reverse=True)))  # longer forms first
+
+
+CUT_KEY_SHORTEST = 4
+"""The fewest of a key's first characters a quote cut short may end in and be removed: as
+few as a key too short to redact, fewer would hide ordinary endings."""
+
+
+class KeyRemover:
+    """A text with the keys' forms replaced by `REMOVED` (called), or a quote cut short
+    (`cut`): one cut inside the key ends in the key's beginning, which no whole form
+    matches — `'xxx…', 's3cr3t-k… (27 more characters)` gives the key's first characters
+    away, so its end that begins a form is removed too."""
+
+    __slots__ = ("_forms",)
+
+    def __init__(self, forms: tuple[bytes, ...]) -> None:
+        self._forms = forms
+
+    def __call__(self, text: str) -> str:
+        return redact_text(text, self._forms)
+
+    def __bool__(self) -> bool:
+        """Whether there is a key to remove (none set, or too short: nothing is changed)."""
+        return bool(self._forms)
+
+    def quoted(self, text: str) -> str:
+        """`text` with the keys removed, and a quote cut short inside one (`'s3cr3t-k… (27
+        more characters)'`, as `errors.excerpt` cuts a cell) removed too: a message's quote of
+        a cell may stand anywhere in it."""
+        text = self(text)
+        if "…" not in text:
+            return text
+        for form in (form.decode("utf-8") for form in self._forms):
+            for length in range(len(form) - 1, CUT_KEY_SHORTEST - 1, -1):
+                text = text.replace(form[:length] + "…", REMOVED + "…")
+        return text
+
+    def cut(self, text: str) -> str:
+        text = self(text)
+        forms = [form.decode("utf-8") for form in self._forms]
+        for length in range(max(map(len, forms), default=0) - 1, CUT_KEY_SHORTEST - 1, -1):
+            if any(text.endswith(form[:length]) for form in forms if len(form) > length):
+                return text[: len(text) - length] + REMOVED
+        return text
 
 
 def redact_text(text: str, forms: tuple[bytes, ...]) -> str:

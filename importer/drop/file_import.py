@@ -38,6 +38,7 @@ from importer.outcomes import Outcome, RowError, exit_code_for
 from importer.pipeline import Importer, ImportResult, Progress, RunOptions
 from importer.pipeline.amounts_read import amount_reading
 from importer.pipeline.control_total import ControlTotal, control_total
+from importer.pipeline.quoted_key import without_key
 from importer.report import head_words
 from importer.report.render import report_summary
 from importer.report.settings import ReportSettings
@@ -130,7 +131,8 @@ class FileImport:
         try:
             options = replace(self.options, control=marker_control(path))
             result = self.importer.run_file(path, options)
-        except FileRejected as exc:  # a control total that cannot be read: the file waits
+        except FileRejected as refused:  # a control total that cannot be read: the file waits
+            exc = without_key(self.config, self.importer.target, refused)
             result = ImportResult(str(path), ExitCode.USAGE, message=exc.message, rejected=exc)
         except ImporterError as exc:
             result = ImportResult(str(path), ExitCode.INCOMPLETE, message=exc.message)
@@ -202,6 +204,7 @@ class FileImport:
             elif item.exit_code == ExitCode.USAGE:
                 item.state = "rejected"
                 item.reason = _rejection(result, self.config.report.language)
+                item.refused = result.rejected
                 item.archived = archive(path, self.inbox, FAILED, day, item.reason)
         except OSError as exc:  # a full or read-only disk, a file where done/ should be
             kind = FAILED if item.exit_code == ExitCode.USAGE else DONE
@@ -218,6 +221,7 @@ class FileImport:
                 f"{result.message or 'the import could not finish'} — the file stays in "
                 "processing/ and is resumed first on the next pass"
             )
+            item.refused = None  # a refusal failed/ could not take: the reason is this one
         if result.import_id is not None:
             folder = self.config.report.dir / result.import_id
             if folder.is_dir():

@@ -22,8 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from importer.errors import FileRejected
 from importer.exit_codes import ExitCode
 from importer.outcomes import worst
+from importer.refusal import Refusal
 from importer.words import Language
 
 ATTENTION_SHOWN = 50
@@ -66,6 +68,11 @@ class FileSummary:
     import_id: str | None = None
     archived: Path | None = None
     reason: str | None = None
+    """Why the file was not imported, as the pass that said it worded it (for machines, in
+    summary.json); `reason_in` says it in the summary's language."""
+    refused: FileRejected | None = None
+    """A file refused as a whole: its refusal, kept as a code and facts (`importer.refusal`)
+    so that every pass words it again in the language of the summary it writes."""
     problem: str | None = None
     """The import's own problem and its fix (`importer.attention.FILE_PROBLEMS`), said once
     for the file; its rows are `problem_rows`, not listed one by one as needing attention."""
@@ -85,6 +92,10 @@ class FileSummary:
     inbox_path: Path | None = None
     """The inbox folder itself, for the next command (`importer drop INBOX`)."""
 
+    def reason_in(self, language: Language) -> str | None:
+        """`reason` as a person reading `language` reads it: a refusal worded again in it."""
+        return self.reason if self.refused is None else self.refused.said_in(language)
+
     def key(self) -> tuple[str, ...]:
         """What makes two entries of a night the same file: its import, else its name."""
         return ("import", self.import_id) if self.import_id else ("file", self.inbox, self.file)
@@ -99,6 +110,9 @@ class FileSummary:
             "import_id": self.import_id,
             "archived_to": _text(self.archived),
             "reason": self.reason,
+            "refusal": None
+            if self.refused is None
+            else {"file": self.refused.file, **self.refused.refusal.as_json()},
             "problem": self.problem,
             "resumed": self.resumed,
             "rows": self.rows,
@@ -134,6 +148,7 @@ class FileSummary:
             import_id=data.get("import_id"),
             archived=_path(data.get("archived_to")),
             reason=data.get("reason"),
+            refused=_refused(data.get("refusal")),
             resumed=bool(data.get("resumed")),
             rows=int(data.get("rows", 0)),
             outcomes=dict(data.get("outcomes", {})),
@@ -152,6 +167,15 @@ class FileSummary:
             report_html=_path(data.get("report_html")),
             inbox_path=_path(data.get("inbox_path")),
         )
+
+
+def _refused(data: Any) -> FileRejected | None:
+    """The refusal `as_json` kept; None for a summary written before refusals were kept, or
+    one this version cannot word (then `reason`, as the pass worded it, is said)."""
+    if not isinstance(data, dict) or not isinstance(data.get("file"), str):
+        return None
+    refusal = Refusal.from_json(data)
+    return None if refusal is None else FileRejected(data["file"], refusal)
 
 
 @dataclass(frozen=True, slots=True)

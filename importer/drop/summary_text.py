@@ -106,8 +106,9 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
         ),
         "  " + text("night.file_state", lang, state=state, code=int(item.exit_code), where=where),
     ]
-    if item.reason:
-        lines.append(f"  {item.reason}")
+    reason = item.reason_in(lang)
+    if reason:
+        lines.append(f"  {reason}")
     if item.problem:
         lines.append(f"  {item.problem}")
     if item.import_id and item.state in ("imported", "unfinished"):

@@ -30,6 +30,7 @@ from importer.pipeline.history import (
     show_import,
 )
 from importer.pipeline.overview import write_overview_of
+from importer.pipeline.quoted_key import refusals_without_key
 from importer.pipeline.resolve import resolve_rows
 from importer.pipeline.results import (
     IMPORT_ONLY,
@@ -143,7 +144,8 @@ def rerun(
             config, journal, target, progress=progress, stop=stop, creditor=options.creditor
         )
         stack.callback(importer.close)
-        return importer.rerun(import_id, options.fix, dry_run=options.dry_run, by=options.by)
+        with refusals_without_key(config, target):  # a --fix file refused may quote the key
+            return importer.rerun(import_id, options.fix, dry_run=options.dry_run, by=options.by)
 
 
 def render(config: Config, import_id: str) -> tuple[Report, dict[str, Path]]:

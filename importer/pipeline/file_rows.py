@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
 
 from importer.errors import ConfigError, InternalError
 from importer.mapping import ColumnMap, MappedRows, Mapper
-from importer.outcomes import ImportWarning, Outcome
+from importer.outcomes import ImportWarning, Outcome, RowError
 from importer.pipeline.control_total import RowAmounts
 from importer.row_shape import CODE as FIELD_COUNT
 from importer.row_shape import field_counts, header_width, refuse_mostly_ragged
@@ -106,8 +106,12 @@ class FileRows:
         validator: Validator,
         *,
         keep_amounts: bool = False,
+        quoted: Callable[[str], str] | None = None,
     ) -> None:
+        """`quoted`: what a row error's message is said through — the API key removed from
+        the cells it quotes (`pipeline.quoted_key`); None: as the rules wrote it."""
         self._source = source
+        self._quoted = quoted
         self._columns = columns
         self._mapper = mapper
         self._validator = validator
@@ -214,6 +218,8 @@ class FileRows:
         count = len(mapped.row_numbers)
         checked = self._validator.check_columns(mapped.columns, count, mapped.row_numbers, file)
         checked = checked.with_row_errors(mapped.problems)
+        if self._quoted is not None:
+            checked.errors = _said_through(checked.errors, self._quoted)
         if ragged is not None:
             ragged.add(mapped)
         totals = _total_rows(mapped, checked.fields["amount"], carry)
@@ -235,6 +241,28 @@ class FileRows:
         if self._keep_amounts:
             tally.amounts.add(checked.fields["amount"])
         return Block(numbers, sources, checked)
+
+
+def _said_through(
+    errors: list[Sequence[RowError]], quoted: Callable[[str], str]
+) -> list[Sequence[RowError]]:
+    """Each row's errors with their messages said through `quoted` (`FileRows`); the same
+    list when no message changes."""
+    said = errors
+    for index in [index for index, found in enumerate(errors) if found]:
+        found = errors[index]
+        again = [
+            error
+            if (message := quoted(error.message)) == error.message
+            # a RowError made like every other: validated (`RowError(...)`), not copied
+            else RowError(field=error.field, code=error.code, message=message)
+            for error in found
+        ]
+        if any(new is not old for new, old in zip(again, found, strict=True)):
+            if said is errors:
+                said = list(errors)
+            said[index] = again
+    return said
 
 
 def _total_rows(

@@ -33,6 +33,7 @@ from importer.pipeline.file_rows import (
 from importer.pipeline.generated_references import Ask, References
 from importer.pipeline.prediction import Prediction
 from importer.pipeline.preflight import regular_file
+from importer.pipeline.quoted_key import remover, without_key
 from importer.pipeline.results import ImportResult, RunOptions
 from importer.report.settings import ReportSettings, SourceDialect
 from importer.sources import Cell, read_source
@@ -94,8 +95,14 @@ class Intake:
         mapper = Mapper(config, creditor=creditor)
         columns = mapper.find_columns(source)
         validator = Validator(config, creditor=creditor)
+        quoted = remover(config, self._target)
         rows = FileRows(
-            source, columns, mapper, validator, keep_amounts=options.control is not None
+            source,
+            columns,
+            mapper,
+            validator,
+            keep_amounts=options.control is not None,
+            quoted=quoted.quoted if quoted else None,
         )
         file_name, file_sha256, file_format = source.name, source.sha256, source.format
         delimiter = source.delimiter
@@ -179,10 +186,12 @@ class Intake:
         sha256: str | None,
         started: datetime,
         options: RunOptions,
-        rejected: FileRejected,
-    ) -> None:
+        refused: FileRejected,
+    ) -> FileRejected:
         """Journal a file rejected as a whole: an import with no rows and the one reason,
-        so `importer imports` and its report say what happened."""
+        so `importer imports` and its report say what happened. The refusal journaled, and
+        returned to be said, is `without_key`: it may quote the file's texts."""
+        rejected = without_key(self._config, self._target, refused)
         record = ImportRecord(
             id=import_id,
             file_name=path.name,
@@ -204,6 +213,7 @@ class Intake:
         self._journal.imports.create(record, [])
         self._journal.notes.set_refusal(import_id, rejected.refusal.as_json())  # for its words
         log.info("import.rejected", import_id=import_id, file=path.name)
+        return rejected
 
 
 JOURNAL_BLOCK_ROWS = 5_000

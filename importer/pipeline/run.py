@@ -256,8 +256,8 @@ class Importer:
             # Posting runs with the collector on: it may last hours and HTTP errors do
             # create reference cycles.
             return done if done is not None else self.continue_import(import_id)
-        except FileRejected as rejected:
-            self._intake.reject(path, import_id, sha256, started, options, rejected)
+        except FileRejected as refused:
+            rejected = self._intake.reject(path, import_id, sha256, started, options, refused)
             result = self._result(path, import_id, ExitCode.USAGE, rejected.message)
             return replace(result, rejected=rejected)  # worded where it is read (`said_in`)
 

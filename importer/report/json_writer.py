@@ -347,8 +347,8 @@ class JsonWriter:
         rows = json_rows(block, self._columns)
         if not rows:
             return
-        text = ",\n".join(rows)
-        self._handle.write(((",\n" if self._any else "\n") + text).encode("utf-8"))
+        self._handle.write(b",\n" if self._any else b"\n")
+        self._handle.write(",\n".join(rows).encode("utf-8"))  # one copy of the block less
         self._any = True
 
     def finish(self) -> None:

@@ -147,3 +147,31 @@ def test_a_reader_that_went_away_costs_nothing(workdir: Path, api: Sandbox):
     _clean_stderr(result.stderr)
     assert "internal error" not in result.stderr
     assert len(creditings(api)) == 5
+
+
+@pytest.mark.parametrize("command", [["schema"], ["config"], ["imports"]])
+def test_a_reader_that_went_away_from_a_printing_command_sees_no_traceback(
+    workdir: Path, command: list[str]
+):
+    """`importer schema | head -1` and the like: what is left to print goes nowhere, the
+    command ends with 0 and stderr says nothing of a broken pipe."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "AMILI_API_KEY": SECRET}
+    env.pop("IMPORTER_CONFIG", None)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "importer", *command],
+            cwd=workdir,
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0, result.stderr
+    _clean_stderr(result.stderr)
+    assert result.stderr == ""
