@@ -6,7 +6,6 @@ import compileall
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,37 +31,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 _BYTECODE_SETTING: list[bool] = []
 
 
-MEMORY_FOLDER = Path("/dev/shm")
-"""Where the tests' files go when TMPDIR does not say (`_files_in_memory`)."""
-
-
-def _files_in_memory() -> None:
-    """The tests' temporary files (tmp_path, the journals, reports, the PostgreSQL server's
-    data, the temporary files of the importer processes they start) live in a folder kept in
-    memory (tmpfs) rather than on the disk, when the machine has one and TMPDIR names no
-    other: they are real files all the same, but every journal commit's fsync waits on no
-    disk. No test proves what survives a power cut (none can); a killed process's writes
-    are in the page cache on either. Measured on three files of CLI tests: 12.3 s -> 9.8 s,
-    the kernel's CPU 3.0 s -> 0.9 s."""
-    if "TMPDIR" in os.environ or not MEMORY_FOLDER.is_dir():
-        return
-    if not os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
-        return
-    os.environ["TMPDIR"] = str(MEMORY_FOLDER)
-    tempfile.tempdir = None  # gettempdir() asks TMPDIR again
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Test modules are collected with their rewritten bytecode cached, whatever
     PYTHONDONTWRITEBYTECODE says: pytest rewrites the asserts of every test module it imports,
     and without its cache each of the 4 processes of `-n 4` rewrote all 130 modules at every
     run (14.7 s of CPU to collect, measured under --cov; 7.9 s with the cache warm). The cache
     is keyed by each file's size and time, so an edited module is rewritten again; the first
-    run in a fresh checkout still writes it. The setting is put back once collection is done.
-    The tests' files are kept in memory (`_files_in_memory`)."""
+    run in a fresh checkout still writes it. The setting is put back once collection is done."""
     _BYTECODE_SETTING.append(sys.dont_write_bytecode)
     sys.dont_write_bytecode = False
-    _files_in_memory()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
