@@ -147,3 +147,33 @@ def test_wrapped_texts_get_rows_tall_enough_to_read_and_print_them(
     column = {cell.value: cell.column_letter for cell in attention[1]}["Outcome"]
     outcomes = [cell.value for cell in attention[column][1:]]
     assert max(map(len, outcomes)) <= attention.column_dimensions[column].width, outcomes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a text column of the file's own is as wide as its header (at most 40) and "
+    "does not wrap, so a long message of the file is cut where the next cell begins, on screen "
+    "and on paper",
+)
+def test_a_long_text_of_the_files_own_is_shown_whole(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    message = "Delkreditering enligt avtal med kunden om prisjustering för oktober " * 2
+    export = workdir / "export.csv"
+    export.write_bytes(
+        (
+            "Fakturanummer;Belopp;Kreditfaktura;Meddelande;Kommentar\r\n"
+            f"F-1004;abc;KF-1;{message.strip()};kort\r\n"
+        ).encode("cp1252")
+    )
+    code, _, _ = main("run", "--api-url", api.url, str(export))
+    assert code == 1
+    (path,) = (workdir / "reports").glob("*/report.xlsx")
+    sheet = openpyxl.load_workbook(path)["Needs attention"]
+    cell = sheet["D2"]
+    assert cell.value == message.strip()
+    width = sheet.column_dimensions["D"].width
+    if not cell.alignment.wrap_text:
+        assert width >= len(cell.value)
+    height = sheet.row_dimensions[2].height or LINE
+    assert height >= lines_needed(cell.value, width) * LINE
