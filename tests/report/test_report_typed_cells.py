@@ -126,3 +126,19 @@ def test_the_pages_row_headers_are_told_apart_as_the_workbooks_are(
     header = re.findall(r"<th>([^<]*)</th>", table[: table.index("</tr>")])
     assert header.count("Meddelande") == 1
     assert "Meddelande (rapport)" in header
+
+
+def test_a_fix_file_that_changes_nothing_is_said_to_have_changed_no_row(
+    workdir: Path, api: Sandbox
+) -> None:
+    """The round trip leaves an entry in the audit trail (who fed which file back), worded
+    as what it did: no row changed — not "correct row(s)  by …", a change whose rows are
+    missing, which a reader of the Summary takes for a correction made by hand."""
+    import_id, path = _run(workdir, api)
+    saved = workdir / "saved.xlsx"
+    openpyxl.load_workbook(path).save(saved)
+    assert importer(workdir, "rerun", import_id, "--fix", str(saved), api=api).returncode == 1
+    done = importer(workdir, "show", import_id)
+    (line,) = [line for line in done.stdout.splitlines() if "saved.xlsx" in line]
+    assert "row(s)  by" not in line, line
+    assert "no row changed" in line, line
