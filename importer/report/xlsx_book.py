@@ -93,6 +93,8 @@ class Book:
 
 LINE_HEIGHT = 15.0
 """A row's height per line of text, in points: the default row height of the default font."""
+MAX_ROW_HEIGHT = 409.5
+"""The tallest row Excel takes, in points (a taller one is a damaged workbook to it)."""
 _FILLED = 0.85
 """The part of a wrapped line a text of words fills on average: lines break between words
 (a text without spaces, a path or a hash, breaks anywhere and fills its lines)."""
@@ -110,7 +112,7 @@ def wrapped_height(texts: Sequence[tuple[str, float]]) -> float | None:
             per_line = max(int(width * _FILLED) if " " in part else int(width), 1)
             needed += -(-len(part) // per_line) or 1
         lines = max(lines, needed)
-    return lines * LINE_HEIGHT if lines > 1 else None
+    return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT) if lines > 1 else None
 
 
 A4 = 9

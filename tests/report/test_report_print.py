@@ -18,6 +18,7 @@ from cli_support import Main
 from test_report import make_report, sample_rows
 
 from importer.report import ReportRow, build_summary, write_reports
+from importer.report.xlsx_book import wrapped_height
 from importer.sandbox import Sandbox
 
 
@@ -207,3 +208,12 @@ def test_a_row_sheet_of_eight_columns_of_a_files_own_prints_at_half_size_or_more
         for dimension in sheet.column_dimensions.values()
     )
     assert A4_LANDSCAPE_CHARACTERS / width >= 0.5, width
+
+
+def test_a_row_is_never_made_taller_than_a_spreadsheet_allows() -> None:
+    """Excel takes rows up to 409.5 points: a taller one is a damaged workbook to it, so a
+    cell of thousands of characters gets the tallest row there is (its text stays whole in
+    the cell)."""
+    assert wrapped_height([("Kreditering enligt avtal " * 800, 50)]) == 409.5
+    assert wrapped_height([("kort", 50)]) is None
+    assert wrapped_height([("a" * 120, 50)]) == 3 * LINE
