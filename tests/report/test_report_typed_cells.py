@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 from cli_support import creditings, importer, report_of
 
+from importer.report.row_words import report_labels
 from importer.sandbox import Sandbox
 
 EXPORT = (
@@ -71,6 +72,16 @@ def test_swedish_headers_are_told_apart_too(workdir: Path, api: Sandbox) -> None
     header = [cell.value for cell in openpyxl.load_workbook(path)["Alla rader"][1]]
     assert header.count("Meddelande") == 1
     assert "Meddelande (rapport)" in header
+
+
+def test_a_report_header_told_apart_is_told_apart_from_the_files_own_of_that_name_too() -> None:
+    """A file that has both "Meddelande" and "Meddelande (rapport)" (a report fed back in as
+    a new file's columns) gets a report column of a third name, and `_id` the same way: two
+    columns of one name cannot be told apart by a reader, nor by a filter."""
+    own = ["Fakturanummer", "Meddelande", "Meddelande (rapport)", "_id", "_id (rapport)"]
+    labels = report_labels(own, ["label.message", "_id"], "sv")
+    shown = [header.casefold() for header in own + labels]
+    assert len(set(shown)) == len(shown), labels
 
 
 def test_report_xlsx_saved_as_excel_saves_it_and_fed_back_unchanged_corrects_nothing(
