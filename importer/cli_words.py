@@ -16,6 +16,7 @@ CLI: dict[str, tuple[str, str]] = {
         "- (filen avvisades innan raderna lästes)",
     ),
     "cli.creditor_per_row": ("as given on each row", "enligt varje rad"),
+    "cli.sandbox_mark": (" (sandbox)", " (testmiljö)"),
     "cli.sandbox": (
         "SANDBOX: no real credits were issued.",
         "TESTMILJÖ: inga riktiga krediteringar gjordes.",

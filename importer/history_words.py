@@ -49,6 +49,10 @@ HISTORY: dict[str, tuple[str, str]] = {
         "{when} {action} row(s) {rows} by {who}",
         "{when} {action} rad(er) {rows} av {who}",
     ),
+    "audit.head_no_row": (
+        "{when} {action}: no row changed, by {who}",
+        "{when} {action}: ingen rad ändrades, av {who}",
+    ),
     "audit.action.correct": ("correct", "rättade"),
     "audit.action.resolve": ("resolve", "åtgärdade"),
     "audit.action.reopen": ("reopen", "öppnade igen"),

@@ -195,7 +195,7 @@ def show_lines(view: ImportView, config: Config) -> list[str]:
     def line(key: str, value: str) -> str:
         return f"  {t(key):<{width}}{value}"
 
-    sandbox = " (sandbox)" if report.sandbox else ""
+    sandbox = t("cli.sandbox_mark") if report.sandbox else ""
     outcomes = ", ".join(f"{_outcome(k, language)} {v}" for k, v in summary.outcomes.items() if v)
     requested = _sek(summary.amount_requested, language)
     settled = _sek(summary.amount_settled, language)

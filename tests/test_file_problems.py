@@ -49,6 +49,20 @@ def test_a_refused_key_says_so_and_which_variable_to_set(workdir: Path, api: San
     assert report_of(workdir)["warnings"] == []
 
 
+def test_a_dry_run_whose_key_is_refused_names_the_variable_to_set(
+    workdir: Path, api: Sandbox
+) -> None:
+    """`validate` asks the API what it already holds when a key is set: a key it refuses is
+    said as `run` says it, naming the variable that holds the key, not "the environment
+    variable named by api.api_key_env" (a setting a finance person cannot look up)."""
+    done = importer(workdir, "validate", str(SAMPLE), api=api, key="wrong-key")
+    assert done.returncode == 3
+    line = one_line(done.stderr)
+    assert "refused the API key" in line, line
+    assert "environment variable AMILI_API_KEY (api.api_key_env)" in line, line
+    assert "outage" not in done.stdout + done.stderr
+
+
 def test_a_drop_with_a_refused_key_says_so_in_its_summary(workdir: Path, api: Sandbox) -> None:
     inbox = workdir / "inbox"
     inbox.mkdir()

@@ -319,3 +319,12 @@ def test_a_swedish_rerun_dry_run_lists_what_it_would_send_in_swedish(
     for english in ("dry run, nothing was changed", "would send", "in all", "corrected; was"):
         assert english not in done.stdout, done.stdout
     assert "1 234,50" in done.stdout, done.stdout
+
+
+def test_swedish_show_names_the_embedded_sandbox_in_swedish(swedish: Path) -> None:
+    done = importer(swedish, "run", str(SAMPLE), "--api-url", "sandbox")
+    assert done.returncode == 1, done.stderr
+    import_id = report_of(swedish)["file_import_report"]
+    lines = importer(swedish, "show", import_id).stdout.splitlines()
+    api = next(line for line in lines if line.startswith("  API "))
+    assert api.endswith("sandbox (testmiljö)"), api

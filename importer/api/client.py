@@ -83,12 +83,13 @@ def _unproven(response: Answer) -> str:
     )
 
 
-def _check_auth(response: Answer, base_url: str) -> None:
-    """A refused key stops the run: every row would be refused the same way."""
+def _check_auth(response: Answer, base_url: str, key_env: str) -> None:
+    """A refused key stops the run: every row would be refused the same way. Said with the
+    variable that holds the key (`api.api_key_env`'s value), the one thing to change."""
     if response.status_code in (401, 403):
         raise AuthenticationFailed(
             f"the API at {base_url} refused the API key (HTTP {response.status_code});"
-            " check the key in the environment variable named by api.api_key_env"
+            f" put the right key in the environment variable {key_env} (api.api_key_env)"
         )
 
 
@@ -166,6 +167,7 @@ class ApiClient(CreditingQueries):
         """`stop` cuts an answer in flight short when set (until `close`); `rng` draws the
         backoff's jitter."""
         self.base_url = base_url.rstrip("/")
+        self._key_env = config.api_key_env
         self._timeout = (config.connect_timeout, config.read_timeout)
         self._policy = RetryPolicy.of(config, rng)
         self._http = Connection(
@@ -227,7 +229,7 @@ class ApiClient(CreditingQueries):
                 prepared, timeout=self._timeout, allow_redirects=False, stream=True
             )
         )
-        _check_auth(response, self.base_url)
+        _check_auth(response, self.base_url, self._key_env)
         return _answer_of(response, self._endpoint_missing)
 
     def _endpoint_missing(self) -> str | None:
@@ -287,7 +289,7 @@ class ApiClient(CreditingQueries):
     def _lookup_answer(self, response: Answer, path: str) -> dict[str, Any]:
         """A look-up's answer as a JSON object; a refusal that passes (`api.failures`) or an
         unreadable answer raises its `TransportFailure`, anything else stops the run."""
-        _check_auth(response, self.base_url)
+        _check_auth(response, self.base_url, self._key_env)
         _check_not_redirected(response)
         status = response.status_code
         if status == 200:

@@ -261,7 +261,7 @@ class FileImport:
         item.amount_requested = summary.amount_requested
         item.amount_settled = summary.amount_settled
         item.creditors = list(report.creditor)
-        item.warnings = [warning.message for warning in report.warnings]
+        item.warnings = head_words.warnings(report, ReportSettings.of(self.config))
         record = self.journal.imports.get(result.import_id)
         columns = Mapper(self.config).fields_of(record.columns) if record is not None else {}
         language = self.config.report.language

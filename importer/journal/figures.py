@@ -10,10 +10,12 @@ where building a row object each took 8.8 s (the shared 2-core machine, load 7 t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
 from importer.journal.connection import JournalConnection
+from importer.journal.row_values import unpack_cells
 from importer.journal.schema import in_row_order, reads
 from importer.outcomes import Outcome, RowError
 
@@ -103,6 +105,20 @@ class FigureStore:
                     if settled_amount is not None:
                         settled += Decimal(settled_amount)
         return Amounts(read, credited, settled)
+
+    @reads
+    def unread_sources(self, import_id: str) -> Iterator[list[list[str]]]:
+        """The raw cells of the rows without an amount of their own (invalid rows: nothing
+        to send), `AMOUNT_BLOCK` at a time: the amount their cell shows belongs to the
+        control total as it does in the report (`importer.pipeline.amounts_read`)."""
+        for block in in_row_order(
+            self._db,
+            "SELECT row, source FROM rows"
+            " WHERE import_id=? AND row>? AND amount IS NULL ORDER BY row LIMIT ?",
+            import_id,
+            size=AMOUNT_BLOCK,
+        ):
+            yield [unpack_cells(source) for _, source in block]
 
     @reads
     def flagged(self, import_id: str) -> int:

@@ -64,6 +64,14 @@ class AmountReader:
             filled[index] = amount
         return filled
 
+    def rows_read(self, rows: Sequence[Sequence[str]]) -> list[Decimal | None]:
+        """The amount each row's cell shows (rows of raw cells, in the file's column order),
+        None where it shows none: the same reading as `fill`, for rows the journal holds."""
+        column = self._column
+        if column is None:
+            return [None] * len(rows)
+        return self._read([row[column] if column < len(row) else None for row in rows])
+
     def _read(self, cells: list[object]) -> list[Decimal | None]:
         """Each cell's amount (`AmountParser.read`): a column of plain positive amounts at
         once (`fast_amounts.plain_amounts`, the same values), any other cell by cell."""

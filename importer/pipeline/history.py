@@ -21,12 +21,13 @@ from importer.attention import (
 )
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
-from importer.pipeline.amounts_read import amount_reading
+from importer.pipeline.amounts_read import AmountReader, amount_reading
 from importer.refusal import Refusal
 from importer.report.cells import money_text
 from importer.report.json_writer import read_head
 from importer.report.model import Report
 from importer.report.render import build_report, kept_refusal
+from importer.report.settings import SourceDialect
 from importer.row_detail import reason_with_detail
 from importer.words import Language, number_text, reason_text, text
 
@@ -119,10 +120,21 @@ def import_figures(journal: Journal, record: ImportRecord) -> ImportFigures:
         ):
             attention[attention_kind(group.outcome, group.status, group.errors)] += group.rows
     amounts = journal.figures.amounts(record.id)
+    read = amounts.read + (_invalid_cells_read(journal, record) if invalid else Decimal(0))
     creditors = journal.imports.creditors(record.id)
-    return ImportFigures(
-        creditors, amounts.read, amounts.credited, amounts.settled, attention, resolved
-    )
+    return ImportFigures(creditors, read, amounts.credited, amounts.settled, attention, resolved)
+
+
+def _invalid_cells_read(journal: Journal, record: ImportRecord) -> Decimal:
+    """What the amount cells of the rows without a request (invalid rows) show: the report's
+    control total counts them (`importer.report.blocks.summarise`), so the figure a list of
+    imports calls "read" is the report's and the file's, not only what could be sent."""
+    dialect = SourceDialect.of_notes(journal.notes.source_notes(record.id), record.format)
+    reader = AmountReader(dialect, record.columns)
+    total = Decimal(0)
+    for rows in journal.figures.unread_sources(record.id):
+        total += sum(filter(None, reader.rows_read(rows)), Decimal(0))
+    return total
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ _ROW_LABELS = (
 
 _CSS = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:24px;color:#222}
-h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+h1{font-size:20px;overflow-wrap:anywhere}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;
 overflow-wrap:anywhere}

@@ -89,7 +89,7 @@ class AuditRecord(BaseModel):
         then one line per cell changed."""
         who = f"{self.os_user}@{self.host}" + (f" ({self.by})" if self.by else "")
         head = text(
-            "audit.head",
+            "audit.head" if self.rows else "audit.head_no_row",  # a fix file that changed nothing
             language,
             when=shown(self.at, zone),
             action=text(f"audit.action.{self.action}", language),

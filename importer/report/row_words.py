@@ -73,14 +73,15 @@ def report_labels(own: Sequence[str], keys: Sequence[str], language: Language) -
     """The headers of the report's columns after the file's own (`keys`: catalogue keys, or
     a name such as `_id` shown as it is). One that a column of the file already has (a file
     with its own "Meddelande") is told apart, "Meddelande (rapport)", on every page and
-    sheet alike. The row number keeps its name: `rerun --fix` finds it as the last of the
-    file's and the report's "Row"."""
+    sheet alike, and again if the file has that name too. The row number keeps its name:
+    `rerun --fix` finds it as the last of the file's and the report's "Row"."""
     taken = {header.strip().casefold() for header in own}
     labels = []
     for key in keys:
         shown = text(key, language) if key.startswith("label.") else key
-        if key != "label.row" and shown.casefold() in taken:
+        while key != "label.row" and shown.casefold() in taken:  # the file may have both
             shown += text("label.report_column", language)
+        taken.add(shown.casefold())
         labels.append(shown)
     return labels
 

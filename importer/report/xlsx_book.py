@@ -5,6 +5,7 @@ share."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import BinaryIO
 from zipfile import ZipFile
 
@@ -82,10 +83,36 @@ class Book:
         self.money_bold: Format = add({"num_format": MONEY_FORMAT, "bold": True})
         self.date: Format = add({"num_format": DATE_FORMAT, "align": "left"})
         self.day: Format = add({"num_format": DAY_FORMAT, "align": "left"})
-        self.wrap: Format = add({"text_wrap": True, "valign": "top"})
+        # Bottom-aligned, as every other cell: a row made tall for its wrapped texts keeps
+        # its one-line cells (the invoice, the outcome) on the wrapped texts' last line.
+        self.wrap: Format = add({"text_wrap": True})
         self.fills: dict[str, Format] = {
             key: add({"bg_color": rgb, "pattern": 1}) for key, rgb in OUTCOME_FILLS.items()
         }
+
+
+LINE_HEIGHT = 15.0
+"""A row's height per line of text, in points: the default row height of the default font."""
+MAX_ROW_HEIGHT = 409.5
+"""The tallest row Excel takes, in points (a taller one is a damaged workbook to it)."""
+_FILLED = 0.85
+"""The part of a wrapped line a text of words fills on average: lines break between words
+(a text without spaces, a path or a hash, breaks anywhere and fills its lines)."""
+
+
+def wrapped_height(texts: Sequence[tuple[str, float]]) -> float | None:
+    """The height a row needs to show each of its wrapped `texts` (text, column width in
+    characters) whole, or None when one line does. LibreOffice keeps a row at the height
+    the workbook gives it (it does not grow a row to its wrapped text when it opens one),
+    so a row left at the default showed one line and printed the rest over the rows below."""
+    lines = 1
+    for shown, width in texts:
+        needed = 0
+        for part in shown.split("\n"):
+            per_line = max(int(width * _FILLED) if " " in part else int(width), 1)
+            needed += -(-len(part) // per_line) or 1
+        lines = max(lines, needed)
+    return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT) if lines > 1 else None
 
 
 A4 = 9

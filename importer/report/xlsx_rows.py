@@ -88,6 +88,8 @@ class SheetRows:
         self._sizes: list[int] = []
         self._parts: list[str] = []
         self._row_end = ""
+        self._tag = 0
+        """Where in `_parts` the open row's tag is (after the row before's end)."""
         self._reference = ""
         self._column = -1
         self._styles: dict[Format | None, str] = {None: ""}
@@ -114,13 +116,24 @@ class SheetRows:
             raise ValueError(f"row {row} written after row {self.last_row}")
         if row == self.last_row:
             raise ValueError(f"column {col} of row {row} written after column {self._column}")
+        if len(self._parts) > _FLUSH_CELLS:
+            self._flush()  # before the row's tag, which `set_height` may still change
+        self._tag = len(self._parts)
         self._parts.append(f'{self._row_end}<row r="{row + 1}">')
         self._row_end = "</row>"
         self._reference = str(row + 1)
         self.last_row = row
         self._column = -1
-        if len(self._parts) > _FLUSH_CELLS:
-            self._flush()
+
+    def set_height(self, row: int, height: float) -> None:
+        """The height of `row`, the row being written, in points (`Worksheet.set_row`'s
+        height): a spreadsheet program keeps it as written, so a row of wrapped texts shows
+        and prints them whole."""
+        if row != self.last_row or not row:
+            raise ValueError(f"the height of row {row} set while row {self.last_row} is written")
+        shown = 0.75 * int(height * 4.0 / 3.0 + 0.5)  # whole pixels, as XlsxWriter rounds it
+        before = "</row>" if self._parts[self._tag].startswith("</row>") else ""
+        self._parts[self._tag] = f'{before}<row r="{row + 1}" ht="{shown:g}" customHeight="1">'
 
     def set_column(
         self, first: int, last: int, width: float | None = None, cell_format: Format | None = None

@@ -16,11 +16,15 @@ from importer.report import head_words
 from importer.report.control import reconciling_lines
 from importer.report.model import KNOWN_STATUSES, Report
 from importer.report.settings import ReportSettings
-from importer.report.xlsx_book import Book, cell_text, print_setup
+from importer.report.xlsx_book import Book, cell_text, print_setup, wrapped_height
 from importer.words import outcome_text, text
 
 SUMMARY_COLUMNS = 3
 """Label, count or value, amount."""
+_LABEL_WIDTH = 34
+"""The labels' column, at least (wider for a longer label)."""
+_TEXT_WIDTH = 70
+"""The values' column, where next steps and warnings wrap."""
 
 
 class SummarySheet:
@@ -36,14 +40,21 @@ class SummarySheet:
         self._report = report
         self._settings = settings
         self._at = 0
-        sheet.set_column(0, 0, 34)
-        sheet.set_column(1, 1, 70, book.wrap)
+        self._label = _LABEL_WIDTH
+        sheet.set_column(0, 0, _LABEL_WIDTH)
+        sheet.set_column(1, 1, _TEXT_WIDTH, book.wrap)
         sheet.set_column(2, 2, 18)
 
     def _t(self, key: str, **values: object) -> str:
         return text(key, self._settings.language, **values)
 
     def _line(self, *cells: Any, formats: Sequence[Format | None] = ()) -> None:
+        if cells and isinstance(cells[0], str):
+            self._label = max(self._label, len(cells[0]) + 2)  # every label whole
+        if len(cells) > 1 and isinstance(cells[1], str):
+            height = wrapped_height([(cells[1], _TEXT_WIDTH)])
+            if height is not None:
+                self._sheet.set_row(self._at, height)
         for index, cell in enumerate(cells):
             chosen = formats[index] if index < len(formats) else None
             if cell is None or cell == "":
@@ -134,4 +145,5 @@ class SummarySheet:
             said = (entry.lines(settings.language, settings.timezone) for entry in report.audit)
             for line in (line for lines in said for line in lines):
                 self._line("", line)
+        self._sheet.set_column(0, 0, self._label)
         print_setup(self._sheet, self._at, SUMMARY_COLUMNS, one_page=True)

@@ -25,8 +25,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from importer.attention import shares_rejection
+from importer.outcomes import OUTCOME_ORDER
 from importer.report.blocks import RowBlock
-from importer.report.model import Report
+from importer.report.model import KNOWN_STATUSES, Report
 from importer.report.row_words import (
     WordedRow,
     attention_indices,
@@ -35,9 +36,16 @@ from importer.report.row_words import (
     worded_rows,
 )
 from importer.report.settings import ReportSettings
-from importer.report.xlsx_book import MONEY_FORMAT, Book, cell_text, drop_archive, print_setup
+from importer.report.xlsx_book import (
+    MONEY_FORMAT,
+    Book,
+    cell_text,
+    drop_archive,
+    print_setup,
+    wrapped_height,
+)
 from importer.report.xlsx_summary import SummarySheet
-from importer.words import Language, text
+from importer.words import Language, outcome_text, text
 
 __all__ = ["MONEY_FORMAT", "XlsxWriter", "cell_text"]
 
@@ -97,11 +105,18 @@ class _RowSheet:
         header = own + report_labels(own, _ROW_LABELS, language)
         sheet = self.sheet
         self._cells = book.spliced.rows(sheet)  # the data rows: see xlsx_rows
+        outcomes = max(
+            len(outcome_text(outcome.value, status, language))
+            for outcome in OUTCOME_ORDER
+            for status in (None, *KNOWN_STATUSES)
+        )
         for index, label in enumerate(header):
             key = _ROW_LABELS[index - self._width] if index >= self._width else ""
             width = _WIDE.get(key) or min(max(len(label) + 2, 10), 40)
             if key == "_id":
                 width = _ID_WIDTH
+            elif key == "label.outcome":
+                width = max(width, outcomes + 1)  # "Ogiltig, ej skickad" whole
             wrap = book.wrap if key in _WIDE else None
             self._cells.set_column(index, index, width, wrap)
         sheet.freeze_panes(1, 0)
@@ -156,6 +171,16 @@ class _RowSheet:
             sheet.write_string(at, col + 6, cell_text(row.crediting_id))
         if row.details:
             sheet.write_string(at, col + 7, cell_text(row.details), book.wrap)
+        if row.reason or row.next_step or row.details:
+            height = wrapped_height(
+                (
+                    (row.reason, _WIDE["label.reason"]),
+                    (row.next_step, _WIDE["label.next_step"]),
+                    (row.details, _WIDE["label.message"]),
+                )
+            )
+            if height is not None:
+                sheet.set_height(at, height)
 
     def finish(self) -> None:
         self.sheet.autofilter(0, 0, max(self.written, 1), self._columns - 1)

@@ -173,6 +173,32 @@ def test_a_files_warnings_are_in_the_summary(tmp_path: Path, api: Sandbox) -> No
     assert f"warning: {warning}" in printed
 
 
+def test_a_files_warnings_are_in_the_summary_in_the_report_language(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """Under `report.language: sv` the night's summary says a hidden row and a total row in
+    Swedish, as the command line and the report say them, Swedish numbers included."""
+    night = make_night(tmp_path, api.url, report={"language": "sv"})
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Krediter"
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura"])
+    for row in (["EO-0001", 10, "KF-1"], ["EO-0002", 20, "KF-2"], ["EO-0003", 1230.5, "KF-3"]):
+        sheet.append(row)
+    sheet.append(["Summa", 1260.5, None])
+    sheet.row_dimensions[3].hidden = True
+    book.save(night.inbox / "credits.xlsx")
+    code, printed = night.pass_at("2027-01-15 02:00")
+    assert code == ExitCode.OK
+    (item,) = _json(night.summary("2027-01-14"))["files"]
+    hidden, total = item["warnings"]
+    assert hidden.startswith("dolda rader på bladet 'Krediter' (1) togs inte med: rad 3"), hidden
+    assert total == "rad 5 är en summarad (belopp 1 260,50), inte en kreditering, och togs inte med"
+    assert f"varning: {total}" in printed
+    assert "left out" not in printed
+
+
 @pytest.mark.parametrize(("language", "said"), [("sv", "avvisad av API:et"), ("en", "the API")])
 def test_an_outcome_named_inside_a_sentence_keeps_its_capitals(
     tmp_path: Path, api: Sandbox, language: str, said: str

@@ -157,3 +157,19 @@ def test_hidden_rows_left_out_are_a_line_of_their_own(main: Main, workdir: Path)
     rows = _summary_rows(folder / "report.xlsx")
     assert rows["Hidden rows left out"][:2] == (2, 500.5)
     assert re.search(r"\n  hidden rows +2 +500\.50   \(left out: hidden in the workbook\)", out)
+
+
+def test_the_list_of_imports_and_show_say_the_reports_amount_read(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
+    assert code == 1
+    _, report = _report(workdir)
+    import_id = report["file_import_report"]
+    assert Decimal(report["summary"]["amount_read"]) == READ
+    code, out, _ = main("imports", "--json")
+    assert code == 0
+    (listed,) = json.loads(out)
+    assert Decimal(listed["amount_read"]) == READ  # the invalid row's 3 400,32 included
+    code, out, _ = main("show", import_id)
+    assert "read 9 721.89 SEK" in out, out

@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 from cli_support import creditings, importer, report_of
 
+from importer.report.row_words import report_labels
 from importer.sandbox import Sandbox
 
 EXPORT = (
@@ -73,6 +74,16 @@ def test_swedish_headers_are_told_apart_too(workdir: Path, api: Sandbox) -> None
     assert "Meddelande (rapport)" in header
 
 
+def test_a_report_header_told_apart_is_told_apart_from_the_files_own_of_that_name_too() -> None:
+    """A file that has both "Meddelande" and "Meddelande (rapport)" (a report fed back in as
+    a new file's columns) gets a report column of a third name, and `_id` the same way: two
+    columns of one name cannot be told apart by a reader, nor by a filter."""
+    own = ["Fakturanummer", "Meddelande", "Meddelande (rapport)", "_id", "_id (rapport)"]
+    labels = report_labels(own, ["label.message", "_id"], "sv")
+    shown = [header.casefold() for header in own + labels]
+    assert len(set(shown)) == len(shown), labels
+
+
 def test_report_xlsx_saved_as_excel_saves_it_and_fed_back_unchanged_corrects_nothing(
     workdir: Path, api: Sandbox
 ) -> None:
@@ -126,3 +137,19 @@ def test_the_pages_row_headers_are_told_apart_as_the_workbooks_are(
     header = re.findall(r"<th>([^<]*)</th>", table[: table.index("</tr>")])
     assert header.count("Meddelande") == 1
     assert "Meddelande (rapport)" in header
+
+
+def test_a_fix_file_that_changes_nothing_is_said_to_have_changed_no_row(
+    workdir: Path, api: Sandbox
+) -> None:
+    """The round trip leaves an entry in the audit trail (who fed which file back), worded
+    as what it did: no row changed — not "correct row(s)  by …", a change whose rows are
+    missing, which a reader of the Summary takes for a correction made by hand."""
+    import_id, path = _run(workdir, api)
+    saved = workdir / "saved.xlsx"
+    openpyxl.load_workbook(path).save(saved)
+    assert importer(workdir, "rerun", import_id, "--fix", str(saved), api=api).returncode == 1
+    done = importer(workdir, "show", import_id)
+    (line,) = [line for line in done.stdout.splitlines() if "saved.xlsx" in line]
+    assert "row(s)  by" not in line, line
+    assert "no row changed" in line, line
