@@ -94,6 +94,12 @@ REPORT: dict[str, tuple[str, str]] = {
         "Correct the row in report.csv, then run the command above.",
         "Rätta raden i report.csv och kör sedan kommandot ovan.",
     ),
+    "next.invalid_summary": (
+        "Correct the row in report.csv, then run the command under What to do next on the "
+        "Summary sheet.",
+        "Rätta raden i report.csv och kör sedan kommandot under Nästa steg på bladet "
+        "Sammanfattning.",
+    ),
     "next.invalid_dry_run": (
         "Correct the row in the file, then validate or run the file again.",
         "Rätta raden i filen och validera eller kör sedan filen igen.",

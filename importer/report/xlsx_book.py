@@ -86,8 +86,10 @@ class Book:
         # Bottom-aligned, as every other cell: a row made tall for its wrapped texts keeps
         # its one-line cells (the invoice, the outcome) on the wrapped texts' last line.
         self.wrap: Format = add({"text_wrap": True})
-        self.fills: dict[str, Format] = {
-            key: add({"bg_color": rgb, "pattern": 1}) for key, rgb in OUTCOME_FILLS.items()
+        self.header: Format = add({"bold": True, "text_wrap": True})
+        self.fills: dict[str, Format] = {  # an outcome wraps in its narrow column
+            key: add({"bg_color": rgb, "pattern": 1, "text_wrap": True})
+            for key, rgb in OUTCOME_FILLS.items()
         }
 
 

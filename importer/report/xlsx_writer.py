@@ -25,9 +25,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from importer.attention import shares_rejection
-from importer.outcomes import OUTCOME_ORDER
 from importer.report.blocks import RowBlock
-from importer.report.model import KNOWN_STATUSES, Report
+from importer.report.model import Report
 from importer.report.row_words import (
     WordedRow,
     attention_indices,
@@ -45,7 +44,7 @@ from importer.report.xlsx_book import (
     wrapped_height,
 )
 from importer.report.xlsx_summary import SummarySheet
-from importer.words import Language, outcome_text, text
+from importer.words import Language, text
 
 __all__ = ["MONEY_FORMAT", "XlsxWriter", "cell_text"]
 
@@ -66,7 +65,18 @@ _ROW_LABELS = (
 )
 """The columns after the file's own, on both row sheets (the same layout, so a person who
 knows one knows the other)."""
-_WIDE = {"label.reason": 50, "label.next_step": 50, "label.message": 60}
+_WIDE = {"label.reason": 36, "label.next_step": 36, "label.message": 60}
+"""The report's own long texts, wrapped in columns of these widths. The reason and the next
+step are printed; a row to correct says its `rerun --fix` command once, on the Summary
+(`_next_step`), so its next step is a line or two, not the command again on every row."""
+_NARROW = {"label.outcome": 20, "label.amount_requested": 16, "label.amount_settled": 16}
+"""Columns whose texts wrap (an outcome, a money column's header) rather than widen the
+printed page."""
+_ON_SCREEN = 2
+"""The last columns of a row sheet, left out of its print area: the crediting's `_id` and the
+API's message are for a person at a screen (and IT); the printed page holds what finance acts
+on — the file's own columns, the outcome, the reason, the next step and the amounts — at a
+readable size when one page wide (`print_setup`)."""
 _ID_WIDTH = 26
 """An `_id` is 24 hexadecimal characters: readable whole."""
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
@@ -99,28 +109,28 @@ class _RowSheet:
         self.sheet: Worksheet = book.workbook.add_worksheet(name)
         self.name = name
         self._book = book
+        self._language = language
         self._width = len(columns)
         self._amount, self._date = typed
         own = [cell_text(c) for c in columns]
         header = own + report_labels(own, _ROW_LABELS, language)
         sheet = self.sheet
         self._cells = book.spliced.rows(sheet)  # the data rows: see xlsx_rows
-        outcomes = max(
-            len(outcome_text(outcome.value, status, language))
-            for outcome in OUTCOME_ORDER
-            for status in (None, *KNOWN_STATUSES)
-        )
+        self._own_widths: list[int] = []
+        widths: list[tuple[str, float]] = []
         for index, label in enumerate(header):
             key = _ROW_LABELS[index - self._width] if index >= self._width else ""
-            width = _WIDE.get(key) or min(max(len(label) + 2, 10), 40)
+            width = _WIDE.get(key) or _NARROW.get(key) or min(max(len(label) + 2, 10), 40)
+            if index < self._width:
+                self._own_widths.append(width)
             if key == "_id":
                 width = _ID_WIDTH
-            elif key == "label.outcome":
-                width = max(width, outcomes + 1)  # "Ogiltig, ej skickad" whole
             wrap = book.wrap if key in _WIDE else None
             self._cells.set_column(index, index, width, wrap)
+            widths.append((label, width))
         sheet.freeze_panes(1, 0)
-        sheet.write_row(0, 0, header, book.bold)
+        sheet.set_row(0, wrapped_height(widths))  # a header wrapped is shown whole
+        sheet.write_row(0, 0, header, book.header)
         self._columns = len(header)
         self.written = 0
         self.left_out = 0
@@ -145,11 +155,18 @@ class _RowSheet:
             if day is not None:
                 shown = book.day if day == datetime(day.year, day.month, day.day) else book.date
                 typed[self._date] = (day, shown)
+        widths = self._own_widths
+        long: list[tuple[str, int]] = []  # the file's own texts longer than their column
         for index, cell in enumerate(source):
             value = typed.get(index)
             if value is None:
                 if cell:
-                    sheet.write_string(at, index, cell_text(cell))
+                    shown = cell_text(cell)
+                    if len(shown) > widths[index]:  # wrapped, whole on screen and on paper
+                        sheet.write_string(at, index, shown, book.wrap)
+                        long.append((shown, widths[index]))
+                    else:
+                        sheet.write_string(at, index, shown)
             elif isinstance(value[0], datetime):
                 sheet.write_datetime(at, index, value[0], value[1])
             else:
@@ -161,8 +178,9 @@ class _RowSheet:
         )
         if row.reason:
             sheet.write_string(at, col + 2, cell_text(row.reason), book.wrap)
-        if row.next_step:
-            sheet.write_string(at, col + 3, row.next_step, book.wrap)
+        next_step = self._next_step(row)
+        if next_step:
+            sheet.write_string(at, col + 3, next_step, book.wrap)
         if row.requested is not None:
             sheet.write_number(at, col + 4, float(row.requested), book.money)
         if row.settled is not None:
@@ -171,20 +189,30 @@ class _RowSheet:
             sheet.write_string(at, col + 6, cell_text(row.crediting_id))
         if row.details:
             sheet.write_string(at, col + 7, cell_text(row.details), book.wrap)
-        if row.reason or row.next_step or row.details:
+        outcome_wraps = len(row.outcome_text) > _NARROW["label.outcome"]
+        if row.reason or next_step or row.details or long or outcome_wraps:
             height = wrapped_height(
                 (
                     (row.reason, _WIDE["label.reason"]),
-                    (row.next_step, _WIDE["label.next_step"]),
+                    (next_step, _WIDE["label.next_step"]),
                     (row.details, _WIDE["label.message"]),
+                    (row.outcome_text, _NARROW["label.outcome"]),
+                    *long,
                 )
             )
             if height is not None:
                 sheet.set_height(at, height)
 
+    def _next_step(self, row: WordedRow) -> str:
+        """The row's next step; for a row to correct, without the `rerun --fix` command,
+        which the Summary says once."""
+        if row.next_step_key == "next.invalid":
+            return text("next.invalid_summary", self._language)
+        return row.next_step
+
     def finish(self) -> None:
         self.sheet.autofilter(0, 0, max(self.written, 1), self._columns - 1)
-        print_setup(self.sheet, self.written + 1, self._columns)
+        print_setup(self.sheet, self.written + 1, self._columns - _ON_SCREEN)
 
 
 _NOT_WANTED = Decimal("NaN")

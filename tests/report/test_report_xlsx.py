@@ -71,17 +71,20 @@ def test_sheets_in_order_and_row_sheet_layout(tmp_path: Path) -> None:
 
 def test_needs_attention_holds_exactly_the_rows_a_person_must_act_on(tmp_path: Path) -> None:
     write_reports(make_report(), tmp_path, ["xlsx"])
-    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Needs attention"]
+    wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    ws = wb["Needs attention"]
     col = header_index(ws)
     rows = [ws.cell(r, col["Row"]).value for r in range(2, ws.max_row + 1)]
     # warning, error, invalid, rejected, not_sent, unknown; not completed, not duplicate
     assert rows == [3, 4, 5, 6, 8, 9]
     steps = {ws.cell(r, col["Row"]).value: ws.cell(r, col["What to do next"]).value for r in
              range(2, ws.max_row + 1)}  # fmt: skip
-    assert (
-        steps[5] == "Correct the row in report.csv, then run: "
-        f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}"
+    assert steps[5] == (  # the command itself once, on the Summary
+        "Correct the row in report.csv, then run the command under What to do next on the "
+        "Summary sheet."
     )
+    said = [cell.value for row in wb["Summary"].iter_rows() for cell in row]
+    assert f"importer rerun imp-1 --fix {tmp_path / 'report.csv'}" in "\n".join(map(str, said))
     assert steps[8].startswith("Not sent yet: run importer rerun imp-1")
     assert steps[9].startswith("Sent without an answer")
 
