@@ -127,6 +127,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "uncertain.credited_twice": lambda j: j.uncertain.credited_twice("imp-1"),
     "figures.row_groups": lambda j: j.figures.row_groups("imp-1"),
     "figures.amounts": lambda j: j.figures.amounts("imp-1"),
+    "figures.unread_sources": lambda j: list(j.figures.unread_sources("imp-1")),
     "audit.trail": lambda j: j.audit.trail("imp-1"),
     "audit.resolutions": lambda j: j.audit.resolutions("imp-1"),
     "dedupe.credited_rows_of": lambda j: j.dedupe.credited_rows_of(
