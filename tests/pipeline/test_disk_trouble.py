@@ -123,16 +123,16 @@ def test_a_full_disk_after_posting_loses_no_outcome(workdir: Path, api: Sandbox)
         assert not [name for name in written if name.endswith(".tmp")]
 
 
-def test_a_reader_that_went_away_costs_nothing(workdir: Path, api: Sandbox):
-    """`importer run … | head -1`: stdout's pipe closes early. The import still finishes with
-    its own exit code, and stderr carries no internal error and no "Exception ignored"."""
+def _to_a_closed_pipe(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m importer ARGS` whose stdout is a pipe nobody reads any more (`… | head -1`
+    once head has its line)."""
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first line is printed
     env = {**os.environ, "AMILI_API_KEY": SECRET}
     env.pop("IMPORTER_CONFIG", None)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "importer", "run", str(SAMPLE), "--api-url", api.url],
+        return subprocess.run(
+            [sys.executable, "-m", "importer", *args],
             cwd=workdir,
             env=env,
             stdout=write_end,
@@ -143,6 +143,12 @@ def test_a_reader_that_went_away_costs_nothing(workdir: Path, api: Sandbox):
         )
     finally:
         os.close(write_end)
+
+
+def test_a_reader_that_went_away_costs_nothing(workdir: Path, api: Sandbox):
+    """`importer run … | head -1`: stdout's pipe closes early. The import still finishes with
+    its own exit code, and stderr carries no internal error and no "Exception ignored"."""
+    result = _to_a_closed_pipe(workdir, "run", str(SAMPLE), "--api-url", api.url)
     assert result.returncode == 1, result.stderr  # the sample's own code: rows need attention
     _clean_stderr(result.stderr)
     assert "internal error" not in result.stderr
@@ -155,23 +161,7 @@ def test_a_reader_that_went_away_from_a_printing_command_sees_no_traceback(
 ):
     """`importer schema | head -1` and the like: what is left to print goes nowhere, the
     command ends with 0 and stderr says nothing of a broken pipe."""
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    env = {**os.environ, "AMILI_API_KEY": SECRET}
-    env.pop("IMPORTER_CONFIG", None)
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "importer", *command],
-            cwd=workdir,
-            env=env,
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        os.close(write_end)
+    result = _to_a_closed_pipe(workdir, *command)
     assert result.returncode == 0, result.stderr
     _clean_stderr(result.stderr)
     assert result.stderr == ""
