@@ -105,14 +105,21 @@ few as a key too short to redact, fewer would hide ordinary endings."""
 
 class KeyRemover:
     """A text with the keys' forms replaced by `REMOVED` (called), or a quote cut short
-    (`cut`): one cut inside the key ends in the key's beginning, which no whole form
+    (`cut`, `quoted`): one cut inside the key ends in the key's beginning, which no whole form
     matches — `'xxx…', 's3cr3t-k… (27 more characters)` gives the key's first characters
-    away, so its end that begins a form is removed too."""
+    away, so a beginning of a form where the quote was cut is removed too."""
 
-    __slots__ = ("_forms",)
+    __slots__ = ("_beginnings", "_forms")
 
     def __init__(self, forms: tuple[bytes, ...]) -> None:
         self._forms = forms
+        texts = [form.decode("utf-8") for form in forms]
+        self._beginnings = sorted(
+            {text[:length] for text in texts for length in range(CUT_KEY_SHORTEST, len(text))},
+            key=len,
+            reverse=True,
+        )
+        """Each form's beginnings of `CUT_KEY_SHORTEST` characters or more, longest first."""
 
     def __call__(self, text: str) -> str:
         return redact_text(text, self._forms)
@@ -128,17 +135,17 @@ class KeyRemover:
         text = self(text)
         if "…" not in text:
             return text
-        for form in (form.decode("utf-8") for form in self._forms):
-            for length in range(len(form) - 1, CUT_KEY_SHORTEST - 1, -1):
-                text = text.replace(form[:length] + "…", REMOVED + "…")
+        for beginning in self._beginnings:
+            text = text.replace(beginning + "…", REMOVED + "…")
         return text
 
     def cut(self, text: str) -> str:
+        """`text`, a quote cut short at its end, with the keys removed and a beginning of one
+        it ends in removed too."""
         text = self(text)
-        forms = [form.decode("utf-8") for form in self._forms]
-        for length in range(max(map(len, forms), default=0) - 1, CUT_KEY_SHORTEST - 1, -1):
-            if any(text.endswith(form[:length]) for form in forms if len(form) > length):
-                return text[: len(text) - length] + REMOVED
+        for beginning in self._beginnings:
+            if text.endswith(beginning):
+                return text[: len(text) - len(beginning)] + REMOVED
         return text
 
 

@@ -55,12 +55,11 @@ class AmountReader:
         header = self._header
         wanted = [index for index, amount in enumerate(amounts) if amount is None]
         if block.keyed:
-            cells = [block.source[index].get(header) for index in wanted]
+            read = self._read([block.source[index].get(header) for index in wanted])
         else:
-            rows = [block.source[index] for index in wanted]
-            cells = [row[column] if column < len(row) else None for row in rows]
+            read = self.rows_read([block.source[index] for index in wanted])
         filled = list(amounts)  # never the request column itself
-        for index, amount in zip(wanted, self._read(cells), strict=True):
+        for index, amount in zip(wanted, read, strict=True):
             filled[index] = amount
         return filled
 
