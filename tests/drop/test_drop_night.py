@@ -152,19 +152,27 @@ def test_an_expected_file_that_came_is_no_news_at_expect_by(tmp_path: Path, api:
     assert _json(night.summary("2027-01-14"))["missing"] == []
 
 
-def test_a_files_warnings_are_in_the_summary(tmp_path: Path, api: Sandbox) -> None:
-    """A workbook's hidden row is left out and said in the import's report; the night's
-    summary repeats the warning, so the morning's reader need not open the report."""
-    night = make_night(tmp_path, api.url)
+def _krediter(path: Path, third: float, *more: list[object]) -> None:
+    """A workbook of three credits on its sheet "Krediter" (the third of `third`), then the
+    rows `more`; its row 3 (the second credit) hidden."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Krediter"
     sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura"])
-    for row in (["EO-0001", 10, "KF-1"], ["EO-0002", 20, "KF-2"], ["EO-0003", 30, "KF-3"]):
+    for row in (["EO-0001", 10, "KF-1"], ["EO-0002", 20, "KF-2"], ["EO-0003", third, "KF-3"]):
+        sheet.append(row)
+    for row in more:
         sheet.append(row)
     sheet.row_dimensions[3].hidden = True
-    book.save(night.inbox / "credits.xlsx")
+    book.save(path)
+
+
+def test_a_files_warnings_are_in_the_summary(tmp_path: Path, api: Sandbox) -> None:
+    """A workbook's hidden row is left out and said in the import's report; the night's
+    summary repeats the warning, so the morning's reader need not open the report."""
+    night = make_night(tmp_path, api.url)
+    _krediter(night.inbox / "credits.xlsx", 30)
     code, printed = night.pass_at("2027-01-15 02:00")
     assert code == ExitCode.OK
     (item,) = _json(night.summary("2027-01-14"))["files"]
@@ -179,16 +187,7 @@ def test_a_files_warnings_are_in_the_summary_in_the_report_language(
     """Under `report.language: sv` the night's summary says a hidden row and a total row in
     Swedish, as the command line and the report say them, Swedish numbers included."""
     night = make_night(tmp_path, api.url, report={"language": "sv"})
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Krediter"
-    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura"])
-    for row in (["EO-0001", 10, "KF-1"], ["EO-0002", 20, "KF-2"], ["EO-0003", 1230.5, "KF-3"]):
-        sheet.append(row)
-    sheet.append(["Summa", 1260.5, None])
-    sheet.row_dimensions[3].hidden = True
-    book.save(night.inbox / "credits.xlsx")
+    _krediter(night.inbox / "credits.xlsx", 1230.5, ["Summa", 1260.5, None])
     code, printed = night.pass_at("2027-01-15 02:00")
     assert code == ExitCode.OK
     (item,) = _json(night.summary("2027-01-14"))["files"]
