@@ -53,6 +53,7 @@ class _WriteBehind:
         self._handle = handle
         self._pending: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._written = 0
         self._thread = threading.Thread(target=self._drain, name="report-writer", daemon=True)
         self._thread.start()
 
@@ -61,6 +62,8 @@ class _WriteBehind:
             if self._error is None:
                 try:
                     self._handle.write(data)
+                    _start_writeback(self._handle, self._written)
+                    self._written += len(data)
                 except BaseException as exc:  # raised to the renderer by write/close
                     self._error = exc
 
@@ -77,6 +80,28 @@ class _WriteBehind:
             self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def _start_writeback(handle: BinaryIO, since: int) -> None:
+    """Ask the kernel to start writing the file from byte `since` on to disk, without waiting.
+
+    `atomic_file` fsyncs each report before renaming it; for report.json of 50,000 rows that
+    is ~36 MB, and an fsync that starts the whole writeback then was a twentieth of a
+    `validate` writing only json and csv. Started block by block, the writeback overlaps the
+    rendering and the final fsync finds little left to write. `posix_fadvise(DONTNEED)` is
+    the portable way Linux offers to start writeback (PostgreSQL flushes data the same way
+    where `sync_file_range` is missing): it writes dirty pages back asynchronously and then
+    drops the pages already clean, which a report, read by nobody in this process, can spare.
+    Where the call does not exist (not POSIX) or fails, the final fsync does all the work,
+    as before: durability never depends on it."""
+    if _FADVISE is None:
+        return
+    handle.flush()
+    with suppress(OSError):
+        _FADVISE(handle.fileno(), since, 0, os.POSIX_FADV_DONTNEED)
+
+
+_FADVISE = getattr(os, "posix_fadvise", None)
 
 
 @contextmanager
