@@ -9,14 +9,15 @@
 (e) `importer validate` at the sizes people have (default 5,000, 20,000, 50,000 and 200,000
     rows): with the default formats (what users get: the workbook's All rows sheet is written
     up to `report.xlsx_all_rows`) and with the machine reports alone (json, csv), each against
-    `frictionless validate` of the same file in the same run; `--memory-rows N` adds one run
-    of N rows (e.g. 2,000,000) for its peak RSS.
+    `frictionless validate` of the same file in the same run, in `--rounds` interleaved rounds
+    (the ratio of the medians); `--memory-rows N` adds one run of N rows (e.g. 2,000,000) for
+    its peak RSS.
 (d) `importer run` of a 50,000-row file at zero latency with the default formats, the workbook
     holding all sheets (Summary, Needs attention, All rows), and the workbook's share of the
     time (the workbook rendered again from the journal, timed alone in-process).
 
 Run:  python bench/import_bench.py [--rows 200000] [--post-rows 3000] [--latency-rows 1000]
-      [--sizes 5000,20000,50000,200000] [--memory-rows 0] [--only a|b|c|d|e]
+      [--sizes 5000,20000,50000,200000] [--memory-rows 0] [--rounds 3] [--only a|b|c|d|e]
 Needs the `bench` extra (frictionless) for (a)'s baseline. Timings are printed, never asserted.
 """
 
@@ -26,9 +27,11 @@ import argparse
 import csv
 import http.client
 import json
+import math
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -252,27 +255,38 @@ def _frictionless_seconds(work: Path, data: Path) -> tuple[float, float] | None:
     return seconds, cpu
 
 
-def bench_sizes(work: Path, sizes: list[int], memory_rows: int) -> None:
+def bench_sizes(work: Path, sizes: list[int], memory_rows: int, rounds: int = 3) -> None:
     """(e): validate at several sizes, default formats and machine reports alone, each as a
-    ratio to frictionless measured on the same file in the same run (> 1: we are faster)."""
+    ratio to frictionless measured on the same file in the same run (> 1: we are faster).
+
+    A single run of each moves by 10-20% from run to run on a shared machine (frictionless's
+    own time as much as ours), so each size is measured in `rounds` interleaved rounds —
+    frictionless, the default formats, json + csv, then again — and the ratio printed is of
+    the medians, with the lowest and highest round's ratio beside it."""
     folder = work / "sizes"
     folder.mkdir()
     for rows in sizes:
         data = folder / f"credits-{rows}.csv"
         write_credits(data, rows, cases=1000)
-        baseline = _frictionless_seconds(folder, data)
-        default, default_cpu, default_rss = _timed_validate(folder, data, None)
-        machine, machine_cpu, machine_rss = _timed_validate(folder, data, "json, csv")
-        if baseline is None:
+        measured: list[tuple[tuple[float, float], ...]] = []
+        for _ in range(rounds):
+            baseline = _frictionless_seconds(folder, data) or (float("nan"), float("nan"))
+            default, default_cpu, _rss = _timed_validate(folder, data, None)
+            machine, machine_cpu, _rss = _timed_validate(folder, data, "json, csv")
+            measured.append((baseline, (default, default_cpu), (machine, machine_cpu)))
+        if any(math.isnan(m[0][0]) for m in measured):
             print("(e) frictionless not installed (pip install '.[bench]'): no baseline")
-            baseline = (float("nan"), float("nan"))
-        theirs, their_cpu = baseline
+        theirs, their_cpu = _medians([m[0] for m in measured])
+        default, default_cpu = _medians([m[1] for m in measured])
+        machine, machine_cpu = _medians([m[2] for m in measured])
+        spread_default = _spread([m[0][0] / m[1][0] for m in measured])
+        spread_machine = _spread([m[0][0] / m[2][0] for m in measured])
         print(
-            f"(e) {rows:,} rows: default formats {default:.2f} s ({theirs / default:.2f}x "
-            f"frictionless, CPU {their_cpu / default_cpu:.2f}x, {default_rss:.0f} MB); "
-            f"json+csv {machine:.2f} s ({theirs / machine:.2f}x, CPU "
-            f"{their_cpu / machine_cpu:.2f}x, {machine_rss:.0f} MB); frictionless "
-            f"{theirs:.2f} s (CPU {their_cpu:.2f} s)"
+            f"(e) {rows:,} rows, median of {rounds}: default formats {default:.2f} s "
+            f"({theirs / default:.2f}x frictionless [{spread_default}], CPU "
+            f"{their_cpu / default_cpu:.2f}x); json+csv {machine:.2f} s "
+            f"({theirs / machine:.2f}x [{spread_machine}], CPU {their_cpu / machine_cpu:.2f}x); "
+            f"frictionless {theirs:.2f} s (CPU {their_cpu:.2f} s)"
         )
         data.unlink()
     if memory_rows:
@@ -280,6 +294,16 @@ def bench_sizes(work: Path, sizes: list[int], memory_rows: int) -> None:
         write_credits(data, memory_rows, cases=1000)
         seconds, _cpu, rss = _timed_validate(folder, data, None)
         print(f"(e) {memory_rows:,} rows, default formats: {seconds:.2f} s, peak RSS {rss:.0f} MB")
+
+
+def _medians(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The median wall and the median CPU seconds of several rounds."""
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+def _spread(ratios: list[float]) -> str:
+    """The lowest and highest of the rounds' ratios, as printed beside the median's."""
+    return f"{min(ratios):.2f}-{max(ratios):.2f}"
 
 
 def start_sandbox(work: Path, cases: Path, latency_ms: int, name: str):
@@ -500,6 +524,7 @@ def main() -> None:
         help="comma-separated row counts for (e)",
     )
     parser.add_argument("--memory-rows", type=int, default=0, help="(e): one more run's RSS")
+    parser.add_argument("--rounds", type=int, default=3, help="(e): rounds a size is measured")
     parser.add_argument("--only", choices=["a", "b", "c", "d", "e"])
     args = parser.parse_args()
     # An installed package has its bytecode compiled at install time; an editable checkout
@@ -521,7 +546,7 @@ def main() -> None:
             bench_workbook_share(work, args.workbook_rows)
         if args.only in (None, "e"):
             sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
-            bench_sizes(work, sizes, args.memory_rows)
+            bench_sizes(work, sizes, args.memory_rows, args.rounds)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,12 @@ CASES = [
         "import_bench.py",
         [
             *["--rows", "300", "--post-rows", "20", "--latency-rows", "5"],
-            *["--workbook-rows", "50", "--sizes", "40", "--memory-rows", "40"],
+            *["--workbook-rows", "50", "--sizes", "40", "--memory-rows", "40", "--rounds", "2"],
         ],
         [
             *["(a) importer validate", "(b) importer run", "(c) importer run"],
             *["ratio importer/bare", "report.xlsx alone"],
-            *["(e) 40 rows: default formats", "(e) 40 rows, default formats: "],
+            *["(e) 40 rows, median of 2: default formats", "(e) 40 rows, default formats: "],
         ],
     ),
     ("drop_bench.py", ["--files", "2", "--rows", "20"], ["ratio drop/baseline"]),
@@ -55,6 +55,11 @@ CASES = [
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),
     ("workbook_layout.py", ["--rows", "100"], ["number_format", "layout as XML vs regular"]),
     ("xlsx_bench.py", ["--rows", "50", "--rounds", "1"], ["XlsxWriter is"]),
+    (
+        "suite_time.py",
+        ["--limit", "2", "--workers", "0"],
+        ["earlier tests: 1,229; found today: 2;", "earlier tests today:"],
+    ),
 ]
 
 
