@@ -49,6 +49,10 @@ RECORD: dict[str, tuple[str, str]] = {
     "record.removed": ("removed {path}", "tog bort {path}"),
     "record.would_remove": ("would remove {path}", "skulle ta bort {path}"),
     "record.kept": ("kept {path} ({why})", "behöll {path} ({why})"),
+    "record.unreadable": (
+        "it cannot be read, so whether its import still has open rows is unknown",
+        "den går inte att läsa, så det är okänt om dess import har öppna rader",
+    ),
     "record.removed_total": (
         "removed {count} item(s), {megabytes} MB; kept {kept}",
         "tog bort {count} objekt, {megabytes} MB; behöll {kept}",

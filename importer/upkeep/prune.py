@@ -8,9 +8,10 @@ documents for years — the archived originals under an inbox's `done/YYYY-MM-DD
 `failed/YYYY-MM-DD/` (a creditor's subfolder inbox included).
 
 Never removed: anything of an import with rows still needing a person or still open (its
-report folder, a summary naming it, its archived file, found by its SHA-256); anything in
-`processing/` (a file a drop has not finished); a folder whose name is no import of this
-journal; anything behind a symbolic link. The journal's rows are kept: a pruned import's
+report folder, a summary naming it, its archived file, found by its SHA-256); an archived
+file that cannot be read (whose import cannot be told); anything in `processing/` (a file a
+drop has not finished); a folder whose name is no import of this journal; anything behind a
+symbolic link. The journal's rows are kept: a pruned import's
 report can be written again with `importer report ID`. The overview page (index.html) is
 written again after a prune, so it links nothing removed.
 
@@ -19,7 +20,6 @@ old whatever day its import began; an archive's age is the day in its folder nam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -32,6 +32,7 @@ from typing import Any
 from importer.drop.inbox import DONE, FAILED, sub_inboxes
 from importer.errors import ConfigError
 from importer.journal import Journal
+from importer.pipeline.earlier_imports import file_sha256
 from importer.pipeline.history import import_figures
 from importer.pipeline.overview import write_overview
 from importer.words import Language, text
@@ -77,8 +78,13 @@ def prune(
     for inbox in archives:
         for day_folder in _archive_days(Path(inbox), cutoff.date()):
             for path in sorted(p for p in day_folder.iterdir() if not p.is_symlink()):
-                if path.is_file():
-                    _judge(result, path, by_sha.get(_sha256(path)))
+                if not path.is_file():
+                    continue
+                sha256 = file_sha256(path)
+                if sha256 is None:  # whose original it is cannot be told: never removed
+                    result.kept.append((path, text("record.unreadable", language)))
+                    continue
+                _judge(result, path, by_sha.get(sha256))
             if not dry_run and not any(day_folder.iterdir()):
                 day_folder.rmdir()
     if not dry_run:
@@ -200,11 +206,3 @@ def _size(path: Path) -> int:
     return sum(
         Path(root, name).lstat().st_size for root, _dirs, files in os.walk(path) for name in files
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -13,6 +13,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from cli_support import SAMPLE, importer
 
 from importer.sandbox import Sandbox
@@ -143,3 +144,21 @@ def test_a_notification_still_owed_for_an_import_with_open_rows_is_kept(
     pruned = importer(workdir, "prune", "--older-than", "30")
     assert pruned.returncode == 0, pruned.stderr
     assert owed.is_file(), pruned.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_an_archived_file_that_cannot_be_read_is_kept_and_said_why(
+    workdir: Path, api: Sandbox
+) -> None:
+    _config_with_drops(workdir)
+    inbox = _drop_night(workdir, api, _clean(workdir), days_ago=40)
+    (archived,) = (inbox / "done").glob("*/clean.csv")
+    archived.chmod(0)
+    try:
+        done = importer(workdir, "prune", "--older-than", "30", "--archives", "inbox")
+    finally:
+        archived.chmod(0o644)
+    assert done.returncode == 0, done.stderr
+    assert archived.is_file()
+    named = Path("inbox") / archived.relative_to(inbox)  # as --archives names it
+    assert f"kept {named} (it cannot be read, so whether its import" in done.stdout
