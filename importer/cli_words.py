@@ -51,6 +51,13 @@ CLI: dict[str, tuple[str, str]] = {
         "rows above without a readable amount",
         "rader ovan utan läsbart belopp",
     ),
+    "cli.label.corrected": ("corrected", "rättade"),
+    "cli.label.corrected.meaning": (
+        "rows above whose amount rerun --fix changed; amount read less this is the file's "
+        "total as sent",
+        "rader ovan vars belopp rerun --fix ändrade; läst belopp minus detta är filens summa "
+        "som den skickades",
+    ),
     "cli.label.left_out.total_rows": ("total rows", "summarader"),
     "cli.label.left_out.total_rows.meaning": (
         "left out: totals, not credits",

@@ -32,6 +32,7 @@ REPORT: dict[str, tuple[str, str]] = {
     "label.rows_read": ("Rows read", "Lästa rader"),
     "label.amount_read": ("Amount read", "Läst belopp"),
     "label.rows_without_amount": ("Rows without a readable amount", "Rader utan läsbart belopp"),
+    "label.corrected": ("Amounts changed by rerun --fix", "Belopp ändrade med rerun --fix"),
     "label.left_out.total_rows": (
         "Total rows left out (not credits)",
         "Summarader som utelämnats (inte krediteringar)",

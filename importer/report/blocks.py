@@ -17,6 +17,7 @@ from importer.outcomes import OUTCOME_ORDER, Outcome, RowError
 from importer.report.model import (
     KNOWN_STATUSES,
     Attempt,
+    ControlLine,
     Report,
     ReportRow,
     Resolution,
@@ -234,6 +235,7 @@ def summarise(
     credited = Outcome.NOT_SENT if dry_run else Outcome.CREDITED
     creditors: dict[str, None] = {}
     resolved: Counter[str] = Counter()
+    corrected = ControlLine()
     for block in blocks:
         count += len(block.row)
         if block.resolution is not None:
@@ -245,6 +247,8 @@ def summarise(
             found = read(block, found)
         unread += sum(map(is_, found, repeat(None)))  # by identity: no Decimal ==
         _add_amounts(amounts, block.outcome, found)
+        if read is not None and block.original_source is not None:
+            _add_corrections(corrected, block, found, read)
         creditors.update(dict.fromkeys(_creditors(block.request)))
         if credited not in block.outcome:
             continue
@@ -271,8 +275,35 @@ def summarise(
         resolved=resolved.total(),
         resolved_kinds=dict(resolved),
         rows_without_amount=unread,
+        corrected=corrected,
         creditors=list(creditors),
     )
+
+
+def _add_corrections(
+    line: ControlLine, block: RowBlock, now: list[Decimal | None], read: AmountFill
+) -> None:
+    """Add to `line` the block's corrected rows whose amount changed, and the change: `now`
+    (each row's amount as summed) less the amount `read` reads from the cells the file first
+    had (`original_source`), an unreadable amount counting as none on either side."""
+    originals = block.original_source or []
+    at = [index for index, cells in enumerate(originals) if cells is not None]
+    if not at:
+        return
+    first = RowBlock(
+        row=[block.row[i] for i in at],
+        outcome=[block.outcome[i] for i in at],
+        source=[originals[i] for i in at],
+        request=[None] * len(at),
+        errors=[() for _ in at],
+        keyed=True,
+    )
+    for index, was in zip(at, read(first, [None] * len(at)), strict=True):
+        amount = now[index]
+        if amount == was:
+            continue
+        line.rows += 1
+        line.amount += (amount or Decimal(0)) - (was or Decimal(0))
 
 
 def _resolved_kinds(block: RowBlock) -> Iterator[str]:

@@ -43,12 +43,15 @@ def left_out_lines(warnings: Sequence[ImportWarning]) -> dict[str, ControlLine]:
 
 def reconciling_lines(summary: Summary) -> list[tuple[str, int, Decimal | None]]:
     """The lines the control totals show below the outcomes, as (label key, rows, amount):
-    the rows without a readable amount (counted among the outcomes, no amount), then each
-    kind of row with no outcome that the file holds — what reconciles the amount read with
-    a total the creditor's system made. Lines of zero rows are left out."""
+    the rows without a readable amount (counted among the outcomes, no amount), the rows
+    whose amount a `rerun --fix` changed (with the change), then each kind of row with no
+    outcome that the file holds — what reconciles the amount read with a total the
+    creditor's system made. Lines of zero rows are left out."""
     lines: list[tuple[str, int, Decimal | None]] = []
     if summary.rows_without_amount:
         lines.append(("label.rows_without_amount", summary.rows_without_amount, None))
+    if summary.corrected.rows:
+        lines.append(("label.corrected", summary.corrected.rows, summary.corrected.amount))
     for kind in LEFT_OUT:
         line = summary.left_out.get(kind)
         if line is not None and line.rows:

@@ -160,13 +160,14 @@ class FileInfo(BaseModel):
 
 
 class ControlLine(BaseModel):
-    """Rows of the file that have no outcome, and what their amounts add up to: a line of
-    the control totals of its own, so the creditor's own total for the file can be found in
-    the report whether it counts them or not."""
+    """A line of the control totals of its own: some of the file's rows (those with no
+    outcome, or those a correction changed) and an amount, so the creditor's own total for
+    the file can be found in the report whether it counts them or not."""
 
     rows: int = 0
     amount: Decimal = Decimal(0)
-    """The sum of the amounts that could be read on those rows."""
+    """The sum of the amounts that could be read on those rows (for `Summary.corrected`,
+    the change a correction made to them)."""
 
     @field_serializer("amount", when_used="json")
     def _amount_json(self, value: Decimal) -> str:
@@ -201,6 +202,12 @@ class Summary(BaseModel):
     left_out: dict[str, ControlLine] = Field(default_factory=dict)
     """Rows of the file with no outcome (not counted in `rows`), by kind (`LEFT_OUT`):
     `total_rows`, `hidden_rows`; both keys when built from an import."""
+    corrected: ControlLine = Field(default_factory=ControlLine)
+    """Rows (counted in `outcomes`) whose amount a `rerun --fix` changed, and the change in
+    all: each row's amount now less the amount its cell had in the file as sent (an amount
+    that could not be read counts as none). `amount_read` less this amount is the file's
+    total as it was sent, so the creditor's own total for the file is still found in the
+    report after a correction."""
     resolved: int = 0
     """Rows a person marked as handled: they need attention no more (still counted under
     their outcome)."""

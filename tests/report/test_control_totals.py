@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from cli_support import Main
+from cli_support import Main, corrected_report_csv
 
 from importer.sandbox import Sandbox
 
@@ -173,3 +173,55 @@ def test_the_list_of_imports_and_show_say_the_reports_amount_read(
     assert Decimal(listed["amount_read"]) == READ  # the invalid row's 3 400,32 included
     code, out, _ = main("show", import_id)
     assert "read 9 721.89 SEK" in out, out
+
+
+def test_amounts_a_fix_changed_are_a_line_of_their_own_so_the_files_total_is_still_found(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
+    assert code == 1
+    folder, report = _report(workdir)
+    import_id = report["file_import_report"]
+    # Row 4 gets its invoice and a corrected amount (3 400,32 -> 3 400,23); row 5's amount,
+    # unreadable as sent ("tusen"), becomes 1 000,00; row 6 gets an invoice, no amount.
+    fix = corrected_report_csv(
+        folder / "report.csv",
+        4,
+        {"Fakturanummer": "F-1003", "Belopp": "3 400,23"},
+        workdir / "fix-1.csv",
+    )
+    fix = corrected_report_csv(fix, 5, {"Belopp": "1 000,00"}, workdir / "fix-2.csv")
+    fix = corrected_report_csv(fix, 6, {"Referens": "R-5b"}, workdir / "fixed.csv")
+    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    assert code in (0, 1), out
+    folder, report = _report(workdir)
+    summary = report["summary"]
+    now = READ - Decimal("3400.32") + Decimal("3400.23") + Decimal("1000.00")
+    assert Decimal(summary["amount_read"]) == now == sum(_money(summary["amounts"]).values())
+    assert summary["corrected"] == {"rows": 2, "amount": "999.91"}  # row 6's amount is as sent
+    assert Decimal(summary["amount_read"]) - Decimal(summary["corrected"]["amount"]) == READ
+
+    rows = _summary_rows(folder / "report.xlsx")
+    assert rows["Amounts changed by rerun --fix"][:2] == (2, 999.91)
+    page = _page_rows(folder / "report.html")
+    assert page["Amounts changed by rerun --fix"] == ["2", "999.91"]
+    assert re.search(
+        r"\n  corrected +2 +999\.91   \(rows above whose amount rerun --fix changed; "
+        r"amount read less this is the file's total as sent\)",
+        out,
+    ), out
+    # Rendered again from the journal: the same line.
+    assert main("report", import_id)[0] in (0, 1)
+    _, again = _report(workdir)
+    assert again["summary"]["corrected"] == summary["corrected"]
+
+
+def test_a_report_without_corrections_has_a_zero_line_and_shows_none(
+    main: Main, workdir: Path
+) -> None:
+    code, out, _ = main("validate", str(_export(workdir)))
+    assert code == 1
+    folder, report = _report(workdir)
+    assert report["summary"]["corrected"] == {"rows": 0, "amount": "0.00"}
+    assert "Amounts changed by rerun --fix" not in _summary_rows(folder / "report.xlsx")
+    assert "  corrected " not in out
