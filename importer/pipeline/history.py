@@ -106,15 +106,14 @@ class ImportFigures:
                 "shape": CACHE_SHAPE,
                 "outcomes": {outcome.value: n for outcome, n in counts.items()},
                 "creditors": self.creditors,
-                "amounts": [str(a) for a in self.money],
+                "amounts": [
+                    str(amount)
+                    for amount in (self.amount_read, self.amount_credited, self.amount_settled)
+                ],
                 "attention": self.attention,
                 "resolved": self.resolved,
             }
         )
-
-    @property
-    def money(self) -> tuple[Decimal, Decimal, Decimal]:
-        return (self.amount_read, self.amount_credited, self.amount_settled)
 
     @classmethod
     def of_cached(cls, text: str) -> tuple[dict[Outcome, int], ImportFigures] | None:
@@ -254,7 +253,7 @@ def list_imports(
             if not record.dry_run and record.id in cached:
                 revision = cached[record.id].revision
                 computed.append((record.id, revision, entry.figures.cached(entry.counts)))
-        if creditor is not None and creditor not in entry.figures.creditors:
+        if creditor is not None and creditor not in _creditors(journal, entry):
             continue
         if status is not None and entry.status != status:
             continue
@@ -263,6 +262,14 @@ def list_imports(
         entries.append(entry)
     _keep(journal, computed)
     return entries
+
+
+def _creditors(journal: Journal, entry: ImportEntry) -> list[str]:
+    """Whose rows the import holds, as the journal says: a dry run's figures name its
+    report's creditors, its rows in the journal (none: nothing was sent) name none."""
+    if entry.record.dry_run:
+        return journal.imports.creditors(entry.record.id)
+    return entry.figures.creditors
 
 
 def _cached_entry(record: ImportRecord, cached: Cached | None) -> ImportEntry | None:
