@@ -7,6 +7,7 @@ figures fails no list. On each backend, real SQLite files and a real server."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 API = "http://localhost:8080"
 SHA = "3fa2c1d9" + "0" * 56
 CREDITING = "64b0c0ffee0000000000c001"
+RELEASE_1 = Path(__file__).resolve().parents[1] / "data" / "journals" / "release-1.sqlite"
 
 
 def _record(import_id: str = "imp-1") -> ImportRecord:
@@ -285,3 +287,16 @@ def test_figures_kept_in_another_shape_are_computed_again(tmp_path: Path) -> Non
     with Journal(path) as journal:
         assert listed(journal) == first
         assert all(entry.figures is not None for entry in journal.figure_cache.current().values())
+
+
+def test_the_release_journal_lists_the_same_figures_kept_as_from_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    shutil.copyfile(RELEASE_1, path)
+    with Journal(path) as journal:
+        first = listed(journal)  # computed from the rows, then kept
+        assert first == from_scratch(journal)
+        assert len(first) == 3
+        assert all(e.figures is not None for e in journal.figure_cache.current().values())
+        assert listed(journal) == first  # from what was kept
