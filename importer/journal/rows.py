@@ -159,8 +159,7 @@ class RowStore:
                     (import_id, row, iso_z(utcnow()), checked.raw),
                 )
             )
-        statements.append(bump(import_id))
-        self._db.write(statements)
+        self._db.write([*statements, bump(import_id)])
 
     def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
         """Errors on a row whose outcome stands (a credited row credited twice): the row
