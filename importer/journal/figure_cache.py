@@ -10,7 +10,16 @@ revisions first (`current`), computes the figures of the imports whose entry is 
 stores each with the revision it read before computing (`store`): a writer that commits
 meanwhile has bumped the revision past it, so the entry is stale, never wrong; one that
 committed before is in what the reader computed. On a server, the bump is a row update of
-`imports`, so two hosts' bumps of one import follow each other.
+`imports`, so two hosts' bumps of one import follow each other; the credit-note claim's
+function (`claims.SERVER_TAKE`) bumps after it took the writer lock, and an import's rows
+are written by the one process holding its lock, so no transaction holding the writer lock
+waits for an import's row that a transaction waiting for the writer lock holds.
+
+Measured (`lanes_bench.journal_commits`, one thread, 50,000 rows, intent and outcome, SQLite,
+five interleaved runs): 6,314 rows/s without the bump, 5,601 with it (median; the page of
+`imports` is one more page a commit writes); an `importer run` of 50,000 rows took 101.4 and
+107.7 s before, 105.1 and 99.2 s after (`import_bench.py --only d`): within the machine's
+noise.
 
 Not bumped: a report's folder (`report_notes.set_report_dir`: no figure reads it, and a dry
 run, the one import whose figures come from its report, is never cached), a credit note's
