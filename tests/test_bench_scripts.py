@@ -50,6 +50,11 @@ CASES = [
         ["--rows", "20", "--cases", "5", "--quick"],
         ["PostgreSQL/SQLite", "journal commits from 32 threads"],
     ),
+    (
+        "overview_bench.py",
+        ["--imports", "3", "--rows", "40", "--rounds", "1"],
+        ["ratio warm/baseline", "cold overview"],
+    ),
     ("lookup_bench.py", ["--rows", "30", "--cases", "5"], ["ratio look-ups/posting"]),
     ("server_report_memory.py", ["--rows", "30"], ["peak RSS PostgreSQL/SQLite"]),
     ("sandbox_throughput.py", ["-n", "50"], ["sandbox capacity"]),

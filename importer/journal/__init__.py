@@ -29,6 +29,8 @@ SQLite file (with `migrations`, the only modules that import `sqlite3`) or a
 * `journal.claims` — credit notes claimed by rows in flight or credited (`claims`);
 * `journal.uncertain` — rows whose attempt was uncertain (`uncertain`);
 * `journal.figures` — the counts and amounts a list of imports shows (`figures`);
+* `journal.figure_cache` — each import's revision and the figures last computed at one
+  (`figure_cache`);
 * `journal.audit` — changes made by hand, append-only, and the rows resolved (`audit`);
 * `journal.nights` — a night's drop summary, shared by the hosts of one journal (`nights`).
 
@@ -57,6 +59,7 @@ from importer.journal.audit import AuditEntry, AuditStore, CellChange
 from importer.journal.claims import ClaimStore
 from importer.journal.connection import JournalConnection, SharedConnection, damaged, said
 from importer.journal.dedupe import DedupeStore, JournalCrediting
+from importer.journal.figure_cache import Cached, FigureCache
 from importer.journal.figures import Amounts, FigureStore, RowGroup
 from importer.journal.imports import ImportRecord, ImportStore
 from importer.journal.locks import LockStore
@@ -76,9 +79,11 @@ __all__ = [
     "Amounts",
     "AuditEntry",
     "AuditStore",
+    "Cached",
     "CellChange",
     "ClaimStore",
     "DedupeStore",
+    "FigureCache",
     "FigureStore",
     "ImportRecord",
     "ImportStore",
@@ -125,6 +130,7 @@ class Journal:
         self.claims = ClaimStore(self._db)
         self.uncertain = UncertainStore(self._db)
         self.figures = FigureStore(self._db)
+        self.figure_cache = FigureCache(self._db)
         self.audit = AuditStore(self._db)
         self.nights = NightStore(self._db)
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump_in
 from importer.journal.schema import iso_z, reads
 
 AuditAction = Literal["correct", "resolve", "reopen"]
@@ -83,6 +84,7 @@ class AuditStore:
                     json.dumps([c.model_dump() for c in entry.changes], ensure_ascii=False),
                 ),
             ).fetchone()
+            bump_in(db, import_id)  # its resolutions (a correction's rows: `rows.replace`)
             if entry.action == "resolve":
                 db.executemany(
                     "INSERT INTO resolutions VALUES (?,?,?) ON CONFLICT (import_id, row)"

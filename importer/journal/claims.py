@@ -51,6 +51,7 @@ BEGIN
         DO UPDATE SET import_id = excluded.import_id, row = excluded.row;
     UPDATE rows SET outcome = 'unknown', intent_at = p_at
         WHERE import_id = p_import AND row = p_row;
+    UPDATE imports SET revision = revision + 1 WHERE id = p_import;
 END $$"""
 """`ClaimStore.take` on a server, defined in each session (`journal.postgres`): the holder
 it returns, or none when the claim and the row's intent are written."""

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump_in
 from importer.journal.schema import REQUEST_COLUMNS, REQUEST_FIELDS, reads
 
 _CHUNK = 500
@@ -154,6 +155,7 @@ class DedupeStore:
                     (str(pointer.get("file_import_report")), int(pointer.get("row", -1))),
                 )
                 if original:
+                    bump_in(db, import_id)
                     db.execute(
                         "UPDATE rows SET crediting_id=?, duplicate_of=?"
                         " WHERE import_id=? AND row=?",

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump_in
 from importer.journal.row_values import NewRow, errors_json, pack_cells, request_row_values
 from importer.journal.schema import REQUEST_COLUMN_LIST, REQUEST_PLACEHOLDERS, iso_z, reads
 from importer.outcomes import ImportWarning, Outcome, RowError
@@ -199,6 +200,7 @@ class ImportStore:
                 "UPDATE imports SET state=?, finished=? WHERE id=?",
                 (state, iso_z(finished) if finished else None, import_id),
             )
+            bump_in(db, import_id)
 
     def add_warning(self, import_id: str, warning: str | ImportWarning) -> None:
         """A file-level warning for the report, noted once however often a run meets it."""
@@ -215,6 +217,7 @@ class ImportStore:
                     "UPDATE imports SET warnings=? WHERE id=?",
                     (json.dumps([*warnings, stored], ensure_ascii=False), import_id),
                 )
+                bump_in(db, import_id)
 
     def remove_warnings(self, import_id: str, codes: Collection[str]) -> None:
         """Forget the import's warnings with these codes (a condition a new run re-checks)."""
@@ -229,6 +232,7 @@ class ImportStore:
                     "UPDATE imports SET warnings=? WHERE id=?",
                     (json.dumps(kept, ensure_ascii=False), import_id),
                 )
+                bump_in(db, import_id)
 
     @reads
     def outcome_counts(self, import_id: str) -> dict[Outcome, int]:

@@ -176,9 +176,23 @@ def _v7_drop_nights(db: JournalConnection) -> None:
     db.execute("CREATE TABLE drop_nights (night TEXT PRIMARY KEY, summary TEXT NOT NULL)")
 
 
+def _v8_import_figures(db: JournalConnection) -> None:
+    """`journal.migrations._v8_import_figures` on the server: each import's revision and
+    the figures last computed at one. BIGINT: a revision is bumped twice per row posted."""
+    db.execute("ALTER TABLE imports ADD COLUMN revision BIGINT NOT NULL DEFAULT 0")
+    db.execute(
+        """CREATE TABLE import_figures (
+    import_id TEXT PRIMARY KEY,
+    revision BIGINT NOT NULL,
+    figures TEXT NOT NULL
+)"""
+    )
+
+
 STEPS: Mapping[int, Callable[[JournalConnection], None]] = {
     BASELINE: _baseline,
     7: _v7_drop_nights,
+    8: _v8_import_figures,
 }
 """Version -> the server step that reaches it: the baseline, then one per migration
 appended to `journal.migrations` after it (append only, as there)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump_in
 from importer.journal.schema import reads
 
 
@@ -36,10 +37,12 @@ class ReportNotes:
                 " WHERE id=?",
                 (delimiter, decimal, json.dumps(notes or {}, ensure_ascii=False), import_id),
             )
+            bump_in(db, import_id)  # the amounts of invalid rows are read in this dialect
 
     def set_report_dir(self, import_id: str, folder: Path) -> None:
         """Keep the folder the import's report was last written to (`report.dir` or
-        `--report-dir`), so `importer show` names the report.csv that is really there."""
+        `--report-dir`), so `importer show` names the report.csv that is really there. No
+        figure reads it: the import's revision stays (`journal.figure_cache`)."""
         with self._db.transaction() as db:
             db.execute(
                 "UPDATE imports SET report_dir=? WHERE id=?", (str(folder.resolve()), import_id)
@@ -54,6 +57,7 @@ class ReportNotes:
                 "UPDATE imports SET source_notes=? WHERE id=?",
                 (json.dumps({"refusal": refusal}, ensure_ascii=False), import_id),
             )
+            bump_in(db, import_id)
 
     @reads
     def report_dir(self, import_id: str) -> Path | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from importer.api.answers import check as check_answer
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump, bump_in
 from importer.journal.row_values import (
     ROW_COLUMNS,
     JournalRow,
@@ -102,7 +103,7 @@ class RowStore:
     def mark_intent(self, import_id: str, row: int) -> None:
         """Committed before the request leaves: if the process dies now, the row is
         `unknown` and will be looked up before anything is sent again."""
-        self._db.write([_intent(import_id, row)])
+        self._db.write([_intent(import_id, row), bump(import_id)])
 
     def record(
         self,
@@ -158,7 +159,7 @@ class RowStore:
                     (import_id, row, iso_z(utcnow()), checked.raw),
                 )
             )
-        self._db.write(statements)
+        self._db.write([*statements, bump(import_id)])
 
     def flag(self, import_id: str, row: int, errors: Sequence[RowError], note: str) -> None:
         """Errors on a row whose outcome stands (a credited row credited twice): the row
@@ -175,6 +176,7 @@ class RowStore:
                 "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                 (import_id, row, iso_z(utcnow()), outcome, None, note),
             )
+            bump_in(db, import_id)
 
     def record_verdicts(
         self,
@@ -186,6 +188,7 @@ class RowStore:
         file of 200,000 rows is one transaction."""
         now = iso_z(utcnow())
         with self._db.transaction() as db:
+            bump_in(db, import_id)  # once for the batch
             for row, outcome, errors, pointer, note in verdicts:
                 db.execute(
                     "UPDATE rows SET outcome=?, errors=?, crediting_id=?, duplicate_of=?,"
@@ -230,11 +233,13 @@ class RowStore:
                 "INSERT INTO attempts VALUES (?,?,?,?,?,?)",
                 (import_id, new.row, iso_z(utcnow()), new.outcome.value, None, "corrected"),
             )
+            bump_in(db, import_id)
 
 
 def mark_intent_in(db: JournalConnection, import_id: str, row: int) -> None:
     """`mark_intent` inside a transaction the caller holds (a credit-note claim)."""
     db.execute(*_intent(import_id, row))
+    bump_in(db, import_id)
 
 
 def _intent(import_id: str, row: int) -> tuple[str, tuple[Any, ...]]:

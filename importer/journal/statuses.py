@@ -8,6 +8,7 @@ from typing import Any
 
 from importer.api.answers import check as check_answer
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump_in
 from importer.journal.row_values import decimal_text, errors_json
 from importer.journal.schema import iso_z, reads, utcnow
 
@@ -49,6 +50,7 @@ class StatusStore:
         unusable = [(row, answer) for row, answer in checked if answer.errors]
         read = [(row, answer.fields) for row, answer in checked]
         with self._db.transaction() as db:
+            bump_in(db, import_id)  # once for the batch
             for row, answer in unusable:
                 db.execute(
                     "UPDATE rows SET errors=? WHERE import_id=? AND row=?",

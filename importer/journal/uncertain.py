@@ -5,6 +5,7 @@ flagged as credited twice are counted for its exit code."""
 from __future__ import annotations
 
 from importer.journal.connection import JournalConnection
+from importer.journal.figure_cache import bump_in
 from importer.journal.schema import reads
 from importer.outcomes import CREDITED_TWICE
 
@@ -20,6 +21,7 @@ class UncertainStore:
             db.execute(
                 "INSERT INTO uncertain VALUES (?,?) ON CONFLICT DO NOTHING", (import_id, row)
             )
+            bump_in(db, import_id)
 
     @reads
     def credited(self, import_id: str) -> list[int]:
@@ -37,6 +39,7 @@ class UncertainStore:
         """Looked up once more: not again."""
         with self._db.transaction() as db:
             db.execute("DELETE FROM uncertain WHERE import_id=? AND row=?", (import_id, row))
+            bump_in(db, import_id)
 
     @reads
     def credited_twice(self, import_id: str) -> int:

@@ -5,6 +5,7 @@ and a script can ask the same from Python."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from importer import logs
 from importer.attention import (
     ATTENTION_KINDS,
     attention_kind,
@@ -19,7 +21,8 @@ from importer.attention import (
     row_next_step,
     shares_rejection,
 )
-from importer.journal import ImportRecord, Journal
+from importer.errors import ImporterError
+from importer.journal import Cached, ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import AmountReader, amount_reading
 from importer.refusal import Refusal
@@ -32,6 +35,13 @@ from importer.row_detail import reason_with_detail
 from importer.words import Language, number_text, reason_text, text
 
 Status = Literal["open", "finished"]
+
+log = logs.get_logger("importer.overview")
+
+CACHE_SHAPE = "figures-1"
+"""Names the rule the cached figures were computed by (`journal.figure_cache`): an entry of
+another shape is computed again. Change it with a change to what a list's figures mean
+(the attention rule, the amounts' rule), so no host reads figures an older rule made."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,40 @@ class ImportFigures:
         )
         shown = f"{self.open_items}: {kinds}"
         return text("figures.open", language, text=shown) if prefix else shown
+
+    def cached(self, counts: dict[Outcome, int]) -> str:
+        """These figures and the outcome counts beside them as `journal.figure_cache` keeps
+        them: JSON, amounts as their exact decimal text (never a float, never rounded)."""
+        return json.dumps(
+            {
+                "shape": CACHE_SHAPE,
+                "outcomes": {outcome.value: n for outcome, n in counts.items()},
+                "creditors": self.creditors,
+                "amounts": [
+                    str(amount)
+                    for amount in (self.amount_read, self.amount_credited, self.amount_settled)
+                ],
+                "attention": self.attention,
+                "resolved": self.resolved,
+            }
+        )
+
+    @classmethod
+    def of_cached(cls, text: str) -> tuple[dict[Outcome, int], ImportFigures] | None:
+        """The counts and figures `cached` wrote; None for an entry of another shape or one
+        that does not read (it is computed again)."""
+        try:
+            kept = json.loads(text)
+            if kept.get("shape") != CACHE_SHAPE or list(kept["attention"]) != list(ATTENTION_KINDS):
+                return None
+            counts = {outcome: int(kept["outcomes"][outcome.value]) for outcome in Outcome}
+            read, credited, settled = (Decimal(a) for a in kept["amounts"])
+            attention = {kind: int(n) for kind, n in kept["attention"].items()}
+            creditors = [str(c) for c in kept["creditors"]]
+            figures = cls(creditors, read, credited, settled, attention, int(kept["resolved"]))
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+            return None
+        return counts, figures
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -187,25 +231,64 @@ def list_imports(
 ) -> list[ImportEntry]:
     """Every import, oldest first, filtered: started on or after `since` (UTC date), with a
     row for `creditor`, in `status`, and with `attention` only those with a row still
-    needing a person."""
-    entries = []
+    needing a person.
+
+    An import's counts and figures are those `journal.figure_cache` kept at its revision
+    now; the others are computed from its rows and kept, with the revision read before
+    anything of the import was (so a write meanwhile leaves them stale, never wrong), in
+    one short write after all are computed."""
+    cached = journal.figure_cache.current()  # first: every read below is as new or newer
+    entries, computed = [], []
     for record in journal.imports.all():
         started = record.started if record.started.tzinfo else record.started.replace(tzinfo=UTC)
         if since is not None and started.astimezone(UTC).date() < since:
             continue
-        if creditor is not None and creditor not in journal.imports.creditors(record.id):
-            continue
         entry = _dry_run_entry(journal, record) if record.dry_run else None
+        if entry is None:
+            entry = _cached_entry(record, cached.get(record.id))
         if entry is None:
             entry = ImportEntry(
                 record, journal.imports.outcome_counts(record.id), import_figures(journal, record)
             )
+            if not record.dry_run and record.id in cached:
+                revision = cached[record.id].revision
+                computed.append((record.id, revision, entry.figures.cached(entry.counts)))
+        if creditor is not None and creditor not in _creditors(journal, entry):
+            continue
         if status is not None and entry.status != status:
             continue
         if attention and not entry.figures.open_items:
             continue
         entries.append(entry)
+    _keep(journal, computed)
     return entries
+
+
+def _creditors(journal: Journal, entry: ImportEntry) -> list[str]:
+    """Whose rows the import holds, as the journal says: a dry run's figures name its
+    report's creditors, its rows in the journal (none: nothing was sent) name none."""
+    if entry.record.dry_run:
+        return journal.imports.creditors(entry.record.id)
+    return entry.figures.creditors
+
+
+def _cached_entry(record: ImportRecord, cached: Cached | None) -> ImportEntry | None:
+    kept = (
+        None
+        if cached is None or cached.figures is None
+        else ImportFigures.of_cached(cached.figures)
+    )
+    return None if kept is None else ImportEntry(record, *kept)
+
+
+def _keep(journal: Journal, computed: list[tuple[str, int, str]]) -> None:
+    """The figures computed, kept for the next list; a journal that refuses the write
+    (read-only, locked, a full disk) fails nothing: the figures are computed again next
+    time."""
+    try:
+        journal.figure_cache.store(computed)
+    except ImporterError as exc:
+        log.debug("overview.figures_not_kept", imports=len(computed), error=str(exc))
 
 
 def _dry_run_entry(journal: Journal, record: ImportRecord) -> ImportEntry | None:

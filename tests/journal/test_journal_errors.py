@@ -128,6 +128,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "figures.row_groups": lambda j: j.figures.row_groups("imp-1"),
     "figures.amounts": lambda j: j.figures.amounts("imp-1"),
     "figures.unread_sources": lambda j: list(j.figures.unread_sources("imp-1")),
+    "figure_cache.current": lambda j: j.figure_cache.current(),
     "audit.trail": lambda j: j.audit.trail("imp-1"),
     "audit.resolutions": lambda j: j.audit.resolutions("imp-1"),
     "dedupe.credited_rows_of": lambda j: j.dedupe.credited_rows_of(
@@ -138,6 +139,7 @@ CALLS: dict[str, Callable[[Journal], object]] = {
     "dedupe.crediting_owner": lambda j: j.dedupe.crediting_owner("a" * 24),
     "claims.holder": lambda j: j.claims.holder(API, CREDITOR, "K9", "imp-1", 3),
     # writes
+    "figure_cache.store": lambda j: j.figure_cache.store([("imp-1", 0, "{}")]),
     "imports.create": lambda j: j.imports.create(_record().model_copy(update={"id": "imp-2"}), []),
     "imports.set_state": lambda j: j.imports.set_state("imp-1", "finished"),
     "imports.add_warning": lambda j: j.imports.add_warning("imp-1", "a warning"),

@@ -42,6 +42,7 @@ def test_every_part_shares_the_journals_one_connection(
             "claims",
             "uncertain",
             "figures",
+            "figure_cache",
             "audit",
             "nights",
         }

@@ -24,6 +24,7 @@ from importer.errors import JournalTooNew, JournalUnavailable
 from importer.journal import SCHEMA_VERSION, Journal
 from importer.journal.migrations import MIGRATIONS, migrate, user_version
 from importer.outcomes import Outcome
+from importer.pipeline.history import list_imports
 
 RELEASE_1 = Path(__file__).resolve().parents[1] / "data" / "journals" / "release-1.sqlite"
 SAMPLE_IMPORT = "20261207-092722-4834a9cf"  # samples/credits.csv and row 10, then rerun --fix
@@ -400,4 +401,42 @@ def test_migration_7_adds_the_drop_nights_and_keeps_the_imports(tmp_path: Path) 
         assert journal.nights.get("2027-01-14") is None
         journal.nights.update("2027-01-14", lambda stored: '{"files": []}')
         assert journal.nights.get("2027-01-14") == '{"files": []}'
-    assert user_version(raw(path)) == len(MIGRATIONS) == 7
+    assert user_version(raw(path)) == len(MIGRATIONS)
+
+
+# ------------------------------------------- migration 8: each import's revision and figures
+
+
+def test_migration_8_gives_each_import_a_revision_and_keeps_its_figures_from_then(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    db = journal_at(path, 7)
+    add_import(db, "imp-1", "http://localhost:8080")
+    db.execute(
+        "INSERT INTO rows (import_id, row, outcome, source, creditor, amount)"
+        " VALUES ('imp-1', 2, 'credited', '[]', ?, '12.50')",
+        (CREDITOR,),
+    )
+    before = schema_of(db)
+    db.close()
+    with Journal(path) as journal:
+        (entry,) = list_imports(journal)
+        assert (entry.figures.amount_credited, entry.figures.creditors) == (
+            Decimal("12.50"),
+            [CREDITOR],
+        )
+        assert journal.figure_cache.current()["imp-1"] == (0, entry.figures.cached(entry.counts))
+        assert [r.row for r in journal.rows.all("imp-1")] == [2]
+    after = raw(path)
+    assert user_version(after) == 8
+    assert [c[1] for c in after.execute("PRAGMA table_info(import_figures)")] == [
+        "import_id",
+        "revision",
+        "figures",
+    ]
+    assert after.execute("SELECT id, revision FROM imports").fetchall() == [("imp-1", 0)]
+    # every table and index of schema 7 kept, imports with one column more
+    kept = {name: sql for _, name, sql in schema_of(after)}
+    for _, name, sql in before:
+        assert kept[name] == sql or name == "imports"

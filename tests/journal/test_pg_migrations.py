@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pg_support
@@ -22,6 +23,7 @@ from importer.errors import JournalTooNew, JournalUnavailable
 from importer.journal import SCHEMA_VERSION, AuditEntry, Journal
 from importer.journal.pg_migrations import BASELINE, STEPS
 from importer.journal.server import JournalServer
+from importer.pipeline.history import list_imports
 
 
 @pytest.fixture
@@ -185,3 +187,29 @@ def test_the_audit_trail_refuses_update_and_delete_on_a_server(
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 db.execute(statement)
         assert db.execute("SELECT count(*) FROM audit").fetchone() == (1,)
+
+
+def test_migration_8_on_a_server_gives_each_import_a_revision_and_keeps_its_rows(
+    pg_server: pg_support.PgServer, pg_database: str, server: JournalServer
+) -> None:
+    with Journal(server):
+        pass
+    with pg_server.connect(pg_database) as db:  # the journal as schema 7 left it, one import
+        db.execute("DROP TABLE import_figures")
+        db.execute("ALTER TABLE imports DROP COLUMN revision")
+        db.execute("UPDATE journal_schema SET version = 7")
+        db.execute(
+            "INSERT INTO imports (id, file_name, file_path, base_url, dry_run, sandbox, state,"
+            " started) VALUES ('imp-1', 'credits.csv', '/inbox/credits.csv',"
+            " 'http://localhost:8080', 0, 0, 'finished', '2025-07-04T14:35:29.123Z')"
+        )
+        db.execute(
+            "INSERT INTO rows (import_id, row, outcome, source, creditor, amount)"
+            " VALUES ('imp-1', 2, 'credited', '[]', '5f1a2b3c4d5e6f7a8b9c0d1e', '12.50')"
+        )
+    with Journal(server) as journal:
+        (entry,) = list_imports(journal)
+        assert entry.figures.amount_credited == Decimal("12.50")
+        assert journal.figure_cache.current()["imp-1"] == (0, entry.figures.cached(entry.counts))
+        assert [r.row for r in journal.rows.all("imp-1")] == [2]
+    assert version_of(pg_server, pg_database) == [(8,)]

@@ -298,8 +298,9 @@ def test_a_second_copy_is_refused_and_changes_nothing(
     again = _copy(workdir, "--to", url)
     assert again.returncode == 2
     assert one_line(again.stderr) == (
-        f"importer: journal {url} already holds 1 import(s) (attempts 7, claims 6, imports 1, "
-        "rows 8): a journal is copied into an empty one only, so nothing was copied"
+        f"importer: journal {url} already holds 1 import(s) (attempts 7, claims 6, "
+        "import_figures 1, imports 1, rows 8): a journal is copied into an empty one only, so "
+        "nothing was copied"
     )
     assert _server_content(pg_server, pg_database) == before
 
