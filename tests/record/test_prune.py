@@ -123,6 +123,7 @@ def test_an_age_below_0_or_past_a_century_is_refused_in_one_line(workdir: Path) 
             f"importer: --older-than {float(days):g}: a number of days from 0 to 36500"
         )
 
+
 def test_a_notification_still_owed_for_an_import_with_open_rows_is_kept(
     workdir: Path, api: Sandbox
 ) -> None:
