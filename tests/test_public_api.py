@@ -64,6 +64,20 @@ def test_an_unknown_import_is_a_usage_error(tmp_path: Path, api: Sandbox) -> Non
     assert "no import 20990101-000000-deadbeef" in str(caught.value)
 
 
+def test_a_status_no_import_can_have_is_refused_not_an_empty_list(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """`imports(status=…)` filters by "open" or "finished": a caller's "Open" or "closed" would
+    list nothing and read as "no open imports" while some are open."""
+    config = make_config(tmp_path, api)
+    for status in ("Open", "closed"):
+        with pytest.raises(importer.ConfigError) as caught:
+            importer.imports(config, status=status)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            f"status {status!r}: an import's status is 'open' or 'finished'"
+        )
+
+
 def test_run_does_its_work_when_called_and_iter_run_when_iterated(
     tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

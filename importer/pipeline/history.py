@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from importer.attention import (
     ATTENTION_KINDS,
@@ -19,6 +19,7 @@ from importer.attention import (
     row_next_step,
     shares_rejection,
 )
+from importer.errors import ConfigError
 from importer.journal import ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import AmountReader, amount_reading
@@ -187,7 +188,10 @@ def list_imports(
 ) -> list[ImportEntry]:
     """Every import, oldest first, filtered: started on or after `since` (UTC date), with a
     row for `creditor`, in `status`, and with `attention` only those with a row still
-    needing a person."""
+    needing a person. A `status` no import has is refused: it would list nothing, read as
+    "none open" (the command line offers only the two)."""
+    if status is not None and status not in get_args(Status):
+        raise ConfigError(f"status {status!r}: an import's status is 'open' or 'finished'")
     entries = []
     for record in journal.imports.all():
         started = record.started if record.started.tzinfo else record.started.replace(tzinfo=UTC)
