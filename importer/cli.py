@@ -132,11 +132,11 @@ def _run_or_rerun(
         result = facade.rerun(
             config, _resolve_import(args.import_ref), options, progress=progress, stop=stop
         )
-        return _report_result(result, started, config, options.creditor)
+        return _report_result(result, started, config, stop, options.creditor)
     codes: list[ExitCode] = []
     started = time.monotonic()
     for result in facade.iter_run(config, args.files, options, progress=progress, stop=stop):
-        codes.append(_report_result(result, started, config, options.creditor))
+        codes.append(_report_result(result, started, config, stop, options.creditor))
         started = time.monotonic()
     return worst(codes)
 
@@ -151,14 +151,18 @@ def _stdout_gone() -> None:
 
 
 def _report_result(
-    result: ImportResult, started: float, config: Config, given: str | None = None
+    result: ImportResult,
+    started: float,
+    config: Config,
+    stop: StopFlag,
+    given: str | None = None,
 ) -> ExitCode:
     try:
         _print_result(result, time.monotonic() - started, config, given)
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_gone()
-    tell_import(config, result)  # one that cannot be sent is logged, and owed
+    tell_import(config, result, stop=stop)  # one that cannot be sent is logged, and owed
     if result.rejected is not None:  # a refusal is worded for the person reading it
         print(f"importer: {result.rejected.said_in(config.report.language)}", file=sys.stderr)
     elif result.exit_code in (ExitCode.USAGE, ExitCode.INCOMPLETE) and result.message:

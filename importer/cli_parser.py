@@ -99,13 +99,11 @@ def _seconds(text: str) -> float:
 
 
 def _days(text: str) -> float:
+    """A number; its range is prune's own (`upkeep.prune.DAYS_MAX`), checked there."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = -1.0
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("must be a number of days, 0 or more")
-    return value
+        raise argparse.ArgumentTypeError("must be a number of days") from None
 
 
 def _record_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

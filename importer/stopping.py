@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
+from importer.errors import ConfigError
 from importer.exit_codes import ExitCode
 
 STOPPING = (
@@ -107,6 +108,20 @@ class StopFlag(threading.Event):
     def _forget(self, key: int) -> None:
         with self._guard:
             self._callbacks.pop(key, None)
+
+
+def given(stop: StopFlag | None) -> StopFlag:
+    """The stop a Python caller passed to `run`, `iter_run` or `rerun`, or a new one. A plain
+    `threading.Event` is refused before anything is read or written: setting it tells no
+    client, so the answer in flight would not be cut short."""
+    if stop is None:
+        return StopFlag()
+    if not isinstance(stop, StopFlag):
+        raise ConfigError(
+            "stop: a threading.Event tells no one it was set; pass an importer.StopFlag "
+            "(an Event that also ends the answer in flight)"
+        )
+    return stop
 
 
 @dataclass(frozen=True, slots=True)

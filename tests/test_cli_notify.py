@@ -7,6 +7,11 @@ job failed, and exits 3 when it could not. No secret reaches a message or the ou
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -157,3 +162,55 @@ def test_notify_failure_says_the_time_in_the_report_time_zone(workdir: Path) -> 
     body = sent.get_body().get_content()
     assert "+05:30" in body, body
     assert "+00:00" not in body, body
+
+
+def test_a_signal_while_the_mail_waits_on_a_silent_server_ends_the_wait_within_seconds(
+    workdir: Path, api: Sandbox
+) -> None:
+    """One SIGTERM ends every wait within about a second: the mail to a server that takes
+    the connection and never answers included (notify.mail.timeout 60 s). The import's exit
+    code is its own; the message is owed (`drops/<night>/owed/`), for the next drop pass."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    port = silent.getsockname()[1]
+    _configure(
+        workdir,
+        {
+            "when": "always",
+            "mail": {
+                "host": "127.0.0.1",
+                "port": port,
+                "security": "none",
+                "from": "importer@example.se",
+                "to": ["ar@example.se"],
+                "timeout": 60,
+            },
+        },
+    )
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTER_CONFIG"}
+    env["AMILI_API_KEY"] = SECRET
+    process = subprocess.Popen(
+        [sys.executable, "-m", "importer", "run", str(SAMPLE), "--api-url", api.url],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # the import is done: its mail is on its way
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        _out, err = process.communicate(timeout=60)
+        waited = time.monotonic() - signalled
+        connection.close()
+    finally:
+        process.kill()
+        silent.close()
+    assert process.returncode == 1, err  # the sample's rows needing attention
+    assert waited < 3, err
+    assert "mail to 127.0.0.1" in err
+    assert list((workdir / "reports" / "drops").glob("*/owed/*.json"))

@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_support import CREDITOR, SAMPLE, SECRET, one_line
+from cli_support import CREDITOR, SAMPLE, SECRET, importer, one_line
 from pipeline.exactly_once_support import KEY, write_cases, write_credits
 
-import importer
+import importer as importer_package
 from importer.config import Config
 from importer.drop import readiness
 from importer.exit_codes import ExitCode
+from importer.journal import Journal
 from importer.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,6 +114,41 @@ def test_an_unreadable_proc_leaves_the_settle_time_to_decide(
                 "drop": {"ready": "stable", "settle_seconds": 0},
             }
         )
-        code = importer.Drop(inbox, config).run()
+        code = importer_package.Drop(inbox, config).run()
     assert code == ExitCode.OK
     assert [p.name for p in (inbox / "done").rglob("*.csv")] == ["credits.csv"]
+
+
+def test_without_pwd_or_a_login_variable_resolve_records_the_user_as_unknown(
+    workdir: Path, api: Sandbox
+) -> None:
+    """Where there are no user ids (no `pwd`: Windows) the account is getpass's answer, read
+    from LOGNAME, USER, LNAME or USERNAME; with none of them set getpass itself needs `pwd`
+    (Python 3.11) and the trail says "unknown" rather than the command failing."""
+    ran = importer(workdir, "run", str(SAMPLE), api=api)
+    assert ran.returncode == 1, ran.stderr
+    (import_id,) = [p.name for p in (workdir / "reports").iterdir() if p.is_dir()]
+    shim = workdir / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['pwd'] = None\n", encoding="utf-8"
+    )
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"LOGNAME", "USER", "LNAME", "USERNAME", "IMPORTER_CONFIG"}
+    }
+    env["PYTHONPATH"] = os.pathsep.join([str(shim), str(ROOT)])
+    resolved = subprocess.run(
+        [sys.executable, "-m", "importer", "resolve", import_id, "4", "--note", "checked"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resolved.returncode == 0, resolved.stderr
+    with Journal(workdir / "j.sqlite") as journal:
+        (entry,) = journal.audit.trail(import_id)
+    assert entry.os_user == "unknown"
+    assert entry.rows == [4]

@@ -6,6 +6,7 @@ layer of `importer.errors`."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,41 @@ def test_an_unknown_import_is_a_usage_error(tmp_path: Path, api: Sandbox) -> Non
     assert isinstance(caught.value, ImportNotFound)
     assert caught.value.exit_code is importer.ExitCode.USAGE
     assert "no import 20990101-000000-deadbeef" in str(caught.value)
+
+
+def test_a_status_no_import_can_have_is_refused_not_an_empty_list(
+    tmp_path: Path, api: Sandbox
+) -> None:
+    """`imports(status=…)` filters by "open" or "finished": a caller's "Open" or "closed" would
+    list nothing and read as "no open imports" while some are open."""
+    config = make_config(tmp_path, api)
+    for status in ("Open", "closed"):
+        with pytest.raises(importer.ConfigError) as caught:
+            importer.imports(config, status=status)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            f"status {status!r}: an import's status is 'open' or 'finished'"
+        )
+
+
+def test_a_plain_event_as_the_stop_is_refused_before_anything_is_written(
+    tmp_path: Path, api: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `threading.Event` tells nobody when it is set: the answer in flight would not be cut
+    short. Refused in one line before the file is read — it ended in a raw AttributeError
+    with the import created, open, and no report."""
+    monkeypatch.setenv("AMILI_API_KEY", api.api_key)
+    config = make_config(tmp_path, api)
+    for call in (
+        lambda: importer.run(config, [SAMPLE], stop=threading.Event()),  # type: ignore[arg-type]
+        lambda: importer.rerun(config, "20990101-000000-deadbeef", stop=threading.Event()),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(importer.ConfigError) as caught:
+            call()
+        assert str(caught.value) == (
+            "stop: a threading.Event tells no one it was set; pass an importer.StopFlag "
+            "(an Event that also ends the answer in flight)"
+        )
+    assert not (tmp_path / "journal.sqlite").exists()
 
 
 def test_run_does_its_work_when_called_and_iter_run_when_iterated(

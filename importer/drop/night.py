@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -159,6 +160,9 @@ class NightTeller:
     config: Config
     say: Callable[[str], None]
     verbose: bool = False
+    stop: threading.Event | None = None
+    """The drop's first stop (`DropStop.files`): once set, a notification on its way is waited
+    for about a second more, then owed to the next pass (`notify.waiting`)."""
 
     def tell(self, done: DropSummary, shared: NightStore | None = None) -> bool:
         """Add the pass to its night; write, print and notify only when it brought news.
@@ -197,7 +201,7 @@ class NightTeller:
             if notify.configured and wanted(notify.when, int(done.exit_code)):
                 # told even when the summary could not be written: a person must hear of it
                 message = night_message(night, folder, done, notify.max_attachment_bytes)
-                deliveries = deliver_owed(folder, NIGHT_KEY, notify, message, now)
+                deliveries = deliver_owed(folder, NIGHT_KEY, notify, message, now, self.stop)
                 night.add_notifications(d.as_json() for d in deliveries)
                 _record_told(shared, label, [d.as_json() for d in deliveries])
                 if written:
@@ -241,7 +245,7 @@ class NightTeller:
         if not notify.configured:
             return
         skip = {folder / "owed" / f"{NIGHT_KEY}.json"} if sent_now else set()
-        tried = settle_owed(drops, notify, now, fresh=refreshed, skip=skip)
+        tried = settle_owed(drops, notify, now, fresh=refreshed, skip=skip, stop=self.stop)
         for other, deliveries in tried.items():
             if other == folder:
                 night.add_notifications(d.as_json() for d in deliveries)

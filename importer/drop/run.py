@@ -128,7 +128,7 @@ class Drop:
         self._progress = progress
         self._print = printer or (lambda _text: None)
         self._clock = clock or _local_now  # local, aware: nights and times (tests set it)
-        self._teller = NightTeller(config, self._print, options.verbose)
+        self._teller = NightTeller(config, self._print, options.verbose, self.stop.files)
         self._said: set[str] = set()
         self._last_notes: set[str] = set()
         """The previous pass's notes: in watch mode a note said then is not news now."""

@@ -69,12 +69,13 @@ from importer.journal.report_notes import ReportNotes
 from importer.journal.row_history import RowHistory
 from importer.journal.row_values import JournalRow, NewRow
 from importer.journal.rows import RowStore
-from importer.journal.schema import iso_z, utcnow
+from importer.journal.schema import ROW_MAX, iso_z, utcnow
 from importer.journal.server import JournalServer
 from importer.journal.statuses import StatusStore
 from importer.journal.uncertain import UncertainStore
 
 __all__ = [
+    "ROW_MAX",
     "SCHEMA_VERSION",
     "Amounts",
     "AuditEntry",

@@ -75,8 +75,20 @@ def damaged(exc: BaseException, path: Path | JournalServer) -> JournalDamaged | 
         return None
     if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
         return None
+    return _damaged_saying(said(exc), path)
+
+
+def schema_not_text(path: Path) -> JournalDamaged:
+    """The honest error for a `UnicodeDecodeError` out of a `sqlite3` call on the journal's
+    file. SQLite calls a damaged schema malformed quoting the file's own bytes; where those
+    are not UTF-8, Python's sqlite3 cannot decode its message and raises this in place of
+    the `DatabaseError`. The journal's statements are ASCII: the bytes are the file's."""
+    return _damaged_saying("its schema holds bytes that are not text", path)
+
+
+def _damaged_saying(what: str, path: Path | JournalServer) -> JournalDamaged:
     return JournalDamaged(
-        f"journal {path}: SQLite reports the file damaged ({said(exc)}); nothing more was sent. "
+        f"journal {path}: SQLite reports the file damaged ({what}); nothing more was sent. "
         "Restore it from a backup, or move it aside and check in Amili what was credited"
     )
 
@@ -208,6 +220,10 @@ class SharedConnection:
                 time.sleep(0.05)
             except (sqlite3.Error, OSError) as exc:
                 _unavailable(exc, path)
+            except UnicodeDecodeError as exc:
+                if connection is not None:
+                    connection.close()
+                raise schema_not_text(path) from exc
             except ImporterError:  # a journal the program must not use (too new, foreign)
                 if connection is not None:
                     connection.close()

@@ -342,10 +342,21 @@ def refuse_newer(version: int, known: int, path: Path | JournalServer) -> None:
         )
 
 
+def unknown_version(version: int, path: Path | JournalServer) -> JournalUnavailable:
+    """The refusal of a journal at a version no importer writes (below 0; on a server, one
+    between 0 and the baseline): another tool's, or a hand's."""
+    return JournalUnavailable(
+        f"journal {path}: schema version {version}, which no importer writes (not a "
+        "journal, or damaged); nothing was sent. Restore it from a backup"
+    )
+
+
 def _adopted(db: sqlite3.Connection, path: Path, version: int) -> int:
     """The version of a journal at `user_version` `version`: 1 for a journal of the release
     before numbered migrations (stamped, its DDL not run again), else `version` itself;
-    refuses a database with tables no release of the importer wrote."""
+    refuses a database with tables no release of the importer wrote, and a version below 0."""
+    if version < 0:  # read as a position, -3 would run the last three migrations
+        raise unknown_version(version, path)
     if version != 0:
         return version
     if _released_before_migrations(db):

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from importer.errors import JournalUnavailable
 from importer.journal.connection import JournalConnection
-from importer.journal.migrations import SCHEMA_VERSION, refuse_newer
+from importer.journal.migrations import SCHEMA_VERSION, refuse_newer, unknown_version
 from importer.journal.server import JournalServer, advisory_key
 
 BASELINE = 6
@@ -230,9 +230,9 @@ def migrate_server(
                     _refuse_foreign(db, where)
                     db.execute("CREATE TABLE journal_schema (version INTEGER NOT NULL)")
                     db.execute("INSERT INTO journal_schema VALUES (0)")
-                target = BASELINE if not found else found + 1
+                target, step = _next_step(found, where)
                 with patient():
-                    STEPS[target](db)
+                    step(db)
                 db.execute("UPDATE journal_schema SET version = ?", (target,))
             except BaseException:
                 if db.in_transaction:
@@ -240,6 +240,17 @@ def migrate_server(
                 raise
             db.execute("COMMIT")
             ran += 1
+
+
+def _next_step(
+    found: int | None, where: JournalServer
+) -> tuple[int, Callable[[JournalConnection], None]]:
+    """The version the next step brings a journal at `found` to, and that step; a version
+    no step follows (below 0, between 0 and the baseline) is refused."""
+    target = BASELINE if not found else found + 1
+    if target not in STEPS:
+        raise unknown_version(found or 0, where)
+    return target, STEPS[target]
 
 
 def _wait_for_the_lock(db: JournalConnection, where: JournalServer) -> None:

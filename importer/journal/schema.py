@@ -25,6 +25,10 @@ REQUEST_COLUMNS: tuple[str, ...] = tuple("case_id" if f == "case" else f for f i
 REQUEST_COLUMN_LIST = ", ".join(REQUEST_COLUMNS)
 REQUEST_PLACEHOLDERS = ",".join("?" * len(REQUEST_FIELDS))
 AMOUNT_INDEX = REQUEST_FIELDS.index("amount")
+ROW_MAX = 2**31 - 1
+"""The largest row number the journal stores (a server's `INTEGER`): a number past it is no
+row of any import, and binding it would fail in the driver (SQLite: `OverflowError` past
+2**63) rather than find nothing."""
 
 
 class Part(Protocol):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -77,8 +78,10 @@ def deliver(
     *,
     only: list[Channel] | None = None,
     environ: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[Delivery]:
-    """Send `message` over each configured channel (or those in `only`)."""
+    """Send `message` over each configured channel (or those in `only`); once `stop` is set
+    each is waited for about a second more (`waiting`)."""
     # The channels' transports (smtplib, requests: a tenth of a second of start-up) load when
     # a message is sent, not with every command that may notify.
     from importer.notify.mail import send_mail
@@ -89,9 +92,9 @@ def deliver(
     for channel in only if only is not None else channels(settings):
         try:
             if channel == "mail" and settings.mail is not None:
-                send_mail(settings.mail, message, env)
+                send_mail(settings.mail, message, env, stop)
             elif channel == "webhook" and settings.webhook is not None:
-                post_webhook(settings.webhook, message, env)
+                post_webhook(settings.webhook, message, env, stop=stop)
             else:
                 continue  # no longer configured: nothing is owed to it
         except NotificationFailed as exc:
@@ -127,7 +130,12 @@ def owe(folder: Path, key: str, message: Message, deliveries: list[Delivery]) ->
 
 
 def deliver_owed(
-    folder: Path, key: str, settings: NotifyConfig, message: Message, now: datetime
+    folder: Path,
+    key: str,
+    settings: NotifyConfig,
+    message: Message,
+    now: datetime,
+    stop: threading.Event | None = None,
 ) -> list[Delivery]:
     """`deliver` a message that is owed until it has gone: kept under `key` for every channel
     before anything is sent, then forgotten for the channels that took it. A process killed
@@ -136,7 +144,7 @@ def deliver_owed(
     then, so no later pass would have news to tell it by."""
     pending = [Delivery(channel, now, "not sent yet") for channel in channels(settings)]
     owe(folder, key, message, pending)
-    deliveries = deliver(settings, message, now)
+    deliveries = deliver(settings, message, now, stop=stop)
     owe(folder, key, message, deliveries)
     return deliveries
 
@@ -149,6 +157,7 @@ def settle_owed(
     fresh: Callable[[Path, str, Message], Message] = lambda _folder, _key, stored: stored,
     skip: set[Path] | None = None,
     environ: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[Path, list[Delivery]]:
     """Send every owed message under `drops/*/owed/` (but the files in `skip`) over the
     channels still owed. `fresh(night folder, key, stored)` may bring a message up to date
@@ -167,7 +176,7 @@ def settle_owed(
         night = path.parent.parent
         key = path.stem
         message = fresh(night, key, stored)
-        done = deliver(settings, message, now, only=owed, environ=environ)
+        done = deliver(settings, message, now, only=owed, environ=environ, stop=stop)
         owe(night, key, message, done)
         tried.setdefault(night, []).extend(done)
     return tried

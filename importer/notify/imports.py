@@ -6,6 +6,7 @@ nobody (nothing was sent). What cannot be sent is logged and owed in the night's
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 
@@ -24,10 +25,14 @@ NEEDING = ("invalid", "rejected", "not_sent", "unknown")
 
 
 def tell_import(
-    config: Config, result: ImportResult, now: datetime | None = None
+    config: Config,
+    result: ImportResult,
+    now: datetime | None = None,
+    stop: threading.Event | None = None,
 ) -> list[Delivery]:
     """Notify one import's result when configured and `notify.when` wants it; returns what
-    was tried (nothing when not wanted)."""
+    was tried (nothing when not wanted). `stop`: the run's, set by a signal, after which the
+    message is waited for about a second more (then it is owed)."""
     notify = config.notify
     report = result.report
     if not notify.configured or report is None or report.dry_run:
@@ -37,7 +42,7 @@ def tell_import(
     moment = now or datetime.now().astimezone()
     night = config.drop.night_of(moment).isoformat()
     message = import_message(config, result, report, night)
-    deliveries = deliver(notify, message, moment)
+    deliveries = deliver(notify, message, moment, stop=stop)
     if any(not d.sent for d in deliveries):
         owe(config.report.dir / "drops" / night, report.file_import_report, message, deliveries)
     return deliveries

@@ -19,6 +19,7 @@ from email.utils import formatdate, make_msgid
 from importer.errors import NotificationFailed
 from importer.notify.message import Message
 from importer.notify.settings import MailConfig
+from importer.notify.waiting import awaited
 
 
 def compose(settings: MailConfig, message: Message) -> EmailMessage:
@@ -41,7 +42,12 @@ def compose(settings: MailConfig, message: Message) -> EmailMessage:
     return mail
 
 
-def send_mail(settings: MailConfig, message: Message, environ: Mapping[str, str]) -> None:
+def send_mail(
+    settings: MailConfig,
+    message: Message,
+    environ: Mapping[str, str],
+    stop: threading.Event | None = None,
+) -> None:
     where = f"mail to {settings.host}:{settings.port}"
     password = None
     if settings.password_env:
@@ -55,7 +61,8 @@ def send_mail(settings: MailConfig, message: Message, environ: Mapping[str, str]
     # byte at a time would hold the night's drop for ever. The conversation runs on a thread
     # of its own and is given `timeout` plus the time the message takes at MIN_RATE; past
     # that it is "not sent" (and owed again next pass) while the thread is left to end with
-    # the connection — a late delivery is a mail twice, never a drop that hangs.
+    # the connection — a late delivery is a mail twice, never a drop that hangs. A stop
+    # asked for ends the wait within a second (`waiting`).
     deadline = settings.timeout + len(mail.as_bytes()) / MIN_RATE
     failure: list[BaseException] = []
 
@@ -67,8 +74,10 @@ def send_mail(settings: MailConfig, message: Message, environ: Mapping[str, str]
 
     worker = threading.Thread(target=converse, name="notify-mail", daemon=True)
     worker.start()
-    worker.join(deadline)
-    if worker.is_alive():
+    waited = awaited(worker, deadline, stop)
+    if waited == "stopped":
+        raise NotificationFailed(f"{where} not sent: stopped before the server answered")
+    if waited == "late":
         raise NotificationFailed(f"{where} not sent: no answer within {deadline:.0f} s")
     if failure:
         exc = failure[0]

@@ -25,6 +25,7 @@ import requests
 from importer.errors import NotificationFailed
 from importer.notify.message import Message
 from importer.notify.settings import WebhookConfig, is_loopback
+from importer.notify.waiting import awaited
 
 CHAT_LIMIT = 12_000
 """Characters of the summary a chat message carries (Teams refuses cards near 28 KB, Slack
@@ -85,6 +86,7 @@ def post_webhook(
     message: Message,
     environ: Mapping[str, str],
     session: requests.Session | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     url = environ.get(settings.url_env, "").strip()
     if not url:
@@ -106,6 +108,7 @@ def post_webhook(
                 timeout=settings.timeout,
                 allow_redirects=False,
             ),
+            stop,
         )
         response.close()
     except requests.RequestException as exc:
@@ -120,11 +123,14 @@ def post_webhook(
         )
 
 
-def _within(seconds: float, post: Callable[[], requests.Response]) -> requests.Response:
-    """`post()` given `seconds` in all. requests' timeout is each socket read's: a receiver
-    (or a proxy) that answers a byte at a time never lets it expire and would hold the
-    nightly drop as long as it likes. The POST runs on a daemon thread; past `seconds` it is
-    left behind (its socket's own timeout ends it, the process's exit at the latest)."""
+def _within(
+    seconds: float, post: Callable[[], requests.Response], stop: threading.Event | None
+) -> requests.Response:
+    """`post()` given `seconds` in all (about a second once `stop` is set: `waiting`).
+    requests' timeout is each socket read's: a receiver (or a proxy) that answers a byte at
+    a time never lets it expire and would hold the nightly drop as long as it likes. The POST
+    runs on a daemon thread; past `seconds` it is left behind (its socket's own timeout ends
+    it, the process's exit at the latest)."""
     done: list[requests.Response | BaseException] = []
 
     def attempt() -> None:
@@ -135,7 +141,8 @@ def _within(seconds: float, post: Callable[[], requests.Response]) -> requests.R
 
     worker = threading.Thread(target=attempt, name="webhook-post", daemon=True)
     worker.start()
-    worker.join(seconds)
+    if awaited(worker, seconds, stop) == "stopped" and not done:
+        raise NotificationFailed("webhook not sent: stopped before the receiver answered")
     if not done:
         raise requests.Timeout("the whole POST took longer than its timeout")
     if isinstance(done[0], BaseException):

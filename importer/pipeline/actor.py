@@ -27,13 +27,14 @@ def current_actor(by: str | None = None) -> Actor:
 def _account() -> str:
     """The login name of the process's user id — not $USER or $LOGNAME, which whoever runs
     the command sets as freely as `--by` (getpass reads them first). Where there are no
-    user ids (Windows), getpass's answer."""
+    user ids (Windows), getpass's answer; with none of the variables getpass reads set, it
+    needs `pwd` itself (ImportError before Python 3.13, OSError since): "unknown"."""
     try:
         import pwd
     except ImportError:  # Windows
         try:
             return getpass.getuser()
-        except (OSError, KeyError):
+        except (OSError, KeyError, ImportError):
             return "unknown"
     uid = os.geteuid()
     try:

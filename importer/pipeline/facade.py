@@ -41,7 +41,7 @@ from importer.pipeline.results import (
 )
 from importer.pipeline.run import Importer
 from importer.report.model import Report
-from importer.stopping import StopFlag
+from importer.stopping import StopFlag, given
 from importer.words import Language
 
 log = logs.get_logger("importer.overview")
@@ -105,7 +105,7 @@ def iter_run(
     Options of a rerun only (`fix`, `by`) are refused (ConfigError) when it is iterated."""
     options = options or RunOptions()
     options.refuse(RERUN_ONLY, "run")
-    stop = stop or StopFlag()
+    stop = given(stop)
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.place()))
@@ -136,6 +136,7 @@ def rerun(
     a file only (`all_or_nothing`, `force`, `control`) are refused (ConfigError)."""
     options = options or RunOptions()
     options.refuse(IMPORT_ONLY, "rerun")
+    stop = given(stop)
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, dry_run=options.dry_run))
         journal = stack.enter_context(Journal(config.journal.place()))

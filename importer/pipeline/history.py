@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from importer import logs
 from importer.attention import (
@@ -21,7 +21,7 @@ from importer.attention import (
     row_next_step,
     shares_rejection,
 )
-from importer.errors import ImporterError
+from importer.errors import ConfigError, ImporterError
 from importer.journal import Cached, ImportRecord, Journal
 from importer.outcomes import Outcome
 from importer.pipeline.amounts_read import AmountReader, amount_reading
@@ -231,12 +231,15 @@ def list_imports(
 ) -> list[ImportEntry]:
     """Every import, oldest first, filtered: started on or after `since` (UTC date), with a
     row for `creditor`, in `status`, and with `attention` only those with a row still
-    needing a person.
+    needing a person. A `status` no import has is refused: it would list nothing, read as
+    "none open" (the command line offers only the two).
 
     An import's counts and figures are those `journal.figure_cache` kept at its revision
     now; the others are computed from its rows and kept, with the revision read before
     anything of the import was (so a write meanwhile leaves them stale, never wrong), in
     one short write after all are computed."""
+    if status is not None and status not in get_args(Status):
+        raise ConfigError(f"status {status!r}: an import's status is 'open' or 'finished'")
     cached = journal.figure_cache.current()  # first: every read below is as new or newer
     entries, computed = [], []
     for record in journal.imports.all():

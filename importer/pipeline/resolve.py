@@ -18,7 +18,7 @@ from datetime import datetime
 
 from importer.attention import held_back, row_next_step
 from importer.errors import ImportNotFound, ResolveRefused
-from importer.journal import AuditEntry, ImportRecord, Journal, utcnow
+from importer.journal import ROW_MAX, AuditEntry, ImportRecord, Journal, utcnow
 from importer.outcomes import Outcome
 from importer.pipeline.actor import Actor
 from importer.pipeline.history import import_figures
@@ -97,7 +97,7 @@ def _check(
 ) -> None:
     """Refuses a row that cannot be resolved (`held`: an all-or-nothing import held back by
     its invalid rows, whose other rows wait for their correction: see `held_back`)."""
-    found = journal.rows.get(import_id, row)
+    found = journal.rows.get(import_id, row) if row <= ROW_MAX else None
     if found is None:
         raise ResolveRefused(f"import {import_id} has no row {row}; nothing was recorded")
     if reopen:

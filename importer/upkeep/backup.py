@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importer.errors import ConfigError, JournalUnavailable, Unsupported
+from importer.journal.connection import schema_not_text
 from importer.journal.server import JournalServer
 
 _BESIDE = ("-wal", "-shm", "-journal")
@@ -77,6 +78,8 @@ def backup_journal(
         raise JournalUnavailable(
             f"journal {journal}: cannot be backed up to {target} ({exc})"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise schema_not_text(journal) from exc
     except OSError as exc:
         raise ConfigError(f"{target}: the backup cannot be written ({exc})") from exc
     finally:

@@ -37,6 +37,11 @@ from importer.pipeline.history import import_figures
 from importer.pipeline.overview import write_overview
 from importer.words import Language, text
 
+DAYS_MAX = 36_500
+"""The oldest cut-off `--older-than` takes, a century: past it the cut-off date falls outside
+what a date holds (`timedelta`'s limit is 999,999,999 days, a date's year 1), and no report
+or archive of an importer is that old."""
+
 
 @dataclass(slots=True)
 class PruneResult:
@@ -61,8 +66,10 @@ def prune(
 ) -> PruneResult:
     """Remove what is older than `older_than_days` (see the module's docstring); with
     `dry_run` only say what would go."""
-    if older_than_days < 0:
-        raise ConfigError(f"--older-than {older_than_days:g}: a number of days, 0 or more")
+    if not 0 <= older_than_days <= DAYS_MAX:  # NaN too
+        raise ConfigError(
+            f"--older-than {older_than_days:g}: a number of days from 0 to {DAYS_MAX}"
+        )
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
     still_open = _open_imports(journal, language)
     result = PruneResult(dry_run)

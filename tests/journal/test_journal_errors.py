@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import importer, one_line
 
 from importer.errors import JournalDamaged, JournalUnreadable
 from importer.journal import AuditEntry, ImportRecord, Journal, NewRow
@@ -242,3 +243,34 @@ def test_a_read_sqlite_refuses_for_another_reason_is_journal_unreadable(tmp_path
         assert raised.value.exit_code == 3
         assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
         assert journal.rows.get("imp-1", 2) is not None  # the rest still reads
+
+
+def damage_schema_text(path: Path) -> None:
+    """Overwrite one byte of a table's `CREATE` statement on page 1 with a byte that is not
+    UTF-8, the way a failing disk would: SQLite then calls the schema malformed and quotes
+    the byte in its message, which is no longer text."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = path.read_bytes()
+    assert data.count(b"CREATE TABLE claims (") == 1
+    path.write_bytes(data.replace(b"CREATE TABLE claims (", b"CREATE TABLE claims \xff"))
+
+
+def test_a_damaged_schema_whose_bytes_are_not_text_is_journal_damaged_at_opening(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    written_journal(path)
+    damage_schema_text(path)
+    with pytest.raises(JournalDamaged) as raised:
+        Journal(path)
+    assert str(raised.value).startswith(f"journal {path}: SQLite reports the file damaged (")
+    assert "nothing more was sent" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+    (tmp_path / "config.yaml").write_text(f"journal:\n  path: {path}\n", encoding="utf-8")
+    shown = importer(tmp_path, "show", "imp-1")
+    assert shown.returncode == 2
+    assert one_line(shown.stderr).startswith(f"importer: journal {path}: SQLite reports the file")
+    assert "internal error" not in shown.stderr

@@ -123,6 +123,26 @@ def test_a_journal_newer_than_the_program_is_refused_in_one_line(
     assert "written by a newer importer" in one_line(shown.stderr)
 
 
+@pytest.mark.parametrize("version", [-1, -3])
+def test_a_negative_schema_version_is_refused_and_runs_no_migration(
+    release_copy: Path, version: int
+) -> None:
+    """No importer writes a negative `user_version` (another tool or damage did): it is
+    refused before anything runs. Read as a position, -3 ran the last three migrations, then
+    all from the first, and left the journal half upgraded and unopenable for good."""
+    db = raw(release_copy)
+    db.execute(f"PRAGMA user_version = {version}")
+    db.close()
+    before = release_copy.read_bytes()
+    with pytest.raises(JournalUnavailable) as refused:
+        Journal(release_copy)
+    assert str(refused.value) == (
+        f"journal {release_copy}: schema version {version}, which no importer writes (not a "
+        "journal, or damaged); nothing was sent. Restore it from a backup"
+    )
+    assert release_copy.read_bytes() == before
+
+
 def test_a_database_no_importer_wrote_is_not_taken_for_a_journal(tmp_path: Path) -> None:
     path = tmp_path / "accounts.sqlite"
     with raw(path) as db:

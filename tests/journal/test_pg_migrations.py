@@ -114,6 +114,25 @@ def test_a_server_journal_newer_than_the_program_is_refused(
     )
 
 
+@pytest.mark.parametrize("version", [-1, 3])
+def test_a_server_journal_at_a_version_no_importer_writes_is_refused(
+    pg_server: pg_support.PgServer, pg_database: str, server: JournalServer, version: int
+) -> None:
+    """A server's journal is at 0 (being created), the baseline or later: another version
+    (another tool's, a hand's) is refused in one line, never "internal error (KeyError)"."""
+    with Journal(server):
+        pass
+    with pg_server.connect(pg_database) as db:
+        db.execute("UPDATE journal_schema SET version = %s", (version,))
+    with pytest.raises(JournalUnavailable) as refused:
+        Journal(server)
+    assert str(refused.value) == (
+        f"journal {server.url}: schema version {version}, which no importer writes (not a "
+        "journal, or damaged); nothing was sent. Restore it from a backup"
+    )
+    assert version_of(pg_server, pg_database) == [(version,)]
+
+
 def test_a_database_that_is_not_a_journal_is_refused_and_left_alone(
     pg_server: pg_support.PgServer, pg_database: str, server: JournalServer
 ) -> None:

@@ -192,3 +192,29 @@ def test_a_server_that_answers_a_byte_at_a_time_cannot_hold_the_mail_past_its_ti
     finally:
         server.close()
     assert time.monotonic() - started < 3
+
+
+def test_a_stop_ends_the_wait_for_a_silent_server_within_about_a_second(tmp_path: Path) -> None:
+    """A server that takes the connection and never answers holds the mail for the whole
+    timeout (60 s here), but not past a stop (a signal to the run or drop): about a second
+    after it, the mail is not sent, and said so."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(NotificationFailed) as failed:
+            send_mail(_settings(port, security="none", timeout=60), _message(tmp_path), {}, stop)
+        assert time.monotonic() - started < 3
+    finally:
+        server.close()
+    assert failed.value.message == (
+        f"mail to 127.0.0.1:{port} not sent: stopped before the server answered"
+    )

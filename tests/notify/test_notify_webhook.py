@@ -170,3 +170,33 @@ def test_slack_text_escapes_what_slack_reads_as_mentions_and_links() -> None:
     assert "&lt;!channel&gt;" in text
     assert "A&amp;B" in text
     assert text.count("```") == 2, text
+
+
+def test_a_stop_ends_the_wait_for_a_silent_receiver_within_about_a_second() -> None:
+    """A receiver that takes the POST and never answers holds it for the whole timeout (60 s
+    here), but not past a stop (a signal to the run or drop): about a second after it, the
+    webhook is not sent, and said so."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    settings = WebhookConfig(url_env="HOOK_URL", format="json", timeout=60)
+    started = time.monotonic()
+    try:
+        with pytest.raises(NotificationFailed) as failed:
+            post_webhook(
+                settings,
+                MESSAGE,
+                {"HOOK_URL": f"http://127.0.0.1:{port}{HOOK_PATH}"},
+                stop=stop,
+            )
+        assert time.monotonic() - started < 3
+    finally:
+        server.close()
+    assert failed.value.message == "webhook not sent: stopped before the receiver answered"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cli_support import importer as cli
 from cli_support import in_process, one_line
+from journal.test_journal_errors import damage_schema_text, written_journal
 from pipeline.exactly_once_support import (
     importer_env,
     sandbox_process,
@@ -147,3 +148,19 @@ def test_the_journals_own_wal_and_shm_files_are_refused_even_with_overwrite(
         reader.close()
     finally:
         writer.close()
+
+
+def test_a_journal_whose_schema_is_damaged_is_one_line_and_no_file(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work)
+    written_journal(work / "journal.sqlite")
+    damage_schema_text(work / "journal.sqlite")
+    refused = _backup(work, str(tmp_path / "copy.sqlite"))
+    assert refused.returncode == 2
+    assert one_line(refused.stderr).startswith(
+        f"importer: journal {work / 'journal.sqlite'}: SQLite reports the file damaged ("
+    )
+    assert "internal error" not in refused.stderr
+    assert not (tmp_path / "copy.sqlite").exists()
+    assert not list(tmp_path.glob(".copy.sqlite.partial-*"))

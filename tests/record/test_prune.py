@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from cli_support import SAMPLE, importer
+from cli_support import SAMPLE, importer, one_line
 
 from importer.sandbox import Sandbox
 
@@ -115,10 +115,13 @@ def test_a_night_with_nothing_open_is_pruned_and_a_recent_one_kept(
     assert "report.html" not in index  # the overview was written again: nothing to link
 
 
-def test_a_negative_age_is_refused_in_one_line(workdir: Path) -> None:
-    done = importer(workdir, "prune", "--older-than", "-3")
-    assert done.returncode == 2
-    assert "must be a number of days" in done.stderr
+def test_an_age_below_0_or_past_a_century_is_refused_in_one_line(workdir: Path) -> None:
+    for days in ("-3", "nan", "36501", "1e9", "inf"):
+        done = importer(workdir, "prune", "--older-than", days)
+        assert done.returncode == 2, done.stderr
+        assert one_line(done.stderr) == (
+            f"importer: --older-than {float(days):g}: a number of days from 0 to 36500"
+        )
 
 
 def test_a_notification_still_owed_for_an_import_with_open_rows_is_kept(

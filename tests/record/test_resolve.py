@@ -151,6 +151,22 @@ def test_refusals_are_one_line_and_record_nothing(workdir: Path) -> None:
         assert [e.rows for e in journal.audit.trail(import_id)] == [[3]]
 
 
+def test_a_row_number_past_what_a_journal_stores_has_no_row_in_one_line(workdir: Path) -> None:
+    clean = workdir / "clean.csv"
+    clean.write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
+    give_up_at_once(workdir)
+    importer(workdir, "run", "--api-url", "http://127.0.0.1:9", str(clean))
+    import_id = _entry(workdir)["file_import_report"]
+    for row in ("2147483648", "99999999999999999999"):
+        refused = importer(workdir, "resolve", import_id, "2", row, "--note", NOTE)
+        assert refused.returncode == 2, refused.stderr
+        assert one_line(refused.stderr) == (
+            f"importer: import {import_id} has no row {row}; nothing was recorded"
+        )
+    with Journal(workdir / "j.sqlite") as journal:
+        assert journal.audit.trail(import_id) == []
+
+
 def test_a_row_that_needs_nobody_cannot_be_resolved(workdir: Path, api: Sandbox) -> None:
     importer(workdir, "run", str(SAMPLE), api=api)
     import_id = report_of(workdir)["file_import_report"]
