@@ -1,5 +1,6 @@
-"""Stopping on request: one SIGINT/SIGTERM ends every wait within about a second, the report
-is written and the run exits 3; a second signal exits at once.
+"""Stopping on request: one SIGINT/SIGTERM ends every wait within about a second (a
+notification on its way: `notify.waiting.STOP_GRACE`), the report is written and the run
+exits 3; a second signal exits at once.
 
 Every wait of a run is built to notice the first signal:
 

@@ -161,8 +161,8 @@ class NightTeller:
     say: Callable[[str], None]
     verbose: bool = False
     stop: threading.Event | None = None
-    """The drop's first stop (`DropStop.files`): once set, a notification on its way is waited
-    for about a second more, then owed to the next pass (`notify.waiting`)."""
+    """The drop's first stop (`DropStop.files`): once set, the notifications on their way are
+    waited for `notify.waiting.STOP_GRACE` seconds more in all, then owed to the next pass."""
 
     def tell(self, done: DropSummary, shared: NightStore | None = None) -> bool:
         """Add the pass to its night; write, print and notify only when it brought news.

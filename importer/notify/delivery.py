@@ -81,7 +81,7 @@ def deliver(
     stop: threading.Event | None = None,
 ) -> list[Delivery]:
     """Send `message` over each configured channel (or those in `only`); once `stop` is set
-    each is waited for about a second more (`waiting`)."""
+    they are waited for `waiting.STOP_GRACE` seconds more, in all."""
     # The channels' transports (smtplib, requests: a tenth of a second of start-up) load when
     # a message is sent, not with every command that may notify.
     from importer.notify.mail import send_mail

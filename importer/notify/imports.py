@@ -32,7 +32,7 @@ def tell_import(
 ) -> list[Delivery]:
     """Notify one import's result when configured and `notify.when` wants it; returns what
     was tried (nothing when not wanted). `stop`: the run's, set by a signal, after which the
-    message is waited for about a second more (then it is owed)."""
+    message is waited for `waiting.STOP_GRACE` seconds more (then it is owed)."""
     notify = config.notify
     report = result.report
     if not notify.configured or report is None or report.dry_run:

@@ -62,7 +62,7 @@ def send_mail(
     # of its own and is given `timeout` plus the time the message takes at MIN_RATE; past
     # that it is "not sent" (and owed again next pass) while the thread is left to end with
     # the connection — a late delivery is a mail twice, never a drop that hangs. A stop
-    # asked for ends the wait within a second (`waiting`).
+    # asked for ends the wait within `waiting.STOP_GRACE` seconds.
     deadline = settings.timeout + len(mail.as_bytes()) / MIN_RATE
     failure: list[BaseException] = []
 

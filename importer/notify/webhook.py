@@ -126,7 +126,7 @@ def post_webhook(
 def _within(
     seconds: float, post: Callable[[], requests.Response], stop: threading.Event | None
 ) -> requests.Response:
-    """`post()` given `seconds` in all (about a second once `stop` is set: `waiting`).
+    """`post()` given `seconds` in all (at most `waiting.STOP_GRACE` after `stop` is set).
     requests' timeout is each socket read's: a receiver (or a proxy) that answers a byte at
     a time never lets it expire and would hold the nightly drop as long as it likes. The POST
     runs on a daemon thread; past `seconds` it is left behind (its socket's own timeout ends
