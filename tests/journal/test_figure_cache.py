@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_journal import record
 
 from importer.journal import AuditEntry, ImportRecord, Journal, NewRow
 from importer.journal.server import JournalServer
@@ -24,30 +25,12 @@ from importer.pipeline.history import ImportEntry, import_figures, list_imports
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 API = "http://localhost:8080"
-SHA = "3fa2c1d9" + "0" * 56
 CREDITING = "64b0c0ffee0000000000c001"
 RELEASE_1 = Path(__file__).resolve().parents[1] / "data" / "journals" / "release-1.sqlite"
 
 
 def _record(import_id: str = "imp-1") -> ImportRecord:
-    return ImportRecord(
-        id=import_id,
-        file_name="credits.csv",
-        file_path="/inbox/credits.csv",
-        sha256=SHA,
-        format="csv",
-        rows=4,
-        columns=["invoice_number", "amount", "credit_invoice"],
-        base_url=API,
-        dry_run=False,
-        sandbox=False,
-        all_or_nothing=False,
-        state="open",
-        started=datetime(2025, 7, 4, 14, 35, 29, tzinfo=UTC),
-        finished=None,
-        file_errors=[],
-        warnings=[],
-    )
+    return record(import_id, rows=4, columns=["invoice_number", "amount", "credit_invoice"])
 
 
 def _row(row: int, invoice: str, amount: str, note: str) -> NewRow:

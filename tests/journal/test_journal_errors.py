@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from cli_support import importer, one_line
+from test_journal import SHA, record
 
 from importer.errors import JournalDamaged, JournalUnreadable
 from importer.journal import AuditEntry, ImportRecord, Journal, NewRow
@@ -24,28 +25,10 @@ from importer.outcomes import Outcome
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 API = "http://localhost:8080"
-SHA = "3fa2c1d9" + "0" * 56
 
 
 def _record() -> ImportRecord:
-    return ImportRecord(
-        id="imp-1",
-        file_name="credits.csv",
-        file_path="/inbox/credits.csv",
-        sha256=SHA,
-        format="csv",
-        rows=2,
-        columns=["Fakturanummer", "Belopp", "Kreditfaktura"],
-        base_url=API,
-        dry_run=False,
-        sandbox=False,
-        all_or_nothing=False,
-        state="open",
-        started=datetime(2025, 7, 4, 14, 35, 29, tzinfo=UTC),
-        finished=None,
-        file_errors=[],
-        warnings=[],
-    )
+    return record("imp-1", rows=2, columns=["Fakturanummer", "Belopp", "Kreditfaktura"])
 
 
 def _request(invoice: str, note: str) -> dict[str, Any]:
