@@ -117,8 +117,8 @@ class ImportFigures:
 
     @classmethod
     def of_cached(cls, text: str) -> tuple[dict[Outcome, int], ImportFigures] | None:
-        """The counts and figures `cached` wrote; None for an entry of another shape or one
-        that does not read (it is computed again)."""
+        """The counts and figures `cached` wrote; None for an entry of another shape, one
+        that does not read, or one no rows could give (it is computed again)."""
         try:
             kept = json.loads(text)
             if kept.get("shape") != CACHE_SHAPE or list(kept["attention"]) != list(ATTENTION_KINDS):
@@ -128,8 +128,12 @@ class ImportFigures:
             attention = {kind: int(n) for kind, n in kept["attention"].items()}
             creditors = [str(c) for c in kept["creditors"]]
             figures = cls(creditors, read, credited, settled, attention, int(kept["resolved"]))
-        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
-            return None
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError):
+            return None  # RecursionError: json reads an array nested too deep as none
+        if not all(a.is_finite() for a in (read, credited, settled)) or any(
+            n < 0 for n in (*counts.values(), *attention.values(), figures.resolved)
+        ):
+            return None  # no rows give NaN, Infinity or a count below zero
         return counts, figures
 
     def as_json(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ figures fails no list. On each backend, real SQLite files and a real server."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -283,3 +284,60 @@ def test_the_release_journal_lists_the_same_figures_kept_as_from_its_rows(
         assert len(first) == 3
         assert all(e.figures is not None for e in journal.figure_cache.current().values())
         assert listed(journal) == first  # from what was kept
+
+
+def _kept_by_hand(path: Path, import_id: str, change: Callable[[dict[str, Any]], object]) -> None:
+    with sqlite3.connect(path) as by_hand:
+        (text,) = by_hand.execute(
+            "SELECT figures FROM import_figures WHERE import_id=?", (import_id,)
+        ).fetchone()
+        kept = json.loads(text)
+        change(kept)
+        by_hand.execute(
+            "UPDATE import_figures SET figures=? WHERE import_id=?", (json.dumps(kept), import_id)
+        )
+    by_hand.close()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda kept: kept.update(amounts=["NaN", "sNaN", "Infinity"]), id="no-number"),
+        pytest.param(lambda kept: kept["amounts"].__setitem__(0, "-Infinity"), id="infinite"),
+        pytest.param(
+            lambda kept: kept.update(outcomes={k: -5 for k in kept["outcomes"]}), id="negative"
+        ),
+        pytest.param(
+            lambda kept: kept["attention"].__setitem__("invalid", -1), id="negative-attention"
+        ),
+        pytest.param(lambda kept: kept.update(resolved=-2), id="negative-resolved"),
+    ],
+)
+def test_kept_figures_that_no_rows_could_give_are_computed_again(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object]
+) -> None:
+    # A money figure of NaN or Infinity, or a count below zero, is no import's: shown, it
+    # would be read as the import's figures. Such an entry is computed from the rows again.
+    path = tmp_path / "journal.sqlite"
+    with Journal(path) as journal:
+        written(journal)
+        first = listed(journal)
+    _kept_by_hand(path, "imp-1", change)
+    with Journal(path) as journal:
+        assert listed(journal) == first == from_scratch(journal)
+
+
+def test_kept_figures_nested_past_what_json_reads_are_computed_again(tmp_path: Path) -> None:
+    # json.loads raises RecursionError, not ValueError, on an array nested 100,000 deep:
+    # the list ended in a raw RecursionError (every command writes the overview).
+    path = tmp_path / "journal.sqlite"
+    with Journal(path) as journal:
+        written(journal)
+        first = listed(journal)
+    with sqlite3.connect(path) as by_hand:
+        by_hand.execute(
+            "UPDATE import_figures SET figures=? WHERE import_id='imp-1'", ("[" * 100_000,)
+        )
+    by_hand.close()
+    with Journal(path) as journal:
+        assert listed(journal) == first
