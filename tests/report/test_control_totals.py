@@ -7,6 +7,7 @@ through the command line in this process against the sandbox over a real socket.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from decimal import Decimal
@@ -225,3 +226,82 @@ def test_a_report_without_corrections_has_a_zero_line_and_shows_none(
     assert report["summary"]["corrected"] == {"rows": 0, "amount": "0.00"}
     assert "Amounts changed by rerun --fix" not in _summary_rows(folder / "report.xlsx")
     assert "  corrected " not in out
+
+
+def test_a_row_corrected_twice_counts_once_against_the_amount_the_file_first_had(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
+    assert code == 1
+    folder, report = _report(workdir)
+    import_id = report["file_import_report"]
+    # Row 4 (no invoice, 3 400,32): a first fix changes its amount only, so it stays
+    # invalid; a second gives it an invoice and another amount, and it is credited.
+    fix = corrected_report_csv(folder / "report.csv", 4, {"Belopp": "3 000,00"}, workdir / "a.csv")
+    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    assert code == 1, out
+    folder, report = _report(workdir)
+    assert report["summary"]["corrected"] == {"rows": 1, "amount": "-400.32"}
+    fix = corrected_report_csv(
+        folder / "report.csv",
+        4,
+        {"Fakturanummer": "F-1003", "Belopp": "2 000,00"},
+        workdir / "b.csv",
+    )
+    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    assert code in (0, 1), out
+    folder, report = _report(workdir)
+    summary = report["summary"]
+    assert summary["corrected"] == {"rows": 1, "amount": "-1400.32"}
+    assert Decimal(summary["amount_read"]) - Decimal(summary["corrected"]["amount"]) == READ
+    code, out, _ = main("imports", "--json")
+    (listed,) = json.loads(out)
+    assert Decimal(listed["amount_read"]) == Decimal(summary["amount_read"])
+
+
+def test_a_fix_saved_with_commas_between_cells_changes_the_amounts_as_one_saved_with_semicolons(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    # A spreadsheet set to English saves report.csv with ',' between cells, so the
+    # Swedish amount "3 000,00" is quoted: the corrected line is the same as with ';'.
+    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
+    assert code == 1
+    folder, report = _report(workdir)
+    import_id = report["file_import_report"]
+    fix = corrected_report_csv(
+        folder / "report.csv",
+        4,
+        {"Fakturanummer": "F-1003", "Belopp": "3 000,00"},
+        workdir / "semicolons.csv",
+    )
+    with fix.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle, delimiter=";"))
+    commas = workdir / "commas.csv"
+    with commas.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=",").writerows(table)
+    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(commas))
+    assert code in (0, 1), out
+    _, report = _report(workdir)
+    summary = report["summary"]
+    assert summary["corrected"] == {"rows": 1, "amount": "-400.32"}
+    assert Decimal(summary["amount_read"]) - Decimal(summary["corrected"]["amount"]) == READ
+    assert summary["outcomes"]["credited"] == 4
+
+
+def test_a_fix_that_makes_an_amount_unreadable_takes_it_out_of_the_amount_read(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
+    assert code == 1
+    folder, report = _report(workdir)
+    import_id = report["file_import_report"]
+    fix = corrected_report_csv(folder / "report.csv", 4, {"Belopp": "3 4OO,32"}, workdir / "f.csv")
+    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    assert code == 1, out
+    _, report = _report(workdir)
+    summary = report["summary"]
+    assert summary["corrected"] == {"rows": 1, "amount": "-3400.32"}
+    assert Decimal(summary["amount_read"]) == READ - Decimal("3400.32")
+    code, out, _ = main("imports", "--json")
+    (listed,) = json.loads(out)
+    assert Decimal(listed["amount_read"]) == READ - Decimal("3400.32")
