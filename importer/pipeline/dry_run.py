@@ -76,7 +76,7 @@ class DryRun:
                 report, directory, list(self._config.report.formats), self._rows_out(), settings
             )
         except OSError as exc:
-            unwritten = report_unwritten(directory, record.id, exc)
+            unwritten = report_unwritten(directory, record.id, exc, dry_run=True)
             code = unwritten.exit_code
             return ImportResult(str(path), code, record.id, message=unwritten.message)
         journal.notes.set_report_dir(record.id, directory)  # `show` names it

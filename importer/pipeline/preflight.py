@@ -56,7 +56,17 @@ def check_report_folder(folder: Path) -> None:
         ) from None
 
 
-def report_unwritten(folder: Path, import_id: str, exc: OSError) -> ReportUnwritten:
+def report_unwritten(
+    folder: Path, import_id: str, exc: OSError, *, dry_run: bool = False
+) -> ReportUnwritten:
+    """What helps once the disk is fixed: an import's report is rendered again from the
+    journal; a dry run's is not (the journal keeps none of its rows, `importer report`
+    refuses it), so the file is validated again."""
+    if dry_run:
+        return ReportUnwritten(
+            f"the report in {folder} could not be written ({reason(exc)}); nothing was sent: "
+            "validate the file again once that is fixed"
+        )
     return ReportUnwritten(
         f"the report in {folder} could not be written ({reason(exc)}); every outcome is in "
         f"the journal: run `importer report {import_id}` once that is fixed"

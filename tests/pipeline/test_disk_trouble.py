@@ -123,6 +123,29 @@ def test_a_full_disk_after_posting_loses_no_outcome(workdir: Path, api: Sandbox)
         assert not [name for name in written if name.endswith(".tmp")]
 
 
+def test_a_dry_run_whose_report_cannot_be_written_says_to_validate_again(workdir: Path):
+    # A dry run keeps no rows in the journal, and `importer report` refuses it: the advice
+    # to run it was a dead end. The line says what does help.
+    with _tmpfs(workdir / "mnt", "size=256k") as mnt:
+        reports = mnt / "reports"
+        _config(workdir, reports, workdir / "j.sqlite")
+        reports.mkdir()
+        filler = _fill(mnt)
+        result = importer(workdir, "validate", str(SAMPLE))
+        assert result.returncode == 3, result.stderr
+        _clean_stderr(result.stderr)
+        lines = [line for line in result.stderr.splitlines() if line.startswith("importer:")]
+        import_id = next(p for p in reports.iterdir() if p.is_dir()).name
+        assert lines == [
+            f"importer: the report in {reports / import_id} could not be written (No space left "
+            "on device); nothing was sent: validate the file again once that is fixed"
+        ]
+        filler.unlink()
+        again = importer(workdir, "validate", str(SAMPLE))
+        assert again.returncode == 1, again.stderr
+        assert not [p for p in reports.rglob("*.tmp")]
+
+
 def _to_a_closed_pipe(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m importer ARGS` whose stdout is a pipe nobody reads any more (`… | head -1`
     once head has its line)."""
