@@ -27,7 +27,7 @@ from importer.config import Config
 from importer.journal import Journal
 from importer.local_time import shown
 from importer.pipeline.history import ImportEntry, list_imports
-from importer.report.files import atomic_file
+from importer.report.files import atomic_file, remove_stale_temps
 from importer.words import Language, number_text, text
 
 log = logs.get_logger(__name__)
@@ -73,6 +73,7 @@ def write_overview(
     logged, not raised: the overview never fails an import."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(report_dir)  # a page of a writer killed mid-write
         pages = overview_pages(
             journal, report_dir, page_rows=page_rows, language=language, zone=zone
         )

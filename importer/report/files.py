@@ -15,7 +15,9 @@ from typing import BinaryIO
 
 from importer.journal.locks import process_alive
 
-_TEMP_RE = re.compile(r"\.report\.(?:json|csv|xlsx)\.(\d+)\.[0-9a-f]+\.tmp\Z")
+# `atomic_file`'s temporary names, whatever file it writes (the reports, index.html and
+# its further pages): `.{name}.{pid}.{8 hex}.tmp`
+_TEMP_RE = re.compile(r"\.[\w.-]+\.(?:json|csv|xlsx|html)\.(\d+)\.[0-9a-f]{8}\.tmp\Z")
 
 
 @contextmanager

@@ -17,7 +17,7 @@ import pytest
 from cli_support import SAMPLE, importer
 
 from importer.journal import Journal
-from importer.pipeline.overview import overview_pages
+from importer.pipeline.overview import overview_pages, write_overview
 from importer.sandbox import Sandbox
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -173,3 +173,16 @@ def test_under_swedish_settings_the_overview_is_swedish_and_in_the_report_time_z
     assert "4 389,50" in text
     for english in ("Started", "File", "Credited", "open 4:", "invalid 1", "newest first"):
         assert english not in text, english
+
+
+def test_a_killed_writers_temp_file_of_the_overview_is_cleaned_up(workdir: Path) -> None:
+    # index.html is rewritten after every command; one killed mid-write left
+    # `.index.html.PID.hex.tmp` in the report folder, never removed.
+    reports = workdir / "reports"
+    reports.mkdir(exist_ok=True)
+    dead = reports / ".index.html.99999999.0badc0de.tmp"  # beyond any pid_max
+    dead.write_text("<html>half a page")
+    with Journal(workdir / "j.sqlite") as journal:
+        write_overview(journal, reports)
+    assert not dead.exists()
+    assert (reports / "index.html").exists()

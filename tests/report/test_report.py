@@ -499,6 +499,15 @@ def test_temp_files_of_a_killed_writer_are_cleaned_up(tmp_path: Path) -> None:
     assert alive.exists()
 
 
+def test_a_killed_writers_temp_file_of_report_html_is_cleaned_up_too(tmp_path: Path) -> None:
+    # report.html is written through the same temporary file as the others; a SIGKILL
+    # mid-write left `.report.html.PID.hex.tmp` (a report's size) in the folder for good.
+    dead = tmp_path / ".report.html.99999999.0badc0de.tmp"  # beyond any pid_max
+    dead.write_text("<html>half a page")
+    write_reports(make_report(), tmp_path, ["json"])
+    assert not dead.exists()
+
+
 def test_fast_json_rows_equal_the_models_own_json(tmp_path: Path) -> None:
     # report.json writes rows with orjson from hand-built dicts; the model's own JSON form
     # (its field serializers) is the contract they must match, row for row.
