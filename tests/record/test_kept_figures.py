@@ -7,6 +7,9 @@ real command line against the sandbox, the journal on disk."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,19 @@ from cli_support import (
     report_of,
 )
 from drop.drop_support import run_drop, setup_work
-from pipeline.exactly_once_support import KEY
+from pipeline.exactly_once_support import (
+    KEY,
+    assert_exactly_once,
+    importer_env,
+    kill,
+    run_until_done,
+    sandbox_process,
+    start_importer,
+    stored_total,
+    write_cases,
+    write_config,
+    write_credits,
+)
 
 from importer.journal import Journal
 from importer.pipeline.history import ImportEntry, import_figures
@@ -112,3 +127,50 @@ def test_a_drop_after_the_list_was_kept_lists_both_imports_as_their_rows_say(
     assert both == from_scratch(journal)
     assert both[0] == first
     assert both[1]["outcomes"]["credited"] == 1
+
+
+def test_lists_taken_while_a_run_of_lanes_is_killed_and_resumed_keep_no_wrong_figure(
+    tmp_path: Path,
+) -> None:
+    # Lists taken by another process while three lanes post, then after a SIGKILL, then
+    # after the same command finished the import: each list kept figures at the revision
+    # it read; the lists after the kill and at the end equal the figures from the rows.
+    invoices = write_cases(tmp_path / "cases.json", 20)
+    file = write_credits(tmp_path / "credits.csv", invoices, 300, seed=7)
+    work = tmp_path / "work"
+    work.mkdir()
+    write_config(work, posting={"lanes": 3})
+    journal = work / "journal.sqlite"
+
+    def listed() -> list[dict[str, Any]]:
+        done = subprocess.run(
+            [sys.executable, "-m", "importer", "imports", "--json"],
+            cwd=work,
+            env=importer_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        entries: list[dict[str, Any]] = json.loads(done.stdout)
+        return entries
+
+    with sandbox_process(tmp_path, cases=tmp_path / "cases.json", latency_ms=3) as url:
+        process = start_importer(work, file.path, url, to_be_killed=True)
+        lists = 0
+        while process.poll() is None and stored_total(url) < 200:
+            if journal.exists():
+                lists += 1
+                listed()  # figures kept while the lanes write
+        code, _, _ = kill(process)
+        assert code == -signal.SIGKILL  # killed mid-run, not ended by itself
+        after_kill = listed()
+        assert after_kill == from_scratch(journal)
+        assert after_kill[0]["state"] == "open"
+        assert 200 <= stored_total(url) < 300
+        assert lists > 0
+        run_until_done(work, file.path, url)
+        final = listed()
+        assert final == from_scratch(journal)
+        assert final[0]["outcomes"]["credited"] == len(assert_exactly_once(url, file))
