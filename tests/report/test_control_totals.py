@@ -176,13 +176,25 @@ def test_the_list_of_imports_and_show_say_the_reports_amount_read(
     assert "read 9 721.89 SEK" in out, out
 
 
-def test_amounts_a_fix_changed_are_a_line_of_their_own_so_the_files_total_is_still_found(
-    main: Main, api: Sandbox, workdir: Path
-) -> None:
+def _imported(main: Main, api: Sandbox, workdir: Path) -> tuple[Path, str]:
+    """The export run against the sandbox (exit 1: its invalid rows): the report's folder and
+    the import's id."""
     code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
     assert code == 1
     folder, report = _report(workdir)
-    import_id = report["file_import_report"]
+    return folder, report["file_import_report"]
+
+
+def _rerun(main: Main, api: Sandbox, import_id: str, fix: Path) -> tuple[int, str]:
+    """`rerun --fix` of the import with `fix`: its exit code and output."""
+    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    return code, out
+
+
+def test_amounts_a_fix_changed_are_a_line_of_their_own_so_the_files_total_is_still_found(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    folder, import_id = _imported(main, api, workdir)
     # Row 4 gets its invoice and a corrected amount (3 400,32 -> 3 400,23); row 5's amount,
     # unreadable as sent ("tusen"), becomes 1 000,00; row 6 gets an invoice, no amount.
     fix = corrected_report_csv(
@@ -193,7 +205,7 @@ def test_amounts_a_fix_changed_are_a_line_of_their_own_so_the_files_total_is_sti
     )
     fix = corrected_report_csv(fix, 5, {"Belopp": "1 000,00"}, workdir / "fix-2.csv")
     fix = corrected_report_csv(fix, 6, {"Referens": "R-5b"}, workdir / "fixed.csv")
-    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    code, out = _rerun(main, api, import_id, fix)
     assert code in (0, 1), out
     folder, report = _report(workdir)
     summary = report["summary"]
@@ -231,14 +243,11 @@ def test_a_report_without_corrections_has_a_zero_line_and_shows_none(
 def test_a_row_corrected_twice_counts_once_against_the_amount_the_file_first_had(
     main: Main, api: Sandbox, workdir: Path
 ) -> None:
-    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
-    assert code == 1
-    folder, report = _report(workdir)
-    import_id = report["file_import_report"]
+    folder, import_id = _imported(main, api, workdir)
     # Row 4 (no invoice, 3 400,32): a first fix changes its amount only, so it stays
     # invalid; a second gives it an invoice and another amount, and it is credited.
     fix = corrected_report_csv(folder / "report.csv", 4, {"Belopp": "3 000,00"}, workdir / "a.csv")
-    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    code, out = _rerun(main, api, import_id, fix)
     assert code == 1, out
     folder, report = _report(workdir)
     assert report["summary"]["corrected"] == {"rows": 1, "amount": "-400.32"}
@@ -248,7 +257,7 @@ def test_a_row_corrected_twice_counts_once_against_the_amount_the_file_first_had
         {"Fakturanummer": "F-1003", "Belopp": "2 000,00"},
         workdir / "b.csv",
     )
-    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    code, out = _rerun(main, api, import_id, fix)
     assert code in (0, 1), out
     folder, report = _report(workdir)
     summary = report["summary"]
@@ -264,10 +273,7 @@ def test_a_fix_saved_with_commas_between_cells_changes_the_amounts_as_one_saved_
 ) -> None:
     # A spreadsheet set to English saves report.csv with ',' between cells, so the
     # Swedish amount "3 000,00" is quoted: the corrected line is the same as with ';'.
-    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
-    assert code == 1
-    folder, report = _report(workdir)
-    import_id = report["file_import_report"]
+    folder, import_id = _imported(main, api, workdir)
     fix = corrected_report_csv(
         folder / "report.csv",
         4,
@@ -279,7 +285,7 @@ def test_a_fix_saved_with_commas_between_cells_changes_the_amounts_as_one_saved_
     commas = workdir / "commas.csv"
     with commas.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, delimiter=",").writerows(table)
-    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(commas))
+    code, out = _rerun(main, api, import_id, commas)
     assert code in (0, 1), out
     _, report = _report(workdir)
     summary = report["summary"]
@@ -291,12 +297,9 @@ def test_a_fix_saved_with_commas_between_cells_changes_the_amounts_as_one_saved_
 def test_a_fix_that_makes_an_amount_unreadable_takes_it_out_of_the_amount_read(
     main: Main, api: Sandbox, workdir: Path
 ) -> None:
-    code, _, _ = main("run", "--api-url", api.url, str(_export(workdir)))
-    assert code == 1
-    folder, report = _report(workdir)
-    import_id = report["file_import_report"]
+    folder, import_id = _imported(main, api, workdir)
     fix = corrected_report_csv(folder / "report.csv", 4, {"Belopp": "3 4OO,32"}, workdir / "f.csv")
-    code, out, _ = main("rerun", import_id, "--api-url", api.url, "--fix", str(fix))
+    code, out = _rerun(main, api, import_id, fix)
     assert code == 1, out
     _, report = _report(workdir)
     summary = report["summary"]
