@@ -29,6 +29,16 @@ HOOK_PATH = "/hook/secret-token-Wb27"
 HAS_OPENSSL = shutil.which("openssl") is not None
 
 
+@contextmanager
+def silent_server(backlog: int = 1) -> Iterator[int]:
+    """A loopback port whose server takes connections and never says a word (a mail server
+    or webhook receiver that hangs): its port, closed afterwards."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(backlog)
+        yield int(server.getsockname()[1])
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from notify_support import HAS_OPENSSL, PASSWORD, make_certificate, smtp_server
+from notify_support import HAS_OPENSSL, PASSWORD, make_certificate, silent_server, smtp_server
 
 from importer.errors import NotificationFailed
 from importer.notify.mail import send_mail
@@ -200,26 +200,19 @@ def test_a_stop_ends_the_wait_for_a_silent_server_after_the_grace(
     """A server that takes the connection and never answers holds the mail for the whole
     timeout (60 s here), but not past a stop (a signal to the run or drop): `STOP_GRACE`
     after it (1 s here), the mail is not sent, and said so."""
-    import socket
     import threading
     import time
 
     from importer.notify import waiting
 
     monkeypatch.setattr(waiting, "STOP_GRACE", 1.0)
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    port = server.getsockname()[1]
     stop = threading.Event()
-    threading.Timer(0.3, stop.set).start()
-    started = time.monotonic()
-    try:
+    with silent_server() as port:
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
         with pytest.raises(NotificationFailed) as failed:
             send_mail(_settings(port, security="none", timeout=60), _message(tmp_path), {}, stop)
         assert 1.0 < time.monotonic() - started < 4
-    finally:
-        server.close()
     assert failed.value.message == (
         f"mail to 127.0.0.1:{port} not sent: stopped before the server answered"
     )

@@ -6,7 +6,7 @@ only, and a refusal is said by its HTTP status."""
 from __future__ import annotations
 
 import pytest
-from notify_support import HOOK_PATH, free_port, receiver
+from notify_support import HOOK_PATH, free_port, receiver, silent_server
 
 from importer.errors import NotificationFailed
 from importer.notify.message import Message
@@ -178,22 +178,17 @@ def test_a_stop_ends_the_wait_for_a_silent_receiver_after_the_grace(
     """A receiver that takes the POST and never answers holds it for the whole timeout (60 s
     here), but not past a stop (a signal to the run or drop): `STOP_GRACE` after it (1 s
     here), the webhook is not sent, and said so."""
-    import socket
     import threading
     import time
 
     from importer.notify import waiting
 
     monkeypatch.setattr(waiting, "STOP_GRACE", 1.0)
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    port = server.getsockname()[1]
     stop = threading.Event()
-    threading.Timer(0.3, stop.set).start()
     settings = WebhookConfig(url_env="HOOK_URL", format="json", timeout=60)
-    started = time.monotonic()
-    try:
+    with silent_server() as port:
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
         with pytest.raises(NotificationFailed) as failed:
             post_webhook(
                 settings,
@@ -202,43 +197,26 @@ def test_a_stop_ends_the_wait_for_a_silent_receiver_after_the_grace(
                 stop=stop,
             )
         assert 1.0 < time.monotonic() - started < 4
-    finally:
-        server.close()
     assert failed.value.message == "webhook not sent: stopped before the receiver answered"
 
 
 def test_a_message_sent_after_the_stop_still_goes_out_to_a_receiver_taking_two_seconds() -> None:
     """A stopped run's closing message is sent after the stop: a receiver that takes two
     seconds to answer (a TLS relay far away) still gets it, within the grace the stop left."""
-    import http.server
     import threading
     import time
 
-    class Slow(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            time.sleep(2)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
     stop.set()
-    try:
+    with receiver() as box:
+        box.on_post = lambda: time.sleep(2)
         post_webhook(
             WebhookConfig(url_env="HOOK_URL", format="json", timeout=60),
             MESSAGE,
-            {"HOOK_URL": f"http://127.0.0.1:{server.server_address[1]}{HOOK_PATH}"},
+            {"HOOK_URL": box.url},
             stop=stop,
         )
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert len(box.bodies) == 1
 
 
 def test_the_grace_after_a_stop_is_shared_by_every_message_still_to_go(
@@ -246,22 +224,17 @@ def test_the_grace_after_a_stop_is_shared_by_every_message_still_to_go(
 ) -> None:
     """However many messages a stopped drop still owes, a silent receiver holds it for the
     grace once, not once a message."""
-    import socket
     import threading
     import time
 
     from importer.notify import waiting
 
     monkeypatch.setattr(waiting, "STOP_GRACE", 1.0)
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    port = server.getsockname()[1]
     stop = threading.Event()
     stop.set()
     settings = WebhookConfig(url_env="HOOK_URL", format="json", timeout=60)
-    started = time.monotonic()
-    try:
+    with silent_server(backlog=8) as port:
+        started = time.monotonic()
         for _ in range(3):
             with pytest.raises(NotificationFailed):
                 post_webhook(
@@ -271,5 +244,3 @@ def test_the_grace_after_a_stop_is_shared_by_every_message_still_to_go(
                     stop=stop,
                 )
         assert time.monotonic() - started < 2.5
-    finally:
-        server.close()
