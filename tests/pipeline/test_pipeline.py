@@ -78,7 +78,8 @@ def test_a_resumed_run_lets_a_request_in_flight_settle_before_looking_it_up(
         finished = datetime.now(UTC)
         assert result.import_id == import_id
         final = journal.rows.get(import_id, 2)
-        assert final is not None and final.outcome is Outcome.CREDITED
+        assert final is not None
+        assert final.outcome is Outcome.CREDITED
         resent = final.intent_at  # when the second request left: the settle counts from it
         assert resent is not None
         at = {
