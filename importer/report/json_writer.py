@@ -3,6 +3,7 @@ holds each row byte-equal to `ReportRow.model_dump_json(by_alias=True)`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from decimal import Decimal
@@ -59,6 +60,25 @@ def _json_texts(values: Sequence[Any]) -> list[str]:
     if text.count("\n") != len(values) + 1:
         return list(map(_json_any, values))
     return text[4:-2].split(_SEPARATOR)
+
+
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+"""What JSON writes escaped in a text (orjson and pydantic alike): a quote, a backslash, a
+control character."""
+
+
+def _text_parts(values: Sequence[Any]) -> list[Any]:
+    """JSON of a column of texts (no None) as parts for `join_parts`: when every value is
+    plain ASCII text with nothing to escape — the usual invoice numbers, references and
+    dates — its JSON is the text between quotes, so the column itself is the part and no
+    text per value is made (`_json_texts` makes and splits them); else `_json_texts`."""
+    try:
+        joined = "".join(values)  # a TypeError: something that is not a text
+    except TypeError:
+        return [_json_texts(values)]
+    if joined.isascii() and _ESCAPED.search(joined) is None:
+        return ['"', values, '"']
+    return [_json_texts(values)]
 
 
 def _json_amounts(values: Sequence[Any]) -> list[str]:
@@ -132,7 +152,10 @@ def _columns_parts(
         if first_always is None:
             first_always = True
             prefix = "{" + prefix[1:]
-        parts += (prefix, encoded)
+        if isinstance(encoded, str):
+            parts += (prefix, encoded)
+        else:
+            parts += (prefix, *encoded)
     if first_always is None:
         return ["{}"]
     parts.append("}")
@@ -144,8 +167,9 @@ def _columns_parts(
 
 def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
     """JSON of one key's values: None when all are None; one text when all are equal (a
-    constant column: `join_parts` folds it into the template); a list of texts when none
-    is None; else a 1-tuple holding the texts of the values that are not None."""
+    constant column: `join_parts` folds it into the template); a list of parts for
+    `join_parts` when none is None; else a 1-tuple holding the texts of the values that
+    are not None."""
     first = column[0]
     if constant(column):
         if first is None:
@@ -153,13 +177,13 @@ def _json_value_column(column: Sequence[Any], amount: bool) -> Any:
         return (_json_amounts if amount else _json_texts)([first])[0]
     if amount:
         if set(map(type, column)) == {Decimal}:
-            return _json_amounts(column)
+            return [_json_amounts(column)]
     elif None not in column:
-        return _json_texts(column)
+        return _text_parts(column)
     present = [v for v in column if v is not None]
     encoded = _json_amounts(present) if amount else _json_texts(present)
     if len(present) == len(column):
-        return encoded
+        return [encoded]
     return (encoded,)
 
 
@@ -175,8 +199,8 @@ def _source_parts(block: RowBlock, columns: Sequence[str]) -> list[Any]:
         transposed = zip(*block.source, strict=True)
         for index, (key, cells) in enumerate(zip(columns, transposed, strict=True)):
             first = cells[0]
-            encoded = _json_text(first) if constant(cells) else _json_texts(cells)
-            parts += (("{" if index == 0 else ",") + _json_text(key) + ":", encoded)
+            encoded = [_json_text(first)] if constant(cells) else _text_parts(cells)
+            parts += (("{" if index == 0 else ",") + _json_text(key) + ":", *encoded)
         parts.append("}")
         return parts
     sources = block.sources(columns)

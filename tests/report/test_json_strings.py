@@ -2,7 +2,8 @@
 the elements (`importer.report.json_writer` says why). These tests hold each element equal to
 what orjson, pydantic and the public `json` encoder write for the value alone — for any text,
 line breaks, quotes and control characters included — and fail the day an orjson release
-lays out an indented list differently."""
+lays out an indented list differently. A column of plain ASCII texts is not encoded at all:
+its JSON is each text between quotes (`_text_parts`), held to the same encoders here."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from importer.report import json_writer
+from importer.report.cells import join_parts
 
 TEXTS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
 
@@ -58,3 +60,25 @@ def test_a_time_is_written_as_the_other_report_values_are() -> None:
 def test_a_value_orjson_cannot_write_raises_its_error() -> None:
     with pytest.raises(TypeError):
         json_writer._json_texts(["x", Decimal("1.5")])
+
+
+PLAIN_OR_NOT = st.text(alphabet=st.sampled_from('aZ09 -./:,;"\\\x00\x1f\x7f\n\tå€'), max_size=6)
+
+
+@given(st.lists(st.one_of(PLAIN_OR_NOT, TEXTS), min_size=1, max_size=20))
+def test_a_column_of_texts_as_parts_is_each_text_as_the_encoders_write_it(
+    texts: list[str],
+) -> None:
+    written = join_parts(json_writer._text_parts(texts), len(texts))
+    assert written == [orjson.dumps(text).decode() for text in texts]
+    assert written == [json.JSONEncoder(ensure_ascii=False).encode(text) for text in texts]
+
+
+def test_only_plain_ascii_texts_are_written_unencoded() -> None:
+    plain = ["INV-0001", "2026-01-02", "a b/c.d:e,f;g"]
+    assert json_writer._text_parts(plain) == ['"', plain, '"']
+    for odd in ('say "hi"', "back\\slash", "tab\there", "nul\x00", "å"):
+        parts = json_writer._text_parts([*plain, odd])
+        assert len(parts) == 1, odd
+    assert json_writer._text_parts(["x", 1]) == [['"x"', "1"]]  # not a text: encoded
+    assert json_writer._text_parts(["\x7f"]) == ['"', ["\x7f"], '"']  # DEL: no encoder escapes it
