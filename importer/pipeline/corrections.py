@@ -244,9 +244,8 @@ def _sheet_corrections(
     for api_field, column in mapper.fields_of(record.columns).items():
         if api_field not in columns.fields:
             mapped.columns[api_field] = [cell_text(current[n], column) for n in numbers]
-    checked = Validator(config, creditor=creditor).validate_columns(
-        mapped.columns, len(numbers), numbers
-    )
+    validator = Validator(config, creditor=creditor)
+    checked = validator.validate_columns(mapped.columns, len(numbers), numbers)
     corrections: list[NewRow] = []
     for index, (number, texts, result) in enumerate(
         zip(numbers, mapped.sources, checked, strict=True)
@@ -258,7 +257,7 @@ def _sheet_corrections(
             else (kept[k] if k < len(kept) else "")
             for k, i in enumerate(picks)
         ]
-        typed.as_written(cells, kept, mapped.columns, index)
+        typed.as_written(cells, kept, mapped.columns, index, validator.amount_reader)
         problems = mapped.problems.get(index)
         if problems:
             corrections.append(NewRow(number, cells, None, problems, Outcome.INVALID))

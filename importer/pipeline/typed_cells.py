@@ -1,8 +1,10 @@
 """Corrections read back from report.xlsx, whose own amount and date cells the workbook shows
 typed (`importer.report.xlsx_writer`): a typed cell still holding the row's value is the row's
 text, so a workbook opened, saved and fed back unchanged changes no row. The same holds for a
-report.csv saved again in another dialect (`1 250,00` written back as `1250`): an amount
-that reads as the row's own is the row's text."""
+report.csv saved again by a spreadsheet program, in its dialect or another (`1 250,00`
+written back as `1234,5` or `1250`, `2026-11-20 08:00` as `2026-11-20 08:00:00`): an amount
+or time that reads as the row's own is the row's text — for a row still invalid too, whose
+cells would otherwise be recorded in the append-only audit trail as changed by hand."""
 
 from __future__ import annotations
 
@@ -28,19 +30,30 @@ class TypedCells:
     amounts: AmountParser
 
     def as_written(
-        self, cells: list[str], kept: Sequence[str], raw: dict[str, list[Cell]], index: int
+        self,
+        cells: list[str],
+        kept: Sequence[str],
+        raw: dict[str, list[Cell]],
+        index: int,
+        written: AmountParser,
     ) -> None:
+        """Put the row's own text back in `cells` where the correction's amount or date
+        holds the row's value. `written` reads the correction file's amount texts as that
+        file's amounts were read (its own decimal separator: `1234,5` or `1234.5`)."""
         for field in ("amount", "client_registration_date"):
             column = self.own.get(field)
             values = raw.get(field)
             if column is None or column >= len(kept) or not values:
                 continue
             cell = values[index]
-            if cell is None or isinstance(cell, (str, bool)):
-                continue
             original = kept[column]
+            if cell is None or isinstance(cell, bool) or cell == original:
+                continue
             if field == "amount":
-                same = self.amounts.read(cell) == self.amounts.read(original) is not None
+                value = written.read(cell) if isinstance(cell, str) else self.amounts.read(cell)
+                same = value == self.amounts.read(original) is not None
+            elif isinstance(cell, str):
+                same = _same_iso_time(cell, original)
             else:
                 same = _moment(cell) == _moment(original) is not None
             if same:
@@ -75,3 +88,17 @@ def _moment(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _same_iso_time(cell: str, original: str) -> bool:
+    """Two ISO texts of one date or time (`2026-11-20 08:00` and `2026-11-20 08:00:00`): the
+    same moment and the same offset, or both without one. A text in any other form is not
+    compared (it stays a change)."""
+    try:
+        one = dt.datetime.fromisoformat(cell.strip())
+        other = dt.datetime.fromisoformat(original.strip())
+    except ValueError:
+        return False
+    return one.utcoffset() == other.utcoffset() and one.replace(tzinfo=None) == other.replace(
+        tzinfo=None
+    )

@@ -143,3 +143,51 @@ def test_a_report_csv_saved_again_with_english_settings_records_only_the_cell_ch
     assert "left as they were" not in done.stdout, done.stdout
     (entry,) = report_of(workdir)["audit"]
     assert entry["changes"] == [{"row": 6, "column": "Belopp", "old": "12,345", "new": "12.35"}]
+
+
+def test_a_report_csv_saved_again_with_swedish_settings_changes_no_row_still_invalid(
+    workdir: Path, api: Sandbox
+) -> None:
+    """report.csv saved again by a spreadsheet with Swedish settings, nothing typed: the
+    program writes every number it read in its own form (`1 234,50` as `1234,5`, `-50,00` as
+    `-50`, `2026-11-20 08:00` as `2026-11-20 08:00:00`). A row still invalid for another
+    reason (no invoice, a negative amount) keeps an amount that reads as its own, and a
+    credited row a time that is its own: the trail records no changed cell and no row is
+    said to be left alone — the trail is append-only, a false "changed by hand" stays."""
+    source = workdir / "credits.csv"
+    source.write_text(
+        "Fakturanummer;Belopp;Valuta;Kreditfaktura;Datum\n"
+        "F-1001;1 234,50;SEK;KF-1;2026-11-20 08:00\n"
+        ";1 234,50;SEK;KF-2;2026-11-20\n"
+        "F-1004;-50,00;SEK;KF-3;2026-11-20\n"
+        "F-1004;0,00;SEK;KF-4;2026-11-20\n",
+        encoding="utf-8",
+    )
+    assert importer(workdir, "run", str(source), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header = rows[0]
+    saved = {"1 234,50": "1234,5", "-50,00": "-50", "0,00": "0", "1234,50": "1234,5"}
+    for line in rows[1:]:
+        for column in ("Belopp", "settled_amount"):
+            cell = line[header.index(column)]
+            line[header.index(column)] = saved.get(cell, cell)
+        when = line[header.index("Datum")]
+        if len(when) == len("2026-11-20 08:00"):
+            line[header.index("Datum")] = when + ":00"
+    fix = workdir / "saved-in-swedish.csv"
+    with fix.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    assert fix.read_text(encoding="utf-8").count("1234,5;") == 3  # the file was saved anew
+
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr  # the invalid rows stay invalid
+    assert "left as they were" not in done.stdout, done.stdout
+    (entry,) = report_of(workdir)["audit"]
+    assert entry["changes"] == []
+    assert entry["rows"] == []
+    rows_now = {row["row"]: row for row in report_of(workdir)["rows"]}
+    assert rows_now[3]["source"]["Belopp"] == "1 234,50"
+    assert "original_source" not in rows_now[3] or rows_now[3]["original_source"] is None
