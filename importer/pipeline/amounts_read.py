@@ -5,6 +5,7 @@ Here, not in the report, because reading an amount is validation's rule: the pip
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
@@ -22,9 +23,35 @@ _AT_ONCE = 64
 """Cells from which a column is first tried at once (`AmountReader._read`)."""
 
 
+_NUMBER_CELL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+"""How a workbook's number cell is kept among the row's cells (`sources.cell_text`): digits,
+a point before the decimals, never grouped."""
+
+
+class _NumberCellsFirst(AmountParser):
+    """A workbook's amount cells whose texts use a decimal comma (`1 234,50` pasted from an
+    export) beside number cells: a number carries no separator — validation read it as the
+    number it is — and is kept written with a point (`-75.5`, `10.005`). Read in the comma
+    convention it would be no amount, or a thousand times the cell (`10.005` as 10 005); so
+    a cell written as a number is read as one. A text cell written so (`1.234`, meaning
+    1 234 in the comma convention) reads as that number too: at worst a row without an
+    amount, never an amount the cell does not show."""
+
+    def __init__(self, *, ambiguity_guard: bool) -> None:
+        super().__init__(",", max_amount=Decimal(0), ambiguity_guard=ambiguity_guard, checks=False)
+        self._numbers = AmountParser(".", max_amount=Decimal(0), checks=False)
+
+    def read(self, cell: object) -> Decimal | None:
+        if isinstance(cell, str) and _NUMBER_CELL.fullmatch(cell):
+            return self._numbers.read(cell)
+        return super().read(cell)
+
+
 def cell_reader(dialect: SourceDialect) -> AmountParser:
     """Reads an amount cell as the file's amounts were read (`AmountParser.read`), with no
     rule applied: a negative, zero or too large amount is the amount the cell shows."""
+    if dialect.workbook and dialect.amount_decimal == ",":
+        return _NumberCellsFirst(ambiguity_guard=dialect.amount_guard)
     return AmountParser(
         dialect.amount_decimal or ".",
         max_amount=Decimal(0),
@@ -76,7 +103,8 @@ class AmountReader:
         once (`fast_amounts.plain_amounts`, the same values), any other cell by cell."""
         parser = self._parser
         separator = parser.separator
-        if len(cells) >= _AT_ONCE and separator in (".", ","):
+        at_once = not isinstance(parser, _NumberCellsFirst)  # its fast path knows one reading
+        if at_once and len(cells) >= _AT_ONCE and separator in (".", ","):
             plain = plain_amounts(cells, separator, AMOUNT_CEILING)
             if plain is not None:
                 return list(plain)

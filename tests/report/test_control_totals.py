@@ -308,3 +308,37 @@ def test_a_fix_that_makes_an_amount_unreadable_takes_it_out_of_the_amount_read(
     code, out, _ = main("imports", "--json")
     (listed,) = json.loads(out)
     assert Decimal(listed["amount_read"]) == READ - Decimal("3400.32")
+
+
+def test_a_workbooks_number_cells_read_as_numbers_beside_texts_with_decimal_commas(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    """A Swedish workbook whose amount column holds number cells and texts pasted from an
+    export (`1 234,50`): the texts tell the decimal comma, but a number cell carries no
+    separator — an invalid row's -75,50 or 10,005 is the number the cell holds, never read
+    as text in the comma convention (unreadable, or 10 005: a thousand times the cell) by
+    the control totals, the workbook's own amount column or the list of imports."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura", "Referens"])
+    sheet.append(["F-1001", "1 234,50", "KF-1", "R-1"])  # a text: the decimal comma
+    sheet.append(["F-1004", 300.25, "KF-2", "R-2"])  # a number, credited
+    sheet.append(["F-1004", -75.5, "KF-3", "R-3"])  # invalid: negative, readable
+    sheet.append([None, 1234.5, "KF-4", "R-4"])  # invalid: no invoice, readable
+    sheet.append(["F-1004", 10.005, "KF-5", "R-5"])  # invalid: more than two decimals
+    path = workdir / "export.xlsx"
+    book.save(path)
+    code, out, _ = main("run", "--api-url", api.url, str(path))
+    assert code == 1, out
+    folder, report = _report(workdir)
+    summary = report["summary"]
+    assert _money(summary["amounts"])["invalid"] == Decimal("1159.00")  # -75.50 + 1 234.50
+    assert Decimal(summary["amount_read"]) == Decimal("2693.75")
+    assert summary["rows_without_amount"] == 1  # 10.005: no amount in öre
+    sheet = openpyxl.load_workbook(folder / "report.xlsx")["All rows"]
+    shown = {line[0].row: line[1].value for line in sheet.iter_rows(min_row=2)}
+    assert shown[4] == -75.5
+    assert shown[5] == 1234.5
+    assert shown[6] != 10005
+    code, listed, _ = main("imports", "--json")
+    assert Decimal(json.loads(listed)[0]["amount_read"]) == Decimal("2693.75")
