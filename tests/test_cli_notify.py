@@ -215,3 +215,35 @@ def test_a_signal_while_the_mail_waits_on_a_silent_server_ends_the_wait_after_th
     assert STOP_GRACE - 0.5 < waited < STOP_GRACE + 3, err
     assert "mail to 127.0.0.1" in err
     assert list((workdir / "reports" / "drops").glob("*/owed/*.json"))
+
+
+def test_a_swedish_runs_notification_words_the_files_warnings_and_problem_in_swedish(
+    workdir: Path, api: Sandbox
+) -> None:
+    """`importer run` under `report.language: sv` tells its import in Swedish as the drop
+    summary does: the total row left out with its amount in the Swedish form, and the API not
+    knowing the creditor said once, as the next step with its fix — not an English warning
+    followed by "fix the rows in report.csv", which no correction can mend."""
+    path = workdir / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config["report"]["language"] = "sv"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    _configure(workdir, {"webhook": {"url_env": "HOOK", "format": "slack"}})
+    export = workdir / "export.csv"
+    export.write_bytes(
+        "Fakturanummer;Belopp;Kreditfaktura\r\n"
+        "F-1001;1 000,00;KF-1\r\n"
+        "F-1002;234,50;KF-2\r\n"
+        "Summa;1 234,50;\r\n".encode("cp1252")
+    )
+    other = "0123456789abcdef01234567"  # a creditor the sandbox has no case of
+    with receiver() as box:
+        done = _run(workdir, api, "run", str(export), "--creditor", other, hook=box.url)
+    assert done.returncode == 1, done.stderr
+    (body,) = box.bodies
+    said = body["text"]
+    assert "rad 4 är en summarad (belopp 1 234,50), inte en kreditering" in said, said
+    assert f"känner inte till borgenären {other}" in said, said
+    for english in ("is a total", "not a credit", "does not know creditor", "not the rows'"):
+        assert english not in said, said
+    assert "--fix" not in said, said  # the rows are not what to correct

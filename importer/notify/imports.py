@@ -10,7 +10,6 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from importer.attention import import_next_steps
 from importer.config import Config
 from importer.notify.delivery import Delivery, deliver, owe, wanted
 from importer.notify.message import Message, attachable
@@ -86,24 +85,18 @@ def import_message(config: Config, result: ImportResult, report: Report, night: 
     refusal = result.rejected.refusal if result.rejected is not None else None
     refused = replace(ReportSettings.of(config), refusal=refusal)
     said = head_words.file_errors(report, refused)  # a refused file's reason, in `lang`
+    said += head_words.warnings(report, refused)  # in `lang`; the import's problem is a step
     lines += ["  " + text("night.warning", lang, text=problem) for problem in said]
-    lines += ["  " + text("night.warning", lang, text=w.message) for w in report.warnings]
     html = result.report_paths.get("html")
     folder = next(iter(result.report_paths.values())).parent if result.report_paths else None
     if folder is not None:
         name = html.name if html else "report.json"
         lines.append("  " + text("night.report", lang, folder=str(folder), name=name))
     csv = result.report_paths.get("csv") or "report.csv"
-    keys = import_next_steps(
-        summary.outcomes,
-        summary.statuses,
-        dry_run=False,
-        rejected_file=bool(report.file_errors) and not summary.rows,
-        held=report.held_back,
-    )
+    named = {**head_words.named(report, refused), "csv": csv}
     lines += [
-        "  " + text("night.next", lang, step=text(k, lang, id=report.file_import_report, csv=csv))
-        for k in keys
+        "  " + text("night.next", lang, step=text(k, lang, **named))
+        for k in head_words.step_keys(report)
         if k != "next.import_done"
     ]
     kept, left = attachable([html] if html else [], config.notify.max_attachment_bytes, lang)

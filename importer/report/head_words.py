@@ -44,8 +44,15 @@ def file_errors(report: Report, settings: ReportSettings) -> list[str]:
 def next_steps(report: Report, settings: ReportSettings, **values: object) -> list[str]:
     """What to do next for the whole import, most urgent first (`import_next_steps`);
     `values` replace what `named` gives (a drop names the archived file)."""
+    filled = {**named(report, settings), **values}
+    return [text(step, settings.language, **filled) for step in step_keys(report)]
+
+
+def step_keys(report: Report) -> list[str]:
+    """The catalogue keys of `next_steps`: the import's own problem among them (a creditor
+    the API does not know), which its warnings leave out."""
     summary = report.summary
-    steps = import_next_steps(
+    return import_next_steps(
         summary.outcomes,
         summary.statuses,
         dry_run=report.dry_run,
@@ -55,8 +62,6 @@ def next_steps(report: Report, settings: ReportSettings, **values: object) -> li
         resolved=summary.resolved_kinds,
         held=report.held_back,
     )
-    filled = {**named(report, settings), **values}
-    return [text(step, settings.language, **filled) for step in steps]
 
 
 def warnings(report: Report, settings: ReportSettings) -> list[str]:
