@@ -6,13 +6,14 @@ adapter of one screen."""
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 
 from importer.config import Config
 from importer.exit_codes import ExitCode
 from importer.journal import Journal
 from importer.pipeline import facade
 from importer.upkeep import backup_journal, copy_journal, copy_target, prune
-from importer.words import text
+from importer.words import number_text, text
 
 
 def run(args: argparse.Namespace, config: Config, import_id: str | None = None) -> ExitCode:
@@ -44,15 +45,16 @@ def _resolve(args: argparse.Namespace, config: Config, import_id: str) -> ExitCo
 
 def _backup(args: argparse.Namespace, config: Config) -> ExitCode:
     done = backup_journal(config.journal.place(), args.path, overwrite=args.overwrite)
+    lang = config.report.language
     print(
         text(
             "record.backed_up",
-            config.report.language,
+            lang,
             journal=config.journal.path,
             path=done.path,
-            imports=done.imports,
-            rows=done.rows,
-            bytes=done.bytes,
+            imports=number_text(done.imports, lang, 0),
+            rows=number_text(done.rows, lang, 0),
+            bytes=number_text(done.bytes, lang, 0),
         )
     )
     return ExitCode.OK
@@ -96,7 +98,7 @@ def _prune(args: argparse.Namespace, config: Config) -> ExitCode:
         print(text(verb, lang, path=path))
     for path, why in result.kept:
         print(text("record.kept", lang, path=path, why=why))
-    megabytes = f"{result.bytes / 1_000_000:.1f}"
+    megabytes = number_text(Decimal(result.bytes) / 1_000_000, lang, 1)
     count, kept = len(result.removed), len(result.kept)
     print(text(f"{verb}_total", lang, count=count, megabytes=megabytes, kept=kept))
     return ExitCode.OK

@@ -301,6 +301,24 @@ def test_the_record_commands_speak_swedish(swedish: Path, api: Sandbox, tmp_path
     assert_swedish(pruned.stdout, "prune")
 
 
+def test_backup_and_prune_write_their_sizes_the_swedish_way(
+    swedish: Path, api: Sandbox, tmp_path: Path
+) -> None:
+    """A Swedish sentence writes its numbers the Swedish way: the journal copied as
+    `167 936 byte`, what prune removes as `0,1 MB` — not `167936` or `0.1`."""
+    clean = swedish / "clean.csv"
+    clean.write_text("invoice_number;amount\nF-1001;10,00\n", encoding="utf-8")
+    assert importer(swedish, "run", str(clean), api=api).returncode == 0
+    backed = importer(swedish, "backup", str(tmp_path / "copy.sqlite"))
+    assert backed.returncode == 0, backed.stderr
+    size = (tmp_path / "copy.sqlite").stat().st_size
+    assert size >= 1000
+    assert f"{size:,} byte".replace(",", " ") in backed.stdout, backed.stdout
+    pruned = importer(swedish, "prune", "--older-than", "0", "--dry-run")
+    assert pruned.returncode == 0, pruned.stderr
+    assert re.search(r"skulle ta bort 1 objekt, \d+,\d MB; behöll 0", pruned.stdout), pruned.stdout
+
+
 def test_a_swedish_rerun_dry_run_lists_what_it_would_send_in_swedish(
     swedish: Path, api: Sandbox
 ) -> None:
