@@ -224,6 +224,30 @@ REPORT: dict[str, tuple[str, str]] = {
         "referens: filen har importerats tidigare, så --allow-repeats krediterar den inte igen "
         "(med --force krediteras den ändå)",
     ),
+    "warning.journal_alone": (
+        "This prediction rests on this machine's journal alone ({why}): a row credited through "
+        "another journal is shown as one to send.",
+        "förutsägelsen bygger bara på den här datorns journal (API:et gick inte att fråga: "
+        "{why}): en rad som krediterats via en annan journal visas som en rad att skicka",
+    ),
+    "warning.journal_alone_no_key": (
+        "This prediction rests on this machine's journal alone (no API key in {env} to ask the "
+        "API with): a row credited through another journal is shown as one to send.",
+        "förutsägelsen bygger bara på den här datorns journal (ingen API-nyckel i {env} att "
+        "fråga API:et med): en rad som krediterats via en annan journal visas som en rad att "
+        "skicka",
+    ),
+    "warning.api_lookup_refused": (
+        "The API refused the look-up made before sending ({why}); dedupe.require_api_lookup is "
+        "false, so whether a row was credited before was decided from this machine's journal "
+        "alone — a weakened guarantee: a lost, restored or second journal may credit a row "
+        "twice.",
+        "API:et avvisade uppslagningen före sändningen ({why}); dedupe.require_api_lookup är "
+        "false, så "
+        "om en rad krediterats tidigare avgjordes bara av den här datorns journal — en "
+        "försvagad garanti: en förlorad, återställd eller andra journal kan kreditera en rad "
+        "två gånger",
+    ),
     "warning.total_row_left_out": (
         "row {rows} is a total, not a credit: left out",
         "rad {rows} är en summarad, inte en kreditering, och togs inte med",

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from string import Formatter
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -131,10 +132,37 @@ def warning_text(warning: ImportWarning, language: Language, **context: object) 
     key = f"warning.{warning.code}"
     if warning.code == "total_row_left_out" and warning.amount:
         key += "_amount"
+    if _stored_facts(f"{key}_no_key", warning.message) is not None:
+        key += "_no_key"  # no API key: the variable to set is named in the language's words
     if key not in CATALOGUE:
         return warning.message
     amount = number_text(Decimal(warning.amount), language) if warning.amount else ""
     values = {"rows": rows_text(warning.rows), "count": len(warning.rows), "amount": amount}
     values.update(sheet=warning.sheet or "", url="", env="", creditor="")
     values.update(context)
+    if _placeholders(key) - values.keys():  # a cause the stored sentence names (`{why}`)
+        facts = _stored_facts(key, warning.message)
+        if facts is None:
+            return warning.message
+        values.update({name: facts[name] for name in _placeholders(key) - values.keys()})
     return text(key, language, **values)
+
+
+def _placeholders(key: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(CATALOGUE[key][0]) if name}
+
+
+def _stored_facts(key: str, message: str) -> dict[str, str] | None:
+    """What a stored English sentence of `key` names, by its placeholders (`{why}`: the
+    cause, in the API's or the client's own words), or None when the sentence is not one of
+    `key`'s (or there is no such key)."""
+    texts = CATALOGUE.get(key)
+    if texts is None:
+        return None
+    parts = []
+    for literal, name, _, _ in Formatter().parse(texts[0]):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P<{name}>.*?)")
+    found = re.fullmatch("".join(parts), message, re.DOTALL)
+    return None if found is None else found.groupdict()

@@ -346,3 +346,22 @@ def test_swedish_show_names_the_embedded_sandbox_in_swedish(swedish: Path) -> No
     lines = importer(swedish, "show", import_id).stdout.splitlines()
     api = next(line for line in lines if line.startswith("  API "))
     assert api.endswith("sandbox (testmiljö)"), api
+
+
+def test_a_swedish_validate_without_a_key_says_its_prediction_rests_on_the_journal_in_swedish(
+    swedish: Path, api: Sandbox
+) -> None:
+    """`importer validate` with no API key to ask the API with predicts from this machine's
+    journal alone and warns so: under `sv` that warning is Swedish too, naming the variable
+    to set, on the command line and in report.html."""
+    done = importer(swedish, "validate", str(SAMPLE), api=api, key="")
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = "bygger bara på den här datorns journal (ingen API-nyckel i AMILI_API_KEY"
+    assert said in done.stdout, done.stdout
+    page = next((swedish / "reports").glob("*/report.html")).read_text(encoding="utf-8")
+    assert said in page
+    for shown in (done.stdout, page):
+        assert "rests on this machine's journal alone" not in shown
+    (warning,) = report_of(swedish)["warnings"][-1:]
+    assert warning["code"] == "journal_alone"
+    assert "rests on this machine's journal alone" in warning["message"]  # json: English

@@ -13,10 +13,10 @@ import pytest
 from package_source import modules, nodes
 
 from importer.config import BUILTIN_ALIASES
-from importer.outcomes import Outcome
+from importer.outcomes import ImportWarning, Outcome
 from importer.report import KNOWN_STATUSES
 from importer.validation import ERROR_CODES
-from importer.words import CATALOGUE, LANGUAGES, error_key, text
+from importer.words import CATALOGUE, LANGUAGES, error_key, text, warning_text
 
 _ERROR_MAKERS = {"CellProblem", "RowError", "PostResult"}
 _KEY = re.compile(r"(label|next|sheet|outcome|status|reason|error)\.[a-z_.]+\Z")
@@ -302,3 +302,25 @@ def test_texts_fill_their_placeholders(language: str) -> None:
 
 def test_an_unknown_reason_key_shows_as_itself() -> None:
     assert text("reason.crediting.brand_new", "sv") == "crediting.brand_new"
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("journal_alone", "the API answered 503, when asked whether this file was imported before"),
+        ("api_lookup_refused", "the API refused the filter: where is not allowed"),
+    ],
+)
+def test_a_warning_naming_its_cause_is_worded_in_swedish_with_the_cause_as_it_was_said(
+    code: str, why: str
+) -> None:
+    """A warning whose stored sentence names a cause (the API's or the client's own words)
+    is Swedish under `sv`, the cause kept as it was said behind the Swedish words — not the
+    stored English sentence whole."""
+    stored = ImportWarning(code=code, message=text(f"warning.{code}", "en", why=why))
+    shown = warning_text(stored, "sv", env="AMILI_API_KEY")
+    assert why in shown
+    assert shown == text(f"warning.{code}", "sv", why=why)
+    assert warning_text(stored, "en") == stored.message
+    odd = ImportWarning(code=code, message="a sentence an older version wrote")
+    assert warning_text(odd, "sv") == odd.message  # no facts to word it with: as stored

@@ -52,17 +52,12 @@ from importer.pipeline.earlier_creditings import (
     repeat_candidates,
 )
 from importer.pipeline.found_verdicts import Found
+from importer.words import text
 
 log = logs.get_logger("importer")
 
 BLOCK = 1000
 """Rows decided per round: ten API lookups, two journal queries, one commit."""
-
-WEAKENED = (
-    "The API refused the look-up made before sending ({why}); dedupe.require_api_lookup is "
-    "false, so whether a row was credited before was decided from this machine's journal "
-    "alone — a weakened guarantee: a lost, restored or second journal may credit a row twice."
-)
 
 
 class Dedupe:
@@ -303,7 +298,10 @@ def _note_refusal(
         )
     journal.imports.add_warning(
         import_id,
-        ImportWarning(code="api_lookup_refused", message=WEAKENED.format(why=refused.message)),
+        ImportWarning(
+            code="api_lookup_refused",
+            message=text("warning.api_lookup_refused", "en", why=refused.message),
+        ),
     )
     log.warning("dedupe.api_lookup_refused", import_id=import_id)
 

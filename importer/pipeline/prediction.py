@@ -29,6 +29,7 @@ from importer.pipeline.dedupe_rules import Earlier, Verdict
 from importer.pipeline.generated_references import Ask, Known
 from importer.report import RequestColumns
 from importer.validation import CheckedColumns
+from importer.words import text
 
 if TYPE_CHECKING:
     from importer.api.client import ApiClient
@@ -128,15 +129,14 @@ class Prediction:
         if it does."""
         if self._client is not None:
             self._client.close()
-        blind = self._blind
         if self._client is None and not self._target.sandbox:
-            blind = f"no API key in {self._config.api.api_key_env} to ask the API with"
-        if blind is not None:
-            message = (
-                f"This prediction rests on this machine's journal alone ({blind}): a row "
-                "credited through another journal is shown as one to send."
-            )
-            warnings.append(ImportWarning(code="journal_alone", message=message))
+            env = self._config.api.api_key_env
+            message = text("warning.journal_alone_no_key", "en", env=env)
+        elif self._blind is not None:
+            message = text("warning.journal_alone", "en", why=self._blind)
+        else:
+            return
+        warnings.append(ImportWarning(code="journal_alone", message=message))
 
 
 def _client(config: Config, target: Target) -> ApiClient | None:
