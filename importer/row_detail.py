@@ -20,6 +20,7 @@ from string import Formatter
 
 from importer.detail_words import HINTS, LABELS_SV
 from importer.outcomes import RowError
+from importer.refusal_words import FIELDS_SV
 from importer.words import Language, error_key, error_text, number_text, text
 
 _IDS = ("creditor", "case", "account")
@@ -109,12 +110,14 @@ def reason_with_detail(error: RowError, language: Language) -> str:
 
 def details_text(errors: Sequence[RowError], language: Language) -> str:
     """Row errors' details in one cell (report.html, report.xlsx): "field: detail; …", the
-    errors without words in `language` left out (the reason column says them)."""
+    errors without words in `language` left out (the reason column says them). The field is
+    named in the language ("belopp: Beloppet …"); English names it as the request does."""
     parts = []
     for error in errors:
         detail = row_detail(error, language)
         if detail is not None:
-            parts.append(f"{error.field}: {detail}" if error.field else detail)
+            field = FIELDS_SV.get(error.field, error.field) if language == "sv" else error.field
+            parts.append(f"{field}: {detail}" if field else detail)
     return "; ".join(parts)
 
 

@@ -90,7 +90,8 @@ def test_the_rules_sentences_a_finance_person_meets_most_are_worded_in_swedish(
     assert errors[3][0].message == "Amount 12,345 has more than two decimals (öre)."
     assert errors[10][0].message == "Currency EUR is not supported; only SEK can be credited."
     page = next((swedish / "reports").glob("*/report.html")).read_text(encoding="utf-8")
-    assert "amount: Beloppet 12,345 har fler än två decimaler (öre)." in page
+    assert "belopp: Beloppet 12,345 har fler än två decimaler (öre)." in page
+    assert "amount: " not in page  # the field named in Swedish, not as the API names it
     assert "Raden lyder: F-9;10,00;SEK;K8;2026-11-20;x. Skickades inte." in page
     assert_swedish(page, "report.html")
 
@@ -125,8 +126,8 @@ def test_a_spreadsheets_numbers_and_merged_cells_are_worded_in_swedish_in_report
     cells = [
         str(c) for ws in workbook.worksheets for r in ws.iter_rows(values_only=True) for c in r
     ]
-    assert f"amount: {too_large}" in cells
-    assert f"invoice_number: {merged}" in cells
+    assert f"belopp: {too_large}" in cells
+    assert f"fakturanummer: {merged}" in cells
     assert_swedish("\n".join(cells), "report.xlsx")
 
 
