@@ -49,6 +49,16 @@ REPORT: dict[str, tuple[str, str]] = {
     "label.file_errors": ("File errors", "Fel i filen"),
     "label.warnings": ("Warnings", "Varningar"),
     "label.audit": ("Changed by hand", "Ändrat för hand"),
+    "label.warnings_more": (
+        "… and {count} more warning(s): report.html and report.json list them all",
+        "… och {count} varningar till: report.html och report.json visar alla",
+    ),
+    "label.audit_more": (
+        "… and {count} more line(s) of changes by hand: importer show {id} and report.json "
+        "have them all",
+        "… och {count} rader till om ändringar för hand: importer show {id} och report.json "
+        "har alla",
+    ),
     "label.row": ("Row", "Rad"),
     "label.reason": ("Reason", "Orsak"),
     "label.field": ("Field", "Fält"),

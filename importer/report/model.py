@@ -15,7 +15,7 @@ from importer.attention import held_back
 from importer.local_time import shown
 from importer.outcomes import OUTCOME_ORDER, ImportWarning, Outcome, RowError
 from importer.report.cells import as_utc, money_text
-from importer.words import Language, text
+from importer.words import Language, rows_text, text
 
 
 class Attempt(BaseModel):
@@ -93,7 +93,7 @@ class AuditRecord(BaseModel):
             language,
             when=shown(self.at, zone),
             action=text(f"audit.action.{self.action}", language),
-            rows=", ".join(map(str, self.rows)),
+            rows=rows_text(self.rows),
             who=who,
         )
         if self.fix_file:

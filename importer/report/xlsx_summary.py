@@ -25,6 +25,12 @@ _LABEL_WIDTH = 34
 """The labels' column, at least (wider for a longer label)."""
 _TEXT_WIDTH = 70
 """The values' column, where next steps and warnings wrap."""
+WARNINGS_SHOWN = 10
+"""Warnings on the Summary, at most (a subtotal after every customer is one each): the rest
+are counted in one line, so the sheet stays one readable printed page."""
+AUDIT_SHOWN = 20
+"""Lines of the changes by hand on the Summary, at most (a fix of hundreds of rows is a line
+per changed cell): the rest are counted in one line pointing to where they all are."""
 
 
 class SummarySheet:
@@ -136,14 +142,23 @@ class SummarySheet:
         if warnings:
             self._at += 1
             self._line(t("label.warnings"), formats=[book.bold])
-            for warning in warnings:
+            for warning in warnings[:WARNINGS_SHOWN]:
                 self._line("", warning)
+            if len(warnings) > WARNINGS_SHOWN:
+                self._line("", t("label.warnings_more", count=len(warnings) - WARNINGS_SHOWN))
         if report.audit:  # who changed the import by hand (written as strings, never formulas)
             self._at += 1
             self._line(t("label.audit"), formats=[book.bold])
             settings = self._settings
-            said = (entry.lines(settings.language, settings.timezone) for entry in report.audit)
-            for line in (line for lines in said for line in lines):
+            said = [
+                line
+                for entry in report.audit
+                for line in entry.lines(settings.language, settings.timezone)
+            ]
+            for line in said[:AUDIT_SHOWN]:
                 self._line("", line)
+            if len(said) > AUDIT_SHOWN:
+                left = len(said) - AUDIT_SHOWN
+                self._line("", t("label.audit_more", count=left, id=report.file_import_report))
         self._sheet.set_column(0, 0, self._label)
         print_setup(self._sheet, self._at, SUMMARY_COLUMNS, one_page=True)

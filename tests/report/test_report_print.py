@@ -216,3 +216,66 @@ def test_a_row_is_never_made_taller_than_a_spreadsheet_allows() -> None:
     assert wrapped_height([("Kreditering enligt avtal " * 800, 50)]) == 409.5
     assert wrapped_height([("kort", 50)]) is None
     assert wrapped_height([("a" * 120, 50)]) == 3 * LINE
+
+
+def _summary_pages(workbook: Path, folder: Path) -> int:
+    """The pages LibreOffice prints the workbook's Summary sheet on (the sheet alone, with
+    the print setup the report gave it)."""
+    book = openpyxl.load_workbook(workbook)
+    for sheet in book.worksheets[1:]:
+        book.remove(sheet)
+    alone = folder / "summary.xlsx"
+    book.save(alone)
+    done = subprocess.run(
+        [
+            str(SOFFICE),
+            f"-env:UserInstallation=file://{folder / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(alone),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    pdf = folder / "summary.pdf"
+    assert pdf.exists(), done.stdout + done.stderr
+    return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf.read_bytes()))
+
+
+def test_a_summary_with_many_warnings_and_corrections_still_prints_on_one_page(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    """A file with a subtotal after every customer and a `rerun --fix` of hundreds of rows:
+    the Summary shows the first warnings and changes by hand and says how many more there
+    are and where they all are, so it stays one readable page — not every total row and
+    changed cell, spilling onto three pages at a tenth of the size (and one cell listing
+    every row number)."""
+    lines = ["Fakturanummer;Belopp;Kreditfaktura"]
+    for customer in range(30):
+        lines += [f"F-1004;x{customer}-{n};KF-{customer}-{n}" for n in range(10)]
+        lines.append("Summa;100,00;")
+    export = workdir / "export.csv"
+    export.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    code, _, _ = main("run", "--api-url", api.url, str(export))
+    assert code == 1
+    (report_csv,) = (workdir / "reports").glob("*/report.csv")
+    fixed = workdir / "fixed.csv"
+    fixed.write_text(
+        report_csv.read_text(encoding="utf-8-sig").replace(";x", ";y"), encoding="utf-8"
+    )  # every amount changed, still unreadable: 300 cells changed by hand, nothing sent
+    import_id = report_csv.parent.name
+    code, out, _ = main("rerun", import_id, "--fix", str(fixed), "--api-url", api.url)
+    assert code == 1, out
+    workbook = report_csv.parent / "report.xlsx"
+    sheet = openpyxl.load_workbook(workbook)["Summary"]
+    said = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert sheet.max_row <= 80, sheet.max_row
+    assert max(map(len, said)) <= 400, max(said, key=len)
+    assert any("20 more warning(s)" in line for line in said), said
+    assert any("more line(s) of changes by hand: importer show" in line for line in said)
+    if SOFFICE is not None:
+        assert _summary_pages(workbook, workdir) == 1
