@@ -182,7 +182,8 @@ def read_corrections(
     sheets, others = _read(config, path, mapper)
     owners = journal.dedupe if journal is not None else None
     check_origin(path.name, record, originals, sheets, others, ROW_HEADERS, owners)
-    typed = TypedCells(mapper.fields_of(record.columns), cell_reader(dialect or SourceDialect()))
+    dialect = dialect or SourceDialect()
+    typed = TypedCells(mapper.fields_of(record.columns), cell_reader(dialect), dialect.workbook)
     current = {row.row: list(row.source) for row in originals}
     found = _sheet_corrections(config, record, originals, mapper, creditor, typed, *sheets[0])
     key, corrections = found

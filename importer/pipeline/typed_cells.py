@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from importer.report.csv_writer import decimal_comma
 from importer.sources import Cell
 from importer.validation.amounts import AmountParser
 
@@ -28,6 +29,8 @@ class TypedCells:
     own: dict[str, int]
     """The import's columns of the typed fields (API field -> column index)."""
     amounts: AmountParser
+    workbook: bool = False
+    """The import read a workbook, whose number cells report.csv may write with a comma."""
 
     def as_written(
         self,
@@ -49,7 +52,9 @@ class TypedCells:
             original = kept[column]
             if cell is None or isinstance(cell, bool) or cell == original:
                 continue
-            if field == "amount":
+            if self.workbook and field == "amount" and cell == decimal_comma(original):
+                same = True  # as a decimal-comma report.csv wrote a workbook's number
+            elif field == "amount":
                 value = written.read(cell) if isinstance(cell, str) else self.amounts.read(cell)
                 same = value == self.amounts.read(original) is not None
             elif isinstance(cell, str):

@@ -123,7 +123,10 @@ def _decimal_comma(column: Any) -> Any:
     any other text (an amount the workbook held as text) as it was."""
     if not isinstance(column, list):
         return _decimal_comma([column])[0]
-    return [
-        text.replace(".", ",") if isinstance(text, str) and _PLAIN_NUMBER.fullmatch(text) else text
-        for text in column
-    ]
+    return [decimal_comma(text) if isinstance(text, str) else text for text in column]
+
+
+def decimal_comma(text: str) -> str:
+    """A workbook's number text as a decimal-comma report.csv writes it ("1250.5" →
+    "1250,5"); any other text as it is. `rerun --fix` reads it back as the row's own."""
+    return text.replace(".", ",") if _PLAIN_NUMBER.fullmatch(text) else text

@@ -191,3 +191,35 @@ def test_a_report_csv_saved_again_with_swedish_settings_changes_no_row_still_inv
     rows_now = {row["row"]: row for row in report_of(workdir)["rows"]}
     assert rows_now[3]["source"]["Belopp"] == "1 234,50"
     assert "original_source" not in rows_now[3] or rows_now[3]["original_source"] is None
+
+
+def test_a_workbooks_report_csv_with_decimal_commas_fed_back_unchanged_changes_no_cell(
+    workdir: Path, api: Sandbox
+) -> None:
+    """A workbook's report.csv in the Swedish dialect writes its number cells with a decimal
+    comma (`-75.5` as `-75,5`, `10.005` as `10,005`): fed back to `rerun --fix` as it is,
+    every cell is the row's own — an amount with more than two decimals too, which reads as
+    no amount either way — and the trail records no change."""
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "report:\n", "report:\n  csv_dialect: excel-sv\n"
+        ),
+        encoding="utf-8",
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura"])
+    sheet.append(["F-1001", 100.25, "KF-1"])
+    sheet.append(["F-1004", -75.5, "KF-2"])
+    sheet.append(["F-1004", 10.005, "KF-3"])
+    source = workdir / "credits.xlsx"
+    book.save(source)
+    assert importer(workdir, "run", str(source), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    assert ";10,005;" in report_csv.read_text(encoding="utf-8-sig")
+    done = importer(workdir, "rerun", import_id, "--fix", str(report_csv), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr
+    (entry,) = report_of(workdir)["audit"]
+    assert entry["changes"] == []
