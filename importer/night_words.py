@@ -66,6 +66,11 @@ NIGHT: dict[str, tuple[str, str]] = {
         "amount requested {requested} {currency}, settled {settled} {currency}",
         "begärt belopp {requested} {currency}, reglerat {settled} {currency}",
     ),
+    "night.read": ("amount read {read} {currency}", "läst belopp {read} {currency}"),
+    "night.read_unread": (
+        "amount read {read} {currency}; {count} row(s) without a readable amount",
+        "läst belopp {read} {currency}; {count} rad(er) utan läsbart belopp",
+    ),
     "night.warning": ("warning: {text}", "varning: {text}"),
     "night.report": ("report: {folder} (open {name})", "rapport: {folder} (öppna {name})"),
     "night.attention_head": (

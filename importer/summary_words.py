@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 
 from importer.local_time import shown
 from importer.outcomes import Outcome
-from importer.words import Language, text
+from importer.words import Language, number_text, text
 
 
 def local_time(moment: datetime, zone: str | None = None) -> str:
@@ -35,3 +36,11 @@ def outcome_counts(outcomes: Mapping[str, int], language: Language) -> str:
 def status_counts(statuses: Mapping[str, int], language: Language) -> str:
     """`completed 11, warning 1`: the statuses that occur."""
     return ", ".join(f"{counted(k, language)} {v}" for k, v in statuses.items() if v)
+
+
+def read_text(read: Decimal, unread: int, language: Language, currency: str) -> str:
+    """The amount read (the report's control total) as the night's summary and a run's
+    notification say it, with the rows whose amount could not be read: what the creditor's
+    own total for the file is matched against."""
+    key = "night.read_unread" if unread else "night.read"
+    return text(key, language, read=number_text(read, language), currency=currency, count=unread)

@@ -243,6 +243,7 @@ def test_a_swedish_runs_notification_words_the_files_warnings_and_problem_in_swe
     (body,) = box.bodies
     said = body["text"]
     assert "rad 4 är en summarad (belopp 1 234,50), inte en kreditering" in said, said
+    assert "läst belopp 1 234,50 SEK" in said, said  # to match the total row's
     assert f"känner inte till borgenären {other}" in said, said
     for english in ("is a total", "not a credit", "does not know creditor", "not the rows'"):
         assert english not in said, said

@@ -182,6 +182,34 @@ def test_a_swedish_drop_summary_is_swedish(swedish: Path, api: Sandbox) -> None:
     assert_swedish(done.stdout, "the drop's output")
 
 
+def test_the_nights_summary_gives_the_amount_read_to_match_the_files_own_total(
+    swedish: Path, api: Sandbox
+) -> None:
+    """What the team reads in the morning reconciles to the ERP's total for the file, as the
+    report does: the amount read (an invalid row's -50,00 counted, the total row left out)
+    beside the total row's own amount, and the row whose amount could not be read."""
+    inbox = swedish / "inbox"
+    inbox.mkdir()
+    (inbox / "natt.csv").write_bytes(
+        "Fakturanummer;Belopp;Kreditfaktura\r\n"
+        "F-1001;1 234,50;KF-1\r\n"
+        "F-1004;-50,00;KF-2\r\n"
+        "F-1006;abc;KF-3\r\n"
+        "Summa;1 184,50;\r\n".encode("cp1252")
+    )
+    (inbox / "natt.csv.done").touch()
+    done = importer(swedish, "drop", str(inbox), api=api)
+    assert done.returncode == 1, done.stderr
+    [summary] = (swedish / "reports" / "drops").glob("*/summary.txt")
+    lines = summary.read_text(encoding="utf-8").splitlines()
+    assert "  läst belopp 1 184,50 SEK; 1 rad(er) utan läsbart belopp" in lines, lines
+    assert any("summarad (belopp 1 184,50)" in line for line in lines), lines
+    [kept] = (swedish / "reports" / "drops").glob("*/summary.json")
+    (entry,) = json.loads(kept.read_text(encoding="utf-8"))["files"]
+    assert entry["amount_read"] == "1184.50"
+    assert entry["rows_without_amount"] == 1
+
+
 def test_a_swedish_drop_summary_says_why_a_file_was_rejected_in_swedish(
     swedish: Path, api: Sandbox
 ) -> None:

@@ -260,6 +260,8 @@ class FileImport:
         item.statuses = dict(summary.statuses)
         item.amount_requested = summary.amount_requested
         item.amount_settled = summary.amount_settled
+        item.amount_read = summary.amount_read
+        item.rows_without_amount = summary.rows_without_amount
         item.creditors = list(report.creditor)
         item.warnings = head_words.warnings(report, ReportSettings.of(self.config))
         record = self.journal.imports.get(result.import_id)

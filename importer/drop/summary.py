@@ -83,6 +83,10 @@ class FileSummary:
     statuses: dict[str, int] = field(default_factory=dict)
     amount_requested: Decimal = Decimal("0")
     amount_settled: Decimal = Decimal("0")
+    amount_read: Decimal | None = None
+    """Every amount the file's rows show, as the report's control total (None: a summary
+    written before it was kept); to match the creditor's own total for the file."""
+    rows_without_amount: int = 0
     attention_total: int = 0
     attention: list[AttentionRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -120,6 +124,8 @@ class FileSummary:
             "statuses": self.statuses,
             "amount_requested": f"{self.amount_requested:.2f}",
             "amount_settled": f"{self.amount_settled:.2f}",
+            "amount_read": None if self.amount_read is None else f"{self.amount_read:.2f}",
+            "rows_without_amount": self.rows_without_amount,
             "attention_total": self.attention_total,
             "attention": [
                 {
@@ -155,6 +161,8 @@ class FileSummary:
             statuses=dict(data.get("statuses", {})),
             amount_requested=Decimal(data.get("amount_requested", "0")),
             amount_settled=Decimal(data.get("amount_settled", "0")),
+            amount_read=_money(data.get("amount_read")),
+            rows_without_amount=int(data.get("rows_without_amount", 0)),
             attention_total=int(data.get("attention_total", 0)),
             attention=[
                 AttentionRow(
@@ -349,6 +357,10 @@ def _text(path: Path | None) -> str | None:
 
 def _path(text: str | None) -> Path | None:
     return None if text is None else Path(text)
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _write_whole(path: Path, text: str) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from importer.attention import import_next_steps
 from importer.exit_codes import ExitCode
 from importer.refusal import shown as one_line
-from importer.summary_words import local_time, outcome_counts, status_counts
+from importer.summary_words import local_time, outcome_counts, read_text, status_counts
 from importer.words import Language, number_text, outcome_text, rows_text, text
 
 if TYPE_CHECKING:
@@ -127,6 +127,10 @@ def file_lines(item: FileSummary, currency: str, lang: Language) -> list[str]:
                 currency=currency,
             )
         )
+        if item.amount_read is not None:
+            lines.append(
+                "  " + read_text(item.amount_read, item.rows_without_amount, lang, currency)
+            )
     lines.extend("  " + text("night.warning", lang, text=w) for w in item.warnings)
     if item.report_dir is not None:
         html = item.report_html.name if item.report_html else "report.json"

@@ -16,7 +16,7 @@ from importer.notify.message import Message, attachable
 from importer.pipeline import ImportResult
 from importer.report import Report, head_words
 from importer.report.settings import ReportSettings
-from importer.summary_words import outcome_counts, status_counts
+from importer.summary_words import outcome_counts, read_text, status_counts
 from importer.words import Language, number_text, text
 
 NEEDING = ("invalid", "rejected", "not_sent", "unknown")
@@ -82,6 +82,11 @@ def import_message(config: Config, result: ImportResult, report: Report, night: 
             currency=config.defaults.currency,
         )
     )
+    if summary.rows:
+        read = read_text(
+            summary.amount_read, summary.rows_without_amount, lang, config.defaults.currency
+        )
+        lines.append("  " + read)
     refusal = result.rejected.refusal if result.rejected is not None else None
     refused = replace(ReportSettings.of(config), refusal=refusal)
     said = head_words.file_errors(report, refused)  # a refused file's reason, in `lang`
