@@ -277,6 +277,8 @@ _NAMED = dict.fromkeys(
         "problems",
         "second",
         "crediting",
+        "why",
+        "read",
     ],
     "x",
 )
