@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
 from operator import is_not
+from typing import Literal
 
 from importer.api.request import AMOUNT_CEILING
 from importer.report.blocks import AmountFill, RowBlock
@@ -22,6 +23,8 @@ _not_none = partial(is_not, None)
 _AT_ONCE = 64
 """Cells from which a column is first tried at once (`AmountReader._read`)."""
 
+
+NegativeAmounts = Literal["reject", "absolute"]
 
 _NUMBER_CELL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 """How a workbook's number cell is kept among the row's cells (`sources.cell_text`): digits,
@@ -37,9 +40,17 @@ class _NumberCellsFirst(AmountParser):
     1 234 in the comma convention) reads as that number too: at worst a row without an
     amount, never an amount the cell does not show."""
 
-    def __init__(self, *, ambiguity_guard: bool) -> None:
-        super().__init__(",", max_amount=Decimal(0), ambiguity_guard=ambiguity_guard, checks=False)
-        self._numbers = AmountParser(".", max_amount=Decimal(0), checks=False)
+    def __init__(self, *, ambiguity_guard: bool, negative_amounts: NegativeAmounts) -> None:
+        super().__init__(
+            ",",
+            max_amount=Decimal(0),
+            negative_amounts=negative_amounts,
+            ambiguity_guard=ambiguity_guard,
+            checks=False,
+        )
+        self._numbers = AmountParser(
+            ".", max_amount=Decimal(0), negative_amounts=negative_amounts, checks=False
+        )
 
     def read(self, cell: object) -> Decimal | None:
         if isinstance(cell, str) and _NUMBER_CELL.fullmatch(cell):
@@ -49,12 +60,16 @@ class _NumberCellsFirst(AmountParser):
 
 def cell_reader(dialect: SourceDialect) -> AmountParser:
     """Reads an amount cell as the file's amounts were read (`AmountParser.read`), with no
-    rule applied: a negative, zero or too large amount is the amount the cell shows."""
+    rule applied: a negative, zero or too large amount is the amount the cell shows — its
+    absolute value where the import took negative amounts so (`amount_absolute`), as a row
+    sent was."""
+    negative: NegativeAmounts = "absolute" if dialect.amount_absolute else "reject"
     if dialect.workbook and dialect.amount_decimal == ",":
-        return _NumberCellsFirst(ambiguity_guard=dialect.amount_guard)
+        return _NumberCellsFirst(ambiguity_guard=dialect.amount_guard, negative_amounts=negative)
     return AmountParser(
         dialect.amount_decimal or ".",
         max_amount=Decimal(0),
+        negative_amounts=negative,
         ambiguity_guard=dialect.amount_guard,
         checks=False,
     )

@@ -41,6 +41,9 @@ class SourceDialect:
     """The decimal separator the file's amounts were read with (None: not known)."""
     amount_guard: bool = False
     """The separator was a guess: `1,234`-like amounts were ambiguous (not read)."""
+    amount_absolute: bool = False
+    """`input.negative_amounts: absolute`: a negative amount was read as its absolute value
+    (an export that signs its credits), an invalid row's too."""
 
     def notes(self) -> dict[str, Any]:
         """What the journal keeps beside the delimiter and decimal mark (`of_notes`)."""
@@ -49,6 +52,7 @@ class SourceDialect:
             "date_column": self.date_column,
             "amount_decimal": self.amount_decimal,
             "amount_guard": self.amount_guard,
+            "amount_absolute": self.amount_absolute,
         }
 
     @classmethod
@@ -63,6 +67,7 @@ class SourceDialect:
             date_column=notes.get("date_column"),
             amount_decimal=notes.get("amount_decimal"),
             amount_guard=bool(notes.get("amount_guard")),
+            amount_absolute=bool(notes.get("amount_absolute")),
         )
 
 

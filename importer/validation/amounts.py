@@ -114,7 +114,8 @@ class AmountParser:
         self.ambiguity_guard = ambiguity_guard
         self.checks = checks
         """False: a number is taken as the cell shows it, negative, zero or above the
-        maximum (`read`, for the report's control totals)."""
+        maximum (`read`, for the report's control totals); with `negative_amounts`
+        "absolute", a negative one as the amount it would be sent as."""
         self._grouping = ("," if separator == "." else ".") + SPACE_GROUPING
 
     # ---------------------------------------------------------------- whole column
@@ -257,7 +258,8 @@ class AmountParser:
             return None
 
     def _check(self, value: Decimal, shown: str) -> Decimal:
-        if not self.checks:
+        if not self.checks:  # read as the cell shows it; a sign the file's convention drops
+            value = -value if self.absolute and value < 0 else value
             return value.quantize(CENT) if value.adjusted() < 28 else value
         if value < 0:
             if not self.absolute:

@@ -342,3 +342,31 @@ def test_a_workbooks_number_cells_read_as_numbers_beside_texts_with_decimal_comm
     assert shown[6] != 10005
     code, listed, _ = main("imports", "--json")
     assert Decimal(json.loads(listed)[0]["amount_read"]) == Decimal("2693.75")
+
+
+def test_with_negative_amounts_taken_absolute_an_invalid_rows_amount_counts_as_it_would_be_sent(
+    main: Main, api: Sandbox, workdir: Path
+) -> None:
+    """An export that signs its credits (`input.negative_amounts: absolute`): a credited row's
+    -100,00 counts as the 100,00 sent, so an invalid row's -50,00 counts as 50,00 — not
+    -50,00 beside it, which made the amount read 50,00 against the file's total of 150,00."""
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "input:\n  negative_amounts: absolute\n",
+        encoding="utf-8",
+    )
+    export = workdir / "signed.csv"
+    export.write_bytes(
+        "Fakturanummer;Belopp;Kreditfaktura\r\n"
+        "F-1004;-100,00;KF-1\r\n"
+        ";-50,00;KF-2\r\n"  # invalid: no invoice
+        "Summa;-150,00;\r\n".encode("cp1252")
+    )
+    code, out, _ = main("run", "--api-url", api.url, str(export))
+    assert code == 1, out
+    _, report = _report(workdir)
+    summary = report["summary"]
+    assert _money(summary["amounts"])["invalid"] == Decimal("50.00")
+    assert summary["amount_read"] == "150.00" == summary["left_out"]["total_rows"]["amount"]
+    assert main("report", report["file_import_report"])[0] == 0  # rendered again: the same
+    assert _report(workdir)[1]["summary"] == summary
