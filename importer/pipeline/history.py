@@ -38,10 +38,12 @@ Status = Literal["open", "finished"]
 
 log = logs.get_logger("importer.overview")
 
-CACHE_SHAPE = "figures-1"
+CACHE_SHAPE = "figures-2"
 """Names the rule the cached figures were computed by (`journal.figure_cache`): an entry of
 another shape is computed again. Change it with a change to what a list's figures mean
-(the attention rule, the amounts' rule), so no host reads figures an older rule made."""
+(the attention rule, the amounts' rule), so no host reads figures an older rule made.
+"figures-2": a workbook's number cells beside decimal-comma texts, and negative amounts
+taken absolute, read as the report reads them."""
 
 
 @dataclass(frozen=True, slots=True)

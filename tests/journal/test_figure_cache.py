@@ -22,7 +22,7 @@ from test_journal import record
 from importer.journal import AuditEntry, ImportRecord, Journal, NewRow
 from importer.journal.server import JournalServer
 from importer.outcomes import ImportWarning, Outcome, RowError
-from importer.pipeline.history import ImportEntry, import_figures, list_imports
+from importer.pipeline.history import CACHE_SHAPE, ImportEntry, import_figures, list_imports
 
 CREDITOR = "5f1a2b3c4d5e6f7a8b9c0d1e"
 API = "http://localhost:8080"
@@ -263,8 +263,9 @@ def test_figures_kept_in_another_shape_are_computed_again(tmp_path: Path) -> Non
         first = listed(journal)
     with sqlite3.connect(path) as by_hand:  # an older rule's entry, and one that does not read
         by_hand.execute(
-            "UPDATE import_figures SET figures = replace(figures, 'figures-1', 'figures-0')"
-            " WHERE import_id = 'imp-1'"
+            "UPDATE import_figures SET figures = replace(figures, ?, 'figures-1')"
+            " WHERE import_id = 'imp-1'",
+            (CACHE_SHAPE,),
         )
         by_hand.execute("UPDATE import_figures SET figures = '{' WHERE import_id = 'imp-2'")
     by_hand.close()
