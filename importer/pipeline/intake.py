@@ -19,7 +19,7 @@ from importer.exit_codes import ExitCode
 from importer.journal import ImportRecord, Journal, NewRow, utcnow
 from importer.mapping import Mapper
 from importer.outcomes import FILE_REJECTED, ImportWarning, RowError
-from importer.pipeline.amounts_read import amount_reading
+from importer.pipeline.amounts_read import amount_reading, cell_reader
 from importer.pipeline.control_total import check_rows, check_sha256
 from importer.pipeline.dedupe import Dedupe
 from importer.pipeline.dry_run import DryRun
@@ -129,7 +129,8 @@ class Intake:
             dry.summarise(read, dry_warnings)
         tally = rows.tally
         check_rows(options.control, file_name, tally.amounts)
-        sheet_warnings = _with_hidden_amount(tally.warnings, rows.hidden_amounts, amounts)
+        hidden = rows.hidden_amounts  # read as the rows beside them (a sign dropped too)
+        sheet_warnings = _with_hidden_amount(tally.warnings, hidden, cell_reader(dialect))
         invalid = tally.invalid
         warnings = [*columns.warnings, *sheet_warnings, *dry_warnings]
 

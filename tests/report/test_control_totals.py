@@ -370,3 +370,29 @@ def test_with_negative_amounts_taken_absolute_an_invalid_rows_amount_counts_as_i
     assert summary["amount_read"] == "150.00" == summary["left_out"]["total_rows"]["amount"]
     assert main("report", report["file_import_report"])[0] == 0  # rendered again: the same
     assert _report(workdir)[1]["summary"] == summary
+
+
+def test_with_negative_amounts_taken_absolute_hidden_rows_count_as_they_would_be_sent(
+    main: Main, workdir: Path
+) -> None:
+    """A signed export's hidden rows are left out with the amount they would have been sent
+    with, as the rows beside them and the file's total row are read: 99,99, not -99,99."""
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "input:\n  negative_amounts: absolute\n",
+        encoding="utf-8",
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Fakturanummer", "Belopp", "Kreditfaktura"])
+    sheet.append(["F-1001", -100.25, "KF-1"])
+    sheet.append(["F-1002", -99.99, "KF-2"])
+    sheet.row_dimensions[3].hidden = True
+    path = workdir / "signed.xlsx"
+    book.save(path)
+    code, out, _ = main("validate", str(path))
+    assert code == 0, out
+    _, report = _report(workdir)
+    summary = report["summary"]
+    assert summary["amount_read"] == "100.25"
+    assert summary["left_out"]["hidden_rows"] == {"rows": 1, "amount": "99.99"}
