@@ -7,7 +7,9 @@ of the file. A row is a total when it names no invoice and no case (a total word
 invoice or case column counts as none), names no credit note and no reference of its own (a
 row that does is a credit missing its invoice: `invalid`, never left out), and either:
 
-- its first filled cell is a total word (Summa, Totalt, Total, Sum, …), or
+- its first filled cell is a total word (Summa, Totalt, Total, Sum, …), alone or followed
+  by words ("Totalt belopp", "Summa kreditnotor": the sum above cannot tell it when an
+  amount above is unreadable), or
 - its amount equals the sum of the amounts above it (since the header or the previous total;
   at least two rows).
 
@@ -17,6 +19,7 @@ and amount; it does not raise the exit code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -69,7 +72,7 @@ def total_rows(
     before = carry or TotalsCarry()  # the rows above this block's first row
     for index in sorted(candidates):
         first = next((text.strip() for text in sources[index] if text.strip()), "")
-        word = _word(first) in TOTAL_WORDS
+        word = _is_total_label(first)
         amount = amounts[index]
         above = [value for value in amounts[since:index] if value is not None]
         summed, count = sum(above, Decimal(0)), len(above)
@@ -126,7 +129,20 @@ _last_character = itemgetter(slice(-1, None))
 
 def _no_key(text: str) -> bool:
     """Empty, or a total word (a total's label often sits in the invoice or case column)."""
-    return not text or _word(text) in TOTAL_WORDS
+    return not text or _is_total_label(text)
+
+
+def _is_total_label(text: str) -> bool:
+    """A total word, alone or followed by words ("Totalt belopp", "Summa kreditnotor:"):
+    the labels an ERP or a person writes on a total row. Followed by a number ("Summa
+    2026", "Total 1") or joined to it ("Total-2024") it may be an invoice number: a key."""
+    word = _word(text)
+    return word in TOTAL_WORDS or _LABELLED.fullmatch(word) is not None
+
+
+_WORDS = "|".join(map(re.escape, sorted(TOTAL_WORDS, key=len, reverse=True)))
+_LABELLED = re.compile(rf"(?:{_WORDS})(?: [^\W\d_]+)+")
+"""A total word and then words of letters only (`_word`'s form: folded, single spaces)."""
 
 
 def _word(text: str) -> str:

@@ -396,3 +396,28 @@ def test_with_negative_amounts_taken_absolute_hidden_rows_count_as_they_would_be
     summary = report["summary"]
     assert summary["amount_read"] == "100.25"
     assert summary["left_out"]["hidden_rows"] == {"rows": 1, "amount": "99.99"}
+
+
+def test_a_total_row_labelled_in_words_is_left_out_even_when_the_sum_cannot_be_checked(
+    main: Main, workdir: Path
+) -> None:
+    """ "Totalt belopp" or "Summa kreditnotor" in the invoice column under a row whose amount
+    cannot be read: the sum above does not tell it is a total, its label does. It is left
+    out — not predicted as a credit of the file's whole sum to an invoice named "Totalt
+    belopp", doubling the amount read."""
+    for label in ("Totalt belopp", "Summa kreditnotor:"):
+        export = workdir / "export.csv"
+        export.write_bytes(
+            "Fakturanummer;Belopp;Kreditfaktura\r\n"
+            "F-1001;100,00;KF-1\r\n"
+            "F-1006;tvåhundra;KF-2\r\n"  # its 200,00 is in the ERP's total, unread here
+            f"{label};300,00;\r\n".encode("cp1252")
+        )
+        code, out, _ = main("validate", str(export))
+        assert code == 1, out
+        _, report = _report(workdir)
+        summary = report["summary"]
+        assert summary["rows"] == 2, label
+        assert summary["amount_read"] == "100.00", label
+        assert summary["left_out"]["total_rows"] == {"rows": 1, "amount": "300.00"}, label
+        assert not [row for row in report["rows"] if row["row"] == 4], label

@@ -51,3 +51,14 @@ def test_a_sum_row_below_its_rows_is_a_total_and_a_row_with_its_own_key_is_not()
     assert list(totals) == [2]
     assert totals[2].rows == [4]
     assert totals[2].amount == "15.50"
+
+
+def test_a_total_word_followed_by_words_is_a_label_and_one_followed_by_a_number_is_not() -> None:
+    """ "Totalt belopp", "Summa kreditnotor:", "summa att kreditera" label a total as "Summa"
+    does; "Summa 2026", "Total 1" or "Total-2024" may be an invoice number and stay keys."""
+    labels = ["Totalt belopp", "Summa kreditnotor:", "summa  att kreditera", "TOTAL SEK"]
+    keys = ["Summa 2026", "Total 1", "Total-2024", "Summa kund 12", "Totalbelopp", "Sumatra"]
+    column = labels + keys
+    assert _keyless(column, len(column)) == set(range(len(labels)))
+    assert all(_no_key(label) for label in labels)
+    assert not any(_no_key(key) for key in keys)
