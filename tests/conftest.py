@@ -13,9 +13,18 @@ from typing import Any
 import pg_support
 import pytest
 from cli_support import CREDITOR, REPO, SECRET, Main, in_process
+from hypothesis import HealthCheck, settings
 
 from importer import logs
 from importer.sandbox import Sandbox
+
+# The property tests prove what the code computes, never how fast: Hypothesis's default fails
+# a test whose one example took over 200 ms (and whose examples are slow to make), which is
+# what a process of `-n 4` on two loaded cores does when it is not scheduled for a moment
+# ('Unreliable test timings', measured with the process frozen 0.3 s now and then). Loaded
+# here, before any test module applies its own @settings on top of these.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

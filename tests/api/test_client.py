@@ -494,10 +494,13 @@ def test_a_429_on_one_client_pauses_every_client_sharing_its_throttle(wire) -> N
                 throttle.acquire()
                 paused_at.append(time.monotonic())
 
-            other = threading.Thread(target=watch)
+            # A daemon: were no pause to begin, it would wait for one for good, and hold the
+            # test process open at its exit after the test failed.
+            other = threading.Thread(target=watch, daemon=True)
             other.start()
             assert first.post_crediting(body("ref-shared-b")).kind is PostKind.CREATED
             other.join(10)
+            assert not other.is_alive(), "no 429 paused the throttle, or its pause never ended"
             assert paused_at[1] - paused_at[0] >= 0.5  # held for (most of) Retry-After: 1
             assert second.post_crediting(body("ref-shared-c")).kind is PostKind.CREATED
         finally:

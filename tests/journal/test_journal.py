@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from journal_place_support import HOLD_LOCK, PLACE_SCRIPT, place_arg
+from journal.journal_place_support import HOLD_LOCK, PLACE_SCRIPT, place_arg
 
 from importer.errors import ImporterError, ImportLocked
 from importer.journal import ImportRecord, Journal, NewRow

@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 from cli_support import importer, one_line
-from test_journal import SHA, record
+
+# By the folder's name, as test_journal imports its support: tests/record/test_backup.py imports
+# this module, and when tests/record runs without tests/journal this folder is not on sys.path.
+from journal.test_journal import SHA, record
 
 from importer.errors import JournalDamaged, JournalUnreadable
 from importer.journal import AuditEntry, ImportRecord, Journal, NewRow

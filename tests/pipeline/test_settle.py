@@ -163,21 +163,28 @@ def test_rows_of_other_cases_go_ahead_rows_of_the_same_case_wait(
     assert len(all_creditings(sandbox_api.url)) == 4
 
 
+STORED_TWICE_SETTINGS = {"read_timeout": 3.0, "settle_seconds": 3.0}
+"""The settle time of the row stored twice below: 3 s."""
+
+
+def stored_after_its_look_up(n: int, body: bytes) -> Misbehaviour:
+    """The first request is stored at 4.5 s, after the look-up at 3 s (its settle time) found
+    nothing; the second (the row posted again, at 3 s) is stored at once and answered at
+    1.5 s, within its read timeout; the look-up once more after posting, at 6 s, finds both.
+    Each of these has 1.5 s to spare, so a loaded machine cannot turn the double credit into
+    another outcome: with 0.5 s (2 s against an answer at 1.5 s) a process held up for
+    half a second made the second answer late, and the run ended with the row unknown."""
+    return StoreLate(4.5) if n == 0 else Relay(answer_after=1.5)
+
+
 @LANES
 def test_a_request_stored_later_than_the_settle_time_is_flagged_credited_twice(
     tmp_path: Path, sandbox_api: Sandbox, lanes: int
 ) -> None:
-    write_config(
-        tmp_path, api={"read_timeout": 2.0, "settle_seconds": 2.0}, posting={"lanes": lanes}
-    )
+    write_config(tmp_path, api=STORED_TWICE_SETTINGS, posting={"lanes": lanes})
     file = credits_file(tmp_path, [("EO-0001", "10.00")])
 
-    def very_slow_first(n: int, body: bytes) -> Misbehaviour:
-        # The first request is stored at 3 s, after the lookup at 2 s found nothing; the
-        # second (the row posted again) is stored at once and answered at 1.5 s.
-        return StoreLate(3.0) if n == 0 else Relay(answer_after=1.5)
-
-    with hostile_api(HostileApi(sandbox_api.url, on_post=very_slow_first)) as api:
+    with hostile_api(HostileApi(sandbox_api.url, on_post=stored_after_its_look_up)) as api:
         done = run_importer(tmp_path, file, api.url)
     creditings = all_creditings(sandbox_api.url)
     assert len(creditings) == 2
@@ -199,13 +206,10 @@ def test_a_row_credited_twice_makes_the_report_and_show_say_exit_1(
     """The run exits 1 for a row credited twice, and so do report.json's `exit_code` and
     `importer show` (automation reads the report; a person reads show). Before, both said 0
     while the run said 1 — a double credit behind a clean report."""
-    write_config(tmp_path, api={"read_timeout": 2.0, "settle_seconds": 2.0})
+    write_config(tmp_path, api=STORED_TWICE_SETTINGS)
     file = credits_file(tmp_path, [("EO-0001", "10.00")])
 
-    def very_slow_first(n: int, body: bytes) -> Misbehaviour:
-        return StoreLate(3.0) if n == 0 else Relay(answer_after=1.5)
-
-    with hostile_api(HostileApi(sandbox_api.url, on_post=very_slow_first)) as api:
+    with hostile_api(HostileApi(sandbox_api.url, on_post=stored_after_its_look_up)) as api:
         done = run_importer(tmp_path, file, api.url)
     assert done.returncode == 1, done.stderr
     report = read_report(tmp_path)
@@ -221,13 +225,10 @@ def test_a_row_credited_twice_gets_a_next_step_in_the_closing_summary(
     """The closing summary of a run that exits 1 because a row was credited twice tells the
     operator what to do (look at the flagged rows), as it does for every other exit 1. Before,
     it showed `credited 1 (completed 1)` and no next step at all."""
-    write_config(tmp_path, api={"read_timeout": 2.0, "settle_seconds": 2.0})
+    write_config(tmp_path, api=STORED_TWICE_SETTINGS)
     file = credits_file(tmp_path, [("EO-0001", "10.00")])
 
-    def very_slow_first(n: int, body: bytes) -> Misbehaviour:
-        return StoreLate(3.0) if n == 0 else Relay(answer_after=1.5)
-
-    with hostile_api(HostileApi(sandbox_api.url, on_post=very_slow_first)) as api:
+    with hostile_api(HostileApi(sandbox_api.url, on_post=stored_after_its_look_up)) as api:
         done = run_importer(tmp_path, file, api.url)
     assert done.returncode == 1, done.stderr
     report = read_report(tmp_path)
