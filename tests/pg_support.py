@@ -46,6 +46,10 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+_PORT_ATTEMPTS = 3
+"""Starts tried when the port probed free was taken before the server bound it."""
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -160,18 +164,27 @@ def start(durability: str = THROWAWAY) -> PgServer:
     if init.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         unavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
-    port = _free_port()
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} {durability} -c max_connections=100"
-    )
-    server = PgServer(folder, port, itertools.count(1))
-    started = server.run_as_owner(
-        "start", "-w", "-t", "60", "-l", str(folder / "log"), "-o", options
-    )
-    if started.returncode != 0:
+    # The port is free when probed and bound by the server a moment later: another process
+    # (a parallel test worker's server, a sandbox) may take it in between. The server then
+    # refuses to start, saying so in its log, and is started again on another port.
+    for _attempt in range(_PORT_ATTEMPTS):
+        port = _free_port()
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} {durability}"
+            " -c max_connections=100"
+        )
+        server = PgServer(folder, port, itertools.count(1))
+        started = server.run_as_owner(
+            "start", "-w", "-t", "60", "-l", str(folder / "log"), "-o", options
+        )
+        if started.returncode == 0:
+            break
         log = (
             (folder / "log").read_text(errors="replace")[-500:] if (folder / "log").exists() else ""
         )
+        if "could not bind" not in log and "already in use" not in log:
+            break
+    if started.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         unavailable(f"the server did not start: {started.stderr.strip()} {log}")
     with server.admin() as admin:
