@@ -36,13 +36,22 @@ def _drop_night(workdir: Path, api: Sandbox, *files: Path, days_ago: int) -> Pat
     inbox.mkdir(exist_ok=True)
     for file in files:
         shutil.copy(file, inbox / file.name)
+    started = date.today()
     done = importer(workdir, "drop", str(inbox), api=api)
     assert done.returncode in (0, 1), done.stdout + done.stderr
-    then = (date.today() - timedelta(days=days_ago)).isoformat()
+    ended = date.today()
+    then = (ended - timedelta(days=days_ago)).isoformat()
+    made = {started.isoformat(), ended.isoformat()} - {then}
     for kind in ("done", "failed"):
-        for day in (inbox / kind).glob("*"):
-            if day.name != then and day.name == date.today().isoformat():
-                day.rename(day.with_name(then))
+        # the day folders this drop made (two, were it to run across midnight) become `then`
+        for day in sorted((inbox / kind).glob("*")):
+            if day.name not in made:
+                continue
+            target = day.with_name(then)
+            target.mkdir(exist_ok=True)
+            for entry in day.iterdir():
+                entry.rename(target / entry.name)
+            day.rmdir()
     _age(workdir / "reports", days_ago)
     _age(inbox, days_ago)
     return inbox
