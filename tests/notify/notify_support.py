@@ -106,8 +106,15 @@ def smtp_server(
         kwargs.update(ssl_context=context)
     if login:
         kwargs.update(authenticator=mailbox.authenticate, auth_required=True)
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
+    for attempt in range(3):  # the port probed free may be taken before the server binds it
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
+        try:
+            controller.start()
+            break
+        except OSError:
+            if attempt == 2:
+                raise
+            port = free_port()
     try:
         yield port, mailbox
     finally:
