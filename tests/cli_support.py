@@ -20,7 +20,9 @@ import traceback
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -145,7 +147,14 @@ def report_of(workdir: Path, import_id: str = "*") -> dict:
         for path in (workdir / "reports").glob(f"{import_id}/report.json")
     ]
     assert reports, "no report written"
-    return max(reports, key=lambda report: (report["started"], report["file_import_report"]))
+    return max(reports, key=lambda report: (started_at(report), report["file_import_report"]))
+
+
+def started_at(record: Mapping[str, Any]) -> datetime:
+    """When a report.json or summary.json says its import or pass started, as a time to
+    compare: as text, a moment on a whole second is written without its fraction
+    (`…:13Z`) and sorts after every later moment of that second (`…:13.268000Z`)."""
+    return datetime.fromisoformat(record["started"])
 
 
 def corrected_report_csv(report_csv: Path, row: int, cells: Mapping[str, str], to: Path) -> Path:

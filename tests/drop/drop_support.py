@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from cli_support import in_process
+from cli_support import in_process, started_at
 from pipeline.exactly_once_support import CREDITOR, KEY, importer_env, write_config
 
 OTHER_CREDITOR = "6a0b1c2d3e4f5a6b7c8d9e0f"
@@ -113,7 +113,7 @@ def summaries(work: Path) -> list[dict[str, Any]]:
     """Every pass's summary.json, oldest first."""
     found = (work / "reports" / "drops").glob("*/summary.json")
     loaded = [json.loads(p.read_text(encoding="utf-8")) for p in found]
-    return sorted(loaded, key=lambda s: s["started"])  # ids of one second sort at random
+    return sorted(loaded, key=started_at)  # ids of one second sort at random; so does text
 
 
 def creditings_of(url: str, creditor: str) -> list[dict[str, Any]]:

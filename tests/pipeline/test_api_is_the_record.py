@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import requests as requests_lib
-from cli_support import in_process
+from cli_support import in_process, started_at
 from exactly_once_support import (
     CREDITOR,
     KEY,
@@ -95,7 +95,7 @@ def assert_each_row_once(url: str, rows: int) -> None:
 
 def latest_report(work: Path) -> dict:
     found = [json.loads(p.read_text(encoding="utf-8")) for p in reports(work)]
-    return max(found, key=lambda r: r["started"])
+    return max(found, key=started_at)
 
 
 # ------------------------------------------------------------- journals lost or restored

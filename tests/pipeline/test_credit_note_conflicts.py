@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import creditings, importer, report_of
+from cli_support import creditings, importer, report_of, started_at
 from exactly_once_support import (
     KEY,
     all_creditings,
@@ -46,7 +46,7 @@ def credits(path: Path, rows: list[tuple[str, str, str]]) -> Path:
 
 def latest_report(workdir: Path) -> dict[str, Any]:
     found = [json.loads(p.read_text(encoding="utf-8")) for p in reports(workdir)]
-    return max(found, key=lambda r: r["started"])
+    return max(found, key=started_at)
 
 
 def test_the_same_credit_note_with_another_amount_is_a_conflict_not_a_duplicate(
@@ -187,27 +187,19 @@ def test_a_dry_run_shows_the_conflict_and_exits_1(workdir: Path) -> None:
     assert rows[3]["errors"][0]["code"] == "credit_invoice_conflict"
 
 
-def _latest(workdir: Path) -> dict[str, Any]:
-    found = [
-        json.loads(p.read_text(encoding="utf-8"))
-        for p in (workdir / "reports").glob("*/report.json")
-    ]
-    return max(found, key=lambda r: r["started"])
-
-
 def test_a_correction_that_conflicts_is_caught_by_rerun_fix(workdir: Path, api: Sandbox) -> None:
     """KF-C2 credited at 15.00; a later file's row for it is invalid (zero) and its correction
     says 150.00: `rerun --fix` makes it `credit_invoice_conflict`, exit 1, nothing sent."""
     first = _write(workdir / "truncated.csv", "F-1001;15,00;KF-C2")
     assert importer(workdir, "run", str(first), api=api).returncode == 0
-    first_id = _latest(workdir)["file_import_report"]
+    first_id = report_of(workdir)["file_import_report"]
     second = _write(workdir / "full.csv", "F-1001;0;KF-C2")
     assert importer(workdir, "run", str(second), api=api).returncode == 1
-    second_id = _latest(workdir)["file_import_report"]
+    second_id = report_of(workdir)["file_import_report"]
     fix = _write(workdir / "fixed.csv", "F-1001;150,00;KF-C2")
     done = importer(workdir, "rerun", second_id, "--fix", str(fix), api=api)
     assert done.returncode == 1, done.stdout + done.stderr
-    (row,) = _latest(workdir)["rows"]
+    (row,) = report_of(workdir)["rows"]
     assert row["outcome"] == "invalid"
     (error,) = row["errors"]
     assert error["code"] == "credit_invoice_conflict"
@@ -226,13 +218,13 @@ def test_all_or_nothing_finds_a_conflict_before_posting(workdir: Path, api: Sand
     done = importer(workdir, "run", "--all-or-nothing", str(earlier), api=api)
     assert done.returncode == 1, done.stdout + done.stderr
     assert len(creditings(api)) == 1
-    rows = {row["row"]: row for row in _latest(workdir)["rows"]}
+    rows = {row["row"]: row for row in report_of(workdir)["rows"]}
     assert rows[2]["outcome"] == "not_sent"
     assert rows[3]["errors"][0]["code"] == "credit_invoice_conflict"
     within = _write(workdir / "within.csv", "F-1002;10,00;KF-9", "F-1003;10,00;KF-9")
     done = importer(workdir, "run", "--all-or-nothing", str(within), api=api)
     assert done.returncode == 1, done.stdout + done.stderr
     assert len(creditings(api)) == 1
-    rows = {row["row"]: row for row in _latest(workdir)["rows"]}
+    rows = {row["row"]: row for row in report_of(workdir)["rows"]}
     assert rows[2]["outcome"] == "not_sent"
     assert rows[3]["errors"][0]["code"] == "credit_invoice_conflict"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import corrected_report_csv, in_process
+from cli_support import corrected_report_csv, in_process, started_at
 from exactly_once_support import (
     KEY,
     all_creditings,
@@ -56,7 +56,7 @@ def run(workdir: Path, file: Path, url: str, *extra: str) -> subprocess.Complete
 def report_of(workdir: Path, file: Path) -> dict[str, Any]:
     """The latest import's report of a file with this name."""
     found = [json.loads(p.read_text(encoding="utf-8")) for p in reports(workdir)]
-    return max((r for r in found if r["file"]["name"] == file.name), key=lambda r: r["started"])
+    return max((r for r in found if r["file"]["name"] == file.name), key=started_at)
 
 
 def test_a_half_uploaded_file_then_the_complete_one_credits_each_row_once(
