@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
 from operator import is_not
-from typing import Literal
 
 from importer.api.request import AMOUNT_CEILING
 from importer.report.blocks import AmountFill, RowBlock
 from importer.report.settings import SourceDialect
-from importer.validation.amounts import AmountParser
+from importer.validation.amounts import AmountParser, NegativeAmounts
 from importer.validation.fast_amounts import plain_amounts
 
 _not_none = partial(is_not, None)
@@ -23,8 +22,6 @@ _not_none = partial(is_not, None)
 _AT_ONCE = 64
 """Cells from which a column is first tried at once (`AmountReader._read`)."""
 
-
-NegativeAmounts = Literal["reject", "absolute"]
 
 _NUMBER_CELL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 """How a workbook's number cell is kept among the row's cells (`sources.cell_text`): digits,

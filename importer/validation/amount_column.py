@@ -9,7 +9,7 @@ from typing import Literal
 
 from importer.errors import InternalError
 from importer.sources.model import Cell
-from importer.validation.amounts import AmountParser
+from importer.validation.amounts import AmountParser, NegativeAmounts
 from importer.validation.cells import FieldColumn
 from importer.validation.fast_amounts import plain_amounts
 from importer.validation.file_facts import FileFacts
@@ -24,7 +24,7 @@ class FileAmounts:
         self,
         pinned: Literal[".", ","] | None,
         max_amount: Decimal,
-        negative_amounts: Literal["reject", "absolute"],
+        negative_amounts: NegativeAmounts,
     ) -> None:
         self._pinned = pinned
         self._max_amount = max_amount

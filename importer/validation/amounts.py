@@ -90,6 +90,10 @@ _PLAIN_CELL = {
 }
 
 
+NegativeAmounts = Literal["reject", "absolute"]
+"""`input.negative_amounts`: a negative amount refused, or read as its absolute value."""
+
+
 class AmountParser:
     """Parses the amount cells of one file under that file's conventions.
 
@@ -102,7 +106,7 @@ class AmountParser:
         separator: Literal[".", ","],
         *,
         max_amount: Decimal,
-        negative_amounts: Literal["reject", "absolute"] = "reject",
+        negative_amounts: NegativeAmounts = "reject",
         ambiguity_guard: bool = False,
         checks: bool = True,
     ) -> None:
