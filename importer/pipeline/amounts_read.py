@@ -5,7 +5,6 @@ Here, not in the report, because reading an amount is validation's rule: the pip
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
@@ -14,6 +13,7 @@ from operator import is_not
 from importer.api.request import AMOUNT_CEILING
 from importer.report.blocks import AmountFill, RowBlock
 from importer.report.settings import SourceDialect
+from importer.sources.model import NUMBER_TEXT
 from importer.validation.amounts import AmountParser, NegativeAmounts
 from importer.validation.fast_amounts import plain_amounts
 
@@ -21,11 +21,6 @@ _not_none = partial(is_not, None)
 
 _AT_ONCE = 64
 """Cells from which a column is first tried at once (`AmountReader._read`)."""
-
-
-_NUMBER_CELL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-"""How a workbook's number cell is kept among the row's cells (`sources.cell_text`): digits,
-a point before the decimals, never grouped."""
 
 
 class _NumberCellsFirst(AmountParser):
@@ -50,7 +45,7 @@ class _NumberCellsFirst(AmountParser):
         )
 
     def read(self, cell: object) -> Decimal | None:
-        if isinstance(cell, str) and _NUMBER_CELL.fullmatch(cell):
+        if isinstance(cell, str) and NUMBER_TEXT.fullmatch(cell):
             return self._numbers.read(cell)
         return super().read(cell)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import re
 from typing import Any, BinaryIO
 
 from importer.outcomes import Outcome
@@ -12,6 +11,7 @@ from importer.report.cells import join_parts
 from importer.report.model import IMPORT_COLUMN, Report
 from importer.report.settings import ReportSettings
 from importer.report.table import table_columns_of, table_header
+from importer.sources.model import NUMBER_TEXT
 
 # CSV of one block, column by column, byte for byte what `csv.writer` (the excel dialect:
 # `,`, CRLF, minimal quoting) writes — a test holds them equal. csv.writer costs ~80 ns a
@@ -115,9 +115,6 @@ class CsvWriter:
         pass
 
 
-_PLAIN_NUMBER = re.compile(r"-?\d+\.\d+")
-
-
 def _decimal_comma(column: Any) -> Any:
     """A column of a workbook's number texts ("1250.5") with a decimal comma ("1250,5");
     any other text (an amount the workbook held as text) as it was."""
@@ -129,4 +126,4 @@ def _decimal_comma(column: Any) -> Any:
 def decimal_comma(text: str) -> str:
     """A workbook's number text as a decimal-comma report.csv writes it ("1250.5" →
     "1250,5"); any other text as it is. `rerun --fix` reads it back as the row's own."""
-    return text.replace(".", ",") if _PLAIN_NUMBER.fullmatch(text) else text
+    return text.replace(".", ",") if NUMBER_TEXT.fullmatch(text) else text

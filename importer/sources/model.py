@@ -8,6 +8,7 @@ explain a row error in the person's own terms.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,11 @@ class SourceFile:
             yield self.records
         else:
             yield from self.more()
+
+
+NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+"""The text `cell_text` gives a workbook's number of ordinary size: digits, a point before
+the decimals, never grouped (one it writes with an exponent, `1e+20`, is not matched)."""
 
 
 def cell_text(cell: Cell) -> str:
