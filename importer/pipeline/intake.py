@@ -122,8 +122,6 @@ class Intake:
             references.decide(ask, dry_warnings)
         amounts = validator.amount_reader  # as `begin`, or the one block, read them
         dialect = _dialect(file_format, delimiter, columns.fields, amounts, rows.has_amounts)
-        absolute = config.input.negative_amounts == "absolute"
-        dialect = replace(dialect, amount_absolute=absolute)
         if dry is not None:  # its pass predicts, sums up and counts the rows at once
             read = amount_reading(dialect, list(columns.headers))
             dry.summarise(read, dry_warnings)
@@ -275,6 +273,7 @@ def _dialect(
         date_column=fields.get("client_registration_date"),
         amount_decimal=amounts.separator,
         amount_guard=amounts.ambiguity_guard,
+        amount_absolute=amounts.absolute,
     )
 
 

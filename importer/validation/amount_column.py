@@ -29,8 +29,11 @@ class FileAmounts:
         self._pinned = pinned
         self._max_amount = max_amount
         self._negative_amounts = negative_amounts
-        self.reader = AmountParser(pinned or ".", max_amount=max_amount, checks=False)
-        """Reads amount cells as the last file's amounts were read, without the rules."""
+        self.reader = AmountParser(
+            pinned or ".", max_amount=max_amount, negative_amounts=negative_amounts, checks=False
+        )
+        """Reads amount cells as the last file's amounts were read, without the rules (a
+        negative amount as its absolute value where the file's were read so)."""
 
     def begin(self, facts: FileFacts) -> None:
         """Start a file read a block at a time: its amounts read as the whole file's would
@@ -72,5 +75,9 @@ class FileAmounts:
 
     def _read_with(self, separator: Literal[".", ","], guard: bool) -> None:
         self.reader = AmountParser(
-            separator, max_amount=self._max_amount, ambiguity_guard=guard, checks=False
+            separator,
+            max_amount=self._max_amount,
+            negative_amounts=self._negative_amounts,
+            ambiguity_guard=guard,
+            checks=False,
         )

@@ -193,6 +193,41 @@ def test_a_report_csv_saved_again_with_swedish_settings_changes_no_row_still_inv
     assert "original_source" not in rows_now[3] or rows_now[3]["original_source"] is None
 
 
+def test_with_negative_amounts_taken_absolute_a_signed_amount_saved_again_is_the_rows_own(
+    workdir: Path, api: Sandbox
+) -> None:
+    """Under `input.negative_amounts: absolute` an invalid row's `-50,00` is 50 to the
+    report; saved again by a spreadsheet as `-50`, the correction file's amount reads the
+    same way, so the trail records no changed cell."""
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "input:\n  negative_amounts: absolute\n",
+        encoding="utf-8",
+    )
+    source = workdir / "credits.csv"
+    source.write_text(
+        "Fakturanummer;Belopp;Kreditfaktura\nF-1001;-10,00;KF-1\n;-50,00;KF-2\n",
+        encoding="utf-8",
+    )
+    assert importer(workdir, "run", str(source), api=api).returncode == 1
+    import_id = report_of(workdir)["file_import_report"]
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    saved = {"-50,00": "-50", "-10,00": "-10"}
+    column = rows[0].index("Belopp")
+    for line in rows[1:]:
+        line[column] = saved.get(line[column], line[column])
+    fix = workdir / "saved-again.csv"
+    with fix.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+
+    done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
+    assert done.returncode == 1, done.stdout + done.stderr  # row 3 still has no invoice
+    (entry,) = report_of(workdir)["audit"]
+    assert entry["changes"] == []
+
+
 def test_a_workbooks_report_csv_with_decimal_commas_fed_back_unchanged_changes_no_cell(
     workdir: Path, api: Sandbox
 ) -> None:
