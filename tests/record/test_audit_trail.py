@@ -11,6 +11,7 @@ import getpass
 import hashlib
 import re
 import socket
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +27,25 @@ def _fixed_csv(workdir: Path, import_id: str) -> Path:
     """report.csv with row 6's amount corrected, every other row as it was."""
     report_csv = workdir / "reports" / import_id / "report.csv"
     return corrected_report_csv(report_csv, 6, {"Belopp": "12,35"}, workdir / "fixed.csv")
+
+
+def _saved_again(
+    workdir: Path,
+    import_id: str,
+    name: str,
+    edit: Callable[[list[str], list[list[str]]], None],
+    delimiter: str = ";",
+) -> Path:
+    """The import's report.csv as a spreadsheet program saves it again: its rows, after
+    `edit(header, lines)`, written to `name` with `delimiter`."""
+    report_csv = workdir / "reports" / import_id / "report.csv"
+    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        header, *lines = csv.reader(handle, delimiter=";")
+    edit(header, lines)
+    saved = workdir / name
+    with saved.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows([header, *lines])
+    return saved
 
 
 def test_a_fix_records_who_when_which_file_and_every_cell_changed(
@@ -124,20 +144,17 @@ def test_a_report_csv_saved_again_with_english_settings_records_only_the_cell_ch
     trail records the one amount a person changed and no row is said to be left alone."""
     importer(workdir, "run", str(SAMPLE), api=api)
     import_id = report_of(workdir)["file_import_report"]
-    report_csv = workdir / "reports" / import_id / "report.csv"
-    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";"))
-    header = rows[0]
-    for line in rows[1:]:
-        for column in ("Belopp", "settled_amount"):
-            cell = line[header.index(column)].replace(" ", "").replace(",", ".")
-            if re.fullmatch(r"\d+\.\d\d", cell):
-                line[header.index(column)] = format(Decimal(cell).normalize(), "f")
-        if line[header.index("row")] == "6":
-            line[header.index("Belopp")] = "12.35"
-    fix = workdir / "saved-in-english.csv"
-    with fix.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
+
+    def english(header: list[str], lines: list[list[str]]) -> None:
+        for line in lines:
+            for column in ("Belopp", "settled_amount"):
+                cell = line[header.index(column)].replace(" ", "").replace(",", ".")
+                if re.fullmatch(r"\d+\.\d\d", cell):
+                    line[header.index(column)] = format(Decimal(cell).normalize(), "f")
+            if line[header.index("row")] == "6":
+                line[header.index("Belopp")] = "12.35"
+
+    fix = _saved_again(workdir, import_id, "saved-in-english.csv", english, delimiter=",")
     done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
     assert done.returncode == 1, done.stdout + done.stderr  # row 7 is still rejected
     assert "left as they were" not in done.stdout, done.stdout
@@ -165,21 +182,18 @@ def test_a_report_csv_saved_again_with_swedish_settings_changes_no_row_still_inv
     )
     assert importer(workdir, "run", str(source), api=api).returncode == 1
     import_id = report_of(workdir)["file_import_report"]
-    report_csv = workdir / "reports" / import_id / "report.csv"
-    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";"))
-    header = rows[0]
     saved = {"1 234,50": "1234,5", "-50,00": "-50", "0,00": "0", "1234,50": "1234,5"}
-    for line in rows[1:]:
-        for column in ("Belopp", "settled_amount"):
-            cell = line[header.index(column)]
-            line[header.index(column)] = saved.get(cell, cell)
-        when = line[header.index("Datum")]
-        if len(when) == len("2026-11-20 08:00"):
-            line[header.index("Datum")] = when + ":00"
-    fix = workdir / "saved-in-swedish.csv"
-    with fix.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=";").writerows(rows)
+
+    def swedish(header: list[str], lines: list[list[str]]) -> None:
+        for line in lines:
+            for column in ("Belopp", "settled_amount"):
+                cell = line[header.index(column)]
+                line[header.index(column)] = saved.get(cell, cell)
+            when = line[header.index("Datum")]
+            if len(when) == len("2026-11-20 08:00"):
+                line[header.index("Datum")] = when + ":00"
+
+    fix = _saved_again(workdir, import_id, "saved-in-swedish.csv", swedish)
     assert fix.read_text(encoding="utf-8").count("1234,5;") == 3  # the file was saved anew
 
     done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
@@ -211,16 +225,14 @@ def test_with_negative_amounts_taken_absolute_a_signed_amount_saved_again_is_the
     )
     assert importer(workdir, "run", str(source), api=api).returncode == 1
     import_id = report_of(workdir)["file_import_report"]
-    report_csv = workdir / "reports" / import_id / "report.csv"
-    with report_csv.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";"))
     saved = {"-50,00": "-50", "-10,00": "-10"}
-    column = rows[0].index("Belopp")
-    for line in rows[1:]:
-        line[column] = saved.get(line[column], line[column])
-    fix = workdir / "saved-again.csv"
-    with fix.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=";").writerows(rows)
+
+    def without_zeros(header: list[str], lines: list[list[str]]) -> None:
+        for line in lines:
+            cell = line[header.index("Belopp")]
+            line[header.index("Belopp")] = saved.get(cell, cell)
+
+    fix = _saved_again(workdir, import_id, "saved-again.csv", without_zeros)
 
     done = importer(workdir, "rerun", import_id, "--fix", str(fix), api=api)
     assert done.returncode == 1, done.stdout + done.stderr  # row 3 still has no invoice
